@@ -1,0 +1,3 @@
+from gbdsp.cli import main
+
+main()

@@ -1,0 +1,66 @@
+"""The one place that wires real adapters: data directory, configuration, store, clock.
+
+The CLI, the web app, the tests and the simulator all get their `App` from here.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from gbdsp import config as config_module
+from gbdsp.clock import Clock, SystemClock
+from gbdsp.config import Config, ConfigError
+from gbdsp.domain.errors import GbdspError
+from gbdsp.store import migrate
+from gbdsp.store.store import Store
+
+DATA_ENV = "GBDSP_DATA"
+DEFAULT_DATA_DIR = "gbdsp-data"
+
+
+class NotInitialised(GbdspError):
+    """The data directory or database has not been set up by `gbdsp init`."""
+
+
+@dataclass
+class App:
+    data_dir: Path
+    config: Config
+    store: Store
+    clock: Clock = field(default_factory=SystemClock)
+
+    def close(self) -> None:
+        self.store.close()
+
+
+def resolve_data_dir(given: str | Path | None) -> Path:
+    """`--data`, else $GBDSP_DATA, else ./gbdsp-data: never a shared global location."""
+    return Path(given or os.environ.get(DATA_ENV) or DEFAULT_DATA_DIR).absolute()
+
+
+def initialise(data_dir: Path, clock: Clock | None = None) -> App:
+    """Create the data directory and configuration if absent, migrate the database."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    config_module.write_default(data_dir)
+    config = config_module.load(data_dir)
+    store = Store.open(config_module.database_url(config, data_dir), migrate_schema=True)
+    return App(data_dir, config, store, clock or SystemClock())
+
+
+def open_app(data_dir: Path, clock: Clock | None = None) -> App:
+    """Open an initialised data directory; refuse clearly if `gbdsp init` has not run."""
+    if not (data_dir / config_module.CONFIG_FILE).is_file():
+        hint = "run `gbdsp init` to create it" if data_dir.exists() else "run `gbdsp init` first"
+        raise ConfigError(f"no {config_module.CONFIG_FILE} in {data_dir}: {hint} (or pass --data)")
+    config = config_module.load(data_dir)
+    url = config_module.database_url(config, data_dir)
+    if url.startswith("sqlite") and not (data_dir / config_module.DATABASE_FILE).exists() \
+            and not config.database.url:
+        raise NotInitialised(f"no database in {data_dir}: run `gbdsp init`")
+    store = Store.open(url)
+    if not migrate.is_current(store.engine):
+        store.close()
+        raise NotInitialised("the database schema is missing or outdated: run `gbdsp init`")
+    return App(data_dir, config, store, clock or SystemClock())

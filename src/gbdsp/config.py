@@ -1,0 +1,156 @@
+"""Configuration: one TOML file in the data directory, then environment overrides.
+
+Environment variables `GBDSP_<SECTION>__<KEY>` override `[section] key` in the file
+(for example `GBDSP_DATABASE__URL`, `GBDSP_SERVER__PORT`, `GBDSP_MODIFICATIONS__MP60__ENABLED`).
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from gbdsp.domain.errors import GbdspError
+
+CONFIG_FILE = "gbdsp.toml"
+DATABASE_FILE = "gbdsp.sqlite"
+ENV_PREFIX = "GBDSP_"
+
+
+class ConfigError(GbdspError):
+    """The configuration file or an override is missing, corrupt or invalid."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DatabaseConfig(_Section):
+    url: str = ""
+    """SQLAlchemy URL; empty means the SQLite file in the data directory."""
+
+
+class ServerConfig(_Section):
+    host: str = "127.0.0.1"
+    port: int = 8079
+
+
+class SigningConfig(_Section):
+    """The DSP's XML-signing key and certificate; empty means the DCC Boxed test pair
+    shipped in the package (90-B3-D5-1F-30-00-00-02, public test material)."""
+
+    key_file: str = ""
+    certificate_file: str = ""
+
+
+class Modification(_Section):
+    enabled: bool = True
+    effective_from: date = date(2020, 1, 1)
+
+    def in_force(self, on: date) -> bool:
+        return self.enabled and on >= self.effective_from
+
+
+class Modifications(_Section):
+    """The five SEC modifications, each on/off with an effective date."""
+
+    mp39: Modification = Modification()
+    mp60: Modification = Modification()
+    mp121: Modification = Modification()
+    mp169: Modification = Modification()
+    mp202: Modification = Modification()
+
+
+class Config(_Section):
+    database: DatabaseConfig = DatabaseConfig()
+    server: ServerConfig = ServerConfig()
+    signing: SigningConfig = SigningConfig()
+    modifications: Modifications = Modifications()
+
+
+DEFAULT_TOML = """\
+# gbdsp configuration. Every key may be overridden by GBDSP_<SECTION>__<KEY>.
+
+[database]
+# Empty: the SQLite file gbdsp.sqlite in this directory.
+# PostgreSQL: "postgresql+psycopg://postgres@127.0.0.1:5432/gbdsp"
+url = ""
+
+[server]
+host = "127.0.0.1"
+port = 8079
+
+[signing]
+# Empty: the public DCC Boxed test key of the DSP (90-B3-D5-1F-30-00-00-02).
+key_file = ""
+certificate_file = ""
+
+# SEC modifications: each on or off, in force from a date.
+[modifications.mp39]
+enabled = true
+effective_from = 2020-01-01
+
+[modifications.mp60]
+enabled = true
+effective_from = 2020-01-01
+
+[modifications.mp121]
+enabled = true
+effective_from = 2020-01-01
+
+[modifications.mp169]
+enabled = true
+effective_from = 2020-01-01
+
+[modifications.mp202]
+enabled = true
+effective_from = 2020-01-01
+"""
+
+
+def load(data_dir: Path, environ: Mapping[str, str] | None = None) -> Config:
+    """Read `gbdsp.toml` from `data_dir` (defaults if absent) and apply overrides."""
+    environ = os.environ if environ is None else environ
+    path = data_dir / CONFIG_FILE
+    raw: dict[str, Any] = {}
+    if path.exists():
+        try:
+            raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+            raise ConfigError(f"{path}: not valid TOML: {e}") from e
+    _apply_env(raw, environ)
+    try:
+        return Config.model_validate(raw)
+    except ValidationError as e:
+        first = e.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise ConfigError(f"{path}: {where}: {first['msg']}") from e
+
+
+def write_default(data_dir: Path) -> Path:
+    path = data_dir / CONFIG_FILE
+    if not path.exists():
+        path.write_text(DEFAULT_TOML, encoding="utf-8")
+    return path
+
+
+def database_url(config: Config, data_dir: Path) -> str:
+    return config.database.url or f"sqlite:///{(data_dir / DATABASE_FILE).resolve()}"
+
+
+def _apply_env(raw: dict[str, Any], environ: Mapping[str, str]) -> None:
+    for name, value in environ.items():
+        if not name.startswith(ENV_PREFIX) or "__" not in name:
+            continue
+        *path, key = name[len(ENV_PREFIX):].lower().split("__")
+        node = raw
+        for part in path:
+            node = node.setdefault(part, {})
+            if not isinstance(node, dict):
+                raise ConfigError(f"{name}: {part} is not a section")
+        node[key] = value

@@ -1,0 +1,171 @@
+"""The CSV formats gbdsp reads and writes: the SMI device extract and the CPL.
+
+The device extract that `gbdsp smi export` writes is exactly what `gbdsp smi import`
+reads, so an inventory moves between instances (SQLite <-> PostgreSQL) unchanged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from gbdsp.domain.devices import (
+    Device,
+    DeviceModel,
+    DeviceType,
+    SmetsVariant,
+    SmiStatus,
+    normalise_postcode,
+)
+from gbdsp.domain.errors import InvalidValue
+from gbdsp.domain.ids import DeviceId, UserId
+from gbdsp.domain.products import CplEntry, CplKey, CplStatus
+
+DEVICE_COLUMNS = (
+    "device_id", "device_type", "manufacturer", "model", "hardware_version",
+    "firmware_version", "smets_chts_version", "status", "status_date", "import_mpxn", "uprn",
+    "postcode", "chf_id", "responsible_supplier", "installing_supplier", "restricted",
+)
+DEVICE_REQUIRED = (
+    "device_id", "device_type", "manufacturer", "model", "firmware_version", "smets_chts_version",
+)
+CPL_COLUMNS = (
+    "manufacturer", "model", "hardware_version", "firmware_version", "device_type",
+    "smets_variant", "status",
+)
+
+
+def check_header(found: Sequence[str] | None, required: tuple[str, ...],
+                 known: tuple[str, ...]) -> None:
+    """Refuse a file whose header lacks required columns or names unknown ones."""
+    if not found:
+        raise InvalidValue("the file is empty (expected a header line)")
+    names = [f.strip() for f in found]
+    missing = [c for c in required if c not in names]
+    if missing:
+        raise InvalidValue(f"header lacks column(s): {', '.join(missing)}")
+    unknown = [c for c in names if c not in known]
+    if unknown:
+        raise InvalidValue(f"unknown column(s): {', '.join(unknown)} (known: {', '.join(known)})")
+
+
+def parse_device(row: Mapping[str | None, Any], default_date: datetime) -> Device:
+    """One extract row to a Device (without history); raises InvalidValue."""
+    def get(name: str) -> str:
+        return str(row.get(name) or "").strip()
+
+    _check_field_count(row)
+    for name in DEVICE_REQUIRED:
+        if not get(name):
+            raise InvalidValue(f"{name} is empty")
+    device_type = DeviceType.parse(get("device_type"))
+    status = SmiStatus.parse(get("status")) if get("status") else None
+    if status is None and device_type.has_smi_status:
+        raise InvalidValue(f"status is empty (a {device_type.value} needs an SMI status)")
+    status_date = _parse_datetime(get("status_date")) if get("status_date") else default_date
+    device = Device(
+        device_id=DeviceId.parse(get("device_id")),
+        device_type=device_type,
+        model=DeviceModel(get("manufacturer"), get("model"), get("hardware_version"),
+                          get("firmware_version")),
+        smets_chts_version=get("smets_chts_version"),
+        status=status,
+        status_date=status_date if status else None,
+        import_mpxn=_mpxn(get("import_mpxn")) if get("import_mpxn") else None,
+        uprn=_uprn(get("uprn")) if get("uprn") else None,
+        postcode=normalise_postcode(get("postcode")) or None,
+        chf_id=DeviceId.parse(get("chf_id")) if get("chf_id") else None,
+        responsible_supplier=_user(get("responsible_supplier")),
+        installing_supplier=_user(get("installing_supplier")),
+        restricted=_bool(get("restricted")),
+    )
+    return device
+
+
+def format_device(d: Device) -> dict[str, str]:
+    return {
+        "device_id": str(d.device_id),
+        "device_type": d.device_type.value,
+        "manufacturer": d.model.manufacturer,
+        "model": d.model.model,
+        "hardware_version": d.model.hardware_version,
+        "firmware_version": d.model.firmware_version,
+        "smets_chts_version": d.smets_chts_version,
+        "status": d.status.value if d.status else "",
+        "status_date": d.status_date.isoformat() if d.status_date else "",
+        "import_mpxn": d.import_mpxn or "",
+        "uprn": d.uprn or "",
+        "postcode": d.postcode or "",
+        "chf_id": str(d.chf_id) if d.chf_id else "",
+        "responsible_supplier": str(d.responsible_supplier) if d.responsible_supplier else "",
+        "installing_supplier": str(d.installing_supplier) if d.installing_supplier else "",
+        "restricted": "true" if d.restricted else "false",
+    }
+
+
+def parse_cpl(row: Mapping[str | None, Any]) -> CplEntry:
+    def get(name: str) -> str:
+        return str(row.get(name) or "").strip()
+
+    _check_field_count(row)
+    for name in ("manufacturer", "model", "firmware_version", "device_type", "smets_variant"):
+        if not get(name):
+            raise InvalidValue(f"{name} is empty")
+    key = CplKey(
+        DeviceModel(get("manufacturer"), get("model"), get("hardware_version"),
+                    get("firmware_version")),
+        DeviceType.parse(get("device_type")),
+        SmetsVariant.parse(get("smets_variant")),
+    )
+    return CplEntry(key, CplStatus.parse(get("status")) if get("status") else CplStatus.ACTIVE)
+
+
+def format_cpl(e: CplEntry) -> dict[str, str]:
+    return {
+        "manufacturer": e.key.model.manufacturer, "model": e.key.model.model,
+        "hardware_version": e.key.model.hardware_version,
+        "firmware_version": e.key.model.firmware_version,
+        "device_type": e.key.device_type.value, "smets_variant": e.key.smets_variant.value,
+        "status": e.status.value,
+    }
+
+
+def _check_field_count(row: Mapping[str | None, Any]) -> None:
+    # csv.DictReader files surplus fields under the key None.
+    if row.get(None):
+        raise InvalidValue("more fields than the header has columns")
+
+
+def _parse_datetime(text: str) -> datetime:
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError as e:
+        raise InvalidValue(f"status_date {text!r} is not an ISO 8601 date or time") from e
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _mpxn(text: str) -> str:
+    # An MPAN core is 13 digits; an MPRN 6 to 10 digits.
+    if not text.isdigit() or not 6 <= len(text) <= 13:
+        raise InvalidValue(f"import_mpxn {text!r} is not an MPAN core or MPRN (6-13 digits)")
+    return text
+
+
+def _uprn(text: str) -> str:
+    if not text.isdigit() or len(text) > 12:
+        raise InvalidValue(f"uprn {text!r} is not a UPRN (up to 12 digits)")
+    return text
+
+
+def _user(text: str) -> UserId | None:
+    return UserId.parse(text) if text else None
+
+
+def _bool(text: str) -> bool:
+    lowered = text.casefold()
+    if lowered in ("", "false", "no", "0", "n"):
+        return False
+    if lowered in ("true", "yes", "1", "y"):
+        return True
+    raise InvalidValue(f"restricted {text!r} is not true or false")

@@ -1,0 +1,1 @@
+"""Pure rules of the Data Service: values in, decisions out, no I/O."""

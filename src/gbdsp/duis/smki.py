@@ -1,0 +1,105 @@
+"""SMKI XML-signing certificates and keys (ECDSA P-256), as the DCC Boxed test PKI ships them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+from gbdsp.domain.errors import InvalidValue
+from gbdsp.domain.ids import UserId
+from gbdsp.domain.parties import Certificate
+
+TEST_PKI = "smki-test"
+
+
+def load_certificate(pem: bytes) -> Certificate:
+    """Read an XML-signing certificate; the User ID is its subject x500UniqueIdentifier."""
+    try:
+        cert = x509.load_pem_x509_certificate(pem)
+    except ValueError as e:
+        raise InvalidValue(f"not a PEM certificate: {e}") from e
+    if not isinstance(cert.public_key(), ec.EllipticCurvePublicKey):
+        raise InvalidValue("SMKI XML-signing certificates carry an EC (P-256) key")
+    return Certificate(
+        issuer=cert.issuer.rfc4514_string(),
+        serial=cert.serial_number,
+        user_id=subject_eui(cert),
+        public_key_der=cert.public_key().public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo),
+        not_before=cert.not_valid_before_utc,
+        not_after=cert.not_valid_after_utc,
+    )
+
+
+def subject_eui(cert: x509.Certificate) -> UserId:
+    attrs = cert.subject.get_attributes_for_oid(NameOID.X500_UNIQUE_IDENTIFIER)
+    if not attrs:
+        raise InvalidValue("certificate subject has no x500UniqueIdentifier (the EUI-64)")
+    value = attrs[0].value
+    raw = value if isinstance(value, bytes) else value.encode("latin-1")
+    if len(raw) == 9 and raw[0] == 0:  # BIT STRING content: unused-bits octet, then 8 octets
+        raw = raw[1:]
+    if len(raw) != 8:
+        raise InvalidValue(f"x500UniqueIdentifier is not an EUI-64 ({len(raw)} octets)")
+    return UserId(int.from_bytes(raw, "big"))
+
+
+def load_private_key(data: bytes) -> ec.EllipticCurvePrivateKey:
+    """DER (the DCC Boxed files) or PEM, PKCS#8, P-256."""
+    try:
+        key = (serialization.load_pem_private_key(data, None) if data.lstrip().startswith(b"-----")
+               else serialization.load_der_private_key(data, None))
+    except ValueError as e:
+        raise InvalidValue(f"not a private key: {e}") from e
+    if not isinstance(key, ec.EllipticCurvePrivateKey):
+        raise InvalidValue("SMKI XML-signing keys are EC (P-256)")
+    return key
+
+
+def test_pki_file(name: str) -> bytes:
+    """A file of the public DCC Boxed test PKI shipped in the package (docs/test-pki.md)."""
+    return resources.files("gbdsp.data").joinpath(TEST_PKI, name).read_bytes()
+
+
+def read_file(path: str | Path) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except OSError as e:
+        raise InvalidValue(f"cannot read {path}: {e.strerror}") from e
+
+
+@dataclass(frozen=True, slots=True)
+class TestUser:
+    """A User of the DCC Boxed test PKI, as `gbdsp init` registers it (docs/test-pki.md)."""
+
+    user_id: str
+    party_id: str
+    name: str
+    roles: tuple[str, ...]
+    acts_for: tuple[str, ...] = ()
+
+    @property
+    def certificate_file(self) -> str:
+        return f"xml-sign-{self.user_id.replace('-', '')}-ds.pem"
+
+    @property
+    def key_file(self) -> str:
+        return f"xml-sign-{self.user_id.replace('-', '')}-ds.key"
+
+
+TEST_USERS = (
+    TestUser("90-B3-D5-1F-30-01-00-00", "BOXED-SUPPLIER", "DCC Boxed test supplier",
+             ("IS", "GS")),
+    TestUser("90-B3-D5-1F-30-02-00-00", "BOXED-NETWORK", "DCC Boxed test network operator",
+             ("ED",)),
+    TestUser("00-DB-12-34-56-78-00-04", "BOXED-AGENT", "DCC Boxed test supplier agent",
+             ("RSA",), acts_for=("90-B3-D5-1F-30-01-00-00",)),
+)
+DSP_CERTIFICATE = "Z1-accessControlBroker-dSPXmlSign.pem"
+DSP_KEY = "Z1-accessControlBroker-dSPXmlSign.key"

@@ -1,0 +1,47 @@
+"""CPL use cases: import and list the Central Products List."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from gbdsp.csvformat import parse_cpl
+from gbdsp.domain.errors import InvalidValue
+from gbdsp.domain.products import CplEntry
+from gbdsp.services.inventory import RowError
+from gbdsp.store.store import Store
+
+
+@dataclass(slots=True)
+class CplImportReport:
+    changed: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+
+
+def import_cpl(
+    store: Store, rows: Iterable[tuple[int, Mapping[str | None, Any]]], *,
+    on_error: Callable[[RowError], None],
+) -> CplImportReport:
+    """Add CPL entries or change their status. The CPL is small (thousands of rows), so
+    the whole file is one transaction: all good rows land together."""
+    report = CplImportReport()
+    with store.transaction() as tx:
+        for line, row in rows:
+            try:
+                entry = parse_cpl(row)
+            except InvalidValue as e:
+                report.rejected += 1
+                on_error(RowError(line, str(e)))
+                continue
+            if tx.cpl.put(entry):
+                report.changed += 1
+            else:
+                report.unchanged += 1
+    return report
+
+
+def list_cpl(store: Store) -> list[CplEntry]:
+    with store.transaction() as tx:
+        return tx.cpl.all()

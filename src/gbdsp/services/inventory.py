@@ -1,0 +1,181 @@
+"""SMI use cases: bulk import, device view, device extract."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from itertools import islice
+from typing import Any, TextIO
+
+from gbdsp.clock import Clock
+from gbdsp.csvformat import DEVICE_COLUMNS, format_device, parse_device
+from gbdsp.domain.devices import Device, StatusChange
+from gbdsp.domain.errors import InvalidValue, NotFound
+from gbdsp.domain.ids import DeviceId, UserId
+from gbdsp.domain.products import CplKey
+from gbdsp.domain.smi_status import Refused, Trigger, next_status
+from gbdsp.store.store import Store
+
+IMPORT_REASON = "bulk SMI import"
+
+
+@dataclass(frozen=True, slots=True)
+class RowError:
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.message}"
+
+
+@dataclass(slots=True)
+class ImportReport:
+    added: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+
+    @property
+    def read(self) -> int:
+        return self.added + self.unchanged + self.rejected
+
+
+@dataclass(slots=True)
+class _Batch:
+    """One batch of parsed rows, keyed by Device ID (first occurrence wins)."""
+
+    devices: dict[DeviceId, tuple[int, Device]] = field(default_factory=dict)
+
+
+def import_devices(
+    store: Store, clock: Clock, rows: Iterable[tuple[int, Mapping[str | None, Any]]], *,
+    on_error: Callable[[RowError], None], on_batch: Callable[[ImportReport], None] | None = None,
+    batch_size: int = 5_000,
+) -> ImportReport:
+    """Add devices to the SMI from extract rows, in batches of one transaction each.
+
+    Idempotent: a device already present with the same data counts as unchanged, so an
+    interrupted import is finished by running it again. A bad row (syntax, unknown CPL
+    model, unknown User, conflicting duplicate) is reported with its line and skipped;
+    it never stops the rest or leaves anything half-written. Memory stays flat: only one
+    batch is held at a time.
+    """
+    report = ImportReport()
+    cpl, known_users = _reference_data(store)
+    now = clock.now()
+    it = iter(rows)
+    while chunk := list(islice(it, batch_size)):
+        batch = _Batch()
+        for line, row in chunk:
+            try:
+                device = _checked(parse_device(row, now), cpl, known_users)
+            except InvalidValue as e:
+                _reject(report, on_error, line, str(e))
+                continue
+            _add_to_batch(batch, report, on_error, line, device)
+        _store_batch(store, batch, report, on_error)
+        if on_batch:
+            on_batch(report)
+    return report
+
+
+def _reference_data(store: Store) -> tuple[set[CplKey], set[UserId]]:
+    """The CPL and the User list are small: load them once, check every row in memory."""
+    with store.transaction() as tx:
+        return {e.key for e in tx.cpl.all()}, {u.user_id for u in tx.users.all()}
+
+
+def _checked(device: Device, cpl: set[CplKey], users: set[UserId]) -> Device:
+    key = CplKey(device.model, device.device_type, device.smets_variant)
+    if key not in cpl:
+        m = device.model
+        raise InvalidValue(
+            f"model {m.manufacturer}/{m.model} hw {m.hardware_version or '-'} fw "
+            f"{m.firmware_version} ({device.device_type.value}, {device.smets_variant.value}) "
+            "is not on the CPL"
+        )
+    for role, user in (("responsible_supplier", device.responsible_supplier),
+                       ("installing_supplier", device.installing_supplier)):
+        if user is not None and user not in users:
+            raise InvalidValue(f"{role} {user} is not a registered User")
+    if device.status is None:
+        return device
+    status = next_status(Trigger.IMPORTED, device.device_type, None, wanted=device.status)
+    if isinstance(status, Refused):
+        raise InvalidValue(status.reason)
+    assert device.status_date is not None
+    return device.with_status(StatusChange(status, device.status_date, IMPORT_REASON))
+
+
+def _add_to_batch(batch: _Batch, report: ImportReport, on_error: Callable[[RowError], None],
+                  line: int, device: Device) -> None:
+    earlier = batch.devices.get(device.device_id)
+    if earlier is None:
+        batch.devices[device.device_id] = (line, device)
+    elif earlier[1] == device:
+        report.unchanged += 1
+    else:
+        _reject(report, on_error, line,
+                f"{device.device_id} repeats line {earlier[0]} with different data")
+
+
+def _store_batch(store: Store, batch: _Batch, report: ImportReport,
+                 on_error: Callable[[RowError], None]) -> None:
+    with store.transaction() as tx:
+        existing = tx.devices.get_many(list(batch.devices))
+        new = []
+        for device_id, (line, device) in batch.devices.items():
+            old = existing.get(device_id)
+            if old is None:
+                new.append(device)
+            elif old == device:
+                report.unchanged += 1
+            else:
+                _reject(report, on_error, line,
+                        f"{device_id} is already in the SMI with different data "
+                        "(change it through a service request, not an import)")
+        tx.devices.add_many(new)
+    report.added += len(new)
+
+
+def _reject(report: ImportReport, on_error: Callable[[RowError], None],
+            line: int, message: str) -> None:
+    report.rejected += 1
+    on_error(RowError(line, message))
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceView:
+    """A device with what surrounds it: its CHF, or (for a CHF) its Device Log."""
+
+    device: Device
+    chf: Device | None
+    device_log: list[Device]
+
+
+def show_device(store: Store, device_id: DeviceId) -> DeviceView:
+    with store.transaction() as tx:
+        device = tx.devices.get(device_id)
+        if device is None:
+            raise NotFound(f"device {device_id} is not in the SMI")
+        chf = tx.devices.get(device.chf_id, with_history=False) if device.chf_id else None
+        log = tx.devices.in_device_log(device_id)
+    return DeviceView(device, chf, log)
+
+
+def export_devices(store: Store, out: TextIO) -> int:
+    """Write the device extract CSV (the format `import_devices` reads); return the count."""
+    writer = csv.DictWriter(out, fieldnames=DEVICE_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    count = 0
+    with store.transaction() as tx:
+        for device in tx.devices.iter_all():
+            writer.writerow(format_device(device))
+            count += 1
+    return count
+
+
+def numbered_rows(reader: csv.DictReader[str]) -> Iterator[tuple[int, dict[str | None, Any]]]:
+    """Rows with the line they started on, for error messages a user can act on."""
+    for row in reader:
+        yield reader.line_num, row

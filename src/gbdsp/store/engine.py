@@ -1,0 +1,62 @@
+"""Database engines: SQLite (the embedded default, WAL on) and PostgreSQL (psycopg 3)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, make_url, text
+from sqlalchemy.engine import URL
+from sqlalchemy.exc import ArgumentError, OperationalError
+
+from gbdsp.domain.errors import GbdspError
+
+
+class DatabaseError(GbdspError):
+    """The database URL is wrong or the server does not answer."""
+
+
+def normalise_url(url: str) -> URL:
+    """Accept `postgresql://` and `postgres://` as psycopg 3 URLs."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError as e:
+        raise DatabaseError(f"not a database URL: {url!r}") from e
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+        raise DatabaseError(
+            f"unsupported database {parsed.get_backend_name()!r} (use sqlite or postgresql)")
+    return parsed
+
+
+def make_engine(url: str, *, pool_size: int = 5) -> Engine:
+    parsed = normalise_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        engine = create_engine(parsed, connect_args={"timeout": 30})
+        event.listen(engine, "connect", _sqlite_pragmas)
+    else:
+        engine = create_engine(
+            parsed, pool_size=pool_size, pool_pre_ping=True,
+            connect_args={"connect_timeout": 5},
+        )
+    return engine
+
+
+def check_connection(engine: Engine) -> None:
+    """Fail with one clear line (password hidden) if the database does not answer."""
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except OperationalError as e:
+        where = engine.url.render_as_string(hide_password=True)
+        reason = str(e.orig).strip().splitlines()[0] if e.orig else str(e)
+        raise DatabaseError(f"cannot reach database {where}: {reason}") from e
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    # WAL lets the gateway read while an import or housekeeping run writes.
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.close()

@@ -1,0 +1,313 @@
+"""Repositories: rows to domain values and back. Nothing outside `store/` writes SQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, Row, func, insert, select, update
+
+from gbdsp.domain.devices import (
+    Device,
+    DeviceModel,
+    DeviceType,
+    SmetsVariant,
+    SmiStatus,
+    StatusChange,
+    normalise_postcode,
+)
+from gbdsp.domain.ids import DeviceId, UserId
+from gbdsp.domain.parties import Certificate, Party, User, UserRole, UserStatus
+from gbdsp.domain.products import CplEntry, CplKey, CplStatus
+from gbdsp.store.tables import (
+    agent_relationships,
+    cpl_entries,
+    device_status_history,
+    devices,
+    parties,
+    user_certificates,
+    user_roles,
+    users,
+)
+
+
+class DeviceRepository:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def get(self, device_id: DeviceId, *, with_history: bool = True) -> Device | None:
+        row = self._conn.execute(select(devices).where(devices.c.device_id == device_id)).first()
+        if row is None:
+            return None
+        history = self.history(device_id) if with_history else ()
+        return device_from_row(row, history)
+
+    def history(self, device_id: DeviceId) -> tuple[StatusChange, ...]:
+        rows = self._conn.execute(
+            select(device_status_history)
+            .where(device_status_history.c.device_id == device_id)
+            .order_by(device_status_history.c.effective_at, device_status_history.c.id)
+        )
+        return tuple(
+            StatusChange(SmiStatus(r.status), r.effective_at, r.reason, r.by_user) for r in rows
+        )
+
+    def get_many(self, ids: Sequence[DeviceId]) -> dict[DeviceId, Device]:
+        """Several devices in one query, without history (bulk paths)."""
+        if not ids:
+            return {}
+        rows = self._conn.execute(select(devices).where(devices.c.device_id.in_(ids)))
+        return {r.device_id: device_from_row(r, ()) for r in rows}
+
+    def add_many(self, new: Sequence[Device]) -> None:
+        """Insert devices with their history lines (each device carries its own)."""
+        if not new:
+            return
+        self._conn.execute(insert(devices), [device_to_row(d) for d in new])
+        lines = [
+            _history_row(d.device_id, change) for d in new for change in d.history
+        ]
+        if lines:
+            self._conn.execute(insert(device_status_history), lines)
+
+    def add(self, device: Device) -> None:
+        self.add_many([device])
+
+    def record_status(self, device_id: DeviceId, change: StatusChange) -> None:
+        self._conn.execute(
+            update(devices).where(devices.c.device_id == device_id)
+            .values(status=change.status.value, status_date=change.effective_at)
+        )
+        self._conn.execute(insert(device_status_history), [_history_row(device_id, change)])
+
+    def in_device_log(self, chf_id: DeviceId) -> list[Device]:
+        """The devices on a CHF's Device Log (and its GPF), in ID order."""
+        rows = self._conn.execute(
+            select(devices).where(devices.c.chf_id == chf_id).order_by(devices.c.device_id)
+        )
+        return [device_from_row(r, ()) for r in rows]
+
+    def find(self, *, mpxn: str | None = None, uprn: str | None = None,
+             postcode: str | None = None, limit: int = 100) -> list[Device]:
+        query = select(devices).order_by(devices.c.device_id).limit(limit)
+        if mpxn:
+            query = query.where(devices.c.import_mpxn == mpxn)
+        if uprn:
+            query = query.where(devices.c.uprn == uprn)
+        if postcode:
+            query = query.where(devices.c.postcode == normalise_postcode(postcode))
+        return [device_from_row(r, ()) for r in self._conn.execute(query)]
+
+    def iter_all(self, batch: int = 10_000) -> Iterator[Device]:
+        """Every device in ID order, streamed (keyset paging keeps memory flat)."""
+        last: int | None = None
+        while True:
+            query = select(devices).order_by(devices.c.device_id).limit(batch)
+            if last is not None:
+                query = query.where(devices.c.device_id > last)
+            rows = self._conn.execute(query).all()
+            if not rows:
+                return
+            for row in rows:
+                yield device_from_row(row, ())
+            last = rows[-1].device_id.signed
+
+    def count(self) -> int:
+        return int(self._conn.execute(select(func.count()).select_from(devices)).scalar_one())
+
+    def count_by_status(self) -> dict[tuple[str, str | None], int]:
+        rows = self._conn.execute(
+            select(devices.c.device_type, devices.c.status, func.count())
+            .group_by(devices.c.device_type, devices.c.status)
+        )
+        return {(r[0], r[1]): int(r[2]) for r in rows}
+
+
+class CplRepository:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def all(self) -> list[CplEntry]:
+        rows = self._conn.execute(
+            select(cpl_entries).order_by(
+                cpl_entries.c.manufacturer, cpl_entries.c.model, cpl_entries.c.hardware_version,
+                cpl_entries.c.firmware_version, cpl_entries.c.device_type,
+                cpl_entries.c.smets_variant,
+            )
+        )
+        return [_cpl_from_row(r) for r in rows]
+
+    def find(self, key: CplKey) -> CplEntry | None:
+        row = self._conn.execute(select(cpl_entries).where(*_cpl_key_clause(key))).first()
+        return _cpl_from_row(row) if row else None
+
+    def put(self, entry: CplEntry) -> bool:
+        """Insert or update the status of one entry; True if anything changed."""
+        current = self.find(entry.key)
+        if current is None:
+            self._conn.execute(insert(cpl_entries).values(
+                **_cpl_key_values(entry.key), status=entry.status.value))
+            return True
+        if current.status is entry.status:
+            return False
+        self._conn.execute(update(cpl_entries).where(*_cpl_key_clause(entry.key))
+                           .values(status=entry.status.value))
+        return True
+
+
+class UserRepository:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def put_party(self, party: Party) -> None:
+        exists = self._conn.execute(
+            select(parties.c.party_id).where(parties.c.party_id == party.party_id)).first()
+        if exists:
+            self._conn.execute(update(parties).where(parties.c.party_id == party.party_id)
+                               .values(name=party.name))
+        else:
+            self._conn.execute(insert(parties).values(party_id=party.party_id, name=party.name))
+
+    def put(self, user: User) -> None:
+        """Create or replace a User with its roles and agent relationships."""
+        values: dict[str, Any] = dict(
+            party_id=user.party_id, name=user.name, status=user.status.value,
+            response_url=user.response_url,
+        )
+        if self._exists(user.user_id):
+            self._conn.execute(update(users).where(users.c.user_id == user.user_id).values(values))
+            self._conn.execute(user_roles.delete().where(user_roles.c.user_id == user.user_id))
+            self._conn.execute(agent_relationships.delete()
+                               .where(agent_relationships.c.agent_id == user.user_id))
+        else:
+            self._conn.execute(insert(users).values(user_id=user.user_id, **values))
+        self._conn.execute(insert(user_roles), [
+            {"user_id": user.user_id, "role": r.value} for r in sorted(user.roles, key=_role_order)
+        ])
+        if user.acts_for:
+            self._conn.execute(insert(agent_relationships), [
+                {"agent_id": user.user_id, "supplier_id": s} for s in sorted(user.acts_for)
+            ])
+
+    def get(self, user_id: UserId) -> User | None:
+        row = self._conn.execute(select(users).where(users.c.user_id == user_id)).first()
+        if row is None:
+            return None
+        roles = self._conn.execute(
+            select(user_roles.c.role).where(user_roles.c.user_id == user_id)).scalars()
+        acts_for = self._conn.execute(
+            select(agent_relationships.c.supplier_id)
+            .where(agent_relationships.c.agent_id == user_id)).scalars()
+        return User(
+            user_id=row.user_id, party_id=row.party_id, name=row.name,
+            roles=frozenset(UserRole(r) for r in roles), status=UserStatus(row.status),
+            response_url=row.response_url, acts_for=frozenset(acts_for),
+        )
+
+    def all(self) -> list[User]:
+        ids = self._conn.execute(select(users.c.user_id).order_by(users.c.user_id)).scalars()
+        return [u for u in (self.get(i) for i in list(ids)) if u is not None]
+
+    def put_certificate(self, cert: Certificate) -> None:
+        key = (user_certificates.c.issuer == cert.issuer,
+               user_certificates.c.serial == str(cert.serial))
+        self._conn.execute(user_certificates.delete().where(*key))
+        self._conn.execute(insert(user_certificates).values(
+            issuer=cert.issuer, serial=str(cert.serial), user_id=cert.user_id,
+            public_key_der=cert.public_key_der, not_before=cert.not_before,
+            not_after=cert.not_after,
+        ))
+
+    def certificate(self, issuer: str, serial: int) -> Certificate | None:
+        row = self._conn.execute(select(user_certificates).where(
+            user_certificates.c.issuer == issuer, user_certificates.c.serial == str(serial),
+        )).first()
+        return _certificate_from_row(row) if row else None
+
+    def certificates_of(self, user_id: UserId) -> list[Certificate]:
+        rows = self._conn.execute(
+            select(user_certificates).where(user_certificates.c.user_id == user_id))
+        return [_certificate_from_row(r) for r in rows]
+
+    def _exists(self, user_id: UserId) -> bool:
+        return self._conn.execute(
+            select(users.c.user_id).where(users.c.user_id == user_id)).first() is not None
+
+
+def device_to_row(d: Device) -> dict[str, Any]:
+    return {
+        "device_id": d.device_id,
+        "device_type": d.device_type.value,
+        "manufacturer": d.model.manufacturer,
+        "model": d.model.model,
+        "hardware_version": d.model.hardware_version,
+        "firmware_version": d.model.firmware_version,
+        "smets_chts_version": d.smets_chts_version,
+        "status": d.status.value if d.status else None,
+        "status_date": d.status_date,
+        "import_mpxn": d.import_mpxn,
+        "uprn": d.uprn,
+        "postcode": d.postcode,
+        "chf_id": d.chf_id,
+        "responsible_supplier": d.responsible_supplier,
+        "installing_supplier": d.installing_supplier,
+        "restricted": d.restricted,
+    }
+
+
+def device_from_row(r: Row[Any], history: tuple[StatusChange, ...]) -> Device:
+    return Device(
+        device_id=r.device_id,
+        device_type=DeviceType(r.device_type),
+        model=DeviceModel(r.manufacturer, r.model, r.hardware_version, r.firmware_version),
+        smets_chts_version=r.smets_chts_version,
+        status=SmiStatus(r.status) if r.status else None,
+        status_date=r.status_date,
+        import_mpxn=r.import_mpxn,
+        uprn=r.uprn,
+        postcode=r.postcode,
+        chf_id=r.chf_id,
+        responsible_supplier=r.responsible_supplier,
+        installing_supplier=r.installing_supplier,
+        restricted=bool(r.restricted),
+        history=history,
+    )
+
+
+def _history_row(device_id: DeviceId, change: StatusChange) -> dict[str, Any]:
+    return {
+        "device_id": device_id, "status": change.status.value,
+        "effective_at": change.effective_at, "reason": change.reason, "by_user": change.by,
+    }
+
+
+def _cpl_key_values(key: CplKey) -> dict[str, str]:
+    return {
+        "manufacturer": key.model.manufacturer, "model": key.model.model,
+        "hardware_version": key.model.hardware_version,
+        "firmware_version": key.model.firmware_version,
+        "device_type": key.device_type.value, "smets_variant": key.smets_variant.value,
+    }
+
+
+def _cpl_key_clause(key: CplKey) -> Iterable[Any]:
+    return [cpl_entries.c[name] == value for name, value in _cpl_key_values(key).items()]
+
+
+def _cpl_from_row(r: Row[Any]) -> CplEntry:
+    key = CplKey(
+        DeviceModel(r.manufacturer, r.model, r.hardware_version, r.firmware_version),
+        DeviceType(r.device_type), SmetsVariant(r.smets_variant),
+    )
+    return CplEntry(key, CplStatus(r.status))
+
+
+def _certificate_from_row(r: Row[Any]) -> Certificate:
+    return Certificate(
+        issuer=r.issuer, serial=int(r.serial), user_id=r.user_id,
+        public_key_der=r.public_key_der, not_before=r.not_before, not_after=r.not_after,
+    )
+
+
+def _role_order(role: UserRole) -> int:
+    return list(UserRole).index(role)

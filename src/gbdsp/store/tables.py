@@ -1,0 +1,118 @@
+"""The database schema (SQLAlchemy Core). Migrations in `migrations/` create it."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    UniqueConstraint,
+    false,
+)
+
+from gbdsp.store.types import DeviceIdType, UserIdType, UtcDateTime
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+AutoId = BigInteger().with_variant(Integer(), "sqlite")
+"""SQLite only auto-increments an INTEGER PRIMARY KEY."""
+
+parties = Table(
+    "parties", metadata,
+    Column("party_id", String(64), primary_key=True),
+    Column("name", String(200), nullable=False),
+)
+
+users = Table(
+    "users", metadata,
+    Column("user_id", UserIdType(), primary_key=True, autoincrement=False),
+    Column("party_id", String(64), ForeignKey("parties.party_id"), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("response_url", String(500)),
+)
+
+user_roles = Table(
+    "user_roles", metadata,
+    Column("user_id", UserIdType(), ForeignKey("users.user_id", ondelete="CASCADE"),
+           primary_key=True, autoincrement=False),
+    Column("role", String(4), primary_key=True),
+)
+
+user_certificates = Table(
+    "user_certificates", metadata,
+    Column("issuer", String(200), primary_key=True),
+    Column("serial", String(40), primary_key=True, comment="decimal; SMKI serials are 128-bit"),
+    Column("user_id", UserIdType(), ForeignKey("users.user_id", ondelete="CASCADE"),
+           nullable=False, index=True),
+    Column("public_key_der", LargeBinary, nullable=False),
+    Column("not_before", UtcDateTime(), nullable=False),
+    Column("not_after", UtcDateTime(), nullable=False),
+)
+
+agent_relationships = Table(
+    "agent_relationships", metadata,
+    Column("agent_id", UserIdType(), ForeignKey("users.user_id", ondelete="CASCADE"),
+           primary_key=True, autoincrement=False),
+    Column("supplier_id", UserIdType(), ForeignKey("users.user_id", ondelete="CASCADE"),
+           primary_key=True, autoincrement=False),
+)
+
+cpl_entries = Table(
+    "cpl_entries", metadata,
+    Column("id", AutoId, primary_key=True, autoincrement=True),
+    Column("manufacturer", String(30), nullable=False),
+    Column("model", String(30), nullable=False),
+    Column("hardware_version", String(30), nullable=False),
+    Column("firmware_version", String(30), nullable=False),
+    Column("device_type", String(8), nullable=False),
+    Column("smets_variant", String(8), nullable=False),
+    Column("status", String(12), nullable=False),
+    UniqueConstraint("manufacturer", "model", "hardware_version", "firmware_version",
+                     "device_type", "smets_variant", name="uq_cpl_entries_key"),
+)
+
+devices = Table(
+    "devices", metadata,
+    Column("device_id", DeviceIdType(), primary_key=True, autoincrement=False),
+    Column("device_type", String(8), nullable=False),
+    Column("manufacturer", String(30), nullable=False),
+    Column("model", String(30), nullable=False),
+    Column("hardware_version", String(30), nullable=False),
+    Column("firmware_version", String(30), nullable=False),
+    Column("smets_chts_version", String(20), nullable=False),
+    Column("status", String(24)),
+    Column("status_date", UtcDateTime()),
+    Column("import_mpxn", String(13), index=True),
+    Column("uprn", String(12), index=True),
+    Column("postcode", String(8), index=True),
+    Column("chf_id", DeviceIdType(), index=True),
+    Column("responsible_supplier", UserIdType(), index=True),
+    Column("installing_supplier", UserIdType()),
+    Column("restricted", Boolean, nullable=False, server_default=false()),
+    Index("ix_devices_status_status_date", "status", "status_date"),
+)
+
+device_status_history = Table(
+    "device_status_history", metadata,
+    Column("id", AutoId, primary_key=True, autoincrement=True),
+    Column("device_id", DeviceIdType(), nullable=False, index=True),
+    Column("status", String(24), nullable=False),
+    Column("effective_at", UtcDateTime(), nullable=False),
+    Column("reason", String(120), nullable=False),
+    Column("by_user", UserIdType()),
+)

@@ -1,0 +1,1 @@
+"""The ASGI app: health and metrics now; DUIS endpoints and the SSI portal later."""

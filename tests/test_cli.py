@@ -1,0 +1,160 @@
+"""The CLI as a user runs it: a subprocess, a data directory, real databases."""
+
+from __future__ import annotations
+
+import csv
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+CPL_CSV = """manufacturer,model,hardware_version,firmware_version,device_type,smets_variant,status
+AB01,010A030B,0001,0002012F,ESME,SMETS2+,Active
+AB01,010A030B,0001,0002012F,ESME,SMETS1,removed
+"""
+
+
+class Gbdsp:
+    def __init__(self, data_dir: Path, database_url: str) -> None:
+        self.data_dir = data_dir
+        self.env = {**os.environ, "GBDSP_DATA": str(data_dir)}
+        self.env.pop("GBDSP_DATABASE__URL", None)
+        if database_url:
+            self.env["GBDSP_DATABASE__URL"] = database_url
+
+    def __call__(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "gbdsp", *args], env=self.env,
+                              capture_output=True, text=True, input=stdin, timeout=120)
+
+
+@pytest.fixture
+def gbdsp(tmp_path: Path, database_url: str) -> Gbdsp:
+    return Gbdsp(tmp_path / "data", database_url)
+
+
+def test_help_reads_well() -> None:
+    result = subprocess.run([sys.executable, "-m", "gbdsp", "--help"], capture_output=True,
+                            text=True, check=True)
+    for command in ("init", "cpl", "smi", "demo", "serve"):
+        assert command in result.stdout
+
+
+def test_init_demo_show_export(gbdsp: Gbdsp, tmp_path: Path) -> None:
+    init = gbdsp("init")
+    assert init.returncode == 0, init.stderr
+    assert "90-B3-D5-1F-30-01-00-00" in init.stdout
+    demo = gbdsp("demo", "--premises", "40")
+    assert demo.returncode == 0, demo.stderr
+    assert "devices added" in demo.stdout
+
+    show = gbdsp("smi", "show", "00-db-12-34-56-78-90-a2")
+    assert show.returncode == 0, show.stderr
+    assert "CHF" in show.stdout and "Commissioned" in show.stdout
+    assert "CH Install Success 8.14.1" in show.stdout          # dated history
+    assert "Device Log of CHF 00-DB-12-34-56-78-90-A2" in show.stdout
+    assert "00-DB-12-34-56-78-90-A0" in show.stdout             # its ESME
+
+    out = tmp_path / "extract.csv"
+    export = gbdsp("smi", "export", "-o", str(out))
+    assert export.returncode == 0, export.stderr
+    rows = list(csv.DictReader(out.open()))
+    assert len(rows) > 40
+    assert not (tmp_path / "extract.csv.part").exists()
+    again = gbdsp("smi", "import", str(out))                   # idempotent round trip
+    assert again.returncode == 0, again.stderr
+    assert f"0 devices added, {len(rows)} unchanged, 0 rejected" in again.stdout
+
+
+def test_cpl_import_and_list(gbdsp: Gbdsp, tmp_path: Path) -> None:
+    gbdsp("init")
+    path = tmp_path / "cpl.csv"
+    path.write_text(CPL_CSV + "AB01,X,1,1,KETTLE,SMETS2+,Active\n")
+    result = gbdsp("cpl", "import", str(path))
+    assert result.returncode == 1
+    assert "line 4: unknown device type 'KETTLE'" in result.stderr
+    assert "2 added or changed, 0 unchanged, 1 rejected" in result.stdout
+    listed = gbdsp("cpl", "list", "--csv")
+    assert listed.stdout.count("AB01,010A030B") == 2
+    assert "SMETS1,Withdrawn" in listed.stdout
+
+
+def test_smi_import_reports_bad_rows_and_keeps_the_good(gbdsp: Gbdsp, tmp_path: Path) -> None:
+    gbdsp("init")
+    cpl = tmp_path / "cpl.csv"
+    cpl.write_text(CPL_CSV)
+    gbdsp("cpl", "import", str(cpl))
+    header = "device_id,device_type,manufacturer,model,hardware_version,firmware_version," \
+             "smets_chts_version,status\n"
+    good = "00-DB-12-34-00-00-00-{n},ESME,AB01,010A030B,0001,0002012F,SMETS2,Pending\n"
+    body = (good.format(n="01") + "nonsense,ESME,AB01,010A030B,0001,0002012F,SMETS2,Pending\n"
+            + "00-DB-12-34-00-00-00-03,ESME,ZZ99,1,1,1,SMETS2,Pending\n" + good.format(n="04"))
+    path = tmp_path / "devices.csv"
+    path.write_text(header + body)
+    result = gbdsp("smi", "import", str(path))
+    assert result.returncode == 1
+    assert "line 3: not an EUI-64: 'nonsense'" in result.stderr
+    assert "line 4: model ZZ99/1" in result.stderr
+    assert "4 rows read, 2 devices added, 0 unchanged, 2 rejected" in result.stdout
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("smi", "show", "00-DB-12"), "not an EUI-64: '00-DB-12'"),
+    (("smi", "show", "00-DB-12-34-56-78-99-99"), "00-DB-12-34-56-78-99-99 is not in the SMI"),
+    (("smi", "import", "/nonexistent.csv"), "cannot open /nonexistent.csv"),
+])
+def test_bad_input_gets_one_line_and_a_non_zero_exit(gbdsp: Gbdsp, args: tuple[str, ...],
+                                                     message: str) -> None:
+    gbdsp("init")
+    result = gbdsp(*args)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_import_refuses_a_file_without_the_required_columns(gbdsp: Gbdsp,
+                                                            tmp_path: Path) -> None:
+    gbdsp("init")
+    path = tmp_path / "bad.csv"
+    path.write_text("device_id,colour\n00-DB-12-34-00-00-00-01,red\n")
+    result = gbdsp("smi", "import", str(path))
+    assert result.returncode == 2
+    assert "header lacks column(s): device_type" in result.stderr
+
+
+def test_commands_before_init_say_what_to_do(tmp_path: Path) -> None:
+    g = Gbdsp(tmp_path / "nowhere", "")
+    result = g("smi", "export")
+    assert result.returncode == 2
+    assert "run `gbdsp init` first" in result.stderr
+
+
+def test_a_corrupt_config_file_is_named(tmp_path: Path) -> None:
+    g = Gbdsp(tmp_path / "data", "")
+    g("init")
+    (tmp_path / "data" / "gbdsp.toml").write_text("[database\nurl = 1\n")
+    result = g("smi", "export")
+    assert result.returncode == 2
+    assert "gbdsp.toml: not valid TOML" in result.stderr
+
+
+def test_an_unknown_config_key_is_named(tmp_path: Path) -> None:
+    g = Gbdsp(tmp_path / "data", "")
+    g("init")
+    (tmp_path / "data" / "gbdsp.toml").write_text("[server]\nprot = 1\n")
+    result = g("smi", "export")
+    assert result.returncode == 2
+    assert "server.prot: Extra inputs are not permitted" in result.stderr
+
+
+def test_an_unreachable_database_is_one_clear_line(tmp_path: Path) -> None:
+    g = Gbdsp(tmp_path / "data", "postgresql://nobody:secret@127.0.0.1:1/gbdsp")
+    result = g("init")
+    assert result.returncode == 2
+    assert "cannot reach database postgresql+psycopg://nobody:***@127.0.0.1:1/gbdsp" \
+        in result.stderr
+    assert "secret" not in result.stderr
