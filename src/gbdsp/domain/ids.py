@@ -8,7 +8,8 @@ from typing import Self
 
 from gbdsp.domain.errors import InvalidValue
 
-_HEX16 = re.compile(r"[0-9A-F]{16}")
+# Eight octets, with one separator used throughout or none at all.
+_EUI = re.compile(r"[0-9A-Fa-f]{2}(?P<sep>[-: ]?)(?:[0-9A-Fa-f]{2}(?P=sep)){6}[0-9A-Fa-f]{2}")
 _SEPARATORS = str.maketrans("", "", "-: ")
 _SIGN_BIT = 1 << 63
 
@@ -29,12 +30,12 @@ class Eui64:
 
     @classmethod
     def parse(cls, text: str) -> Self:
-        digits = text.strip().upper().translate(_SEPARATORS)
-        if not _HEX16.fullmatch(digits) or not _well_separated(text.strip()):
+        stripped = text.strip()
+        if not _EUI.fullmatch(stripped):
             raise InvalidValue(
                 f"not an EUI-64: {text!r} (expected 8 hex octets such as 00-DB-12-34-56-78-90-A2)"
             )
-        return cls(int(digits, 16))
+        return cls(int(stripped.translate(_SEPARATORS), 16))
 
     @classmethod
     def from_signed(cls, value: int) -> Self:
@@ -55,15 +56,6 @@ class Eui64:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}('{self}')"
-
-
-def _well_separated(text: str) -> bool:
-    """Separators, if any, must split the ID into eight octets (no `0-0DB1...`)."""
-    for sep in "-: ":
-        if sep in text:
-            parts = text.split(sep)
-            return len(parts) == 8 and all(len(p) == 2 for p in parts)
-    return True
 
 
 class DeviceId(Eui64):

@@ -117,6 +117,12 @@ TRANSITIONS: tuple[Transition, ...] = (
 )
 
 
+_BY_TRIGGER_AND_TYPE: dict[tuple[Trigger, DeviceType], list[Transition]] = {}
+for _row in TRANSITIONS:
+    for _type in _row.device_types:
+        _BY_TRIGGER_AND_TYPE.setdefault((_row.trigger, _type), []).append(_row)
+
+
 @dataclass(frozen=True, slots=True)
 class Refused:
     """A transition the table does not allow, with the reason in words."""
@@ -132,11 +138,8 @@ def next_status(
 
     `wanted` picks among several targets where the trigger offers a choice (8.4, import).
     """
-    rows = [
-        t for t in TRANSITIONS
-        if t.trigger is trigger and device_type in t.device_types
-        and (wanted is None or t.target is wanted)
-    ]
+    rows = [t for t in _BY_TRIGGER_AND_TYPE.get((trigger, device_type), ())
+            if wanted is None or t.target is wanted]
     if not rows:
         what = f" to {wanted.value}" if wanted else ""
         return Refused(f"{trigger.value} does not apply{what} to a {device_type.value}")

@@ -10,7 +10,7 @@ from typing import Any, TextIO
 
 from gbdsp.clock import Clock
 from gbdsp.csvformat import DEVICE_COLUMNS, format_device, parse_device
-from gbdsp.domain.devices import Device, StatusChange
+from gbdsp.domain.devices import Device
 from gbdsp.domain.errors import InvalidValue, NotFound
 from gbdsp.domain.ids import DeviceId, UserId
 from gbdsp.domain.products import CplKey
@@ -68,7 +68,7 @@ def import_devices(
         batch = _Batch()
         for line, row in chunk:
             try:
-                device = _checked(parse_device(row, now), cpl, known_users)
+                device = _checked(parse_device(row, now, IMPORT_REASON), cpl, known_users)
             except InvalidValue as e:
                 _reject(report, on_error, line, str(e))
                 continue
@@ -98,13 +98,11 @@ def _checked(device: Device, cpl: set[CplKey], users: set[UserId]) -> Device:
                        ("installing_supplier", device.installing_supplier)):
         if user is not None and user not in users:
             raise InvalidValue(f"{role} {user} is not a registered User")
-    if device.status is None:
-        return device
-    status = next_status(Trigger.IMPORTED, device.device_type, None, wanted=device.status)
-    if isinstance(status, Refused):
-        raise InvalidValue(status.reason)
-    assert device.status_date is not None
-    return device.with_status(StatusChange(status, device.status_date, IMPORT_REASON))
+    if device.status is not None:
+        status = next_status(Trigger.IMPORTED, device.device_type, None, wanted=device.status)
+        if isinstance(status, Refused):
+            raise InvalidValue(status.reason)
+    return device
 
 
 def _add_to_batch(batch: _Batch, report: ImportReport, on_error: Callable[[RowError], None],
