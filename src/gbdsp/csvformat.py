@@ -26,7 +26,8 @@ from gbdsp.domain.products import CplEntry, CplKey, CplStatus
 DEVICE_COLUMNS = (
     "device_id", "device_type", "manufacturer", "model", "hardware_version",
     "firmware_version", "smets_chts_version", "status", "status_date", "import_mpxn", "uprn",
-    "postcode", "chf_id", "responsible_supplier", "installing_supplier", "restricted",
+    "postcode", "chf_id", "responsible_supplier", "installing_supplier", "network_operator",
+    "restricted",
 )
 DEVICE_REQUIRED = (
     "device_id", "device_type", "manufacturer", "model", "firmware_version", "smets_chts_version",
@@ -81,6 +82,7 @@ def parse_device(row: Mapping[str | None, Any], default_date: datetime,
         chf_id=DeviceId.parse(v["chf_id"]) if v["chf_id"] else None,
         responsible_supplier=_user(v["responsible_supplier"]),
         installing_supplier=_user(v["installing_supplier"]),
+        network_operator=_user(v["network_operator"]),
         restricted=_bool(v["restricted"]),
         history=(StatusChange(status, status_date, reason),) if status else (),
     )
@@ -103,6 +105,7 @@ def format_device(d: Device) -> dict[str, str]:
         "chf_id": str(d.chf_id) if d.chf_id else "",
         "responsible_supplier": str(d.responsible_supplier) if d.responsible_supplier else "",
         "installing_supplier": str(d.installing_supplier) if d.installing_supplier else "",
+        "network_operator": str(d.network_operator) if d.network_operator else "",
         "restricted": "true" if d.restricted else "false",
     }
 

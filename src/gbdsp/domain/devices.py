@@ -153,6 +153,8 @@ class Device:
     responsible_supplier: UserId | None = None
     installing_supplier: UserId | None = None
     """The User that pre-notified the device (MP121 asks it for install codes)."""
+    network_operator: UserId | None = None
+    """The Electricity Distributor or Gas Transporter of the device's MPxN (registration data)."""
     restricted: bool = False
     """MP169 Restricted mode: an attribute, not an SMI status (seed 001 D-001)."""
     history: tuple[StatusChange, ...] = field(default=(), compare=False)

@@ -88,9 +88,10 @@ TRANSITIONS: tuple[Transition, ...] = (
        S.COMMISSIONED, "AC 4.9: Type 1 Device commissioned by joining"),
     _t(Trigger.JOINED, GPF, {S.INSTALLED_NOT_COMMISSIONED}, S.COMMISSIONED,
        "AC 4.10: GPF commissioned by joining to a commissioned GSME"),
-    _t(Trigger.COMMISSIONED, METERS,
+    _t(Trigger.COMMISSIONED, METERS | {DeviceType.SAPC},
        ALL - {S.COMMISSIONED, S.DECOMMISSIONED, S.SUSPENDED}, S.COMMISSIONED,
-       "AC 4.12(b) refuses commissioned, decommissioned, suspended; AC 4.13 commissions"),
+       "AC 4.12(b) refuses commissioned, decommissioned, suspended; AC 4.13 commissions; "
+       "ASSUMPTION: a SAPC is commissioned like a meter"),
     _t(Trigger.DECOMMISSIONED, WITH_STATUS, ALL - {S.DECOMMISSIONED, S.WITHDRAWN},
        S.DECOMMISSIONED, "8.3; ASSUMPTION: from any live status"),
     _t(Trigger.SUSPENDED, WITH_STATUS, {S.COMMISSIONED, S.INSTALLED_NOT_COMMISSIONED},

@@ -62,7 +62,7 @@ def load_private_key(data: bytes) -> ec.EllipticCurvePrivateKey:
     return key
 
 
-def test_pki_file(name: str) -> bytes:
+def pki_file(name: str) -> bytes:
     """A file of the public DCC Boxed test PKI shipped in the package (docs/test-pki.md)."""
     return resources.files("gbdsp.data").joinpath(TEST_PKI, name).read_bytes()
 
@@ -101,5 +101,5 @@ TEST_USERS = (
     TestUser("00-DB-12-34-56-78-00-04", "BOXED-AGENT", "DCC Boxed test supplier agent",
              ("RSA",), acts_for=("90-B3-D5-1F-30-01-00-00",)),
 )
-DSP_CERTIFICATE = "Z1-accessControlBroker-dSPXmlSign.pem"
-DSP_KEY = "Z1-accessControlBroker-dSPXmlSign.key"
+DSP_CERTIFICATE = "dsp-xml-sign-90B3D51F30000002-ds.pem"
+DSP_KEY = "dsp-xml-sign-90B3D51F30000002-ds.key"

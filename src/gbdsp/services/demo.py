@@ -33,6 +33,7 @@ from gbdsp.store.store import Store
 
 T = Trigger
 BOXED_SUPPLIER = UserId.parse(TEST_USERS[0].user_id)
+BOXED_NETWORK_OPERATOR = UserId.parse(TEST_USERS[1].user_id)
 
 # Device models of the demo CPL: (device type, manufacturer, model, hardware, firmware, SMETS).
 # The first ESME model is the one the 12.2 Device Pre-notification template names.
@@ -148,7 +149,7 @@ TEMPLATE_DEVICES = (
     TemplateDevice(0xA3, DeviceType.GPF, GPF_LIVE),
     TemplateDevice(0xA4, DeviceType.PPMID, TYPE1_LIVE),
     TemplateDevice(0xA5, DeviceType.HCALCS, TYPE1_LIVE),
-    TemplateDevice(0xA6, DeviceType.SAPC, (T.PRENOTIFIED, T.WHITELISTED)),
+    TemplateDevice(0xA6, DeviceType.SAPC, METER_LIVE),
     TemplateDevice(0x93, DeviceType.ESME, METER_LIVE),
     TemplateDevice(0x94, DeviceType.GSME, METER_LIVE),
     TemplateDevice(0x98, DeviceType.PPMID, (T.PRENOTIFIED, T.WHITELISTED)),
@@ -209,7 +210,7 @@ def _premises(fleet: _Fleet, n: int, rng: random.Random, suppliers: list[UserId]
     start = fleet.now - timedelta(days=rng.randint(60, 900))
     supplier = rng.choice(suppliers)
     area = rng.choice(POSTCODE_AREAS)
-    where = {
+    where: dict[str, Any] = {
         "uprn": str(100_000_000_000 + n),
         "postcode": f"{area}{rng.randint(1, 20)} {rng.randint(1, 9)}"
                     + "".join(rng.choices(POSTCODE_LETTERS, k=2)),
@@ -225,6 +226,9 @@ def _premises(fleet: _Fleet, n: int, rng: random.Random, suppliers: list[UserId]
         fleet.add(gpf, DeviceType.GPF, HUB_RETURNED, start=start, by=supplier, chf_id=chf)
         return
     no_wan = roll < 0.16
+    # The CH belongs to the premises' supplier once installed (its Responsible Supplier).
+    where = {**where, "responsible_supplier": supplier,
+             "network_operator": BOXED_NETWORK_OPERATOR}
     fleet.add(chf, DeviceType.CHF, HUB_NO_WAN if no_wan else HUB_LIVE, start=start, by=supplier,
               **where)
     dual_fuel = rng.random() < 0.8
@@ -232,8 +236,7 @@ def _premises(fleet: _Fleet, n: int, rng: random.Random, suppliers: list[UserId]
     fleet.add(gpf, DeviceType.GPF, gpf_path, start=start, by=supplier, chf_id=chf, **where)
     meter_path = METER_NO_WAN if no_wan else (METER_GONE if rng.random() < 0.04 else METER_LIVE)
     mpan = f"{1_000_000_000_000 + 7 * n:013d}"
-    common = {"chf_id": chf, "responsible_supplier": supplier, "installing_supplier": supplier,
-              **where}
+    common = {"chf_id": chf, "installing_supplier": supplier, **where}
     fleet.add(_demo_id(n, 2), DeviceType.ESME, meter_path, start=start, by=supplier,
               import_mpxn=mpan, **common)
     if dual_fuel:
@@ -251,11 +254,12 @@ def _template_premises(fleet: _Fleet, now: datetime) -> None:
     chf = DeviceId(TEMPLATE_BASE | 0xA2)
     where = {"uprn": "100023336956", "postcode": "M22 0RR"}  # 12.1 template address
     for spec in TEMPLATE_DEVICES:
-        fields: dict[str, Any] = dict(where)
+        fields: dict[str, Any] = dict(where, responsible_supplier=BOXED_SUPPLIER,
+                                      network_operator=BOXED_NETWORK_OPERATOR)
         if spec.device_type is not DeviceType.CHF:
             fields["chf_id"] = chf
         if spec.device_type.device_class is not DeviceClass.COMMS_HUB:
-            fields.update(responsible_supplier=BOXED_SUPPLIER, installing_supplier=BOXED_SUPPLIER)
+            fields["installing_supplier"] = BOXED_SUPPLIER
         if spec.last_octet == 0xA0:
             fields["import_mpxn"] = TEMPLATE_MPAN
         elif spec.last_octet == 0xA1:

@@ -95,7 +95,8 @@ def _checked(device: Device, cpl: set[CplKey], users: set[UserId]) -> Device:
             "is not on the CPL"
         )
     for role, user in (("responsible_supplier", device.responsible_supplier),
-                       ("installing_supplier", device.installing_supplier)):
+                       ("installing_supplier", device.installing_supplier),
+                       ("network_operator", device.network_operator)):
         if user is not None and user not in users:
             raise InvalidValue(f"{role} {user} is not a registered User")
     if device.status is not None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from gbdsp.domain.ids import UserId
 from gbdsp.domain.parties import Party, User, UserRole
-from gbdsp.duis.smki import TEST_USERS, TestUser, load_certificate, test_pki_file
+from gbdsp.duis.smki import TEST_USERS, TestUser, load_certificate, pki_file
 from gbdsp.store.store import Store
 
 
@@ -17,7 +17,7 @@ def register_test_users(store: Store) -> list[User]:
         for spec, user in zip(specs, users, strict=True):
             tx.users.put_party(Party(spec.party_id, spec.name))
             tx.users.put(user)
-            tx.users.put_certificate(load_certificate(test_pki_file(spec.certificate_file)))
+            tx.users.put_certificate(load_certificate(pki_file(spec.certificate_file)))
     return users
 
 

@@ -186,6 +186,11 @@ class UserRepository:
                 {"agent_id": user.user_id, "supplier_id": s} for s in sorted(user.acts_for)
             ])
 
+    def set_response_url(self, user_id: UserId, url: str | None) -> bool:
+        changed = self._conn.execute(update(users).where(users.c.user_id == user_id)
+                                     .values(response_url=url))
+        return changed.rowcount == 1
+
     def get(self, user_id: UserId) -> User | None:
         row = self._conn.execute(select(users).where(users.c.user_id == user_id)).first()
         if row is None:
@@ -278,6 +283,7 @@ def device_to_row(d: Device) -> dict[str, Any]:
         "chf_id": d.chf_id,
         "responsible_supplier": d.responsible_supplier,
         "installing_supplier": d.installing_supplier,
+        "network_operator": d.network_operator,
         "restricted": d.restricted,
     }
 
@@ -296,6 +302,7 @@ def device_from_row(r: Row[Any], history: tuple[StatusChange, ...]) -> Device:
         chf_id=r.chf_id,
         responsible_supplier=r.responsible_supplier,
         installing_supplier=r.installing_supplier,
+        network_operator=r.network_operator,
         restricted=bool(r.restricted),
         history=history,
     )

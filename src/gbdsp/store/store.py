@@ -9,6 +9,12 @@ from sqlalchemy import Connection, Engine
 
 from gbdsp.store import migrate
 from gbdsp.store.engine import check_connection, make_engine
+from gbdsp.store.gateway_repositories import (
+    AuditRepository,
+    CounterRepository,
+    OutboxRepository,
+    TransformRepository,
+)
 from gbdsp.store.repositories import CplRepository, DeviceRepository, UserRepository
 
 
@@ -20,6 +26,10 @@ class Transaction:
         self.devices = DeviceRepository(conn)
         self.cpl = CplRepository(conn)
         self.users = UserRepository(conn)
+        self.counters = CounterRepository(conn)
+        self.transforms = TransformRepository(conn)
+        self.outbox = OutboxRepository(conn)
+        self.audit = AuditRepository(conn)
 
 
 class Store:

@@ -103,6 +103,7 @@ devices = Table(
     Column("chf_id", DeviceIdType(), index=True),
     Column("responsible_supplier", UserIdType(), index=True),
     Column("installing_supplier", UserIdType()),
+    Column("network_operator", UserIdType()),
     Column("restricted", Boolean, nullable=False, server_default=false()),
     Index("ix_devices_status_status_date", "status", "status_date"),
 )
@@ -115,4 +116,50 @@ device_status_history = Table(
     Column("effective_at", UtcDateTime(), nullable=False),
     Column("reason", String(120), nullable=False),
     Column("by_user", UserIdType()),
+)
+
+originator_counters = Table(
+    "originator_counters", metadata,
+    Column("user_id", UserIdType(), primary_key=True, autoincrement=False),
+    Column("last_counter", BigInteger, nullable=False,
+           comment="counter - 2^63: DUIS counters are unsigned 64-bit, order is kept"),
+)
+
+issued_transforms = Table(
+    "issued_transforms", metadata,
+    Column("request_id", String(80), primary_key=True),
+    Column("user_id", UserIdType(), nullable=False),
+    Column("srv", String(10), nullable=False),
+    Column("issued_at", UtcDateTime(), nullable=False),
+    Column("used_at", UtcDateTime()),
+)
+
+outbox = Table(
+    "outbox", metadata,
+    Column("id", AutoId, primary_key=True, autoincrement=True),
+    Column("response_id", String(80), nullable=False, unique=True,
+           comment="one message per ResponseID: never enqueued twice"),
+    Column("user_id", UserIdType(), nullable=False,
+           comment="pushed to this User's receive-response URL as it is at delivery time"),
+    Column("body", LargeBinary, nullable=False, comment="the signed DUIS message"),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("next_attempt_at", UtcDateTime(), nullable=False),
+    Column("delivered_at", UtcDateTime()),
+    Column("last_error", String(300)),
+    Index("ix_outbox_pending", "delivered_at", "next_attempt_at"),
+)
+
+audit_log = Table(
+    "audit_log", metadata,
+    Column("id", AutoId, primary_key=True, autoincrement=True),
+    Column("at", UtcDateTime(), nullable=False, index=True),
+    Column("direction", String(8), nullable=False, comment="request or response"),
+    Column("web_service", String(20)),
+    Column("user_id", UserIdType()),
+    Column("request_id", String(80), index=True),
+    Column("srv", String(10)),
+    Column("device_id", DeviceIdType()),
+    Column("outcome", String(12), nullable=False, comment="DUIS code or HTTP status"),
+    Column("detail", String(300)),
 )

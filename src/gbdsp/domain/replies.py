@@ -1,0 +1,58 @@
+"""What a service request produces, before it is rendered as a DUIS Response."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from gbdsp.domain.devices import Device
+from gbdsp.domain.products import CplStatus
+
+
+@dataclass(frozen=True, slots=True)
+class InventoryEntry:
+    device: Device
+    cpl_status: CplStatus | None
+
+
+@dataclass(frozen=True, slots=True)
+class InventoryReply:
+    """8.2 Read Inventory: the devices of the premises (DUIS allows at most 17)."""
+
+    entries: tuple[InventoryEntry, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PreCommandReply:
+    """CV 4: the pre-command the User signs and sends back as CV 5/6/7."""
+
+    gbcs_version: str
+    payload: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class LocalCommandReply:
+    """CV 2/6: the command for the User to deliver locally."""
+
+    payload: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceResponseReply:
+    """A device's response (GBCS payload) as it comes back over the SM WAN."""
+
+    payload: bytes
+
+
+Payload = InventoryReply | PreCommandReply | LocalCommandReply | DeviceResponseReply
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """A DUIS response code with an optional payload."""
+
+    code: str
+    payload: Payload | None = None
+
+    @property
+    def is_success(self) -> bool:
+        return self.code in ("I0", "I99")

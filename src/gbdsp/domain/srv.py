@@ -1,0 +1,74 @@
+"""The Service Reference Variant catalogue: what each SRV is and who may send it.
+
+Built from the DUIS matrix and the XSD (reference/srv-catalogue.csv, shipped as package
+data): 129 SRVs with their eligible User Roles, criticality and allowed Command Variants.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+from gbdsp.domain.parties import UserRole
+from gbdsp.domain.requests import CommandVariant
+
+CV = CommandVariant
+CRITICAL_CVS = frozenset({CV.TRANSFORM, CV.SIGNED_PRE_COMMAND, CV.SIGNED_PRE_COMMAND_LOCAL,
+                          CV.SIGNED_PRE_COMMAND_BOTH})
+NON_CRITICAL_CVS = frozenset({CV.COMMAND, CV.LOCAL_COMMAND, CV.COMMAND_AND_LOCAL})
+NON_DEVICE_CVS = frozenset({CV.NON_DEVICE})
+
+
+@dataclass(frozen=True, slots=True)
+class Srv:
+    """One Service Reference Variant."""
+
+    srv: str
+    service_reference: str
+    name: str
+    critical: bool
+    non_device: bool
+    eligible_roles: frozenset[UserRole]
+    body_element: str
+
+    @property
+    def command_variants(self) -> frozenset[CommandVariant]:
+        """CVs allowed for this SRV: 8 for non-device SRVs, 4 then 5/6/7 for critical ones,
+        1/2/3 otherwise (DUIS CV table; the public templates agree for all 129 SRVs)."""
+        if self.non_device:
+            return NON_DEVICE_CVS
+        return CRITICAL_CVS if self.critical else NON_CRITICAL_CVS
+
+
+@dataclass(frozen=True)
+class SrvCatalogue:
+    by_id: Mapping[str, Srv]
+
+    def get(self, srv: str) -> Srv | None:
+        return self.by_id.get(srv)
+
+    def __len__(self) -> int:
+        return len(self.by_id)
+
+
+def parse_catalogue(text: str) -> SrvCatalogue:
+    srvs = {}
+    for row in csv.DictReader(io.StringIO(text)):
+        roles = frozenset(UserRole(r) for r in row["eligible_roles"].split("|") if r)
+        srvs[row["srv"]] = Srv(
+            srv=row["srv"], service_reference=row["service_reference"], name=row["name"],
+            critical=row["critical"] == "Yes", non_device=row["non_device"] == "Yes",
+            eligible_roles=roles, body_element=row["body_element"],
+        )
+    return SrvCatalogue(srvs)
+
+
+@cache
+def catalogue() -> SrvCatalogue:
+    """The shipped catalogue (read once; it is reference data, not state)."""
+    text = resources.files("gbdsp.data").joinpath("srv-catalogue.csv").read_text("utf-8")
+    return parse_catalogue(text)

@@ -1,0 +1,99 @@
+"""DUIS Responses: built from replies, valid against the XSD, signed by the caller."""
+
+from __future__ import annotations
+
+import base64
+from datetime import UTC, datetime
+from functools import singledispatch
+
+from lxml import etree
+
+from gbdsp.domain.devices import SmiStatus
+from gbdsp.domain.replies import (
+    DeviceResponseReply,
+    InventoryReply,
+    LocalCommandReply,
+    Payload,
+    PreCommandReply,
+    Reply,
+)
+from gbdsp.duis.namespaces import SR, sr
+
+SCHEMA_VERSION = "5.4"
+
+
+def build_response(*, reply: Reply, at: datetime, request_id: str | None,
+                   response_id: str | None = None, service_reference: str | None = None,
+                   srv: str | None = None) -> etree._Element:
+    """A `sr:Response` (unsigned). With an SRV, the body is a ResponseMessage for it."""
+    root = etree.Element(sr("Response"), nsmap={"sr": SR}, schemaVersion=SCHEMA_VERSION)
+    header = etree.SubElement(root, sr("Header"))
+    if request_id:
+        etree.SubElement(header, sr("RequestID")).text = request_id
+    if response_id:
+        etree.SubElement(header, sr("ResponseID")).text = response_id
+    etree.SubElement(header, sr("ResponseCode")).text = reply.code
+    etree.SubElement(header, sr("ResponseDateTime")).text = duis_datetime(at)
+    message = etree.SubElement(etree.SubElement(root, sr("Body")), sr("ResponseMessage"))
+    etree.SubElement(message, sr("ServiceReference")).text = service_reference or "0"
+    etree.SubElement(message, sr("ServiceReferenceVariant")).text = srv or "0"
+    if reply.payload is not None:
+        render(reply.payload, message)
+    return root
+
+
+def serialise(root: etree._Element) -> bytes:
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+
+
+def duis_datetime(at: datetime) -> str:
+    """UTC with milliseconds and `Z`, as DCC Boxed writes it."""
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{at.microsecond // 1000:03d}Z"
+
+
+@singledispatch
+def render(payload: Payload, message: etree._Element) -> None:
+    raise TypeError(f"no DUIS rendering for {type(payload).__name__}")
+
+
+@render.register
+def _inventory(payload: InventoryReply, message: etree._Element) -> None:
+    inventory = etree.SubElement(message, sr("DSPInventory"))
+    for entry in payload.entries:
+        d = entry.device
+        device = etree.SubElement(inventory, sr("Device"))
+        _add(device, "DeviceID", str(d.device_id))
+        _add(device, "DeviceType", d.device_type.value)
+        _add(device, "DeviceStatus", d.status.value if d.status else None)
+        _add(device, "DeviceManufacturer", d.model.manufacturer)
+        _add(device, "DeviceModel", d.model.model)
+        _add(device, "SMETSCHTSVersion", d.smets_chts_version or None)
+        _add(device, "DeviceFirmwareVersion", d.model.firmware_version[:8] or None)
+        _add(device, "CPLStatus", entry.cpl_status.value if entry.cpl_status else None)
+        if d.status is SmiStatus.COMMISSIONED and d.status_date is not None:
+            _add(device, "DateCommissioned", d.status_date.date().isoformat())
+        _add(device, "ImportMPxN", d.import_mpxn)
+        _add(device, "UPRN", d.uprn if d.uprn and int(d.uprn) > 0 else None)
+
+
+@render.register
+def _pre_command(payload: PreCommandReply, message: etree._Element) -> None:
+    pre = etree.SubElement(message, sr("PreCommand"))
+    _add(pre, "GBCSVersion", payload.gbcs_version)
+    _add(pre, "GBCSPayload", base64.b64encode(payload.payload).decode())
+
+
+@render.register
+def _local_command(payload: LocalCommandReply, message: etree._Element) -> None:
+    local = etree.SubElement(message, sr("LocalCommand"))
+    _add(local, "GBCSPayload", base64.b64encode(payload.payload).decode())
+
+
+@render.register
+def _device_response(payload: DeviceResponseReply, message: etree._Element) -> None:
+    _add(message, "GBCSPayload", base64.b64encode(payload.payload).decode())
+
+
+def _add(parent: etree._Element, name: str, text: str | None) -> None:
+    if text is not None:
+        etree.SubElement(parent, sr(name)).text = text

@@ -1,0 +1,210 @@
+"""The DUIS gateway: one signed request in, one signed response out.
+
+Stages, in order (docs/duis-gateway.md): size and hardened parse, XSD, signature (the
+certificate by issuer and serial, its User ID the originator), then - the RequestID now
+trusted - anti-replay, access control, and the handler, all in one transaction with the
+audit log and any outbox message, so nothing acknowledged is lost.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from gbdsp.clock import Clock
+from gbdsp.domain.access import AccessRequest, Refused, authorise
+from gbdsp.domain.parties import Certificate
+from gbdsp.domain.replies import Reply
+from gbdsp.domain.requests import CommandVariant, WebService
+from gbdsp.domain.srv import Srv, catalogue
+from gbdsp.duis import response as duis_response
+from gbdsp.duis import schema, signature, xml
+from gbdsp.duis.request import DuisRequest, NotARequest, read_request
+from gbdsp.duis.signature import SignatureRejected, SigningKey
+from gbdsp.services import handlers
+from gbdsp.services.outcomes import Outcome, Stage
+from gbdsp.store.gateway_repositories import AuditEntry
+from gbdsp.store.store import Store, Transaction
+from gbdsp.wan.emulator import DeviceEmulator
+
+XML = "application/xml"
+
+
+@dataclass(frozen=True, slots=True)
+class HttpReply:
+    status: int
+    body: bytes
+    content_type: str = XML
+
+
+class _CertificateCache:
+    """Certificates by (issuer, serial), kept for `ttl` seconds: one lookup per minute per
+    certificate instead of one per request, while `gbdsp users add` still shows up soon."""
+
+    def __init__(self, store: Store, ttl: float = 60.0) -> None:
+        self._store = store
+        self._ttl = ttl
+        self._entries: dict[tuple[str, int], tuple[float, Certificate | None]] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, issuer: str, serial: int) -> Certificate | None:
+        key = (issuer, serial)
+        now = time.monotonic()
+        with self._lock:
+            hit = self._entries.get(key)
+        if hit is not None and now - hit[0] < self._ttl:
+            return hit[1]
+        with self._store.transaction() as tx:
+            certificate = tx.users.certificate(issuer, serial)
+        with self._lock:
+            self._entries[key] = (now, certificate)
+        return certificate
+
+
+@dataclass
+class Gateway:
+    store: Store
+    clock: Clock
+    signing_key: SigningKey
+    emulator: DeviceEmulator = field(default_factory=DeviceEmulator)
+    on_outcome: Callable[[Outcome], None] = lambda outcome: None
+    """Told of every outcome (metrics); must not raise."""
+    on_enqueued: Callable[[], None] = lambda: None
+    """Told when a message was put in the outbox (wakes the delivery relay)."""
+
+    def __post_init__(self) -> None:
+        self._certificates = _CertificateCache(self.store)
+
+    def handle(self, web_service: WebService, data: bytes) -> HttpReply:
+        """Run one message through the pipeline; never raises for bad input."""
+        try:
+            root = xml.parse(data)
+        except xml.XmlRejected as e:
+            stage = Stage.SIZE if e.too_large else Stage.PARSE
+            return self._untrusted(web_service, stage, str(e))
+        problem = schema.schema_error(root)
+        if problem is not None:
+            return self._untrusted(web_service, Stage.SCHEMA, f"not valid DUIS 5.4: {problem}")
+        try:
+            request = read_request(root)
+            certificate = signature.verify(root, self._certificates)
+        except NotARequest as e:
+            return self._untrusted(web_service, Stage.SCHEMA, str(e))
+        except SignatureRejected as e:
+            return self._untrusted(web_service, Stage.SIGNATURE, str(e))
+        if certificate.user_id != request.request_id.originator:
+            return self._untrusted(
+                web_service, Stage.SIGNATURE,
+                f"certificate of {certificate.user_id} signs a request from "
+                f"{request.request_id.originator}")
+        return self._trusted(web_service, request)
+
+    # -- before trust: plain-text HTTP errors, audited and counted, never processed --------
+
+    def _untrusted(self, web_service: WebService, stage: Stage, reason: str) -> HttpReply:
+        outcome = Outcome.refused_before_trust(stage, reason)
+        with self.store.transaction() as tx:
+            tx.audit.record(AuditEntry(self.clock.now(), "request", str(outcome.http_status),
+                                       web_service=web_service.name, detail=reason))
+        self.on_outcome(outcome)
+        return HttpReply(outcome.http_status, (reason + "\n").encode(), "text/plain")
+
+    # -- after trust: signed DUIS responses --------------------------------------------------
+
+    def _trusted(self, web_service: WebService, request: DuisRequest) -> HttpReply:
+        srv = catalogue().get(request.srv)
+        assert srv is not None  # the XSD enumerates SRVs; the catalogue has all 129
+        now = self.clock.now()
+        enqueued = False
+        try:
+            with self.store.transaction() as tx:
+                reply, stage, detail = self._decide(tx, web_service, request, srv)
+                if reply.code == "I99" and stage is Stage.HANDLER:
+                    enqueued = self._enqueue_device_response(tx, request, srv)
+                self._audit(tx, web_service, request, reply, f"{stage.value}: {detail}")
+        except handlers.NotImplementedSrv as e:
+            outcome = Outcome.not_implemented(str(e))
+            with self.store.transaction() as tx:
+                tx.audit.record(AuditEntry(now, "request", "501", web_service.name,
+                                           request.request_id.originator,
+                                           request.request_id_text, request.srv,
+                                           detail=str(e)))
+            self.on_outcome(outcome)
+            return HttpReply(501, (str(e) + "\n").encode(), "text/plain")
+        if enqueued:
+            self.on_enqueued()
+        self.on_outcome(Outcome.answered(stage, reply.code))
+        body = self._signed(reply, request, srv)
+        return HttpReply(200, body)
+
+    def _decide(self, tx: Transaction, web_service: WebService, request: DuisRequest,
+                srv: Srv) -> tuple[Reply, Stage, str]:
+        """The reply, the stage that gave it, and why (for the audit log)."""
+        rid = request.request_id
+        if request.service_reference != srv.service_reference:
+            return (Reply("E12"), Stage.ACCESS,
+                    f"ServiceReference {request.service_reference} does not match SRV {srv.srv}")
+        if not self._admit(tx, request):
+            return (Reply(handlers.REPLAY_CODE), Stage.REPLAY,
+                    f"counter {rid.counter} is not greater than the last accepted")
+        user = tx.users.get(rid.originator)
+        device = tx.devices.get(rid.device_id, with_history=False) if rid.device_id else None
+        decision = authorise(AccessRequest(rid, user, srv, request.cv, web_service, device))
+        if isinstance(decision, Refused):
+            return Reply(decision.code), Stage.ACCESS, decision.reason
+        if srv.non_device:
+            return handlers.non_device(tx, request, srv), Stage.HANDLER, srv.name
+        return self._device_command(tx, request, srv), Stage.HANDLER, srv.name
+
+    def _admit(self, tx: Transaction, request: DuisRequest) -> bool:
+        """Anti-replay: a strictly greater counter, or the one legitimate reuse: a CV 5/6/7
+        signed pre-command answering a CV 4 transform we issued to this User, once."""
+        rid = request.request_id
+        if request.cv.is_signed_pre_command:
+            srv = tx.transforms.consume(request.request_id_text, rid.originator,
+                                        self.clock.now())
+            if srv is not None:
+                return srv == request.srv
+        return tx.counters.advance(rid.originator, rid.counter)
+
+    def _device_command(self, tx: Transaction, request: DuisRequest, srv: Srv) -> Reply:
+        cv = request.cv
+        if cv is CommandVariant.TRANSFORM:
+            tx.transforms.issue(request.request_id_text, request.request_id.originator, srv.srv,
+                                self.clock.now())
+            return self.emulator.pre_command(srv.srv, request.request_id_text)
+        if cv in (CommandVariant.LOCAL_COMMAND, CommandVariant.SIGNED_PRE_COMMAND_LOCAL):
+            return self.emulator.local_command(srv.srv, request.request_id_text)
+        return Reply("I99")
+
+    def _enqueue_device_response(self, tx: Transaction, request: DuisRequest, srv: Srv) -> bool:
+        """The device's answer, signed, into the outbox in the request's own transaction."""
+        rid = request.request_id
+        device = tx.devices.get(rid.device_id, with_history=False) if rid.device_id else None
+        if device is None:
+            return False
+        reply = self.emulator.execute(device, srv.srv, request.request_id_text)
+        response_id = f"{rid.target}:{rid.originator}:{rid.counter}"
+        root = duis_response.build_response(
+            reply=reply, at=self.clock.now(), request_id=request.request_id_text,
+            response_id=response_id, service_reference=srv.service_reference, srv=srv.srv)
+        signature.sign(root, self.signing_key)
+        tx.outbox.add(response_id, rid.originator, duis_response.serialise(root),
+                      self.clock.now())
+        return True
+
+    def _audit(self, tx: Transaction, web_service: WebService, request: DuisRequest,
+               reply: Reply, detail: str) -> None:
+        rid = request.request_id
+        tx.audit.record(AuditEntry(
+            self.clock.now(), "request", reply.code, web_service.name, rid.originator,
+            request.request_id_text, request.srv, rid.device_id, detail=detail))
+
+    def _signed(self, reply: Reply, request: DuisRequest, srv: Srv) -> bytes:
+        root = duis_response.build_response(
+            reply=reply, at=self.clock.now(), request_id=request.request_id_text,
+            service_reference=srv.service_reference, srv=srv.srv)
+        signature.sign(root, self.signing_key)
+        return duis_response.serialise(root)

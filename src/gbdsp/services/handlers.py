@@ -1,0 +1,79 @@
+"""Handlers of Non-Device Service Requests (CV 8), by Service Reference Variant.
+
+This is where the lifecycle SRVs (12.2, 8.14.x, 8.3, 8.4, 11.1, 11.4...) plug in. An SRV
+without a handler is refused as not implemented (HTTP 501) and changes nothing: the
+request's transaction, counter included, is rolled back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from gbdsp.domain.devices import Device, DeviceType
+from gbdsp.domain.errors import GbdspError
+from gbdsp.domain.products import CplKey, CplStatus
+from gbdsp.domain.replies import InventoryEntry, InventoryReply, Reply
+from gbdsp.domain.srv import Srv
+from gbdsp.duis.bodies import InventoryQuery, read_inventory_query
+from gbdsp.duis.request import DuisRequest
+from gbdsp.store.store import Transaction
+
+REPLAY_CODE = "E40"
+"""No public text names the code for a counter that is not greater than the last one; we
+use E40 (a code of the XSD enumeration with no public meaning). docs/duis-gateway.md."""
+
+INVENTORY_NOT_FOUND = "E080201"
+"""8.2 with nothing found. Inference: SR-specific codes read E<SR 0802><nn> (reference/
+response-codes.csv); the meaning of E080201 itself is not public."""
+
+MAX_INVENTORY_DEVICES = 17  # DUIS DSPInventory maxOccurs
+
+
+class NotImplementedSrv(GbdspError):
+    """An SRV this version of gbdsp cannot carry out yet."""
+
+
+Handler = Callable[[Transaction, DuisRequest, Srv], Reply]
+
+
+def read_inventory(tx: Transaction, request: DuisRequest, srv: Srv) -> Reply:
+    """8.2: the devices of the premises the query points at (its CHF and Device Log)."""
+    devices = premises_of(tx, read_inventory_query(request.body))
+    entries = tuple(InventoryEntry(d, _cpl_status(tx, d)) for d in devices
+                    if d.device_type.in_duis)[:MAX_INVENTORY_DEVICES]
+    if not entries:
+        return Reply(INVENTORY_NOT_FOUND)
+    return Reply("I0", InventoryReply(entries))
+
+
+def premises_of(tx: Transaction, query: InventoryQuery) -> list[Device]:
+    if query.device_id is not None:
+        found = tx.devices.get(query.device_id, with_history=False)
+        matches = [found] if found else []
+    else:
+        matches = tx.devices.find(mpxn=query.mpxn, uprn=query.uprn, postcode=query.postcode,
+                                  limit=MAX_INVENTORY_DEVICES)
+    chfs = {d.device_id if d.device_type is DeviceType.CHF else d.chf_id for d in matches}
+    chfs.discard(None)
+    if not chfs:
+        return matches
+    chf_id = min(c for c in chfs if c is not None)  # one premises per answer
+    chf = tx.devices.get(chf_id, with_history=False)
+    return ([chf] if chf else []) + tx.devices.in_device_log(chf_id)
+
+
+def _cpl_status(tx: Transaction, d: Device) -> CplStatus | None:
+    entry = tx.cpl.find(CplKey(d.model, d.device_type, d.smets_variant))
+    return entry.status if entry else None
+
+
+NON_DEVICE_HANDLERS: dict[str, Handler] = {
+    "8.2": read_inventory,
+}
+
+
+def non_device(tx: Transaction, request: DuisRequest, srv: Srv) -> Reply:
+    handler = NON_DEVICE_HANDLERS.get(srv.srv)
+    if handler is None:
+        raise NotImplementedSrv(f"SRV {srv.srv} {srv.name} is not implemented by gbdsp yet")
+    return handler(tx, request, srv)

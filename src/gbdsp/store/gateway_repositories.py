@@ -1,0 +1,182 @@
+"""Repositories of the DUIS gateway: originator counters, transforms, outbox, audit log."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from gbdsp.domain.ids import DeviceId, UserId
+from gbdsp.store.tables import (
+    audit_log,
+    issued_transforms,
+    originator_counters,
+    outbox,
+    users,
+)
+
+_OFFSET = 2**63
+
+
+class CounterRepository:
+    """Strictly increasing originator counters (DUIS anti-replay)."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def advance(self, user_id: UserId, counter: int) -> bool:
+        """Record `counter` if it is greater than the last accepted one; False if not.
+
+        One conditional UPDATE, so two workers can never both accept the same counter: the
+        row lock (PostgreSQL) or the write lock (SQLite) orders them, and the loser sees the
+        winner's value. A first request inserts the row; a concurrent first insert loses the
+        conflict and retries the UPDATE against the committed row.
+        """
+        stored = counter - _OFFSET
+        t = originator_counters
+        for _ in range(2):
+            moved = self._conn.execute(
+                update(t).where(t.c.user_id == user_id, t.c.last_counter < stored)
+                .values(last_counter=stored)
+            )
+            if moved.rowcount == 1:
+                return True
+            dialect = postgresql if self._conn.dialect.name == "postgresql" else sqlite
+            inserted = self._conn.execute(
+                dialect.insert(t).values(user_id=user_id, last_counter=stored)
+                .on_conflict_do_nothing().returning(t.c.user_id)
+            ).first()
+            if inserted is not None:  # (INSERT rowcount is not reliable across drivers)
+                return True
+            exists = self._conn.execute(
+                select(t.c.last_counter).where(t.c.user_id == user_id)).scalar_one_or_none()
+            if exists is not None and exists >= stored:
+                return False
+        return False
+
+    def last(self, user_id: UserId) -> int | None:
+        value = self._conn.execute(select(originator_counters.c.last_counter)
+                                   .where(originator_counters.c.user_id == user_id)).scalar()
+        return None if value is None else int(value) + _OFFSET
+
+
+class TransformRepository:
+    """CV 4 transforms we issued: a CV 5/6/7 may reuse its RequestID exactly once."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def issue(self, request_id: str, user_id: UserId, srv: str, at: datetime) -> None:
+        self._conn.execute(insert(issued_transforms).values(
+            request_id=request_id, user_id=user_id, srv=srv, issued_at=at))
+
+    def consume(self, request_id: str, user_id: UserId, at: datetime) -> str | None:
+        """Mark the transform used; return its SRV, or None if there is no unused one."""
+        t = issued_transforms
+        srv = self._conn.execute(select(t.c.srv).where(
+            t.c.request_id == request_id, t.c.user_id == user_id, t.c.used_at.is_(None),
+        )).scalar()
+        if srv is None:
+            return None
+        used = self._conn.execute(update(t).where(
+            t.c.request_id == request_id, t.c.used_at.is_(None)).values(used_at=at))
+        return str(srv) if used.rowcount == 1 else None
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxMessage:
+    id: int
+    response_id: str
+    user_id: UserId
+    url: str
+    body: bytes
+    attempts: int
+
+
+class OutboxRepository:
+    """Messages to push to Users, written in the same transaction as what caused them."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def add(self, response_id: str, user_id: UserId, body: bytes, at: datetime) -> None:
+        self._conn.execute(insert(outbox).values(
+            response_id=response_id, user_id=user_id, body=body, created_at=at,
+            attempts=0, next_attempt_at=at))
+
+    def claim_due(self, now: datetime, lease_until: datetime, limit: int) -> list[OutboxMessage]:
+        """Lease up to `limit` due messages to this worker until `lease_until`.
+
+        The lease is committed before any delivery is tried, so no database transaction is
+        held open across an HTTP call; a worker that dies mid-delivery leaves the message to
+        be retried when its lease ends. PostgreSQL workers skip rows another is leasing.
+        """
+        query = (select(outbox.c.id, outbox.c.response_id, outbox.c.user_id,
+                        users.c.response_url, outbox.c.body, outbox.c.attempts)
+                 .join(users, users.c.user_id == outbox.c.user_id)
+                 .where(outbox.c.delivered_at.is_(None), outbox.c.next_attempt_at <= now,
+                        users.c.response_url.is_not(None))
+                 .order_by(outbox.c.next_attempt_at, outbox.c.id).limit(limit))
+        if self._conn.dialect.name == "postgresql":
+            query = query.with_for_update(of=outbox, skip_locked=True)
+        messages = [OutboxMessage(*row) for row in self._conn.execute(query)]
+        if messages:
+            self._conn.execute(update(outbox).where(outbox.c.id.in_([m.id for m in messages]))
+                               .values(next_attempt_at=lease_until))
+        return messages
+
+    def delivered(self, message_id: int, at: datetime) -> None:
+        self._conn.execute(update(outbox).where(outbox.c.id == message_id).values(
+            delivered_at=at, attempts=outbox.c.attempts + 1, last_error=None))
+
+    def failed(self, message_id: int, retry_at: datetime, error: str) -> None:
+        self._conn.execute(update(outbox).where(outbox.c.id == message_id).values(
+            next_attempt_at=retry_at, attempts=outbox.c.attempts + 1, last_error=error[:300]))
+
+    def pending(self) -> int:
+        return int(self._conn.execute(select(func.count()).select_from(outbox)
+                                      .where(outbox.c.delivered_at.is_(None))).scalar_one())
+
+    def next_due(self) -> datetime | None:
+        value = self._conn.execute(select(func.min(outbox.c.next_attempt_at))
+                                   .where(outbox.c.delivered_at.is_(None))).scalar()
+        return value if isinstance(value, datetime) or value is None else None
+
+    def all_for(self, user_id: UserId) -> Sequence[tuple[str, datetime | None, int]]:
+        rows = self._conn.execute(
+            select(outbox.c.response_id, outbox.c.delivered_at, outbox.c.attempts)
+            .where(outbox.c.user_id == user_id).order_by(outbox.c.id))
+        return [(r[0], r[1], int(r[2])) for r in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    at: datetime
+    direction: str
+    outcome: str
+    web_service: str | None = None
+    user_id: UserId | None = None
+    request_id: str | None = None
+    srv: str | None = None
+    device_id: DeviceId | None = None
+    detail: str | None = None
+
+
+class AuditRepository:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def record(self, entry: AuditEntry) -> None:
+        self._conn.execute(insert(audit_log).values(
+            at=entry.at, direction=entry.direction, outcome=entry.outcome,
+            web_service=entry.web_service, user_id=entry.user_id, request_id=entry.request_id,
+            srv=entry.srv, device_id=entry.device_id,
+            detail=entry.detail[:300] if entry.detail else None))
+
+    def recent(self, limit: int = 100) -> list[AuditEntry]:
+        rows = self._conn.execute(select(audit_log).order_by(audit_log.c.id.desc()).limit(limit))
+        return [AuditEntry(r.at, r.direction, r.outcome, r.web_service, r.user_id, r.request_id,
+                           r.srv, r.device_id, r.detail) for r in rows]

@@ -1,0 +1,1 @@
+"""The SM WAN and device emulator: stands in for the CSPs and the devices."""
