@@ -13,6 +13,8 @@ from gbdsp import config as config_module
 from gbdsp.clock import Clock, SystemClock
 from gbdsp.config import Config, ConfigError
 from gbdsp.domain.errors import GbdspError
+from gbdsp.duis.signature import SigningKey
+from gbdsp.duis.smki import DSP_CERTIFICATE, DSP_KEY, make_signing_key, pki_file, read_file
 from gbdsp.store import migrate
 from gbdsp.store.store import Store
 
@@ -33,6 +35,17 @@ class App:
 
     def close(self) -> None:
         self.store.close()
+
+    def signing_key(self) -> SigningKey:
+        """The DSP's XML-signing key: configured files, else the shipped DCC Boxed test pair."""
+        signing = self.config.signing
+        if bool(signing.key_file) != bool(signing.certificate_file):
+            raise ConfigError("[signing] needs both key_file and certificate_file, or neither")
+        if signing.key_file:
+            base = self.data_dir
+            return make_signing_key(read_file(base / signing.key_file),
+                                    read_file(base / signing.certificate_file))
+        return make_signing_key(pki_file(DSP_KEY), pki_file(DSP_CERTIFICATE))
 
 
 def resolve_data_dir(given: str | Path | None) -> Path:

@@ -2,37 +2,23 @@
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 
 from gbdsp.bootstrap import App
 from gbdsp.config import Config
 from gbdsp.store.store import Store
 from gbdsp.web.app import create_app
+from tests.web.conftest import serve
 
 
 @pytest.fixture
-def base_url(store: Store, clock: object, tmp_path: Path) -> Iterator[str]:
-    app = App(tmp_path, Config(), store)
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(app), log_level="warning"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.01)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+def base_url(store: Store, tmp_path: Path) -> Iterator[str]:
+    with serve(create_app(App(tmp_path, Config(), store), relay=False)) as url:
+        yield url
 
 
 def test_health_reports_the_database(base_url: str, store: Store) -> None:

@@ -14,6 +14,7 @@ from cryptography.x509.oid import NameOID
 from gbdsp.domain.errors import InvalidValue
 from gbdsp.domain.ids import UserId
 from gbdsp.domain.parties import Certificate
+from gbdsp.duis.signature import SigningKey
 
 TEST_PKI = "smki-test"
 
@@ -103,3 +104,14 @@ TEST_USERS = (
 )
 DSP_CERTIFICATE = "dsp-xml-sign-90B3D51F30000002-ds.pem"
 DSP_KEY = "dsp-xml-sign-90B3D51F30000002-ds.key"
+
+
+def make_signing_key(key_data: bytes, certificate_pem: bytes) -> SigningKey:
+    """The DSP's signing key with its certificate's issuer and serial, checked to match."""
+    key = load_private_key(key_data)
+    certificate = load_certificate(certificate_pem)
+    public = key.public_key().public_bytes(serialization.Encoding.DER,
+                                           serialization.PublicFormat.SubjectPublicKeyInfo)
+    if public != certificate.public_key_der:
+        raise InvalidValue("the signing key does not belong to the signing certificate")
+    return SigningKey(key, certificate.issuer, certificate.serial)

@@ -1,9 +1,14 @@
-"""Starlette application factory. Start-up work lives here, not at import."""
+"""Starlette application factory. Start-up work lives in the lifespan, not at import."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import time
+from collections.abc import AsyncIterator
 
+import httpx
+from anyio import CapacityLimiter, to_thread
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -18,12 +23,23 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gbdsp import __version__
 from gbdsp.bootstrap import App
+from gbdsp.delivery.relay import Relay, RelayPolicy
+from gbdsp.domain.requests import WebService
+from gbdsp.duis import schema
+from gbdsp.duis.xml import MAX_MESSAGE_BYTES
+from gbdsp.services.gateway import Gateway
+from gbdsp.services.outcomes import Outcome
+
+ACCEPTED_TYPES = ("application/xml", "text/xml")
+GATEWAY_THREADS = 8
+"""Each gateway thread holds its own compiled schema; a handful keeps both cores busy
+while requests wait on the database."""
 
 
 class Metrics:
@@ -36,10 +52,48 @@ class Metrics:
                                 ["path", "status"], registry=self.registry)
         self.latency = Histogram("gbdsp_http_request_seconds", "HTTP request latency",
                                  ["path"], registry=self.registry)
+        self.outcomes = Counter("gbdsp_duis_outcomes", "DUIS requests by stage and code",
+                                ["stage", "code"], registry=self.registry)
+        self.deliveries = Counter("gbdsp_outbox_deliveries", "Outbox delivery attempts",
+                                  ["result"], registry=self.registry)
+
+    def count_outcome(self, outcome: Outcome) -> None:
+        self.outcomes.labels(outcome.stage.value, outcome.code).inc()
+
+    def count_delivery(self, ok: bool) -> None:
+        self.deliveries.labels("delivered" if ok else "failed").inc()
 
 
-def create_app(app: App) -> Starlette:
+def create_app(app: App, *, relay: bool = True,
+               relay_policy: RelayPolicy | None = None) -> Starlette:
     metrics = Metrics()
+    limiter = CapacityLimiter(GATEWAY_THREADS)
+    wake = asyncio.Event()
+    state: dict[str, Gateway] = {}
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        loop = asyncio.get_running_loop()
+
+        def wake_relay() -> None:  # called from gateway threads
+            loop.call_soon_threadsafe(wake.set)
+
+        schema.validator()  # compile once at start-up; fail fast if the schema is broken
+        state["gateway"] = Gateway(app.store, app.clock, app.signing_key(),
+                                   on_outcome=metrics.count_outcome, on_enqueued=wake_relay)
+        async with httpx.AsyncClient() as client:
+            task = None
+            if relay:
+                worker = Relay(app.store, app.clock, client, relay_policy,
+                               on_result=metrics.count_delivery)
+                task = asyncio.create_task(worker.run(wake))
+            try:
+                yield
+            finally:
+                if task is not None:
+                    task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
 
     def database_ok() -> bool:
         try:
@@ -58,13 +112,45 @@ def create_app(app: App) -> Starlette:
     async def metrics_endpoint(request: Request) -> Response:
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
-    routes = [Route("/health", health), Route("/metrics", metrics_endpoint)]
+    def duis_endpoint(web_service: WebService) -> Route:
+        async def endpoint(request: Request) -> Response:
+            content_type = request.headers.get("content-type", "").split(";")[0].strip()
+            if content_type not in ACCEPTED_TYPES:
+                return PlainTextResponse("DUIS messages are sent as application/xml\n", 415)
+            body = await _read_limited(request, MAX_MESSAGE_BYTES)
+            if body is None:
+                return PlainTextResponse(
+                    f"message exceeds the {MAX_MESSAGE_BYTES}-byte limit\n", 413)
+            reply = await to_thread.run_sync(state["gateway"].handle, web_service, body,
+                                             limiter=limiter)
+            return Response(reply.body, reply.status, media_type=reply.content_type)
+
+        return Route(web_service.value, endpoint, methods=["POST"])
+
+    routes = [
+        Route("/health", health), Route("/metrics", metrics_endpoint),
+        *(duis_endpoint(ws) for ws in WebService),
+    ]
     web = Starlette(
-        routes=routes,
+        routes=routes, lifespan=lifespan,
         middleware=[Middleware(RequestMetrics, metrics=metrics, paths={r.path for r in routes})],
     )
     web.state.gbdsp = app
     return web
+
+
+async def _read_limited(request: Request, limit: int) -> bytes | None:
+    """The body, or None as soon as it exceeds `limit` (a flood is never buffered whole)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        return None
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 class RequestMetrics:

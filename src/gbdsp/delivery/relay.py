@@ -1,0 +1,111 @@
+"""The outbox relay: every queued message reaches its User, retried with backoff.
+
+Each round leases a batch in one short transaction, POSTs outside any transaction, then
+records the results in another. A message is marked delivered only after the User's
+endpoint answered 2xx, so nothing is lost across restarts; a crash between that answer and
+the record is the one window in which a message can arrive twice (docs/duis-gateway.md).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+import httpx
+from anyio import to_thread
+
+from gbdsp.clock import Clock
+from gbdsp.store.gateway_repositories import OutboxMessage
+from gbdsp.store.store import Store
+
+log = logging.getLogger("gbdsp.delivery")
+
+
+@dataclass(frozen=True, slots=True)
+class RelayPolicy:
+    batch: int = 50
+    lease: timedelta = timedelta(seconds=30)
+    first_retry: timedelta = timedelta(seconds=1)
+    max_retry: timedelta = timedelta(minutes=5)
+    timeout_seconds: float = 5.0
+    idle_poll_seconds: float = 0.5
+
+    def retry_after(self, attempts: int) -> timedelta:
+        """Exponential backoff: 1 s, 2 s, 4 s ... capped at 5 minutes."""
+        delay: timedelta = self.first_retry * (2 ** min(attempts, 20))
+        return min(delay, self.max_retry)
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    message: OutboxMessage
+    error: str | None
+
+
+class Relay:
+    def __init__(self, store: Store, clock: Clock, client: httpx.AsyncClient,
+                 policy: RelayPolicy | None = None,
+                 on_result: Callable[[bool], None] = lambda ok: None) -> None:
+        self.store = store
+        self.clock = clock
+        self.client = client
+        self.policy = policy or RelayPolicy()
+        self.on_result = on_result
+
+    async def run(self, wake: asyncio.Event) -> None:
+        """Deliver until cancelled; sleep when idle until woken or the next poll."""
+        while True:
+            try:
+                sent = await self.deliver_once()
+            except Exception:  # a database hiccup must not end delivery for good
+                log.exception("outbox round failed; retrying")
+                sent = 0
+            if sent == 0:
+                wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(wake.wait(), self.policy.idle_poll_seconds)
+
+    async def deliver_once(self) -> int:
+        """One round: lease, POST concurrently, record. Returns how many were tried."""
+        messages = await to_thread.run_sync(self._claim)
+        if not messages:
+            return 0
+        attempts = await asyncio.gather(*(self._post(m) for m in messages))
+        await to_thread.run_sync(self._record, attempts)
+        return len(attempts)
+
+    def _claim(self) -> list[OutboxMessage]:
+        now = self.clock.now()
+        with self.store.transaction() as tx:
+            return tx.outbox.claim_due(now, now + self.policy.lease, self.policy.batch)
+
+    async def _post(self, message: OutboxMessage) -> Attempt:
+        try:
+            response = await self.client.post(
+                message.url, content=message.body,
+                headers={"Content-Type": "application/xml"},
+                timeout=self.policy.timeout_seconds)
+        except httpx.HTTPError as e:
+            return Attempt(message, f"{type(e).__name__}: {e}")
+        if 200 <= response.status_code < 300:
+            return Attempt(message, None)
+        return Attempt(message, f"HTTP {response.status_code}")
+
+    def _record(self, attempts: list[Attempt]) -> None:
+        now = self.clock.now()
+        with self.store.transaction() as tx:
+            for attempt in attempts:
+                m = attempt.message
+                if attempt.error is None:
+                    tx.outbox.delivered(m.id, now)
+                else:
+                    retry_at = now + self.policy.retry_after(m.attempts)
+                    tx.outbox.failed(m.id, retry_at, attempt.error)
+                    log.warning("delivery of %s to User %s failed (%s); retry at %s",
+                                m.response_id, m.user_id, attempt.error, retry_at.isoformat())
+        for attempt in attempts:
+            self.on_result(attempt.error is None)
