@@ -18,7 +18,8 @@ from rich.table import Table
 from gbdsp import __version__, bootstrap
 from gbdsp.csvformat import CPL_COLUMNS, DEVICE_COLUMNS, DEVICE_REQUIRED, check_header, format_cpl
 from gbdsp.domain.errors import GbdspError, InvalidValue
-from gbdsp.domain.ids import DeviceId
+from gbdsp.domain.ids import DeviceId, UserId
+from gbdsp.domain.parties import User, UserRole
 from gbdsp.services import cpl as cpl_service
 from gbdsp.services import inventory
 from gbdsp.services.inventory import RowError
@@ -187,6 +188,153 @@ def smi_export(ctx: Context, output: str) -> None:
     err.print(f"exported {count} devices")
 
 
+# -- Users -----------------------------------------------------------------------------------
+
+@cli.group()
+def users() -> None:
+    """DCC Users: roles, XML-signing certificates, receive-response URLs."""
+
+
+@users.command("add")
+@click.argument("user_id")
+@click.option("--role", "roles", multiple=True, required=True,
+              type=click.Choice([r.value for r in UserRole], case_sensitive=False),
+              help="User Role (repeat for several).")
+@click.option("--party", required=True, help="SEC Party ID the User belongs to.")
+@click.option("--name", required=True, help="Display name.")
+@click.option("--certificate", type=click.Path(dir_okay=False, exists=True),
+              help="PEM XML-signing certificate (its x500UniqueIdentifier must be USER_ID).")
+@click.option("--generate-key", is_flag=True,
+              help="Generate a P-256 key and test certificate (key kept encrypted in DATA/keys).")
+@click.option("--response-url", help="Receive-response URL for asynchronous responses.")
+@click.option("--acts-for", multiple=True, help="For an RSA: a supplier User it acts for.")
+@pass_ctx
+def users_add(ctx: Context, user_id: str, roles: tuple[str, ...], party: str, name: str,
+              certificate: str | None, generate_key: bool, response_url: str | None,
+              acts_for: tuple[str, ...]) -> None:
+    """Register a User (or replace its roles and details)."""
+    from gbdsp.duis.smki import generate_identity, load_certificate, read_file
+    from gbdsp.keystore import KeyStore
+    from gbdsp.services.users import add_user
+
+    if certificate and generate_key:
+        raise click.UsageError("give --certificate or --generate-key, not both")
+    uid = UserId.parse(user_id)
+    user = User(uid, party, name, frozenset(UserRole.parse(r) for r in roles),
+                response_url=response_url,
+                acts_for=frozenset(UserId.parse(s) for s in acts_for))
+    cert = load_certificate(read_file(certificate)) if certificate else None
+    with ctx.app() as app:
+        key = None
+        if generate_key:
+            key, pem = generate_identity(uid)
+            cert = load_certificate(pem)
+        add_user(app.store, user, cert)
+        if key is not None:
+            path = KeyStore(app.data_dir).save(uid, key, pem)
+            out.print(f"generated key (encrypted) {path}")
+    out.print(f"registered User {uid} ({', '.join(sorted(roles))})"
+              + (f" with certificate serial {cert.serial}" if cert else ""))
+
+
+@users.command("list")
+@pass_ctx
+def users_list(ctx: Context) -> None:
+    """List Users with roles, status, certificates and receive-response URL."""
+    from gbdsp.services.users import list_users
+
+    with ctx.app() as app:
+        rows = list_users(app.store)
+    table = Table(title=f"Users ({len(rows)})")
+    for column in ("User ID", "party", "roles", "status", "certificates", "acts for",
+                   "response URL"):
+        table.add_column(column)
+    for user, certificates in rows:
+        table.add_row(str(user.user_id), user.party_id,
+                      ", ".join(sorted(r.value for r in user.roles)), user.status.value,
+                      str(certificates), ", ".join(str(s) for s in sorted(user.acts_for)),
+                      user.response_url or "")
+    out.print(table)
+
+
+@users.command("set-url")
+@click.argument("user_id")
+@click.argument("url")
+@pass_ctx
+def users_set_url(ctx: Context, user_id: str, url: str) -> None:
+    """Set where asynchronous DUIS responses for USER_ID are pushed ('-' to clear)."""
+    from gbdsp.services.users import set_response_url
+
+    with ctx.app() as app:
+        set_response_url(app.store, UserId.parse(user_id), None if url == "-" else url)
+    out.print(f"receive-response URL of {user_id}: {url}")
+
+
+# -- DUIS from a terminal -----------------------------------------------------------------------
+
+@cli.command()
+@click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("--keep-counter", is_flag=True,
+              help="Keep the RequestID counter (default: the current time in ms, like DCC Boxed).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True), default="-")
+@pass_ctx
+def sign(ctx: Context, file: str, keep_counter: bool, output: str) -> None:
+    """Sign a DUIS request as the originator in its RequestID."""
+    signed = _sign_file(ctx, file, keep_counter)
+    if output == "-":
+        sys.stdout.buffer.write(signed)
+    else:
+        Path(output).write_bytes(signed)
+
+
+@cli.command()
+@click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("--url", default=None, help="gbdsp base URL (default: from config, port 8079).")
+@click.option("--sign/--no-sign", "do_sign", default=True, show_default=True,
+              help="Sign (with a fresh counter) before sending.")
+@pass_ctx
+def send(ctx: Context, file: str, url: str | None, do_sign: bool) -> None:
+    """Send a DUIS request to the right web service and print the response."""
+    import httpx
+
+    from gbdsp.duis.client import response_code, web_service_of
+
+    data = _sign_file(ctx, file, keep_counter=False) if do_sign else _read_bytes(file)
+    if url is None:
+        with ctx.app() as app:
+            url = f"http://{app.config.server.host}:{app.config.server.port}"
+    service = web_service_of(data)
+    try:
+        reply = httpx.post(url.rstrip("/") + service.value, content=data,
+                           headers={"Content-Type": "application/xml"}, timeout=30)
+    except httpx.HTTPError as e:
+        raise InvalidValue(f"cannot reach {url}: {e}") from e
+    sys.stdout.buffer.write(reply.content + (b"" if reply.content.endswith(b"\n") else b"\n"))
+    code = response_code(reply.content) if reply.status_code == 200 else None
+    err.print(f"HTTP {reply.status_code}" + (f", ResponseCode {code}" if code else ""))
+    if reply.status_code != 200 or code not in ("I0", "I99"):
+        sys.exit(1)
+
+
+def _sign_file(ctx: Context, file: str, keep_counter: bool) -> bytes:
+    import time
+
+    from gbdsp.duis.client import sign_request
+    from gbdsp.keystore import KeyStore
+
+    counter = None if keep_counter else time.time_ns() // 1_000_000
+    return sign_request(_read_bytes(file), KeyStore(ctx.data_dir).signing_key, counter)
+
+
+def _read_bytes(file: str) -> bytes:
+    if file == "-":
+        return sys.stdin.buffer.read()
+    try:
+        return Path(file).read_bytes()
+    except OSError as e:
+        raise InvalidValue(f"cannot read {file}: {e.strerror}") from e
+
+
 # -- demo and serve -------------------------------------------------------------------------
 
 @cli.command()
@@ -208,7 +356,8 @@ def demo(ctx: Context, premises: int, seed: int) -> None:
 @click.option("--port", default=None, type=int, help="Port (default from config: 8079).")
 @pass_ctx
 def serve(ctx: Context, host: str | None, port: int | None) -> None:
-    """Serve the HTTP app (health, metrics; DUIS and SSI endpoints as they land)."""
+    """Serve DUIS (/api/v1/serviceD, serviceS, serviceT), /health and /metrics, and push
+    asynchronous responses to Users' receive-response URLs."""
     import uvicorn
 
     from gbdsp.web.app import create_app

@@ -115,3 +115,30 @@ def make_signing_key(key_data: bytes, certificate_pem: bytes) -> SigningKey:
     if public != certificate.public_key_der:
         raise InvalidValue("the signing key does not belong to the signing certificate")
     return SigningKey(key, certificate.issuer, certificate.serial)
+
+
+def generate_identity(user_id: UserId, issuer_cn: str = "gbdsp-test") -> tuple[
+        ec.EllipticCurvePrivateKey, bytes]:
+    """A fresh P-256 key and a certificate for it, shaped like an SMKI XML-signing one
+    (subject x500UniqueIdentifier = the EUI-64), issued by a local test issuer."""
+    import datetime as dt
+
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.x509.oid import NameOID as N
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    uid = x509.NameAttribute(N.X500_UNIQUE_IDENTIFIER, b"\x00" + user_id.value.to_bytes(8, "big"),
+                             _type=x509.name._ASN1Type.BitString)
+    subject = x509.Name([x509.NameAttribute(N.ORGANIZATIONAL_UNIT_NAME, "87"), uid])
+    issuer = x509.Name([x509.NameAttribute(N.ORGANIZATIONAL_UNIT_NAME, "07"),
+                        x509.NameAttribute(N.COMMON_NAME, issuer_cn)])
+    start = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
+    certificate = (
+        x509.CertificateBuilder().subject_name(subject).issuer_name(issuer)
+        .public_key(key.public_key()).serial_number(x509.random_serial_number())
+        .not_valid_before(start).not_valid_after(start.replace(year=2120))
+        .add_extension(x509.KeyUsage(True, False, False, False, False, False, False, False,
+                                     False), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    return key, certificate.public_bytes(serialization.Encoding.PEM)

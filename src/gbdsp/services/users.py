@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from gbdsp.domain.errors import InvalidValue, NotFound
 from gbdsp.domain.ids import UserId
-from gbdsp.domain.parties import Party, User, UserRole
+from gbdsp.domain.parties import Certificate, Party, User, UserRole
 from gbdsp.duis.smki import TEST_USERS, TestUser, load_certificate, pki_file
 from gbdsp.store.store import Store
 
@@ -27,3 +28,29 @@ def _user_of(spec: TestUser) -> User:
         roles=frozenset(UserRole.parse(r) for r in spec.roles),
         acts_for=frozenset(UserId.parse(s) for s in spec.acts_for),
     )
+
+
+def add_user(store: Store, user: User, certificate: Certificate | None) -> None:
+    """Register (or replace) a User with its Party and, optionally, a certificate."""
+    if certificate is not None and certificate.user_id != user.user_id:
+        raise InvalidValue(f"the certificate is for {certificate.user_id}, not {user.user_id}")
+    with store.transaction() as tx:
+        for supplier in user.acts_for:
+            if tx.users.get(supplier) is None:
+                raise InvalidValue(f"acts for {supplier}, which is not a registered User")
+        tx.users.ensure_party(Party(user.party_id, user.name))
+        tx.users.put(user)
+        if certificate is not None:
+            tx.users.put_certificate(certificate)
+
+
+def set_response_url(store: Store, user_id: UserId, url: str | None) -> None:
+    with store.transaction() as tx:
+        if not tx.users.set_response_url(user_id, url):
+            raise NotFound(f"User {user_id} is not registered")
+
+
+def list_users(store: Store) -> list[tuple[User, int]]:
+    """Every User with how many certificates it has."""
+    with store.transaction() as tx:
+        return [(u, len(tx.users.certificates_of(u.user_id))) for u in tx.users.all()]

@@ -165,6 +165,13 @@ class UserRepository:
         else:
             self._conn.execute(insert(parties).values(party_id=party.party_id, name=party.name))
 
+    def ensure_party(self, party: Party) -> None:
+        """Create the Party if it is new; an existing Party keeps its name."""
+        exists = self._conn.execute(
+            select(parties.c.party_id).where(parties.c.party_id == party.party_id)).first()
+        if not exists:
+            self._conn.execute(insert(parties).values(party_id=party.party_id, name=party.name))
+
     def put(self, user: User) -> None:
         """Create or replace a User with its roles and agent relationships."""
         values: dict[str, Any] = dict(
