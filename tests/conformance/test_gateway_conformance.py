@@ -10,6 +10,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+from tests.conformance.boxed import BoxedTool, request_id, with_counter
+from tests.web.conftest import serve
 
 from gbdsp.bootstrap import App
 from gbdsp.clock import SystemClock
@@ -19,8 +21,6 @@ from gbdsp.services.demo import create_demo_fleet
 from gbdsp.services.users import register_test_users
 from gbdsp.store.store import Store
 from gbdsp.web.app import create_app
-from tests.conformance.boxed import BoxedTool, request_id, with_counter
-from tests.web.conftest import serve
 
 XML = {"Content-Type": "application/xml"}
 SUPPLIER = "90-B3-D5-1F-30-01-00-00"
