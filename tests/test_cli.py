@@ -69,6 +69,44 @@ def test_init_demo_show_export(gbdsp: Gbdsp, tmp_path: Path) -> None:
     assert f"0 devices added, {len(rows)} unchanged, 0 rejected" in again.stdout
 
 
+def test_users_add_with_a_generated_key_then_send_signed(gbdsp: Gbdsp, tmp_path: Path) -> None:
+    gbdsp("init")
+    added = gbdsp("users", "add", "00-DB-12-34-56-78-05-05", "--role", "OU", "--party", "ACME",
+                  "--name", "Acme", "--generate-key")
+    assert added.returncode == 0, added.stderr
+    key_file = gbdsp.data_dir / "keys" / "00DB123456780505.key"
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    assert b"ENCRYPTED PRIVATE KEY" in key_file.read_bytes()   # encrypted at rest
+    listed = gbdsp("users", "list")
+    assert "00-DB-12-34-56-78-05-05" in listed.stdout and "ACME" in listed.stdout
+    request = tmp_path / "request.xml"
+    request.write_text(
+        '<sr:Request xmlns:sr="http://www.dccinterface.co.uk/ServiceUserGateway" '
+        'schemaVersion="5.4"><sr:Header><sr:RequestID>00-DB-12-34-56-78-05-05:'
+        "90-B3-D5-1F-30-00-00-02:1</sr:RequestID><sr:CommandVariant>8</sr:CommandVariant>"
+        "<sr:ServiceReference>8.2</sr:ServiceReference><sr:ServiceReferenceVariant>8.2"
+        "</sr:ServiceReferenceVariant></sr:Header><sr:Body><sr:ReadInventory><sr:DeviceID>"
+        "00-DB-12-34-56-78-90-A2</sr:DeviceID></sr:ReadInventory></sr:Body></sr:Request>")
+    signed = gbdsp("sign", str(request))
+    assert signed.returncode == 0, signed.stderr
+    assert "<ds:SignatureValue>" in signed.stdout
+    assert ":1</sr:RequestID>" not in signed.stdout            # a fresh, time-based counter
+    kept = gbdsp("sign", "--keep-counter", str(request))
+    assert ":1</sr:RequestID>" in kept.stdout
+
+
+def test_sign_without_a_key_says_how_to_get_one(gbdsp: Gbdsp, tmp_path: Path) -> None:
+    gbdsp("init")
+    request = tmp_path / "request.xml"
+    request.write_text(
+        '<sr:Request xmlns:sr="http://www.dccinterface.co.uk/ServiceUserGateway" '
+        'schemaVersion="5.4"><sr:Header><sr:RequestID>00-DB-12-34-56-78-09-09:'
+        "90-B3-D5-1F-30-00-00-02:1</sr:RequestID></sr:Header></sr:Request>")
+    result = gbdsp("sign", str(request))
+    assert result.returncode == 2
+    assert "no signing key for 00-DB-12-34-56-78-09-09" in result.stderr
+
+
 def test_cpl_import_and_list(gbdsp: Gbdsp, tmp_path: Path) -> None:
     gbdsp("init")
     path = tmp_path / "cpl.csv"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -354,8 +355,10 @@ def demo(ctx: Context, premises: int, seed: int) -> None:
 @cli.command()
 @click.option("--host", default=None, help="Listen address (default from config: 127.0.0.1).")
 @click.option("--port", default=None, type=int, help="Port (default from config: 8079).")
+@click.option("--workers", default=None, type=click.IntRange(1, 64),
+              help="Worker processes on one database (default from config: 1).")
 @pass_ctx
-def serve(ctx: Context, host: str | None, port: int | None) -> None:
+def serve(ctx: Context, host: str | None, port: int | None, workers: int | None) -> None:
     """Serve DUIS (/api/v1/serviceD, serviceS, serviceT), /health and /metrics, and push
     asynchronous responses to Users' receive-response URLs."""
     import uvicorn
@@ -365,8 +368,15 @@ def serve(ctx: Context, host: str | None, port: int | None) -> None:
     with ctx.app() as app:
         bind_host = host or app.config.server.host
         bind_port = port or app.config.server.port
-        err.print(f"gbdsp serving {ctx.data_dir} on http://{bind_host}:{bind_port}/")
-        uvicorn.run(create_app(app), host=bind_host, port=bind_port, log_level="info")
+        processes = workers or app.config.server.workers
+        err.print(f"gbdsp serving {ctx.data_dir} on http://{bind_host}:{bind_port}/"
+                  + (f" with {processes} workers" if processes > 1 else ""))
+        if processes == 1:
+            uvicorn.run(create_app(app), host=bind_host, port=bind_port, log_level="info")
+            return
+    os.environ[bootstrap.DATA_ENV] = str(ctx.data_dir)  # read by each worker process
+    uvicorn.run("gbdsp.web.asgi:app_from_environment", factory=True, host=bind_host,
+                port=bind_port, workers=processes, log_level="info")
 
 
 # -- helpers ---------------------------------------------------------------------------------

@@ -38,6 +38,11 @@ class DatabaseConfig(_Section):
 class ServerConfig(_Section):
     host: str = "127.0.0.1"
     port: int = 8079
+    workers: int = 1
+    """Processes serving one database (PostgreSQL scales with them; SQLite has one writer)."""
+    gateway_threads: int = 0
+    """Threads per process running DUIS requests; 0 = 2 on SQLite, 4 on PostgreSQL (measured
+    best on this 2-core machine, bench/duis_roundtrip.py)."""
 
 
 class SigningConfig(_Section):
@@ -84,6 +89,8 @@ url = ""
 [server]
 host = "127.0.0.1"
 port = 8079
+workers = 1
+gateway_threads = 0   # 0: automatic (2 on SQLite, 4 on PostgreSQL)
 
 [signing]
 # Empty: the public DCC Boxed test key of the DSP (90-B3-D5-1F-30-00-00-02).

@@ -43,5 +43,5 @@ def import_cpl(
 
 
 def list_cpl(store: Store) -> list[CplEntry]:
-    with store.transaction() as tx:
+    with store.read() as tx:
         return tx.cpl.all()

@@ -24,6 +24,7 @@ from gbdsp.duis import schema, signature, xml
 from gbdsp.duis.request import DuisRequest, NotARequest, read_request
 from gbdsp.duis.signature import SignatureRejected, SigningKey
 from gbdsp.services import handlers
+from gbdsp.services.lookups import CplLookup
 from gbdsp.services.outcomes import Outcome, Stage
 from gbdsp.store.gateway_repositories import AuditEntry
 from gbdsp.store.store import Store, Transaction
@@ -56,7 +57,7 @@ class _CertificateCache:
             hit = self._entries.get(key)
         if hit is not None and now - hit[0] < self._ttl:
             return hit[1]
-        with self._store.transaction() as tx:
+        with self._store.read() as tx:
             certificate = tx.users.certificate(issuer, serial)
         with self._lock:
             self._entries[key] = (now, certificate)
@@ -76,6 +77,7 @@ class Gateway:
 
     def __post_init__(self) -> None:
         self._certificates = _CertificateCache(self.store)
+        self._cpl = CplLookup(self.store)
 
     def handle(self, web_service: WebService, data: bytes) -> HttpReply:
         """Run one message through the pipeline; never raises for bad input."""
@@ -155,7 +157,8 @@ class Gateway:
         if isinstance(decision, Refused):
             return Reply(decision.code), Stage.ACCESS, decision.reason
         if srv.non_device:
-            return handlers.non_device(tx, request, srv), Stage.HANDLER, srv.name
+            context = handlers.HandlerContext(tx, self._cpl)
+            return handlers.non_device(context, request, srv), Stage.HANDLER, srv.name
         return self._device_command(tx, request, srv), Stage.HANDLER, srv.name
 
     def _admit(self, tx: Transaction, request: DuisRequest) -> bool:

@@ -8,14 +8,16 @@ request's transaction, counter included, is rolled back.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from gbdsp.domain.devices import Device, DeviceType
 from gbdsp.domain.errors import GbdspError
-from gbdsp.domain.products import CplKey, CplStatus
+from gbdsp.domain.products import CplKey
 from gbdsp.domain.replies import InventoryEntry, InventoryReply, Reply
 from gbdsp.domain.srv import Srv
 from gbdsp.duis.bodies import InventoryQuery, read_inventory_query
 from gbdsp.duis.request import DuisRequest
+from gbdsp.services.lookups import CplLookup
 from gbdsp.store.store import Transaction
 
 REPLAY_CODE = "E40"
@@ -33,14 +35,23 @@ class NotImplementedSrv(GbdspError):
     """An SRV this version of gbdsp cannot carry out yet."""
 
 
-Handler = Callable[[Transaction, DuisRequest, Srv], Reply]
+@dataclass(frozen=True, slots=True)
+class HandlerContext:
+    """What a handler works with: the request's transaction and the shared lookups."""
+
+    tx: Transaction
+    cpl: CplLookup
 
 
-def read_inventory(tx: Transaction, request: DuisRequest, srv: Srv) -> Reply:
+Handler = Callable[[HandlerContext, DuisRequest, Srv], Reply]
+
+
+def read_inventory(ctx: HandlerContext, request: DuisRequest, srv: Srv) -> Reply:
     """8.2: the devices of the premises the query points at (its CHF and Device Log)."""
-    devices = premises_of(tx, read_inventory_query(request.body))
-    entries = tuple(InventoryEntry(d, _cpl_status(tx, d)) for d in devices
-                    if d.device_type.in_duis)[:MAX_INVENTORY_DEVICES]
+    devices = premises_of(ctx.tx, read_inventory_query(request.body))
+    entries = tuple(
+        InventoryEntry(d, ctx.cpl.status(CplKey(d.model, d.device_type, d.smets_variant)))
+        for d in devices if d.device_type.in_duis)[:MAX_INVENTORY_DEVICES]
     if not entries:
         return Reply(INVENTORY_NOT_FOUND)
     return Reply("I0", InventoryReply(entries))
@@ -62,18 +73,13 @@ def premises_of(tx: Transaction, query: InventoryQuery) -> list[Device]:
     return ([chf] if chf else []) + tx.devices.in_device_log(chf_id)
 
 
-def _cpl_status(tx: Transaction, d: Device) -> CplStatus | None:
-    entry = tx.cpl.find(CplKey(d.model, d.device_type, d.smets_variant))
-    return entry.status if entry else None
-
-
 NON_DEVICE_HANDLERS: dict[str, Handler] = {
     "8.2": read_inventory,
 }
 
 
-def non_device(tx: Transaction, request: DuisRequest, srv: Srv) -> Reply:
+def non_device(ctx: HandlerContext, request: DuisRequest, srv: Srv) -> Reply:
     handler = NON_DEVICE_HANDLERS.get(srv.srv)
     if handler is None:
         raise NotImplementedSrv(f"SRV {srv.srv} {srv.name} is not implemented by gbdsp yet")
-    return handler(tx, request, srv)
+    return handler(ctx, request, srv)

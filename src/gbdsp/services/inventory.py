@@ -81,7 +81,7 @@ def import_devices(
 
 def _reference_data(store: Store) -> tuple[set[CplKey], set[UserId]]:
     """The CPL and the User list are small: load them once, check every row in memory."""
-    with store.transaction() as tx:
+    with store.read() as tx:
         return {e.key for e in tx.cpl.all()}, {u.user_id for u in tx.users.all()}
 
 
@@ -153,7 +153,7 @@ class DeviceView:
 
 
 def show_device(store: Store, device_id: DeviceId) -> DeviceView:
-    with store.transaction() as tx:
+    with store.read() as tx:
         device = tx.devices.get(device_id)
         if device is None:
             raise NotFound(f"device {device_id} is not in the SMI")
@@ -167,7 +167,7 @@ def export_devices(store: Store, out: TextIO) -> int:
     writer = csv.DictWriter(out, fieldnames=DEVICE_COLUMNS, lineterminator="\n")
     writer.writeheader()
     count = 0
-    with store.transaction() as tx:
+    with store.read() as tx:
         for device in tx.devices.iter_all():
             writer.writerow(format_device(device))
             count += 1

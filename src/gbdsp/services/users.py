@@ -52,5 +52,5 @@ def set_response_url(store: Store, user_id: UserId, url: str | None) -> None:
 
 def list_users(store: Store) -> list[tuple[User, int]]:
     """Every User with how many certificates it has."""
-    with store.transaction() as tx:
+    with store.read() as tx:
         return [(u, len(tx.users.certificates_of(u.user_id))) for u in tx.users.all()]

@@ -34,6 +34,7 @@ def make_engine(url: str, *, pool_size: int = 5) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         engine = create_engine(parsed, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
     else:
         engine = create_engine(
             parsed, pool_size=pool_size, pool_pre_ping=True,
@@ -53,7 +54,20 @@ def check_connection(engine: Engine) -> None:
         raise DatabaseError(f"cannot reach database {where}: {reason}") from e
 
 
+READ_ONLY = "gbdsp_read_only"
+"""Execution option: a read-only transaction (SQLite: deferred BEGIN, a WAL snapshot)."""
+
+
+def _sqlite_begin(conn: Any) -> None:
+    # Writers take the write lock when they begin (BEGIN IMMEDIATE) instead of upgrading a
+    # read lock later, which in WAL mode fails at once if another writer got there first.
+    read_only = conn.get_execution_options().get(READ_ONLY, False)
+    conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    # We issue BEGIN ourselves (see _sqlite_begin), so pysqlite must not.
+    dbapi_conn.isolation_level = None
     # WAL lets the gateway read while an import or housekeeping run writes.
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, bindparam, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from gbdsp.domain.ids import DeviceId, UserId
@@ -19,6 +19,13 @@ from gbdsp.store.tables import (
 )
 
 _OFFSET = 2**63
+
+# Built once (hot path: every trusted request runs these).
+_ADVANCE = (update(originator_counters)
+            .where(originator_counters.c.user_id == bindparam("uid"),
+                   originator_counters.c.last_counter < bindparam("counter"))
+            .values(last_counter=bindparam("counter")))
+_AUDIT = insert(audit_log)
 
 
 class CounterRepository:
@@ -38,10 +45,7 @@ class CounterRepository:
         stored = counter - _OFFSET
         t = originator_counters
         for _ in range(2):
-            moved = self._conn.execute(
-                update(t).where(t.c.user_id == user_id, t.c.last_counter < stored)
-                .values(last_counter=stored)
-            )
+            moved = self._conn.execute(_ADVANCE, {"uid": user_id, "counter": stored})
             if moved.rowcount == 1:
                 return True
             dialect = postgresql if self._conn.dialect.name == "postgresql" else sqlite
@@ -170,11 +174,11 @@ class AuditRepository:
         self._conn = conn
 
     def record(self, entry: AuditEntry) -> None:
-        self._conn.execute(insert(audit_log).values(
-            at=entry.at, direction=entry.direction, outcome=entry.outcome,
-            web_service=entry.web_service, user_id=entry.user_id, request_id=entry.request_id,
-            srv=entry.srv, device_id=entry.device_id,
-            detail=entry.detail[:300] if entry.detail else None))
+        self._conn.execute(_AUDIT, {
+            "at": entry.at, "direction": entry.direction, "outcome": entry.outcome,
+            "web_service": entry.web_service, "user_id": entry.user_id,
+            "request_id": entry.request_id, "srv": entry.srv, "device_id": entry.device_id,
+            "detail": entry.detail[:300] if entry.detail else None})
 
     def recent(self, limit: int = 100) -> list[AuditEntry]:
         rows = self._conn.execute(select(audit_log).order_by(audit_log.c.id.desc()).limit(limit))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Row, Table, func, insert, select, update
+from sqlalchemy import Connection, Row, Table, bindparam, func, insert, select, update
 
 from gbdsp.domain.devices import (
     Device,
@@ -30,13 +30,23 @@ from gbdsp.store.tables import (
     users,
 )
 
+# Hot-path statements are built once: building a SQLAlchemy expression costs more than
+# running the query it makes (bench/duis_roundtrip.py stage costs).
+_DEVICE_BY_ID = select(devices).where(devices.c.device_id == bindparam("device_id"))
+_DEVICE_LOG = (select(devices).where(devices.c.chf_id == bindparam("chf_id"))
+               .order_by(devices.c.device_id))
+_USER_BY_ID = select(users).where(users.c.user_id == bindparam("user_id"))
+_USER_ROLES = select(user_roles.c.role).where(user_roles.c.user_id == bindparam("user_id"))
+_USER_ACTS_FOR = (select(agent_relationships.c.supplier_id)
+                  .where(agent_relationships.c.agent_id == bindparam("user_id")))
+
 
 class DeviceRepository:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
     def get(self, device_id: DeviceId, *, with_history: bool = True) -> Device | None:
-        row = self._conn.execute(select(devices).where(devices.c.device_id == device_id)).first()
+        row = self._conn.execute(_DEVICE_BY_ID, {"device_id": device_id}).first()
         if row is None:
             return None
         history = self.history(device_id) if with_history else ()
@@ -79,9 +89,7 @@ class DeviceRepository:
 
     def in_device_log(self, chf_id: DeviceId) -> list[Device]:
         """The devices on a CHF's Device Log (and its GPF), in ID order."""
-        rows = self._conn.execute(
-            select(devices).where(devices.c.chf_id == chf_id).order_by(devices.c.device_id)
-        )
+        rows = self._conn.execute(_DEVICE_LOG, {"chf_id": chf_id})
         return [device_from_row(r, ()) for r in rows]
 
     def find(self, *, mpxn: str | None = None, uprn: str | None = None,
@@ -199,14 +207,11 @@ class UserRepository:
         return changed.rowcount == 1
 
     def get(self, user_id: UserId) -> User | None:
-        row = self._conn.execute(select(users).where(users.c.user_id == user_id)).first()
+        row = self._conn.execute(_USER_BY_ID, {"user_id": user_id}).first()
         if row is None:
             return None
-        roles = self._conn.execute(
-            select(user_roles.c.role).where(user_roles.c.user_id == user_id)).scalars()
-        acts_for = self._conn.execute(
-            select(agent_relationships.c.supplier_id)
-            .where(agent_relationships.c.agent_id == user_id)).scalars()
+        roles = self._conn.execute(_USER_ROLES, {"user_id": user_id}).scalars()
+        acts_for = self._conn.execute(_USER_ACTS_FOR, {"user_id": user_id}).scalars()
         return User(
             user_id=row.user_id, party_id=row.party_id, name=row.name,
             roles=frozenset(UserRole(r) for r in roles), status=UserStatus(row.status),

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import Connection, Engine
 
 from gbdsp.store import migrate
-from gbdsp.store.engine import check_connection, make_engine
+from gbdsp.store.engine import READ_ONLY, check_connection, make_engine
 from gbdsp.store.gateway_repositories import (
     AuditRepository,
     CounterRepository,
@@ -35,6 +37,9 @@ class Transaction:
 class Store:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        # SQLite has one writer at a time: queueing writers on a lock here is far cheaper
+        # than letting them collide in SQLite's busy handler, which sleeps in milliseconds.
+        self._writer = threading.Lock() if engine.dialect.name == "sqlite" else None
 
     @classmethod
     def open(cls, url: str, *, migrate_schema: bool = False) -> Store:
@@ -50,9 +55,18 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[Transaction]:
-        """Commit on success, roll back on any exception: nothing half-written."""
-        with self.engine.begin() as conn:
+        """A read-write transaction: commit on success, roll back on any exception, so
+        nothing is ever half-written."""
+        with self._writer or contextlib.nullcontext(), self.engine.begin() as conn:
             yield Transaction(conn)
+
+    @contextmanager
+    def read(self) -> Iterator[Transaction]:
+        """A read-only transaction: a consistent snapshot that never waits for writers."""
+        with self.engine.connect() as conn:
+            conn = conn.execution_options(**{READ_ONLY: True})
+            with conn.begin():
+                yield Transaction(conn)
 
     def close(self) -> None:
         self.engine.dispose()

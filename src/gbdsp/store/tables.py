@@ -56,7 +56,8 @@ user_roles = Table(
 user_certificates = Table(
     "user_certificates", metadata,
     Column("issuer", String(200), primary_key=True),
-    Column("serial", String(40), primary_key=True, comment="decimal; SMKI serials are 128-bit"),
+    Column("serial", String(49), primary_key=True,
+           comment="decimal; RFC 5280 allows up to 20 octets (SMKI uses 16)"),
     Column("user_id", UserIdType(), ForeignKey("users.user_id", ondelete="CASCADE"),
            nullable=False, index=True),
     Column("public_key_der", LargeBinary, nullable=False),

@@ -37,9 +37,9 @@ from gbdsp.services.gateway import Gateway
 from gbdsp.services.outcomes import Outcome
 
 ACCEPTED_TYPES = ("application/xml", "text/xml")
-GATEWAY_THREADS = 8
-"""Each gateway thread holds its own compiled schema; a handful keeps both cores busy
-while requests wait on the database."""
+AUTO_THREADS = {"sqlite": 2, "postgresql": 4}
+"""Each gateway thread holds its own compiled schema. SQLite writes one transaction at a
+time, so more threads only add GIL churn; PostgreSQL overlaps network waits."""
 
 
 class Metrics:
@@ -67,7 +67,8 @@ class Metrics:
 def create_app(app: App, *, relay: bool = True,
                relay_policy: RelayPolicy | None = None) -> Starlette:
     metrics = Metrics()
-    limiter = CapacityLimiter(GATEWAY_THREADS)
+    threads = app.config.server.gateway_threads or AUTO_THREADS.get(app.store.backend, 4)
+    limiter = CapacityLimiter(threads)
     wake = asyncio.Event()
     state: dict[str, Gateway] = {}
 

@@ -141,9 +141,9 @@ def upgrade() -> None:
         sa.Column("issuer", sa.String(length=200), nullable=False),
         sa.Column(
             "serial",
-            sa.String(length=40),
+            sa.String(length=49),
             nullable=False,
-            comment="decimal; SMKI serials are 128-bit",
+            comment="decimal; RFC 5280 allows up to 20 octets (SMKI uses 16)",
         ),
         sa.Column("user_id", gbdsp.store.types.UserIdType(), nullable=False),
         sa.Column("public_key_der", sa.LargeBinary(), nullable=False),
