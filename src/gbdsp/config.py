@@ -53,6 +53,17 @@ class SigningConfig(_Section):
     certificate_file: str = ""
 
 
+class WanConfig(_Section):
+    """The SM WAN and device emulator (stands in for the CSPs and the devices)."""
+
+    seed: int = 1
+    """Decides each device's own install code and every latency and failure draw."""
+    latency_ms_min: int = 50
+    latency_ms_max: int = 400
+    failure_rate: float = 0.0
+    """Share of commands that fail on the WAN (E20 no communication, E21 no response)."""
+
+
 class Modification(_Section):
     enabled: bool = True
     effective_from: date = date(2020, 1, 1)
@@ -75,6 +86,7 @@ class Config(_Section):
     database: DatabaseConfig = DatabaseConfig()
     server: ServerConfig = ServerConfig()
     signing: SigningConfig = SigningConfig()
+    wan: WanConfig = WanConfig()
     modifications: Modifications = Modifications()
 
 
@@ -96,6 +108,14 @@ gateway_threads = 0   # 0: automatic (2 on SQLite, 4 on PostgreSQL)
 # Empty: the public DCC Boxed test key of the DSP (90-B3-D5-1F-30-00-00-02).
 key_file = ""
 certificate_file = ""
+
+[wan]
+# The SM WAN and device emulator: devices' own install codes, latency and failures follow
+# the seed, so a run can be repeated exactly.
+seed = 1
+latency_ms_min = 50
+latency_ms_max = 400
+failure_rate = 0.0
 
 # SEC modifications: each on or off, in force from a date.
 [modifications.mp39]

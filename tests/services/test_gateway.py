@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from lxml import etree
@@ -84,8 +85,9 @@ def test_each_user_has_its_own_counter(gateway: Gateway) -> None:
 def test_a_device_request_is_acknowledged_and_its_response_queued(
         gateway: Gateway, store: Store) -> None:
     assert code_of(gateway.handle(S, read_firmware(20))) == "I99"
+    later = gateway.clock.now() + timedelta(seconds=1)  # after the SM WAN's latency
     with store.transaction() as tx:
-        queued = tx.outbox.claim_due(gateway.clock.now(), gateway.clock.now(), 10)
+        queued = tx.outbox.claim_due(later, later, 10)
     assert [m.response_id for m in queued] == [f"{ESME}:{SUPPLIER}:20"]
     response = xml.parse(queued[0].body)
     assert schema.schema_error(response) is None
@@ -141,11 +143,11 @@ def test_access_control_codes_come_back_signed(gateway: Gateway) -> None:
 
 
 def test_an_unimplemented_srv_changes_nothing(gateway: Gateway, store: Store) -> None:
-    prenotify = signed(request(srv="12.2", cv=8, counter=50, body=(
-        "<sr:DevicePrenotification><sr:DeviceID>00-DB-12-34-56-78-90-B1</sr:DeviceID>"
-        "<sr:DeviceManufacturer>AB01</sr:DeviceManufacturer><sr:DeviceModel>010A030B"
-        "</sr:DeviceModel><sr:DeviceType>ESME</sr:DeviceType></sr:DevicePrenotification>")))
-    reply = gateway.handle(D, prenotify)
+    wan_matrix = signed(request(srv="12.1", cv=8, counter=50, body=(
+        "<sr:RequestWANMatrix><sr:PartialAddress><sr:PostCode>M22 0RR</sr:PostCode>"
+        "<sr:AddressIdentifier>Threapwood Road</sr:AddressIdentifier></sr:PartialAddress>"
+        "</sr:RequestWANMatrix>")))
+    reply = gateway.handle(D, wan_matrix)
     assert reply.status == 501
     assert code_of(gateway.handle(D, read_inventory(50))) == "I0"  # counter 50 still free
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from gbdsp.domain import mp39
 from gbdsp.domain.devices import Device, DeviceClass, DeviceType, SmiStatus
 from gbdsp.domain.parties import User, UserRole
 from gbdsp.domain.requests import CommandVariant, RequestId, WebService
@@ -45,6 +46,8 @@ class AccessRequest:
     web_service: WebService
     device: Device | None
     """The target device from the SMI (None for non-device requests or an unknown ID)."""
+    mp39: bool = False
+    """MP39 in force on the request's date (agents may send CH returns)."""
 
 
 Check = Callable[[AccessRequest], Refused | None]
@@ -85,7 +88,7 @@ def user_is_active(r: AccessRequest) -> Refused | None:
 
 def role_is_eligible(r: AccessRequest) -> Refused | None:
     assert r.user is not None
-    if not r.user.roles & r.srv.eligible_roles:
+    if not r.user.roles & eligible_roles(r):
         roles = ", ".join(sorted(role.value for role in r.user.roles))
         return Refused("E2", f"User Role {roles} may not send SRV {r.srv.srv} {r.srv.name}")
     return None
@@ -112,7 +115,7 @@ def user_may_act_on_device(r: AccessRequest) -> Refused | None:
     if r.device is None:
         return None
     assert r.user is not None
-    if any(_role_covers(role, r.user, r.device) for role in r.user.roles & r.srv.eligible_roles):
+    if may_act_on(r.user, r.device, eligible_roles(r)):
         return None
     return Refused("E4", f"User {r.user.user_id} is not authorised for Device "
                          f"{r.device.device_id} (Responsible Supplier "
@@ -151,6 +154,30 @@ def authorise(request: AccessRequest, checks: tuple[Check, ...] = ACCESS_CHECKS)
     return ALLOWED
 
 
+def body_device_exists(r: AccessRequest) -> Refused | None:
+    if r.device is None:
+        return Refused("E19", "the Device named in the request is not in the SMI")
+    return None
+
+
+BODY_DEVICE_CHECKS: tuple[Check, ...] = (
+    body_device_exists,       # E19
+    srv_fits_device_type,     # E11
+    user_may_act_on_device,   # E4
+)
+"""For non-device requests that name a device in their body (8.3, 8.4, 8.14.x, 11.x):
+the same device checks, run by the handler once it has read the body."""
+
+
+def eligible_roles(r: AccessRequest) -> frozenset[UserRole]:
+    return r.srv.eligible_roles | mp39.extra_roles(r.srv.srv, r.mp39)
+
+
+def may_act_on(user: User, device: Device, roles: frozenset[UserRole]) -> bool:
+    """Whether one of `user`'s roles among `roles` lets it act on `device` now."""
+    return any(_role_covers(role, user, device) for role in user.roles & roles)
+
+
 def _role_covers(role: UserRole, user: User, device: Device) -> bool:
     """Whether holding `role` lets `user` act on `device`: the Responsible Supplier, an
     agent acting for it, the network operator of the device's MPxN, or an Other User."""
@@ -177,11 +204,18 @@ _SRV_STATUSES: dict[str, frozenset[SmiStatus]] = {
 }
 
 _HUB_ONLY = frozenset({DeviceType.CHF})
+_METERS_AND_TYPE1 = frozenset({DeviceType.ESME, DeviceType.GSME, DeviceType.PPMID,
+                               DeviceType.HCALCS, DeviceType.SAPC})
 # SRVs whose target is fixed by what they do (DUIS SRV descriptions; templates agree).
 _SRV_DEVICE_TYPES: dict[str, frozenset[DeviceType]] = {
     "8.11": _HUB_ONLY, "8.12.1": _HUB_ONLY,
     **{f"6.{n}": _HUB_ONLY for n in range(28, 33)},
     "8.12.2": frozenset({DeviceType.GPF}),
+    **{f"8.14.{n}": _HUB_ONLY for n in range(1, 5)},
+    "11.4": frozenset({DeviceType.PPMID}),
+    "8.1.1": frozenset({DeviceType.ESME, DeviceType.GSME, DeviceType.SAPC}),
+    "6.20.1": frozenset({DeviceType.ESME, DeviceType.GSME}),
+    **{f"8.{m}.{n}": _METERS_AND_TYPE1 | {DeviceType.GPF} for m in (7, 8) for n in (1, 2)},
     # Supply and load control: meters only (GCS templates send 7.2-7.4 to a GSME).
     **{f"7.{n}": frozenset({DeviceType.ESME, DeviceType.GSME}) for n in range(1, 17)},
 }

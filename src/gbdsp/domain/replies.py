@@ -52,6 +52,8 @@ class Reply:
 
     code: str
     payload: Payload | None = None
+    reason: str = ""
+    """Why, in words, for the audit log (DUIS has no field for it)."""
 
     @property
     def is_success(self) -> bool:

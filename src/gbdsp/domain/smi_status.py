@@ -25,6 +25,7 @@ class Trigger(Enum):
     CH_INSTALLED = "CH Install Success 8.14.1"
     CH_INSTALLED_NO_WAN = "CH Install No SM WAN 8.14.2"
     CH_RETURNED = "CH Fault / No Fault Return 8.14.3/8.14.4"
+    WAN_CONNECTED = "SM WAN reached the CH"
     JOINED = "Join 8.7 (AC 4.9, 4.10)"
     COMMISSIONED = "Commission Device 8.1.1 (AC 4.13)"
     DECOMMISSIONED = "Decommission Device 8.3"
@@ -81,6 +82,8 @@ TRANSITIONS: tuple[Transition, ...] = (
        "8.14.1; ASSUMPTION: GPF waits for its GSME (AC 4.10)"),
     _t(Trigger.CH_INSTALLED_NO_WAN, HUB, {S.PENDING}, S.INSTALLED_NOT_COMMISSIONED,
        "8.14.2; ASSUMPTION"),
+    _t(Trigger.WAN_CONNECTED, CHF, {S.INSTALLED_NOT_COMMISSIONED}, S.COMMISSIONED,
+       "install and leave; ASSUMPTION: the DCC commissions the CHF when its WAN connects"),
     _t(Trigger.CH_RETURNED, HUB,
        {S.PENDING, S.INSTALLED_NOT_COMMISSIONED, S.COMMISSIONED, S.SUSPENDED}, S.WITHDRAWN,
        "8.14.3/8.14.4; ASSUMPTION: returned stock is withdrawn"),
@@ -106,13 +109,17 @@ TRANSITIONS: tuple[Transition, ...] = (
        S.PENDING, "AC 7.1 (device model must be on the CPL)"),
     # 8.4 may set only these statuses (XSD UpdateDeviceStatusExceptCH / UpdateDeviceStatusCH);
     # from which prior status is not public: ASSUMPTION any.
-    _t(Trigger.INVENTORY_UPDATE, NON_HUB, ALL, S.PENDING, "8.4 UpdateDeviceStatusExceptCH"),
-    _t(Trigger.INVENTORY_UPDATE, NON_HUB, ALL, S.INSTALLED_NOT_COMMISSIONED,
+    # ... and an update must change the status.
+    _t(Trigger.INVENTORY_UPDATE, NON_HUB, ALL - {S.PENDING}, S.PENDING,
        "8.4 UpdateDeviceStatusExceptCH"),
-    _t(Trigger.INVENTORY_UPDATE, HUB, ALL, S.COMMISSIONED, "8.4 UpdateDeviceStatusCH"),
-    _t(Trigger.INVENTORY_UPDATE, HUB, ALL, S.WITHDRAWN, "8.4 UpdateDeviceStatusCH"),
-    _t(Trigger.INVENTORY_UPDATE, HUB, ALL, S.INSTALLED_NOT_COMMISSIONED,
+    _t(Trigger.INVENTORY_UPDATE, NON_HUB, ALL - {S.INSTALLED_NOT_COMMISSIONED},
+       S.INSTALLED_NOT_COMMISSIONED, "8.4 UpdateDeviceStatusExceptCH"),
+    _t(Trigger.INVENTORY_UPDATE, HUB, ALL - {S.COMMISSIONED}, S.COMMISSIONED,
        "8.4 UpdateDeviceStatusCH"),
+    _t(Trigger.INVENTORY_UPDATE, HUB, ALL - {S.WITHDRAWN}, S.WITHDRAWN,
+       "8.4 UpdateDeviceStatusCH"),
+    _t(Trigger.INVENTORY_UPDATE, HUB, ALL - {S.INSTALLED_NOT_COMMISSIONED},
+       S.INSTALLED_NOT_COMMISSIONED, "8.4 UpdateDeviceStatusCH"),
     # A bulk import (migration of an existing inventory) brings a device in at any status.
     *(_t(Trigger.IMPORTED, WITH_STATUS, {NEW}, status, "bulk SMI import") for status in SmiStatus),
 )

@@ -29,7 +29,7 @@ from gbdsp.domain.parties import Party, User, UserRole
 from gbdsp.domain.products import CplEntry, CplKey
 from gbdsp.domain.smi_status import Refused, Trigger, next_status
 from gbdsp.duis.smki import TEST_USERS
-from gbdsp.store.store import Store
+from gbdsp.store.store import Store, Transaction
 
 T = Trigger
 BOXED_SUPPLIER = UserId.parse(TEST_USERS[0].user_id)
@@ -99,6 +99,8 @@ class _Fleet:
         self.now = now
         self.rng = rng
         self.devices: list[Device] = []
+        self.no_wan: set[DeviceId] = set()
+        """CHFs installed without SM WAN coverage."""
 
     def add(self, device_id: DeviceId, device_type: DeviceType, steps: Sequence[Trigger], *,
             start: datetime, by: UserId | None, **fields: Any) -> Device:
@@ -181,6 +183,7 @@ def create_demo_fleet(store: Store, clock: Clock, *, premises: int, seed: int) -
         existing = tx.devices.get_many([d.device_id for d in fleet.devices])
         new = [d for d in fleet.devices if d.device_id not in existing]
         tx.devices.add_many(new)
+        _wan_state(tx, new, fleet.no_wan)
     summary.devices = len(new)
     summary.already_present = len(existing)
     for d in new:
@@ -188,6 +191,29 @@ def create_demo_fleet(store: Store, clock: Clock, *, premises: int, seed: int) -
         summary.by_type_status[key] = summary.by_type_status.get(key, 0) + 1
     summary.sample_chf = DeviceId(TEMPLATE_BASE | 0xA2)
     return summary
+
+
+ON_HAN = frozenset({SmiStatus.WHITELISTED, SmiStatus.INSTALLED_NOT_COMMISSIONED,
+                    SmiStatus.COMMISSIONED})
+
+
+def _wan_state(tx: Transaction, devices: list[Device], no_wan: set[DeviceId]) -> None:
+    """What the SM WAN emulator knows of the demo fleet, consistent with the SMI: coverage
+    where hubs were installed with it, devices on their CHF's HAN (with the right install
+    code), Type 1 devices joined to their premises' ESME."""
+    esme_of: dict[DeviceId, DeviceId] = {}
+    for d in devices:
+        if d.device_type is DeviceType.CHF and d.status in (SmiStatus.COMMISSIONED,
+                                                           SmiStatus.INSTALLED_NOT_COMMISSIONED):
+            tx.wan.set_coverage(d.device_id, d.device_id not in no_wan)
+        if d.device_type is DeviceType.ESME and d.chf_id and d.status is SmiStatus.COMMISSIONED:
+            esme_of[d.chf_id] = d.device_id
+    for d in devices:
+        if (d.chf_id and d.device_type not in (DeviceType.GPF, DeviceType.CHF)
+                and (d.status in ON_HAN or d.device_type.is_type2)):
+            tx.wan.put_on_han(d.chf_id, d.device_id, True)
+        if d.device_type.is_type1 and d.status is SmiStatus.COMMISSIONED and d.chf_id in esme_of:
+            tx.wan.join(d.device_id, esme_of[d.chf_id])
 
 
 def _variants(dtype: DeviceType) -> tuple[SmetsVariant, ...]:
@@ -231,6 +257,8 @@ def _premises(fleet: _Fleet, n: int, rng: random.Random, suppliers: list[UserId]
              "network_operator": BOXED_NETWORK_OPERATOR}
     fleet.add(chf, DeviceType.CHF, HUB_NO_WAN if no_wan else HUB_LIVE, start=start, by=supplier,
               **where)
+    if no_wan:
+        fleet.no_wan.add(chf)
     dual_fuel = rng.random() < 0.8
     gpf_path = HUB_NO_WAN if no_wan else (GPF_LIVE if dual_fuel else HUB_LIVE)
     fleet.add(gpf, DeviceType.GPF, gpf_path, start=start, by=supplier, chf_id=chf, **where)

@@ -14,7 +14,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from gbdsp.clock import Clock
+from gbdsp.config import Config
 from gbdsp.domain.access import AccessRequest, Refused, authorise
+from gbdsp.domain.devices import Device
+from gbdsp.domain.modifications import InForce
 from gbdsp.domain.parties import Certificate
 from gbdsp.domain.replies import Reply
 from gbdsp.domain.requests import CommandVariant, WebService
@@ -23,7 +26,8 @@ from gbdsp.duis import response as duis_response
 from gbdsp.duis import schema, signature, xml
 from gbdsp.duis.request import DuisRequest, NotARequest, read_request
 from gbdsp.duis.signature import SignatureRejected, SigningKey
-from gbdsp.services import handlers
+from gbdsp.services import device_commands, handlers, registration
+from gbdsp.services.context import HandlerContext
 from gbdsp.services.lookups import CplLookup
 from gbdsp.services.outcomes import Outcome, Stage
 from gbdsp.store.gateway_repositories import AuditEntry
@@ -69,13 +73,15 @@ class Gateway:
     store: Store
     clock: Clock
     signing_key: SigningKey
-    emulator: DeviceEmulator = field(default_factory=DeviceEmulator)
+    config: Config = field(default_factory=Config)
+    emulator: DeviceEmulator = field(init=False)
     on_outcome: Callable[[Outcome], None] = lambda outcome: None
     """Told of every outcome (metrics); must not raise."""
     on_enqueued: Callable[[], None] = lambda: None
     """Told when a message was put in the outbox (wakes the delivery relay)."""
 
     def __post_init__(self) -> None:
+        self.emulator = DeviceEmulator(self.config.wan)
         self._certificates = _CertificateCache(self.store)
         self._cpl = CplLookup(self.store)
 
@@ -122,10 +128,11 @@ class Gateway:
         enqueued = False
         try:
             with self.store.transaction() as tx:
-                reply, stage, detail = self._decide(tx, web_service, request, srv)
-                if reply.code == "I99" and stage is Stage.HANDLER:
-                    enqueued = self._enqueue_device_response(tx, request, srv)
-                self._audit(tx, web_service, request, reply, f"{stage.value}: {detail}")
+                reply, stage, async_reply = self._decide(tx, web_service, request, srv)
+                if async_reply is not None:
+                    self._enqueue_device_response(tx, request, srv, async_reply)
+                    enqueued = True
+                self._audit(tx, web_service, request, reply, f"{stage.value}: {reply.reason}")
         except handlers.NotImplementedSrv as e:
             outcome = Outcome.not_implemented(str(e))
             with self.store.transaction() as tx:
@@ -142,24 +149,32 @@ class Gateway:
         return HttpReply(200, body)
 
     def _decide(self, tx: Transaction, web_service: WebService, request: DuisRequest,
-                srv: Srv) -> tuple[Reply, Stage, str]:
-        """The reply, the stage that gave it, and why (for the audit log)."""
+                srv: Srv) -> tuple[Reply, Stage, Reply | None]:
+        """The synchronous reply, the stage that gave it, and the device's later response
+        (None unless a command went out over the SM WAN)."""
         rid = request.request_id
+        now = self.clock.now()
         if request.service_reference != srv.service_reference:
-            return (Reply("E12"), Stage.ACCESS,
-                    f"ServiceReference {request.service_reference} does not match SRV {srv.srv}")
+            return Reply("E12", reason=f"ServiceReference {request.service_reference} does "
+                                       f"not match SRV {srv.srv}"), Stage.ACCESS, None
         if not self._admit(tx, request):
-            return (Reply(handlers.REPLAY_CODE), Stage.REPLAY,
-                    f"counter {rid.counter} is not greater than the last accepted")
+            return Reply(handlers.REPLAY_CODE, reason=f"counter {rid.counter} is not greater "
+                                                      "than the last accepted"), \
+                Stage.REPLAY, None
+        registration.apply_due(tx, now)  # the Responsible Supplier as it is right now
+        rules = InForce.on(self.config.modifications, now.date())
         user = tx.users.get(rid.originator)
         device = tx.devices.get(rid.device_id, with_history=False) if rid.device_id else None
-        decision = authorise(AccessRequest(rid, user, srv, request.cv, web_service, device))
+        decision = authorise(AccessRequest(rid, user, srv, request.cv, web_service, device,
+                                           mp39=rules.mp39))
         if isinstance(decision, Refused):
-            return Reply(decision.code), Stage.ACCESS, decision.reason
+            return Reply(decision.code, reason=decision.reason), Stage.ACCESS, None
+        assert user is not None
+        ctx = HandlerContext(tx, self._cpl, now, user, rules, self.emulator)
         if srv.non_device:
-            context = handlers.HandlerContext(tx, self._cpl)
-            return handlers.non_device(context, request, srv), Stage.HANDLER, srv.name
-        return self._device_command(tx, request, srv), Stage.HANDLER, srv.name
+            return handlers.non_device(ctx, request, srv), Stage.HANDLER, None
+        assert device is not None
+        return self._device_command(ctx, request, srv, device)
 
     def _admit(self, tx: Transaction, request: DuisRequest) -> bool:
         """Anti-replay: a strictly greater counter, or the one legitimate reuse: a CV 5/6/7
@@ -172,31 +187,40 @@ class Gateway:
                 return srv == request.srv
         return tx.counters.advance(rid.originator, rid.counter)
 
-    def _device_command(self, tx: Transaction, request: DuisRequest, srv: Srv) -> Reply:
+    def _device_command(self, ctx: HandlerContext, request: DuisRequest, srv: Srv,
+                        device: Device) -> tuple[Reply, Stage, Reply | None]:
+        refusal = device_commands.check(ctx, request, srv, device)
+        if refusal is not None:
+            return refusal, Stage.HANDLER, None
         cv = request.cv
         if cv is CommandVariant.TRANSFORM:
-            tx.transforms.issue(request.request_id_text, request.request_id.originator, srv.srv,
-                                self.clock.now())
-            return self.emulator.pre_command(srv.srv, request.request_id_text)
+            ctx.tx.transforms.issue(request.request_id_text, request.request_id.originator,
+                                    srv.srv, ctx.now)
+            return self.emulator.pre_command(srv.srv, request.request_id_text), \
+                Stage.HANDLER, None
         if cv in (CommandVariant.LOCAL_COMMAND, CommandVariant.SIGNED_PRE_COMMAND_LOCAL):
-            return self.emulator.local_command(srv.srv, request.request_id_text)
-        return Reply("I99")
+            return self.emulator.local_command(srv.srv, request.request_id_text), \
+                Stage.HANDLER, None
+        later = device_commands.execute(ctx, request, srv, device)
+        return Reply("I99", reason=f"sent to {device.device_id}"), Stage.HANDLER, later
 
-    def _enqueue_device_response(self, tx: Transaction, request: DuisRequest, srv: Srv) -> bool:
-        """The device's answer, signed, into the outbox in the request's own transaction."""
+    def _enqueue_device_response(self, tx: Transaction, request: DuisRequest, srv: Srv,
+                                 reply: Reply) -> None:
+        """The device's answer, signed, into the outbox in the request's own transaction,
+        held back by the SM WAN's latency."""
         rid = request.request_id
-        device = tx.devices.get(rid.device_id, with_history=False) if rid.device_id else None
-        if device is None:
-            return False
-        reply = self.emulator.execute(device, srv.srv, request.request_id_text)
+        now = self.clock.now()
         response_id = f"{rid.target}:{rid.originator}:{rid.counter}"
         root = duis_response.build_response(
-            reply=reply, at=self.clock.now(), request_id=request.request_id_text,
-            response_id=response_id, service_reference=srv.service_reference, srv=srv.srv)
+            reply=reply, at=now + self.emulator.latency(request.request_id_text),
+            request_id=request.request_id_text, response_id=response_id,
+            service_reference=srv.service_reference, srv=srv.srv)
         signature.sign(root, self.signing_key)
-        tx.outbox.add(response_id, rid.originator, duis_response.serialise(root),
-                      self.clock.now())
-        return True
+        tx.outbox.add(response_id, rid.originator, duis_response.serialise(root), now,
+                      now + self.emulator.latency(request.request_id_text))
+        tx.audit.record(AuditEntry(now, "response", reply.code, None, rid.originator,
+                                   request.request_id_text, srv.srv, rid.device_id,
+                                   detail=reply.reason or None))
 
     def _audit(self, tx: Transaction, web_service: WebService, request: DuisRequest,
                reply: Reply, detail: str) -> None:

@@ -8,7 +8,6 @@ request's transaction, counter included, is rolled back.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from gbdsp.domain.devices import Device, DeviceType
 from gbdsp.domain.errors import GbdspError
@@ -17,7 +16,8 @@ from gbdsp.domain.replies import InventoryEntry, InventoryReply, Reply
 from gbdsp.domain.srv import Srv
 from gbdsp.duis.bodies import InventoryQuery, read_inventory_query
 from gbdsp.duis.request import DuisRequest
-from gbdsp.services.lookups import CplLookup
+from gbdsp.services import lifecycle
+from gbdsp.services.context import HandlerContext
 from gbdsp.store.store import Transaction
 
 REPLAY_CODE = "E40"
@@ -33,14 +33,6 @@ MAX_INVENTORY_DEVICES = 17  # DUIS DSPInventory maxOccurs
 
 class NotImplementedSrv(GbdspError):
     """An SRV this version of gbdsp cannot carry out yet."""
-
-
-@dataclass(frozen=True, slots=True)
-class HandlerContext:
-    """What a handler works with: the request's transaction and the shared lookups."""
-
-    tx: Transaction
-    cpl: CplLookup
 
 
 Handler = Callable[[HandlerContext, DuisRequest, Srv], Reply]
@@ -75,6 +67,12 @@ def premises_of(tx: Transaction, query: InventoryQuery) -> list[Device]:
 
 NON_DEVICE_HANDLERS: dict[str, Handler] = {
     "8.2": read_inventory,
+    "12.2": lifecycle.prenotify,
+    **{f"8.14.{n}": lifecycle.ch_status_update for n in range(1, 5)},
+    "8.3": lifecycle.decommission,
+    "8.4": lifecycle.update_inventory,
+    "11.1": lifecycle.update_firmware,
+    "11.4": lifecycle.update_firmware,
 }
 
 

@@ -106,10 +106,12 @@ class OutboxRepository:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
-    def add(self, response_id: str, user_id: UserId, body: bytes, at: datetime) -> None:
+    def add(self, response_id: str, user_id: UserId, body: bytes, at: datetime,
+            deliver_from: datetime | None = None) -> None:
+        """Queue a message; `deliver_from` holds it back (the SM WAN's latency)."""
         self._conn.execute(insert(outbox).values(
             response_id=response_id, user_id=user_id, body=body, created_at=at,
-            attempts=0, next_attempt_at=at))
+            attempts=0, next_attempt_at=deliver_from or at))
 
     def claim_due(self, now: datetime, lease_until: datetime, limit: int) -> list[OutboxMessage]:
         """Lease up to `limit` due messages to this worker until `lease_until`.

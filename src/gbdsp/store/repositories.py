@@ -80,6 +80,14 @@ class DeviceRepository:
     def add(self, device: Device) -> None:
         self.add_many([device])
 
+    def update(self, device: Device) -> None:
+        """Write a device's attributes (not its status: that goes through record_status)."""
+        values = device_to_row(device)
+        for key in ("device_id", "status", "status_date"):
+            values.pop(key)
+        self._conn.execute(update(devices).where(devices.c.device_id == device.device_id)
+                           .values(values))
+
     def record_status(self, device_id: DeviceId, change: StatusChange) -> None:
         self._conn.execute(
             update(devices).where(devices.c.device_id == device_id)

@@ -17,6 +17,7 @@ from gbdsp.store.gateway_repositories import (
     OutboxRepository,
     TransformRepository,
 )
+from gbdsp.store.lifecycle_repositories import RegistrationRepository, WanRepository
 from gbdsp.store.repositories import CplRepository, DeviceRepository, UserRepository
 
 
@@ -32,6 +33,8 @@ class Transaction:
         self.transforms = TransformRepository(conn)
         self.outbox = OutboxRepository(conn)
         self.audit = AuditRepository(conn)
+        self.registrations = RegistrationRepository(conn)
+        self.wan = WanRepository(conn)
 
 
 class Store:

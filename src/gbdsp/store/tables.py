@@ -164,3 +164,35 @@ audit_log = Table(
     Column("outcome", String(12), nullable=False, comment="DUIS code or HTTP status"),
     Column("detail", String(300)),
 )
+
+registrations = Table(
+    "registrations", metadata,
+    Column("id", AutoId, primary_key=True, autoincrement=True),
+    Column("mpxn", String(13), nullable=False, index=True),
+    Column("supplier_id", UserIdType(), nullable=False),
+    Column("effective_from", UtcDateTime(), nullable=False),
+    Column("applied_at", UtcDateTime(), comment="when the SMI took it over (None: not yet due)"),
+    Column("received_at", UtcDateTime(), nullable=False),
+    Index("ix_registrations_due", "applied_at", "effective_from"),
+)
+
+wan_hubs = Table(
+    "wan_hubs", metadata,
+    Column("chf_id", DeviceIdType(), primary_key=True, autoincrement=False),
+    Column("coverage", Boolean, nullable=False, comment="SM WAN reaches this premises"),
+)
+
+wan_han_log = Table(
+    "wan_han_log", metadata,
+    Column("device_id", DeviceIdType(), primary_key=True, autoincrement=False),
+    Column("chf_id", DeviceIdType(), nullable=False, index=True),
+    Column("install_code_ok", Boolean, nullable=False,
+           comment="whether the install code given matched the device's own; the code "
+                   "itself is never stored"),
+)
+
+wan_joins = Table(
+    "wan_joins", metadata,
+    Column("device_id", DeviceIdType(), primary_key=True, autoincrement=False),
+    Column("other_id", DeviceIdType(), primary_key=True, autoincrement=False),
+)

@@ -1,35 +1,82 @@
-"""A device emulator that answers every command at once, successfully.
+"""The SM WAN and device emulator: stands in for the CSPs and the devices.
 
-It stands in for the SM WAN until the lifecycle work adds coverage, delays and failures.
-GBCS is not emulated: payloads are clearly marked placeholders, never real GBCS
-(docs/duis-gateway.md).
+What it models: whether the SM WAN reaches a premises (per CH; an install without it leaves
+devices uncommissioned until coverage arrives), each device's own install code (derived
+from the seed and the Device ID, as if printed on its label), whether a device could join
+the HAN (the install code given in 8.11 matched its own), which devices are joined, the
+latency of each command, and WAN failures (E20 no communication, E21 no response). All of
+it is deterministic under the seed.
+
+GBCS is not emulated: pre-commands, local commands and device responses carry payloads
+marked `GBDSP-EMULATED-...`, never bytes that pretend to be GBCS (docs/sm-wan.md).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+import hmac
+from dataclasses import dataclass, field
+from datetime import timedelta
 
-from gbdsp.domain.devices import Device
+from gbdsp.config import WanConfig
+from gbdsp.domain.devices import Device, DeviceClass, DeviceType
+from gbdsp.domain.ids import DeviceId
 from gbdsp.domain.replies import DeviceResponseReply, LocalCommandReply, PreCommandReply, Reply
+from gbdsp.store.lifecycle_repositories import WanRepository
 
 GBCS_VERSION = "4.3"
 """DUIS 5.4 is aligned with GBCS 4.3 (schema header)."""
 
 
-def _placeholder(kind: str, srv: str, request_id: str) -> bytes:
-    return f"GBDSP-EMULATED-{kind}:{srv}:{request_id}".encode()
+def placeholder(kind: str, srv: str, request_id: str, detail: str = "") -> bytes:
+    text = f"GBDSP-EMULATED-{kind}:{srv}:{request_id}"
+    return (text + (f":{detail}" if detail else "")).encode()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class DeviceEmulator:
+    config: WanConfig = field(default_factory=WanConfig)
+
+    def install_code(self, device_id: DeviceId) -> bytes:
+        """The device's own install code (16 octets), known to whoever holds the device."""
+        return self._draw(b"install-code", device_id.hex.encode())[:16]
+
+    def latency(self, request_id: str) -> timedelta:
+        span = max(0, self.config.latency_ms_max - self.config.latency_ms_min)
+        draw = int.from_bytes(self._draw(b"latency", request_id.encode())[:4], "big")
+        return timedelta(milliseconds=self.config.latency_ms_min + (draw % (span + 1)))
+
+    def wan_failure(self, request_id: str) -> str | None:
+        """E20 (no communication) or E21 (no response) for a `failure_rate` share."""
+        if self.config.failure_rate <= 0:
+            return None
+        draw = int.from_bytes(self._draw(b"failure", request_id.encode())[:4], "big") / 2**32
+        if draw >= self.config.failure_rate:
+            return None
+        return "E20" if draw < self.config.failure_rate / 2 else "E21"
+
+    def unreachable(self, wan: WanRepository, device: Device) -> str | None:
+        """Why a command cannot reach `device` now, as the DUIS code, or None."""
+        hub = device.device_id if device.device_type is DeviceType.CHF else device.chf_id
+        if hub is None or not wan.coverage(hub):
+            return "E20"  # no SM WAN at the premises (or the hub is not installed)
+        if device.device_type.device_class is DeviceClass.COMMS_HUB:
+            return None
+        on_han = wan.on_han(device.device_id)
+        if on_han is None or not on_han[1]:
+            return "E21"  # not on the HAN (not whitelisted, or a wrong install code)
+        return None
+
     def pre_command(self, srv: str, request_id: str) -> Reply:
-        return Reply("I0", PreCommandReply(GBCS_VERSION, _placeholder("PRECOMMAND", srv,
-                                                                      request_id)))
+        return Reply("I0", PreCommandReply(GBCS_VERSION, placeholder("PRECOMMAND", srv,
+                                                                     request_id)))
 
     def local_command(self, srv: str, request_id: str) -> Reply:
-        return Reply("I0", LocalCommandReply(_placeholder("LOCAL", srv, request_id)))
+        return Reply("I0", LocalCommandReply(placeholder("LOCAL", srv, request_id)))
 
-    def execute(self, device: Device, srv: str, request_id: str) -> Reply:
-        """The device's response to a command sent over the SM WAN."""
-        del device
-        return Reply("I0", DeviceResponseReply(_placeholder("RESPONSE", srv, request_id)))
+    def response(self, srv: str, request_id: str, detail: str = "") -> Reply:
+        return Reply("I0", DeviceResponseReply(placeholder("RESPONSE", srv, request_id, detail)))
+
+    def _draw(self, purpose: bytes, subject: bytes) -> bytes:
+        key = str(self.config.seed).encode()
+        return hmac.new(key, purpose + b":" + subject, hashlib.sha256).digest()

@@ -80,7 +80,7 @@ def create_app(app: App, *, relay: bool = True,
             loop.call_soon_threadsafe(wake.set)
 
         schema.validator()  # compile once at start-up; fail fast if the schema is broken
-        state["gateway"] = Gateway(app.store, app.clock, app.signing_key(),
+        state["gateway"] = Gateway(app.store, app.clock, app.signing_key(), app.config,
                                    on_outcome=metrics.count_outcome, on_enqueued=wake_relay)
         async with httpx.AsyncClient() as client:
             task = None

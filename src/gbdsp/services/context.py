@@ -1,0 +1,75 @@
+"""What a request handler works with, assembled once per request by the gateway."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from gbdsp.domain.access import BODY_DEVICE_CHECKS, AccessRequest, Refused, authorise
+from gbdsp.domain.devices import Device, DeviceType, SmiStatus, StatusChange
+from gbdsp.domain.ids import DeviceId
+from gbdsp.domain.modifications import InForce
+from gbdsp.domain.parties import User
+from gbdsp.domain.replies import Reply
+from gbdsp.domain.smi_status import Refused as TransitionRefused
+from gbdsp.domain.smi_status import Trigger, next_status
+from gbdsp.domain.srv import Srv
+from gbdsp.duis.request import DuisRequest
+from gbdsp.services.lookups import CplLookup
+from gbdsp.store.store import Transaction
+from gbdsp.wan.emulator import DeviceEmulator
+
+
+@dataclass(frozen=True, slots=True)
+class HandlerContext:
+    tx: Transaction
+    cpl: CplLookup
+    now: datetime
+    user: User
+    rules: InForce
+    emulator: DeviceEmulator
+
+    def body_device(self, request: DuisRequest, srv: Srv, device_id: DeviceId
+                    ) -> Device | Reply:
+        """The device a non-device request names in its body, if this User may act on it;
+        else the refusal (E19, E11, E4) as a reply."""
+        device = self.tx.devices.get(device_id, with_history=False)
+        assert request.cv.web_service is not None
+        decision = authorise(AccessRequest(
+            request.request_id, self.user, srv, request.cv, request.cv.web_service, device,
+            mp39=self.rules.mp39), BODY_DEVICE_CHECKS)
+        if isinstance(decision, Refused):
+            return Reply(decision.code, reason=decision.reason)
+        assert device is not None
+        return device
+
+    def move(self, device: Device, trigger: Trigger, wanted: SmiStatus | None = None
+             ) -> Device | Reply:
+        """Apply one row of the transition table (E5 if it does not allow it)."""
+        result = next_status(trigger, device.device_type, device.status, wanted)
+        if isinstance(result, TransitionRefused):
+            return Reply("E5", reason=result.reason)
+        change = StatusChange(result, self.now, trigger.value, self.user.user_id)
+        self.tx.devices.record_status(device.device_id, change)
+        return device.with_status(change)
+
+    def add_new(self, trigger: Trigger, **fields: Any) -> Device | Reply:
+        """Add a device that is not yet in the SMI, its first status from the table (Type 2
+        Devices have none)."""
+        device_type: DeviceType = fields["device_type"]
+        if not device_type.has_smi_status:
+            device = Device(status=None, status_date=None, **fields)
+        else:
+            result = next_status(trigger, device_type, None)
+            if isinstance(result, TransitionRefused):
+                return Reply("E5", reason=result.reason)
+            change = StatusChange(result, self.now, trigger.value, self.user.user_id)
+            device = Device(status=result, status_date=self.now, history=(change,), **fields)
+        self.tx.devices.add(device)
+        return device
+
+    def save(self, device: Device, **changes: Any) -> Device:
+        updated = replace(device, **changes)
+        self.tx.devices.update(updated)
+        return updated

@@ -1,0 +1,68 @@
+"""Change of supplier: registration data moves the Responsible Supplier.
+
+docs/change-of-supplier.md says what a CoS keeps and what it resets.
+
+Registration data says who supplies an MPxN from when. When an entry comes into effect the
+SMI takes it over: the meter with that MPxN and the devices of its premises that follow that
+fuel get the new Responsible Supplier. Everything else stays: SMI status and history, the
+installing supplier, the Device Log and joins, the Restricted flag (MP169).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import replace
+from datetime import datetime
+
+from gbdsp.domain.devices import Device, DeviceType
+from gbdsp.domain.errors import InvalidValue
+from gbdsp.domain.ids import UserId
+from gbdsp.store.store import Store, Transaction
+
+GAS_SIDE = frozenset({DeviceType.GSME, DeviceType.GPF})
+
+
+def record(store: Store, entries: Iterable[tuple[str, UserId, datetime]],
+           received_at: datetime) -> int:
+    """Store registration entries (MPxN, supplier, effective from) and apply those due."""
+    count = 0
+    with store.transaction() as tx:
+        for mpxn, supplier, effective_from in entries:
+            user = tx.users.get(supplier)
+            if user is None or not any(r.is_supplier for r in user.roles):
+                raise InvalidValue(f"{supplier} is not a registered supplier User")
+            tx.registrations.add(mpxn, supplier, effective_from, received_at)
+            count += 1
+        apply_due(tx, received_at)
+    return count
+
+
+def apply_due(tx: Transaction, now: datetime) -> int:
+    """Take over every registration now in effect (cheap when there is none: one query)."""
+    due = tx.registrations.due(now)
+    for entry in due:
+        for device in _following(tx, entry.mpxn):
+            tx.devices.update(replace(device, responsible_supplier=entry.supplier_id))
+        tx.registrations.mark_applied(entry.id, now)
+    return len(due)
+
+
+def _following(tx: Transaction, mpxn: str) -> list[Device]:
+    """The meter (or the CH installed) with `mpxn` and the devices of its premises that
+    follow its fuel: gas for GSME and GPF; electricity for everything else (and everything,
+    on a gas-only premises). An MPRN has at most 10 digits, an MPAN core 13."""
+    gas = len(mpxn) <= 10
+    followers: dict[object, Device] = {}
+    for anchor in tx.devices.find(mpxn=mpxn):
+        followers[anchor.device_id] = anchor
+        hub = anchor.device_id if anchor.device_type is DeviceType.CHF else anchor.chf_id
+        if hub is None:
+            continue
+        chf = tx.devices.get(hub, with_history=False)
+        premises = ([chf] if chf else []) + tx.devices.in_device_log(hub)
+        has_esme = any(d.device_type is DeviceType.ESME for d in premises)
+        for device in premises:
+            on_gas_side = device.device_type in GAS_SIDE
+            if (gas and (on_gas_side or not has_esme)) or (not gas and not on_gas_side):
+                followers[device.device_id] = device
+    return list(followers.values())

@@ -1,0 +1,93 @@
+"""Repositories for registration data (change of supplier) and the SM WAN emulator's state."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection, and_, delete, insert, or_, select, update
+
+from gbdsp.domain.ids import DeviceId, UserId
+from gbdsp.store.tables import registrations, wan_han_log, wan_hubs, wan_joins
+
+
+@dataclass(frozen=True, slots=True)
+class Registration:
+    id: int
+    mpxn: str
+    supplier_id: UserId
+    effective_from: datetime
+
+
+class RegistrationRepository:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def add(self, mpxn: str, supplier_id: UserId, effective_from: datetime,
+            received_at: datetime) -> None:
+        self._conn.execute(insert(registrations).values(
+            mpxn=mpxn, supplier_id=supplier_id, effective_from=effective_from,
+            received_at=received_at))
+
+    def due(self, now: datetime) -> list[Registration]:
+        """Registrations now in effect that the SMI has not taken over yet, oldest first."""
+        rows = self._conn.execute(
+            select(registrations.c.id, registrations.c.mpxn, registrations.c.supplier_id,
+                   registrations.c.effective_from)
+            .where(registrations.c.applied_at.is_(None),
+                   registrations.c.effective_from <= now)
+            .order_by(registrations.c.effective_from, registrations.c.id))
+        return [Registration(*r) for r in rows]
+
+    def mark_applied(self, registration_id: int, at: datetime) -> None:
+        self._conn.execute(update(registrations).where(registrations.c.id == registration_id)
+                           .values(applied_at=at))
+
+
+class WanRepository:
+    """What the emulated SM WAN and devices remember (never install codes themselves)."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def set_coverage(self, chf_id: DeviceId, coverage: bool) -> None:
+        if self._conn.execute(select(wan_hubs.c.chf_id)
+                              .where(wan_hubs.c.chf_id == chf_id)).first():
+            self._conn.execute(update(wan_hubs).where(wan_hubs.c.chf_id == chf_id)
+                               .values(coverage=coverage))
+        else:
+            self._conn.execute(insert(wan_hubs).values(chf_id=chf_id, coverage=coverage))
+
+    def coverage(self, chf_id: DeviceId) -> bool | None:
+        """None: the hub was never installed (no WAN record)."""
+        value = self._conn.execute(select(wan_hubs.c.coverage)
+                                   .where(wan_hubs.c.chf_id == chf_id)).scalar()
+        return None if value is None else bool(value)
+
+    def put_on_han(self, chf_id: DeviceId, device_id: DeviceId, install_code_ok: bool) -> None:
+        self.remove_from_han(device_id)
+        self._conn.execute(insert(wan_han_log).values(
+            device_id=device_id, chf_id=chf_id, install_code_ok=install_code_ok))
+
+    def remove_from_han(self, device_id: DeviceId) -> None:
+        self._conn.execute(delete(wan_han_log).where(wan_han_log.c.device_id == device_id))
+
+    def on_han(self, device_id: DeviceId) -> tuple[DeviceId, bool] | None:
+        """The CHF whose log holds the device, and whether the device could join with it."""
+        row = self._conn.execute(select(wan_han_log.c.chf_id, wan_han_log.c.install_code_ok)
+                                 .where(wan_han_log.c.device_id == device_id)).first()
+        return None if row is None else (row[0], bool(row[1]))
+
+    def join(self, a: DeviceId, b: DeviceId) -> None:
+        self.unjoin(a, b)
+        self._conn.execute(insert(wan_joins), [{"device_id": a, "other_id": b},
+                                               {"device_id": b, "other_id": a}])
+
+    def unjoin(self, a: DeviceId, b: DeviceId) -> None:
+        self._conn.execute(delete(wan_joins).where(or_(
+            and_(wan_joins.c.device_id == a, wan_joins.c.other_id == b),
+            and_(wan_joins.c.device_id == b, wan_joins.c.other_id == a))))
+
+    def joined_with(self, device_id: DeviceId) -> list[DeviceId]:
+        return list(self._conn.execute(select(wan_joins.c.other_id)
+                                       .where(wan_joins.c.device_id == device_id)).scalars())

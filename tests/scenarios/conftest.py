@@ -1,0 +1,128 @@
+"""A running gbdsp (real HTTP, real database) with Users, a CPL, and a receive-response
+endpoint, for lifecycle scenarios driven only through signed DUIS."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from gbdsp.bootstrap import App
+from gbdsp.clock import SystemClock
+from gbdsp.config import Config, Modification, Modifications, WanConfig
+from gbdsp.delivery.relay import RelayPolicy
+from gbdsp.domain.devices import DeviceModel, DeviceType, SmetsVariant
+from gbdsp.domain.ids import DeviceId, UserId
+from gbdsp.domain.parties import User, UserRole
+from gbdsp.domain.products import CplEntry, CplKey
+from gbdsp.duis.signature import SigningKey
+from gbdsp.duis.smki import generate_identity, load_certificate
+from gbdsp.services import operations
+from gbdsp.services.users import add_user, register_test_users
+from gbdsp.store.store import Store
+from gbdsp.web.app import create_app
+from tests.duis_support import AGENT, NETWORK_OPERATOR, SUPPLIER, signing_key_of
+from tests.scenarios.duis_client import DuisUser, read_inventory
+from tests.web.conftest import serve
+from tests.web.test_duis_http import Receiver
+
+GAINING_SUPPLIER = "00-DB-12-34-56-78-0C-01"
+MODELS = {
+    DeviceType.CHF: DeviceModel("CD01", "0C01", "0003", "00000401"),
+    DeviceType.GPF: DeviceModel("CD01", "0C02", "0003", "00000401"),
+    DeviceType.ESME: DeviceModel("AB01", "010A030B", "0001", "0002012F"),
+    DeviceType.GSME: DeviceModel("AB02", "020B0101", "0001", "00010203"),
+    DeviceType.PPMID: DeviceModel("EF01", "0F0A", "0002", "00000105"),
+    DeviceType.IHD: DeviceModel("EF01", "0E01", "0001", "00000300"),
+}
+FAST = RelayPolicy(first_retry=timedelta(milliseconds=50), max_retry=timedelta(milliseconds=200),
+                   idle_poll_seconds=0.02)
+
+
+@dataclass
+class World:
+    store: Store
+    config: Config
+    url: str
+    supplier: DuisUser
+    gaining: DuisUser
+    agent: DuisUser
+    network: DuisUser
+
+    def deliver_hub(self, chf: str, gpf: str, to: str = SUPPLIER,
+                    smets: str = "CHTS V1.0") -> None:
+        operations.deliver_hub(self.store, SystemClock(), self.config, UserId.parse(to),
+                               DeviceId.parse(chf), DeviceId.parse(gpf), smets)
+
+    def coverage_arrives(self, chf: str) -> None:
+        operations.set_coverage(self.store, SystemClock(), DeviceId.parse(chf), True)
+
+    def install_code(self, device: str) -> str:
+        """Read off the device's label (whoever holds the device can)."""
+        return operations.install_code(self.config, DeviceId.parse(device))
+
+    def inventory(self, device: str, as_user: DuisUser | None = None
+                  ) -> dict[str, dict[str, str]]:
+        """8.2 over DUIS: {device ID: {field: value}} for the premises."""
+        user = as_user or self.supplier
+        code, _ = user.send("8.2", read_inventory(device), cv=8)
+        assert code == "I0", code
+        body = user.last_reply
+        devices = {}
+        for block in re.findall(rb"<sr:Device>(.*?)</sr:Device>", body):
+            fields = dict(re.findall(rb"<sr:(\w+)>([^<]*)</sr:\1>", block))
+            decoded = {k.decode(): v.decode() for k, v in fields.items()}
+            devices[decoded["DeviceID"]] = decoded
+        return devices
+
+
+def _config(mp39: bool, mp202: bool) -> Config:
+    return Config(
+        wan=WanConfig(latency_ms_min=5, latency_ms_max=20),
+        modifications=Modifications(mp39=Modification(enabled=mp39),
+                                    mp202=Modification(enabled=mp202)))
+
+
+def _seed_cpl(store: Store) -> None:
+    with store.transaction() as tx:
+        for dtype, model in MODELS.items():
+            for variant in SmetsVariant:
+                tx.cpl.put(CplEntry(CplKey(model, dtype, variant)))
+
+
+def _gaining_supplier(store: Store) -> SigningKey:
+    uid = UserId.parse(GAINING_SUPPLIER)
+    key, pem = generate_identity(uid)
+    certificate = load_certificate(pem)
+    add_user(store, User(uid, "GAINING", "Gaining Energy", frozenset({UserRole.IS, UserRole.GS})),
+             certificate)
+    return SigningKey(key, certificate.issuer, certificate.serial)
+
+
+@pytest.fixture(params=[(True, True)], ids=["mods-on"])
+def modifications(request: pytest.FixtureRequest) -> tuple[bool, bool]:
+    return request.param  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def world(store: Store, tmp_path: Path, modifications: tuple[bool, bool]) -> Iterator[World]:
+    config = _config(*modifications)
+    register_test_users(store)
+    gaining_key = _gaining_supplier(store)
+    _seed_cpl(store)
+    receiver = Receiver()
+    with serve(receiver.app()) as receiver_url:
+        with store.transaction() as tx:
+            for user in tx.users.all():
+                tx.users.set_response_url(user.user_id, f"{receiver_url}/smartdcc/duis")
+        app = App(tmp_path, config, store)
+        with serve(create_app(app, relay_policy=FAST)) as url:
+            def user(uid: str, key: SigningKey | None = None) -> DuisUser:
+                return DuisUser(uid, key or signing_key_of(uid), url, receiver)
+
+            yield World(store, config, url, user(SUPPLIER), user(GAINING_SUPPLIER, gaining_key),
+                        user(AGENT), user(NETWORK_OPERATOR))
