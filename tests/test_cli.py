@@ -49,7 +49,7 @@ def test_init_demo_show_export(gbdsp: Gbdsp, tmp_path: Path) -> None:
     assert "90-B3-D5-1F-30-01-00-00" in init.stdout
     demo = gbdsp("demo", "--premises", "40")
     assert demo.returncode == 0, demo.stderr
-    assert "devices added" in demo.stdout
+    assert "41 premises added" in demo.stdout
 
     show = gbdsp("smi", "show", "00-db-12-34-56-78-90-a2")
     assert show.returncode == 0, show.stderr

@@ -51,5 +51,6 @@ def test_demo_is_repeatable_and_idempotent(store: Store, clock: ManualClock) -> 
     first = create_demo_fleet(store, clock, premises=20, seed=3)
     again = create_demo_fleet(store, clock, premises=20, seed=3)
     assert first.devices > 60
-    assert (again.devices, again.already_present) == (0, first.devices)
-    assert len({s for s in first.by_type_status}) > 8  # a real status mix
+    assert (first.premises, again.premises, again.already_present) == (21, 0, 21)
+    assert again.by_type_status == first.by_type_status       # nothing added the second time
+    assert len(first.by_type_status) > 8                        # a real status mix

@@ -8,14 +8,14 @@ from typing import Any
 
 from gbdsp.domain.access import BODY_DEVICE_CHECKS, AccessRequest, Refused, authorise
 from gbdsp.domain.devices import Device, DeviceType, SmiStatus, StatusChange
-from gbdsp.domain.ids import DeviceId
+from gbdsp.domain.ids import DCC_ACCESS_CONTROL_BROKER, DeviceId
 from gbdsp.domain.modifications import InForce
 from gbdsp.domain.parties import User
 from gbdsp.domain.replies import Reply
+from gbdsp.domain.requests import CommandVariant, RequestId, WebService
 from gbdsp.domain.smi_status import Refused as TransitionRefused
 from gbdsp.domain.smi_status import Trigger, next_status
-from gbdsp.domain.srv import Srv
-from gbdsp.duis.request import DuisRequest
+from gbdsp.domain.srv import catalogue
 from gbdsp.services.lookups import CplLookup
 from gbdsp.store.store import Transaction
 from gbdsp.wan.emulator import DeviceEmulator
@@ -30,19 +30,24 @@ class HandlerContext:
     rules: InForce
     emulator: DeviceEmulator
 
-    def body_device(self, request: DuisRequest, srv: Srv, device_id: DeviceId
-                    ) -> Device | Reply:
-        """The device a non-device request names in its body, if this User may act on it;
-        else the refusal (E19, E11, E4) as a reply."""
+    def device_for(self, srv: str, device_id: DeviceId) -> Device | Reply:
+        """The device a non-device request names in its body, if this User may act on it
+        with this SRV; else the refusal (E19, E11, E4) as a reply."""
         device = self.tx.devices.get(device_id, with_history=False)
-        assert request.cv.web_service is not None
+        found = catalogue().get(srv)
+        assert found is not None
+        request_id = RequestId(self.user.user_id, DCC_ACCESS_CONTROL_BROKER, 0)
         decision = authorise(AccessRequest(
-            request.request_id, self.user, srv, request.cv, request.cv.web_service, device,
-            mp39=self.rules.mp39), BODY_DEVICE_CHECKS)
+            request_id, self.user, found, CommandVariant.NON_DEVICE, WebService.NON_DEVICE,
+            device, mp39=self.rules.mp39), BODY_DEVICE_CHECKS)
         if isinstance(decision, Refused):
             return Reply(decision.code, reason=decision.reason)
         assert device is not None
         return device
+
+    def at(self, when: datetime) -> HandlerContext:
+        """The same context at another time (the demo and the simulator replay history)."""
+        return replace(self, now=when)
 
     def move(self, device: Device, trigger: Trigger, wanted: SmiStatus | None = None
              ) -> Device | Reply:

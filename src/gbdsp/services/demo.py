@@ -1,42 +1,40 @@
 """`gbdsp demo`: a small, realistic fleet so a newcomer sees something real at once.
 
-Every status in it is reached through the transition table (`domain.smi_status`), with
-dated history, exactly as the lifecycle services will do it; nothing is poked in.
-It also creates the premises that the DCC Boxed request templates
-(`@smartdcc/duis-templates`) address, so those templates run against a fresh demo.
+The fleet is built through the same lifecycle use cases DUIS requests reach (CH delivery,
+8.14.x, 12.2, 8.11, 8.1.1, 8.7, 6.20.1, 8.3, 8.4), each at its own simulated date, so every
+status, history line and SM WAN fact is one the service itself would have produced. It
+also creates the premises the DCC Boxed request templates (`@smartdcc/duis-templates`)
+address, so those templates run against a fresh demo (docs/demo.md).
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from functools import partial
 
 from gbdsp.clock import Clock
-from gbdsp.domain.devices import (
-    Device,
-    DeviceClass,
-    DeviceModel,
-    DeviceType,
-    SmetsVariant,
-    SmiStatus,
-    StatusChange,
-)
+from gbdsp.config import Config
+from gbdsp.domain.devices import Device, DeviceModel, DeviceType, SmetsVariant
 from gbdsp.domain.ids import DeviceId, UserId
+from gbdsp.domain.modifications import InForce
 from gbdsp.domain.parties import Party, User, UserRole
 from gbdsp.domain.products import CplEntry, CplKey
-from gbdsp.domain.smi_status import Refused, Trigger, next_status
+from gbdsp.domain.replies import Reply
+from gbdsp.duis.bodies import HanDeviceLogUpdate, InventoryUpdate, Prenotification
 from gbdsp.duis.smki import TEST_USERS
-from gbdsp.store.store import Store, Transaction
+from gbdsp.services import device_commands, lifecycle
+from gbdsp.services.context import HandlerContext
+from gbdsp.services.lookups import CplLookup
+from gbdsp.store.store import Store
+from gbdsp.wan.emulator import DeviceEmulator
 
-T = Trigger
 BOXED_SUPPLIER = UserId.parse(TEST_USERS[0].user_id)
 BOXED_NETWORK_OPERATOR = UserId.parse(TEST_USERS[1].user_id)
 
-# Device models of the demo CPL: (device type, manufacturer, model, hardware, firmware, SMETS).
-# The first ESME model is the one the 12.2 Device Pre-notification template names.
+# Device models of the demo CPL. The ESME model is the one the 12.2 template names.
 MODELS: dict[DeviceType, DeviceModel] = {
     DeviceType.ESME: DeviceModel("AB01", "010A030B", "0001", "0002012F"),
     DeviceType.GSME: DeviceModel("AB02", "020B0101", "0001", "00010203"),
@@ -48,8 +46,8 @@ MODELS: dict[DeviceType, DeviceModel] = {
     DeviceType.CAD: DeviceModel("EF03", "0E20", "0001", "00000001"),
     DeviceType.SAPC: DeviceModel("EF04", "0F30", "0001", "00000010"),
 }
-SMETS_VERSION = {DeviceType.CHF: "CHTS V1.0", DeviceType.GPF: "CHTS V1.0"}
-DEFAULT_SMETS = "SMETS V1.58"
+HUB_VERSION = "CHTS V1.0"
+METER_VERSION = "SMETS V1.58"
 
 # Extra demo suppliers (no certificates: they cannot sign DUIS, they hold market share).
 DEMO_SUPPLIERS = (
@@ -57,163 +55,150 @@ DEMO_SUPPLIERS = (
     (UserId.parse("00-DB-12-34-56-78-01-02"), "DEMO-BRIGHTWATT", "Brightwatt Supply"),
 )
 
-
-@dataclass(frozen=True, slots=True)
-class TemplateDevice:
-    """A device of the premises the DCC Boxed templates address (docs/demo.md)."""
-
-    last_octet: int
-    device_type: DeviceType
-    path: tuple[Trigger, ...]
-
-    @property
-    def device_id(self) -> DeviceId:
-        return DeviceId(TEMPLATE_BASE | self.last_octet)
-
-
 TEMPLATE_BASE = 0x00DB_1234_5678_9000
 TEMPLATE_MPAN = "1312345678111"
 TEMPLATE_MPRN = "1234567890"
+
+
+def template_id(last_octet: int) -> DeviceId:
+    return DeviceId(TEMPLATE_BASE | last_octet)
+
+
+class DemoError(RuntimeError):
+    """A use case refused a step of the demo script: a bug in the script or the rules."""
+
+
 @dataclass
 class DemoSummary:
     premises: int = 0
-    devices: int = 0
     already_present: int = 0
     by_type_status: dict[tuple[str, str], int] = field(default_factory=dict)
-    sample_chf: DeviceId | None = None
+    sample_chf: DeviceId = field(default_factory=lambda: template_id(0xA2))
+
+    @property
+    def devices(self) -> int:
+        return sum(self.by_type_status.values())
 
     def describe(self) -> str:
-        lines = [f"demo fleet: {self.premises} premises, {self.devices} devices added"
-                 + (f" ({self.already_present} already present)" if self.already_present else "")]
+        lines = [f"demo fleet: {self.premises} premises added"
+                 + (f" ({self.already_present} already present)" if self.already_present else "")
+                 + f"; the SMI now holds {self.devices} devices"]
         for (dtype, status), n in sorted(self.by_type_status.items()):
             lines.append(f"  {dtype:<7} {status:<25} {n:>6}")
-        if self.sample_chf:
-            lines.append(f"try: gbdsp smi show {self.sample_chf}")
+        lines.append(f"try: gbdsp smi show {self.sample_chf}")
         return "\n".join(lines)
 
 
-class _Fleet:
-    """Builds devices by walking them through transitions, with realistic dates."""
+class Premises:
+    """One premises being installed by one supplier, step by step at simulated dates."""
 
-    def __init__(self, now: datetime, rng: random.Random) -> None:
-        self.now = now
+    def __init__(self, ctx: HandlerContext, rng: random.Random, until: datetime) -> None:
+        self.ctx = ctx
         self.rng = rng
-        self.devices: list[Device] = []
-        self.no_wan: set[DeviceId] = set()
-        """CHFs installed without SM WAN coverage."""
+        self.until = until
 
-    def add(self, device_id: DeviceId, device_type: DeviceType, steps: Sequence[Trigger], *,
-            start: datetime, by: UserId | None, **fields: Any) -> Device:
-        history = self._walk(device_type, steps, start, by)
-        device = Device(
-            device_id=device_id, device_type=device_type, model=MODELS[device_type],
-            smets_chts_version=SMETS_VERSION.get(device_type, DEFAULT_SMETS),
-            status=history[-1].status if history else None,
-            status_date=history[-1].effective_at if history else None,
-            history=tuple(history), **fields,
-        )
-        self.devices.append(device)
-        return device
+    def later(self, max_days: int = 20) -> HandlerContext:
+        """Move on a few days (never past today) and act then."""
+        step = timedelta(days=self.rng.randint(1, max_days), minutes=self.rng.randint(0, 600))
+        self.ctx = self.ctx.at(min(self.ctx.now + step, self.until))
+        return self.ctx
 
-    def _walk(self, device_type: DeviceType, steps: Sequence[Trigger], start: datetime,
-              by: UserId | None) -> list[StatusChange]:
-        status: SmiStatus | None = None
-        when = start
-        history: list[StatusChange] = []
-        for trigger in steps:
-            result = next_status(trigger, device_type, status)
-            if isinstance(result, Refused):
-                raise AssertionError(f"demo walks an illegal path: {result.reason}")
-            status = result
-            history.append(StatusChange(status, when, trigger.value, by))
-            when = min(self.now, when + timedelta(days=self.rng.randint(1, 40)))
-        return history
+    def device(self, device_id: DeviceId) -> Device:
+        found = self.ctx.tx.devices.get(device_id, with_history=False)
+        assert found is not None
+        return found
 
+    def deliver(self, chf: DeviceId, gpf: DeviceId) -> None:
+        _ok(lifecycle.deliver_hub(self.ctx, chf, gpf, MODELS[DeviceType.CHF],
+                                  MODELS[DeviceType.GPF], HUB_VERSION))
 
-# Lifecycle paths, as sequences of triggers (each checked against the transition table).
-HUB_LIVE = (T.CH_DELIVERED, T.CH_INSTALLED)
-HUB_NO_WAN = (T.CH_DELIVERED, T.CH_INSTALLED_NO_WAN)
-HUB_STOCK = (T.CH_DELIVERED,)
-HUB_RETURNED = (T.CH_DELIVERED, T.CH_INSTALLED, T.CH_RETURNED)
-GPF_LIVE = (T.CH_DELIVERED, T.CH_INSTALLED, T.JOINED)
-METER_LIVE = (T.PRENOTIFIED, T.WHITELISTED, T.COMMISSIONED)
-METER_NO_WAN = (T.PRENOTIFIED, T.WHITELISTED, T.INSTALLED_NO_WAN)
-METER_GONE = (T.PRENOTIFIED, T.WHITELISTED, T.COMMISSIONED, T.DECOMMISSIONED)
-METER_PENDING = (T.PRENOTIFIED,)
-TYPE1_LIVE = (T.PRENOTIFIED, T.WHITELISTED, T.JOINED)
+    def install(self, chf: DeviceId, wan: bool, mpxn: str | None) -> None:
+        _ok(lifecycle.update_ch_status(self.later(), "8.14.1" if wan else "8.14.2", chf, mpxn))
 
+    def prenotify(self, device: DeviceId, dtype: DeviceType) -> None:
+        model = MODELS[dtype]
+        _ok(lifecycle.prenotify(self.later(3), Prenotification(
+            device, model.manufacturer, model.model, dtype.value, METER_VERSION,
+            model.firmware_version, None)))
 
-# Types deduced from the SRVs the templates send each device (evidence in docs/demo.md).
-TEMPLATE_DEVICES = (
-    TemplateDevice(0xA0, DeviceType.ESME, METER_LIVE),
-    TemplateDevice(0xA1, DeviceType.GSME, METER_LIVE),
-    TemplateDevice(0xA2, DeviceType.CHF, HUB_LIVE),
-    TemplateDevice(0xA3, DeviceType.GPF, GPF_LIVE),
-    TemplateDevice(0xA4, DeviceType.PPMID, TYPE1_LIVE),
-    TemplateDevice(0xA5, DeviceType.HCALCS, TYPE1_LIVE),
-    TemplateDevice(0xA6, DeviceType.SAPC, METER_LIVE),
-    TemplateDevice(0x93, DeviceType.ESME, METER_LIVE),
-    TemplateDevice(0x94, DeviceType.GSME, METER_LIVE),
-    TemplateDevice(0x98, DeviceType.PPMID, (T.PRENOTIFIED, T.WHITELISTED)),
-    TemplateDevice(0x99, DeviceType.PPMID, TYPE1_LIVE),
-    TemplateDevice(0x9A, DeviceType.HCALCS, (T.PRENOTIFIED, T.WHITELISTED)),
-    TemplateDevice(0x9C, DeviceType.CAD, ()),
-    TemplateDevice(0x97, DeviceType.HCALCS, TYPE1_LIVE),
-)
+    def whitelist(self, chf: DeviceId, device: DeviceId, mpxn: str | None = None) -> None:
+        code = self.ctx.emulator.install_code(device)  # read off the device's label
+        update = HanDeviceLogUpdate(device, True, code, mpxn)
+        _ok(device_commands.check_whitelist(self.later(2), update) or Reply("I0"))
+        _ok(device_commands.whitelist(self.ctx, self.device(chf), update))
+
+    def commission(self, meter: DeviceId) -> None:
+        _ok(device_commands.check_commission(self.later(2), self.device(meter)) or Reply("I0"))
+        _ok(device_commands.commission(self.ctx, self.device(meter)))
+
+    def join(self, device: DeviceId, other: DeviceId) -> None:
+        _ok(device_commands.join(self.later(2), self.device(device), other))
+
+    def left_uncommissioned(self, meter: DeviceId) -> None:
+        _ok(lifecycle.update_inventory(self.later(2), InventoryUpdate(
+            meter, status="InstalledNotCommissioned")))
+
+    def decommission(self, device: DeviceId) -> None:
+        _ok(lifecycle.decommission(self.later(300), device))
+
+    def return_hub(self, chf: DeviceId) -> None:
+        _ok(lifecycle.update_ch_status(self.later(60), "8.14.4", chf))
+
+    def network_operator(self, devices: list[DeviceId], operator: UserId) -> None:
+        """Registration data: who runs the network at this MPxN."""
+        for device in devices:
+            self.ctx.save(self.device(device), network_operator=operator)
 
 
-def create_demo_fleet(store: Store, clock: Clock, *, premises: int, seed: int) -> DemoSummary:
+def _ok(reply: Reply) -> None:
+    if reply.code != "I0":
+        raise DemoError(f"{reply.code}: {reply.reason}")
+
+
+def create_demo_fleet(store: Store, clock: Clock, *, premises: int, seed: int,
+                      config: Config | None = None) -> DemoSummary:
     """Create `premises` generated premises plus the template premises (idempotent)."""
+    config = config or Config()
     rng = random.Random(seed)
     now = clock.now()
-    fleet = _Fleet(now, rng)
+    summary = DemoSummary()
+    _reference_data(store)
+    cpl = CplLookup(store, ttl=0)
+    emulator = DeviceEmulator(config.wan)
+    rules = InForce.on(config.modifications, now.date())
     suppliers = [BOXED_SUPPLIER, *(s[0] for s in DEMO_SUPPLIERS)]
+
+    def build(chf: DeviceId, start: datetime, supplier: UserId,
+              script: Callable[[Premises], None]) -> None:
+        """One premises, one transaction: all of it or nothing."""
+        with store.transaction() as tx:
+            if tx.devices.get(chf, with_history=False) is not None:
+                summary.already_present += 1
+                return
+            user = tx.users.get(supplier)
+            assert user is not None
+            script(Premises(HandlerContext(tx, cpl, start, user, rules, emulator), rng, now))
+            summary.premises += 1
+
+    build(template_id(0xA2), now - timedelta(days=365), BOXED_SUPPLIER, _template_premises)
     for n in range(premises):
-        _premises(fleet, n, rng, suppliers)
-    _template_premises(fleet, now)
-    summary = DemoSummary(premises=premises + 1)
+        start = now - timedelta(days=rng.randint(60, 900))
+        build(_demo_id(n, 0), start, rng.choice(suppliers), partial(_generated_premises, n=n))
+    with store.read() as tx:
+        for (dtype, status), count in tx.devices.count_by_status().items():
+            summary.by_type_status[(dtype, status or "(no status)")] = count
+    return summary
+
+
+def _reference_data(store: Store) -> None:
     with store.transaction() as tx:
         for user_id, party_id, name in DEMO_SUPPLIERS:
             if tx.users.get(user_id) is None:
-                tx.users.put_party(Party(party_id, name))
+                tx.users.ensure_party(Party(party_id, name))
                 tx.users.put(User(user_id, party_id, name, frozenset({UserRole.IS, UserRole.GS})))
         for dtype, model in MODELS.items():
             for variant in _variants(dtype):
                 tx.cpl.put(CplEntry(CplKey(model, dtype, variant)))
-        existing = tx.devices.get_many([d.device_id for d in fleet.devices])
-        new = [d for d in fleet.devices if d.device_id not in existing]
-        tx.devices.add_many(new)
-        _wan_state(tx, new, fleet.no_wan)
-    summary.devices = len(new)
-    summary.already_present = len(existing)
-    for d in new:
-        key = (d.device_type.value, d.status.value if d.status else "(no status)")
-        summary.by_type_status[key] = summary.by_type_status.get(key, 0) + 1
-    summary.sample_chf = DeviceId(TEMPLATE_BASE | 0xA2)
-    return summary
-
-
-ON_HAN = frozenset({SmiStatus.WHITELISTED, SmiStatus.INSTALLED_NOT_COMMISSIONED,
-                    SmiStatus.COMMISSIONED})
-
-
-def _wan_state(tx: Transaction, devices: list[Device], no_wan: set[DeviceId]) -> None:
-    """What the SM WAN emulator knows of the demo fleet, consistent with the SMI: coverage
-    where hubs were installed with it, devices on their CHF's HAN (with the right install
-    code), Type 1 devices joined to their premises' ESME."""
-    esme_of: dict[DeviceId, DeviceId] = {}
-    for d in devices:
-        if d.device_type is DeviceType.CHF and d.status in (SmiStatus.COMMISSIONED,
-                                                           SmiStatus.INSTALLED_NOT_COMMISSIONED):
-            tx.wan.set_coverage(d.device_id, d.device_id not in no_wan)
-        if d.device_type is DeviceType.ESME and d.chf_id and d.status is SmiStatus.COMMISSIONED:
-            esme_of[d.chf_id] = d.device_id
-    for d in devices:
-        if (d.chf_id and d.device_type not in (DeviceType.GPF, DeviceType.CHF)
-                and (d.status in ON_HAN or d.device_type.is_type2)):
-            tx.wan.put_on_han(d.chf_id, d.device_id, True)
-        if d.device_type.is_type1 and d.status is SmiStatus.COMMISSIONED and d.chf_id in esme_of:
-            tx.wan.join(d.device_id, esme_of[d.chf_id])
 
 
 def _variants(dtype: DeviceType) -> tuple[SmetsVariant, ...]:
@@ -228,69 +213,72 @@ def _demo_id(n: int, slot: int) -> DeviceId:
     return DeviceId((0x00DB123460 << 24) | (n << 4) | slot)
 
 
-POSTCODE_LETTERS = "ABDEFGHJLNPQRSTUWXYZ"
-POSTCODE_AREAS = ("LS", "M", "B", "G", "CF", "BS", "NE", "SW", "EH", "NG", "L", "S")
-
-
-def _premises(fleet: _Fleet, n: int, rng: random.Random, suppliers: list[UserId]) -> None:
-    start = fleet.now - timedelta(days=rng.randint(60, 900))
-    supplier = rng.choice(suppliers)
-    area = rng.choice(POSTCODE_AREAS)
-    where: dict[str, Any] = {
-        "uprn": str(100_000_000_000 + n),
-        "postcode": f"{area}{rng.randint(1, 20)} {rng.randint(1, 9)}"
-                    + "".join(rng.choices(POSTCODE_LETTERS, k=2)),
-    }
-    chf, gpf = _demo_id(n, 0), _demo_id(n, 1)
-    roll = rng.random()
-    if roll < 0.05:  # CH still in stock at the supplier: no premises yet
-        fleet.add(chf, DeviceType.CHF, HUB_STOCK, start=start, by=None)
-        fleet.add(gpf, DeviceType.GPF, HUB_STOCK, start=start, by=None, chf_id=chf)
-        return
-    if roll < 0.08:  # CH returned (fault / no fault)
-        fleet.add(chf, DeviceType.CHF, HUB_RETURNED, start=start, by=supplier)
-        fleet.add(gpf, DeviceType.GPF, HUB_RETURNED, start=start, by=supplier, chf_id=chf)
-        return
-    no_wan = roll < 0.16
-    # The CH belongs to the premises' supplier once installed (its Responsible Supplier).
-    where = {**where, "responsible_supplier": supplier,
-             "network_operator": BOXED_NETWORK_OPERATOR}
-    fleet.add(chf, DeviceType.CHF, HUB_NO_WAN if no_wan else HUB_LIVE, start=start, by=supplier,
-              **where)
-    if no_wan:
-        fleet.no_wan.add(chf)
-    dual_fuel = rng.random() < 0.8
-    gpf_path = HUB_NO_WAN if no_wan else (GPF_LIVE if dual_fuel else HUB_LIVE)
-    fleet.add(gpf, DeviceType.GPF, gpf_path, start=start, by=supplier, chf_id=chf, **where)
-    meter_path = METER_NO_WAN if no_wan else (METER_GONE if rng.random() < 0.04 else METER_LIVE)
+def _generated_premises(site: Premises, n: int) -> None:
+    """About 5% CHs still in stock, 3% returned, 8% installed without SM WAN, 4% of meters
+    decommissioned later, 80% dual fuel, 15% with a PPMID."""
+    rng = site.rng
+    chf, gpf, esme, gsme, ihd, ppmid = (_demo_id(n, slot) for slot in range(6))
     mpan = f"{1_000_000_000_000 + 7 * n:013d}"
-    common = {"chf_id": chf, "installing_supplier": supplier, **where}
-    fleet.add(_demo_id(n, 2), DeviceType.ESME, meter_path, start=start, by=supplier,
-              import_mpxn=mpan, **common)
+    site.deliver(chf, gpf)
+    roll = rng.random()
+    if roll < 0.05:
+        return
+    no_wan = 0.08 <= roll < 0.16
+    site.install(chf, wan=not no_wan, mpxn=mpan)
+    if roll < 0.08:
+        site.return_hub(chf)
+        return
+    dual_fuel = rng.random() < 0.8
+    meters = [(esme, DeviceType.ESME, mpan)]
     if dual_fuel:
-        fleet.add(_demo_id(n, 3), DeviceType.GSME, meter_path, start=start, by=supplier,
-                  import_mpxn=f"{4_000_000_000 + n:010d}", **common)
-    fleet.add(_demo_id(n, 4), DeviceType.IHD, (), start=start, by=supplier, **common)
-    if not no_wan and rng.random() < 0.15:
-        fleet.add(_demo_id(n, 5), DeviceType.PPMID, TYPE1_LIVE, start=start, by=supplier,
-                  **common)
+        meters.append((gsme, DeviceType.GSME, f"{4_000_000_000 + n:010d}"))
+    for meter, dtype, _ in meters:
+        site.prenotify(meter, dtype)
+    site.prenotify(ihd, DeviceType.IHD)
+    site.network_operator([m for m, _, _ in meters], BOXED_NETWORK_OPERATOR)
+    if no_wan:
+        for meter, _, mpxn in meters:
+            site.left_uncommissioned(meter)
+            site.ctx.save(site.device(meter), import_mpxn=mpxn)
+        return
+    for meter, _, mpxn in meters:
+        site.whitelist(chf, meter, mpxn)
+        site.commission(meter)
+    site.whitelist(chf, ihd)
+    site.join(esme, ihd)
+    if dual_fuel:
+        site.join(gsme, gpf)
+    if rng.random() < 0.15:
+        site.prenotify(ppmid, DeviceType.PPMID)
+        site.whitelist(chf, ppmid)
+        site.join(ppmid, esme)
+    if rng.random() < 0.04:
+        site.decommission(esme)
 
 
-def _template_premises(fleet: _Fleet, now: datetime) -> None:
-    """The DCC Boxed premises: everything installed and commissioned a year ago."""
-    start = now - timedelta(days=365)
-    chf = DeviceId(TEMPLATE_BASE | 0xA2)
-    where = {"uprn": "100023336956", "postcode": "M22 0RR"}  # 12.1 template address
-    for spec in TEMPLATE_DEVICES:
-        fields: dict[str, Any] = dict(where, responsible_supplier=BOXED_SUPPLIER,
-                                      network_operator=BOXED_NETWORK_OPERATOR)
-        if spec.device_type is not DeviceType.CHF:
-            fields["chf_id"] = chf
-        if spec.device_type.device_class is not DeviceClass.COMMS_HUB:
-            fields["installing_supplier"] = BOXED_SUPPLIER
-        if spec.last_octet == 0xA0:
-            fields["import_mpxn"] = TEMPLATE_MPAN
-        elif spec.last_octet == 0xA1:
-            fields["import_mpxn"] = TEMPLATE_MPRN
-        fleet.add(spec.device_id, spec.device_type, spec.path, start=start, by=BOXED_SUPPLIER,
-                  **fields)
+def _template_premises(site: Premises) -> None:
+    """The DCC Boxed premises (types deduced from the templates, docs/demo.md)."""
+    t = template_id
+    chf, gpf = t(0xA2), t(0xA3)
+    site.deliver(chf, gpf)
+    site.install(chf, wan=True, mpxn=TEMPLATE_MPAN)
+    devices = [
+        (0xA0, DeviceType.ESME, TEMPLATE_MPAN), (0xA1, DeviceType.GSME, TEMPLATE_MPRN),
+        (0x93, DeviceType.ESME, None), (0x94, DeviceType.GSME, None),
+        (0xA6, DeviceType.SAPC, None), (0xA4, DeviceType.PPMID, None),
+        (0xA5, DeviceType.HCALCS, None), (0x97, DeviceType.HCALCS, None),
+        (0x99, DeviceType.PPMID, None), (0x98, DeviceType.PPMID, None),
+        (0x9A, DeviceType.HCALCS, None), (0x9C, DeviceType.CAD, None),
+    ]
+    for octet, dtype, _ in devices:
+        site.prenotify(t(octet), dtype)
+    for octet, _, mpxn in devices:
+        site.whitelist(chf, t(octet), mpxn)
+    for octet in (0xA0, 0xA1, 0x93, 0x94, 0xA6):
+        site.commission(t(octet))
+    site.join(t(0xA1), gpf)                      # AC 4.10
+    for octet in (0xA4, 0xA5, 0x97, 0x99):       # AC 4.9: Type 1 joined to the ESME
+        site.join(t(octet), t(0xA0))
+    site.network_operator([t(o) for o, _, _ in devices] + [chf, gpf], BOXED_NETWORK_OPERATOR)
+    # 98 and 9A stay Whitelisted, waiting for the templates' joins; 9C is a Type 2 CAD.
+

@@ -4,6 +4,9 @@
 synchronous); `execute` applies what the device does and returns its response, which the
 gateway signs into the outbox to be delivered after the WAN's latency. The SMI changes
 when the device carries the command out (AC 4.13: "on a successful Response").
+
+The use cases (`whitelist`, `join`, `commission`...) take domain values, so `gbdsp demo`
+and the simulator drive them directly; the tables at the end adapt DUIS requests to them.
 """
 
 from __future__ import annotations
@@ -13,15 +16,14 @@ from collections.abc import Callable
 from gbdsp.domain import mp202
 from gbdsp.domain.access import may_act_on
 from gbdsp.domain.devices import Device, DeviceClass, DeviceType, SmiStatus
+from gbdsp.domain.ids import DeviceId
 from gbdsp.domain.replies import Reply
 from gbdsp.domain.smi_status import Trigger
 from gbdsp.domain.srv import Srv, catalogue
 from gbdsp.duis import bodies
+from gbdsp.duis.bodies import HanDeviceLogUpdate
 from gbdsp.duis.request import DuisRequest
 from gbdsp.services.context import HandlerContext
-
-Check = Callable[[HandlerContext, DuisRequest, Device], Reply | None]
-Effect = Callable[[HandlerContext, DuisRequest, Srv, Device], Reply]
 
 
 def check(ctx: HandlerContext, request: DuisRequest, srv: Srv, device: Device) -> Reply | None:
@@ -36,18 +38,18 @@ def execute(ctx: HandlerContext, request: DuisRequest, srv: Srv, device: Device)
                or ctx.emulator.wan_failure(request.request_id_text))
     if failure is not None:
         return Reply(failure, reason=f"{device.device_id} did not answer ({failure})")
-    effect = EFFECTS.get(srv.srv, _answer)
-    return effect(ctx, request, srv, device)
-
-
-def _answer(ctx: HandlerContext, request: DuisRequest, srv: Srv, device: Device) -> Reply:
-    return ctx.emulator.response(srv.srv, request.request_id_text)
+    effect = EFFECTS.get(srv.srv)
+    if effect is None:
+        return ctx.emulator.response(srv.srv, request.request_id_text)
+    outcome = effect(ctx, request, device)
+    if outcome.code != "I0" or outcome.payload is not None:
+        return outcome
+    return ctx.emulator.response(srv.srv, request.request_id_text, outcome.reason)
 
 
 # -- 8.11 Update HAN Device Log -------------------------------------------------------------
 
-def _check_han_update(ctx: HandlerContext, request: DuisRequest, chf: Device) -> Reply | None:
-    update = bodies.han_device_log_update(request.body)
+def check_whitelist(ctx: HandlerContext, update: HanDeviceLogUpdate) -> Reply | None:
     member = ctx.tx.devices.get(update.device_id, with_history=False)
     if member is None:
         return Reply("E19", reason=f"{update.device_id} (to whitelist) is not in the SMI")
@@ -63,14 +65,15 @@ def _check_han_update(ctx: HandlerContext, request: DuisRequest, chf: Device) ->
     return None
 
 
-def _han_update(ctx: HandlerContext, request: DuisRequest, srv: Srv, chf: Device) -> Reply:
-    update = bodies.han_device_log_update(request.body)
+def whitelist(ctx: HandlerContext, chf: Device, update: HanDeviceLogUpdate) -> Reply:
+    """The CHF takes the device onto its log whatever the install code: only the device
+    finds out, when it cannot join the HAN (later commands then get no answer: E21)."""
     member = ctx.tx.devices.get(update.device_id, with_history=False)
-    assert member is not None  # checked on arrival, same SMI since
+    assert member is not None  # checked on arrival, same transaction since
     if not update.add:
         ctx.tx.wan.remove_from_han(member.device_id)
         ctx.save(member, chf_id=None)
-        return ctx.emulator.response(srv.srv, request.request_id_text, "removed")
+        return Reply("I0", reason="removed")
     code_ok = update.install_code == ctx.emulator.install_code(member.device_id)
     ctx.tx.wan.put_on_han(chf.device_id, member.device_id, code_ok)
     changes: dict[str, object] = {"chf_id": chf.device_id}
@@ -81,24 +84,15 @@ def _han_update(ctx: HandlerContext, request: DuisRequest, srv: Srv, chf: Device
     member = ctx.save(member, **changes)
     if member.status is SmiStatus.PENDING:
         ctx.move(member, Trigger.WHITELISTED)
-    # The CHF takes the device onto its log whatever the code: only the device itself finds
-    # out, when it cannot join the HAN (later commands then get no answer: E21).
-    return ctx.emulator.response(srv.srv, request.request_id_text, "added")
+    return Reply("I0", reason="added")
 
 
 # -- 8.7 Join / 8.8 Unjoin ---------------------------------------------------------------
 
-def _check_pair(ctx: HandlerContext, request: DuisRequest, device: Device) -> Reply | None:
-    other_id = bodies.other_device_id(request.body)
+def join(ctx: HandlerContext, device: Device, other_id: DeviceId) -> Reply:
     other = ctx.tx.devices.get(other_id, with_history=False)
-    if other is None and request.srv.startswith("8.7"):
+    if other is None:
         return Reply("E19", reason=f"{other_id} (to join) is not in the SMI")
-    return None
-
-
-def _join(ctx: HandlerContext, request: DuisRequest, srv: Srv, device: Device) -> Reply:
-    other = ctx.tx.devices.get(bodies.other_device_id(request.body), with_history=False)
-    assert other is not None
     if ctx.emulator.unreachable(ctx.tx.wan, other) is not None or other.chf_id != device.chf_id:
         return Reply("E21", reason=f"{other.device_id} is not on the same HAN (not whitelisted "
                                    "there, or a wrong install code): the join failed")
@@ -106,7 +100,7 @@ def _join(ctx: HandlerContext, request: DuisRequest, srv: Srv, device: Device) -
     for joiner, partner in ((device, other), (other, device)):
         if _commissioned_by_join(joiner, partner):
             ctx.move(joiner, Trigger.JOINED)
-    return ctx.emulator.response(srv.srv, request.request_id_text, f"joined {other.device_id}")
+    return Reply("I0", reason=f"joined {other.device_id}")
 
 
 def _commissioned_by_join(joiner: Device, partner: Device) -> bool:
@@ -120,14 +114,14 @@ def _commissioned_by_join(joiner: Device, partner: Device) -> bool:
     return joiner.device_type is DeviceType.GPF and partner.device_type is DeviceType.GSME
 
 
-def _unjoin(ctx: HandlerContext, request: DuisRequest, srv: Srv, device: Device) -> Reply:
-    ctx.tx.wan.unjoin(device.device_id, bodies.other_device_id(request.body))
-    return ctx.emulator.response(srv.srv, request.request_id_text, "unjoined")
+def unjoin(ctx: HandlerContext, device: Device, other_id: DeviceId) -> Reply:
+    ctx.tx.wan.unjoin(device.device_id, other_id)
+    return Reply("I0", reason="unjoined")
 
 
 # -- 8.1.1 Commission Device, 6.20.1 Set Import MPxN ---------------------------------------------
 
-def _check_commission(ctx: HandlerContext, request: DuisRequest, meter: Device) -> Reply | None:
+def check_commission(ctx: HandlerContext, meter: Device) -> Reply | None:
     """AC 4.12: not if the CHF of the same Smart Metering System is not Commissioned."""
     chf = ctx.tx.devices.get(meter.chf_id, with_history=False) if meter.chf_id else None
     if chf is None or chf.status is not SmiStatus.COMMISSIONED:
@@ -136,34 +130,43 @@ def _check_commission(ctx: HandlerContext, request: DuisRequest, meter: Device) 
     return None
 
 
-def _commission(ctx: HandlerContext, request: DuisRequest, srv: Srv, meter: Device) -> Reply:
+def commission(ctx: HandlerContext, meter: Device) -> Reply:
     moved = ctx.move(meter, Trigger.COMMISSIONED)
-    if isinstance(moved, Reply):
-        return moved
-    return ctx.emulator.response(srv.srv, request.request_id_text, "commissioned")
+    return moved if isinstance(moved, Reply) else Reply("I0", reason="commissioned")
 
 
-def _set_mpxn(ctx: HandlerContext, request: DuisRequest, srv: Srv, meter: Device) -> Reply:
-    ctx.save(meter, import_mpxn=bodies.import_mpxn(request.body))  # AC 4.14
-    return ctx.emulator.response(srv.srv, request.request_id_text, "MPxN set")
+def set_import_mpxn(ctx: HandlerContext, meter: Device, mpxn: str) -> Reply:
+    ctx.save(meter, import_mpxn=mpxn)  # AC 4.14
+    return Reply("I0", reason="MPxN set")
 
 
-def _read_firmware(ctx: HandlerContext, request: DuisRequest, srv: Srv, device: Device
-                   ) -> Reply:
-    return ctx.emulator.response(srv.srv, request.request_id_text,
-                                 f"firmware={device.model.firmware_version}")
+# -- DUIS adapters -------------------------------------------------------------------------
+
+Check = Callable[[HandlerContext, DuisRequest, Device], Reply | None]
+Effect = Callable[[HandlerContext, DuisRequest, Device], Reply]
+
+
+def _check_pair(ctx: HandlerContext, request: DuisRequest, device: Device) -> Reply | None:
+    other_id = bodies.other_device_id(request.body)
+    if request.srv.startswith("8.7") and ctx.tx.devices.get(other_id, with_history=False) \
+            is None:
+        return Reply("E19", reason=f"{other_id} (to join) is not in the SMI")
+    return None
 
 
 CHECKS: dict[str, Check] = {
-    "8.11": _check_han_update,
+    "8.11": lambda ctx, r, chf: check_whitelist(ctx, bodies.han_device_log_update(r.body)),
     "8.7.1": _check_pair, "8.7.2": _check_pair, "8.8.1": _check_pair, "8.8.2": _check_pair,
-    "8.1.1": _check_commission,
+    "8.1.1": lambda ctx, r, meter: check_commission(ctx, meter),
 }
 
 EFFECTS: dict[str, Effect] = {
-    "8.11": _han_update,
-    "8.7.1": _join, "8.7.2": _join, "8.8.1": _unjoin, "8.8.2": _unjoin,
-    "8.1.1": _commission,
-    "6.20.1": _set_mpxn,
-    "11.2": _read_firmware,
+    "8.11": lambda ctx, r, chf: whitelist(ctx, chf, bodies.han_device_log_update(r.body)),
+    "8.7.1": lambda ctx, r, d: join(ctx, d, bodies.other_device_id(r.body)),
+    "8.7.2": lambda ctx, r, d: join(ctx, d, bodies.other_device_id(r.body)),
+    "8.8.1": lambda ctx, r, d: unjoin(ctx, d, bodies.other_device_id(r.body)),
+    "8.8.2": lambda ctx, r, d: unjoin(ctx, d, bodies.other_device_id(r.body)),
+    "8.1.1": lambda ctx, r, meter: commission(ctx, meter),
+    "6.20.1": lambda ctx, r, meter: set_import_mpxn(ctx, meter, bodies.import_mpxn(r.body)),
+    "11.2": lambda ctx, r, d: Reply("I0", reason=f"firmware={d.model.firmware_version}"),
 }

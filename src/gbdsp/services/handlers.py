@@ -14,6 +14,7 @@ from gbdsp.domain.errors import GbdspError
 from gbdsp.domain.products import CplKey
 from gbdsp.domain.replies import InventoryEntry, InventoryReply, Reply
 from gbdsp.domain.srv import Srv
+from gbdsp.duis import bodies
 from gbdsp.duis.bodies import InventoryQuery, read_inventory_query
 from gbdsp.duis.request import DuisRequest
 from gbdsp.services import lifecycle
@@ -65,14 +66,19 @@ def premises_of(tx: Transaction, query: InventoryQuery) -> list[Device]:
     return ([chf] if chf else []) + tx.devices.in_device_log(chf_id)
 
 
+# DUIS adapters: read the body into values, call the use case.
 NON_DEVICE_HANDLERS: dict[str, Handler] = {
     "8.2": read_inventory,
-    "12.2": lifecycle.prenotify,
-    **{f"8.14.{n}": lifecycle.ch_status_update for n in range(1, 5)},
-    "8.3": lifecycle.decommission,
-    "8.4": lifecycle.update_inventory,
-    "11.1": lifecycle.update_firmware,
-    "11.4": lifecycle.update_firmware,
+    "12.2": lambda ctx, r, srv: lifecycle.prenotify(ctx, bodies.prenotification(r.body)),
+    **{f"8.14.{n}": lambda ctx, r, srv: lifecycle.update_ch_status(
+        ctx, srv.srv, bodies.device_id_of(r.body), bodies.ch_install_mpxn(r.body))
+       for n in range(1, 5)},
+    "8.3": lambda ctx, r, srv: lifecycle.decommission(ctx, bodies.device_id_of(r.body)),
+    "8.4": lambda ctx, r, srv: lifecycle.update_inventory(ctx, bodies.inventory_update(r.body)),
+    "11.1": lambda ctx, r, srv: lifecycle.update_firmware(ctx, srv.srv,
+                                                          bodies.firmware_update(r.body)),
+    "11.4": lambda ctx, r, srv: lifecycle.update_firmware(ctx, srv.srv,
+                                                          bodies.firmware_update(r.body)),
 }
 
 

@@ -1,7 +1,9 @@
-"""Lifecycle Non-Device Service Requests (CV 8): 12.2, 8.14.x, 8.3, 8.4, 11.1, 11.4.
+"""Lifecycle use cases: pre-notification, CH delivery and status updates, decommission,
+inventory updates, firmware. Each takes domain values; `handlers.py` turns DUIS bodies into
+them, and `gbdsp demo` and the simulator call them directly.
 
-Each reads its DUIS body, checks the device it names (E19/E11/E4 as access control would),
-applies the transition table (E5 when it does not allow the change), and answers I0.
+Each checks the device it names (E19/E11/E4 as access control would), applies the
+transition table (E5 when it does not allow the change), and answers I0.
 """
 
 from __future__ import annotations
@@ -12,45 +14,41 @@ from gbdsp.domain.ids import DeviceId
 from gbdsp.domain.products import CplKey
 from gbdsp.domain.replies import Reply
 from gbdsp.domain.smi_status import Trigger
-from gbdsp.domain.srv import Srv
-from gbdsp.duis import bodies
-from gbdsp.duis.request import DuisRequest
+from gbdsp.duis.bodies import FirmwareUpdate, InventoryUpdate, Prenotification
 from gbdsp.services.context import HandlerContext
 
 PRENOTIFY_NOT_ON_CPL = "E120201"
 PRENOTIFY_ALREADY_IN_SMI = "E120203"
 """12.2 refusals. Inference: SR-specific codes read E<SR 1202><nn> (reference/
-response-codes.csv; DP316 reports E120201 on a 12.2); which nn means what is our choice."""
+response-codes.csv; DP316 reports E120201 on a 12.2); which nn means what is our choice
+among the codes the XSD enumerates."""
 
-DEFAULT_SMETS = {SmetsVariant.SMETS1: "SMETS1", SmetsVariant.SMETS2: "SMETS2"}
 
-
-def prenotify(ctx: HandlerContext, request: DuisRequest, srv: Srv) -> Reply:
+def prenotify(ctx: HandlerContext, body: Prenotification) -> Reply:
     """12.2: a device of a CPL model enters the SMI as Pending; the sender is recorded as
     its installing supplier (MP121 asks it for install codes) and Responsible Supplier."""
-    body = bodies.prenotification(request.body)
     device_type = DeviceType.parse(body.device_type)
     if ctx.tx.devices.get(body.device_id, with_history=False) is not None:
         return Reply(PRENOTIFY_ALREADY_IN_SMI, reason=f"{body.device_id} is already in the SMI")
     version = body.smets_chts_version or "SMETS2"
     variant = SmetsVariant.of_version(version)
-    entry = _cpl_entry(ctx, body.manufacturer, body.model, body.firmware_version,
-                       device_type, variant)
-    if entry is None:
+    key = _cpl_key(ctx, body.manufacturer, body.model, body.firmware_version, device_type,
+                   variant)
+    if key is None:
         return Reply(PRENOTIFY_NOT_ON_CPL, reason=(
             f"{body.manufacturer}/{body.model} fw {body.firmware_version or '-'} "
             f"({device_type.value}, {variant.value}) is not an active CPL entry"))
     added = ctx.add_new(
         Trigger.PRENOTIFIED, device_id=body.device_id, device_type=device_type,
-        model=entry.model, smets_chts_version=version,
+        model=key.model, smets_chts_version=version,
         responsible_supplier=ctx.user.user_id, installing_supplier=ctx.user.user_id)
     if isinstance(added, Reply):
         return added
     return Reply("I0", reason=f"{body.device_id} pre-notified ({device_type.value})")
 
 
-def _cpl_entry(ctx: HandlerContext, manufacturer: str, model: str, firmware: str | None,
-               device_type: DeviceType, variant: SmetsVariant) -> CplKey | None:
+def _cpl_key(ctx: HandlerContext, manufacturer: str, model: str, firmware: str | None,
+             device_type: DeviceType, variant: SmetsVariant) -> CplKey | None:
     """The active CPL row for what 12.2 names (DUIS carries no hardware version, so any)."""
     for entry in ctx.tx.cpl.all():
         m = entry.key.model
@@ -61,38 +59,60 @@ def _cpl_entry(ctx: HandlerContext, manufacturer: str, model: str, firmware: str
     return None
 
 
+def deliver_hub(ctx: HandlerContext, chf_id: DeviceId, gpf_id: DeviceId, chf_model: DeviceModel,
+                gpf_model: DeviceModel, smets_chts_version: str) -> Reply:
+    """AC 2.4: the DCC adds a CH's CHF and GPF as Pending when it delivers it to a Party
+    (only if the model is on the CPL); the ordering supplier is its Responsible Supplier."""
+    for device_id in (chf_id, gpf_id):
+        if ctx.tx.devices.get(device_id, with_history=False) is not None:
+            return Reply("E5", reason=f"{device_id} is already in the SMI")
+    variant = SmetsVariant.of_version(smets_chts_version)
+    for dtype, model in ((DeviceType.CHF, chf_model), (DeviceType.GPF, gpf_model)):
+        if ctx.cpl.status(CplKey(model, dtype, variant)) is None:
+            return Reply("E5", reason=f"{dtype.value} model {model.model} is not on the CPL")
+    for device_id, dtype, model in ((chf_id, DeviceType.CHF, chf_model),
+                                    (gpf_id, DeviceType.GPF, gpf_model)):
+        added = ctx.add_new(Trigger.CH_DELIVERED, device_id=device_id, device_type=dtype,
+                            model=model, smets_chts_version=smets_chts_version,
+                            chf_id=chf_id if dtype is DeviceType.GPF else None,
+                            responsible_supplier=ctx.user.user_id)
+        if isinstance(added, Reply):
+            return added
+    return Reply("I0", reason=f"CH {chf_id} delivered to {ctx.user.user_id}")
+
+
 CH_TRIGGERS = {
     "8.14.1": Trigger.CH_INSTALLED, "8.14.2": Trigger.CH_INSTALLED_NO_WAN,
     "8.14.3": Trigger.CH_RETURNED, "8.14.4": Trigger.CH_RETURNED,
 }
 
 
-def ch_status_update(ctx: HandlerContext, request: DuisRequest, srv: Srv) -> Reply:
+def update_ch_status(ctx: HandlerContext, srv: str, chf_id: DeviceId,
+                     mpxn: str | None = None) -> Reply:
     """8.14.1-8.14.4: the CHF and its GPF move together (transition table rows)."""
-    found = ctx.body_device(request, srv, bodies.device_id_of(request.body))
+    found = ctx.device_for(srv, chf_id)
     if isinstance(found, Reply):
         return found
-    trigger = CH_TRIGGERS[srv.srv]
+    trigger = CH_TRIGGERS[srv]
     gpf = next((d for d in ctx.tx.devices.in_device_log(found.device_id)
                 if d.device_type is DeviceType.GPF), None)
-    for device in (found, gpf):
-        if device is not None:
-            moved = ctx.move(device, trigger)
-            if isinstance(moved, Reply):
-                return moved
-    if srv.srv in ("8.14.1", "8.14.2"):
-        ctx.tx.wan.set_coverage(found.device_id, srv.srv == "8.14.1")
-        # The premises' MPxN: registration data (change of supplier) finds the hub by it.
-        mpxn = bodies.ch_install_mpxn(request.body)
-        current = ctx.tx.devices.get(found.device_id, with_history=False)
-        if mpxn and current is not None:
-            ctx.save(current, import_mpxn=mpxn)
+    moved_chf = ctx.move(found, trigger)
+    if isinstance(moved_chf, Reply):
+        return moved_chf
+    if gpf is not None:
+        moved = ctx.move(gpf, trigger)
+        if isinstance(moved, Reply):
+            return moved
+    if srv in ("8.14.1", "8.14.2"):
+        ctx.tx.wan.set_coverage(found.device_id, srv == "8.14.1")
+        if mpxn:  # the premises' MPxN: registration data (CoS) finds the hub by it
+            ctx.save(moved_chf, import_mpxn=mpxn)
     return Reply("I0", reason=f"CH {found.device_id}: {trigger.value}")
 
 
-def decommission(ctx: HandlerContext, request: DuisRequest, srv: Srv) -> Reply:
+def decommission(ctx: HandlerContext, device_id: DeviceId) -> Reply:
     """8.3: the device leaves service; it leaves the HAN and its joins with it."""
-    found = ctx.body_device(request, srv, bodies.device_id_of(request.body))
+    found = ctx.device_for("8.3", device_id)
     if isinstance(found, Reply):
         return found
     moved = ctx.move(found, Trigger.DECOMMISSIONED)
@@ -109,10 +129,9 @@ REACTIVATION_SOURCES = frozenset({SmiStatus.DECOMMISSIONED, SmiStatus.WHITELISTE
                                   SmiStatus.WITHDRAWN})
 
 
-def update_inventory(ctx: HandlerContext, request: DuisRequest, srv: Srv) -> Reply:
+def update_inventory(ctx: HandlerContext, update: InventoryUpdate) -> Reply:
     """8.4: status (AC 7.1 reactivation to Pending among them), MPxN or device details."""
-    update = bodies.inventory_update(request.body)
-    found = ctx.body_device(request, srv, update.device_id)
+    found = ctx.device_for("8.4", update.device_id)
     if isinstance(found, Reply):
         return found
     if update.delete:
@@ -140,18 +159,16 @@ def _model_on_cpl(ctx: HandlerContext, device: Device) -> bool:
         is not None
 
 
-def update_firmware(ctx: HandlerContext, request: DuisRequest, srv: Srv) -> Reply:
+def update_firmware(ctx: HandlerContext, srv: str, update: FirmwareUpdate) -> Reply:
     """11.1 / 11.4: the new version must be on the CPL for each device's model; 11.4 goes
     to PPMIDs in SMETS2+ systems only (MP202). The SMI records the new version."""
-    update = bodies.firmware_update(request.body)
     targets = []
     for device_id in update.device_ids:
-        found = ctx.body_device(request, srv, device_id)
+        found = ctx.device_for(srv, device_id)
         if isinstance(found, Reply):
             return found
-        if srv.srv == "11.4":
-            chf = _chf_of(ctx, found)
-            why = mp202.may_target(found, chf, ctx.rules.mp202)
+        if srv == "11.4":
+            why = mp202.may_target(found, _chf_of(ctx, found), ctx.rules.mp202)
             if why is not None:
                 return Reply("E5", reason=why)
         new_model = DeviceModel(found.model.manufacturer, found.model.model,
@@ -169,25 +186,3 @@ def _chf_of(ctx: HandlerContext, device: Device) -> Device | None:
     if device.chf_id is None:
         return None
     return ctx.tx.devices.get(device.chf_id, with_history=False)
-
-
-def deliver_hub(ctx: HandlerContext, chf_id: DeviceId, gpf_id: DeviceId, chf_model: DeviceModel,
-                gpf_model: DeviceModel, smets_chts_version: str) -> Reply:
-    """AC 2.4: the DCC adds a CH's CHF and GPF as Pending when it delivers it to a Party
-    (only if the model is on the CPL); the ordering supplier is its Responsible Supplier."""
-    for device_id in (chf_id, gpf_id):
-        if ctx.tx.devices.get(device_id, with_history=False) is not None:
-            return Reply("E5", reason=f"{device_id} is already in the SMI")
-    variant = SmetsVariant.of_version(smets_chts_version)
-    for dtype, model in ((DeviceType.CHF, chf_model), (DeviceType.GPF, gpf_model)):
-        if ctx.cpl.status(CplKey(model, dtype, variant)) is None:
-            return Reply("E5", reason=f"{dtype.value} model {model.model} is not on the CPL")
-    for device_id, dtype, model in ((chf_id, DeviceType.CHF, chf_model),
-                                    (gpf_id, DeviceType.GPF, gpf_model)):
-        added = ctx.add_new(Trigger.CH_DELIVERED, device_id=device_id, device_type=dtype,
-                            model=model, smets_chts_version=smets_chts_version,
-                            chf_id=chf_id if dtype is DeviceType.GPF else None,
-                            responsible_supplier=ctx.user.user_id)
-        if isinstance(added, Reply):
-            return added
-    return Reply("I0", reason=f"CH {chf_id} delivered to {ctx.user.user_id}")
