@@ -196,3 +196,34 @@ def test_an_unreachable_database_is_one_clear_line(tmp_path: Path) -> None:
     assert "cannot reach database postgresql+psycopg://nobody:***@127.0.0.1:1/gbdsp" \
         in result.stderr
     assert "secret" not in result.stderr
+
+
+def test_operations_from_the_terminal(gbdsp: Gbdsp, tmp_path: Path) -> None:
+    """Deliver a CH, read a device's install code, bring coverage, feed registration data."""
+    gbdsp("init")
+    gbdsp("demo", "--premises", "1")
+    delivered = gbdsp("ch", "deliver", "00-DB-12-34-58-00-00-01", "00-DB-12-34-58-00-00-02",
+                      "--to", "90-B3-D5-1F-30-01-00-00")
+    assert delivered.returncode == 0, delivered.stderr
+    shown = gbdsp("smi", "show", "00-DB-12-34-58-00-00-01")
+    assert "Pending" in shown.stdout and "CH delivered (AC 2.4)" in shown.stdout
+    again = gbdsp("ch", "deliver", "00-DB-12-34-58-00-00-01", "00-DB-12-34-58-00-00-02",
+                  "--to", "90-B3-D5-1F-30-01-00-00")
+    assert again.returncode == 2 and "already in the SMI" in again.stderr
+    code = gbdsp("wan", "install-code", "00-DB-12-34-56-78-90-A0")
+    assert len(code.stdout.strip()) == 32
+    assert gbdsp("wan", "coverage", "00-DB-12-34-56-78-90-A2", "off").returncode == 0
+    not_a_hub = gbdsp("wan", "coverage", "00-DB-12-34-56-78-90-A0", "on")
+    assert not_a_hub.returncode == 2 and "is not a CHF" in not_a_hub.stderr
+    data = tmp_path / "registration.csv"
+    data.write_text("mpxn,supplier,effective_from\n"
+                    "1312345678111,00-DB-12-34-56-78-01-01,2020-01-01T00:00:00+00:00\n")
+    imported = gbdsp("registration", "import", str(data))
+    assert imported.returncode == 0, imported.stderr
+    moved = gbdsp("smi", "show", "00-DB-12-34-56-78-90-A0")
+    assert "responsible supplier  00-DB-12-34-56-78-01-01" in moved.stdout
+    assert "installing supplier   90-B3-D5-1F-30-01-00-00" in moved.stdout
+    bad = tmp_path / "bad.csv"
+    bad.write_text("mpxn,supplier,effective_from\n1312345678111,nobody,2020-01-01\n")
+    refused = gbdsp("registration", "import", str(bad))
+    assert refused.returncode == 2 and "line 2: not an EUI-64: 'nobody'" in refused.stderr

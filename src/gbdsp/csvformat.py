@@ -32,6 +32,7 @@ DEVICE_COLUMNS = (
 DEVICE_REQUIRED = (
     "device_id", "device_type", "manufacturer", "model", "firmware_version", "smets_chts_version",
 )
+REGISTRATION_COLUMNS = ("mpxn", "supplier", "effective_from")
 CPL_COLUMNS = (
     "manufacturer", "model", "hardware_version", "firmware_version", "device_type",
     "smets_variant", "status",
@@ -143,11 +144,11 @@ def _check_field_count(row: Mapping[str | None, Any]) -> None:
         raise InvalidValue("more fields than the header has columns")
 
 
-def _parse_datetime(text: str) -> datetime:
+def _parse_datetime(text: str, name: str = "status_date") -> datetime:
     try:
         value = datetime.fromisoformat(text)
     except ValueError as e:
-        raise InvalidValue(f"status_date {text!r} is not an ISO 8601 date or time") from e
+        raise InvalidValue(f"{name} {text!r} is not an ISO 8601 date or time") from e
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
@@ -175,3 +176,13 @@ def _bool(text: str) -> bool:
     if lowered in ("true", "yes", "1", "y"):
         return True
     raise InvalidValue(f"restricted {text!r} is not true or false")
+
+
+def parse_registration(row: Mapping[str | None, Any]) -> tuple[str, UserId, datetime]:
+    """One registration-data row: (MPxN, supplier User ID, effective from)."""
+    _check_field_count(row)
+    v = {name: str(row.get(name) or "").strip() for name in REGISTRATION_COLUMNS}
+    supplier = _user(v["supplier"])
+    if supplier is None:
+        raise InvalidValue("supplier is empty")
+    return _mpxn(v["mpxn"]), supplier, _parse_datetime(v["effective_from"], "effective_from")
