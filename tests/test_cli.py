@@ -227,3 +227,25 @@ def test_operations_from_the_terminal(gbdsp: Gbdsp, tmp_path: Path) -> None:
     bad.write_text("mpxn,supplier,effective_from\n1312345678111,nobody,2020-01-01\n")
     refused = gbdsp("registration", "import", str(bad))
     assert refused.returncode == 2 and "line 2: not an EUI-64: 'nobody'" in refused.stderr
+
+
+def test_housekeeping_from_the_terminal(gbdsp: Gbdsp) -> None:
+    gbdsp("init")
+    gbdsp("demo", "--premises", "60")
+    dry = gbdsp("housekeeping", "run", "--dry-run", "--rule", "months=12,name=strict")
+    assert dry.returncode == 0, dry.stderr
+    assert "MP60: 36 months, excluding CHF+GPF" in dry.stdout and "strict: 12 months" in dry.stdout
+    strict_today = int(next(line for line in dry.stdout.splitlines() if "strict: 12 months" in
+                            line).split("│")[2].strip().replace(",", ""))
+    real = gbdsp("housekeeping", "run", "--rule", "months=12,name=strict")
+    assert real.returncode == 0, real.stderr
+    assert f": {strict_today} devices removed" in real.stdout       # the dry run agreed
+    again = gbdsp("housekeeping", "run", "--rule", "months=12,name=strict")
+    assert ": 0 devices removed" in again.stdout
+    archive = gbdsp("housekeeping", "archive")
+    assert archive.returncode == 0 and ("removed" in archive.stdout or strict_today == 0)
+    for kind in ("pending-age", "ch-stock"):
+        report = gbdsp("housekeeping", "report", kind)
+        assert report.returncode == 0, report.stderr
+    bad = gbdsp("housekeeping", "run", "--dry-run", "--rule", "weeks=3")
+    assert bad.returncode == 2 and "not a rule part: 'weeks=3'" in bad.stderr

@@ -6,6 +6,9 @@ from rich.console import Console
 from rich.table import Table
 
 from gbdsp.domain.devices import Device
+from gbdsp.domain.housekeeping import AGE_BUCKETS
+from gbdsp.domain.ids import UserId
+from gbdsp.services.housekeeping import Forecast, HubStock
 from gbdsp.services.inventory import DeviceView
 
 
@@ -59,3 +62,53 @@ def _chf(chf: Device | None, d: Device) -> str:
     if chf is None:
         return str(d.chf_id) if d.chf_id else "-"
     return f"{chf.device_id} ({chf.status.value if chf.status else '-'})"
+
+
+def render_forecasts(console: Console, forecasts: list[Forecast]) -> None:
+    """Dry run: each rule's removals today and ahead, side by side, then by type and User."""
+    rules = list(dict.fromkeys(f.rule for f in forecasts))
+    days = sorted({f.days for f in forecasts})
+    table = Table(title="Housekeeping dry run: devices that would be removed (nobody acting)")
+    table.add_column("rule")
+    for d in days:
+        table.add_column("today" if d == 0 else f"within {d} days", justify="right")
+    for rule in rules:
+        totals = {f.days: f.total for f in forecasts if f.rule == rule}
+        table.add_row(rule.describe(), *(f"{totals[d]:,}" for d in days))
+    console.print(table)
+    for rule in rules:
+        horizon = max(days)
+        counts = next(f.counts for f in forecasts if f.rule == rule and f.days == horizon)
+        if not counts:
+            continue
+        detail = Table(title=f"{rule.describe()}: within {horizon} days, by type and User",
+                       title_justify="left")
+        for column in ("device type", "Responsible Supplier", "devices"):
+            detail.add_column(column)
+        for dtype, supplier, n in sorted(counts, key=lambda c: (c[0], str(c[1]))):
+            detail.add_row(dtype, str(supplier or "-"), f"{n:,}")
+        console.print(detail)
+
+
+def render_pending_age(console: Console, rows: list[tuple[str, UserId | None, str, int]]
+                       ) -> None:
+    labels = [label for _, label in AGE_BUCKETS]
+    table = Table(title="Pending devices by how long they have been Pending")
+    for column in ("device type", "Responsible Supplier", *labels):
+        table.add_column(column, justify="right" if column in labels else "left")
+    grid: dict[tuple[str, str], dict[str, int]] = {}
+    for dtype, user, bucket, n in rows:
+        grid.setdefault((dtype, str(user or "-")), {})[bucket] = n
+    for (dtype, holder), counts in sorted(grid.items()):
+        table.add_row(dtype, holder, *(f"{counts.get(label, 0):,}" for label in labels))
+    console.print(table)
+
+
+def render_hub_stock(console: Console, stock: list[HubStock]) -> None:
+    table = Table(title="Communications Hubs per party (CHF)")
+    for column in ("holder", "in stock (Pending)", "installed", "in stock, firmware > 1 behind"):
+        table.add_column(column, justify="left" if column == "holder" else "right")
+    for s in stock:
+        table.add_row(str(s.holder or "-"), f"{s.in_stock:,}", f"{s.installed:,}",
+                      f"{s.behind:,}")
+    console.print(table)

@@ -64,6 +64,22 @@ class WanConfig(_Section):
     """Share of commands that fail on the WAN (E20 no communication, E21 no response)."""
 
 
+class RuleConfig(_Section):
+    months: int
+    excluded_types: list[str] = []
+    only_after_left_pending: bool = False
+
+
+class HousekeepingConfig(_Section):
+    """The rule without MP60 (AC 7.2 as it stands) and with it (its effective date decides);
+    each reading of the consultation responses is one setting away."""
+
+    without_mp60: RuleConfig = RuleConfig(months=12)
+    with_mp60: RuleConfig = RuleConfig(months=36, excluded_types=["CHF", "GPF"])
+    batch_size: int = 1000
+    """Devices per transaction: the gateway may wait for one batch (bench/housekeeping.py)."""
+
+
 class Modification(_Section):
     enabled: bool = True
     effective_from: date = date(2020, 1, 1)
@@ -87,6 +103,7 @@ class Config(_Section):
     server: ServerConfig = ServerConfig()
     signing: SigningConfig = SigningConfig()
     wan: WanConfig = WanConfig()
+    housekeeping: HousekeepingConfig = HousekeepingConfig()
     modifications: Modifications = Modifications()
 
 
@@ -116,6 +133,20 @@ seed = 1
 latency_ms_min = 50
 latency_ms_max = 400
 failure_rate = 0.0
+
+# Housekeeping of Pending devices (AC 7.2; MP60 from its effective date).
+[housekeeping]
+batch_size = 1000   # devices per transaction; the gateway may wait for one batch
+
+[housekeeping.without_mp60]
+months = 12
+excluded_types = []
+only_after_left_pending = false
+
+[housekeeping.with_mp60]
+months = 36
+excluded_types = ["CHF", "GPF"]
+only_after_left_pending = false   # true: Bryt Energy's reading
 
 # SEC modifications: each on or off, in force from a date.
 [modifications.mp39]

@@ -97,3 +97,25 @@ def _device_response(payload: DeviceResponseReply, message: etree._Element) -> N
 def _add(parent: etree._Element, name: str, text: str | None) -> None:
     if text is not None:
         etree.SubElement(parent, sr(name)).text = text
+
+
+DEVICE_REMOVED_ALERT = "N999"
+"""DCC alert code for 'device removed from inventory'. The XSD enumerates AD1, N1-N65, N999
+without meanings; which N code the DCC uses is not public, so we send N999
+(docs/housekeeping.md)."""
+
+
+def build_device_removed_alert(device_id: str, at: datetime) -> etree._Element:
+    """A DCC alert telling a User that a device left the SMI (housekeeping, AC 7.2)."""
+    root = etree.Element(sr("Response"), nsmap={"sr": SR}, schemaVersion=SCHEMA_VERSION)
+    header = etree.SubElement(root, sr("Header"))
+    etree.SubElement(header, sr("ResponseCode")).text = "I0"
+    etree.SubElement(header, sr("ResponseDateTime")).text = duis_datetime(at)
+    message = etree.SubElement(etree.SubElement(root, sr("Body")), sr("DCCAlertMessage"))
+    etree.SubElement(message, sr("DCCAlertCode")).text = DEVICE_REMOVED_ALERT
+    event = etree.SubElement(etree.SubElement(message, sr("DCCAlert")),
+                             sr("DeviceStatusChangeEvent"))
+    etree.SubElement(event, sr("DeviceID")).text = device_id
+    change = etree.SubElement(event, sr("DeviceStatusChange"))
+    etree.SubElement(change, sr("DeviceRemovedFromInventory"))
+    return root

@@ -254,6 +254,9 @@ def _generated_premises(site: Premises, n: int) -> None:
         site.join(ppmid, esme)
     if rng.random() < 0.04:
         site.decommission(esme)
+        if rng.random() < 0.5:  # back through logistics for re-use (AC 7.1): Pending again
+            _ok(lifecycle.update_inventory(site.later(60), InventoryUpdate(esme,
+                                                                           status="Pending")))
 
 
 def _template_premises(site: Premises) -> None:

@@ -113,6 +113,12 @@ class OutboxRepository:
             response_id=response_id, user_id=user_id, body=body, created_at=at,
             attempts=0, next_attempt_at=deliver_from or at))
 
+    def add_many(self, rows: Sequence[dict[str, object]]) -> None:
+        """Queue many ready-made rows (response_id, user_id, body, created_at, attempts,
+        next_attempt_at) in one statement."""
+        if rows:
+            self._conn.execute(insert(outbox), list(rows))
+
     def claim_due(self, now: datetime, lease_until: datetime, limit: int) -> list[OutboxMessage]:
         """Lease up to `limit` due messages to this worker until `lease_until`.
 

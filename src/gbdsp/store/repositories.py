@@ -62,6 +62,21 @@ class DeviceRepository:
             StatusChange(SmiStatus(r.status), r.effective_at, r.reason, r.by_user) for r in rows
         )
 
+    def histories(self, ids: Sequence[DeviceId]) -> dict[DeviceId, list[StatusChange]]:
+        """The status histories of several devices in one query (bulk paths)."""
+        found: dict[DeviceId, list[StatusChange]] = {i: [] for i in ids}
+        if not ids:
+            return found
+        rows = self._conn.execute(
+            select(device_status_history)
+            .where(device_status_history.c.device_id.in_(list(ids)))
+            .order_by(device_status_history.c.device_id, device_status_history.c.effective_at,
+                      device_status_history.c.id))
+        for r in rows:
+            found[r.device_id].append(StatusChange(SmiStatus(r.status), r.effective_at,
+                                                   r.reason, r.by_user))
+        return found
+
     def get_many(self, ids: Sequence[DeviceId]) -> dict[DeviceId, Device]:
         """Several devices in one query, without history (bulk paths)."""
         if not ids:
@@ -73,7 +88,8 @@ class DeviceRepository:
         """Insert devices with their history lines (each device carries its own)."""
         if not new:
             return
-        bulk_insert(self._conn, devices, [device_to_row(d) for d in new])
+        rows = [device_to_row(d) | {"left_pending": _has_left_pending(d)} for d in new]
+        bulk_insert(self._conn, devices, rows)
         lines = [_history_row(d.device_id, change) for d in new for change in d.history]
         bulk_insert(self._conn, device_status_history, lines)
 
@@ -89,10 +105,12 @@ class DeviceRepository:
                            .values(values))
 
     def record_status(self, device_id: DeviceId, change: StatusChange) -> None:
-        self._conn.execute(
-            update(devices).where(devices.c.device_id == device_id)
-            .values(status=change.status.value, status_date=change.effective_at)
-        )
+        values: dict[str, Any] = {"status": change.status.value,
+                                  "status_date": change.effective_at}
+        if change.status is not SmiStatus.PENDING:
+            values["left_pending"] = True
+        self._conn.execute(update(devices).where(devices.c.device_id == device_id)
+                           .values(values))
         self._conn.execute(insert(device_status_history), [_history_row(device_id, change)])
 
     def in_device_log(self, chf_id: DeviceId) -> list[Device]:
@@ -326,6 +344,11 @@ def device_from_row(r: Row[Any], history: tuple[StatusChange, ...]) -> Device:
         restricted=bool(r.restricted),
         history=history,
     )
+
+
+def _has_left_pending(d: Device) -> bool:
+    return any(c.status is not SmiStatus.PENDING for c in d.history) or (
+        d.status is not None and d.status is not SmiStatus.PENDING)
 
 
 def _history_row(device_id: DeviceId, change: StatusChange) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from gbdsp.store.gateway_repositories import (
     OutboxRepository,
     TransformRepository,
 )
+from gbdsp.store.housekeeping_repositories import HousekeepingRepository
 from gbdsp.store.lifecycle_repositories import RegistrationRepository, WanRepository
 from gbdsp.store.repositories import CplRepository, DeviceRepository, UserRepository
 
@@ -35,6 +36,7 @@ class Transaction:
         self.audit = AuditRepository(conn)
         self.registrations = RegistrationRepository(conn)
         self.wan = WanRepository(conn)
+        self.housekeeping = HousekeepingRepository(conn)
 
 
 class Store:

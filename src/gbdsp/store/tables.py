@@ -13,6 +13,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    Text,
     UniqueConstraint,
     false,
 )
@@ -106,6 +107,8 @@ devices = Table(
     Column("installing_supplier", UserIdType()),
     Column("network_operator", UserIdType()),
     Column("restricted", Boolean, nullable=False, server_default=false()),
+    Column("left_pending", Boolean, nullable=False, server_default=false(),
+           comment="has had a status other than Pending (MP60 'left Pending once' reading)"),
     Index("ix_devices_status_status_date", "status", "status_date"),
 )
 
@@ -195,4 +198,27 @@ wan_joins = Table(
     "wan_joins", metadata,
     Column("device_id", DeviceIdType(), primary_key=True, autoincrement=False),
     Column("other_id", DeviceIdType(), primary_key=True, autoincrement=False),
+)
+
+housekeeping_runs = Table(
+    "housekeeping_runs", metadata,
+    Column("id", AutoId, primary_key=True, autoincrement=True),
+    Column("started_at", UtcDateTime(), nullable=False),
+    Column("finished_at", UtcDateTime()),
+    Column("rule", String(200), nullable=False),
+    Column("removed", Integer, nullable=False, server_default="0"),
+)
+
+housekeeping_archive = Table(
+    "housekeeping_archive", metadata,
+    Column("id", AutoId, primary_key=True, autoincrement=True),
+    Column("device_id", DeviceIdType(), nullable=False, index=True),
+    Column("device_type", String(8), nullable=False),
+    Column("responsible_supplier", UserIdType()),
+    Column("pending_since", UtcDateTime()),
+    Column("removed_at", UtcDateTime(), nullable=False, index=True),
+    Column("run_id", BigInteger, nullable=False),
+    Column("rule", String(200), nullable=False),
+    Column("record", Text, nullable=False,
+           comment="JSON: the device extract row and its whole status history"),
 )

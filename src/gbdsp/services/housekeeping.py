@@ -1,0 +1,199 @@
+"""MP60 housekeeping: remove long-Pending devices from the SMI, never silently.
+
+Set-based and resumable: each batch (one transaction) picks the next due devices by Device
+ID, archives each with its whole history, the rule and the time, queues a DCC alert to its
+Responsible Supplier, and deletes it. An interrupted run leaves only whole batches done; the
+next run finds what is still due, so nothing is done twice. Batches are short, so the
+gateway waits at most one batch for the database (bench/housekeeping.py measures it).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from gbdsp.clock import Clock
+from gbdsp.config import Config, RuleConfig
+from gbdsp.csvformat import format_device
+from gbdsp.domain.devices import Device, DeviceType
+from gbdsp.domain.housekeeping import AGE_BUCKETS, HousekeepingRule, months_before
+from gbdsp.domain.ids import DeviceId, UserId
+from gbdsp.duis import response as duis_response
+from gbdsp.duis import signature
+from gbdsp.duis.signature import SigningKey
+from gbdsp.store.housekeeping_repositories import DueFilter
+from gbdsp.store.store import Store, Transaction
+
+HORIZONS = (0, 30, 60, 90)
+"""Days ahead the dry run looks: what goes today, and in 30, 60, 90 days."""
+
+
+def rule_in_force(config: Config, on: datetime) -> HousekeepingRule:
+    """AC 7.2 as it stands, or the MP60 rule from its effective date."""
+    with_mp60 = config.modifications.mp60.in_force(on.date())
+    chosen = config.housekeeping.with_mp60 if with_mp60 else config.housekeeping.without_mp60
+    return _rule(chosen, "MP60" if with_mp60 else "AC 7.2")
+
+
+def _rule(rule: RuleConfig, name: str) -> HousekeepingRule:
+    return HousekeepingRule(rule.months, frozenset(DeviceType.parse(t)
+                                                   for t in rule.excluded_types),
+                            rule.only_after_left_pending, name)
+
+
+def _filter(rule: HousekeepingRule, on: datetime) -> DueFilter:
+    return DueFilter(rule.cutoff(on), frozenset(t.value for t in rule.excluded_types),
+                     rule.only_after_left_pending)
+
+
+@dataclass
+class RunReport:
+    run_id: int
+    rule: HousekeepingRule
+    removed: int = 0
+    batches: int = 0
+    by_type: dict[str, int] = field(default_factory=dict)
+
+
+def run(store: Store, clock: Clock, signing_key: SigningKey, rule: HousekeepingRule, *,
+        batch_size: int = 1000, after_batch: Callable[[RunReport], None] | None = None
+        ) -> RunReport:
+    """Remove every device due under `rule` now. `after_batch` sees progress (and may stop
+    the run by raising: whole batches stay done, the rest waits for the next run)."""
+    now = clock.now()
+    due = _filter(rule, now)
+    with store.transaction() as tx:
+        report = RunReport(tx.housekeeping.start_run(rule.describe(), now), rule)
+    last: DeviceId | None = None
+    while True:
+        # Read and sign outside the write transaction, so the gateway waits only for the
+        # short write below.
+        with store.read() as tx:
+            ids = tx.housekeeping.due_ids(due, last, batch_size)
+            found = tx.devices.get_many(ids)
+            histories = tx.devices.histories(ids)
+        if not ids:
+            with store.transaction() as tx:
+                tx.housekeeping.finish_run(report.run_id, clock.now())
+            return report
+        prepared = {i: (_archive_entry(found[i], histories[i], report, rule, now),
+                        _alert(found[i], report.run_id, now, signing_key)) for i in ids}
+        with store.transaction() as tx:
+            still_due = tx.housekeeping.still_due(due, ids)  # unchanged since the read
+            tx.housekeeping.archive([prepared[i][0] for i in still_due])
+            tx.outbox.add_many([alert for i in still_due
+                                if (alert := prepared[i][1]) is not None])
+            tx.housekeeping.remove(still_due)
+            tx.housekeeping.count_removed(report.run_id, len(still_due))
+        for device_id in still_due:
+            kind = found[device_id].device_type.value
+            report.by_type[kind] = report.by_type.get(kind, 0) + 1
+        report.removed += len(still_due)
+        last = ids[-1]
+        report.batches += 1
+        if after_batch:
+            after_batch(report)
+
+
+def _archive_entry(device: Device, history: Sequence[Any], report: RunReport,
+                   rule: HousekeepingRule, now: datetime) -> dict[str, Any]:
+    record = {
+        "device": format_device(device),
+        "history": [{"status": c.status.value, "effective_at": c.effective_at.isoformat(),
+                     "reason": c.reason, "by": str(c.by) if c.by else None} for c in history],
+        "reason": f"Pending since {device.status_date.isoformat() if device.status_date else '?'}"
+                  f", beyond the {rule.months}-month limit",
+    }
+    return {"device_id": device.device_id, "device_type": device.device_type.value,
+            "responsible_supplier": device.responsible_supplier,
+            "pending_since": device.status_date, "removed_at": now, "run_id": report.run_id,
+            "rule": rule.describe()[:200], "record": json.dumps(record)}
+
+
+def _alert(device: Device, run_id: int, now: datetime, signing_key: SigningKey
+           ) -> dict[str, Any] | None:
+    """The signed DCC alert to the device's Responsible Supplier, as an outbox row."""
+    if device.responsible_supplier is None:
+        return None
+    alert = duis_response.build_device_removed_alert(str(device.device_id), now)
+    signature.sign(alert, signing_key)
+    return {"response_id": f"housekeeping:{run_id}:{device.device_id}",
+            "user_id": device.responsible_supplier, "body": duis_response.serialise(alert),
+            "created_at": now, "attempts": 0, "next_attempt_at": now}
+
+
+@dataclass(frozen=True, slots=True)
+class Forecast:
+    """What `rule` would remove, `days` from now, by device type and Responsible Supplier."""
+
+    rule: HousekeepingRule
+    days: int
+    counts: tuple[tuple[str, UserId | None, int], ...]
+
+    @property
+    def total(self) -> int:
+        return sum(n for _, _, n in self.counts)
+
+
+def dry_run(store: Store, clock: Clock, rules: Sequence[HousekeepingRule],
+            horizons: Sequence[int] = HORIZONS) -> list[Forecast]:
+    """Side by side: each rule, today and in 30/60/90 days. Changes nothing. (A device
+    becomes due later only by ageing: the forecast assumes nobody acts on it meanwhile.)"""
+    now = clock.now()
+    with store.read() as tx:
+        return [Forecast(rule, days, tuple(tx.housekeeping.due_counts(
+                    _filter(rule, now + timedelta(days=days)))))
+                for rule in rules for days in horizons]
+
+
+def pending_age(store: Store, clock: Clock) -> list[tuple[str, UserId | None, str, int]]:
+    """Pending devices by type, Responsible Supplier and how long they have been Pending."""
+    now = clock.now()
+    bounds = [(months_before(now, months) if months else None, label)
+              for months, label in AGE_BUCKETS]
+    with store.read() as tx:
+        return tx.housekeeping.pending_age(bounds)
+
+
+@dataclass(frozen=True, slots=True)
+class HubStock:
+    """A party's Communications Hubs in stock (CHF Pending), as the stock-level charge sees
+    them, with those too far behind the CPL's newest firmware to be upgraded over the air."""
+
+    holder: UserId | None
+    in_stock: int
+    installed: int
+    behind: int
+    """In stock with firmware more than one version behind the newest on the CPL (N-1/N/N+1
+    concern in E.ON's response to MP60)."""
+
+
+def hub_stock(store: Store) -> list[HubStock]:
+    with store.read() as tx:
+        rows = tx.housekeeping.hubs_by_firmware()
+        newest = _firmware_ranks(tx)
+    stock: dict[UserId | None, list[int]] = {}
+    for holder, status, manufacturer, model, firmware, count in rows:
+        entry = stock.setdefault(holder, [0, 0, 0])
+        if status == "Pending":
+            entry[0] += count
+            ranks = newest.get((manufacturer, model), [])
+            if firmware in ranks and len(ranks) - 1 - ranks.index(firmware) > 1:
+                entry[2] += count
+        elif status in ("Commissioned", "InstalledNotCommissioned"):
+            entry[1] += count
+    return [HubStock(h, s, i, b) for h, (s, i, b) in
+            sorted(stock.items(), key=lambda kv: str(kv[0]))]
+
+
+def _firmware_ranks(tx: Transaction) -> dict[tuple[str, str], list[str]]:
+    """CHF firmware versions per model on the CPL, oldest first (hex versions sort)."""
+    ranks: dict[tuple[str, str], list[str]] = {}
+    for entry in tx.cpl.all():
+        if entry.key.device_type is DeviceType.CHF:
+            m = entry.key.model
+            ranks.setdefault((m.manufacturer, m.model), []).append(m.firmware_version)
+    return {k: sorted(set(v)) for k, v in ranks.items()}
