@@ -99,8 +99,9 @@ def cpl_import(ctx: Context, file: str) -> None:
         reader, _raw,
     ):
         errors = _ErrorPrinter()
-        report = cpl_service.import_cpl(app.store, inventory.numbered_rows(reader),
-                                        on_error=errors)
+        report = cpl_service.import_cpl(
+            app.store, inventory.numbered_rows(reader), on_error=errors,
+            mp202_in_force=app.config.modifications.mp202.in_force(app.clock.now().date()))
     out.print(f"CPL import: {report.changed} added or changed, {report.unchanged} unchanged, "
               f"{report.rejected} rejected")
     if report.rejected:

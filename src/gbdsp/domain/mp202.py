@@ -12,6 +12,7 @@ installed in the other system than it was pre-notified for cannot be targeted.
 from __future__ import annotations
 
 from gbdsp.domain.devices import Device, DeviceType, SmetsVariant
+from gbdsp.domain.products import CplEntry
 
 
 def version_at_whitelisting(ppmid: Device, chf: Device, in_force: bool) -> str:
@@ -34,4 +35,20 @@ def may_target(ppmid: Device, chf: Device | None, in_force: bool) -> str | None:
     if not in_force and ppmid.smets_variant is not system:
         return (f"PPMID {ppmid.device_id} is recorded as {ppmid.smets_variant.value} but "
                 f"installed in a {system.value} system (MP202 not in force)")
+    return None
+
+
+def cpl_conflict(entry: CplEntry, existing: list[CplEntry], in_force: bool) -> str | None:
+    """Without MP202 one firmware version of a model has one CPL row: the tactical interim
+    lists a PPMID's SMETS1 variant under a separate, fictitious firmware version. With MP202
+    both rows may share the version (seed 004)."""
+    if in_force:
+        return None
+    key = entry.key
+    for other in existing:
+        if (other.key.model == key.model and other.key.device_type is key.device_type
+                and other.key.smets_variant is not key.smets_variant):
+            return (f"{key.model.model} firmware {key.model.firmware_version} is already on the "
+                    f"CPL as {other.key.smets_variant.value}; without MP202 the "
+                    f"{key.smets_variant.value} variant needs its own firmware version")
     return None

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from gbdsp.csvformat import parse_cpl
+from gbdsp.domain import mp202
 from gbdsp.domain.errors import InvalidValue
 from gbdsp.domain.products import CplEntry
 from gbdsp.services.inventory import RowError
@@ -22,19 +23,24 @@ class CplImportReport:
 
 def import_cpl(
     store: Store, rows: Iterable[tuple[int, Mapping[str | None, Any]]], *,
-    on_error: Callable[[RowError], None],
+    on_error: Callable[[RowError], None], mp202_in_force: bool = True,
 ) -> CplImportReport:
     """Add CPL entries or change their status. The CPL is small (thousands of rows), so
     the whole file is one transaction: all good rows land together."""
     report = CplImportReport()
     with store.transaction() as tx:
+        existing = tx.cpl.all()
         for line, row in rows:
             try:
                 entry = parse_cpl(row)
+                conflict = mp202.cpl_conflict(entry, existing, mp202_in_force)
+                if conflict:
+                    raise InvalidValue(conflict)
             except InvalidValue as e:
                 report.rejected += 1
                 on_error(RowError(line, str(e)))
                 continue
+            existing.append(entry)
             if tx.cpl.put(entry):
                 report.changed += 1
             else:
