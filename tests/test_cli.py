@@ -249,3 +249,14 @@ def test_housekeeping_from_the_terminal(gbdsp: Gbdsp) -> None:
         assert report.returncode == 0, report.stderr
     bad = gbdsp("housekeeping", "run", "--dry-run", "--rule", "weeks=3")
     assert bad.returncode == 2 and "not a rule part: 'weeks=3'" in bad.stderr
+
+
+def test_ssi_tokens_from_the_terminal(gbdsp: Gbdsp) -> None:
+    gbdsp("init")
+    made = gbdsp("ssi", "token", "90-B3-D5-1F-30-01-00-00", "--label", "billing system")
+    assert made.returncode == 0 and made.stdout.strip().startswith("gbdsp_")
+    assert gbdsp("ssi", "token", "--operator").returncode == 0
+    unknown = gbdsp("ssi", "token", "00-DB-12-34-56-78-09-09")
+    assert unknown.returncode == 2 and "is not a registered User" in unknown.stderr
+    neither = gbdsp("ssi", "token")
+    assert neither.returncode == 2 and "give a USER_ID or --operator" in neither.stderr

@@ -222,3 +222,11 @@ housekeeping_archive = Table(
     Column("record", Text, nullable=False,
            comment="JSON: the device extract row and its whole status history"),
 )
+
+ssi_tokens = Table(
+    "ssi_tokens", metadata,
+    Column("token_hash", String(64), primary_key=True, comment="SHA-256 hex; never the token"),
+    Column("user_id", UserIdType(), comment="None: a DCC operator token"),
+    Column("label", String(100), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+)

@@ -35,6 +35,7 @@ from gbdsp.duis import schema
 from gbdsp.duis.xml import MAX_MESSAGE_BYTES
 from gbdsp.services.gateway import Gateway
 from gbdsp.services.outcomes import Outcome
+from gbdsp.web import ssi_api
 
 ACCEPTED_TYPES = ("application/xml", "text/xml")
 AUTO_THREADS = {"sqlite": 2, "postgresql": 4}
@@ -131,6 +132,7 @@ def create_app(app: App, *, relay: bool = True,
     routes = [
         Route("/health", health), Route("/metrics", metrics_endpoint),
         *(duis_endpoint(ws) for ws in WebService),
+        *ssi_api.routes(app),
     ]
     web = Starlette(
         routes=routes, lifespan=lifespan,

@@ -1,0 +1,138 @@
+"""The SSI REST API (JSON under /ssi/api/v1): what people do in the SSI, for programs.
+
+Every route authenticates a bearer token (services/ssi_access.py) and authorises the call
+for that caller; errors are JSON `{"error": ...}` with a precise HTTP status.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from gbdsp.bootstrap import App
+from gbdsp.csvformat import format_device, parse_registration
+from gbdsp.domain.errors import GbdspError, InvalidValue, NotFound
+from gbdsp.domain.housekeeping import HousekeepingRule
+from gbdsp.domain.ids import DeviceId
+from gbdsp.services import housekeeping, inventory, registration
+from gbdsp.services.ssi_access import Caller, caller_of
+
+PREFIX = "/ssi/api/v1"
+Handler = Callable[[Request, Caller], Awaitable[Any]]
+
+
+class Forbidden(GbdspError):
+    """The caller is authenticated but may not do this."""
+
+
+def routes(app: App) -> list[Route]:
+    def guarded(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
+        async def endpoint(request: Request) -> Response:
+            header = request.headers.get("authorization", "")
+            token = header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") \
+                else ""
+            caller = await run_in_threadpool(caller_of, app.store, token) if token else None
+            if caller is None:
+                return _error(401, "a valid bearer token is needed (gbdsp ssi token)")
+            try:
+                return JSONResponse(await handler(request, caller))
+            except Forbidden as e:
+                return _error(403, str(e))
+            except NotFound as e:
+                return _error(404, str(e))
+            except (InvalidValue, ValueError) as e:
+                return _error(400, str(e))
+
+        return endpoint
+
+    async def me(request: Request, caller: Caller) -> Any:
+        return {"user_id": str(caller.user_id) if caller.user_id else None,
+                "operator": caller.is_operator, "label": caller.label}
+
+    async def device(request: Request, caller: Caller) -> Any:
+        device_id = DeviceId.parse(request.path_params["device_id"])
+        view = await run_in_threadpool(inventory.show_device, app.store, device_id)
+        d = view.device
+        return {
+            **format_device(d),
+            "history": [{"status": c.status.value, "effective_at": c.effective_at.isoformat(),
+                         "reason": c.reason, "by": str(c.by) if c.by else None}
+                        for c in d.history],
+            "device_log": [str(m.device_id) for m in view.device_log],
+        }
+
+    async def registration_data(request: Request, caller: Caller) -> Any:
+        if not caller.is_operator:
+            raise Forbidden("registration data comes from the DCC's operators, not Users")
+        body = await request.json()
+        if not isinstance(body, list):
+            raise InvalidValue("expected a JSON list of {mpxn, supplier, effective_from}")
+        entries = []
+        for n, item in enumerate(body, 1):
+            try:
+                if not isinstance(item, dict):
+                    raise InvalidValue("expected an object")
+                entries.append(parse_registration(item))
+            except InvalidValue as e:
+                raise InvalidValue(f"entry {n}: {e}") from e
+        count = await run_in_threadpool(registration.record, app.store, entries,
+                                        app.clock.now())
+        return {"recorded": count}
+
+    async def forecast(request: Request, caller: Caller) -> Any:
+        rules = [housekeeping.rule_in_force(app.config, app.clock.now())]
+        rules += [HousekeepingRule.parse(r) for r in request.query_params.getlist("rule")]
+        forecasts = await run_in_threadpool(housekeeping.dry_run, app.store, app.clock, rules)
+        return [{"rule": f.rule.describe(), "days": f.days,
+                 "devices": [{"device_type": t, "responsible_supplier": str(u) if u else None,
+                              "count": n} for t, u, n in f.counts if caller.may_see(u)]}
+                for f in forecasts]
+
+    async def pending_age(request: Request, caller: Caller) -> Any:
+        rows = await run_in_threadpool(housekeeping.pending_age, app.store, app.clock)
+        return [{"device_type": t, "responsible_supplier": str(u) if u else None,
+                 "age": bucket, "count": n} for t, u, bucket, n in rows if caller.may_see(u)]
+
+    async def hub_stock(request: Request, caller: Caller) -> Any:
+        stock = await run_in_threadpool(housekeeping.hub_stock, app.store)
+        return [{"holder": str(s.holder) if s.holder else None, "in_stock": s.in_stock,
+                 "installed": s.installed, "in_stock_firmware_behind": s.behind}
+                for s in stock if caller.may_see(s.holder)]
+
+    async def archive(request: Request, caller: Caller) -> Any:
+        device = request.query_params.get("device")
+
+        def read() -> list[Any]:
+            with app.store.read() as tx:
+                return tx.housekeeping.archived(DeviceId.parse(device) if device else None,
+                                                limit=500)
+
+        entries = await run_in_threadpool(read)
+        return [{"device_id": str(e.device_id), "device_type": e.device_type,
+                 "removed_at": _iso(e.removed_at), "pending_since": _iso(e.pending_since),
+                 "rule": e.rule, "run_id": e.run_id}
+                for e in entries if caller.may_see(e.responsible_supplier)]
+
+    return [
+        Route(f"{PREFIX}/me", guarded(me)),
+        Route(f"{PREFIX}/devices/{{device_id}}", guarded(device)),
+        Route(f"{PREFIX}/registration-data", guarded(registration_data), methods=["POST"]),
+        Route(f"{PREFIX}/housekeeping/forecast", guarded(forecast)),
+        Route(f"{PREFIX}/housekeeping/pending-age", guarded(pending_age)),
+        Route(f"{PREFIX}/housekeeping/ch-stock", guarded(hub_stock)),
+        Route(f"{PREFIX}/housekeeping/archive", guarded(archive)),
+    ]
+
+
+def _error(status: int, message: str) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status)
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
