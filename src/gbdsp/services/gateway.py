@@ -210,14 +210,13 @@ class Gateway:
         held back by the SM WAN's latency."""
         rid = request.request_id
         now = self.clock.now()
+        arrives = now + self.emulator.latency(request.request_id_text)
         response_id = f"{rid.target}:{rid.originator}:{rid.counter}"
         root = duis_response.build_response(
-            reply=reply, at=now + self.emulator.latency(request.request_id_text),
-            request_id=request.request_id_text, response_id=response_id,
-            service_reference=srv.service_reference, srv=srv.srv)
+            reply=reply, at=arrives, request_id=request.request_id_text,
+            response_id=response_id, service_reference=srv.service_reference, srv=srv.srv)
         signature.sign(root, self.signing_key)
-        tx.outbox.add(response_id, rid.originator, duis_response.serialise(root), now,
-                      now + self.emulator.latency(request.request_id_text))
+        tx.outbox.add(response_id, rid.originator, duis_response.serialise(root), now, arrives)
         tx.audit.record(AuditEntry(now, "response", reply.code, None, rid.originator,
                                    request.request_id_text, srv.srv, rid.device_id,
                                    detail=reply.reason or None))
