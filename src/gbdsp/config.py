@@ -80,6 +80,14 @@ class HousekeepingConfig(_Section):
     """Devices per transaction: the gateway may wait for one batch (bench/housekeeping.py)."""
 
 
+class RestrictedModeConfig(_Section):
+    """MP169: what still reaches a restricted device, and which of its alerts reach Users.
+    Empty `allowed_srvs` means the default list (docs/restricted-mode.md)."""
+
+    allowed_srvs: list[str] = []
+    allowed_alert_codes: list[str] = ["8F01", "8F0A", "8F0C", "8F1C", "8F2A", "8F33"]
+
+
 class Modification(_Section):
     enabled: bool = True
     effective_from: date = date(2020, 1, 1)
@@ -104,6 +112,7 @@ class Config(_Section):
     signing: SigningConfig = SigningConfig()
     wan: WanConfig = WanConfig()
     housekeeping: HousekeepingConfig = HousekeepingConfig()
+    restricted_mode: RestrictedModeConfig = RestrictedModeConfig()
     modifications: Modifications = Modifications()
 
 
@@ -147,6 +156,12 @@ only_after_left_pending = false
 months = 36
 excluded_types = ["CHF", "GPF"]
 only_after_left_pending = false   # true: Bryt Energy's reading
+
+# MP169 Restricted mode: SRVs still sent to a restricted device (empty: the default list
+# of docs/restricted-mode.md) and the alert codes still delivered from one.
+[restricted_mode]
+allowed_srvs = []
+allowed_alert_codes = ["8F01", "8F0A", "8F0C", "8F1C", "8F2A", "8F33"]
 
 # SEC modifications: each on or off, in force from a date.
 [modifications.mp39]

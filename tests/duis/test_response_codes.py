@@ -5,14 +5,14 @@ from pathlib import Path
 
 from lxml import etree
 
-from gbdsp.duis.schema import SCHEMA_FILE, schema_directory
+from gbdsp.duis.schema import MP169_SCHEMA_FILE, SCHEMA_FILE, extend_for_mp169, schema_directory
 
 SOURCES = Path(__file__).resolve().parents[2] / "src" / "gbdsp"
 CODE = re.compile(r'"([EIW]\d{1,6})"')
 
 
-def xsd_codes() -> set[str]:
-    tree = etree.parse(str(schema_directory() / SCHEMA_FILE))
+def xsd_codes(name: str = SCHEMA_FILE) -> set[str]:
+    tree = etree.parse(str(schema_directory() / name))
     ns = {"xs": "http://www.w3.org/2001/XMLSchema"}
     codes = tree.xpath("//xs:simpleType[@name='ResponseCode']//xs:enumeration/@value",
                        namespaces=ns)
@@ -22,4 +22,14 @@ def xsd_codes() -> set[str]:
 def test_every_code_in_the_source_is_a_duis_response_code() -> None:
     used = {code for path in SOURCES.rglob("*.py") for code in CODE.findall(path.read_text())}
     assert {"I0", "I99", "E40", "E19", "E080201", "E120201"} <= used  # the scan finds them
-    assert used - xsd_codes() == set()
+    assert used - xsd_codes() == {"E169"}                 # MP169's dedicated code ...
+    assert used - xsd_codes(MP169_SCHEMA_FILE) == set()   # ... is in its schema extension
+
+
+def test_the_shipped_mp169_schema_is_the_derivation_of_duis_5_4() -> None:
+    derived = etree.parse(str(schema_directory() / SCHEMA_FILE))
+    extend_for_mp169(derived)
+    shipped = etree.parse(str(schema_directory() / MP169_SCHEMA_FILE))
+    for comment in shipped.getroot().xpath("comment()")[:1]:
+        shipped.getroot().remove(comment)
+    assert etree.tostring(shipped, method="c14n") == etree.tostring(derived, method="c14n")

@@ -19,6 +19,7 @@ import httpx
 from anyio import to_thread
 
 from gbdsp.clock import Clock
+from gbdsp.services.restricted import deliver_to_csp
 from gbdsp.store.gateway_repositories import OutboxMessage
 from gbdsp.store.store import Store
 
@@ -57,10 +58,12 @@ class Relay:
         self.on_result = on_result
 
     async def run(self, wake: asyncio.Event) -> None:
-        """Deliver until cancelled; sleep when idle until woken or the next poll."""
+        """Deliver until cancelled; sleep when idle until woken or the next poll. Each
+        round also hands the CSPs their Restricted-mode messages (MP169)."""
         while True:
             try:
                 sent = await self.deliver_once()
+                sent += await to_thread.run_sync(deliver_to_csp, self.store, self.clock)
             except Exception:  # a database hiccup must not end delivery for good
                 log.exception("outbox round failed; retrying")
                 sent = 0

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from gbdsp.domain import mp39
 from gbdsp.domain.devices import Device, DeviceClass, DeviceType, SmiStatus
+from gbdsp.domain.mp169 import RESTRICTED_CODE, RestrictedPolicy
 from gbdsp.domain.parties import User, UserRole
 from gbdsp.domain.requests import CommandVariant, RequestId, WebService
 from gbdsp.domain.srv import Srv
@@ -48,6 +49,8 @@ class AccessRequest:
     """The target device from the SMI (None for non-device requests or an unknown ID)."""
     mp39: bool = False
     """MP39 in force on the request's date (agents may send CH returns)."""
+    restricted_mode: RestrictedPolicy | None = None
+    """MP169's rules when in force on the request's date, else None."""
 
 
 Check = Callable[[AccessRequest], Refused | None]
@@ -133,6 +136,13 @@ def device_status_fits(r: AccessRequest) -> Refused | None:
     return None
 
 
+def restricted_mode_allows(r: AccessRequest) -> Refused | None:
+    if r.restricted_mode is not None and r.restricted_mode.refuses(r.device, r.srv.srv):
+        return Refused(RESTRICTED_CODE, f"Device {r.request_id.target} is in Restricted mode "
+                                        f"(MP169): SRV {r.srv.srv} is not sent to it")
+    return None
+
+
 ACCESS_CHECKS: tuple[Check, ...] = (
     web_service_fits_cv,      # E13: the URL is the first thing known about a request
     cv_fits_srv,              # E12
@@ -143,6 +153,7 @@ ACCESS_CHECKS: tuple[Check, ...] = (
     srv_fits_device_type,     # E11
     user_may_act_on_device,   # E4
     device_status_fits,       # E5
+    restricted_mode_allows,   # E169 (MP169 schema extension)
 )
 
 

@@ -19,6 +19,8 @@ class InventoryReply:
     """8.2 Read Inventory: the devices of the premises (DUIS allows at most 17)."""
 
     entries: tuple[InventoryEntry, ...]
+    show_restricted: bool = False
+    """MP169 in force: each Device carries the Restricted indication (schema extension)."""
 
 
 @dataclass(frozen=True, slots=True)

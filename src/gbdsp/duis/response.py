@@ -74,6 +74,9 @@ def _inventory(payload: InventoryReply, message: etree._Element) -> None:
             _add(device, "DateCommissioned", d.status_date.date().isoformat())
         _add(device, "ImportMPxN", d.import_mpxn)
         _add(device, "UPRN", d.uprn if d.uprn and int(d.uprn) > 0 else None)
+        if payload.show_restricted and d.restricted:
+            # Only where it is true: answers about other devices stay plain DUIS 5.4.
+            _add(device, "Restricted", "true")
 
 
 @render.register
@@ -118,4 +121,16 @@ def build_device_removed_alert(device_id: str, at: datetime) -> etree._Element:
     etree.SubElement(event, sr("DeviceID")).text = device_id
     change = etree.SubElement(event, sr("DeviceStatusChange"))
     etree.SubElement(change, sr("DeviceRemovedFromInventory"))
+    return root
+
+
+def build_device_alert(alert_code: str, payload: bytes, at: datetime) -> etree._Element:
+    """A device alert as DUIS carries it to a User (AlertCode + the device's payload)."""
+    root = etree.Element(sr("Response"), nsmap={"sr": SR}, schemaVersion=SCHEMA_VERSION)
+    header = etree.SubElement(root, sr("Header"))
+    etree.SubElement(header, sr("ResponseCode")).text = "I0"
+    etree.SubElement(header, sr("ResponseDateTime")).text = duis_datetime(at)
+    message = etree.SubElement(etree.SubElement(root, sr("Body")), sr("DeviceAlertMessage"))
+    etree.SubElement(message, sr("AlertCode")).text = alert_code.upper()
+    etree.SubElement(message, sr("GBCSPayload")).text = base64.b64encode(payload).decode()
     return root

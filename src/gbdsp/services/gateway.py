@@ -30,6 +30,7 @@ from gbdsp.services import device_commands, handlers, registration
 from gbdsp.services.context import HandlerContext
 from gbdsp.services.lookups import CplLookup
 from gbdsp.services.outcomes import Outcome, Stage
+from gbdsp.services.restricted import restricted_policy
 from gbdsp.store.gateway_repositories import AuditEntry
 from gbdsp.store.store import Store, Transaction
 from gbdsp.wan.emulator import DeviceEmulator
@@ -82,6 +83,7 @@ class Gateway:
 
     def __post_init__(self) -> None:
         self.emulator = DeviceEmulator(self.config.wan)
+        self.restricted_policy = restricted_policy(self.config)
         self._certificates = _CertificateCache(self.store)
         self._cpl = CplLookup(self.store)
 
@@ -165,8 +167,9 @@ class Gateway:
         rules = InForce.on(self.config.modifications, now.date())
         user = tx.users.get(rid.originator)
         device = tx.devices.get(rid.device_id, with_history=False) if rid.device_id else None
-        decision = authorise(AccessRequest(rid, user, srv, request.cv, web_service, device,
-                                           mp39=rules.mp39))
+        decision = authorise(AccessRequest(
+            rid, user, srv, request.cv, web_service, device, mp39=rules.mp39,
+            restricted_mode=self.restricted_policy if rules.mp169 else None))
         if isinstance(decision, Refused):
             return Reply(decision.code, reason=decision.reason), Stage.ACCESS, None
         assert user is not None

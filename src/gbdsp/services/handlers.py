@@ -47,7 +47,7 @@ def read_inventory(ctx: HandlerContext, request: DuisRequest, srv: Srv) -> Reply
         for d in devices if d.device_type.in_duis)[:MAX_INVENTORY_DEVICES]
     if not entries:
         return Reply(INVENTORY_NOT_FOUND)
-    return Reply("I0", InventoryReply(entries))
+    return Reply("I0", InventoryReply(entries, show_restricted=ctx.rules.mp169))
 
 
 def premises_of(tx: Transaction, query: InventoryQuery) -> list[Device]:

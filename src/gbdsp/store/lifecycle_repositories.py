@@ -8,7 +8,13 @@ from datetime import datetime
 from sqlalchemy import Connection, and_, delete, insert, or_, select, update
 
 from gbdsp.domain.ids import DeviceId, UserId
-from gbdsp.store.tables import registrations, wan_han_log, wan_hubs, wan_joins
+from gbdsp.store.tables import (
+    registrations,
+    wan_han_log,
+    wan_hubs,
+    wan_joins,
+    wan_restricted,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +93,17 @@ class WanRepository:
         self._conn.execute(delete(wan_joins).where(or_(
             and_(wan_joins.c.device_id == a, wan_joins.c.other_id == b),
             and_(wan_joins.c.device_id == b, wan_joins.c.other_id == a))))
+
+    def set_restricted(self, device_id: DeviceId, restricted: bool, since: datetime) -> None:
+        """The CSP's record of Restricted mode (it learns it from the DSP's messages)."""
+        self._conn.execute(delete(wan_restricted).where(wan_restricted.c.device_id == device_id))
+        self._conn.execute(insert(wan_restricted).values(device_id=device_id,
+                                                         restricted=restricted, since=since))
+
+    def restricted_indicator(self, device_id: DeviceId) -> tuple[bool, datetime] | None:
+        row = self._conn.execute(select(wan_restricted.c.restricted, wan_restricted.c.since)
+                                 .where(wan_restricted.c.device_id == device_id)).first()
+        return None if row is None else (bool(row[0]), row[1])
 
     def joined_with(self, device_id: DeviceId) -> list[DeviceId]:
         return list(self._conn.execute(select(wan_joins.c.other_id)

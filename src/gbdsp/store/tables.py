@@ -230,3 +230,42 @@ ssi_tokens = Table(
     Column("label", String(100), nullable=False),
     Column("created_at", UtcDateTime(), nullable=False),
 )
+
+restricted_mode_log = Table(
+    "restricted_mode_log", metadata,
+    Column("id", AutoId, primary_key=True, autoincrement=True),
+    Column("device_id", DeviceIdType(), nullable=False, index=True),
+    Column("restricted", Boolean, nullable=False),
+    Column("by_user", UserIdType(), nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("consumer_preference", String(300), nullable=False),
+    Column("reasonable_steps", Boolean, nullable=False),
+)
+
+csp_messages = Table(
+    "csp_messages", metadata,
+    Column("id", AutoId, primary_key=True, autoincrement=True),
+    Column("device_id", DeviceIdType(), nullable=False),
+    Column("restricted", Boolean, nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("delivered_at", UtcDateTime(), index=True),
+)
+
+wan_restricted = Table(
+    "wan_restricted", metadata,
+    Column("device_id", DeviceIdType(), primary_key=True, autoincrement=False),
+    Column("restricted", Boolean, nullable=False),
+    Column("since", UtcDateTime(), nullable=False),
+    comment="the emulated CSP's own record of Restricted mode (its service desk view)",
+)
+
+alert_log = Table(
+    "alert_log", metadata,
+    Column("id", AutoId, primary_key=True, autoincrement=True),
+    Column("at", UtcDateTime(), nullable=False, index=True),
+    Column("device_id", DeviceIdType(), nullable=False, index=True),
+    Column("alert_code", String(4), nullable=False),
+    Column("delivered_to", UserIdType()),
+    Column("diagnostics_only", Boolean, nullable=False,
+           comment="true: held back by Restricted mode (MP169), kept for triage only"),
+)

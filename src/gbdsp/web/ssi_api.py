@@ -17,10 +17,10 @@ from starlette.routing import Route
 
 from gbdsp.bootstrap import App
 from gbdsp.csvformat import format_device, parse_registration
-from gbdsp.domain.errors import GbdspError, InvalidValue, NotFound
+from gbdsp.domain.errors import Conflict, GbdspError, InvalidValue, NotFound
 from gbdsp.domain.housekeeping import HousekeepingRule
 from gbdsp.domain.ids import DeviceId
-from gbdsp.services import housekeeping, inventory, registration
+from gbdsp.services import housekeeping, inventory, registration, restricted
 from gbdsp.services.ssi_access import Caller, caller_of
 
 PREFIX = "/ssi/api/v1"
@@ -44,6 +44,8 @@ def routes(app: App) -> list[Route]:
                 return JSONResponse(await handler(request, caller))
             except Forbidden as e:
                 return _error(403, str(e))
+            except Conflict as e:
+                return _error(409, str(e))
             except NotFound as e:
                 return _error(404, str(e))
             except (InvalidValue, ValueError) as e:
@@ -65,7 +67,29 @@ def routes(app: App) -> list[Route]:
                          "reason": c.reason, "by": str(c.by) if c.by else None}
                         for c in d.history],
             "device_log": [str(m.device_id) for m in view.device_log],
+            "restricted_history": [
+                {"restricted": c.restricted, "by": str(c.by), "at": c.at.isoformat(),
+                 "consumer_preference": c.consumer_preference,
+                 "reasonable_steps": c.reasonable_steps}
+                for c in await run_in_threadpool(restricted.history, app.store, device_id)],
         }
+
+    async def set_restricted(request: Request, caller: Caller) -> Any:
+        if caller.user_id is None:
+            raise Forbidden("Restricted mode is set by the Responsible Supplier, not operators")
+        body = await request.json()
+        if not isinstance(body, dict) or not isinstance(body.get("restricted"), bool):
+            raise InvalidValue('expected {"restricted": true|false, "consumer_preference": '
+                               '"...", "reasonable_steps": true|false}')
+        device_id = DeviceId.parse(request.path_params["device_id"])
+        try:
+            changed = await run_in_threadpool(
+                restricted.set_restricted, app.store, app.clock, app.config, caller.user_id,
+                device_id, body["restricted"], str(body.get("consumer_preference", "")),
+                bool(body.get("reasonable_steps", False)))
+        except restricted.NotResponsibleSupplier as e:
+            raise Forbidden(str(e)) from e
+        return {"changed": [str(d) for d in changed], "restricted": body["restricted"]}
 
     async def registration_data(request: Request, caller: Caller) -> Any:
         if not caller.is_operator:
@@ -122,6 +146,8 @@ def routes(app: App) -> list[Route]:
     return [
         Route(f"{PREFIX}/me", guarded(me)),
         Route(f"{PREFIX}/devices/{{device_id}}", guarded(device)),
+        Route(f"{PREFIX}/devices/{{device_id}}/restricted", guarded(set_restricted),
+              methods=["PUT"]),
         Route(f"{PREFIX}/registration-data", guarded(registration_data), methods=["POST"]),
         Route(f"{PREFIX}/housekeeping/forecast", guarded(forecast)),
         Route(f"{PREFIX}/housekeeping/pending-age", guarded(pending_age)),

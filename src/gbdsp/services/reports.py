@@ -1,0 +1,90 @@
+"""Service reports: DUIS outcomes per SRV and User (MP169 BR 6), and the firmware of
+Restricted devices (MP169 risk R-001)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from gbdsp.domain.devices import DeviceType
+from gbdsp.domain.ids import DeviceId, UserId
+from gbdsp.domain.mp169 import RESTRICTED_CODE
+from gbdsp.store.store import Store
+from gbdsp.store.tables import audit_log, cpl_entries, devices
+
+SUCCESS = ("I0", "I99")
+
+
+@dataclass(frozen=True, slots=True)
+class SrOutcomes:
+    """Requests of one SRV by one User: success rate counts refusals for Restricted mode
+    apart, so a consumer's choice does not count as a failure of the service (BR 6)."""
+
+    srv: str
+    user_id: UserId | None
+    succeeded: int
+    failed: int
+    restricted: int
+
+    @property
+    def success_rate(self) -> float | None:
+        measured = self.succeeded + self.failed
+        return self.succeeded / measured if measured else None
+
+
+def sr_outcomes(store: Store) -> list[SrOutcomes]:
+    with store.read() as tx:
+        rows = tx.connection.execute(
+            select(audit_log.c.srv, audit_log.c.user_id, audit_log.c.outcome, func.count())
+            .where(audit_log.c.direction == "request", audit_log.c.srv.is_not(None))
+            .group_by(audit_log.c.srv, audit_log.c.user_id, audit_log.c.outcome))
+        grouped: dict[tuple[str, UserId | None], list[int]] = {}
+        for srv, user, outcome, count in rows:
+            entry = grouped.setdefault((srv, user), [0, 0, 0])
+            index = 0 if outcome in SUCCESS else 2 if outcome == RESTRICTED_CODE else 1
+            entry[index] += int(count)
+    return [SrOutcomes(srv, user, *counts) for (srv, user), counts in
+            sorted(grouped.items(), key=lambda kv: (kv[0][0], str(kv[0][1])))]
+
+
+@dataclass(frozen=True, slots=True)
+class RestrictedFirmware:
+    device_id: DeviceId
+    device_type: str
+    firmware: str
+    newest_on_cpl: str
+    failed_updates: int
+
+
+def restricted_firmware(store: Store) -> list[RestrictedFirmware]:
+    """Restricted meters whose firmware is behind the newest CPL version of their model, or
+    whose firmware updates (11.x) have failed: to take up with the consumer (R-001)."""
+    with store.read() as tx:
+        restricted = tx.connection.execute(
+            select(devices.c.device_id, devices.c.device_type, devices.c.manufacturer,
+                   devices.c.model, devices.c.firmware_version)
+            .where(devices.c.restricted.is_(True),
+                   devices.c.device_type.in_([DeviceType.ESME.value, DeviceType.GSME.value]))
+        ).all()
+        newest: dict[tuple[str, str, str], str] = {
+            (r[0], r[1], r[2]): r[3] for r in tx.connection.execute(
+                select(cpl_entries.c.manufacturer, cpl_entries.c.model,
+                       cpl_entries.c.device_type, func.max(cpl_entries.c.firmware_version))
+                .where(cpl_entries.c.status == "Active")
+                .group_by(cpl_entries.c.manufacturer, cpl_entries.c.model,
+                          cpl_entries.c.device_type))}
+        failures: dict[DeviceId, int] = {
+            r[0]: int(r[1]) for r in tx.connection.execute(
+                select(audit_log.c.device_id, func.count())
+                .where(audit_log.c.srv.in_(["11.1", "11.2", "11.3"]),
+                       audit_log.c.outcome.not_in(SUCCESS),
+                       audit_log.c.device_id.is_not(None))
+                .group_by(audit_log.c.device_id))}
+    report = []
+    for device_id, dtype, manufacturer, model, firmware in restricted:
+        latest = newest.get((manufacturer, model, dtype), firmware)
+        failed = failures.get(device_id, 0)
+        if firmware < latest or failed:
+            report.append(RestrictedFirmware(device_id, dtype, firmware, latest, failed))
+    return report

@@ -1,0 +1,113 @@
+"""MP169 use cases: set and clear Restricted mode, tell the CSP, filter alerts, report.
+
+Setting or clearing is the Responsible Supplier's alone; it records the consumer's
+preference and the supplier's confirmation of reasonable steps, changes the device (and, for
+a GSME, the premises' GPF), and queues a message to the device's CSP in the same transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from sqlalchemy import insert, select, update
+
+from gbdsp.clock import Clock
+from gbdsp.config import Config
+from gbdsp.domain import mp169
+from gbdsp.domain.devices import Device, DeviceType
+from gbdsp.domain.errors import Conflict, GbdspError, InvalidValue, NotFound
+from gbdsp.domain.ids import DeviceId, UserId
+from gbdsp.domain.mp169 import RestrictedPolicy
+from gbdsp.domain.srv import catalogue
+from gbdsp.store.store import Store, Transaction
+from gbdsp.store.tables import csp_messages, restricted_mode_log
+
+
+class NotResponsibleSupplier(GbdspError):
+    """Only the Responsible Supplier may set or clear Restricted mode (BR 3)."""
+
+
+def restricted_policy(config: Config) -> RestrictedPolicy:
+    settings = config.restricted_mode
+    srvs = frozenset(settings.allowed_srvs) or mp169.default_allowed_srvs(catalogue())
+    return RestrictedPolicy(srvs, frozenset(c.upper() for c in settings.allowed_alert_codes))
+
+
+@dataclass(frozen=True, slots=True)
+class RestrictedChange:
+    device_id: DeviceId
+    restricted: bool
+    by: UserId
+    at: datetime
+    consumer_preference: str
+    reasonable_steps: bool
+
+
+def set_restricted(store: Store, clock: Clock, config: Config, by: UserId,
+                   device_id: DeviceId, restricted: bool, consumer_preference: str,
+                   reasonable_steps: bool) -> list[DeviceId]:
+    """Set or clear the flag; returns every device changed (a GSME brings its GPF)."""
+    now = clock.now()
+    if not config.modifications.mp169.in_force(now.date()):
+        raise Conflict("MP169 (Restricted mode) is not in force")
+    if restricted and not reasonable_steps:
+        raise InvalidValue("setting Restricted mode needs the supplier's confirmation that "
+                           "all reasonable steps for a smart installation were taken")
+    if not consumer_preference.strip():
+        raise InvalidValue("record the consumer's preference (what they asked for)")
+    with store.transaction() as tx:
+        device = tx.devices.get(device_id, with_history=False)
+        if device is None:
+            raise NotFound(f"device {device_id} is not in the SMI")
+        if device.responsible_supplier != by:
+            raise NotResponsibleSupplier(
+                f"{by} is not the Responsible Supplier of {device_id}")
+        why = mp169.why_not_restrictable(device)
+        if why:
+            raise InvalidValue(why)
+        if device.restricted == restricted:
+            state = "Restricted" if restricted else "not Restricted"
+            raise Conflict(f"{device_id} is already {state}")
+        changed = [device, *_gpf_of(tx, device)]
+        for target in changed:
+            tx.devices.update(replace(target, restricted=restricted))
+            tx.connection.execute(insert(restricted_mode_log).values(
+                device_id=target.device_id, restricted=restricted, by_user=by, at=now,
+                consumer_preference=consumer_preference.strip()[:300],
+                reasonable_steps=reasonable_steps))
+            tx.connection.execute(insert(csp_messages).values(
+                device_id=target.device_id, restricted=restricted, created_at=now))
+    return [d.device_id for d in changed]
+
+
+def _gpf_of(tx: Transaction, device: Device) -> list[Device]:
+    if device.device_type is not DeviceType.GSME or device.chf_id is None:
+        return []
+    return [d for d in tx.devices.in_device_log(device.chf_id)
+            if d.device_type is DeviceType.GPF]
+
+
+def history(store: Store, device_id: DeviceId) -> list[RestrictedChange]:
+    """Who set or cleared the flag, when and why (shown with the flag)."""
+    with store.read() as tx:
+        rows = tx.connection.execute(
+            select(restricted_mode_log).where(restricted_mode_log.c.device_id == device_id)
+            .order_by(restricted_mode_log.c.id))
+        return [RestrictedChange(r.device_id, bool(r.restricted), r.by_user, r.at,
+                                 r.consumer_preference, bool(r.reasonable_steps)) for r in rows]
+
+
+def deliver_to_csp(store: Store, clock: Clock, limit: int = 500) -> int:
+    """The emulated CSP takes its messages: stores each indicator and marks the message
+    taken, in one transaction with reading it, so each is applied exactly once."""
+    with store.transaction() as tx:
+        rows = tx.connection.execute(
+            select(csp_messages.c.id, csp_messages.c.device_id, csp_messages.c.restricted)
+            .where(csp_messages.c.delivered_at.is_(None)).order_by(csp_messages.c.id)
+            .limit(limit)).all()
+        for message_id, device_id, restricted in rows:
+            tx.wan.set_restricted(device_id, bool(restricted), clock.now())
+            tx.connection.execute(update(csp_messages).where(csp_messages.c.id == message_id)
+                                  .values(delivered_at=clock.now()))
+    return len(rows)
