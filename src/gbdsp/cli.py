@@ -395,18 +395,21 @@ def housekeeping_run(ctx: Context, dry_run: bool, rules: tuple[str, ...],
 
 
 @housekeeping.command("report")
-@click.argument("kind", type=click.Choice(["pending-age", "ch-stock"]))
+@click.argument("kind", type=click.Choice(["pending-age", "ch-stock", "stock-rotation"]))
 @pass_ctx
 def housekeeping_report(ctx: Context, kind: str) -> None:
-    """Pending age profile by device type and User, or Communications Hub stock per party."""
-    from gbdsp.cli_render import render_hub_stock, render_pending_age
+    """Pending age profile by device type and User; Communications Hub stock per party; or
+    the 'newest stock installed first' report (CH installs while older stock waited)."""
+    from gbdsp.cli_render import render_hub_stock, render_pending_age, render_stock_rotation
     from gbdsp.services import housekeeping as service
 
     with ctx.app() as app:
         if kind == "pending-age":
             render_pending_age(out, service.pending_age(app.store, app.clock))
-        else:
+        elif kind == "ch-stock":
             render_hub_stock(out, service.hub_stock(app.store))
+        else:
+            render_stock_rotation(out, service.stock_rotation(app.store, app.clock))
 
 
 @housekeeping.command("archive")

@@ -8,7 +8,7 @@ from rich.table import Table
 from gbdsp.domain.devices import Device
 from gbdsp.domain.housekeeping import AGE_BUCKETS
 from gbdsp.domain.ids import UserId
-from gbdsp.services.housekeeping import Forecast, HubStock
+from gbdsp.services.housekeeping import Forecast, HubStock, StockRotation
 from gbdsp.services.inventory import DeviceView
 
 
@@ -111,4 +111,15 @@ def render_hub_stock(console: Console, stock: list[HubStock]) -> None:
     for s in stock:
         table.add_row(str(s.holder or "-"), f"{s.in_stock:,}", f"{s.installed:,}",
                       f"{s.behind:,}")
+    console.print(table)
+
+
+def render_stock_rotation(console: Console, rows: list[StockRotation]) -> None:
+    table = Table(title="CH installs in the last 12 months: newest stock installed first?")
+    for column in ("holder", "installs", "installed while older stock waited",
+                   "oldest CH in stock (days)"):
+        table.add_column(column, justify="left" if column == "holder" else "right")
+    for r in rows:
+        table.add_row(str(r.holder or "-"), f"{r.installs:,}", f"{r.newer_first:,}",
+                      "-" if r.oldest_in_stock_days is None else str(r.oldest_in_stock_days))
     console.print(table)

@@ -172,3 +172,25 @@ def test_rules_parse_from_the_command_line() -> None:
     with pytest.raises(Exception, match="needs months"):
         HousekeepingRule.parse("exclude=CHF")
     assert months_before(datetime(2024, 3, 31, tzinfo=UTC), 1).day == 29
+
+
+def test_stock_rotation_finds_newer_hubs_installed_before_older_stock(store: Store) -> None:
+    register_test_users(store)
+    create_demo_fleet(store, ManualClock(T0), premises=0, seed=1)
+    ids = [DeviceId.parse(f"00-DB-12-34-5B-00-00-{n:02X}") for n in range(6)]
+    with store.transaction() as tx:
+        user = tx.users.get(SUPPLIER)
+        assert user is not None
+        ctx = HandlerContext(tx, CplLookup(store, ttl=0), T0, user, InForce(),
+                             DeviceEmulator())
+        chf_model, gpf_model = MODELS[DeviceType.CHF], MODELS[DeviceType.GPF]
+        for n, day in ((0, 0), (2, 10), (4, 40)):       # CHs A, B, C delivered
+            lifecycle.deliver_hub(ctx.at(T0 + timedelta(days=day)), ids[n], ids[n + 1],
+                                  chf_model, gpf_model, "CHTS V1.0")
+        lifecycle.update_ch_status(ctx.at(T0 + timedelta(days=20)), "8.14.1", ids[2])  # B
+        lifecycle.update_ch_status(ctx.at(T0 + timedelta(days=30)), "8.14.1", ids[0])  # A
+    now = T0 + timedelta(days=100)
+    rows = {r.holder: r for r in housekeeping.stock_rotation(store, ManualClock(now))}
+    mine = rows[SUPPLIER]
+    assert (mine.installs, mine.newer_first) == (2, 1)   # B went in while A waited
+    assert mine.oldest_in_stock_days == 60                # C, delivered on day 40

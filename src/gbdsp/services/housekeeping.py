@@ -9,6 +9,7 @@ gateway waits at most one batch for the database (bench/housekeeping.py measures
 
 from __future__ import annotations
 
+import heapq
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -21,12 +22,15 @@ from gbdsp.csvformat import format_device
 from gbdsp.domain.devices import Device, DeviceType
 from gbdsp.domain.housekeeping import AGE_BUCKETS, HousekeepingRule, months_before
 from gbdsp.domain.ids import DeviceId, UserId
+from gbdsp.domain.smi_status import Trigger
 from gbdsp.duis import response as duis_response
 from gbdsp.duis import signature
 from gbdsp.duis.signature import SigningKey
 from gbdsp.store.housekeeping_repositories import DueFilter
 from gbdsp.store.store import Store, Transaction
 
+DELIVERED = Trigger.CH_DELIVERED.value
+INSTALLED = frozenset({Trigger.CH_INSTALLED.value, Trigger.CH_INSTALLED_NO_WAN.value})
 HORIZONS = (0, 30, 60, 90)
 """Days ahead the dry run looks: what goes today, and in 30, 60, 90 days."""
 
@@ -197,3 +201,54 @@ def _firmware_ranks(tx: Transaction) -> dict[tuple[str, str], list[str]]:
             m = entry.key.model
             ranks.setdefault((m.manufacturer, m.model), []).append(m.firmware_version)
     return {k: sorted(set(v)) for k, v in ranks.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class StockRotation:
+    """The Proposer's 'newest stock installed first' report (seed 002): of a party's CH
+    installs in the period, how many went in while an older CH of its still sat in stock."""
+
+    holder: UserId | None
+    installs: int
+    newer_first: int
+    oldest_in_stock_days: int | None
+
+
+def stock_rotation(store: Store, clock: Clock, days: int = 365) -> list[StockRotation]:
+    """One pass over the CHFs' delivery and install history lines, in time order."""
+    now = clock.now()
+    since = now - timedelta(days=days)
+    with store.read() as tx:
+        lines = tx.housekeeping.hub_lifecycle_lines()
+    delivered: dict[DeviceId, tuple[datetime, UserId | None]] = {}
+    installed: dict[DeviceId, datetime] = {}
+    for device_id, reason, at, by in lines:
+        if reason == DELIVERED and device_id not in delivered:
+            delivered[device_id] = (at, by)
+        elif reason in INSTALLED and device_id not in installed:
+            installed[device_id] = at
+    events = sorted([(at, 0, d) for d, (at, _) in delivered.items()]
+                    + [(at, 1, d) for d, at in installed.items() if d in delivered])
+    stock: dict[UserId | None, list[tuple[datetime, DeviceId]]] = {}
+    gone: set[DeviceId] = set()
+    totals: dict[UserId | None, list[int]] = {}
+    for at, kind, device_id in events:
+        holder = delivered[device_id][1]
+        heap = stock.setdefault(holder, [])
+        if kind == 0:
+            heapq.heappush(heap, (at, device_id))
+            continue
+        gone.add(device_id)
+        while heap and heap[0][1] in gone:
+            heapq.heappop(heap)
+        if at >= since:
+            entry = totals.setdefault(holder, [0, 0])
+            entry[0] += 1
+            entry[1] += bool(heap) and heap[0][0] < delivered[device_id][0]
+    report = []
+    for holder in sorted(set(stock) | set(totals), key=str):
+        heap = [h for h in stock.get(holder, []) if h[1] not in gone]
+        oldest = (now - min(heap)[0]).days if heap else None
+        installs, newer_first = totals.get(holder, [0, 0])
+        report.append(StockRotation(holder, installs, newer_first, oldest))
+    return report

@@ -133,6 +133,16 @@ class HousekeepingRepository:
             .group_by(devices.c.device_type, devices.c.responsible_supplier, bucket))
         return [(r[0], r[1], str(r[2]), int(r[3])) for r in rows]
 
+    def hub_lifecycle_lines(self) -> list[tuple[DeviceId, str, datetime, UserId | None]]:
+        """Every CHF's history lines (device, reason, when, by), for stock reports."""
+        h = device_status_history
+        rows = self._conn.execute(
+            select(h.c.device_id, h.c.reason, h.c.effective_at, h.c.by_user)
+            .join(devices, devices.c.device_id == h.c.device_id)
+            .where(devices.c.device_type == "CHF")
+            .order_by(h.c.effective_at, h.c.id))
+        return [(r[0], r[1], r[2], r[3]) for r in rows]
+
     def hubs_by_firmware(self) -> list[tuple[UserId | None, str, str, str, str, int]]:
         """Communications Hub functions by holder, status, model and firmware."""
         rows = self._conn.execute(

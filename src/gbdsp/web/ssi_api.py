@@ -129,6 +129,13 @@ def routes(app: App) -> list[Route]:
                  "installed": s.installed, "in_stock_firmware_behind": s.behind}
                 for s in stock if caller.may_see(s.holder)]
 
+    async def stock_rotation(request: Request, caller: Caller) -> Any:
+        rows = await run_in_threadpool(housekeeping.stock_rotation, app.store, app.clock)
+        return [{"holder": str(r.holder) if r.holder else None, "installs": r.installs,
+                 "installed_while_older_stock_waited": r.newer_first,
+                 "oldest_in_stock_days": r.oldest_in_stock_days}
+                for r in rows if caller.may_see(r.holder)]
+
     async def archive(request: Request, caller: Caller) -> Any:
         device = request.query_params.get("device")
 
@@ -153,6 +160,7 @@ def routes(app: App) -> list[Route]:
         Route(f"{PREFIX}/housekeeping/pending-age", guarded(pending_age)),
         Route(f"{PREFIX}/housekeeping/ch-stock", guarded(hub_stock)),
         Route(f"{PREFIX}/housekeeping/archive", guarded(archive)),
+        Route(f"{PREFIX}/housekeeping/stock-rotation", guarded(stock_rotation)),
     ]
 
 
