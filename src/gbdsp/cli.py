@@ -18,6 +18,7 @@ from rich.table import Table
 
 from gbdsp import __version__, bootstrap
 from gbdsp.csvformat import CPL_COLUMNS, DEVICE_COLUMNS, DEVICE_REQUIRED, check_header, format_cpl
+from gbdsp.domain.devices import CspRegion
 from gbdsp.domain.errors import GbdspError, InvalidValue
 from gbdsp.domain.ids import DeviceId, UserId
 from gbdsp.domain.parties import User, UserRole
@@ -285,14 +286,16 @@ def ch() -> None:
 @click.option("--to", "to", required=True, help="Ordering supplier User ID.")
 @click.option("--version", "smets", default="CHTS V1.0", show_default=True,
               help="CHTS version ('SMETS1 ...' for a hub of a SMETS1 system).")
+@click.option("--region", default=None, help="CSP region: North, Central, South (or 4G ...).")
 @pass_ctx
-def ch_deliver(ctx: Context, chf_id: str, gpf_id: str, to: str, smets: str) -> None:
+def ch_deliver(ctx: Context, chf_id: str, gpf_id: str, to: str, smets: str,
+               region: str | None) -> None:
     """Deliver a CH: its CHF and GPF enter the SMI as Pending (SEC Appendix AC 2.4)."""
     from gbdsp.services.operations import deliver_hub
 
     with ctx.app() as app:
         deliver_hub(app.store, app.clock, app.config, UserId.parse(to), DeviceId.parse(chf_id),
-                    DeviceId.parse(gpf_id), smets)
+                    DeviceId.parse(gpf_id), smets, CspRegion.parse(region) if region else None)
     out.print(f"CH {chf_id} (GPF {gpf_id}) delivered to {to}: Pending")
 
 
@@ -535,12 +538,13 @@ def report_sr_outcomes(ctx: Context) -> None:
     with ctx.app() as app:
         rows = sr_outcomes(app.store)
     table = Table(title="Service request outcomes (Restricted-mode refusals not failures)")
-    for column in ("SRV", "User", "succeeded", "failed", "refused: Restricted", "success rate"):
-        table.add_column(column, justify="left" if column in ("SRV", "User") else "right")
+    labels = ("SRV", "User", "CSP region")
+    for column in (*labels, "succeeded", "failed", "refused: Restricted", "success rate"):
+        table.add_column(column, justify="left" if column in labels else "right")
     for r in rows:
         rate = f"{r.success_rate:.1%}" if r.success_rate is not None else "-"
-        table.add_row(r.srv, str(r.user_id or "-"), str(r.succeeded), str(r.failed),
-                      str(r.restricted), rate)
+        table.add_row(r.srv, str(r.user_id or "-"), r.region or "-", str(r.succeeded),
+                      str(r.failed), str(r.restricted), rate)
     out.print(table)
 
 

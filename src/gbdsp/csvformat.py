@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from gbdsp.domain.devices import (
+    CspRegion,
     Device,
     DeviceModel,
     DeviceType,
@@ -27,7 +28,7 @@ DEVICE_COLUMNS = (
     "device_id", "device_type", "manufacturer", "model", "hardware_version",
     "firmware_version", "smets_chts_version", "status", "status_date", "import_mpxn", "uprn",
     "postcode", "chf_id", "responsible_supplier", "installing_supplier", "network_operator",
-    "restricted",
+    "restricted", "csp_region",
 )
 DEVICE_REQUIRED = (
     "device_id", "device_type", "manufacturer", "model", "firmware_version", "smets_chts_version",
@@ -85,6 +86,7 @@ def parse_device(row: Mapping[str | None, Any], default_date: datetime,
         installing_supplier=_user(v["installing_supplier"]),
         network_operator=_user(v["network_operator"]),
         restricted=_bool(v["restricted"]),
+        csp_region=CspRegion.parse(v["csp_region"]) if v["csp_region"] else None,
         history=(StatusChange(status, status_date, reason),) if status else (),
     )
 
@@ -108,6 +110,7 @@ def format_device(d: Device) -> dict[str, str]:
         "installing_supplier": str(d.installing_supplier) if d.installing_supplier else "",
         "network_operator": str(d.network_operator) if d.network_operator else "",
         "restricted": "true" if d.restricted else "false",
+        "csp_region": d.csp_region.value if d.csp_region else "",
     }
 
 

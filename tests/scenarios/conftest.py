@@ -15,7 +15,7 @@ from gbdsp.bootstrap import App
 from gbdsp.clock import SystemClock
 from gbdsp.config import Config, Modification, Modifications, WanConfig
 from gbdsp.delivery.relay import RelayPolicy
-from gbdsp.domain.devices import DeviceModel, DeviceType, SmetsVariant
+from gbdsp.domain.devices import CspRegion, DeviceModel, DeviceType, SmetsVariant
 from gbdsp.domain.ids import DeviceId, UserId
 from gbdsp.domain.parties import User, UserRole
 from gbdsp.domain.products import CplEntry, CplKey
@@ -56,7 +56,8 @@ class World:
     def deliver_hub(self, chf: str, gpf: str, to: str = SUPPLIER,
                     smets: str = "CHTS V1.0") -> None:
         operations.deliver_hub(self.store, SystemClock(), self.config, UserId.parse(to),
-                               DeviceId.parse(chf), DeviceId.parse(gpf), smets)
+                               DeviceId.parse(chf), DeviceId.parse(gpf), smets,
+                               CspRegion.NORTH)
 
     def coverage_arrives(self, chf: str) -> None:
         operations.set_coverage(self.store, SystemClock(), DeviceId.parse(chf), True)

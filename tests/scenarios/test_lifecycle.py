@@ -67,6 +67,7 @@ def test_1_install_and_commission_a_dual_fuel_premises(world: World) -> None:
         IHD: None, PPMID: "Commissioned"}
     assert premises[ESME]["ImportMPxN"] == MPAN
     assert "DateCommissioned" in premises[ESME]
+    assert premises[ESME]["CSPRegion"] == premises[CHF]["CSPRegion"] == "North"  # inherited
 
 
 def test_commission_is_refused_before_the_chf_and_for_a_commissioned_meter(world: World

@@ -99,6 +99,22 @@ class SmiStatus(Enum):
         return parse_enum(cls, text, "SMI status")
 
 
+class CspRegion(Enum):
+    """The Communications Service Provider region of a premises (DUIS `sr:CSPRegion`)."""
+
+    NORTH = "North"
+    CENTRAL = "Central"
+    SOUTH = "South"
+    NORTH_4G = "4G North"
+    CENTRAL_4G = "4G Central"
+    SOUTH_4G = "4G South"
+    UNKNOWN = "Unknown"
+
+    @classmethod
+    def parse(cls, text: str) -> CspRegion:
+        return parse_enum(cls, text, "CSP region")
+
+
 class SmetsVariant(Enum):
     """Which system a device model runs in; MP202 lets one PPMID firmware have both rows."""
 
@@ -157,6 +173,8 @@ class Device:
     """The Electricity Distributor or Gas Transporter of the device's MPxN (registration data)."""
     restricted: bool = False
     """MP169 Restricted mode: an attribute, not an SMI status (seed 001 D-001)."""
+    csp_region: CspRegion | None = None
+    """Which CSP serves the premises (set when the CH is delivered; its devices inherit it)."""
     history: tuple[StatusChange, ...] = field(default=(), compare=False)
 
     def __post_init__(self) -> None:

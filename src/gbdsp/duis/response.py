@@ -74,6 +74,7 @@ def _inventory(payload: InventoryReply, message: etree._Element) -> None:
             _add(device, "DateCommissioned", d.status_date.date().isoformat())
         _add(device, "ImportMPxN", d.import_mpxn)
         _add(device, "UPRN", d.uprn if d.uprn and int(d.uprn) > 0 else None)
+        _add(device, "CSPRegion", d.csp_region.value if d.csp_region else None)
         if payload.show_restricted and d.restricted:
             # Only where it is true: answers about other devices stay plain DUIS 5.4.
             _add(device, "Restricted", "true")

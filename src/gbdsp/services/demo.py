@@ -17,7 +17,7 @@ from functools import partial
 
 from gbdsp.clock import Clock
 from gbdsp.config import Config
-from gbdsp.domain.devices import Device, DeviceModel, DeviceType, SmetsVariant
+from gbdsp.domain.devices import CspRegion, Device, DeviceModel, DeviceType, SmetsVariant
 from gbdsp.domain.ids import DeviceId, UserId
 from gbdsp.domain.modifications import InForce
 from gbdsp.domain.parties import Party, User, UserRole
@@ -55,6 +55,7 @@ DEMO_SUPPLIERS = (
     (UserId.parse("00-DB-12-34-56-78-01-02"), "DEMO-BRIGHTWATT", "Brightwatt Supply"),
 )
 
+REGIONS = (CspRegion.NORTH, CspRegion.CENTRAL, CspRegion.SOUTH)
 TEMPLATE_BASE = 0x00DB_1234_5678_9000
 TEMPLATE_MPAN = "1312345678111"
 TEMPLATE_MPRN = "1234567890"
@@ -108,9 +109,9 @@ class Premises:
         assert found is not None
         return found
 
-    def deliver(self, chf: DeviceId, gpf: DeviceId) -> None:
+    def deliver(self, chf: DeviceId, gpf: DeviceId, region: CspRegion) -> None:
         _ok(lifecycle.deliver_hub(self.ctx, chf, gpf, MODELS[DeviceType.CHF],
-                                  MODELS[DeviceType.GPF], HUB_VERSION))
+                                  MODELS[DeviceType.GPF], HUB_VERSION, region))
 
     def install(self, chf: DeviceId, wan: bool, mpxn: str | None) -> None:
         _ok(lifecycle.update_ch_status(self.later(), "8.14.1" if wan else "8.14.2", chf, mpxn))
@@ -219,7 +220,7 @@ def _generated_premises(site: Premises, n: int) -> None:
     rng = site.rng
     chf, gpf, esme, gsme, ihd, ppmid = (_demo_id(n, slot) for slot in range(6))
     mpan = f"{1_000_000_000_000 + 7 * n:013d}"
-    site.deliver(chf, gpf)
+    site.deliver(chf, gpf, rng.choice(list(REGIONS)))
     roll = rng.random()
     if roll < 0.05:
         return
@@ -263,7 +264,7 @@ def _template_premises(site: Premises) -> None:
     """The DCC Boxed premises (types deduced from the templates, docs/demo.md)."""
     t = template_id
     chf, gpf = t(0xA2), t(0xA3)
-    site.deliver(chf, gpf)
+    site.deliver(chf, gpf, CspRegion.NORTH)  # M22 (Manchester) is in the North region
     site.install(chf, wan=True, mpxn=TEMPLATE_MPAN)
     devices = [
         (0xA0, DeviceType.ESME, TEMPLATE_MPAN), (0xA1, DeviceType.GSME, TEMPLATE_MPRN),

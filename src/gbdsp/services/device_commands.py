@@ -76,7 +76,7 @@ def whitelist(ctx: HandlerContext, chf: Device, update: HanDeviceLogUpdate) -> R
         return Reply("I0", reason="removed")
     code_ok = update.install_code == ctx.emulator.install_code(member.device_id)
     ctx.tx.wan.put_on_han(chf.device_id, member.device_id, code_ok)
-    changes: dict[str, object] = {"chf_id": chf.device_id}
+    changes: dict[str, object] = {"chf_id": chf.device_id, "csp_region": chf.csp_region}
     if update.import_mpxn and member.device_type in (DeviceType.ESME, DeviceType.GSME):
         changes["import_mpxn"] = update.import_mpxn
     # MP202: a PPMID's SMETS version becomes that of the CH it joins.

@@ -9,7 +9,14 @@ transition table (E5 when it does not allow the change), and answers I0.
 from __future__ import annotations
 
 from gbdsp.domain import mp202
-from gbdsp.domain.devices import Device, DeviceModel, DeviceType, SmetsVariant, SmiStatus
+from gbdsp.domain.devices import (
+    CspRegion,
+    Device,
+    DeviceModel,
+    DeviceType,
+    SmetsVariant,
+    SmiStatus,
+)
 from gbdsp.domain.ids import DeviceId
 from gbdsp.domain.products import CplKey
 from gbdsp.domain.replies import Reply
@@ -60,7 +67,8 @@ def _cpl_key(ctx: HandlerContext, manufacturer: str, model: str, firmware: str |
 
 
 def deliver_hub(ctx: HandlerContext, chf_id: DeviceId, gpf_id: DeviceId, chf_model: DeviceModel,
-                gpf_model: DeviceModel, smets_chts_version: str) -> Reply:
+                gpf_model: DeviceModel, smets_chts_version: str,
+                region: CspRegion | None = None) -> Reply:
     """AC 2.4: the DCC adds a CH's CHF and GPF as Pending when it delivers it to a Party
     (only if the model is on the CPL); the ordering supplier is its Responsible Supplier."""
     for device_id in (chf_id, gpf_id):
@@ -75,7 +83,7 @@ def deliver_hub(ctx: HandlerContext, chf_id: DeviceId, gpf_id: DeviceId, chf_mod
         added = ctx.add_new(Trigger.CH_DELIVERED, device_id=device_id, device_type=dtype,
                             model=model, smets_chts_version=smets_chts_version,
                             chf_id=chf_id if dtype is DeviceType.GPF else None,
-                            responsible_supplier=ctx.user.user_id)
+                            responsible_supplier=ctx.user.user_id, csp_region=region)
         if isinstance(added, Reply):
             return added
     return Reply("I0", reason=f"CH {chf_id} delivered to {ctx.user.user_id}")

@@ -5,7 +5,14 @@ from __future__ import annotations
 
 from gbdsp.clock import Clock
 from gbdsp.config import Config
-from gbdsp.domain.devices import DeviceModel, DeviceType, SmetsVariant, SmiStatus, StatusChange
+from gbdsp.domain.devices import (
+    CspRegion,
+    DeviceModel,
+    DeviceType,
+    SmetsVariant,
+    SmiStatus,
+    StatusChange,
+)
 from gbdsp.domain.errors import Conflict, InvalidValue, NotFound
 from gbdsp.domain.ids import DeviceId, UserId
 from gbdsp.domain.modifications import InForce
@@ -19,7 +26,8 @@ from gbdsp.wan.emulator import DeviceEmulator
 
 
 def deliver_hub(store: Store, clock: Clock, config: Config, to: UserId, chf_id: DeviceId,
-                gpf_id: DeviceId, smets_chts_version: str = "CHTS V1.0") -> None:
+                gpf_id: DeviceId, smets_chts_version: str = "CHTS V1.0",
+                region: CspRegion | None = None) -> None:
     """Add a delivered CH's CHF and GPF to the SMI as Pending, owned by the ordering User."""
     variant = SmetsVariant.of_version(smets_chts_version)
     now = clock.now()
@@ -32,7 +40,7 @@ def deliver_hub(store: Store, clock: Clock, config: Config, to: UserId, chf_id: 
                              InForce.on(config.modifications, now.date()),
                              DeviceEmulator(config.wan))
         reply = lifecycle.deliver_hub(ctx, chf_id, gpf_id, models[DeviceType.CHF],
-                                      models[DeviceType.GPF], smets_chts_version)
+                                      models[DeviceType.GPF], smets_chts_version, region)
         if reply.code != "I0":
             raise Conflict(reply.reason)
 

@@ -23,6 +23,8 @@ class SrOutcomes:
 
     srv: str
     user_id: UserId | None
+    region: str | None
+    """The CSP region of the target device (None for non-device requests)."""
     succeeded: int
     failed: int
     restricted: int
@@ -36,16 +38,20 @@ class SrOutcomes:
 def sr_outcomes(store: Store) -> list[SrOutcomes]:
     with store.read() as tx:
         rows = tx.connection.execute(
-            select(audit_log.c.srv, audit_log.c.user_id, audit_log.c.outcome, func.count())
+            select(audit_log.c.srv, audit_log.c.user_id, devices.c.csp_region,
+                   audit_log.c.outcome, func.count())
+            .select_from(audit_log.outerjoin(devices,
+                                             devices.c.device_id == audit_log.c.device_id))
             .where(audit_log.c.direction == "request", audit_log.c.srv.is_not(None))
-            .group_by(audit_log.c.srv, audit_log.c.user_id, audit_log.c.outcome))
-        grouped: dict[tuple[str, UserId | None], list[int]] = {}
-        for srv, user, outcome, count in rows:
-            entry = grouped.setdefault((srv, user), [0, 0, 0])
+            .group_by(audit_log.c.srv, audit_log.c.user_id, devices.c.csp_region,
+                      audit_log.c.outcome))
+        grouped: dict[tuple[str, UserId | None, str | None], list[int]] = {}
+        for srv, user, region, outcome, count in rows:
+            entry = grouped.setdefault((srv, user, region), [0, 0, 0])
             index = 0 if outcome in SUCCESS else 2 if outcome == RESTRICTED_CODE else 1
             entry[index] += int(count)
-    return [SrOutcomes(srv, user, *counts) for (srv, user), counts in
-            sorted(grouped.items(), key=lambda kv: (kv[0][0], str(kv[0][1])))]
+    return [SrOutcomes(srv, user, region, *counts) for (srv, user, region), counts in
+            sorted(grouped.items(), key=lambda kv: (kv[0][0], str(kv[0][1]), str(kv[0][2])))]
 
 
 @dataclass(frozen=True, slots=True)

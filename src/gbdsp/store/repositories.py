@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, Table, bindparam, func, insert, select, update
 
 from gbdsp.domain.devices import (
+    CspRegion,
     Device,
     DeviceModel,
     DeviceType,
@@ -323,6 +324,7 @@ def device_to_row(d: Device) -> dict[str, Any]:
         "installing_supplier": d.installing_supplier,
         "network_operator": d.network_operator,
         "restricted": d.restricted,
+        "csp_region": d.csp_region.value if d.csp_region else None,
     }
 
 
@@ -342,6 +344,7 @@ def device_from_row(r: Row[Any], history: tuple[StatusChange, ...]) -> Device:
         installing_supplier=r.installing_supplier,
         network_operator=r.network_operator,
         restricted=bool(r.restricted),
+        csp_region=CspRegion(r.csp_region) if r.csp_region else None,
         history=history,
     )
 

@@ -107,6 +107,7 @@ devices = Table(
     Column("installing_supplier", UserIdType()),
     Column("network_operator", UserIdType()),
     Column("restricted", Boolean, nullable=False, server_default=false()),
+    Column("csp_region", String(12)),
     Column("left_pending", Boolean, nullable=False, server_default=false(),
            comment="has had a status other than Pending (MP60 'left Pending once' reading)"),
     Index("ix_devices_status_status_date", "status", "status_date"),
