@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import time
 
 import httpx
@@ -11,6 +13,7 @@ from gbdsp.clock import SystemClock
 from gbdsp.domain.ids import DeviceId, UserId
 from gbdsp.duis import schema, xml
 from gbdsp.services import alerts, registration
+from gbdsp.services.inventory import export_devices
 from gbdsp.services.ssi_access import issue_token
 from tests.duis_support import SUPPLIER, dsp_signing_key
 from tests.scenarios.conftest import GAINING_SUPPLIER, MODELS, World
@@ -101,6 +104,10 @@ def test_restricted_mode_end_to_end(world: World) -> None:
     premises = world.inventory(ESME)
     assert premises[ESME]["Restricted"] == "true" and "Restricted" not in premises[CHF]
     assert schema.schema_error(xml.parse(s.last_reply), mp169=True) is None
+    extract = io.StringIO()
+    export_devices(store, extract)
+    rows = {r["device_id"]: r for r in csv.DictReader(io.StringIO(extract.getvalue()))}
+    assert rows[ESME]["restricted"] == "true" and rows[CHF]["restricted"] == "false"
     view = httpx.get(f"{world.url}/ssi/api/v1/devices/{ESME}",
                      headers={"Authorization": f"Bearer {supplier_token}"}).json()
     assert view["restricted"] == "true"
