@@ -260,3 +260,30 @@ def test_ssi_tokens_from_the_terminal(gbdsp: Gbdsp) -> None:
     assert unknown.returncode == 2 and "is not a registered User" in unknown.stderr
     neither = gbdsp("ssi", "token")
     assert neither.returncode == 2 and "give a USER_ID or --operator" in neither.stderr
+
+
+def test_install_codes_from_the_terminal(gbdsp: Gbdsp, tmp_path: Path) -> None:
+    """Bulk request with a bad row, answer, read the code, report: all by CLI."""
+    gbdsp("init")
+    gbdsp("demo", "--premises", "0")
+    supplier = "90-B3-D5-1F-30-01-00-00"
+    gbdsp("ch", "deliver", "00-DB-12-34-58-00-01-01", "00-DB-12-34-58-00-01-02", "--to",
+          supplier)
+    # Devices the supplier pre-notified and left uncommissioned (its own request: allowed,
+    # and it is told it installed them itself).
+    data = tmp_path / "devices.csv"
+    data.write_text("device_id\n00-DB-12-34-56-78-90-98\nnonsense\n00-DB-12-34-56-78-90-A2\n")
+    bulk = gbdsp("install-codes", "bulk", str(data), "--by", supplier)
+    assert bulk.returncode == 1, bulk.stderr
+    assert "1 requests raised, 2 refused" in bulk.stdout
+    assert "(you installed it yourself)" in bulk.stdout
+    assert "line 3: nonsense: not an EUI-64" in bulk.stderr
+    code = gbdsp("wan", "install-code", "00-DB-12-34-56-78-90-98").stdout.strip()
+    answered = gbdsp("install-codes", "answer", "1", "--by", supplier, "--code", code)
+    assert answered.returncode == 0, answered.stderr
+    assert gbdsp("install-codes", "code", "1", "--by", supplier).stdout.strip() == code
+    other = gbdsp("install-codes", "code", "1", "--by", "90-B3-D5-1F-30-02-00-00")
+    assert other.returncode == 2 and "only the requester" in other.stderr
+    report = gbdsp("install-codes", "report")
+    assert report.returncode == 0 and supplier in report.stdout
+    assert code not in gbdsp("install-codes", "list", "--by", supplier).stdout

@@ -15,6 +15,7 @@ from gbdsp.config import Config, ConfigError
 from gbdsp.domain.errors import GbdspError
 from gbdsp.duis.signature import SigningKey
 from gbdsp.duis.smki import DSP_CERTIFICATE, DSP_KEY, make_signing_key, pki_file, read_file
+from gbdsp.sealing import Sealer
 from gbdsp.store import migrate
 from gbdsp.store.store import Store
 
@@ -35,6 +36,11 @@ class App:
 
     def close(self) -> None:
         self.store.close()
+
+    def sealer(self) -> Sealer:
+        from gbdsp.keystore import KeyStore
+
+        return Sealer(KeyStore(self.data_dir).master_secret())
 
     def signing_key(self) -> SigningKey:
         """The DSP's XML-signing key: configured files, else the shipped DCC Boxed test pair."""

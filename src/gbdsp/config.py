@@ -88,6 +88,22 @@ class RestrictedModeConfig(_Section):
     allowed_alert_codes: list[str] = ["8F01", "8F0A", "8F0C", "8F1C", "8F2A", "8F33"]
 
 
+class MailConfig(_Section):
+    """The SMTP server notifications go through (MP121)."""
+
+    host: str = "127.0.0.1"
+    port: int = 25
+    sender: str = "gbdsp@localhost"
+
+
+class InstallCodesConfig(_Section):
+    """MP121: the answer is due within this many Working Days (10 in the legal text; 5 was
+    the first proposal) of this calendar (docs/install-codes.md)."""
+
+    sla_working_days: int = 10
+    calendar: str = "england-and-wales"
+
+
 class Modification(_Section):
     enabled: bool = True
     effective_from: date = date(2020, 1, 1)
@@ -113,6 +129,8 @@ class Config(_Section):
     wan: WanConfig = WanConfig()
     housekeeping: HousekeepingConfig = HousekeepingConfig()
     restricted_mode: RestrictedModeConfig = RestrictedModeConfig()
+    mail: MailConfig = MailConfig()
+    install_codes: InstallCodesConfig = InstallCodesConfig()
     modifications: Modifications = Modifications()
 
 
@@ -162,6 +180,18 @@ only_after_left_pending = false   # true: Bryt Energy's reading
 [restricted_mode]
 allowed_srvs = []
 allowed_alert_codes = ["8F01", "8F0A", "8F0C", "8F1C", "8F2A", "8F33"]
+
+# Where notifications are mailed (MP121 install-code requests).
+[mail]
+host = "127.0.0.1"
+port = 25
+sender = "gbdsp@localhost"
+
+# MP121: install codes are due within N Working Days of this calendar: england-and-wales,
+# scotland, northern-ireland or any-part-of-uk.
+[install_codes]
+sla_working_days = 10
+calendar = "england-and-wales"
 
 # SEC modifications: each on or off, in force from a date.
 [modifications.mp39]

@@ -56,6 +56,10 @@ class KeyStore:
                                   cert.serial)
         return None
 
+    def master_secret(self) -> bytes:
+        """The secret other things at rest are sealed with (install codes)."""
+        return self._master_key()
+
     def _master_key(self) -> bytes:
         from_env = os.environ.get(MASTER_ENV)
         if from_env:

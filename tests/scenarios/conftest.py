@@ -4,16 +4,20 @@ endpoint, for lifecycle scenarios driven only through signed DUIS."""
 from __future__ import annotations
 
 import re
+import socket
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
+from email import message_from_bytes
 from pathlib import Path
 
 import pytest
+from aiosmtpd.controller import Controller
 
 from gbdsp.bootstrap import App
 from gbdsp.clock import SystemClock
-from gbdsp.config import Config, Modification, Modifications, WanConfig
+from gbdsp.config import Config, MailConfig, Modification, Modifications, WanConfig
 from gbdsp.delivery.relay import RelayPolicy
 from gbdsp.domain.devices import CspRegion, DeviceModel, DeviceType, SmetsVariant
 from gbdsp.domain.ids import DeviceId, UserId
@@ -47,6 +51,7 @@ FAST = RelayPolicy(first_retry=timedelta(milliseconds=50), max_retry=timedelta(m
 class World:
     store: Store
     config: Config
+    mailbox: Mailbox
     url: str
     supplier: DuisUser
     gaining: DuisUser
@@ -81,8 +86,43 @@ class World:
         return devices
 
 
-def _config(mp39: bool, mp202: bool) -> Config:
+class Mailbox:
+    """A real SMTP server's inbox (aiosmtpd)."""
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[str, str, str]] = []
+
+    async def handle_DATA(self, server: object, session: object, envelope: object) -> str:
+        message = message_from_bytes(envelope.content)  # type: ignore[attr-defined]
+        self.messages.append((str(message["To"]), str(message["Subject"]),
+                              str(message.get_payload())))
+        return "250 OK"
+
+    def wait_for(self, to: str, count: int = 1, seconds: float = 10) -> list[tuple[str, str, str]]:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            found = [m for m in self.messages if m[0] == to]
+            if len(found) >= count:
+                return found
+            time.sleep(0.05)
+        return [m for m in self.messages if m[0] == to]
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[MailConfig, Mailbox]]:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    mailbox = Mailbox()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield MailConfig(host="127.0.0.1", port=port, sender="dcc@gbdsp.test"), mailbox
+    controller.stop()
+
+
+def _config(mp39: bool, mp202: bool, mail: MailConfig) -> Config:
     return Config(
+        mail=mail,
         wan=WanConfig(latency_ms_min=5, latency_ms_max=20),
         modifications=Modifications(mp39=Modification(enabled=mp39),
                                     mp202=Modification(enabled=mp202)))
@@ -110,8 +150,9 @@ def modifications(request: pytest.FixtureRequest) -> tuple[bool, bool]:
 
 
 @pytest.fixture
-def world(store: Store, tmp_path: Path, modifications: tuple[bool, bool]) -> Iterator[World]:
-    config = _config(*modifications)
+def world(store: Store, tmp_path: Path, modifications: tuple[bool, bool],
+          smtp: tuple[MailConfig, Mailbox]) -> Iterator[World]:
+    config = _config(*modifications, smtp[0])
     register_test_users(store)
     gaining_key = _gaining_supplier(store)
     _seed_cpl(store)
@@ -125,5 +166,5 @@ def world(store: Store, tmp_path: Path, modifications: tuple[bool, bool]) -> Ite
             def user(uid: str, key: SigningKey | None = None) -> DuisUser:
                 return DuisUser(uid, key or signing_key_of(uid), url, receiver)
 
-            yield World(store, config, url, user(SUPPLIER), user(GAINING_SUPPLIER, gaining_key),
-                        user(AGENT), user(NETWORK_OPERATOR))
+            yield World(store, config, smtp[1], url, user(SUPPLIER),
+                        user(GAINING_SUPPLIER, gaining_key), user(AGENT), user(NETWORK_OPERATOR))

@@ -19,6 +19,8 @@ import httpx
 from anyio import to_thread
 
 from gbdsp.clock import Clock
+from gbdsp.config import MailConfig
+from gbdsp.delivery.mail import send_queued_mail
 from gbdsp.services.restricted import deliver_to_csp
 from gbdsp.store.gateway_repositories import OutboxMessage
 from gbdsp.store.store import Store
@@ -50,7 +52,9 @@ class Attempt:
 class Relay:
     def __init__(self, store: Store, clock: Clock, client: httpx.AsyncClient,
                  policy: RelayPolicy | None = None,
-                 on_result: Callable[[bool], None] = lambda ok: None) -> None:
+                 on_result: Callable[[bool], None] = lambda ok: None,
+                 mail: MailConfig | None = None) -> None:
+        self.mail = mail
         self.store = store
         self.clock = clock
         self.client = client
@@ -64,6 +68,9 @@ class Relay:
             try:
                 sent = await self.deliver_once()
                 sent += await to_thread.run_sync(deliver_to_csp, self.store, self.clock)
+                if self.mail is not None:
+                    await to_thread.run_sync(send_queued_mail, self.store, self.clock,
+                                             self.mail)
             except Exception:  # a database hiccup must not end delivery for good
                 log.exception("outbox round failed; retrying")
                 sent = 0

@@ -88,6 +88,8 @@ class User:
     """Where asynchronous DUIS responses are pushed (Receive Response Service)."""
     acts_for: frozenset[UserId] = field(default=frozenset())
     """For an RSA: the supplier Users it is registered to act for (MP39)."""
+    email: str | None = None
+    """Where SSI notifications (MP121 install-code requests) are mailed."""
 
     @property
     def is_active(self) -> bool:

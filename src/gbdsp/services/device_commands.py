@@ -24,6 +24,7 @@ from gbdsp.duis import bodies
 from gbdsp.duis.bodies import HanDeviceLogUpdate
 from gbdsp.duis.request import DuisRequest
 from gbdsp.services.context import HandlerContext
+from gbdsp.services.install_codes import close_on_success
 
 
 def check(ctx: HandlerContext, request: DuisRequest, srv: Srv, device: Device) -> Reply | None:
@@ -84,6 +85,8 @@ def whitelist(ctx: HandlerContext, chf: Device, update: HanDeviceLogUpdate) -> R
     member = ctx.save(member, **changes)
     if member.status is SmiStatus.PENDING:
         ctx.move(member, Trigger.WHITELISTED)
+    if code_ok:  # MP121: the gaining supplier's code worked; its request has done its job
+        close_on_success(ctx.tx, member.device_id, ctx.user.user_id, ctx.now)
     return Reply("I0", reason="added")
 
 

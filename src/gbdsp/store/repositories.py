@@ -211,7 +211,7 @@ class UserRepository:
         """Create or replace a User with its roles and agent relationships."""
         values: dict[str, Any] = dict(
             party_id=user.party_id, name=user.name, status=user.status.value,
-            response_url=user.response_url,
+            response_url=user.response_url, email=user.email,
         )
         if self._exists(user.user_id):
             self._conn.execute(update(users).where(users.c.user_id == user.user_id).values(values))
@@ -242,7 +242,7 @@ class UserRepository:
         return User(
             user_id=row.user_id, party_id=row.party_id, name=row.name,
             roles=frozenset(UserRole(r) for r in roles), status=UserStatus(row.status),
-            response_url=row.response_url, acts_for=frozenset(acts_for),
+            response_url=row.response_url, acts_for=frozenset(acts_for), email=row.email,
         )
 
     def all(self) -> list[User]:

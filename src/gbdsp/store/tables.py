@@ -45,6 +45,7 @@ users = Table(
     Column("name", String(200), nullable=False),
     Column("status", String(16), nullable=False),
     Column("response_url", String(500)),
+    Column("email", String(200)),
 )
 
 user_roles = Table(
@@ -269,4 +270,34 @@ alert_log = Table(
     Column("delivered_to", UserIdType()),
     Column("diagnostics_only", Boolean, nullable=False,
            comment="true: held back by Restricted mode (MP169), kept for triage only"),
+)
+
+install_code_requests = Table(
+    "install_code_requests", metadata,
+    Column("id", AutoId, primary_key=True, autoincrement=True),
+    Column("device_id", DeviceIdType(), nullable=False, index=True),
+    Column("requester", UserIdType(), nullable=False, index=True),
+    Column("assignee", UserIdType(), nullable=False, index=True),
+    Column("status", String(16), nullable=False),
+    Column("raised_at", UtcDateTime(), nullable=False),
+    Column("due", String(10), nullable=False, comment="ISO date: the last Working Day"),
+    Column("answered_at", UtcDateTime()),
+    Column("closed_at", UtcDateTime()),
+    Column("backlog", Boolean, nullable=False, server_default=false(),
+           comment="raised before the obligation applied: tracked, never an SLA breach"),
+    Column("code_sealed", LargeBinary, comment="the install code, encrypted (Fernet)"),
+    Column("note", String(300)),
+)
+
+mail_outbox = Table(
+    "mail_outbox", metadata,
+    Column("id", AutoId, primary_key=True, autoincrement=True),
+    Column("to_address", String(200), nullable=False),
+    Column("subject", String(200), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("sent_at", UtcDateTime(), index=True),
+    Column("next_attempt_at", UtcDateTime(), nullable=False),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("last_error", String(300)),
 )

@@ -87,7 +87,7 @@ def create_app(app: App, *, relay: bool = True,
             task = None
             if relay:
                 worker = Relay(app.store, app.clock, client, relay_policy,
-                               on_result=metrics.count_delivery)
+                               on_result=metrics.count_delivery, mail=app.config.mail)
                 task = asyncio.create_task(worker.run(wake))
             try:
                 yield

@@ -6,6 +6,8 @@ for that caller; errors are JSON `{"error": ...}` with a precise HTTP status.
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
@@ -19,8 +21,8 @@ from gbdsp.bootstrap import App
 from gbdsp.csvformat import format_device, parse_registration
 from gbdsp.domain.errors import Conflict, GbdspError, InvalidValue, NotFound
 from gbdsp.domain.housekeeping import HousekeepingRule
-from gbdsp.domain.ids import DeviceId
-from gbdsp.services import housekeeping, inventory, registration, restricted
+from gbdsp.domain.ids import DeviceId, UserId
+from gbdsp.services import housekeeping, install_codes, inventory, registration, restricted
 from gbdsp.services.ssi_access import Caller, caller_of
 
 PREFIX = "/ssi/api/v1"
@@ -42,7 +44,7 @@ def routes(app: App) -> list[Route]:
                 return _error(401, "a valid bearer token is needed (gbdsp ssi token)")
             try:
                 return JSONResponse(await handler(request, caller))
-            except Forbidden as e:
+            except (Forbidden, install_codes.NotYours) as e:
                 return _error(403, str(e))
             except Conflict as e:
                 return _error(409, str(e))
@@ -90,6 +92,81 @@ def routes(app: App) -> list[Route]:
         except restricted.NotResponsibleSupplier as e:
             raise Forbidden(str(e)) from e
         return {"changed": [str(d) for d in changed], "restricted": body["restricted"]}
+
+    def supplier(caller: Caller) -> UserId:
+        if caller.user_id is None:
+            raise Forbidden("install-code requests are between suppliers, not operators")
+        return caller.user_id
+
+    async def raise_one(request: Request, caller: Caller) -> Any:
+        body = await request.json()
+        if not isinstance(body, dict) or not isinstance(body.get("device_id"), str):
+            raise InvalidValue('expected {"device_id": "...", "backlog": false}')
+        rows = await run_in_threadpool(
+            install_codes.raise_requests, app.store, app.clock, app.config, supplier(caller),
+            [(1, body["device_id"])], backlog=bool(body.get("backlog", False)))
+        if rows[0].request_id is None:
+            raise InvalidValue(rows[0].message)
+        return {"id": rows[0].request_id, "message": rows[0].message}
+
+    async def raise_bulk(request: Request, caller: Caller) -> Any:
+        text = (await request.body()).decode("utf-8-sig")
+        reader = csv.DictReader(io.StringIO(text))
+        if not reader.fieldnames or "device_id" not in reader.fieldnames:
+            raise InvalidValue("send a CSV whose header has a device_id column")
+        devices = [(reader.line_num, row.get("device_id") or "") for row in reader]
+        rows = await run_in_threadpool(
+            install_codes.raise_requests, app.store, app.clock, app.config, supplier(caller),
+            devices, backlog=request.query_params.get("backlog") == "true")
+        return [{"line": r.line, "device_id": r.device, "id": r.request_id,
+                 "message": r.message} for r in rows]
+
+    async def my_requests(request: Request, caller: Caller) -> Any:
+        found = await run_in_threadpool(install_codes.requests_for, app.store,
+                                        supplier(caller))
+        return [r.as_json() for r in found]
+
+    async def answer(request: Request, caller: Caller) -> Any:
+        body = await request.json()
+        code = body.get("install_code") if isinstance(body, dict) else None
+        try:
+            raw = bytes.fromhex(code) if isinstance(code, str) else None
+        except ValueError as e:
+            raise InvalidValue("install_code must be hex") from e
+        answered = await run_in_threadpool(
+            lambda: install_codes.answer(app.store, app.clock, app.sealer(), supplier(caller),
+                                         int(request.path_params["id"]), install_code=raw,
+                                         not_installer=bool(body.get("not_installer"))))
+        return answered.as_json()
+
+    async def redirect(request: Request, caller: Caller) -> Any:
+        body = await request.json()
+        to = UserId.parse(str(body.get("to", ""))) if isinstance(body, dict) else None
+        if to is None:
+            raise InvalidValue('expected {"to": "USER ID"}')
+        moved = await run_in_threadpool(install_codes.redirect, app.store, app.clock,
+                                        app.config, supplier(caller),
+                                        int(request.path_params["id"]), to)
+        return moved.as_json()
+
+    async def read_code(request: Request, caller: Caller) -> Any:
+        code = await run_in_threadpool(install_codes.read_code, app.store, app.sealer(),
+                                       supplier(caller), int(request.path_params["id"]))
+        return {"install_code": code.hex().upper()}
+
+    async def close_request(request: Request, caller: Caller) -> Any:
+        closed = await run_in_threadpool(install_codes.close, app.store, app.clock,
+                                         supplier(caller), int(request.path_params["id"]))
+        return closed.as_json()
+
+    async def sla(request: Request, caller: Caller) -> Any:
+        lines = await run_in_threadpool(install_codes.sla_report, app.store, app.clock,
+                                        app.config)
+        return [{"installing_supplier": str(s.assignee), "received": s.received,
+                 "answered_in_time": s.in_time, "answered_late": s.late,
+                 "outstanding": s.outstanding, "overdue": s.overdue,
+                 "median_working_days": s.median_working_days}
+                for s in lines if caller.may_see(s.assignee)]
 
     async def registration_data(request: Request, caller: Caller) -> Any:
         if not caller.is_operator:
@@ -161,6 +238,17 @@ def routes(app: App) -> list[Route]:
         Route(f"{PREFIX}/housekeeping/ch-stock", guarded(hub_stock)),
         Route(f"{PREFIX}/housekeeping/archive", guarded(archive)),
         Route(f"{PREFIX}/housekeeping/stock-rotation", guarded(stock_rotation)),
+        Route(f"{PREFIX}/install-code-requests", guarded(my_requests)),
+        Route(f"{PREFIX}/install-code-requests", guarded(raise_one), methods=["POST"]),
+        Route(f"{PREFIX}/install-code-requests/bulk", guarded(raise_bulk), methods=["POST"]),
+        Route(f"{PREFIX}/install-code-requests/sla", guarded(sla)),
+        Route(f"{PREFIX}/install-code-requests/{{id:int}}/answer", guarded(answer),
+              methods=["POST"]),
+        Route(f"{PREFIX}/install-code-requests/{{id:int}}/redirect", guarded(redirect),
+              methods=["POST"]),
+        Route(f"{PREFIX}/install-code-requests/{{id:int}}/code", guarded(read_code)),
+        Route(f"{PREFIX}/install-code-requests/{{id:int}}/close", guarded(close_request),
+              methods=["POST"]),
     ]
 
 

@@ -1,0 +1,89 @@
+"""A bulk install-code request of 100,000 devices: time to validate and assign, and memory.
+
+    python bench/install_codes.py [--devices 100000] [--backends sqlite,postgresql]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import create_engine, make_url, text
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+
+from gbdsp.clock import SystemClock
+from gbdsp.config import Config
+from gbdsp.domain.devices import Device, DeviceType, SmiStatus, StatusChange
+from gbdsp.domain.ids import DeviceId, UserId
+from gbdsp.services.demo import MODELS, create_demo_fleet
+from gbdsp.services.install_codes import raise_requests
+from gbdsp.services.users import register_test_users
+from gbdsp.store.store import Store
+
+PG_SERVER = os.environ.get("GBDSP_BENCH_POSTGRES_URL",
+                           "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+INSTALLER = UserId.parse("90-B3-D5-1F-30-01-00-00")
+GAINER = UserId.parse("00-DB-12-34-56-78-01-01")
+
+
+def run(backend: str, devices: int) -> None:
+    name = None
+    with tempfile.TemporaryDirectory() as tmp:
+        if backend == "sqlite":
+            url = f"sqlite:///{tmp}/gbdsp.sqlite"
+        else:
+            name = f"gbdsp_bench_{uuid.uuid4().hex[:8]}"
+            admin = create_engine(make_url(PG_SERVER), isolation_level="AUTOCOMMIT")
+            with admin.connect() as conn:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+            url = make_url(PG_SERVER).set(database=name).render_as_string(False)
+        store = Store.open(url, migrate_schema=True)
+        try:
+            register_test_users(store)
+            create_demo_fleet(store, SystemClock(), premises=0, seed=1)  # CPL, demo suppliers
+            when = datetime(2026, 1, 5, tzinfo=UTC)
+            ids = [DeviceId((0x00DD << 48) | n) for n in range(devices)]
+            with store.transaction() as tx:
+                tx.devices.add_many([Device(
+                    i, DeviceType.ESME, MODELS[DeviceType.ESME], "SMETS2",
+                    SmiStatus.INSTALLED_NOT_COMMISSIONED, when, responsible_supplier=GAINER,
+                    installing_supplier=INSTALLER,
+                    history=(StatusChange(SmiStatus.INSTALLED_NOT_COMMISSIONED, when, "bench"),))
+                    for i in ids])
+            rows = [(n + 2, str(i)) for n, i in enumerate(ids)]
+            rows += [(len(rows) + 2, "not-a-device")]
+            before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+            started = time.perf_counter()
+            results = raise_requests(store, SystemClock(), Config(), GAINER, rows)
+            seconds = time.perf_counter() - started
+            peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        finally:
+            store.close()
+            if name:
+                with admin.connect() as conn:
+                    conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+    raised = sum(1 for r in results if r.request_id)
+    print(f"{backend:<10} {len(rows):,} rows: {raised:,} raised, {len(rows) - raised} refused "
+          f"in {seconds:.1f}s = {len(rows) / seconds:,.0f} rows/s; peak RSS {peak / 1024:.0f} MB "
+          f"(+{(peak - before) / 1024:.0f} MB during the request)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--devices", type=int, default=100_000)
+    parser.add_argument("--backends", default="sqlite,postgresql")
+    args = parser.parse_args()
+    for backend in args.backends.split(","):
+        run(backend, args.devices)
+
+
+if __name__ == "__main__":
+    main()

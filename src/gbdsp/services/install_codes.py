@@ -1,0 +1,310 @@
+"""MP121 install-code requests: raised by the gaining supplier, answered by the installer.
+
+Everything a request goes through is tracked (who, when, due date in Working Days), every
+update mails the other side (through the mail outbox: nothing acknowledged is lost), and
+install codes are sealed at rest, never mailed or logged: a mail says an answer waits, and
+only the requester reads the code, through the authenticated API or CLI.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import insert, select, update
+
+from gbdsp.clock import Clock
+from gbdsp.config import Config
+from gbdsp.domain import install_codes as rules
+from gbdsp.domain.errors import Conflict, GbdspError, InvalidValue, NotFound
+from gbdsp.domain.ids import DeviceId, UserId
+from gbdsp.domain.install_codes import RequestStatus
+from gbdsp.domain.working_days import Calendar, add_working_days, working_days_between
+from gbdsp.sealing import Sealer
+from gbdsp.store.store import Store, Transaction
+from gbdsp.store.tables import install_code_requests as icr
+from gbdsp.store.tables import mail_outbox
+
+BATCH = 1000
+
+
+class NotYours(GbdspError):
+    """The caller is neither the requester nor the assignee this action needs."""
+
+
+@dataclass(frozen=True, slots=True)
+class InstallCodeRequest:
+    id: int
+    device_id: DeviceId
+    requester: UserId
+    assignee: UserId
+    status: RequestStatus
+    raised_at: datetime
+    due: date
+    answered_at: datetime | None
+    closed_at: datetime | None
+    backlog: bool
+    note: str | None
+
+    def as_json(self) -> dict[str, Any]:
+        return {"id": self.id, "device_id": str(self.device_id),
+                "requester": str(self.requester), "assignee": str(self.assignee),
+                "status": self.status.value, "raised_at": self.raised_at.isoformat(),
+                "due": self.due.isoformat(), "backlog": self.backlog, "note": self.note,
+                "answered_at": self.answered_at.isoformat() if self.answered_at else None,
+                "closed_at": self.closed_at.isoformat() if self.closed_at else None}
+
+
+@dataclass(frozen=True, slots=True)
+class RowResult:
+    line: int
+    device: str
+    request_id: int | None
+    message: str
+
+
+def _require_in_force(config: Config, now: datetime) -> None:
+    if not config.modifications.mp121.in_force(now.date()):
+        raise Conflict("MP121 (install codes after change of supplier) is not in force")
+
+
+def _due(config: Config, raised: datetime) -> date:
+    calendar = Calendar.parse(config.install_codes.calendar)
+    return add_working_days(raised.date(), config.install_codes.sla_working_days, calendar)
+
+
+def raise_requests(store: Store, clock: Clock, config: Config, requester: UserId,
+                   devices: Iterable[tuple[int, str]], *, backlog: bool = False
+                   ) -> list[RowResult]:
+    """Raise one request per device (a bulk CSV is thousands); each row succeeds or fails on
+    its own, with its reason. Installers get one mail per batch listing their new requests."""
+    now = clock.now()
+    _require_in_force(config, now)
+    results: list[RowResult] = []
+    rows = list(devices)
+    for start in range(0, len(rows), BATCH):
+        with store.transaction() as tx:
+            results += _raise_batch(tx, config, requester, rows[start:start + BATCH], now,
+                                    backlog)
+    return results
+
+
+def _raise_batch(tx: Transaction, config: Config, requester: UserId,
+                 rows: list[tuple[int, str]], now: datetime, backlog: bool) -> list[RowResult]:
+    results: list[RowResult] = []
+    per_assignee: dict[UserId, list[str]] = {}
+    parsed: dict[int, DeviceId] = {}
+    for line, text in rows:
+        try:
+            parsed[line] = DeviceId.parse(text)
+        except InvalidValue as e:
+            results.append(RowResult(line, text, None, str(e)))
+    found = tx.devices.get_many(list(parsed.values()))
+    open_for = _open_requests(tx, list(parsed.values()))
+    due = _due(config, now)
+    accepted: list[tuple[int, DeviceId, UserId]] = []
+    for line, device_id in parsed.items():
+        device = found.get(device_id)
+        why = rules.why_no_request(device, device is not None
+                                   and device.responsible_supplier == requester)
+        if why is None and device_id in open_for:
+            earlier = open_for[device_id]
+            why = (f"request {earlier} for it is still open" if earlier
+                   else "it is listed twice")
+        if why is not None:
+            results.append(RowResult(line, str(device_id), None, f"refused: {why}"))
+            continue
+        assert device is not None and device.installing_supplier is not None
+        accepted.append((line, device_id, device.installing_supplier))
+        open_for[device_id] = 0  # a repeat later in the same batch is refused too
+    if accepted:
+        # One multi-row INSERT ... RETURNING for the batch, ids in row order.
+        ids = tx.connection.execute(
+            insert(icr).returning(icr.c.id, sort_by_parameter_order=True),
+            [{"device_id": d, "requester": requester, "assignee": a,
+              "status": RequestStatus.OPEN.value, "raised_at": now, "due": due.isoformat(),
+              "backlog": backlog} for _, d, a in accepted]).scalars().all()
+        for (line, device_id, assignee), request_id in zip(accepted, ids, strict=True):
+            note = " (you installed it yourself)" if assignee == requester else ""
+            results.append(RowResult(line, str(device_id), int(request_id),
+                                     f"raised, assigned to {assignee}, due {due}{note}"))
+            per_assignee.setdefault(assignee, []).append(str(device_id))
+    for assignee, devices in per_assignee.items():
+        _mail(tx, assignee, now, f"{len(devices)} install-code request(s) for you",
+              f"{requester} asks for the install codes of {len(devices)} device(s) you "
+              f"installed (SEC Appendix AC 4.16), due by {due}: {', '.join(devices[:20])}"
+              + (" ..." if len(devices) > 20 else "")
+              + ". Answer in the SSI (gbdsp install-codes list).")
+    return sorted(results, key=lambda r: r.line)
+
+
+def _open_requests(tx: Transaction, ids: list[DeviceId]) -> dict[DeviceId, int]:
+    if not ids:
+        return {}
+    rows = tx.connection.execute(select(icr.c.device_id, icr.c.id).where(
+        icr.c.device_id.in_(ids),
+        icr.c.status.in_([RequestStatus.OPEN.value, RequestStatus.ANSWERED.value])))
+    return {r[0]: int(r[1]) for r in rows}
+
+
+def answer(store: Store, clock: Clock, sealer: Sealer, by: UserId, request_id: int, *,
+           install_code: bytes | None = None, not_installer: bool = False) -> InstallCodeRequest:
+    """The installing supplier gives the code (sealed at once), or says it did not install."""
+    if (install_code is None) == (not not_installer):
+        raise InvalidValue("answer with an install code, or say you are not the installer")
+    if install_code is not None and not 6 <= len(install_code) <= 16:
+        raise InvalidValue("an install code is 6 to 16 octets (DUIS InstallCode)")
+    now = clock.now()
+    with store.transaction() as tx:
+        request = _get(tx, request_id)
+        if request.assignee != by:
+            raise NotYours(f"request {request_id} is assigned to {request.assignee}, not {by}")
+        if request.status is not RequestStatus.OPEN:
+            raise Conflict(f"request {request_id} is {request.status.value}")
+        status = RequestStatus.NOT_INSTALLER if not_installer else RequestStatus.ANSWERED
+        tx.connection.execute(update(icr).where(icr.c.id == request_id).values(
+            status=status.value, answered_at=now,
+            code_sealed=sealer.seal(install_code) if install_code else None))
+        what = ("says it did not install the device: redirect the request to an earlier "
+                "supplier" if not_installer else "has answered: read the code in the SSI")
+        _mail(tx, request.requester, now, f"install-code request {request_id}: answered",
+              f"{by} {what} (device {request.device_id}).")
+        return _get(tx, request_id)
+
+
+def redirect(store: Store, clock: Clock, config: Config, by: UserId, request_id: int,
+             to: UserId) -> InstallCodeRequest:
+    """After 'not the installer', the requester points the request at an earlier supplier."""
+    now = clock.now()
+    with store.transaction() as tx:
+        request = _get(tx, request_id)
+        _requester_only(request, by)
+        if request.status is not RequestStatus.NOT_INSTALLER:
+            raise Conflict(f"request {request_id} is {request.status.value}: only a request "
+                           "answered 'not the installer' is redirected")
+        user = tx.users.get(to)
+        if user is None or not any(r.is_supplier for r in user.roles):
+            raise NotFound(f"{to} is not a registered supplier User")
+        tx.connection.execute(update(icr).where(icr.c.id == request_id).values(
+            assignee=to, status=RequestStatus.OPEN.value, answered_at=None,
+            due=_due(config, now).isoformat(), note=f"redirected from {request.assignee}"))
+        _mail(tx, to, now, "1 install-code request(s) for you",
+              f"{by} asks for the install code of {request.device_id} (redirected to you).")
+        return _get(tx, request_id)
+
+
+def read_code(store: Store, sealer: Sealer, by: UserId, request_id: int) -> bytes:
+    with store.read() as tx:
+        request = _get(tx, request_id)
+        _requester_only(request, by)
+        sealed = tx.connection.execute(select(icr.c.code_sealed)
+                                       .where(icr.c.id == request_id)).scalar()
+    if not sealed:
+        raise Conflict(f"request {request_id} has no install code ({request.status.value})")
+    return sealer.open(sealed)
+
+
+def close(store: Store, clock: Clock, by: UserId, request_id: int) -> InstallCodeRequest:
+    """Only the requester closes a request."""
+    with store.transaction() as tx:
+        request = _get(tx, request_id)
+        _requester_only(request, by)
+        if request.status is RequestStatus.CLOSED:
+            raise Conflict(f"request {request_id} is already closed")
+        tx.connection.execute(update(icr).where(icr.c.id == request_id).values(
+            status=RequestStatus.CLOSED.value, closed_at=clock.now()))
+        return _get(tx, request_id)
+
+
+def close_on_success(tx: Transaction, device_id: DeviceId, by: UserId, at: datetime) -> None:
+    """The requester's device joined its CHF with the right code: the request has done its
+    job and closes itself (called by 8.11 when the emulated device accepts the code)."""
+    tx.connection.execute(update(icr).where(
+        icr.c.device_id == device_id, icr.c.requester == by,
+        icr.c.status.in_([RequestStatus.OPEN.value, RequestStatus.ANSWERED.value]),
+    ).values(status=RequestStatus.CLOSED.value, closed_at=at,
+             note="closed: the device joined with the install code"))
+
+
+def requests_for(store: Store, user: UserId) -> list[InstallCodeRequest]:
+    """What a supplier may see: the requests it raised and those assigned to it."""
+    with store.read() as tx:
+        rows = tx.connection.execute(select(icr).where(
+            (icr.c.requester == user) | (icr.c.assignee == user)).order_by(icr.c.id))
+        return [_from_row(r) for r in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class SlaLine:
+    assignee: UserId
+    received: int
+    in_time: int
+    late: int
+    outstanding: int
+    overdue: int
+    median_working_days: float | None
+
+
+def sla_report(store: Store, clock: Clock, config: Config) -> list[SlaLine]:
+    """For the Panel: per installing supplier, requests received (backlog apart), answered in
+    time, late, outstanding and overdue, and the median answer time in Working Days."""
+    calendar = Calendar.parse(config.install_codes.calendar)
+    today = clock.now().date()
+    with store.read() as tx:
+        rows = [_from_row(r) for r in tx.connection.execute(
+            select(icr).where(icr.c.backlog.is_(False)))]
+    lines = []
+    for assignee in sorted({r.assignee for r in rows}, key=str):
+        mine = [r for r in rows if r.assignee == assignee]
+        answered = [r for r in mine if r.answered_at is not None]
+        times = [working_days_between(r.raised_at.date(), r.answered_at.date(), calendar)
+                 for r in answered if r.answered_at]
+        open_ = [r for r in mine if r.status is RequestStatus.OPEN]
+        lines.append(SlaLine(
+            assignee, len(mine),
+            sum(1 for r in answered if r.answered_at and r.answered_at.date() <= r.due),
+            sum(1 for r in answered if r.answered_at and r.answered_at.date() > r.due),
+            len(open_), sum(1 for r in open_ if today > r.due),
+            statistics.median(times) if times else None))
+    return lines
+
+
+def overdue(store: Store, clock: Clock) -> list[InstallCodeRequest]:
+    """Open requests past their due date (escalation), backlog excluded."""
+    today = clock.now().date().isoformat()
+    with store.read() as tx:
+        rows = tx.connection.execute(select(icr).where(
+            icr.c.status == RequestStatus.OPEN.value, icr.c.backlog.is_(False),
+            icr.c.due < today).order_by(icr.c.due, icr.c.id))
+        return [_from_row(r) for r in rows]
+
+
+def _get(tx: Transaction, request_id: int) -> InstallCodeRequest:
+    row = tx.connection.execute(select(icr).where(icr.c.id == request_id)).first()
+    if row is None:
+        raise NotFound(f"install-code request {request_id} does not exist")
+    return _from_row(row)
+
+
+def _requester_only(request: InstallCodeRequest, by: UserId) -> None:
+    if request.requester != by:
+        raise NotYours(f"only the requester ({request.requester}) may do this")
+
+
+def _from_row(r: Any) -> InstallCodeRequest:
+    return InstallCodeRequest(
+        int(r.id), r.device_id, r.requester, r.assignee, RequestStatus(r.status), r.raised_at,
+        date.fromisoformat(r.due), r.answered_at, r.closed_at, bool(r.backlog), r.note)
+
+
+def _mail(tx: Transaction, user_id: UserId, at: datetime, subject: str, body: str) -> None:
+    """Queue a notification; no address on record means no mail (the SSI queue remains)."""
+    user = tx.users.get(user_id)
+    if user is None or not user.email:
+        return
+    tx.connection.execute(insert(mail_outbox).values(
+        to_address=user.email, subject=f"[gbdsp] {subject}", body=body, created_at=at,
+        next_attempt_at=at, attempts=0))
