@@ -10,9 +10,10 @@ import pytest
 
 from gbdsp.clock import ManualClock, SystemClock
 from gbdsp.domain.ids import UserId
+from gbdsp.domain.parties import User, UserRole
 from gbdsp.services import install_codes, registration
 from gbdsp.services.ssi_access import issue_token
-from gbdsp.services.users import set_response_url
+from gbdsp.services.users import add_user, set_response_url
 from gbdsp.store.tables import install_code_requests, users
 from tests.duis_support import SUPPLIER
 from tests.scenarios.conftest import GAINING_SUPPLIER, World
@@ -105,9 +106,14 @@ def test_mp121_end_to_end(world: World) -> None:
     assert api(world, a, "POST", f"/{other_id}/answer",
                json={"not_installer": True}).json()["status"] == "NotInstaller"
     assert api(world, a, "POST", f"/{other_id}/close").status_code == 403
-    moved = api(world, b, "POST", f"/{other_id}/redirect",
-                json={"to": "00-DB-12-34-56-78-01-01"})
-    assert moved.status_code == 404                               # not a registered supplier here
+    unknown = api(world, b, "POST", f"/{other_id}/redirect",
+                  json={"to": "00-DB-12-34-56-78-0E-0E"})
+    assert unknown.status_code == 404                             # not a registered supplier
+    earlier = UserId.parse("00-DB-12-34-56-78-0E-01")
+    add_user(world.store, User(earlier, "EARLIER", "Earlier Supplier",
+                               frozenset({UserRole.IS})), None)
+    moved = api(world, b, "POST", f"/{other_id}/redirect", json={"to": str(earlier)})
+    assert moved.json()["status"] == "Open" and moved.json()["assignee"] == str(earlier)
     assert api(world, b, "POST", f"/{other_id}/close").json()["status"] == "Closed"
 
 
