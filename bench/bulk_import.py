@@ -13,17 +13,14 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import os
 import resource
 import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
-from sqlalchemy import create_engine, make_url, text
-
+from bench_db import temporary_database
 from gbdsp.clock import SystemClock
 from gbdsp.csvformat import DEVICE_COLUMNS, format_device
 from gbdsp.domain.devices import Device, DeviceType, SmiStatus
@@ -34,8 +31,6 @@ from gbdsp.services.inventory import import_devices, numbered_rows
 from gbdsp.services.users import register_test_users
 from gbdsp.store.store import Store
 
-PG_SERVER = os.environ.get("GBDSP_BENCH_POSTGRES_URL",
-                           "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 SUPPLIER = "90-B3-D5-1F-30-01-00-00"
 PREMISES_TYPES = (DeviceType.CHF, DeviceType.GPF, DeviceType.ESME, DeviceType.GSME,
                   DeviceType.IHD, DeviceType.PPMID)
@@ -69,16 +64,7 @@ def generate(path: Path, devices: int) -> None:
 
 def child(backend: str, csv_path: Path) -> None:
     """Import in this process and print one JSON line of figures."""
-    pg_url = None
-    with tempfile.TemporaryDirectory() as tmp:
-        if backend == "sqlite":
-            url = f"sqlite:///{tmp}/gbdsp.sqlite"
-        else:
-            admin = create_engine(make_url(PG_SERVER), isolation_level="AUTOCOMMIT")
-            name = f"gbdsp_bench_{uuid.uuid4().hex[:10]}"
-            with admin.connect() as conn:
-                conn.execute(text(f'CREATE DATABASE "{name}"'))
-            pg_url = url = make_url(PG_SERVER).set(database=name).render_as_string(False)
+    with tempfile.TemporaryDirectory() as tmp, temporary_database(backend, Path(tmp)) as url:
         store = Store.open(url, migrate_schema=True)
         try:
             register_test_users(store)
@@ -94,9 +80,6 @@ def child(backend: str, csv_path: Path) -> None:
             seconds = time.perf_counter() - started
         finally:
             store.close()
-            if pg_url:
-                with admin.connect() as conn:
-                    conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"backend": backend, "added": report.added, "rejected": report.rejected,
                       "seconds": round(seconds, 1), "per_second": round(report.added / seconds),

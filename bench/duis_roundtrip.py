@@ -22,25 +22,22 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 
 import httpx
-from sqlalchemy import create_engine, make_url, text
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from tests.duis_support import dsp_signing_key, request  # noqa: E402
 
+from bench_db import temporary_database  # noqa: E402
 from gbdsp.domain.ids import UserId  # noqa: E402
 from gbdsp.duis import schema, signature, xml  # noqa: E402
 from gbdsp.duis.request import read_request  # noqa: E402
 from gbdsp.keystore import KeyStore  # noqa: E402
 
-PG_SERVER = os.environ.get("GBDSP_BENCH_POSTGRES_URL",
-                           "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 BODY = "<sr:ReadInventory><sr:DeviceID>00-DB-12-34-56-78-90-A2</sr:DeviceID></sr:ReadInventory>"
 
 
@@ -142,39 +139,26 @@ async def raw_client(url: str, requests: list[bytes], deadline: float,
 
 
 def round_trips(backend: str, clients: int, seconds: float) -> None:
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, temporary_database(backend, Path(tmp)) as url:
         data = Path(tmp) / "data"
-        env = {**os.environ}
-        pg_name = None
-        if backend == "postgresql":
-            pg_name = f"gbdsp_bench_{uuid.uuid4().hex[:8]}"
-            admin = create_engine(make_url(PG_SERVER), isolation_level="AUTOCOMMIT")
-            with admin.connect() as conn:
-                conn.execute(text(f'CREATE DATABASE "{pg_name}"'))
-            env["GBDSP_DATABASE__URL"] = make_url(PG_SERVER).set(
-                database=pg_name).render_as_string(False)
+        env = {**os.environ, "GBDSP_DATABASE__URL": url}
+        setup(data, env, clients)
+        port = free_port()
+        server = subprocess.Popen(
+            [sys.executable, "-m", "gbdsp", "--data", str(data), "serve", "--port",
+             str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        url = f"http://127.0.0.1:{port}"
         try:
-            setup(data, env, clients)
-            port = free_port()
-            server = subprocess.Popen(
-                [sys.executable, "-m", "gbdsp", "--data", str(data), "serve", "--port",
-                 str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            url = f"http://127.0.0.1:{port}"
-            try:
-                for _ in range(100):
-                    try:
-                        if httpx.get(url + "/health").status_code == 200:
-                            break
-                    except httpx.HTTPError:
-                        time.sleep(0.1)
-                latencies, failures = asyncio.run(load(url, data, clients, seconds))
-            finally:
-                server.send_signal(signal.SIGTERM)
-                server.wait(timeout=20)
+            for _ in range(100):
+                try:
+                    if httpx.get(url + "/health").status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    time.sleep(0.1)
+            latencies, failures = asyncio.run(load(url, data, clients, seconds))
         finally:
-            if pg_name:
-                with admin.connect() as conn:
-                    conn.execute(text(f'DROP DATABASE "{pg_name}" WITH (FORCE)'))
+            server.send_signal(signal.SIGTERM)
+            server.wait(timeout=20)
     latencies.sort()
     n = len(latencies)
     print(f"{backend:<10} {clients} clients: {n / seconds:8.0f} round trips/s, "

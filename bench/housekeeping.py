@@ -25,24 +25,21 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
-from sqlalchemy import create_engine, make_url, text
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from tests.duis_support import read_inventory  # noqa: E402
 
+from bench_db import temporary_database  # noqa: E402
 from gbdsp.csvformat import DEVICE_COLUMNS  # noqa: E402
 from gbdsp.domain.devices import DeviceType  # noqa: E402
 from gbdsp.services.demo import HUB_VERSION, METER_VERSION, MODELS  # noqa: E402
 
-PG_SERVER = os.environ.get("GBDSP_BENCH_POSTGRES_URL",
-                           "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 SUPPLIERS = ("90-B3-D5-1F-30-01-00-00", "00-DB-12-34-56-78-01-01", "00-DB-12-34-56-78-01-02")
 NOW = datetime.now(UTC)
 
@@ -118,61 +115,48 @@ def percentile(values: list[float], p: float) -> float:
 
 
 def bench(backend: str, csv_path: Path, pending: int) -> None:
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, temporary_database(backend, Path(tmp)) as url:
         data = Path(tmp) / "data"
-        env = {**os.environ}
-        name = None
-        if backend == "postgresql":
-            name = f"gbdsp_bench_{uuid.uuid4().hex[:8]}"
-            admin = create_engine(make_url(PG_SERVER), isolation_level="AUTOCOMMIT")
-            with admin.connect() as conn:
-                conn.execute(text(f'CREATE DATABASE "{name}"'))
-            env["GBDSP_DATABASE__URL"] = make_url(PG_SERVER).set(database=name) \
-                .render_as_string(False)
-        env["GBDSP_MODIFICATIONS__MP60__ENABLED"] = "false"  # AC 7.2: 12 months
+        env = {**os.environ, "GBDSP_DATABASE__URL": url,
+               "GBDSP_MODIFICATIONS__MP60__ENABLED": "false"}  # AC 7.2: 12 months
+        gbdsp(data, env, "init")
+        gbdsp(data, env, "demo", "--premises", "0")
+        seconds, _, _ = gbdsp(data, env, "smi", "import", str(csv_path))
+        print(f"{backend}: imported in {seconds:.0f}s ({pending:,} Pending)")
+        seconds, peak, _ = gbdsp(data, env, "housekeeping", "run", "--dry-run")
+        print(f"  dry run (4 horizons): {seconds:6.1f}s, peak {peak:.0f} MB")
+        port = free_port()
+        server = subprocess.Popen([sys.executable, "-m", "gbdsp", "--data", str(data),
+                                   "serve", "--port", str(port)], env=env,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        url = f"http://127.0.0.1:{port}"
         try:
-            gbdsp(data, env, "init")
-            gbdsp(data, env, "demo", "--premises", "0")
-            seconds, _, _ = gbdsp(data, env, "smi", "import", str(csv_path))
-            print(f"{backend}: imported in {seconds:.0f}s ({pending:,} Pending)")
-            seconds, peak, _ = gbdsp(data, env, "housekeeping", "run", "--dry-run")
-            print(f"  dry run (4 horizons): {seconds:6.1f}s, peak {peak:.0f} MB")
-            port = free_port()
-            server = subprocess.Popen([sys.executable, "-m", "gbdsp", "--data", str(data),
-                                       "serve", "--port", str(port)], env=env,
-                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            url = f"http://127.0.0.1:{port}"
-            try:
-                wait_up(url)
-                quiet: list[float] = []
-                stop = threading.Event()
-                probe = threading.Thread(target=latencies, args=(url, stop, quiet))
-                probe.start()
-                time.sleep(5)
-                stop.set()
-                probe.join()
-                during: list[float] = []
-                stop = threading.Event()
-                probe = threading.Thread(target=latencies, args=(url, stop, during))
-                probe.start()
-                seconds, peak, output = gbdsp(data, env, "housekeeping", "run")
-                stop.set()
-                probe.join()
-            finally:
-                server.send_signal(signal.SIGTERM)
-                server.wait(timeout=30)
-            found = re.search(r"(\d+) devices removed", output)
-            removed = found.group(1) if found else "?"
-            print(f"  sweep: {removed} removed in {seconds:6.1f}s, peak {peak:.0f} MB")
-            print(f"  gateway 8.2 latency  idle: p50 {percentile(quiet, .5):5.1f} ms, "
-                  f"p99 {percentile(quiet, .99):6.1f} ms ({len(quiet)} requests)")
-            print(f"  gateway 8.2 latency sweep: p50 {percentile(during, .5):5.1f} ms, "
-                  f"p99 {percentile(during, .99):6.1f} ms, max {max(during or [0]) * 1000:.0f} ms"
-                  f" ({len(during)} requests, mean {statistics.mean(during or [0]) * 1000:.1f})")
+            wait_up(url)
+            quiet: list[float] = []
+            stop = threading.Event()
+            probe = threading.Thread(target=latencies, args=(url, stop, quiet))
+            probe.start()
+            time.sleep(5)
+            stop.set()
+            probe.join()
+            during: list[float] = []
+            stop = threading.Event()
+            probe = threading.Thread(target=latencies, args=(url, stop, during))
+            probe.start()
+            seconds, peak, output = gbdsp(data, env, "housekeeping", "run")
+            stop.set()
+            probe.join()
         finally:
-            if name:
-                with admin.connect() as conn:
-                    conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+            server.send_signal(signal.SIGTERM)
+            server.wait(timeout=30)
+        found = re.search(r"(\d+) devices removed", output)
+        removed = found.group(1) if found else "?"
+        print(f"  sweep: {removed} removed in {seconds:6.1f}s, peak {peak:.0f} MB")
+        print(f"  gateway 8.2 latency  idle: p50 {percentile(quiet, .5):5.1f} ms, "
+              f"p99 {percentile(quiet, .99):6.1f} ms ({len(quiet)} requests)")
+        print(f"  gateway 8.2 latency sweep: p50 {percentile(during, .5):5.1f} ms, "
+              f"p99 {percentile(during, .99):6.1f} ms, max {max(during or [0]) * 1000:.0f} ms"
+              f" ({len(during)} requests, mean {statistics.mean(during or [0]) * 1000:.1f})")
 
 
 def free_port() -> int:

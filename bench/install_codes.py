@@ -6,19 +6,16 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import tempfile
 import time
 import tracemalloc
-import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import create_engine, make_url, text
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
+from bench_db import temporary_database
 from gbdsp.clock import SystemClock
 from gbdsp.config import Config
 from gbdsp.domain.devices import Device, DeviceType, SmiStatus, StatusChange
@@ -28,23 +25,12 @@ from gbdsp.services.install_codes import raise_requests
 from gbdsp.services.users import register_test_users
 from gbdsp.store.store import Store
 
-PG_SERVER = os.environ.get("GBDSP_BENCH_POSTGRES_URL",
-                           "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 INSTALLER = UserId.parse("90-B3-D5-1F-30-01-00-00")
 GAINER = UserId.parse("00-DB-12-34-56-78-01-01")
 
 
 def run(backend: str, devices: int, memory: bool) -> None:
-    name = None
-    with tempfile.TemporaryDirectory() as tmp:
-        if backend == "sqlite":
-            url = f"sqlite:///{tmp}/gbdsp.sqlite"
-        else:
-            name = f"gbdsp_bench_{uuid.uuid4().hex[:8]}"
-            admin = create_engine(make_url(PG_SERVER), isolation_level="AUTOCOMMIT")
-            with admin.connect() as conn:
-                conn.execute(text(f'CREATE DATABASE "{name}"'))
-            url = make_url(PG_SERVER).set(database=name).render_as_string(False)
+    with tempfile.TemporaryDirectory() as tmp, temporary_database(backend, Path(tmp)) as url:
         store = Store.open(url, migrate_schema=True)
         try:
             register_test_users(store)
@@ -69,9 +55,6 @@ def run(backend: str, devices: int, memory: bool) -> None:
             tracemalloc.stop()
         finally:
             store.close()
-            if name:
-                with admin.connect() as conn:
-                    conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
     raised = sum(1 for r in results if r.request_id)
     print(f"{backend:<10} {len(rows):,} rows: {raised:,} raised, {len(rows) - raised} refused "
           f"in {seconds:.1f}s = {len(rows) / seconds:,.0f} rows/s"

@@ -71,12 +71,13 @@ def run(store: Store, clock: Clock, signing_key: SigningKey, rule: HousekeepingR
     due = _filter(rule, now)
     with store.transaction() as tx:
         report = RunReport(tx.housekeeping.start_run(rule.describe(), now), rule)
-    last: DeviceId | None = None
+    skipped: set[DeviceId] = set()
     while True:
         # Read and sign outside the write transaction, so the gateway waits only for the
         # short write below.
         with store.read() as tx:
-            ids = tx.housekeeping.due_ids(due, last, batch_size)
+            ids = [i for i in tx.housekeeping.due_ids(due, batch_size + len(skipped))
+                   if i not in skipped][:batch_size]
             found = tx.devices.get_many(ids)
             histories = tx.devices.histories(ids)
         if not ids:
@@ -95,8 +96,10 @@ def run(store: Store, clock: Clock, signing_key: SigningKey, rule: HousekeepingR
         for device_id in still_due:
             kind = found[device_id].device_type.value
             report.by_type[kind] = report.by_type.get(kind, 0) + 1
+        # A device that changed since it was read is left alone; it is normally no longer
+        # due, and if it is, it waits for the next run rather than looping this one.
+        skipped |= set(ids) - set(still_due)
         report.removed += len(still_due)
-        last = ids[-1]
         report.batches += 1
         if after_batch:
             after_batch(report)

@@ -54,12 +54,11 @@ class HousekeepingRepository:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
-    def due_ids(self, due: DueFilter, after: DeviceId | None, limit: int) -> list[DeviceId]:
-        """The next batch of due devices in Device ID order (keyset: resumable, no offset)."""
-        query = select(devices.c.device_id).where(due.clause()) \
-            .order_by(devices.c.device_id).limit(limit)
-        if after is not None:
-            query = query.where(devices.c.device_id > after)
+    def due_ids(self, due: DueFilter, limit: int) -> list[DeviceId]:
+        """Some due devices: the first `limit` of a range scan of (status, status_date).
+        No ordering and no offset: removed devices leave the range, so each batch costs
+        the same however many remain (an ordered keyset re-read them all each time)."""
+        query = select(devices.c.device_id).where(due.clause()).limit(limit)
         return list(self._conn.execute(query).scalars())
 
     def still_due(self, due: DueFilter, ids: Sequence[DeviceId]) -> list[DeviceId]:
