@@ -26,7 +26,7 @@ from gbdsp.csvformat import DEVICE_COLUMNS, format_device
 from gbdsp.domain.devices import Device, DeviceType, SmiStatus
 from gbdsp.domain.ids import DeviceId
 from gbdsp.domain.products import CplEntry, CplKey
-from gbdsp.services.demo import DEFAULT_SMETS, MODELS, SMETS_VERSION, _variants
+from gbdsp.services.demo import HUB_VERSION, METER_VERSION, MODELS, _variants
 from gbdsp.services.inventory import import_devices, numbered_rows
 from gbdsp.services.users import register_test_users
 from gbdsp.store.store import Store
@@ -49,7 +49,8 @@ def generate(path: Path, devices: int) -> None:
                 SmiStatus.PENDING if premises % 20 == 0 else SmiStatus.COMMISSIONED)
             device = Device(
                 device_id=DeviceId(chf.value | slot), device_type=dtype, model=MODELS[dtype],
-                smets_chts_version=SMETS_VERSION.get(dtype, DEFAULT_SMETS), status=status,
+                smets_chts_version=HUB_VERSION if dtype in (DeviceType.CHF, DeviceType.GPF)
+                else METER_VERSION, status=status,
                 status_date=None, import_mpxn=f"{1_000_000_000_000 + premises:013d}"
                 if dtype is DeviceType.ESME else None,
                 uprn=str(premises), postcode=f"LS{premises % 30} {premises % 9}AB",
