@@ -71,13 +71,13 @@ def run(store: Store, clock: Clock, signing_key: SigningKey, rule: HousekeepingR
     due = _filter(rule, now)
     with store.transaction() as tx:
         report = RunReport(tx.housekeeping.start_run(rule.describe(), now), rule)
-    skipped: set[DeviceId] = set()
+    last: tuple[datetime, DeviceId] | None = None
     while True:
         # Read and sign outside the write transaction, so the gateway waits only for the
         # short write below.
         with store.read() as tx:
-            ids = [i for i in tx.housekeeping.due_ids(due, batch_size + len(skipped))
-                   if i not in skipped][:batch_size]
+            keys = tx.housekeeping.due_ids(due, last, batch_size)
+            ids = [device_id for _, device_id in keys]
             found = tx.devices.get_many(ids)
             histories = tx.devices.histories(ids)
         if not ids:
@@ -96,9 +96,8 @@ def run(store: Store, clock: Clock, signing_key: SigningKey, rule: HousekeepingR
         for device_id in still_due:
             kind = found[device_id].device_type.value
             report.by_type[kind] = report.by_type.get(kind, 0) + 1
-        # A device that changed since it was read is left alone; it is normally no longer
-        # due, and if it is, it waits for the next run rather than looping this one.
-        skipped |= set(ids) - set(still_due)
+        # A device that changed since it was read is left alone (the next run sees it).
+        last = keys[-1]
         report.removed += len(still_due)
         report.batches += 1
         if after_batch:

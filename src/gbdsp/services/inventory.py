@@ -76,6 +76,9 @@ def import_devices(
         _store_batch(store, batch, report, on_error)
         if on_batch:
             on_batch(report)
+    if report.added:
+        with store.transaction() as tx:
+            tx.devices.refresh_statistics()
     return report
 
 

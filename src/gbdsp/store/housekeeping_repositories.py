@@ -7,7 +7,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, case, delete, func, insert, or_, select, update
+from sqlalchemy import (
+    Connection,
+    and_,
+    case,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    tuple_,
+    update,
+)
 
 from gbdsp.domain.ids import DeviceId, UserId
 from gbdsp.store.tables import (
@@ -54,12 +65,16 @@ class HousekeepingRepository:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
-    def due_ids(self, due: DueFilter, limit: int) -> list[DeviceId]:
-        """Some due devices: the first `limit` of a range scan of (status, status_date).
-        No ordering and no offset: removed devices leave the range, so each batch costs
-        the same however many remain (an ordered keyset re-read them all each time)."""
-        query = select(devices.c.device_id).where(due.clause()).limit(limit)
-        return list(self._conn.execute(query).scalars())
+    def due_ids(self, due: DueFilter, after: tuple[datetime, DeviceId] | None, limit: int
+                ) -> list[tuple[datetime, DeviceId]]:
+        """The next due devices in (status_date, Device ID) order, after `after`: a keyset
+        walk of the (status, status_date, device_id) index, so a batch costs the same however
+        many devices remain or were removed (dead index entries of removed rows included)."""
+        query = (select(devices.c.status_date, devices.c.device_id).where(due.clause())
+                 .order_by(devices.c.status_date, devices.c.device_id).limit(limit))
+        if after is not None:
+            query = query.where(tuple_(devices.c.status_date, devices.c.device_id) > after)
+        return [(r[0], r[1]) for r in self._conn.execute(query)]
 
     def still_due(self, due: DueFilter, ids: Sequence[DeviceId]) -> list[DeviceId]:
         """Those of `ids` that are still due (none changed status since they were read)."""

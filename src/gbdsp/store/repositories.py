@@ -144,6 +144,15 @@ class DeviceRepository:
                 yield device_from_row(row, ())
             last = rows[-1].device_id.signed
 
+    def refresh_statistics(self) -> None:
+        """After a bulk load the planner must know the new sizes, or it picks plans for an
+        empty table (a bitmap scan of every Pending device per housekeeping batch)."""
+        if self._conn.dialect.name == "postgresql":
+            self._conn.exec_driver_sql("ANALYZE devices")
+            self._conn.exec_driver_sql("ANALYZE device_status_history")
+        else:
+            self._conn.exec_driver_sql("ANALYZE")
+
     def count(self) -> int:
         return int(self._conn.execute(select(func.count()).select_from(devices)).scalar_one())
 

@@ -111,7 +111,8 @@ devices = Table(
     Column("csp_region", String(12)),
     Column("left_pending", Boolean, nullable=False, server_default=false(),
            comment="has had a status other than Pending (MP60 'left Pending once' reading)"),
-    Index("ix_devices_status_status_date", "status", "status_date"),
+    # Pending-age queries and the housekeeping sweep walk this index in order (keyset).
+    Index("ix_devices_status_status_date_device_id", "status", "status_date", "device_id"),
 )
 
 device_status_history = Table(
