@@ -7,10 +7,7 @@ Create Date: 2026-11-26 04:09:46.743948
 
 from collections.abc import Sequence
 
-import sqlalchemy as sa
 from alembic import op
-
-import gbdsp.store.types
 
 revision: str = "0009"
 down_revision: str | None = "0008"
