@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from gbdsp.domain.devices import DeviceType
 from gbdsp.domain.errors import InvalidValue
@@ -30,6 +30,30 @@ class HousekeepingRule:
 
     def applies_to(self, device_type: DeviceType) -> bool:
         return device_type.has_smi_status and device_type not in self.excluded_types
+
+    def is_due(self, device_type: DeviceType, pending_since: datetime, left_pending: bool,
+               on: datetime) -> bool:
+        """Whether a run at `on` removes a device Pending since `pending_since` (the job's
+        database filter, `DueFilter`, is this rule written in SQL)."""
+        return (self.applies_to(device_type)
+                and (left_pending or not self.only_after_left_pending)
+                and pending_since <= self.cutoff(on))
+
+    def due_at(self, device_type: DeviceType, pending_since: datetime, left_pending: bool
+               ) -> datetime | None:
+        """The first moment a run would remove the device if it stays Pending, or None if
+        this rule never removes it (excluded type, or never left Pending under Bryt's
+        reading). The impact simulator asks this once per device entering Pending."""
+        if not self.applies_to(device_type) or (self.only_after_left_pending
+                                                and not left_pending):
+            return None
+        moment = months_after(pending_since, self.months)
+        if moment.day != pending_since.day:
+            # Clamped (31 Mar + 1 month = 30 Apr): every run on that day still looks back to
+            # before the 31st, so the first due moment is the next midnight.
+            moment = moment.replace(hour=0, minute=0, second=0, microsecond=0) \
+                + timedelta(days=1)
+        return moment
 
     def describe(self) -> str:
         parts = [f"{self.months} months"]
@@ -64,7 +88,12 @@ class HousekeepingRule:
 def months_before(moment: datetime, months: int) -> datetime:
     """The same wall-clock time `months` calendar months earlier (day clamped: 31 Mar - 1
     month is 28/29 Feb)."""
-    index = moment.year * 12 + moment.month - 1 - months
+    return months_after(moment, -months)
+
+
+def months_after(moment: datetime, months: int) -> datetime:
+    """The same wall-clock time `months` calendar months later (day clamped likewise)."""
+    index = moment.year * 12 + moment.month - 1 + months
     year, month = divmod(index, 12)
     day = min(moment.day, calendar.monthrange(year, month + 1)[1])
     return moment.replace(year=year, month=month + 1, day=day)

@@ -8,9 +8,11 @@ and HCALCS), but the modification is about smart meters: we cover meters, PPMIDs
 
 from __future__ import annotations
 
+from datetime import date
 from enum import Enum
 
 from gbdsp.domain.devices import Device, DeviceType, SmiStatus
+from gbdsp.domain.working_days import Calendar, add_working_days
 
 COVERED_TYPES = frozenset({DeviceType.ESME, DeviceType.GSME, DeviceType.PPMID,
                            DeviceType.HCALCS})
@@ -41,3 +43,14 @@ def why_no_request(device: Device | None, requester_is_responsible: bool) -> str
     if device.installing_supplier is None:
         return "the SMI does not know who installed it (no pre-notification recorded)"
     return None
+
+
+def due_date(raised_on: date, sla_working_days: int, calendar: Calendar) -> date:
+    """AC 4.16: the installing supplier answers within the SLA's Working Days, the day of
+    the request not counting."""
+    return add_working_days(raised_on, sla_working_days, calendar)
+
+
+def answered_in_time(answered_on: date, due: date) -> bool:
+    """An answer on the due date itself is in time."""
+    return answered_on <= due

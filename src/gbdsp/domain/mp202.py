@@ -38,6 +38,19 @@ def may_target(ppmid: Device, chf: Device | None, in_force: bool) -> str | None:
     return None
 
 
+def recorded_in_other_system(ppmid: Device, chf: Device, in_force: bool) -> str | None:
+    """Why a PPMID just joined to `chf` is recorded in the SMI for the other system than the
+    one it is in, or None. Seed 004's failed installation: without MP202 the SMI keeps the
+    pre-notified version, so a PPMID pre-notified as SMETS2+ and joined to a SMETS1 CH (or
+    the reverse) 'cannot be the target of any Service Requests' until the DCC corrects the
+    SMI by hand. With MP202 the version follows the CH and nothing is left to correct."""
+    recorded = SmetsVariant.of_version(version_at_whitelisting(ppmid, chf, in_force))
+    if recorded is chf.smets_variant:
+        return None
+    return (f"PPMID {ppmid.device_id} stays recorded as {recorded.value} on a "
+            f"{chf.smets_variant.value} CH (MP202 not in force)")
+
+
 def cpl_conflict(entry: CplEntry, existing: list[CplEntry], in_force: bool) -> str | None:
     """Without MP202 one firmware version of a model has one CPL row: the tactical interim
     lists a PPMID's SMETS1 variant under a separate, fictitious firmware version. With MP202

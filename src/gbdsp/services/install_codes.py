@@ -22,7 +22,7 @@ from gbdsp.domain import install_codes as rules
 from gbdsp.domain.errors import Conflict, GbdspError, InvalidValue, NotFound
 from gbdsp.domain.ids import DeviceId, UserId
 from gbdsp.domain.install_codes import RequestStatus
-from gbdsp.domain.working_days import Calendar, add_working_days, working_days_between
+from gbdsp.domain.working_days import Calendar, working_days_between
 from gbdsp.sealing import Sealer
 from gbdsp.store.store import Store, Transaction
 from gbdsp.store.tables import install_code_requests as icr
@@ -73,7 +73,7 @@ def _require_in_force(config: Config, now: datetime) -> None:
 
 def _due(config: Config, raised: datetime) -> date:
     calendar = Calendar.parse(config.install_codes.calendar)
-    return add_working_days(raised.date(), config.install_codes.sla_working_days, calendar)
+    return rules.due_date(raised.date(), config.install_codes.sla_working_days, calendar)
 
 
 def raise_requests(store: Store, clock: Clock, config: Config, requester: UserId,
@@ -265,8 +265,10 @@ def sla_report(store: Store, clock: Clock, config: Config) -> list[SlaLine]:
         open_ = [r for r in mine if r.status is RequestStatus.OPEN]
         lines.append(SlaLine(
             assignee, len(mine),
-            sum(1 for r in answered if r.answered_at and r.answered_at.date() <= r.due),
-            sum(1 for r in answered if r.answered_at and r.answered_at.date() > r.due),
+            sum(1 for r in answered
+                if r.answered_at and rules.answered_in_time(r.answered_at.date(), r.due)),
+            sum(1 for r in answered
+                if r.answered_at and not rules.answered_in_time(r.answered_at.date(), r.due)),
             len(open_), sum(1 for r in open_ if today > r.due),
             statistics.median(times) if times else None))
     return lines
