@@ -17,6 +17,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from gbdsp import __version__, bootstrap
+from gbdsp.cli_sim import simulate
 from gbdsp.csvformat import CPL_COLUMNS, DEVICE_COLUMNS, DEVICE_REQUIRED, check_header, format_cpl
 from gbdsp.domain.devices import CspRegion
 from gbdsp.domain.errors import GbdspError, InvalidValue
@@ -903,6 +904,9 @@ def _progress(raw: _CountingReader) -> Iterator[Callable[[int], None]]:
     ) as progress:
         task = progress.add_task("import", total=total, rows=0)
         yield lambda rows: progress.update(task, completed=raw.bytes_read, rows=rows)
+
+
+cli.add_command(simulate)
 
 
 def main() -> None:

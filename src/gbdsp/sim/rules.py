@@ -1,0 +1,205 @@
+"""A rule set as the gateway would run it: a `Config`, and the domain's answers to it.
+
+Nothing here decides anything itself. A rule set becomes the same `Config` object the server
+reads from gbdsp.toml; `InForce.on` says which modifications apply on a day; the services'
+own `rule_in_force` and `restricted_policy` build the housekeeping rule and the MP169 policy;
+`next_status`, `HousekeepingRule.due_at`, `install_codes.due_date`, `why_no_request`,
+`mp202.recorded_in_other_system` and `mp169.why_not_restrictable` take each decision. The
+engine calls these through `Decisions`, which remembers answers to questions it has already
+asked (a million devices share a few hundred distinct questions).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
+
+from gbdsp.config import (
+    Config,
+    HousekeepingConfig,
+    InstallCodesConfig,
+    Modification,
+    Modifications,
+)
+from gbdsp.domain import install_codes, mp169, mp202
+from gbdsp.domain.devices import Device, DeviceModel, DeviceType, SmiStatus
+from gbdsp.domain.errors import GbdspError
+from gbdsp.domain.housekeeping import HousekeepingRule
+from gbdsp.domain.ids import DeviceId, UserId
+from gbdsp.domain.modifications import InForce
+from gbdsp.domain.mp169 import RestrictedPolicy
+from gbdsp.domain.smi_status import Refused, Trigger, next_status
+from gbdsp.domain.working_days import Calendar, add_working_days
+from gbdsp.services.housekeeping import rule_in_force
+from gbdsp.services.restricted import restricted_policy
+from gbdsp.sim.scenario import RuleSet
+
+MODIFICATIONS = ("mp39", "mp60", "mp121", "mp169", "mp202")
+STATUSES = tuple(SmiStatus)
+NONE = 255
+"""Status code of a device not (or not yet) in the SMI."""
+REMOVED = 254
+"""Status code of a device removed by housekeeping."""
+GONE = 253
+"""Status code of a stock row whose device left for a premises (the premises tracks it)."""
+HOUSEKEEPING_HOUR = time(2, 0, tzinfo=UTC)
+"""The nightly housekeeping run; the day's other events happen at noon."""
+EVENT_HOUR = time(12, 0, tzinfo=UTC)
+
+
+class ModelError(GbdspError):
+    """The simulation asked for a transition the SMI status table refuses: a bug in the
+    model, reported rather than silently counted."""
+
+
+def code(status: SmiStatus) -> int:
+    return STATUSES.index(status)
+
+
+def config_for(ruleset: RuleSet, start: date) -> Config:
+    """The gateway configuration this rule set stands for, every named modification in force
+    from the first simulated day and the others off."""
+    on = set(ruleset.modifications)
+    switches = Modifications(**{m: Modification(enabled=m in on, effective_from=start)
+                                for m in MODIFICATIONS})
+    housekeeping = HousekeepingConfig(without_mp60=ruleset.housekeeping,
+                                      with_mp60=ruleset.housekeeping) \
+        if "housekeeping" in ruleset.model_fields_set else HousekeepingConfig()
+    return Config(modifications=switches, housekeeping=housekeeping,
+                  install_codes=ruleset.install_codes,
+                  restricted_mode=ruleset.restricted_mode)
+
+
+_MODEL = DeviceModel("SIM", "SIM", "1", "1")
+_SMETS = {False: "SMETS2", True: "SMETS1"}
+_DEVICE_ID = DeviceId(0x00DB_5100_0000_0001)
+_WHEN = datetime(2020, 1, 1, tzinfo=UTC)
+
+
+def sample_device(kind: DeviceType, *, smets1: bool = False, status: SmiStatus | None = None,
+                  restricted: bool = False, responsible: UserId | None = None,
+                  installer: UserId | None = None) -> Device:
+    """A stand-in SMI record with just the attributes a rule looks at."""
+    if status is None and kind.has_smi_status:
+        status = SmiStatus.PENDING
+    return Device(_DEVICE_ID, kind, _MODEL, _SMETS[smets1], status, _WHEN,
+                  restricted=restricted, responsible_supplier=responsible,
+                  installing_supplier=installer)
+
+
+@dataclass
+class Decisions:
+    """One rule set's decisions, asked of the domain and remembered."""
+
+    name: str
+    config: Config
+    start: date
+    housekeeping: HousekeepingRule = field(init=False)
+    restricted: RestrictedPolicy | None = field(init=False)
+    calendar: Calendar = field(init=False)
+    _transitions: dict[tuple[Trigger, DeviceType, int], int] = field(default_factory=dict)
+    _due: dict[tuple[int, DeviceType, bool], int | None] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.housekeeping = rule_in_force(self.config, self.moment(0))
+        self.restricted = (restricted_policy(self.config)
+                           if self.in_force(0).mp169 else None)
+        self.calendar = Calendar.parse(self.config.install_codes.calendar)
+
+    @classmethod
+    def of(cls, ruleset: RuleSet, start: date) -> Decisions:
+        return cls(ruleset.name, config_for(ruleset, start), start)
+
+    def day(self, index: int) -> date:
+        return self.start + timedelta(days=index)
+
+    def index(self, day: date) -> int:
+        return (day - self.start).days
+
+    def moment(self, index: int, at: time = EVENT_HOUR) -> datetime:
+        return datetime.combine(self.day(index), at)
+
+    def in_force(self, index: int) -> InForce:
+        return _in_force(self.config.modifications, self.day(index))
+
+    def next_status(self, trigger: Trigger, kind: DeviceType, current: int) -> int:
+        """`smi_status.next_status`, on status codes; a refusal is a model error."""
+        key = (trigger, kind, current)
+        found = self._transitions.get(key)
+        if found is None:
+            status = None if current == NONE else STATUSES[current]
+            result = next_status(trigger, kind, status)
+            if isinstance(result, Refused):
+                raise ModelError(result.reason)
+            found = self._transitions[key] = code(result)
+        return found
+
+    def removal_day(self, kind: DeviceType, pending_since: int, left_pending: bool
+                    ) -> int | None:
+        """The day whose nightly run removes a device Pending since `pending_since` (noon),
+        if it stays Pending: from `HousekeepingRule.due_at`, the first night `is_due`."""
+        key = (pending_since, kind, left_pending)
+        if key not in self._due:
+            since = self.moment(pending_since)
+            due = self.housekeeping.due_at(kind, since, left_pending)
+            if due is None:
+                self._due[key] = None
+            else:
+                index = self.index(due.date())
+                if self.moment(index, HOUSEKEEPING_HOUR) < due:
+                    index += 1
+                # Clamping makes the cutoff jump back on 29 Feb (29 Feb - 12 months is 28
+                # Feb, 02:00 of it): the nightly run is due the first night `is_due` says so.
+                while not self.housekeeping.is_due(kind, since, left_pending,
+                                                   self.moment(index, HOUSEKEEPING_HOUR)):
+                    index += 1
+                self._due[key] = index
+        return self._due[key]
+
+    def install_code_due(self, raised: int) -> int:
+        settings: InstallCodesConfig = self.config.install_codes
+        return self.index(install_codes.due_date(self.day(raised), settings.sla_working_days,
+                                                 self.calendar))
+
+    def answered_in_time(self, answered: int, due: int) -> bool:
+        return install_codes.answered_in_time(self.day(answered), self.day(due))
+
+    def working_days_after(self, index: int, days: int) -> int:
+        return self.index(add_working_days(self.day(index), days, self.calendar))
+
+    def why_no_request(self, status: int, responsible: UserId, installer: UserId) -> str | None:
+        meter = sample_device(DeviceType.ESME, status=STATUSES[status], responsible=responsible,
+                              installer=installer)
+        return install_codes.why_no_request(meter, meter.responsible_supplier == responsible)
+
+    @cache  # noqa: B019 - a few questions per rule set, the object lives for one run
+    def ppmid_stranded(self, recorded_smets1: bool, system_smets1: bool, index: int) -> bool:
+        """MP202: would this PPMID stay recorded for the other system (seed 004)?"""
+        return mp202.recorded_in_other_system(
+            sample_device(DeviceType.PPMID, smets1=recorded_smets1),
+            sample_device(DeviceType.CHF, smets1=system_smets1),
+            self.in_force(index).mp202) is not None
+
+    @cache  # noqa: B019
+    def restrictable(self, smets1: bool) -> bool:
+        return mp169.why_not_restrictable(sample_device(DeviceType.ESME, smets1=smets1)) is None
+
+    @cache  # noqa: B019
+    def refuses(self, srv: str) -> bool:
+        """Would the gateway refuse `srv` to a restricted meter (E169)?"""
+        return self.restricted is not None and self.restricted.refuses(
+            sample_device(DeviceType.ESME, restricted=True), srv)
+
+    def __hash__(self) -> int:
+        return id(self)
+
+
+@cache
+def _in_force(switches: Modifications, day: date) -> InForce:
+    return InForce.on(switches, day)
+
+
+def supplier_id(index: int) -> UserId:
+    """A stand-in User ID for the simulated supplier number `index`."""
+    return UserId(0x90B3_D51F_3001_0000 + index)

@@ -1,0 +1,260 @@
+"""A simulation scenario: the fleet's assumptions and the rule sets to compare (one TOML file).
+
+Every assumption is a share or a rate, so `--scale` changes only the number of premises.
+The rule sets use the gateway's own configuration sections (`housekeeping`, `install_codes`,
+`restricted_mode`) and name the modifications in force; `rules.py` turns them into a
+`gbdsp.config.Config` and asks the same functions the services ask.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from gbdsp.config import InstallCodesConfig, RestrictedModeConfig, RuleConfig
+from gbdsp.domain.devices import DeviceType
+from gbdsp.domain.errors import GbdspError, InvalidValue
+from gbdsp.domain.srv import catalogue
+from gbdsp.domain.working_days import Calendar
+
+Share = Annotated[float, Field(ge=0.0, le=1.0)]
+Rate = Annotated[float, Field(ge=0.0)]
+ModificationName = Literal["mp39", "mp60", "mp121", "mp169", "mp202"]
+
+
+class ScenarioError(GbdspError):
+    """The scenario file cannot be read or does not validate; the message names the key."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class About(_Section):
+    name: str
+    question: str = ""
+    """The working group's question this scenario answers, shown on the report."""
+    start: date = date(2026, 1, 1)
+    months: Annotated[int, Field(ge=1, le=120)] = 12
+    seed: int = 1
+    history_months: Annotated[int, Field(ge=0, le=120)] = 36
+    """Stock and refurbishment flows start this long before `start`, so day one already has
+    a stock of every age (and what each rule set would have removed is gone)."""
+
+
+class Fleet(_Section):
+    premises: Annotated[int, Field(ge=1)]
+    already_installed: Share = 0.6
+    """Share of premises with a smart metering system at the start."""
+    smets1_share: Share = 0.3
+    """Share of those systems that are SMETS1 (new installs are SMETS2+)."""
+    gas_share: Share = 0.8
+    ppmid_share: Share = 0.3
+    """Share of installs that include a PPMID (a dual-capable model: seed 004)."""
+    suppliers: dict[str, Rate] = {"A": 0.3, "B": 0.25, "C": 0.2, "D": 0.15, "E": 0.1}
+    """Market shares of the Responsible Suppliers (they must add up to 1)."""
+
+    @field_validator("suppliers")
+    @classmethod
+    def _shares_add_up(cls, value: dict[str, float]) -> dict[str, float]:
+        if not 1 <= len(value) <= 200:
+            raise ValueError("name between 1 and 200 suppliers")
+        total = sum(value.values())
+        if abs(total - 1.0) > 0.001:
+            raise ValueError(f"market shares add up to {total:.4f}, not 1")
+        return value
+
+
+class Installs(_Section):
+    per_month: Rate = 0.008
+    """New installs a month, as a share of all premises (taken from those without one)."""
+    no_wan_share: Share = 0.03
+    """Share of installs left without SM WAN (meters InstalledNotCommissioned, 8.14.2)."""
+    coverage_days_mean: Annotated[float, Field(gt=0)] = 90.0
+    """Mean days until the SM WAN reaches such a premises (exponential; the DCC has 90)."""
+    never_commissioned_share: Share = 0.2
+    """Of those, the share the installing supplier does not commission once the WAN comes."""
+    uncommissioned_at_start: Share = 0.02
+    """Share of SMETS2+ premises whose meters are InstalledNotCommissioned on day one."""
+    prenotify_days_max: Annotated[int, Field(ge=0, le=365)] = 30
+    """Meters and PPMIDs are pre-notified 0..this many days before their install."""
+
+
+class Stock(_Section):
+    """Communications Hub deliveries and how long a CH waits in the warehouse."""
+
+    wait_days_median: Annotated[float, Field(gt=0)] = 60.0
+    wait_sigma: Annotated[float, Field(ge=0, le=3)] = 1.0
+    """Spread of the (log-normal) wait: 1.0 puts one CH in 20 beyond 5x the median."""
+    never_installed_share: Share = 0.02
+    """Delivered CHs never installed (obsolete firmware, lost, surplus)."""
+
+
+class ChangeOfSupplier(_Section):
+    per_year: Rate = 0.18
+    """Switches a year per premises."""
+
+
+class Installers(_Section):
+    """How an installing supplier answers a request for an install code (MP121)."""
+
+    answer_share_with_obligation: Share = 0.97
+    answer_share_without_obligation: Share = 0.3
+    """Without MP121 nothing obliges the installer; the gainer asks informally."""
+    answer_working_days_median: Annotated[float, Field(gt=0)] = 5.0
+    answer_working_days_sigma: Annotated[float, Field(ge=0, le=3)] = 0.8
+    patience_working_days: Annotated[int, Field(ge=0, le=250)] = 10
+    """After the due date (or, without MP121, after `patience_without_sla` from the ask) the
+    gaining supplier gives up and replaces the meters."""
+    patience_without_sla: Annotated[int, Field(ge=0, le=250)] = 20
+
+
+class Lifecycle(_Section):
+    """Meters taken out (faults, upgrades) and what happens to them."""
+
+    meter_replacements_per_year: Rate = 0.01
+    refurbish_share: Share = 0.5
+    """Decommissioned meters refurbished and brought back (AC 7.1: Pending again)."""
+    refurbish_days: Annotated[int, Field(ge=0, le=3650)] = 60
+    never_reinstalled_share: Share = 0.2
+    """Refurbished meters that then stay in stock for good."""
+
+
+class Restricted(_Section):
+    """MP169: consumers refusing smart functionality, and the requests their meters get."""
+
+    choosing_per_year: Rate = 0.002
+    """Share of premises whose consumer asks for Restricted mode each year."""
+    requests_per_meter_per_day: dict[str, Rate] = {"4.8.1": 1.0, "4.6.1": 1.0, "4.1.1": 0.2,
+                                                   "6.2.7": 0.01, "1.1.1": 0.01, "7.4": 0.01}
+    """Service Requests a meter gets a day, by SRV."""
+
+    @field_validator("requests_per_meter_per_day")
+    @classmethod
+    def _known_srvs(cls, value: dict[str, float]) -> dict[str, float]:
+        unknown = sorted(set(value) - set(catalogue().by_id))
+        if unknown:
+            raise ValueError(f"not an SRV of the catalogue: {', '.join(unknown)}")
+        return value
+
+
+class Ppmid(_Section):
+    replacements_per_year: Rate = 0.03
+    """PPMIDs replaced or added at premises that have a system (both SMETS1 and SMETS2+)."""
+    wrong_variant_share: Share = 0.05
+    """Share of PPMIDs pre-notified for the other system than the one they end up in
+    (logistics: the same physical model, two CPL rows under the interim solution)."""
+
+
+class RuleSet(_Section):
+    name: Annotated[str, Field(min_length=1, max_length=80)]
+    modifications: list[ModificationName] = []
+    """Modifications in force from the start; the others are off."""
+    housekeeping: RuleConfig = RuleConfig(months=12)
+    """The housekeeping rule in force (AC 7.2 as it stands, or MP60's)."""
+    install_codes: InstallCodesConfig = InstallCodesConfig()
+    restricted_mode: RestrictedModeConfig = RestrictedModeConfig()
+
+    @field_validator("housekeeping")
+    @classmethod
+    def _housekeeping(cls, value: RuleConfig) -> RuleConfig:
+        if value.months < 1:
+            raise ValueError("months must be at least 1")
+        for name in value.excluded_types:
+            try:
+                DeviceType.parse(name)
+            except InvalidValue as e:
+                raise ValueError(str(e)) from None
+        return value
+
+    @field_validator("install_codes")
+    @classmethod
+    def _install_codes(cls, value: InstallCodesConfig) -> InstallCodesConfig:
+        if not 1 <= value.sla_working_days <= 250:
+            raise ValueError("sla_working_days must be between 1 and 250")
+        try:
+            Calendar.parse(value.calendar)
+        except InvalidValue as e:
+            raise ValueError(str(e)) from None
+        return value
+
+
+class Scenario(_Section):
+    scenario: About
+    fleet: Fleet
+    installs: Installs = Installs()
+    stock: Stock = Stock()
+    change_of_supplier: ChangeOfSupplier = ChangeOfSupplier()
+    installers: Installers = Installers()
+    lifecycle: Lifecycle = Lifecycle()
+    restricted: Restricted = Restricted()
+    ppmid: Ppmid = Ppmid()
+    ruleset: Annotated[list[RuleSet], Field(min_length=2, max_length=8)]
+
+    @model_validator(mode="after")
+    def _distinct_names(self) -> Scenario:
+        names = [r.name for r in self.ruleset]
+        if len(set(names)) != len(names):
+            raise ValueError(f"rule set names must differ: {names}")
+        return self
+
+    def scaled(self, scale: float | None = None, seed: int | None = None) -> Scenario:
+        """The same assumptions for `scale` times the premises (at least 1), or another seed."""
+        fleet = self.fleet
+        if scale is not None:
+            if scale <= 0:
+                raise ScenarioError(f"--scale must be positive, not {scale}")
+            fleet = fleet.model_copy(update={"premises": max(1, round(fleet.premises * scale))})
+        about = self.scenario if seed is None else self.scenario.model_copy(update={"seed": seed})
+        return self.model_copy(update={"fleet": fleet, "scenario": about})
+
+    def assumptions(self) -> list[tuple[str, str]]:
+        """Every assumption as (key, value), for the report and the CSV's readers."""
+        lines = [(f"scenario.{key}", _show(value))
+                 for key, value in self.scenario.model_dump().items()
+                 if key not in ("name", "question")]
+        for section in ("fleet", "installs", "stock", "change_of_supplier", "installers",
+                        "lifecycle", "restricted", "ppmid"):
+            for key, value in getattr(self, section).model_dump().items():
+                lines.append((f"{section}.{key}", _show(value)))
+        return lines
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {v:g}" if isinstance(v, float) else f"{k} {v}"
+                         for k, v in value.items())
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def load(path: Path) -> Scenario:
+    try:
+        text = path.read_text("utf-8")
+    except OSError as e:
+        raise ScenarioError(f"{path}: cannot read: {e.strerror}") from None
+    return parse(text, str(path))
+
+
+def parse(text: str, source: str = "scenario") -> Scenario:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise ScenarioError(f"{source}: not valid TOML: {e}") from None
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as e:
+        raise ScenarioError(f"{source}: " + "; ".join(_where(err) for err in e.errors())) from None
+
+
+def _where(error: Any) -> str:
+    """`ruleset #2.housekeeping.months: Input should be ...` (counted from 1, as the file
+    reads) from a pydantic error."""
+    path = ""
+    for part in error["loc"]:
+        path += f" #{part + 1}" if isinstance(part, int) else (f".{part}" if path else str(part))
+    message = str(error["msg"]).removeprefix("Value error, ")
+    return f"{path or 'file'}: {message}"
