@@ -119,6 +119,8 @@ class _Engine:
         return np.concatenate(parts) if len(parts) > 1 else parts[0]
 
     def schedule(self, kind: str, days: Array | int, subjects: Array) -> None:
+        if not len(subjects):
+            return
         days = np.broadcast_to(np.asarray(days, np.int64), subjects.shape)
         keep = days < self.fleet.days
         table = self.later.setdefault(kind, {})
@@ -127,12 +129,19 @@ class _Engine:
 
     def step(self, trigger: Trigger, kind: int, statuses: Array) -> Array:
         """The statuses `trigger` moves devices of one kind to (the SMI status table)."""
+        if not len(statuses):
+            return statuses.copy()
+        if len(statuses) == 1:  # most days most processes touch one device or none
+            return np.array([self.rules.next_status(trigger, KINDS[kind], int(statuses[0]))],
+                            np.uint8)
         out = statuses.copy()
         for current in np.unique(statuses).tolist():
             out[statuses == current] = self.rules.next_status(trigger, KINDS[kind], current)
         return out
 
     def step_rows(self, trigger: Trigger, ids: Array) -> None:
+        if not len(ids):
+            return
         kinds = self.stock.kind[ids]
         for kind in np.unique(kinds).tolist():
             mine = ids[kinds == kind]
@@ -140,6 +149,8 @@ class _Engine:
 
     def enter_pending(self, ids: Array, day: int, left: bool) -> None:
         """Devices just made Pending: the rule says the night they would be removed."""
+        if not len(ids):
+            return
         s = self.stock
         s.since[ids], s.left[ids] = day, left
         kinds = s.kind[ids]
@@ -152,6 +163,8 @@ class _Engine:
 
     def renotify(self, ids: Array, day: int) -> None:
         """Removed devices installed after all: back into the SMI first (re-notified)."""
+        if not len(ids):
+            return
         gone = ids[self.stock.status[ids] == REMOVED]
         if len(gone):
             self.count("renotified", day, len(gone))
@@ -216,6 +229,8 @@ class _Engine:
 
     def reinstall(self, day: int) -> None:
         ids = self.due("reinstall", day)
+        if not len(ids):
+            return
         ids = ids[np.isin(self.stock.status[ids], (PENDING, REMOVED))]
         self.renotify(ids, day)
         self.step_rows(Trigger.COMMISSIONED, ids)
@@ -224,6 +239,8 @@ class _Engine:
     def install(self, day: int) -> None:
         """CHs whose wait in the warehouse ends today go in, with the premises' meters."""
         chf = self.due("install", day)
+        if not len(chf):
+            return
         gpf = chf + self.fleet.gpf_offset
         hubs = np.concatenate([chf, gpf])
         self.renotify(hubs, day)
@@ -266,6 +283,8 @@ class _Engine:
         commissions the meters if it is still the Responsible Supplier (and does not leave
         them); a gaining supplier needs the install code."""
         ps = self.due("coverage", day)
+        if not len(ps):
+            return
         waiting = self.hub[ps] == INC
         self.hub[ps[waiting]] = self.step(Trigger.WAN_CONNECTED, CHF, self.hub[ps[waiting]])
         ps = ps[self.esme[ps] == INC]
@@ -286,6 +305,8 @@ class _Engine:
 
     def switch(self, day: int) -> None:
         numbers = self.due("cos", day)
+        if not len(numbers):
+            return
         ps = self.fleet.switches["premises"][numbers]
         self.count("switches", day, len(ps))
         waiting_esme = np.isin(self.esme[ps], WAITING)
@@ -411,6 +432,8 @@ class _Engine:
 
     def ppmids(self, day: int) -> None:
         numbers = self.due("ppmid", day)
+        if not len(numbers):
+            return
         ps = self.fleet.ppmids["premises"][numbers]
         system = self.fleet.premises["smets1"][ps]
         # Under the interim solution a PPMID is pre-notified for its system, unless stock
@@ -431,6 +454,8 @@ class _Engine:
 
     def restrict(self, day: int) -> None:
         ps = np.unique(self.due("restrict", day))
+        if not len(ps):
+            return
         ps = ps[~self.wants[ps]]
         self.count("restricted_choices", day, len(ps))
         self.wants[ps] = True

@@ -60,7 +60,11 @@ class Rows:
 
     def add(self, **values: Any) -> Array:
         """Append rows (one array or scalar per column; unnamed columns take defaults)."""
-        n = max(np.size(v) for v in values.values())
+        sizes = {np.size(v) for v in values.values() if np.ndim(v)}
+        n = sizes.pop() if sizes else 1
+        if sizes or n == 0:
+            assert not sizes, "columns of different lengths"
+            return np.zeros(0, np.int64)
         if self.size + n > len(self.columns["kind"]):
             capacity = max(2 * len(self.columns["kind"]), self.size + n)
             for name, column in self.columns.items():
@@ -89,6 +93,8 @@ class Events:
 
     def add(self, kind: str, days: Array, subjects: Array) -> None:
         table = self.by_kind.setdefault(kind, {})
+        if not len(days):
+            return
         order = np.argsort(days, kind="stable")
         days, subjects = days[order], subjects[order]
         unique, starts = np.unique(days, return_index=True)
