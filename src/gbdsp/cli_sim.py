@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from contextlib import nullcontext
 from pathlib import Path
 
 import click
@@ -44,9 +45,12 @@ def simulate(scenario_file: Path, output: Path | None, scale: float | None, seed
                   console=err, disable=quiet or not err.is_terminal, transient=True) as bar:
         task = bar.add_task("simulate", total=total)
         runs = engine.simulate(built, chosen.ruleset, lambda: bar.advance(task))
-    paths = report.write(chosen, runs, directory)
-    seconds = time.perf_counter() - began
+    simulated = time.perf_counter()
+    with err.status("writing the report") if err.is_terminal and not quiet else nullcontext():
+        paths = report.write(chosen, runs, directory)
+    done = time.perf_counter()
     out.print(f"{chosen.fleet.premises:,} premises, {chosen.scenario.months} months, "
-              f"{len(runs)} rule sets in {seconds:.1f} s")
+              f"{len(runs)} rule sets in {done - began:.1f} s (simulation "
+              f"{simulated - began:.1f} s, report {done - simulated:.1f} s)")
     for key in ("report", "daily", "summary"):
         out.print(f"  {key}: {paths[key]}")

@@ -309,6 +309,8 @@ class _Engine:
             return
         ps = self.fleet.switches["premises"][numbers]
         self.count("switches", day, len(ps))
+        self.count("meters_gained", day, np.count_nonzero(self.esme[ps] != NONE)
+                   + np.count_nonzero(self.gsme[ps] != NONE))
         waiting_esme = np.isin(self.esme[ps], WAITING)
         waiting_gsme = np.isin(self.gsme[ps], WAITING)
         self.count("gained_uncommissioned", day,

@@ -28,6 +28,8 @@ METRICS = (
            level=True),
     # MP121
     Metric("switches", "changes of supplier", "premises changing supplier"),
+    Metric("meters_gained", "meters gained on change of supplier",
+           "ESMEs and GSMEs at the premises that changed supplier"),
     Metric("gained_uncommissioned", "devices gained uncommissioned",
            "meters a gaining supplier takes on while they wait for commissioning "
            "(InstalledNotCommissioned, Pending, Whitelisted)"),
