@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from pathlib import Path
 
 import numpy as np
 
@@ -222,3 +223,17 @@ modifications = ["mp169"]
     smets1 = run("1", "4.8.1")["on"].daily
     assert smets1["refused_restricted"].sum() == 0
     assert smets1["restriction_refused"].sum() == smets1["restricted_choices"].sum() > 0
+
+
+def test_rule_sets_share_the_fleet_and_its_draws() -> None:
+    # Flows no rule touches are identical, day by day, under every rule set.
+    example = (Path(__file__).parents[2] / "examples" / "combined.toml").read_text()
+    scenario = parse(example).scaled(0.002)
+    runs = engine.simulate(fleet.build(scenario), scenario.ruleset)
+    for metric in ("switches", "meters_gained", "installs", "installs_no_wan",
+                   "restricted_choices", "requests_to_refusers", "ppmid_installs",
+                   "ppmid_wrong_variant"):
+        for other in runs[1:]:
+            assert np.array_equal(runs[0].daily[metric], other.daily[metric]), metric
+    assert runs[0].daily["switches"].sum() > 0
+    assert not np.array_equal(runs[0].daily["removed"], runs[1].daily["removed"])

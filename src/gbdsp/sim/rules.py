@@ -100,6 +100,7 @@ class Decisions:
     calendar: Calendar = field(init=False)
     _transitions: dict[tuple[Trigger, DeviceType, int], int] = field(default_factory=dict)
     _due: dict[tuple[int, DeviceType, bool], int | None] = field(default_factory=dict)
+    _answers: dict[tuple[object, ...], bool] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.housekeeping = rule_in_force(self.config, self.moment(0))
@@ -173,26 +174,31 @@ class Decisions:
                               installer=installer)
         return install_codes.why_no_request(meter, meter.responsible_supplier == responsible)
 
-    @cache  # noqa: B019 - a few questions per rule set, the object lives for one run
     def ppmid_stranded(self, recorded_smets1: bool, system_smets1: bool, index: int) -> bool:
         """MP202: would this PPMID stay recorded for the other system (seed 004)?"""
-        return mp202.recorded_in_other_system(
-            sample_device(DeviceType.PPMID, smets1=recorded_smets1),
-            sample_device(DeviceType.CHF, smets1=system_smets1),
-            self.in_force(index).mp202) is not None
+        mp202_in_force = self.in_force(index).mp202
+        key = ("mp202", recorded_smets1, system_smets1, mp202_in_force)
+        if key not in self._answers:
+            self._answers[key] = mp202.recorded_in_other_system(
+                sample_device(DeviceType.PPMID, smets1=recorded_smets1),
+                sample_device(DeviceType.CHF, smets1=system_smets1),
+                mp202_in_force) is not None
+        return self._answers[key]
 
-    @cache  # noqa: B019
     def restrictable(self, smets1: bool) -> bool:
-        return mp169.why_not_restrictable(sample_device(DeviceType.ESME, smets1=smets1)) is None
+        key = ("mp169", smets1)
+        if key not in self._answers:
+            self._answers[key] = mp169.why_not_restrictable(
+                sample_device(DeviceType.ESME, smets1=smets1)) is None
+        return self._answers[key]
 
-    @cache  # noqa: B019
     def refuses(self, srv: str) -> bool:
         """Would the gateway refuse `srv` to a restricted meter (E169)?"""
-        return self.restricted is not None and self.restricted.refuses(
-            sample_device(DeviceType.ESME, restricted=True), srv)
-
-    def __hash__(self) -> int:
-        return id(self)
+        key = ("E169", srv)
+        if key not in self._answers:
+            self._answers[key] = self.restricted is not None and self.restricted.refuses(
+                sample_device(DeviceType.ESME, restricted=True), srv)
+        return self._answers[key]
 
 
 @cache
