@@ -20,6 +20,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 
+from gbdsp.clock import SystemClock
 from gbdsp.sim.engine import Run
 from gbdsp.sim.metrics import BY_NAME, CHARTS, METRICS, Chart
 from gbdsp.sim.scenario import Scenario
@@ -97,7 +98,8 @@ def render(scenario: Scenario, runs: Sequence[Run], made_at: datetime | None = N
         f"<p class='meta'>{scenario.fleet.premises:,} premises, {about.months} months from "
         f"{about.start.isoformat()}, seed {about.seed}; every rule set runs on the same fleet "
         f"and the same random draws, so the differences are the rules'. "
-        f"Made {(made_at or datetime.now()).strftime('%Y-%m-%d %H:%M')} by gbdsp simulate."
+        f"Made {(made_at or SystemClock().now()).strftime('%Y-%m-%d %H:%M UTC')} by gbdsp "
+        "simulate."
         "</p>",
         "<h2>Rule sets</h2>", _rulesets_table(runs),
         "<h2>Totals over the period</h2>", _summary_table(runs),
