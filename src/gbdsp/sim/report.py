@@ -86,7 +86,9 @@ def describe(run: Run) -> list[tuple[str, str]]:
 
 def render(scenario: Scenario, runs: Sequence[Run], made_at: datetime | None = None) -> str:
     about = scenario.scenario
-    differing = [c for c in CHARTS if _differs(c, runs)]
+    # The charts the rule sets change most come first.
+    differing = sorted((c for c in CHARTS if _differs(c, runs)),
+                       key=lambda c: -_difference(c, runs))
     same = [c for c in CHARTS if c not in differing]
     legend = "; ".join(f"{r.name}" for r in runs)
     parts = [
@@ -121,6 +123,17 @@ def _differs(chart: Chart, runs: Sequence[Run]) -> bool:
     first = runs[0]
     return any(not np.array_equal(first.daily[m], r.daily[m])
                for r in runs[1:] for m in chart.metrics)
+
+
+def _difference(chart: Chart, runs: Sequence[Run]) -> float:
+    """The largest relative difference between a rule set's total and the first's."""
+    largest = 0.0
+    for metric in chart.metrics:
+        first = runs[0].total(metric)
+        for run in runs[1:]:
+            other = run.total(metric)
+            largest = max(largest, abs(other - first) / max(1, abs(first), abs(other)))
+    return largest
 
 
 def _rulesets_table(runs: Sequence[Run]) -> str:
