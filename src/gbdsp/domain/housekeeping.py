@@ -61,6 +61,11 @@ class HousekeepingRule:
         return cls(months, excluded, left, name or text)
 
 
+def add_months(moment: datetime, months: int) -> datetime:
+    """The same wall-clock time `months` calendar months later (day clamped)."""
+    return months_before(moment, -months)
+
+
 def months_before(moment: datetime, months: int) -> datetime:
     """The same wall-clock time `months` calendar months earlier (day clamped: 31 Mar - 1
     month is 28/29 Feb)."""

@@ -8,6 +8,7 @@ and HCALCS), but the modification is about smart meters: we cover meters, PPMIDs
 
 from __future__ import annotations
 
+from datetime import date
 from enum import Enum
 
 from gbdsp.domain.devices import Device, DeviceType, SmiStatus
@@ -41,3 +42,8 @@ def why_no_request(device: Device | None, requester_is_responsible: bool) -> str
     if device.installing_supplier is None:
         return "the SMI does not know who installed it (no pre-notification recorded)"
     return None
+
+
+def is_overdue(status: RequestStatus, due: date, today: date) -> bool:
+    """An open request is overdue once its due date (the last Working Day) has passed."""
+    return status is RequestStatus.OPEN and today > due
