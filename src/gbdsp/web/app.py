@@ -137,7 +137,8 @@ def create_app(app: App, *, relay: bool = True,
     ]
     web = Starlette(
         routes=routes, lifespan=lifespan,
-        middleware=[Middleware(RequestMetrics, metrics=metrics, paths={getattr(r, "path", "") for r in routes})],
+        middleware=[Middleware(RequestMetrics, metrics=metrics,
+                               paths={getattr(r, "path", "") for r in routes})],
     )
     web.state.gbdsp = app
     return web

@@ -20,7 +20,7 @@ from gbdsp import bootstrap
 from gbdsp.bootstrap import App
 from gbdsp.clock import ManualClock
 from gbdsp.domain.devices import SmiStatus
-from gbdsp.domain.ids import DeviceId, UserId
+from gbdsp.domain.ids import DeviceId
 from gbdsp.services import operations, registration
 from gbdsp.services.demo import DEMO_ACCOUNTS, DEMO_SUPPLIERS, create_demo_fleet
 from gbdsp.services.portal_accounts import DEMO_PASSWORD, ensure_demo_accounts

@@ -84,7 +84,8 @@ def test_responsible_supplier_sets_and_clears_restricted_mode(browser: Browser, 
     expect(page.get_by_role("heading", level=1)).to_have_text("Set Restricted mode?")
     page.get_by_role("button", name="Yes, set Restricted mode").click()
     expect(page.get_by_role("status")).to_contain_text("Restricted mode is set")
-    flag = page.locator("dl.facts dt", has_text="Restricted").locator("xpath=following-sibling::dd[1]")
+    flag = page.locator("dl.facts dt", has_text="Restricted").locator(
+        "xpath=following-sibling::dd[1]")
     expect(flag).to_have_text("Yes")
     preference = page.get_by_label("The consumer's preference, in their words")
     preference.fill("Changed their mind: smart services back")
