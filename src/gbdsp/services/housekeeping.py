@@ -21,7 +21,7 @@ from gbdsp.config import Config, RuleConfig
 from gbdsp.csvformat import format_device
 from gbdsp.domain.devices import Device, DeviceModel, DeviceType
 from gbdsp.domain.errors import Conflict, NotFound
-from gbdsp.domain.housekeeping import AGE_BUCKETS, HousekeepingRule, add_months, months_before
+from gbdsp.domain.housekeeping import AGE_BUCKETS, HousekeepingRule, months_before
 from gbdsp.domain.ids import DeviceId, UserId
 from gbdsp.domain.modifications import InForce
 from gbdsp.domain.parties import User
@@ -283,7 +283,7 @@ def due_within(store: Store, clock: Clock, config: Config, responsible: Sequence
     with store.read() as tx:
         rows = tx.housekeeping.due_devices(_filter(rule, now + timedelta(days=days)),
                                            responsible, limit)
-    return [DueDevice(d, t, since, max(add_months(since, rule.months), now))
+    return [DueDevice(d, t, since, max(rule.due_on(since), now))
             for d, t, since in rows]
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,6 +20,7 @@ from playwright.sync_api import Browser, Page, sync_playwright
 from gbdsp import bootstrap
 from gbdsp.bootstrap import App
 from gbdsp.clock import ManualClock
+from gbdsp.config import Config
 from gbdsp.domain.devices import SmiStatus
 from gbdsp.domain.ids import DeviceId
 from gbdsp.services import operations, registration
@@ -49,18 +51,29 @@ class Portal:
         return operations.install_code(self.app.config, device)
 
 
-@pytest.fixture(scope="session")
-def portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portal]:
-    data_dir = tmp_path_factory.mktemp("portal")
-    clock = ManualClock(datetime.now(UTC).replace(microsecond=0))
-    app = bootstrap.initialise(Path(data_dir), clock)
+@contextmanager
+def running_portal(data_dir: Path, config: Config | None = None,
+                   clock: ManualClock | None = None) -> Iterator[Portal]:
+    """Init a data directory, build the demo fleet and its accounts, serve the app."""
+    clock = clock or ManualClock(datetime.now(UTC).replace(microsecond=0))
+    app = bootstrap.initialise(data_dir, clock)
+    if config is not None:
+        app.config = config
     register_test_users(app.store)
     create_demo_fleet(app.store, clock, premises=80, seed=1)
     ensure_demo_accounts(app.store, clock, list(DEMO_ACCOUNTS))
     gained = change_of_supplier(app, clock)
-    with serve(create_app(app, relay=False)) as url:
-        yield Portal(url, app, clock, gained)
-    app.close()
+    try:
+        with serve(create_app(app, relay=False)) as url:
+            yield Portal(url, app, clock, gained)
+    finally:
+        app.close()
+
+
+@pytest.fixture(scope="session")
+def portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portal]:
+    with running_portal(tmp_path_factory.mktemp("portal")) as running:
+        yield running
 
 
 def change_of_supplier(app: App, clock: ManualClock) -> list[DeviceId]:

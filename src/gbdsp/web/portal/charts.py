@@ -14,6 +14,7 @@ from itertools import count
 from markupsafe import Markup, escape
 
 _ids = count(1)
+WIDTH = 520
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,16 +38,37 @@ def _totals(labels: Sequence[str], series: Sequence[Series]) -> list[int]:
     return [sum(s.values[i] for s in series) for i in range(len(labels))]
 
 
-def _frame(title: str, summary: str, width: int, height: int, body: list[str],
+def _legend_layout(series: Sequence[Series]) -> list[tuple[int, int]]:
+    """(x, row) of each series' swatch: left to right, wrapping at the chart's width."""
+    places, x, row = [], 8, 0
+    for s in series:
+        width = 26 + 7 * len(s.name)
+        if x + width > WIDTH and x > 8:
+            x, row = 8, row + 1
+        places.append((x, row))
+        x += width
+    return places
+
+
+def _legend(series: Sequence[Series], y: int) -> tuple[str, int]:
+    """The legend's SVG and its height (none for a single series)."""
+    if len(series) < 2:
+        return "", 0
+    places = _legend_layout(series)
+    svg = "".join(f'<g transform="translate({x},{y + 18 * row})">'
+                  f'<rect class="s{i}" width="12" height="12" rx="2"/>'
+                  f'<text x="17" y="10.5">{escape(s.name)}</text></g>'
+                  for i, (s, (x, row)) in enumerate(zip(series, places, strict=True)))
+    return svg, 18 * (places[-1][1] + 1) + 8
+
+
+def _frame(title: str, summary: str, height: int, body: list[str],
            series: Sequence[Series]) -> Markup:
     n = next(_ids)
-    legend = "".join(
-        f'<g transform="translate({8 + 150 * i},{height - 14})">'
-        f'<rect class="s{i}" width="12" height="12"/>'
-        f'<text x="18" y="10">{escape(s.name)}</text></g>'
-        for i, s in enumerate(series)) if len(series) > 1 else ""
+    legend, legend_height = _legend(series, height + 4)
+    total = height + legend_height
     return Markup(
-        f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" '
+        f'<svg class="chart" viewBox="0 0 {WIDTH} {total}" role="img" '
         f'aria-labelledby="chart{n}t chart{n}d" xmlns="http://www.w3.org/2000/svg">'
         f'<title id="chart{n}t">{escape(title)}</title><desc id="chart{n}d">{escape(summary)}'
         f'</desc>{"".join(body)}{legend}</svg>')
@@ -55,7 +77,7 @@ def _frame(title: str, summary: str, width: int, height: int, body: list[str],
 def columns(title: str, labels: Sequence[str], series: Sequence[Series], *,
             label_every: int = 1) -> Markup:
     """Vertical stacked columns, one per label (days, age bands)."""
-    width, height, left, top, bottom = 640, 260, 44, 12, 62
+    width, height, left, top, bottom = WIDTH, 230, 36, 10, 26
     plot_h = height - top - bottom
     totals = _totals(labels, series)
     scale = _scale_max(totals)
@@ -82,16 +104,17 @@ def columns(title: str, labels: Sequence[str], series: Sequence[Series], *,
             body.append(f'<text class="label" x="{x + bar / 2:.1f}" y="{top + plot_h + 16}" '
                         f'text-anchor="middle">{escape(label)}</text>')
     summary = f"{sum(totals)} in all; largest {max(totals, default=0)}"
-    return _frame(title, summary, width, height, body, series)
+    return _frame(title, summary, height, body, series)
 
 
 def rows(title: str, labels: Sequence[str], series: Sequence[Series]) -> Markup:
     """Horizontal stacked bars, one per label (response codes, suppliers)."""
-    width, left, bar, gap = 640, 190, 20, 10
-    height = 24 + len(labels) * (bar + gap) + (28 if len(series) > 1 else 0)
+    width, bar, gap = WIDTH, 20, 10
+    left = min(200, 16 + 7 * max((len(label) for label in labels), default=4))
+    height = 12 + len(labels) * (bar + gap)
     totals = _totals(labels, series)
     scale = _scale_max(totals)
-    plot_w = width - left - 56
+    plot_w = width - left - 44
     body = []
     for i, label in enumerate(labels):
         y = 12 + i * (bar + gap)
@@ -108,4 +131,4 @@ def rows(title: str, labels: Sequence[str], series: Sequence[Series]) -> Markup:
         body.append(f'<text class="value" x="{x + 6:.1f}" y="{y + 15}">{totals[i]}</text>')
     pairs = list(zip(labels, totals, strict=True))[:8]
     summary = ", ".join(f"{label}: {total}" for label, total in pairs)
-    return _frame(title, summary or "no data", width, height, body, series)
+    return _frame(title, summary or "no data", height, body, series)

@@ -382,7 +382,7 @@ def routes(app: App) -> list[BaseRoute]:
                 charts.Series("open, not yet due", [s.outstanding - s.overdue for s in sla]),
                 charts.Series("overdue", [s.overdue for s in sla])]),
             "age_chart": charts.columns("Pending devices by how long they have been Pending",
-                                        buckets, [charts.Series(t, [
+                                        [_short_age(b) for b in buckets], [charts.Series(t, [
                                             sum(n for tt, b, n in ages if tt == t and b == bucket)
                                             for bucket in buckets]) for t in types[:4]]
                                         if types else [charts.Series("devices",
@@ -459,6 +459,11 @@ def _device_rows(content: bytes) -> list[tuple[int, str]]:
     if not rows:
         raise InvalidValue("the CSV has a header but no rows")
     return rows
+
+
+def _short_age(label: str) -> str:
+    """'under 3 months' -> '< 3 mo': chart axis labels must fit under their column."""
+    return label.replace("under ", "< ").replace("over ", "> ").replace(" months", " mo")
 
 
 def _device_id(text: str) -> DeviceId:
