@@ -189,17 +189,19 @@ def numbered_rows(reader: csv.DictReader[str]) -> Iterator[tuple[int, dict[str |
 
 @dataclass(frozen=True, slots=True)
 class PremisesView:
-    """A premises as a User sees it: its CH (CHF and GPF) and its own devices on the CH's
-    Device Log; `others` counts the devices there that belong to other Users."""
+    """A premises as a User sees it: its CH (CHF, with the GPF on its Device Log) and the
+    User's own devices there (on the CH's Device Log, or recorded at the same UPRN while not
+    on a log yet); `others` counts the devices there that belong to other Users."""
 
     chf: Device | None
     devices: list[Device]
     others: int
+    anchor: DeviceId
+    """What names the premises in the portal: its CHF, else a device at it."""
 
     @property
     def key(self) -> DeviceId:
-        """What names the premises in the portal: its CHF, else its one device."""
-        return self.chf.device_id if self.chf else self.devices[0].device_id
+        return self.chf.device_id if self.chf else self.anchor
 
     @property
     def uprn(self) -> str | None:
@@ -226,6 +228,8 @@ def search(store: Store, user: User, query: str, kind: str = "auto") -> list[Pre
 
     `kind` is one of device, mpxn, uprn, postcode or auto (each reading the text allows);
     an invalid text for the chosen kind raises InvalidValue with what is expected."""
+    if kind not in ("device", "mpxn", "uprn", "postcode", "auto"):
+        raise InvalidValue(f"cannot search by {kind!r}")
     text = query.strip()
     if not text:
         raise InvalidValue("type a Device ID, an MPxN, a UPRN or a postcode")
@@ -254,11 +258,16 @@ def search(store: Store, user: User, query: str, kind: str = "auto") -> list[Pre
                 postcode=normalise_postcode(text), limit=2000)}
         elif kind == "postcode":
             raise InvalidValue("a postcode looks like SW1A 1AA")
-        if kind not in ("device", "mpxn", "uprn", "postcode", "auto"):
-            raise InvalidValue(f"cannot search by {kind!r}")
-        premises_keys = sorted({d.chf_id or d.device_id for d in found.values()
-                                if may_see(user, d)}, key=lambda i: i.value)[:SEARCH_LIMIT]
-        return [_premises(tx, user, key) for key in premises_keys]
+        views: dict[DeviceId, PremisesView] = {}
+        for device in sorted(found.values(), key=lambda d: d.device_id.value):
+            if may_see(user, device) and not any(device.device_id in (v.key, *(
+                    d.device_id for d in v.devices)) for v in views.values()):
+                view = _premises(tx, user, device)
+                views.setdefault(view.key, view)
+            if len(views) >= SEARCH_LIMIT:
+                break
+        return sorted(views.values(), key=lambda v: (v.postcode or "", v.uprn or "",
+                                                    v.key.value))
 
 
 def _looks_like_postcode(text: str) -> bool:
@@ -268,26 +277,32 @@ def _looks_like_postcode(text: str) -> bool:
 
 
 def premises(store: Store, user: User, key: DeviceId) -> PremisesView:
-    """One premises (named by its CHF, or by a device that is on no Device Log)."""
+    """One premises, named by its CHF (or by a device when it has no CH)."""
     with store.read() as tx:
-        view = _premises(tx, user, key)
-    if not view.devices and not (view.chf and may_see(user, view.chf)):
+        anchor = tx.devices.get(key, with_history=False)
+        view = _premises(tx, user, anchor) if anchor is not None else None
+    if view is None or (not view.devices and not (view.chf and may_see(user, view.chf))):
         raise NotFound(f"no premises {key} among yours")
     return view
 
 
-def _premises(tx: Transaction, user: User, key: DeviceId) -> PremisesView:
-    device = tx.devices.get(key, with_history=False)
-    if device is None:
-        raise NotFound(f"no premises {key} among yours")
-    if device.device_type is not DeviceType.CHF:
-        mine = [device] if may_see(user, device) else []
-        return PremisesView(None, mine, len([device]) - len(mine))
-    log = tx.devices.in_device_log(key)
-    mine = [d for d in log if may_see(user, d)]
-    if not mine and not may_see(user, device):
-        return PremisesView(device, [], len(log))
-    return PremisesView(device, mine, len(log) - len(mine))
+def _premises(tx: Transaction, user: User, anchor: Device) -> PremisesView:
+    """The premises around `anchor`: its CH's Device Log, and what shares its UPRN."""
+    chf: Device | None = None
+    if anchor.device_type is DeviceType.CHF:
+        chf = anchor
+    elif anchor.chf_id is not None:
+        chf = tx.devices.get(anchor.chf_id, with_history=False)
+    at_uprn = tx.devices.find(uprn=anchor.uprn, limit=500) if anchor.uprn else [anchor]
+    if chf is None:
+        chf = next((d for d in at_uprn if d.device_type is DeviceType.CHF), None)
+    members = {d.device_id: d for d in [*(tx.devices.in_device_log(chf.device_id)
+                                          if chf else []), *at_uprn, anchor]}
+    if chf is not None:
+        members.pop(chf.device_id, None)
+    mine = [d for d in members.values() if may_see(user, d)]
+    return PremisesView(chf, sorted(mine, key=lambda d: d.device_id.value),
+                        len(members) - len(mine), anchor.device_id)
 
 
 def device_for(store: Store, user: User, device_id: DeviceId) -> DeviceView:

@@ -147,6 +147,10 @@ def test_take_screenshots(browser: Browser, world: Portal) -> None:
     page = signed_in(browser, world, "brightwatt")
     page.goto(f"{world.url}/ssi/install-codes")
     shot(page, "06-install-code-queues")
+    page.context.close()
+
+    page = signed_in(browser, world, "northwind")
+    page.goto(f"{world.url}/ssi/install-codes")
     page.get_by_label("CSV file with a device_id column").set_input_files(files=[{
         "name": "change-of-supplier.csv", "mimeType": "text/csv",
         "buffer": ("device_id\n" + "".join(f"{d}\n" for d in world.gained[3:])
