@@ -90,6 +90,8 @@ def change_of_supplier(app: App, clock: ManualClock) -> list[DeviceId]:
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
+    if MODE == "off":
+        pytest.skip("GBDSP_PORTAL=off")
     if not Path(CHROMIUM).exists():
         message = f"{CHROMIUM} is missing (apt-get install chromium)"
         if MODE == "required":
