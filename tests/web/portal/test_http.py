@@ -104,6 +104,23 @@ def test_a_user_cannot_see_or_act_on_another_users_request(portal: Portal) -> No
     still = install_codes.request_for(portal.app.store, BRIGHTWATT, request_id)
     assert still.status.value == "Open"
 
+    # 'Not the installer', then the requester names an earlier supplier: a User that does
+    # not exist is an error on the form (what was typed kept), a real one takes it over.
+    reply = installer.post(f"/ssi/install-codes/{request_id}/not-installer", data={
+        "csrf_token": token_of(installer, "/ssi/install-codes")})
+    assert reply.status_code == 303
+    token = token_of(requester, "/ssi/install-codes")
+    unknown = "00-DB-12-34-56-78-0E-0E"
+    reply = requester.post(f"/ssi/install-codes/{request_id}/redirect",
+                           data={"csrf_token": token, "to": unknown})
+    assert reply.status_code == 422
+    assert "not a registered supplier User" in reply.text and f'value="{unknown}"' in reply.text
+    reply = requester.post(f"/ssi/install-codes/{request_id}/redirect",
+                           data={"csrf_token": token, "to": "90-B3-D5-1F-30-01-00-00"})
+    assert reply.status_code == 303
+    moved = install_codes.request_for(portal.app.store, NORTHWIND, request_id)
+    assert str(moved.assignee) == "90-B3-D5-1F-30-01-00-00" and moved.status.value == "Open"
+
 
 def test_other_users_devices_and_premises_are_not_found(portal: Portal) -> None:
     client = sign_in(portal.url, "northwind")

@@ -315,9 +315,13 @@ def routes(app: App) -> list[BaseRoute]:
             elif action == "close":
                 install_codes.close(app.store, app.clock, p.user_id, request_id)
             elif action == "redirect":
-                to = p.form.get("to", "").strip()
-                install_codes.redirect(app.store, app.clock, app.config, p.user_id,
-                                       request_id, UserId.parse(to))
+                to = UserId.parse(p.form.get("to", ""))
+                install_codes.request_for(app.store, p.user_id, request_id)  # yours at all?
+                try:
+                    install_codes.redirect(app.store, app.clock, app.config, p.user_id,
+                                           request_id, to)
+                except NotFound as e:     # the User named, not the request: say so here
+                    raise InvalidValue(str(e)) from e
             else:
                 raise NotFound(f"no action {action!r}")
         except (InvalidValue, Conflict) as e:
