@@ -30,6 +30,8 @@ ATTEMPT_WINDOW = timedelta(minutes=15)
 MAX_FAILURES_PER_NAME = 5
 MAX_FAILURES_PER_CLIENT = 20
 MIN_PASSWORD_LENGTH = 10
+ATTEMPTS_KEPT = timedelta(days=30)
+"""Sign-in attempts are kept this long (for the limit, and to look into an attack)."""
 
 _hasher = PasswordHasher()
 # Verified when the name is unknown, so a wrong name costs as long as a wrong password.
@@ -116,6 +118,8 @@ def sign_in(store: Store, clock: Clock, name: str, password: str, client: str) -
     token = secrets.token_urlsafe(32)
     with store.transaction() as tx:
         tx.connection.execute(delete(portal_sessions).where(portal_sessions.c.expires_at < now))
+        tx.connection.execute(delete(portal_login_attempts).where(
+            portal_login_attempts.c.at < now - ATTEMPTS_KEPT))
         tx.connection.execute(insert(portal_sessions).values(
             token_hash=_digest(token), account_id=int(row[0]), created_at=now,
             expires_at=now + SESSION_LIFETIME))
