@@ -287,3 +287,24 @@ def test_install_codes_from_the_terminal(gbdsp: Gbdsp, tmp_path: Path) -> None:
     report = gbdsp("install-codes", "report")
     assert report.returncode == 0 and supplier in report.stdout
     assert code not in gbdsp("install-codes", "list", "--by", supplier).stdout
+
+
+def test_portal_accounts_from_the_terminal(gbdsp: Gbdsp) -> None:
+    assert gbdsp("init").returncode == 0
+    made = gbdsp("portal", "add-account", "alice", "--user", "90-b3-d5-1f-30-01-00-00",
+                 "--password-stdin", stdin="a long password\n")
+    assert made.returncode == 0, made.stderr
+    assert "alice works as User 90-B3-D5-1F-30-01-00-00" in made.stdout
+    weak = gbdsp("portal", "add-account", "bob", "--user", "90-B3-D5-1F-30-01-00-00",
+                 "--password-stdin", stdin="short\n")
+    assert weak.returncode == 2 and "at least 10 characters" in weak.stderr
+    twice = gbdsp("portal", "add-account", "alice", "--user", "90-B3-D5-1F-30-01-00-00",
+                  "--password-stdin", stdin="a long password\n")
+    assert twice.returncode == 2 and "already exists" in twice.stderr
+    demo = gbdsp("demo", "--premises", "3")
+    assert demo.returncode == 0, demo.stderr
+    assert "password 'demo-portal-password'" in demo.stdout
+    listed = gbdsp("portal", "list").stdout.split()
+    assert {"alice", "boxed-supplier", "northwind", "brightwatt"} <= set(listed)
+    again = gbdsp("demo", "--premises", "3")                    # idempotent
+    assert again.returncode == 0, again.stderr

@@ -17,6 +17,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from gbdsp import __version__, bootstrap
+from gbdsp.cli_portal import portal
 from gbdsp.cli_sim import simulate
 from gbdsp.csvformat import CPL_COLUMNS, DEVICE_COLUMNS, DEVICE_REQUIRED, check_header, format_cpl
 from gbdsp.domain.devices import CspRegion
@@ -79,6 +80,9 @@ def init(ctx: Context) -> None:
     for user in users:
         roles = ", ".join(sorted(r.value for r in user.roles))
         out.print(f"registered test User {user.user_id} ({roles}): {user.name}")
+
+
+cli.add_command(portal)
 
 
 # -- CPL ---------------------------------------------------------------------------------
@@ -802,11 +806,18 @@ def _read_bytes(file: str) -> bytes:
 @pass_ctx
 def demo(ctx: Context, premises: int, seed: int) -> None:
     """Create a small realistic fleet, and the premises the DCC Boxed templates address."""
-    from gbdsp.services.demo import create_demo_fleet
+    from gbdsp.services.demo import DEMO_ACCOUNTS, create_demo_fleet
+    from gbdsp.services.portal_accounts import DEMO_PASSWORD, ensure_demo_accounts
 
     with ctx.app() as app:
         summary = create_demo_fleet(app.store, app.clock, premises=premises, seed=seed)
+        accounts = ensure_demo_accounts(app.store, app.clock, list(DEMO_ACCOUNTS))
+        port = app.config.server.port
     out.print(summary.describe())
+    out.print(f"SSI portal (after `gbdsp serve`): http://127.0.0.1:{port}/ssi/ - demo accounts, "
+              f"password {DEMO_PASSWORD!r}:")
+    for name, user_id in accounts:
+        out.print(f"  {name:<16} works as User {user_id}")
 
 
 @cli.command()

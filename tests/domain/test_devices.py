@@ -72,3 +72,5 @@ def test_smets_variant_follows_the_smets_chts_version(version: str,
 
 def test_postcodes_are_normalised() -> None:
     assert normalise_postcode("  sw1a   1aa ") == "SW1A 1AA"
+    assert normalise_postcode("sw1a1aa") == normalise_postcode("SW1 A1AA") == "SW1A 1AA"
+    assert normalise_postcode("m22 4ta") == "M22 4TA"

@@ -197,5 +197,10 @@ class Device:
 
 
 def normalise_postcode(postcode: str) -> str:
-    """`sw1a1aa` and `SW1A 1AA ` are the same postcode: upper case, single spaces."""
+    """`sw1a1aa` and `SW1A 1AA ` are the same postcode: upper case, one space before the
+    three-character inward code (any other text: single spaces)."""
+    compact = "".join(postcode.upper().split())
+    if 5 <= len(compact) <= 7 and compact.isalnum() and compact[-3].isdigit() \
+            and compact[-2:].isalpha():
+        return f"{compact[:-3]} {compact[-3:]}"
     return " ".join(postcode.upper().split())

@@ -28,6 +28,10 @@ class HousekeepingRule:
         """Devices Pending since this moment or earlier are due on `on`."""
         return months_before(on, self.months)
 
+    def due_on(self, pending_since: datetime) -> datetime:
+        """The first moment a device Pending since then is due (if nobody acts on it)."""
+        return add_months(pending_since, self.months)
+
     def applies_to(self, device_type: DeviceType) -> bool:
         return device_type.has_smi_status and device_type not in self.excluded_types
 
@@ -83,6 +87,11 @@ class HousekeepingRule:
         if months is None:
             raise InvalidValue(f"rule {text!r} needs months=N")
         return cls(months, excluded, left, name or text)
+
+
+def add_months(moment: datetime, months: int) -> datetime:
+    """The same wall-clock time `months` calendar months later (day clamped)."""
+    return months_before(moment, -months)
 
 
 def months_before(moment: datetime, months: int) -> datetime:

@@ -54,3 +54,8 @@ def due_date(raised_on: date, sla_working_days: int, calendar: Calendar) -> date
 def answered_in_time(answered_on: date, due: date) -> bool:
     """An answer on the due date itself is in time."""
     return answered_on <= due
+
+
+def is_overdue(status: RequestStatus, due: date, today: date) -> bool:
+    """An open request is overdue once its due date (the last Working Day) has passed."""
+    return status is RequestStatus.OPEN and today > due

@@ -55,6 +55,14 @@ DEMO_SUPPLIERS = (
     (UserId.parse("00-DB-12-34-56-78-01-02"), "DEMO-BRIGHTWATT", "Brightwatt Supply"),
 )
 
+DEMO_ACCOUNTS = (
+    ("boxed-supplier", BOXED_SUPPLIER),
+    ("northwind", DEMO_SUPPLIERS[0][0]),
+    ("brightwatt", DEMO_SUPPLIERS[1][0]),
+    ("boxed-network", BOXED_NETWORK_OPERATOR),
+)
+"""SSI portal accounts `gbdsp demo` creates (password: portal_accounts.DEMO_PASSWORD)."""
+
 REGIONS = (CspRegion.NORTH, CspRegion.CENTRAL, CspRegion.SOUTH)
 TEMPLATE_BASE = 0x00DB_1234_5678_9000
 TEMPLATE_MPAN = "1312345678111"
@@ -214,7 +222,42 @@ def _demo_id(n: int, slot: int) -> DeviceId:
     return DeviceId((0x00DB123460 << 24) | (n << 4) | slot)
 
 
+# Outward codes and sectors across GB; a postcode covers a handful of premises, as real ones do.
+POSTCODE_SECTORS = ("M22 4", "LS6 2", "B15 3", "SW1A 1", "EH3 9", "CF10 3", "NE1 7", "BS8 1",
+                    "G12 8", "NG7 2", "L17 6", "CB2 1", "PL4 8", "AB24 3", "BT9 5", "YO10 5")
+_INWARD_LETTERS = "ABDEFGHJLNPQRSTUWXYZ"  # the inward code never uses C, I, K, M, O, V
+PREMISES_PER_POSTCODE = 4
+TEMPLATE_POSTCODE = "M22 4TA"
+TEMPLATE_UPRN = "77012345678"
+
+
+def demo_postcode(n: int) -> str:
+    """The postcode of generated premises `n` (deterministic, plausible, shared by a few)."""
+    group = n // PREMISES_PER_POSTCODE
+    sector = POSTCODE_SECTORS[group % len(POSTCODE_SECTORS)]
+    k = group // len(POSTCODE_SECTORS)
+    letters = _INWARD_LETTERS
+    return f"{sector}{letters[k // len(letters) % len(letters)]}{letters[k % len(letters)]}"
+
+
+def demo_uprn(n: int) -> str:
+    """The UPRN of generated premises `n` (an 11-digit number, as most UPRNs are)."""
+    return str(10_000_000_000 + 37 * n + 1)
+
+
+def _set_address(site: Premises, ids: list[DeviceId], uprn: str, postcode: str) -> None:
+    for device_id in ids:
+        found = site.ctx.tx.devices.get(device_id, with_history=False)
+        if found is not None:
+            site.ctx.save(found, uprn=uprn, postcode=postcode)
+
+
 def _generated_premises(site: Premises, n: int) -> None:
+    _install_generated(site, n)
+    _set_address(site, [_demo_id(n, slot) for slot in range(6)], demo_uprn(n), demo_postcode(n))
+
+
+def _install_generated(site: Premises, n: int) -> None:
     """About 5% CHs still in stock, 3% returned, 8% installed without SM WAN, 4% of meters
     decommissioned later, 80% dual fuel, 15% with a PPMID."""
     rng = site.rng
@@ -285,4 +328,6 @@ def _template_premises(site: Premises) -> None:
         site.join(t(octet), t(0xA0))
     site.network_operator([t(o) for o, _, _ in devices] + [chf, gpf], BOXED_NETWORK_OPERATOR)
     # 98 and 9A stay Whitelisted, waiting for the templates' joins; 9C is a Type 2 CAD.
+    _set_address(site, [chf, gpf, *(t(o) for o, _, _ in devices)], TEMPLATE_UPRN,
+                 TEMPLATE_POSTCODE)
 

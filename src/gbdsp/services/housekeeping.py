@@ -19,15 +19,24 @@ from typing import Any
 from gbdsp.clock import Clock
 from gbdsp.config import Config, RuleConfig
 from gbdsp.csvformat import format_device
-from gbdsp.domain.devices import Device, DeviceType
+from gbdsp.domain.devices import Device, DeviceModel, DeviceType
+from gbdsp.domain.errors import Conflict, NotFound
 from gbdsp.domain.housekeeping import AGE_BUCKETS, HousekeepingRule, months_before
 from gbdsp.domain.ids import DeviceId, UserId
+from gbdsp.domain.modifications import InForce
+from gbdsp.domain.parties import User
+from gbdsp.domain.replies import Reply
 from gbdsp.domain.smi_status import Trigger
 from gbdsp.duis import response as duis_response
 from gbdsp.duis import signature
+from gbdsp.duis.bodies import Prenotification
 from gbdsp.duis.signature import SigningKey
-from gbdsp.store.housekeeping_repositories import DueFilter
+from gbdsp.services import lifecycle
+from gbdsp.services.context import HandlerContext
+from gbdsp.services.lookups import CplLookup
+from gbdsp.store.housekeeping_repositories import ArchivedDevice, DueFilter
 from gbdsp.store.store import Store, Transaction
+from gbdsp.wan.emulator import DeviceEmulator
 
 DELIVERED = Trigger.CH_DELIVERED.value
 INSTALLED = frozenset({Trigger.CH_INSTALLED.value, Trigger.CH_INSTALLED_NO_WAN.value})
@@ -254,3 +263,87 @@ def stock_rotation(store: Store, clock: Clock, days: int = 365) -> list[StockRot
         installs, newer_first = totals.get(holder, [0, 0])
         report.append(StockRotation(holder, installs, newer_first, oldest))
     return report
+
+
+@dataclass(frozen=True, slots=True)
+class DueDevice:
+    device_id: DeviceId
+    device_type: str
+    pending_since: datetime
+    removal_on: datetime
+    """When the rule in force removes it, if nobody acts on it first."""
+
+
+def due_within(store: Store, clock: Clock, config: Config, responsible: Sequence[UserId],
+               days: int = 90, limit: int = 500) -> list[DueDevice]:
+    """A supplier's devices that the rule in force removes within `days` (the portal's
+    list; the counts are `dry_run`'s)."""
+    now = clock.now()
+    rule = rule_in_force(config, now)
+    with store.read() as tx:
+        rows = tx.housekeeping.due_devices(_filter(rule, now + timedelta(days=days)),
+                                           responsible, limit)
+    return [DueDevice(d, t, since, max(rule.due_on(since), now))
+            for d, t, since in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class Renotification:
+    device_id: DeviceId
+    device_type: DeviceType
+    model: DeviceModel
+    smets_chts_version: str
+
+
+def renotification(entry: ArchivedDevice, in_smi: bool) -> Renotification | str:
+    """What a removed device would be pre-notified (12.2) again with, or why it cannot:
+    a CH is delivered by the DCC, never pre-notified; a device back in the SMI is there."""
+    if in_smi:
+        return "it is in the SMI again"
+    device_type = DeviceType.parse(entry.device_type)
+    if device_type in (DeviceType.CHF, DeviceType.GPF):
+        return "a Communications Hub comes back by delivery (AC 2.4), not by pre-notification"
+    row = json.loads(entry.record)["device"]
+    return Renotification(entry.device_id, device_type, DeviceModel(
+        row["manufacturer"], row["model"], row.get("hardware_version") or "",
+        row["firmware_version"]), row["smets_chts_version"])
+
+
+@dataclass(frozen=True, slots=True)
+class RemovedDevice:
+    entry: ArchivedDevice
+    renotify: Renotification | str
+
+
+def removed(store: Store, responsible: Sequence[UserId], limit: int = 100
+            ) -> list[RemovedDevice]:
+    """A supplier's devices housekeeping removed, newest first, each with whether it may be
+    pre-notified again."""
+    with store.read() as tx:
+        entries = tx.housekeeping.archived(limit=limit, responsible=responsible)
+        present = tx.devices.get_many([e.device_id for e in entries])
+    return [RemovedDevice(e, renotification(e, e.device_id in present)) for e in entries]
+
+
+def renotify(store: Store, clock: Clock, config: Config, user: User, device_id: DeviceId
+             ) -> Reply:
+    """One click in the portal: pre-notify (12.2) a removed device of the User's again,
+    through the same use case a DUIS 12.2 reaches (CPL checked, Pending from now)."""
+    now = clock.now()
+    with store.transaction() as tx:
+        entries = tx.housekeeping.archived(device_id, limit=1, responsible=[user.user_id])
+        if not entries:
+            raise NotFound(f"{device_id} is not among your removed devices")
+        plan = renotification(entries[0], tx.devices.get(device_id, with_history=False)
+                              is not None)
+        if isinstance(plan, str):
+            raise Conflict(f"{device_id} cannot be pre-notified again: {plan}")
+        ctx = HandlerContext(tx, CplLookup(store, ttl=0), now, user,
+                             InForce.on(config.modifications, now.date()),
+                             DeviceEmulator(config.wan))
+        reply = lifecycle.prenotify(ctx, Prenotification(
+            plan.device_id, plan.model.manufacturer, plan.model.model, plan.device_type.value,
+            plan.smets_chts_version, plan.model.firmware_version, None))
+        if reply.code != "I0":
+            raise Conflict(f"{reply.code}: {reply.reason}")
+    return reply

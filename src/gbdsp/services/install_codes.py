@@ -237,6 +237,40 @@ def requests_for(store: Store, user: UserId) -> list[InstallCodeRequest]:
         return [_from_row(r) for r in rows]
 
 
+def request_for(store: Store, user: UserId, request_id: int) -> InstallCodeRequest:
+    """One request, only for its requester or its assignee (NotYours for anyone else)."""
+    with store.read() as tx:
+        request = _get(tx, request_id)
+    if user not in (request.requester, request.assignee):
+        raise NotYours(f"request {request_id} is neither yours nor assigned to you")
+    return request
+
+
+@dataclass(frozen=True, slots=True)
+class QueueLine:
+    """A request in a supplier's queue, with what its due date means today."""
+
+    request: InstallCodeRequest
+    overdue: bool
+    working_days_left: int
+    """Working Days from today up to the due date (0 on the day, and when overdue)."""
+
+
+def queue(store: Store, clock: Clock, config: Config, user: UserId
+          ) -> tuple[list[QueueLine], list[QueueLine]]:
+    """The supplier's two queues: requests it raised, and requests assigned to it (open
+    ones first, most urgent first)."""
+    calendar = Calendar.parse(config.install_codes.calendar)
+    today = clock.now().date()
+    lines = [QueueLine(r, rules.is_overdue(r.status, r.due, today),
+                       working_days_between(today, r.due, calendar))
+             for r in requests_for(store, user)]
+    lines.sort(key=lambda q: (q.request.status is not RequestStatus.OPEN, q.request.due,
+                              q.request.id))
+    return ([q for q in lines if q.request.requester == user],
+            [q for q in lines if q.request.assignee == user])
+
+
 @dataclass(frozen=True, slots=True)
 class SlaLine:
     assignee: UserId
@@ -269,7 +303,7 @@ def sla_report(store: Store, clock: Clock, config: Config) -> list[SlaLine]:
                 if r.answered_at and rules.answered_in_time(r.answered_at.date(), r.due)),
             sum(1 for r in answered
                 if r.answered_at and not rules.answered_in_time(r.answered_at.date(), r.due)),
-            len(open_), sum(1 for r in open_ if today > r.due),
+            len(open_), sum(1 for r in open_ if rules.is_overdue(r.status, r.due, today)),
             statistics.median(times) if times else None))
     return lines
 

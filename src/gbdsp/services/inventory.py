@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any, TextIO
 
 from gbdsp.clock import Clock
 from gbdsp.csvformat import DEVICE_COLUMNS, format_device, parse_device
-from gbdsp.domain.devices import Device
+from gbdsp.domain.devices import Device, DeviceType, normalise_postcode
 from gbdsp.domain.errors import InvalidValue, NotFound
 from gbdsp.domain.ids import DeviceId, UserId
+from gbdsp.domain.parties import User
 from gbdsp.domain.products import CplKey
 from gbdsp.domain.smi_status import Refused, Trigger, next_status
-from gbdsp.store.store import Store
+from gbdsp.domain.visibility import may_see, parties_of
+from gbdsp.store.store import Store, Transaction
 
 IMPORT_REASON = "bulk SMI import"
 
@@ -165,13 +167,15 @@ def show_device(store: Store, device_id: DeviceId) -> DeviceView:
     return DeviceView(device, chf, log)
 
 
-def export_devices(store: Store, out: TextIO) -> int:
-    """Write the device extract CSV (the format `import_devices` reads); return the count."""
+def export_devices(store: Store, out: TextIO, *,
+                   responsible: Collection[UserId] | None = None) -> int:
+    """Write the device extract CSV (the format `import_devices` reads); return the count.
+    `responsible`: only the devices of these Responsible Suppliers (a User's own extract)."""
     writer = csv.DictWriter(out, fieldnames=DEVICE_COLUMNS, lineterminator="\n")
     writer.writeheader()
     count = 0
     with store.read() as tx:
-        for device in tx.devices.iter_all():
+        for device in tx.devices.iter_all(responsible=responsible):
             writer.writerow(format_device(device))
             count += 1
     return count
@@ -181,3 +185,137 @@ def numbered_rows(reader: csv.DictReader[str]) -> Iterator[tuple[int, dict[str |
     """Rows with the line they started on, for error messages a user can act on."""
     for row in reader:
         yield reader.line_num, row
+
+
+@dataclass(frozen=True, slots=True)
+class PremisesView:
+    """A premises as a User sees it: its CH (CHF, with the GPF on its Device Log) and the
+    User's own devices there (on the CH's Device Log, or recorded at the same UPRN while not
+    on a log yet); `others` counts the devices there that belong to other Users."""
+
+    chf: Device | None
+    devices: list[Device]
+    others: int
+    anchor: DeviceId
+    """What names the premises in the portal: its CHF, else a device at it."""
+
+    @property
+    def key(self) -> DeviceId:
+        return self.chf.device_id if self.chf else self.anchor
+
+    @property
+    def uprn(self) -> str | None:
+        return next((d.uprn for d in self._all if d.uprn), None)
+
+    @property
+    def postcode(self) -> str | None:
+        return next((d.postcode for d in self._all if d.postcode), None)
+
+    @property
+    def mpxns(self) -> list[str]:
+        return sorted({d.import_mpxn for d in self._all if d.import_mpxn})
+
+    @property
+    def _all(self) -> list[Device]:
+        return [*([self.chf] if self.chf else []), *self.devices]
+
+
+SEARCH_LIMIT = 50
+
+
+def search(store: Store, user: User, query: str, kind: str = "auto") -> list[PremisesView]:
+    """Premises the User may see, found by Device ID, MPxN, UPRN or postcode.
+
+    `kind` is one of device, mpxn, uprn, postcode or auto (each reading the text allows);
+    an invalid text for the chosen kind raises InvalidValue with what is expected."""
+    if kind not in ("device", "mpxn", "uprn", "postcode", "auto"):
+        raise InvalidValue(f"cannot search by {kind!r}")
+    text = query.strip()
+    if not text:
+        raise InvalidValue("type a Device ID, an MPxN, a UPRN or a postcode")
+    found: dict[DeviceId, Device] = {}
+    digits = text.replace(" ", "")
+    with store.read() as tx:
+        if kind in ("device", "auto"):
+            try:
+                device = tx.devices.get(DeviceId.parse(text), with_history=False)
+            except InvalidValue:
+                if kind == "device":
+                    raise
+                device = None
+            if device is not None:
+                found[device.device_id] = device
+        if kind in ("mpxn", "auto") and digits.isdigit() and 6 <= len(digits) <= 13:
+            found |= {d.device_id: d for d in tx.devices.find(mpxn=digits, limit=500)}
+        elif kind == "mpxn":
+            raise InvalidValue("an MPxN is an MPAN (13 digits) or an MPRN (6 to 10 digits)")
+        if kind in ("uprn", "auto") and digits.isdigit() and len(digits) <= 12:
+            found |= {d.device_id: d for d in tx.devices.find(uprn=digits, limit=500)}
+        elif kind == "uprn":
+            raise InvalidValue("a UPRN is up to 12 digits")
+        if kind in ("postcode", "auto") and _looks_like_postcode(text):
+            found |= {d.device_id: d for d in tx.devices.find(
+                postcode=normalise_postcode(text), limit=2000)}
+        elif kind == "postcode":
+            raise InvalidValue("a postcode looks like SW1A 1AA")
+        views: dict[DeviceId, PremisesView] = {}
+        for device in sorted(found.values(), key=lambda d: d.device_id.value):
+            if may_see(user, device) and not any(device.device_id in (v.key, *(
+                    d.device_id for d in v.devices)) for v in views.values()):
+                view = _premises(tx, user, device)
+                views.setdefault(view.key, view)
+            if len(views) >= SEARCH_LIMIT:
+                break
+        return sorted(views.values(), key=lambda v: (v.postcode or "", v.uprn or "",
+                                                    v.key.value))
+
+
+def _looks_like_postcode(text: str) -> bool:
+    compact = text.replace(" ", "").upper()
+    return 5 <= len(compact) <= 7 and compact[0].isalpha() and compact[-2:].isalpha() \
+        and compact[-3].isdigit() and compact.isalnum()
+
+
+def premises(store: Store, user: User, key: DeviceId) -> PremisesView:
+    """One premises, named by its CHF (or by a device when it has no CH)."""
+    with store.read() as tx:
+        anchor = tx.devices.get(key, with_history=False)
+        view = _premises(tx, user, anchor) if anchor is not None else None
+    if view is None or (not view.devices and not (view.chf and may_see(user, view.chf))):
+        raise NotFound(f"no premises {key} among yours")
+    return view
+
+
+def _premises(tx: Transaction, user: User, anchor: Device) -> PremisesView:
+    """The premises around `anchor`: its CH's Device Log, and what shares its UPRN."""
+    chf: Device | None = None
+    if anchor.device_type is DeviceType.CHF:
+        chf = anchor
+    elif anchor.chf_id is not None:
+        chf = tx.devices.get(anchor.chf_id, with_history=False)
+    at_uprn = tx.devices.find(uprn=anchor.uprn, limit=500) if anchor.uprn else [anchor]
+    if chf is None:
+        chf = next((d for d in at_uprn if d.device_type is DeviceType.CHF), None)
+    members = {d.device_id: d for d in [*(tx.devices.in_device_log(chf.device_id)
+                                          if chf else []), *at_uprn, anchor]}
+    if chf is not None:
+        members.pop(chf.device_id, None)
+    mine = [d for d in members.values() if may_see(user, d)]
+    return PremisesView(chf, sorted(mine, key=lambda d: d.device_id.value),
+                        len(members) - len(mine), anchor.device_id)
+
+
+def device_for(store: Store, user: User, device_id: DeviceId) -> DeviceView:
+    """The device view, only for a device the User may see (others are 'not found', so a
+    guessed ID tells nothing)."""
+    view = show_device(store, device_id)
+    if not may_see(user, view.device) and not (
+            view.device.device_type in (DeviceType.CHF, DeviceType.GPF)
+            and any(may_see(user, d) for d in view.device_log)):
+        raise NotFound(f"device {device_id} is not among yours")
+    return view
+
+
+def export_for(store: Store, user: User, out: TextIO) -> int:
+    """The device extract of the User's own devices (it, or its principals, Responsible)."""
+    return export_devices(store, out, responsible=parties_of(user))

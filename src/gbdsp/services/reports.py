@@ -3,7 +3,9 @@ Restricted devices (MP169 risk R-001)."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 
@@ -94,3 +96,30 @@ def restricted_firmware(store: Store) -> list[RestrictedFirmware]:
         if firmware < latest or failed:
             report.append(RestrictedFirmware(device_id, dtype, firmware, latest, failed))
     return report
+
+
+@dataclass(frozen=True, slots=True)
+class OutcomeProfile:
+    """A User's DUIS requests over recent days: how many got each response code, and per
+    day how many succeeded, failed, or were refused for Restricted mode (BR 6)."""
+
+    by_code: list[tuple[str, int]]
+    by_day: list[tuple[date, int, int, int]]
+
+
+def outcome_profile(store: Store, users: Collection[UserId], until: datetime,
+                    days: int = 30) -> OutcomeProfile:
+    since = until - timedelta(days=days)
+    with store.read() as tx:
+        rows = tx.connection.execute(
+            select(audit_log.c.at, audit_log.c.outcome)
+            .where(audit_log.c.direction == "request", audit_log.c.srv.is_not(None),
+                   audit_log.c.user_id.in_(list(users)), audit_log.c.at > since))
+        codes: dict[str, int] = {}
+        per_day = {since.date() + timedelta(days=n + 1): [0, 0, 0] for n in range(days)}
+        for at, outcome in rows:
+            codes[outcome] = codes.get(outcome, 0) + 1
+            entry = per_day.setdefault(at.date(), [0, 0, 0])
+            entry[0 if outcome in SUCCESS else 2 if outcome == RESTRICTED_CODE else 1] += 1
+    return OutcomeProfile(sorted(codes.items(), key=lambda kv: (-kv[1], kv[0])),
+                          [(day, c[0], c[1], c[2]) for day, c in sorted(per_day.items())])

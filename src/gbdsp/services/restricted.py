@@ -46,8 +46,10 @@ class RestrictedChange:
 
 def set_restricted(store: Store, clock: Clock, config: Config, by: UserId,
                    device_id: DeviceId, restricted: bool, consumer_preference: str,
-                   reasonable_steps: bool) -> list[DeviceId]:
-    """Set or clear the flag; returns every device changed (a GSME brings its GPF)."""
+                   reasonable_steps: bool, *, dry_run: bool = False) -> list[DeviceId]:
+    """Set or clear the flag; returns every device changed (a GSME brings its GPF).
+    `dry_run`: check everything and say what would change, change nothing (the portal's
+    confirmation step asks this, so it never keeps a second copy of the rules)."""
     now = clock.now()
     if not config.modifications.mp169.in_force(now.date()):
         raise Conflict("MP169 (Restricted mode) is not in force")
@@ -70,6 +72,8 @@ def set_restricted(store: Store, clock: Clock, config: Config, by: UserId,
             state = "Restricted" if restricted else "not Restricted"
             raise Conflict(f"{device_id} is already {state}")
         changed = [device, *_gpf_of(tx, device)]
+        if dry_run:
+            return [d.device_id for d in changed]
         for target in changed:
             tx.devices.update(replace(target, restricted=restricted))
             tx.connection.execute(insert(restricted_mode_log).values(

@@ -92,6 +92,15 @@ class HousekeepingRepository:
             .group_by(devices.c.device_type, devices.c.responsible_supplier))
         return [(r[0], r[1], int(r[2])) for r in rows]
 
+    def due_devices(self, due: DueFilter, responsible: Sequence[UserId], limit: int
+                    ) -> list[tuple[DeviceId, str, datetime]]:
+        """Due devices of these Responsible Suppliers, longest Pending first."""
+        rows = self._conn.execute(
+            select(devices.c.device_id, devices.c.device_type, devices.c.status_date)
+            .where(due.clause(), devices.c.responsible_supplier.in_(list(responsible)))
+            .order_by(devices.c.status_date, devices.c.device_id).limit(limit))
+        return [(r[0], r[1], r[2]) for r in rows]
+
     def archive(self, entries: Sequence[dict[str, Any]]) -> None:
         if entries:
             self._conn.execute(insert(housekeeping_archive), list(entries))
@@ -123,14 +132,16 @@ class HousekeepingRepository:
         self._conn.execute(update(housekeeping_runs).where(housekeeping_runs.c.id == run_id)
                            .values(finished_at=at))
 
-    def archived(self, device_id: DeviceId | None = None, limit: int = 100
-                 ) -> list[ArchivedDevice]:
+    def archived(self, device_id: DeviceId | None = None, limit: int = 100,
+                 responsible: Sequence[UserId] | None = None) -> list[ArchivedDevice]:
         a = housekeeping_archive
         query = select(a.c.device_id, a.c.device_type, a.c.responsible_supplier,
                        a.c.pending_since, a.c.removed_at, a.c.run_id, a.c.rule, a.c.record
                        ).order_by(a.c.id.desc()).limit(limit)
         if device_id is not None:
             query = query.where(a.c.device_id == device_id)
+        if responsible is not None:
+            query = query.where(a.c.responsible_supplier.in_(list(responsible)))
         return [ArchivedDevice(*r) for r in self._conn.execute(query)]
 
     def pending_age(self, bounds: Sequence[tuple[datetime | None, str]]

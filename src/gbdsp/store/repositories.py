@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, Row, Table, bindparam, func, insert, select, update
@@ -130,11 +130,15 @@ class DeviceRepository:
             query = query.where(devices.c.postcode == normalise_postcode(postcode))
         return [device_from_row(r, ()) for r in self._conn.execute(query)]
 
-    def iter_all(self, batch: int = 10_000) -> Iterator[Device]:
-        """Every device in ID order, streamed (keyset paging keeps memory flat)."""
+    def iter_all(self, batch: int = 10_000, *,
+                 responsible: Collection[UserId] | None = None) -> Iterator[Device]:
+        """Every device in ID order (or only those of these Responsible Suppliers),
+        streamed (keyset paging keeps memory flat)."""
         last: int | None = None
         while True:
             query = select(devices).order_by(devices.c.device_id).limit(batch)
+            if responsible is not None:
+                query = query.where(devices.c.responsible_supplier.in_(list(responsible)))
             if last is not None:
                 query = query.where(devices.c.device_id > last)
             rows = self._conn.execute(query).all()

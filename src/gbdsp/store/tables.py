@@ -302,3 +302,32 @@ mail_outbox = Table(
     Column("attempts", Integer, nullable=False, server_default="0"),
     Column("last_error", String(300)),
 )
+
+portal_accounts = Table(
+    "portal_accounts", metadata,
+    Column("id", AutoId, primary_key=True, autoincrement=True),
+    Column("name", String(100), nullable=False, unique=True, comment="what the person signs in as"),
+    Column("user_id", UserIdType(), ForeignKey("users.user_id", ondelete="CASCADE"),
+           nullable=False, index=True, comment="the DUIS User whose view the person gets"),
+    Column("password_hash", String(200), nullable=False, comment="argon2id; never the password"),
+    Column("created_at", UtcDateTime(), nullable=False),
+)
+
+portal_sessions = Table(
+    "portal_sessions", metadata,
+    Column("token_hash", String(64), primary_key=True, comment="SHA-256 hex; never the token"),
+    Column("account_id", BigInteger, nullable=False, index=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=False),
+)
+
+portal_login_attempts = Table(
+    "portal_login_attempts", metadata,
+    Column("id", AutoId, primary_key=True, autoincrement=True),
+    Column("name", String(100), nullable=False),
+    Column("client", String(64), nullable=False, comment="remote address"),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("succeeded", Boolean, nullable=False),
+    Index("ix_portal_login_attempts_name_at", "name", "at"),
+    Index("ix_portal_login_attempts_client_at", "client", "at"),
+)

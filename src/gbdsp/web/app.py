@@ -24,7 +24,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gbdsp import __version__
@@ -35,7 +35,7 @@ from gbdsp.duis import schema
 from gbdsp.duis.xml import MAX_MESSAGE_BYTES
 from gbdsp.services.gateway import Gateway
 from gbdsp.services.outcomes import Outcome
-from gbdsp.web import ssi_api
+from gbdsp.web import portal, ssi_api
 
 ACCEPTED_TYPES = ("application/xml", "text/xml")
 AUTO_THREADS = {"sqlite": 2, "postgresql": 4}
@@ -129,14 +129,16 @@ def create_app(app: App, *, relay: bool = True,
 
         return Route(web_service.value, endpoint, methods=["POST"])
 
-    routes = [
+    routes: list[BaseRoute] = [
         Route("/health", health), Route("/metrics", metrics_endpoint),
         *(duis_endpoint(ws) for ws in WebService),
         *ssi_api.routes(app),
+        *portal.routes(app),
     ]
     web = Starlette(
         routes=routes, lifespan=lifespan,
-        middleware=[Middleware(RequestMetrics, metrics=metrics, paths={r.path for r in routes})],
+        middleware=[Middleware(RequestMetrics, metrics=metrics,
+                               paths={getattr(r, "path", "") for r in routes})],
     )
     web.state.gbdsp = app
     return web

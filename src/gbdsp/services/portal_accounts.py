@@ -1,0 +1,184 @@
+"""SSI portal accounts: people who sign in to the portal, each as one DUIS User.
+
+Passwords are hashed with argon2id; a session is a random token in an HttpOnly cookie of
+which only the SHA-256 is stored, so a copy of the database lets nobody in. Sign-in attempts
+are recorded and rate-limited per account name and per client address, in the database, so
+the limit holds across worker processes (docs/ssi-portal.md).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import Connection, delete, func, insert, select
+
+from gbdsp.clock import Clock
+from gbdsp.domain.errors import Conflict, GbdspError, InvalidValue, NotFound
+from gbdsp.domain.ids import UserId
+from gbdsp.domain.parties import User
+from gbdsp.store.store import Store
+from gbdsp.store.tables import portal_accounts, portal_login_attempts, portal_sessions
+
+SESSION_LIFETIME = timedelta(hours=8)
+ATTEMPT_WINDOW = timedelta(minutes=15)
+MAX_FAILURES_PER_NAME = 5
+MAX_FAILURES_PER_CLIENT = 20
+MIN_PASSWORD_LENGTH = 10
+ATTEMPTS_KEPT = timedelta(days=30)
+"""Sign-in attempts are kept this long (for the limit, and to look into an attack)."""
+
+_hasher = PasswordHasher()
+# Verified when the name is unknown, so a wrong name costs as long as a wrong password.
+_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+class SignInRefused(GbdspError):
+    """Wrong name or password (which one is not said)."""
+
+
+class TooManyAttempts(GbdspError):
+    """Too many failed sign-ins recently: wait before trying again."""
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    id: int
+    name: str
+    user: User
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def add_account(store: Store, name: str, user_id: UserId, password: str, at: datetime) -> None:
+    """A new account for a person working as `user_id` (a registered User)."""
+    name = name.strip()
+    if not name or len(name) > 100 or any(c.isspace() for c in name):
+        raise InvalidValue("an account name is 1 to 100 characters without spaces")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidValue(f"a password has at least {MIN_PASSWORD_LENGTH} characters")
+    hashed = _hasher.hash(password)
+    with store.transaction() as tx:
+        if tx.users.get(user_id) is None:
+            raise NotFound(f"{user_id} is not a registered User")
+        if _account_id(tx.connection, name) is not None:
+            raise Conflict(f"account {name!r} already exists")
+        tx.connection.execute(insert(portal_accounts).values(
+            name=name, user_id=user_id, password_hash=hashed, created_at=at))
+
+
+def _account_id(conn: Connection, name: str) -> int | None:
+    found = conn.execute(select(portal_accounts.c.id)
+                         .where(portal_accounts.c.name == name)).scalar()
+    return None if found is None else int(found)
+
+
+def list_accounts(store: Store) -> list[tuple[str, UserId]]:
+    with store.read() as tx:
+        return [(r[0], r[1]) for r in tx.connection.execute(
+            select(portal_accounts.c.name, portal_accounts.c.user_id)
+            .order_by(portal_accounts.c.name))]
+
+
+def sign_in(store: Store, clock: Clock, name: str, password: str, client: str) -> str:
+    """A new session token for the account, or SignInRefused / TooManyAttempts.
+
+    Every attempt is recorded; once an account name (or a client address) has failed too
+    often within the window, attempts are refused without checking the password."""
+    now = clock.now()
+    name = name.strip()[:100]
+    client = client[:64]
+    since = now - ATTEMPT_WINDOW
+    with store.read() as tx:
+        failures = tx.connection.execute(
+            select(func.count()).select_from(portal_login_attempts).where(
+                portal_login_attempts.c.name == name, portal_login_attempts.c.at > since,
+                portal_login_attempts.c.succeeded.is_(False))).scalar_one()
+        from_client = tx.connection.execute(
+            select(func.count()).select_from(portal_login_attempts).where(
+                portal_login_attempts.c.client == client, portal_login_attempts.c.at > since,
+                portal_login_attempts.c.succeeded.is_(False))).scalar_one()
+        row = tx.connection.execute(
+            select(portal_accounts.c.id, portal_accounts.c.password_hash)
+            .where(portal_accounts.c.name == name)).first()
+    if failures >= MAX_FAILURES_PER_NAME or from_client >= MAX_FAILURES_PER_CLIENT:
+        _record(store, name, client, now, succeeded=False)
+        raise TooManyAttempts("too many failed sign-ins: wait 15 minutes and try again")
+    ok = _verify(row[1] if row else _DUMMY_HASH, password) and row is not None
+    _record(store, name, client, now, succeeded=ok)
+    if not ok or row is None:
+        raise SignInRefused("the account name or the password is wrong")
+    token = secrets.token_urlsafe(32)
+    with store.transaction() as tx:
+        tx.connection.execute(delete(portal_sessions).where(portal_sessions.c.expires_at < now))
+        tx.connection.execute(delete(portal_login_attempts).where(
+            portal_login_attempts.c.at < now - ATTEMPTS_KEPT))
+        tx.connection.execute(insert(portal_sessions).values(
+            token_hash=_digest(token), account_id=int(row[0]), created_at=now,
+            expires_at=now + SESSION_LIFETIME))
+    return token
+
+
+def _verify(hashed: str, password: str) -> bool:
+    try:
+        return _hasher.verify(hashed, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _record(store: Store, name: str, client: str, at: datetime, *, succeeded: bool) -> None:
+    with store.transaction() as tx:
+        tx.connection.execute(insert(portal_login_attempts).values(
+            name=name, client=client, at=at, succeeded=succeeded))
+
+
+def account_of(store: Store, clock: Clock, token: str) -> Account | None:
+    """The signed-in account of a session token, or None (unknown or expired)."""
+    with store.read() as tx:
+        row = tx.connection.execute(
+            select(portal_accounts.c.id, portal_accounts.c.name, portal_accounts.c.user_id)
+            .select_from(portal_sessions.join(
+                portal_accounts, portal_accounts.c.id == portal_sessions.c.account_id))
+            .where(portal_sessions.c.token_hash == _digest(token),
+                   portal_sessions.c.expires_at > clock.now())).first()
+        user = tx.users.get(row[2]) if row else None
+    if row is None or user is None or not user.is_active:
+        return None
+    return Account(int(row[0]), row[1], user)
+
+
+def sign_out(store: Store, token: str) -> None:
+    with store.transaction() as tx:
+        tx.connection.execute(delete(portal_sessions)
+                              .where(portal_sessions.c.token_hash == _digest(token)))
+
+
+def csrf_token(session_token: str) -> str:
+    """The anti-forgery token of a session: derived from the session's secret, so it needs
+    no storage and a page from another site cannot know it."""
+    return hmac.new(session_token.encode(), b"gbdsp-portal-csrf", hashlib.sha256).hexdigest()
+
+
+def csrf_ok(session_token: str, given: str) -> bool:
+    return hmac.compare_digest(csrf_token(session_token), given)
+
+
+DEMO_PASSWORD = "demo-portal-password"
+"""The documented password of the demo accounts (README): a demo is not a deployment."""
+
+
+def ensure_demo_accounts(store: Store, clock: Clock,
+                         accounts: list[tuple[str, UserId]]) -> list[tuple[str, UserId]]:
+    """Create the demo accounts that are missing (idempotent); returns all of them."""
+    existing = {name for name, _ in list_accounts(store)}
+    for name, user_id in accounts:
+        if name not in existing:
+            add_account(store, name, user_id, DEMO_PASSWORD, clock.now())
+    return accounts
