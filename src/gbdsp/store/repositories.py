@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Row, Table, bindparam, func, insert, select, update
+from sqlalchemy import Connection, Row, Table, bindparam, func, insert, or_, select, update
 
 from gbdsp.domain.devices import (
     CspRegion,
@@ -36,6 +36,18 @@ from gbdsp.store.tables import (
 _DEVICE_BY_ID = select(devices).where(devices.c.device_id == bindparam("device_id"))
 _DEVICE_LOG = (select(devices).where(devices.c.chf_id == bindparam("chf_id"))
                .order_by(devices.c.device_id))
+# A premises: the CHF and its Device Log in one round trip (8.2), CHF first. Two index
+# lookups (primary key, chf_id) joined by a BitmapOr on PostgreSQL, by OR-optimisation on
+# SQLite.
+_PREMISES = (select(devices)
+             .where(or_(devices.c.device_id == bindparam("chf_id"),
+                        devices.c.chf_id == bindparam("chf_id")))
+             .order_by(devices.c.chf_id.is_not(None), devices.c.device_id))
+_FIND_BY = {
+    column: select(devices).where(devices.c[column] == bindparam("value"))
+    .order_by(devices.c.device_id).limit(bindparam("limit"))
+    for column in ("import_mpxn", "uprn", "postcode")
+}
 _USER_BY_ID = select(users).where(users.c.user_id == bindparam("user_id"))
 _USER_ROLES = select(user_roles.c.role).where(user_roles.c.user_id == bindparam("user_id"))
 _USER_ACTS_FOR = (select(agent_relationships.c.supplier_id)
@@ -119,8 +131,24 @@ class DeviceRepository:
         rows = self._conn.execute(_DEVICE_LOG, {"chf_id": chf_id})
         return [device_from_row(r, ()) for r in rows]
 
+    def premises(self, chf_id: DeviceId) -> tuple[Device | None, list[Device]]:
+        """A CHF (None if absent) and the devices on its Device Log, in ID order."""
+        rows = [device_from_row(r, ()) for r in self._conn.execute(_PREMISES,
+                                                                   {"chf_id": chf_id})]
+        if rows and rows[0].device_id == chf_id:
+            return rows[0], rows[1:]
+        return None, rows
+
     def find(self, *, mpxn: str | None = None, uprn: str | None = None,
              postcode: str | None = None, limit: int = 100) -> list[Device]:
+        given = [(c, v) for c, v in (("import_mpxn", mpxn), ("uprn", uprn),
+                                      ("postcode", postcode)) if v]
+        if len(given) == 1:  # the hot path (8.2 by one key): a statement built once
+            column, value = given[0]
+            if column == "postcode":
+                value = normalise_postcode(value)
+            rows = self._conn.execute(_FIND_BY[column], {"value": value, "limit": limit})
+            return [device_from_row(r, ()) for r in rows]
         query = select(devices).order_by(devices.c.device_id).limit(limit)
         if mpxn:
             query = query.where(devices.c.import_mpxn == mpxn)
