@@ -18,6 +18,8 @@ import statistics
 import time
 from pathlib import Path
 
+from sqlalchemy import event
+
 from gbdsp import bootstrap
 from gbdsp.domain.requests import WebService
 from gbdsp.services.gateway import Gateway
@@ -39,6 +41,11 @@ def main() -> None:
         warm = signed_requests(args.data, rng, args.premises, 100)
         for body in warm["by Device ID"] + warm["by MPxN"]:
             gateway.handle(WebService.NON_DEVICE, body)
+        statements = [0]
+
+        def count(*_: object) -> None:
+            statements[0] += 1
+        event.listen(app.store.engine, "before_cursor_execute", count)
         walls, cpus = [], []
         for _ in range(args.repeats):
             batch = signed_requests(args.data, rng, args.premises, args.requests // 2)
@@ -48,11 +55,14 @@ def main() -> None:
                 reply = gateway.handle(WebService.NON_DEVICE, body)
                 assert b"<sr:ResponseCode>I0<" in reply.body, reply.body[:300]
             walls.append((time.perf_counter() - t0) / len(bodies) * 1000)
+            per_request = statements[0] / len(bodies)
+            statements[0] = 0
             cpus.append((time.process_time() - c0) / len(bodies) * 1000)
         print(f"8.2 in-process on {app.store.backend}, {args.repeats} x {len(bodies)} requests: "
               f"wall median {statistics.median(walls):.3f} ms/request "
               f"({', '.join(f'{w:.2f}' for w in walls)}); CPU median "
-              f"{statistics.median(cpus):.3f} ms/request ({', '.join(f'{c:.2f}' for c in cpus)})")
+              f"{statistics.median(cpus):.3f} ms/request ({', '.join(f'{c:.2f}' for c in cpus)}); "
+              f"{per_request:.2f} SQL statements/request")
         if args.profile:
             from pyinstrument import Profiler
             batch = signed_requests(args.data, rng, args.premises, args.requests // 2)

@@ -5,7 +5,21 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Row, Table, bindparam, func, insert, or_, select, update
+from sqlalchemy import (
+    Connection,
+    Row,
+    String,
+    Table,
+    bindparam,
+    cast,
+    func,
+    insert,
+    null,
+    or_,
+    select,
+    union_all,
+    update,
+)
 
 from gbdsp.domain.devices import (
     CspRegion,
@@ -30,6 +44,7 @@ from gbdsp.store.tables import (
     user_roles,
     users,
 )
+from gbdsp.store.types import UserIdType
 
 # Hot-path statements are built once: building a SQLAlchemy expression costs more than
 # running the query it makes (bench/duis_roundtrip.py stage costs).
@@ -49,9 +64,13 @@ _FIND_BY = {
     for column in ("import_mpxn", "uprn", "postcode")
 }
 _USER_BY_ID = select(users).where(users.c.user_id == bindparam("user_id"))
-_USER_ROLES = select(user_roles.c.role).where(user_roles.c.user_id == bindparam("user_id"))
-_USER_ACTS_FOR = (select(agent_relationships.c.supplier_id)
-                  .where(agent_relationships.c.agent_id == bindparam("user_id")))
+# A User's roles and the suppliers it acts for, in one round trip (every DUIS request).
+_USER_LINKS = union_all(
+    select(user_roles.c.role.label("role"), cast(null(), UserIdType()).label("supplier"))
+    .where(user_roles.c.user_id == bindparam("user_id")),
+    select(cast(null(), String(4)).label("role"), agent_relationships.c.supplier_id)
+    .where(agent_relationships.c.agent_id == bindparam("user_id")),
+)
 
 
 class DeviceRepository:
@@ -274,8 +293,9 @@ class UserRepository:
         row = self._conn.execute(_USER_BY_ID, {"user_id": user_id}).first()
         if row is None:
             return None
-        roles = self._conn.execute(_USER_ROLES, {"user_id": user_id}).scalars()
-        acts_for = self._conn.execute(_USER_ACTS_FOR, {"user_id": user_id}).scalars()
+        links = self._conn.execute(_USER_LINKS, {"user_id": user_id}).all()
+        roles = [link.role for link in links if link.role is not None]
+        acts_for = [link.supplier for link in links if link.supplier is not None]
         return User(
             user_id=row.user_id, party_id=row.party_id, name=row.name,
             roles=frozenset(UserRole(r) for r in roles), status=UserStatus(row.status),
