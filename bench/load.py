@@ -4,6 +4,7 @@
     python bench/load.py run --data DIR --premises P (--target URL | --workers N)
                              [--rate 200] [--duration 20] [--receiver]
     python bench/load.py sweep --data DIR --premises P --workers 1,2,4 --rates 100,200,300
+    python bench/load.py drain --data DIR [--workers N]
 
 `prepare` makes a data directory: the fleet's suppliers with generated keys, reader Users,
 and `gbdsp fleet generate`. `run` pre-signs every request (each User's counters strictly
@@ -408,6 +409,52 @@ def run_once(args: argparse.Namespace, workers: int | None, rate: float) -> dict
     return figures
 
 
+def fill_outbox(data: Path, messages: int) -> None:
+    """Queue `messages` responses (the body does not matter to the relay) for the suppliers."""
+    app = bootstrap.open_app(data)
+    try:
+        now = app.clock.now()
+        body = b"<?xml version='1.0' encoding='UTF-8'?><sr:Response/>"
+        tag = time.time_ns()
+        with app.store.transaction() as tx:
+            tx.outbox.add_many([
+                {"response_id": f"fill:{tag}:{n}",
+                 "user_id": fleet.SUPPLIERS[n % len(fleet.SUPPLIERS)].user_id, "body": body,
+                 "created_at": now, "attempts": 0, "next_attempt_at": now}
+                for n in range(messages)])
+    finally:
+        app.close()
+
+
+def drain(data: Path, workers: int, fill: int) -> None:
+    """Deliver the outbox backlog (responses queued while no receive-response URL was set)
+    to a loopback receiver, and time it: the relay's own rate, with no requests arriving."""
+    if fill:
+        fill_outbox(data, fill)
+
+    async def go() -> None:
+        async with Receiver() as receiver:
+            server, _ = await asyncio.to_thread(start_server, data, workers)
+            try:
+                await asyncio.to_thread(set_response_urls, data,
+                                        f"http://127.0.0.1:{receiver.port}/responses")
+                quiet_since = time.perf_counter()
+                seen = 0
+                while time.perf_counter() - quiet_since < 3:
+                    await asyncio.sleep(0.25)
+                    if len(receiver.times) != seen:
+                        seen, quiet_since = len(receiver.times), time.perf_counter()
+                got = receiver.times
+                span = got[-1] - got[0] if len(got) > 1 else 0.0
+                print(f"outbox backlog: {len(got)} messages delivered by {workers} worker(s) "
+                      f"in {span:.1f}s = {len(got) / span if span else 0:.0f}/s")
+            finally:
+                server.send_signal(signal.SIGTERM)
+                server.wait(timeout=30)
+                await asyncio.to_thread(set_response_urls, data, None)
+    asyncio.run(go())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -415,6 +462,10 @@ def main() -> None:
     p.add_argument("--data", type=Path, required=True)
     p.add_argument("--database", help="database URL (default: SQLite in the data dir)")
     p.add_argument("--devices", type=int, default=10_000)
+    d = sub.add_parser("drain", help="time the delivery of the outbox backlog")
+    d.add_argument("--data", type=Path, required=True)
+    d.add_argument("--workers", type=int, default=1)
+    d.add_argument("--fill", type=int, default=0, help="queue this many messages first")
     for name in ("run", "sweep"):
         r = sub.add_parser(name)
         r.add_argument("--data", type=Path, required=True)
@@ -433,6 +484,9 @@ def main() -> None:
     args = parser.parse_args()
     if args.command == "prepare":
         prepare(args.data, args.database, args.devices)
+        return
+    if args.command == "drain":
+        drain(args.data, args.workers, args.fill)
         return
     if args.target:
         check_loopback(args.target)
