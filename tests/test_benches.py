@@ -15,7 +15,9 @@ def test_bench_script_imports(script: str, monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.syspath_prepend(str(BENCH))
     spec = importlib.util.spec_from_file_location(script[:-3], BENCH / script)
     assert spec is not None and spec.loader is not None
-    spec.loader.exec_module(importlib.util.module_from_spec(spec))
+    module = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, spec.name, module)  # dataclasses look themselves up
+    spec.loader.exec_module(module)
 
 
 @pytest.mark.slow
@@ -24,3 +26,28 @@ def test_small_bulk_import_bench_runs() -> None:
                              "--backends", "sqlite"], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert "devices/s" in result.stdout
+
+
+def test_load_generator_refuses_a_target_off_loopback(tmp_path: Path) -> None:
+    result = subprocess.run([sys.executable, str(BENCH / "load.py"), "run", "--data",
+                             str(tmp_path), "--premises", "10", "--target",
+                             "http://192.0.2.10:8080"], capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode != 0
+    assert "only targets loopback" in result.stderr
+
+
+@pytest.mark.slow
+def test_small_load_run_answers_the_mix(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    load = [sys.executable, str(BENCH / "load.py")]
+    subprocess.run([*load, "prepare", "--data", str(data), "--devices", "300"], check=True,
+                   capture_output=True, timeout=300)
+    result = subprocess.run([*load, "run", "--data", str(data), "--premises", "60",
+                             "--workers", "1", "--rate", "20", "--duration", "3", "--receiver"],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert "achieved" in result.stdout
+    assert "8.2 by device          I0 " in result.stdout
+    assert "4.1.1 other's ESME     E4 " in result.stdout
+    assert "outbox:" in result.stdout

@@ -942,3 +942,7 @@ def main() -> None:
         reason = str(getattr(e, "orig", None) or e).strip().splitlines()[0]
         err.print(f"gbdsp: database error: {reason}", markup=False)
         sys.exit(2)
+
+
+# Command groups kept in their own modules (they register themselves on `cli`).
+from gbdsp import cli_fleet  # noqa: E402, F401

@@ -108,11 +108,10 @@ class Relay:
     def _record(self, attempts: list[Attempt]) -> None:
         now = self.clock.now()
         with self.store.transaction() as tx:
+            tx.outbox.delivered_many([a.message.id for a in attempts if a.error is None], now)
             for attempt in attempts:
                 m = attempt.message
-                if attempt.error is None:
-                    tx.outbox.delivered(m.id, now)
-                else:
+                if attempt.error is not None:
                     retry_at = now + self.policy.retry_after(m.attempts)
                     tx.outbox.failed(m.id, retry_at, attempt.error)
                     log.warning("delivery of %s to User %s failed (%s); retry at %s",

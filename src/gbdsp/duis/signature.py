@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -56,14 +57,22 @@ def verify(root: etree._Element,
         raise SignatureRejected(f"unknown certificate: issuer {issuer}, serial {serial}")
     if _digest(root, signature) != digest:
         raise SignatureRejected("digest mismatch: the message was altered after signing")
-    public_key = serialization.load_der_public_key(certificate.public_key_der)
-    assert isinstance(public_key, ec.EllipticCurvePublicKey)
+    public_key = _public_key(certificate.public_key_der)
     canonical = etree.tostring(signed_info, method="c14n", exclusive=True)
     try:
         public_key.verify(_der(value), canonical, ec.ECDSA(hashes.SHA256()))
     except InvalidSignature as e:
         raise SignatureRejected("signature value does not verify") from e
     return certificate
+
+
+@functools.lru_cache(maxsize=4096)
+def _public_key(der: bytes) -> ec.EllipticCurvePublicKey:
+    """The key of a certificate, decoded once per certificate rather than per message (a
+    pure function of the DER bytes, so caching it changes nothing but the cost)."""
+    public_key = serialization.load_der_public_key(der)
+    assert isinstance(public_key, ec.EllipticCurvePublicKey)
+    return public_key
 
 
 def sign(root: etree._Element, signing_key: SigningKey) -> None:

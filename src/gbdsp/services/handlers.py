@@ -62,8 +62,8 @@ def premises_of(tx: Transaction, query: InventoryQuery) -> list[Device]:
     if not chfs:
         return matches
     chf_id = min(c for c in chfs if c is not None)  # one premises per answer
-    chf = tx.devices.get(chf_id, with_history=False)
-    return ([chf] if chf else []) + tx.devices.in_device_log(chf_id)
+    chf, log = tx.devices.premises(chf_id)
+    return ([chf] if chf else []) + log
 
 
 # DUIS adapters: read the body into values, call the use case.

@@ -86,10 +86,12 @@ def run(store: Store, clock: Clock, signing_key: SigningKey, rule: HousekeepingR
         # short write below.
         with store.read() as tx:
             keys = tx.housekeeping.due_ids(due, last, batch_size)
-            ids = [device_id for _, device_id in keys]
-            found = tx.devices.get_many(ids)
+            found = tx.devices.get_many([device_id for _, device_id in keys])
+            # Another sweep may have removed some between the two reads (PostgreSQL
+            # reads see each committed write): those are not ours to archive.
+            ids = [device_id for _, device_id in keys if device_id in found]
             histories = tx.devices.histories(ids)
-        if not ids:
+        if not keys:
             with store.transaction() as tx:
                 tx.housekeeping.finish_run(report.run_id, clock.now())
             return report

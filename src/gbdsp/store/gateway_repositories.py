@@ -140,9 +140,12 @@ class OutboxRepository:
                                .values(next_attempt_at=lease_until))
         return messages
 
-    def delivered(self, message_id: int, at: datetime) -> None:
-        self._conn.execute(update(outbox).where(outbox.c.id == message_id).values(
-            delivered_at=at, attempts=outbox.c.attempts + 1, last_error=None))
+    def delivered_many(self, message_ids: Sequence[int], at: datetime) -> None:
+        """Several deliveries recorded in one statement (a relay round's successes)."""
+        if message_ids:
+            self._conn.execute(update(outbox).where(outbox.c.id.in_(list(message_ids)))
+                               .values(delivered_at=at, attempts=outbox.c.attempts + 1,
+                                       last_error=None))
 
     def failed(self, message_id: int, retry_at: datetime, error: str) -> None:
         self._conn.execute(update(outbox).where(outbox.c.id == message_id).values(

@@ -77,12 +77,14 @@ class HousekeepingRepository:
         return [(r[0], r[1]) for r in self._conn.execute(query)]
 
     def still_due(self, due: DueFilter, ids: Sequence[DeviceId]) -> list[DeviceId]:
-        """Those of `ids` that are still due (none changed status since they were read)."""
+        """Those of `ids` that are still due (none changed status since they were read),
+        locked until the transaction ends: a concurrent sweep waits here, then finds them
+        gone instead of archiving them a second time. (SQLite: the writer lock does this.)"""
         if not ids:
             return []
         query = (select(devices.c.device_id)
                  .where(due.clause(), devices.c.device_id.in_(list(ids)))
-                 .order_by(devices.c.device_id))
+                 .order_by(devices.c.device_id).with_for_update())
         return list(self._conn.execute(query).scalars())
 
     def due_counts(self, due: DueFilter) -> list[tuple[str, UserId | None, int]]:

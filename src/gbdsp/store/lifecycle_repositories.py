@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, and_, delete, insert, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, delete, insert, or_, select, update
 
 from gbdsp.domain.ids import DeviceId, UserId
 from gbdsp.store.tables import (
@@ -15,6 +15,7 @@ from gbdsp.store.tables import (
     wan_joins,
     wan_restricted,
 )
+from gbdsp.store.types import UtcDateTime
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +24,16 @@ class Registration:
     mpxn: str
     supplier_id: UserId
     effective_from: datetime
+
+
+# Every trusted DUIS request asks this (the Responsible Supplier as it is right now): built
+# once, like the other hot-path statements.
+_DUE_REGISTRATIONS = (
+    select(registrations.c.id, registrations.c.mpxn, registrations.c.supplier_id,
+           registrations.c.effective_from)
+    .where(registrations.c.applied_at.is_(None),
+           registrations.c.effective_from <= bindparam("now", type_=UtcDateTime()))
+    .order_by(registrations.c.effective_from, registrations.c.id))
 
 
 class RegistrationRepository:
@@ -37,12 +48,7 @@ class RegistrationRepository:
 
     def due(self, now: datetime) -> list[Registration]:
         """Registrations now in effect that the SMI has not taken over yet, oldest first."""
-        rows = self._conn.execute(
-            select(registrations.c.id, registrations.c.mpxn, registrations.c.supplier_id,
-                   registrations.c.effective_from)
-            .where(registrations.c.applied_at.is_(None),
-                   registrations.c.effective_from <= now)
-            .order_by(registrations.c.effective_from, registrations.c.id))
+        rows = self._conn.execute(_DUE_REGISTRATIONS, {"now": now})
         return [Registration(*r) for r in rows]
 
     def mark_applied(self, registration_id: int, at: datetime) -> None:

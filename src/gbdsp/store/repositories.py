@@ -5,7 +5,21 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Row, Table, bindparam, func, insert, select, update
+from sqlalchemy import (
+    Connection,
+    Row,
+    String,
+    Table,
+    bindparam,
+    cast,
+    func,
+    insert,
+    null,
+    or_,
+    select,
+    union_all,
+    update,
+)
 
 from gbdsp.domain.devices import (
     CspRegion,
@@ -30,16 +44,33 @@ from gbdsp.store.tables import (
     user_roles,
     users,
 )
+from gbdsp.store.types import UserIdType
 
 # Hot-path statements are built once: building a SQLAlchemy expression costs more than
 # running the query it makes (bench/duis_roundtrip.py stage costs).
 _DEVICE_BY_ID = select(devices).where(devices.c.device_id == bindparam("device_id"))
 _DEVICE_LOG = (select(devices).where(devices.c.chf_id == bindparam("chf_id"))
                .order_by(devices.c.device_id))
+# A premises: the CHF and its Device Log in one round trip (8.2), CHF first. Two index
+# lookups (primary key, chf_id) joined by a BitmapOr on PostgreSQL, by OR-optimisation on
+# SQLite.
+_PREMISES = (select(devices)
+             .where(or_(devices.c.device_id == bindparam("chf_id"),
+                        devices.c.chf_id == bindparam("chf_id")))
+             .order_by(devices.c.chf_id.is_not(None), devices.c.device_id))
+_FIND_BY = {
+    column: select(devices).where(devices.c[column] == bindparam("value"))
+    .order_by(devices.c.device_id).limit(bindparam("limit"))
+    for column in ("import_mpxn", "uprn", "postcode")
+}
 _USER_BY_ID = select(users).where(users.c.user_id == bindparam("user_id"))
-_USER_ROLES = select(user_roles.c.role).where(user_roles.c.user_id == bindparam("user_id"))
-_USER_ACTS_FOR = (select(agent_relationships.c.supplier_id)
-                  .where(agent_relationships.c.agent_id == bindparam("user_id")))
+# A User's roles and the suppliers it acts for, in one round trip (every DUIS request).
+_USER_LINKS = union_all(
+    select(user_roles.c.role.label("role"), cast(null(), UserIdType()).label("supplier"))
+    .where(user_roles.c.user_id == bindparam("user_id")),
+    select(cast(null(), String(4)).label("role"), agent_relationships.c.supplier_id)
+    .where(agent_relationships.c.agent_id == bindparam("user_id")),
+)
 
 
 class DeviceRepository:
@@ -119,8 +150,24 @@ class DeviceRepository:
         rows = self._conn.execute(_DEVICE_LOG, {"chf_id": chf_id})
         return [device_from_row(r, ()) for r in rows]
 
+    def premises(self, chf_id: DeviceId) -> tuple[Device | None, list[Device]]:
+        """A CHF (None if absent) and the devices on its Device Log, in ID order."""
+        rows = [device_from_row(r, ()) for r in self._conn.execute(_PREMISES,
+                                                                   {"chf_id": chf_id})]
+        if rows and rows[0].device_id == chf_id:
+            return rows[0], rows[1:]
+        return None, rows
+
     def find(self, *, mpxn: str | None = None, uprn: str | None = None,
              postcode: str | None = None, limit: int = 100) -> list[Device]:
+        given = [(c, v) for c, v in (("import_mpxn", mpxn), ("uprn", uprn),
+                                      ("postcode", postcode)) if v]
+        if len(given) == 1:  # the hot path (8.2 by one key): a statement built once
+            column, value = given[0]
+            if column == "postcode":
+                value = normalise_postcode(value)
+            rows = self._conn.execute(_FIND_BY[column], {"value": value, "limit": limit})
+            return [device_from_row(r, ()) for r in rows]
         query = select(devices).order_by(devices.c.device_id).limit(limit)
         if mpxn:
             query = query.where(devices.c.import_mpxn == mpxn)
@@ -250,8 +297,9 @@ class UserRepository:
         row = self._conn.execute(_USER_BY_ID, {"user_id": user_id}).first()
         if row is None:
             return None
-        roles = self._conn.execute(_USER_ROLES, {"user_id": user_id}).scalars()
-        acts_for = self._conn.execute(_USER_ACTS_FOR, {"user_id": user_id}).scalars()
+        links = self._conn.execute(_USER_LINKS, {"user_id": user_id}).all()
+        roles = [link.role for link in links if link.role is not None]
+        acts_for = [link.supplier for link in links if link.supplier is not None]
         return User(
             user_id=row.user_id, party_id=row.party_id, name=row.name,
             roles=frozenset(UserRole(r) for r in roles), status=UserStatus(row.status),
