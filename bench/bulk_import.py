@@ -20,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench_db import temporary_database
+from bench_support import temporary_database
 from gbdsp.clock import SystemClock
 from gbdsp.csvformat import DEVICE_COLUMNS, format_device
 from gbdsp.domain.devices import Device, DeviceType, SmiStatus

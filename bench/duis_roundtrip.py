@@ -17,7 +17,6 @@ import argparse
 import asyncio
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -32,7 +31,7 @@ sys.path.insert(0, str(REPO))
 
 from tests.duis_support import dsp_signing_key, request  # noqa: E402
 
-from bench_db import temporary_database  # noqa: E402
+from bench_support import free_port, temporary_database  # noqa: E402
 from gbdsp.domain.ids import UserId  # noqa: E402
 from gbdsp.duis import schema, signature, xml  # noqa: E402
 from gbdsp.duis.request import read_request  # noqa: E402
@@ -45,11 +44,6 @@ def gbdsp(data: Path, env: dict[str, str], *args: str) -> None:
     subprocess.run([sys.executable, "-m", "gbdsp", "--data", str(data), *args], env=env,
                    check=True, capture_output=True)
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def bench_users(n: int) -> list[str]:

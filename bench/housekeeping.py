@@ -18,7 +18,6 @@ import random
 import re
 import resource
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -35,7 +34,7 @@ sys.path.insert(0, str(REPO))
 
 from tests.duis_support import read_inventory  # noqa: E402
 
-from bench_db import temporary_database  # noqa: E402
+from bench_support import free_port, temporary_database  # noqa: E402
 from gbdsp.csvformat import DEVICE_COLUMNS  # noqa: E402
 from gbdsp.domain.devices import DeviceType  # noqa: E402
 from gbdsp.services.demo import HUB_VERSION, METER_VERSION, MODELS  # noqa: E402
@@ -158,11 +157,6 @@ def bench(backend: str, csv_path: Path, pending: int) -> None:
               f"p99 {percentile(during, .99):6.1f} ms, max {max(during or [0]) * 1000:.0f} ms"
               f" ({len(during)} requests, mean {statistics.mean(during or [0]) * 1000:.1f})")
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def wait_up(url: str) -> None:

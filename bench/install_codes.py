@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from bench_db import temporary_database
+from bench_support import temporary_database
 from gbdsp.clock import SystemClock
 from gbdsp.config import Config
 from gbdsp.domain.devices import Device, DeviceType, SmiStatus, StatusChange

@@ -42,6 +42,7 @@ from urllib.parse import urlsplit
 import httpx
 from lxml import etree
 
+from bench_support import free_port
 from gbdsp import bootstrap
 from gbdsp.domain.devices import DeviceType
 from gbdsp.domain.ids import UserId
@@ -267,11 +268,6 @@ def report(results: list[Result], seconds: float, rate: float,
 
 
 # -- a server for the run, its memory, and a loopback receiver of pushed responses ----------
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def start_server(data: Path, workers: int) -> tuple[subprocess.Popen[bytes], str]:

@@ -1,9 +1,11 @@
-"""Throw-away databases for benchmarks: a SQLite file, or a new PostgreSQL database on
-$GBDSP_BENCH_POSTGRES_URL (default postgresql://postgres@127.0.0.1:5432/postgres)."""
+"""What the benchmarks share: throw-away databases (a SQLite file, or a new PostgreSQL
+database on $GBDSP_BENCH_POSTGRES_URL, default postgresql://postgres@127.0.0.1:5432/postgres)
+and a free loopback port for a server under test."""
 
 from __future__ import annotations
 
 import os
+import socket
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -31,3 +33,10 @@ def temporary_database(backend: str, directory: Path) -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def free_port() -> int:
+    """A loopback TCP port nobody is listening on now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
