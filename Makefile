@@ -2,31 +2,46 @@
 PYTHON ?= python3
 VENV ?= .venv
 DATA ?= gbdsp-data
+PORT ?=
 BIN = $(VENV)/bin
+SERVE_FLAGS = $(if $(PORT),--port $(PORT))
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench clean clean-data
 
-$(BIN)/.installed: pyproject.toml
+# `make run` needs only what `pip install gbdsp` gives; the dev tools come with `make test`.
+$(BIN)/.installed-run: pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit("gbdsp needs Python 3.11+") if sys.version_info < (3, 11) else None'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(BIN)/.installed-dev: $(BIN)/.installed-run
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 
-run: $(BIN)/.installed
+run: $(BIN)/.installed-run
 	$(BIN)/gbdsp --data $(DATA) init
 	$(BIN)/gbdsp --data $(DATA) demo
-	$(BIN)/gbdsp --data $(DATA) serve
+	$(BIN)/gbdsp --data $(DATA) serve $(SERVE_FLAGS)
 
-lint: $(BIN)/.installed
+lint: $(BIN)/.installed-dev
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
 
 test: lint
 	$(BIN)/pytest
 
-bench: $(BIN)/.installed
+bench: $(BIN)/.installed-dev
 	$(BIN)/python bench/bulk_import.py
 
+# Never deletes the data directory (keys, database): that is `make clean-data`.
 clean:
-	rm -rf $(VENV) $(DATA) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build dist
+
+clean-data:
+	@if [ -t 0 ]; then \
+	  printf 'Delete %s (its keys and database) for good? [y/N] ' '$(DATA)'; read answer; \
+	  case "$$answer" in y|Y|yes) ;; *) echo 'kept $(DATA)'; exit 1;; esac; \
+	fi
+	rm -rf $(DATA)

@@ -79,6 +79,19 @@ def test_users_add_with_a_generated_key_then_send_signed(gbdsp: Gbdsp, tmp_path:
     assert b"ENCRYPTED PRIVATE KEY" in key_file.read_bytes()   # encrypted at rest
     listed = gbdsp("users", "list")
     assert "00-DB-12-34-56-78-05-05" in listed.stdout and "ACME" in listed.stdout
+    first_key = key_file.read_bytes()
+    again = gbdsp("users", "add", "00-DB-12-34-56-78-05-05", "--role", "OU", "--party", "ACME",
+                  "--name", "Acme", "--generate-key")
+    assert again.returncode == 2 and "--force" in again.stderr
+    assert key_file.read_bytes() == first_key                   # nothing replaced
+    forced = gbdsp("users", "add", "00-DB-12-34-56-78-05-05", "--role", "OU", "--party", "ACME",
+                   "--name", "Acme", "--generate-key", "--force", "--data", str(gbdsp.data_dir))
+    assert forced.returncode == 0, forced.stderr
+    assert "replacing certificate serial" in forced.stdout
+    assert key_file.read_bytes() != first_key
+    row = next(line for line in gbdsp("users", "list").stdout.splitlines()
+               if "00-DB-12-34-56-78-05-05" in line)
+    assert [cell.strip() for cell in row.split("│")][5] == "1"  # one certificate, not two
     request = tmp_path / "request.xml"
     request.write_text(
         '<sr:Request xmlns:sr="http://www.dccinterface.co.uk/ServiceUserGateway" '
@@ -279,8 +292,13 @@ def test_install_codes_from_the_terminal(gbdsp: Gbdsp, tmp_path: Path) -> None:
     assert "(you installed it yourself)" in bulk.stdout
     assert "line 3: nonsense: not an EUI-64" in bulk.stderr
     code = gbdsp("wan", "install-code", "00-DB-12-34-56-78-90-98").stdout.strip()
-    answered = gbdsp("install-codes", "answer", "1", "--by", supplier, "--code", code)
+    empty = gbdsp("install-codes", "answer", "1", "--by", supplier, stdin="")
+    assert empty.returncode == 2 and "no input" in empty.stderr
+    answered = gbdsp("install-codes", "answer", "1", "--by", supplier, stdin=code + "\n")
     assert answered.returncode == 0, answered.stderr
+    assert code not in answered.stdout + answered.stderr         # never echoed
+    warned = gbdsp("install-codes", "answer", "1", "--by", supplier, "--code", code)
+    assert "warning: --code puts the install code in your shell history" in warned.stderr
     assert gbdsp("install-codes", "code", "1", "--by", supplier).stdout.strip() == code
     other = gbdsp("install-codes", "code", "1", "--by", "90-B3-D5-1F-30-02-00-00")
     assert other.returncode == 2 and "only the requester" in other.stderr
@@ -308,3 +326,34 @@ def test_portal_accounts_from_the_terminal(gbdsp: Gbdsp) -> None:
     assert {"alice", "boxed-supplier", "northwind", "brightwatt"} <= set(listed)
     again = gbdsp("demo", "--premises", "3")                    # idempotent
     assert again.returncode == 0, again.stderr
+
+
+def test_data_option_after_the_subcommand(gbdsp: Gbdsp, tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    assert gbdsp("init", "--data", str(elsewhere)).returncode == 0
+    assert (elsewhere / "gbdsp.toml").is_file()
+    listed = gbdsp("users", "list", f"--data={elsewhere}")
+    assert listed.returncode == 0 and "90-B3-D5-1F-30-01-00-00" in listed.stdout
+    assert not gbdsp.data_dir.exists()                           # the default was not used
+
+
+def test_serve_on_a_taken_port_says_how_to_choose_another(gbdsp: Gbdsp) -> None:
+    import socket
+
+    gbdsp("init")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = gbdsp("serve", "--port", str(port))
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and f"cannot listen on 127.0.0.1:{port}" in lines[0]
+    assert "--port N" in lines[0] and "make run PORT=N" in lines[0]
+
+
+def test_serve_prints_the_urls_that_answer() -> None:
+    from gbdsp.cli import SERVED_URLS
+
+    paths = [path.split()[0] for _, path in SERVED_URLS]
+    assert "/ssi/" in paths and "/health" in paths and "/" not in paths

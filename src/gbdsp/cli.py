@@ -50,7 +50,31 @@ class Context:
 pass_ctx = click.make_pass_decorator(Context)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Root(click.Group):
+    """The top-level group: `--data DIR` is accepted after the subcommand too."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, hoist_data_option(args))
+
+
+def hoist_data_option(args: list[str]) -> list[str]:
+    """Move every `--data DIR` / `--data=DIR` before `--` to the front, where click reads it."""
+    end = args.index("--") if "--" in args else len(args)
+    hoisted: list[str] = []
+    rest: list[str] = []
+    i = 0
+    while i < end:
+        arg = args[i]
+        if arg == "--data" and i + 1 < end:
+            hoisted += args[i:i + 2]
+            i += 2
+            continue
+        (hoisted if arg.startswith("--data=") else rest).append(arg)
+        i += 1
+    return hoisted + rest + args[end:]
+
+
+@click.group(cls=_Root, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="gbdsp")
 @click.option("--data", metavar="DIR", envvar=bootstrap.DATA_ENV,
               help="Data directory (config, database, keys). Default: ./gbdsp-data, "
@@ -217,10 +241,12 @@ def users() -> None:
 @click.option("--response-url", help="Receive-response URL for asynchronous responses.")
 @click.option("--acts-for", multiple=True, help="For an RSA: a supplier User it acts for.")
 @click.option("--email", help="Where SSI notifications (install-code requests) are mailed.")
+@click.option("--force", is_flag=True,
+              help="With --generate-key: replace a key generated before (and its certificate).")
 @pass_ctx
 def users_add(ctx: Context, user_id: str, roles: tuple[str, ...], party: str, name: str,
               certificate: str | None, generate_key: bool, response_url: str | None,
-              acts_for: tuple[str, ...], email: str | None) -> None:
+              acts_for: tuple[str, ...], email: str | None, force: bool) -> None:
     """Register a User (or replace its roles and details)."""
     from gbdsp.duis.smki import generate_identity, load_certificate, read_file
     from gbdsp.keystore import KeyStore
@@ -235,13 +261,19 @@ def users_add(ctx: Context, user_id: str, roles: tuple[str, ...], party: str, na
     cert = load_certificate(read_file(certificate)) if certificate else None
     with ctx.app() as app:
         key = None
+        keys = KeyStore(app.data_dir)
+        replaced = keys.generated_certificate(uid) if generate_key else None
+        if replaced is not None and not force:
+            raise InvalidValue(f"User {uid} already has a generated key (certificate serial "
+                               f"{replaced.serial}): pass --force to replace both")
         if generate_key:
             key, pem = generate_identity(uid)
             cert = load_certificate(pem)
-        add_user(app.store, user, cert)
+        add_user(app.store, user, cert, replaces=replaced)
         if key is not None:
-            path = KeyStore(app.data_dir).save(uid, key, pem)
-            out.print(f"generated key (encrypted) {path}")
+            path = keys.save(uid, key, pem)
+            out.print(f"generated key (encrypted) {path}"
+                      + (f", replacing certificate serial {replaced.serial}" if replaced else ""))
     out.print(f"registered User {uid} ({', '.join(sorted(roles))})"
               + (f" with certificate serial {cert.serial}" if cert else ""))
 
@@ -641,18 +673,26 @@ def install_codes_list(ctx: Context, by: str) -> None:
 @install_codes_group.command("answer")
 @click.argument("request_id", type=int)
 @click.option("--by", required=True, help="The installing supplier's User ID.")
-@click.option("--code", help="The install code (hex).")
+@click.option("--code", help="The install code (hex). Avoid: it lands in shell history; "
+                             "without it the code is asked for (hidden) or read from stdin.")
 @click.option("--not-installer", is_flag=True, help="You did not install this device.")
 @pass_ctx
 def install_codes_answer(ctx: Context, request_id: int, by: str, code: str | None,
                          not_installer: bool) -> None:
-    """Answer a request assigned to you (the code is sealed at once, never mailed)."""
+    """Answer a request assigned to you (the code is sealed at once, never mailed).
+
+    The install code is asked for without echo, or read from stdin when piped."""
     from gbdsp.services.install_codes import answer
 
+    if code is not None:
+        err.print("warning: --code puts the install code in your shell history and the "
+                  "process list; leave it out to be asked for it, or pipe it on stdin")
+    elif not not_installer:
+        code = _read_secret("Install code (hex)")
     try:
         raw = bytes.fromhex(code) if code else None
     except ValueError as e:
-        raise InvalidValue("--code must be hex") from e
+        raise InvalidValue("the install code must be hex") from e
     with ctx.app() as app:
         result = answer(app.store, app.clock, app.sealer(), UserId.parse(by), request_id,
                         install_code=raw, not_installer=not_installer)
@@ -837,8 +877,11 @@ def serve(ctx: Context, host: str | None, port: int | None, workers: int | None)
         bind_host = host or app.config.server.host
         bind_port = port or app.config.server.port
         processes = workers or app.config.server.workers
-        err.print(f"gbdsp serving {ctx.data_dir} on http://{bind_host}:{bind_port}/"
-                  + (f" with {processes} workers" if processes > 1 else ""))
+        _refuse_taken_port(bind_host, bind_port)
+        err.print(f"gbdsp serving {ctx.data_dir}"
+                  + (f" with {processes} workers" if processes > 1 else "") + ":")
+        for what, path in SERVED_URLS:
+            err.print(f"  {what:<12} {_url(bind_host, bind_port, path)}")
         if processes == 1:
             uvicorn.run(create_app(app), host=bind_host, port=bind_port, log_level="info")
             return
@@ -847,7 +890,47 @@ def serve(ctx: Context, host: str | None, port: int | None, workers: int | None)
                 port=bind_port, workers=processes, log_level="info")
 
 
+SERVED_URLS = (
+    ("SSI portal", "/ssi/"),
+    ("SSI API", "/ssi/api/v1/"),
+    ("DUIS", "/api/v1/serviceD (and serviceS, serviceT)"),
+    ("health", "/health"),
+    ("metrics", "/metrics"),
+)
+
+
+def _url(host: str, port: int, path: str) -> str:
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}{path}"
+
+
+def _refuse_taken_port(host: str, port: int) -> None:
+    """One line that says what to do, instead of uvicorn's traceback-free but bare errno."""
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            probe.bind((host, port))
+        except OSError as e:
+            raise InvalidValue(
+                f"cannot listen on {host}:{port} ({e.strerror}): choose another port with "
+                f"`gbdsp serve --port N` (or `make run PORT=N`), or set port in the [server] "
+                f"section of gbdsp.toml") from e
+
+
 # -- helpers ---------------------------------------------------------------------------------
+
+def _read_secret(prompt: str) -> str:
+    """A secret from a hidden prompt on a terminal, else the first line of stdin."""
+    if sys.stdin.isatty():
+        return str(click.prompt(prompt, hide_input=True))
+    line = sys.stdin.readline().strip()
+    if not line:
+        raise InvalidValue(f"no input: pipe it on stdin or run on a terminal ({prompt})")
+    return line
+
 
 class _ErrorPrinter:
     """Prints each rejected row as it is found; stops printing (not counting) after 1,000."""
@@ -933,7 +1016,7 @@ def main() -> None:
         e.show()
         sys.exit(e.exit_code)
     except GbdspError as e:
-        err.print(f"gbdsp: error: {e}", markup=False)
+        err.print(f"gbdsp: error: {e}", markup=False, soft_wrap=True)
         sys.exit(2)
     except KeyboardInterrupt:
         err.print("interrupted (imports are idempotent: run the same command again to finish)")

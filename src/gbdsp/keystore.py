@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from gbdsp.domain.errors import InvalidValue
 from gbdsp.domain.ids import UserId
+from gbdsp.domain.parties import Certificate
 from gbdsp.duis.signature import SigningKey
 from gbdsp.duis.smki import TEST_USERS, load_certificate, load_private_key, pki_file
 
@@ -36,6 +37,11 @@ class KeyStore:
         _write_private(key_path, encrypted)
         (self.directory / f"{user_id.hex}.pem").write_bytes(certificate_pem)
         return key_path
+
+    def generated_certificate(self, user_id: UserId) -> Certificate | None:
+        """The certificate of a key generated here for the User, if there is one."""
+        path = self.directory / f"{user_id.hex}.pem"
+        return load_certificate(path.read_bytes()) if path.exists() else None
 
     def signing_key(self, user_id: UserId) -> SigningKey | None:
         """The User's key: generated here, else the shipped DCC Boxed test key, else None."""

@@ -6,6 +6,7 @@ from sqlalchemy import inspect
 
 from gbdsp.clock import ManualClock
 from gbdsp.domain.devices import DeviceType, SmiStatus
+from gbdsp.domain.errors import InvalidValue
 from gbdsp.services import fleet
 from gbdsp.services.inventory import show_device
 from gbdsp.store.bulk import FleetLoad, Premises
@@ -87,3 +88,16 @@ def test_an_interrupted_load_leaves_the_smi_as_it_was(store: Store, clock: Manua
     with store.engine.connect() as conn:
         present = {ix["name"] for ix in inspect(conn).get_indexes("devices")}
     assert {ix.name for ix in devices.indexes} <= present
+
+
+def test_generating_the_same_fleet_twice_says_where_it_ends(store: Store,
+                                                            clock: ManualClock) -> None:
+    first = fleet.generate_fleet(store, clock, devices=300)
+    with store.read() as tx:
+        before = tx.devices.count()
+    with pytest.raises(InvalidValue, match=f"--first-premises {first.premises}$"):
+        fleet.generate_fleet(store, clock, devices=300)
+    with store.read() as tx:
+        assert tx.devices.count() == before
+    more = fleet.generate_fleet(store, clock, devices=300, first_premises=first.premises)
+    assert more.devices >= 300

@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 
 from gbdsp.clock import Clock
 from gbdsp.domain.devices import CspRegion, DeviceModel, DeviceType, SmetsVariant, SmiStatus
+from gbdsp.domain.errors import InvalidValue
 from gbdsp.domain.ids import DeviceId, UserId
 from gbdsp.domain.parties import Party, User, UserRole
 from gbdsp.domain.products import CplEntry, CplKey
@@ -199,6 +200,24 @@ class FleetReport:
     index_seconds: float
 
 
+def _refuse_loaded(store: Store, first: int) -> None:
+    """Premises `first` already loaded: say so and where the fleet ends, before any write
+    (otherwise the load fails half-way on a unique key)."""
+    with store.read() as tx:
+        def loaded(number: int) -> bool:
+            return tx.devices.get(device_id(number, DeviceType.CHF), with_history=False) \
+                is not None
+
+        if not loaded(first):
+            return
+        low, high = first, MAX_PREMISES  # loaded(low); find the first free number after it
+        while high - low > 1:
+            middle = (low + high) // 2
+            low, high = (middle, high) if loaded(middle) else (low, middle)
+    raise InvalidValue(f"premises {first} of the fleet is already in the SMI (generated "
+                       f"before?): add more with --first-premises {high}")
+
+
 def ensure_reference_data(store: Store) -> None:
     """The fleet's Parties, Users and CPL entries (idempotent; an existing User, e.g. one a
     load generator registered with a key, is left as it is)."""
@@ -289,6 +308,7 @@ def generate_fleet(store: Store, clock: Clock, *, devices: int, first_premises: 
     (one sort each instead of ten million index insertions); into a non-empty one rows go
     in with the indexes in place. Statistics are refreshed afterwards either way.
     """
+    _refuse_loaded(store, first_premises)
     ensure_reference_data(store)
     now = clock.now()
     by_type: dict[str, int] = {}

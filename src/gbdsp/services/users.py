@@ -30,8 +30,10 @@ def _user_of(spec: TestUser) -> User:
     )
 
 
-def add_user(store: Store, user: User, certificate: Certificate | None) -> None:
-    """Register (or replace) a User with its Party and, optionally, a certificate."""
+def add_user(store: Store, user: User, certificate: Certificate | None, *,
+             replaces: Certificate | None = None) -> None:
+    """Register (or replace) a User with its Party and, optionally, a certificate (which
+    takes the place of `replaces`, in the same transaction)."""
     if certificate is not None and certificate.user_id != user.user_id:
         raise InvalidValue(f"the certificate is for {certificate.user_id}, not {user.user_id}")
     with store.transaction() as tx:
@@ -40,6 +42,8 @@ def add_user(store: Store, user: User, certificate: Certificate | None) -> None:
                 raise InvalidValue(f"acts for {supplier}, which is not a registered User")
         tx.users.ensure_party(Party(user.party_id, user.name))
         tx.users.put(user)
+        if replaces is not None:
+            tx.users.remove_certificate(replaces.issuer, replaces.serial)
         if certificate is not None:
             tx.users.put_certificate(certificate)
 

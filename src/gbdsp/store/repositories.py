@@ -320,6 +320,10 @@ class UserRepository:
             not_after=cert.not_after,
         ))
 
+    def remove_certificate(self, issuer: str, serial: int) -> None:
+        self._conn.execute(user_certificates.delete().where(
+            user_certificates.c.issuer == issuer, user_certificates.c.serial == str(serial)))
+
     def certificate(self, issuer: str, serial: int) -> Certificate | None:
         row = self._conn.execute(select(user_certificates).where(
             user_certificates.c.issuer == issuer, user_certificates.c.serial == str(serial),
