@@ -28,6 +28,7 @@ run: $(BIN)/.installed-run
 lint: $(BIN)/.installed-dev
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 
 test: lint
 	$(BIN)/pytest
