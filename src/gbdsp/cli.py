@@ -19,7 +19,14 @@ from rich.table import Table
 from gbdsp import __version__, bootstrap
 from gbdsp.cli_portal import portal
 from gbdsp.cli_sim import simulate
-from gbdsp.csvformat import CPL_COLUMNS, DEVICE_COLUMNS, DEVICE_REQUIRED, check_header, format_cpl
+from gbdsp.csvformat import (
+    CPL_COLUMNS,
+    DEVICE_COLUMNS,
+    DEVICE_REQUIRED,
+    check_header,
+    format_cpl,
+    read_device_ids,
+)
 from gbdsp.domain.devices import CspRegion
 from gbdsp.domain.errors import GbdspError, InvalidValue
 from gbdsp.domain.ids import DeviceId, UserId
@@ -627,9 +634,7 @@ def install_codes_request(ctx: Context, device_ids: tuple[str, ...], by: str,
 def install_codes_bulk(ctx: Context, file: str, by: str, backlog: bool) -> None:
     """Ask for many install codes at once: a CSV with a device_id column; each row is
     raised or refused on its own (exit status 1 if any was refused)."""
-    with _open_csv(file, required=("device_id",), known=("device_id",)) as (reader, _raw):
-        rows = [(line, str(row.get("device_id") or "")) for line, row in
-                inventory.numbered_rows(reader)]
+    rows = read_device_ids(_read_bytes(file))
     _raise_install_code_requests(ctx, rows, by, backlog)
 
 

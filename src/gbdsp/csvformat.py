@@ -6,6 +6,8 @@ reads, so an inventory moves between instances (SQLite <-> PostgreSQL) unchanged
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -38,6 +40,41 @@ CPL_COLUMNS = (
     "manufacturer", "model", "hardware_version", "firmware_version", "device_type",
     "smets_variant", "status",
 )
+
+
+MAX_DEVICE_ID_ROWS = 100_000
+"""A device-ID upload larger than this is refused whole (a bulk request is a batch, not a feed)."""
+
+
+def read_device_ids(content: bytes) -> list[tuple[int, str]]:
+    """(line, device text) of a device-ID upload: a CSV whose header names a `device_id`
+    column (other columns are ignored). The one reader of this format, for the CLI, the SSI
+    API and the portal; each row is judged later on its own, so a bad ID is a row error."""
+    if not content.strip():
+        raise InvalidValue("the CSV is empty: its first line must name a device_id column")
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise InvalidValue("the CSV is not UTF-8 text (save it as CSV UTF-8)") from e
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = [name.strip() for name in next(reader)]
+        if "device_id" not in header:
+            raise InvalidValue("the first line of the CSV must name a device_id column, "
+                               "for example: device_id")
+        column = header.index("device_id")
+        rows: list[tuple[int, str]] = []
+        for fields in reader:
+            if len(rows) >= MAX_DEVICE_ID_ROWS:
+                raise InvalidValue(f"more than {MAX_DEVICE_ID_ROWS:,} rows: split the file")
+            if any(fields):
+                value = fields[column] if column < len(fields) else ""
+                rows.append((reader.line_num, value.strip()))
+    except csv.Error as e:  # e.g. a field over csv.field_size_limit() (131,072 characters)
+        raise InvalidValue(f"line {reader.line_num}: not valid CSV ({e})") from e
+    if not rows:
+        raise InvalidValue("the CSV has a header but no rows")
+    return rows
 
 
 def check_header(found: Sequence[str] | None, required: tuple[str, ...],

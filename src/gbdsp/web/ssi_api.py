@@ -6,8 +6,6 @@ for that caller; errors are JSON `{"error": ...}` with a precise HTTP status.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
@@ -18,7 +16,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from gbdsp.bootstrap import App
-from gbdsp.csvformat import format_device, parse_registration
+from gbdsp.csvformat import format_device, parse_registration, read_device_ids
 from gbdsp.domain.errors import Conflict, GbdspError, InvalidValue, NotFound
 from gbdsp.domain.housekeeping import HousekeepingRule
 from gbdsp.domain.ids import DeviceId, UserId
@@ -110,11 +108,7 @@ def routes(app: App) -> list[Route]:
         return {"id": rows[0].request_id, "message": rows[0].message}
 
     async def raise_bulk(request: Request, caller: Caller) -> Any:
-        text = (await request.body()).decode("utf-8-sig")
-        reader = csv.DictReader(io.StringIO(text))
-        if not reader.fieldnames or "device_id" not in reader.fieldnames:
-            raise InvalidValue("send a CSV whose header has a device_id column")
-        devices = [(reader.line_num, row.get("device_id") or "") for row in reader]
+        devices = read_device_ids(await request.body())
         rows = await run_in_threadpool(
             install_codes.raise_requests, app.store, app.clock, app.config, supplier(caller),
             devices, backlog=request.query_params.get("backlog") == "true")

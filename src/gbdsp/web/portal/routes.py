@@ -3,7 +3,6 @@ it gets the signed-in account and the parsed form, calls services, renders a tem
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from gbdsp.bootstrap import App
+from gbdsp.csvformat import read_device_ids
 from gbdsp.domain.errors import Conflict, GbdspError, InvalidValue, NotFound
 from gbdsp.domain.housekeeping import AGE_BUCKETS
 from gbdsp.domain.ids import DeviceId, UserId
@@ -270,7 +270,7 @@ def routes(app: App) -> list[BaseRoute]:
         filename, content = p.files.get("file", ("", b""))
         backlog = p.form.get("backlog") == "yes"
         try:
-            devices = _device_rows(content)
+            devices = read_device_ids(content)
             results = install_codes.raise_requests(app.store, app.clock, app.config,
                                                    p.user_id, devices, backlog=backlog)
         except (InvalidValue, Conflict) as e:
@@ -444,25 +444,6 @@ async def _read_form(request: Request, page: Page) -> None:
             page.files[key] = (value.filename or "", content)
         else:
             page.form[key] = value
-
-
-def _device_rows(content: bytes) -> list[tuple[int, str]]:
-    """(line, device text) of an uploaded CSV with a device_id column (the API's format)."""
-    if not content.strip():
-        raise InvalidValue("choose a CSV file with a device_id column")
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        raise InvalidValue("the file is not UTF-8 text (save it as CSV UTF-8)") from e
-    reader = csv.DictReader(io.StringIO(text))
-    if not reader.fieldnames or "device_id" not in [f.strip() for f in reader.fieldnames]:
-        raise InvalidValue("the first line of the CSV must name a device_id column, "
-                           "for example: device_id")
-    reader.fieldnames = [f.strip() for f in reader.fieldnames]
-    rows = [(reader.line_num, (row.get("device_id") or "").strip()) for row in reader]
-    if not rows:
-        raise InvalidValue("the CSV has a header but no rows")
-    return rows
 
 
 def _short_age(label: str) -> str:
