@@ -353,7 +353,7 @@ def test_serve_on_a_taken_port_says_how_to_choose_another(gbdsp: Gbdsp) -> None:
 
 
 def test_serve_prints_the_urls_that_answer() -> None:
-    from gbdsp.cli import SERVED_URLS
+    from gbdsp.cli.serve import SERVED_URLS
 
     paths = [path.split()[0] for _, path in SERVED_URLS]
     assert "/ssi/" in paths and "/health" in paths and "/" not in paths

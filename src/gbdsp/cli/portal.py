@@ -10,7 +10,7 @@ import click
 from gbdsp.domain.ids import UserId
 
 if TYPE_CHECKING:
-    from gbdsp.cli import Context
+    from gbdsp.cli.base import Context
 
 
 @click.group()
@@ -20,10 +20,18 @@ def portal() -> None:
 
 @portal.command("add-account")
 @click.argument("name")
-@click.option("--user", "user_id", required=True, metavar="USER_ID",
-              help="The registered User whose view this person gets (EUI-64).")
-@click.option("--password-stdin", is_flag=True,
-              help="Read the password from standard input (for scripts) instead of a prompt.")
+@click.option(
+    "--user",
+    "user_id",
+    required=True,
+    metavar="USER_ID",
+    help="The registered User whose view this person gets (EUI-64).",
+)
+@click.option(
+    "--password-stdin",
+    is_flag=True,
+    help="Read the password from standard input (for scripts) instead of a prompt.",
+)
 @click.pass_obj
 def add_account(ctx: Context, name: str, user_id: str, password_stdin: bool) -> None:
     """Create a portal account NAME working as a registered User."""

@@ -15,8 +15,10 @@ from gbdsp.services.inventory import DeviceView
 def render_device(console: Console, view: DeviceView) -> None:
     d = view.device
     status = d.status.value if d.status else "(Type 2: no SMI status)"
-    console.print(f"[bold]{d.device_id}[/]  {d.device_type.value}  {status}"
-                  + (f" since {d.status_date:%Y-%m-%d %H:%M}Z" if d.status_date else ""))
+    console.print(
+        f"[bold]{d.device_id}[/]  {d.device_type.value}  {status}"
+        + (f" since {d.status_date:%Y-%m-%d %H:%M}Z" if d.status_date else "")
+    )
     facts = Table.grid(padding=(0, 2))
     facts.add_column(style="dim")
     facts.add_column()
@@ -28,16 +30,24 @@ def render_device(console: Console, view: DeviceView) -> None:
         for column in ("effective", "status", "reason", "by"):
             history.add_column(column)
         for change in d.history:
-            history.add_row(f"{change.effective_at:%Y-%m-%d %H:%M:%S}Z", change.status.value,
-                            change.reason, str(change.by) if change.by else "")
+            history.add_row(
+                f"{change.effective_at:%Y-%m-%d %H:%M:%S}Z",
+                change.status.value,
+                change.reason,
+                str(change.by) if change.by else "",
+            )
         console.print(history)
     if view.device_log:
         log = Table(title=f"Device Log of CHF {d.device_id}", title_justify="left")
         for column in ("device", "type", "status", "MPxN"):
             log.add_column(column)
         for member in view.device_log:
-            log.add_row(str(member.device_id), member.device_type.value,
-                        member.status.value if member.status else "-", member.import_mpxn or "")
+            log.add_row(
+                str(member.device_id),
+                member.device_type.value,
+                member.status.value if member.status else "-",
+                member.import_mpxn or "",
+            )
         console.print(log)
 
 
@@ -45,8 +55,11 @@ def _facts(view: DeviceView) -> list[tuple[str, str]]:
     d = view.device
     m = d.model
     rows = [
-        ("model", f"{m.manufacturer} / {m.model} (hardware {m.hardware_version or '-'}, "
-                  f"firmware {m.firmware_version})"),
+        (
+            "model",
+            f"{m.manufacturer} / {m.model} (hardware {m.hardware_version or '-'}, "
+            f"firmware {m.firmware_version})",
+        ),
         ("SMETS/CHTS", f"{d.smets_chts_version} ({d.smets_variant.value})"),
         ("MPxN", d.import_mpxn or "-"),
         ("UPRN / postcode", f"{d.uprn or '-'} / {d.postcode or '-'}"),
@@ -81,8 +94,10 @@ def render_forecasts(console: Console, forecasts: list[Forecast]) -> None:
         counts = next(f.counts for f in forecasts if f.rule == rule and f.days == horizon)
         if not counts:
             continue
-        detail = Table(title=f"{rule.describe()}: within {horizon} days, by type and User",
-                       title_justify="left")
+        detail = Table(
+            title=f"{rule.describe()}: within {horizon} days, by type and User",
+            title_justify="left",
+        )
         for column in ("device type", "Responsible Supplier", "devices"):
             detail.add_column(column)
         for dtype, supplier, n in sorted(counts, key=lambda c: (c[0], str(c[1]))):
@@ -90,8 +105,7 @@ def render_forecasts(console: Console, forecasts: list[Forecast]) -> None:
         console.print(detail)
 
 
-def render_pending_age(console: Console, rows: list[tuple[str, UserId | None, str, int]]
-                       ) -> None:
+def render_pending_age(console: Console, rows: list[tuple[str, UserId | None, str, int]]) -> None:
     labels = [label for _, label in AGE_BUCKETS]
     table = Table(title="Pending devices by how long they have been Pending")
     for column in ("device type", "Responsible Supplier", *labels):
@@ -109,17 +123,24 @@ def render_hub_stock(console: Console, stock: list[HubStock]) -> None:
     for column in ("holder", "in stock (Pending)", "installed", "in stock, firmware > 1 behind"):
         table.add_column(column, justify="left" if column == "holder" else "right")
     for s in stock:
-        table.add_row(str(s.holder or "-"), f"{s.in_stock:,}", f"{s.installed:,}",
-                      f"{s.behind:,}")
+        table.add_row(str(s.holder or "-"), f"{s.in_stock:,}", f"{s.installed:,}", f"{s.behind:,}")
     console.print(table)
 
 
 def render_stock_rotation(console: Console, rows: list[StockRotation]) -> None:
     table = Table(title="CH installs in the last 12 months: newest stock installed first?")
-    for column in ("holder", "installs", "installed while older stock waited",
-                   "oldest CH in stock (days)"):
+    for column in (
+        "holder",
+        "installs",
+        "installed while older stock waited",
+        "oldest CH in stock (days)",
+    ):
         table.add_column(column, justify="left" if column == "holder" else "right")
     for r in rows:
-        table.add_row(str(r.holder or "-"), f"{r.installs:,}", f"{r.newer_first:,}",
-                      "-" if r.oldest_in_stock_days is None else str(r.oldest_in_stock_days))
+        table.add_row(
+            str(r.holder or "-"),
+            f"{r.installs:,}",
+            f"{r.newer_first:,}",
+            "-" if r.oldest_in_stock_days is None else str(r.oldest_in_stock_days),
+        )
     console.print(table)

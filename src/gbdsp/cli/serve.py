@@ -1,0 +1,137 @@
+"""The world and the server: init, demo, serve."""
+
+from __future__ import annotations
+
+import os
+
+import click
+
+from gbdsp import bootstrap
+from gbdsp.cli.base import (
+    Context,
+    cli,
+    err,
+    out,
+    pass_ctx,
+)
+from gbdsp.domain.errors import InvalidValue
+
+
+@cli.command()
+@pass_ctx
+def init(ctx: Context) -> None:
+    """Create the data directory and database, and register the DCC Boxed test Users."""
+    from gbdsp.services.users import register_test_users
+
+    app = bootstrap.initialise(ctx.data_dir)
+    try:
+        users = register_test_users(app.store)
+    finally:
+        app.close()
+    out.print(f"gbdsp data directory: {ctx.data_dir}")
+    out.print(f"database: {app.store.engine.url.render_as_string(hide_password=True)} (migrated)")
+    for user in users:
+        roles = ", ".join(sorted(r.value for r in user.roles))
+        out.print(f"registered test User {user.user_id} ({roles}): {user.name}")
+
+
+@cli.command()
+@click.option(
+    "--premises",
+    default=300,
+    show_default=True,
+    type=click.IntRange(0, 100_000),
+    help="How many generated premises (besides the DCC Boxed template premises).",
+)
+@click.option("--seed", default=1, show_default=True, help="Random seed (same seed, same fleet).")
+@pass_ctx
+def demo(ctx: Context, premises: int, seed: int) -> None:
+    """Create a small realistic fleet, and the premises the DCC Boxed templates address."""
+    from gbdsp.services.demo import DEMO_ACCOUNTS, create_demo_fleet
+    from gbdsp.services.portal_accounts import DEMO_PASSWORD, ensure_demo_accounts
+
+    with ctx.app() as app:
+        summary = create_demo_fleet(app.store, app.clock, premises=premises, seed=seed)
+        accounts = ensure_demo_accounts(app.store, app.clock, list(DEMO_ACCOUNTS))
+        port = app.config.server.port
+    out.print(summary.describe())
+    out.print(
+        f"SSI portal (after `gbdsp serve`): http://127.0.0.1:{port}/ssi/ - demo accounts, "
+        f"password {DEMO_PASSWORD!r}:"
+    )
+    for name, user_id in accounts:
+        out.print(f"  {name:<16} works as User {user_id}")
+
+
+@cli.command()
+@click.option("--host", default=None, help="Listen address (default from config: 127.0.0.1).")
+@click.option("--port", default=None, type=int, help="Port (default from config: 8079).")
+@click.option(
+    "--workers",
+    default=None,
+    type=click.IntRange(1, 64),
+    help="Worker processes on one database (default from config: 1).",
+)
+@pass_ctx
+def serve(ctx: Context, host: str | None, port: int | None, workers: int | None) -> None:
+    """Serve DUIS (/api/v1/serviceD, serviceS, serviceT), /health and /metrics, and push
+    asynchronous responses to Users' receive-response URLs."""
+    import uvicorn
+
+    from gbdsp.web.app import create_app
+
+    with ctx.app() as app:
+        bind_host = host or app.config.server.host
+        bind_port = port or app.config.server.port
+        processes = workers or app.config.server.workers
+        _refuse_taken_port(bind_host, bind_port)
+        err.print(
+            f"gbdsp serving {ctx.data_dir}"
+            + (f" with {processes} workers" if processes > 1 else "")
+            + ":"
+        )
+        for what, path in SERVED_URLS:
+            err.print(f"  {what:<12} {_url(bind_host, bind_port, path)}")
+        if processes == 1:
+            uvicorn.run(create_app(app), host=bind_host, port=bind_port, log_level="info")
+            return
+    os.environ[bootstrap.DATA_ENV] = str(ctx.data_dir)  # read by each worker process
+    uvicorn.run(
+        "gbdsp.web.asgi:app_from_environment",
+        factory=True,
+        host=bind_host,
+        port=bind_port,
+        workers=processes,
+        log_level="info",
+    )
+
+
+SERVED_URLS = (
+    ("SSI portal", "/ssi/"),
+    ("SSI API", "/ssi/api/v1/"),
+    ("DUIS", "/api/v1/serviceD (and serviceS, serviceT)"),
+    ("health", "/health"),
+    ("metrics", "/metrics"),
+)
+
+
+def _url(host: str, port: int, path: str) -> str:
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}{path}"
+
+
+def _refuse_taken_port(host: str, port: int) -> None:
+    """One line that says what to do, instead of uvicorn's traceback-free but bare errno."""
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            probe.bind((host, port))
+        except OSError as e:
+            raise InvalidValue(
+                f"cannot listen on {host}:{port} ({e.strerror}): choose another port with "
+                f"`gbdsp serve --port N` (or `make run PORT=N`), or set port in the [server] "
+                f"section of gbdsp.toml"
+            ) from e
