@@ -79,6 +79,7 @@ def serve(ctx: Context, host: str | None, port: int | None, workers: int | None)
     import uvicorn
 
     from gbdsp.web.app import create_app
+    from gbdsp.web.server import NoDelayH11Protocol
 
     with ctx.app() as app:
         bind_host = host or app.config.server.host
@@ -93,7 +94,13 @@ def serve(ctx: Context, host: str | None, port: int | None, workers: int | None)
         for what, path in SERVED_URLS:
             err.print(f"  {what:<12} {_url(bind_host, bind_port, path)}")
         if processes == 1:
-            uvicorn.run(create_app(app), host=bind_host, port=bind_port, log_level="info")
+            uvicorn.run(
+                create_app(app),
+                host=bind_host,
+                port=bind_port,
+                log_level="info",
+                http=NoDelayH11Protocol,
+            )
             return
     os.environ[bootstrap.DATA_ENV] = str(ctx.data_dir)  # read by each worker process
     uvicorn.run(
@@ -103,6 +110,7 @@ def serve(ctx: Context, host: str | None, port: int | None, workers: int | None)
         port=bind_port,
         workers=processes,
         log_level="info",
+        http=NoDelayH11Protocol,
     )
 
 
