@@ -372,7 +372,8 @@ def housekeeping() -> None:
               help="Change nothing: show what would go today and in 30/60/90 days.")
 @click.option("--rule", "rules", multiple=True, metavar="RULE",
               help="Another reading to compare (dry run) or to apply, e.g. "
-                   "'months=36,exclude=CHF+GPF,left-pending,name=Bryt'. Repeatable.")
+                   "'months=12,left-pending,name=Bryt' or 'months=36,exclude=CHF+GPF'. "
+                   "Repeatable.")
 @click.option("--batch-size", type=click.IntRange(1, 100_000), default=None,
               help="Devices per transaction (default from config).")
 @pass_ctx

@@ -113,9 +113,7 @@ def render(scenario: Scenario, runs: Sequence[Run], made_at: datetime | None = N
                      + _e(", ".join(c.title for c in same)) + "</summary>")
         parts += [_chart_section(scenario, runs, c, legend) for c in same]
         parts.append("</details>")
-    parts += ["<h2>Assumptions</h2>", _assumptions_table(scenario),
-              "<p class='meta'>How the model works and which gbdsp rule takes each decision: "
-              "docs/simulation.md.</p></body></html>"]
+    parts += ["<h2>Assumptions</h2>", _assumptions_table(scenario), MODEL, "</body></html>"]
     return "\n".join(p for p in parts if p)
 
 
@@ -219,6 +217,45 @@ def _e(text: str) -> str:
     return html.escape(text, quote=True)
 
 
+MODEL = """<h2>How the model works</h2>
+<p>Event-driven, day by day. The fleet's random draws (premises, installs, CH deliveries and
+warehouse waits, changes of supplier, faults, PPMID replacements, Restricted-mode choices,
+Service Request traffic) are made once, up front, each process from its own random stream,
+and every rule set runs on that very fleet: the differences between rule sets are the
+rules'. Deliveries start <code>scenario.history_months</code> before day one, so day one has
+stock of every age.</p>
+<p><b>The same rules as the gateway.</b> A rule set is the gateway's own configuration
+(modifications in force from day one, the <code>housekeeping</code>,
+<code>install_codes</code> and <code>restricted_mode</code> tables of gbdsp.toml), and each
+decision is taken by the function the gateway's services call: every status change by the
+SMI status table (SEC Appendix AC); the night a Pending device is removed by the
+housekeeping rule in force (AC 7.2 or MP60's 36 months, with its exclusions and Bryt
+Energy's "only after leaving Pending" reading); install-code due dates in Working Days and
+"in time" by MP121's rules (AC 4.16); which Service Requests a restricted meter refuses by
+MP169's policy (E169); whether a PPMID stays recorded for the other system by MP202's rule.</p>
+<p><b>Processes.</b> New installs take premises without a system; without SM WAN the meters
+stay InstalledNotCommissioned until coverage arrives (exponential delay), then the
+installing supplier commissions them unless it has lost the premises. A gaining supplier of
+uncommissioned meters needs the install code: under MP121 a request due in the SLA's Working
+Days, without it an informal ask; when its patience runs out it replaces the meters. Faulty
+meters are decommissioned, some refurbished and back in stock (Pending again, AC 7.1).
+Housekeeping removes devices Pending beyond the rule's months; a removed device installed
+later is re-notified first. Consumers choose Restricted mode at a rate (SMETS1 meters cannot
+be restricted). PPMIDs pre-notified for the other system fail without MP202.</p>
+<p><b>Published figures used.</b> About 3% of meters gained from another supplier are
+uncommissioned (MP121 Proposer); about 8% of SMETS2 devices are not commissioned at
+installation (Calvin Capital, MP121 consultation); the DCC has 90 days to bring the SM WAN;
+5 or 10 Working Days for an install code (MP121); 12 or 36 months (MP60); six million
+dual-mode PPMIDs, a fifth of about 30 million premises (MP202). Every other value in the
+assumptions table is an assumption to change in the scenario file.</p>
+<p><b>Not modelled.</b> Devices installed but left Pending; CH fault returns; a second
+switch while a code is awaited; a premises' electricity and gas meters as separate
+install-code cases; new SMETS1 installs; modifications coming into force part-way through a
+run.</p>
+<p class='meta'>The same scenario, seed and scale give the same figures. Flows are daily
+counts (charts show running totals); "Pending" is the end-of-day level.</p>
+"""
+
 CSS = """
 body { font-family: system-ui, sans-serif; max-width: 1180px; margin: 1.5em auto;
        color: #222; padding: 0 1em; }
@@ -231,4 +268,5 @@ table.summary td { text-align: right; font-variant-numeric: tabular-nums; }
 td.diff { background: #fff2cc; font-weight: 600; }
 table.assumptions { columns: 2; }
 svg { max-width: 100%; height: auto; }
+code { font-size: 0.95em; }
 """
