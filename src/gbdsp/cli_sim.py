@@ -36,15 +36,23 @@ if TYPE_CHECKING:
 @click.option("--scale", type=float, default=None,
               help="Multiply the number of premises (0.01: a hundredth of the fleet).")
 @click.option("--seed", type=int, default=None, help="Override the scenario's seed.")
+@click.option("--runs", type=click.IntRange(1, 10_000), default=1,
+              help="Repeat over this many seeds (the scenario's and the next ones) and show "
+                   "5-95%% bands.")
+@click.option("--workers", type=click.IntRange(1, 512), default=None,
+              help="Processes for --runs (default: every core).")
+@click.option("--sensitivity", is_flag=True,
+              help="Add a tornado chart: the answer across each key assumption's range.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def simulate(scenario_file: Path | None, example: str | None, list_examples: bool,
              print_toml: bool, output: Path | None, scale: float | None, seed: int | None,
-             quiet: bool) -> None:
+             runs: int, workers: int | None, sensitivity: bool, quiet: bool) -> None:
     """Run a GB-shaped fleet through the scenario's months under each of its rule sets (the
     gateway's own rules, the same random draws), and write a report with charts and the
     daily figures as CSV. Give either SCENARIO.toml or --example NAME."""
     from gbdsp.cli import err, out
-    from gbdsp.sim import engine, fleet, report
+    from gbdsp.sim import batch, report
+    from gbdsp.sim import sensitivity as sensitivity_module
 
     if list_examples:
         _list_examples()
@@ -60,22 +68,29 @@ def simulate(scenario_file: Path | None, example: str | None, list_examples: boo
     chosen = chosen_scenario.scaled(scale, seed)
     directory = output or Path(f"sim-{stem}")
     began = time.perf_counter()
-    built = fleet.build(chosen)
-    total = (built.days - built.first_day) * len(chosen.ruleset)
+    seeds = batch.seeds_for(chosen, runs)
+    steps = runs + (2 * len(sensitivity_module.MODEL_RANGES) if sensitivity else 0)
+    executor = batch.local_executor(max(runs, 2 if sensitivity else 1), workers)
     with Progress(TextColumn("simulating"), BarColumn(), MofNCompleteColumn(),
-                  TextColumn("days"), TimeElapsedColumn(), TimeRemainingColumn(),
-                  console=err, disable=quiet or not err.is_terminal, transient=True) as bar:
-        task = bar.add_task("simulate", total=total)
-        runs = engine.simulate(built, chosen.ruleset, lambda: bar.advance(task))
+                  TextColumn("runs"), TimeElapsedColumn(), TimeRemainingColumn(),
+                  console=err, disable=quiet or not err.is_terminal, transient=True) as bar, \
+            executor or nullcontext():
+        task = bar.add_task("simulate", total=steps)
+        outcome = batch.run_all(chosen, seeds, executor if runs > 1 else None,
+                                lambda: bar.advance(task), scale or 1.0)
+        tornado = (sensitivity_module.tornado(outcome, executor, lambda: bar.advance(task))
+                   if sensitivity else None)
     simulated = time.perf_counter()
     with err.status("writing the report") if err.is_terminal and not quiet else nullcontext():
-        paths = report.write(chosen, runs, directory)
+        paths = report.write(outcome, directory, tornado=tornado)
     done = time.perf_counter()
     out.print(f"{chosen.fleet.premises:,} premises, {chosen.scenario.months} months, "
-              f"{len(runs)} rule sets in {done - began:.1f} s (simulation "
-              f"{simulated - began:.1f} s, report {done - simulated:.1f} s)")
-    for key in ("report", "daily", "summary"):
-        out.print(f"  {key}: {paths[key]}")
+              f"{len(chosen.ruleset)} rule sets, {runs} run{'s' if runs > 1 else ''} in "
+              f"{done - began:.1f} s (simulation {simulated - began:.1f} s, report "
+              f"{done - simulated:.1f} s)")
+    out.print(f"  report: {paths['report']}")
+    out.print(f"  tables: {', '.join(p.name for k, p in paths.items() if k != 'report')} "
+              f"in {directory}")
 
 
 def _chosen(scenario_file: Path | None, example: str | None) -> tuple[Scenario, str]:

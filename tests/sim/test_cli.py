@@ -41,8 +41,11 @@ def test_example_runs_by_name_at_reduced_size(name: str, tmp_path: Path) -> None
     assert "2,000 premises" in result.output
     report = (tmp_path / "report.html").read_text()
     assert report.count("<svg") >= 4 and "Assumptions" in report
+    assert "Scaled run:" in report and "The answer" in report
+    for table in ("summary", "rulesets", "costs", "appraisal", "calibration", "assumptions"):
+        assert (tmp_path / f"{table}.csv").read_text().count("\n") >= 3, table
     lines = (tmp_path / "daily.csv").read_text().splitlines()
-    assert lines[0].startswith("ruleset,date,day,removed,")
+    assert lines[0].startswith("ruleset,seed,date,day,removed,")
     rulesets = {line.split(",")[0] for line in lines[1:]}
     assert len(rulesets) >= 2
     assert len(lines) - 1 == len(rulesets) * 365
@@ -101,7 +104,7 @@ def test_the_same_seed_gives_the_same_report(tmp_path: Path) -> None:
     for name in ("one", "two"):
         done = _simulate(example, tmp_path / name)
         assert done.returncode == 0, done.stderr
-    for name in ("daily.csv", "summary.csv"):
+    for name in ("daily.csv", "summary.csv", "appraisal.csv", "calibration.csv"):
         assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes()
 
     def without_timestamp(path: Path) -> list[str]:

@@ -170,10 +170,27 @@ class _Engine:
             self.count("renotified", day, len(gone))
             self.stock.status[gone] = NONE
             kinds = self.stock.kind[gone]
+            self.count("renotified_chs", day, np.count_nonzero(kinds == CHF))
             hubs = gone[(kinds == CHF) | (kinds == GPF)]
             self.step_rows(Trigger.CH_DELIVERED, hubs)
             self.step_rows(Trigger.PRENOTIFIED, gone[(kinds != CHF) & (kinds != GPF)])
             self.enter_pending(gone, day, False)
+
+    def levels(self, day: int) -> None:
+        """End-of-day levels: the Pending stock every day, the premises' levels weekly (a
+        pass over every premises) and on the last day, carried forward between."""
+        s, daily = self.stock, self.daily
+        pending = s.status == PENDING
+        daily["pending"][day] = np.count_nonzero(pending)
+        daily["pending_chs"][day] = np.count_nonzero(pending & (s.kind == CHF))
+        if day % 7 and day != self.fleet.days - 1:
+            for name in ("uncommissioned_meters", "ppmids"):
+                daily[name][day] = daily[name][day - 1]
+            return
+        smets2 = ~self.fleet.premises["smets1"]
+        daily["uncommissioned_meters"][day] = (np.count_nonzero((self.esme == INC) & smets2)
+                                               + np.count_nonzero((self.gsme == INC) & smets2))
+        daily["ppmids"][day] = np.count_nonzero(self.ppmid != NONE)
 
     # -- processes ------------------------------------------------------------------------
 
@@ -194,7 +211,7 @@ class _Engine:
             self.restrict(day)
             if day >= 0:
                 self.requests(day)
-                self.daily["pending"][day] = np.count_nonzero(self.stock.status == PENDING)
+                self.levels(day)
             if self.on_day is not None:
                 self.on_day()
         return self.daily
@@ -210,6 +227,7 @@ class _Engine:
         self.count("removed_never_left_warehouse", day, np.count_nonzero(~s.left[ids]))
         kinds = s.kind[ids]
         self.count("removed_hubs", day, np.count_nonzero((kinds == CHF) | (kinds == GPF)))
+        self.count("removed_chs", day, np.count_nonzero(kinds == CHF))
 
     def deliver(self, day: int) -> None:
         ids = self.due("deliver", day)
@@ -277,6 +295,9 @@ class _Engine:
         self.schedule("coverage", self.covered[ps[no_wan]].astype(np.int64), ps[no_wan])
         self.count("installs", day, len(ps))
         self.count("installs_no_wan", day, np.count_nonzero(no_wan))
+        waits = p["coverage_delay"][ps[no_wan]]
+        self.count("wan_wait_days", day, int(waits.sum()))
+        self.count("wan_within_90_days", day, np.count_nonzero(waits <= 90))
 
     def coverage(self, day: int) -> None:
         """The SM WAN reaches a premises: the DCC commissions the CHF; the installing supplier
@@ -378,6 +399,7 @@ class _Engine:
                 self.case[case.premises] = -1
                 ps = np.array([case.premises])
                 self.count("replaced_no_code", day, 1 + int(self.gsme[case.premises] != NONE))
+                self.count("replacement_visits", day, 1)
                 self.replace_meters(ps, day, refurbish_draws(
                     self.replacements, self.fleet.scenario, np.array([day])))
 

@@ -169,8 +169,18 @@ def build(scenario: Scenario) -> Fleet:
     gpf_offset = _hubs(scenario, premises, stock, events, first_day, days)
 
     rng = stream(seed, "change_of_supplier")
-    cos_days, cos_premises = _poisson_events(rng, n, scenario.change_of_supplier.per_year,
-                                             0, days)
+    cos = scenario.change_of_supplier
+    cos_days, cos_premises = _poisson_events(rng, n, cos.per_year, 0, days)
+    if cos.uncommissioned_multiplier > 1:
+        # Consumers without smart services switch more often: extra switches for premises
+        # whose meters are uncommissioned on day one (drawn after, so the others' stay).
+        stuck = np.flatnonzero(premises["uncommissioned"])
+        extra_days, chosen = _poisson_events(
+            rng, len(stuck), cos.per_year * (cos.uncommissioned_multiplier - 1), 0, days)
+        order = np.argsort(np.concatenate([cos_days, extra_days]), kind="stable")
+        cos_days = np.concatenate([cos_days, extra_days])[order]
+        cos_premises = np.concatenate([cos_premises, stuck[chosen] if len(stuck) else chosen]
+                                      )[order]
     switches = {"premises": cos_premises,
                 "gainer": rng.choice(len(shares), len(cos_days), p=shares).astype(np.uint8)}
     events.add("cos", cos_days, np.arange(len(cos_days)))
