@@ -66,7 +66,8 @@ class Rows:
             assert not sizes, "columns of different lengths"
             return np.zeros(0, np.int64)
         if self.size + n > len(self.columns["kind"]):
-            capacity = max(2 * len(self.columns["kind"]), self.size + n)
+            # Exact for the big adds of the build, a quarter more for the run's small ones.
+            capacity = max(len(self.columns["kind"]) * 5 // 4, self.size + n)
             for name, column in self.columns.items():
                 grown = np.zeros(capacity, column.dtype)
                 grown[:self.size] = column[:self.size]
@@ -79,9 +80,15 @@ class Rows:
         return ids
 
     def copy(self) -> Rows:
-        other = Rows(len(self.columns["kind"]))
+        """The rows in use and a little room to grow (not the whole capacity)."""
+        other = Rows(0)
         other.size = self.size
-        other.columns = {name: column.copy() for name, column in self.columns.items()}
+        room = self.size + self.size // 16 + 16
+        other.columns = {}
+        for name, column in self.columns.items():
+            grown = np.zeros(room, column.dtype)
+            grown[:self.size] = column[:self.size]
+            other.columns[name] = grown
         return other
 
 
@@ -96,7 +103,7 @@ class Events:
         if not len(days):
             return
         order = np.argsort(days, kind="stable")
-        days, subjects = days[order], subjects[order]
+        days, subjects = days[order], subjects[order].astype(np.int32)
         unique, starts = np.unique(days, return_index=True)
         for day, part in zip(unique.tolist(), np.split(subjects, starts[1:]), strict=True):
             table[day] = np.concatenate([table[day], part]) if day in table else part
@@ -159,7 +166,7 @@ def build(scenario: Scenario) -> Fleet:
     premises["ppmid_wrong"] = rng.random(n) < scenario.ppmid.wrong_variant_share
 
     rng = stream(seed, "installers")
-    premises["answer_u"] = rng.random(n)
+    premises["answer_u"] = rng.random(n).astype(np.float32)
     premises["answer_wd"] = np.maximum(1, np.round(rng.lognormal(
         np.log(scenario.installers.answer_working_days_median),
         scenario.installers.answer_working_days_sigma, n))).astype(np.int32)
@@ -181,7 +188,7 @@ def build(scenario: Scenario) -> Fleet:
         cos_days = np.concatenate([cos_days, extra_days])[order]
         cos_premises = np.concatenate([cos_premises, stuck[chosen] if len(stuck) else chosen]
                                       )[order]
-    switches = {"premises": cos_premises,
+    switches: dict[str, Array] = {"premises": cos_premises.astype(np.int32),
                 "gainer": rng.choice(len(shares), len(cos_days), p=shares).astype(np.uint8)}
     events.add("cos", cos_days, np.arange(len(cos_days)))
 
@@ -266,7 +273,7 @@ def _hubs(scenario: Scenario, premises: dict[str, Array], stock: Rows, events: E
         who = new[mask]
         ids = stock.add(kind=kind, premises=who, install=day[mask],
                         smets1=premises["ppmid_wrong"][who] if kind == PPMID else False)
-        premises[column] = np.full(fleet.premises, -1, np.int64)
+        premises[column] = np.full(fleet.premises, -1, np.int32)
         premises[column][who] = ids
         events.add("prenotify", prenotify[mask], ids)
     return len(delivered)

@@ -52,7 +52,7 @@ METRICS = (
            "premises visited to replace meters because no code came"),
     Metric("uncommissioned_meters", "SMETS2+ meters InstalledNotCommissioned",
            "ESMEs and GSMEs installed at premises and not commissioned, end of day (counted "
-           "weekly)", level=True),
+           "every four weeks)", level=True),
     # MP169
     Metric("restricted_choices", "consumers choosing Restricted mode",
            "consumers asking their supplier to restrict their meters"),
@@ -65,7 +65,7 @@ METRICS = (
     # MP202
     Metric("ppmid_installs", "PPMID installations", "PPMIDs joined to a CH"),
     Metric("ppmids", "PPMIDs in premises", "PPMIDs at premises with a system, end of day "
-           "(counted weekly)", level=True),
+           "(counted every four weeks)", level=True),
     Metric("ppmid_wrong_variant", "... pre-notified for the other system",
            "PPMIDs pre-notified as SMETS1 and joined to a SMETS2+ CH, or the reverse"),
     Metric("ppmid_failed", "PPMID installations that fail",
