@@ -10,29 +10,86 @@ import pytest
 from click.testing import CliRunner
 
 from gbdsp.cli import cli
+from gbdsp.sim import examples
 
-EXAMPLES = sorted((Path(__file__).parents[2] / "examples").glob("*.toml"))
+SHIPPED = Path(__file__).parents[2] / "src" / "gbdsp" / "data" / "examples"
+EXAMPLES = sorted(SHIPPED.glob("*.toml"))
 
 
 def test_every_seed_question_has_an_example() -> None:
     names = {p.stem for p in EXAMPLES}
     assert {"mp60-housekeeping", "mp121-install-codes", "mp169-restricted-mode",
             "mp202-ppmid", "combined"} <= names
+    assert examples.names() == sorted(names)
 
 
-@pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.stem)
-def test_example_runs_at_reduced_size(example: Path, tmp_path: Path) -> None:
-    result = CliRunner().invoke(cli, ["simulate", str(example), "--scale", "0.002",
+def test_list_examples_names_each_with_its_question() -> None:
+    result = CliRunner().invoke(cli, ["simulate", "--list-examples"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    for path in EXAMPLES:
+        assert path.stem in lines
+        about = examples.get(path.stem).scenario().scenario
+        assert f"    {about.name}" in lines
+
+
+@pytest.mark.parametrize("name", [p.stem for p in EXAMPLES])
+def test_example_runs_by_name_at_reduced_size(name: str, tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["simulate", "--example", name, "--scale", "0.002",
                                       "-o", str(tmp_path), "--quiet"])
     assert result.exit_code == 0, result.output
     assert "2,000 premises" in result.output
     report = (tmp_path / "report.html").read_text()
     assert report.count("<svg") >= 4 and "Assumptions" in report
+    assert "Scaled run:" in report and "The answer" in report
+    for table in ("summary", "rulesets", "costs", "appraisal", "calibration", "assumptions"):
+        assert (tmp_path / f"{table}.csv").read_text().count("\n") >= 3, table
     lines = (tmp_path / "daily.csv").read_text().splitlines()
-    assert lines[0].startswith("ruleset,date,day,removed,")
+    assert lines[0].startswith("ruleset,seed,date,day,removed,")
     rulesets = {line.split(",")[0] for line in lines[1:]}
     assert len(rulesets) >= 2
     assert len(lines) - 1 == len(rulesets) * 365
+    assert "docs/" not in report and ".md" not in report  # stands alone: nothing to follow
+    assert "How the model works" in report
+
+
+def test_the_default_output_directory_is_named_after_the_example(tmp_path: Path) -> None:
+    done = subprocess.run([sys.executable, "-m", "gbdsp", "simulate", "--example",
+                           "mp202-ppmid", "--scale", "0.001", "--quiet"],
+                          capture_output=True, text=True, check=False, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "sim-mp202-ppmid" / "report.html").is_file()
+
+
+def test_an_unknown_example_lists_the_known_ones(tmp_path: Path) -> None:
+    done = subprocess.run([sys.executable, "-m", "gbdsp", "simulate", "--example", "mp61"],
+                          capture_output=True, text=True, check=False, cwd=tmp_path)
+    assert done.returncode == 2
+    message = " ".join(done.stderr.split())
+    assert "no example called 'mp61'" in message
+    assert "the examples are: " + ", ".join(examples.names()) in message
+    assert "Traceback" not in done.stderr and not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("arguments", [[], ["--example", "combined", "FILE"]])
+def test_exactly_one_of_a_file_and_an_example(arguments: list[str], tmp_path: Path) -> None:
+    (tmp_path / "FILE").write_text(examples.get("combined").text)
+    done = subprocess.run([sys.executable, "-m", "gbdsp", "simulate", *arguments],
+                          capture_output=True, text=True, check=False, cwd=tmp_path)
+    assert done.returncode == 2
+    assert "give either SCENARIO.toml or --example NAME" in " ".join(done.stderr.split())
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["FILE"]
+
+
+def test_print_gives_the_example_to_copy(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["simulate", "--example", "mp60-housekeeping", "--print"])
+    assert result.exit_code == 0
+    copy = tmp_path / "mine.toml"
+    copy.write_text(result.output.replace("premises = 1_000_000", "premises = 500"))
+    done = CliRunner().invoke(cli, ["simulate", str(copy), "-o", str(tmp_path / "out"),
+                                    "--quiet"])
+    assert done.exit_code == 0, done.output
+    assert "500 premises" in done.output
 
 
 def _simulate(example: Path, out: Path, *extra: str) -> subprocess.CompletedProcess[str]:
@@ -43,11 +100,11 @@ def _simulate(example: Path, out: Path, *extra: str) -> subprocess.CompletedProc
 
 @pytest.mark.slow
 def test_the_same_seed_gives_the_same_report(tmp_path: Path) -> None:
-    example = next(p for p in EXAMPLES if p.stem == "mp202-ppmid")
+    example = SHIPPED / "mp202-ppmid.toml"
     for name in ("one", "two"):
         done = _simulate(example, tmp_path / name)
         assert done.returncode == 0, done.stderr
-    for name in ("daily.csv", "summary.csv"):
+    for name in ("daily.csv", "summary.csv", "appraisal.csv", "calibration.csv"):
         assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes()
 
     def without_timestamp(path: Path) -> list[str]:

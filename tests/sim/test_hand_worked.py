@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
-from pathlib import Path
 
 import numpy as np
 
 from gbdsp.domain.working_days import Calendar, add_working_days
-from gbdsp.sim import engine, fleet
+from gbdsp.sim import engine, examples, fleet
 from gbdsp.sim.engine import Run
 from gbdsp.sim.scenario import Scenario, parse
 
@@ -227,8 +226,7 @@ modifications = ["mp169"]
 
 def test_rule_sets_share_the_fleet_and_its_draws() -> None:
     # Flows no rule touches are identical, day by day, under every rule set.
-    example = (Path(__file__).parents[2] / "examples" / "combined.toml").read_text()
-    scenario = parse(example).scaled(0.002)
+    scenario = examples.get("combined").scenario().scaled(0.002)
     runs = engine.simulate(fleet.build(scenario), scenario.ruleset)
     for metric in ("switches", "meters_gained", "installs", "installs_no_wan",
                    "restricted_choices", "requests_to_refusers", "ppmid_installs",

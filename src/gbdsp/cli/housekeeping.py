@@ -33,7 +33,7 @@ def housekeeping() -> None:
     multiple=True,
     metavar="RULE",
     help="Another reading to compare (dry run) or to apply, e.g. "
-    "'months=36,exclude=CHF+GPF,left-pending,name=Bryt'. Repeatable.",
+    "'months=12,left-pending,name=Bryt' or 'months=36,exclude=CHF+GPF'. Repeatable.",
 )
 @click.option(
     "--batch-size",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from contextlib import nullcontext
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich.progress import (
@@ -16,12 +17,34 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+if TYPE_CHECKING:
+    from gbdsp.sim.scenario import Scenario
+
 
 @click.command()
 @click.argument(
     "scenario_file",
-    metavar="SCENARIO.toml",
+    metavar="[SCENARIO.toml]",
+    required=False,
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
+)
+@click.option(
+    "--example",
+    "example",
+    metavar="NAME",
+    help="Run a scenario shipped with gbdsp instead of a file (see --list-examples).",
+)
+@click.option(
+    "--list-examples",
+    "list_examples",
+    is_flag=True,
+    help="List the shipped example scenarios and exit.",
+)
+@click.option(
+    "--print",
+    "print_toml",
+    is_flag=True,
+    help="With --example: print the example's TOML (to copy and change) and exit.",
 )
 @click.option(
     "-o",
@@ -29,7 +52,7 @@ from rich.progress import (
     "output",
     type=click.Path(file_okay=False, path_type=Path),
     help="Directory for report.html, daily.csv and summary.csv "
-    "(default: sim-<scenario file name>).",
+    "(default: sim-<scenario file or example name>).",
 )
 @click.option(
     "--scale",
@@ -38,42 +61,132 @@ from rich.progress import (
     help="Multiply the number of premises (0.01: a hundredth of the fleet).",
 )
 @click.option("--seed", type=int, default=None, help="Override the scenario's seed.")
+@click.option(
+    "--runs",
+    type=click.IntRange(1, 10_000),
+    default=1,
+    help="Repeat over this many seeds (the scenario's and the next ones) and show 5-95%% bands.",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 512),
+    default=None,
+    help="Processes for --runs (default: every core).",
+)
+@click.option(
+    "--sensitivity",
+    is_flag=True,
+    help="Add a tornado chart: the answer across each key assumption's range.",
+)
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def simulate(
-    scenario_file: Path, output: Path | None, scale: float | None, seed: int | None, quiet: bool
+    scenario_file: Path | None,
+    example: str | None,
+    list_examples: bool,
+    print_toml: bool,
+    output: Path | None,
+    scale: float | None,
+    seed: int | None,
+    runs: int,
+    workers: int | None,
+    sensitivity: bool,
+    quiet: bool,
 ) -> None:
     """Run a GB-shaped fleet through the scenario's months under each of its rule sets (the
     gateway's own rules, the same random draws), and write a report with charts and the
-    daily figures as CSV."""
+    daily figures as CSV. Give either SCENARIO.toml or --example NAME."""
     from gbdsp.cli.base import err, out
-    from gbdsp.sim import engine, fleet, report, scenario
+    from gbdsp.sim import batch, report
+    from gbdsp.sim import sensitivity as sensitivity_module
 
-    chosen = scenario.load(scenario_file).scaled(scale, seed)
-    directory = output or Path(f"sim-{scenario_file.stem}")
+    if list_examples:
+        _list_examples()
+        return
+    chosen_scenario, stem = _chosen(scenario_file, example)
+    if print_toml:
+        if example is None:
+            raise click.UsageError("--print goes with --example NAME")
+        from gbdsp.sim import examples
+
+        click.echo(examples.get(example).text, nl=False)
+        return
+    chosen = chosen_scenario.scaled(scale, seed)
+    directory = output or Path(f"sim-{stem}")
     began = time.perf_counter()
-    built = fleet.build(chosen)
-    total = (built.days - built.first_day) * len(chosen.ruleset)
-    with Progress(
-        TextColumn("simulating"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("days"),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-        console=err,
-        disable=quiet or not err.is_terminal,
-        transient=True,
-    ) as bar:
-        task = bar.add_task("simulate", total=total)
-        runs = engine.simulate(built, chosen.ruleset, lambda: bar.advance(task))
+    seeds = batch.seeds_for(chosen, runs)
+    steps = runs + (2 * len(sensitivity_module.MODEL_RANGES) if sensitivity else 0)
+    executor = batch.local_executor(max(runs, 2 if sensitivity else 1), workers)
+    with (
+        Progress(
+            TextColumn("simulating"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("runs"),
+            TimeElapsedColumn(),
+            TimeRemainingColumn(),
+            console=err,
+            disable=quiet or not err.is_terminal,
+            transient=True,
+        ) as bar,
+        executor or nullcontext(),
+    ):
+        task = bar.add_task("simulate", total=steps)
+        outcome = batch.run_all(
+            chosen, seeds, executor if runs > 1 else None, lambda: bar.advance(task), scale or 1.0
+        )
+        tornado = (
+            sensitivity_module.tornado(outcome, executor, lambda: bar.advance(task))
+            if sensitivity
+            else None
+        )
     simulated = time.perf_counter()
     with err.status("writing the report") if err.is_terminal and not quiet else nullcontext():
-        paths = report.write(chosen, runs, directory)
+        paths = report.write(outcome, directory, tornado=tornado)
     done = time.perf_counter()
     out.print(
         f"{chosen.fleet.premises:,} premises, {chosen.scenario.months} months, "
-        f"{len(runs)} rule sets in {done - began:.1f} s (simulation "
-        f"{simulated - began:.1f} s, report {done - simulated:.1f} s)"
+        f"{len(chosen.ruleset)} rule sets, {runs} run{'s' if runs > 1 else ''} in "
+        f"{done - began:.1f} s (simulation {simulated - began:.1f} s, report "
+        f"{done - simulated:.1f} s)"
     )
-    for key in ("report", "daily", "summary"):
-        out.print(f"  {key}: {paths[key]}")
+    out.print(f"  report: {paths['report']}")
+    out.print(
+        f"  tables: {', '.join(p.name for k, p in paths.items() if k != 'report')} in {directory}"
+    )
+
+
+def _chosen(scenario_file: Path | None, example: str | None) -> tuple[Scenario, str]:
+    """The scenario to run and the stem of its default output directory: exactly one of a
+    file and a shipped example."""
+    from gbdsp.sim import examples, scenario
+
+    if (scenario_file is None) == (example is None):
+        raise click.UsageError(
+            "give either SCENARIO.toml or --example NAME (one of them); "
+            "gbdsp simulate --list-examples shows the examples"
+        )
+    if scenario_file is not None:
+        return scenario.load(scenario_file), scenario_file.stem
+    assert example is not None
+    try:
+        found = examples.get(example)
+    except scenario.ScenarioError as e:
+        raise click.BadParameter(str(e), param_hint="--example") from None
+    return found.scenario(), found.name
+
+
+def _list_examples() -> None:
+    from gbdsp.cli.base import out
+    from gbdsp.sim import examples
+
+    for name in examples.names():
+        about = examples.get(name).scenario().scenario
+        out.print(f"{name}", markup=False)
+        out.print(f"    {about.name}", markup=False)
+        if about.question:
+            out.print(f"    {about.question}", markup=False)
+    out.print(
+        "Run one: gbdsp simulate --example NAME [--scale 0.01]; copy it with "
+        "gbdsp simulate --example NAME --print > my.toml",
+        markup=False,
+    )

@@ -93,7 +93,7 @@ class _Engine:
         self.supplier = p["supplier"].copy()
         self.installer = p["installer"].copy()
         self.covered = np.where(installed, f.first_day, NEVER).astype(np.int32)
-        self.case = np.full(len(installed), -1, np.int64)
+        self.case = np.full(len(installed), -1, np.int32)
         self.wants = np.zeros(len(installed), np.bool_)
         self.restricted = np.zeros(len(installed), np.bool_)
         self.wanting = [0, 0]
@@ -102,6 +102,9 @@ class _Engine:
         self.replacements = stream(f.scenario.scenario.seed, "replacement")
         self.traffic = stream(f.scenario.scenario.seed, "traffic")
         self.srvs = sorted(f.scenario.restricted.requests_per_meter_per_day.items())
+        self.pending_by_kind = np.zeros(len(KINDS), np.int64)
+        """Pending stock rows by kind, kept as statuses change (no daily pass over the
+        stock)."""
 
     # -- plumbing -------------------------------------------------------------------------
 
@@ -121,11 +124,21 @@ class _Engine:
     def schedule(self, kind: str, days: Array | int, subjects: Array) -> None:
         if not len(subjects):
             return
-        days = np.broadcast_to(np.asarray(days, np.int64), subjects.shape)
-        keep = days < self.fleet.days
         table = self.later.setdefault(kind, {})
-        for day in np.unique(days[keep]).tolist():
-            table.setdefault(day, []).append(subjects[keep & (days == day)])
+        if np.ndim(days) == 0:
+            if int(days) < self.fleet.days:
+                table.setdefault(int(days), []).append(subjects)
+            return
+        days = np.asarray(days, np.int64)
+        keep = days < self.fleet.days
+        days, subjects = days[keep], subjects[keep]
+        if not len(days):
+            return
+        order = np.argsort(days, kind="stable")
+        days, subjects = days[order], subjects[order]
+        unique, starts = np.unique(days, return_index=True)
+        for day, part in zip(unique.tolist(), np.split(subjects, starts[1:]), strict=True):
+            table.setdefault(day, []).append(part)
 
     def step(self, trigger: Trigger, kind: int, statuses: Array) -> Array:
         """The statuses `trigger` moves devices of one kind to (the SMI status table)."""
@@ -139,13 +152,25 @@ class _Engine:
             out[statuses == current] = self.rules.next_status(trigger, KINDS[kind], current)
         return out
 
+    def assign(self, ids: Array, statuses: Array | int) -> None:
+        """Set stock rows' statuses, keeping the Pending counts by kind."""
+        if not len(ids):
+            return
+        s = self.stock
+        kinds = s.kind[ids]
+        was = s.status[ids] == PENDING
+        s.status[ids] = statuses
+        now = s.status[ids] == PENDING
+        self.pending_by_kind += (np.bincount(kinds[now], minlength=len(KINDS))
+                                 - np.bincount(kinds[was], minlength=len(KINDS)))
+
     def step_rows(self, trigger: Trigger, ids: Array) -> None:
         if not len(ids):
             return
         kinds = self.stock.kind[ids]
         for kind in np.unique(kinds).tolist():
             mine = ids[kinds == kind]
-            self.stock.status[mine] = self.step(trigger, kind, self.stock.status[mine])
+            self.assign(mine, self.step(trigger, kind, self.stock.status[mine]))
 
     def enter_pending(self, ids: Array, day: int, left: bool) -> None:
         """Devices just made Pending: the rule says the night they would be removed."""
@@ -168,12 +193,28 @@ class _Engine:
         gone = ids[self.stock.status[ids] == REMOVED]
         if len(gone):
             self.count("renotified", day, len(gone))
-            self.stock.status[gone] = NONE
+            self.assign(gone, NONE)
             kinds = self.stock.kind[gone]
+            self.count("renotified_chs", day, np.count_nonzero(kinds == CHF))
             hubs = gone[(kinds == CHF) | (kinds == GPF)]
             self.step_rows(Trigger.CH_DELIVERED, hubs)
             self.step_rows(Trigger.PRENOTIFIED, gone[(kinds != CHF) & (kinds != GPF)])
             self.enter_pending(gone, day, False)
+
+    def levels(self, day: int) -> None:
+        """End-of-day levels: the Pending stock every day, the premises' levels every four
+        weeks (a pass over every premises) and on the last day, carried forward between."""
+        daily = self.daily
+        daily["pending"][day] = int(self.pending_by_kind.sum())
+        daily["pending_chs"][day] = int(self.pending_by_kind[CHF])
+        if day % 28 and day != self.fleet.days - 1:
+            for name in ("uncommissioned_meters", "ppmids"):
+                daily[name][day] = daily[name][day - 1]
+            return
+        smets2 = ~self.fleet.premises["smets1"]
+        daily["uncommissioned_meters"][day] = (np.count_nonzero((self.esme == INC) & smets2)
+                                               + np.count_nonzero((self.gsme == INC) & smets2))
+        daily["ppmids"][day] = np.count_nonzero(self.ppmid != NONE)
 
     # -- processes ------------------------------------------------------------------------
 
@@ -194,7 +235,7 @@ class _Engine:
             self.restrict(day)
             if day >= 0:
                 self.requests(day)
-                self.daily["pending"][day] = np.count_nonzero(self.stock.status == PENDING)
+                self.levels(day)
             if self.on_day is not None:
                 self.on_day()
         return self.daily
@@ -205,11 +246,12 @@ class _Engine:
         ids = self.due("hk", day)
         s = self.stock
         ids = ids[(s.status[ids] == PENDING) & (s.removal[ids] == day)]
-        s.status[ids] = REMOVED
+        self.assign(ids, REMOVED)
         self.count("removed", day, len(ids))
         self.count("removed_never_left_warehouse", day, np.count_nonzero(~s.left[ids]))
         kinds = s.kind[ids]
         self.count("removed_hubs", day, np.count_nonzero((kinds == CHF) | (kinds == GPF)))
+        self.count("removed_chs", day, np.count_nonzero(kinds == CHF))
 
     def deliver(self, day: int) -> None:
         ids = self.due("deliver", day)
@@ -234,7 +276,7 @@ class _Engine:
         ids = ids[np.isin(self.stock.status[ids], (PENDING, REMOVED))]
         self.renotify(ids, day)
         self.step_rows(Trigger.COMMISSIONED, ids)
-        self.stock.status[ids] = GONE
+        self.assign(ids, GONE)
 
     def install(self, day: int) -> None:
         """CHs whose wait in the warehouse ends today go in, with the premises' meters."""
@@ -256,7 +298,7 @@ class _Engine:
                               (Trigger.CH_INSTALLED_NO_WAN, no_wan)):
             self.hub[ps[mask]] = self.step(trigger, CHF, s.status[chf[mask]])
             self.gpf[ps[mask]] = self.step(trigger, GPF, s.status[gpf[mask]])
-        s.status[hubs] = GONE
+        self.assign(hubs, GONE)
         for column, kind, target in (("esme_row", ESME, self.esme),
                                      ("gsme_row", GSME, self.gsme),
                                      ("ppmid_row", PPMID, self.ppmid)):
@@ -267,7 +309,7 @@ class _Engine:
             connected = Trigger.JOINED if kind == PPMID else Trigger.COMMISSIONED
             for trigger, mask in ((connected, wan), (Trigger.INSTALLED_NO_WAN, ~wan)):
                 target[at[mask]] = self.step(trigger, kind, s.status[ids[mask]])
-            s.status[ids] = GONE
+            self.assign(ids, GONE)
             if kind == PPMID:
                 self.ppmid_decisions(day, s.smets1[ids], np.zeros(len(ids), np.bool_))
         joined = (self.gsme[ps] == COMMISSIONED) & (self.gpf[ps] == INC)
@@ -277,6 +319,9 @@ class _Engine:
         self.schedule("coverage", self.covered[ps[no_wan]].astype(np.int64), ps[no_wan])
         self.count("installs", day, len(ps))
         self.count("installs_no_wan", day, np.count_nonzero(no_wan))
+        waits = p["coverage_delay"][ps[no_wan]]
+        self.count("wan_wait_days", day, int(waits.sum()))
+        self.count("wan_within_90_days", day, np.count_nonzero(waits <= 90))
 
     def coverage(self, day: int) -> None:
         """The SM WAN reaches a premises: the DCC commissions the CHF; the installing supplier
@@ -378,6 +423,7 @@ class _Engine:
                 self.case[case.premises] = -1
                 ps = np.array([case.premises])
                 self.count("replaced_no_code", day, 1 + int(self.gsme[case.premises] != NONE))
+                self.count("replacement_visits", day, 1)
                 self.replace_meters(ps, day, refurbish_draws(
                     self.replacements, self.fleet.scenario, np.array([day])))
 

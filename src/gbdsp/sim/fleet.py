@@ -66,7 +66,8 @@ class Rows:
             assert not sizes, "columns of different lengths"
             return np.zeros(0, np.int64)
         if self.size + n > len(self.columns["kind"]):
-            capacity = max(2 * len(self.columns["kind"]), self.size + n)
+            # Exact for the big adds of the build, a quarter more for the run's small ones.
+            capacity = max(len(self.columns["kind"]) * 5 // 4, self.size + n)
             for name, column in self.columns.items():
                 grown = np.zeros(capacity, column.dtype)
                 grown[:self.size] = column[:self.size]
@@ -79,9 +80,15 @@ class Rows:
         return ids
 
     def copy(self) -> Rows:
-        other = Rows(len(self.columns["kind"]))
+        """The rows in use and a little room to grow (not the whole capacity)."""
+        other = Rows(0)
         other.size = self.size
-        other.columns = {name: column.copy() for name, column in self.columns.items()}
+        room = self.size + self.size // 16 + 16
+        other.columns = {}
+        for name, column in self.columns.items():
+            grown = np.zeros(room, column.dtype)
+            grown[:self.size] = column[:self.size]
+            other.columns[name] = grown
         return other
 
 
@@ -96,7 +103,7 @@ class Events:
         if not len(days):
             return
         order = np.argsort(days, kind="stable")
-        days, subjects = days[order], subjects[order]
+        days, subjects = days[order], subjects[order].astype(np.int32)
         unique, starts = np.unique(days, return_index=True)
         for day, part in zip(unique.tolist(), np.split(subjects, starts[1:]), strict=True):
             table[day] = np.concatenate([table[day], part]) if day in table else part
@@ -159,7 +166,7 @@ def build(scenario: Scenario) -> Fleet:
     premises["ppmid_wrong"] = rng.random(n) < scenario.ppmid.wrong_variant_share
 
     rng = stream(seed, "installers")
-    premises["answer_u"] = rng.random(n)
+    premises["answer_u"] = rng.random(n).astype(np.float32)
     premises["answer_wd"] = np.maximum(1, np.round(rng.lognormal(
         np.log(scenario.installers.answer_working_days_median),
         scenario.installers.answer_working_days_sigma, n))).astype(np.int32)
@@ -169,9 +176,19 @@ def build(scenario: Scenario) -> Fleet:
     gpf_offset = _hubs(scenario, premises, stock, events, first_day, days)
 
     rng = stream(seed, "change_of_supplier")
-    cos_days, cos_premises = _poisson_events(rng, n, scenario.change_of_supplier.per_year,
-                                             0, days)
-    switches = {"premises": cos_premises,
+    cos = scenario.change_of_supplier
+    cos_days, cos_premises = _poisson_events(rng, n, cos.per_year, 0, days)
+    if cos.uncommissioned_multiplier > 1:
+        # Consumers without smart services switch more often: extra switches for premises
+        # whose meters are uncommissioned on day one (drawn after, so the others' stay).
+        stuck = np.flatnonzero(premises["uncommissioned"])
+        extra_days, chosen = _poisson_events(
+            rng, len(stuck), cos.per_year * (cos.uncommissioned_multiplier - 1), 0, days)
+        order = np.argsort(np.concatenate([cos_days, extra_days]), kind="stable")
+        cos_days = np.concatenate([cos_days, extra_days])[order]
+        cos_premises = np.concatenate([cos_premises, stuck[chosen] if len(stuck) else chosen]
+                                      )[order]
+    switches: dict[str, Array] = {"premises": cos_premises.astype(np.int32),
                 "gainer": rng.choice(len(shares), len(cos_days), p=shares).astype(np.uint8)}
     events.add("cos", cos_days, np.arange(len(cos_days)))
 
@@ -256,7 +273,7 @@ def _hubs(scenario: Scenario, premises: dict[str, Array], stock: Rows, events: E
         who = new[mask]
         ids = stock.add(kind=kind, premises=who, install=day[mask],
                         smets1=premises["ppmid_wrong"][who] if kind == PPMID else False)
-        premises[column] = np.full(fleet.premises, -1, np.int64)
+        premises[column] = np.full(fleet.premises, -1, np.int32)
         premises[column][who] = ids
         events.add("prenotify", prenotify[mask], ids)
     return len(delivered)

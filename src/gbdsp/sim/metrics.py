@@ -21,11 +21,16 @@ METRICS = (
     Metric("removed_never_left_warehouse", "... of which never left the warehouse",
            "removed devices that had been Pending since they entered the SMI (never installed)"),
     Metric("removed_hubs", "... of which CH functions", "removed CHFs and GPFs"),
+    Metric("removed_chs", "Communications Hubs removed", "removed CHFs (one per CH)"),
     Metric("renotified", "devices re-notified at install",
            "removed devices that were then installed after all, so had to be put back in "
            "the SMI first (the re-notification MP60 wants to avoid)"),
+    Metric("renotified_chs", "... of which Communications Hubs", "re-notified CHFs (one per CH)"),
     Metric("pending", "devices Pending in stock", "CHs, meters and PPMIDs Pending, end of day",
            level=True),
+    Metric("pending_chs", "Communications Hubs Pending in stock",
+           "CHFs Pending (in the SMI, not installed), end of day: what a CH stock level "
+           "charge is paid on", level=True),
     # MP121
     Metric("switches", "changes of supplier", "premises changing supplier"),
     Metric("meters_gained", "meters gained on change of supplier",
@@ -43,6 +48,11 @@ METRICS = (
            "codes given on an informal ask, with no obligation and no due date"),
     Metric("replaced_no_code", "devices replaced for lack of a code",
            "meters the gaining supplier replaced because no code came in its patience"),
+    Metric("replacement_visits", "site visits to replace meters for lack of a code",
+           "premises visited to replace meters because no code came"),
+    Metric("uncommissioned_meters", "SMETS2+ meters InstalledNotCommissioned",
+           "ESMEs and GSMEs installed at premises and not commissioned, end of day (counted "
+           "every four weeks)", level=True),
     # MP169
     Metric("restricted_choices", "consumers choosing Restricted mode",
            "consumers asking their supplier to restrict their meters"),
@@ -54,6 +64,8 @@ METRICS = (
            "of those, refused by the gateway"),
     # MP202
     Metric("ppmid_installs", "PPMID installations", "PPMIDs joined to a CH"),
+    Metric("ppmids", "PPMIDs in premises", "PPMIDs at premises with a system, end of day "
+           "(counted every four weeks)", level=True),
     Metric("ppmid_wrong_variant", "... pre-notified for the other system",
            "PPMIDs pre-notified as SMETS1 and joined to a SMETS2+ CH, or the reverse"),
     Metric("ppmid_failed", "PPMID installations that fail",
@@ -62,6 +74,10 @@ METRICS = (
     # the fleet
     Metric("installs", "new installs", "premises getting a smart metering system"),
     Metric("installs_no_wan", "... without SM WAN", "installs left without SM WAN"),
+    Metric("wan_wait_days", "days waited for the SM WAN",
+           "summed over installs without SM WAN: days until it came (drawn at install)"),
+    Metric("wan_within_90_days", "... SM WAN within 90 days",
+           "installs without SM WAN whose SM WAN came within 90 days"),
 )
 
 BY_NAME = {m.name: m for m in METRICS}

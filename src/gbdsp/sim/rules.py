@@ -101,6 +101,7 @@ class Decisions:
     _transitions: dict[tuple[Trigger, DeviceType, int], int] = field(default_factory=dict)
     _due: dict[tuple[int, DeviceType, bool], int | None] = field(default_factory=dict)
     _answers: dict[tuple[object, ...], bool] = field(default_factory=dict)
+    _days: dict[tuple[object, ...], int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.housekeeping = rule_in_force(self.config, self.moment(0))
@@ -159,15 +160,26 @@ class Decisions:
         return self._due[key]
 
     def install_code_due(self, raised: int) -> int:
-        settings: InstallCodesConfig = self.config.install_codes
-        return self.index(install_codes.due_date(self.day(raised), settings.sla_working_days,
-                                                 self.calendar))
+        key = ("due", raised)
+        if key not in self._days:
+            settings: InstallCodesConfig = self.config.install_codes
+            self._days[key] = self.index(install_codes.due_date(
+                self.day(raised), settings.sla_working_days, self.calendar))
+        return self._days[key]
 
     def answered_in_time(self, answered: int, due: int) -> bool:
-        return install_codes.answered_in_time(self.day(answered), self.day(due))
+        key = ("in time", answered, due)
+        if key not in self._answers:
+            self._answers[key] = install_codes.answered_in_time(self.day(answered),
+                                                                self.day(due))
+        return self._answers[key]
 
     def working_days_after(self, index: int, days: int) -> int:
-        return self.index(add_working_days(self.day(index), days, self.calendar))
+        key = ("after", index, days)
+        if key not in self._days:
+            self._days[key] = self.index(add_working_days(self.day(index), days,
+                                                          self.calendar))
+        return self._days[key]
 
     def why_no_request(self, status: int, responsible: UserId, installer: UserId) -> str | None:
         meter = sample_device(DeviceType.ESME, status=STATUSES[status], responsible=responsible,

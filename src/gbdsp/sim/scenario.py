@@ -9,6 +9,7 @@ The rule sets use the gateway's own configuration sections (`housekeeping`, `ins
 from __future__ import annotations
 
 import tomllib
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -20,6 +21,7 @@ from gbdsp.domain.devices import DeviceType
 from gbdsp.domain.errors import GbdspError, InvalidValue
 from gbdsp.domain.srv import catalogue
 from gbdsp.domain.working_days import Calendar
+from gbdsp.sim import costs as money
 
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
 Rate = Annotated[float, Field(ge=0.0)]
@@ -41,6 +43,9 @@ class About(_Section):
     start: date = date(2026, 1, 1)
     months: Annotated[int, Field(ge=1, le=120)] = 12
     seed: int = 1
+    headline: str = ""
+    """The rule set the answer and the sensitivity chart are about (default: the second),
+    against the first."""
     history_months: Annotated[int, Field(ge=0, le=120)] = 36
     """Stock and refurbishment flows start this long before `start`, so day one already has
     a stock of every age (and what each rule set would have removed is gone)."""
@@ -53,7 +58,7 @@ class Fleet(_Section):
     smets1_share: Share = 0.3
     """Share of those systems that are SMETS1 (new installs are SMETS2+)."""
     gas_share: Share = 0.8
-    ppmid_share: Share = 0.3
+    ppmid_share: Share = 0.33
     """Share of installs that include a PPMID (a dual-capable model: seed 004)."""
     suppliers: dict[str, Rate] = {"A": 0.3, "B": 0.25, "C": 0.2, "D": 0.15, "E": 0.1}
     """Market shares of the Responsible Suppliers (they must add up to 1)."""
@@ -72,13 +77,13 @@ class Fleet(_Section):
 class Installs(_Section):
     per_month: Rate = 0.008
     """New installs a month, as a share of all premises (taken from those without one)."""
-    no_wan_share: Share = 0.03
+    no_wan_share: Share = 0.08
     """Share of installs left without SM WAN (meters InstalledNotCommissioned, 8.14.2)."""
     coverage_days_mean: Annotated[float, Field(gt=0)] = 90.0
     """Mean days until the SM WAN reaches such a premises (exponential; the DCC has 90)."""
     never_commissioned_share: Share = 0.2
     """Of those, the share the installing supplier does not commission once the WAN comes."""
-    uncommissioned_at_start: Share = 0.02
+    uncommissioned_at_start: Share = 0.021
     """Share of SMETS2+ premises whose meters are InstalledNotCommissioned on day one."""
     prenotify_days_max: Annotated[int, Field(ge=0, le=365)] = 30
     """Meters and PPMIDs are pre-notified 0..this many days before their install."""
@@ -97,6 +102,9 @@ class Stock(_Section):
 class ChangeOfSupplier(_Section):
     per_year: Rate = 0.18
     """Switches a year per premises."""
+    uncommissioned_multiplier: Annotated[float, Field(ge=1.0, le=20.0)] = 2.3
+    """Premises whose meters are uncommissioned on day one switch this many times as often
+    (no smart services: a reason to leave)."""
 
 
 class Installers(_Section):
@@ -158,6 +166,9 @@ class RuleSet(_Section):
     """The housekeeping rule in force (AC 7.2 as it stands, or MP60's)."""
     install_codes: InstallCodesConfig = InstallCodesConfig()
     restricted_mode: RestrictedModeConfig = RestrictedModeConfig()
+    implementation_gbp: tuple[money.Money, money.Money] | None = None
+    """[low, high] one-time cost of this rule set, instead of the sum of its modifications'
+    DCC ranges (e.g. MP121's e-mail solution: [1200, 1200])."""
 
     @field_validator("housekeeping")
     @classmethod
@@ -193,6 +204,7 @@ class Scenario(_Section):
     lifecycle: Lifecycle = Lifecycle()
     restricted: Restricted = Restricted()
     ppmid: Ppmid = Ppmid()
+    costs: money.Costs = money.Costs()
     ruleset: Annotated[list[RuleSet], Field(min_length=2, max_length=8)]
 
     @model_validator(mode="after")
@@ -200,7 +212,17 @@ class Scenario(_Section):
         names = [r.name for r in self.ruleset]
         if len(set(names)) != len(names):
             raise ValueError(f"rule set names must differ: {names}")
+        if self.scenario.headline and self.scenario.headline not in names:
+            raise ValueError(f"scenario.headline {self.scenario.headline!r} is not a rule set")
+        unknown = sorted(set(self.costs.implementation) - set(money.IMPLEMENTATION))
+        if unknown:
+            raise ValueError(f"costs.implementation: not a modification: {', '.join(unknown)}")
         return self
+
+    def headline(self) -> int:
+        """Index of the rule set the answer is about (against the first)."""
+        names = [r.name for r in self.ruleset]
+        return names.index(self.scenario.headline) if self.scenario.headline else 1
 
     def scaled(self, scale: float | None = None, seed: int | None = None) -> Scenario:
         """The same assumptions for `scale` times the premises (at least 1), or another seed."""
@@ -217,11 +239,103 @@ class Scenario(_Section):
         lines = [(f"scenario.{key}", _show(value))
                  for key, value in self.scenario.model_dump().items()
                  if key not in ("name", "question")]
-        for section in ("fleet", "installs", "stock", "change_of_supplier", "installers",
-                        "lifecycle", "restricted", "ppmid"):
+        for section in SECTIONS:
             for key, value in getattr(self, section).model_dump().items():
+                if section == "costs" and key == "implementation":
+                    continue
                 lines.append((f"{section}.{key}", _show(value)))
         return lines
+
+    def assumption_rows(self) -> list[Assumption]:
+        """Every assumption with its unit, whether the scenario file set it or it is
+        gbdsp's default, and the source of the default."""
+        rows = []
+        for key, value in self.assumptions():
+            section, _, name = key.partition(".")
+            part = getattr(self, section)
+            given = section in self.model_fields_set and name in part.model_fields_set
+            rows.append(Assumption(key, value, unit_of(key, part, name),
+                                   "scenario" if given else "default", source_of(key)))
+        for name in money.IMPLEMENTATION:
+            lo, hi = self.costs.implementation_of(name).range()
+            given = name in self.costs.implementation
+            rows.append(Assumption(f"costs.implementation.{name}", f"{lo:,.0f}-{hi:,.0f}",
+                                   "£ one-time (DCC range + one-off costs)",
+                                   "scenario" if given else "default",
+                                   money.IMPLEMENTATION_SOURCES[name]))
+        return rows
+
+
+SECTIONS = ("fleet", "installs", "stock", "change_of_supplier", "installers", "lifecycle",
+            "restricted", "ppmid", "costs")
+
+
+@dataclass(frozen=True, slots=True)
+class Assumption:
+    key: str
+    value: str
+    unit: str
+    origin: str
+    """"scenario" (the file sets it) or "default" (gbdsp's)."""
+    source: str
+
+
+_M000 = "seed 000 (MP121 Modification Report)"
+PUBLISHED = {
+    "installs.no_wan_share": _M000 + ", Refinement Consultation Questions 1 and 12, Calvin "
+                             "Capital: 'circa 8% of all SMETS2 devices are not commissioned "
+                             "at installation'",
+    "installs.coverage_days_mean": _M000 + ", section 1 Summary (page 2): 'the DCC has 90 "
+                                   "days to address the WAN connectivity'",
+    "installs.uncommissioned_at_start": "calibrated to " + _M000 + ", section 7 Scale of the "
+                                        "issue (pages 6-7): BEIS's 'approximately 500,000 "
+                                        "SMETS2 meters sat in a non-commissioned status' "
+                                        "and the Proposer's 'around 3% of smart meters "
+                                        "gained from another Supplier'",
+    "fleet.ppmid_share": "calibrated to seed 004 (MP202 Modification Report), section 2: "
+                         "'a reported six million Devices' (with fleet.already_installed)",
+    "scenario.months": "12 or 36 months: seed 002 (MP60)",
+    "change_of_supplier.uncommissioned_multiplier": "assumption, no source; calibrated so "
+        "that seed 000's 3% of meters gained uncommissioned and BEIS's about 500,000 "
+        "non-commissioned SMETS2 meters (section 7) hold together",
+}
+
+
+def source_of(key: str) -> str:
+    section, _, name = key.partition(".")
+    if section == "costs":
+        if name in money.BY_KEY:
+            return money.BY_KEY[name].source
+        return money.SOURCES.get(name, money.NO_SOURCE)
+    if section == "scenario" and name in ("start", "seed"):
+        return "a choice of the run"
+    return PUBLISHED.get(key, money.NO_SOURCE)
+
+
+def unit_of(key: str, part: BaseModel, name: str) -> str:
+    """The unit of an assumption, from its name and type."""
+    section = key.partition(".")[0]
+    if section == "costs":
+        return money.BY_KEY[name].unit if name in money.BY_KEY else money.UNITS.get(name, "")
+    explicit = {"start": "date", "seed": "", "headline": "rule set", "premises": "premises",
+                "suppliers": "market share by supplier",
+                "requests_per_meter_per_day": "requests per meter per day, by SRV",
+                "per_month": "share of premises per month", "months": "months",
+                "history_months": "months", "coverage_days_mean": "days (mean)",
+                "wait_days_median": "days (median)", "refurbish_days": "days",
+                "prenotify_days_max": "days", "answer_working_days_median":
+                "Working Days (median)", "patience_working_days": "Working Days",
+                "patience_without_sla": "Working Days"}
+    if name in explicit:
+        return explicit[name]
+    if name.endswith("sigma"):
+        return "log-normal sigma"
+    if name.endswith("per_year"):
+        return "per premises per year" if section != "lifecycle" else "per meter per year"
+    field = type(part).model_fields[name]
+    if any(getattr(m, "le", None) == 1.0 for m in field.metadata):
+        return "share (0-1)"
+    return ""
 
 
 def _show(value: Any) -> str:
