@@ -89,48 +89,24 @@ def _command(sample: samples.Sample) -> click.Command:
 
 
 def _build(ctx: Context, sample: samples.Sample, options: dict[str, Any]) -> bytes:
+    from gbdsp.services import sample_defaults
+
     user = UserId.parse(options["as_user"])
     given = {f.name: options[f.name.replace("-", "_")] for f in sample.fields}
     values = samples.resolve(sample, given, datetime.now(UTC))
-    if options["device"] is not None:
-        device = DeviceId.parse(options["device"])
-    elif isinstance(sample.device, DeviceId):
+    device = DeviceId.parse(options["device"]) if options["device"] is not None else None
+    if sample_defaults.needs_smi(sample, device, values):
+        with ctx.app() as app:
+            device = sample_defaults.complete(app.store, app.config, sample, user, device,
+                                              values)
+    elif device is None:
+        assert isinstance(sample.device, DeviceId)
         device = sample.device
-    else:
-        device = _device_from_smi(ctx, sample, user)
-    _fill_from_smi(ctx, sample, device, values)
     # Milliseconds like DCC Boxed and `gbdsp sign`: one clock scale per originator, since
     # a nanosecond counter accepted once would make every later millisecond one a replay.
     counter = options["counter"] if options["counter"] is not None else time.time_ns() // 10**6
     root = samples.build_request(sample.srv, user, device, values, counter)
     return serialise(root, pretty=options["pretty"])
-
-
-def _device_from_smi(ctx: Context, sample: samples.Sample, user: UserId) -> DeviceId:
-    from gbdsp.services import sample_defaults
-
-    with ctx.app() as app:
-        if isinstance(sample.device, samples.Pick):
-            return sample_defaults.pick_device(app.store, sample.device, user)
-        return sample_defaults.new_device_id(app.store)
-
-
-def _fill_from_smi(ctx: Context, sample: samples.Sample, device: DeviceId,
-                   values: dict[str, str]) -> None:
-    """Defaults only the SMI or the device emulator knows: an install code, a CH's GPF."""
-    from gbdsp.services import sample_defaults
-
-    needs_code = sample.srv == "8.11" and values["request-type"] == "Add" \
-        and "install-code" not in values
-    needs_gpf = sample.srv == "8.14.3" and "gpf" not in values
-    if not (needs_code or needs_gpf):
-        return
-    with ctx.app() as app:
-        if needs_code:
-            values["install-code"] = sample_defaults.install_code(
-                app.config, DeviceId.parse(values["add"]))
-        if needs_gpf:
-            values["gpf"] = str(sample_defaults.gpf_of(app.store, device))
 
 
 @request.command("list")

@@ -7,11 +7,13 @@ the first such device of the sending User, and 12.2 takes an ID not in the SMI y
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from gbdsp.config import Config
 from gbdsp.domain.devices import DeviceType
 from gbdsp.domain.errors import InvalidValue
 from gbdsp.domain.ids import DeviceId, UserId
-from gbdsp.duis.samples import Pick
+from gbdsp.duis.samples import Pick, Sample
 from gbdsp.services.demo import template_id
 from gbdsp.store.store import Store
 from gbdsp.wan.emulator import DeviceEmulator
@@ -54,3 +56,36 @@ def gpf_of(store: Store, chf: DeviceId) -> DeviceId:
 def install_code(config: Config, device: DeviceId) -> str:
     """The device's own install code (as on its label; the emulator decides it)."""
     return DeviceEmulator(config.wan).install_code(device).hex().upper()
+
+
+def needs_smi(sample: Sample, device: DeviceId | None, values: Mapping[str, str]) -> bool:
+    """Whether `complete` must look at the SMI (static defaults need no data directory)."""
+    return (device is None and not isinstance(sample.device, DeviceId)) \
+        or _needs_code(sample, values) or _needs_gpf(sample, values)
+
+
+def complete(store: Store, config: Config, sample: Sample, user: UserId,
+             device: DeviceId | None, values: dict[str, str]) -> DeviceId:
+    """The request's device, and in `values` the defaults only the SMI or the device
+    emulator knows (an install code, a CH's GPF)."""
+    if device is None:
+        if isinstance(sample.device, DeviceId):
+            device = sample.device
+        elif isinstance(sample.device, Pick):
+            device = pick_device(store, sample.device, user)
+        else:
+            device = new_device_id(store)
+    if _needs_code(sample, values):
+        values["install-code"] = install_code(config, DeviceId.parse(values["add"]))
+    if _needs_gpf(sample, values):
+        values["gpf"] = str(gpf_of(store, device))
+    return device
+
+
+def _needs_code(sample: Sample, values: Mapping[str, str]) -> bool:
+    return sample.srv == "8.11" and values.get("request-type") == "Add" \
+        and "install-code" not in values
+
+
+def _needs_gpf(sample: Sample, values: Mapping[str, str]) -> bool:
+    return sample.srv == "8.14.3" and "gpf" not in values
