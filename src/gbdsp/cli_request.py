@@ -45,7 +45,7 @@ class _SrvGroup(click.Group):
         return super().resolve_command(ctx, args)
 
 
-@request.group("build", cls=_SrvGroup)
+@request.group("build", cls=_SrvGroup, subcommand_metavar="SRV [FIELDS]...")
 def build() -> None:
     """Print a valid, unsigned DUIS 5.4 request for SRV (`gbdsp request list`).
 
@@ -71,8 +71,9 @@ def _command(sample: samples.Sample) -> click.Command:
     for field in sample.fields:
         params.append(click.Option(
             [f"--{field.name}", field.name.replace("-", "_")], metavar="VALUE",
-            help=f"{field.help} (default: {field.shown_default})"
-                 + (f" One of: {', '.join(field.choices)}." if field.choices else "")))
+            help=field.help + (f" One of: {', '.join(field.choices)}." if field.choices else "")
+            + (f" Default: {field.shown_default}." if field.shown_default != "-"
+               else " Optional.")))
 
     def run(**options: Any) -> None:
         ctx = click.get_current_context().find_object(Context)
