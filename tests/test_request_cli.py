@@ -17,10 +17,13 @@ from gbdsp.duis.samples import SAMPLES
 from gbdsp.duis.smki import DSP_CERTIFICATE, load_certificate, pki_file
 from tests.test_cli import Gbdsp
 from tests.test_restart import Server, free_port
+from tests.web.conftest import serve
+from tests.web.test_duis_http import Receiver
 
 pytestmark = pytest.mark.slow
 
 DSP_CERT = load_certificate(pki_file(DSP_CERTIFICATE))
+SUPPLIER = "90-B3-D5-1F-30-01-00-00"
 EXPECTED = {
     # Non-device requests are answered at once (I0); device requests are acknowledged
     # (I99) and answered later by the emulated device.
@@ -33,10 +36,20 @@ EXPECTED = {
 
 
 @pytest.fixture
-def server(tmp_path: Path, database_url: str) -> Iterator[Server]:
+def receiver() -> Iterator[tuple[Receiver, str]]:
+    """The test supplier's receive-response endpoint (device answers are pushed there)."""
+    found = Receiver()
+    with serve(found.app()) as url:
+        yield found, f"{url}/smartdcc/duis"
+
+
+@pytest.fixture
+def server(tmp_path: Path, database_url: str, receiver: tuple[Receiver, str]
+           ) -> Iterator[Server]:
     gbdsp = Gbdsp(tmp_path / "data", database_url)
     assert gbdsp("init").returncode == 0
     assert gbdsp("demo").returncode == 0           # the defaults, as a new user runs it
+    assert gbdsp("users", "set-url", SUPPLIER, receiver[1]).returncode == 0
     s = Server(gbdsp, free_port())
     s.start()
     yield s
@@ -54,8 +67,10 @@ def build_and_send(server: Server, srv: str, *extra: str) -> subprocess.Complete
                           capture_output=True, timeout=120)
 
 
-def test_every_sample_is_answered_with_a_signed_success(server: Server) -> None:
+def test_every_sample_is_answered_with_a_signed_success(
+        server: Server, receiver: tuple[Receiver, str]) -> None:
     assert set(EXPECTED) == set(SAMPLES)   # a new sample needs its expected answer here
+    acknowledged: dict[str, str] = {}
     for srv, code in EXPECTED.items():
         sent = build_and_send(server, srv)
         assert b"ResponseCode " + code.encode() in sent.stderr, (srv, sent.stderr)
@@ -66,7 +81,18 @@ def test_every_sample_is_answered_with_a_signed_success(server: Server) -> None:
         assert root.findtext(f"{sr('Header')}/{sr('ResponseCode')}") == code
         assert root.findtext(f".//{sr('ServiceReferenceVariant')}") == srv
         request_id = root.findtext(f"{sr('Header')}/{sr('RequestID')}") or ""
-        assert request_id.startswith("90-B3-D5-1F-30-01-00-00:"), (srv, request_id)
+        assert request_id.startswith(f"{SUPPLIER}:"), (srv, request_id)
+        if code == "I99":
+            acknowledged[request_id] = srv
+    # Each acknowledged device request gets the device's signed I0 at the User's endpoint.
+    pushed = receiver[0].wait_for(len(acknowledged), seconds=60)
+    answers = {}
+    for body in pushed:
+        answer = xml.parse(body)
+        signature.verify(answer, lambda issuer, serial: DSP_CERT)
+        answers[answer.findtext(f"{sr('Header')}/{sr('RequestID')}")] = \
+            answer.findtext(f"{sr('Header')}/{sr('ResponseCode')}")
+    assert answers == {rid: "I0" for rid in acknowledged}
     # What the lifecycle samples did is in the SMI: the 12.2 device is Pending ...
     shown = server.gbdsp("smi", "show", "00-DB-12-34-56-78-90-B0")
     assert shown.returncode == 0 and "Pending" in shown.stdout, shown.stdout
