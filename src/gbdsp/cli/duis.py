@@ -25,10 +25,15 @@ from gbdsp.domain.errors import InvalidValue
     help="Keep the RequestID counter (default: the current time in ms, like DCC Boxed).",
 )
 @click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True), default="-")
+@click.option("--pretty", is_flag=True, help="Pretty-printed XML (the signature still verifies).")
 @pass_ctx
-def sign(ctx: Context, file: str, keep_counter: bool, output: str) -> None:
-    """Sign a DUIS request as the originator in its RequestID."""
+def sign(ctx: Context, file: str, keep_counter: bool, output: str, pretty: bool) -> None:
+    """Sign a DUIS request (FILE, or - for stdin) as the originator in its RequestID."""
+    from gbdsp.duis import xml
+
     signed = _sign_file(ctx, file, keep_counter)
+    if pretty:
+        signed = xml.pretty(signed)
     if output == "-":
         sys.stdout.buffer.write(signed)
     else:
@@ -45,11 +50,15 @@ def sign(ctx: Context, file: str, keep_counter: bool, output: str) -> None:
     show_default=True,
     help="Sign (with a fresh counter) before sending.",
 )
+@click.option("--pretty", is_flag=True, help="Pretty-print the response.")
 @pass_ctx
-def send(ctx: Context, file: str, url: str | None, do_sign: bool) -> None:
-    """Send a DUIS request to the right web service and print the response."""
+def send(ctx: Context, file: str, url: str | None, do_sign: bool, pretty: bool) -> None:
+    """Send a DUIS request (FILE, or - for stdin, e.g. from `gbdsp request build`) to the
+    right web service and print the response. It is signed first as the originator in its
+    RequestID, with a fresh counter (the clock in milliseconds)."""
     import httpx
 
+    from gbdsp.duis import xml
     from gbdsp.duis.client import response_code, web_service_of
 
     data = _sign_file(ctx, file, keep_counter=False) if do_sign else read_bytes(file)
@@ -66,7 +75,8 @@ def send(ctx: Context, file: str, url: str | None, do_sign: bool) -> None:
         )
     except httpx.HTTPError as e:
         raise InvalidValue(f"cannot reach {url}: {e}") from e
-    sys.stdout.buffer.write(reply.content + (b"" if reply.content.endswith(b"\n") else b"\n"))
+    shown = xml.pretty(reply.content) if pretty else reply.content
+    sys.stdout.buffer.write(shown + (b"" if shown.endswith(b"\n") else b"\n"))
     code = response_code(reply.content) if reply.status_code == 200 else None
     err.print(f"HTTP {reply.status_code}" + (f", ResponseCode {code}" if code else ""))
     if reply.status_code != 200 or code not in ("I0", "I99"):

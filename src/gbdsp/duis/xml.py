@@ -58,3 +58,19 @@ def parse(data: bytes, *, limit: int = MAX_MESSAGE_BYTES) -> etree._Element:
     except etree.XMLSyntaxError as e:
         raise XmlRejected(f"not well-formed XML: {e.msg}") from e
     return root
+
+
+def serialise(root: etree._Element, *, pretty: bool = False) -> bytes:
+    """A message as bytes, with the XML declaration; `pretty` indents it. Indenting adds
+    only blank text, which DCC Boxed and `parse` drop before checking a signature, so a
+    pretty-printed signed message still verifies."""
+    data = etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=pretty)
+    return data if data.endswith(b"\n") else data + b"\n"
+
+
+def pretty(data: bytes) -> bytes:
+    """Indent a message for people; what does not parse is returned as it came."""
+    try:
+        return serialise(parse(data), pretty=True)
+    except XmlRejected:
+        return data

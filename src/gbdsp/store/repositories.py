@@ -177,6 +177,18 @@ class DeviceRepository:
             query = query.where(devices.c.postcode == normalise_postcode(postcode))
         return [device_from_row(r, ()) for r in self._conn.execute(query)]
 
+    def first_of(self, types: Collection[DeviceType], status: SmiStatus,
+                 responsible: UserId) -> Device | None:
+        """The first device (in ID order) of a Responsible Supplier of one of `types` in
+        `status` (sample requests pick their default device so)."""
+        query = (select(devices)
+                 .where(devices.c.device_type.in_([t.value for t in types]),
+                        devices.c.status == status.value,
+                        devices.c.responsible_supplier == responsible)
+                 .order_by(devices.c.device_id).limit(1))
+        row = self._conn.execute(query).first()
+        return device_from_row(row, ()) if row is not None else None
+
     def iter_all(self, batch: int = 10_000, *,
                  responsible: Collection[UserId] | None = None) -> Iterator[Device]:
         """Every device in ID order (or only those of these Responsible Suppliers),
