@@ -840,7 +840,8 @@ def serve(ctx: Context, host: str | None, port: int | None, workers: int | None)
         err.print(f"gbdsp serving {ctx.data_dir} on http://{bind_host}:{bind_port}/"
                   + (f" with {processes} workers" if processes > 1 else ""))
         if processes == 1:
-            uvicorn.run(create_app(app), host=bind_host, port=bind_port, log_level="info")
+            uvicorn.run(create_app(app, jobs=True), host=bind_host, port=bind_port,
+                        log_level="info")
             return
     os.environ[bootstrap.DATA_ENV] = str(ctx.data_dir)  # read by each worker process
     uvicorn.run("gbdsp.web.asgi:app_from_environment", factory=True, host=bind_host,
@@ -945,4 +946,4 @@ def main() -> None:
 
 
 # Command groups kept in their own modules (they register themselves on `cli`).
-from gbdsp import cli_fleet  # noqa: E402, F401
+from gbdsp import cli_fleet, cli_jobs  # noqa: E402, F401
