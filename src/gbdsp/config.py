@@ -119,6 +119,20 @@ class JobConfig(_Section):
     enabled: bool = True
 
 
+class HousekeepingJob(JobConfig):
+    schedule: str = "0 2 * * *"
+    """Nightly: the sweep's batches make the gateway wait at most one batch."""
+
+
+class RegistrationJob(JobConfig):
+    schedule: str = "*/5 * * * *"
+
+
+class InstallCodeRemindersJob(JobConfig):
+    schedule: str = "0 9-17 * * 1-5"
+    """Hourly in working hours; each request is reminded and escalated once."""
+
+
 class JobsConfig(_Section):
     """The periodic jobs `gbdsp serve` runs, each once per due time across every worker and
     server on the database (a lease row per job, docs/jobs.md)."""
@@ -129,9 +143,9 @@ class JobsConfig(_Section):
     lease_seconds: float = 300.0
     """A running job renews its lease every third of this; a runner killed mid-run leaves
     the job to be taken over this long after its last renewal."""
-    housekeeping: JobConfig = JobConfig(schedule="0 2 * * *")
-    registration: JobConfig = JobConfig(schedule="*/5 * * * *")
-    install_code_reminders: JobConfig = JobConfig(schedule="0 9-17 * * 1-5")
+    housekeeping: HousekeepingJob = HousekeepingJob()
+    registration: RegistrationJob = RegistrationJob()
+    install_code_reminders: InstallCodeRemindersJob = InstallCodeRemindersJob()
 
     @model_validator(mode="after")
     def _schedules_parse(self) -> JobsConfig:
