@@ -365,7 +365,7 @@ def open_requests(store: Store, clock: ManualClock) -> Iterator[dict[str, int]]:
 
 def mails(store: Store) -> list[tuple[str, str, str]]:
     with store.read() as tx:
-        return [tuple(r) for r in tx.connection.execute(  # type: ignore[misc]
+        return [tuple(r) for r in tx.connection.execute(
             select(mail_outbox.c.to_address, mail_outbox.c.subject, mail_outbox.c.body)
             .order_by(mail_outbox.c.id))]
 
