@@ -7,6 +7,7 @@ from datetime import datetime
 
 import click
 from rich.table import Table
+from rich.text import Text
 
 from gbdsp.cli import Context, cli, err, out, pass_ctx
 from gbdsp.domain.schedules import zone
@@ -30,8 +31,10 @@ def jobs_list(ctx: Context) -> None:
     with ctx.app() as app:
         now = app.clock.now()
         tz = app.config.jobs.timezone
-        table = Table("job", "schedule", "last start", "last end", "outcome", "next run",
-                      "detail", show_lines=False)
+        table = Table()
+        for column in ("job", "schedule", "last start", "last end", "outcome", "next run"):
+            table.add_column(column, no_wrap=True)
+        table.add_column("detail")  # the summary wraps; the rest reads across
         for s in service.status(app.store, app.clock, app.config):
             lease = s.lease
             outcome = (lease.last_outcome or "") if lease else ""
@@ -40,12 +43,13 @@ def jobs_list(ctx: Context) -> None:
                     if lease.leased_by else "running"
             elif lease is not None and lease.leased_by is not None:
                 outcome = "lost (lease expired: runs again when due)"
-            table.add_row(
-                s.job.name, s.schedule.expression if s.enabled else "disabled",
-                _when(lease.last_started if lease else None, tz),
-                _when(lease.last_finished if lease else None, tz), outcome,
-                _when(s.next_run, tz) if s.enabled else "-",
-                (lease.last_detail or "") if lease else "never run")
+            cells = (s.job.name, s.schedule.expression if s.enabled else "disabled",
+                     _when(lease.last_started if lease else None, tz),
+                     _when(lease.last_finished if lease else None, tz), outcome,
+                     (_when(s.next_run, tz) + (" (due)" if s.next_run <= now else ""))
+                     if s.enabled else "-",
+                     (lease.last_detail or "") if lease else "never run")
+            table.add_row(*(Text(c) for c in cells))  # as written: no markup, no emoji
         out.print(table)
         out.print(f"times in {tz}")
 
@@ -69,10 +73,10 @@ def jobs_run(ctx: Context, name: str) -> None:
             holder = lease.leased_by if lease else "another runner"
             until = _when(lease.lease_until if lease else None, app.config.jobs.timezone)
             err.print(f"gbdsp: error: job {name} is running on {holder} (lease until "
-                      f"{until}); try again when it has finished", markup=False)
+                      f"{until}); try again when it has finished", markup=False, emoji=False)
             sys.exit(1)
     out.print(f"job {name}: {result.outcome} in {result.seconds:.1f}s: {result.detail}",
-              markup=False)
+              markup=False, emoji=False)
     if result.outcome != "ok":
         sys.exit(1)
 

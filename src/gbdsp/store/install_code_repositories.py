@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import ColumnElement, Connection, select, update
 
 from gbdsp.domain.ids import DeviceId, UserId
 from gbdsp.domain.install_codes import RequestStatus
@@ -42,11 +42,11 @@ class InstallCodeReminderRepository:
         if ids:
             self._conn.execute(update(icr).where(icr.c.id.in_(ids)).values(escalated_at=at))
 
-    def _open(self, *conditions: object) -> list[OpenRequest]:
+    def _open(self, *conditions: ColumnElement[bool]) -> list[OpenRequest]:
         rows = self._conn.execute(
             select(icr.c.id, icr.c.device_id, icr.c.requester, icr.c.assignee, icr.c.due)
             .where(icr.c.status == RequestStatus.OPEN.value, icr.c.backlog.is_(False),
-                   *conditions)  # type: ignore[arg-type]
+                   *conditions)
             .order_by(icr.c.due, icr.c.id))
         return [OpenRequest(int(r.id), r.device_id, r.requester, r.assignee,
                             date.fromisoformat(r.due)) for r in rows]
