@@ -250,12 +250,15 @@ class Scheduler:
                 and lease.next_run <= now and lease.free(now)]
 
     def wait_seconds(self) -> float:
-        """Until the earliest next run of an enabled job, at most one poll."""
+        """Until the next moment something may change: the earliest next run of an enabled
+        job, or the end of a lease another runner holds; at most one poll."""
         now = self.clock.now()
         with self.store.read() as tx:
-            nexts = [lease.next_run for lease in tx.jobs.all()
-                     if job_enabled(self.config, lease.name)]
-        until = min(((n - now).total_seconds() for n in nexts), default=self.poll)
+            leases = tx.jobs.all()
+        moments = [lease.lease_until if lease.running(now) and lease.lease_until
+                   else lease.next_run for lease in leases
+                   if job_enabled(self.config, lease.name) and lease.name not in self._running]
+        until = min(((m - now).total_seconds() for m in moments), default=self.poll)
         return max(0.05, min(self.poll, until))
 
     def run_now(self, j: Job, stop: threading.Event) -> RunResult | None:
@@ -266,10 +269,13 @@ class Scheduler:
         return result
 
     async def run(self) -> None:
-        await to_thread.run_sync(prepare, self.store, self.clock, self.config)
+        prepared = False
         try:
             while True:
                 try:
+                    if not prepared:  # retried until the database answers
+                        await to_thread.run_sync(prepare, self.store, self.clock, self.config)
+                        prepared = True
                     self._reap()
                     for j in await to_thread.run_sync(self.due):
                         stop = threading.Event()
