@@ -411,3 +411,17 @@ def test_no_reminders_while_mp121_is_not_in_force(store: Store, clock: ManualClo
                           manual=True)
     assert result is not None and result.detail.startswith("0 request(s)")
     assert mails(store) == []
+
+
+def test_a_database_error_is_recorded_without_the_statement(store: Store,
+                                                            clock: ManualClock) -> None:
+    if store.backend != "sqlite":
+        pytest.skip("the throw-away SQLite file is the database we may break here")
+    cfg = config()
+    jobs.prepare(store, clock, cfg)
+    with store.transaction() as tx:
+        tx.connection.exec_driver_sql("DROP TABLE registrations")
+    result = jobs.run_job(context(store, clock, cfg), jobs.job("registration"), manual=True)
+    assert result is not None and result.outcome == "failed"
+    assert result.detail == "database error: no such table: registrations"
+    assert lease(store, "registration").last_detail == result.detail

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from anyio import to_thread
+from sqlalchemy.exc import SQLAlchemyError
 
 from gbdsp.clock import Clock
 from gbdsp.config import Config, JobConfig
@@ -184,8 +185,11 @@ def run_job(ctx: JobContext, j: Job, *, manual: bool = False) -> RunResult | Non
         outcome, detail = "stopped", "interrupted"
         raise
     except Exception as e:  # a job's failure is recorded, never the server's end
-        log.exception("job %s failed", j.name)
-        detail = f"{type(e).__name__}: {e}"
+        detail = describe_error(e)
+        if isinstance(e, SQLAlchemyError):  # its full text carries the statement's values
+            log.error("job %s failed: %s", j.name, detail)
+        else:
+            log.exception("job %s failed", j.name)
     finally:
         done.set()
         beat.join()
@@ -193,6 +197,15 @@ def run_job(ctx: JobContext, j: Job, *, manual: bool = False) -> RunResult | Non
         result = RunResult(j.name, outcome, detail, now, (finished - now).total_seconds())
         _record(ctx, j, runner, result, finished, manual=manual, due=seen.next_run)
     return result
+
+
+def describe_error(e: Exception) -> str:
+    """One line for `gbdsp jobs`: a database error without its statement and values
+    (they may hold personal data)."""
+    if isinstance(e, SQLAlchemyError):
+        reason = str(getattr(e, "orig", None) or type(e).__name__).strip().splitlines()
+        return f"database error: {reason[0] if reason else type(e).__name__}"
+    return f"{type(e).__name__}: {e}"
 
 
 def _record(ctx: JobContext, j: Job, runner: str, result: RunResult, finished: datetime, *,
