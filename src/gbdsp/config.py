@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from gbdsp.domain.errors import GbdspError
 from gbdsp.domain.schedules import Schedule
@@ -103,7 +103,7 @@ class InstallCodesConfig(_Section):
 
     sla_working_days: int = 10
     calendar: str = "england-and-wales"
-    remind_working_days: int = 2
+    remind_working_days: int = Field(default=2, ge=0)
     """The reminder job mails the installer when an open request is due within this many
     Working Days (once per request)."""
     escalation_address: str = ""
@@ -138,9 +138,9 @@ class JobsConfig(_Section):
     server on the database (a lease row per job, docs/jobs.md)."""
 
     timezone: str = "Europe/London"
-    poll_seconds: float = 30.0
+    poll_seconds: float = Field(default=30.0, gt=0)
     """How often each worker looks for a due job (it also wakes at the next due time)."""
-    lease_seconds: float = 300.0
+    lease_seconds: float = Field(default=300.0, gt=0)
     """A running job renews its lease every third of this; a runner killed mid-run leaves
     the job to be taken over this long after its last renewal."""
     housekeeping: HousekeepingJob = HousekeepingJob()
