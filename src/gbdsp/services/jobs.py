@@ -11,7 +11,6 @@ server. docs/jobs.md says what runs when.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 import socket
@@ -295,8 +294,8 @@ class Scheduler:
                         task = asyncio.create_task(to_thread.run_sync(self.run_now, j, stop))
                         self._running[j.name] = (task, stop)
                     wait = await to_thread.run_sync(self.wait_seconds)
-                except Exception:  # the database may be away for a moment
-                    log.exception("scheduler round failed; retrying")
+                except Exception as e:  # the database may be away for a moment
+                    log.error("scheduler round failed (%s); retrying", describe_error(e))
                     wait = self.poll
                 await asyncio.sleep(wait)
         finally:
@@ -306,8 +305,10 @@ class Scheduler:
         for name, (task, _) in list(self._running.items()):
             if task.done():
                 del self._running[name]
-                with contextlib.suppress(Exception, asyncio.CancelledError):
-                    task.result()
+                error = None if task.cancelled() else task.exception()
+                if isinstance(error, Exception):  # recording the run failed
+                    log.error("job %s: run not recorded (%s); its lease will lapse",
+                              name, describe_error(error))
 
     async def _stop_running(self) -> None:
         """Shutdown: ask each running job to stop after its current batch, and wait."""
