@@ -13,9 +13,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from gbdsp.domain.errors import GbdspError
+from gbdsp.domain.schedules import Schedule
 
 CONFIG_FILE = "gbdsp.toml"
 DATABASE_FILE = "gbdsp.sqlite"
@@ -102,6 +103,61 @@ class InstallCodesConfig(_Section):
 
     sla_working_days: int = 10
     calendar: str = "england-and-wales"
+    remind_working_days: int = Field(default=2, ge=0)
+    """The reminder job mails the installer when an open request is due within this many
+    Working Days (once per request)."""
+    escalation_address: str = ""
+    """Also told of every newly overdue request (for example the Panel's mailbox); empty:
+    only the two suppliers are."""
+
+
+class JobConfig(_Section):
+    """One periodic job of `gbdsp serve` (docs/jobs.md): a cron expression (minute hour day
+    month weekday; six fields put seconds first) in `[jobs] timezone`."""
+
+    schedule: str
+    enabled: bool = True
+
+
+class HousekeepingJob(JobConfig):
+    schedule: str = "0 2 * * *"
+    """Nightly: the sweep's batches make the gateway wait at most one batch."""
+
+
+class RegistrationJob(JobConfig):
+    schedule: str = "*/5 * * * *"
+
+
+class InstallCodeRemindersJob(JobConfig):
+    schedule: str = "0 9-17 * * 1-5"
+    """Hourly in working hours; each request is reminded and escalated once."""
+
+
+class JobsConfig(_Section):
+    """The periodic jobs `gbdsp serve` runs, each once per due time across every worker and
+    server on the database (a lease row per job, docs/jobs.md)."""
+
+    timezone: str = "Europe/London"
+    poll_seconds: float = Field(default=30.0, gt=0)
+    """How often each worker looks for a due job (it also wakes at the next due time)."""
+    lease_seconds: float = Field(default=300.0, gt=0)
+    """A running job renews its lease every third of this; a runner killed mid-run leaves
+    the job to be taken over this long after its last renewal."""
+    housekeeping: HousekeepingJob = HousekeepingJob()
+    registration: RegistrationJob = RegistrationJob()
+    install_code_reminders: InstallCodeRemindersJob = InstallCodeRemindersJob()
+
+    @model_validator(mode="after")
+    def _schedules_parse(self) -> JobsConfig:
+        """A bad expression or zone stops start-up, not the night's run."""
+        for name in type(self).model_fields:
+            job = getattr(self, name)
+            if isinstance(job, JobConfig):
+                Schedule.parse(job.schedule, self.timezone)
+        return self
+
+    def schedule(self, job: JobConfig) -> Schedule:
+        return Schedule.parse(job.schedule, self.timezone)
 
 
 class Modification(_Section):
@@ -131,6 +187,7 @@ class Config(_Section):
     restricted_mode: RestrictedModeConfig = RestrictedModeConfig()
     mail: MailConfig = MailConfig()
     install_codes: InstallCodesConfig = InstallCodesConfig()
+    jobs: JobsConfig = JobsConfig()
     modifications: Modifications = Modifications()
 
 
@@ -192,6 +249,27 @@ sender = "gbdsp@localhost"
 [install_codes]
 sla_working_days = 10
 calendar = "england-and-wales"
+remind_working_days = 2   # the reminder job mails the installer this close to the due date
+escalation_address = ""   # also told of each newly overdue request (e.g. the Panel's mailbox)
+
+# Periodic jobs of `gbdsp serve` (docs/jobs.md): cron expressions (minute hour day month
+# weekday) in this time zone; each due run happens once whatever the number of workers.
+[jobs]
+timezone = "Europe/London"
+poll_seconds = 30
+lease_seconds = 300   # a runner killed mid-run is taken over this long after it stopped
+
+[jobs.housekeeping]   # the AC 7.2 / MP60 sweep, nightly
+schedule = "0 2 * * *"
+enabled = true
+
+[jobs.registration]   # change of supplier: take over registration data now in effect
+schedule = "*/5 * * * *"
+enabled = true
+
+[jobs.install_code_reminders]   # MP121: reminders before the due date, escalation after
+schedule = "0 9-17 * * 1-5"
+enabled = true
 
 # SEC modifications: each on or off, in force from a date.
 [modifications.mp39]

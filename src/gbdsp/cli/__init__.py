@@ -15,6 +15,7 @@ from gbdsp.cli import (  # noqa: F401  (imported to register their commands)
     fleet,
     housekeeping,
     install_codes,
+    jobs,
     request,
     restricted,
     serve,

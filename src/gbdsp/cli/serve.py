@@ -95,7 +95,7 @@ def serve(ctx: Context, host: str | None, port: int | None, workers: int | None)
             err.print(f"  {what:<12} {_url(bind_host, bind_port, path)}")
         if processes == 1:
             uvicorn.run(
-                create_app(app),
+                create_app(app, jobs=True),
                 host=bind_host,
                 port=bind_port,
                 log_level="info",

@@ -12,7 +12,7 @@ from datetime import date
 from enum import Enum
 
 from gbdsp.domain.devices import Device, DeviceType, SmiStatus
-from gbdsp.domain.working_days import Calendar, add_working_days
+from gbdsp.domain.working_days import Calendar, add_working_days, working_days_between
 
 COVERED_TYPES = frozenset({DeviceType.ESME, DeviceType.GSME, DeviceType.PPMID,
                            DeviceType.HCALCS})
@@ -59,3 +59,10 @@ def answered_in_time(answered_on: date, due: date) -> bool:
 def is_overdue(status: RequestStatus, due: date, today: date) -> bool:
     """An open request is overdue once its due date (the last Working Day) has passed."""
     return status is RequestStatus.OPEN and today > due
+
+
+def reminder_due(due: date, today: date, remind_working_days: int, calendar: Calendar) -> bool:
+    """The installer is reminded once an open request is due within this many Working Days
+    (not a SEC rule: MP121's consultation asked for tracking; gbdsp chases before the SLA
+    is missed rather than only reporting it afterwards)."""
+    return today <= due and working_days_between(today, due, calendar) <= remind_working_days

@@ -24,6 +24,7 @@ from gbdsp.domain.ids import DeviceId, UserId
 from gbdsp.domain.install_codes import RequestStatus
 from gbdsp.domain.working_days import Calendar, working_days_between
 from gbdsp.sealing import Sealer
+from gbdsp.store.install_code_repositories import OpenRequest
 from gbdsp.store.store import Store, Transaction
 from gbdsp.store.tables import install_code_requests as icr
 from gbdsp.store.tables import mail_outbox
@@ -190,7 +191,8 @@ def redirect(store: Store, clock: Clock, config: Config, by: UserId, request_id:
             raise NotFound(f"{to} is not a registered supplier User")
         tx.connection.execute(update(icr).where(icr.c.id == request_id).values(
             assignee=to, status=RequestStatus.OPEN.value, answered_at=None,
-            due=_due(config, now).isoformat(), note=f"redirected from {request.assignee}"))
+            due=_due(config, now).isoformat(), note=f"redirected from {request.assignee}",
+            reminded_at=None, escalated_at=None))  # a new assignee, a new due date
         _mail(tx, to, now, "1 install-code request(s) for you",
               f"{by} asks for the install code of {request.device_id} (redirected to you).")
         return _get(tx, request_id)
@@ -336,11 +338,83 @@ def _from_row(r: Any) -> InstallCodeRequest:
         date.fromisoformat(r.due), r.answered_at, r.closed_at, bool(r.backlog), r.note)
 
 
-def _mail(tx: Transaction, user_id: UserId, at: datetime, subject: str, body: str) -> None:
+def _mail(tx: Transaction, user_id: UserId, at: datetime, subject: str, body: str) -> bool:
     """Queue a notification; no address on record means no mail (the SSI queue remains)."""
     user = tx.users.get(user_id)
     if user is None or not user.email:
-        return
+        return False
+    _queue_mail(tx, user.email, at, subject, body)
+    return True
+
+
+def _queue_mail(tx: Transaction, address: str, at: datetime, subject: str, body: str) -> None:
     tx.connection.execute(insert(mail_outbox).values(
-        to_address=user.email, subject=f"[gbdsp] {subject}", body=body, created_at=at,
+        to_address=address, subject=f"[gbdsp] {subject}", body=body, created_at=at,
         next_attempt_at=at, attempts=0))
+
+
+@dataclass(frozen=True, slots=True)
+class ReminderReport:
+    reminded: int
+    """Open requests whose installer was reminded that the due date is near."""
+    escalated: int
+    """Requests newly overdue: installer, requester (and escalation address) told."""
+    mails: int
+
+    def describe(self) -> str:
+        return (f"{self.reminded} request(s) reminded, {self.escalated} newly overdue "
+                f"escalated, {self.mails} mail(s) queued")
+
+
+def send_reminders(store: Store, clock: Clock, config: Config) -> ReminderReport:
+    """MP121 chasing, run by the scheduler: each open request (backlog apart) gets one
+    reminder to its installer when its due date is `remind_working_days` away, and one
+    escalation when it becomes overdue (installer, requester, and the configured
+    escalation address). One mail per party per run, never per request; each request is
+    marked in the same transaction, so a rerun sends nothing twice."""
+    now = clock.now()
+    today = now.date()
+    if not config.modifications.mp121.in_force(today):
+        return ReminderReport(0, 0, 0)
+    settings = config.install_codes
+    calendar = Calendar.parse(settings.calendar)
+    with store.transaction() as tx:
+        repo = tx.install_code_reminders
+        soon = [r for r in repo.not_reminded(today)
+                if rules.reminder_due(r.due, today, settings.remind_working_days, calendar)]
+        late = repo.not_escalated(today)
+        mails = 0
+        for assignee, group in _grouped(soon, "assignee").items():
+            mails += _mail(tx, assignee, now, f"{len(group)} install-code request(s) due soon",
+                           f"Please answer by the due date (SEC Appendix AC 4.16): "
+                           f"{_listing(group)}. Answer in the SSI (gbdsp install-codes list).")
+        for assignee, group in _grouped(late, "assignee").items():
+            mails += _mail(tx, assignee, now, f"{len(group)} install-code request(s) overdue",
+                           f"These are past their due date (SEC Appendix AC 4.16) and show as "
+                           f"late in the SLA report: {_listing(group)}.")
+        for requester, group in _grouped(late, "requester").items():
+            mails += _mail(tx, requester, now, f"{len(group)} of your install-code requests "
+                           "are overdue", f"The installing supplier has not answered in time: "
+                           f"{_listing(group)}. The SLA report lists them.")
+        if late and settings.escalation_address:
+            _queue_mail(tx, settings.escalation_address, now,
+                        f"{len(late)} install-code request(s) newly overdue",
+                        "Newly overdue (installer: requests): " + "; ".join(
+                            f"{a}: {len(g)}" for a, g in _grouped(late, "assignee").items())
+                        + ". Details: gbdsp install-codes report.")
+            mails += 1
+        repo.mark_reminded([r.id for r in soon], now)
+        repo.mark_escalated([r.id for r in late], now)
+    return ReminderReport(len(soon), len(late), mails)
+
+
+def _grouped(requests: list[OpenRequest], by: str) -> dict[UserId, list[OpenRequest]]:
+    groups: dict[UserId, list[OpenRequest]] = {}
+    for r in requests:
+        groups.setdefault(getattr(r, by), []).append(r)
+    return groups
+
+
+def _listing(group: list[OpenRequest]) -> str:
+    shown = ", ".join(f"request {r.id} (device {r.device_id}, due {r.due})" for r in group[:20])
+    return shown + (f" and {len(group) - 20} more" if len(group) > 20 else "")

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime
 
+from gbdsp.clock import Clock
 from gbdsp.domain.devices import Device, DeviceType
 from gbdsp.domain.errors import InvalidValue
 from gbdsp.domain.ids import UserId
@@ -35,6 +36,13 @@ def record(store: Store, entries: Iterable[tuple[str, UserId, datetime]],
             count += 1
         apply_due(tx, received_at)
     return count
+
+
+def apply_due_now(store: Store, clock: Clock) -> int:
+    """The scheduler's job: take over what came into effect while no DUIS request arrived,
+    so the portal, the SSI API and exports show the Responsible Supplier of today."""
+    with store.transaction() as tx:
+        return apply_due(tx, clock.now())
 
 
 def apply_due(tx: Transaction, now: datetime) -> int:

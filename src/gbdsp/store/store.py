@@ -18,6 +18,8 @@ from gbdsp.store.gateway_repositories import (
     TransformRepository,
 )
 from gbdsp.store.housekeeping_repositories import HousekeepingRepository
+from gbdsp.store.install_code_repositories import InstallCodeReminderRepository
+from gbdsp.store.job_repositories import JobLeaseRepository
 from gbdsp.store.lifecycle_repositories import RegistrationRepository, WanRepository
 from gbdsp.store.repositories import CplRepository, DeviceRepository, UserRepository
 
@@ -37,6 +39,8 @@ class Transaction:
         self.registrations = RegistrationRepository(conn)
         self.wan = WanRepository(conn)
         self.housekeeping = HousekeepingRepository(conn)
+        self.jobs = JobLeaseRepository(conn)
+        self.install_code_reminders = InstallCodeReminderRepository(conn)
 
 
 class Store:

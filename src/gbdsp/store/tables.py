@@ -6,6 +6,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -288,6 +289,8 @@ install_code_requests = Table(
            comment="raised before the obligation applied: tracked, never an SLA breach"),
     Column("code_sealed", LargeBinary, comment="the install code, encrypted (Fernet)"),
     Column("note", String(300)),
+    Column("reminded_at", UtcDateTime(), comment="the reminder job mailed the assignee"),
+    Column("escalated_at", UtcDateTime(), comment="the reminder job reported it overdue"),
 )
 
 mail_outbox = Table(
@@ -330,4 +333,28 @@ portal_login_attempts = Table(
     Column("succeeded", Boolean, nullable=False),
     Index("ix_portal_login_attempts_name_at", "name", "at"),
     Index("ix_portal_login_attempts_client_at", "client", "at"),
+)
+
+job_leases = Table(
+    "job_leases", metadata,
+    Column("name", String(64), primary_key=True,
+           comment="the job, as declared in services/jobs.py"),
+    Column("schedule", String(200), nullable=False,
+           comment="the schedule next_run was computed from (a new one resets next_run)"),
+    Column("next_run", UtcDateTime(), nullable=False),
+    Column("generation", Integer, nullable=False, server_default="0",
+           comment="bumped by each take: the compare-and-set token"),
+    Column("leased_by", String(200), comment="the runner (host, pid) while a run holds it"),
+    Column("lease_until", UtcDateTime(), comment="renewed while running; expired = lost"),
+    Column("last_started", UtcDateTime()),
+    Column("last_finished", UtcDateTime()),
+    Column("last_outcome", String(16), comment="ok, failed, stopped"),
+    Column("last_detail", String(300), comment="the run's summary, or its error"),
+    Column("last_success", UtcDateTime()),
+    Column("last_duration_seconds", Float),
+    Column("runs_ok", Integer, nullable=False, server_default="0"),
+    Column("runs_failed", Integer, nullable=False, server_default="0"),
+    Column("runs_stopped", Integer, nullable=False, server_default="0"),
+    Column("runs_lost", Integer, nullable=False, server_default="0",
+           comment="runs whose runner died: their lease expired and was taken over"),
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Iterator
 
 import httpx
 from anyio import CapacityLimiter, to_thread
@@ -17,6 +17,7 @@ from prometheus_client import (
     ProcessCollector,
     generate_latest,
 )
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.applications import Starlette
@@ -33,7 +34,9 @@ from gbdsp.delivery.relay import Relay, RelayPolicy
 from gbdsp.domain.requests import WebService
 from gbdsp.duis import schema
 from gbdsp.duis.xml import MAX_MESSAGE_BYTES
+from gbdsp.services import jobs as jobs_service
 from gbdsp.services.gateway import Gateway
+from gbdsp.services.jobs import OUTCOMES, JobLease, RunResult, Scheduler
 from gbdsp.services.outcomes import Outcome
 from gbdsp.web import portal, ssi_api
 
@@ -46,9 +49,15 @@ time, so more threads only add GIL churn; PostgreSQL overlaps network waits."""
 class Metrics:
     """One registry per app, so two apps in one process (tests) never share counters."""
 
-    def __init__(self) -> None:
+    def __init__(self, read_leases: Callable[[], list[JobLease]] | None = None) -> None:
         self.registry = CollectorRegistry()
         ProcessCollector(registry=self.registry)
+        if read_leases is not None:
+            self.registry.register(JobMetrics(read_leases))
+        self.job_seconds = Histogram("gbdsp_job_run_seconds",
+                                     "Periodic job runs done by this worker, by duration",
+                                     ["job", "outcome"], registry=self.registry,
+                                     buckets=(0.1, 1, 10, 60, 300, 1800, 3600, 7200))
         self.requests = Counter("gbdsp_http_requests", "HTTP requests served",
                                 ["path", "status"], registry=self.registry)
         self.latency = Histogram("gbdsp_http_request_seconds", "HTTP request latency",
@@ -64,10 +73,62 @@ class Metrics:
     def count_delivery(self, ok: bool) -> None:
         self.deliveries.labels("delivered" if ok else "failed").inc()
 
+    def count_job(self, result: RunResult) -> None:
+        self.job_seconds.labels(result.job, result.outcome).observe(result.seconds)
+
+
+class JobMetrics:
+    """The periodic jobs as the database records them, so every worker answers the same
+    whichever of them ran the job (read at each scrape: one small query)."""
+
+    def __init__(self, read_leases: Callable[[], list[JobLease]]) -> None:
+        self.read_leases = read_leases
+
+    def describe(self) -> Iterator[Metric]:
+        return iter(self._families()[0])
+
+    def collect(self) -> Iterator[Metric]:
+        families, (success, runs, duration, next_run, leased) = self._families()
+        try:
+            leases = self.read_leases()
+        except SQLAlchemyError:
+            return iter(())  # /health says the database is away; /metrics still answers
+        for lease in leases:
+            if lease.last_success is not None:
+                success.add_metric([lease.name], lease.last_success.timestamp())
+            for outcome in (*OUTCOMES, "lost"):
+                runs.add_metric([lease.name, outcome], getattr(lease, f"runs_{outcome}"))
+            if lease.last_duration_seconds is not None:
+                duration.add_metric([lease.name], lease.last_duration_seconds)
+            next_run.add_metric([lease.name], lease.next_run.timestamp())
+            leased.add_metric([lease.name], float(lease.leased_by is not None))
+        return iter(families)
+
+    @staticmethod
+    def _families() -> tuple[list[Metric], tuple[GaugeMetricFamily, CounterMetricFamily,
+                                                 GaugeMetricFamily, GaugeMetricFamily,
+                                                 GaugeMetricFamily]]:
+        named = (
+            GaugeMetricFamily("gbdsp_job_last_success_timestamp_seconds",
+                              "When the job last finished without error", labels=["job"]),
+            CounterMetricFamily("gbdsp_job_runs", "Job runs by outcome, all workers "
+                                "(lost: the runner died and its lease expired)",
+                                labels=["job", "outcome"]),
+            GaugeMetricFamily("gbdsp_job_last_duration_seconds",
+                              "How long the job's last finished run took", labels=["job"]),
+            GaugeMetricFamily("gbdsp_job_next_run_timestamp_seconds",
+                              "When the job is next due", labels=["job"]),
+            GaugeMetricFamily("gbdsp_job_leased", "1 while a runner holds the job's lease",
+                              labels=["job"]),
+        )
+        return list(named), named
+
 
 def create_app(app: App, *, relay: bool = True,
-               relay_policy: RelayPolicy | None = None) -> Starlette:
-    metrics = Metrics()
+               relay_policy: RelayPolicy | None = None, jobs: bool = False) -> Starlette:
+    """`jobs`: run the periodic jobs of `[jobs]` (docs/jobs.md) in this process; `gbdsp
+    serve` does, apps built by tests on a hand-moved clock do not unless they ask."""
+    metrics = Metrics(lambda: jobs_service.leases(app.store))
     threads = app.config.server.gateway_threads or AUTO_THREADS.get(app.store.backend, 4)
     limiter = CapacityLimiter(threads)
     wake = asyncio.Event()
@@ -84,16 +145,21 @@ def create_app(app: App, *, relay: bool = True,
         state["gateway"] = Gateway(app.store, app.clock, app.signing_key(), app.config,
                                    on_outcome=metrics.count_outcome, on_enqueued=wake_relay)
         async with httpx.AsyncClient() as client:
-            task = None
+            tasks = []
             if relay:
                 worker = Relay(app.store, app.clock, client, relay_policy,
                                on_result=metrics.count_delivery, mail=app.config.mail)
-                task = asyncio.create_task(worker.run(wake))
+                tasks.append(asyncio.create_task(worker.run(wake)))
+            if jobs:
+                scheduler = Scheduler(app.store, app.clock, app.config, app.signing_key,
+                                      on_result=metrics.count_job)
+                tasks.append(asyncio.create_task(scheduler.run()))
             try:
                 yield
             finally:
-                if task is not None:
+                for task in tasks:  # the scheduler lets a running job finish its batch
                     task.cancel()
+                for task in tasks:
                     with contextlib.suppress(asyncio.CancelledError):
                         await task
 
@@ -112,7 +178,8 @@ def create_app(app: App, *, relay: bool = True,
         return JSONResponse(body, status_code=200 if ok else 503)
 
     async def metrics_endpoint(request: Request) -> Response:
-        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+        body = await run_in_threadpool(generate_latest, metrics.registry)  # reads the jobs
+        return Response(body, media_type=CONTENT_TYPE_LATEST)
 
     def duis_endpoint(web_service: WebService) -> Route:
         async def endpoint(request: Request) -> Response:

@@ -10,4 +10,4 @@ from gbdsp.web.app import create_app
 
 
 def app_from_environment() -> Starlette:
-    return create_app(bootstrap.open_app(bootstrap.resolve_data_dir(None)))
+    return create_app(bootstrap.open_app(bootstrap.resolve_data_dir(None)), jobs=True)
