@@ -945,4 +945,4 @@ def main() -> None:
 
 
 # Command groups kept in their own modules (they register themselves on `cli`).
-from gbdsp import cli_fleet  # noqa: E402, F401
+from gbdsp import cli_fleet, cli_smki  # noqa: E402, F401
