@@ -70,6 +70,7 @@ class GbcsWorld:
     def __init__(self, secret: bytes) -> None:
         self._secret = secret
         self.device_keys = lru_cache(maxsize=8192)(self._derive)
+        self._z = lru_cache(maxsize=8192)(self._shared_secret)
 
     def _derive(self, device: Eui64) -> DeviceKeys:
         return DeviceKeys.derive(self._secret, device.value.to_bytes(8, "big"))
@@ -84,7 +85,10 @@ class GbcsWorld:
         return issuing_authority_certificate(self._secret)
 
     def shared_secret(self, device: Eui64, party: Eui64, *, prepayment: bool = False) -> bytes:
-        """Z of the device's KA key and the party's (shipped) KA certificate."""
+        """Z of the device's KA key and the party's (shipped) KA certificate (cached)."""
+        return self._z(device, party, prepayment)
+
+    def _shared_secret(self, device: Eui64, party: Eui64, prepayment: bool) -> bytes:
         return _z(self.device_keys(device).ka, party, prepayment)
 
 
