@@ -41,11 +41,13 @@ def execute(ctx: HandlerContext, request: DuisRequest, srv: Srv, device: Device)
         return Reply(failure, reason=f"{device.device_id} did not answer ({failure})")
     effect = EFFECTS.get(srv.srv)
     if effect is None:
-        return ctx.emulator.response(srv.srv, request.request_id_text)
+        return ctx.emulator.device_response(srv.srv, request.request_id,
+                                            request.request_id_text, device, ctx.now)
     outcome = effect(ctx, request, device)
     if outcome.code != "I0" or outcome.payload is not None:
         return outcome
-    return ctx.emulator.response(srv.srv, request.request_id_text, outcome.reason)
+    return ctx.emulator.device_response(srv.srv, request.request_id, request.request_id_text,
+                                        device, ctx.now, outcome.reason)
 
 
 # -- 8.11 Update HAN Device Log -------------------------------------------------------------

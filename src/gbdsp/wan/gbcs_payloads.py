@@ -1,0 +1,92 @@
+"""Real GBCS Responses for the SRVs whose use cases gbdsp encodes (docs/gbcs.md).
+
+| SRV | device | GBCS use case |
+|---|---|---|
+| 4.1.1 Read Instantaneous Import Registers | ESME | ECS17b (registers encrypted) |
+| 4.1.1 | GSME | GCS13a (register encrypted) |
+| 11.2 Read Firmware Version | ESME, CHF | ECS52 |
+| 11.2 | PPMID, HCALCS | CS08 (to the ACB, the User as supplementary remote party) |
+
+The Response is MACed with the device's KA key and the requesting User's KA key (the ACB's
+for CS08), echoes the request's counter as its originator counter (the DUIS RequestID
+counter is the GBCS command's, GBCS 7.2.8), and carries the device state: the SMI's
+firmware version, the emulator's registers. Anything else returns None (the caller keeps
+its documented stand-in).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from gbdsp.domain.devices import Device, DeviceType
+from gbdsp.domain.errors import InvalidValue
+from gbdsp.domain.ids import Eui64
+from gbdsp.domain.requests import RequestId
+from gbdsp.gbcs import responses
+from gbdsp.gbcs.keys import KeyUsage
+from gbdsp.gbcs_world import ACB, PARTIES, GbcsWorld
+from gbdsp.wan.registers import gas_register, import_energy
+
+Builder = Callable[[GbcsWorld, int, RequestId, Device, datetime], bytes]
+
+
+def _title(eui: Eui64) -> bytes:
+    return eui.value.to_bytes(8, "big")
+
+
+def _exchange(world: GbcsWorld, device: Device, to: Eui64, counter: int,
+              at: datetime | None) -> responses.Exchange:
+    eui = Eui64(device.device_id.value)
+    return responses.Exchange(_title(eui), _title(to), counter, world.shared_secret(eui, to), at)
+
+
+def _ecs17b(world: GbcsWorld, seed: int, rid: RequestId, device: Device, at: datetime) -> bytes:
+    user = Eui64(rid.originator.value)
+    return responses.ecs17b(_exchange(world, device, user, rid.counter, at),
+                            import_energy(seed, device.device_id, at))
+
+
+def _gcs13a(world: GbcsWorld, seed: int, rid: RequestId, device: Device, at: datetime) -> bytes:
+    user = Eui64(rid.originator.value)
+    return responses.gcs13a(_exchange(world, device, user, rid.counter, at),
+                            gas_register(seed, device.device_id, at))
+
+
+def _ecs52(world: GbcsWorld, seed: int, rid: RequestId, device: Device, at: datetime) -> bytes:
+    user = Eui64(rid.originator.value)
+    return responses.ecs52(_exchange(world, device, user, rid.counter, None),
+                           device.model.firmware_version)
+
+
+def _cs08(world: GbcsWorld, seed: int, rid: RequestId, device: Device, at: datetime) -> bytes:
+    # The DSP's command to the PPMID/HCALCS is the ACB's; we give it the User's counter.
+    return responses.cs08(_exchange(world, device, ACB, rid.counter, None),
+                          device.model.firmware_version,
+                          remote_party=_title(Eui64(rid.originator.value)),
+                          remote_counter=rid.counter)
+
+
+ENCODED: dict[tuple[str, DeviceType], Builder] = {
+    ("4.1.1", DeviceType.ESME): _ecs17b,
+    ("4.1.1", DeviceType.GSME): _gcs13a,
+    ("11.2", DeviceType.ESME): _ecs52,
+    ("11.2", DeviceType.CHF): _ecs52,
+    ("11.2", DeviceType.PPMID): _cs08,
+    ("11.2", DeviceType.HCALCS): _cs08,
+}
+
+
+def gbcs_response(world: GbcsWorld, seed: int, srv: str, rid: RequestId, device: Device,
+                  at: datetime) -> bytes | None:
+    """The GBCS Response of this SRV from this device, or None if gbdsp does not encode it
+    (or the User has no GBCS KA certificate to MAC it for)."""
+    build = ENCODED.get((srv, device.device_type))
+    if build is None:
+        return None
+    if PARTIES.certificate(Eui64(rid.originator.value), KeyUsage.KA) is None:
+        return None
+    try:
+        return build(world, seed, rid, device, at)
+    except InvalidValue:
+        return None  # e.g. a firmware version GBCS cannot carry: keep the stand-in
