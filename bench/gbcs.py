@@ -57,6 +57,7 @@ def families(world: GbcsWorld) -> dict[str, Callable[[Eui64, int], bytes]]:
         "DLMS, clear (ECS52)": lambda d, c: responses.ecs52(exchange(d, c), "0123ABCD"),
         "GBZ, encrypted (GCS13a)": lambda d, c: responses.gcs13a(
             exchange(d, c), responses.GasConsumption(98_765)),
+        "GBZ, clear (GCS38)": lambda d, c: responses.gcs38(exchange(d, c), "0123ABCD"),
         "ASN.1 (CS08, to the ACB)": lambda d, c: responses.cs08(
             exchange(d, c, ACB), "0123ABCD", remote_party=_title(USER), remote_counter=c),
         "signed, no MAC (critical-response shape)": signed,

@@ -95,18 +95,22 @@ def test_gcs13a_consumption_register_decrypts_to_the_device_state(
 
 
 @pytest.mark.parametrize("version", ["0123ABCD", "0002012F"])
-def test_firmware_versions_ecs52_and_cs08(decoder: Decoder, world: GbcsWorld,
+def test_firmware_versions_ecs52_gcs38_and_cs08(decoder: Decoder, world: GbcsWorld,
                                           certificates: Path, user_keys: Path,
                                           version: str) -> None:
     esme = responses.ecs52(_exchange(world, ESME, USER, 5), version)
     chf = responses.ecs52(_exchange(world, CHF, USER, 6), version)
     ppmid = responses.cs08(_exchange(world, PPMID, ACB, 7), version,
                            remote_party=_title(USER), remote_counter=5)
-    v_esme, v_chf, v_ppmid = _decode(decoder, [esme, chf, ppmid], certificates, user_keys)
+    gsme = responses.gcs38(_exchange(world, GSME, USER, 8), version)
+    v_esme, v_chf, v_ppmid, v_gsme = _decode(decoder, [esme, chf, ppmid, gsme], certificates,
+                                             user_keys)
     spaced = " ".join(version[i:i + 2] for i in range(0, 8, 2))
     assert v_esme.hex_of("Octet String") == [f"09 04 {spaced}"]
     assert v_chf.hex_of("Octet String") == [f"09 04 {spaced}"]
     assert v_ppmid.hex_of("Firmware Version") == [f"04 04 {spaced}"]
+    assert v_gsme.hex_of("Attribute Data Value") == [f"04 {spaced}"]
+    assert "GCS38" in v_gsme.notes_of("Message Code")[0]
     assert v_ppmid.hex_of("Supplementary Remote Party ID") == [
         " ".join(f"{b:02X}" for b in _title(USER))]
 

@@ -79,9 +79,11 @@ def test_pushed_4_1_1_and_11_2_are_gbcs_the_parser_verifies(
     seed = gateway.config.wan.seed
     frames = [_pushed_payload(gateway, store, "4.1.1", READ_REGISTERS, esme, 100),
               _pushed_payload(gateway, store, "4.1.1", READ_REGISTERS, gsme, 101),
-              _pushed_payload(gateway, store, "11.2", READ_FIRMWARE, esme, 102)]
-    electricity, gas, firmware = decoder.decode(frames, [tmp_path / "certs", user_keys])
-    for v in (electricity, gas, firmware):
+              _pushed_payload(gateway, store, "11.2", READ_FIRMWARE, esme, 102),
+              _pushed_payload(gateway, store, "11.2", READ_FIRMWARE, gsme, 103)]
+    electricity, gas, firmware, gas_firmware = decoder.decode(
+        frames, [tmp_path / "certs", user_keys])
+    for v in (electricity, gas, firmware, gas_firmware):
         assert (v.ok, v.mac, v.signature) == (True, "valid", "absent"), v.raw
     registers = import_energy(seed, esme.device_id, at)
     assert electricity.section("Decrypted Payload 0").notes_of("Double Long Unsigned") == [
@@ -92,6 +94,10 @@ def test_pushed_4_1_1_and_11_2_are_gbcs_the_parser_verifies(
     version = esme.model.firmware_version
     assert firmware.hex_of("Octet String") == [
         "09 04 " + " ".join(version[i:i + 2] for i in range(0, 8, 2))]
+    assert "GCS38" in gas_firmware.notes_of("Message Code")[0]
+    gas_version = gsme.model.firmware_version
+    assert gas_firmware.hex_of("Attribute Data Value") == [
+        "04 " + " ".join(gas_version[i:i + 2] for i in range(0, 8, 2))]
 
 
 def test_registers_grow_with_time_and_are_stable_at_one_time() -> None:
@@ -108,7 +114,7 @@ def test_use_cases_not_encoded_or_users_without_gbcs_keys_get_none(
     gsme, esme = _device(store, DeviceType.GSME), _device(store, DeviceType.ESME)
     now = gateway.clock.now()
     boxed = RequestId(UserId.parse(SUPPLIER), Eui64(esme.device_id.value), 7)
-    assert gbcs_response(world, 1, "11.2", boxed, gsme, now) is None  # GCS38: not encoded
+    assert gbcs_response(world, 1, "4.4.3", boxed, gsme, now) is None  # not encoded
     assert gbcs_response(world, 1, "7.2", boxed, esme, now) is None
     stranger = RequestId(UserId.parse("00-DB-12-34-56-78-01-01"), Eui64(esme.device_id.value), 7)
     assert gbcs_response(world, 1, "11.2", stranger, esme, now) is None  # no ZAZ1 KA key

@@ -30,6 +30,8 @@ class MessageCode(IntEnum):
     """ECS52 Read ESME/Comms Hub Firmware Version — SRV 11.2."""
     GCS13A = 0x0074
     """GCS13a Read GSME Consumption Register — SRV 4.1.1."""
+    GCS38 = 0x0084
+    """GCS38 Read GSME Firmware Version — SRV 11.2."""
     CS08 = 0x0129
     """CS08 Read PPMID/HCALCS Firmware Version — SRV 11.2."""
 
@@ -42,5 +44,6 @@ _TITLES = {
     MessageCode.ECS17B: "ECS17b Read ESME Energy Registers (Import Energy)",
     MessageCode.ECS52: "ECS52 Read ESME/Comms Hub Firmware Version",
     MessageCode.GCS13A: "GCS13a Read GSME Consumption Register",
+    MessageCode.GCS38: "GCS38 Read GSME Firmware Version",
     MessageCode.CS08: "CS08 Read PPMID/HCALCS Firmware Version",
 }

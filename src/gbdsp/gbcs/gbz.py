@@ -26,12 +26,15 @@ CONTROL_ENCRYPTED = 0x02
 
 FRAME_CONTROL_RESPONSE = 0x18
 """ZCL frame control: profile-wide, server to client, default response disabled."""
+FRAME_CONTROL_PLAIN_RESPONSE = 0x08
+"""ZCL frame control of a plaintext Read Attributes Response (profile-wide, server to client)."""
 READ_ATTRIBUTES_RESPONSE = 0x01
 
 # ZCL data types (ZCL 2.6.2).
 UINT24 = 0x22
 UINT48 = 0x25
 ENUM8 = 0x30
+OCTET_STRING = 0x41
 _SIZES = {UINT24: 3, UINT48: 6, ENUM8: 1}
 
 
@@ -48,8 +51,21 @@ class Attribute:
                 + uint(self.value, _SIZES[self.data_type], "little"))
 
 
+def octet_string_attribute(attribute_id: int, value: bytes) -> bytes:
+    """A successful Read Attributes record of type octet string (length-prefixed)."""
+    return (uint(attribute_id, 2, "little") + b"\x00" + bytes([OCTET_STRING])
+            + uint(len(value), 1) + value)
+
+
 def read_attributes_response(attributes: Sequence[Attribute]) -> bytes:
     return b"".join(a.encode() for a in attributes)
+
+
+def plain_component(cluster: int, zcl_payload: bytes, *, last: bool = True) -> bytes:
+    """A GBZ component with a plaintext Read Attributes Response (GBCS 11.2.2)."""
+    extended = bytes([FRAME_CONTROL_PLAIN_RESPONSE, 0x00, READ_ATTRIBUTES_RESPONSE]) + zcl_payload
+    return (bytes([CONTROL_LAST if last else 0]) + uint(cluster, 2) + uint(len(extended), 2)
+            + extended)
 
 
 def encrypted_component(cluster: int, zcl_payload: bytes, *, z: bytes, originator: bytes,

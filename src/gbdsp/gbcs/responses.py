@@ -114,6 +114,17 @@ def gcs13a(ex: Exchange, reading: GasConsumption) -> bytes:
                    z=ex.z)
 
 
+CURRENT_METER_ID = 0x0206
+"""The Metering attribute through which GCS38 reports the GSME firmware version (RTDS GCS38)."""
+
+
+def gcs38(ex: Exchange, firmware_version: str) -> bytes:
+    """SRV 11.2 on a GSME: the firmware version, in clear (GBCS 11.2.2)."""
+    zcl = gbz.octet_string_attribute(CURRENT_METER_ID, firmware_octets(firmware_version))
+    return message(_header(ex, MessageCode.GCS38, dated=False),
+                   gbz.payload([gbz.plain_component(gbz.METERING_CLUSTER, zcl)]), z=ex.z)
+
+
 def cs08(ex: Exchange, firmware_version: str, *, remote_party: bytes,
          remote_counter: int) -> bytes:
     """SRV 11.2 on a PPMID or HCALCS (GBCS 12, CS08).

@@ -5,6 +5,7 @@
 | 4.1.1 Read Instantaneous Import Registers | ESME | ECS17b (registers encrypted) |
 | 4.1.1 | GSME | GCS13a (register encrypted) |
 | 11.2 Read Firmware Version | ESME, CHF | ECS52 |
+| 11.2 | GSME | GCS38 |
 | 11.2 | PPMID, HCALCS | CS08 (to the ACB, the User as supplementary remote party) |
 
 The Response is MACed with the device's KA key and the requesting User's KA key (the ACB's
@@ -59,6 +60,12 @@ def _ecs52(world: GbcsWorld, seed: int, rid: RequestId, device: Device, at: date
                            device.model.firmware_version)
 
 
+def _gcs38(world: GbcsWorld, seed: int, rid: RequestId, device: Device, at: datetime) -> bytes:
+    user = Eui64(rid.originator.value)
+    return responses.gcs38(_exchange(world, device, user, rid.counter, None),
+                           device.model.firmware_version)
+
+
 def _cs08(world: GbcsWorld, seed: int, rid: RequestId, device: Device, at: datetime) -> bytes:
     # The DSP's command to the PPMID/HCALCS is the ACB's; we give it the User's counter.
     return responses.cs08(_exchange(world, device, ACB, rid.counter, None),
@@ -72,6 +79,7 @@ ENCODED: dict[tuple[str, DeviceType], Builder] = {
     ("4.1.1", DeviceType.GSME): _gcs13a,
     ("11.2", DeviceType.ESME): _ecs52,
     ("11.2", DeviceType.CHF): _ecs52,
+    ("11.2", DeviceType.GSME): _gcs38,
     ("11.2", DeviceType.PPMID): _cs08,
     ("11.2", DeviceType.HCALCS): _cs08,
 }
