@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Literal
 
 from gbdsp.domain.errors import InvalidValue
 
@@ -24,11 +25,11 @@ def length(n: int) -> bytes:
     raise InvalidValue(f"length {n} too long for a GBCS frame (no GBT segmentation here)")
 
 
-def uint(value: int, size: int, order: str = "big") -> bytes:
+def uint(value: int, size: int, order: Literal["big", "little"] = "big") -> bytes:
     """An unsigned integer of `size` octets; refuses values that do not fit."""
     if not 0 <= value < 1 << (8 * size):
         raise InvalidValue(f"{value} does not fit in {size} unsigned octets")
-    return value.to_bytes(size, order)  # type: ignore[arg-type]
+    return value.to_bytes(size, order)
 
 
 def dlms_date_time(at: datetime) -> bytes:
