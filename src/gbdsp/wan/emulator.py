@@ -85,11 +85,13 @@ class DeviceEmulator:
         return Reply("I0", DeviceResponseReply(placeholder("RESPONSE", srv, request_id, detail)))
 
     def device_response(self, srv: str, request_id: RequestId, request_id_text: str,
-                        device: Device, at: datetime, detail: str = "") -> Reply:
+                        device: Device, at: datetime, detail: str = "", *,
+                        mirrored: DeviceId | None = None) -> Reply:
         """The device's Response: real GBCS where gbdsp encodes the use case, else the
-        stand-in of `response`."""
+        stand-in of `response`. `mirrored`: the GSME a GPF holds the data of."""
         if self.gbcs is not None:
-            payload = gbcs_response(self.gbcs, self.config.seed, srv, request_id, device, at)
+            payload = gbcs_response(self.gbcs, self.config.seed, srv, request_id, device, at,
+                                    mirrored=mirrored)
             if payload is not None:
                 return Reply("I0", DeviceResponseReply(payload))
         return self.response(srv, request_id_text, detail)
