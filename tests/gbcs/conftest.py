@@ -1,6 +1,7 @@
 """Fixtures for GBCS tests, and the real gbcs-parser run as a separate process.
 
-`../shared/tools/gbcs-decode.js` (GPL-3.0 @smartdcc/gbcs-parser, built) decodes our frames.
+`../shared/tools/gbcs-decode.js` (GPL-3.0 @smartdcc/gbcs-parser, built) decodes our frames
+(another location: $GBDSP_GBCS_TOOLS).
 GBDSP_CONFORMANCE=required (CI): a missing tool or node FAILS the tests that need it;
 otherwise (default) they are skipped with the reason; =off skips them without looking.
 """
@@ -22,7 +23,9 @@ from cryptography.hazmat.primitives import serialization
 from gbdsp.gbcs_world import PARTIES
 
 MODE = os.environ.get("GBDSP_CONFORMANCE", "auto")
-TOOLS = Path(__file__).resolve().parents[2] / ".." / "shared" / "tools"
+TOOLS = Path(os.environ.get("GBDSP_GBCS_TOOLS")
+             or Path(__file__).resolve().parents[2] / ".." / "shared" / "tools")
+"""gbcs-decode.js and the built gbcs-parser: ../shared/tools, or $GBDSP_GBCS_TOOLS."""
 DECODER = TOOLS / "gbcs-decode.js"
 
 
