@@ -1,5 +1,6 @@
-"""Secrets at rest (install codes): Fernet, with a key derived from the data directory's
-master key (keystore.py), so a copy of the database alone reveals no code."""
+"""Secrets at rest (install codes, the GBCS world secret): Fernet, with a key derived from the
+data directory's master key (keystore.py) and the purpose, so a copy of the database or of
+the data directory without the master key reveals no secret."""
 
 from __future__ import annotations
 
@@ -12,8 +13,8 @@ from gbdsp.domain.errors import GbdspError
 
 
 class Sealer:
-    def __init__(self, master_secret: bytes) -> None:
-        key = hashlib.sha256(b"gbdsp install codes v1:" + master_secret).digest()
+    def __init__(self, master_secret: bytes, purpose: bytes = b"install codes") -> None:
+        key = hashlib.sha256(b"gbdsp " + purpose + b" v1:" + master_secret).digest()
         self._fernet = Fernet(base64.urlsafe_b64encode(key))
 
     def seal(self, secret: bytes) -> bytes:

@@ -20,6 +20,7 @@ from gbdsp.cli import (  # noqa: F401  (imported to register their commands)
     restricted,
     serve,
     smi,
+    smki,
     ssi,
     users,
     wan,

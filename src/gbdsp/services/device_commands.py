@@ -40,12 +40,27 @@ def execute(ctx: HandlerContext, request: DuisRequest, srv: Srv, device: Device)
     if failure is not None:
         return Reply(failure, reason=f"{device.device_id} did not answer ({failure})")
     effect = EFFECTS.get(srv.srv)
+    mirrored = _mirrored_gsme(ctx, device)
     if effect is None:
-        return ctx.emulator.response(srv.srv, request.request_id_text)
+        return ctx.emulator.device_response(srv.srv, request.request_id,
+                                            request.request_id_text, device, ctx.now,
+                                            mirrored=mirrored)
     outcome = effect(ctx, request, device)
     if outcome.code != "I0" or outcome.payload is not None:
         return outcome
-    return ctx.emulator.response(srv.srv, request.request_id_text, outcome.reason)
+    return ctx.emulator.device_response(srv.srv, request.request_id, request.request_id_text,
+                                        device, ctx.now, outcome.reason, mirrored=mirrored)
+
+
+def _mirrored_gsme(ctx: HandlerContext, device: Device) -> DeviceId | None:
+    """The GSME joined to a GPF (whose data the GPF holds, GBCS "GPF device log"), if any."""
+    if device.device_type is not DeviceType.GPF:
+        return None
+    for other in ctx.tx.wan.joined_with(device.device_id):
+        joined = ctx.tx.devices.get(other, with_history=False)
+        if joined is not None and joined.device_type is DeviceType.GSME:
+            return joined.device_id
+    return None
 
 
 # -- 8.11 Update HAN Device Log -------------------------------------------------------------

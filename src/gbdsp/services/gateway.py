@@ -26,6 +26,7 @@ from gbdsp.duis import response as duis_response
 from gbdsp.duis import schema, signature, xml
 from gbdsp.duis.request import DuisRequest, NotARequest, read_request
 from gbdsp.duis.signature import SignatureRejected, SigningKey
+from gbdsp.gbcs_world import GbcsWorld
 from gbdsp.services import device_commands, handlers, registration
 from gbdsp.services.context import HandlerContext
 from gbdsp.services.lookups import CplLookup
@@ -80,9 +81,11 @@ class Gateway:
     """Told of every outcome (metrics); must not raise."""
     on_enqueued: Callable[[], None] = lambda: None
     """Told when a message was put in the outbox (wakes the delivery relay)."""
+    gbcs: GbcsWorld | None = None
+    """The GBCS test world: with it, encoded use cases answer in real GBCS (docs/gbcs.md)."""
 
     def __post_init__(self) -> None:
-        self.emulator = DeviceEmulator(self.config.wan)
+        self.emulator = DeviceEmulator(self.config.wan, self.gbcs)
         self.restricted_policy = restricted_policy(self.config)
         self._certificates = _CertificateCache(self.store)
         self._cpl = CplLookup(self.store)

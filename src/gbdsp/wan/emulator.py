@@ -7,8 +7,10 @@ the HAN (the install code given in 8.11 matched its own), which devices are join
 latency of each command, and WAN failures (E20 no communication, E21 no response). All of
 it is deterministic under the seed.
 
-GBCS is not emulated: pre-commands, local commands and device responses carry payloads
-marked `GBDSP-EMULATED-...`, never bytes that pretend to be GBCS (docs/sm-wan.md).
+GBCS: with a test world (`gbcs`), the device responses of the use cases gbdsp encodes are
+real GBCS Responses (wan/gbcs_payloads.py, docs/gbcs.md). Everything else (pre-commands,
+local commands, the other responses) carries a payload marked `GBDSP-EMULATED-...`, never
+bytes that pretend to be GBCS (docs/sm-wan.md).
 """
 
 from __future__ import annotations
@@ -16,13 +18,16 @@ from __future__ import annotations
 import hashlib
 import hmac
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from gbdsp.config import WanConfig
 from gbdsp.domain.devices import Device, DeviceClass, DeviceType
 from gbdsp.domain.ids import DeviceId
 from gbdsp.domain.replies import DeviceResponseReply, LocalCommandReply, PreCommandReply, Reply
+from gbdsp.domain.requests import RequestId
+from gbdsp.gbcs_world import GbcsWorld
 from gbdsp.store.lifecycle_repositories import WanRepository
+from gbdsp.wan.gbcs_payloads import gbcs_response
 
 GBCS_VERSION = "4.3"
 """DUIS 5.4 is aligned with GBCS 4.3 (schema header)."""
@@ -36,6 +41,8 @@ def placeholder(kind: str, srv: str, request_id: str, detail: str = "") -> bytes
 @dataclass(frozen=True)
 class DeviceEmulator:
     config: WanConfig = field(default_factory=WanConfig)
+    gbcs: GbcsWorld | None = field(default=None, compare=False)
+    """The test world whose device keys MAC the real GBCS Responses (None: stand-ins only)."""
 
     def install_code(self, device_id: DeviceId) -> bytes:
         """The device's own install code (16 octets), known to whoever holds the device."""
@@ -76,6 +83,18 @@ class DeviceEmulator:
 
     def response(self, srv: str, request_id: str, detail: str = "") -> Reply:
         return Reply("I0", DeviceResponseReply(placeholder("RESPONSE", srv, request_id, detail)))
+
+    def device_response(self, srv: str, request_id: RequestId, request_id_text: str,
+                        device: Device, at: datetime, detail: str = "", *,
+                        mirrored: DeviceId | None = None) -> Reply:
+        """The device's Response: real GBCS where gbdsp encodes the use case, else the
+        stand-in of `response`. `mirrored`: the GSME a GPF holds the data of."""
+        if self.gbcs is not None:
+            payload = gbcs_response(self.gbcs, self.config.seed, srv, request_id, device, at,
+                                    mirrored=mirrored)
+            if payload is not None:
+                return Reply("I0", DeviceResponseReply(payload))
+        return self.response(srv, request_id_text, detail)
 
     def _draw(self, purpose: bytes, subject: bytes) -> bytes:
         key = str(self.config.seed).encode()

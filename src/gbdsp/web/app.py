@@ -34,6 +34,7 @@ from gbdsp.delivery.relay import Relay, RelayPolicy
 from gbdsp.domain.requests import WebService
 from gbdsp.duis import schema
 from gbdsp.duis.xml import MAX_MESSAGE_BYTES
+from gbdsp.gbcs_world import open_world
 from gbdsp.services import jobs as jobs_service
 from gbdsp.services.gateway import Gateway
 from gbdsp.services.jobs import OUTCOMES, JobLease, RunResult, Scheduler
@@ -143,7 +144,8 @@ def create_app(app: App, *, relay: bool = True,
 
         schema.validator()  # compile once at start-up; fail fast if the schema is broken
         state["gateway"] = Gateway(app.store, app.clock, app.signing_key(), app.config,
-                                   on_outcome=metrics.count_outcome, on_enqueued=wake_relay)
+                                   on_outcome=metrics.count_outcome, on_enqueued=wake_relay,
+                                   gbcs=open_world(app.data_dir))
         async with httpx.AsyncClient() as client:
             tasks = []
             if relay:

@@ -1,0 +1,138 @@
+"""CPU per GBCS device response by use-case family (encode + MAC + encrypt, or sign), and
+device key derivation for a fleet (measured on N devices, extrapolated to 10M).
+
+    python bench/gbcs.py [--responses 2000] [--devices 2000]
+    python bench/gbcs.py --responses 20000 --devices 100000     # the docs/gbcs.md figures
+
+"warm": the device's keys and its KA shared secret with the User are cached (a device that
+answers again; GbcsWorld keeps 8,192 of each); "cold": each response is from a device not
+seen before (derive its key pairs and compute the ECDH shared secret first). CPU is process
+time, one core.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+
+from cryptography.hazmat.primitives import serialization
+
+from gbdsp.domain.ids import Eui64
+from gbdsp.gbcs import dlms, responses
+from gbdsp.gbcs.certificates import device_certificate
+from gbdsp.gbcs.codes import Cra
+from gbdsp.gbcs.frames import GroupingHeader, message
+from gbdsp.gbcs.keys import DeviceKeys, KeyUsage
+from gbdsp.gbcs_world import ACB, GbcsWorld
+
+USER = Eui64.parse("90-B3-D5-1F-30-01-00-00")
+AT = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+FIRST = 0x00DB_0000_0000_0000
+
+
+def _title(eui: Eui64) -> bytes:
+    return eui.value.to_bytes(8, "big")
+
+
+def families(world: GbcsWorld) -> dict[str, Callable[[Eui64, int], bytes]]:
+    def exchange(device: Eui64, counter: int, to: Eui64 = USER) -> responses.Exchange:
+        return responses.Exchange(_title(device), _title(to), counter,
+                                  world.shared_secret(device, to), AT)
+
+    def signed(device: Eui64, counter: int) -> bytes:
+        header = GroupingHeader(Cra.RESPONSE, counter, _title(device), _title(USER), 0x0059)
+        content = dlms.access_response(counter, [dlms.octet_string(b"\x01\x23\xab\xcd")],
+                                       [(dlms.GET, dlms.SUCCESS)])
+        return message(header, content, z=None, signer=world.device_keys(device).ds)
+
+    return {
+        "DLMS, encrypted registers (ECS17b)": lambda d, c: responses.ecs17b(
+            exchange(d, c), responses.ImportEnergy(123_456, 789)),
+        "DLMS, clear (ECS52)": lambda d, c: responses.ecs52(exchange(d, c), "0123ABCD"),
+        "GBZ, encrypted (GCS13a)": lambda d, c: responses.gcs13a(
+            exchange(d, c), responses.GasConsumption(98_765)),
+        "GBZ, clear (GCS38)": lambda d, c: responses.gcs38(exchange(d, c), "0123ABCD"),
+        "ASN.1 (CS08, to the ACB)": lambda d, c: responses.cs08(
+            exchange(d, c, ACB), "0123ABCD", remote_party=_title(USER), remote_counter=c),
+        "signed, no MAC (critical-response shape)": signed,
+    }
+
+
+def bench_responses(n: int) -> None:
+    print(f"CPU per response, {n:,} responses per family (ms):")
+    print(f"  {'family':<44} {'warm':>7} {'cold':>7}")
+    for name in families(GbcsWorld(bytes(32))):
+        warm_world = GbcsWorld(bytes(32))
+        build = families(warm_world)[name]
+        device = Eui64(FIRST)
+        build(device, 0)  # derive and cache once
+        started = time.process_time()
+        for i in range(n):
+            build(device, i)
+        warm = (time.process_time() - started) / n * 1000
+        cold_n = max(1, n // 4)
+        cold_world = GbcsWorld(bytes([1]) * 32)
+        build = families(cold_world)[name]
+        started = time.process_time()
+        for i in range(cold_n):
+            build(Eui64(FIRST + 1 + i), i)
+        cold = (time.process_time() - started) / cold_n * 1000
+        print(f"  {name:<44} {warm:>7.3f} {cold:>7.3f}")
+
+
+def bench_keys(n: int) -> None:
+    secret = bytes(range(32))
+    started = time.process_time()
+    for i in range(n):
+        DeviceKeys.derive(secret, (FIRST + i).to_bytes(8, "big"))
+    seconds = time.process_time() - started
+    per = seconds / n
+    print(f"key derivation (DS + KA pairs): {n:,} devices in {seconds:.2f} s CPU "
+          f"({per * 1e6:.0f} us each); 10,000,000 devices: {per * 1e7 / 60:.1f} min on one core")
+    m = max(1, n // 20)
+    started = time.process_time()
+    for i in range(m):
+        keys = DeviceKeys.derive(secret, (FIRST + i).to_bytes(8, "big"))
+        device_certificate(secret, (FIRST + i).to_bytes(8, "big"), KeyUsage.DS,
+                           keys.ds.public_key())
+        device_certificate(secret, (FIRST + i).to_bytes(8, "big"), KeyUsage.KA,
+                           keys.ka.public_key())
+    per_cert = (time.process_time() - started) / m
+    print(f"keys + both certificates minted: {per_cert * 1e3:.2f} ms per device "
+          f"(10,000,000: {per_cert * 1e7 / 3600:.1f} h on one core; done on demand, not stored)")
+    stored = _stored_bytes(secret)
+    print(f"storage: derived keys need the 32-octet world secret only (one sealed file);"
+          f" storing them instead would take {stored:,} B a device (2 encrypted PKCS#8 DER"
+          f" keys and 2 DER certificates), {stored * 1e7 / 1e9:.1f} GB for 10M")
+
+
+def _stored_bytes(secret: bytes) -> int:
+    eui = FIRST.to_bytes(8, "big")
+    keys = DeviceKeys.derive(secret, eui)
+    total = 0
+    for usage, key in ((KeyUsage.DS, keys.ds), (KeyUsage.KA, keys.ka)):
+        total += len(key.private_bytes(serialization.Encoding.DER,
+                                       serialization.PrivateFormat.PKCS8,
+                                       serialization.BestAvailableEncryption(b"master")))
+        total += len(device_certificate(secret, eui, usage, key.public_key())
+                     .public_bytes(serialization.Encoding.DER))
+    return total
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--responses", type=int, default=2000)
+    parser.add_argument("--devices", type=int, default=2000)
+    args = parser.parse_args()
+    bench_responses(args.responses)
+    bench_keys(args.devices)
+
+
+if __name__ == "__main__":
+    main()

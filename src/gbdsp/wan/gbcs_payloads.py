@@ -1,0 +1,116 @@
+"""Real GBCS Responses for the SRVs whose use cases gbdsp encodes (docs/gbcs.md).
+
+| SRV | device | GBCS use case |
+|---|---|---|
+| 4.1.1 Read Instantaneous Import Registers | ESME | ECS17b (registers encrypted) |
+| 4.1.1 | GSME | GCS13a (register encrypted) |
+| 4.1.1 | GPF | GCS13a from the GPF's copy of its joined GSME's register |
+| 11.2 Read Firmware Version | ESME, CHF | ECS52 |
+| 11.2 | GSME | GCS38 |
+| 11.2 | PPMID, HCALCS | CS08 (to the ACB, the User as supplementary remote party) |
+
+The Response is MACed with the device's KA key and the requesting User's KA key (the ACB's
+for CS08), echoes the request's counter as its originator counter (the DUIS RequestID
+counter is the GBCS command's, GBCS 7.2.8), and carries the device state: the SMI's
+firmware version, the emulator's registers. Anything else returns None (the caller keeps
+its documented stand-in).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from gbdsp.domain.devices import Device, DeviceType
+from gbdsp.domain.errors import InvalidValue
+from gbdsp.domain.ids import DeviceId, Eui64
+from gbdsp.domain.requests import RequestId
+from gbdsp.gbcs import responses
+from gbdsp.gbcs.keys import KeyUsage
+from gbdsp.gbcs_world import ACB, PARTIES, GbcsWorld
+from gbdsp.wan.registers import gas_register, import_energy
+
+Builder = Callable[[GbcsWorld, int, RequestId, Device, datetime, DeviceId], bytes]
+"""(world, seed, request, answering device, time, device whose registers are read)."""
+
+
+def _title(eui: Eui64) -> bytes:
+    return eui.value.to_bytes(8, "big")
+
+
+def _exchange(world: GbcsWorld, device: Device, to: Eui64, counter: int,
+              at: datetime | None) -> responses.Exchange:
+    eui = Eui64(device.device_id.value)
+    return responses.Exchange(_title(eui), _title(to), counter, world.shared_secret(eui, to), at)
+
+
+def _ecs17b(world: GbcsWorld, seed: int, rid: RequestId, device: Device, at: datetime,
+            meter: DeviceId) -> bytes:
+    user = Eui64(rid.originator.value)
+    return responses.ecs17b(_exchange(world, device, user, rid.counter, at),
+                            import_energy(seed, meter, at))
+
+
+def _gcs13a(world: GbcsWorld, seed: int, rid: RequestId, device: Device, at: datetime,
+            meter: DeviceId) -> bytes:
+    user = Eui64(rid.originator.value)
+    return responses.gcs13a(_exchange(world, device, user, rid.counter, at),
+                            gas_register(seed, meter, at))
+
+
+def _ecs52(world: GbcsWorld, seed: int, rid: RequestId, device: Device, at: datetime,
+           meter: DeviceId) -> bytes:
+    user = Eui64(rid.originator.value)
+    return responses.ecs52(_exchange(world, device, user, rid.counter, None),
+                           device.model.firmware_version)
+
+
+def _gcs38(world: GbcsWorld, seed: int, rid: RequestId, device: Device, at: datetime,
+           meter: DeviceId) -> bytes:
+    user = Eui64(rid.originator.value)
+    return responses.gcs38(_exchange(world, device, user, rid.counter, None),
+                           device.model.firmware_version)
+
+
+def _cs08(world: GbcsWorld, seed: int, rid: RequestId, device: Device, at: datetime,
+          meter: DeviceId) -> bytes:
+    # The DSP's command to the PPMID/HCALCS is the ACB's; we give it the User's counter.
+    return responses.cs08(_exchange(world, device, ACB, rid.counter, None),
+                          device.model.firmware_version,
+                          remote_party=_title(Eui64(rid.originator.value)),
+                          remote_counter=rid.counter)
+
+
+ENCODED: dict[tuple[str, DeviceType], Builder] = {
+    ("4.1.1", DeviceType.ESME): _ecs17b,
+    ("4.1.1", DeviceType.GSME): _gcs13a,
+    ("4.1.1", DeviceType.GPF): _gcs13a,
+    ("11.2", DeviceType.ESME): _ecs52,
+    ("11.2", DeviceType.CHF): _ecs52,
+    ("11.2", DeviceType.GSME): _gcs38,
+    ("11.2", DeviceType.PPMID): _cs08,
+    ("11.2", DeviceType.HCALCS): _cs08,
+}
+
+
+def gbcs_response(world: GbcsWorld, seed: int, srv: str, rid: RequestId, device: Device,
+                  at: datetime, *, mirrored: DeviceId | None = None) -> bytes | None:
+    """The GBCS Response of this SRV from this device, or None if gbdsp does not encode it
+    (or the User has no GBCS KA certificate to MAC it for).
+
+    `mirrored`: for a GPF, the GSME whose registers it holds (GBCS: the GPF answers GCS13a
+    from its copy of the GSME's data); a GPF without one gets None."""
+    build = ENCODED.get((srv, device.device_type))
+    if build is None:
+        return None
+    meter = device.device_id
+    if device.device_type is DeviceType.GPF:
+        if mirrored is None:
+            return None
+        meter = mirrored
+    if PARTIES.certificate(Eui64(rid.originator.value), KeyUsage.KA) is None:
+        return None
+    try:
+        return build(world, seed, rid, device, at, meter)
+    except InvalidValue:
+        return None  # e.g. a firmware version GBCS cannot carry: keep the stand-in
