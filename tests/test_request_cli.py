@@ -13,8 +13,8 @@ import pytest
 
 from gbdsp.duis import signature, xml
 from gbdsp.duis.namespaces import sr
+from gbdsp.duis.samples import SAMPLES
 from gbdsp.duis.smki import DSP_CERTIFICATE, load_certificate, pki_file
-from gbdsp.services.samples import SAMPLES
 from tests.test_cli import Gbdsp
 from tests.test_restart import Server, free_port
 from tests.web.conftest import serve

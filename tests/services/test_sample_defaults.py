@@ -9,9 +9,9 @@ import pytest
 from gbdsp.domain.devices import Device, DeviceType, SmiStatus
 from gbdsp.domain.errors import InvalidValue
 from gbdsp.domain.ids import DeviceId, UserId
+from gbdsp.duis.samples import RETURNABLE_CHF, Pick
 from gbdsp.services import sample_defaults
 from gbdsp.services.demo import template_id
-from gbdsp.services.samples import RETURNABLE_CHF, Pick
 from gbdsp.store.store import Store
 from tests.factories import SUPPLIER, esme, seed
 

@@ -1,6 +1,6 @@
 """`gbdsp request`: sample DUIS requests written by gbdsp, ready for `gbdsp send -`.
 
-`gbdsp request build SRV` has one subcommand per buildable SRV (services/samples.py), so
+`gbdsp request build SRV` has one subcommand per buildable SRV (duis/samples.py), so
 `gbdsp request build 8.11 --help` lists that SRV's own fields and their defaults.
 """
 
@@ -17,8 +17,8 @@ from rich.table import Table
 
 from gbdsp.cli.base import Context, cli, out
 from gbdsp.domain.ids import DeviceId, UserId
+from gbdsp.duis import samples
 from gbdsp.duis.xml import serialise
-from gbdsp.services import samples
 
 
 @cli.group()

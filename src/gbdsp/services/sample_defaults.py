@@ -13,8 +13,8 @@ from gbdsp.config import Config
 from gbdsp.domain.devices import DeviceType
 from gbdsp.domain.errors import InvalidValue
 from gbdsp.domain.ids import DeviceId, UserId
+from gbdsp.duis.samples import Pick, Sample
 from gbdsp.services.demo import template_id
-from gbdsp.services.samples import Pick, Sample
 from gbdsp.store.store import Store
 from gbdsp.wan.emulator import DeviceEmulator
 

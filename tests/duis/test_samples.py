@@ -11,9 +11,8 @@ from lxml import etree
 from gbdsp.domain.devices import DeviceType
 from gbdsp.domain.errors import InvalidValue
 from gbdsp.domain.ids import DCC_ACCESS_CONTROL_BROKER, DeviceId, UserId
-from gbdsp.duis import bodies, schema, xml
+from gbdsp.duis import bodies, samples, schema, xml
 from gbdsp.duis.request import read_request
-from gbdsp.services import samples
 from gbdsp.services.demo import MODELS, TEMPLATE_MPAN, template_id
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
