@@ -11,6 +11,7 @@ from lxml import etree
 from gbdsp.domain.devices import DeviceType
 from gbdsp.domain.errors import InvalidValue
 from gbdsp.domain.ids import DCC_ACCESS_CONTROL_BROKER, DeviceId, UserId
+from gbdsp.domain.srv import catalogue
 from gbdsp.duis import bodies, samples, schema, xml
 from gbdsp.duis.request import read_request
 from gbdsp.services.demo import MODELS, TEMPLATE_MPAN, template_id
@@ -52,6 +53,14 @@ def test_every_sample_is_valid_duis_5_4_with_its_defaults(srv: str) -> None:
     assert request.request_id.target.value == expected_target.value  # type: ignore[union-attr]
     assert etree.QName(request.body).localname == chosen.body_element
     assert root.find("{http://www.w3.org/2000/09/xmldsig#}Signature") is None  # unsigned
+
+
+@pytest.mark.parametrize("srv", list(samples.SAMPLES))
+def test_each_sample_uses_a_command_variant_its_srv_allows(srv: str) -> None:
+    found = catalogue().get(srv)
+    assert found is not None
+    assert samples.SAMPLES[srv].cv in found.command_variants
+    assert samples.SAMPLES[srv].cv.value in (1, 8)   # no CV 4: nothing to pre-sign here
 
 
 def test_the_pretty_form_is_the_same_request() -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Literal
 
 from lxml import etree
 
@@ -37,6 +38,7 @@ DEFAULT_USER = BOXED_SUPPLIER
 """The DCC Boxed test supplier (IS and GS): Responsible Supplier of the demo fleet."""
 
 Values = Mapping[str, str]
+Kind = Literal["text", "eui", "hex", "digits", "datetime"]
 Builder = Callable[[etree._Element, DeviceId, Values], None]
 
 
@@ -51,8 +53,8 @@ class Field:
     choices: tuple[str, ...] = ()
     default_text: str = ""
     """How a default that depends on the SMI or on other fields is chosen (for `list`)."""
-    kind: str = "text"
-    """What `check` accepts: text, eui (a Device ID), hex, digits, datetime."""
+    kind: Kind = "text"
+    """What `check` accepts (eui: a Device ID)."""
 
     def check(self, value: str) -> str:
         """The value, normalised, or a clear error naming the option."""
@@ -77,8 +79,9 @@ class Field:
         return self.default_text or (self.default if self.default is not None else "-")
 
 
-_KINDS = {"eui": "a Device ID (8 hex octets joined by -)", "hex": "hex octets",
-          "digits": "a number", "datetime": "an xs:dateTime such as 2026-01-31T00:00:00Z"}
+_KINDS: dict[Kind, str] = {
+    "text": "text", "eui": "a Device ID (8 hex octets joined by -)", "hex": "hex octets",
+    "digits": "a number", "datetime": "an xs:dateTime such as 2026-01-31T00:00:00Z"}
 
 
 @dataclass(frozen=True, slots=True)
