@@ -38,7 +38,7 @@ def test_every_sample_signed_by_the_boxed_tool_is_answered(
         gbdsp_url: str, boxed_tool: BoxedTool, store: Store) -> None:
     for srv, expected in EXPECTED.items():
         chosen = samples.sample(srv)
-        values = samples.resolve(chosen, {}, datetime.now(UTC))
+        values = sample_defaults.prepare(chosen, {}, datetime.now(UTC))
         device = sample_defaults.complete(store, Config(), chosen, samples.DEFAULT_USER, None,
                                           values)
         built = samples.build_request(srv, samples.DEFAULT_USER, device, values, 1)

@@ -11,8 +11,10 @@ from lxml import etree
 from gbdsp.domain.devices import DeviceType
 from gbdsp.domain.errors import InvalidValue
 from gbdsp.domain.ids import DCC_ACCESS_CONTROL_BROKER, DeviceId, UserId
+from gbdsp.domain.srv import catalogue
 from gbdsp.duis import bodies, samples, schema, xml
 from gbdsp.duis.request import read_request
+from gbdsp.services import demo, sample_defaults
 from gbdsp.services.demo import MODELS, TEMPLATE_MPAN, template_id
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -28,7 +30,7 @@ def built(srv: str, device: DeviceId | None = None, given: Mapping[str, str] | N
     """Build, serialise and parse again with the gateway's hardened parser."""
     chosen = samples.sample(srv)
     fields = {**(given or {}), **{k.replace("_", "-"): v for k, v in named.items()}}
-    values = samples.resolve(chosen, fields, NOW)
+    values = sample_defaults.prepare(chosen, fields, NOW)
     for name, value in SMI_DEFAULTS.items():
         if any(f.name == name for f in chosen.fields):
             values.setdefault(name, value)
@@ -54,11 +56,32 @@ def test_every_sample_is_valid_duis_5_4_with_its_defaults(srv: str) -> None:
     assert root.find("{http://www.w3.org/2000/09/xmldsig#}Signature") is None  # unsigned
 
 
+@pytest.mark.parametrize("srv", list(samples.SAMPLES))
+def test_each_sample_uses_a_command_variant_its_srv_allows(srv: str) -> None:
+    found = catalogue().get(srv)
+    assert found is not None
+    assert samples.SAMPLES[srv].cv in found.command_variants
+    assert samples.SAMPLES[srv].cv.value in (1, 8)   # no CV 4: nothing to pre-sign here
+
+
 def test_the_pretty_form_is_the_same_request() -> None:
     root = samples.build_request("8.2", USER, template_id(0xA2), {}, 5)
     pretty = xml.serialise(root, pretty=True)
     assert pretty.count(b"\n") > 5
     assert etree.tostring(xml.parse(pretty)) == etree.tostring(root)
+
+
+def test_the_template_premises_is_the_demo_one() -> None:
+    """duis/ sits below services/, so samples.py names the template premises itself."""
+    assert samples.template_device(0xA0) == template_id(0xA0)
+    assert samples.TEMPLATE_MPAN == demo.TEMPLATE_MPAN
+    assert samples.DEFAULT_USER == demo.BOXED_SUPPLIER
+
+
+def test_a_prenotification_without_a_model_is_refused() -> None:
+    values = samples.resolve(samples.sample("12.2"), {}, NOW)
+    with pytest.raises(InvalidValue, match=r"12\.2 needs --manufacturer and --model"):
+        samples.build_request("12.2", USER, template_id(0xB0), values, 1)
 
 
 def test_the_required_srvs_are_buildable() -> None:

@@ -126,7 +126,7 @@ def _build(ctx: Context, sample: samples.Sample, options: dict[str, Any]) -> byt
 
     user = UserId.parse(options["as_user"])
     given = {f.name: options[f.name.replace("-", "_")] for f in sample.fields}
-    values = samples.resolve(sample, given, datetime.now(UTC))
+    values = sample_defaults.prepare(sample, given, datetime.now(UTC))
     device = DeviceId.parse(options["device"]) if options["device"] is not None else None
     if sample_defaults.needs_smi(sample, device, values):
         with ctx.app() as app:

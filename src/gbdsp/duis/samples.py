@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Literal
 
 from lxml import etree
 
@@ -23,20 +24,22 @@ from gbdsp.domain.requests import CommandVariant
 from gbdsp.domain.srv import catalogue
 from gbdsp.duis.namespaces import SR, sr
 from gbdsp.duis.schema import schema_error
-from gbdsp.services.demo import (
-    BOXED_SUPPLIER,
-    HUB_VERSION,
-    METER_VERSION,
-    MODELS,
-    TEMPLATE_MPAN,
-    template_id,
-)
+from gbdsp.duis.smki import TEST_USERS
 
 SCHEMA_VERSION = "5.4"
-DEFAULT_USER = BOXED_SUPPLIER
+DEFAULT_USER = UserId.parse(TEST_USERS[0].user_id)
 """The DCC Boxed test supplier (IS and GS): Responsible Supplier of the demo fleet."""
+TEMPLATE_PREMISES = 0x00DB_1234_5678_9000
+"""The premises the DCC Boxed templates address (00-DB-12-34-56-78-90-xx), which
+`gbdsp demo` creates (services/demo.py, docs/demo.md); its electricity MPAN below."""
+TEMPLATE_MPAN = "1312345678111"
+
+
+def template_device(last_octet: int) -> DeviceId:
+    return DeviceId(TEMPLATE_PREMISES | last_octet)
 
 Values = Mapping[str, str]
+Kind = Literal["text", "eui", "hex", "digits", "datetime"]
 Builder = Callable[[etree._Element, DeviceId, Values], None]
 
 
@@ -51,8 +54,8 @@ class Field:
     choices: tuple[str, ...] = ()
     default_text: str = ""
     """How a default that depends on the SMI or on other fields is chosen (for `list`)."""
-    kind: str = "text"
-    """What `check` accepts: text, eui (a Device ID), hex, digits, datetime."""
+    kind: Kind = "text"
+    """What `check` accepts (eui: a Device ID)."""
 
     def check(self, value: str) -> str:
         """The value, normalised, or a clear error naming the option."""
@@ -77,8 +80,9 @@ class Field:
         return self.default_text or (self.default if self.default is not None else "-")
 
 
-_KINDS = {"eui": "a Device ID (8 hex octets joined by -)", "hex": "hex octets",
-          "digits": "a number", "datetime": "an xs:dateTime such as 2026-01-31T00:00:00Z"}
+_KINDS: dict[Kind, str] = {
+    "text": "text", "eui": "a Device ID (8 hex octets joined by -)", "hex": "hex octets",
+    "digits": "a number", "datetime": "an xs:dateTime such as 2026-01-31T00:00:00Z"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,15 +161,6 @@ def _premises_mpan(device: DeviceId) -> str:
     return f"19{device.value % 10**11:011d}"
 
 
-def _device_model(dtype: str, values: Values, key: str) -> str:
-    model = MODELS[DeviceType.parse(dtype)]
-    given = values.get(key)
-    if given:
-        return given
-    return {"manufacturer": model.manufacturer, "model": model.model,
-            "firmware": model.firmware_version}[key]
-
-
 # -- builders: one per SRV, each writes the children of the SRV's body element ---------------
 
 def _empty(body: etree._Element, device: DeviceId, values: Values) -> None:
@@ -198,15 +193,17 @@ def _read_inventory(body: etree._Element, device: DeviceId, values: Values) -> N
 
 
 def _prenotification(body: etree._Element, device: DeviceId, values: Values) -> None:
-    dtype = values["device-type"]
+    # The model defaults are the demo CPL's (services/sample_defaults.py fills them).
+    missing = [f"--{k}" for k in ("manufacturer", "model") if not values.get(k)]
+    if missing:
+        raise InvalidValue(f"12.2 needs {' and '.join(missing)}")
     _add(body, "DeviceID", str(device))
-    _add(body, "DeviceManufacturer", _device_model(dtype, values, "manufacturer"))
-    _add(body, "DeviceModel", _device_model(dtype, values, "model"))
-    _add(body, "DeviceType", dtype)
-    hub = dtype in (DeviceType.CHF.value, DeviceType.GPF.value)
-    _add(body, "SMETSCHTSVersion", values.get("smets-version")
-         or (HUB_VERSION if hub else METER_VERSION))
-    _add(body, "FirmwareVersion", _device_model(dtype, values, "firmware"))
+    _add(body, "DeviceManufacturer", values["manufacturer"])
+    _add(body, "DeviceModel", values["model"])
+    _add(body, "DeviceType", values["device-type"])
+    for name, key in (("SMETSCHTSVersion", "smets-version"), ("FirmwareVersion", "firmware")):
+        if values.get(key):
+            _add(body, name, values[key])
 
 
 def _han_device_log(body: etree._Element, device: DeviceId, values: Values) -> None:
@@ -269,7 +266,7 @@ def _join(body: etree._Element, device: DeviceId, values: Values) -> None:
 # -- the table -------------------------------------------------------------------------------
 
 CV1, CV8 = CommandVariant.COMMAND, CommandVariant.NON_DEVICE
-ESME, GSME, CHF = template_id(0xA0), template_id(0xA1), template_id(0xA2)
+ESME, GSME, CHF = template_device(0xA0), template_device(0xA1), template_device(0xA2)
 STOCK_CHF = Pick((DeviceType.CHF,), (SmiStatus.PENDING,))
 RETURNABLE_CHF = Pick((DeviceType.CHF,), (SmiStatus.INSTALLED_NOT_COMMISSIONED,
                                           SmiStatus.PENDING))
@@ -317,11 +314,11 @@ SAMPLES: dict[str, Sample] = {s.srv: s for s in (
         Field("firmware", "Firmware version (hex).",
               default_text="the demo CPL model of --device-type"),
         Field("smets-version", "SMETS/CHTS version.",
-              default_text=f"{METER_VERSION} ({HUB_VERSION} for a CHF or GPF)"),
+              default_text="that of the demo fleet (SMETS V1.58; CHTS V1.0 for a hub)"),
     )),
     Sample("8.11", CV1, _han_device_log, CHF, (
         Field("add", "The device to add to (or remove from) the CHF's Device Log.",
-              str(template_id(0x98)), kind="eui"),
+              str(template_device(0x98)), kind="eui"),
         Field("request-type", "Add or Remove.", "Add", ("Add", "Remove")),
         Field("install-code", "The install code (hex, 6 to 16 octets).",
               default_text="the device's own (`gbdsp wan install-code`)", kind="hex"),
@@ -375,7 +372,7 @@ SAMPLES: dict[str, Sample] = {s.srv: s for s in (
         ("Event", "ALCSEvent", "PowerEvent", "Security", "GSMEEvent", "GSMESecurity")))),
     Sample("8.7.2", CV1, _join, ESME, (
         Field("other", "The device to join (a Type 1 device on the same CHF).",
-              str(template_id(0xA4)), kind="eui"),
+              str(template_device(0xA4)), kind="eui"),
     )),
 )}
 """Every buildable SRV. Defaults target the template premises of `gbdsp demo`

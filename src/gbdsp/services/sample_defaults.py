@@ -8,19 +8,36 @@ the first such device of the sending User, and 12.2 takes an ID not in the SMI y
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 
 from gbdsp.config import Config
 from gbdsp.domain.devices import DeviceType
 from gbdsp.domain.errors import InvalidValue
 from gbdsp.domain.ids import DeviceId, UserId
+from gbdsp.duis import samples
 from gbdsp.duis.samples import Pick, Sample
-from gbdsp.services.demo import template_id
+from gbdsp.services.demo import HUB_VERSION, METER_VERSION, MODELS, template_id
 from gbdsp.store.store import Store
 from gbdsp.wan.emulator import DeviceEmulator
 
 NEW_DEVICE_OCTETS = range(0xB0, 0x100)
 """12.2 samples take IDs 00-DB-12-34-56-78-90-B0 to -FF: the template range, after the
 template premises' own devices."""
+
+
+def prepare(sample: Sample, given: Mapping[str, str | None], now: datetime) -> dict[str, str]:
+    """The field values (`samples.resolve`), with 12.2's model defaulting to the demo CPL
+    model of its device type, so the device it pre-notifies is one the CPL knows."""
+    values = samples.resolve(sample, given, now)
+    if sample.srv == "12.2":
+        dtype = DeviceType.parse(values["device-type"])
+        model = MODELS[dtype]
+        hub = dtype in (DeviceType.CHF, DeviceType.GPF)
+        for key, value in (("manufacturer", model.manufacturer), ("model", model.model),
+                           ("firmware", model.firmware_version),
+                           ("smets-version", HUB_VERSION if hub else METER_VERSION)):
+            values.setdefault(key, value)
+    return values
 
 
 def pick_device(store: Store, pick: Pick, user: UserId) -> DeviceId:
