@@ -132,11 +132,24 @@ def test_a_new_user_in_an_empty_directory(installed: Installed, tmp_path: Path) 
         assert httpx.get(f"{url}/health", timeout=5).status_code == 200
         portal = httpx.get(f"{url}/ssi/", timeout=5, follow_redirects=True)
         assert portal.status_code == 200 and "<form" in portal.text
-        sent = installed.run(gbdsp, "send", "--url", url, "-", cwd=tmp_path,
-                             stdin=_read_inventory_request())
+        built = installed.run(gbdsp, "request", "build", "8.2", cwd=tmp_path)
+        assert built.returncode == 0, built.stderr
+        sent = installed.run(gbdsp, "send", "--url", url, "-", cwd=tmp_path, stdin=built.stdout)
         assert sent.returncode == 0, sent.stderr
         assert "ResponseCode I0" in sent.stderr
         assert "<ds:SignatureValue>" in sent.stdout and "00-DB-12-34-56-78-90-A2" in sent.stdout
+
+
+def test_a_shipped_simulation_example_runs(installed: Installed, tmp_path: Path) -> None:
+    listed = installed.run(str(installed.bin / "gbdsp"), "simulate", "--list-examples",
+                           cwd=tmp_path)
+    assert listed.returncode == 0 and "mp60-housekeeping" in listed.stdout, listed.stderr
+    ran = installed.run(str(installed.bin / "gbdsp"), "simulate", "--example",
+                        "mp60-housekeeping", "--scale", "0.002", "--quiet", cwd=tmp_path)
+    assert ran.returncode == 0, ran.stderr
+    report = tmp_path / "sim-mp60-housekeeping" / "report.html"
+    assert report.is_file() and "How the model works" in report.read_text()
+    assert "docs/simulation.md" not in report.read_text()    # nothing the user does not have
 
 
 class _serving:
@@ -172,13 +185,3 @@ class _serving:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.communicate()
-
-
-def _read_inventory_request() -> str:
-    return (
-        '<sr:Request xmlns:sr="http://www.dccinterface.co.uk/ServiceUserGateway" '
-        'schemaVersion="5.4"><sr:Header><sr:RequestID>90-B3-D5-1F-30-01-00-00:'
-        "90-B3-D5-1F-30-00-00-02:1</sr:RequestID><sr:CommandVariant>8</sr:CommandVariant>"
-        "<sr:ServiceReference>8.2</sr:ServiceReference><sr:ServiceReferenceVariant>8.2"
-        "</sr:ServiceReferenceVariant></sr:Header><sr:Body><sr:ReadInventory><sr:DeviceID>"
-        "00-DB-12-34-56-78-90-A2</sr:DeviceID></sr:ReadInventory></sr:Body></sr:Request>")
