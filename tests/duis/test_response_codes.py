@@ -33,3 +33,11 @@ def test_the_shipped_mp169_schema_is_the_derivation_of_duis_5_4() -> None:
     for comment in shipped.getroot().xpath("comment()")[:1]:
         shipped.getroot().remove(comment)
     assert etree.tostring(shipped, method="c14n") == etree.tostring(derived, method="c14n")
+
+
+def test_the_response_code_enum_is_the_xsd_enumeration() -> None:
+    from gbdsp.domain.response_codes import ResponseCode
+
+    assert {c.value for c in ResponseCode} == xsd_codes(MP169_SCHEMA_FILE)
+    assert [c for c in ResponseCode if c.is_success] == [ResponseCode.I0, ResponseCode.I99]
+    assert ResponseCode.E19 == "E19"        # compares equal to its XML text

@@ -15,6 +15,7 @@ from gbdsp.cli.base import (
     read_bytes,
 )
 from gbdsp.domain.errors import InvalidValue
+from gbdsp.domain.response_codes import SUCCESS
 
 
 @cli.command()
@@ -79,7 +80,7 @@ def send(ctx: Context, file: str, url: str | None, do_sign: bool, pretty: bool) 
     sys.stdout.buffer.write(shown + (b"" if shown.endswith(b"\n") else b"\n"))
     code = response_code(reply.content) if reply.status_code == 200 else None
     err.print(f"HTTP {reply.status_code}" + (f", ResponseCode {code}" if code else ""))
-    if reply.status_code != 200 or code not in ("I0", "I99"):
+    if reply.status_code != 200 or code not in SUCCESS:
         sys.exit(1)
 
 

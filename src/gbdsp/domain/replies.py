@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from gbdsp.domain.devices import Device
 from gbdsp.domain.products import CplStatus
+from gbdsp.domain.response_codes import SUCCESS
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,4 +60,4 @@ class Reply:
 
     @property
     def is_success(self) -> bool:
-        return self.code in ("I0", "I99")
+        return self.code in SUCCESS

@@ -12,10 +12,9 @@ from sqlalchemy import func, select
 from gbdsp.domain.devices import DeviceType
 from gbdsp.domain.ids import DeviceId, UserId
 from gbdsp.domain.mp169 import RESTRICTED_CODE
+from gbdsp.domain.response_codes import SUCCESS
 from gbdsp.store.store import Store
 from gbdsp.store.tables import audit_log, cpl_entries, devices
-
-SUCCESS = ("I0", "I99")
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +85,7 @@ def restricted_firmware(store: Store) -> list[RestrictedFirmware]:
             r[0]: int(r[1]) for r in tx.connection.execute(
                 select(audit_log.c.device_id, func.count())
                 .where(audit_log.c.srv.in_(["11.1", "11.2", "11.3"]),
-                       audit_log.c.outcome.not_in(SUCCESS),
+                       audit_log.c.outcome.not_in([str(c) for c in SUCCESS]),
                        audit_log.c.device_id.is_not(None))
                 .group_by(audit_log.c.device_id))}
     report = []
