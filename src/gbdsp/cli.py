@@ -238,7 +238,7 @@ def users_add(ctx: Context, user_id: str, roles: tuple[str, ...], party: str, na
         if generate_key:
             key, pem = generate_identity(uid)
             cert = load_certificate(pem)
-        add_user(app.store, user, cert)
+        add_user(app.store, user, cert, app.clock.now())
         if key is not None:
             path = KeyStore(app.data_dir).save(uid, key, pem)
             out.print(f"generated key (encrypted) {path}")
@@ -945,4 +945,5 @@ def main() -> None:
 
 
 # Command groups kept in their own modules (they register themselves on `cli`).
+import gbdsp.cli_security  # noqa: E402, F401
 from gbdsp import cli_fleet  # noqa: E402, F401

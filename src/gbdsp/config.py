@@ -7,13 +7,14 @@ Environment variables `GBDSP_<SECTION>__<KEY>` override `[section] key` in the f
 from __future__ import annotations
 
 import os
+import secrets
 import tomllib
 from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from gbdsp.domain.errors import GbdspError
 
@@ -57,7 +58,9 @@ class WanConfig(_Section):
     """The SM WAN and device emulator (stands in for the CSPs and the devices)."""
 
     seed: int = 1
-    """Decides each device's own install code and every latency and failure draw."""
+    """Decides each device's own install code and every latency and failure draw. 1 only
+    for a configuration built in code (tests); `gbdsp init` writes a random one per world
+    (docs/security.md)."""
     latency_ms_min: int = 50
     latency_ms_max: int = 400
     failure_rate: float = 0.0
@@ -104,6 +107,18 @@ class InstallCodesConfig(_Section):
     calendar: str = "england-and-wales"
 
 
+class RetentionConfig(_Section):
+    """How long the audit log and delivered outbox messages are kept (issue 18: junk from
+    unauthenticated senders must not grow the database without end). 0 = keep for ever."""
+
+    audit_days: int = Field(default=400, ge=0)
+    """Audit rows older than this are deleted (400 days: a year of disputes, plus margin)."""
+    outbox_days: int = Field(default=30, ge=0)
+    """Delivered outbox messages older than this are deleted; undelivered ones never."""
+    batch_size: int = Field(default=5000, ge=1)
+    """Rows per transaction, so the gateway never waits long behind a purge."""
+
+
 class Modification(_Section):
     enabled: bool = True
     effective_from: date = date(2020, 1, 1)
@@ -131,6 +146,7 @@ class Config(_Section):
     restricted_mode: RestrictedModeConfig = RestrictedModeConfig()
     mail: MailConfig = MailConfig()
     install_codes: InstallCodesConfig = InstallCodesConfig()
+    retention: RetentionConfig = RetentionConfig()
     modifications: Modifications = Modifications()
 
 
@@ -155,8 +171,9 @@ certificate_file = ""
 
 [wan]
 # The SM WAN and device emulator: devices' own install codes, latency and failures follow
-# the seed, so a run can be repeated exactly.
-seed = 1
+# the seed, so a run can be repeated exactly. `gbdsp init` draws a random seed for each
+# world: with a public seed anyone could compute every device's install code.
+seed = {seed}
 latency_ms_min = 50
 latency_ms_max = 400
 failure_rate = 0.0
@@ -192,6 +209,13 @@ sender = "gbdsp@localhost"
 [install_codes]
 sla_working_days = 10
 calendar = "england-and-wales"
+
+# How long the audit log and delivered outbox messages are kept, in days (0: for ever).
+# `gbdsp serve` purges hourly; `gbdsp housekeeping retention` does it at once.
+[retention]
+audit_days = 400
+outbox_days = 30
+batch_size = 5000
 
 # SEC modifications: each on or off, in force from a date.
 [modifications.mp39]
@@ -238,7 +262,9 @@ def load(data_dir: Path, environ: Mapping[str, str] | None = None) -> Config:
 def write_default(data_dir: Path) -> Path:
     path = data_dir / CONFIG_FILE
     if not path.exists():
-        path.write_text(DEFAULT_TOML, encoding="utf-8")
+        text = DEFAULT_TOML.replace("seed = {seed}", f"seed = {secrets.randbits(63)}", 1)
+        path.write_text(text, encoding="utf-8")
+        path.chmod(0o600)  # the seed decides every install code
     return path
 
 

@@ -20,6 +20,7 @@ from gbdsp.store.gateway_repositories import (
 from gbdsp.store.housekeeping_repositories import HousekeepingRepository
 from gbdsp.store.lifecycle_repositories import RegistrationRepository, WanRepository
 from gbdsp.store.repositories import CplRepository, DeviceRepository, UserRepository
+from gbdsp.store.security_repositories import SecurityRepository
 
 
 class Transaction:
@@ -37,6 +38,7 @@ class Transaction:
         self.registrations = RegistrationRepository(conn)
         self.wan = WanRepository(conn)
         self.housekeeping = HousekeepingRepository(conn)
+        self.security = SecurityRepository(conn)
 
 
 class Store:

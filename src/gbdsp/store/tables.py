@@ -331,3 +331,23 @@ portal_login_attempts = Table(
     Index("ix_portal_login_attempts_name_at", "name", "at"),
     Index("ix_portal_login_attempts_client_at", "client", "at"),
 )
+
+revoked_certificates = Table(
+    "revoked_certificates", metadata,
+    Column("issuer", String(200), primary_key=True),
+    Column("serial", String(49), primary_key=True, comment="decimal, as user_certificates"),
+    Column("revoked_at", UtcDateTime(), nullable=False),
+    comment="XML-signing certificates refused at once on every worker (docs/security.md); "
+            "kept apart from user_certificates so re-adding a certificate does not unrevoke it",
+)
+
+ou_authorisations = Table(
+    "ou_authorisations", metadata,
+    Column("user_id", UserIdType(), ForeignKey("users.user_id", ondelete="CASCADE"),
+           primary_key=True, autoincrement=False, comment="the Other User"),
+    Column("chf_id", DeviceIdType(), primary_key=True, autoincrement=False,
+           comment="the premises, by the CHF of its Smart Metering System"),
+    Column("granted_at", UtcDateTime(), nullable=False),
+    comment="premises whose Energy Consumer authorised this Other User (SEC I1; "
+            "docs/security.md)",
+)

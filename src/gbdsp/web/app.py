@@ -23,7 +23,7 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -34,7 +34,7 @@ from gbdsp.domain.requests import WebService
 from gbdsp.duis import schema
 from gbdsp.duis.xml import MAX_MESSAGE_BYTES
 from gbdsp.services.gateway import Gateway
-from gbdsp.services.outcomes import Outcome
+from gbdsp.services.outcomes import Outcome, Stage
 from gbdsp.web import portal, ssi_api
 
 ACCEPTED_TYPES = ("application/xml", "text/xml")
@@ -117,14 +117,18 @@ def create_app(app: App, *, relay: bool = True,
     def duis_endpoint(web_service: WebService) -> Route:
         async def endpoint(request: Request) -> Response:
             content_type = request.headers.get("content-type", "").split(";")[0].strip()
+            gateway = state["gateway"]
             if content_type not in ACCEPTED_TYPES:
-                return PlainTextResponse("DUIS messages are sent as application/xml\n", 415)
-            body = await _read_limited(request, MAX_MESSAGE_BYTES)
-            if body is None:
-                return PlainTextResponse(
-                    f"message exceeds the {MAX_MESSAGE_BYTES}-byte limit\n", 413)
-            reply = await to_thread.run_sync(state["gateway"].handle, web_service, body,
-                                             limiter=limiter)
+                reply = await to_thread.run_sync(
+                    gateway.refuse, web_service, Stage.MEDIA_TYPE,
+                    "DUIS messages are sent as application/xml", limiter=limiter)
+            elif (body := await _read_limited(request, MAX_MESSAGE_BYTES)) is None:
+                reply = await to_thread.run_sync(
+                    gateway.refuse, web_service, Stage.SIZE,
+                    f"message exceeds the {MAX_MESSAGE_BYTES}-byte limit", limiter=limiter)
+            else:
+                reply = await to_thread.run_sync(gateway.handle, web_service, body,
+                                                 limiter=limiter)
             return Response(reply.body, reply.status, media_type=reply.content_type)
 
         return Route(web_service.value, endpoint, methods=["POST"])
