@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time
 from collections.abc import AsyncIterator
 
@@ -35,10 +36,12 @@ from gbdsp.duis import schema
 from gbdsp.duis.xml import MAX_MESSAGE_BYTES
 from gbdsp.services.gateway import Gateway
 from gbdsp.services.outcomes import Outcome, Stage
+from gbdsp.services.security import purge_expired
 from gbdsp.web import portal, ssi_api
 
 ACCEPTED_TYPES = ("application/xml", "text/xml")
 AUTO_THREADS = {"sqlite": 2, "postgresql": 4}
+log = logging.getLogger("gbdsp.web")
 """Each gateway thread holds its own compiled schema. SQLite writes one transaction at a
 time, so more threads only add GIL churn; PostgreSQL overlaps network waits."""
 
@@ -84,15 +87,16 @@ def create_app(app: App, *, relay: bool = True,
         state["gateway"] = Gateway(app.store, app.clock, app.signing_key(), app.config,
                                    on_outcome=metrics.count_outcome, on_enqueued=wake_relay)
         async with httpx.AsyncClient() as client:
-            task = None
+            tasks = []
             if relay:
                 worker = Relay(app.store, app.clock, client, relay_policy,
                                on_result=metrics.count_delivery, mail=app.config.mail)
-                task = asyncio.create_task(worker.run(wake))
+                tasks = [asyncio.create_task(worker.run(wake)),
+                         asyncio.create_task(_retention_loop(app))]
             try:
                 yield
             finally:
-                if task is not None:
+                for task in tasks:
                     task.cancel()
                     with contextlib.suppress(asyncio.CancelledError):
                         await task
@@ -146,6 +150,21 @@ def create_app(app: App, *, relay: bool = True,
     )
     web.state.gbdsp = app
     return web
+
+
+RETENTION_EVERY_SECONDS = 3600.0
+
+
+async def _retention_loop(app: App) -> None:
+    """Purge the audit log and delivered outbox past [retention], at start and hourly
+    (several workers may each do it: the deletes are idempotent and batched)."""
+    while True:
+        try:
+            await to_thread.run_sync(purge_expired, app.store, app.clock.now(),
+                                     app.config.retention)
+        except SQLAlchemyError:
+            log.warning("retention purge failed; trying again in an hour", exc_info=True)
+        await asyncio.sleep(RETENTION_EVERY_SECONDS)
 
 
 async def _read_limited(request: Request, limit: int) -> bytes | None:
