@@ -1,6 +1,6 @@
 """Where an Other User (OU) has standing: the rule behind DUIS E4 for the OU role.
 
-The SRV matrix makes an OU *eligible* for 27 SRVs (srv-catalogue.csv); eligibility says
+The SRV matrix makes an OU *eligible* for 25 SRVs (srv-catalogue.csv); eligibility says
 which SRVs a role may send, not on which Devices. Read alone, it let any OU change any
 supplier's devices (issue 18, finding 1). The safe reading, resting on:
 
