@@ -27,7 +27,6 @@ from gbdsp.domain.parties import User, UserRole
 from gbdsp.domain.requests import CommandVariant, RequestId, WebService
 from gbdsp.domain.srv import catalogue
 from gbdsp.services import operations, security
-
 from tests.scenarios.duis_client import (
     inventory_mpxn,
     inventory_status,
@@ -37,12 +36,12 @@ from tests.scenarios.duis_client import (
 )
 from tests.security.world import (
     CHF,
-    D,
     ESME,
     OU,
     OU_CAD,
     PPMID_JOINED,
     PPMID_WAITING,
+    D,
     S,
     World,
     code_of,
