@@ -70,10 +70,15 @@ def parse(data: bytes, *, limit: int = MAX_MESSAGE_BYTES) -> etree._Element:
         root = etree.fromstring(data, _parser())
     except etree.XMLSyntaxError as e:
         raise XmlRejected(f"not well-formed XML: {e.msg}") from e
+    refuse_dtd(root)  # belt and braces: the decoded document, whatever the bytes said
+    return root
+
+
+def refuse_dtd(root: etree._Element) -> None:
+    """Refuse a document that lxml found a DOCTYPE (internal or external DTD) in."""
     docinfo = root.getroottree().docinfo
     if docinfo.doctype or docinfo.internalDTD is not None or docinfo.externalDTD is not None:
-        raise XmlRejected("DTDs and entity declarations are not allowed")  # belt and braces
-    return root
+        raise XmlRejected("DTDs and entity declarations are not allowed")
 
 
 def _check_encoding(data: bytes) -> None:
