@@ -4,8 +4,10 @@ Other User with its own key and certificate, a gateway, and helpers to read outc
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import ec
 from lxml import etree
 
 from gbdsp.clock import ManualClock
@@ -92,3 +94,22 @@ def build_world(store: Store, clock: ManualClock) -> World:
     gateway = Gateway(store, clock, dsp_signing_key(), on_outcome=outcomes.append)
     issuer = x509.load_pem_x509_certificate(pem).issuer.rfc4514_string()
     return World(store, clock, gateway, SigningKey(key, issuer, certificate.serial), outcomes)
+
+
+def certificate_pem(user_id: str, not_before: datetime, not_after: datetime
+                    ) -> tuple[ec.EllipticCurvePrivateKey, bytes]:
+    """A key and an SMKI-shaped XML-signing certificate valid only from/to these dates."""
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    uid = x509.NameAttribute(NameOID.X500_UNIQUE_IDENTIFIER,
+                             b"\x00" + UserId.parse(user_id).value.to_bytes(8, "big"),
+                             _type=x509.name._ASN1Type.BitString)
+    subject = x509.Name([x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, "87"), uid])
+    issuer = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "gbdsp-security-test")])
+    cert = (x509.CertificateBuilder().subject_name(subject).issuer_name(issuer)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(not_before).not_valid_after(not_after)
+            .sign(key, hashes.SHA256()))
+    return key, cert.public_bytes(serialization.Encoding.PEM)
