@@ -105,8 +105,10 @@ class Gateway:
         except Exception as e:  # the last line of defence, see the docstring
             status = 503 if isinstance(e, OperationalError) else 500
             log.exception("DUIS request failed with HTTP %s", status)
-            reason = ("the database is unavailable; nothing was processed" if status == 503
-                      else "internal error; nothing was processed (rolled back)")
+            reason = ("the database is unavailable; the request was not processed"
+                      if status == 503 else
+                      "internal error (logged): no answer; send the request again with a "
+                      "new counter")
             return self._fault(web_service, status, reason)
 
     def refuse(self, web_service: WebService, stage: Stage, reason: str) -> HttpReply:
