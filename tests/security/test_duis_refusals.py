@@ -6,12 +6,15 @@ from __future__ import annotations
 import pytest
 from lxml import etree
 
+from gbdsp.clock import ManualClock
 from gbdsp.domain.ids import DeviceId
 from gbdsp.domain.requests import WebService
 from gbdsp.duis import xml
 from gbdsp.duis.signature import SignatureRejected
 from gbdsp.services.gateway import HttpReply
-from gbdsp.services.outcomes import Stage
+from gbdsp.services.outcomes import Outcome, Stage
+from gbdsp.store.store import Store
+from tests.conftest import PostgresServer
 from tests.duis_support import read_inventory
 from tests.scenarios.duis_client import join
 from tests.security.world import ESME, D, S, World, code_of
@@ -147,3 +150,27 @@ def test_a_fault_of_ours_is_a_counted_and_audited_500_not_a_crash(world: World) 
     reply = broken.handle(WebService.NON_DEVICE, read_inventory(504))
     assert_refused_and_recorded(world, reply, 500, b"internal error")
     assert world.outcomes[-1].stage is Stage.INTERNAL
+
+
+def test_the_database_gone_is_a_counted_503(postgres: PostgresServer | None,
+                                           clock: ManualClock) -> None:
+    """A real outage: the PostgreSQL database is dropped under a running gateway."""
+    if postgres is None:
+        pytest.skip("PostgreSQL not available (GBDSP_TEST_POSTGRES=auto)")
+    url = postgres.create()
+    store = Store.open(url, migrate_schema=True)
+    try:
+        from gbdsp.services.gateway import Gateway
+        from gbdsp.services.users import register_test_users
+        from tests.duis_support import dsp_signing_key
+        register_test_users(store)
+        outcomes: list[Outcome] = []
+        gateway = Gateway(store, clock, dsp_signing_key(), on_outcome=outcomes.append)
+        postgres.drop(url)
+        reply = gateway.handle(WebService.NON_DEVICE, read_inventory(1))
+        assert (reply.status, reply.content_type) == (503, "text/plain")
+        assert b"database is unavailable" in reply.body
+        assert (outcomes[-1].stage, outcomes[-1].code) == (Stage.INTERNAL, "503")
+    finally:
+        store.close()
+        postgres.drop(url)
