@@ -32,6 +32,7 @@ MESSAGES = 24
 
 class SlowReceiver(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 128  # a listen backlog for a whole relay batch
 
     def __init__(self) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
