@@ -7,6 +7,7 @@ Environment variables `GBDSP_<SECTION>__<KEY>` override `[section] key` in the f
 from __future__ import annotations
 
 import os
+import secrets
 import tomllib
 from collections.abc import Mapping
 from datetime import date
@@ -58,7 +59,9 @@ class WanConfig(_Section):
     """The SM WAN and device emulator (stands in for the CSPs and the devices)."""
 
     seed: int = 1
-    """Decides each device's own install code and every latency and failure draw."""
+    """Decides each device's own install code and every latency and failure draw. 1 only
+    for a configuration built in code (tests); `gbdsp init` writes a random one per world
+    (docs/security.md)."""
     latency_ms_min: int = 50
     latency_ms_max: int = 400
     failure_rate: float = 0.0
@@ -128,6 +131,11 @@ class RegistrationJob(JobConfig):
     schedule: str = "*/5 * * * *"
 
 
+class RetentionJob(JobConfig):
+    schedule: str = "17 * * * *"
+    """Hourly: audit rows and delivered outbox messages past [retention] (issue 18)."""
+
+
 class InstallCodeRemindersJob(JobConfig):
     schedule: str = "0 9-17 * * 1-5"
     """Hourly in working hours; each request is reminded and escalated once."""
@@ -146,6 +154,7 @@ class JobsConfig(_Section):
     housekeeping: HousekeepingJob = HousekeepingJob()
     registration: RegistrationJob = RegistrationJob()
     install_code_reminders: InstallCodeRemindersJob = InstallCodeRemindersJob()
+    retention: RetentionJob = RetentionJob()
 
     @model_validator(mode="after")
     def _schedules_parse(self) -> JobsConfig:
@@ -158,6 +167,18 @@ class JobsConfig(_Section):
 
     def schedule(self, job: JobConfig) -> Schedule:
         return Schedule.parse(job.schedule, self.timezone)
+
+
+class RetentionConfig(_Section):
+    """How long the audit log and delivered outbox messages are kept (issue 18: junk from
+    unauthenticated senders must not grow the database without end). 0 = keep for ever."""
+
+    audit_days: int = Field(default=400, ge=0)
+    """Audit rows older than this are deleted (400 days: a year of disputes, plus margin)."""
+    outbox_days: int = Field(default=30, ge=0)
+    """Delivered outbox messages older than this are deleted; undelivered ones never."""
+    batch_size: int = Field(default=5000, ge=1)
+    """Rows per transaction, so the gateway never waits long behind a purge."""
 
 
 class Modification(_Section):
@@ -188,6 +209,7 @@ class Config(_Section):
     mail: MailConfig = MailConfig()
     install_codes: InstallCodesConfig = InstallCodesConfig()
     jobs: JobsConfig = JobsConfig()
+    retention: RetentionConfig = RetentionConfig()
     modifications: Modifications = Modifications()
 
 
@@ -212,8 +234,9 @@ certificate_file = ""
 
 [wan]
 # The SM WAN and device emulator: devices' own install codes, latency and failures follow
-# the seed, so a run can be repeated exactly.
-seed = 1
+# the seed, so a run can be repeated exactly. `gbdsp init` draws a random seed for each
+# world: with a public seed anyone could compute every device's install code.
+seed = {seed}
 latency_ms_min = 50
 latency_ms_max = 400
 failure_rate = 0.0
@@ -271,6 +294,13 @@ enabled = true
 schedule = "0 9-17 * * 1-5"
 enabled = true
 
+# How long the audit log and delivered outbox messages are kept, in days (0: for ever).
+# `gbdsp serve` purges hourly; `gbdsp housekeeping retention` does it at once.
+[retention]
+audit_days = 400
+outbox_days = 30
+batch_size = 5000
+
 # SEC modifications: each on or off, in force from a date.
 [modifications.mp39]
 enabled = true
@@ -316,7 +346,9 @@ def load(data_dir: Path, environ: Mapping[str, str] | None = None) -> Config:
 def write_default(data_dir: Path) -> Path:
     path = data_dir / CONFIG_FILE
     if not path.exists():
-        path.write_text(DEFAULT_TOML, encoding="utf-8")
+        text = DEFAULT_TOML.replace("seed = {seed}", f"seed = {secrets.randbits(63)}", 1)
+        path.write_text(text, encoding="utf-8")
+        path.chmod(0o600)  # the seed decides every install code
     return path
 
 

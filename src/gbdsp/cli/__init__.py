@@ -23,6 +23,7 @@ from gbdsp.cli import (  # noqa: F401  (imported to register their commands)
     smki,
     ssi,
     users,
+    users_security,
     wan,
 )
 from gbdsp.cli.base import Context, cli, err, out, pass_ctx

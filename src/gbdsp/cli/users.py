@@ -95,7 +95,7 @@ def users_add(
         if generate_key:
             key, pem = generate_identity(uid)
             cert = load_certificate(pem)
-        add_user(app.store, user, cert, replaces=replaced)
+        add_user(app.store, user, cert, app.clock.now(), replaces=replaced)
         if key is not None:
             path = keys.save(uid, key, pem)
             out.print(

@@ -2,8 +2,14 @@
 
 Each round leases a batch in one short transaction, POSTs outside any transaction, then
 records the results in another. A message is marked delivered only after the User's
-endpoint answered 2xx, so nothing is lost across restarts; a crash between that answer and
-the record is the one window in which a message can arrive twice (docs/duis-gateway.md).
+endpoint answered 2xx, so nothing is lost across restarts.
+
+A message stays leased for the whole of its attempt: every attempt ends (answer, error or
+its deadline) `timeout + grace` seconds after it started at the latest, and the lease is
+longer than that by a margin kept for the record, so no other round or worker re-sends a
+message while a slow receiver is still reading it. The grace is there because giving up
+on a receiver that already has the message is exactly what sends it twice. When a
+duplicate can still happen: docs/security.md ("Delivery").
 """
 
 from __future__ import annotations
@@ -35,7 +41,29 @@ class RelayPolicy:
     first_retry: timedelta = timedelta(seconds=1)
     max_retry: timedelta = timedelta(minutes=5)
     timeout_seconds: float = 5.0
+    """Connecting must succeed within this; a receiver should answer within it too."""
+    grace_seconds: float = 15.0
+    """How much longer an answer is awaited once the request is sent: a slow receiver
+    that already has the message is not abandoned (abandoning it is what duplicates)."""
+    record_margin_seconds: float = 5.0
+    """Lease time kept after the attempt's deadline for recording its result."""
     idle_poll_seconds: float = 0.5
+
+    def __post_init__(self) -> None:
+        needed = self.attempt_deadline + self.record_margin_seconds
+        if self.lease.total_seconds() < needed:
+            raise ValueError(f"the lease ({self.lease.total_seconds()} s) must outlast an "
+                             f"attempt and its record ({needed} s)")
+
+    @property
+    def attempt_deadline(self) -> float:
+        """Seconds after which an attempt has ended whatever the receiver does."""
+        return self.timeout_seconds + self.grace_seconds
+
+    @property
+    def http_timeout(self) -> httpx.Timeout:
+        return httpx.Timeout(self.attempt_deadline, connect=self.timeout_seconds,
+                             pool=self.timeout_seconds)
 
     def retry_after(self, attempts: int) -> timedelta:
         """Exponential backoff: 1 s, 2 s, 4 s ... capped at 5 minutes."""
@@ -95,10 +123,14 @@ class Relay:
 
     async def _post(self, message: OutboxMessage) -> Attempt:
         try:
-            response = await self.client.post(
+            # httpx's timeouts are per read; the overall deadline bounds a slow trickle too,
+            # so the attempt always ends inside its lease.
+            response = await asyncio.wait_for(self.client.post(
                 message.url, content=message.body,
                 headers={"Content-Type": "application/xml"},
-                timeout=self.policy.timeout_seconds)
+                timeout=self.policy.http_timeout), self.policy.attempt_deadline)
+        except TimeoutError:
+            return Attempt(message, f"no answer within {self.policy.attempt_deadline} s")
         except httpx.HTTPError as e:
             return Attempt(message, f"{type(e).__name__}: {e}")
         if 200 <= response.status_code < 300:

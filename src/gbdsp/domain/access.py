@@ -13,7 +13,9 @@ from dataclasses import dataclass
 
 from gbdsp.domain import mp39
 from gbdsp.domain.devices import Device, DeviceClass, DeviceType, SmiStatus
+from gbdsp.domain.ids import DeviceId
 from gbdsp.domain.mp169 import RESTRICTED_CODE, RestrictedPolicy
+from gbdsp.domain.other_user import may_pair, other_user_covers
 from gbdsp.domain.parties import User, UserRole
 from gbdsp.domain.requests import CommandVariant, RequestId, WebService
 from gbdsp.domain.srv import Srv
@@ -51,6 +53,8 @@ class AccessRequest:
     """MP39 in force on the request's date (agents may send CH returns)."""
     restricted_mode: RestrictedPolicy | None = None
     """MP169's rules when in force on the request's date, else None."""
+    ou_premises: frozenset[DeviceId] = frozenset()
+    """For an Other User: the CHFs of the premises whose consumer authorised it."""
 
 
 Check = Callable[[AccessRequest], Refused | None]
@@ -118,7 +122,7 @@ def user_may_act_on_device(r: AccessRequest) -> Refused | None:
     if r.device is None:
         return None
     assert r.user is not None
-    if may_act_on(r.user, r.device, eligible_roles(r)):
+    if may_act_on(r.user, r.device, eligible_roles(r), r.srv.srv, r.ou_premises):
         return None
     return Refused("E4", f"User {r.user.user_id} is not authorised for Device "
                          f"{r.device.device_id} (Responsible Supplier "
@@ -184,14 +188,18 @@ def eligible_roles(r: AccessRequest) -> frozenset[UserRole]:
     return r.srv.eligible_roles | mp39.extra_roles(r.srv.srv, r.mp39)
 
 
-def may_act_on(user: User, device: Device, roles: frozenset[UserRole]) -> bool:
-    """Whether one of `user`'s roles among `roles` lets it act on `device` now."""
-    return any(_role_covers(role, user, device) for role in user.roles & roles)
+def may_act_on(user: User, device: Device, roles: frozenset[UserRole], srv: str,
+               ou_premises: frozenset[DeviceId] = frozenset()) -> bool:
+    """Whether one of `user`'s roles among `roles` lets it send `srv` to `device` now."""
+    return any(role_covers(role, user, device, srv, ou_premises)
+               for role in user.roles & roles)
 
 
-def _role_covers(role: UserRole, user: User, device: Device) -> bool:
+def role_covers(role: UserRole, user: User, device: Device, srv: str,
+                ou_premises: frozenset[DeviceId]) -> bool:
     """Whether holding `role` lets `user` act on `device`: the Responsible Supplier, an
-    agent acting for it, the network operator of the device's MPxN, or an Other User."""
+    agent acting for it, the network operator of the device's MPxN, or an Other User
+    where it has standing (domain/other_user.py)."""
     supplier = device.responsible_supplier
     if role.is_supplier:
         return supplier is not None and supplier == user.user_id
@@ -199,7 +207,26 @@ def _role_covers(role: UserRole, user: User, device: Device) -> bool:
         return supplier is not None and supplier in user.acts_for
     if role in (UserRole.ED, UserRole.GT):
         return device.network_operator is not None and device.network_operator == user.user_id
-    return role is UserRole.OU
+    return role is UserRole.OU and other_user_covers(user, device, srv, ou_premises)
+
+
+def may_pair_with(user: User, target: Device, other: Device | None,
+                  roles: frozenset[UserRole], srv: str,
+                  ou_premises: frozenset[DeviceId] = frozenset()) -> bool:
+    """8.11 / 8.7.2 / 8.8.2, whose body names a second device: a supplier role needs the
+    target (and for 8.11 the device it adds) to be its own, as before; an Other User needs
+    standing on the target's premises and the other device to be its own Type 2 Device
+    (domain/other_user.py), so it can never join, unjoin or whitelist another's meter."""
+    for role in user.roles & roles:
+        if role is UserRole.OU:
+            if (other is not None and other_user_covers(user, target, srv, ou_premises)
+                    and may_pair(user, other)):
+                return True
+        elif role_covers(role, user, target, srv, ou_premises) and (
+                srv != "8.11" or (other is not None
+                                  and role_covers(role, user, other, srv, ou_premises))):
+            return True
+    return False
 
 
 S = SmiStatus

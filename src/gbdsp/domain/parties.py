@@ -74,6 +74,18 @@ class Certificate:
     not_before: datetime
     not_after: datetime
 
+    def validity_problem(self, at: datetime) -> str | None:
+        """Why the certificate may not sign at `at` (RFC 5280 4.1.2.5: valid from notBefore
+        to notAfter inclusive), or None. SEC Appendix B (SMKI): a User signs only with a
+        certificate that is valid; an expired or not-yet-valid one is refused."""
+        if at < self.not_before:
+            return (f"certificate serial {self.serial} of {self.user_id} is not valid before "
+                    f"{self.not_before.isoformat()}")
+        if at > self.not_after:
+            return (f"certificate serial {self.serial} of {self.user_id} expired on "
+                    f"{self.not_after.isoformat()}")
+        return None
+
 
 @dataclass(frozen=True, slots=True)
 class User:

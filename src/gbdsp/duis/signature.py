@@ -13,6 +13,7 @@ import base64
 import binascii
 import functools
 import hashlib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -30,6 +31,10 @@ from gbdsp.domain.parties import Certificate
 from gbdsp.duis.namespaces import DS, ECDSA_SHA256, ENVELOPED, EXC_C14N, SHA256, ds
 
 _COORDINATE = 32  # P-256
+_MAX_SERIAL_DIGITS = 49
+"""RFC 5280 4.1.2.2: a serial number is at most 20 octets, so at most 49 decimal digits.
+Checked before int(): Python refuses to convert strings of more than 4,300 digits."""
+_SERIAL = re.compile(r"0*([0-9]+)")
 
 
 class SignatureRejected(GbdspError):
@@ -127,9 +132,14 @@ def _read_profile(signature: etree._Element
     issuer_serial = one(signature, "ds:KeyInfo/ds:X509Data/ds:X509IssuerSerial")
     issuer = (one(issuer_serial, "ds:X509IssuerName").text or "").strip()
     serial_text = (one(issuer_serial, "ds:X509SerialNumber").text or "").strip()
-    if not serial_text.isdigit():
+    serial = _SERIAL.fullmatch(serial_text)
+    if serial is None:
         raise SignatureRejected("X509SerialNumber must be a decimal integer")
-    return signed_info, value, issuer, int(serial_text), digest
+    if len(serial.group(1)) > _MAX_SERIAL_DIGITS:
+        raise SignatureRejected(f"X509SerialNumber has {len(serial.group(1))} digits; a "
+                                f"certificate serial has at most {_MAX_SERIAL_DIGITS} "
+                                "(RFC 5280: 20 octets)")
+    return signed_info, value, issuer, int(serial.group(1)), digest
 
 
 def _digest(root: etree._Element, signature: etree._Element | None) -> bytes:

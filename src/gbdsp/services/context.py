@@ -29,6 +29,8 @@ class HandlerContext:
     user: User
     rules: InForce
     emulator: DeviceEmulator
+    ou_premises: frozenset[DeviceId] = frozenset()
+    """For an Other User: the premises (CHFs) whose consumer authorised it."""
 
     def device_for(self, srv: str, device_id: DeviceId) -> Device | Reply:
         """The device a non-device request names in its body, if this User may act on it
@@ -39,7 +41,7 @@ class HandlerContext:
         request_id = RequestId(self.user.user_id, DCC_ACCESS_CONTROL_BROKER, 0)
         decision = authorise(AccessRequest(
             request_id, self.user, found, CommandVariant.NON_DEVICE, WebService.NON_DEVICE,
-            device, mp39=self.rules.mp39), BODY_DEVICE_CHECKS)
+            device, mp39=self.rules.mp39, ou_premises=self.ou_premises), BODY_DEVICE_CHECKS)
         if isinstance(decision, Refused):
             return Reply(decision.code, reason=decision.reason)
         assert device is not None

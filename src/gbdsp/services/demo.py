@@ -133,7 +133,8 @@ class Premises:
     def whitelist(self, chf: DeviceId, device: DeviceId, mpxn: str | None = None) -> None:
         code = self.ctx.emulator.install_code(device)  # read off the device's label
         update = HanDeviceLogUpdate(device, True, code, mpxn)
-        _ok(device_commands.check_whitelist(self.later(2), update) or Reply("I0"))
+        _ok(device_commands.check_whitelist(self.later(2), self.device(chf), update)
+            or Reply("I0"))
         _ok(device_commands.whitelist(self.ctx, self.device(chf), update))
 
     def commission(self, meter: DeviceId) -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from gbdsp.domain import mp202
-from gbdsp.domain.access import may_act_on
+from gbdsp.domain.access import may_pair_with
 from gbdsp.domain.devices import Device, DeviceClass, DeviceType, SmiStatus
 from gbdsp.domain.ids import DeviceId
 from gbdsp.domain.replies import Reply
@@ -65,7 +65,8 @@ def _mirrored_gsme(ctx: HandlerContext, device: Device) -> DeviceId | None:
 
 # -- 8.11 Update HAN Device Log -------------------------------------------------------------
 
-def check_whitelist(ctx: HandlerContext, update: HanDeviceLogUpdate) -> Reply | None:
+def check_whitelist(ctx: HandlerContext, chf: Device, update: HanDeviceLogUpdate
+                    ) -> Reply | None:
     member = ctx.tx.devices.get(update.device_id, with_history=False)
     if member is None:
         return Reply("E19", reason=f"{update.device_id} (to whitelist) is not in the SMI")
@@ -73,9 +74,10 @@ def check_whitelist(ctx: HandlerContext, update: HanDeviceLogUpdate) -> Reply | 
         return Reply("E11", reason="a CHF's own GPF is not added by 8.11")
     srv = catalogue().get("8.11")
     assert srv is not None
-    if not may_act_on(ctx.user, member, srv.eligible_roles):
-        return Reply("E4", reason=f"{ctx.user.user_id} is not the Responsible Supplier of "
-                                  f"{member.device_id}")
+    if not may_pair_with(ctx.user, chf, member, srv.eligible_roles, srv.srv,
+                         ctx.ou_premises):
+        return Reply("E4", reason=f"{ctx.user.user_id} may not put {member.device_id} on "
+                                  "this CH's Device Log (not its own device)")
     if update.add and update.install_code is None:
         return Reply("E5", reason="adding a device needs its install code")
     return None
@@ -166,14 +168,24 @@ Effect = Callable[[HandlerContext, DuisRequest, Device], Reply]
 
 def _check_pair(ctx: HandlerContext, request: DuisRequest, device: Device) -> Reply | None:
     other_id = bodies.other_device_id(request.body)
-    if request.srv.startswith("8.7") and ctx.tx.devices.get(other_id, with_history=False) \
-            is None:
+    if other_id == device.device_id:  # a unique-key failure of wan_joins otherwise
+        return Reply("E11", reason=f"{device.device_id} cannot join or unjoin itself")
+    other = ctx.tx.devices.get(other_id, with_history=False)
+    if request.srv.startswith("8.7") and other is None:
         return Reply("E19", reason=f"{other_id} (to join) is not in the SMI")
+    srv = catalogue().get(request.srv)
+    assert srv is not None
+    if not may_pair_with(ctx.user, device, other, srv.eligible_roles, srv.srv,
+                         ctx.ou_premises):
+        return Reply("E4", reason=f"{ctx.user.user_id} may not pair {device.device_id} "
+                                  f"with {other_id} (an Other User only its own Type 2 "
+                                  "Device)")
     return None
 
 
 CHECKS: dict[str, Check] = {
-    "8.11": lambda ctx, r, chf: check_whitelist(ctx, bodies.han_device_log_update(r.body)),
+    "8.11": lambda ctx, r, chf: check_whitelist(ctx, chf,
+                                                bodies.han_device_log_update(r.body)),
     "8.7.1": _check_pair, "8.7.2": _check_pair, "8.8.1": _check_pair, "8.8.2": _check_pair,
     "8.1.1": lambda ctx, r, meter: check_commission(ctx, meter),
 }

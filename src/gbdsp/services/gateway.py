@@ -8,6 +8,7 @@ audit log and any outbox message, so nothing acknowledged is lost.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -18,7 +19,7 @@ from gbdsp.config import Config
 from gbdsp.domain.access import AccessRequest, Refused, authorise
 from gbdsp.domain.devices import Device
 from gbdsp.domain.modifications import InForce
-from gbdsp.domain.parties import Certificate
+from gbdsp.domain.parties import Certificate, UserRole
 from gbdsp.domain.replies import Reply
 from gbdsp.domain.requests import CommandVariant, WebService
 from gbdsp.domain.srv import Srv, catalogue
@@ -32,11 +33,18 @@ from gbdsp.services.context import HandlerContext
 from gbdsp.services.lookups import CplLookup
 from gbdsp.services.outcomes import Outcome, Stage
 from gbdsp.services.restricted import restricted_policy
+from gbdsp.store.errors import DatabaseError, DatabaseUnavailable
 from gbdsp.store.gateway_repositories import AuditEntry
 from gbdsp.store.store import Store, Transaction
 from gbdsp.wan.emulator import DeviceEmulator
 
 XML = "application/xml"
+log = logging.getLogger("gbdsp.gateway")
+
+
+class _Revoked(Exception):
+    """Raised inside the request's transaction to roll it back: the certificate that
+    signed the request was revoked (gbdsp users revoke-certificate)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +99,36 @@ class Gateway:
         self._cpl = CplLookup(self.store)
 
     def handle(self, web_service: WebService, data: bytes) -> HttpReply:
-        """Run one message through the pipeline; never raises for bad input."""
+        """Run one message through the pipeline; never raises. A fault of ours is rolled
+        back, logged, audited when the database answers and counted: 503 when the database
+        is unavailable, else 500 (issue 18: every refusal is audited and counted)."""
+        try:
+            return self._pipeline(web_service, data)
+        except Exception as e:  # the last line of defence, see the docstring
+            status = 503 if isinstance(e, DatabaseUnavailable) else 500
+            log.exception("DUIS request failed with HTTP %s", status)
+            reason = ("the database is unavailable; the request was not processed"
+                      if status == 503 else
+                      "internal error (logged): no answer; send the request again with a "
+                      "new counter")
+            return self._fault(web_service, status, reason)
+
+    def refuse(self, web_service: WebService, stage: Stage, reason: str) -> HttpReply:
+        """A refusal at the HTTP edge (415, 413), audited and counted like the others."""
+        return self._untrusted(web_service, stage, reason)
+
+    def _fault(self, web_service: WebService, status: int, reason: str) -> HttpReply:
+        outcome = Outcome.internal(status, reason)
+        try:
+            with self.store.transaction() as tx:
+                tx.audit.record(AuditEntry(self.clock.now(), "request", str(status),
+                                           web_service=web_service.name, detail=reason))
+        except DatabaseError:
+            log.warning("could not audit an HTTP %s (database unavailable)", status)
+        self.on_outcome(outcome)
+        return HttpReply(status, (reason + "\n").encode(), "text/plain")
+
+    def _pipeline(self, web_service: WebService, data: bytes) -> HttpReply:
         try:
             root = xml.parse(data)
         except xml.XmlRejected as e:
@@ -112,7 +149,13 @@ class Gateway:
                 web_service, Stage.SIGNATURE,
                 f"certificate of {certificate.user_id} signs a request from "
                 f"{request.request_id.originator}")
-        return self._trusted(web_service, request)
+        problem = certificate.validity_problem(self.clock.now())
+        if problem is not None:
+            return self._untrusted(web_service, Stage.SIGNATURE, problem)
+        try:
+            return self._trusted(web_service, request, certificate)
+        except _Revoked as e:
+            return self._untrusted(web_service, Stage.SIGNATURE, str(e))
 
     # -- before trust: plain-text HTTP errors, audited and counted, never processed --------
 
@@ -126,13 +169,21 @@ class Gateway:
 
     # -- after trust: signed DUIS responses --------------------------------------------------
 
-    def _trusted(self, web_service: WebService, request: DuisRequest) -> HttpReply:
+    def _trusted(self, web_service: WebService, request: DuisRequest,
+                 certificate: Certificate) -> HttpReply:
         srv = catalogue().get(request.srv)
         assert srv is not None  # the XSD enumerates SRVs; the catalogue has all 129
         now = self.clock.now()
         enqueued = False
         try:
             with self.store.transaction() as tx:
+                # Revocation is checked here, per request, in the transaction already open:
+                # one primary-key lookup, effective at once on every worker.
+                revoked = tx.security.revoked_at(certificate.issuer, certificate.serial)
+                if revoked is not None:
+                    raise _Revoked(f"certificate serial {certificate.serial} of "
+                                   f"{certificate.user_id} was revoked on "
+                                   f"{revoked.isoformat()}")
                 reply, stage, async_reply = self._decide(tx, web_service, request, srv)
                 if async_reply is not None:
                     self._enqueue_device_response(tx, request, srv, async_reply)
@@ -170,13 +221,17 @@ class Gateway:
         rules = InForce.on(self.config.modifications, now.date())
         user = tx.users.get(rid.originator)
         device = tx.devices.get(rid.device_id, with_history=False) if rid.device_id else None
+        # Only an Other User needs its consumers' authorisations (one primary-key scan).
+        ou_premises = (tx.security.authorised_premises(rid.originator)
+                       if user is not None and UserRole.OU in user.roles else frozenset())
         decision = authorise(AccessRequest(
             rid, user, srv, request.cv, web_service, device, mp39=rules.mp39,
-            restricted_mode=self.restricted_policy if rules.mp169 else None))
+            restricted_mode=self.restricted_policy if rules.mp169 else None,
+            ou_premises=ou_premises))
         if isinstance(decision, Refused):
             return Reply(decision.code, reason=decision.reason), Stage.ACCESS, None
         assert user is not None
-        ctx = HandlerContext(tx, self._cpl, now, user, rules, self.emulator)
+        ctx = HandlerContext(tx, self._cpl, now, user, rules, self.emulator, ou_premises)
         if srv.non_device:
             return handlers.non_device(ctx, request, srv), Stage.HANDLER, None
         assert device is not None

@@ -27,7 +27,7 @@ from gbdsp.config import Config, JobConfig
 from gbdsp.domain.errors import NotFound
 from gbdsp.domain.schedules import Schedule
 from gbdsp.duis.signature import SigningKey
-from gbdsp.services import housekeeping, install_codes, registration
+from gbdsp.services import housekeeping, install_codes, registration, security
 from gbdsp.store.errors import DatabaseError
 from gbdsp.store.job_repositories import OUTCOMES as OUTCOMES  # re-exported for the edges
 from gbdsp.store.job_repositories import JobLease as JobLease  # re-exported for the edges
@@ -87,12 +87,19 @@ def _install_code_reminders(ctx: JobContext) -> str:
     return install_codes.send_reminders(ctx.store, ctx.clock, ctx.config).describe()
 
 
+def _retention(ctx: JobContext) -> str:
+    report = security.purge_expired(ctx.store, ctx.clock.now(), ctx.config.retention)
+    return (f"{report.audit_rows} audit rows and {report.outbox_messages} delivered messages "
+            "removed")
+
+
 JOBS: tuple[Job, ...] = (
     Job("housekeeping", "remove devices Pending too long (AC 7.2, MP60)", _housekeeping),
     Job("registration", "apply registration data now in effect (change of supplier)",
         _registration),
     Job("install_code_reminders", "MP121 install codes: reminders and SLA escalation",
         _install_code_reminders),
+    Job("retention", "remove audit rows and delivered messages past [retention]", _retention),
 )
 
 

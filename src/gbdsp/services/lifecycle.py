@@ -8,7 +8,7 @@ transition table (E5 when it does not allow the change), and answers I0.
 
 from __future__ import annotations
 
-from gbdsp.domain import mp202
+from gbdsp.domain import mp202, other_user
 from gbdsp.domain.devices import (
     CspRegion,
     Device,
@@ -18,6 +18,7 @@ from gbdsp.domain.devices import (
     SmiStatus,
 )
 from gbdsp.domain.ids import DeviceId
+from gbdsp.domain.parties import UserRole
 from gbdsp.domain.products import CplKey
 from gbdsp.domain.replies import Reply
 from gbdsp.domain.smi_status import Trigger
@@ -35,6 +36,9 @@ def prenotify(ctx: HandlerContext, body: Prenotification) -> Reply:
     """12.2: a device of a CPL model enters the SMI as Pending; the sender is recorded as
     its installing supplier (MP121 asks it for install codes) and Responsible Supplier."""
     device_type = DeviceType.parse(body.device_type)
+    if ctx.user.roles == {UserRole.OU} and not other_user.may_prenotify(device_type):
+        return Reply("E4", reason=f"an Other User pre-notifies only Type 2 Devices, not a "
+                                  f"{device_type.value}")
     if ctx.tx.devices.get(body.device_id, with_history=False) is not None:
         return Reply(PRENOTIFY_ALREADY_IN_SMI, reason=f"{body.device_id} is already in the SMI")
     version = body.smets_chts_version or "SMETS2"

@@ -12,6 +12,7 @@ from enum import Enum
 
 
 class Stage(Enum):
+    MEDIA_TYPE = "media-type"
     SIZE = "size"
     PARSE = "parse"
     SCHEMA = "schema"
@@ -19,10 +20,14 @@ class Stage(Enum):
     REPLAY = "replay"
     ACCESS = "access"
     HANDLER = "handler"
+    INTERNAL = "internal"
+    """A fault of ours (a bug, the database down): rolled back, audited if the database
+    answers, counted; never a DUIS response."""
 
 
 # Stage -> HTTP status for refusals before trust.
 UNTRUSTED_HTTP_STATUS = {
+    Stage.MEDIA_TYPE: 415,  # not application/xml
     Stage.SIZE: 413,       # Payload Too Large
     Stage.PARSE: 400,      # not XML, or a DTD / entity declaration (XXE)
     Stage.SCHEMA: 400,     # not valid DUIS 5.4
@@ -50,3 +55,7 @@ class Outcome:
     @classmethod
     def not_implemented(cls, reason: str) -> Outcome:
         return cls(Stage.HANDLER, "501", 501, reason)
+
+    @classmethod
+    def internal(cls, status: int, reason: str) -> Outcome:
+        return cls(Stage.INTERNAL, str(status), status, reason)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from gbdsp.domain.errors import InvalidValue, NotFound
 from gbdsp.domain.ids import UserId
 from gbdsp.domain.parties import Certificate, Party, User, UserRole
@@ -30,12 +32,17 @@ def _user_of(spec: TestUser) -> User:
     )
 
 
-def add_user(store: Store, user: User, certificate: Certificate | None, *,
-             replaces: Certificate | None = None) -> None:
-    """Register (or replace) a User with its Party and, optionally, a certificate (which
-    takes the place of `replaces`, in the same transaction)."""
+def add_user(store: Store, user: User, certificate: Certificate | None,
+             now: datetime | None = None, *, replaces: Certificate | None = None) -> None:
+    """Register (or replace) a User with its Party and, optionally, a certificate, which
+    must be valid at `now` (an expired or not-yet-valid certificate is refused) and takes
+    the place of `replaces` in the same transaction."""
     if certificate is not None and certificate.user_id != user.user_id:
         raise InvalidValue(f"the certificate is for {certificate.user_id}, not {user.user_id}")
+    if certificate is not None and now is not None:
+        problem = certificate.validity_problem(now)
+        if problem is not None:
+            raise InvalidValue(f"refused: {problem}")
     with store.transaction() as tx:
         for supplier in user.acts_for:
             if tx.users.get(supplier) is None:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 DatabaseError = SQLAlchemyError
 """Any failure of the database or its driver (connection lost, constraint, disk full)."""
+
+DatabaseUnavailable = OperationalError
+"""The database cannot be reached or used now (server gone, disk full): a 503, not a 500."""

@@ -22,6 +22,7 @@ from gbdsp.store.install_code_repositories import InstallCodeReminderRepository
 from gbdsp.store.job_repositories import JobLeaseRepository
 from gbdsp.store.lifecycle_repositories import RegistrationRepository, WanRepository
 from gbdsp.store.repositories import CplRepository, DeviceRepository, UserRepository
+from gbdsp.store.security_repositories import SecurityRepository
 
 
 class Transaction:
@@ -41,6 +42,7 @@ class Transaction:
         self.housekeeping = HousekeepingRepository(conn)
         self.jobs = JobLeaseRepository(conn)
         self.install_code_reminders = InstallCodeReminderRepository(conn)
+        self.security = SecurityRepository(conn)
 
 
 class Store:

@@ -358,3 +358,23 @@ job_leases = Table(
     Column("runs_lost", Integer, nullable=False, server_default="0",
            comment="runs whose runner died: their lease expired and was taken over"),
 )
+
+revoked_certificates = Table(
+    "revoked_certificates", metadata,
+    Column("issuer", String(200), primary_key=True),
+    Column("serial", String(49), primary_key=True, comment="decimal, as user_certificates"),
+    Column("revoked_at", UtcDateTime(), nullable=False),
+    comment="XML-signing certificates refused at once on every worker (docs/security.md); "
+            "kept apart from user_certificates so re-adding a certificate does not unrevoke it",
+)
+
+ou_authorisations = Table(
+    "ou_authorisations", metadata,
+    Column("user_id", UserIdType(), ForeignKey("users.user_id", ondelete="CASCADE"),
+           primary_key=True, autoincrement=False, comment="the Other User"),
+    Column("chf_id", DeviceIdType(), primary_key=True, autoincrement=False,
+           comment="the premises, by the CHF of its Smart Metering System"),
+    Column("granted_at", UtcDateTime(), nullable=False),
+    comment="premises whose Energy Consumer authorised this Other User (SEC I1; "
+            "docs/security.md)",
+)

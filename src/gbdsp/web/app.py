@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 
@@ -24,7 +25,7 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -38,11 +39,12 @@ from gbdsp.gbcs_world import open_world
 from gbdsp.services import jobs as jobs_service
 from gbdsp.services.gateway import Gateway
 from gbdsp.services.jobs import OUTCOMES, JobLease, RunResult, Scheduler
-from gbdsp.services.outcomes import Outcome
+from gbdsp.services.outcomes import Outcome, Stage
 from gbdsp.web import portal, ssi_api
 
 ACCEPTED_TYPES = ("application/xml", "text/xml")
 AUTO_THREADS = {"sqlite": 2, "postgresql": 4}
+log = logging.getLogger("gbdsp.web")
 """Each gateway thread holds its own compiled schema. SQLite writes one transaction at a
 time, so more threads only add GIL churn; PostgreSQL overlaps network waits."""
 
@@ -186,14 +188,18 @@ def create_app(app: App, *, relay: bool = True,
     def duis_endpoint(web_service: WebService) -> Route:
         async def endpoint(request: Request) -> Response:
             content_type = request.headers.get("content-type", "").split(";")[0].strip()
+            gateway = state["gateway"]
             if content_type not in ACCEPTED_TYPES:
-                return PlainTextResponse("DUIS messages are sent as application/xml\n", 415)
-            body = await _read_limited(request, MAX_MESSAGE_BYTES)
-            if body is None:
-                return PlainTextResponse(
-                    f"message exceeds the {MAX_MESSAGE_BYTES}-byte limit\n", 413)
-            reply = await to_thread.run_sync(state["gateway"].handle, web_service, body,
-                                             limiter=limiter)
+                reply = await to_thread.run_sync(
+                    gateway.refuse, web_service, Stage.MEDIA_TYPE,
+                    "DUIS messages are sent as application/xml", limiter=limiter)
+            elif (body := await _read_limited(request, MAX_MESSAGE_BYTES)) is None:
+                reply = await to_thread.run_sync(
+                    gateway.refuse, web_service, Stage.SIZE,
+                    f"message exceeds the {MAX_MESSAGE_BYTES}-byte limit", limiter=limiter)
+            else:
+                reply = await to_thread.run_sync(gateway.handle, web_service, body,
+                                                 limiter=limiter)
             return Response(reply.body, reply.status, media_type=reply.content_type)
 
         return Route(web_service.value, endpoint, methods=["POST"])
@@ -211,6 +217,8 @@ def create_app(app: App, *, relay: bool = True,
     )
     web.state.gbdsp = app
     return web
+
+
 
 
 async def _read_limited(request: Request, limit: int) -> bytes | None:
