@@ -832,6 +832,7 @@ def serve(ctx: Context, host: str | None, port: int | None, workers: int | None)
     import uvicorn
 
     from gbdsp.web.app import create_app
+    from gbdsp.web.clients import UVICORN_OPTIONS
 
     with ctx.app() as app:
         bind_host = host or app.config.server.host
@@ -840,11 +841,12 @@ def serve(ctx: Context, host: str | None, port: int | None, workers: int | None)
         err.print(f"gbdsp serving {ctx.data_dir} on http://{bind_host}:{bind_port}/"
                   + (f" with {processes} workers" if processes > 1 else ""))
         if processes == 1:
-            uvicorn.run(create_app(app), host=bind_host, port=bind_port, log_level="info")
+            uvicorn.run(create_app(app), host=bind_host, port=bind_port, log_level="info",
+                        **UVICORN_OPTIONS)
             return
     os.environ[bootstrap.DATA_ENV] = str(ctx.data_dir)  # read by each worker process
     uvicorn.run("gbdsp.web.asgi:app_from_environment", factory=True, host=bind_host,
-                port=bind_port, workers=processes, log_level="info")
+                port=bind_port, workers=processes, log_level="info", **UVICORN_OPTIONS)
 
 
 # -- helpers ---------------------------------------------------------------------------------

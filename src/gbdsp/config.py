@@ -43,6 +43,11 @@ class ServerConfig(_Section):
     gateway_threads: int = 0
     """Threads per process running DUIS requests; 0 = 2 on SQLite, 4 on PostgreSQL (measured
     best on this 2-core machine, bench/duis_roundtrip.py)."""
+    trusted_proxies: list[str] = []
+    """Addresses or networks (CIDR) of reverse proxies whose X-Forwarded-For is believed;
+    empty: the peer address is the client, whatever a header says (docs/security.md)."""
+    metrics_token: str = ""
+    """Empty: /metrics answers loopback clients only; set: a bearer token is needed."""
 
 
 class SigningConfig(_Section):
@@ -104,6 +109,15 @@ class InstallCodesConfig(_Section):
     calendar: str = "england-and-wales"
 
 
+class SsiConfig(_Section):
+    """The SSI API's limits (docs/security.md, "SSI API" and "Limits")."""
+
+    token_days: int = 90
+    """A new API token expires this many days after it is made."""
+    max_body_bytes: int = 1_048_576
+    """Larger request bodies are refused with 413 as soon as they pass this size."""
+
+
 class Modification(_Section):
     enabled: bool = True
     effective_from: date = date(2020, 1, 1)
@@ -131,6 +145,7 @@ class Config(_Section):
     restricted_mode: RestrictedModeConfig = RestrictedModeConfig()
     mail: MailConfig = MailConfig()
     install_codes: InstallCodesConfig = InstallCodesConfig()
+    ssi: SsiConfig = SsiConfig()
     modifications: Modifications = Modifications()
 
 
@@ -147,6 +162,10 @@ host = "127.0.0.1"
 port = 8079
 workers = 1
 gateway_threads = 0   # 0: automatic (2 on SQLite, 4 on PostgreSQL)
+# Reverse proxies whose X-Forwarded-For is believed (addresses or CIDR); empty: none.
+trusted_proxies = []
+# Empty: /metrics answers loopback clients only; set: it needs "Authorization: Bearer ...".
+metrics_token = ""
 
 [signing]
 # Empty: the public DCC Boxed test key of the DSP (90-B3-D5-1F-30-00-00-02).
@@ -192,6 +211,11 @@ sender = "gbdsp@localhost"
 [install_codes]
 sla_working_days = 10
 calendar = "england-and-wales"
+
+# The SSI API: tokens expire after token_days; request bodies above max_body_bytes get 413.
+[ssi]
+token_days = 90
+max_body_bytes = 1048576
 
 # SEC modifications: each on or off, in force from a date.
 [modifications.mp39]

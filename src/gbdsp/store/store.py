@@ -20,6 +20,11 @@ from gbdsp.store.gateway_repositories import (
 from gbdsp.store.housekeeping_repositories import HousekeepingRepository
 from gbdsp.store.lifecycle_repositories import RegistrationRepository, WanRepository
 from gbdsp.store.repositories import CplRepository, DeviceRepository, UserRepository
+from gbdsp.store.security_repositories import (
+    RestrictedLogRepository,
+    SignInRepository,
+    TokenRepository,
+)
 
 
 class Transaction:
@@ -37,6 +42,9 @@ class Transaction:
         self.registrations = RegistrationRepository(conn)
         self.wan = WanRepository(conn)
         self.housekeeping = HousekeepingRepository(conn)
+        self.sign_in = SignInRepository(conn)
+        self.tokens = TokenRepository(conn)
+        self.restricted_log = RestrictedLogRepository(conn)
 
 
 class Store:

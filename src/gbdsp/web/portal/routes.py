@@ -39,6 +39,7 @@ from gbdsp.services.portal_accounts import (
     sign_in,
     sign_out,
 )
+from gbdsp.web.clients import client_of
 from gbdsp.web.portal import charts, security
 
 HERE = Path(__file__).parent
@@ -142,7 +143,7 @@ def routes(app: App) -> list[BaseRoute]:
             try:
                 session = await run_in_threadpool(
                     sign_in, app.store, app.clock, name, str(form.get("password", "")),
-                    security.client_of(request))
+                    client_of(request, app.config.server.trusted_proxies))
             except TooManyAttempts as e:
                 error, status = str(e), 429
             except SignInRefused as e:
