@@ -464,7 +464,7 @@ def _set_restricted(ctx: Context, device_id: str, by: str, preference: str,
     with ctx.app() as app:
         changed = set_restricted(app.store, app.clock, app.config, UserId.parse(by),
                                  DeviceId.parse(device_id), value, preference,
-                                 reasonable_steps)
+                                 reasonable_steps, sealer=app.sealer())
     state = "set" if value else "cleared"
     out.print(f"Restricted mode {state} on {', '.join(str(d) for d in changed)}; "
               "the CSP is told")
@@ -495,21 +495,31 @@ def restricted_clear(ctx: Context, device_id: str, by: str, preference: str) -> 
 
 @restricted.command("show")
 @click.argument("device_id")
+@click.option("--as", "as_user", metavar="USER_ID",
+              help="See it as this User (the Responsible Supplier reads the consumer's words).")
 @pass_ctx
-def restricted_show(ctx: Context, device_id: str) -> None:
+def restricted_show(ctx: Context, device_id: str, as_user: str | None) -> None:
     """Who set or cleared Restricted mode, when and why; and what the CSP holds."""
+    from gbdsp.domain.visibility import Viewer
     from gbdsp.services.restricted import history
 
     device = DeviceId.parse(device_id)
     with ctx.app() as app:
-        changes = history(app.store, device)
         with app.store.read() as tx:
+            user = tx.users.get(UserId.parse(as_user)) if as_user else None
             csp = tx.wan.restricted_indicator(device)
-    for c in changes:
+        if as_user and user is None:
+            raise click.UsageError(f"{as_user} is not a registered User")
+        found = history(app.store, app.sealer(), Viewer(user), device)
+    for c in found.changes:
+        words = c.consumer_preference if c.consumer_preference is not None else \
+            "(the consumer's words: --as the Responsible Supplier)"
         out.print(f"{c.at:%Y-%m-%d %H:%M}Z {'set' if c.restricted else 'cleared'} by {c.by}: "
-                  f"{c.consumer_preference}" + (" (reasonable steps confirmed)"
-                                                if c.reasonable_steps else ""))
-    if not changes:
+                  f"{words}" + (" (reasonable steps confirmed)" if c.reasonable_steps else ""),
+                  markup=False)
+    if not found.access.shows_history:
+        out.print(f"the Restricted-mode history of {device_id} is not for this User")
+    elif not found.changes:
         out.print(f"{device_id} has never been in Restricted mode")
     out.print("CSP service desk: " + ("no record" if csp is None else
                                       f"{'Restricted' if csp[0] else 'not Restricted'} "
@@ -721,15 +731,18 @@ def ssi() -> None:
 @pass_ctx
 def ssi_token(ctx: Context, user_id: str | None, operator: bool, label: str) -> None:
     """Create an API token for USER_ID (or --operator); it is shown once, only its hash kept."""
-    from gbdsp.services.ssi_access import issue_token
+    from gbdsp.services.ssi_access import issue_token, token_id
 
     if operator == (user_id is not None):
         raise click.UsageError("give a USER_ID or --operator")
     with ctx.app() as app:
         token = issue_token(app.store, UserId.parse(user_id) if user_id else None,
                             label or ("operator" if operator else str(user_id)),
-                            app.clock.now())
+                            app.clock.now(), app.config.ssi.token_days)
+        days = app.config.ssi.token_days
     out.print(token)
+    err.print(f"token {token_id(token)}: valid for {days} days; shown once, only its hash is "
+              "kept (gbdsp ssi tokens, gbdsp ssi revoke)")
 
 
 # -- DUIS from a terminal -----------------------------------------------------------------------
@@ -947,4 +960,4 @@ def main() -> None:
 
 
 # Command groups kept in their own modules (they register themselves on `cli`).
-from gbdsp import cli_fleet  # noqa: E402, F401
+from gbdsp import cli_fleet, cli_ssi  # noqa: E402, F401

@@ -261,8 +261,10 @@ def load(data_dir: Path, environ: Mapping[str, str] | None = None) -> Config:
 
 def write_default(data_dir: Path) -> Path:
     path = data_dir / CONFIG_FILE
-    if not path.exists():
-        path.write_text(DEFAULT_TOML, encoding="utf-8")
+    if not path.exists():   # 0600 from the start: it may hold a database password
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(DEFAULT_TOML)
     return path
 
 

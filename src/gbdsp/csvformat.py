@@ -6,6 +6,8 @@ reads, so an inventory moves between instances (SQLite <-> PostgreSQL) unchanged
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -189,3 +191,40 @@ def parse_registration(row: Mapping[str | None, Any]) -> tuple[str, UserId, date
     if supplier is None:
         raise InvalidValue("supplier is empty")
     return _mpxn(v["mpxn"]), supplier, _parse_datetime(v["effective_from"], "effective_from")
+
+
+MAX_DEVICE_ROWS = 100_000
+"""Rows in one device-ID upload (bulk install-code requests)."""
+
+
+def device_id_rows(content: bytes) -> list[tuple[int, str]]:
+    """(line, device text) of an uploaded CSV with a `device_id` column: the one reader
+    of the SSI API's and the portal's bulk uploads. Header names are trimmed (a header of
+    " device_id" is that column); a field longer than the csv module takes (131,072
+    characters) or a broken quote is an InvalidValue naming its line, never a crash."""
+    if not content.strip():
+        raise InvalidValue("send a CSV file with a device_id column")
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise InvalidValue("the file is not UTF-8 text (save it as CSV UTF-8)") from e
+    reader = csv.DictReader(io.StringIO(text))
+    try:
+        names = reader.fieldnames
+        if not names or "device_id" not in [f.strip() for f in names]:
+            raise InvalidValue("the first line of the CSV must name a device_id column, "
+                               "for example: device_id")
+        reader.fieldnames = [f.strip() for f in names]
+        rows: list[tuple[int, str]] = []
+        for row in reader:
+            rows.append((reader.line_num, (row.get("device_id") or "").strip()))
+            if len(rows) > MAX_DEVICE_ROWS:
+                raise InvalidValue(f"at most {MAX_DEVICE_ROWS:,} rows in one upload")
+    except csv.Error as e:
+        line = reader.line_num
+        reason = (f"a field is longer than {csv.field_size_limit():,} characters"
+                  if "field larger" in str(e) else str(e))
+        raise InvalidValue(f"line {line}: {reason}") from e
+    if not rows:
+        raise InvalidValue("the CSV has a header but no rows")
+    return rows

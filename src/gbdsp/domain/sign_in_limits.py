@@ -43,7 +43,8 @@ def delay_after(failures: int, free: int) -> timedelta | None:
     """How long a key stays locked after its `failures`-th failure (None: not locked)."""
     if failures < free:
         return None
-    return min(LONGEST_DELAY, FIRST_DELAY * (2 ** min(failures - free, 16)))
+    longer: timedelta = FIRST_DELAY * (2 ** min(failures - free, 16))
+    return min(LONGEST_DELAY, longer)
 
 
 def locked_until(counter: Counter, now: datetime) -> datetime | None:

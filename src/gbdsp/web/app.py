@@ -36,6 +36,7 @@ from gbdsp.duis.xml import MAX_MESSAGE_BYTES
 from gbdsp.services.gateway import Gateway
 from gbdsp.services.outcomes import Outcome
 from gbdsp.web import portal, ssi_api
+from gbdsp.web.limits import read_limited
 
 ACCEPTED_TYPES = ("application/xml", "text/xml")
 AUTO_THREADS = {"sqlite": 2, "postgresql": 4}
@@ -119,7 +120,7 @@ def create_app(app: App, *, relay: bool = True,
             content_type = request.headers.get("content-type", "").split(";")[0].strip()
             if content_type not in ACCEPTED_TYPES:
                 return PlainTextResponse("DUIS messages are sent as application/xml\n", 415)
-            body = await _read_limited(request, MAX_MESSAGE_BYTES)
+            body = await read_limited(request, MAX_MESSAGE_BYTES)
             if body is None:
                 return PlainTextResponse(
                     f"message exceeds the {MAX_MESSAGE_BYTES}-byte limit\n", 413)
@@ -142,20 +143,6 @@ def create_app(app: App, *, relay: bool = True,
     )
     web.state.gbdsp = app
     return web
-
-
-async def _read_limited(request: Request, limit: int) -> bytes | None:
-    """The body, or None as soon as it exceeds `limit` (a flood is never buffered whole)."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        return None
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            return None
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 class RequestMetrics:

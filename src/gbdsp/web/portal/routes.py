@@ -3,7 +3,6 @@ it gets the signed-in account and the parsed form, calls services, renders a tem
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -21,13 +20,14 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from gbdsp.bootstrap import App
+from gbdsp.csvformat import device_id_rows
 from gbdsp.domain.errors import Conflict, GbdspError, InvalidValue, NotFound
 from gbdsp.domain.housekeeping import AGE_BUCKETS
 from gbdsp.domain.ids import DeviceId, UserId
 from gbdsp.domain.install_codes import RequestStatus, is_overdue
 from gbdsp.domain.mp169 import why_not_restrictable
 from gbdsp.domain.products import CplKey
-from gbdsp.domain.visibility import is_responsible, may_see, parties_of
+from gbdsp.domain.visibility import Viewer, is_responsible, may_see, parties_of
 from gbdsp.services import housekeeping, install_codes, inventory, reports, restricted
 from gbdsp.services.portal_accounts import (
     Account,
@@ -195,8 +195,8 @@ def routes(app: App) -> list[BaseRoute]:
         device_id = _device_id(p.param("id"))
         view = inventory.device_for(app.store, p.account.user, device_id)
         d = view.device
-        mine = may_see(p.account.user, d)
-        history = restricted.history(app.store, device_id) if mine else []
+        history = restricted.history(app.store, app.sealer(), Viewer(p.account.user),
+                                     device_id).changes
         with app.store.read() as tx:
             cpl = tx.cpl.find(CplKey(d.model, d.device_type, d.smets_variant))
         return render(p.request, "device.html", {
@@ -218,7 +218,7 @@ def routes(app: App) -> list[BaseRoute]:
         try:
             changed = restricted.set_restricted(
                 app.store, app.clock, app.config, p.user_id, device_id, wanted, preference,
-                steps, dry_run=not confirmed)
+                steps, sealer=app.sealer(), dry_run=not confirmed)
         except restricted.NotResponsibleSupplier as e:
             raise Forbidden(str(e)) from e
         except (InvalidValue, Conflict) as e:
@@ -271,7 +271,7 @@ def routes(app: App) -> list[BaseRoute]:
         filename, content = p.files.get("file", ("", b""))
         backlog = p.form.get("backlog") == "yes"
         try:
-            devices = _device_rows(content)
+            devices = device_id_rows(content)
             results = install_codes.raise_requests(app.store, app.clock, app.config,
                                                    p.user_id, devices, backlog=backlog)
         except (InvalidValue, Conflict) as e:
@@ -445,25 +445,6 @@ async def _read_form(request: Request, page: Page) -> None:
             page.files[key] = (value.filename or "", content)
         else:
             page.form[key] = value
-
-
-def _device_rows(content: bytes) -> list[tuple[int, str]]:
-    """(line, device text) of an uploaded CSV with a device_id column (the API's format)."""
-    if not content.strip():
-        raise InvalidValue("choose a CSV file with a device_id column")
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        raise InvalidValue("the file is not UTF-8 text (save it as CSV UTF-8)") from e
-    reader = csv.DictReader(io.StringIO(text))
-    if not reader.fieldnames or "device_id" not in [f.strip() for f in reader.fieldnames]:
-        raise InvalidValue("the first line of the CSV must name a device_id column, "
-                           "for example: device_id")
-    reader.fieldnames = [f.strip() for f in reader.fieldnames]
-    rows = [(reader.line_num, (row.get("device_id") or "").strip()) for row in reader]
-    if not rows:
-        raise InvalidValue("the CSV has a header but no rows")
-    return rows
 
 
 def _short_age(label: str) -> str:
