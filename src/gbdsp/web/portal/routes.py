@@ -40,10 +40,14 @@ from gbdsp.services.portal_accounts import (
     sign_out,
 )
 from gbdsp.web.clients import client_of
+from gbdsp.web.limits import buffered
 from gbdsp.web.portal import charts, security
 
 HERE = Path(__file__).parent
 MAX_UPLOAD_BYTES = 5_000_000
+MAX_FORM_BYTES = MAX_UPLOAD_BYTES + 64_000
+"""A posted form: an upload and a few fields, read within this as it streams in."""
+MAX_SIGN_IN_BYTES = 8_000
 
 
 @dataclass
@@ -105,6 +109,11 @@ def routes(app: App) -> list[BaseRoute]:
                                              else "")
                 return RedirectResponse(f"/ssi/sign-in?next={quote(target)}", 303)
             csrf = csrf_token(token)
+            if request.method == "POST":
+                replayed = await buffered(request, MAX_FORM_BYTES)
+                if replayed is None:
+                    return _plain(413, f"the form is larger than {MAX_FORM_BYTES:,} bytes")
+                request = replayed
             current = Page(request, account, csrf)
             if request.method == "POST":
                 try:
@@ -134,7 +143,10 @@ def routes(app: App) -> list[BaseRoute]:
         token = security.sign_in_token(request)
         error, name, status = "", "", 200
         if request.method == "POST":
-            form = await request.form()
+            replayed = await buffered(request, MAX_SIGN_IN_BYTES)
+            if replayed is None:
+                return _plain(413, "the sign-in form is too large")
+            form = await replayed.form(max_files=0, max_fields=10)
             name = str(form.get("name", ""))
             next_url = _safe_next(str(form.get("next", "")))
             if not security.sign_in_token_ok(request, str(form.get(security.CSRF_FIELD, ""))):
