@@ -221,7 +221,7 @@ def device_id_rows(content: bytes) -> list[tuple[int, str]]:
             if len(rows) > MAX_DEVICE_ROWS:
                 raise InvalidValue(f"at most {MAX_DEVICE_ROWS:,} rows in one upload")
     except csv.Error as e:
-        line = reader.line_num
+        line = reader.line_num + 1      # the error stops the reader before it counts the line
         reason = (f"a field is longer than {csv.field_size_limit():,} characters"
                   if "field larger" in str(e) else str(e))
         raise InvalidValue(f"line {line}: {reason}") from e

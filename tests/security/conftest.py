@@ -51,10 +51,12 @@ class World:
     def store(self) -> Store:
         return self.app.store
 
-    def api(self, method: str, path: str, who: str | None, **kwargs: object) -> httpx.Response:
-        token = self.tokens[who] if who else ""
-        headers = {"Authorization": f"Bearer {token}"} if who else {}
-        return httpx.request(method, f"{self.url}/ssi/api/v1{path}", headers=headers,
+    def api(self, method: str, path: str, who: str | None, *,
+            headers: dict[str, str] | None = None, **kwargs: object) -> httpx.Response:
+        sent = dict(headers or {})
+        if who:
+            sent["Authorization"] = f"Bearer {self.tokens[who]}"
+        return httpx.request(method, f"{self.url}/ssi/api/v1{path}", headers=sent,
                              timeout=60, **kwargs)  # type: ignore[arg-type]
 
     def portal(self, who: str) -> httpx.Client:
