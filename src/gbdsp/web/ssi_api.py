@@ -25,6 +25,7 @@ from gbdsp.domain.ids import DeviceId, UserId
 from gbdsp.services import housekeeping, install_codes, inventory, registration, restricted
 from gbdsp.services.ssi_access import Caller, TokenRefused, caller_of
 from gbdsp.web.limits import read_limited
+from gbdsp.web.openapi import document as openapi_document
 
 PREFIX = "/ssi/api/v1"
 NO_STORE = {"Cache-Control": "no-store"}
@@ -277,7 +278,11 @@ def routes(app: App) -> list[Route]:
                  "rule": e.rule, "run_id": e.run_id}
                 for e in entries if call.caller.may_see(e.responsible_supplier)]
 
+    async def openapi(request: Request) -> Response:
+        return JSONResponse(openapi_document())
+
     return [
+        Route(f"{PREFIX}/openapi.json", openapi),
         Route(f"{PREFIX}/me", guarded(me)),
         Route(f"{PREFIX}/devices/{{device_id}}", guarded(device)),
         Route(f"{PREFIX}/devices/{{device_id}}/restricted", guarded(set_restricted),
