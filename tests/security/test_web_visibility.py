@@ -152,3 +152,29 @@ def test_gbdsp_init_seals_old_rows(tmp_path: Path) -> None:
         row = tx.connection.execute(select(restricted_mode_log)).one()
     again.close()
     assert row.consumer_preference is None and row.preference_sealed
+
+
+def test_the_cli_shows_the_words_only_as_the_responsible_supplier(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "GBDSP_DATA": str(tmp_path / "data")}
+    env.pop("GBDSP_DATABASE__URL", None)
+
+    def gbdsp(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "gbdsp", *args], env=env, text=True,
+                              capture_output=True, timeout=120)
+
+    assert gbdsp("init").returncode == 0
+    assert gbdsp("demo", "--premises", "0").returncode == 0
+    made = gbdsp("restricted", "set", str(ESME), "--by", str(ROLES["supplier"]),
+                 "--preference", WORDS, "--reasonable-steps")
+    assert made.returncode == 0, made.stderr
+    as_operator = gbdsp("restricted", "show", str(ESME))
+    assert as_operator.returncode == 0 and "set by" in as_operator.stdout
+    assert WORDS not in as_operator.stdout
+    as_network = gbdsp("restricted", "show", str(ESME), "--as", str(ROLES["network"]))
+    assert "not for this User" in as_network.stdout and WORDS not in as_network.stdout
+    as_supplier = gbdsp("restricted", "show", str(ESME), "--as", str(ROLES["supplier"]))
+    assert WORDS in " ".join(as_supplier.stdout.split())
