@@ -99,9 +99,13 @@ def sign_in(store: Store, clock: Clock, name: str, password: str, client: str) -
     client = client[:64]
     pair, address = (name, client), (limits.ANY_ACCOUNT, client)
     with store.transaction() as tx:
-        counters = tx.sign_in.lock([pair, address])
-        until = max((u for u in (limits.locked_until(c, now) for c in counters.values())
-                     if u is not None), default=None)
+        # The address first, then the pair (always this order: no two attempts wait for
+        # each other in a ring); a locked address creates no row for a new name.
+        counters = tx.sign_in.lock([address])
+        until = limits.locked_until(counters[address], now)
+        if until is None:
+            counters |= tx.sign_in.lock([pair])
+            until = limits.locked_until(counters[pair], now)
         if until is None:
             for key, counter in counters.items():
                 tx.sign_in.save(key, limits.take_slot(counter, now, limits.free_for(key[0])))
@@ -118,8 +122,8 @@ def sign_in(store: Store, clock: Clock, name: str, password: str, client: str) -
     with store.transaction() as tx:
         tx.sign_in.record_attempt(name, client, now, succeeded=ok)
         if ok and row is not None:
-            tx.sign_in.clear(pair)
             tx.sign_in.save(address, limits.refund(tx.sign_in.lock([address])[address]))
+            tx.sign_in.clear(pair)
             tx.sign_in.purge(now - ATTEMPTS_KEPT)
             tx.connection.execute(delete(portal_sessions).where(
                 portal_sessions.c.expires_at < now))

@@ -31,9 +31,9 @@ class SignInRepository:
 
     def lock(self, keys: Sequence[Key]) -> dict[Key, Counter]:
         """The counters of `keys`, created if new and locked until the transaction ends
-        (PostgreSQL: SELECT ... FOR UPDATE; SQLite: the BEGIN IMMEDIATE of every writer).
-        Keys are locked in one order, so two attempts never wait for each other in a ring."""
-        ordered = sorted(set(keys))
+        (PostgreSQL: SELECT ... FOR UPDATE; SQLite: the BEGIN IMMEDIATE of every writer),
+        in the order given."""
+        ordered = list(dict.fromkeys(keys))
         dialect = postgresql if self._conn.dialect.name == "postgresql" else sqlite
         for name, client in ordered:
             self._conn.execute(dialect.insert(portal_sign_in_counters)
