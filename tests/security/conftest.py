@@ -46,6 +46,7 @@ class World:
     app: App
     clock: ManualClock
     tokens: dict[str, str] = field(default_factory=dict)
+    accounts: set[str] = field(default_factory=set)
 
     @property
     def store(self) -> Store:
@@ -60,6 +61,11 @@ class World:
                              timeout=60, **kwargs)  # type: ignore[arg-type]
 
     def portal(self, who: str) -> httpx.Client:
+        """A signed-in portal client for the role's account (made on first use: argon2
+        hashing is slow on purpose)."""
+        if who not in self.accounts:
+            add_account(self.store, who, ROLES[who], PASSWORD, NOW)
+            self.accounts.add(who)
         client = httpx.Client(base_url=self.url, timeout=60)
         form = client.get("/ssi/sign-in")
         found = TOKEN.search(form.text)
@@ -86,7 +92,5 @@ def world(store: Store, tmp_path: Path) -> Iterator[World]:
     assert isinstance(app.clock, ManualClock)
     tokens = {role: issue_token(store, user, role, NOW) for role, user in ROLES.items()}
     tokens["operator"] = issue_token(store, None, "ops", NOW)
-    for role, user in ROLES.items():
-        add_account(store, role, user, PASSWORD, NOW)
     with serve(create_app(app, relay=False)) as url:
         yield World(url, app, app.clock, tokens)

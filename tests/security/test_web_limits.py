@@ -200,6 +200,7 @@ def test_secrets_are_never_cached(world: World) -> None:
     page = client.get(f"/ssi/install-codes/{request_id}")
     assert "00112233445566778899AABB" in page.text
     assert page.headers["cache-control"] == "no-store"
+    world.portal("network")                                  # makes its account
     form = client.get("/ssi/sign-in")
     token = TOKEN.search(form.text)
     assert token
