@@ -6,6 +6,7 @@ Environment variables `GBDSP_<SECTION>__<KEY>` override `[section] key` in the f
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import tomllib
 from collections.abc import Mapping
@@ -13,7 +14,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from gbdsp.domain.errors import GbdspError
 
@@ -48,6 +49,20 @@ class ServerConfig(_Section):
     empty: the peer address is the client, whatever a header says (docs/security.md)."""
     metrics_token: str = ""
     """Empty: /metrics answers loopback clients only; set: a bearer token is needed."""
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _proxies(cls, value: Any) -> Any:
+        """A list, or (from the environment) one comma-separated string; each entry an
+        address or a CIDR network, checked here so a typo fails at start, not per request."""
+        entries = [v.strip() for v in value.split(",") if v.strip()] \
+            if isinstance(value, str) else value
+        for entry in entries if isinstance(entries, list) else []:
+            try:
+                ipaddress.ip_network(str(entry).strip(), strict=False)
+            except ValueError as e:
+                raise ValueError(f"{entry!r} is not an address or a network") from e
+        return entries
 
 
 class SigningConfig(_Section):

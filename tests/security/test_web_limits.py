@@ -153,6 +153,17 @@ def test_a_200_mb_flood_is_refused_before_it_is_read(world: World) -> None:
     assert sent < 50 * 1024 * 1024        # answered long before the 200 MB were sent
 
 
+def test_a_declared_200_mb_body_is_refused_before_a_byte_of_it_is_sent(world: World) -> None:
+    parts = urlsplit(world.url)
+    with socket.create_connection((parts.hostname, parts.port), timeout=30) as sock:
+        sock.sendall((f"POST /ssi/api/v1/install-code-requests HTTP/1.1\r\n"
+                      f"Host: {parts.netloc}\r\nAuthorization: Bearer "
+                      f"{world.tokens['supplier']}\r\nContent-Type: application/json\r\n"
+                      f"Content-Length: {200 * 1024 * 1024}\r\n\r\n").encode())
+        head = sock.recv(4096).decode("latin-1")
+    assert head.startswith("HTTP/1.1 413"), head
+
+
 def test_the_limit_is_a_setting(store: Store, tmp_path: Path) -> None:
     app = build_world(store, tmp_path / "data", Config(ssi=SsiConfig(max_body_bytes=1000)))
     from gbdsp.services.ssi_access import issue_token

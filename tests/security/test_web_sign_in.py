@@ -153,3 +153,13 @@ def test_the_last_untrusted_hop_is_the_client() -> None:
     assert client_address("8.8.8.8", "1.2.3.4", trusted) == "8.8.8.8"
     assert client_address("127.0.0.1", "", trusted) == "127.0.0.1"
     assert client_address("127.0.0.1", "1.2.3.4", []) == "127.0.0.1"
+
+
+def test_trusted_proxies_are_checked_when_the_configuration_is_read(tmp_path: Path) -> None:
+    from gbdsp.config import ConfigError, load
+
+    env = {"GBDSP_SERVER__TRUSTED_PROXIES": "10.0.0.0/8, 127.0.0.1"}
+    assert load(tmp_path, env).server.trusted_proxies == ["10.0.0.0/8", "127.0.0.1"]
+    assert load(tmp_path, {}).server.trusted_proxies == []            # default: none
+    with pytest.raises(ConfigError, match=r"'proxy\.local' is not an address or a network"):
+        load(tmp_path, {"GBDSP_SERVER__TRUSTED_PROXIES": "proxy.local"})
