@@ -301,7 +301,7 @@ def test_install_codes_from_the_terminal(gbdsp: Gbdsp, tmp_path: Path) -> None:
     assert "warning: --code puts the install code in your shell history" in warned.stderr
     assert gbdsp("install-codes", "code", "1", "--by", supplier).stdout.strip() == code
     other = gbdsp("install-codes", "code", "1", "--by", "90-B3-D5-1F-30-02-00-00")
-    assert other.returncode == 2 and "only the requester" in other.stderr
+    assert other.returncode == 2 and "does not exist among yours" in other.stderr
     report = gbdsp("install-codes", "report")
     assert report.returncode == 0 and supplier in report.stdout
     assert code not in gbdsp("install-codes", "list", "--by", supplier).stdout

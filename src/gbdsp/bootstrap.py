@@ -5,6 +5,7 @@ The CLI, the web app, the tests and the simulator all get their `App` from here.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -59,13 +60,43 @@ def resolve_data_dir(given: str | Path | None) -> Path:
     return Path(given or os.environ.get(DATA_ENV) or DEFAULT_DATA_DIR).absolute()
 
 
+PRIVATE_FILE = 0o600
+PRIVATE_DIR = 0o700
+
+
+def secure_data_dir(data_dir: Path) -> None:
+    """The data directory is its owner's alone: the directory 0700, every file in it (the
+    SQLite database and its -wal and -shm, gbdsp.toml, keys) 0600. SQLite gives a new -wal
+    and -shm the mode of the database file, so they stay private too."""
+    data_dir.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
+    for path in [data_dir, *data_dir.rglob("*")]:
+        if path.is_symlink():
+            continue
+        with contextlib.suppress(OSError):      # not ours to change: leave it as it is
+            path.chmod(PRIVATE_DIR if path.is_dir() else PRIVATE_FILE)
+
+
+def _create_private(path: Path) -> None:
+    if not path.exists():
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, PRIVATE_FILE))
+
+
 def initialise(data_dir: Path, clock: Clock | None = None) -> App:
-    """Create the data directory and configuration if absent, migrate the database."""
-    data_dir.mkdir(parents=True, exist_ok=True)
+    """Create the data directory and configuration if absent, migrate the database, seal
+    what older versions kept in clear, and make the directory private."""
+    secure_data_dir(data_dir)
     config_module.write_default(data_dir)
     config = config_module.load(data_dir)
-    store = Store.open(config_module.database_url(config, data_dir), migrate_schema=True)
-    return App(data_dir, config, store, clock or SystemClock())
+    url = config_module.database_url(config, data_dir)
+    if not config.database.url:
+        _create_private(data_dir / config_module.DATABASE_FILE)   # before SQLite makes it
+    store = Store.open(url, migrate_schema=True)
+    app = App(data_dir, config, store, clock or SystemClock())
+    from gbdsp.services.restricted import seal_plaintext_preferences
+
+    seal_plaintext_preferences(store, app.sealer())
+    secure_data_dir(data_dir)
+    return app
 
 
 def open_app(data_dir: Path, clock: Clock | None = None) -> App:
@@ -78,6 +109,7 @@ def open_app(data_dir: Path, clock: Clock | None = None) -> App:
     if url.startswith("sqlite") and not (data_dir / config_module.DATABASE_FILE).exists() \
             and not config.database.url:
         raise NotInitialised(f"no database in {data_dir}: run `gbdsp init`")
+    secure_data_dir(data_dir)
     store = Store.open(url)
     if not migrate.is_current(store.engine):
         store.close()

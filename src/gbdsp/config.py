@@ -6,6 +6,7 @@ Environment variables `GBDSP_<SECTION>__<KEY>` override `[section] key` in the f
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 import tomllib
@@ -14,7 +15,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from gbdsp.domain.errors import GbdspError
 from gbdsp.domain.schedules import Schedule
@@ -45,6 +46,25 @@ class ServerConfig(_Section):
     gateway_threads: int = 0
     """Threads per process running DUIS requests; 0 = 2 on SQLite, 4 on PostgreSQL (measured
     best on this 2-core machine, bench/duis_roundtrip.py)."""
+    trusted_proxies: list[str] = []
+    """Addresses or networks (CIDR) of reverse proxies whose X-Forwarded-For is believed;
+    empty: the peer address is the client, whatever a header says (docs/security.md)."""
+    metrics_token: str = ""
+    """Empty: /metrics answers loopback clients only; set: a bearer token is needed."""
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _proxies(cls, value: Any) -> Any:
+        """A list, or (from the environment) one comma-separated string; each entry an
+        address or a CIDR network, checked here so a typo fails at start, not per request."""
+        entries = [v.strip() for v in value.split(",") if v.strip()] \
+            if isinstance(value, str) else value
+        for entry in entries if isinstance(entries, list) else []:
+            try:
+                ipaddress.ip_network(str(entry).strip(), strict=False)
+            except ValueError as e:
+                raise ValueError(f"{entry!r} is not an address or a network") from e
+        return entries
 
 
 class SigningConfig(_Section):
@@ -181,6 +201,15 @@ class RetentionConfig(_Section):
     """Rows per transaction, so the gateway never waits long behind a purge."""
 
 
+class SsiConfig(_Section):
+    """The SSI API's limits (docs/security.md, "SSI API" and "Limits")."""
+
+    token_days: int = 90
+    """A new API token expires this many days after it is made."""
+    max_body_bytes: int = 1_048_576
+    """Larger request bodies are refused with 413 as soon as they pass this size."""
+
+
 class Modification(_Section):
     enabled: bool = True
     effective_from: date = date(2020, 1, 1)
@@ -210,6 +239,7 @@ class Config(_Section):
     install_codes: InstallCodesConfig = InstallCodesConfig()
     jobs: JobsConfig = JobsConfig()
     retention: RetentionConfig = RetentionConfig()
+    ssi: SsiConfig = SsiConfig()
     modifications: Modifications = Modifications()
 
 
@@ -226,6 +256,10 @@ host = "127.0.0.1"
 port = 8079
 workers = 1
 gateway_threads = 0   # 0: automatic (2 on SQLite, 4 on PostgreSQL)
+# Reverse proxies whose X-Forwarded-For is believed (addresses or CIDR); empty: none.
+trusted_proxies = []
+# Empty: /metrics answers loopback clients only; set: it needs "Authorization: Bearer ...".
+metrics_token = ""
 
 [signing]
 # Empty: the public DCC Boxed test key of the DSP (90-B3-D5-1F-30-00-00-02).
@@ -301,6 +335,11 @@ audit_days = 400
 outbox_days = 30
 batch_size = 5000
 
+# The SSI API: tokens expire after token_days; request bodies above max_body_bytes get 413.
+[ssi]
+token_days = 90
+max_body_bytes = 1048576
+
 # SEC modifications: each on or off, in force from a date.
 [modifications.mp39]
 enabled = true
@@ -345,10 +384,12 @@ def load(data_dir: Path, environ: Mapping[str, str] | None = None) -> Config:
 
 def write_default(data_dir: Path) -> Path:
     path = data_dir / CONFIG_FILE
-    if not path.exists():
+    if not path.exists():  # 0600 from the start: the seed decides every install code, and
+        # the file may hold a database password
         text = DEFAULT_TOML.replace("seed = {seed}", f"seed = {secrets.randbits(63)}", 1)
-        path.write_text(text, encoding="utf-8")
-        path.chmod(0o600)  # the seed decides every install code
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
     return path
 
 

@@ -70,8 +70,11 @@ def read_device_ids(content: bytes) -> list[tuple[int, str]]:
             if any(fields):
                 value = fields[column] if column < len(fields) else ""
                 rows.append((reader.line_num, value.strip()))
-    except csv.Error as e:  # e.g. a field over csv.field_size_limit() (131,072 characters)
-        raise InvalidValue(f"line {reader.line_num}: not valid CSV ({e})") from e
+    except csv.Error as e:
+        line = reader.line_num  # counts the line the error is on
+        reason = (f"a field is longer than {csv.field_size_limit():,} characters"
+                  if "field larger" in str(e) else str(e))
+        raise InvalidValue(f"line {line}: {reason}") from e
     if not rows:
         raise InvalidValue("the CSV has a header but no rows")
     return rows
@@ -226,3 +229,7 @@ def parse_registration(row: Mapping[str | None, Any]) -> tuple[str, UserId, date
     if supplier is None:
         raise InvalidValue("supplier is empty")
     return _mpxn(v["mpxn"]), supplier, _parse_datetime(v["effective_from"], "effective_from")
+
+
+
+

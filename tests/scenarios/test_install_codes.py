@@ -86,7 +86,7 @@ def test_mp121_end_to_end(world: World) -> None:
     to_b = mailbox.wait_for("ops@b.test")
     assert to_b and all(code not in body and code.lower() not in body for _, _, body in to_b)
     assert api(world, a, "GET", f"/{request_id}/code").status_code == 403
-    assert api(world, nw, "GET", f"/{request_id}/code").status_code == 403
+    assert api(world, nw, "GET", f"/{request_id}/code").status_code == 404   # not its own
     read = api(world, b, "GET", f"/{request_id}/code").json()["install_code"]
     assert read == code
     with world.store.read() as tx:                                  # sealed at rest

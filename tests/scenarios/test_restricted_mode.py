@@ -12,6 +12,7 @@ import pytest
 from gbdsp.clock import SystemClock
 from gbdsp.domain.ids import DeviceId, UserId
 from gbdsp.duis import schema, xml
+from gbdsp.sealing import Sealer
 from gbdsp.services import alerts, registration
 from gbdsp.services.inventory import export_devices
 from gbdsp.services.ssi_access import issue_token
@@ -149,7 +150,8 @@ def test_without_mp169_the_flag_cannot_be_set(world: World) -> None:
                                               enabled=False)})})
     with pytest.raises(Exception, match=r"MP169 .* is not in force"):
         set_restricted(world.store, SystemClock(), off, UserId.parse(SUPPLIER),
-                       DeviceId.parse(ESME), True, "no smart", True)
+                       DeviceId.parse(ESME), True, "no smart", True,
+                       sealer=Sealer(b"test"))
 
 
 def test_reports_count_restricted_refusals_apart(world: World) -> None:
@@ -158,7 +160,8 @@ def test_reports_count_restricted_refusals_apart(world: World) -> None:
 
     install(world)
     set_restricted(world.store, SystemClock(), world.config, UserId.parse(SUPPLIER),
-                   DeviceId.parse(ESME), True, "no remote reads", True)
+                   DeviceId.parse(ESME), True, "no remote reads", True,
+                   sealer=Sealer(b"test"))
     s = world.supplier
     assert s.command("4.1.1", READ_REGISTERS, ESME) == "E169"
     assert s.command("4.1.1", READ_REGISTERS, GSME) == "I0"

@@ -14,6 +14,8 @@ from gbdsp.domain.errors import Conflict, InvalidValue, NotFound
 from gbdsp.domain.housekeeping import HousekeepingRule
 from gbdsp.domain.ids import DeviceId, UserId
 from gbdsp.domain.parties import User
+from gbdsp.domain.visibility import Viewer
+from gbdsp.sealing import Sealer
 from gbdsp.services import housekeeping, inventory, portal_accounts, reports, restricted
 from gbdsp.services.demo import (
     BOXED_SUPPLIER,
@@ -27,6 +29,8 @@ from gbdsp.services.users import register_test_users
 from gbdsp.store.store import Store
 from gbdsp.store.tables import audit_log
 from tests.duis_support import dsp_signing_key
+
+SEALER = Sealer(b"test master key")
 
 ESME = DeviceId.parse("00-DB-12-34-56-78-90-A0")
 GSME = DeviceId.parse("00-DB-12-34-56-78-90-A1")
@@ -102,17 +106,17 @@ def test_restricted_dry_run_checks_everything_and_changes_nothing(
         fleet: Store, clock: ManualClock) -> None:
     config = Config()
     changed = restricted.set_restricted(fleet, clock, config, BOXED_SUPPLIER, GSME, True,
-                                        "no smart", True, dry_run=True)
+                                        "no smart", True, sealer=SEALER, dry_run=True)
     assert GSME in changed and len(changed) == 2          # the GSME brings its GPF
     with fleet.read() as tx:
         assert not any(d.restricted for d in tx.devices.get_many(changed).values())
-    assert restricted.history(fleet, GSME) == []
+    assert restricted.history(fleet, SEALER, Viewer(None), GSME).changes == []
     with pytest.raises(InvalidValue, match="reasonable steps"):
         restricted.set_restricted(fleet, clock, config, BOXED_SUPPLIER, GSME, True,
-                                  "no smart", False, dry_run=True)
+                                  "no smart", False, sealer=SEALER, dry_run=True)
     with pytest.raises(restricted.NotResponsibleSupplier):
         restricted.set_restricted(fleet, clock, config, NORTHWIND, GSME, True, "x", True,
-                                  dry_run=True)
+                                  sealer=SEALER, dry_run=True)
 
 
 def test_removed_devices_may_be_prenotified_again_once(fleet: Store, clock: ManualClock

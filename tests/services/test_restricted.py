@@ -4,6 +4,8 @@ from gbdsp.clock import ManualClock
 from gbdsp.config import Config
 from gbdsp.domain.ids import DeviceId, UserId
 from gbdsp.domain.mp169 import RestrictedPolicy
+from gbdsp.domain.visibility import Viewer
+from gbdsp.sealing import Sealer
 from gbdsp.services.demo import create_demo_fleet
 from gbdsp.services.restricted import deliver_to_csp, history, set_restricted
 from gbdsp.services.users import register_test_users
@@ -11,19 +13,23 @@ from gbdsp.store.store import Store
 
 ESME = DeviceId.parse("00-DB-12-34-56-78-90-A0")
 SUPPLIER = UserId.parse("90-B3-D5-1F-30-01-00-00")
+SEALER = Sealer(b"test master key")
 
 
 def test_each_csp_message_is_applied_exactly_once(store: Store, clock: ManualClock) -> None:
     register_test_users(store)
     create_demo_fleet(store, clock, premises=0, seed=1)
-    set_restricted(store, clock, Config(), SUPPLIER, ESME, True, "no remote reads", True)
-    set_restricted(store, clock, Config(), SUPPLIER, ESME, False, "changed mind", False)
+    set_restricted(store, clock, Config(), SUPPLIER, ESME, True, "no remote reads", True,
+                   sealer=SEALER)
+    set_restricted(store, clock, Config(), SUPPLIER, ESME, False, "changed mind", False,
+                   sealer=SEALER)
     assert deliver_to_csp(store, clock) == 2
     assert deliver_to_csp(store, clock) == 0
     with store.read() as tx:
         indicator = tx.wan.restricted_indicator(ESME)
     assert indicator is not None and indicator[0] is False
-    assert [c.restricted for c in history(store, ESME)] == [True, False]
+    changes = history(store, SEALER, Viewer(None), ESME).changes
+    assert [c.restricted for c in changes] == [True, False]
 
 
 def test_the_alert_filter_decides_by_flag_and_code() -> None:

@@ -22,6 +22,7 @@ from gbdsp.cli import (  # noqa: F401  (imported to register their commands)
     smi,
     smki,
     ssi,
+    ssi_tokens,
     users,
     users_security,
     wan,

@@ -35,6 +35,7 @@ def _set_restricted(
             value,
             preference,
             reasonable_steps,
+            sealer=app.sealer(),
         )
     state = "set" if value else "cleared"
     out.print(f"Restricted mode {state} on {', '.join(str(d) for d in changed)}; the CSP is told")
@@ -69,23 +70,40 @@ def restricted_clear(ctx: Context, device_id: str, by: str, preference: str) -> 
 
 @restricted.command("show")
 @click.argument("device_id")
+@click.option(
+    "--as",
+    "as_user",
+    metavar="USER_ID",
+    help="See it as this User (the Responsible Supplier reads the consumer's words).",
+)
 @pass_ctx
-def restricted_show(ctx: Context, device_id: str) -> None:
-    """Who set or cleared Restricted mode, when and why; and what the CSP holds."""
-    from gbdsp.services.restricted import history
+def restricted_show(ctx: Context, device_id: str, as_user: str | None) -> None:
+    """Who set or cleared Restricted mode, when and why; and what the CSP holds.
+
+    Without --as it is the DCC operator's view: the changes, not the consumer's words."""
+    from gbdsp.domain.visibility import Viewer
+    from gbdsp.services.restricted import csp_indicator, history
+    from gbdsp.services.users import get_user
 
     device = DeviceId.parse(device_id)
     with ctx.app() as app:
-        changes = history(app.store, device)
-        with app.store.read() as tx:
-            csp = tx.wan.restricted_indicator(device)
-    for c in changes:
+        user = get_user(app.store, UserId.parse(as_user)) if as_user else None
+        found = history(app.store, app.sealer(), Viewer(user), device)
+        csp = csp_indicator(app.store, device)
+    for c in found.changes:
+        words = (
+            c.consumer_preference
+            if c.consumer_preference is not None
+            else "(the consumer's words: --as the Responsible Supplier)"
+        )
         out.print(
             f"{c.at:%Y-%m-%d %H:%M}Z {'set' if c.restricted else 'cleared'} by {c.by}: "
-            f"{c.consumer_preference}"
-            + (" (reasonable steps confirmed)" if c.reasonable_steps else "")
+            f"{words}" + (" (reasonable steps confirmed)" if c.reasonable_steps else ""),
+            markup=False,
         )
-    if not changes:
+    if not found.access.shows_history:
+        out.print(f"the Restricted-mode history of {device_id} is not for this User")
+    elif not found.changes:
         out.print(f"{device_id} has never been in Restricted mode")
     out.print(
         "CSP service desk: "

@@ -79,6 +79,7 @@ def serve(ctx: Context, host: str | None, port: int | None, workers: int | None)
     import uvicorn
 
     from gbdsp.web.app import create_app
+    from gbdsp.web.clients import UVICORN_OPTIONS
     from gbdsp.web.server import NoDelayH11Protocol
 
     with ctx.app() as app:
@@ -100,6 +101,7 @@ def serve(ctx: Context, host: str | None, port: int | None, workers: int | None)
                 port=bind_port,
                 log_level="info",
                 http=NoDelayH11Protocol,
+                **UVICORN_OPTIONS,
             )
             return
     os.environ[bootstrap.DATA_ENV] = str(ctx.data_dir)  # read by each worker process
@@ -111,6 +113,7 @@ def serve(ctx: Context, host: str | None, port: int | None, workers: int | None)
         workers=processes,
         log_level="info",
         http=NoDelayH11Protocol,
+        **UVICORN_OPTIONS,
     )
 
 

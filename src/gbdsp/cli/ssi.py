@@ -7,6 +7,7 @@ import click
 from gbdsp.cli.base import (
     Context,
     cli,
+    err,
     out,
     pass_ctx,
 )
@@ -25,7 +26,7 @@ def ssi() -> None:
 @pass_ctx
 def ssi_token(ctx: Context, user_id: str | None, operator: bool, label: str) -> None:
     """Create an API token for USER_ID (or --operator); it is shown once, only its hash kept."""
-    from gbdsp.services.ssi_access import issue_token
+    from gbdsp.services.ssi_access import issue_token, token_id
 
     if operator == (user_id is not None):
         raise click.UsageError("give a USER_ID or --operator")
@@ -35,5 +36,11 @@ def ssi_token(ctx: Context, user_id: str | None, operator: bool, label: str) -> 
             UserId.parse(user_id) if user_id else None,
             label or ("operator" if operator else str(user_id)),
             app.clock.now(),
+            app.config.ssi.token_days,
         )
+        days = app.config.ssi.token_days
     out.print(token)
+    err.print(
+        f"token {token_id(token)}: valid for {days} days; shown once, only its hash is kept "
+        "(gbdsp ssi tokens, gbdsp ssi revoke)"
+    )

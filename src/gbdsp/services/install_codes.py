@@ -161,8 +161,10 @@ def answer(store: Store, clock: Clock, sealer: Sealer, by: UserId, request_id: i
     now = clock.now()
     with store.transaction() as tx:
         request = _get(tx, request_id)
+        _party_only(request, by)
         if request.assignee != by:
-            raise NotYours(f"request {request_id} is assigned to {request.assignee}, not {by}")
+            raise NotYours(f"request {request_id} is answered by the supplier it is assigned "
+                           "to, not by its requester")
         if request.status is not RequestStatus.OPEN:
             raise Conflict(f"request {request_id} is {request.status.value}")
         status = RequestStatus.NOT_INSTALLER if not_installer else RequestStatus.ANSWERED
@@ -240,11 +242,10 @@ def requests_for(store: Store, user: UserId) -> list[InstallCodeRequest]:
 
 
 def request_for(store: Store, user: UserId, request_id: int) -> InstallCodeRequest:
-    """One request, only for its requester or its assignee (NotYours for anyone else)."""
+    """One request, only for its requester or its assignee ('not found' for anyone else)."""
     with store.read() as tx:
         request = _get(tx, request_id)
-    if user not in (request.requester, request.assignee):
-        raise NotYours(f"request {request_id} is neither yours nor assigned to you")
+    _party_only(request, user)
     return request
 
 
@@ -320,16 +321,29 @@ def overdue(store: Store, clock: Clock) -> list[InstallCodeRequest]:
         return [_from_row(r) for r in rows]
 
 
+MAX_REQUEST_ID = 2**63 - 1
+"""The largest ID the database holds (BIGINT): a larger one names no request."""
+
+
 def _get(tx: Transaction, request_id: int) -> InstallCodeRequest:
+    if not 0 < request_id <= MAX_REQUEST_ID:
+        raise NotFound(f"install-code request {request_id} does not exist")
     row = tx.connection.execute(select(icr).where(icr.c.id == request_id)).first()
     if row is None:
         raise NotFound(f"install-code request {request_id} does not exist")
     return _from_row(row)
 
 
+def _party_only(request: InstallCodeRequest, by: UserId) -> None:
+    """Someone else's request is 'not found': its ID tells a stranger nothing."""
+    if by not in (request.requester, request.assignee):
+        raise NotFound(f"install-code request {request.id} does not exist among yours")
+
+
 def _requester_only(request: InstallCodeRequest, by: UserId) -> None:
+    _party_only(request, by)
     if request.requester != by:
-        raise NotYours(f"only the requester ({request.requester}) may do this")
+        raise NotYours("only the requester (the supplier that raised it) may do this")
 
 
 def _from_row(r: Any) -> InstallCodeRequest:

@@ -2,8 +2,9 @@
 
 Passwords are hashed with argon2id; a session is a random token in an HttpOnly cookie of
 which only the SHA-256 is stored, so a copy of the database lets nobody in. Sign-in attempts
-are recorded and rate-limited per account name and per client address, in the database, so
-the limit holds across worker processes (docs/ssi-portal.md).
+are limited per (account name, client address) and per address with growing delays, counted
+in the database in one locked transaction, so the limit holds across parallel requests and
+worker processes (domain/sign_in_limits.py, docs/security.md).
 """
 
 from __future__ import annotations
@@ -16,19 +17,19 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Connection, delete, func, insert, select
+from sqlalchemy import Connection, delete, insert, select
 
 from gbdsp.clock import Clock
+from gbdsp.domain import sign_in_limits as limits
 from gbdsp.domain.errors import Conflict, GbdspError, InvalidValue, NotFound
 from gbdsp.domain.ids import UserId
 from gbdsp.domain.parties import User
 from gbdsp.store.store import Store
-from gbdsp.store.tables import portal_accounts, portal_login_attempts, portal_sessions
+from gbdsp.store.tables import portal_accounts, portal_sessions
 
 SESSION_LIFETIME = timedelta(hours=8)
-ATTEMPT_WINDOW = timedelta(minutes=15)
-MAX_FAILURES_PER_NAME = 5
-MAX_FAILURES_PER_CLIENT = 20
+MAX_FAILURES_PER_NAME = limits.FREE_FAILURES_PER_ACCOUNT
+MAX_FAILURES_PER_CLIENT = limits.FREE_FAILURES_PER_ADDRESS
 MIN_PASSWORD_LENGTH = 10
 ATTEMPTS_KEPT = timedelta(days=30)
 """Sign-in attempts are kept this long (for the limit, and to look into an attack)."""
@@ -90,39 +91,47 @@ def list_accounts(store: Store) -> list[tuple[str, UserId]]:
 def sign_in(store: Store, clock: Clock, name: str, password: str, client: str) -> str:
     """A new session token for the account, or SignInRefused / TooManyAttempts.
 
-    Every attempt is recorded; once an account name (or a client address) has failed too
-    often within the window, attempts are refused without checking the password."""
+    The limit (domain/sign_in_limits.py) is checked and the attempt counted in one locked
+    transaction before the password is verified, so parallel guesses cannot all pass; the
+    slow password check runs with no lock held; a success clears the count."""
     now = clock.now()
     name = name.strip()[:100]
     client = client[:64]
-    since = now - ATTEMPT_WINDOW
-    with store.read() as tx:
-        failures = tx.connection.execute(
-            select(func.count()).select_from(portal_login_attempts).where(
-                portal_login_attempts.c.name == name, portal_login_attempts.c.at > since,
-                portal_login_attempts.c.succeeded.is_(False))).scalar_one()
-        from_client = tx.connection.execute(
-            select(func.count()).select_from(portal_login_attempts).where(
-                portal_login_attempts.c.client == client, portal_login_attempts.c.at > since,
-                portal_login_attempts.c.succeeded.is_(False))).scalar_one()
+    pair, address = (name, client), (limits.ANY_ACCOUNT, client)
+    with store.transaction() as tx:
+        # The address first, then the pair (always this order: no two attempts wait for
+        # each other in a ring); a locked address creates no row for a new name.
+        counters = tx.sign_in.lock([address])
+        until = limits.locked_until(counters[address], now)
+        if until is None:
+            counters |= tx.sign_in.lock([pair])
+            until = limits.locked_until(counters[pair], now)
+        if until is None:
+            for key, counter in counters.items():
+                tx.sign_in.save(key, limits.take_slot(counter, now, limits.free_for(key[0])))
+        else:
+            tx.sign_in.record_attempt(name, client, now, succeeded=False)
         row = tx.connection.execute(
             select(portal_accounts.c.id, portal_accounts.c.password_hash)
             .where(portal_accounts.c.name == name)).first()
-    if failures >= MAX_FAILURES_PER_NAME or from_client >= MAX_FAILURES_PER_CLIENT:
-        _record(store, name, client, now, succeeded=False)
-        raise TooManyAttempts("too many failed sign-ins: wait 15 minutes and try again")
+    if until is not None:
+        raise TooManyAttempts(f"too many failed sign-ins: {limits.wait_text(until, now)} "
+                              "and try again")
     ok = _verify(row[1] if row else _DUMMY_HASH, password) and row is not None
-    _record(store, name, client, now, succeeded=ok)
-    if not ok or row is None:
-        raise SignInRefused("the account name or the password is wrong")
     token = secrets.token_urlsafe(32)
     with store.transaction() as tx:
-        tx.connection.execute(delete(portal_sessions).where(portal_sessions.c.expires_at < now))
-        tx.connection.execute(delete(portal_login_attempts).where(
-            portal_login_attempts.c.at < now - ATTEMPTS_KEPT))
-        tx.connection.execute(insert(portal_sessions).values(
-            token_hash=_digest(token), account_id=int(row[0]), created_at=now,
-            expires_at=now + SESSION_LIFETIME))
+        tx.sign_in.record_attempt(name, client, now, succeeded=ok)
+        if ok and row is not None:
+            tx.sign_in.save(address, limits.refund(tx.sign_in.lock([address])[address]))
+            tx.sign_in.clear(pair)
+            tx.sign_in.purge(now - ATTEMPTS_KEPT)
+            tx.connection.execute(delete(portal_sessions).where(
+                portal_sessions.c.expires_at < now))
+            tx.connection.execute(insert(portal_sessions).values(
+                token_hash=_digest(token), account_id=int(row[0]), created_at=now,
+                expires_at=now + SESSION_LIFETIME))
+    if not ok:
+        raise SignInRefused("the account name or the password is wrong")
     return token
 
 
@@ -131,12 +140,6 @@ def _verify(hashed: str, password: str) -> bool:
         return _hasher.verify(hashed, password)
     except (VerificationError, InvalidHashError):
         return False
-
-
-def _record(store: Store, name: str, client: str, at: datetime, *, succeeded: bool) -> None:
-    with store.transaction() as tx:
-        tx.connection.execute(insert(portal_login_attempts).values(
-            name=name, client=client, at=at, succeeded=succeeded))
 
 
 def account_of(store: Store, clock: Clock, token: str) -> Account | None:

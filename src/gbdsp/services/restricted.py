@@ -3,12 +3,15 @@
 Setting or clearing is the Responsible Supplier's alone; it records the consumer's
 preference and the supplier's confirmation of reasonable steps, changes the device (and, for
 a GSME, the premises' GPF), and queues a message to the device's CSP in the same transaction.
+The consumer's words are personal data: sealed at rest (sealing.py) like install codes, and
+opened only for a viewer the visibility rule lets read them (domain/visibility.py).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import insert, select, update
 
@@ -20,8 +23,10 @@ from gbdsp.domain.errors import Conflict, GbdspError, InvalidValue, NotFound
 from gbdsp.domain.ids import DeviceId, UserId
 from gbdsp.domain.mp169 import RestrictedPolicy
 from gbdsp.domain.srv import catalogue
+from gbdsp.domain.visibility import RestrictedAccess, Viewer
+from gbdsp.sealing import Sealer
 from gbdsp.store.store import Store, Transaction
-from gbdsp.store.tables import csp_messages, restricted_mode_log
+from gbdsp.store.tables import csp_messages
 
 
 class NotResponsibleSupplier(GbdspError):
@@ -40,13 +45,23 @@ class RestrictedChange:
     restricted: bool
     by: UserId
     at: datetime
-    consumer_preference: str
+    consumer_preference: str | None
+    """None: the viewer may not read the consumer's words."""
     reasonable_steps: bool
+
+
+@dataclass(frozen=True, slots=True)
+class RestrictedHistory:
+    """What a viewer gets of a device's Restricted-mode history."""
+
+    access: RestrictedAccess
+    changes: list[RestrictedChange]
 
 
 def set_restricted(store: Store, clock: Clock, config: Config, by: UserId,
                    device_id: DeviceId, restricted: bool, consumer_preference: str,
-                   reasonable_steps: bool, *, dry_run: bool = False) -> list[DeviceId]:
+                   reasonable_steps: bool, *, sealer: Sealer,
+                   dry_run: bool = False) -> list[DeviceId]:
     """Set or clear the flag; returns every device changed (a GSME brings its GPF).
     `dry_run`: check everything and say what would change, change nothing (the portal's
     confirmation step asks this, so it never keeps a second copy of the rules)."""
@@ -74,12 +89,11 @@ def set_restricted(store: Store, clock: Clock, config: Config, by: UserId,
         changed = [device, *_gpf_of(tx, device)]
         if dry_run:
             return [d.device_id for d in changed]
+        sealed = sealer.seal(consumer_preference.strip()[:300].encode())
         for target in changed:
             tx.devices.update(replace(target, restricted=restricted))
-            tx.connection.execute(insert(restricted_mode_log).values(
-                device_id=target.device_id, restricted=restricted, by_user=by, at=now,
-                consumer_preference=consumer_preference.strip()[:300],
-                reasonable_steps=reasonable_steps))
+            tx.restricted_log.add(target.device_id, restricted, by, now, sealed,
+                                  reasonable_steps)
             tx.connection.execute(insert(csp_messages).values(
                 device_id=target.device_id, restricted=restricted, created_at=now))
     return [d.device_id for d in changed]
@@ -92,14 +106,47 @@ def _gpf_of(tx: Transaction, device: Device) -> list[Device]:
             if d.device_type is DeviceType.GPF]
 
 
-def history(store: Store, device_id: DeviceId) -> list[RestrictedChange]:
-    """Who set or cleared the flag, when and why (shown with the flag)."""
+def history(store: Store, sealer: Sealer, viewer: Viewer,
+            device_id: DeviceId) -> RestrictedHistory:
+    """Who set or cleared the flag, when and why, as far as `viewer` may read it: the rule
+    is asked on the device first; the log is read only if it allows, and the consumer's
+    words are opened only for the Responsible Supplier."""
     with store.read() as tx:
-        rows = tx.connection.execute(
-            select(restricted_mode_log).where(restricted_mode_log.c.device_id == device_id)
-            .order_by(restricted_mode_log.c.id))
-        return [RestrictedChange(r.device_id, bool(r.restricted), r.by_user, r.at,
-                                 r.consumer_preference, bool(r.reasonable_steps)) for r in rows]
+        device = tx.devices.get(device_id, with_history=False)
+        if device is None:
+            raise NotFound(f"device {device_id} is not in the SMI")
+        access = viewer.restricted_access(device)
+        rows = tx.restricted_log.of_device(device_id) if access.shows_history else []
+    return RestrictedHistory(access, [
+        RestrictedChange(r.device_id, bool(r.restricted), r.by_user, r.at,
+                         _words(sealer, r) if access.shows_words else None,
+                         bool(r.reasonable_steps)) for r in rows])
+
+
+def csp_indicator(store: Store, device_id: DeviceId) -> tuple[bool, datetime] | None:
+    """What the CSP's service desk holds for the device: (Restricted, since), or None."""
+    with store.read() as tx:
+        return tx.wan.restricted_indicator(device_id)
+
+
+def _words(sealer: Sealer, row: Any) -> str:
+    if row.preference_sealed is not None:
+        return sealer.open(row.preference_sealed).decode()
+    return str(row.consumer_preference or "")
+
+
+def seal_plaintext_preferences(store: Store, sealer: Sealer) -> int:
+    """Seal the consumer's words of rows written before they were sealed (migration 0012
+    cannot reach the master key; `gbdsp init` runs this). Idempotent; returns how many."""
+    done = 0
+    while True:
+        with store.transaction() as tx:
+            rows = tx.restricted_log.plaintext()
+            for row_id, text in rows:
+                tx.restricted_log.seal(row_id, sealer.seal(text.encode()))
+        done += len(rows)
+        if not rows:
+            return done
 
 
 def deliver_to_csp(store: Store, clock: Clock, limit: int = 500) -> int:

@@ -55,6 +55,14 @@ def add_user(store: Store, user: User, certificate: Certificate | None,
             tx.users.put_certificate(certificate)
 
 
+def get_user(store: Store, user_id: UserId) -> User:
+    with store.read() as tx:
+        user = tx.users.get(user_id)
+    if user is None:
+        raise NotFound(f"User {user_id} is not registered")
+    return user
+
+
 def set_response_url(store: Store, user_id: UserId, url: str | None) -> None:
     with store.transaction() as tx:
         if not tx.users.set_response_url(user_id, url):

@@ -23,6 +23,7 @@ from gbdsp.store.job_repositories import JobLeaseRepository
 from gbdsp.store.lifecycle_repositories import RegistrationRepository, WanRepository
 from gbdsp.store.repositories import CplRepository, DeviceRepository, UserRepository
 from gbdsp.store.security_repositories import SecurityRepository
+from gbdsp.store.ssi_repositories import RestrictedLogRepository, SignInRepository, TokenRepository
 
 
 class Transaction:
@@ -43,6 +44,9 @@ class Transaction:
         self.jobs = JobLeaseRepository(conn)
         self.install_code_reminders = InstallCodeReminderRepository(conn)
         self.security = SecurityRepository(conn)
+        self.sign_in = SignInRepository(conn)
+        self.tokens = TokenRepository(conn)
+        self.restricted_log = RestrictedLogRepository(conn)
 
 
 class Store:

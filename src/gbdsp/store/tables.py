@@ -233,6 +233,8 @@ ssi_tokens = Table(
     Column("user_id", UserIdType(), comment="None: a DCC operator token"),
     Column("label", String(100), nullable=False),
     Column("created_at", UtcDateTime(), nullable=False),
+    Column("expires_at", UtcDateTime(), comment="refused from then on"),
+    Column("revoked_at", UtcDateTime(), comment="`gbdsp ssi revoke`: refused from then on"),
 )
 
 restricted_mode_log = Table(
@@ -242,7 +244,10 @@ restricted_mode_log = Table(
     Column("restricted", Boolean, nullable=False),
     Column("by_user", UserIdType(), nullable=False),
     Column("at", UtcDateTime(), nullable=False),
-    Column("consumer_preference", String(300), nullable=False),
+    Column("consumer_preference", String(300),
+           comment="legacy plaintext; NULL once sealed (gbdsp init seals old rows)"),
+    Column("preference_sealed", LargeBinary,
+           comment="the consumer's words, encrypted (Fernet): personal data"),
     Column("reasonable_steps", Boolean, nullable=False),
 )
 
@@ -377,4 +382,15 @@ ou_authorisations = Table(
     Column("granted_at", UtcDateTime(), nullable=False),
     comment="premises whose Energy Consumer authorised this Other User (SEC I1; "
             "docs/security.md)",
+)
+
+portal_sign_in_counters = Table(
+    "portal_sign_in_counters", metadata,
+    Column("name", String(100), primary_key=True,
+           comment="account name; '' for the address-wide counter"),
+    Column("client", String(64), primary_key=True, comment="remote address"),
+    Column("failures", Integer, nullable=False, server_default="0"),
+    Column("last_failure_at", UtcDateTime()),
+    Column("locked_until", UtcDateTime()),
+    comment="the sign-in limit, one row per (account, address): locked while it is checked",
 )

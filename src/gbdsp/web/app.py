@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hmac
 import logging
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -25,7 +26,7 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -41,6 +42,8 @@ from gbdsp.services.gateway import Gateway
 from gbdsp.services.jobs import OUTCOMES, JobLease, RunResult, Scheduler
 from gbdsp.services.outcomes import Outcome, Stage
 from gbdsp.web import portal, ssi_api
+from gbdsp.web.clients import is_loopback
+from gbdsp.web.limits import read_limited
 
 ACCEPTED_TYPES = ("application/xml", "text/xml")
 AUTO_THREADS = {"sqlite": 2, "postgresql": 4}
@@ -69,6 +72,9 @@ class Metrics:
                                 ["stage", "code"], registry=self.registry)
         self.deliveries = Counter("gbdsp_outbox_deliveries", "Outbox delivery attempts",
                                   ["result"], registry=self.registry)
+        self.refusals = Counter("gbdsp_http_refusals", "HTTP answers of 400 and above, by "
+                                "door (duis, ssi-api, portal, metrics, other) and status",
+                                ["door", "status"], registry=self.registry)
 
     def count_outcome(self, outcome: Outcome) -> None:
         self.outcomes.labels(outcome.stage.value, outcome.code).inc()
@@ -182,6 +188,17 @@ def create_app(app: App, *, relay: bool = True,
         return JSONResponse(body, status_code=200 if ok else 503)
 
     async def metrics_endpoint(request: Request) -> Response:
+        """Loopback clients only, unless `[server] metrics_token` is set: then a bearer
+        token from anywhere (the peer address decides, never a header)."""
+        expected = app.config.server.metrics_token
+        if expected:
+            given = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
+            if not hmac.compare_digest(given.encode(), expected.encode()):
+                return PlainTextResponse("/metrics needs its bearer token\n", 401,
+                                         headers={"WWW-Authenticate": "Bearer"})
+        elif not is_loopback(request):
+            return PlainTextResponse("/metrics answers loopback clients only (set [server] "
+                                     "metrics_token to reach it from elsewhere)\n", 403)
         body = await run_in_threadpool(generate_latest, metrics.registry)  # reads the jobs
         return Response(body, media_type=CONTENT_TYPE_LATEST)
 
@@ -193,7 +210,7 @@ def create_app(app: App, *, relay: bool = True,
                 reply = await to_thread.run_sync(
                     gateway.refuse, web_service, Stage.MEDIA_TYPE,
                     "DUIS messages are sent as application/xml", limiter=limiter)
-            elif (body := await _read_limited(request, MAX_MESSAGE_BYTES)) is None:
+            elif (body := await read_limited(request, MAX_MESSAGE_BYTES)) is None:
                 reply = await to_thread.run_sync(
                     gateway.refuse, web_service, Stage.SIZE,
                     f"message exceeds the {MAX_MESSAGE_BYTES}-byte limit", limiter=limiter)
@@ -213,26 +230,11 @@ def create_app(app: App, *, relay: bool = True,
     web = Starlette(
         routes=routes, lifespan=lifespan,
         middleware=[Middleware(RequestMetrics, metrics=metrics,
-                               paths={getattr(r, "path", "") for r in routes})],
+                               paths={getattr(r, "path", "") for r in routes}),
+                    Middleware(NoStore)],
     )
     web.state.gbdsp = app
     return web
-
-
-
-
-async def _read_limited(request: Request, limit: int) -> bytes | None:
-    """The body, or None as soon as it exceeds `limit` (a flood is never buffered whole)."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        return None
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            return None
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 class RequestMetrics:
@@ -263,3 +265,41 @@ class RequestMetrics:
         finally:
             self.metrics.requests.labels(path, str(status)).inc()
             self.metrics.latency.labels(path).observe(time.perf_counter() - started)
+            if status >= 400:
+                self.metrics.refusals.labels(door_of(scope["path"]), str(status)).inc()
+
+
+def door_of(path: str) -> str:
+    """Which door a request came through (a few fixed labels, whatever the path)."""
+    if path.startswith("/api/"):
+        return "duis"
+    if path.startswith("/ssi/api/"):
+        return "ssi-api"
+    if path.startswith("/ssi"):
+        return "portal"
+    return path.strip("/") if path in ("/metrics", "/health") else "other"
+
+
+class NoStore:
+    """`Cache-Control: no-store` on every SSI answer (API and portal pages, redirects after
+    sign-in included) that has not set its own: they carry personal data, install codes or
+    session cookies. Only the portal's static files may be cached."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "") if scope["type"] == "http" else ""
+        if not path.startswith("/ssi") or path.startswith("/ssi/static/"):
+            await self.app(scope, receive, send)
+            return
+
+        async def send_wrapper(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                if not any(k.lower() == b"cache-control" for k, _ in headers):
+                    headers.append((b"cache-control", b"no-store"))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_wrapper)

@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import Browser, expect
 
 from gbdsp.domain.ids import DeviceId
+from gbdsp.domain.visibility import Viewer
 from gbdsp.services import install_codes, restricted
 from tests.web.portal.conftest import (
     BRIGHTWATT,
@@ -95,7 +96,11 @@ def test_responsible_supplier_sets_and_clears_restricted_mode(browser: Browser, 
     expect(flag).to_have_text("No")
     history = page.locator("section:has(h2#restricted-h) table tbody tr")
     expect(history).to_have_count(2)
-    changes = restricted.history(portal.app.store, DeviceId.parse(TEMPLATE_ESME))
+    esme = DeviceId.parse(TEMPLATE_ESME)
+    with portal.app.store.read() as tx:
+        supplier = tx.users.get(tx.devices.get(esme).responsible_supplier)
+    changes = restricted.history(portal.app.store, portal.app.sealer(), Viewer(supplier),
+                                 esme).changes
     assert [c.restricted for c in changes] == [True, False]
     assert changes[0].reasonable_steps and "tariff" in changes[0].consumer_preference
     page.context.close()

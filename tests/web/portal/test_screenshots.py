@@ -72,10 +72,12 @@ def history(portal: Portal) -> None:
         clock.set(now - timedelta(days=day, hours=3))
         if day == 14:
             restricted.set_restricted(app.store, clock, app.config, BOXED_SUPPLIER, gsme, True,
-                                      "No remote readings, please", True)
+                                      "No remote readings, please", True,
+                                      sealer=app.sealer())
         if day == 6:
             restricted.set_restricted(app.store, clock, app.config, BOXED_SUPPLIER, gsme,
-                                      False, "Agreed to smart services after a visit", False)
+                                      False, "Agreed to smart services after a visit", False,
+                                      sealer=app.sealer())
         for n in range(4 + day * 7 % 5):
             supplier.send("4.1.1", READ_REGISTERS, cv=1, target=TEMPLATE_ESME)
             if n % 2:

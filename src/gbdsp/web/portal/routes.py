@@ -27,7 +27,7 @@ from gbdsp.domain.ids import DeviceId, UserId
 from gbdsp.domain.install_codes import RequestStatus, is_overdue
 from gbdsp.domain.mp169 import why_not_restrictable
 from gbdsp.domain.products import CplKey
-from gbdsp.domain.visibility import is_responsible, may_see, parties_of
+from gbdsp.domain.visibility import Viewer, is_responsible, may_see, parties_of
 from gbdsp.services import housekeeping, install_codes, inventory, reports, restricted
 from gbdsp.services.portal_accounts import (
     Account,
@@ -39,10 +39,15 @@ from gbdsp.services.portal_accounts import (
     sign_in,
     sign_out,
 )
+from gbdsp.web.clients import client_of
+from gbdsp.web.limits import buffered
 from gbdsp.web.portal import charts, security
 
 HERE = Path(__file__).parent
 MAX_UPLOAD_BYTES = 5_000_000
+MAX_FORM_BYTES = MAX_UPLOAD_BYTES + 64_000
+"""A posted form: an upload and a few fields, read within this as it streams in."""
+MAX_SIGN_IN_BYTES = 8_000
 
 
 @dataclass
@@ -104,6 +109,11 @@ def routes(app: App) -> list[BaseRoute]:
                                              else "")
                 return RedirectResponse(f"/ssi/sign-in?next={quote(target)}", 303)
             csrf = csrf_token(token)
+            if request.method == "POST":
+                replayed = await buffered(request, MAX_FORM_BYTES)
+                if replayed is None:
+                    return _plain(413, f"the form is larger than {MAX_FORM_BYTES:,} bytes")
+                request = replayed
             current = Page(request, account, csrf)
             if request.method == "POST":
                 try:
@@ -133,7 +143,10 @@ def routes(app: App) -> list[BaseRoute]:
         token = security.sign_in_token(request)
         error, name, status = "", "", 200
         if request.method == "POST":
-            form = await request.form()
+            replayed = await buffered(request, MAX_SIGN_IN_BYTES)
+            if replayed is None:
+                return _plain(413, "the sign-in form is too large")
+            form = await replayed.form(max_files=0, max_fields=10)
             name = str(form.get("name", ""))
             next_url = _safe_next(str(form.get("next", "")))
             if not security.sign_in_token_ok(request, str(form.get(security.CSRF_FIELD, ""))):
@@ -142,7 +155,7 @@ def routes(app: App) -> list[BaseRoute]:
             try:
                 session = await run_in_threadpool(
                     sign_in, app.store, app.clock, name, str(form.get("password", "")),
-                    security.client_of(request))
+                    client_of(request, app.config.server.trusted_proxies))
             except TooManyAttempts as e:
                 error, status = str(e), 429
             except SignInRefused as e:
@@ -194,8 +207,8 @@ def routes(app: App) -> list[BaseRoute]:
         device_id = _device_id(p.param("id"))
         view = inventory.device_for(app.store, p.account.user, device_id)
         d = view.device
-        mine = may_see(p.account.user, d)
-        history = restricted.history(app.store, device_id) if mine else []
+        history = restricted.history(app.store, app.sealer(), Viewer(p.account.user),
+                                     device_id).changes
         with app.store.read() as tx:
             cpl = tx.cpl.find(CplKey(d.model, d.device_type, d.smets_variant))
         return render(p.request, "device.html", {
@@ -217,7 +230,7 @@ def routes(app: App) -> list[BaseRoute]:
         try:
             changed = restricted.set_restricted(
                 app.store, app.clock, app.config, p.user_id, device_id, wanted, preference,
-                steps, dry_run=not confirmed)
+                steps, sealer=app.sealer(), dry_run=not confirmed)
         except restricted.NotResponsibleSupplier as e:
             raise Forbidden(str(e)) from e
         except (InvalidValue, Conflict) as e:

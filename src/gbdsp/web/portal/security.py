@@ -61,5 +61,3 @@ def sign_in_token_ok(request: Request, given: str) -> bool:
     return bool(expected) and hmac.compare_digest(expected, given)
 
 
-def client_of(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
