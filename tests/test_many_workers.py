@@ -118,7 +118,7 @@ def test_two_housekeeping_sweeps_at_once_remove_and_archive_each_device_once(
     fleet.generate_fleet(store, clock, devices=6_000)
     rule = HousekeepingRule(12, name="AC 7.2")
     clock.advance(timedelta(days=1))
-    due = housekeeping.dry_run(store, clock, [rule], horizons=(0,))[0].total
+    due = housekeeping.dry_run(store, clock.now(), [rule], horizons=(0,))[0].total
     assert due > 20  # the fleet's Pending tail, most of it older than a year
     second = other_store(store)
     key = dsp_signing_key()
@@ -134,4 +134,4 @@ def test_two_housekeeping_sweeps_at_once_remove_and_archive_each_device_once(
         archived = tx.housekeeping.archived(limit=10 * due)
     assert len(archived) == due
     assert len({a.device_id for a in archived}) == due
-    assert housekeeping.dry_run(store, clock, [rule], horizons=(0,))[0].total == 0
+    assert housekeeping.dry_run(store, clock.now(), [rule], horizons=(0,))[0].total == 0

@@ -383,12 +383,13 @@ def housekeeping_run(ctx: Context, dry_run: bool, rules: tuple[str, ...],
     from gbdsp.services import housekeeping as service
 
     with ctx.app() as app:
-        in_force = service.rule_in_force(app.config, app.clock.now())
+        now = app.clock.now()
+        in_force = service.rule_in_force(app.config, now)
         chosen = [HousekeepingRule.parse(r) for r in rules]
         if dry_run:
             from gbdsp.cli_render import render_forecasts
 
-            forecasts = service.dry_run(app.store, app.clock, [in_force, *chosen])
+            forecasts = service.dry_run(app.store, now, [in_force, *chosen])
             render_forecasts(out, forecasts)
             return
         if len(chosen) > 1:
@@ -805,19 +806,22 @@ def _read_bytes(file: str) -> bytes:
 @click.option("--seed", default=1, show_default=True, help="Random seed (same seed, same fleet).")
 @pass_ctx
 def demo(ctx: Context, premises: int, seed: int) -> None:
-    """Create a small realistic fleet, and the premises the DCC Boxed templates address."""
-    from gbdsp.services.demo import DEMO_ACCOUNTS, create_demo_fleet
-    from gbdsp.services.portal_accounts import DEMO_PASSWORD, ensure_demo_accounts
+    """Create a small realistic fleet with its past month (housekeeping, changes of
+    supplier, install codes, Restricted mode, DUIS traffic), and the premises the DCC Boxed
+    templates address. Run again, it adds nothing and says so (docs/demo.md)."""
+    from gbdsp.services.demo_world import create_demo
+    from gbdsp.services.portal_accounts import DEMO_PASSWORD
 
     with ctx.app() as app:
-        summary = create_demo_fleet(app.store, app.clock, premises=premises, seed=seed)
-        accounts = ensure_demo_accounts(app.store, app.clock, list(DEMO_ACCOUNTS))
+        report = create_demo(app, premises=premises, seed=seed)
         port = app.config.server.port
-    out.print(summary.describe())
+    out.print(report.fleet.describe(), markup=False)
+    out.print(report.world.describe(), markup=False)
     out.print(f"SSI portal (after `gbdsp serve`): http://127.0.0.1:{port}/ssi/ - demo accounts, "
               f"password {DEMO_PASSWORD!r}:")
-    for name, user_id in accounts:
+    for name, user_id in report.accounts:
         out.print(f"  {name:<16} works as User {user_id}")
+    out.print(f"demo ready in {report.seconds:.1f} s")
 
 
 @cli.command()

@@ -152,8 +152,8 @@ def test_due_within_lists_the_users_devices_with_their_removal_date(
         fleet: Store, clock: ManualClock) -> None:
     config = Config()
     rule = housekeeping.rule_in_force(config, clock.now())
-    due = housekeeping.due_within(fleet, clock, config, [BOXED_SUPPLIER], days=3650)
-    counts = housekeeping.dry_run(fleet, clock, [rule], horizons=[3650])[0].counts
+    due = housekeeping.due_within(fleet, clock.now(), config, [BOXED_SUPPLIER], days=3650)
+    counts = housekeeping.dry_run(fleet, clock.now(), [rule], horizons=[3650])[0].counts
     assert len(due) == sum(n for _, u, n in counts if u == BOXED_SUPPLIER)
     for d in due:
         assert d.removal_on >= clock.now() and d.removal_on == max(
