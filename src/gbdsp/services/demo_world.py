@@ -96,8 +96,9 @@ WAREHOUSE_REMOVAL_DAYS: dict[UserId, tuple[int, ...]] = {
     NORTHWIND: (-60, -20, 15, 45, 75, 150),
     BRIGHTWATT: (-55, -10, 20, 50, 85, 240),
 }
-WAREHOUSE_TYPES = (DeviceType.ESME, DeviceType.GSME, DeviceType.ESME, DeviceType.IHD,
-                   DeviceType.GSME, DeviceType.PPMID)
+WAREHOUSE_TYPES = (DeviceType.ESME, DeviceType.GSME, DeviceType.ESME, DeviceType.PPMID,
+                   DeviceType.GSME, DeviceType.ESME)
+"""Devices with an SMI status (an IHD has none, so housekeeping never removes one)."""
 RETURNED_REMOVAL_DAYS = (-15, 20, 60)
 """Meters of the boxed supplier that were commissioned, decommissioned and sent back to
 Pending (AC 7.1): the only ones Bryt Energy's reading ('left-pending') removes."""
@@ -425,10 +426,11 @@ def _summarise_requests(w: World) -> None:
                            "assigned to it): " + ", ".join(f"{n} {s}" for s, n in
                                                            sorted(states.items())))
     overdue = w.requests["northwind-overdue"]
-    w.summary.lines.append(
-        f"request {overdue} is assigned to {BOXED_SUPPLIER} and overdue: gbdsp install-codes "
-        f"answer {overdue} --by {BOXED_SUPPLIER}, then gbdsp install-codes code {overdue} "
-        f"--by {NORTHWIND}")
+    w.summary.lines += [
+        f"request {overdue} (Northwind's) is assigned to {BOXED_SUPPLIER} and overdue:",
+        f"  gbdsp install-codes answer {overdue} --by {BOXED_SUPPLIER} --code "
+        f"{operations.install_code(w.config, lost_meters()[0])}",
+        f"  gbdsp install-codes code {overdue} --by {NORTHWIND}"]
 
 
 def _install_code_story() -> list[tuple[int, Event]]:

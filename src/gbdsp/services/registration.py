@@ -17,6 +17,7 @@ from datetime import datetime
 from gbdsp.domain.devices import Device, DeviceType
 from gbdsp.domain.errors import InvalidValue
 from gbdsp.domain.ids import UserId
+from gbdsp.store.lifecycle_repositories import Registration
 from gbdsp.store.store import Store, Transaction
 
 GAS_SIDE = frozenset({DeviceType.GSME, DeviceType.GPF})
@@ -35,6 +36,13 @@ def record(store: Store, entries: Iterable[tuple[str, UserId, datetime]],
             count += 1
         apply_due(tx, received_at)
     return count
+
+
+def latest(store: Store, limit: int = 100) -> list[Registration]:
+    """Registration data as received, latest effective date first: changes of supplier
+    still to come (not applied) and those the SMI has taken over (applied_at)."""
+    with store.read() as tx:
+        return tx.registrations.latest(limit)
 
 
 def apply_due(tx: Transaction, now: datetime) -> int:
