@@ -17,6 +17,7 @@ import asyncio
 import random
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -586,7 +587,14 @@ def _relay(w: World) -> None:
             while await relay.deliver_once():
                 pass
 
-    asyncio.run(drain())
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        asyncio.run(drain())
+        return
+    # Called under a running event loop (a caller's own): drain in a thread of its own.
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, drain()).result()
 
 
 # -- `gbdsp demo` ----------------------------------------------------------------------------
