@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -278,11 +279,15 @@ def test_install_codes_from_the_terminal(gbdsp: Gbdsp, tmp_path: Path) -> None:
     assert "1 requests raised, 2 refused" in bulk.stdout
     assert "(you installed it yourself)" in bulk.stdout
     assert "line 3: nonsense: not an EUI-64" in bulk.stderr
+    # The demo's world has requests of its own: this one's id is the one printed.
+    raised = re.search(r"request (\d+): 00-DB-12-34-56-78-90-98", bulk.stdout)
+    assert raised, bulk.stdout
+    request = raised[1]
     code = gbdsp("wan", "install-code", "00-DB-12-34-56-78-90-98").stdout.strip()
-    answered = gbdsp("install-codes", "answer", "1", "--by", supplier, "--code", code)
+    answered = gbdsp("install-codes", "answer", request, "--by", supplier, "--code", code)
     assert answered.returncode == 0, answered.stderr
-    assert gbdsp("install-codes", "code", "1", "--by", supplier).stdout.strip() == code
-    other = gbdsp("install-codes", "code", "1", "--by", "90-B3-D5-1F-30-02-00-00")
+    assert gbdsp("install-codes", "code", request, "--by", supplier).stdout.strip() == code
+    other = gbdsp("install-codes", "code", request, "--by", "90-B3-D5-1F-30-02-00-00")
     assert other.returncode == 2 and "only the requester" in other.stderr
     report = gbdsp("install-codes", "report")
     assert report.returncode == 0 and supplier in report.stdout

@@ -633,6 +633,9 @@ def create_demo(app: App, *, premises: int = 300, seed: int = 1) -> DemoReport:
         world = build_world(app.store, app.clock, app.config, dsp_key=app.signing_key(),
                             user_keys=KeyStore(app.data_dir).signing_key,
                             sealer=app.sealer(), seed=seed)
+        with app.store.read() as tx:   # the SMI as the world left it
+            fleet.by_type_status = {(t, st or "(no status)"): n for (t, st), n
+                                    in tx.devices.count_by_status().items()}
     accounts = ensure_demo_accounts(app.store, app.clock, list(DEMO_ACCOUNTS))
     return DemoReport(fleet, world, accounts, time.monotonic() - started)
 
