@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import asyncio
 import random
+import threading
 import time
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Coroutine, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import httpx
 from lxml import etree
@@ -185,12 +185,20 @@ class World:
     rng: random.Random
     summary: WorldSummary = field(default_factory=WorldSummary)
     requests: dict[str, int] = field(default_factory=dict)
+    relay_loop: _RelayLoop | None = None
     """Install-code requests of the story by name (their ids depend on what came before)."""
 
     def __post_init__(self) -> None:
         self.gateway = Gateway(self.store, self.clock, self.dsp_key, self.config)
         self.emulator = DeviceEmulator(self.config.wan)
         self.cpl = CplLookup(self.store, ttl=0)
+        self._keys: dict[str, SigningKey | None] = {}
+
+    def key_of(self, sender: str) -> SigningKey | None:
+        """The sender's signing key, loaded once (not once per request)."""
+        if sender not in self._keys:
+            self._keys[sender] = self.user_keys(UserId.parse(sender))
+        return self._keys[sender]
 
     def day(self, days_ago: int, hours: float = 9.0) -> datetime:
         """`hours` o'clock on the day `days_ago` days back (negative: ahead)."""
@@ -233,9 +241,13 @@ def build_world(store: Store, clock: Clock, config: Config, *, dsp_key: SigningK
                   user_keys, sealer, now, random.Random(seed))
     _story_premises(world)
     _warehouse(world)
-    with _demo_client(world):
-        _sweep(world)
-        _month(world)
+    world.relay_loop = _RelayLoop()
+    try:
+        with _demo_client(world):
+            _sweep(world)
+            _month(world)
+    finally:
+        world.relay_loop.close()
     _in_flight(world)
     return world.summary
 
@@ -515,7 +527,7 @@ def _traffic(w: World, days_ago: int) -> None:
         day += [(str(BOXED_NETWORK_OPERATOR), "8.2", 8, DCC, _read_inventory(chf))]
     for sender, srv, cv, target, body in day:
         clock = w.at(w.clock.now() + timedelta(seconds=w.rng.randint(60, 900)))
-        key = w.user_keys(UserId.parse(sender))
+        key = w.key_of(sender)
         if key is None:
             continue
         counter = int(clock.now().timestamp() * 1000)   # as DCC Boxed does: time in ms
@@ -577,24 +589,37 @@ async def _receive(scope: Scope, receive: Receive, send: Send) -> None:
     await send({"type": "http.response.body", "body": b""})
 
 
+class _RelayLoop:
+    """One event loop, in a thread of its own, for the relay rounds of the whole replay
+    (whether or not the caller runs an event loop of its own)."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+        self.client = httpx.AsyncClient(transport=httpx.ASGITransport(app=_receive))
+
+    def run(self, coroutine: Coroutine[Any, Any, None]) -> None:
+        asyncio.run_coroutine_threadsafe(coroutine, self.loop).result()
+
+    def close(self) -> None:
+        self.run(self.client.aclose())
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join()
+        self.loop.close()
+
+
 def _relay(w: World) -> None:
     """Push what is due, as the relay of `gbdsp serve` does, at the replay's time."""
     w.at(w.clock.now() + timedelta(seconds=1))
+    assert w.relay_loop is not None
+    relay = Relay(w.store, w.clock, w.relay_loop.client)
 
     async def drain() -> None:
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=_receive)) as client:
-            relay = Relay(w.store, w.clock, client)
-            while await relay.deliver_once():
-                pass
+        while await relay.deliver_once():
+            pass
 
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        asyncio.run(drain())
-        return
-    # Called under a running event loop (a caller's own): drain in a thread of its own.
-    with ThreadPoolExecutor(1) as pool:
-        pool.submit(asyncio.run, drain()).result()
+    w.relay_loop.run(drain())
 
 
 # -- `gbdsp demo` ----------------------------------------------------------------------------
