@@ -51,6 +51,13 @@ def test_init_demo_show_export(gbdsp: Gbdsp, tmp_path: Path) -> None:
     demo = gbdsp("demo", "--premises", "40")
     assert demo.returncode == 0, demo.stderr
     assert "41 premises added" in demo.stdout
+    assert "past month, replayed" in demo.stdout and "left out" not in demo.stdout
+    twice = gbdsp("demo", "--premises", "40")                   # `make run` runs it each time
+    assert twice.returncode == 0, twice.stderr
+    assert "0 premises added (41 already present)" in twice.stdout
+    assert "already here: nothing more to add" in twice.stdout
+    listed = gbdsp("registration", "list")
+    assert listed.returncode == 0 and "in flight: takes effect in 14 days" in listed.stdout
 
     show = gbdsp("smi", "show", "00-db-12-34-56-78-90-a2")
     assert show.returncode == 0, show.stderr
