@@ -1,4 +1,4 @@
-"""The portal's housekeeping page over HTTP, on the demo's world (gbdsp init && gbdsp demo)."""
+"""Portal pages over HTTP on the demo's world (gbdsp init && gbdsp demo && gbdsp serve)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from gbdsp.clock import ManualClock
 from gbdsp.domain.visibility import parties_of
 from gbdsp.services import housekeeping
 from gbdsp.services.demo import BOXED_SUPPLIER
-from tests.web.portal.conftest import demo_portal
+from gbdsp.services.demo_world import restricted_meter
+from tests.web.portal.conftest import TEMPLATE_CHF, demo_portal
 from tests.web.portal.test_http import sign_in
 
 ROW = re.compile(r'<tr[^>]*><td><a href="/ssi/devices/([0-9A-F-]+)">.*?</tr>', re.S)
@@ -46,3 +47,29 @@ def test_overdue_devices_show_next_run_not_todays_date(tmp_path: Path) -> None:
     later = [row for device, row in rows.items() if device not in overdue]
     assert later and not any("Next run" in row for row in later)
     assert rule.months == 36
+
+
+def test_every_page_has_the_demos_data_for_the_boxed_supplier(tmp_path: Path) -> None:
+    """gbdsp init && gbdsp demo && gbdsp serve, signed in as boxed-supplier: no page empty."""
+    with demo_portal(tmp_path) as portal:
+        client = sign_in(portal.url, "boxed-supplier")
+        pages = {path: client.get(path) for path in (
+            "/ssi/inventory?q=M22+4TA", f"/ssi/premises/{TEMPLATE_CHF}",
+            f"/ssi/devices/{restricted_meter()}", "/ssi/install-codes", "/ssi/install-codes/1",
+            "/ssi/housekeeping", "/ssi/reports")}
+    assert all(r.status_code == 200 for r in pages.values()), {
+        p: r.status_code for p, r in pages.items()}
+    text = {path.split("?")[0]: r.text for path, r in pages.items()}
+    assert TEMPLATE_CHF in text["/ssi/inventory"]
+    assert "00-DB-12-34-56-78-90-A0" in text[f"/ssi/premises/{TEMPLATE_CHF}"]
+    device = text[f"/ssi/devices/{restricted_meter()}"]
+    assert "Changed their mind" in device and "Agreed to smart services" in device
+    queues = text["/ssi/install-codes"]
+    assert queues.count("Overdue") >= 2
+    for status in ("Answered", "NotInstaller", "Closed", "backlog"):
+        assert status in queues, status
+    assert "Overdue" in text["/ssi/install-codes/1"] and "Northwind" in text[
+        "/ssi/install-codes/1"]
+    assert "Pre-notify again" in text["/ssi/housekeeping"]
+    reports = text["/ssi/reports"]
+    assert "E169" in reports and "I99" in reports and "E19" in reports
