@@ -219,6 +219,11 @@ class World:
         modification = getattr(self.config.modifications, name)
         return bool(modification.in_force(self.clock.now().date()))
 
+    def not_in_force(self, name: str) -> str:
+        return (f"{name.upper()} is not in force in this configuration (to have it: "
+                f"[modifications.{name}] enabled = true, effective_from on or before "
+                f"{self.now.date() - timedelta(days=TRAFFIC_DAYS + 1)})")
+
     @contextmanager
     def site(self, supplier: UserId, start: datetime) -> Iterator[Premises]:
         """One scripted premises (or stock) in one transaction, acting from `start`."""
@@ -361,15 +366,13 @@ def _month(w: World) -> None:
         for day, event in _install_code_story():
             events.setdefault(day, []).append(event)
     else:
-        w.summary.left_out.append("install-code requests: MP121 is not in force here "
-                                  "([modifications.mp121] enabled = true to have them)")
+        w.summary.left_out.append(f"install-code requests: {w.not_in_force('mp121')}")
         events.setdefault(28, []).append(_changes_of_supplier)
     if w.in_force("mp169"):
         for day, event in _restricted_story():
             events.setdefault(day, []).append(event)
     else:
-        w.summary.left_out.append("Restricted mode: MP169 is not in force here "
-                                  "([modifications.mp169] enabled = true to have it)")
+        w.summary.left_out.append(f"Restricted mode: {w.not_in_force('mp169')}")
     for days_ago in range(TRAFFIC_DAYS, -1, -1):
         w.at(w.morning(days_ago))
         for event in events.get(days_ago, []):
