@@ -133,6 +133,11 @@ def a_restricted_device_with_its_history_and_refused_reads(demo: App, clock: Man
     assert all(c.by == BOXED_SUPPLIER and c.at < clock.now() for c in changes)
     outcomes = [o for o in reports.sr_outcomes(demo.store) if o.srv == "4.1.1"]
     assert sum(o.restricted for o in outcomes) > 0
+    # Newer firmware on the CPL since: the Restricted meter is behind, and so are
+    # the CHs in stock.
+    assert meter in {r.device_id for r in reports.restricted_firmware(demo.store)}
+    stock = housekeeping.hub_stock(demo.store)
+    assert sum(s.behind for s in stock) == sum(s.in_stock for s in stock)
 
 
 def a_month_of_duis_traffic_through_the_gateway_and_relay(demo: App, clock: ManualClock) -> None:

@@ -30,11 +30,12 @@ from starlette.types import Receive, Scope, Send
 from gbdsp.clock import Clock, ManualClock
 from gbdsp.config import Config
 from gbdsp.delivery.relay import Relay
-from gbdsp.domain.devices import CspRegion, DeviceType
+from gbdsp.domain.devices import CspRegion, DeviceModel, DeviceType, SmetsVariant
 from gbdsp.domain.errors import GbdspError
 from gbdsp.domain.housekeeping import months_before
 from gbdsp.domain.ids import DeviceId, UserId
 from gbdsp.domain.modifications import InForce
+from gbdsp.domain.products import CplEntry, CplKey
 from gbdsp.domain.requests import CommandVariant, WebService
 from gbdsp.duis import xml
 from gbdsp.duis.bodies import InventoryUpdate, Prenotification
@@ -246,6 +247,7 @@ def build_world(store: Store, clock: Clock, config: Config, *, dsp_key: SigningK
                   user_keys, sealer, now, random.Random(seed))
     _story_premises(world)
     _warehouse(world)
+    _newer_firmware(world)
     world.relay_loop = _RelayLoop()
     try:
         with _demo_client(world):
@@ -341,6 +343,24 @@ def _warehouse(w: World) -> None:
             count += 1
     w.summary.lines.append(f"{count} meters pre-notified 3 years ago and never installed "
                            "(00-DB-12-34-5B-..): due for housekeeping, some overdue")
+
+
+NEWER_FIRMWARE = {DeviceType.ESME: ("00020130",), DeviceType.CHF: ("00000402", "00000403")}
+"""Versions the manufacturers released since the fleet was installed: the Restricted meter
+is now behind (`gbdsp report restricted-firmware`, MP169 R-001) and the CHs in stock more
+than one version behind (`gbdsp housekeeping report ch-stock`, the portal's hub stock)."""
+
+
+def _newer_firmware(w: World) -> None:
+    with w.store.transaction() as tx:
+        for dtype, versions in NEWER_FIRMWARE.items():
+            model = MODELS[dtype]
+            for version in versions:
+                tx.cpl.put(CplEntry(CplKey(DeviceModel(
+                    model.manufacturer, model.model, model.hardware_version, version),
+                    dtype, SmetsVariant.SMETS2)))
+    w.summary.lines.append("newer ESME and CHF firmware on the CPL: the Restricted meter and "
+                           "the CHs in stock are behind")
 
 
 # -- the last housekeeping sweep -----------------------------------------------------------
@@ -467,7 +487,7 @@ def _install_code_story() -> list[tuple[int, Event]]:
         (18, _raise(NORTHWIND, {"in-time": lost[2]})),
         (17, _close("withdrawn", boxed)),               # withdrawn before an answer
         (16, _answer("in-time", boxed)),
-        (10, _answer("answered-late", boxed)),
+        (5, _answer("answered-late", boxed)),         # late even over Christmas
         (3, _raise(boxed, {"open": gained[5]})),        # open, not yet due
         (2, _raise(NORTHWIND, {"backlog": lost[3]}, backlog=True)),  # no SLA
         (0, _summarise_requests),
