@@ -464,9 +464,9 @@ def _summarise_requests(w: World) -> None:
     overdue = w.requests["northwind-overdue"]
     w.summary.lines += [
         f"request {overdue} (Northwind's) is assigned to {BOXED_SUPPLIER} and overdue:",
-        f"  gbdsp install-codes answer {overdue} --by {BOXED_SUPPLIER} --code "
-        f"{operations.install_code(w.config, lost_meters()[0])}",
-        f"  gbdsp install-codes code {overdue} --by {NORTHWIND}"]
+        f"  gbdsp wan install-code {lost_meters()[0]}    # the code on its label",
+        f"  gbdsp install-codes answer {overdue} --by {BOXED_SUPPLIER} --code CODE",
+        f"  gbdsp install-codes code {overdue} --by {NORTHWIND}    # Northwind reads it"]
 
 
 def _install_code_story() -> list[tuple[int, Event]]:
