@@ -26,10 +26,10 @@ from gbdsp.csvformat import DEVICE_COLUMNS, format_device
 from gbdsp.domain.devices import Device, DeviceType, SmiStatus
 from gbdsp.domain.ids import DeviceId
 from gbdsp.domain.products import CplEntry, CplKey
-from gbdsp.services.demo import HUB_VERSION, METER_VERSION, MODELS, _variants
 from gbdsp.services.inventory import import_devices, numbered_rows
 from gbdsp.services.users import register_test_users
 from gbdsp.store.store import Store
+from gbdsp.worlds.demo import HUB_VERSION, METER_VERSION, MODELS, _variants
 
 SUPPLIER = "90-B3-D5-1F-30-01-00-00"
 PREMISES_TYPES = (DeviceType.CHF, DeviceType.GPF, DeviceType.ESME, DeviceType.GSME,

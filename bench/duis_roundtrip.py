@@ -205,9 +205,9 @@ def whole_gateway() -> None:
 
     from gbdsp.bootstrap import initialise
     from gbdsp.domain.requests import WebService
-    from gbdsp.services.demo import create_demo_fleet
     from gbdsp.services.gateway import Gateway
     from gbdsp.services.users import register_test_users
+    from gbdsp.worlds.demo import create_demo_fleet
 
     with tempfile.TemporaryDirectory() as tmp:
         app = initialise(Path(tmp))

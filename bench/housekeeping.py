@@ -37,7 +37,7 @@ from tests.duis_support import read_inventory  # noqa: E402
 from bench_support import free_port, temporary_database  # noqa: E402
 from gbdsp.csvformat import DEVICE_COLUMNS  # noqa: E402
 from gbdsp.domain.devices import DeviceType  # noqa: E402
-from gbdsp.services.demo import HUB_VERSION, METER_VERSION, MODELS  # noqa: E402
+from gbdsp.worlds.demo import HUB_VERSION, METER_VERSION, MODELS  # noqa: E402
 
 SUPPLIERS = ("90-B3-D5-1F-30-01-00-00", "00-DB-12-34-56-78-01-01", "00-DB-12-34-56-78-01-02")
 NOW = datetime.now(UTC)

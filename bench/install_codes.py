@@ -20,10 +20,10 @@ from gbdsp.clock import SystemClock
 from gbdsp.config import Config
 from gbdsp.domain.devices import Device, DeviceType, SmiStatus, StatusChange
 from gbdsp.domain.ids import DeviceId, UserId
-from gbdsp.services.demo import MODELS, create_demo_fleet
 from gbdsp.services.install_codes import raise_requests
 from gbdsp.services.users import register_test_users
 from gbdsp.store.store import Store
+from gbdsp.worlds.demo import MODELS, create_demo_fleet
 
 INSTALLER = UserId.parse("90-B3-D5-1F-30-01-00-00")
 GAINER = UserId.parse("00-DB-12-34-56-78-01-01")

@@ -49,7 +49,8 @@ from gbdsp.domain.ids import UserId
 from gbdsp.duis import signature, xml
 from gbdsp.duis.signature import SigningKey
 from gbdsp.keystore import KeyStore
-from gbdsp.services import fleet, users
+from gbdsp.services import users
+from gbdsp.worlds import fleet
 
 DCC = "90-B3-D5-1F-30-00-00-02"
 READERS = tuple(UserId(0x00FE_E700_0000_0400 | i) for i in range(8))

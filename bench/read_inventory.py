@@ -30,9 +30,9 @@ from gbdsp.domain.requests import WebService
 from gbdsp.duis import signature, xml
 from gbdsp.duis.bodies import InventoryQuery
 from gbdsp.keystore import KeyStore
-from gbdsp.services import fleet
 from gbdsp.services.gateway import Gateway
 from gbdsp.services.handlers import premises_of
+from gbdsp.worlds import fleet
 from load import DCC, READERS, _inventory, _post, _request, start_server
 
 

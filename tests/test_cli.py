@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -50,6 +51,13 @@ def test_init_demo_show_export(gbdsp: Gbdsp, tmp_path: Path) -> None:
     demo = gbdsp("demo", "--premises", "40")
     assert demo.returncode == 0, demo.stderr
     assert "41 premises added" in demo.stdout
+    assert "past month, replayed" in demo.stdout and "left out" not in demo.stdout
+    twice = gbdsp("demo", "--premises", "40")                   # `make run` runs it each time
+    assert twice.returncode == 0, twice.stderr
+    assert "0 premises added (41 already present)" in twice.stdout
+    assert "already here: nothing more to add" in twice.stdout
+    listed = gbdsp("registration", "list")
+    assert listed.returncode == 0 and "in flight: takes effect in 14 days" in listed.stdout
 
     show = gbdsp("smi", "show", "00-db-12-34-56-78-90-a2")
     assert show.returncode == 0, show.stderr
@@ -291,16 +299,20 @@ def test_install_codes_from_the_terminal(gbdsp: Gbdsp, tmp_path: Path) -> None:
     assert "1 requests raised, 2 refused" in bulk.stdout
     assert "(you installed it yourself)" in bulk.stdout
     assert "line 3: nonsense: not an EUI-64" in bulk.stderr
+    # The demo's world has requests of its own: this one's id is the one printed.
+    raised = re.search(r"request (\d+): 00-DB-12-34-56-78-90-98", bulk.stdout)
+    assert raised, bulk.stdout
+    request = raised[1]
     code = gbdsp("wan", "install-code", "00-DB-12-34-56-78-90-98").stdout.strip()
-    empty = gbdsp("install-codes", "answer", "1", "--by", supplier, stdin="")
+    empty = gbdsp("install-codes", "answer", request, "--by", supplier, stdin="")
     assert empty.returncode == 2 and "no input" in empty.stderr
-    answered = gbdsp("install-codes", "answer", "1", "--by", supplier, stdin=code + "\n")
+    answered = gbdsp("install-codes", "answer", request, "--by", supplier, stdin=code + "\n")
     assert answered.returncode == 0, answered.stderr
     assert code not in answered.stdout + answered.stderr         # never echoed
-    warned = gbdsp("install-codes", "answer", "1", "--by", supplier, "--code", code)
+    warned = gbdsp("install-codes", "answer", request, "--by", supplier, "--code", code)
     assert "warning: --code puts the install code in your shell history" in warned.stderr
-    assert gbdsp("install-codes", "code", "1", "--by", supplier).stdout.strip() == code
-    other = gbdsp("install-codes", "code", "1", "--by", "90-B3-D5-1F-30-02-00-00")
+    assert gbdsp("install-codes", "code", request, "--by", supplier).stdout.strip() == code
+    other = gbdsp("install-codes", "code", request, "--by", "90-B3-D5-1F-30-02-00-00")
     assert other.returncode == 2 and "does not exist among yours" in other.stderr
     report = gbdsp("install-codes", "report")
     assert report.returncode == 0 and supplier in report.stdout

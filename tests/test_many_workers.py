@@ -20,10 +20,11 @@ from gbdsp.clock import ManualClock
 from gbdsp.delivery.relay import Relay, RelayPolicy
 from gbdsp.domain.housekeeping import HousekeepingRule
 from gbdsp.domain.ids import UserId
-from gbdsp.services import fleet, housekeeping
+from gbdsp.services import housekeeping
 from gbdsp.services.handlers import REPLAY_CODE
 from gbdsp.services.users import register_test_users, set_response_url
 from gbdsp.store.store import Store
+from gbdsp.worlds import fleet
 from tests.duis_support import SUPPLIER, dsp_signing_key, read_inventory
 from tests.test_cli import Gbdsp
 from tests.test_restart import Server, free_port
@@ -118,7 +119,7 @@ def test_two_housekeeping_sweeps_at_once_remove_and_archive_each_device_once(
     fleet.generate_fleet(store, clock, devices=6_000)
     rule = HousekeepingRule(12, name="AC 7.2")
     clock.advance(timedelta(days=1))
-    due = housekeeping.dry_run(store, clock, [rule], horizons=(0,))[0].total
+    due = housekeeping.dry_run(store, clock.now(), [rule], horizons=(0,))[0].total
     assert due > 20  # the fleet's Pending tail, most of it older than a year
     second = other_store(store)
     key = dsp_signing_key()
@@ -134,4 +135,4 @@ def test_two_housekeeping_sweeps_at_once_remove_and_archive_each_device_once(
         archived = tx.housekeeping.archived(limit=10 * due)
     assert len(archived) == due
     assert len({a.device_id for a in archived}) == due
-    assert housekeeping.dry_run(store, clock, [rule], horizons=(0,))[0].total == 0
+    assert housekeeping.dry_run(store, clock.now(), [rule], horizons=(0,))[0].total == 0

@@ -17,10 +17,10 @@ from gbdsp.bootstrap import App
 from gbdsp.clock import SystemClock
 from gbdsp.config import Config
 from gbdsp.duis.client import response_code, web_service_of
-from gbdsp.services.demo import create_demo_fleet
 from gbdsp.services.users import register_test_users
 from gbdsp.store.store import Store
 from gbdsp.web.app import create_app
+from gbdsp.worlds.demo import create_demo_fleet
 
 XML = {"Content-Type": "application/xml"}
 SUPPLIER = "90-B3-D5-1F-30-01-00-00"

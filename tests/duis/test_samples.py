@@ -14,8 +14,8 @@ from gbdsp.domain.ids import DCC_ACCESS_CONTROL_BROKER, DeviceId, UserId
 from gbdsp.domain.srv import catalogue
 from gbdsp.duis import bodies, samples, schema, xml
 from gbdsp.duis.request import read_request
-from gbdsp.services import demo, sample_defaults
-from gbdsp.services.demo import MODELS, TEMPLATE_MPAN, template_id
+from gbdsp.worlds import demo, sample_defaults
+from gbdsp.worlds.demo import MODELS, TEMPLATE_MPAN, template_id
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 USER = UserId.parse("90-B3-D5-1F-30-01-00-00")

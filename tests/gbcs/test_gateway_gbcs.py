@@ -16,13 +16,13 @@ from gbdsp.domain.requests import RequestId, WebService
 from gbdsp.duis import xml
 from gbdsp.duis.namespaces import SR
 from gbdsp.gbcs_world import GbcsWorld
-from gbdsp.services.demo import create_demo_fleet
 from gbdsp.services.gateway import Gateway
 from gbdsp.services.smki_export import export
 from gbdsp.services.users import register_test_users
 from gbdsp.store.store import Store
 from gbdsp.wan.gbcs_payloads import gbcs_response
 from gbdsp.wan.registers import gas_register, import_energy
+from gbdsp.worlds.demo import create_demo_fleet
 from tests.duis_support import SUPPLIER, dsp_signing_key, request, signed
 from tests.gbcs.conftest import Decoder
 

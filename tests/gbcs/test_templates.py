@@ -16,12 +16,12 @@ from gbdsp.duis.client import web_service_of
 from gbdsp.duis.namespaces import SR
 from gbdsp.duis.smki import TEST_USERS
 from gbdsp.gbcs_world import GbcsWorld
-from gbdsp.services.demo import create_demo_fleet
 from gbdsp.services.gateway import Gateway
 from gbdsp.services.smki_export import export
 from gbdsp.services.users import register_test_users
 from gbdsp.store.store import Store
 from gbdsp.wan.gbcs_payloads import ENCODED
+from gbdsp.worlds.demo import create_demo_fleet
 from tests.conformance.boxed import BoxedUnavailable, fetch_boxed, request_id, with_counter
 from tests.duis_support import dsp_signing_key, signed
 from tests.gbcs.conftest import MODE, Decoder, _unavailable

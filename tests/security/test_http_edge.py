@@ -15,10 +15,10 @@ from gbdsp.bootstrap import App
 from gbdsp.clock import SystemClock
 from gbdsp.config import Config
 from gbdsp.duis.xml import MAX_MESSAGE_BYTES
-from gbdsp.services.demo import create_demo_fleet
 from gbdsp.services.users import register_test_users
 from gbdsp.store.store import Store
 from gbdsp.web.app import create_app
+from gbdsp.worlds.demo import create_demo_fleet
 from tests.duis_support import read_inventory
 from tests.web.conftest import serve
 

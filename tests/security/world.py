@@ -18,11 +18,11 @@ from gbdsp.duis import schema, signature, xml
 from gbdsp.duis.namespaces import SR
 from gbdsp.duis.signature import SigningKey
 from gbdsp.duis.smki import DSP_CERTIFICATE, generate_identity, load_certificate, pki_file
-from gbdsp.services.demo import create_demo_fleet
 from gbdsp.services.gateway import Gateway, HttpReply
 from gbdsp.services.outcomes import Outcome
 from gbdsp.services.users import add_user, register_test_users
 from gbdsp.store.store import Store
+from gbdsp.worlds.demo import create_demo_fleet
 from tests.duis_support import SUPPLIER, dsp_signing_key, request
 
 D, S, T = WebService.NON_DEVICE, WebService.SEND_COMMAND, WebService.TRANSFORM
@@ -31,7 +31,7 @@ DSP_CERT = load_certificate(pki_file(DSP_CERTIFICATE))
 
 
 def template(octet: int) -> str:
-    """A device of the DCC Boxed template premises (services/demo.py)."""
+    """A device of the DCC Boxed template premises (worlds/demo.py)."""
     return f"00-DB-12-34-56-78-90-{octet:02X}"
 
 

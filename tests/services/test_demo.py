@@ -2,10 +2,10 @@ from gbdsp.clock import ManualClock
 from gbdsp.domain.devices import DeviceType, SmiStatus
 from gbdsp.domain.ids import DeviceId
 from gbdsp.domain.smi_status import Trigger, next_status
-from gbdsp.services.demo import create_demo_fleet
 from gbdsp.services.inventory import show_device
 from gbdsp.services.users import register_test_users
 from gbdsp.store.store import Store
+from gbdsp.worlds.demo import create_demo_fleet
 
 TEMPLATE_TYPES = {
     "A0": DeviceType.ESME, "A1": DeviceType.GSME, "A2": DeviceType.CHF, "A3": DeviceType.GPF,

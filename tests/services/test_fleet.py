@@ -7,11 +7,11 @@ from sqlalchemy import inspect
 from gbdsp.clock import ManualClock
 from gbdsp.domain.devices import DeviceType, SmiStatus
 from gbdsp.domain.errors import InvalidValue
-from gbdsp.services import fleet
 from gbdsp.services.inventory import show_device
 from gbdsp.store.bulk import FleetLoad, Premises
 from gbdsp.store.store import Store
 from gbdsp.store.tables import devices
+from gbdsp.worlds import fleet
 
 
 def test_fleet_devices_read_back_as_the_plan_of_their_premises(store: Store,

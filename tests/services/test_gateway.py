@@ -14,10 +14,10 @@ from gbdsp.domain.requests import WebService
 from gbdsp.duis import schema, signature, xml
 from gbdsp.duis.namespaces import SR
 from gbdsp.duis.smki import DSP_CERTIFICATE, load_certificate, pki_file
-from gbdsp.services.demo import create_demo_fleet
 from gbdsp.services.gateway import Gateway, HttpReply
 from gbdsp.services.users import register_test_users
 from gbdsp.store.store import Store
+from gbdsp.worlds.demo import create_demo_fleet
 from tests.duis_support import (
     DCC,
     ESME,

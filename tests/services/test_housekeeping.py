@@ -17,11 +17,11 @@ from gbdsp.duis import schema, xml
 from gbdsp.duis.bodies import HanDeviceLogUpdate, InventoryUpdate, Prenotification
 from gbdsp.services import device_commands, housekeeping, lifecycle
 from gbdsp.services.context import HandlerContext
-from gbdsp.services.demo import MODELS, create_demo_fleet
 from gbdsp.services.lookups import CplLookup
 from gbdsp.services.users import register_test_users
 from gbdsp.store.store import Store
 from gbdsp.wan.emulator import DeviceEmulator
+from gbdsp.worlds.demo import MODELS, create_demo_fleet
 from tests.duis_support import dsp_signing_key
 
 SUPPLIER = UserId.parse("90-B3-D5-1F-30-01-00-00")
@@ -97,7 +97,7 @@ def test_each_reading_removes_what_it_should(store: Store, rule: HousekeepingRul
     build_fleet(store)
     before = remaining(store)
     when = T0 + timedelta(days=30.5 * months)
-    forecast = housekeeping.dry_run(store, ManualClock(when), [rule], horizons=(0,))[0]
+    forecast = housekeeping.dry_run(store, when, [rule], horizons=(0,))[0]
     report = run(store, when, rule)
     assert before - remaining(store) == removed
     assert report.removed == forecast.total == len(removed)   # the dry run agrees
@@ -108,7 +108,7 @@ def test_the_dry_run_looks_ahead_and_changes_nothing(store: Store) -> None:
     build_fleet(store)
     before = remaining(store)
     when = months_before(T0 + timedelta(days=30.5 * 13), 0) - timedelta(days=40)
-    forecasts = housekeeping.dry_run(store, ManualClock(when), [AC72, MP60, BRYT])
+    forecasts = housekeeping.dry_run(store, when, [AC72, MP60, BRYT])
     totals = {(f.rule.name, f.days): f.total for f in forecasts}
     assert totals[("AC 7.2", 0)] < totals[("AC 7.2", 90)]
     assert totals[("MP60", 90)] == totals[("Bryt", 90)] == 0

@@ -24,12 +24,13 @@ from gbdsp.config import Config, ConfigError, load
 from gbdsp.domain.errors import InvalidValue
 from gbdsp.domain.ids import DeviceId, UserId
 from gbdsp.domain.schedules import Schedule
-from gbdsp.services import fleet, jobs, registration
-from gbdsp.services.demo import create_demo_fleet
+from gbdsp.services import jobs, registration
 from gbdsp.services.users import register_test_users
 from gbdsp.store.job_repositories import JobLease
 from gbdsp.store.store import Store
 from gbdsp.store.tables import housekeeping_runs, install_code_requests, mail_outbox, users
+from gbdsp.worlds import fleet
+from gbdsp.worlds.demo import create_demo_fleet
 from tests.duis_support import SUPPLIER, dsp_signing_key
 
 NORTHWIND = UserId.parse("00-DB-12-34-56-78-01-01")

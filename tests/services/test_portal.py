@@ -17,7 +17,10 @@ from gbdsp.domain.parties import User
 from gbdsp.domain.visibility import Viewer
 from gbdsp.sealing import Sealer
 from gbdsp.services import housekeeping, inventory, portal_accounts, reports, restricted
-from gbdsp.services.demo import (
+from gbdsp.services.users import register_test_users
+from gbdsp.store.store import Store
+from gbdsp.store.tables import audit_log
+from gbdsp.worlds.demo import (
     BOXED_SUPPLIER,
     DEMO_SUPPLIERS,
     MODELS,
@@ -25,9 +28,6 @@ from gbdsp.services.demo import (
     demo_postcode,
     demo_uprn,
 )
-from gbdsp.services.users import register_test_users
-from gbdsp.store.store import Store
-from gbdsp.store.tables import audit_log
 from tests.duis_support import dsp_signing_key
 
 SEALER = Sealer(b"test master key")
@@ -156,8 +156,8 @@ def test_due_within_lists_the_users_devices_with_their_removal_date(
         fleet: Store, clock: ManualClock) -> None:
     config = Config()
     rule = housekeeping.rule_in_force(config, clock.now())
-    due = housekeeping.due_within(fleet, clock, config, [BOXED_SUPPLIER], days=3650)
-    counts = housekeeping.dry_run(fleet, clock, [rule], horizons=[3650])[0].counts
+    due = housekeeping.due_within(fleet, clock.now(), config, [BOXED_SUPPLIER], days=3650)
+    counts = housekeeping.dry_run(fleet, clock.now(), [rule], horizons=[3650])[0].counts
     assert len(due) == sum(n for _, u, n in counts if u == BOXED_SUPPLIER)
     for d in due:
         assert d.removal_on >= clock.now() and d.removal_on == max(

@@ -8,9 +8,9 @@ from gbdsp.clock import ManualClock
 from gbdsp.domain.errors import InvalidValue
 from gbdsp.domain.ids import DeviceId, UserId
 from gbdsp.services import registration
-from gbdsp.services.demo import create_demo_fleet
 from gbdsp.services.users import register_test_users
 from gbdsp.store.store import Store
+from gbdsp.worlds.demo import create_demo_fleet
 
 NORTHWIND = UserId.parse("00-DB-12-34-56-78-01-01")
 ESME, GSME, CHF, GPF, PPMID = (DeviceId.parse(f"00-DB-12-34-56-78-90-{s}")

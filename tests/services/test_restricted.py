@@ -6,10 +6,10 @@ from gbdsp.domain.ids import DeviceId, UserId
 from gbdsp.domain.mp169 import RestrictedPolicy
 from gbdsp.domain.visibility import Viewer
 from gbdsp.sealing import Sealer
-from gbdsp.services.demo import create_demo_fleet
 from gbdsp.services.restricted import deliver_to_csp, history, set_restricted
 from gbdsp.services.users import register_test_users
 from gbdsp.store.store import Store
+from gbdsp.worlds.demo import create_demo_fleet
 
 ESME = DeviceId.parse("00-DB-12-34-56-78-90-A0")
 SUPPLIER = UserId.parse("90-B3-D5-1F-30-01-00-00")

@@ -10,9 +10,9 @@ from gbdsp.domain.devices import Device, DeviceType, SmiStatus
 from gbdsp.domain.errors import InvalidValue
 from gbdsp.domain.ids import DeviceId, UserId
 from gbdsp.duis.samples import RETURNABLE_CHF, Pick
-from gbdsp.services import sample_defaults
-from gbdsp.services.demo import template_id
 from gbdsp.store.store import Store
+from gbdsp.worlds import sample_defaults
+from gbdsp.worlds.demo import template_id
 from tests.factories import SUPPLIER, esme, seed
 
 OTHER = UserId.parse("00-DB-12-34-56-78-01-01")

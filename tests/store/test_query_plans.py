@@ -11,9 +11,9 @@ from sqlalchemy import text
 
 from gbdsp.clock import ManualClock
 from gbdsp.domain.devices import DeviceType
-from gbdsp.services import fleet
 from gbdsp.store import repositories
 from gbdsp.store.store import Store
+from gbdsp.worlds import fleet
 
 
 def plan_nodes(store: Store, statement: Any, params: dict[str, Any]) -> list[dict[str, Any]]:

@@ -24,10 +24,10 @@ from gbdsp.domain.ids import UserId
 from gbdsp.duis import signature, xml
 from gbdsp.duis.namespaces import SR
 from gbdsp.duis.smki import DSP_CERTIFICATE, load_certificate, pki_file
-from gbdsp.services.demo import create_demo_fleet
 from gbdsp.services.users import register_test_users
 from gbdsp.store.store import Store
 from gbdsp.web.app import create_app
+from gbdsp.worlds.demo import create_demo_fleet
 from tests.duis_support import ESME, SUPPLIER, read_firmware, read_inventory
 from tests.web.conftest import serve
 

@@ -13,13 +13,13 @@ from gbdsp.bootstrap import App
 from gbdsp.clock import ManualClock
 from gbdsp.config import Config
 from gbdsp.domain.ids import DeviceId, UserId
-from gbdsp.services.demo import create_demo_fleet
 from gbdsp.services.operations import deliver_hub
 from gbdsp.services.ssi_access import issue_token
 from gbdsp.services.users import register_test_users
 from gbdsp.store.store import Store
 from gbdsp.store.tables import ssi_tokens
 from gbdsp.web.app import create_app
+from gbdsp.worlds.demo import create_demo_fleet
 from tests.web.conftest import serve
 
 SUPPLIER = "90-B3-D5-1F-30-01-00-00"

@@ -27,7 +27,7 @@ def fleet() -> None:
 def fleet_generate(ctx: Context, devices: int, first_premises: int) -> None:
     """Load premises (CHF, GPF, ESME, GSME, IHD, some PPMIDs) straight into the database:
     COPY on PostgreSQL, one transaction; into an empty SMI the indexes are built at the end."""
-    from gbdsp.services.fleet import generate_fleet
+    from gbdsp.worlds.fleet import generate_fleet
 
     started = time.perf_counter()
     with ctx.app() as app:

@@ -50,12 +50,13 @@ def housekeeping_run(
     from gbdsp.services import housekeeping as service
 
     with ctx.app() as app:
-        in_force = service.rule_in_force(app.config, app.clock.now())
+        now = app.clock.now()
+        in_force = service.rule_in_force(app.config, now)
         chosen = [HousekeepingRule.parse(r) for r in rules]
         if dry_run:
             from gbdsp.cli.render import render_forecasts
 
-            forecasts = service.dry_run(app.store, app.clock, [in_force, *chosen])
+            forecasts = service.dry_run(app.store, now, [in_force, *chosen])
             render_forecasts(out, forecasts)
             return
         if len(chosen) > 1:

@@ -122,7 +122,7 @@ def _command(sample: samples.Sample) -> click.Command:
 
 
 def _build(ctx: Context, sample: samples.Sample, options: dict[str, Any]) -> bytes:
-    from gbdsp.services import sample_defaults
+    from gbdsp.worlds import sample_defaults
 
     user = UserId.parse(options["as_user"])
     given = {f.name: options[f.name.replace("-", "_")] for f in sample.fields}

@@ -46,21 +46,24 @@ def init(ctx: Context) -> None:
 @click.option("--seed", default=1, show_default=True, help="Random seed (same seed, same fleet).")
 @pass_ctx
 def demo(ctx: Context, premises: int, seed: int) -> None:
-    """Create a small realistic fleet, and the premises the DCC Boxed templates address."""
-    from gbdsp.services.demo import DEMO_ACCOUNTS, create_demo_fleet
-    from gbdsp.services.portal_accounts import DEMO_PASSWORD, ensure_demo_accounts
+    """Create a small realistic fleet with its past month (housekeeping, changes of
+    supplier, install codes, Restricted mode, DUIS traffic), and the premises the DCC Boxed
+    templates address. Run again, it adds nothing and says so (docs/demo.md)."""
+    from gbdsp.services.portal_accounts import DEMO_PASSWORD
+    from gbdsp.worlds.demo_month import create_demo
 
     with ctx.app() as app:
-        summary = create_demo_fleet(app.store, app.clock, premises=premises, seed=seed)
-        accounts = ensure_demo_accounts(app.store, app.clock, list(DEMO_ACCOUNTS))
+        report = create_demo(app, premises=premises, seed=seed)
         port = app.config.server.port
-    out.print(summary.describe())
+    out.print(report.fleet.describe(), markup=False)
+    out.print(report.world.describe(), markup=False)
     out.print(
         f"SSI portal (after `gbdsp serve`): http://127.0.0.1:{port}/ssi/ - demo accounts, "
         f"password {DEMO_PASSWORD!r}:"
     )
-    for name, user_id in accounts:
+    for name, user_id in report.accounts:
         out.print(f"  {name:<16} works as User {user_id}")
+    out.print(f"demo ready in {report.seconds:.1f} s")
 
 
 @cli.command()

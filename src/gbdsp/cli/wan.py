@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import click
+from rich.table import Table
 
 from gbdsp.cli.base import (
     Context,
@@ -110,3 +113,33 @@ def registration_import(ctx: Context, file: str) -> None:
                 raise InvalidValue(f"{file} line {line}: {e}") from e
         count = service.record(app.store, entries, app.clock.now())
     out.print(f"registration data: {count} entries recorded")
+
+
+@registration.command("list")
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 100_000))
+@pass_ctx
+def registration_list(ctx: Context, limit: int) -> None:
+    """Registration data, latest first: changes of supplier to come, and applied ones."""
+    from gbdsp.services import registration as service
+
+    with ctx.app() as app:
+        entries = service.latest(app.store, limit)
+        now = app.clock.now()
+    table = Table(title=f"Registration data (latest {limit})")
+    for column in ("MPxN", "supplier", "effective from", "state"):
+        table.add_column(column)
+    for e in entries:
+        state = (
+            f"applied {e.applied_at:%Y-%m-%d %H:%M}Z"
+            if e.applied_at
+            else "due: applied by the next request or job"
+            if e.effective_from <= now
+            else _in_days(e.effective_from - now)
+        )
+        table.add_row(e.mpxn, str(e.supplier_id), f"{e.effective_from:%Y-%m-%d %H:%M}Z", state)
+    out.print(table)
+
+
+def _in_days(ahead: timedelta) -> str:
+    days = ahead.days + 1
+    return f"in flight: takes effect in {days} day{'s' if days > 1 else ''}"

@@ -155,11 +155,12 @@ class Forecast:
         return sum(n for _, _, n in self.counts)
 
 
-def dry_run(store: Store, clock: Clock, rules: Sequence[HousekeepingRule],
+def dry_run(store: Store, now: datetime, rules: Sequence[HousekeepingRule],
             horizons: Sequence[int] = HORIZONS) -> list[Forecast]:
-    """Side by side: each rule, today and in 30/60/90 days. Changes nothing. (A device
-    becomes due later only by ageing: the forecast assumes nobody acts on it meanwhile.)"""
-    now = clock.now()
+    """Side by side: each rule, `now` and 30/60/90 days on. Changes nothing. (A device
+    becomes due later only by ageing: the forecast assumes nobody acts on it meanwhile.)
+    The caller reads its clock once and passes `now`, so a page that also lists
+    `due_within` counts and lists the same moment."""
     with store.read() as tx:
         return [Forecast(rule, days, tuple(tx.housekeeping.due_counts(
                     _filter(rule, now + timedelta(days=days)))))
@@ -276,11 +277,12 @@ class DueDevice:
     """When the rule in force removes it, if nobody acts on it first."""
 
 
-def due_within(store: Store, clock: Clock, config: Config, responsible: Sequence[UserId],
+def due_within(store: Store, now: datetime, config: Config, responsible: Sequence[UserId],
                days: int = 90, limit: int = 500) -> list[DueDevice]:
-    """A supplier's devices that the rule in force removes within `days` (the portal's
-    list; the counts are `dry_run`'s)."""
-    now = clock.now()
+    """A supplier's devices that the rule in force at `now` removes within `days` (the
+    portal's list; the counts are `dry_run`'s). An overdue device's `removal_on` is `now`
+    itself (the next run), so the caller must pass the `now` it compares against: a
+    second clock read would be later and show the overdue device as due 'today'."""
     rule = rule_in_force(config, now)
     with store.read() as tx:
         rows = tx.housekeeping.due_devices(_filter(rule, now + timedelta(days=days)),

@@ -18,6 +18,7 @@ from gbdsp.clock import Clock
 from gbdsp.domain.devices import Device, DeviceType
 from gbdsp.domain.errors import InvalidValue
 from gbdsp.domain.ids import UserId
+from gbdsp.store.lifecycle_repositories import Registration
 from gbdsp.store.store import Store, Transaction
 
 GAS_SIDE = frozenset({DeviceType.GSME, DeviceType.GPF})
@@ -43,6 +44,13 @@ def apply_due_now(store: Store, clock: Clock) -> int:
     so the portal, the SSI API and exports show the Responsible Supplier of today."""
     with store.transaction() as tx:
         return apply_due(tx, clock.now())
+
+
+def latest(store: Store, limit: int = 100) -> list[Registration]:
+    """Registration data as received, latest effective date first: changes of supplier
+    still to come (not applied) and those the SMI has taken over (applied_at)."""
+    with store.read() as tx:
+        return tx.registrations.latest(limit)
 
 
 def apply_due(tx: Transaction, now: datetime) -> int:

@@ -24,6 +24,8 @@ class Registration:
     mpxn: str
     supplier_id: UserId
     effective_from: datetime
+    applied_at: datetime | None = None
+    received_at: datetime | None = None
 
 
 # Every trusted DUIS request asks this (the Responsible Supplier as it is right now): built
@@ -49,6 +51,16 @@ class RegistrationRepository:
     def due(self, now: datetime) -> list[Registration]:
         """Registrations now in effect that the SMI has not taken over yet, oldest first."""
         rows = self._conn.execute(_DUE_REGISTRATIONS, {"now": now})
+        return [Registration(*r) for r in rows]
+
+    def latest(self, limit: int) -> list[Registration]:
+        """The entries with the latest effective dates (those still to come first)."""
+        rows = self._conn.execute(
+            select(registrations.c.id, registrations.c.mpxn, registrations.c.supplier_id,
+                   registrations.c.effective_from, registrations.c.applied_at,
+                   registrations.c.received_at)
+            .order_by(registrations.c.effective_from.desc(), registrations.c.id.desc())
+            .limit(limit))
         return [Registration(*r) for r in rows]
 
     def mark_applied(self, registration_id: int, at: datetime) -> None:

@@ -236,9 +236,10 @@ def routes(app: App) -> list[Route]:
         return {"recorded": count}
 
     async def forecast(call: Call) -> Any:
-        rules = [housekeeping.rule_in_force(app.config, app.clock.now())]
+        now = app.clock.now()  # once: the rule and the forecast are of the same moment
+        rules = [housekeeping.rule_in_force(app.config, now)]
         rules += [HousekeepingRule.parse(r) for r in call.request.query_params.getlist("rule")]
-        forecasts = await run_in_threadpool(housekeeping.dry_run, app.store, app.clock, rules)
+        forecasts = await run_in_threadpool(housekeeping.dry_run, app.store, now, rules)
         return [{"rule": f.rule.describe(), "days": f.days,
                  "devices": [{"device_type": t, "responsible_supplier": str(u) if u else None,
                               "count": n} for t, u, n in f.counts

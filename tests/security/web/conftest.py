@@ -18,12 +18,12 @@ from gbdsp.clock import ManualClock
 from gbdsp.config import Config
 from gbdsp.domain.ids import DeviceId, UserId
 from gbdsp.domain.parties import User, UserRole
-from gbdsp.services.demo import DEMO_SUPPLIERS, create_demo_fleet
 from gbdsp.services.portal_accounts import add_account
 from gbdsp.services.ssi_access import issue_token
 from gbdsp.services.users import add_user, register_test_users
 from gbdsp.store.store import Store
 from gbdsp.web.app import create_app
+from gbdsp.worlds.demo import DEMO_SUPPLIERS, create_demo_fleet
 from tests.web.conftest import serve
 
 ESME = DeviceId.parse("00-DB-12-34-56-78-90-A0")

@@ -24,10 +24,11 @@ from gbdsp.config import Config
 from gbdsp.domain.devices import SmiStatus
 from gbdsp.domain.ids import DeviceId
 from gbdsp.services import operations, registration
-from gbdsp.services.demo import DEMO_ACCOUNTS, DEMO_SUPPLIERS, create_demo_fleet
 from gbdsp.services.portal_accounts import DEMO_PASSWORD, ensure_demo_accounts
 from gbdsp.services.users import register_test_users
 from gbdsp.web.app import create_app
+from gbdsp.worlds.demo import DEMO_ACCOUNTS, DEMO_SUPPLIERS, create_demo_fleet
+from gbdsp.worlds.demo_month import create_demo, gained_meters
 from tests.web.conftest import serve
 
 CHROMIUM = "/usr/bin/chromium"
@@ -66,6 +67,21 @@ def running_portal(data_dir: Path, config: Config | None = None,
     try:
         with serve(create_app(app, relay=False)) as url:
             yield Portal(url, app, clock, gained)
+    finally:
+        app.close()
+
+
+@contextmanager
+def demo_portal(data_dir: Path, clock: ManualClock | None = None) -> Iterator[Portal]:
+    """What a user gets from `gbdsp init && gbdsp demo && gbdsp serve`: the same code path
+    (create_demo is what `gbdsp demo` runs), under the default configuration."""
+    clock = clock or ManualClock(datetime.now(UTC).replace(microsecond=0))
+    app = bootstrap.initialise(data_dir, clock)
+    register_test_users(app.store)                       # gbdsp init
+    create_demo(app)                                     # gbdsp demo
+    try:
+        with serve(create_app(app, relay=False)) as url:   # gbdsp serve
+            yield Portal(url, app, clock, gained_meters())
     finally:
         app.close()
 

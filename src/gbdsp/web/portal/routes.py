@@ -348,12 +348,12 @@ def routes(app: App) -> list[BaseRoute]:
         parties = sorted(parties_of(p.account.user), key=str)
         now = app.clock.now()
         rule = housekeeping.rule_in_force(app.config, now)
-        forecasts = housekeeping.dry_run(app.store, app.clock, [rule])
+        forecasts = housekeeping.dry_run(app.store, now, [rule])  # one "now" per request
         due_counts = [(f.days, sum(n for _, u, n in f.counts if u in parties))
                       for f in forecasts]
         return render(p.request, "housekeeping.html", {
             "title": "Housekeeping", "rule": rule.describe(), "due_counts": due_counts,
-            "due": housekeeping.due_within(app.store, app.clock, app.config, parties),
+            "due": housekeeping.due_within(app.store, now, app.config, parties),
             "removed": housekeeping.removed(app.store, [p.user_id]), "error": error,
             "notice": _NOTICES.get(p.request.query_params.get("done", ""), ""),
             "today": now}, status, p.account, p.csrf)

@@ -16,9 +16,9 @@ from gbdsp.domain.errors import InvalidValue
 from gbdsp.domain.ids import DeviceId, UserId
 from gbdsp.duis import samples
 from gbdsp.duis.samples import Pick, Sample
-from gbdsp.services.demo import HUB_VERSION, METER_VERSION, MODELS, template_id
 from gbdsp.store.store import Store
 from gbdsp.wan.emulator import DeviceEmulator
+from gbdsp.worlds.demo import HUB_VERSION, METER_VERSION, MODELS, template_id
 
 NEW_DEVICE_OCTETS = range(0xB0, 0x100)
 """12.2 samples take IDs 00-DB-12-34-56-78-90-B0 to -FF: the template range, after the
