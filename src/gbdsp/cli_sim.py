@@ -18,6 +18,7 @@ from rich.progress import (
 )
 
 if TYPE_CHECKING:
+    from gbdsp.sim.from_smi import Snapshot
     from gbdsp.sim.scenario import Scenario
 
 
@@ -43,10 +44,14 @@ if TYPE_CHECKING:
               help="Processes for --runs (default: every core).")
 @click.option("--sensitivity", is_flag=True,
               help="Add a tornado chart: the answer across each key assumption's range.")
+@click.option("--from-smi", "from_smi", is_flag=True,
+              help="Start from the data directory's own SMI (installed systems, suppliers, "
+                   "Pending stock and its ages) instead of a synthetic fleet; read-only.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def simulate(scenario_file: Path | None, example: str | None, list_examples: bool,
              print_toml: bool, output: Path | None, scale: float | None, seed: int | None,
-             runs: int, workers: int | None, sensitivity: bool, quiet: bool) -> None:
+             runs: int, workers: int | None, sensitivity: bool, from_smi: bool,
+             quiet: bool) -> None:
     """Run a GB-shaped fleet through the scenario's months under each of its rule sets (the
     gateway's own rules, the same random draws), and write a report with charts and the
     daily figures as CSV. Give either SCENARIO.toml or --example NAME."""
@@ -65,9 +70,15 @@ def simulate(scenario_file: Path | None, example: str | None, list_examples: boo
 
         click.echo(examples.get(example).text, nl=False)
         return
+    began = time.perf_counter()
+    snapshot = None
+    if from_smi:
+        if scale is not None:
+            raise click.UsageError("--scale does not go with --from-smi (the fleet is the "
+                                   "SMI's)")
+        snapshot, chosen_scenario = _snapshot(chosen_scenario, quiet)
     chosen = chosen_scenario.scaled(scale, seed)
     directory = output or Path(f"sim-{stem}")
-    began = time.perf_counter()
     seeds = batch.seeds_for(chosen, runs)
     steps = runs + (2 * len(sensitivity_module.MODEL_RANGES) if sensitivity else 0)
     executor = batch.local_executor(max(runs, 2 if sensitivity else 1), workers)
@@ -77,7 +88,7 @@ def simulate(scenario_file: Path | None, example: str | None, list_examples: boo
             executor or nullcontext():
         task = bar.add_task("simulate", total=steps)
         outcome = batch.run_all(chosen, seeds, executor if runs > 1 else None,
-                                lambda: bar.advance(task), scale or 1.0)
+                                lambda: bar.advance(task), scale or 1.0, snapshot)
         tornado = (sensitivity_module.tornado(outcome, executor, lambda: bar.advance(task))
                    if sensitivity else None)
     simulated = time.perf_counter()
@@ -123,3 +134,26 @@ def _list_examples() -> None:
             out.print(f"    {about.question}", markup=False)
     out.print("Run one: gbdsp simulate --example NAME [--scale 0.01]; copy it with "
               "gbdsp simulate --example NAME --print > my.toml", markup=False)
+
+
+def _snapshot(chosen: Scenario, quiet: bool) -> tuple[Snapshot, Scenario]:
+    """The data directory's SMI, streamed in one read-only transaction."""
+    from gbdsp.cli import Context, err, out
+    from gbdsp.sim import from_smi
+    from gbdsp.store.sim_repositories import SmiSnapshotRepository
+
+    ctx = click.get_current_context().find_object(Context)
+    assert ctx is not None
+    began = time.perf_counter()
+    with ctx.app() as app, app.store.read() as tx:
+        repository = SmiSnapshotRepository(tx.connection)
+        total = repository.count()
+        with Progress(TextColumn("reading the SMI"), BarColumn(), MofNCompleteColumn(),
+                      TimeElapsedColumn(), console=err, transient=True,
+                      disable=quiet or not err.is_terminal) as bar:
+            task = bar.add_task("smi", total=total)
+            snapshot = from_smi.read(repository.stream(), chosen.scenario.start,
+                                     lambda n: bar.update(task, completed=n))
+    out.print(f"SMI: {from_smi.describe(snapshot)} in {time.perf_counter() - began:.1f} s",
+              markup=False)
+    return snapshot, from_smi.adapt(chosen, snapshot)

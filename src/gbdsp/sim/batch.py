@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from multiprocessing import get_context
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -22,6 +23,9 @@ from gbdsp.sim.metrics import BY_NAME, METRICS
 from gbdsp.sim.rules import Decisions
 from gbdsp.sim.scenario import Scenario
 
+if TYPE_CHECKING:
+    from gbdsp.sim.from_smi import Snapshot
+
 BANDS = (5.0, 50.0, 95.0)
 """The percentiles every figure is shown with: 5-95% band and the median."""
 
@@ -29,10 +33,10 @@ Daily = list[dict[str, Array]]
 """One seed's result: per rule set, metric -> daily values."""
 
 
-def one_seed(scenario: Scenario, seed: int) -> Daily:
+def one_seed(scenario: Scenario, seed: int, snapshot: Snapshot | None = None) -> Daily:
     """Every rule set through the fleet of `seed` (runs in a worker)."""
     chosen = scenario.scaled(seed=seed)
-    runs = engine.simulate(fleet.build(chosen), chosen.ruleset)
+    runs = engine.simulate(fleet.build(chosen, snapshot), chosen.ruleset)
     return [run.daily for run in runs]
 
 
@@ -45,6 +49,8 @@ class Outcome:
     daily: list[dict[str, Array]]
     scale: float = 1.0
     """The run's share of the scenario's fleet (`--scale`)."""
+    snapshot: Snapshot | None = None
+    """The SMI the fleet started from (`--from-smi`), if it did."""
 
     @property
     def names(self) -> list[str]:
@@ -57,7 +63,8 @@ class Outcome:
     def first_run(self) -> Outcome:
         """The first seed's run alone."""
         return Outcome(self.scenario, self.seeds[:1],
-                       [{k: v[:1] for k, v in per.items()} for per in self.daily], self.scale)
+                       [{k: v[:1] for k, v in per.items()} for per in self.daily], self.scale,
+                       self.snapshot)
 
     def decisions(self, index: int) -> Decisions:
         return Decisions.of(self.scenario.ruleset[index], self.scenario.scenario.start)
@@ -89,22 +96,24 @@ def seeds_for(scenario: Scenario, runs: int) -> list[int]:
 
 
 def run_all(scenario: Scenario, seeds: Sequence[int], executor: Executor | None = None,
-            on_done: Callable[[], None] | None = None, scale: float = 1.0) -> Outcome:
+            on_done: Callable[[], None] | None = None, scale: float = 1.0,
+            snapshot: Snapshot | None = None) -> Outcome:
     """Every seed through every rule set, stacked in seed order."""
     results: dict[int, Daily] = {}
     if executor is None:
         for seed in seeds:
-            results[seed] = one_seed(scenario, seed)
+            results[seed] = one_seed(scenario, seed, snapshot)
             if on_done is not None:
                 on_done()
     else:
-        futures = {executor.submit(one_seed, scenario, seed): seed for seed in seeds}
+        futures = {executor.submit(one_seed, scenario, seed, snapshot): seed
+                   for seed in seeds}
         for future in as_completed(futures):
             results[futures[future]] = future.result()
             if on_done is not None:
                 on_done()
     return Outcome(scenario, list(seeds), stack([results[s] for s in seeds],
-                                                len(scenario.ruleset)), scale)
+                                                len(scenario.ruleset)), scale, snapshot)
 
 
 def stack(results: Sequence[Daily], rulesets: int) -> list[dict[str, Array]]:

@@ -256,11 +256,20 @@ class _Engine:
     def deliver(self, day: int) -> None:
         ids = self.due("deliver", day)
         self.step_rows(Trigger.CH_DELIVERED, ids)
-        self.enter_pending(ids, day, False)
+        self.enter_pending_as_marked(ids, day)
 
     def prenotify(self, day: int) -> None:
         ids = self.due("prenotify", day)
         self.step_rows(Trigger.PRENOTIFIED, ids)
+        self.enter_pending_as_marked(ids, day)
+
+    def enter_pending_as_marked(self, ids: Array, day: int) -> None:
+        """Enter Pending keeping each row's own left-Pending-before mark (SMI stock has
+        both; a new delivery or pre-notification has not left)."""
+        left = self.stock.left[ids]
+        if left.any():
+            self.enter_pending(ids[left], day, True)
+            ids = ids[~left]
         self.enter_pending(ids, day, False)
 
     def back_in_stock(self, day: int) -> None:

@@ -157,6 +157,9 @@ def render(outcome: Outcome, made_at: datetime | None = None,
         f"<h1>{_e(about.name)}</h1>",
         f"<p class='question'>{_e(about.question)}</p>" if about.question else "",
         _scaled_banner(outcome),
+        (f"<p class='scaled'><b>Fleet from the SMI:</b> {_e(describe_smi(outcome))}. The "
+         "assumptions marked <i>SMI</i> come from it; the flows of the coming months are "
+         "the scenario's.</p>") if outcome.snapshot is not None else "",
         f"<p class='meta'>{scenario.fleet.premises:,} premises simulated, {about.months} "
         f"months from {about.start.isoformat()}, {_e(seeds)}; every rule set runs on the "
         "same fleet and the same random draws, so the differences are the rules'. "
@@ -182,6 +185,13 @@ def render(outcome: Outcome, made_at: datetime | None = None,
     parts += ["<h2>Assumptions</h2>", _assumptions_table(scenario), MODEL, _files(tornado),
               "</body></html>"]
     return "\n".join(p for p in parts if p)
+
+
+def describe_smi(outcome: Outcome) -> str:
+    from gbdsp.sim.from_smi import describe as smi
+
+    assert outcome.snapshot is not None
+    return smi(outcome.snapshot)
 
 
 def _scaled_banner(outcome: Outcome) -> str:

@@ -82,7 +82,7 @@ def tornado(outcome: Outcome, executor: Executor | None = None,
     bars = []
     variants = [(r, with_value(base_scenario, r.key, v)) for r in MODEL_RANGES
                 for v in (r.low, r.high)]
-    results = _run_variants([v for _, v in variants], seed, executor, on_done, outcome.scale)
+    results = _run_variants([v for _, v in variants], seed, executor, on_done, outcome)
     for i in range(0, len(variants), 2):
         r = variants[i][0]
         bars.append(Bar(r.key, r.low, r.high, answer(results[i]), answer(results[i + 1]),
@@ -105,18 +105,20 @@ def tornado(outcome: Outcome, executor: Executor | None = None,
 
 
 def _repriced(base: Outcome, key: str, value: float) -> Outcome:
-    return Outcome(with_value(base.scenario, key, value), base.seeds, base.daily, base.scale)
+    return Outcome(with_value(base.scenario, key, value), base.seeds, base.daily, base.scale,
+                   base.snapshot)
 
 
 def _run_variants(scenarios: list[Scenario], seeds: list[int], executor: Executor | None,
-                  on_done: Callable[[], None] | None, scale: float) -> list[Outcome]:
+                  on_done: Callable[[], None] | None, base: Outcome) -> list[Outcome]:
+    scale, snapshot = base.scale, base.snapshot
     if executor is None:
-        return [run_all(s, seeds, None, on_done, scale) for s in scenarios]
-    futures = [executor.submit(one_seed, s, seeds[0]) for s in scenarios]
+        return [run_all(s, seeds, None, on_done, scale, snapshot) for s in scenarios]
+    futures = [executor.submit(one_seed, s, seeds[0], snapshot) for s in scenarios]
     out = []
     for s, future in zip(scenarios, futures, strict=True):
         daily = future.result()
         if on_done is not None:
             on_done()
-        out.append(Outcome(s, seeds, stack([daily], len(s.ruleset)), scale))
+        out.append(Outcome(s, seeds, stack([daily], len(s.ruleset)), scale, snapshot))
     return out
