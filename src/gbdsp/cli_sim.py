@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import time
-from contextlib import nullcontext
+from concurrent.futures import Executor
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -42,6 +43,9 @@ if TYPE_CHECKING:
                    "5-95%% bands.")
 @click.option("--workers", type=click.IntRange(1, 512), default=None,
               help="Processes for --runs (default: every core).")
+@click.option("--cluster", metavar="ADDRESS",
+              help="Run --runs on a Dask distributed cluster: a scheduler address, or "
+                   "local:N for N worker processes here (needs gbdsp[cluster]).")
 @click.option("--sensitivity", is_flag=True,
               help="Add a tornado chart: the answer across each key assumption's range.")
 @click.option("--from-smi", "from_smi", is_flag=True,
@@ -50,8 +54,8 @@ if TYPE_CHECKING:
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def simulate(scenario_file: Path | None, example: str | None, list_examples: bool,
              print_toml: bool, output: Path | None, scale: float | None, seed: int | None,
-             runs: int, workers: int | None, sensitivity: bool, from_smi: bool,
-             quiet: bool) -> None:
+             runs: int, workers: int | None, cluster: str | None, sensitivity: bool,
+             from_smi: bool, quiet: bool) -> None:
     """Run a GB-shaped fleet through the scenario's months under each of its rule sets (the
     gateway's own rules, the same random draws), and write a report with charts and the
     daily figures as CSV. Give either SCENARIO.toml or --example NAME."""
@@ -81,11 +85,18 @@ def simulate(scenario_file: Path | None, example: str | None, list_examples: boo
     directory = output or Path(f"sim-{stem}")
     seeds = batch.seeds_for(chosen, runs)
     steps = runs + (2 * len(sensitivity_module.MODEL_RANGES) if sensitivity else 0)
-    executor = batch.local_executor(max(runs, 2 if sensitivity else 1), workers)
+    executor: Executor | None
+    if cluster:
+        from gbdsp.sim.cluster import executor as cluster_executor
+
+        pool: AbstractContextManager[Executor | None] = cluster_executor(cluster)
+    else:
+        pool = batch.local_executor(max(runs, 2 if sensitivity else 1), workers) \
+            or nullcontext()
     with Progress(TextColumn("simulating"), BarColumn(), MofNCompleteColumn(),
                   TextColumn("runs"), TimeElapsedColumn(), TimeRemainingColumn(),
                   console=err, disable=quiet or not err.is_terminal, transient=True) as bar, \
-            executor or nullcontext():
+            pool as executor:
         task = bar.add_task("simulate", total=steps)
         outcome = batch.run_all(chosen, seeds, executor if runs > 1 else None,
                                 lambda: bar.advance(task), scale or 1.0, snapshot)

@@ -53,6 +53,10 @@ def pounds(value: float) -> str:
     return f"{sign}£{value:,.0f}"
 
 
+def pound_range(low: float, high: float) -> str:
+    return pounds(low) if low == high else f"{pounds(low)}-{pounds(high)}"
+
+
 def years(value: float | None, horizon: int) -> str:
     if value is None:
         return "never (the savings do not repay the cost)"
@@ -83,7 +87,13 @@ def paragraphs(outcome: Outcome) -> list[tuple[str, str]]:
             figures = "; ".join(f"{label} {count(outcome.totals(r, m), factor)}"
                                 for m, label in metrics)
             clauses.append(f"Under “{name}”: {figures}")
-        out.append((heading, f"For {size} ({spread}): " + ". ".join(clauses) + "."))
+        text = f"For {size} ({spread}): " + ". ".join(clauses) + "."
+        if heading.startswith("MP121"):
+            gb = s.costs.gb_premises / s.fleet.premises
+            text += (" The backlog at go-live: "
+                     f"{count(outcome.daily[0]['uncommissioned_meters'][:, 0], gb)} SMETS2+ "
+                     "meters InstalledNotCommissioned on day one at GB scale.")
+        out.append((heading, text))
     out.append(("Money", _money(outcome)))
     return out
 
@@ -104,7 +114,7 @@ def _money(outcome: Outcome) -> str:
         if high > low:
             text += f" (5-95%: {pounds(low)} to {pounds(high)})"
         cost_lo, cost_hi = a.implementation
-        text += (f"; its implementation costs {pounds(cost_lo)}-{pounds(cost_hi)} more; "
+        text += (f"; its implementation costs {pound_range(cost_lo, cost_hi)} more; "
                  f"net present value over {c.horizon_years} years at "
                  f"{c.discount_rate:.1%}: {pounds(a.npv[1])} (from {pounds(a.npv[0])} "
                  f"to {pounds(a.npv[2])}); break-even: "

@@ -135,7 +135,7 @@ def describe(outcome: Outcome, index: int) -> list[tuple[str, str]]:
          if rules.restricted else "not available (MP169 off)"),
         ("PPMID SMETS version", "follows the CH at whitelisting (MP202)" if in_force.mp202
          else "as pre-notified (interim CPL rows)"),
-        ("implementation cost beyond the first", f"{pounds(lo)}-{pounds(hi)}"),
+        ("implementation cost beyond the first", answers.pound_range(lo, hi)),
     ]
 
 
@@ -254,7 +254,7 @@ def _money(outcome: Outcome) -> str:
     rows.append(line("avoided (+) or incurred (-) a year", [ranged(a.saving_a_year)
                                                             for a in appraisals]))
     rows.append(line("implementation, beyond the first", [
-        f"{pounds(a.implementation[0])}-{pounds(a.implementation[1])}" for a in appraisals]))
+        answers.pound_range(*a.implementation) for a in appraisals]))
     rows.append(line(f"net present value, {c.horizon_years} years at {c.discount_rate:.1%}",
                      ["-"] + [f"{pounds(a.npv[1])}<br><small>{pounds(a.npv[0])} to "
                               f"{pounds(a.npv[2])}</small>" for a in appraisals[1:]]))
