@@ -163,7 +163,8 @@ def _snapshot(chosen: Scenario, quiet: bool) -> tuple[Snapshot, Scenario]:
                       TimeElapsedColumn(), console=err, transient=True,
                       disable=quiet or not err.is_terminal) as bar:
             task = bar.add_task("smi", total=total)
-            snapshot = from_smi.read(repository.stream(), chosen.scenario.start,
+            batches = repository.stream(from_smi.KIND_CODES, from_smi.STATUS_CODES)
+            snapshot = from_smi.read(batches, chosen.scenario.start,
                                      lambda n: bar.update(task, completed=n))
     out.print(f"SMI: {from_smi.describe(snapshot)} in {time.perf_counter() - began:.1f} s",
               markup=False)

@@ -35,21 +35,25 @@ def test_the_snapshot_is_the_smi_joined_by_chf(store: Store, clock: ManualClock)
     before = _state(store)
     with store.read() as tx:
         repository = SmiSnapshotRepository(tx.connection)
-        rows = [row for part in repository.stream(batch=700) for row in part]
-        with_batches = from_smi.read(repository.stream(batch=700), START)
+        with_batches = from_smi.read(repository.stream(from_smi.KIND_CODES,
+                                                       from_smi.STATUS_CODES, batch=700),
+                                     START)
+        c = devices.c
+        rows = tx.connection.execute(select(c.device_id, c.device_type, c.smets_chts_version,
+                                            c.status, c.chf_id)).all()
     assert _state(store) == before  # read-only
     assert with_batches.devices == len(rows) == before[0]
-    # The same figures worked out row by row.
+    # The same figures worked out row by row from the table itself.
     hubs = {r[0]: r for r in rows if r[1] == "CHF" and r[3] not in ("Pending", None,
                                                                      "Decommissioned",
                                                                      "Withdrawn")}
     by_hub: dict[int, Counter[str]] = {h: Counter() for h in hubs}
     uncommissioned = set()
     for r in rows:
-        if r[5] in by_hub:
-            by_hub[r[5]][r[1]] += 1
+        if r[4] in by_hub:
+            by_hub[r[4]][r[1]] += 1
             if r[1] == "ESME" and r[3] == "InstalledNotCommissioned":
-                uncommissioned.add(r[5])
+                uncommissioned.add(r[4])
     assert with_batches.installed == len(hubs) > 0
     assert int(with_batches.gas.sum()) == sum(1 for c in by_hub.values() if c["GSME"])
     assert int(with_batches.ppmid.sum()) == sum(1 for c in by_hub.values() if c["PPMID"])
@@ -60,6 +64,9 @@ def test_the_snapshot_is_the_smi_joined_by_chf(store: Store, clock: ManualClock)
                       and r[1] in ("CHF", "ESME", "GSME", "PPMID"))
     kinds = Counter(from_smi.KINDS[k].value for k in with_batches.stock_kind.tolist())
     assert kinds == pending
+    pending_since = [r for r in rows if r[3] == "Pending" and r[1] == "CHF"]
+    assert len(pending_since) == int((with_batches.stock_kind == 0).sum())
+    assert (with_batches.stock_since <= 0).all() and (with_batches.stock_since < 0).any()
     assert abs(sum(with_batches.suppliers.values()) - 1) < 1e-9
 
     scenario = from_smi.adapt(examples.get("mp60-housekeeping").scenario(), with_batches)

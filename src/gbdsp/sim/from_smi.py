@@ -22,8 +22,8 @@ from gbdsp.domain.devices import DeviceType
 from gbdsp.sim.fleet import CHF, ESME, GSME, KINDS, PPMID, Array
 from gbdsp.sim.scenario import Scenario, ScenarioError
 
-_KIND = {kind.value: i for i, kind in enumerate(KINDS)}
-_OTHER = 255
+KIND_CODES = {kind.value: i for i, kind in enumerate(KINDS)}
+"""How the repository codes device types (the engine's kind numbers)."""
 _INSTALLED = ("Commissioned", "InstalledNotCommissioned", "Whitelisted", "Suspended",
               "Recovery", "Recovered")
 MAX_SUPPLIERS = 200
@@ -54,47 +54,30 @@ class Snapshot:
         return len(self.smets1)
 
 
+STATUS_CODES = {"Pending": 1, **{s: 2 for s in _INSTALLED}, "InstalledNotCommissioned": 3}
+"""How the repository codes statuses: 0 none or gone, 1 Pending, 2 installed, 3 installed
+and not commissioned."""
+
+
 def read(batches: Iterable[Sequence[Any]], start: date,
          on_batch: Callable[[int], None] | None = None) -> Snapshot:
-    """A snapshot from the rows of `SmiSnapshotRepository.stream` (columns in its order)."""
-    parts: dict[str, list[Array]] = {k: [] for k in
-                                     ("id", "kind", "smets1", "status", "since", "chf",
-                                      "supplier", "left")}
+    """A snapshot from `SmiSnapshotRepository.stream(KIND_CODES, STATUS_CODES)` batches."""
+    parts: list[Array] = []
     seen = 0
-    midnight = datetime.combine(start, datetime.min.time(), UTC)
     for rows in batches:
-        columns = list(zip(*rows, strict=True)) if rows else [()] * 9
-        ident, kind, version, status, when, chf, responsible, _, left = columns
-        parts["id"].append(np.array(ident, np.int64))
-        parts["kind"].append(np.array([_KIND.get(k, _OTHER) for k in kind], np.uint8))
-        parts["smets1"].append(np.array([v.upper().startswith("SMETS1") for v in version],
-                                        np.bool_))
-        parts["status"].append(np.array([_status_code(s) for s in status], np.uint8))
-        parts["since"].append(np.array([_days(w, midnight) for w in when], np.int32))
-        parts["chf"].append(np.array([c or 0 for c in chf], np.int64))
-        parts["supplier"].append(np.array([r or 0 for r in responsible], np.int64))
-        parts["left"].append(np.array(left, np.bool_))
+        if rows:
+            parts.append(np.array(rows, np.int64).reshape(len(rows), 8))
         seen += len(rows)
         if on_batch is not None:
             on_batch(seen)
-    col = {k: np.concatenate(v) if v else np.zeros(0) for k, v in parts.items()}
+    table = np.concatenate(parts) if parts else np.zeros((0, 8), np.int64)
+    midnight = int(datetime.combine(start, datetime.min.time(), UTC).timestamp())
+    since = np.minimum(0, (table[:, 4] - midnight) // 86_400)
+    col = {"id": table[:, 0], "kind": table[:, 1].astype(np.uint8),
+           "smets1": table[:, 2].astype(np.bool_), "status": table[:, 3].astype(np.uint8),
+           "since": np.where(table[:, 4] == 0, 0, since).astype(np.int32),
+           "chf": table[:, 5], "supplier": table[:, 6], "left": table[:, 7].astype(np.bool_)}
     return _assemble(col, seen)
-
-
-_STATUS = {"Pending": 1, **{s: 2 for s in _INSTALLED}, "InstalledNotCommissioned": 3}
-
-
-def _status_code(status: str | None) -> int:
-    """0 no status or gone, 1 Pending, 2 installed, 3 InstalledNotCommissioned."""
-    return _STATUS.get(status or "", 0)
-
-
-def _days(when: datetime | None, midnight: datetime) -> int:
-    if when is None:
-        return 0
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return min(0, (when - midnight).days)
 
 
 def _assemble(col: dict[str, Array], seen: int) -> Snapshot:
