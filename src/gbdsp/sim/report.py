@@ -412,7 +412,11 @@ def _tornado_section(outcome: Outcome, tornado: tuple[float, list[Bar]]) -> str:
     base, bars = tornado
     s = outcome.scenario
     headline = s.ruleset[s.headline()].name
-    shown = bars[:12]
+    shown = [b for b in bars if b.swing > 0][:12]
+    still = [b.key for b in bars if b.swing == 0]
+    if not shown:
+        return ("<p>No assumption in the list moves the net present value of "
+                f"“{_e(headline)}” against “{_e(outcome.names[0])}”.</p>")
     _style()
     figure, ax = plt.subplots(figsize=(11, 0.42 * len(shown) + 1.2))
     for y, bar in enumerate(reversed(shown)):
@@ -434,7 +438,8 @@ def _tornado_section(outcome: Outcome, tornado: tuple[float, list[Bar]]) -> str:
     return (f"<p>How far the net present value of “{_e(headline)}” against "
             f"“{_e(outcome.names[0])}” ({pounds(base)} for seed {outcome.seeds[0]}) moves "
             "when one assumption goes from the low to the high end of its plausible range, "
-            "the others kept (the same seed for every variation).</p>"
+            "the others kept (the same seed for every variation)."
+            + (f" Not moved by: {_e(', '.join(still))}." if still else "") + "</p>"
             + _save(figure)
             + "<details><summary>The figures</summary><table><tr><th>assumption</th>"
               "<th>range</th><th>NPV at low</th><th>NPV at high</th><th>range from</th></tr>"
