@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 @click.option("--print", "print_toml", is_flag=True,
               help="With --example: print the example's TOML (to copy and change) and exit.")
 @click.option("-o", "--output", "output", type=click.Path(file_okay=False, path_type=Path),
-              help="Directory for report.html, daily.csv and summary.csv "
+              help="Directory for report.html and a CSV per table "
                    "(default: sim-<scenario file or example name>).")
 @click.option("--scale", type=float, default=None,
               help="Multiply the number of premises (0.01: a hundredth of the fleet).")

@@ -88,6 +88,13 @@ def paragraphs(outcome: Outcome) -> list[tuple[str, str]]:
                                 for m, label in metrics)
             clauses.append(f"Under “{name}”: {figures}")
         text = f"For {size} ({spread}): " + ". ".join(clauses) + "."
+        if heading.startswith("MP202"):
+            gb = s.costs.gb_premises / s.fleet.premises
+            text += (" At GB scale: "
+                     f"{count(outcome.daily[0]['ppmids'][:, 0], gb)} dual-mode PPMIDs on day "
+                     "one (the six million of seed 004), and "
+                     f"{count(outcome.totals(0, 'ppmid_installs_smets1'), gb)} PPMIDs "
+                     f"installed in SMETS1 systems over the {s.scenario.months} months.")
         if heading.startswith("MP121"):
             gb = s.costs.gb_premises / s.fleet.premises
             text += (" The backlog at go-live: "

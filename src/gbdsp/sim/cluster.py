@@ -16,7 +16,7 @@ from gbdsp.sim.scenario import ScenarioError
 
 
 @contextmanager
-def executor(address: str) -> Iterator[Executor]:
+def executor(address: str, timeout: float = 30.0) -> Iterator[Executor]:
     try:
         from distributed import Client, LocalCluster
     except ImportError:
@@ -34,5 +34,10 @@ def executor(address: str) -> Iterator[Executor]:
         with cluster, Client(cluster) as client:  # type: ignore[no-untyped-call]
             yield client.get_executor()
         return
-    with Client(address, timeout=30) as client:  # type: ignore[no-untyped-call]
-        yield client.get_executor()
+    try:
+        client = Client(address, timeout=timeout)  # type: ignore[no-untyped-call]
+    except (OSError, TimeoutError, ValueError) as e:
+        raise ScenarioError(f"--cluster {address}: cannot reach a Dask scheduler there "
+                            f"({e})") from None
+    with client:
+        yield client.get_executor()  # type: ignore[no-untyped-call]

@@ -499,6 +499,7 @@ class _Engine:
 
     def ppmid_decisions(self, day: int, recorded_smets1: Array, system_smets1: Array) -> None:
         self.count("ppmid_installs", day, len(system_smets1))
+        self.count("ppmid_installs_smets1", day, np.count_nonzero(system_smets1))
         self.count("ppmid_wrong_variant", day,
                    np.count_nonzero(recorded_smets1 != system_smets1))
         failed = 0

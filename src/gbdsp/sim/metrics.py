@@ -64,6 +64,8 @@ METRICS = (
            "of those, refused by the gateway"),
     # MP202
     Metric("ppmid_installs", "PPMID installations", "PPMIDs joined to a CH"),
+    Metric("ppmid_installs_smets1", "... in SMETS1 systems",
+           "PPMIDs joined to a SMETS1 CH (TABASC: how many SMETS1 PPMIDs were installed)"),
     Metric("ppmids", "PPMIDs in premises", "PPMIDs at premises with a system, end of day "
            "(counted every four weeks)", level=True),
     Metric("ppmid_wrong_variant", "... pre-notified for the other system",
