@@ -39,10 +39,26 @@ class SmiSnapshotRepository:
             func.coalesce(cast(c.chf_id, BigInteger), 0),
             func.coalesce(cast(c.responsible_supplier, BigInteger), 0),
             cast(c.left_pending, Integer))
+        if self.conn.dialect.name == "postgresql":
+            yield from self._pg_cursor(query, batch)
+            return
         result = self.conn.execution_options(stream_results=True, yield_per=batch
                                              ).execute(query)
         for part in result.partitions(batch):
             yield [tuple(row) for row in part]
+
+    def _pg_cursor(self, query: Any, batch: int) -> Iterator[Sequence[Any]]:
+        """PostgreSQL: a named (server-side) psycopg cursor in this same transaction; its
+        rows are plain tuples of ints, half the client work of result rows."""
+        sql = str(query.compile(dialect=self.conn.dialect,
+                                compile_kwargs={"literal_binds": True}))
+        raw = self.conn.connection.driver_connection
+        assert raw is not None
+        with raw.cursor(name="gbdsp_sim_snapshot") as cursor:
+            cursor.itersize = batch
+            cursor.execute(sql)
+            while rows := cursor.fetchmany(batch):
+                yield rows
 
     def count(self) -> int:
         return int(self.conn.execute(select(func.count()).select_from(devices)).scalar_one())
