@@ -19,7 +19,8 @@ import sys
 import time
 
 
-def one(example: str, premises: int, months: int, history: int) -> dict[str, float]:
+def one(example: str, premises: int, months: int, history: int, workers: int
+        ) -> dict[str, float]:
     """Run one size here (the child) and report what it cost."""
     from gbdsp.sim import batch, examples
 
@@ -28,12 +29,15 @@ def one(example: str, premises: int, months: int, history: int) -> dict[str, flo
     fleet = scenario.fleet.model_copy(update={"premises": premises})
     scenario = scenario.model_copy(update={"scenario": about, "fleet": fleet})
     began = time.perf_counter()
-    outcome = batch.run_all(scenario, [scenario.scenario.seed])
+    outcome = batch.run_all(scenario, [scenario.scenario.seed], workers=workers)
     took = time.perf_counter() - began
     usage = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = usage.ru_utime + usage.ru_stime + children.ru_utime + children.ru_stime
+    peak = usage.ru_maxrss + (workers > 1) * children.ru_maxrss * min(workers, 3)
     return {"premises": premises, "months": months, "rulesets": len(scenario.ruleset),
-            "seconds": round(took, 1), "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 1),
-            "peak_rss_mb": round(usage.ru_maxrss / 1024),
+            "seconds": round(took, 1), "cpu_seconds": round(cpu, 1),
+            "peak_rss_mb": round(peak / 1024),
             "removed": int(outcome.totals(0, "removed")[0])}
 
 
@@ -46,22 +50,27 @@ def main() -> None:
     parser.add_argument("--gb", action="store_true", help="also 30,000,000 premises")
     parser.add_argument("--months", type=int, default=36)
     parser.add_argument("--history", type=int, default=36)
+    parser.add_argument("--workers", type=int, default=1,
+                        help="rule sets in this many forked processes (shared fleet)")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(one(args.example, args.premises[0], args.months, args.history)))
+        print(json.dumps(one(args.example, args.premises[0], args.months, args.history,
+                             args.workers)))
         return
     sizes = args.premises or [1_000_000, 10_000_000]
     if args.gb:
         sizes.append(30_000_000)
     print(f"{args.example}: {args.months} months after {args.history} months of history, "
-          f"one seed, every rule set; {os.cpu_count()} cores, load average "
+          f"one seed, every rule set over {args.workers} process(es); {os.cpu_count()} "
+          "cores, load average "
           f"{os.getloadavg()[0]:.1f}")
     print(f"{'premises':>12} {'rule sets':>9} {'wall s':>8} {'CPU s':>8} {'peak RSS MB':>12}")
     for size in sizes:
         done = subprocess.run([sys.executable, __file__, "--child", "--example", args.example,
                                "--premises", str(size), "--months", str(args.months),
-                               "--history", str(args.history)],
+                               "--history", str(args.history), "--workers",
+                               str(args.workers)],
                               capture_output=True, text=True, check=False)
         if done.returncode != 0:
             print(f"{size:>12,} failed: {done.stderr.strip().splitlines()[-1:]}")

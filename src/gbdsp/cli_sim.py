@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from concurrent.futures import Executor
 from contextlib import AbstractContextManager, nullcontext
@@ -93,13 +94,16 @@ def simulate(scenario_file: Path | None, example: str | None, list_examples: boo
     else:
         pool = batch.local_executor(max(runs, 2 if sensitivity else 1), workers) \
             or nullcontext()
+    # One run: its rule sets share the cores (forked; no progress thread may run then).
+    forked = runs == 1 and (workers or os.cpu_count() or 1) > 1 and not cluster
     with Progress(TextColumn("simulating"), BarColumn(), MofNCompleteColumn(),
                   TextColumn("runs"), TimeElapsedColumn(), TimeRemainingColumn(),
-                  console=err, disable=quiet or not err.is_terminal, transient=True) as bar, \
-            pool as executor:
+                  console=err, disable=quiet or not err.is_terminal or forked,
+                  transient=True) as bar, pool as executor:
         task = bar.add_task("simulate", total=steps)
         outcome = batch.run_all(chosen, seeds, executor if runs > 1 else None,
-                                lambda: bar.advance(task), scale or 1.0, snapshot)
+                                lambda: bar.advance(task), scale or 1.0, snapshot,
+                                (workers or os.cpu_count() or 1) if forked else 1)
         tornado = (sensitivity_module.tornado(outcome, executor, lambda: bar.advance(task))
                    if sensitivity else None)
     simulated = time.perf_counter()

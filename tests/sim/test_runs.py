@@ -66,3 +66,15 @@ def test_runs_on_the_command_line_show_bands(tmp_path: Path) -> None:
     seeds = {line.split(",")[1] for line in
              (tmp_path / "daily.csv").read_text().splitlines()[1:]}
     assert seeds == {"121", "122", "123"}
+
+
+def test_rule_sets_in_forked_processes_give_the_same_figures() -> None:
+    scenario = _small("mp60-housekeeping")
+    about = scenario.scenario.model_copy(update={"history_months": 14})
+    scenario = scenario.model_copy(update={"scenario": about})
+    here = batch.run_all(scenario, [7])
+    forked = batch.run_all(scenario, [7], workers=2)
+    for r in range(len(scenario.ruleset)):
+        for m in METRICS:
+            assert np.array_equal(here.daily[r][m.name], forked.daily[r][m.name]), m.name
+    assert here.totals(0, "removed")[0] != here.totals(1, "removed")[0]

@@ -12,7 +12,7 @@ import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
-from multiprocessing import get_context
+from multiprocessing import get_all_start_methods, get_context
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -33,11 +33,32 @@ Daily = list[dict[str, Array]]
 """One seed's result: per rule set, metric -> daily values."""
 
 
-def one_seed(scenario: Scenario, seed: int, snapshot: Snapshot | None = None) -> Daily:
-    """Every rule set through the fleet of `seed` (runs in a worker)."""
+def one_seed(scenario: Scenario, seed: int, snapshot: Snapshot | None = None,
+             workers: int = 1) -> Daily:
+    """Every rule set through the fleet of `seed` (runs in a worker). With `workers` > 1
+    the rule sets run in forked processes that share the built fleet (copy-on-write: one
+    fleet in memory, one engine's state per process)."""
     chosen = scenario.scaled(seed=seed)
-    runs = engine.simulate(fleet.build(chosen, snapshot), chosen.ruleset)
-    return [run.daily for run in runs]
+    built = fleet.build(chosen, snapshot)
+    count = min(workers, len(chosen.ruleset))
+    if count <= 1 or "fork" not in get_all_start_methods():
+        return [engine.run_ruleset(built, r) for r in chosen.ruleset]
+    global _SHARED
+    _SHARED = built
+    try:
+        with get_context("fork").Pool(count) as pool:
+            return pool.map(_run_shared, range(len(chosen.ruleset)), chunksize=1)
+    finally:
+        _SHARED = None
+
+
+_SHARED: fleet.Fleet | None = None
+"""The fleet forked workers read (set only while `one_seed` runs them)."""
+
+
+def _run_shared(index: int) -> dict[str, Array]:
+    assert _SHARED is not None
+    return engine.run_ruleset(_SHARED, _SHARED.scenario.ruleset[index])
 
 
 @dataclass
@@ -97,12 +118,13 @@ def seeds_for(scenario: Scenario, runs: int) -> list[int]:
 
 def run_all(scenario: Scenario, seeds: Sequence[int], executor: Executor | None = None,
             on_done: Callable[[], None] | None = None, scale: float = 1.0,
-            snapshot: Snapshot | None = None) -> Outcome:
-    """Every seed through every rule set, stacked in seed order."""
+            snapshot: Snapshot | None = None, workers: int = 1) -> Outcome:
+    """Every seed through every rule set, stacked in seed order. Without an executor the
+    seeds run here, each with its rule sets over `workers` forked processes."""
     results: dict[int, Daily] = {}
     if executor is None:
         for seed in seeds:
-            results[seed] = one_seed(scenario, seed, snapshot)
+            results[seed] = one_seed(scenario, seed, snapshot, workers)
             if on_done is not None:
                 on_done()
     else:

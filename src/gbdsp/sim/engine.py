@@ -550,3 +550,8 @@ def simulate(fleet: Fleet, rulesets: Sequence[RuleSet],
         daily = _Engine(fleet, decisions, on_day).run()
         runs.append(Run(ruleset.name, decisions, daily))
     return runs
+
+
+def run_ruleset(fleet: Fleet, ruleset: RuleSet) -> dict[str, Array]:
+    """One rule set through the fleet: its daily figures."""
+    return _Engine(fleet, Decisions.of(ruleset, fleet.scenario.scenario.start)).run()
