@@ -75,13 +75,13 @@ def simulate(scenario_file: Path | None, example: str | None, list_examples: boo
 
         click.echo(examples.get(example).text, nl=False)
         return
-    began = time.perf_counter()
     snapshot = None
     if from_smi:
         if scale is not None:
             raise click.UsageError("--scale does not go with --from-smi (the fleet is the "
                                    "SMI's)")
         snapshot, chosen_scenario = _snapshot(chosen_scenario, quiet)
+    began = time.perf_counter()
     chosen = chosen_scenario.scaled(scale, seed)
     directory = output or Path(f"sim-{stem}")
     seeds = batch.seeds_for(chosen, runs)
