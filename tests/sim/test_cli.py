@@ -20,7 +20,7 @@ EXAMPLES = sorted(SHIPPED.glob("*.toml"))
 def test_every_seed_question_has_an_example() -> None:
     names = {p.stem for p in EXAMPLES}
     assert {"mp60-housekeeping", "mp121-install-codes", "mp169-restricted-mode",
-            "mp202-ppmid", "combined"} <= names
+            "mp202-ppmid", "mp39-ch-returns", "combined"} <= names
     assert examples.names() == sorted(names)
 
 

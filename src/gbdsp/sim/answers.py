@@ -25,6 +25,9 @@ TOPICS = (
                                ("restriction_refused", "whose choice cannot be honoured"),
                                ("requests_to_refusers", "Service Requests to their meters"),
                                ("refused_restricted", "refused by the gateway (E169)"))),
+    ("MP39 CH returns", (("ch_returns", "CH returns"),
+                         ("rsa_returns", "sent by a Registered Supplier Agent"),
+                         ("rsa_returns_refused", "refused to the RSA (E2)"))),
     ("MP202 PPMIDs", (("ppmid_installs", "PPMID installations"),
                       ("ppmid_failed", "installations that fail (stranded PPMIDs)"))),
 )

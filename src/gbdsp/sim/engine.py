@@ -233,6 +233,7 @@ class _Engine:
             self.faults(day)
             self.ppmids(day)
             self.restrict(day)
+            self.ch_returns(day)
             if day >= 0:
                 self.requests(day)
                 self.levels(day)
@@ -509,6 +510,22 @@ class _Engine:
                 if n and self.rules.ppmid_stranded(recorded, system, day):
                     failed += n
         self.count("ppmid_failed", day, failed)
+
+    def ch_returns(self, day: int) -> None:
+        """MP39: CH returns; those an RSA sends are refused (E2) unless MP39 lets it."""
+        numbers = self.due("return", day)
+        if not len(numbers):
+            return
+        returns = self.fleet.returns
+        rsa, fault = returns["rsa"][numbers], returns["fault"][numbers]
+        self.count("ch_returns", day, len(numbers))
+        self.count("rsa_returns", day, np.count_nonzero(rsa))
+        refused = 0
+        for srv, mine in (("8.14.3", fault), ("8.14.4", ~fault)):
+            n = int(np.count_nonzero(rsa & mine))
+            if n and not self.rules.agent_may_send(srv, day):
+                refused += n
+        self.count("rsa_returns_refused", day, refused)
 
     def restrict(self, day: int) -> None:
         ps = np.unique(self.due("restrict", day))

@@ -132,6 +132,8 @@ class Fleet:
     ppmids: dict[str, Array]
     """Per PPMID replacement at a premises with a system: the premises, and whether it was
     pre-notified for the other system."""
+    returns: dict[str, Array] = field(default_factory=dict)
+    """Per CH return (MP39): sent by an RSA or not, a fault return (8.14.3) or not."""
 
 
 
@@ -233,13 +235,20 @@ def build(scenario: Scenario, snapshot: Snapshot | None = None) -> Fleet:
               "wrong": rng.random(len(ppmid_days)) < scenario.ppmid.wrong_variant_share}
     events.add("ppmid", ppmid_days, np.arange(len(ppmid_days)))
 
+    rng = stream(seed, "returns")
+    return_days, chosen = _poisson_events(rng, len(installed_ids), scenario.returns.per_year,
+                                          0, days)
+    returns = {"rsa": rng.random(len(return_days)) < scenario.returns.rsa_share,
+               "fault": rng.random(len(return_days)) < scenario.returns.fault_share}
+    events.add("return", return_days, np.arange(len(return_days)))
+
     rng = stream(seed, "restricted")
     choice_days, chosen = _poisson_events(rng, len(installed_ids),
                                           scenario.restricted.choosing_per_year, 0, days)
     events.add("restrict", choice_days, installed_ids[chosen] if len(installed_ids) else chosen)
 
     return Fleet(scenario, first_day, days, premises, stock, events, gpf_offset, switches,
-                 faults, ppmids)
+                 faults, ppmids, returns)
 
 
 def refurbish_draws(rng: np.random.Generator, scenario: Scenario, days: Array

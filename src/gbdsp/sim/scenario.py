@@ -160,6 +160,17 @@ class Ppmid(_Section):
     (logistics: the same physical model, two CPL rows under the interim solution)."""
 
 
+class Returns(_Section):
+    """MP39: Communications Hub returns (8.14.3 fault, 8.14.4 no fault) and who sends them."""
+
+    per_year: Rate = 0.004
+    """CH returns a year per installed premises."""
+    rsa_share: Share = 0.1
+    """Share of returns a Registered Supplier Agent sends for a (small) supplier."""
+    fault_share: Share = 0.7
+    """Share of returns that are fault returns (8.14.3); the rest are 8.14.4."""
+
+
 class RuleSet(_Section):
     name: Annotated[str, Field(min_length=1, max_length=80)]
     modifications: list[ModificationName] = []
@@ -206,6 +217,7 @@ class Scenario(_Section):
     lifecycle: Lifecycle = Lifecycle()
     restricted: Restricted = Restricted()
     ppmid: Ppmid = Ppmid()
+    returns: Returns = Returns()
     costs: money.Costs = money.Costs()
     ruleset: Annotated[list[RuleSet], Field(min_length=2, max_length=8)]
 
@@ -277,7 +289,7 @@ SMI_KEYS = frozenset(("fleet.premises", "fleet.already_installed", "fleet.smets1
 """The assumptions `--from-smi` takes from the SMI (`sim.from_smi.adapt`)."""
 
 SECTIONS = ("fleet", "installs", "stock", "change_of_supplier", "installers", "lifecycle",
-            "restricted", "ppmid", "costs")
+            "restricted", "ppmid", "returns", "costs")
 
 
 @dataclass(frozen=True, slots=True)

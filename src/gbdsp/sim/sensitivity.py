@@ -41,6 +41,7 @@ MODEL_RANGES = (
           "codes given without an obligation"),
     Range("ppmid.wrong_variant_share", 0.02, 0.10, "PPMIDs pre-notified for the other system"),
     Range("restricted.choosing_per_year", 0.001, 0.01, "consumers choosing Restricted mode"),
+    Range("returns.rsa_share", 0.02, 0.3, "CH returns an RSA sends (MP39)"),
 )
 COST_FACTORS = (0.5, 2.0)
 """A unit cost's plausible range, as factors of its value (none has a published figure)."""
@@ -90,7 +91,7 @@ def tornado(outcome: Outcome, executor: Executor | None = None,
     costs = base_scenario.costs
     for key in ("site_visit", "meter_exchange", "premature_replacement_charge",
                 "communications_hub", "ch_stock_level_charge", "renotification",
-                "failed_ppmid_install", "restriction_not_honoured"):
+                "failed_ppmid_install", "restriction_not_honoured", "rsa_return_handoff"):
         value = costs.unit(key)
         if value == 0:
             continue
