@@ -465,7 +465,8 @@ SMI status table (SEC Appendix AC); the night a Pending device is removed by the
 housekeeping rule in force (AC 7.2 or MP60's 36 months, with its exclusions and Bryt
 Energy's "only after leaving Pending" reading); install-code due dates in Working Days and
 "in time" by MP121's rules (AC 4.16); which Service Requests a restricted meter refuses by
-MP169's policy (E169); whether a PPMID stays recorded for the other system by MP202's rule.</p>
+MP169's policy (E169); whether a PPMID stays recorded for the other system by MP202's rule;
+whether an RSA may send a CH return by the SRV roles with MP39's.</p>
 <p><b>Processes.</b> New installs take premises without a system; without SM WAN the meters
 stay InstalledNotCommissioned until coverage arrives (exponential delay), then the
 installing supplier commissions them unless it has lost the premises. A gaining supplier of
@@ -474,7 +475,8 @@ Days, without it an informal ask; when its patience runs out it replaces the met
 meters are decommissioned, some refurbished and back in stock (Pending again, AC 7.1).
 Housekeeping removes devices Pending beyond the rule's months; a removed device installed
 later is re-notified first. Consumers choose Restricted mode at a rate (SMETS1 meters cannot
-be restricted). PPMIDs pre-notified for the other system fail without MP202.</p>
+be restricted). PPMIDs pre-notified for the other system fail without MP202. CH returns
+(8.14.3, 8.14.4) sent by a Registered Supplier Agent are refused without MP39.</p>
 <p><b>Published figures used.</b> About 3% of meters gained from another supplier are
 uncommissioned (MP121 Proposer); about 8% of SMETS2 devices are not commissioned at
 installation (Calvin Capital, MP121 consultation); the DCC has 90 days to bring the SM WAN;
