@@ -483,8 +483,8 @@ installation (Calvin Capital, MP121 consultation); the DCC has 90 days to bring 
 5 or 10 Working Days for an install code (MP121); 12 or 36 months (MP60); six million
 dual-mode PPMIDs, a fifth of about 30 million premises (MP202). Every other value in the
 assumptions table is an assumption to change in the scenario file.</p>
-<p><b>Not modelled.</b> Devices installed but left Pending; CH fault returns; a second
-switch while a code is awaited; a premises' electricity and gas meters as separate
+<p><b>Not modelled.</b> Devices installed but left Pending; what a CH return does to its
+status; a second switch while a code is awaited; a premises' electricity and gas meters as separate
 install-code cases; new SMETS1 installs; modifications coming into force part-way through a
 run.</p>
 <p class='meta'>The same scenario, seed and scale give the same figures. Flows are daily
