@@ -235,3 +235,29 @@ def test_rule_sets_share_the_fleet_and_its_draws() -> None:
             assert np.array_equal(runs[0].daily[metric], other.daily[metric]), metric
     assert runs[0].daily["switches"].sum() > 0
     assert not np.array_equal(runs[0].daily["removed"], runs[1].daily["removed"])
+
+
+def test_rsa_ch_returns_are_refused_without_mp39_and_sent_with_it() -> None:
+    _, built, runs = _run("""
+[scenario]
+name = "returns"
+months = 6
+history_months = 0
+[fleet]
+premises = 30000
+[returns]
+per_year = 0.05
+rsa_share = 0.25
+""" + QUIET + """
+[[ruleset]]
+name = "off"
+[[ruleset]]
+name = "on"
+modifications = ["mp39"]
+""")
+    off, on = runs["off"].daily, runs["on"].daily
+    rsa = int(built.returns["rsa"].sum())
+    assert off["rsa_returns"].sum() == on["rsa_returns"].sum() == rsa > 0
+    assert off["rsa_returns_refused"].sum() == rsa  # 8.14.3/8.14.4 are IS|GS only
+    assert on["rsa_returns_refused"].sum() == 0
+    assert off["ch_returns"].sum() == len(built.returns["rsa"]) > rsa

@@ -47,18 +47,34 @@ def test_a_run_is_the_seed_run_alone() -> None:
 
 
 def test_runs_on_the_command_line_show_bands(tmp_path: Path) -> None:
-    result = CliRunner().invoke(cli, ["simulate", "--example", "mp121-install-codes",
-                                      "--scale", "0.002", "--runs", "3", "--workers", "2",
-                                      "-o", str(tmp_path), "--quiet"])
+    quick = tmp_path / "quick.toml"
+    quick.write_text(examples.get("mp121-install-codes").text.replace(
+        "months = 12", "months = 6\nhistory_months = 6"))
+    result = CliRunner().invoke(cli, ["simulate", str(quick), "--scale", "0.002", "--runs",
+                                      "3", "--workers", "2", "-o", str(tmp_path / "out"),
+                                      "--quiet"])
     assert result.exit_code == 0, result.output
     assert "3 runs" in result.output
+    tmp_path = tmp_path / "out"
     report = (tmp_path / "report.html").read_text()
     assert "5-95%" in report and "medians of 3 runs" in report
     with (tmp_path / "summary.csv").open() as f:
         rows = {row["metric"]: row for row in csv.DictReader(f)}
-    first = "MP121: 10 Working Days"
+    first = "MP121: 10 Working Days by e-mail"
     requests = [float(rows["requests"][f"{first} {q}"]) for q in ("p5", "median", "p95")]
     assert requests[0] < requests[2] and requests[0] <= requests[1] <= requests[2]
     seeds = {line.split(",")[1] for line in
              (tmp_path / "daily.csv").read_text().splitlines()[1:]}
     assert seeds == {"121", "122", "123"}
+
+
+def test_rule_sets_in_forked_processes_give_the_same_figures() -> None:
+    scenario = _small("mp60-housekeeping")
+    about = scenario.scenario.model_copy(update={"history_months": 14})
+    scenario = scenario.model_copy(update={"scenario": about})
+    here = batch.run_all(scenario, [7])
+    forked = batch.run_all(scenario, [7], workers=2)
+    for r in range(len(scenario.ruleset)):
+        for m in METRICS:
+            assert np.array_equal(here.daily[r][m.name], forked.daily[r][m.name]), m.name
+    assert here.totals(0, "removed")[0] != here.totals(1, "removed")[0]

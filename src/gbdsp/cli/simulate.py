@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import time
-from contextlib import nullcontext
+from concurrent.futures import Executor
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,6 +20,7 @@ from rich.progress import (
 )
 
 if TYPE_CHECKING:
+    from gbdsp.sim.from_smi import Snapshot
     from gbdsp.sim.scenario import Scenario
 
 
@@ -51,7 +54,7 @@ if TYPE_CHECKING:
     "--output",
     "output",
     type=click.Path(file_okay=False, path_type=Path),
-    help="Directory for report.html, daily.csv and summary.csv "
+    help="Directory for report.html and a CSV per table "
     "(default: sim-<scenario file or example name>).",
 )
 @click.option(
@@ -74,9 +77,22 @@ if TYPE_CHECKING:
     help="Processes for --runs (default: every core).",
 )
 @click.option(
+    "--cluster",
+    metavar="ADDRESS",
+    help="Run --runs on a Dask distributed cluster: a scheduler address, or "
+    "local:N for N worker processes here (needs gbdsp[cluster]).",
+)
+@click.option(
     "--sensitivity",
     is_flag=True,
     help="Add a tornado chart: the answer across each key assumption's range.",
+)
+@click.option(
+    "--from-smi",
+    "from_smi",
+    is_flag=True,
+    help="Start from the data directory's own SMI (installed systems, suppliers, "
+    "Pending stock and its ages) instead of a synthetic fleet; read-only.",
 )
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def simulate(
@@ -89,7 +105,9 @@ def simulate(
     seed: int | None,
     runs: int,
     workers: int | None,
+    cluster: str | None,
     sensitivity: bool,
+    from_smi: bool,
     quiet: bool,
 ) -> None:
     """Run a GB-shaped fleet through the scenario's months under each of its rule sets (the
@@ -110,12 +128,25 @@ def simulate(
 
         click.echo(examples.get(example).text, nl=False)
         return
+    snapshot = None
+    if from_smi:
+        if scale is not None:
+            raise click.UsageError("--scale does not go with --from-smi (the fleet is the SMI's)")
+        snapshot, chosen_scenario = _snapshot(chosen_scenario, quiet)
+    began = time.perf_counter()
     chosen = chosen_scenario.scaled(scale, seed)
     directory = output or Path(f"sim-{stem}")
-    began = time.perf_counter()
     seeds = batch.seeds_for(chosen, runs)
     steps = runs + (2 * len(sensitivity_module.MODEL_RANGES) if sensitivity else 0)
-    executor = batch.local_executor(max(runs, 2 if sensitivity else 1), workers)
+    executor: Executor | None
+    if cluster:
+        from gbdsp.sim.cluster import executor as cluster_executor
+
+        pool: AbstractContextManager[Executor | None] = cluster_executor(cluster)
+    else:
+        pool = batch.local_executor(max(runs, 2 if sensitivity else 1), workers) or nullcontext()
+    # One run: its rule sets share the cores (forked; no progress thread may run then).
+    forked = runs == 1 and (workers or os.cpu_count() or 1) > 1 and not cluster
     with (
         Progress(
             TextColumn("simulating"),
@@ -125,14 +156,20 @@ def simulate(
             TimeElapsedColumn(),
             TimeRemainingColumn(),
             console=err,
-            disable=quiet or not err.is_terminal,
+            disable=quiet or not err.is_terminal or forked,
             transient=True,
         ) as bar,
-        executor or nullcontext(),
+        pool as executor,
     ):
         task = bar.add_task("simulate", total=steps)
         outcome = batch.run_all(
-            chosen, seeds, executor if runs > 1 else None, lambda: bar.advance(task), scale or 1.0
+            chosen,
+            seeds,
+            executor if runs > 1 else None,
+            lambda: bar.advance(task),
+            scale or 1.0,
+            snapshot,
+            (workers or os.cpu_count() or 1) if forked else 1,
         )
         tornado = (
             sensitivity_module.tornado(outcome, executor, lambda: bar.advance(task))
@@ -190,3 +227,36 @@ def _list_examples() -> None:
         "gbdsp simulate --example NAME --print > my.toml",
         markup=False,
     )
+
+
+def _snapshot(chosen: Scenario, quiet: bool) -> tuple[Snapshot, Scenario]:
+    """The data directory's SMI, streamed in one read-only transaction."""
+    from gbdsp.cli.base import Context, err, out
+    from gbdsp.sim import from_smi
+
+    ctx = click.get_current_context().find_object(Context)
+    assert ctx is not None
+    began = time.perf_counter()
+    with (
+        ctx.app() as app,
+        Progress(
+            TextColumn("reading the SMI"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err,
+            transient=True,
+            disable=quiet or not err.is_terminal,
+        ) as bar,
+    ):
+        task = bar.add_task("smi", total=None)
+        snapshot = from_smi.load(
+            app.store,
+            chosen.scenario.start,
+            lambda total: bar.update(task, total=total),
+            lambda n: bar.update(task, completed=n),
+        )
+    out.print(
+        f"SMI: {from_smi.describe(snapshot)} in {time.perf_counter() - began:.1f} s", markup=False
+    )
+    return snapshot, from_smi.adapt(chosen, snapshot)

@@ -25,6 +25,9 @@ TOPICS = (
                                ("restriction_refused", "whose choice cannot be honoured"),
                                ("requests_to_refusers", "Service Requests to their meters"),
                                ("refused_restricted", "refused by the gateway (E169)"))),
+    ("MP39 CH returns", (("ch_returns", "CH returns"),
+                         ("rsa_returns", "sent by a Registered Supplier Agent"),
+                         ("rsa_returns_refused", "refused to the RSA (E2)"))),
     ("MP202 PPMIDs", (("ppmid_installs", "PPMID installations"),
                       ("ppmid_failed", "installations that fail (stranded PPMIDs)"))),
 )
@@ -51,6 +54,10 @@ def pounds(value: float) -> str:
     if 0 < value < 10:
         return f"{sign}£{value:,.2f}"
     return f"{sign}£{value:,.0f}"
+
+
+def pound_range(low: float, high: float) -> str:
+    return pounds(low) if low == high else f"{pounds(low)}-{pounds(high)}"
 
 
 def years(value: float | None, horizon: int) -> str:
@@ -83,7 +90,20 @@ def paragraphs(outcome: Outcome) -> list[tuple[str, str]]:
             figures = "; ".join(f"{label} {count(outcome.totals(r, m), factor)}"
                                 for m, label in metrics)
             clauses.append(f"Under “{name}”: {figures}")
-        out.append((heading, f"For {size} ({spread}): " + ". ".join(clauses) + "."))
+        text = f"For {size} ({spread}): " + ". ".join(clauses) + "."
+        if heading.startswith("MP202"):
+            gb = s.costs.gb_premises / s.fleet.premises
+            text += (" At GB scale: "
+                     f"{count(outcome.daily[0]['ppmids'][:, 0], gb)} dual-mode PPMIDs on day "
+                     "one (the six million of seed 004), and "
+                     f"{count(outcome.totals(0, 'ppmid_installs_smets1'), gb)} PPMIDs "
+                     f"installed in SMETS1 systems over the {s.scenario.months} months.")
+        if heading.startswith("MP121"):
+            gb = s.costs.gb_premises / s.fleet.premises
+            text += (" The backlog at go-live: "
+                     f"{count(outcome.daily[0]['uncommissioned_meters'][:, 0], gb)} SMETS2+ "
+                     "meters InstalledNotCommissioned on day one at GB scale.")
+        out.append((heading, text))
     out.append(("Money", _money(outcome)))
     return out
 
@@ -104,7 +124,7 @@ def _money(outcome: Outcome) -> str:
         if high > low:
             text += f" (5-95%: {pounds(low)} to {pounds(high)})"
         cost_lo, cost_hi = a.implementation
-        text += (f"; its implementation costs {pounds(cost_lo)}-{pounds(cost_hi)} more; "
+        text += (f"; its implementation costs {pound_range(cost_lo, cost_hi)} more; "
                  f"net present value over {c.horizon_years} years at "
                  f"{c.discount_rate:.1%}: {pounds(a.npv[1])} (from {pounds(a.npv[0])} "
                  f"to {pounds(a.npv[2])}); break-even: "

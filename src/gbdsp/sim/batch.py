@@ -12,7 +12,8 @@ import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
-from multiprocessing import get_context
+from multiprocessing import get_all_start_methods, get_context
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -22,6 +23,9 @@ from gbdsp.sim.metrics import BY_NAME, METRICS
 from gbdsp.sim.rules import Decisions
 from gbdsp.sim.scenario import Scenario
 
+if TYPE_CHECKING:
+    from gbdsp.sim.from_smi import Snapshot
+
 BANDS = (5.0, 50.0, 95.0)
 """The percentiles every figure is shown with: 5-95% band and the median."""
 
@@ -29,11 +33,32 @@ Daily = list[dict[str, Array]]
 """One seed's result: per rule set, metric -> daily values."""
 
 
-def one_seed(scenario: Scenario, seed: int) -> Daily:
-    """Every rule set through the fleet of `seed` (runs in a worker)."""
+def one_seed(scenario: Scenario, seed: int, snapshot: Snapshot | None = None,
+             workers: int = 1) -> Daily:
+    """Every rule set through the fleet of `seed` (runs in a worker). With `workers` > 1
+    the rule sets run in forked processes that share the built fleet (copy-on-write: one
+    fleet in memory, one engine's state per process)."""
     chosen = scenario.scaled(seed=seed)
-    runs = engine.simulate(fleet.build(chosen), chosen.ruleset)
-    return [run.daily for run in runs]
+    built = fleet.build(chosen, snapshot)
+    count = min(workers, len(chosen.ruleset))
+    if count <= 1 or "fork" not in get_all_start_methods():
+        return [engine.run_ruleset(built, r) for r in chosen.ruleset]
+    global _SHARED
+    _SHARED = built
+    try:
+        with get_context("fork").Pool(count) as pool:
+            return pool.map(_run_shared, range(len(chosen.ruleset)), chunksize=1)
+    finally:
+        _SHARED = None
+
+
+_SHARED: fleet.Fleet | None = None
+"""The fleet forked workers read (set only while `one_seed` runs them)."""
+
+
+def _run_shared(index: int) -> dict[str, Array]:
+    assert _SHARED is not None
+    return engine.run_ruleset(_SHARED, _SHARED.scenario.ruleset[index])
 
 
 @dataclass
@@ -45,6 +70,8 @@ class Outcome:
     daily: list[dict[str, Array]]
     scale: float = 1.0
     """The run's share of the scenario's fleet (`--scale`)."""
+    snapshot: Snapshot | None = None
+    """The SMI the fleet started from (`--from-smi`), if it did."""
 
     @property
     def names(self) -> list[str]:
@@ -57,7 +84,8 @@ class Outcome:
     def first_run(self) -> Outcome:
         """The first seed's run alone."""
         return Outcome(self.scenario, self.seeds[:1],
-                       [{k: v[:1] for k, v in per.items()} for per in self.daily], self.scale)
+                       [{k: v[:1] for k, v in per.items()} for per in self.daily], self.scale,
+                       self.snapshot)
 
     def decisions(self, index: int) -> Decisions:
         return Decisions.of(self.scenario.ruleset[index], self.scenario.scenario.start)
@@ -89,22 +117,25 @@ def seeds_for(scenario: Scenario, runs: int) -> list[int]:
 
 
 def run_all(scenario: Scenario, seeds: Sequence[int], executor: Executor | None = None,
-            on_done: Callable[[], None] | None = None, scale: float = 1.0) -> Outcome:
-    """Every seed through every rule set, stacked in seed order."""
+            on_done: Callable[[], None] | None = None, scale: float = 1.0,
+            snapshot: Snapshot | None = None, workers: int = 1) -> Outcome:
+    """Every seed through every rule set, stacked in seed order. Without an executor the
+    seeds run here, each with its rule sets over `workers` forked processes."""
     results: dict[int, Daily] = {}
     if executor is None:
         for seed in seeds:
-            results[seed] = one_seed(scenario, seed)
+            results[seed] = one_seed(scenario, seed, snapshot, workers)
             if on_done is not None:
                 on_done()
     else:
-        futures = {executor.submit(one_seed, scenario, seed): seed for seed in seeds}
+        futures = {executor.submit(one_seed, scenario, seed, snapshot): seed
+                   for seed in seeds}
         for future in as_completed(futures):
             results[futures[future]] = future.result()
             if on_done is not None:
                 on_done()
     return Outcome(scenario, list(seeds), stack([results[s] for s in seeds],
-                                                len(scenario.ruleset)), scale)
+                                                len(scenario.ruleset)), scale, snapshot)
 
 
 def stack(results: Sequence[Daily], rulesets: int) -> list[dict[str, Array]]:

@@ -111,6 +111,8 @@ ITEMS = (
          (("requests", 1.0),),
          S000 + ", Refinement Consultation Question 14, Utilita: the SSI solution 'equivalent "
                 "to £1 per meter site'"),
+    Item("rsa_return_handoff", "CH return an RSA cannot send (its supplier must)",
+         "£ per return", (("rsa_returns_refused", 1.0),), NO_SOURCE),
     Item("restriction_not_honoured", "consumer's Restricted-mode choice not honoured",
          "£ per consumer", (("restriction_refused", 1.0),), NO_SOURCE),
 )
@@ -131,6 +133,7 @@ class Costs(BaseModel):
     failed_ppmid_install: Money = 150.0
     install_code_request: Money = 1.0
     restriction_not_honoured: Money = 20.0
+    rsa_return_handoff: Money = 25.0
     discount_rate: Annotated[float, Field(ge=0.0, le=0.5)] = 0.035
     """HM Treasury Green Book social time preference rate (not in the seeds)."""
     horizon_years: Annotated[int, Field(ge=1, le=50)] = 5

@@ -233,6 +233,7 @@ class _Engine:
             self.faults(day)
             self.ppmids(day)
             self.restrict(day)
+            self.ch_returns(day)
             if day >= 0:
                 self.requests(day)
                 self.levels(day)
@@ -256,11 +257,20 @@ class _Engine:
     def deliver(self, day: int) -> None:
         ids = self.due("deliver", day)
         self.step_rows(Trigger.CH_DELIVERED, ids)
-        self.enter_pending(ids, day, False)
+        self.enter_pending_as_marked(ids, day)
 
     def prenotify(self, day: int) -> None:
         ids = self.due("prenotify", day)
         self.step_rows(Trigger.PRENOTIFIED, ids)
+        self.enter_pending_as_marked(ids, day)
+
+    def enter_pending_as_marked(self, ids: Array, day: int) -> None:
+        """Enter Pending keeping each row's own left-Pending-before mark (SMI stock has
+        both; a new delivery or pre-notification has not left)."""
+        left = self.stock.left[ids]
+        if left.any():
+            self.enter_pending(ids[left], day, True)
+            ids = ids[~left]
         self.enter_pending(ids, day, False)
 
     def back_in_stock(self, day: int) -> None:
@@ -490,6 +500,7 @@ class _Engine:
 
     def ppmid_decisions(self, day: int, recorded_smets1: Array, system_smets1: Array) -> None:
         self.count("ppmid_installs", day, len(system_smets1))
+        self.count("ppmid_installs_smets1", day, np.count_nonzero(system_smets1))
         self.count("ppmid_wrong_variant", day,
                    np.count_nonzero(recorded_smets1 != system_smets1))
         failed = 0
@@ -499,6 +510,22 @@ class _Engine:
                 if n and self.rules.ppmid_stranded(recorded, system, day):
                     failed += n
         self.count("ppmid_failed", day, failed)
+
+    def ch_returns(self, day: int) -> None:
+        """MP39: CH returns; those an RSA sends are refused (E2) unless MP39 lets it."""
+        numbers = self.due("return", day)
+        if not len(numbers):
+            return
+        returns = self.fleet.returns
+        rsa, fault = returns["rsa"][numbers], returns["fault"][numbers]
+        self.count("ch_returns", day, len(numbers))
+        self.count("rsa_returns", day, np.count_nonzero(rsa))
+        refused = 0
+        for srv, mine in (("8.14.3", fault), ("8.14.4", ~fault)):
+            n = int(np.count_nonzero(rsa & mine))
+            if n and not self.rules.agent_may_send(srv, day):
+                refused += n
+        self.count("rsa_returns_refused", day, refused)
 
     def restrict(self, day: int) -> None:
         ps = np.unique(self.due("restrict", day))
@@ -540,3 +567,8 @@ def simulate(fleet: Fleet, rulesets: Sequence[RuleSet],
         daily = _Engine(fleet, decisions, on_day).run()
         runs.append(Run(ruleset.name, decisions, daily))
     return runs
+
+
+def run_ruleset(fleet: Fleet, ruleset: RuleSet) -> dict[str, Array]:
+    """One rule set through the fleet: its daily figures."""
+    return _Engine(fleet, Decisions.of(ruleset, fleet.scenario.scenario.start)).run()

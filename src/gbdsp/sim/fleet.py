@@ -12,7 +12,7 @@ from __future__ import annotations
 import zlib
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -21,6 +21,9 @@ from gbdsp.domain.devices import DeviceType
 from gbdsp.domain.housekeeping import months_after
 from gbdsp.sim.rules import NONE
 from gbdsp.sim.scenario import Scenario
+
+if TYPE_CHECKING:
+    from gbdsp.sim.from_smi import Snapshot
 
 Array = NDArray[Any]
 NEVER = np.int32(2**31 - 1)
@@ -129,15 +132,22 @@ class Fleet:
     ppmids: dict[str, Array]
     """Per PPMID replacement at a premises with a system: the premises, and whether it was
     pre-notified for the other system."""
+    returns: dict[str, Array] = field(default_factory=dict)
+    """Per CH return (MP39): sent by an RSA or not, a fault return (8.14.3) or not."""
 
 
 
-def build(scenario: Scenario) -> Fleet:
+def build(scenario: Scenario, snapshot: Snapshot | None = None) -> Fleet:
+    """The fleet's draws; from `snapshot` (the SMI), its installed systems and Pending stock
+    instead of drawn ones and a synthetic history."""
     about, fleet = scenario.scenario, scenario.fleet
     seed = about.seed
     end = months_after_date(about.start, about.months)
     days = (end - about.start).days
-    first_day = -round(about.history_months * DAYS_A_MONTH)
+    first_day = synthetic_from = -round(about.history_months * DAYS_A_MONTH)
+    if snapshot is not None:
+        synthetic_from = 0
+        first_day = min(0, max(-3650, int(snapshot.stock_since.min(initial=0))))
     n = fleet.premises
     shares = np.array(list(fleet.suppliers.values()))
     shares = shares / shares.sum()
@@ -155,6 +165,13 @@ def build(scenario: Scenario) -> Fleet:
     premises["uncommissioned"] = installed & ~premises["smets1"] & (
         rng.random(n) < scenario.installs.uncommissioned_at_start)
     premises["ppmid"] = rng.random(n) < fleet.ppmid_share
+    if snapshot is not None:
+        k = snapshot.installed
+        for column, values in (("smets1", snapshot.smets1), ("supplier", snapshot.supplier),
+                               ("installer", snapshot.supplier), ("gas", snapshot.gas),
+                               ("ppmid", snapshot.ppmid),
+                               ("uncommissioned", snapshot.uncommissioned)):
+            premises[column][:k] = values
 
     rng = stream(seed, "installs")
     premises["no_wan"] = rng.random(n) < scenario.installs.no_wan_share
@@ -173,7 +190,14 @@ def build(scenario: Scenario) -> Fleet:
 
     events = Events()
     stock = Rows(1024)
-    gpf_offset = _hubs(scenario, premises, stock, events, first_day, days)
+    smi_hubs = None
+    if snapshot is not None:
+        hubs = snapshot.stock_kind == CHF
+        smi_hubs = (snapshot.stock_since[hubs].astype(np.int64), snapshot.stock_left[hubs])
+    gpf_offset = _hubs(scenario, premises, stock, events, first_day, synthetic_from, days,
+                       smi_hubs)
+    if snapshot is not None:
+        _smi_meters(scenario, snapshot, stock, events)
 
     rng = stream(seed, "change_of_supplier")
     cos = scenario.change_of_supplier
@@ -195,8 +219,8 @@ def build(scenario: Scenario) -> Fleet:
     rng = stream(seed, "lifecycle")
     installed_ids = np.flatnonzero(installed)
     fault_days, chosen = _poisson_events(
-        rng, len(installed_ids), scenario.lifecycle.meter_replacements_per_year, first_day,
-        days)
+        rng, len(installed_ids), scenario.lifecycle.meter_replacements_per_year,
+        synthetic_from, days)
     faults = {"premises": installed_ids[chosen] if len(installed_ids) else chosen}
     faults["gas"] = premises["gas"][faults["premises"]]
     faults.update(refurbish_draws(rng, scenario, fault_days))
@@ -211,13 +235,20 @@ def build(scenario: Scenario) -> Fleet:
               "wrong": rng.random(len(ppmid_days)) < scenario.ppmid.wrong_variant_share}
     events.add("ppmid", ppmid_days, np.arange(len(ppmid_days)))
 
+    rng = stream(seed, "returns")
+    return_days, chosen = _poisson_events(rng, len(installed_ids), scenario.returns.per_year,
+                                          0, days)
+    returns = {"rsa": rng.random(len(return_days)) < scenario.returns.rsa_share,
+               "fault": rng.random(len(return_days)) < scenario.returns.fault_share}
+    events.add("return", return_days, np.arange(len(return_days)))
+
     rng = stream(seed, "restricted")
     choice_days, chosen = _poisson_events(rng, len(installed_ids),
                                           scenario.restricted.choosing_per_year, 0, days)
     events.add("restrict", choice_days, installed_ids[chosen] if len(installed_ids) else chosen)
 
     return Fleet(scenario, first_day, days, premises, stock, events, gpf_offset, switches,
-                 faults, ppmids)
+                 faults, ppmids, returns)
 
 
 def refurbish_draws(rng: np.random.Generator, scenario: Scenario, days: Array
@@ -235,19 +266,29 @@ def refurbish_draws(rng: np.random.Generator, scenario: Scenario, days: Array
 
 
 def _hubs(scenario: Scenario, premises: dict[str, Array], stock: Rows, events: Events,
-          first_day: int, days: int) -> int:
+          first_day: int, synthetic_from: int, days: int,
+          smi: tuple[Array, Array] | None = None) -> int:
     """CH deliveries from the start of the history to the end, each CH's wait in the
     warehouse, and the premises it goes to (new installs take premises without a system in
-    install order). A new install's meters and PPMID are pre-notified before it."""
+    install order). A new install's meters and PPMID are pre-notified before it. CHs Pending
+    in the SMI (`smi`: their Pending days and left-Pending flags) come first; one whose
+    drawn wait has already passed waits a fresh draw from day one."""
     rng = stream(scenario.scenario.seed, "stock")
     fleet, installs = scenario.fleet, scenario.installs
     never_share = scenario.stock.never_installed_share
     per_day = fleet.premises * installs.per_month / DAYS_A_MONTH / max(1e-9, 1 - never_share)
-    counts = rng.poisson(per_day, days - first_day)
-    delivered = np.repeat(np.arange(first_day, days, dtype=np.int64), counts)
+    counts = rng.poisson(per_day, days - synthetic_from)
+    delivered = np.repeat(np.arange(synthetic_from, days, dtype=np.int64), counts)
+    left = np.zeros(len(delivered), np.bool_)
+    if smi is not None:
+        delivered = np.concatenate([smi[0], delivered])
+        left = np.concatenate([smi[1], left])
     waits = np.ceil(rng.lognormal(np.log(scenario.stock.wait_days_median),
                                   scenario.stock.wait_sigma, len(delivered))).astype(np.int64)
-    install = np.where(rng.random(len(delivered)) < never_share, NEVER, delivered + waits)
+    due = delivered + waits
+    if smi is not None:
+        due = np.where(due >= 0, due, waits)
+    install = np.where(rng.random(len(delivered)) < never_share, NEVER, due)
     # A CH is installed at a premises without a system if it goes in during the run (or
     # soon after: its meters are pre-notified during the run).
     pool = np.flatnonzero(~premises["installed"])
@@ -256,7 +297,7 @@ def _hubs(scenario: Scenario, premises: dict[str, Array], stock: Rows, events: E
     target = np.full(len(delivered), -1, np.int64)
     target[in_run] = pool[:len(in_run)]
 
-    hub = {"install": np.minimum(install, NEVER), "premises": target}
+    hub = {"install": np.minimum(install, NEVER), "premises": target, "left": left}
     chf_ids = stock.add(kind=CHF, **hub)
     gpf_ids = stock.add(kind=GPF, **hub)
     events.add("deliver", delivered, chf_ids)
@@ -277,6 +318,21 @@ def _hubs(scenario: Scenario, premises: dict[str, Array], stock: Rows, events: E
         premises[column][who] = ids
         events.add("prenotify", prenotify[mask], ids)
     return len(delivered)
+
+
+def _smi_meters(scenario: Scenario, snapshot: Snapshot, stock: Rows, events: Events) -> None:
+    """Meters Pending in the SMI: in stock from their Pending date; ESMEs and GSMEs go in
+    again after a fresh warehouse wait (or never, as refurbished ones); PPMIDs stay."""
+    rng = stream(scenario.scenario.seed, "smi_stock")
+    meters = snapshot.stock_kind != CHF
+    kinds, since = snapshot.stock_kind[meters], snapshot.stock_since[meters].astype(np.int64)
+    ids = stock.add(kind=kinds, since=since, left=snapshot.stock_left[meters])
+    events.add("prenotify", since, ids)
+    waits = np.ceil(rng.lognormal(np.log(scenario.stock.wait_days_median),
+                                  scenario.stock.wait_sigma, len(ids))).astype(np.int64)
+    never = (rng.random(len(ids)) < scenario.lifecycle.never_reinstalled_share) | (
+        kinds == PPMID)
+    events.add("reinstall", waits[~never], ids[~never])
 
 
 def _poisson_events(rng: np.random.Generator, population: int, per_year: float, first: int,

@@ -64,6 +64,8 @@ METRICS = (
            "of those, refused by the gateway"),
     # MP202
     Metric("ppmid_installs", "PPMID installations", "PPMIDs joined to a CH"),
+    Metric("ppmid_installs_smets1", "... in SMETS1 systems",
+           "PPMIDs joined to a SMETS1 CH (TABASC: how many SMETS1 PPMIDs were installed)"),
     Metric("ppmids", "PPMIDs in premises", "PPMIDs at premises with a system, end of day "
            "(counted every four weeks)", level=True),
     Metric("ppmid_wrong_variant", "... pre-notified for the other system",
@@ -71,6 +73,13 @@ METRICS = (
     Metric("ppmid_failed", "PPMID installations that fail",
            "PPMIDs left recorded for the other system, so no Service Request can reach them "
            "until the DCC corrects the SMI by hand"),
+    # MP39
+    Metric("ch_returns", "Communications Hub returns", "CH fault and no-fault returns "
+           "(8.14.3, 8.14.4)"),
+    Metric("rsa_returns", "... sent by a Registered Supplier Agent",
+           "returns an RSA sends for the supplier it acts for"),
+    Metric("rsa_returns_refused", "... refused to the RSA (E2)",
+           "RSA returns the gateway refuses without MP39: the supplier must send them"),
     # the fleet
     Metric("installs", "new installs", "premises getting a smart metering system"),
     Metric("installs_no_wan", "... without SM WAN", "installs left without SM WAN"),
@@ -117,5 +126,10 @@ CHARTS = (
           "(stranded: no Service Request reaches them).",
           ("ppmid_installs", "ppmid_wrong_variant", "ppmid_failed"),
           ("ppmid", "fleet.ppmid_share", "fleet.smets1_share")),
+    Chart("MP39: Communications Hub returns by Registered Supplier Agents",
+          "CH returns, those an RSA sends for a small supplier, and those the gateway refuses "
+          "to the RSA.",
+          ("ch_returns", "rsa_returns", "rsa_returns_refused"),
+          ("returns",)),
 )
 """Each chart plots its metrics per rule set: flows as running totals, levels as they are."""

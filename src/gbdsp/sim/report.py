@@ -135,7 +135,7 @@ def describe(outcome: Outcome, index: int) -> list[tuple[str, str]]:
          if rules.restricted else "not available (MP169 off)"),
         ("PPMID SMETS version", "follows the CH at whitelisting (MP202)" if in_force.mp202
          else "as pre-notified (interim CPL rows)"),
-        ("implementation cost beyond the first", f"{pounds(lo)}-{pounds(hi)}"),
+        ("implementation cost beyond the first", answers.pound_range(lo, hi)),
     ]
 
 
@@ -157,6 +157,9 @@ def render(outcome: Outcome, made_at: datetime | None = None,
         f"<h1>{_e(about.name)}</h1>",
         f"<p class='question'>{_e(about.question)}</p>" if about.question else "",
         _scaled_banner(outcome),
+        (f"<p class='scaled'><b>Fleet from the SMI:</b> {_e(describe_smi(outcome))}. The "
+         "assumptions marked <i>SMI</i> come from it; the flows of the coming months are "
+         "the scenario's.</p>") if outcome.snapshot is not None else "",
         f"<p class='meta'>{scenario.fleet.premises:,} premises simulated, {about.months} "
         f"months from {about.start.isoformat()}, {_e(seeds)}; every rule set runs on the "
         "same fleet and the same random draws, so the differences are the rules'. "
@@ -182,6 +185,13 @@ def render(outcome: Outcome, made_at: datetime | None = None,
     parts += ["<h2>Assumptions</h2>", _assumptions_table(scenario), MODEL, _files(tornado),
               "</body></html>"]
     return "\n".join(p for p in parts if p)
+
+
+def describe_smi(outcome: Outcome) -> str:
+    from gbdsp.sim.from_smi import describe as smi
+
+    assert outcome.snapshot is not None
+    return smi(outcome.snapshot)
 
 
 def _scaled_banner(outcome: Outcome) -> str:
@@ -244,7 +254,7 @@ def _money(outcome: Outcome) -> str:
     rows.append(line("avoided (+) or incurred (-) a year", [ranged(a.saving_a_year)
                                                             for a in appraisals]))
     rows.append(line("implementation, beyond the first", [
-        f"{pounds(a.implementation[0])}-{pounds(a.implementation[1])}" for a in appraisals]))
+        answers.pound_range(*a.implementation) for a in appraisals]))
     rows.append(line(f"net present value, {c.horizon_years} years at {c.discount_rate:.1%}",
                      ["-"] + [f"{pounds(a.npv[1])}<br><small>{pounds(a.npv[0])} to "
                               f"{pounds(a.npv[2])}</small>" for a in appraisals[1:]]))
@@ -402,7 +412,11 @@ def _tornado_section(outcome: Outcome, tornado: tuple[float, list[Bar]]) -> str:
     base, bars = tornado
     s = outcome.scenario
     headline = s.ruleset[s.headline()].name
-    shown = bars[:12]
+    shown = [b for b in bars if b.swing > 0][:12]
+    still = [b.key for b in bars if b.swing == 0]
+    if not shown:
+        return ("<p>No assumption in the list moves the net present value of "
+                f"“{_e(headline)}” against “{_e(outcome.names[0])}”.</p>")
     _style()
     figure, ax = plt.subplots(figsize=(11, 0.42 * len(shown) + 1.2))
     for y, bar in enumerate(reversed(shown)):
@@ -424,7 +438,8 @@ def _tornado_section(outcome: Outcome, tornado: tuple[float, list[Bar]]) -> str:
     return (f"<p>How far the net present value of “{_e(headline)}” against "
             f"“{_e(outcome.names[0])}” ({pounds(base)} for seed {outcome.seeds[0]}) moves "
             "when one assumption goes from the low to the high end of its plausible range, "
-            "the others kept (the same seed for every variation).</p>"
+            "the others kept (the same seed for every variation)."
+            + (f" Not moved by: {_e(', '.join(still))}." if still else "") + "</p>"
             + _save(figure)
             + "<details><summary>The figures</summary><table><tr><th>assumption</th>"
               "<th>range</th><th>NPV at low</th><th>NPV at high</th><th>range from</th></tr>"
@@ -450,7 +465,8 @@ SMI status table (SEC Appendix AC); the night a Pending device is removed by the
 housekeeping rule in force (AC 7.2 or MP60's 36 months, with its exclusions and Bryt
 Energy's "only after leaving Pending" reading); install-code due dates in Working Days and
 "in time" by MP121's rules (AC 4.16); which Service Requests a restricted meter refuses by
-MP169's policy (E169); whether a PPMID stays recorded for the other system by MP202's rule.</p>
+MP169's policy (E169); whether a PPMID stays recorded for the other system by MP202's rule;
+whether an RSA may send a CH return by the SRV roles with MP39's.</p>
 <p><b>Processes.</b> New installs take premises without a system; without SM WAN the meters
 stay InstalledNotCommissioned until coverage arrives (exponential delay), then the
 installing supplier commissions them unless it has lost the premises. A gaining supplier of
@@ -459,15 +475,16 @@ Days, without it an informal ask; when its patience runs out it replaces the met
 meters are decommissioned, some refurbished and back in stock (Pending again, AC 7.1).
 Housekeeping removes devices Pending beyond the rule's months; a removed device installed
 later is re-notified first. Consumers choose Restricted mode at a rate (SMETS1 meters cannot
-be restricted). PPMIDs pre-notified for the other system fail without MP202.</p>
+be restricted). PPMIDs pre-notified for the other system fail without MP202. CH returns
+(8.14.3, 8.14.4) sent by a Registered Supplier Agent are refused without MP39.</p>
 <p><b>Published figures used.</b> About 3% of meters gained from another supplier are
 uncommissioned (MP121 Proposer); about 8% of SMETS2 devices are not commissioned at
 installation (Calvin Capital, MP121 consultation); the DCC has 90 days to bring the SM WAN;
 5 or 10 Working Days for an install code (MP121); 12 or 36 months (MP60); six million
 dual-mode PPMIDs, a fifth of about 30 million premises (MP202). Every other value in the
 assumptions table is an assumption to change in the scenario file.</p>
-<p><b>Not modelled.</b> Devices installed but left Pending; CH fault returns; a second
-switch while a code is awaited; a premises' electricity and gas meters as separate
+<p><b>Not modelled.</b> Devices installed but left Pending; what a CH return does to its
+status; a second switch while a code is awaited; a premises' electricity and gas meters as separate
 install-code cases; new SMETS1 installs; modifications coming into force part-way through a
 run.</p>
 <p class='meta'>The same scenario, seed and scale give the same figures. Flows are daily

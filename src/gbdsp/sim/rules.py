@@ -22,14 +22,16 @@ from gbdsp.config import (
     Modification,
     Modifications,
 )
-from gbdsp.domain import install_codes, mp169, mp202
+from gbdsp.domain import install_codes, mp39, mp169, mp202
 from gbdsp.domain.devices import Device, DeviceModel, DeviceType, SmiStatus
 from gbdsp.domain.errors import GbdspError
 from gbdsp.domain.housekeeping import HousekeepingRule
 from gbdsp.domain.ids import DeviceId, UserId
 from gbdsp.domain.modifications import InForce
 from gbdsp.domain.mp169 import RestrictedPolicy
+from gbdsp.domain.parties import UserRole
 from gbdsp.domain.smi_status import Refused, Trigger, next_status
+from gbdsp.domain.srv import catalogue
 from gbdsp.domain.working_days import Calendar, add_working_days
 from gbdsp.services.housekeeping import rule_in_force
 from gbdsp.services.restricted import restricted_policy
@@ -195,6 +197,15 @@ class Decisions:
                 sample_device(DeviceType.PPMID, smets1=recorded_smets1),
                 sample_device(DeviceType.CHF, smets1=system_smets1),
                 mp202_in_force) is not None
+        return self._answers[key]
+
+    def agent_may_send(self, srv: str, index: int) -> bool:
+        """MP39: may a Registered Supplier Agent send `srv` (a CH return) on this day?"""
+        in_force = self.in_force(index).mp39
+        key = ("mp39", srv, in_force)
+        if key not in self._answers:
+            roles = catalogue().by_id[srv].eligible_roles | mp39.extra_roles(srv, in_force)
+            self._answers[key] = UserRole.RSA in roles
         return self._answers[key]
 
     def restrictable(self, smets1: bool) -> bool:

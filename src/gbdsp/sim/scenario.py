@@ -46,6 +46,8 @@ class About(_Section):
     headline: str = ""
     """The rule set the answer and the sensitivity chart are about (default: the second),
     against the first."""
+    fleet_from: Literal["", "SMI"] = ""
+    """"SMI" when `--from-smi` took the fleet from the data directory's SMI."""
     history_months: Annotated[int, Field(ge=0, le=120)] = 36
     """Stock and refurbishment flows start this long before `start`, so day one already has
     a stock of every age (and what each rule set would have removed is gone)."""
@@ -158,6 +160,17 @@ class Ppmid(_Section):
     (logistics: the same physical model, two CPL rows under the interim solution)."""
 
 
+class Returns(_Section):
+    """MP39: Communications Hub returns (8.14.3 fault, 8.14.4 no fault) and who sends them."""
+
+    per_year: Rate = 0.004
+    """CH returns a year per installed premises."""
+    rsa_share: Share = 0.1
+    """Share of returns a Registered Supplier Agent sends for a (small) supplier."""
+    fault_share: Share = 0.7
+    """Share of returns that are fault returns (8.14.3); the rest are 8.14.4."""
+
+
 class RuleSet(_Section):
     name: Annotated[str, Field(min_length=1, max_length=80)]
     modifications: list[ModificationName] = []
@@ -204,6 +217,7 @@ class Scenario(_Section):
     lifecycle: Lifecycle = Lifecycle()
     restricted: Restricted = Restricted()
     ppmid: Ppmid = Ppmid()
+    returns: Returns = Returns()
     costs: money.Costs = money.Costs()
     ruleset: Annotated[list[RuleSet], Field(min_length=2, max_length=8)]
 
@@ -238,7 +252,7 @@ class Scenario(_Section):
         """Every assumption as (key, value), for the report and the CSV's readers."""
         lines = [(f"scenario.{key}", _show(value))
                  for key, value in self.scenario.model_dump().items()
-                 if key not in ("name", "question")]
+                 if key not in ("name", "question", "fleet_from")]
         for section in SECTIONS:
             for key, value in getattr(self, section).model_dump().items():
                 if section == "costs" and key == "implementation":
@@ -254,8 +268,11 @@ class Scenario(_Section):
             section, _, name = key.partition(".")
             part = getattr(self, section)
             given = section in self.model_fields_set and name in part.model_fields_set
-            rows.append(Assumption(key, value, unit_of(key, part, name),
-                                   "scenario" if given else "default", source_of(key)))
+            origin = "scenario" if given else "default"
+            source = source_of(key)
+            if self.scenario.fleet_from == "SMI" and key in SMI_KEYS:
+                origin, source = "SMI", "the data directory's SMI (--from-smi)"
+            rows.append(Assumption(key, value, unit_of(key, part, name), origin, source))
         for name in money.IMPLEMENTATION:
             lo, hi = self.costs.implementation_of(name).range()
             given = name in self.costs.implementation
@@ -266,8 +283,13 @@ class Scenario(_Section):
         return rows
 
 
+SMI_KEYS = frozenset(("fleet.premises", "fleet.already_installed", "fleet.smets1_share",
+                      "fleet.gas_share", "fleet.ppmid_share", "fleet.suppliers",
+                      "installs.uncommissioned_at_start", "scenario.history_months"))
+"""The assumptions `--from-smi` takes from the SMI (`sim.from_smi.adapt`)."""
+
 SECTIONS = ("fleet", "installs", "stock", "change_of_supplier", "installers", "lifecycle",
-            "restricted", "ppmid", "costs")
+            "restricted", "ppmid", "returns", "costs")
 
 
 @dataclass(frozen=True, slots=True)

@@ -41,6 +41,7 @@ MODEL_RANGES = (
           "codes given without an obligation"),
     Range("ppmid.wrong_variant_share", 0.02, 0.10, "PPMIDs pre-notified for the other system"),
     Range("restricted.choosing_per_year", 0.001, 0.01, "consumers choosing Restricted mode"),
+    Range("returns.rsa_share", 0.02, 0.3, "CH returns an RSA sends (MP39)"),
 )
 COST_FACTORS = (0.5, 2.0)
 """A unit cost's plausible range, as factors of its value (none has a published figure)."""
@@ -82,7 +83,7 @@ def tornado(outcome: Outcome, executor: Executor | None = None,
     bars = []
     variants = [(r, with_value(base_scenario, r.key, v)) for r in MODEL_RANGES
                 for v in (r.low, r.high)]
-    results = _run_variants([v for _, v in variants], seed, executor, on_done, outcome.scale)
+    results = _run_variants([v for _, v in variants], seed, executor, on_done, outcome)
     for i in range(0, len(variants), 2):
         r = variants[i][0]
         bars.append(Bar(r.key, r.low, r.high, answer(results[i]), answer(results[i + 1]),
@@ -90,7 +91,7 @@ def tornado(outcome: Outcome, executor: Executor | None = None,
     costs = base_scenario.costs
     for key in ("site_visit", "meter_exchange", "premature_replacement_charge",
                 "communications_hub", "ch_stock_level_charge", "renotification",
-                "failed_ppmid_install", "restriction_not_honoured"):
+                "failed_ppmid_install", "restriction_not_honoured", "rsa_return_handoff"):
         value = costs.unit(key)
         if value == 0:
             continue
@@ -105,18 +106,20 @@ def tornado(outcome: Outcome, executor: Executor | None = None,
 
 
 def _repriced(base: Outcome, key: str, value: float) -> Outcome:
-    return Outcome(with_value(base.scenario, key, value), base.seeds, base.daily, base.scale)
+    return Outcome(with_value(base.scenario, key, value), base.seeds, base.daily, base.scale,
+                   base.snapshot)
 
 
 def _run_variants(scenarios: list[Scenario], seeds: list[int], executor: Executor | None,
-                  on_done: Callable[[], None] | None, scale: float) -> list[Outcome]:
+                  on_done: Callable[[], None] | None, base: Outcome) -> list[Outcome]:
+    scale, snapshot = base.scale, base.snapshot
     if executor is None:
-        return [run_all(s, seeds, None, on_done, scale) for s in scenarios]
-    futures = [executor.submit(one_seed, s, seeds[0]) for s in scenarios]
+        return [run_all(s, seeds, None, on_done, scale, snapshot) for s in scenarios]
+    futures = [executor.submit(one_seed, s, seeds[0], snapshot) for s in scenarios]
     out = []
     for s, future in zip(scenarios, futures, strict=True):
         daily = future.result()
         if on_done is not None:
             on_done()
-        out.append(Outcome(s, seeds, stack([daily], len(s.ruleset)), scale))
+        out.append(Outcome(s, seeds, stack([daily], len(s.ruleset)), scale, snapshot))
     return out
