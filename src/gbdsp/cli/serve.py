@@ -122,7 +122,7 @@ def serve(ctx: Context, host: str | None, port: int | None, workers: int | None)
 
 SERVED_URLS = (
     ("SSI portal", "/ssi/"),
-    ("SSI API", "/ssi/api/v1/"),
+    ("SSI API", "/ssi/api/v1/openapi.json (the API described)"),
     ("DUIS", "/api/v1/serviceD (and serviceS, serviceT)"),
     ("health", "/health"),
     ("metrics", "/metrics"),

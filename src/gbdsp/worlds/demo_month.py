@@ -464,8 +464,8 @@ def _summarise_requests(w: World) -> None:
     overdue = w.requests["northwind-overdue"]
     w.summary.lines += [
         f"request {overdue} (Northwind's) is assigned to {BOXED_SUPPLIER} and overdue:",
-        f"  gbdsp wan install-code {lost_meters()[0]}    # the code on its label",
-        f"  gbdsp install-codes answer {overdue} --by {BOXED_SUPPLIER} --code CODE",
+        f"  gbdsp wan install-code {lost_meters()[0]} | "
+        f"gbdsp install-codes answer {overdue} --by {BOXED_SUPPLIER}    # the label's code",
         f"  gbdsp install-codes code {overdue} --by {NORTHWIND}    # Northwind reads it"]
 
 
