@@ -84,6 +84,7 @@ def test_each_world_draws_its_own_seed(tmp_path: Path) -> None:
 def test_certificate_and_ou_commands(gbdsp: Gbdsp, tmp_path: Path) -> None:
     from datetime import UTC, datetime
     assert gbdsp("init").returncode == 0
+    assert gbdsp("demo", "--premises", "0").returncode == 0
     now = datetime.now(UTC)
     _, expired = certificate_pem("00-DB-12-34-56-78-00-08", now - timedelta(days=60),
                                  now - timedelta(days=1))
@@ -99,7 +100,6 @@ def test_certificate_and_ou_commands(gbdsp: Gbdsp, tmp_path: Path) -> None:
     assert again.returncode == 0 and "already revoked" in again.stdout
     unknown = gbdsp("users", "revoke-certificate", "00-00-00-00-00-00-00-09")
     assert unknown.returncode == 2 and "not registered" in unknown.stderr
-    assert gbdsp("demo", "--premises", "0").returncode == 0
     ou = gbdsp("users", "add", "00-DB-12-34-56-78-00-07", "--role", "OU", "--party", "OU",
                "--name", "CAD provider", "--generate-key")
     assert ou.returncode == 0, ou.stderr

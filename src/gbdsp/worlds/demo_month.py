@@ -31,7 +31,7 @@ from gbdsp.clock import Clock, ManualClock
 from gbdsp.config import Config
 from gbdsp.delivery.relay import Relay
 from gbdsp.domain.devices import CspRegion, DeviceModel, DeviceType, SmetsVariant
-from gbdsp.domain.errors import GbdspError
+from gbdsp.domain.errors import GbdspError, InvalidValue
 from gbdsp.domain.housekeeping import months_before
 from gbdsp.domain.ids import DeviceId, UserId
 from gbdsp.domain.modifications import InForce
@@ -557,7 +557,11 @@ def _traffic(w: World, days_ago: int) -> None:
         data = _signed_request(sender, target, counter, srv, cv, body, key)
         reply = w.gateway.handle(_web_service(cv), data)
         if reply.status != 200 or response_code(reply.body) is None:
-            raise RuntimeError(f"demo: the gateway answered {reply.status} to {srv}")
+            why = reply.body.decode("utf-8", "replace").strip()[:200]
+            raise InvalidValue(
+                f"the demo's own {srv} as {sender} was refused (HTTP {reply.status}: {why}); "
+                "the demo needs the DCC Boxed test Users as `gbdsp init` registers them "
+                "(their certificates valid and not revoked)")
         w.summary.requests += 1
 
 
