@@ -22,9 +22,12 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
+
+from gbdsp.domain.parties import Certificate
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -226,12 +229,11 @@ def whole_gateway() -> None:
     print(f"  {'whole pipeline incl. SQLite (8.2)':<34} {per:7.1f} us")
 
 
-def _now():  # type: ignore[no-untyped-def]
-    from datetime import UTC, datetime
+def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def load_cert():  # type: ignore[no-untyped-def]
+def load_cert() -> Certificate:
     from gbdsp.duis.smki import TEST_USERS, load_certificate, pki_file
     return load_certificate(pki_file(TEST_USERS[0].certificate_file))
 

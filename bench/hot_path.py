@@ -64,7 +64,7 @@ def main() -> None:
               f"{statistics.median(cpus):.3f} ms/request ({', '.join(f'{c:.2f}' for c in cpus)}); "
               f"{per_request:.2f} SQL statements/request")
         if args.profile:
-            from pyinstrument import Profiler
+            from pyinstrument import Profiler  # type: ignore[import-not-found]  # optional
             batch = signed_requests(args.data, rng, args.premises, args.requests // 2)
             profiler = Profiler(interval=0.0005)
             profiler.start()

@@ -159,8 +159,8 @@ def world(store: Store, tmp_path: Path, modifications: tuple[bool, bool],
     receiver = Receiver()
     with serve(receiver.app()) as receiver_url:
         with store.transaction() as tx:
-            for user in tx.users.all():
-                tx.users.set_response_url(user.user_id, f"{receiver_url}/smartdcc/duis")
+            for registered in tx.users.all():
+                tx.users.set_response_url(registered.user_id, f"{receiver_url}/smartdcc/duis")
         app = App(tmp_path, config, store)
         with serve(create_app(app, relay_policy=FAST)) as url:
             def user(uid: str, key: SigningKey | None = None) -> DuisUser:

@@ -12,6 +12,7 @@ from gbdsp.services import registration
 from tests.scenarios.conftest import GAINING_SUPPLIER, MODELS, World
 from tests.scenarios.duis_client import (
     COMMISSION,
+    DuisUser,
     ch_install,
     ch_return,
     decommission,
@@ -35,14 +36,15 @@ MPAN = "1300000000111"
 def prenotify(world: World, device: str, kind: str, smets: str = "SMETS2",
               as_user: str = "supplier") -> str:
     model = MODELS[DeviceType.parse(kind)]
-    user = getattr(world, as_user)
+    user: DuisUser = getattr(world, as_user)
     return user.non_device("12.2", prenotification(device, kind, model.manufacturer,
                                                    model.model, model.firmware_version, smets))
 
 
 def whitelisted(world: World, device: str, chf: str = CHF, code: str | None = None,
                 user: str = "supplier") -> str:
-    return getattr(world, user).command(
+    sender: DuisUser = getattr(world, user)
+    return sender.command(
         "8.11", whitelist(device, code or world.install_code(device)), chf)
 
 

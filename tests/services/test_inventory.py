@@ -1,6 +1,7 @@
 import csv
 import io
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, cast
 
 import pytest
 
@@ -11,11 +12,13 @@ from gbdsp.services.inventory import RowError, export_devices, import_devices, s
 from gbdsp.store.store import Store
 from tests.factories import extract_row, seed
 
+Row = Mapping[str | None, Any]
+
 
 def run_import(store: Store, clock: ManualClock, rows: list[dict[str, Any]],
                batch_size: int = 2) -> tuple[Any, list[RowError]]:
     errors: list[RowError] = []
-    report = import_devices(store, clock, list(enumerate(rows, start=2)),
+    report = import_devices(store, clock, list(enumerate(cast(list[Row], rows), start=2)),
                             on_error=errors.append, batch_size=batch_size)
     return report, errors
 
@@ -71,8 +74,8 @@ def test_a_conflicting_duplicate_is_refused_not_overwritten(store: Store,
     report, errors = run_import(store, clock, [extract_row(status="Pending")])
     assert report.rejected == 1
     assert "already in the SMI with different data" in errors[0].message
-    assert show_device(store, DeviceId.parse("00-DB-12-34-00-00-00-01")).device.status.value \
-        == "Commissioned"  # type: ignore[union-attr]
+    status = show_device(store, DeviceId.parse("00-DB-12-34-00-00-00-01")).device.status
+    assert status is not None and status.value == "Commissioned"
 
 
 @pytest.mark.parametrize("batch_size", [1, 10])

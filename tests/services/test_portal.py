@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Mapping
 from datetime import timedelta
+from typing import Any, cast
 
 import pytest
 
@@ -133,12 +135,14 @@ def test_removed_devices_may_be_prenotified_again_once(fleet: Store, clock: Manu
              "status_date": pending_since, "responsible_supplier": str(BOXED_SUPPLIER)}
             for device_id, dtype, version in ((meter, DeviceType.ESME, "SMETS V1.58"),
                                               (hub, DeviceType.CHF, "CHTS V1.0"))]
-    report = inventory.import_devices(fleet, clock, enumerate(rows, 2),
+    extract = cast(list[Mapping[str | None, Any]], rows)
+    report = inventory.import_devices(fleet, clock, enumerate(extract, 2),
                                       on_error=lambda e: pytest.fail(str(e)))
     assert report.added == 2
     housekeeping.run(fleet, clock, dsp_signing_key(), HousekeepingRule(months=12, name="AC"))
     removed = {r.entry.device_id: r for r in housekeeping.removed(fleet, [BOXED_SUPPLIER])}
-    assert isinstance(removed[hub].renotify, str) and "delivery" in removed[hub].renotify
+    hub_renotify = removed[hub].renotify
+    assert isinstance(hub_renotify, str) and "delivery" in hub_renotify
     assert not isinstance(removed[meter].renotify, str)
     with pytest.raises(NotFound):                              # not Northwind's to re-notify
         housekeeping.renotify(fleet, clock, config, user(fleet, NORTHWIND), meter)

@@ -10,14 +10,15 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from gbdsp.services.fleet import generate_fleet
 from sqlalchemy import func, select
 
 from gbdsp.clock import ManualClock
 from gbdsp.sim import batch, examples, from_smi
+from gbdsp.sim.fleet import KINDS
 from gbdsp.store.sim_repositories import SmiSnapshotRepository
 from gbdsp.store.store import Store
 from gbdsp.store.tables import devices
+from gbdsp.worlds.fleet import generate_fleet
 
 START = date(2026, 4, 1)
 
@@ -62,7 +63,7 @@ def test_the_snapshot_is_the_smi_joined_by_chf(store: Store, clock: ManualClock)
     assert int(with_batches.uncommissioned.sum()) == len(uncommissioned - smets1)
     pending = Counter(r[1] for r in rows if r[3] == "Pending"
                       and r[1] in ("CHF", "ESME", "GSME", "PPMID"))
-    kinds = Counter(from_smi.KINDS[k].value for k in with_batches.stock_kind.tolist())
+    kinds = Counter(KINDS[k].value for k in with_batches.stock_kind.tolist())
     assert kinds == pending
     pending_since = [r for r in rows if r[3] == "Pending" and r[1] == "CHF"]
     assert len(pending_since) == int((with_batches.stock_kind == 0).sum())

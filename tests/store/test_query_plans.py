@@ -37,7 +37,7 @@ def test_read_inventory_queries_use_indexes_not_table_scans(store: Store,
     fleet.generate_fleet(store, clock, devices=20_000)  # ANALYZEd at the end of the load
     p = fleet.plan(1234)
     chf, esme = p.device_id(DeviceType.CHF), p.device_id(DeviceType.ESME)
-    cases = {
+    cases: dict[str, tuple[Any, dict[str, Any]]] = {
         "device by ID": (repositories._DEVICE_BY_ID, {"device_id": esme}),
         "premises of a CHF": (repositories._PREMISES, {"chf_id": chf}),
         "by MPxN": (repositories._FIND_BY["import_mpxn"], {"value": p.mpan, "limit": 17}),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import Browser, FilePayload, expect
 
 from gbdsp.domain.ids import DeviceId
 from gbdsp.domain.visibility import Viewer
@@ -98,11 +98,14 @@ def test_responsible_supplier_sets_and_clears_restricted_mode(browser: Browser, 
     expect(history).to_have_count(2)
     esme = DeviceId.parse(TEMPLATE_ESME)
     with portal.app.store.read() as tx:
-        supplier = tx.users.get(tx.devices.get(esme).responsible_supplier)
+        device = tx.devices.get(esme)
+        assert device is not None and device.responsible_supplier is not None
+        supplier = tx.users.get(device.responsible_supplier)
     changes = restricted.history(portal.app.store, portal.app.sealer(), Viewer(supplier),
                                  esme).changes
     assert [c.restricted for c in changes] == [True, False]
-    assert changes[0].reasonable_steps and "tariff" in changes[0].consumer_preference
+    words = changes[0].consumer_preference
+    assert changes[0].reasonable_steps and words is not None and "tariff" in words
     page.context.close()
 
 
@@ -113,8 +116,8 @@ def test_bulk_request_answered_by_the_other_supplier_in_its_own_session(
     wanted = portal.gained[:2]
     csv_text = "device_id\n" + "".join(f"{d}\n" for d in wanted) + "not-a-device\n"
     gaining.goto(f"{portal.url}/ssi/install-codes")
-    gaining.get_by_label("CSV file with a device_id column").set_input_files(files=[{
-        "name": "cos.csv", "mimeType": "text/csv", "buffer": csv_text.encode()}])
+    gaining.get_by_label("CSV file with a device_id column").set_input_files(files=[FilePayload(
+        name="cos.csv", mimeType="text/csv", buffer=csv_text.encode())])
     gaining.get_by_role("button", name="Upload and raise").click()
     expect(gaining.get_by_role("heading", level=1)).to_have_text("Bulk upload: 2 of 3 raised")
     expect(gaining.locator("tr.refused")).to_contain_text("not an EUI-64")

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, FilePayload, Page, expect
 
 from gbdsp.services import inventory
 from gbdsp.worlds.demo import BOXED_SUPPLIER, demo_postcode
@@ -86,10 +86,10 @@ def test_take_screenshots(browser: Browser, world: Portal) -> None:
     page.goto(f"{world.url}/ssi/install-codes")
     expect(page.get_by_text("overdue").first).to_be_visible()
     shot(page, "06-install-code-queues")
-    page.get_by_label("CSV file with a device_id column").set_input_files(files=[{
-        "name": "change-of-supplier.csv", "mimeType": "text/csv",
-        "buffer": ("device_id\n" + "".join(f"{d}\n" for d in world.gained[6:])
-                   + f"{TEMPLATE_ESME}\n{UNKNOWN_DEVICE}\nnot-a-device\n").encode()}])
+    page.get_by_label("CSV file with a device_id column").set_input_files(files=[FilePayload(
+        name="change-of-supplier.csv", mimeType="text/csv",
+        buffer=("device_id\n" + "".join(f"{d}\n" for d in world.gained[6:])
+                + f"{TEMPLATE_ESME}\n{UNKNOWN_DEVICE}\nnot-a-device\n").encode())])
     page.get_by_role("button", name="Upload and raise").click()
     shot(page, "07-bulk-result")
     page.context.close()
