@@ -23,7 +23,11 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from gbdsp.domain.errors import GbdspError
 from gbdsp.domain.ids import Eui64
-from gbdsp.gbcs.certificates import device_certificate, issuing_authority_certificate
+from gbdsp.gbcs.certificates import (
+    device_certificate,
+    issuing_authority_certificate,
+    read_device_serial,
+)
 from gbdsp.gbcs.kdf import shared_secret
 from gbdsp.gbcs.keys import WORLD_SECRET_LENGTH, DeviceKeys, KeyUsage
 from gbdsp.keystore import KeyStore
@@ -80,6 +84,11 @@ class GbcsWorld:
         key = keys.ds if usage is KeyUsage.DS else keys.ka
         return device_certificate(self._secret, device.value.to_bytes(8, "big"), usage,
                                   key.public_key())
+
+    def device_of_serial(self, serial: int) -> tuple[Eui64, KeyUsage] | None:
+        """The device and key a certificate serial of this world names, or None."""
+        found = read_device_serial(self._secret, serial)
+        return None if found is None else (Eui64(int.from_bytes(found[0], "big")), found[1])
 
     def authority_certificate(self) -> x509.Certificate:
         return issuing_authority_certificate(self._secret)
