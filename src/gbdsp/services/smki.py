@@ -18,7 +18,9 @@ from cryptography.x509.oid import NameOID
 
 from gbdsp.domain.ids import DeviceId, Eui64
 from gbdsp.gbcs.keys import KeyUsage
-from gbdsp.gbcs_world import ACB, PARTIES, GbcsWorld
+from gbdsp.gbcs.party import PartyCertificate
+from gbdsp.gbcs_world import GbcsWorld
+from gbdsp.services.gbcs_parties import of_party, read_certificate, registered
 from gbdsp.store.store import Store
 
 IN_USE = "I"
@@ -59,26 +61,31 @@ class SmkiRepository:
                 for usage in (KeyUsage.DS, KeyUsage.KA)]
 
     def organisation(self, eui: Eui64, role: int | None) -> list[SmkiEntry]:
-        return [e for e in self._organisations()
-                if e.organisation == eui and (role is None or e.role == role)]
+        """The party's certificates (of that role, if given)."""
+        with self._store.read() as tx:
+            found = of_party(tx, eui.value)
+        return [e for e in map(_organisation, found) if role is None or e.role == role]
 
     def retrieve(self, serial: int) -> SmkiEntry | None:
         found = self._world.device_of_serial(serial)
         if found is not None:
             eui, usage = found
             return next((e for e in self.device(eui) if e.usage is usage), None)
-        return next((e for e in self._organisations()
-                     if e.certificate.serial_number == serial), None)
+        with self._store.read() as tx:
+            row = tx.gbcs_certificates.by_serial(serial)
+        return None if row is None else _organisation(read_certificate(row))
 
     def _organisations(self) -> Iterator[SmkiEntry]:
+        """The registered GBCS certificates of Users and the ACB (`gbdsp users add
+        --ds-certificate ...`; `gbdsp init` registers the ZAZ1 ones)."""
         with self._store.read() as tx:
-            parties = {Eui64(u.user_id.value) for u in tx.users.all()} | {ACB}
-        for f in PARTIES.files():
-            if f.party not in parties:
-                continue
-            cert = PARTIES.certificate(f.party, f.usage, prepayment=f.prepayment)
-            if cert is not None:
-                yield SmkiEntry(cert, f.usage, None, f.party, organisation_role(cert))
+            found = registered(tx)
+        return (_organisation(c) for c in found)
+
+
+def _organisation(cert: PartyCertificate) -> SmkiEntry:
+    return SmkiEntry(cert.certificate, cert.kind.usage, None, Eui64(cert.party),
+                     organisation_role(cert.certificate))
 
 
 def organisation_role(cert: x509.Certificate) -> int | None:

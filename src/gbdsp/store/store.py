@@ -17,6 +17,7 @@ from gbdsp.store.gateway_repositories import (
     OutboxRepository,
     TransformRepository,
 )
+from gbdsp.store.gbcs_repositories import GbcsCertificateRepository
 from gbdsp.store.housekeeping_repositories import HousekeepingRepository
 from gbdsp.store.install_code_repositories import InstallCodeReminderRepository
 from gbdsp.store.job_repositories import JobLeaseRepository
@@ -41,6 +42,7 @@ class Transaction:
         self.housekeeping = HousekeepingRepository(conn)
         self.jobs = JobLeaseRepository(conn)
         self.install_code_reminders = InstallCodeReminderRepository(conn)
+        self.gbcs_certificates = GbcsCertificateRepository(conn)
 
 
 class Store:
