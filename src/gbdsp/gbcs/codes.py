@@ -34,6 +34,16 @@ class MessageCode(IntEnum):
     """GCS38 Read GSME Firmware Version — SRV 11.2."""
     CS08 = 0x0129
     """CS08 Read PPMID/HCALCS Firmware Version — SRV 11.2."""
+    ECS42 = 0x004F
+    """ECS42 Remotely close the load switch on the ESME — SRV 7.1 (critical)."""
+    ECS43 = 0x0050
+    """ECS43 Remotely open the load switch on the ESME — SRV 7.2 (critical)."""
+    ECS44 = 0x0051
+    """ECS44 Arm the load switch on the ESME — SRV 7.3 (critical)."""
+    GCS32 = 0x0081
+    """GCS32 Remotely close the valve on the GSME — SRV 7.2 (critical)."""
+    GCS39 = 0x0085
+    """GCS39 Arm the valve on the GSME — SRV 7.3 (critical)."""
 
     @property
     def title(self) -> str:
@@ -46,4 +56,9 @@ _TITLES = {
     MessageCode.GCS13A: "GCS13a Read GSME Consumption Register",
     MessageCode.GCS38: "GCS38 Read GSME Firmware Version",
     MessageCode.CS08: "CS08 Read PPMID/HCALCS Firmware Version",
+    MessageCode.ECS42: "ECS42 Remotely Close the Load Switch on the ESME",
+    MessageCode.ECS43: "ECS43 Remotely Open the Load Switch on the ESME",
+    MessageCode.ECS44: "ECS44 Arm Load Switch in ESME",
+    MessageCode.GCS32: "GCS32 Remotely close the valve in the GSME",
+    MessageCode.GCS39: "GCS39 Arm Valve in GSME",
 }

@@ -12,6 +12,7 @@ and the simulator drive them directly; the tables at the end adapt DUIS requests
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 
 from gbdsp.domain import mp202
 from gbdsp.domain.access import may_act_on
@@ -33,8 +34,10 @@ def check(ctx: HandlerContext, request: DuisRequest, srv: Srv, device: Device) -
     return checker(ctx, request, device) if checker else None
 
 
-def execute(ctx: HandlerContext, request: DuisRequest, srv: Srv, device: Device) -> Reply:
-    """What comes back from the device (or the WAN's failure code)."""
+def execute(ctx: HandlerContext, request: DuisRequest, srv: Srv, device: Device, *,
+            command_at: datetime | None = None) -> Reply:
+    """What comes back from the device (or the WAN's failure code). `command_at`: a
+    critical command the User signed, transformed then (its Response is signed)."""
     failure = (ctx.emulator.unreachable(ctx.tx.wan, device)
                or ctx.emulator.wan_failure(request.request_id_text))
     if failure is not None:
@@ -44,12 +47,13 @@ def execute(ctx: HandlerContext, request: DuisRequest, srv: Srv, device: Device)
     if effect is None:
         return ctx.emulator.device_response(srv.srv, request.request_id,
                                             request.request_id_text, device, ctx.now,
-                                            mirrored=mirrored)
+                                            mirrored=mirrored, command_at=command_at)
     outcome = effect(ctx, request, device)
     if outcome.code != "I0" or outcome.payload is not None:
         return outcome
     return ctx.emulator.device_response(srv.srv, request.request_id, request.request_id_text,
-                                        device, ctx.now, outcome.reason, mirrored=mirrored)
+                                        device, ctx.now, outcome.reason, mirrored=mirrored,
+                                        command_at=command_at)
 
 
 def _mirrored_gsme(ctx: HandlerContext, device: Device) -> DeviceId | None:

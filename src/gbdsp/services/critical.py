@@ -1,0 +1,107 @@
+"""Critical commands: the CV 4 transform and the check of the CV 5/6/7 signed pre-command
+(docs/gbcs.md, "Critical commands").
+
+CV 4 returns the unsigned General-Signing APDU of the command (gbcs/commands.py) and records
+it with the transform. A CV 5/6/7 is executed only if it answers an unused transform of the
+same User, SRV and device, its `GBCSPayload` is that very APDU with the User's DS signature
+appended, and the signature verifies against the User's registered DS certificate. The
+codes (gbdsp's choice among the XSD's codes with no public meaning; docs/gbcs.md):
+
+- E40: the transform was already used (a replay), or no transform and a stale counter;
+- E41: the signature is missing, malformed or does not verify with the User's DS key
+  (or the User has no DS certificate registered);
+- E42: not the command the transform issued: no transform under that RequestID, another
+  SRV or device, or content changed after the transform (signed for another device, say).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from datetime import datetime
+
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from gbdsp.domain.devices import Device
+from gbdsp.domain.errors import InvalidValue
+from gbdsp.domain.ids import Eui64
+from gbdsp.domain.replies import Reply
+from gbdsp.duis.namespaces import sr
+from gbdsp.duis.request import DuisRequest
+from gbdsp.gbcs import commands
+from gbdsp.gbcs.keys import KeyUsage
+from gbdsp.gbcs.parse import parse_general_signing
+from gbdsp.gbcs_world import GbcsWorld
+from gbdsp.store.gateway_repositories import IssuedTransform
+from gbdsp.store.store import Transaction
+
+REPLAY = "E40"
+BAD_SIGNATURE = "E41"
+NOT_ISSUED = "E42"
+
+
+def use_case(srv: str, device: Device) -> commands.CriticalUseCase | None:
+    return commands.USE_CASES.get((srv, device.device_type.name))
+
+
+def pre_command(world: GbcsWorld | None, request: DuisRequest, srv: str,
+                device: Device, now: datetime) -> bytes | None:
+    """The real unsigned pre-command of this critical request, or None if gbdsp does not
+    encode its use case (or has no test world): the caller keeps the stand-in."""
+    found = use_case(srv, device)
+    if world is None or found is None:
+        return None
+    rid = request.request_id
+    return commands.pre_command(found, commands.CommandExchange(
+        _title(rid.originator), _title(device.device_id), rid.counter, now))
+
+
+def admit(tx: Transaction, request: DuisRequest) -> tuple[IssuedTransform | None, Reply | None]:
+    """The unused transform a CV 5/6/7 answers, or why it is refused (E40, E42)."""
+    rid = request.request_id
+    issued = tx.transforms.get(request.request_id_text, rid.originator)
+    if issued is None:
+        return None, Reply(NOT_ISSUED, reason=f"no CV 4 transform {request.request_id_text} "
+                                              f"was issued to {rid.originator}")
+    if issued.used:
+        return None, Reply(REPLAY, reason=f"transform {request.request_id_text} was used")
+    if issued.srv != request.srv:
+        return None, Reply(NOT_ISSUED, reason=f"transform {request.request_id_text} was "
+                                              f"for SRV {issued.srv}, not {request.srv}")
+    if issued.device_id is not None and rid.device_id != issued.device_id:
+        return None, Reply(NOT_ISSUED, reason=f"transform {request.request_id_text} was "
+                                              f"for {issued.device_id}")
+    return issued, None
+
+
+def check_signed(world: GbcsWorld | None, request: DuisRequest,
+                 issued: IssuedTransform) -> Reply | None:
+    """None if the signed pre-command is the issued one, signed by the User; else the refusal.
+
+    A stand-in transform (no real pre-command: an SRV whose use case is not encoded, or a
+    gateway with no test world) cannot be signed and is not checked (docs/gbcs.md)."""
+    if issued.pre_command is None or world is None:
+        return None
+    try:
+        signed = base64.b64decode(request.body.findtext(sr("GBCSPayload")) or "",
+                                  validate=True)
+        parsed = parse_general_signing(signed)
+    except (binascii.Error, InvalidValue) as e:
+        return Reply(BAD_SIGNATURE, reason=f"the signed pre-command is not General-Signing: {e}")
+    if parsed.signed_part != issued.pre_command[1:]:
+        return Reply(NOT_ISSUED, reason="the signed pre-command is not the command the "
+                                        "transform issued")
+    if parsed.signature is None:
+        return Reply(BAD_SIGNATURE, reason="the pre-command is not signed")
+    user = Eui64(request.request_id.originator.value)
+    cert = world.party_certificate(user, KeyUsage.DS)
+    if cert is None:
+        return Reply(BAD_SIGNATURE, reason=f"{user} has no GBCS DS certificate registered")
+    key = cert.public_key()
+    if not isinstance(key, ec.EllipticCurvePublicKey) or not parsed.signature_valid(key):
+        return Reply(BAD_SIGNATURE, reason=f"the signature is not {user}'s")
+    return None
+
+
+def _title(eui: Eui64) -> bytes:
+    return eui.value.to_bytes(8, "big")
