@@ -28,7 +28,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from gbdsp.domain.ids import Eui64
 from gbdsp.gbcs import commands, crypto, dlms, responses
 from gbdsp.gbcs.certificates import device_certificate
-from gbdsp.gbcs.codes import Cra
+from gbdsp.gbcs.codes import Cra, MessageCode
 from gbdsp.gbcs.frames import GroupingHeader, message
 from gbdsp.gbcs.keys import DeviceKeys, KeyUsage
 from gbdsp.gbcs.parse import parse_general_signing
@@ -65,7 +65,7 @@ def families(world: GbcsWorld) -> dict[str, Callable[[Eui64, int], bytes]]:
             exchange(d, c, ACB), "0123ABCD", remote_party=_title(USER), remote_counter=c),
         "signed, no MAC (critical-response shape)": signed,
         "critical response, signed (ECS43)": lambda d, c: commands.response(
-            commands.USE_CASES[("7.2", "ESME")],
+            commands.USE_CASES[MessageCode.ECS43],
             commands.CommandExchange(_title(USER), _title(d), c, AT),
             world.device_keys(d).ds),
     }
@@ -80,7 +80,7 @@ def bench_critical(n: int) -> None:
     assert key is not None and cert is not None
     public = cert.public_key()
     assert isinstance(public, ec.EllipticCurvePublicKey)
-    use_case = commands.USE_CASES[("7.2", "ESME")]
+    use_case = commands.USE_CASES[MessageCode.ECS43]
     exchange = commands.CommandExchange(_title(USER), _title(Eui64(FIRST)), 1, AT)
     started = time.process_time()
     for i in range(n):

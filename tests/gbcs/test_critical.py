@@ -83,6 +83,15 @@ def pushed(store: Store, clock: ManualClock) -> dict[str, bytes]:
     ("7.3", ESME, "<sr:ArmSupply/>", MessageCode.ECS44),
     ("7.2", GSME, "<sr:DisableSupply/>", MessageCode.GCS32),
     ("7.3", GSME, "<sr:ArmSupply/>", MessageCode.GCS39),
+    ("1.7", ESME, "<sr:ResetTariffBlockCounterMatrix/>", MessageCode.ECS05),
+    ("1.5", ESME, "<sr:UpdateMeterBalance><sr:PrepaymentMode><sr:AdjustMeterBalance>-500"
+                  "</sr:AdjustMeterBalance></sr:PrepaymentMode></sr:UpdateMeterBalance>",
+     MessageCode.ECS04A),
+    ("1.5", ESME, "<sr:UpdateMeterBalance><sr:CreditMode><sr:ResetMeterBalance/>"
+                  "</sr:CreditMode></sr:UpdateMeterBalance>", MessageCode.ECS04B),
+    ("1.5", GSME, "<sr:UpdateMeterBalance><sr:CreditMode><sr:AdjustMeterBalance>77"
+                  "</sr:AdjustMeterBalance></sr:CreditMode></sr:UpdateMeterBalance>",
+     MessageCode.GCS40C),
 ])
 def test_signed_pre_command_is_executed_and_answered_signed(
         gateway: Gateway, store: Store, clock: ManualClock, srv: str, target: str, body: str,
@@ -94,6 +103,11 @@ def test_signed_pre_command_is_executed_and_answered_signed(
     assert header.originator == Eui64.parse(SUPPLIER).value.to_bytes(8, "big")
     assert header.recipient == Eui64.parse(target).value.to_bytes(8, "big")
     assert parsed.signature is None and pre == b"\xdf" + parsed.signed_part  # unsigned
+    amount = 0 if "AdjustMeterBalance>" not in body else int(
+        body.split("AdjustMeterBalance>")[1].split("<")[0])
+    if amount:  # the request's amount is the command's (DLMS big-endian, ZCL little-endian)
+        raw = amount.to_bytes(4, "big" if target == ESME else "little", signed=True)
+        assert parsed.content.endswith(raw)
     assert send_signed(gateway, 100, sign(pre), srv, target) == "I99"
     body_xml = pushed(store, clock)[f"{target}:{SUPPLIER}:100"]
     payload = xml.parse(body_xml).findtext(f".//{{{SR}}}GBCSPayload")

@@ -159,12 +159,9 @@ def test_dcc_boxed_client_completes_critical_flows_and_tampering_is_refused(
 
 
 def _encoded(template: str) -> bool:
-    """A CV 4 template whose use case gbdsp encodes (gbcs/commands.py), judged from its SRV
-    and its target meter."""
-    text = Path(template).name
-    srv = text.split("_")[1]
-    return any(srv == s and text.startswith("ECS" if t == "ESME" else "GCS")
-               for s, t in USE_CASES)
+    """A CV 4 template of a use case gbdsp encodes (gbcs/commands.py): DCC Boxed template
+    names start with the GBCS use case."""
+    return template.split("_")[0] in {code.title.split()[0] for code in USE_CASES}
 
 
 def _wait_up(port: int) -> None:

@@ -34,6 +34,20 @@ class MessageCode(IntEnum):
     """GCS38 Read GSME Firmware Version — SRV 11.2."""
     CS08 = 0x0129
     """CS08 Read PPMID/HCALCS Firmware Version — SRV 11.2."""
+    ECS04A = 0x001C
+    """ECS04a Adjust Meter Balance on the ESME — SRV 1.5 (critical)."""
+    ECS04B = 0x00B3
+    """ECS04b Reset Meter Balance on the ESME — SRV 1.5 (critical)."""
+    ECS05 = 0x001D
+    """ECS05 Reset Tariff Block Counter Matrix — SRV 1.7 (critical)."""
+    GCS40A = 0x0086
+    """GCS40a Adjust Prepayment Mode Meter Balance on the GSME — SRV 1.5 (critical)."""
+    GCS40B = 0x00B4
+    """GCS40b Reset Prepayment Mode Meter Balance on the GSME — SRV 1.5 (critical)."""
+    GCS40C = 0x00C0
+    """GCS40c Adjust Credit Mode Meter Balance on a GSME — SRV 1.5 (critical)."""
+    GCS40D = 0x00C2
+    """GCS40d Reset Credit Mode Meter Balance on a GSME — SRV 1.5 (critical)."""
     ECS42 = 0x004F
     """ECS42 Remotely close the load switch on the ESME — SRV 7.1 (critical)."""
     ECS43 = 0x0050
@@ -56,6 +70,13 @@ _TITLES = {
     MessageCode.GCS13A: "GCS13a Read GSME Consumption Register",
     MessageCode.GCS38: "GCS38 Read GSME Firmware Version",
     MessageCode.CS08: "CS08 Read PPMID/HCALCS Firmware Version",
+    MessageCode.ECS04A: "ECS04a Adjust Meter Balance on the ESME",
+    MessageCode.ECS04B: "ECS04b Reset Meter Balance on the ESME",
+    MessageCode.ECS05: "ECS05 Reset Tariff Block Counter Matrix",
+    MessageCode.GCS40A: "GCS40a Adjust Prepayment Mode Meter Balance on the GSME",
+    MessageCode.GCS40B: "GCS40b Reset Prepayment Mode Meter Balance on the GSME",
+    MessageCode.GCS40C: "GCS40c Adjust Credit Mode Meter Balance on the GSME",
+    MessageCode.GCS40D: "GCS40d Reset Credit Mode Meter Balance on the GSME",
     MessageCode.ECS42: "ECS42 Remotely Close the Load Switch on the ESME",
     MessageCode.ECS43: "ECS43 Remotely Open the Load Switch on the ESME",
     MessageCode.ECS44: "ECS44 Arm Load Switch in ESME",

@@ -40,20 +40,47 @@ BAD_SIGNATURE = "E41"
 NOT_ISSUED = "E42"
 
 
-def use_case(srv: str, device: Device) -> commands.CriticalUseCase | None:
-    return commands.USE_CASES.get((srv, device.device_type.name))
+def use_case(request: DuisRequest, srv: str,
+             device: Device) -> tuple[commands.CriticalUseCase, int] | None:
+    """The critical use case of this request and, for 1.5, the balance adjustment amount;
+    None if gbdsp does not encode it (gbcs/commands.py)."""
+    kind = device.device_type.name
+    code = commands.BY_SRV.get((srv, kind))
+    if code is not None:
+        return commands.USE_CASES[code], 0
+    if srv != "1.5":
+        return None
+    mode = next((m for m, tag in (("prepayment", "PrepaymentMode"), ("credit", "CreditMode"))
+                 if request.body.find(sr(tag)) is not None), None)
+    adjust = request.body.findtext(f".//{sr('AdjustMeterBalance')}")
+    action = "adjust" if adjust is not None else "reset"
+    code = commands.BALANCE.get((kind, mode or "", action))
+    if code is None:
+        return None
+    return commands.USE_CASES[code], int(adjust) if adjust is not None else 0
 
 
 def pre_command(world: GbcsWorld | None, request: DuisRequest, srv: str,
                 device: Device, now: datetime) -> bytes | None:
     """The real unsigned pre-command of this critical request, or None if gbdsp does not
     encode its use case (or has no test world): the caller keeps the stand-in."""
-    found = use_case(srv, device)
+    found = use_case(request, srv, device)
     if world is None or found is None:
         return None
     rid = request.request_id
-    return commands.pre_command(found, commands.CommandExchange(
-        _title(rid.originator), _title(device.device_id), rid.counter, now))
+    try:
+        return commands.pre_command(found[0], commands.CommandExchange(
+            _title(rid.originator), _title(device.device_id), rid.counter, now, found[1]))
+    except InvalidValue:
+        return None  # e.g. an amount GBCS cannot carry: the stand-in, as before
+
+
+def issued_command(issued: IssuedTransform) -> commands.IssuedCommand | None:
+    """What the device's Response needs: the issued pre-command's message code and time."""
+    if issued.pre_command is None:
+        return None
+    code = parse_general_signing(issued.pre_command).header.message_code
+    return commands.IssuedCommand(code, issued.issued_at)
 
 
 def admit(tx: Transaction, request: DuisRequest) -> tuple[IssuedTransform | None, Reply | None]:

@@ -208,7 +208,7 @@ class Gateway:
                 return self.emulator.pre_command(srv.srv, request.request_id_text), \
                     Stage.HANDLER, None
             return Reply("I0", PreCommandReply(GBCS_VERSION, pre)), Stage.HANDLER, None
-        command_at = None
+        command = None
         if issued is not None:
             refusal = critical.check_signed(self.gbcs, request, issued)
             if refusal is not None:
@@ -217,11 +217,11 @@ class Gateway:
                                          ctx.now) is None:
                 return Reply(critical.REPLAY, reason="transform used concurrently"), \
                     Stage.REPLAY, None
-            command_at = issued.issued_at if issued.pre_command is not None else None
+            command = critical.issued_command(issued)
         if cv in (CommandVariant.LOCAL_COMMAND, CommandVariant.SIGNED_PRE_COMMAND_LOCAL):
             return self.emulator.local_command(srv.srv, request.request_id_text), \
                 Stage.HANDLER, None
-        later = device_commands.execute(ctx, request, srv, device, command_at=command_at)
+        later = device_commands.execute(ctx, request, srv, device, command=command)
         return Reply("I99", reason=f"sent to {device.device_id}"), Stage.HANDLER, later
 
     def _enqueue_device_response(self, tx: Transaction, request: DuisRequest, srv: Srv,

@@ -116,14 +116,15 @@ def gbcs_response(world: GbcsWorld, seed: int, srv: str, rid: RequestId, device:
         return None  # e.g. a firmware version GBCS cannot carry: keep the stand-in
 
 
-def critical_response(world: GbcsWorld, srv: str, rid: RequestId, device: Device,
-                      command_at: datetime) -> bytes | None:
+def critical_response(world: GbcsWorld, rid: RequestId, device: Device,
+                      command: commands.IssuedCommand) -> bytes | None:
     """The device's Response to a critical command it executed (gbcs/commands.py): signed
     with its DS key, no MAC; None if gbdsp does not encode the use case."""
-    use_case = commands.USE_CASES.get((srv, device.device_type.name))
+    use_case = next((u for code, u in commands.USE_CASES.items() if code == command.code),
+                    None)
     if use_case is None:
         return None
     eui = Eui64(device.device_id.value)
     exchange = commands.CommandExchange(_title(Eui64(rid.originator.value)), _title(eui),
-                                        rid.counter, command_at)
+                                        rid.counter, command.at)
     return commands.response(use_case, exchange, world.device_keys(eui).ds)
