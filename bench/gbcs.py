@@ -37,6 +37,10 @@ from gbdsp.gbcs_world import ACB, PARTIES, GbcsWorld
 USER = Eui64.parse("90-B3-D5-1F-30-01-00-00")
 AT = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 FIRST = 0x00DB_0000_0000_0000
+ECS43_CONTENT = parse_general_signing(commands.pre_command(
+    commands.USE_CASES[MessageCode.ECS43],
+    commands.CommandExchange(USER.value.to_bytes(8, "big"), FIRST.to_bytes(8, "big"), 1, AT),
+)).content
 
 
 def _title(eui: Eui64) -> bytes:
@@ -65,7 +69,7 @@ def families(world: GbcsWorld) -> dict[str, Callable[[Eui64, int], bytes]]:
             exchange(d, c, ACB), "0123ABCD", remote_party=_title(USER), remote_counter=c),
         "signed, no MAC (critical-response shape)": signed,
         "critical response, signed (ECS43)": lambda d, c: commands.response(
-            commands.USE_CASES[MessageCode.ECS43],
+            MessageCode.ECS43, ECS43_CONTENT,
             commands.CommandExchange(_title(USER), _title(d), c, AT),
             world.device_keys(d).ds),
     }

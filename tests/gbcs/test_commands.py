@@ -27,8 +27,12 @@ CASES = {
     MessageCode.GCS32: ("7.2_GCS32", 0), MessageCode.GCS39: ("7.3_GCS39", 0),
     MessageCode.GCS40A: ("1.5_GCS40a", 23_130), MessageCode.GCS40B: ("1.5_GCS40b", 0),
     MessageCode.GCS40C: ("1.5_GCS40c", 5_000_000), MessageCode.GCS40D: ("1.5_GCS40d", 0),
+    MessageCode.ECS09: ("2.5_ECS09", 0), MessageCode.GCS06: ("2.5_GCS06", 0),
+    MessageCode.ECS38: ("7.12_ECS38", 900), MessageCode.ECS81: ("6.25_ECS81", 1),
+    MessageCode.ECS48: ("6.26_ECS48", 1),
 }
-"""Use case -> (RTDS directory, the amount of the RTDS (and DCC Boxed template) request)."""
+"""Use case -> (RTDS directory, the value of the RTDS (and DCC Boxed template) request:
+amount, offset limit, Locked, daily reset)."""
 
 
 def _vector(directory: str, kind: str) -> bytes:
@@ -54,7 +58,8 @@ def test_pre_command_and_response_match_rtds(code: MessageCode) -> None:
     ours = commands.pre_command(commands.USE_CASES[code], exchange)
     assert ours.hex() == reference.hex()
     key = ec.generate_private_key(ec.SECP256R1())
-    response = commands.response(commands.USE_CASES[code], exchange, key)
+    content = parse_general_signing(ours).content
+    response = commands.response(code, content, exchange, key)
     expected = _vector(directory, "RESPONSE")
     assert response[:-64].hex() == expected[:-64].hex()
     assert parse_general_signing(response).signature_valid(key.public_key())
@@ -64,4 +69,12 @@ def test_amounts_outside_32_bits_are_refused() -> None:
     exchange = commands.CommandExchange(bytes(8), bytes(8), 1, RTDS_EVENT_TIME, 1 << 31)
     for code in (MessageCode.ECS04A, MessageCode.GCS40A):
         with pytest.raises(ValueError, match="does not fit"):
+            commands.pre_command(commands.USE_CASES[code], exchange)
+
+
+def test_values_gbdsp_does_not_encode_are_refused() -> None:
+    """Unchanged tamper state and no daily reset have no RTDS case: refused (stand-in)."""
+    exchange = commands.CommandExchange(bytes(8), bytes(8), 1, RTDS_EVENT_TIME, 0)
+    for code in (MessageCode.ECS81, MessageCode.ECS48):
+        with pytest.raises(ValueError, match="only"):
             commands.pre_command(commands.USE_CASES[code], exchange)

@@ -92,6 +92,13 @@ def pushed(store: Store, clock: ManualClock) -> dict[str, bytes]:
     ("1.5", GSME, "<sr:UpdateMeterBalance><sr:CreditMode><sr:AdjustMeterBalance>77"
                   "</sr:AdjustMeterBalance></sr:CreditMode></sr:UpdateMeterBalance>",
      MessageCode.GCS40C),
+    ("2.5", ESME, "<sr:ActivateEmergencyCredit/>", MessageCode.ECS09),
+    ("2.5", GSME, "<sr:ActivateEmergencyCredit/>", MessageCode.GCS06),
+    ("7.12", ESME, "<sr:SetRandomisedOffsetLimit><sr:RandomisedOffsetLimit>600"
+                   "</sr:RandomisedOffsetLimit></sr:SetRandomisedOffsetLimit>", MessageCode.ECS38),
+    ("6.25", ESME, "<sr:SetElectricitySupplyTamperState><sr:SupplyTamperState>Locked"
+                   "</sr:SupplyTamperState></sr:SetElectricitySupplyTamperState>",
+     MessageCode.ECS81),
 ])
 def test_signed_pre_command_is_executed_and_answered_signed(
         gateway: Gateway, store: Store, clock: ManualClock, srv: str, target: str, body: str,

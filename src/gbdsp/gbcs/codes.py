@@ -48,6 +48,16 @@ class MessageCode(IntEnum):
     """GCS40c Adjust Credit Mode Meter Balance on a GSME — SRV 1.5 (critical)."""
     GCS40D = 0x00C2
     """GCS40d Reset Credit Mode Meter Balance on a GSME — SRV 1.5 (critical)."""
+    ECS09 = 0x0020
+    """ECS09 Activate Emergency Credit Remotely on ESME — SRV 2.5 (critical)."""
+    GCS06 = 0x0070
+    """GCS06 Activate Emergency Credit Remotely on GSME — SRV 2.5 (critical)."""
+    ECS38 = 0x004B
+    """ECS38 Update Randomised Offset Limit — SRV 7.12 (critical)."""
+    ECS81 = 0x0068
+    """ECS81 Set Supply Tamper State on ESME — SRV 6.25 (critical)."""
+    ECS48 = 0x00DB
+    """ECS48 Configure daily resetting of Tariff Block Counter Matrix — SRV 6.26 (critical)."""
     ECS42 = 0x004F
     """ECS42 Remotely close the load switch on the ESME — SRV 7.1 (critical)."""
     ECS43 = 0x0050
@@ -77,6 +87,11 @@ _TITLES = {
     MessageCode.GCS40B: "GCS40b Reset Prepayment Mode Meter Balance on the GSME",
     MessageCode.GCS40C: "GCS40c Adjust Credit Mode Meter Balance on the GSME",
     MessageCode.GCS40D: "GCS40d Reset Credit Mode Meter Balance on the GSME",
+    MessageCode.ECS09: "ECS09 Activate Emergency Credit Remotely on ESME",
+    MessageCode.GCS06: "GCS06 Activate Emergency Credit Remotely on GSME",
+    MessageCode.ECS38: "ECS38 Update Randomised Offset Limit",
+    MessageCode.ECS81: "ECS81 Set Supply Tamper State on ESME",
+    MessageCode.ECS48: "ECS48 Configure daily resetting of Tariff Block Counter Matrix",
     MessageCode.ECS42: "ECS42 Remotely Close the Load Switch on the ESME",
     MessageCode.ECS43: "ECS43 Remotely Open the Load Switch on the ESME",
     MessageCode.ECS44: "ECS44 Arm Load Switch in ESME",

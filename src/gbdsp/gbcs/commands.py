@@ -49,6 +49,18 @@ TARIFF_SCRIPTS = bytes.fromhex("00000a0064ff")
 """OBIS 0-0:10.0.100.255, the ESME's tariffication script table."""
 ACCOUNTS = tuple(bytes.fromhex(f"0000130a{i:02x}ff") for i in range(3))
 """OBIS 0-0:19.10.0.255 to 0-0:19.10.2.255, the ESME's account objects."""
+DATA_CLASS = 1
+SINGLE_ACTION_SCHEDULE_CLASS = 22
+RANDOMISED_OFFSET_LIMIT = bytes.fromhex("00005e2c0001")
+"""OBIS 0-0:94.44.0.1 (class 1, attribute 2), the randomised offset limit (ECS38)."""
+SUPPLY_TAMPER_STATE = bytes.fromhex("00005e2c0004")
+"""OBIS 0-0:94.44.0.4 (class 1, attribute 2), the supply tamper state (ECS81)."""
+TARIFF_BLOCK_RESET_SCHEDULE = bytes.fromhex("00000f0100ff")
+"""OBIS 0-0:15.1.0.255 (single action schedule, attribute 4), the daily TBCM reset (ECS48)."""
+SET = 0x02
+BOOLEAN = 0x03
+INTEGER = 0x0F
+ARRAY = 0x01
 
 ZCL_CLIENT_TO_SERVER = 0x01
 """ZCL frame control: cluster-specific command, client to server."""
@@ -60,6 +72,7 @@ DEFAULT_RESPONSE = 0x0B
 CHANGE_SUPPLY = 0x0B
 SUPPLY_STATUS_RESPONSE = 0x0C
 CREDIT_ADJUSTMENT = 0x05
+SELECT_EMERGENCY_CREDIT = 0x00
 PREPAYMENT_CLUSTER = 0x0705
 ACKNOWLEDGE_REQUIRED = 0x01
 ZIGBEE_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
@@ -75,7 +88,8 @@ class Supply:
 class CriticalUseCase:
     code: MessageCode
     kind: str
-    """script, account-adjust, account-reset (DLMS, ESME); supply, credit (GBZ, GSME)."""
+    """script, account-adjust, account-reset, emergency-credit, set (DLMS, ESME); supply,
+    credit, gas-emergency-credit (GBZ, GSME)."""
     obis: bytes = b""
     script: int = 0
     supply: int = 0
@@ -99,6 +113,11 @@ USE_CASES: dict[MessageCode, CriticalUseCase] = {
     MessageCode.GCS40B: CriticalUseCase(MessageCode.GCS40B, "credit", adjustment_type=1),
     MessageCode.GCS40C: CriticalUseCase(MessageCode.GCS40C, "credit", adjustment_type=3),
     MessageCode.GCS40D: CriticalUseCase(MessageCode.GCS40D, "credit", adjustment_type=2),
+    MessageCode.ECS09: CriticalUseCase(MessageCode.ECS09, "emergency-credit"),
+    MessageCode.GCS06: CriticalUseCase(MessageCode.GCS06, "gas-emergency-credit"),
+    MessageCode.ECS38: CriticalUseCase(MessageCode.ECS38, "set", RANDOMISED_OFFSET_LIMIT),
+    MessageCode.ECS81: CriticalUseCase(MessageCode.ECS81, "set", SUPPLY_TAMPER_STATE),
+    MessageCode.ECS48: CriticalUseCase(MessageCode.ECS48, "set", TARIFF_BLOCK_RESET_SCHEDULE),
 }
 BY_SRV: dict[tuple[str, str], MessageCode] = {
     ("7.1", "ESME"): MessageCode.ECS42,
@@ -107,8 +126,14 @@ BY_SRV: dict[tuple[str, str], MessageCode] = {
     ("1.7", "ESME"): MessageCode.ECS05,
     ("7.2", "GSME"): MessageCode.GCS32,
     ("7.3", "GSME"): MessageCode.GCS39,
+    ("2.5", "ESME"): MessageCode.ECS09,
+    ("2.5", "GSME"): MessageCode.GCS06,
+    ("7.12", "ESME"): MessageCode.ECS38,
+    ("6.25", "ESME"): MessageCode.ECS81,
+    ("6.26", "ESME"): MessageCode.ECS48,
 }
-"""SRVs whose use case follows from the SRV and the device type alone."""
+"""SRVs whose use case follows from the SRV and the device type alone (the request's
+values, if any, go in `CommandExchange.value`)."""
 BALANCE: dict[tuple[str, str, str], MessageCode] = {
     ("ESME", "prepayment", "adjust"): MessageCode.ECS04A,
     ("ESME", "credit", "reset"): MessageCode.ECS04B,
@@ -130,7 +155,8 @@ class CommandExchange:
     at: datetime
     """When the command was issued (the ZSE Issuer Event ID)."""
     amount: int = 0
-    """SRV 1.5: the meter balance adjustment (signed, 32 bits)."""
+    """SRV 1.5: the meter balance adjustment (signed, 32 bits); 7.12: the randomised offset
+    limit in seconds; 6.25: 1 for Locked; 6.26: 1 for a daily reset."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +165,8 @@ class IssuedCommand:
 
     code: int
     at: datetime
+    content: bytes
+    """The command's payload (the content of the issued General-Signing APDU)."""
 
 
 def pre_command(use_case: CriticalUseCase, ex: CommandExchange) -> bytes:
@@ -160,6 +188,16 @@ def _command_payload(use_case: CriticalUseCase, ex: CommandExchange) -> bytes:
     if use_case.kind == "account-reset":
         return (head + b"\x03" + b"".join(_action(ACCOUNT_CLASS, o, 2) for o in ACCOUNTS)
                 + b"\x03" + _double_long(0) * 3)
+    if use_case.kind == "emergency-credit":  # account 0-0:19.10.1.255 method 3
+        return (head + b"\x01" + _action(ACCOUNT_CLASS, ACCOUNTS[1], 3)
+                + b"\x01" + bytes([INTEGER, 0]))
+    if use_case.kind == "set":
+        return head + b"\x01" + _set(use_case) + b"\x01" + _set_value(use_case, ex.amount)
+    if use_case.kind == "gas-emergency-credit":
+        zcl = (bytes([ZCL_CLIENT_TO_SERVER, 0x00, SELECT_EMERGENCY_CREDIT])
+               + uint(0, 4)  # command issue date-time: now
+               + b"\x00")  # originating device: the meter
+        return gbz.payload([_component(PREPAYMENT_CLUSTER, zcl)])
     event = uint(issuer_event_id(ex.at), 4, "little")
     if use_case.kind == "supply":
         zcl = (bytes([ZCL_CLIENT_TO_SERVER, 0x00, CHANGE_SUPPLY]) + uint(0, 4) + event
@@ -174,6 +212,26 @@ def _command_payload(use_case: CriticalUseCase, ex: CommandExchange) -> bytes:
 
 def _action(class_id: int, obis: bytes, method: int) -> bytes:
     return bytes([dlms.ACTION]) + uint(class_id, 2) + obis + bytes([method])
+
+
+def _set(use_case: CriticalUseCase) -> bytes:
+    if use_case.code is MessageCode.ECS48:
+        return bytes([SET]) + uint(SINGLE_ACTION_SCHEDULE_CLASS, 2) + use_case.obis + b"\x04"
+    return bytes([SET]) + uint(DATA_CLASS, 2) + use_case.obis + b"\x02"
+
+
+def _set_value(use_case: CriticalUseCase, value: int) -> bytes:
+    if use_case.code is MessageCode.ECS38:
+        return bytes([LONG_UNSIGNED]) + uint(value, 2)
+    if use_case.code is MessageCode.ECS81:
+        if value != 1:
+            raise InvalidValue("only Locked is encoded for the supply tamper state")
+        return bytes([BOOLEAN, 0xFF])
+    if value != 1:
+        raise InvalidValue("only a daily reset is encoded for the tariff block counter matrix")
+    # execution time: one structure (time 00:00:00.00, any date), as RTDS has it
+    return (bytes([ARRAY, 1, dlms.STRUCTURE, 2]) + dlms.octet_string(bytes(4))
+            + dlms.octet_string(b"\xff" * 5))
 
 
 def _double_long(value: int) -> bytes:
@@ -197,23 +255,44 @@ def issuer_event_id(at: datetime) -> int:
     return seconds
 
 
-def response(use_case: CriticalUseCase, ex: CommandExchange,
+def response(code: int, command: bytes, ex: CommandExchange,
              signer: ec.EllipticCurvePrivateKey) -> bytes:
-    """The device's signed Response to the executed command (success)."""
-    header = GroupingHeader(Cra.RESPONSE, ex.counter, ex.device, ex.user, use_case.code)
-    if use_case.kind == "account-reset":
-        content = dlms.access_response(ex.counter, [b"\x00"] * 3, [(dlms.ACTION, dlms.SUCCESS)] * 3)
-    elif use_case.kind in ("script", "account-adjust"):
-        content = dlms.access_response(ex.counter, [b"\x00"], [(dlms.ACTION, dlms.SUCCESS)])
-    elif use_case.kind == "supply":
-        zcl = (bytes([ZCL_SERVER_TO_CLIENT, 0x00, SUPPLY_STATUS_RESPONSE])
-               + uint(0, 4) + uint(issuer_event_id(ex.at), 4, "little") + uint(0, 4)
-               + bytes([use_case.supply]))
-        content = gbz.payload([_component(gbz.METERING_CLUSTER, zcl)])
-    else:  # ZCL Default Response: the Credit Adjustment succeeded
-        zcl = bytes([ZCL_DEFAULT_RESPONSE_FRAME, 0x00, DEFAULT_RESPONSE, CREDIT_ADJUSTMENT, 0x00])
-        content = gbz.payload([_component(PREPAYMENT_CLUSTER, zcl)])
+    """The device's signed Response to the executed command `command` (its content), as the
+    RTDS Responses have it: a DLMS Access-Response with one null data and one success per
+    request of the command; for GBZ, the Supply Status Response to Change Supply, else the
+    ZCL Default Response (success) to the command."""
+    header = GroupingHeader(Cra.RESPONSE, ex.counter, ex.device, ex.user, code)
+    if command[:1] == bytes([ACCESS_REQUEST]):
+        kinds = _request_kinds(command)
+        content = dlms.access_response(ex.counter, [b"\x00"] * len(kinds),
+                                       [(k, dlms.SUCCESS) for k in kinds])
+    else:
+        cluster, command_id, zcl_payload = _zcl_command(command)
+        if (cluster, command_id) == (gbz.METERING_CLUSTER, CHANGE_SUPPLY):
+            zcl = (bytes([ZCL_SERVER_TO_CLIENT, 0x00, SUPPLY_STATUS_RESPONSE])
+                   + zcl_payload[:8] + uint(0, 4) + zcl_payload[16:17])
+        else:
+            zcl = bytes([ZCL_DEFAULT_RESPONSE_FRAME, 0x00, DEFAULT_RESPONSE, command_id, 0x00])
+        content = gbz.payload([_component(cluster, zcl)])
     return general_signing(header, content, signer)
+
+
+def _request_kinds(command: bytes) -> list[int]:
+    """SET (02) or ACTION (03) of each request of an Access-Request we encoded: after the
+    tag, invoke id (4), date-time (00) and the count, 9 octets each (class, OBIS, id)."""
+    count = command[6]
+    kinds = [command[7 + 10 * i] for i in range(count)]
+    if any(k not in (SET, dlms.ACTION) for k in kinds):
+        raise InvalidValue("not an Access-Request of SET and ACTION requests")
+    return kinds
+
+
+def _zcl_command(command: bytes) -> tuple[int, int, bytes]:
+    """(cluster, ZCL command ID, ZCL payload) of a one-component GBZ command we encoded."""
+    if command[:3] != gbz.PROFILE_ID + b"\x01" or len(command) < 11:
+        raise InvalidValue("not a one-component GBZ command")
+    cluster = int.from_bytes(command[4:6], "big")
+    return cluster, command[10], command[11:]
 
 
 def _component(cluster: int, zcl: bytes) -> bytes:

@@ -47,7 +47,7 @@ def use_case(request: DuisRequest, srv: str,
     kind = device.device_type.name
     code = commands.BY_SRV.get((srv, kind))
     if code is not None:
-        return commands.USE_CASES[code], 0
+        return commands.USE_CASES[code], _value(request, srv)
     if srv != "1.5":
         return None
     mode = next((m for m, tag in (("prepayment", "PrepaymentMode"), ("credit", "CreditMode"))
@@ -58,6 +58,19 @@ def use_case(request: DuisRequest, srv: str,
     if code is None:
         return None
     return commands.USE_CASES[code], int(adjust) if adjust is not None else 0
+
+
+def _value(request: DuisRequest, srv: str) -> int:
+    """The request's value the command carries (gbcs/commands.py `CommandExchange.amount`)."""
+    body = request.body
+    if srv == "7.12":
+        return int(body.findtext(f".//{sr('RandomisedOffsetLimit')}") or 0)
+    if srv == "6.25":
+        return int(body.findtext(f".//{sr('SupplyTamperState')}") == "Locked")
+    if srv == "6.26":
+        flag = body.findtext(f".//{sr('DailyTariffBlockCounterMatrixReset')}")
+        return int(flag in ("true", "1"))
+    return 0
 
 
 def pre_command(world: GbcsWorld | None, request: DuisRequest, srv: str,
@@ -76,11 +89,13 @@ def pre_command(world: GbcsWorld | None, request: DuisRequest, srv: str,
 
 
 def issued_command(issued: IssuedTransform) -> commands.IssuedCommand | None:
-    """What the device's Response needs: the issued pre-command's message code and time."""
+    """What the device's Response needs: the issued pre-command's message code, content
+    and time."""
     if issued.pre_command is None:
         return None
-    code = parse_general_signing(issued.pre_command).header.message_code
-    return commands.IssuedCommand(code, issued.issued_at)
+    parsed = parse_general_signing(issued.pre_command)
+    return commands.IssuedCommand(parsed.header.message_code, issued.issued_at,
+                                  parsed.content)
 
 
 def admit(tx: Transaction, request: DuisRequest) -> tuple[IssuedTransform | None, Reply | None]:

@@ -120,11 +120,11 @@ def critical_response(world: GbcsWorld, rid: RequestId, device: Device,
                       command: commands.IssuedCommand) -> bytes | None:
     """The device's Response to a critical command it executed (gbcs/commands.py): signed
     with its DS key, no MAC; None if gbdsp does not encode the use case."""
-    use_case = next((u for code, u in commands.USE_CASES.items() if code == command.code),
-                    None)
-    if use_case is None:
-        return None
     eui = Eui64(device.device_id.value)
     exchange = commands.CommandExchange(_title(Eui64(rid.originator.value)), _title(eui),
                                         rid.counter, command.at)
-    return commands.response(use_case, exchange, world.device_keys(eui).ds)
+    try:
+        return commands.response(command.code, command.content, exchange,
+                                 world.device_keys(eui).ds)
+    except InvalidValue:
+        return None
