@@ -7,6 +7,7 @@ GBDSP_CONFORMANCE=required)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -30,7 +31,16 @@ CASES = {
     MessageCode.ECS09: ("2.5_ECS09", 0), MessageCode.GCS06: ("2.5_GCS06", 0),
     MessageCode.ECS38: ("7.12_ECS38", 900), MessageCode.ECS81: ("6.25_ECS81", 1),
     MessageCode.ECS48: ("6.26_ECS48", 1),
+    MessageCode.ECS30: ("6.8_ECS30", 0), MessageCode.ECS30A: ("6.8_ECS30a", 0),
+    MessageCode.GCS28: ("6.11_GCS28", 0),
 }
+EXTRA = {
+    MessageCode.ECS30: {"billing": (bytes([12, 0, 0, 0]), ((0xFF, 1),))},
+    MessageCode.ECS30A: {"billing": (bytes(4), ((1, 1), (4, 1), (7, 1), (10, 1)))},
+    MessageCode.GCS28: {"clock": (datetime(2014, 12, 31, 23, 30, tzinfo=UTC),
+                                  datetime(2015, 1, 1, 0, 30, tzinfo=UTC))},
+}
+"""The RTDS (and template) requests' billing calendars and clock."""
 """Use case -> (RTDS directory, the value of the RTDS (and DCC Boxed template) request:
 amount, offset limit, Locked, daily reset)."""
 
@@ -53,8 +63,9 @@ def test_pre_command_and_response_match_rtds(code: MessageCode) -> None:
     directory, amount = CASES[code]
     reference = _vector(directory, "PRECOMMAND")
     header = parse_general_signing(reference).header
-    exchange = commands.CommandExchange(header.originator, header.recipient, header.counter,
-                                        RTDS_EVENT_TIME, amount)
+    exchange = replace(commands.CommandExchange(
+        header.originator, header.recipient, header.counter, RTDS_EVENT_TIME, amount),
+        **EXTRA.get(code, {}))  # type: ignore[arg-type]
     ours = commands.pre_command(commands.USE_CASES[code], exchange)
     assert ours.hex() == reference.hex()
     key = ec.generate_private_key(ec.SECP256R1())

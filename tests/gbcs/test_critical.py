@@ -99,6 +99,13 @@ def pushed(store: Store, clock: ManualClock) -> dict[str, bytes]:
     ("6.25", ESME, "<sr:SetElectricitySupplyTamperState><sr:SupplyTamperState>Locked"
                    "</sr:SupplyTamperState></sr:SetElectricitySupplyTamperState>",
      MessageCode.ECS81),
+    ("6.8", ESME, "<sr:UpdateDeviceConfigurationBillingCalendar><sr:ElectricityBillingCalendar>"
+                  "<sr:BillingTime>06:30:00Z</sr:BillingTime><sr:Monthly>15</sr:Monthly>"
+                  "</sr:ElectricityBillingCalendar></sr:UpdateDeviceConfigurationBillingCalendar>",
+     MessageCode.ECS30),
+    ("6.11", GSME, "<sr:SynchroniseClock><sr:CurrentDateTime>2026-03-02T09:30:00Z"
+                   "</sr:CurrentDateTime><sr:TolerancePeriod>60</sr:TolerancePeriod>"
+                   "</sr:SynchroniseClock>", MessageCode.GCS28),
 ])
 def test_signed_pre_command_is_executed_and_answered_signed(
         gateway: Gateway, store: Store, clock: ManualClock, srv: str, target: str, body: str,

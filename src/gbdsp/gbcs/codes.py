@@ -58,6 +58,12 @@ class MessageCode(IntEnum):
     """ECS81 Set Supply Tamper State on ESME — SRV 6.25 (critical)."""
     ECS48 = 0x00DB
     """ECS48 Configure daily resetting of Tariff Block Counter Matrix — SRV 6.26 (critical)."""
+    ECS30 = 0x0046
+    """ECS30 Set Billing Calendar on the ESME (monthly) — SRV 6.8 (critical)."""
+    ECS30A = 0x00D7
+    """ECS30a Set Billing Calendar on the ESME - all periodicities — SRV 6.8 (critical)."""
+    GCS28 = 0x007F
+    """GCS28 Set Clock on GSME — SRV 6.11 (critical)."""
     ECS42 = 0x004F
     """ECS42 Remotely close the load switch on the ESME — SRV 7.1 (critical)."""
     ECS43 = 0x0050
@@ -92,6 +98,9 @@ _TITLES = {
     MessageCode.ECS38: "ECS38 Update Randomised Offset Limit",
     MessageCode.ECS81: "ECS81 Set Supply Tamper State on ESME",
     MessageCode.ECS48: "ECS48 Configure daily resetting of Tariff Block Counter Matrix",
+    MessageCode.ECS30: "ECS30 Set Billing Calendar on the ESME",
+    MessageCode.ECS30A: "ECS30a Set Billing Calendar on the ESME - all periodicities",
+    MessageCode.GCS28: "GCS28 Set Clock on GSME",
     MessageCode.ECS42: "ECS42 Remotely Close the Load Switch on the ESME",
     MessageCode.ECS43: "ECS43 Remotely Open the Load Switch on the ESME",
     MessageCode.ECS44: "ECS44 Arm Load Switch in ESME",

@@ -13,11 +13,18 @@ General-Ciphering).
 | 1.5, credit mode reset | ESME | ECS04b | DLMS ACTION m2 on accounts 0-0:19.10.0/1/2.255 |
 | 1.5, prepayment adjust/reset, credit adjust/reset | GSME | GCS40a/b/c/d | ZSE Credit Adjustment |
 | 1.7 Reset Tariff Block Counter Matrix | ESME | ECS05 | DLMS ACTION 0-0:10.0.100.255, script 99 |
+| 2.5 Activate Emergency Credit | ESME | ECS09 | DLMS ACTION 0-0:19.10.1.255 m3 |
+| 2.5 Activate Emergency Credit | GSME | GCS06 | ZSE Select Available Emergency Credit |
+| 6.8 billing calendar, Monthly / Quarterly | ESME | ECS30 / ECS30a | DLMS SET 0-0:15.0.0.255 a4 |
+| 6.11 Synchronise Clock | GSME | GCS28 | ASN.1 SEQUENCE of 2 GeneralizedTime |
+| 6.25 Set Supply Tamper State, Locked | ESME | ECS81 | DLMS SET 0-0:94.44.0.4 a2, TRUE |
+| 6.26 daily TBCM reset, true | ESME | ECS48 | DLMS SET 0-0:15.1.0.255 a4 |
 | 7.1 Enable Supply | ESME | ECS42 | DLMS ACTION 0-0:10.0.106.255 m1, script 51 |
 | 7.2 Disable Supply | ESME | ECS43 | the same, script 52 |
 | 7.3 Arm Supply | ESME | ECS44 | the same, script 54 |
 | 7.2 Disable Supply | GSME | GCS32 | ZSE Metering Change Supply, status 0 (off) |
 | 7.3 Arm Supply | GSME | GCS39 | ZSE Metering Change Supply, status 1 (armed) |
+| 7.12 Set Randomised Offset Limit | ESME | ECS38 | DLMS SET 0-0:94.44.0.1 a2, seconds |
 
 The classes, OBIS codes, methods, script identifiers and the ZCL command layouts are those of
 the RTDS pre-commands of the same use cases (facts, no vector copied); for the RTDS inputs the
@@ -55,6 +62,8 @@ RANDOMISED_OFFSET_LIMIT = bytes.fromhex("00005e2c0001")
 """OBIS 0-0:94.44.0.1 (class 1, attribute 2), the randomised offset limit (ECS38)."""
 SUPPLY_TAMPER_STATE = bytes.fromhex("00005e2c0004")
 """OBIS 0-0:94.44.0.4 (class 1, attribute 2), the supply tamper state (ECS81)."""
+BILLING_SCHEDULE = bytes.fromhex("00000f0000ff")
+"""OBIS 0-0:15.0.0.255 (single action schedule, attribute 4), the billing calendar (ECS30)."""
 TARIFF_BLOCK_RESET_SCHEDULE = bytes.fromhex("00000f0100ff")
 """OBIS 0-0:15.1.0.255 (single action schedule, attribute 4), the daily TBCM reset (ECS48)."""
 SET = 0x02
@@ -118,6 +127,9 @@ USE_CASES: dict[MessageCode, CriticalUseCase] = {
     MessageCode.ECS38: CriticalUseCase(MessageCode.ECS38, "set", RANDOMISED_OFFSET_LIMIT),
     MessageCode.ECS81: CriticalUseCase(MessageCode.ECS81, "set", SUPPLY_TAMPER_STATE),
     MessageCode.ECS48: CriticalUseCase(MessageCode.ECS48, "set", TARIFF_BLOCK_RESET_SCHEDULE),
+    MessageCode.ECS30: CriticalUseCase(MessageCode.ECS30, "billing", BILLING_SCHEDULE),
+    MessageCode.ECS30A: CriticalUseCase(MessageCode.ECS30A, "billing", BILLING_SCHEDULE),
+    MessageCode.GCS28: CriticalUseCase(MessageCode.GCS28, "set-time"),
 }
 BY_SRV: dict[tuple[str, str], MessageCode] = {
     ("7.1", "ESME"): MessageCode.ECS42,
@@ -157,6 +169,11 @@ class CommandExchange:
     amount: int = 0
     """SRV 1.5: the meter balance adjustment (signed, 32 bits); 7.12: the randomised offset
     limit in seconds; 6.25: 1 for Locked; 6.26: 1 for a daily reset."""
+    billing: tuple[bytes, tuple[tuple[int, int], ...]] | None = None
+    """SRV 6.8 (ESME): the billing time (hour, minute, second, hundredths) and the
+    execution dates as (month, day of month), month 0xFF for every month."""
+    clock: tuple[datetime, datetime] | None = None
+    """SRV 6.11 (GSME): the time to set and the end of its validity (time + tolerance)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,6 +210,19 @@ def _command_payload(use_case: CriticalUseCase, ex: CommandExchange) -> bytes:
                 + b"\x01" + bytes([INTEGER, 0]))
     if use_case.kind == "set":
         return head + b"\x01" + _set(use_case) + b"\x01" + _set_value(use_case, ex.amount)
+    if use_case.kind == "billing":
+        if ex.billing is None:
+            raise InvalidValue("a billing calendar needs its time and dates")
+        time, dates = ex.billing
+        entries = b"".join(bytes([dlms.STRUCTURE, 2]) + dlms.octet_string(time)
+                           + dlms.octet_string(b"\xff\xff" + bytes([month, day, 0xFF]))
+                           for month, day in dates)
+        return (head + b"\x01" + bytes([SET]) + uint(SINGLE_ACTION_SCHEDULE_CLASS, 2)
+                + use_case.obis + b"\x04" + b"\x01" + bytes([ARRAY, len(dates)]) + entries)
+    if use_case.kind == "set-time":
+        if ex.clock is None:
+            raise InvalidValue("setting the clock needs the time and its validity")
+        return asn1_sequence(b"".join(generalized_time(t) for t in ex.clock))
     if use_case.kind == "gas-emergency-credit":
         zcl = (bytes([ZCL_CLIENT_TO_SERVER, 0x00, SELECT_EMERGENCY_CREDIT])
                + uint(0, 4)  # command issue date-time: now
@@ -234,6 +264,18 @@ def _set_value(use_case: CriticalUseCase, value: int) -> bytes:
             + dlms.octet_string(b"\xff" * 5))
 
 
+def generalized_time(at: datetime) -> bytes:
+    """DER GeneralizedTime YYYYMMDDHHMMSSZ (GBCS 12, the CS/GCS ASN.1 use cases)."""
+    text = at.astimezone(UTC).strftime("%Y%m%d%H%M%SZ").encode()
+    return b"\x18" + bytes([len(text)]) + text
+
+
+def asn1_sequence(content: bytes) -> bytes:
+    if len(content) > 127:
+        raise InvalidValue("ASN.1 content too long for a short length")
+    return b"\x30" + bytes([len(content)]) + content
+
+
 def _double_long(value: int) -> bytes:
     if not -(1 << 31) <= value < 1 << 31:
         raise InvalidValue(f"{value} does not fit a DLMS double-long")
@@ -262,7 +304,10 @@ def response(code: int, command: bytes, ex: CommandExchange,
     request of the command; for GBZ, the Supply Status Response to Change Supply, else the
     ZCL Default Response (success) to the command."""
     header = GroupingHeader(Cra.RESPONSE, ex.counter, ex.device, ex.user, code)
-    if command[:1] == bytes([ACCESS_REQUEST]):
+    if command[:1] == b"\x30":  # GCS28: the device's time (the one set), reliable
+        device_time = command[2:2 + len(generalized_time(ZIGBEE_EPOCH))]
+        content = asn1_sequence(device_time + b"\x02\x01\x00")
+    elif command[:1] == bytes([ACCESS_REQUEST]):
         kinds = _request_kinds(command)
         content = dlms.access_response(ex.counter, [b"\x00"] * len(kinds),
                                        [(k, dlms.SUCCESS) for k in kinds])

@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import base64
 import binascii
-from datetime import datetime
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 
 from cryptography.hazmat.primitives.asymmetric import ec
 
@@ -29,6 +30,7 @@ from gbdsp.domain.replies import Reply
 from gbdsp.duis.namespaces import sr
 from gbdsp.duis.request import DuisRequest
 from gbdsp.gbcs import commands
+from gbdsp.gbcs.codes import MessageCode
 from gbdsp.gbcs.keys import KeyUsage
 from gbdsp.gbcs.parse import parse_general_signing
 from gbdsp.gbcs_world import GbcsWorld
@@ -40,14 +42,16 @@ BAD_SIGNATURE = "E41"
 NOT_ISSUED = "E42"
 
 
-def use_case(request: DuisRequest, srv: str,
-             device: Device) -> tuple[commands.CriticalUseCase, int] | None:
+def use_case(request: DuisRequest, srv: str, device: Device
+             ) -> tuple[commands.CriticalUseCase, int, dict[str, object]] | None:
     """The critical use case of this request and, for 1.5, the balance adjustment amount;
     None if gbdsp does not encode it (gbcs/commands.py)."""
     kind = device.device_type.name
     code = commands.BY_SRV.get((srv, kind))
     if code is not None:
-        return commands.USE_CASES[code], _value(request, srv)
+        return commands.USE_CASES[code], _value(request, srv), {}
+    if (srv, kind) in (("6.8", "ESME"), ("6.11", "GSME")):
+        return _calendar_or_clock(request, srv)
     if srv != "1.5":
         return None
     mode = next((m for m, tag in (("prepayment", "PrepaymentMode"), ("credit", "CreditMode"))
@@ -57,7 +61,49 @@ def use_case(request: DuisRequest, srv: str,
     code = commands.BALANCE.get((kind, mode or "", action))
     if code is None:
         return None
-    return commands.USE_CASES[code], int(adjust) if adjust is not None else 0
+    return commands.USE_CASES[code], int(adjust) if adjust is not None else 0, {}
+
+
+def _calendar_or_clock(request: DuisRequest,
+                       srv: str) -> tuple[commands.CriticalUseCase, int, dict[str, object]] | None:
+    """6.8 on an ESME (Monthly: ECS30; Quarterly: ECS30a) and 6.11 on a GSME (GCS28)."""
+    body = request.body
+    if srv == "6.11":
+        current = body.findtext(f".//{sr('CurrentDateTime')}")
+        tolerance = body.findtext(f".//{sr('TolerancePeriod')}")
+        if current is None or tolerance is None:
+            return None
+        at = _instant(current)
+        return commands.USE_CASES[MessageCode.GCS28], 0, {
+            "clock": (at, at + timedelta(seconds=int(tolerance)))}
+    calendar = body.find(f".//{sr('ElectricityBillingCalendar')}")
+    if calendar is None:
+        return None
+    time = _time_octets(calendar.findtext(sr("BillingTime")) or "")
+    monthly = calendar.findtext(sr("Monthly"))
+    if monthly is not None:
+        return commands.USE_CASES[MessageCode.ECS30], 0, {
+            "billing": (time, ((0xFF, int(monthly)),))}
+    quarterly = calendar.find(sr("Quarterly"))
+    if quarterly is None:
+        return None  # Daily, Weekly, SixMonthly, Yearly: no RTDS case, not encoded
+    day = int(quarterly.findtext(sr("DayOfMonth")) or 0)
+    start = int(quarterly.findtext(sr("BillingPeriodStartMonth")) or 0)
+    months = tuple(sorted((start - 1 + 3 * i) % 12 + 1 for i in range(4)))
+    return commands.USE_CASES[MessageCode.ECS30A], 0, {
+        "billing": (time, tuple((m, day) for m in months))}
+
+
+def _instant(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
+
+
+def _time_octets(text: str) -> bytes:
+    """xs:time 'HH:MM:SS(.ss)(Z)' as COSEM time: hour, minute, second, hundredths."""
+    clock = text.rstrip("Z").split("+")[0]
+    hours, minutes, seconds = clock.split(":")
+    whole, _, fraction = seconds.partition(".")
+    return bytes([int(hours), int(minutes), int(whole), int((fraction + "00")[:2])])
 
 
 def _value(request: DuisRequest, srv: str) -> int:
@@ -77,15 +123,19 @@ def pre_command(world: GbcsWorld | None, request: DuisRequest, srv: str,
                 device: Device, now: datetime) -> bytes | None:
     """The real unsigned pre-command of this critical request, or None if gbdsp does not
     encode its use case (or has no test world): the caller keeps the stand-in."""
-    found = use_case(request, srv, device)
-    if world is None or found is None:
+    if world is None:
         return None
     rid = request.request_id
-    try:
-        return commands.pre_command(found[0], commands.CommandExchange(
-            _title(rid.originator), _title(device.device_id), rid.counter, now, found[1]))
-    except InvalidValue:
-        return None  # e.g. an amount GBCS cannot carry: the stand-in, as before
+    try:  # the XSD has checked the values; what GBCS cannot carry keeps the stand-in
+        found = use_case(request, srv, device)
+        if found is None:
+            return None
+        use, amount, extra = found
+        exchange = commands.CommandExchange(_title(rid.originator), _title(device.device_id),
+                                            rid.counter, now, amount)
+        return commands.pre_command(use, replace(exchange, **extra))  # type: ignore[arg-type]
+    except ValueError:  # InvalidValue included: e.g. an amount beyond 32 bits
+        return None
 
 
 def issued_command(issued: IssuedTransform) -> commands.IssuedCommand | None:
