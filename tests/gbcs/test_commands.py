@@ -32,13 +32,14 @@ CASES = {
     MessageCode.ECS38: ("7.12_ECS38", 900), MessageCode.ECS81: ("6.25_ECS81", 1),
     MessageCode.ECS48: ("6.26_ECS48", 1),
     MessageCode.ECS30: ("6.8_ECS30", 0), MessageCode.ECS30A: ("6.8_ECS30a", 0),
-    MessageCode.GCS28: ("6.11_GCS28", 0),
+    MessageCode.GCS28: ("6.11_GCS28", 0), MessageCode.GCS23: ("6.6_GCS23", 0),
 }
 EXTRA = {
     MessageCode.ECS30: {"billing": (bytes([12, 0, 0, 0]), ((0xFF, 1),))},
     MessageCode.ECS30A: {"billing": (bytes(4), ((1, 1), (4, 1), (7, 1), (10, 1)))},
     MessageCode.GCS28: {"clock": (datetime(2014, 12, 31, 23, 30, tzinfo=UTC),
                                   datetime(2015, 1, 1, 0, 30, tzinfo=UTC))},
+    MessageCode.GCS23: {"conversion": (102_264, 400)},
 }
 """The RTDS (and template) requests' billing calendars and clock."""
 """Use case -> (RTDS directory, the value of the RTDS (and DCC Boxed template) request:

@@ -106,6 +106,10 @@ def pushed(store: Store, clock: ManualClock) -> dict[str, bytes]:
     ("6.11", GSME, "<sr:SynchroniseClock><sr:CurrentDateTime>2026-03-02T09:30:00Z"
                    "</sr:CurrentDateTime><sr:TolerancePeriod>60</sr:TolerancePeriod>"
                    "</sr:SynchroniseClock>", MessageCode.GCS28),
+    ("6.6", GSME, "<sr:UpdateDeviceConfigurationGasConversion><sr:CalorificValue>39.5"
+                  "</sr:CalorificValue><sr:ConversionFactor>1.02"
+                  "</sr:ConversionFactor></sr:UpdateDeviceConfigurationGasConversion>",
+     MessageCode.GCS23),
 ])
 def test_signed_pre_command_is_executed_and_answered_signed(
         gateway: Gateway, store: Store, clock: ManualClock, srv: str, target: str, body: str,

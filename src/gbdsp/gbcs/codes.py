@@ -64,6 +64,8 @@ class MessageCode(IntEnum):
     """ECS30a Set Billing Calendar on the ESME - all periodicities — SRV 6.8 (critical)."""
     GCS28 = 0x007F
     """GCS28 Set Clock on GSME — SRV 6.11 (critical)."""
+    GCS23 = 0x007C
+    """GCS23 Set CV and Conversion Factor Value(s) on the GSME — SRV 6.6 (critical)."""
     ECS42 = 0x004F
     """ECS42 Remotely close the load switch on the ESME — SRV 7.1 (critical)."""
     ECS43 = 0x0050
@@ -101,6 +103,7 @@ _TITLES = {
     MessageCode.ECS30: "ECS30 Set Billing Calendar on the ESME",
     MessageCode.ECS30A: "ECS30a Set Billing Calendar on the ESME - all periodicities",
     MessageCode.GCS28: "GCS28 Set Clock on GSME",
+    MessageCode.GCS23: "GCS23 Set CV and Conversion Factor Value(s) on the GSME",
     MessageCode.ECS42: "ECS42 Remotely Close the Load Switch on the ESME",
     MessageCode.ECS43: "ECS43 Remotely Open the Load Switch on the ESME",
     MessageCode.ECS44: "ECS44 Arm Load Switch in ESME",

@@ -15,6 +15,7 @@ General-Ciphering).
 | 1.7 Reset Tariff Block Counter Matrix | ESME | ECS05 | DLMS ACTION 0-0:10.0.100.255, script 99 |
 | 2.5 Activate Emergency Credit | ESME | ECS09 | DLMS ACTION 0-0:19.10.1.255 m3 |
 | 2.5 Activate Emergency Credit | GSME | GCS06 | ZSE Select Available Emergency Credit |
+| 6.6 Update Device Configuration (Gas Conversion) | GSME | GCS23 | ZSE Price Publish CF and CV |
 | 6.8 billing calendar, Monthly / Quarterly | ESME | ECS30 / ECS30a | DLMS SET 0-0:15.0.0.255 a4 |
 | 6.11 Synchronise Clock | GSME | GCS28 | ASN.1 SEQUENCE of 2 GeneralizedTime |
 | 6.25 Set Supply Tamper State, Locked | ESME | ECS81 | DLMS SET 0-0:94.44.0.4 a2, TRUE |
@@ -81,6 +82,10 @@ DEFAULT_RESPONSE = 0x0B
 CHANGE_SUPPLY = 0x0B
 SUPPLY_STATUS_RESPONSE = 0x0C
 CREDIT_ADJUSTMENT = 0x05
+PRICE_CLUSTER = 0x0700
+PUBLISH_CONVERSION_FACTOR = 0x02
+PUBLISH_CALORIFIC_VALUE = 0x03
+MEGAJOULES_PER_CUBIC_METRE = 0x01
 SELECT_EMERGENCY_CREDIT = 0x00
 PREPAYMENT_CLUSTER = 0x0705
 ACKNOWLEDGE_REQUIRED = 0x01
@@ -130,6 +135,7 @@ USE_CASES: dict[MessageCode, CriticalUseCase] = {
     MessageCode.ECS30: CriticalUseCase(MessageCode.ECS30, "billing", BILLING_SCHEDULE),
     MessageCode.ECS30A: CriticalUseCase(MessageCode.ECS30A, "billing", BILLING_SCHEDULE),
     MessageCode.GCS28: CriticalUseCase(MessageCode.GCS28, "set-time"),
+    MessageCode.GCS23: CriticalUseCase(MessageCode.GCS23, "gas-conversion"),
 }
 BY_SRV: dict[tuple[str, str], MessageCode] = {
     ("7.1", "ESME"): MessageCode.ECS42,
@@ -174,6 +180,9 @@ class CommandExchange:
     execution dates as (month, day of month), month 0xFF for every month."""
     clock: tuple[datetime, datetime] | None = None
     """SRV 6.11 (GSME): the time to set and the end of its validity (time + tolerance)."""
+    conversion: tuple[int, int] | None = None
+    """SRV 6.6 (GSME): the conversion factor in 1/100000 and the calorific value in
+    tenths of MJ/m3 (the fraction digits the DUIS XSD fixes: 5 and 1)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,6 +228,19 @@ def _command_payload(use_case: CriticalUseCase, ex: CommandExchange) -> bytes:
                            for month, day in dates)
         return (head + b"\x01" + bytes([SET]) + uint(SINGLE_ACTION_SCHEDULE_CLASS, 2)
                 + use_case.obis + b"\x04" + b"\x01" + bytes([ARRAY, len(dates)]) + entries)
+    if use_case.kind == "gas-conversion":
+        if ex.conversion is None:
+            raise InvalidValue("a gas conversion needs its factor and calorific value")
+        factor, calorific = ex.conversion
+        # issuer event ID, start time: now
+        start = uint(issuer_event_id(ex.at), 4, "little") + uint(0, 4)
+        # ZSE Price cluster, server to client; trailing digit: 5 and 1 decimal places
+        first = (bytes([ZCL_SERVER_TO_CLIENT, 0x00, PUBLISH_CONVERSION_FACTOR]) + start
+                 + uint(factor, 4, "little") + b"\x50")
+        second = (bytes([ZCL_SERVER_TO_CLIENT, 0x01, PUBLISH_CALORIFIC_VALUE]) + start
+                  + uint(calorific, 4, "little") + bytes([MEGAJOULES_PER_CUBIC_METRE]) + b"\x10")
+        return gbz.payload([_component(PRICE_CLUSTER, first, last=False),
+                            _component(PRICE_CLUSTER, second)])
     if use_case.kind == "set-time":
         if ex.clock is None:
             raise InvalidValue("setting the clock needs the time and its validity")
@@ -312,13 +334,17 @@ def response(code: int, command: bytes, ex: CommandExchange,
         content = dlms.access_response(ex.counter, [b"\x00"] * len(kinds),
                                        [(k, dlms.SUCCESS) for k in kinds])
     else:
-        cluster, command_id, zcl_payload = _zcl_command(command)
-        if (cluster, command_id) == (gbz.METERING_CLUSTER, CHANGE_SUPPLY):
-            zcl = (bytes([ZCL_SERVER_TO_CLIENT, 0x00, SUPPLY_STATUS_RESPONSE])
-                   + zcl_payload[:8] + uint(0, 4) + zcl_payload[16:17])
-        else:
-            zcl = bytes([ZCL_DEFAULT_RESPONSE_FRAME, 0x00, DEFAULT_RESPONSE, command_id, 0x00])
-        content = gbz.payload([_component(cluster, zcl)])
+        parts = _zcl_commands(command)
+        answers = []
+        for i, (cluster, frame, sequence, command_id, zcl_payload) in enumerate(parts):
+            if (cluster, command_id) == (gbz.METERING_CLUSTER, CHANGE_SUPPLY):
+                zcl = (bytes([ZCL_SERVER_TO_CLIENT, sequence, SUPPLY_STATUS_RESPONSE])
+                       + zcl_payload[:8] + uint(0, 4) + zcl_payload[16:17])
+            else:  # the Default Response goes the other way (ZCL frame control bit 3)
+                direction = ZCL_DEFAULT_RESPONSE_FRAME if not frame & 0x08 else 0x00
+                zcl = bytes([direction, sequence, DEFAULT_RESPONSE, command_id, 0x00])
+            answers.append(_component(cluster, zcl, last=i == len(parts) - 1))
+        content = gbz.payload(answers)
     return general_signing(header, content, signer)
 
 
@@ -332,13 +358,23 @@ def _request_kinds(command: bytes) -> list[int]:
     return kinds
 
 
-def _zcl_command(command: bytes) -> tuple[int, int, bytes]:
-    """(cluster, ZCL command ID, ZCL payload) of a one-component GBZ command we encoded."""
-    if command[:3] != gbz.PROFILE_ID + b"\x01" or len(command) < 11:
-        raise InvalidValue("not a one-component GBZ command")
-    cluster = int.from_bytes(command[4:6], "big")
-    return cluster, command[10], command[11:]
+def _zcl_commands(command: bytes) -> list[tuple[int, int, int, int, bytes]]:
+    """(cluster, ZCL frame control, sequence, command ID, ZCL payload) of each component of
+    a plaintext GBZ command we encoded."""
+    if command[:2] != gbz.PROFILE_ID or len(command) < 3:
+        raise InvalidValue("not a GBZ command")
+    parts, at = [], 3
+    for _ in range(command[2]):
+        if at + 8 > len(command):
+            raise InvalidValue("truncated GBZ component")
+        cluster = int.from_bytes(command[at + 1:at + 3], "big")
+        size = int.from_bytes(command[at + 3:at + 5], "big")
+        zcl = command[at + 5:at + 5 + size]
+        parts.append((cluster, zcl[0], zcl[1], zcl[2], zcl[3:]))
+        at += 5 + size
+    return parts
 
 
-def _component(cluster: int, zcl: bytes) -> bytes:
-    return bytes([gbz.CONTROL_LAST]) + uint(cluster, 2) + uint(len(zcl), 2) + zcl
+def _component(cluster: int, zcl: bytes, *, last: bool = True) -> bytes:
+    return (bytes([gbz.CONTROL_LAST if last else 0]) + uint(cluster, 2) + uint(len(zcl), 2)
+            + zcl)

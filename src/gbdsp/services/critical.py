@@ -52,6 +52,13 @@ def use_case(request: DuisRequest, srv: str, device: Device
         return commands.USE_CASES[code], _value(request, srv), {}
     if (srv, kind) in (("6.8", "ESME"), ("6.11", "GSME")):
         return _calendar_or_clock(request, srv)
+    if (srv, kind) == ("6.6", "GSME"):
+        factor = request.body.findtext(f".//{sr('ConversionFactor')}")
+        calorific = request.body.findtext(f".//{sr('CalorificValue')}")
+        if factor is None or calorific is None:
+            return None  # one of the two: no RTDS case, not encoded
+        return commands.USE_CASES[MessageCode.GCS23], 0, {"conversion": (
+            _scaled(factor, 5), _scaled(calorific, 1))}
     if srv != "1.5":
         return None
     mode = next((m for m, tag in (("prepayment", "PrepaymentMode"), ("credit", "CreditMode"))
@@ -92,6 +99,14 @@ def _calendar_or_clock(request: DuisRequest,
     months = tuple(sorted((start - 1 + 3 * i) % 12 + 1 for i in range(4)))
     return commands.USE_CASES[MessageCode.ECS30A], 0, {
         "billing": (time, tuple((m, day) for m in months))}
+
+
+def _scaled(text: str, digits: int) -> int:
+    """A decimal with at most `digits` fraction digits (the XSD's) as an integer."""
+    whole, _, fraction = text.strip().partition(".")
+    if len(fraction) > digits:
+        raise InvalidValue(f"{text} has more than {digits} fraction digits")
+    return int(whole or "0") * int(10**digits) + int((fraction + "0" * digits)[:digits])
 
 
 def _instant(text: str) -> datetime:
