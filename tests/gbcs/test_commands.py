@@ -33,6 +33,7 @@ CASES = {
     MessageCode.ECS48: ("6.26_ECS48", 1),
     MessageCode.ECS30: ("6.8_ECS30", 0), MessageCode.ECS30A: ("6.8_ECS30a", 0),
     MessageCode.GCS28: ("6.11_GCS28", 0), MessageCode.GCS23: ("6.6_GCS23", 0),
+    MessageCode.GCS25: ("6.8_GCS25", 0), MessageCode.GCS25A: ("6.8_GCS25a", 0),
 }
 EXTRA = {
     MessageCode.ECS30: {"billing": (bytes([12, 0, 0, 0]), ((0xFF, 1),))},
@@ -40,6 +41,8 @@ EXTRA = {
     MessageCode.GCS28: {"clock": (datetime(2014, 12, 31, 23, 30, tzinfo=UTC),
                                   datetime(2015, 1, 1, 0, 30, tzinfo=UTC))},
     MessageCode.GCS23: {"conversion": (102_264, 400)},
+    MessageCode.GCS25: {"gas_billing": (datetime(2015, 2, 1, tzinfo=UTC), 1)},
+    MessageCode.GCS25A: {"gas_billing": (datetime(2015, 1, 1, tzinfo=UTC), 6)},
 }
 """The RTDS (and template) requests' billing calendars and clock."""
 """Use case -> (RTDS directory, the value of the RTDS (and DCC Boxed template) request:

@@ -110,6 +110,10 @@ def pushed(store: Store, clock: ManualClock) -> dict[str, bytes]:
                   "</sr:CalorificValue><sr:ConversionFactor>1.02"
                   "</sr:ConversionFactor></sr:UpdateDeviceConfigurationGasConversion>",
      MessageCode.GCS23),
+    ("6.8", GSME, "<sr:UpdateDeviceConfigurationBillingCalendar><sr:GasBillingCalendar>"
+                  "<sr:BillingPeriodStart>2026-04-01T00:00:00Z</sr:BillingPeriodStart>"
+                  "<sr:Periodicity>SixMonthly</sr:Periodicity></sr:GasBillingCalendar>"
+                  "</sr:UpdateDeviceConfigurationBillingCalendar>", MessageCode.GCS25A),
 ])
 def test_signed_pre_command_is_executed_and_answered_signed(
         gateway: Gateway, store: Store, clock: ManualClock, srv: str, target: str, body: str,

@@ -66,6 +66,10 @@ class MessageCode(IntEnum):
     """GCS28 Set Clock on GSME — SRV 6.11 (critical)."""
     GCS23 = 0x007C
     """GCS23 Set CV and Conversion Factor Value(s) on the GSME — SRV 6.6 (critical)."""
+    GCS25 = 0x007E
+    """GCS25 Set Billing Calendar on the GSME — SRV 6.8 (critical)."""
+    GCS25A = 0x00D8
+    """GCS25a Set Billing Calendar on the GSME - all periodicities — SRV 6.8 (critical)."""
     ECS42 = 0x004F
     """ECS42 Remotely close the load switch on the ESME — SRV 7.1 (critical)."""
     ECS43 = 0x0050
@@ -104,6 +108,8 @@ _TITLES = {
     MessageCode.ECS30A: "ECS30a Set Billing Calendar on the ESME - all periodicities",
     MessageCode.GCS28: "GCS28 Set Clock on GSME",
     MessageCode.GCS23: "GCS23 Set CV and Conversion Factor Value(s) on the GSME",
+    MessageCode.GCS25: "GCS25 Set Billing Calendar on the GSME",
+    MessageCode.GCS25A: "GCS25a Set Billing Calendar on the GSME - all periodicities",
     MessageCode.ECS42: "ECS42 Remotely Close the Load Switch on the ESME",
     MessageCode.ECS43: "ECS43 Remotely Open the Load Switch on the ESME",
     MessageCode.ECS44: "ECS44 Arm Load Switch in ESME",

@@ -17,6 +17,7 @@ General-Ciphering).
 | 2.5 Activate Emergency Credit | GSME | GCS06 | ZSE Select Available Emergency Credit |
 | 6.6 Update Device Configuration (Gas Conversion) | GSME | GCS23 | ZSE Price Publish CF and CV |
 | 6.8 billing calendar, Monthly / Quarterly | ESME | ECS30 / ECS30a | DLMS SET 0-0:15.0.0.255 a4 |
+| 6.8 billing calendar, Monthly / SixMonthly | GSME | GCS25 / GCS25a | ZSE Publish Billing Period |
 | 6.11 Synchronise Clock | GSME | GCS28 | ASN.1 SEQUENCE of 2 GeneralizedTime |
 | 6.25 Set Supply Tamper State, Locked | ESME | ECS81 | DLMS SET 0-0:94.44.0.4 a2, TRUE |
 | 6.26 daily TBCM reset, true | ESME | ECS48 | DLMS SET 0-0:15.1.0.255 a4 |
@@ -86,6 +87,10 @@ PRICE_CLUSTER = 0x0700
 PUBLISH_CONVERSION_FACTOR = 0x02
 PUBLISH_CALORIFIC_VALUE = 0x03
 MEGAJOULES_PER_CUBIC_METRE = 0x01
+PUBLISH_BLOCK_PERIOD = 0x01
+PUBLISH_BILLING_PERIOD = 0x09
+MONTHS = 0x23
+"""ZSE billing/block period duration type of the RTDS GCS25 commands: months."""
 SELECT_EMERGENCY_CREDIT = 0x00
 PREPAYMENT_CLUSTER = 0x0705
 ACKNOWLEDGE_REQUIRED = 0x01
@@ -136,6 +141,8 @@ USE_CASES: dict[MessageCode, CriticalUseCase] = {
     MessageCode.ECS30A: CriticalUseCase(MessageCode.ECS30A, "billing", BILLING_SCHEDULE),
     MessageCode.GCS28: CriticalUseCase(MessageCode.GCS28, "set-time"),
     MessageCode.GCS23: CriticalUseCase(MessageCode.GCS23, "gas-conversion"),
+    MessageCode.GCS25: CriticalUseCase(MessageCode.GCS25, "gas-billing"),
+    MessageCode.GCS25A: CriticalUseCase(MessageCode.GCS25A, "gas-billing"),
 }
 BY_SRV: dict[tuple[str, str], MessageCode] = {
     ("7.1", "ESME"): MessageCode.ECS42,
@@ -180,6 +187,8 @@ class CommandExchange:
     execution dates as (month, day of month), month 0xFF for every month."""
     clock: tuple[datetime, datetime] | None = None
     """SRV 6.11 (GSME): the time to set and the end of its validity (time + tolerance)."""
+    gas_billing: tuple[datetime, int] | None = None
+    """SRV 6.8 (GSME): the billing period start and its length in months."""
     conversion: tuple[int, int] | None = None
     """SRV 6.6 (GSME): the conversion factor in 1/100000 and the calorific value in
     tenths of MJ/m3 (the fraction digits the DUIS XSD fixes: 5 and 1)."""
@@ -241,6 +250,18 @@ def _command_payload(use_case: CriticalUseCase, ex: CommandExchange) -> bytes:
                   + uint(calorific, 4, "little") + bytes([MEGAJOULES_PER_CUBIC_METRE]) + b"\x10")
         return gbz.payload([_component(PRICE_CLUSTER, first, last=False),
                             _component(PRICE_CLUSTER, second)])
+    if use_case.kind == "gas-billing":
+        if ex.gas_billing is None:
+            raise InvalidValue("a gas billing calendar needs its start and period")
+        start_at, months = ex.gas_billing
+        head_fields = (uint(0, 4) + uint(issuer_event_id(ex.at), 4, "little")
+                       + uint(issuer_event_id(start_at), 4, "little") + uint(months, 3, "little"))
+        billing = (bytes([ZCL_SERVER_TO_CLIENT, 0x00, PUBLISH_BILLING_PERIOD]) + head_fields
+                   + bytes([MONTHS, 0x00]))  # tariff type 0
+        block = (bytes([ZCL_SERVER_TO_CLIENT, 0x01, PUBLISH_BLOCK_PERIOD]) + head_fields
+                 + bytes([0x02, MONTHS, 0x00, 0x01]))  # control, type, tariff, resolution
+        return gbz.payload([_component(PRICE_CLUSTER, billing, last=False),
+                            _component(PRICE_CLUSTER, block)])
     if use_case.kind == "set-time":
         if ex.clock is None:
             raise InvalidValue("setting the clock needs the time and its validity")

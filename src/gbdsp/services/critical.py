@@ -52,6 +52,15 @@ def use_case(request: DuisRequest, srv: str, device: Device
         return commands.USE_CASES[code], _value(request, srv), {}
     if (srv, kind) in (("6.8", "ESME"), ("6.11", "GSME")):
         return _calendar_or_clock(request, srv)
+    if (srv, kind) == ("6.8", "GSME"):
+        start = request.body.findtext(f".//{sr('BillingPeriodStart')}")
+        periodicity = request.body.findtext(f".//{sr('Periodicity')}")
+        code = {"Monthly": MessageCode.GCS25, "SixMonthly": MessageCode.GCS25A}.get(
+            periodicity or "")
+        if start is None or code is None:
+            return None  # other periodicities: no RTDS case, not encoded
+        months = 1 if code is MessageCode.GCS25 else 6
+        return commands.USE_CASES[code], 0, {"gas_billing": (_instant(start), months)}
     if (srv, kind) == ("6.6", "GSME"):
         factor = request.body.findtext(f".//{sr('ConversionFactor')}")
         calorific = request.body.findtext(f".//{sr('CalorificValue')}")
