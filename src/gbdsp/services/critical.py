@@ -199,8 +199,8 @@ def check_signed(world: GbcsWorld | None, request: DuisRequest,
     if issued.pre_command is None or world is None:
         return None
     try:
-        signed = base64.b64decode(request.body.findtext(sr("GBCSPayload")) or "",
-                                  validate=True)
+        text = "".join((request.body.findtext(sr("GBCSPayload")) or "").split())
+        signed = base64.b64decode(text, validate=True)  # xs:base64Binary allows blanks
         parsed = parse_general_signing(signed)
     except (binascii.Error, InvalidValue) as e:
         return Reply(BAD_SIGNATURE, reason=f"the signed pre-command is not General-Signing: {e}")
