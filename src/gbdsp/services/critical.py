@@ -44,8 +44,9 @@ NOT_ISSUED = "E42"
 
 def use_case(request: DuisRequest, srv: str, device: Device
              ) -> tuple[commands.CriticalUseCase, int, dict[str, object]] | None:
-    """The critical use case of this request and, for 1.5, the balance adjustment amount;
-    None if gbdsp does not encode it (gbcs/commands.py)."""
+    """The critical use case of this request, the amount or value it carries, and the other
+    request values (`CommandExchange` fields) read from the DUIS body; None if gbdsp does
+    not encode it (gbcs/commands.py)."""
     kind = device.device_type.name
     code = commands.BY_SRV.get((srv, kind))
     if code is not None:
