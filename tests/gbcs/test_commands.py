@@ -34,6 +34,7 @@ CASES = {
     MessageCode.ECS30: ("6.8_ECS30", 0), MessageCode.ECS30A: ("6.8_ECS30a", 0),
     MessageCode.GCS28: ("6.11_GCS28", 0), MessageCode.GCS23: ("6.6_GCS23", 0),
     MessageCode.GCS25: ("6.8_GCS25", 0), MessageCode.GCS25A: ("6.8_GCS25a", 0),
+    MessageCode.ECS46A: ("6.14.1_ECS46a", 0),
 }
 EXTRA = {
     MessageCode.ECS30: {"billing": (bytes([12, 0, 0, 0]), ((0xFF, 1),))},
@@ -42,6 +43,8 @@ EXTRA = {
                                   datetime(2015, 1, 1, 0, 30, tzinfo=UTC))},
     MessageCode.GCS23: {"conversion": (102_264, 400)},
     MessageCode.GCS25: {"gas_billing": (datetime(2015, 2, 1, tzinfo=UTC), 1)},
+    MessageCode.ECS46A: {"descriptions": tuple(
+        (n, f"{'HCALCS' if n == 2 else 'ALCS'}_{n}_Description") for n in range(1, 6))},
     MessageCode.GCS25A: {"gas_billing": (datetime(2015, 1, 1, tzinfo=UTC), 6)},
 }
 """The RTDS (and template) requests' billing calendars and clock."""

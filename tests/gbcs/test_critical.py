@@ -117,6 +117,10 @@ def pushed(store: Store, clock: ManualClock) -> dict[str, bytes]:
                   "<sr:BillingPeriodStart>2026-04-01T00:00:00Z</sr:BillingPeriodStart>"
                   "<sr:Periodicity>SixMonthly</sr:Periodicity></sr:GasBillingCalendar>"
                   "</sr:UpdateDeviceConfigurationBillingCalendar>", MessageCode.GCS25A),
+    ("6.14.1", ESME, "<sr:UpdateDeviceConfigurationALCDescriptions>"
+                     "<sr:ALCSHCALCSDescription index=\"4\"><sr:SwitchDescription>Heater"
+                     "</sr:SwitchDescription></sr:ALCSHCALCSDescription>"
+                     "</sr:UpdateDeviceConfigurationALCDescriptions>", MessageCode.ECS46A),
 ])
 def test_signed_pre_command_is_executed_and_answered_signed(
         gateway: Gateway, store: Store, clock: ManualClock, srv: str, target: str, body: str,

@@ -70,6 +70,8 @@ class MessageCode(IntEnum):
     """GCS25 Set Billing Calendar on the GSME — SRV 6.8 (critical)."""
     GCS25A = 0x00D8
     """GCS25a Set Billing Calendar on the GSME - all periodicities — SRV 6.8 (critical)."""
+    ECS46A = 0x0053
+    """ECS46a Set Auxiliary Controller Descriptions — SRV 6.14.1 (critical)."""
     ECS42 = 0x004F
     """ECS42 Remotely close the load switch on the ESME — SRV 7.1 (critical)."""
     ECS43 = 0x0050
@@ -110,6 +112,7 @@ _TITLES = {
     MessageCode.GCS23: "GCS23 Set CV and Conversion Factor Value(s) on the GSME",
     MessageCode.GCS25: "GCS25 Set Billing Calendar on the GSME",
     MessageCode.GCS25A: "GCS25a Set Billing Calendar on the GSME - all periodicities",
+    MessageCode.ECS46A: "ECS46a Set Auxiliary Controller Descriptions",
     MessageCode.ECS42: "ECS42 Remotely Close the Load Switch on the ESME",
     MessageCode.ECS43: "ECS43 Remotely Open the Load Switch on the ESME",
     MessageCode.ECS44: "ECS44 Arm Load Switch in ESME",

@@ -19,6 +19,7 @@ General-Ciphering).
 | 6.8 billing calendar, Monthly / Quarterly | ESME | ECS30 / ECS30a | DLMS SET 0-0:15.0.0.255 a4 |
 | 6.8 billing calendar, Monthly / SixMonthly | GSME | GCS25 / GCS25a | ZSE Publish Billing Period |
 | 6.11 Synchronise Clock | GSME | GCS28 | ASN.1 SEQUENCE of 2 GeneralizedTime |
+| 6.14.1 ALCS/HCALCS descriptions | ESME | ECS46a | DLMS SET 0-0:94.44.0.(10+n) a2, text |
 | 6.25 Set Supply Tamper State, Locked | ESME | ECS81 | DLMS SET 0-0:94.44.0.4 a2, TRUE |
 | 6.26 daily TBCM reset, true | ESME | ECS48 | DLMS SET 0-0:15.1.0.255 a4 |
 | 7.1 Enable Supply | ESME | ECS42 | DLMS ACTION 0-0:10.0.106.255 m1, script 51 |
@@ -68,6 +69,9 @@ BILLING_SCHEDULE = bytes.fromhex("00000f0000ff")
 """OBIS 0-0:15.0.0.255 (single action schedule, attribute 4), the billing calendar (ECS30)."""
 TARIFF_BLOCK_RESET_SCHEDULE = bytes.fromhex("00000f0100ff")
 """OBIS 0-0:15.1.0.255 (single action schedule, attribute 4), the daily TBCM reset (ECS48)."""
+SWITCH_DESCRIPTIONS = bytes.fromhex("00005e2c00")
+"""OBIS 0-0:94.44.0.(10 + n) (class 1, attribute 2): the description of ALCS/HCALCS n."""
+VISIBLE_STRING = 0x0A
 SET = 0x02
 BOOLEAN = 0x03
 INTEGER = 0x0F
@@ -141,6 +145,7 @@ USE_CASES: dict[MessageCode, CriticalUseCase] = {
     MessageCode.ECS30A: CriticalUseCase(MessageCode.ECS30A, "billing", BILLING_SCHEDULE),
     MessageCode.GCS28: CriticalUseCase(MessageCode.GCS28, "set-time"),
     MessageCode.GCS23: CriticalUseCase(MessageCode.GCS23, "gas-conversion"),
+    MessageCode.ECS46A: CriticalUseCase(MessageCode.ECS46A, "descriptions"),
     MessageCode.GCS25: CriticalUseCase(MessageCode.GCS25, "gas-billing"),
     MessageCode.GCS25A: CriticalUseCase(MessageCode.GCS25A, "gas-billing"),
 }
@@ -187,6 +192,8 @@ class CommandExchange:
     execution dates as (month, day of month), month 0xFF for every month."""
     clock: tuple[datetime, datetime] | None = None
     """SRV 6.11 (GSME): the time to set and the end of its validity (time + tolerance)."""
+    descriptions: tuple[tuple[int, str], ...] = ()
+    """SRV 6.14.1 (ESME): (switch index 1-5, printable ASCII description)."""
     gas_billing: tuple[datetime, int] | None = None
     """SRV 6.8 (GSME): the billing period start and its length in months."""
     conversion: tuple[int, int] | None = None
@@ -250,6 +257,14 @@ def _command_payload(use_case: CriticalUseCase, ex: CommandExchange) -> bytes:
                   + uint(calorific, 4, "little") + bytes([MEGAJOULES_PER_CUBIC_METRE]) + b"\x10")
         return gbz.payload([_component(PRICE_CLUSTER, first, last=False),
                             _component(PRICE_CLUSTER, second)])
+    if use_case.kind == "descriptions":
+        if not ex.descriptions:
+            raise InvalidValue("no switch description to set")
+        sets = b"".join(bytes([SET]) + uint(DATA_CLASS, 2) + SWITCH_DESCRIPTIONS
+                        + bytes([10 + _switch(n), 0x02]) for n, _ in ex.descriptions)
+        values = b"".join(_visible(text) for _, text in ex.descriptions)
+        n = len(ex.descriptions)
+        return head + bytes([n]) + sets + bytes([n]) + values
     if use_case.kind == "gas-billing":
         if ex.gas_billing is None:
             raise InvalidValue("a gas billing calendar needs its start and period")
@@ -305,6 +320,19 @@ def _set_value(use_case: CriticalUseCase, value: int) -> bytes:
     # execution time: one structure (time 00:00:00.00, any date), as RTDS has it
     return (bytes([ARRAY, 1, dlms.STRUCTURE, 2]) + dlms.octet_string(bytes(4))
             + dlms.octet_string(b"\xff" * 5))
+
+
+def _switch(index: int) -> int:
+    if not 1 <= index <= 5:
+        raise InvalidValue(f"switch index {index} is not 1 to 5")
+    return index
+
+
+def _visible(text: str) -> bytes:
+    raw = text.encode("ascii")
+    if len(raw) > 127:
+        raise InvalidValue("description too long")
+    return bytes([VISIBLE_STRING, len(raw)]) + raw
 
 
 def generalized_time(at: datetime) -> bytes:

@@ -62,6 +62,11 @@ def use_case(request: DuisRequest, srv: str, device: Device
             return None  # other periodicities: no RTDS case, not encoded
         months = 1 if code is MessageCode.GCS25 else 6
         return commands.USE_CASES[code], 0, {"gas_billing": (_instant(start), months)}
+    if (srv, kind) == ("6.14.1", "ESME"):
+        entries = tuple(
+            (int(e.get("index", "0")), e.findtext(sr("SwitchDescription")) or "")
+            for e in request.body.iter(sr("ALCSHCALCSDescription")))
+        return commands.USE_CASES[MessageCode.ECS46A], 0, {"descriptions": entries}
     if (srv, kind) == ("6.6", "GSME"):
         factor = request.body.findtext(f".//{sr('ConversionFactor')}")
         calorific = request.body.findtext(f".//{sr('CalorificValue')}")
