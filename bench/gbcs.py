@@ -1,4 +1,5 @@
-"""CPU per GBCS device response by use-case family (encode + MAC + encrypt, or sign), and
+"""CPU per GBCS device response by use-case family (encode + MAC + encrypt, or sign), the
+critical-command path (CV 4 pre-command, CV 5 check: parse, compare, ECDSA verify), and
 device key derivation for a fleet (measured on N devices, extrapolated to 10M).
 
     python bench/gbcs.py [--responses 2000] [--devices 2000]
@@ -22,18 +23,24 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 
 from gbdsp.domain.ids import Eui64
-from gbdsp.gbcs import dlms, responses
+from gbdsp.gbcs import commands, crypto, dlms, responses
 from gbdsp.gbcs.certificates import device_certificate
-from gbdsp.gbcs.codes import Cra
+from gbdsp.gbcs.codes import Cra, MessageCode
 from gbdsp.gbcs.frames import GroupingHeader, message
 from gbdsp.gbcs.keys import DeviceKeys, KeyUsage
-from gbdsp.gbcs_world import ACB, GbcsWorld
+from gbdsp.gbcs.parse import parse_general_signing
+from gbdsp.gbcs_world import ACB, PARTIES, GbcsWorld
 
 USER = Eui64.parse("90-B3-D5-1F-30-01-00-00")
 AT = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 FIRST = 0x00DB_0000_0000_0000
+ECS43_CONTENT = parse_general_signing(commands.pre_command(
+    commands.USE_CASES[MessageCode.ECS43],
+    commands.CommandExchange(USER.value.to_bytes(8, "big"), FIRST.to_bytes(8, "big"), 1, AT),
+)).content
 
 
 def _title(eui: Eui64) -> bytes:
@@ -61,7 +68,37 @@ def families(world: GbcsWorld) -> dict[str, Callable[[Eui64, int], bytes]]:
         "ASN.1 (CS08, to the ACB)": lambda d, c: responses.cs08(
             exchange(d, c, ACB), "0123ABCD", remote_party=_title(USER), remote_counter=c),
         "signed, no MAC (critical-response shape)": signed,
+        "critical response, signed (ECS43)": lambda d, c: commands.response(
+            MessageCode.ECS43, ECS43_CONTENT,
+            commands.CommandExchange(_title(USER), _title(d), c, AT),
+            world.device_keys(d).ds),
     }
+
+
+def bench_critical(n: int) -> None:
+    """The gateway's own cost of a critical command: the CV 4 pre-command, and the CV 5
+    check (services/critical.py: parse, compare with the issued APDU, verify the User's
+    P1363 signature against its DS certificate)."""
+    key = PARTIES.private_key(USER, KeyUsage.DS)
+    cert = PARTIES.certificate(USER, KeyUsage.DS)
+    assert key is not None and cert is not None
+    public = cert.public_key()
+    assert isinstance(public, ec.EllipticCurvePublicKey)
+    use_case = commands.USE_CASES[MessageCode.ECS43]
+    exchange = commands.CommandExchange(_title(USER), _title(Eui64(FIRST)), 1, AT)
+    started = time.process_time()
+    for i in range(n):
+        pre = commands.pre_command(use_case, commands.CommandExchange(
+            exchange.user, exchange.device, i, AT))
+    build = (time.process_time() - started) / n * 1000
+    signed = pre + b"\x40" + crypto.sign(key, pre[1:])
+    started = time.process_time()
+    for _ in range(n):
+        parsed = parse_general_signing(signed)
+        assert parsed.signed_part == pre[1:] and parsed.signature_valid(public)
+    verify = (time.process_time() - started) / n * 1000
+    print(f"critical command (ECS43), {n:,} each (ms): CV 4 pre-command {build:.3f}; "
+          f"CV 5 check (parse, compare, ECDSA P-256 verify) {verify:.3f}")
 
 
 def bench_responses(n: int) -> None:
@@ -131,6 +168,7 @@ def main() -> None:
     parser.add_argument("--devices", type=int, default=2000)
     args = parser.parse_args()
     bench_responses(args.responses)
+    bench_critical(max(1, args.responses // 4))
     bench_keys(args.devices)
 
 

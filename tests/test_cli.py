@@ -22,7 +22,9 @@ AB01,010A030B,0001,0002012F,ESME,SMETS1,removed
 class Gbdsp:
     def __init__(self, data_dir: Path, database_url: str) -> None:
         self.data_dir = data_dir
-        self.env = {**os.environ, "GBDSP_DATA": str(data_dir)}
+        # The SMKI service's fixed port 8083 would collide between concurrent test runs:
+        # tests that want it give a free port (tests/web/test_smki_http.py).
+        self.env = {**os.environ, "GBDSP_DATA": str(data_dir), "GBDSP_SMKI__PORT": "0"}
         self.env.pop("GBDSP_DATABASE__URL", None)
         if database_url:
             self.env["GBDSP_DATABASE__URL"] = database_url

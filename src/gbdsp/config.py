@@ -67,6 +67,16 @@ class ServerConfig(_Section):
         return entries
 
 
+class SmkiConfig(_Section):
+    """The SMKI repository service (docs/gbcs.md): DCC Boxed serves it on port 8083."""
+
+    enabled: bool = True
+    host: str = ""
+    """Listen address; empty: the one of [server]."""
+    port: int = Field(default=8083, ge=0, le=65535)
+    """0: do not serve it."""
+
+
 class SigningConfig(_Section):
     """The DSP's XML-signing key and certificate; empty means the DCC Boxed test pair
     shipped in the package (90-B3-D5-1F-30-00-00-02, public test material)."""
@@ -231,6 +241,7 @@ class Modifications(_Section):
 class Config(_Section):
     database: DatabaseConfig = DatabaseConfig()
     server: ServerConfig = ServerConfig()
+    smki: SmkiConfig = SmkiConfig()
     signing: SigningConfig = SigningConfig()
     wan: WanConfig = WanConfig()
     housekeeping: HousekeepingConfig = HousekeepingConfig()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -23,7 +24,11 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from gbdsp.domain.errors import GbdspError
 from gbdsp.domain.ids import Eui64
-from gbdsp.gbcs.certificates import device_certificate, issuing_authority_certificate
+from gbdsp.gbcs.certificates import (
+    device_certificate,
+    issuing_authority_certificate,
+    read_device_serial,
+)
 from gbdsp.gbcs.kdf import shared_secret
 from gbdsp.gbcs.keys import WORLD_SECRET_LENGTH, DeviceKeys, KeyUsage
 from gbdsp.keystore import KeyStore
@@ -64,13 +69,32 @@ def _create_once(path: Path, sealed: bytes) -> None:
         temporary.unlink()
 
 
-class GbcsWorld:
-    """Device keys and certificates of one test world (derived, cached per device)."""
+PartyLookup = Callable[[Eui64, KeyUsage, bool], x509.Certificate | None]
+"""(party, usage, prepayment) -> the party's registered GBCS certificate, or None."""
 
-    def __init__(self, secret: bytes) -> None:
+
+def shipped_party(party: Eui64, usage: KeyUsage, prepayment: bool) -> x509.Certificate | None:
+    """The shipped ZAZ1 certificates (a world with no database: bench, unit tests)."""
+    return PARTIES.certificate(party, usage, prepayment=prepayment)
+
+
+class GbcsWorld:
+    """Device keys and certificates of one test world (derived, cached per device), and the
+    remote parties' certificates it MACs and verifies with (`parties`)."""
+
+    def __init__(self, secret: bytes, parties: PartyLookup = shipped_party) -> None:
         self._secret = secret
+        self._parties = parties
         self.device_keys = lru_cache(maxsize=8192)(self._derive)
         self._z = lru_cache(maxsize=8192)(self._shared_secret)
+
+    def with_parties(self, parties: PartyLookup) -> GbcsWorld:
+        """The same world, resolving parties' certificates with `parties` (the database)."""
+        return GbcsWorld(self._secret, parties)
+
+    def party_certificate(self, party: Eui64, usage: KeyUsage, *,
+                          prepayment: bool = False) -> x509.Certificate | None:
+        return self._parties(party, usage, prepayment)
 
     def _derive(self, device: Eui64) -> DeviceKeys:
         return DeviceKeys.derive(self._secret, device.value.to_bytes(8, "big"))
@@ -81,24 +105,29 @@ class GbcsWorld:
         return device_certificate(self._secret, device.value.to_bytes(8, "big"), usage,
                                   key.public_key())
 
+    def device_of_serial(self, serial: int) -> tuple[Eui64, KeyUsage] | None:
+        """The device and key a certificate serial of this world names, or None."""
+        found = read_device_serial(self._secret, serial)
+        return None if found is None else (Eui64(int.from_bytes(found[0], "big")), found[1])
+
     def authority_certificate(self) -> x509.Certificate:
         return issuing_authority_certificate(self._secret)
 
     def shared_secret(self, device: Eui64, party: Eui64, *, prepayment: bool = False) -> bytes:
-        """Z of the device's KA key and the party's (shipped) KA certificate (cached)."""
-        return self._z(device, party, prepayment)
+        """Z of the device's KA key and the party's registered KA certificate (cached by
+        the certificate's serial, so a replaced certificate is used at once)."""
+        cert = self.party_certificate(party, KeyUsage.KA, prepayment=prepayment)
+        if cert is None:
+            raise GbdspError(f"no GBCS KA certificate for {party}")
+        return self._z(device, party, prepayment, cert.serial_number)
 
-    def _shared_secret(self, device: Eui64, party: Eui64, prepayment: bool) -> bytes:
-        return _z(self.device_keys(device).ka, party, prepayment)
-
-
-def _z(device_ka: ec.EllipticCurvePrivateKey, party: Eui64, prepayment: bool) -> bytes:
-    cert = PARTIES.certificate(party, KeyUsage.KA, prepayment=prepayment)
-    if cert is None:
-        raise GbdspError(f"no GBCS KA certificate for {party}")
-    public = cert.public_key()
-    assert isinstance(public, ec.EllipticCurvePublicKey)
-    return shared_secret(device_ka, public)
+    def _shared_secret(self, device: Eui64, party: Eui64, prepayment: bool,
+                       serial: int) -> bytes:
+        cert = self.party_certificate(party, KeyUsage.KA, prepayment=prepayment)
+        assert cert is not None and cert.serial_number == serial
+        public = cert.public_key()
+        assert isinstance(public, ec.EllipticCurvePublicKey)
+        return shared_secret(self.device_keys(device).ka, public)
 
 
 @dataclass(frozen=True, slots=True)

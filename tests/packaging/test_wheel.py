@@ -67,6 +67,7 @@ class Installed:
         env = {k: v for k, v in os.environ.items()
                if not k.startswith("GBDSP_") and k != "VIRTUAL_ENV"}
         env["PATH"] = f"{self.bin}{os.pathsep}{env.get('PATH', '')}"
+        env["GBDSP_SMKI__PORT"] = "0"  # 8083 is shared by concurrent test runs
         return subprocess.run(list(args), cwd=cwd, env=env, capture_output=True, text=True,
                               timeout=timeout, input=stdin)
 

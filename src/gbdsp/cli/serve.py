@@ -89,7 +89,12 @@ def serve(ctx: Context, host: str | None, port: int | None, workers: int | None)
         bind_host = host or app.config.server.host
         bind_port = port or app.config.server.port
         processes = workers or app.config.server.workers
+        smki = app.config.smki
+        smki_port = smki.port if smki.enabled else 0
+        smki_host = smki.host or bind_host
         _refuse_taken_port(bind_host, bind_port)
+        if smki_port:
+            _refuse_taken_port(smki_host, smki_port, section="smki")
         err.print(
             f"gbdsp serving {ctx.data_dir}"
             + (f" with {processes} workers" if processes > 1 else "")
@@ -97,6 +102,12 @@ def serve(ctx: Context, host: str | None, port: int | None, workers: int | None)
         )
         for what, path in SERVED_URLS:
             err.print(f"  {what:<12} {_url(bind_host, bind_port, path)}")
+        if smki_port:
+            from gbdsp.web.smki import start_smki_server
+
+            # One SMKI listener in this process (uvicorn's supervisor when --workers N).
+            start_smki_server(app, smki_host, smki_port)
+            err.print(f"  {'SMKI':<12} {_url(smki_host, smki_port, '/services/')}")
         if processes == 1:
             uvicorn.run(
                 create_app(app, jobs=True),
@@ -107,17 +118,17 @@ def serve(ctx: Context, host: str | None, port: int | None, workers: int | None)
                 **UVICORN_OPTIONS,
             )
             return
-    os.environ[bootstrap.DATA_ENV] = str(ctx.data_dir)  # read by each worker process
-    uvicorn.run(
-        "gbdsp.web.asgi:app_from_environment",
-        factory=True,
-        host=bind_host,
-        port=bind_port,
-        workers=processes,
-        log_level="info",
-        http=NoDelayH11Protocol,
-        **UVICORN_OPTIONS,
-    )
+        os.environ[bootstrap.DATA_ENV] = str(ctx.data_dir)  # read by each worker process
+        uvicorn.run(
+            "gbdsp.web.asgi:app_from_environment",
+            factory=True,
+            host=bind_host,
+            port=bind_port,
+            workers=processes,
+            log_level="info",
+            http=NoDelayH11Protocol,
+            **UVICORN_OPTIONS,
+        )
 
 
 SERVED_URLS = (
@@ -134,7 +145,7 @@ def _url(host: str, port: int, path: str) -> str:
     return f"http://{shown}:{port}{path}"
 
 
-def _refuse_taken_port(host: str, port: int) -> None:
+def _refuse_taken_port(host: str, port: int, section: str = "server") -> None:
     """One line that says what to do, instead of uvicorn's traceback-free but bare errno."""
     import socket
 
@@ -145,7 +156,11 @@ def _refuse_taken_port(host: str, port: int) -> None:
             probe.bind((host, port))
         except OSError as e:
             raise InvalidValue(
-                f"cannot listen on {host}:{port} ({e.strerror}): choose another port with "
-                f"`gbdsp serve --port N` (or `make run PORT=N`), or set port in the [server] "
-                f"section of gbdsp.toml"
+                f"cannot listen on {host}:{port} ({e.strerror}): "
+                + (
+                    "choose another port with `gbdsp serve --port N` (or `make run PORT=N`), "
+                    "or set port in the [server] section of gbdsp.toml"
+                    if section == "server"
+                    else f"set port in the [{section}] section of gbdsp.toml (0 turns it off)"
+                )
             ) from e

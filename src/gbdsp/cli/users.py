@@ -43,6 +43,21 @@ def users() -> None:
     is_flag=True,
     help="Generate a P-256 key and test certificate (key kept encrypted in DATA/keys).",
 )
+@click.option(
+    "--ds-certificate",
+    type=click.Path(dir_okay=False, exists=True),
+    help="PEM GBCS Digital Signing certificate (signs critical pre-commands).",
+)
+@click.option(
+    "--ka-certificate",
+    type=click.Path(dir_okay=False, exists=True),
+    help="PEM GBCS Key Agreement certificate (devices MAC Responses with it).",
+)
+@click.option(
+    "--prepayment-ka-certificate",
+    type=click.Path(dir_okay=False, exists=True),
+    help="PEM GBCS prepayment Key Agreement certificate.",
+)
 @click.option("--response-url", help="Receive-response URL for asynchronous responses.")
 @click.option("--acts-for", multiple=True, help="For an RSA: a supplier User it acts for.")
 @click.option("--email", help="Where SSI notifications (install-code requests) are mailed.")
@@ -60,6 +75,9 @@ def users_add(
     name: str,
     certificate: str | None,
     generate_key: bool,
+    ds_certificate: str | None,
+    ka_certificate: str | None,
+    prepayment_ka_certificate: str | None,
     response_url: str | None,
     acts_for: tuple[str, ...],
     email: str | None,
@@ -67,6 +85,7 @@ def users_add(
 ) -> None:
     """Register a User (or replace its roles and details)."""
     from gbdsp.duis.smki import generate_identity, load_certificate, read_file
+    from gbdsp.gbcs.party import CertificateKind
     from gbdsp.keystore import KeyStore
     from gbdsp.services.users import add_user
 
@@ -83,6 +102,15 @@ def users_add(
         email=email,
     )
     cert = load_certificate(read_file(certificate)) if certificate else None
+    gbcs = [
+        (kind, read_file(path))
+        for kind, path in (
+            (CertificateKind.DS, ds_certificate),
+            (CertificateKind.KA, ka_certificate),
+            (CertificateKind.PREPAYMENT_KA, prepayment_ka_certificate),
+        )
+        if path
+    ]
     with ctx.app() as app:
         key = None
         keys = KeyStore(app.data_dir)
@@ -95,7 +123,7 @@ def users_add(
         if generate_key:
             key, pem = generate_identity(uid)
             cert = load_certificate(pem)
-        add_user(app.store, user, cert, app.clock.now(), replaces=replaced)
+        add_user(app.store, user, cert, app.clock.now(), replaces=replaced, gbcs=gbcs)
         if key is not None:
             path = keys.save(uid, key, pem)
             out.print(
@@ -105,6 +133,7 @@ def users_add(
     out.print(
         f"registered User {uid} ({', '.join(sorted(roles))})"
         + (f" with certificate serial {cert.serial}" if cert else "")
+        + (f" and GBCS {', '.join(k.value.upper() for k, _ in gbcs)} certificates" if gbcs else "")
     )
 
 

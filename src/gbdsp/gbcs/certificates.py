@@ -73,7 +73,7 @@ def device_certificate(world_secret: bytes, eui: bytes, usage: KeyUsage,
     return (x509.CertificateBuilder()
             .subject_name(x509.Name([])).issuer_name(issuer_name(world_secret))
             .public_key(public_key)
-            .serial_number(_serial(world_secret, usage.value.encode() + b":" + eui))
+            .serial_number(device_serial(world_secret, eui, usage))
             .not_valid_before(NOT_BEFORE).not_valid_after(NOT_AFTER)
             .add_extension(_key_usage(digital_signature=usage is KeyUsage.DS,
                                       key_agreement=usage is KeyUsage.KA), critical=True)
@@ -93,6 +93,34 @@ def certificate_eui(cert: x509.Certificate) -> bytes:
         if name.type_id == HARDWARE_MODULE_NAME and name.value.startswith(b"\x30\x19" + HW_TYPE):
             return name.value[-8:]
     raise ValueError("no hardwareModuleName in the certificate")
+
+
+DEVICE_SERIAL_MARK = 0x4D
+"""First octet of a device certificate serial (it then names usage and EUI, see below)."""
+_USAGE_CODES = {KeyUsage.DS: 0x01, KeyUsage.KA: 0x02}
+
+
+def device_serial(world_secret: bytes, eui: bytes, usage: KeyUsage) -> int:
+    """16 octets: 4D || usage (01 DS, 02 KA) || EUI-64 || 6-octet HMAC tag of the world.
+
+    The SMKI repository service answers `retrievecertificate` by serial alone, so a device
+    serial must say which device and key it is without a stored index; the tag keeps other
+    worlds' (or made-up) serials from matching."""
+    tag = hmac.new(world_secret, b"gbdsp device serial:" + usage.value.encode() + eui,
+                   hashlib.sha256).digest()[:6]
+    return int.from_bytes(bytes([DEVICE_SERIAL_MARK, _USAGE_CODES[usage]]) + eui + tag, "big")
+
+
+def read_device_serial(world_secret: bytes, serial: int) -> tuple[bytes, KeyUsage] | None:
+    """(EUI-64, usage) of a serial `device_serial` made in this world, or None."""
+    if not 0 < serial < 1 << 128:
+        return None
+    raw = serial.to_bytes(16, "big")
+    usage = next((u for u, code in _USAGE_CODES.items() if code == raw[1]), None)
+    if raw[0] != DEVICE_SERIAL_MARK or usage is None:
+        return None
+    eui = raw[2:10]
+    return (eui, usage) if device_serial(world_secret, eui, usage) == serial else None
 
 
 def _serial(world_secret: bytes, subject: bytes) -> int:

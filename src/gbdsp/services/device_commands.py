@@ -23,6 +23,7 @@ from gbdsp.domain.srv import Srv, catalogue
 from gbdsp.duis import bodies
 from gbdsp.duis.bodies import HanDeviceLogUpdate
 from gbdsp.duis.request import DuisRequest
+from gbdsp.gbcs.commands import IssuedCommand
 from gbdsp.services.context import HandlerContext
 from gbdsp.services.install_codes import close_on_success
 
@@ -33,8 +34,10 @@ def check(ctx: HandlerContext, request: DuisRequest, srv: Srv, device: Device) -
     return checker(ctx, request, device) if checker else None
 
 
-def execute(ctx: HandlerContext, request: DuisRequest, srv: Srv, device: Device) -> Reply:
-    """What comes back from the device (or the WAN's failure code)."""
+def execute(ctx: HandlerContext, request: DuisRequest, srv: Srv, device: Device, *,
+            command: IssuedCommand | None = None) -> Reply:
+    """What comes back from the device (or the WAN's failure code). `command`: the
+    critical command the User signed (its Response is signed)."""
     failure = (ctx.emulator.unreachable(ctx.tx.wan, device)
                or ctx.emulator.wan_failure(request.request_id_text))
     if failure is not None:
@@ -44,12 +47,13 @@ def execute(ctx: HandlerContext, request: DuisRequest, srv: Srv, device: Device)
     if effect is None:
         return ctx.emulator.device_response(srv.srv, request.request_id,
                                             request.request_id_text, device, ctx.now,
-                                            mirrored=mirrored)
+                                            mirrored=mirrored, command=command)
     outcome = effect(ctx, request, device)
     if outcome.code != "I0" or outcome.payload is not None:
         return outcome
     return ctx.emulator.device_response(srv.srv, request.request_id, request.request_id_text,
-                                        device, ctx.now, outcome.reason, mirrored=mirrored)
+                                        device, ctx.now, outcome.reason, mirrored=mirrored,
+                                        command=command)
 
 
 def _mirrored_gsme(ctx: HandlerContext, device: Device) -> DeviceId | None:

@@ -20,7 +20,7 @@ from gbdsp.domain.access import AccessRequest, Refused, authorise
 from gbdsp.domain.devices import Device
 from gbdsp.domain.modifications import InForce
 from gbdsp.domain.parties import Certificate, UserRole
-from gbdsp.domain.replies import Reply
+from gbdsp.domain.replies import PreCommandReply, Reply
 from gbdsp.domain.requests import CommandVariant, WebService
 from gbdsp.domain.srv import Srv, catalogue
 from gbdsp.duis import response as duis_response
@@ -28,15 +28,16 @@ from gbdsp.duis import schema, signature, xml
 from gbdsp.duis.request import DuisRequest, NotARequest, read_request
 from gbdsp.duis.signature import SignatureRejected, SigningKey
 from gbdsp.gbcs_world import GbcsWorld
-from gbdsp.services import device_commands, handlers, registration
+from gbdsp.services import critical, device_commands, handlers, registration
 from gbdsp.services.context import HandlerContext
+from gbdsp.services.gbcs_parties import PartyDirectory
 from gbdsp.services.lookups import CplLookup
 from gbdsp.services.outcomes import Outcome, Stage
 from gbdsp.services.restricted import restricted_policy
 from gbdsp.store.errors import DatabaseError, DatabaseUnavailable
-from gbdsp.store.gateway_repositories import AuditEntry
+from gbdsp.store.gateway_repositories import AuditEntry, IssuedTransform
 from gbdsp.store.store import Store, Transaction
-from gbdsp.wan.emulator import DeviceEmulator
+from gbdsp.wan.emulator import GBCS_VERSION, DeviceEmulator
 
 XML = "application/xml"
 log = logging.getLogger("gbdsp.gateway")
@@ -93,6 +94,8 @@ class Gateway:
     """The GBCS test world: with it, encoded use cases answer in real GBCS (docs/gbcs.md)."""
 
     def __post_init__(self) -> None:
+        if self.gbcs is not None:  # Users' GBCS certificates as registered in the database
+            self.gbcs = self.gbcs.with_parties(PartyDirectory(self.store))
         self.emulator = DeviceEmulator(self.config.wan, self.gbcs)
         self.restricted_policy = restricted_policy(self.config)
         self._certificates = _CertificateCache(self.store)
@@ -213,7 +216,12 @@ class Gateway:
         if request.service_reference != srv.service_reference:
             return Reply("E12", reason=f"ServiceReference {request.service_reference} does "
                                        f"not match SRV {srv.srv}"), Stage.ACCESS, None
-        if not self._admit(tx, request):
+        issued = None
+        if request.cv.is_signed_pre_command:  # the one legitimate reuse of a RequestID
+            issued, refusal = critical.admit(tx, request)
+            if refusal is not None:
+                return refusal, Stage.REPLAY, None
+        elif not tx.counters.advance(rid.originator, rid.counter):
             return Reply(handlers.REPLAY_CODE, reason=f"counter {rid.counter} is not greater "
                                                       "than the last accepted"), \
                 Stage.REPLAY, None
@@ -235,34 +243,40 @@ class Gateway:
         if srv.non_device:
             return handlers.non_device(ctx, request, srv), Stage.HANDLER, None
         assert device is not None
-        return self._device_command(ctx, request, srv, device)
-
-    def _admit(self, tx: Transaction, request: DuisRequest) -> bool:
-        """Anti-replay: a strictly greater counter, or the one legitimate reuse: a CV 5/6/7
-        signed pre-command answering a CV 4 transform we issued to this User, once."""
-        rid = request.request_id
-        if request.cv.is_signed_pre_command:
-            srv = tx.transforms.consume(request.request_id_text, rid.originator,
-                                        self.clock.now())
-            if srv is not None:
-                return srv == request.srv
-        return tx.counters.advance(rid.originator, rid.counter)
+        return self._device_command(ctx, request, srv, device, issued)
 
     def _device_command(self, ctx: HandlerContext, request: DuisRequest, srv: Srv,
-                        device: Device) -> tuple[Reply, Stage, Reply | None]:
+                        device: Device, issued: IssuedTransform | None
+                        ) -> tuple[Reply, Stage, Reply | None]:
+        """Anti-replay has passed (a fresh counter, or `issued`: the unused CV 4 transform a
+        CV 5/6/7 answers); the command is checked, then sent or transformed."""
         refusal = device_commands.check(ctx, request, srv, device)
         if refusal is not None:
             return refusal, Stage.HANDLER, None
         cv = request.cv
+        rid = request.request_id
         if cv is CommandVariant.TRANSFORM:
-            ctx.tx.transforms.issue(request.request_id_text, request.request_id.originator,
-                                    srv.srv, ctx.now)
-            return self.emulator.pre_command(srv.srv, request.request_id_text), \
-                Stage.HANDLER, None
+            pre = critical.pre_command(self.gbcs, request, srv.srv, device, ctx.now)
+            ctx.tx.transforms.issue(request.request_id_text, rid.originator, srv.srv, ctx.now,
+                                    device_id=device.device_id, pre_command=pre)
+            if pre is None:  # a use case gbdsp does not encode yet (docs/gbcs.md)
+                return self.emulator.pre_command(srv.srv, request.request_id_text), \
+                    Stage.HANDLER, None
+            return Reply("I0", PreCommandReply(GBCS_VERSION, pre)), Stage.HANDLER, None
+        command = None
+        if issued is not None:
+            refusal = critical.check_signed(self.gbcs, request, issued)
+            if refusal is not None:
+                return refusal, Stage.HANDLER, None  # nothing sent; the transform stays
+            if ctx.tx.transforms.consume(request.request_id_text, rid.originator,
+                                         ctx.now) is None:
+                return Reply(critical.REPLAY, reason="transform used concurrently"), \
+                    Stage.REPLAY, None
+            command = critical.issued_command(issued)
         if cv in (CommandVariant.LOCAL_COMMAND, CommandVariant.SIGNED_PRE_COMMAND_LOCAL):
             return self.emulator.local_command(srv.srv, request.request_id_text), \
                 Stage.HANDLER, None
-        later = device_commands.execute(ctx, request, srv, device)
+        later = device_commands.execute(ctx, request, srv, device, command=command)
         return Reply("I99", reason=f"sent to {device.device_id}"), Stage.HANDLER, later
 
     def _enqueue_device_response(self, tx: Transaction, request: DuisRequest, srv: Srv,

@@ -16,7 +16,9 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from gbdsp.domain.ids import Eui64
 from gbdsp.gbcs.keys import KeyUsage
-from gbdsp.gbcs_world import ACB, PARTIES, GbcsWorld
+from gbdsp.gbcs.party import PartyCertificate
+from gbdsp.gbcs_world import PARTIES, GbcsWorld
+from gbdsp.services.gbcs_parties import registered
 from gbdsp.store.store import Store
 
 AUTHORITY_FILE = "issuing-authority.pem"
@@ -31,17 +33,21 @@ class ExportReport:
 
 
 def export(store: Store, world: GbcsWorld, directory: Path, *, private: bool) -> ExportReport:
-    """Every Type 1 device of the SMI, every registered User with shipped GBCS keys, the ACB."""
+    """Every Type 1 device of the SMI and every registered GBCS certificate of a User or the
+    ACB (with `private`, the shipped ZAZ1 private keys of those that have one)."""
     directory.mkdir(parents=True, exist_ok=True)
     report = ExportReport()
     _write(directory / AUTHORITY_FILE, _pem(world.authority_certificate()), report)
     with store.read() as tx:
         user_ids = {Eui64(u.user_id.value) for u in tx.users.all()}
+        parties = registered(tx)
         for device in tx.devices.iter_all():
             if device.device_type.is_type2:
                 continue  # Type 2 Devices hold no GBCS keys (GBCS 4.2)
             _export_device(world, Eui64(device.device_id.value), directory, private, report)
-    _export_parties(user_ids | {ACB}, directory, private, report)
+    _export_parties(parties, directory, private, report)
+    with_keys = {Eui64(c.party) for c in parties}
+    report.users_without_keys = sorted(user_ids - with_keys)
     return report
 
 
@@ -57,20 +63,17 @@ def _export_device(world: GbcsWorld, eui: Eui64, directory: Path, private: bool,
     report.devices += 1
 
 
-def _export_parties(parties: set[Eui64], directory: Path, private: bool,
+def _export_parties(registered: list[PartyCertificate], directory: Path, private: bool,
                     report: ExportReport) -> None:
-    shipped = PARTIES.files()
-    for party in sorted(parties):
-        mine = [f for f in shipped if f.party == party]
-        if not mine:
-            report.users_without_keys.append(party)
-            continue
-        for f in mine:
-            _write(directory / f"{f.stem}.pem", PARTIES.certificate_pem(f), report)
-            if private:
-                _write(directory / f"{f.stem}.key", PARTIES.private_key_pem(f), report,
-                       secret=True)
-        report.parties += 1
+    shipped = {f.stem: f for f in PARTIES.files()}
+    for cert in registered:
+        stem = f"{Eui64(cert.party).hex.lower()}-{cert.kind.value}"
+        _write(directory / f"{stem}.pem", _pem(cert.certificate), report)
+        f = shipped.get(stem)
+        if private and f is not None and PARTIES.certificate(
+                f.party, f.usage, prepayment=f.prepayment) == cert.certificate:
+            _write(directory / f"{stem}.key", PARTIES.private_key_pem(f), report, secret=True)
+    report.parties = len({c.party for c in registered})
 
 
 def _pem(cert: x509.Certificate) -> bytes:

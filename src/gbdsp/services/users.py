@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from gbdsp.domain.errors import InvalidValue, NotFound
-from gbdsp.domain.ids import UserId
+from gbdsp.domain.ids import Eui64, UserId
 from gbdsp.domain.parties import Certificate, Party, User, UserRole
 from gbdsp.duis.smki import TEST_USERS, TestUser, load_certificate, pki_file
+from gbdsp.gbcs.party import CertificateKind
+from gbdsp.services.gbcs_parties import checked, register_shipped, store_certificate
 from gbdsp.store.store import Store
 
 
 def register_test_users(store: Store) -> list[User]:
-    """Register the DCC Boxed test Users with their public test certificates (idempotent)."""
+    """Register the DCC Boxed test Users with their public test certificates, XML-signing
+    and GBCS (ZAZ1, and the ACB's), idempotently."""
     # Agents refer to the suppliers they act for, so suppliers go in first.
     specs = sorted(TEST_USERS, key=lambda s: bool(s.acts_for))
     users = [_user_of(spec) for spec in specs]
@@ -21,6 +25,7 @@ def register_test_users(store: Store) -> list[User]:
             tx.users.put_party(Party(spec.party_id, spec.name))
             tx.users.put(user)
             tx.users.put_certificate(load_certificate(pki_file(spec.certificate_file)))
+        register_shipped(tx, [Eui64(u.user_id.value) for u in users])
     return users
 
 
@@ -33,16 +38,22 @@ def _user_of(spec: TestUser) -> User:
 
 
 def add_user(store: Store, user: User, certificate: Certificate | None,
-             now: datetime | None = None, *, replaces: Certificate | None = None) -> None:
+             now: datetime | None = None, *, replaces: Certificate | None = None,
+             gbcs: Sequence[tuple[CertificateKind, bytes]] = ()) -> None:
     """Register (or replace) a User with its Party and, optionally, a certificate, which
     must be valid at `now` (an expired or not-yet-valid certificate is refused) and takes
-    the place of `replaces` in the same transaction."""
+    the place of `replaces` in the same transaction; and GBCS certificates (DS, KA,
+    prepayment KA: each replaces the User's one of its kind; the others are kept)."""
     if certificate is not None and certificate.user_id != user.user_id:
         raise InvalidValue(f"the certificate is for {certificate.user_id}, not {user.user_id}")
     if certificate is not None and now is not None:
         problem = certificate.validity_problem(now)
         if problem is not None:
             raise InvalidValue(f"refused: {problem}")
+    kinds = [kind for kind, _ in gbcs]
+    if len(set(kinds)) != len(kinds):
+        raise InvalidValue("one GBCS certificate of each kind")
+    gbcs_certificates = checked(Eui64(user.user_id.value), gbcs)
     with store.transaction() as tx:
         for supplier in user.acts_for:
             if tx.users.get(supplier) is None:
@@ -53,6 +64,8 @@ def add_user(store: Store, user: User, certificate: Certificate | None,
             tx.users.remove_certificate(replaces.issuer, replaces.serial)
         if certificate is not None:
             tx.users.put_certificate(certificate)
+        for gbcs_certificate in gbcs_certificates:
+            store_certificate(tx, gbcs_certificate)
 
 
 def get_user(store: Store, user_id: UserId) -> User:

@@ -67,18 +67,47 @@ class CounterRepository:
         return None if value is None else int(value) + _OFFSET
 
 
+@dataclass(frozen=True, slots=True)
+class IssuedTransform:
+    """A CV 4 transform: for whom, which SRV and device, and the pre-command it returned."""
+
+    request_id: str
+    user_id: UserId
+    srv: str
+    issued_at: datetime
+    device_id: DeviceId | None
+    pre_command: bytes | None
+    """The unsigned General-Signing APDU; None for a stand-in (docs/gbcs.md)."""
+    used: bool
+
+
 class TransformRepository:
     """CV 4 transforms we issued: a CV 5/6/7 may reuse its RequestID exactly once."""
 
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
-    def issue(self, request_id: str, user_id: UserId, srv: str, at: datetime) -> None:
+    def issue(self, request_id: str, user_id: UserId, srv: str, at: datetime, *,
+              device_id: DeviceId | None = None, pre_command: bytes | None = None) -> None:
         self._conn.execute(insert(issued_transforms).values(
-            request_id=request_id, user_id=user_id, srv=srv, issued_at=at))
+            request_id=request_id, user_id=user_id, srv=srv, issued_at=at,
+            device_id=device_id, pre_command=pre_command))
+
+    def get(self, request_id: str, user_id: UserId) -> IssuedTransform | None:
+        """The transform issued to this User under this RequestID (used or not)."""
+        t = issued_transforms
+        row = self._conn.execute(select(t).where(
+            t.c.request_id == request_id, t.c.user_id == user_id)).first()
+        if row is None:
+            return None
+        return IssuedTransform(row.request_id, row.user_id, row.srv, row.issued_at,
+                               row.device_id,
+                               None if row.pre_command is None else bytes(row.pre_command),
+                               row.used_at is not None)
 
     def consume(self, request_id: str, user_id: UserId, at: datetime) -> str | None:
-        """Mark the transform used; return its SRV, or None if there is no unused one."""
+        """Mark the transform used; return its SRV, or None if there is no unused one
+        (a conditional UPDATE: of two concurrent uses, one wins)."""
         t = issued_transforms
         srv = self._conn.execute(select(t.c.srv).where(
             t.c.request_id == request_id, t.c.user_id == user_id, t.c.used_at.is_(None),

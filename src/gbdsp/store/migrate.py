@@ -22,7 +22,7 @@ def upgrade(engine: Engine) -> None:
     cfg = alembic_config(engine)
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
+        command.upgrade(cfg, "heads")  # "heads": branches (before the lead chains them) too
 
 
 def revision(engine: Engine, message: str) -> None:
@@ -38,6 +38,6 @@ def is_current(engine: Engine) -> bool:
     from alembic.runtime.migration import MigrationContext
     from alembic.script import ScriptDirectory
 
-    head = ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+    heads = set(ScriptDirectory.from_config(alembic_config(engine)).get_heads())
     with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision() == head
+        return set(MigrationContext.configure(conn).get_current_heads()) == heads

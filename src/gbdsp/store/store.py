@@ -17,6 +17,7 @@ from gbdsp.store.gateway_repositories import (
     OutboxRepository,
     TransformRepository,
 )
+from gbdsp.store.gbcs_repositories import GbcsCertificateRepository
 from gbdsp.store.housekeeping_repositories import HousekeepingRepository
 from gbdsp.store.install_code_repositories import InstallCodeReminderRepository
 from gbdsp.store.job_repositories import JobLeaseRepository
@@ -47,6 +48,7 @@ class Transaction:
         self.sign_in = SignInRepository(conn)
         self.tokens = TokenRepository(conn)
         self.restricted_log = RestrictedLogRepository(conn)
+        self.gbcs_certificates = GbcsCertificateRepository(conn)
 
 
 class Store:

@@ -140,6 +140,16 @@ issued_transforms = Table(
     Column("srv", String(10), nullable=False),
     Column("issued_at", UtcDateTime(), nullable=False),
     Column("used_at", UtcDateTime()),
+    Column("device_id", DeviceIdType()),
+    Column("pre_command", LargeBinary, comment="the unsigned General-Signing APDU of CV 4"),
+)
+
+gbcs_certificates = Table(
+    "gbcs_certificates", metadata,
+    Column("party", UserIdType(), primary_key=True, comment="EUI-64 of the User or the ACB"),
+    Column("kind", String(8), primary_key=True, comment="ds, ka or pp-ka"),
+    Column("serial", String(49), nullable=False, index=True, comment="decimal"),
+    Column("certificate_der", LargeBinary, nullable=False),
 )
 
 outbox = Table(

@@ -25,9 +25,10 @@ from gbdsp.domain.devices import Device, DeviceClass, DeviceType
 from gbdsp.domain.ids import DeviceId
 from gbdsp.domain.replies import DeviceResponseReply, LocalCommandReply, PreCommandReply, Reply
 from gbdsp.domain.requests import RequestId
+from gbdsp.gbcs.commands import IssuedCommand
 from gbdsp.gbcs_world import GbcsWorld
 from gbdsp.store.lifecycle_repositories import WanRepository
-from gbdsp.wan.gbcs_payloads import gbcs_response
+from gbdsp.wan.gbcs_payloads import critical_response, gbcs_response
 
 GBCS_VERSION = "4.3"
 """DUIS 5.4 is aligned with GBCS 4.3 (schema header)."""
@@ -86,12 +87,16 @@ class DeviceEmulator:
 
     def device_response(self, srv: str, request_id: RequestId, request_id_text: str,
                         device: Device, at: datetime, detail: str = "", *,
-                        mirrored: DeviceId | None = None) -> Reply:
+                        mirrored: DeviceId | None = None,
+                        command: IssuedCommand | None = None) -> Reply:
         """The device's Response: real GBCS where gbdsp encodes the use case, else the
-        stand-in of `response`. `mirrored`: the GSME a GPF holds the data of."""
+        stand-in of `response`. `mirrored`: the GSME a GPF holds the data of; `command`:
+        the signed critical command executed (its Response is signed)."""
         if self.gbcs is not None:
-            payload = gbcs_response(self.gbcs, self.config.seed, srv, request_id, device, at,
-                                    mirrored=mirrored)
+            payload = (critical_response(self.gbcs, request_id, device, command)
+                       if command is not None else
+                       gbcs_response(self.gbcs, self.config.seed, srv, request_id, device, at,
+                                     mirrored=mirrored))
             if payload is not None:
                 return Reply("I0", DeviceResponseReply(payload))
         return self.response(srv, request_id_text, detail)

@@ -25,9 +25,9 @@ from gbdsp.domain.devices import Device, DeviceType
 from gbdsp.domain.errors import InvalidValue
 from gbdsp.domain.ids import DeviceId, Eui64
 from gbdsp.domain.requests import RequestId
-from gbdsp.gbcs import responses
+from gbdsp.gbcs import commands, responses
 from gbdsp.gbcs.keys import KeyUsage
-from gbdsp.gbcs_world import ACB, PARTIES, GbcsWorld
+from gbdsp.gbcs_world import ACB, GbcsWorld
 from gbdsp.wan.registers import gas_register, import_energy
 
 Builder = Callable[[GbcsWorld, int, RequestId, Device, datetime, DeviceId], bytes]
@@ -108,9 +108,23 @@ def gbcs_response(world: GbcsWorld, seed: int, srv: str, rid: RequestId, device:
         if mirrored is None:
             return None
         meter = mirrored
-    if PARTIES.certificate(Eui64(rid.originator.value), KeyUsage.KA) is None:
+    if world.party_certificate(Eui64(rid.originator.value), KeyUsage.KA) is None:
         return None
     try:
         return build(world, seed, rid, device, at, meter)
     except InvalidValue:
         return None  # e.g. a firmware version GBCS cannot carry: keep the stand-in
+
+
+def critical_response(world: GbcsWorld, rid: RequestId, device: Device,
+                      command: commands.IssuedCommand) -> bytes | None:
+    """The device's Response to a critical command it executed (gbcs/commands.py): signed
+    with its DS key, no MAC; None if gbdsp does not encode the use case."""
+    eui = Eui64(device.device_id.value)
+    exchange = commands.CommandExchange(_title(Eui64(rid.originator.value)), _title(eui),
+                                        rid.counter, command.at)
+    try:
+        return commands.response(command.code, command.content, exchange,
+                                 world.device_keys(eui).ds)
+    except InvalidValue:
+        return None
