@@ -11,7 +11,7 @@ import tomllib
 from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -63,6 +63,14 @@ class WanConfig(_Section):
     latency_ms_max: int = 400
     failure_rate: float = 0.0
     """Share of commands that fail on the WAN (E20 no communication, E21 no response)."""
+
+
+class WorldConfig(_Section):
+    """How the DCC Boxed test Users are read (docs/test-worlds.md): `boxed` gives them the
+    roles a DCC Boxed gives them, so every template's originator is eligible; `sec` keeps
+    the SEC's one role per User ID."""
+
+    profile: Literal["boxed", "sec"] = "boxed"
 
 
 class RuleConfig(_Section):
@@ -189,6 +197,7 @@ class Config(_Section):
     install_codes: InstallCodesConfig = InstallCodesConfig()
     jobs: JobsConfig = JobsConfig()
     modifications: Modifications = Modifications()
+    world: WorldConfig = WorldConfig()
 
 
 DEFAULT_TOML = """\
@@ -251,6 +260,12 @@ sla_working_days = 10
 calendar = "england-and-wales"
 remind_working_days = 2   # the reminder job mails the installer this close to the due date
 escalation_address = ""   # also told of each newly overdue request (e.g. the Panel's mailbox)
+
+# The test world (docs/test-worlds.md): "boxed" gives the DCC Boxed test Users the roles a
+# DCC Boxed gives them (every template's originator is eligible); "sec" the SEC's one role
+# per User ID. `gbdsp init` registers them accordingly.
+[world]
+profile = "boxed"
 
 # Periodic jobs of `gbdsp serve` (docs/jobs.md): cron expressions (minute hour day month
 # weekday) in this time zone; each due run happens once whatever the number of workers.

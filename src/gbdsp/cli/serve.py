@@ -25,14 +25,16 @@ def init(ctx: Context) -> None:
 
     app = bootstrap.initialise(ctx.data_dir)
     try:
-        users = register_test_users(app.store)
+        users = register_test_users(app.store, app.config.world.profile)
     finally:
         app.close()
     out.print(f"gbdsp data directory: {ctx.data_dir}")
     out.print(f"database: {app.store.engine.url.render_as_string(hide_password=True)} (migrated)")
     for user in users:
         roles = ", ".join(sorted(r.value for r in user.roles))
-        out.print(f"registered test User {user.user_id} ({roles}): {user.name}")
+        out.print(f"registered test User {user.user_id} ({roles or 'no DUIS role'}): "
+                  f"{user.name}")
+    out.print(f"world profile: {app.config.world.profile} (`[world] profile` in gbdsp.toml)")
 
 
 @cli.command()

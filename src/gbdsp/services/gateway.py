@@ -22,6 +22,7 @@ from gbdsp.domain.parties import Certificate
 from gbdsp.domain.replies import Reply
 from gbdsp.domain.requests import CommandVariant, WebService
 from gbdsp.domain.srv import Srv, catalogue
+from gbdsp.domain.world import Profile, access_checks
 from gbdsp.duis import response as duis_response
 from gbdsp.duis import schema, signature, xml
 from gbdsp.duis.request import DuisRequest, NotARequest, read_request
@@ -89,6 +90,8 @@ class Gateway:
         self.restricted_policy = restricted_policy(self.config)
         self._certificates = _CertificateCache(self.store)
         self._cpl = CplLookup(self.store)
+        self.profile = Profile.parse(self.config.world.profile)
+        self._access_checks = access_checks(self.profile)
 
     def handle(self, web_service: WebService, data: bytes) -> HttpReply:
         """Run one message through the pipeline; never raises for bad input."""
@@ -172,11 +175,12 @@ class Gateway:
         device = tx.devices.get(rid.device_id, with_history=False) if rid.device_id else None
         decision = authorise(AccessRequest(
             rid, user, srv, request.cv, web_service, device, mp39=rules.mp39,
-            restricted_mode=self.restricted_policy if rules.mp169 else None))
+            restricted_mode=self.restricted_policy if rules.mp169 else None),
+            self._access_checks)
         if isinstance(decision, Refused):
             return Reply(decision.code, reason=decision.reason), Stage.ACCESS, None
         assert user is not None
-        ctx = HandlerContext(tx, self._cpl, now, user, rules, self.emulator)
+        ctx = HandlerContext(tx, self._cpl, now, user, rules, self.emulator, self.profile)
         if srv.non_device:
             return handlers.non_device(ctx, request, srv), Stage.HANDLER, None
         assert device is not None
