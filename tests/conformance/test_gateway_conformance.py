@@ -10,7 +10,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from tests.conformance.boxed import BoxedTool, request_id, with_counter
+from tests.conformance.boxed import BoxedTool, request_id, validate_54, with_counter
 from tests.web.conftest import serve
 
 from gbdsp.bootstrap import App
@@ -78,8 +78,7 @@ def test_every_template_gets_a_sensible_signed_answer(
         # The demo holds every template device, and the templates are well-formed: no
         # unknown device, no wrong URL or Command Variant, no invalid User.
         assert code not in ("E19", "E13", "E12", "E1", "E3"), (srv, code)
-        verdict = boxed_tool.validate(reply.content)
-        assert verdict.ok, (srv, verdict.message)
+        validate_54(boxed_tool, reply.content)  # tool.jar; its 5.1 schema lacks some 5.4
         assert b"<ds:SignatureValue>" in reply.content  # the tool also passes unsigned ones
         outcomes[code] += 1
     answered = sum(n for code, n in outcomes.items() if code in ("I0", "I99"))

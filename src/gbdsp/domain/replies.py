@@ -6,12 +6,15 @@ from dataclasses import dataclass
 
 from gbdsp.domain.devices import Device
 from gbdsp.domain.products import CplStatus
+from gbdsp.domain.wan_matrix import MatrixLine
 
 
 @dataclass(frozen=True, slots=True)
 class InventoryEntry:
     device: Device
     cpl_status: CplStatus | None
+    gbcs_version: str | None = None
+    """The GBCS version the device speaks (DUIS DeviceGBCSVersion)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +48,35 @@ class DeviceResponseReply:
     payload: bytes
 
 
-Payload = InventoryReply | PreCommandReply | LocalCommandReply | DeviceResponseReply
+@dataclass(frozen=True, slots=True)
+class WanMatrixReply:
+    """12.1: the request echoed, then one line per CSP region."""
+
+    uprn: str | None
+    postcode: str | None
+    address_identifier: str | None
+    lines: tuple[MatrixLine, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class OptInReply:
+    """8.6 Service Opt In: the DCC's broker certificates the device is to trust."""
+
+    device_id: str
+    key_agreement_der: bytes
+    digital_signing_der: bytes | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CinReply:
+    """9.1: the device's response with the Customer Identification Number it shows."""
+
+    payload: bytes
+    cin: str
+
+
+Payload = (InventoryReply | PreCommandReply | LocalCommandReply | DeviceResponseReply
+           | WanMatrixReply | OptInReply | CinReply)
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,14 +8,17 @@ from functools import singledispatch
 
 from lxml import etree
 
-from gbdsp.domain.devices import SmiStatus
+from gbdsp.domain.devices import DeviceType, SmiStatus
 from gbdsp.domain.replies import (
+    CinReply,
     DeviceResponseReply,
     InventoryReply,
     LocalCommandReply,
+    OptInReply,
     Payload,
     PreCommandReply,
     Reply,
+    WanMatrixReply,
 )
 from gbdsp.duis.namespaces import SR, sr
 
@@ -51,6 +54,14 @@ def duis_datetime(at: datetime) -> str:
     return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{at.microsecond // 1000:03d}Z"
 
 
+ESME_VARIANT = "A"
+"""The SMI of gbdsp holds single-element ESMEs only (variant A, SMETS2 5.x)."""
+HAN_VARIANT = "Single Band"
+"""The emulated CHs are 2.4 GHz only, as DCC Boxed's (its 8.2 says Single Band)."""
+CONNECTIVITY = "Virtual"
+"""The SM WAN is emulated: DCC Boxed reports its own CHs as Virtual too."""
+
+
 @singledispatch
 def render(payload: Payload, message: etree._Element) -> None:
     raise TypeError(f"no DUIS rendering for {type(payload).__name__}")
@@ -69,15 +80,70 @@ def _inventory(payload: InventoryReply, message: etree._Element) -> None:
         _add(device, "DeviceModel", d.model.model)
         _add(device, "SMETSCHTSVersion", d.smets_chts_version or None)
         _add(device, "DeviceFirmwareVersion", d.model.firmware_version[:8] or None)
-        _add(device, "CPLStatus", entry.cpl_status.value if entry.cpl_status else None)
+        # DUIS 5.4 Device: the CPL row is per firmware version, so the firmware version's
+        # status and the CPL status are the same row's (docs/duis-coverage.md).
+        status = entry.cpl_status.value if entry.cpl_status else None
+        _add(device, "DeviceFirmwareVersionStatus", status)
+        _add(device, "CPLStatus", status)
         if d.status is SmiStatus.COMMISSIONED and d.status_date is not None:
             _add(device, "DateCommissioned", d.status_date.date().isoformat())
         _add(device, "ImportMPxN", d.import_mpxn)
-        _add(device, "UPRN", d.uprn if d.uprn and int(d.uprn) > 0 else None)
+        if d.device_type is DeviceType.ESME:
+            _add(device, "ESMEVariant", ESME_VARIANT)
+        uprn = d.uprn if d.uprn and int(d.uprn) > 0 else None
+        _add(device, "UPRN", uprn)
+        if d.postcode and 6 <= len(d.postcode) <= 8:
+            # PropertyFilter needs an AddressIdentifier; the SMI's only premises key is
+            # the UPRN (DCC Boxed fills it with an identifier of its own, too).
+            prop = etree.SubElement(device, sr("PropertyFilter"))
+            _add(prop, "PostCode", d.postcode)
+            _add(prop, "AddressIdentifier", uprn or str(d.chf_id or d.device_id))
         _add(device, "CSPRegion", d.csp_region.value if d.csp_region else None)
+        _add(device, "DeviceGBCSVersion", entry.gbcs_version)
+        if d.device_type is DeviceType.CHF:
+            _add(device, "HANVariant", HAN_VARIANT)
+            _add(device, "Connectivity", CONNECTIVITY)
         if payload.show_restricted and d.restricted:
             # Only where it is true: answers about other devices stay plain DUIS 5.4.
             _add(device, "Restricted", "true")
+
+
+@render.register
+def _wan_matrix(payload: WanMatrixReply, message: etree._Element) -> None:
+    matrix = etree.SubElement(message, sr("DSPWANMatrix"))
+    request = etree.SubElement(matrix, sr("Request"))
+    if payload.uprn is not None:
+        _add(request, "UPRN", payload.uprn)
+    else:
+        partial = etree.SubElement(request, sr("PartialAddress"))
+        _add(partial, "PostCode", payload.postcode)
+        _add(partial, "AddressIdentifier", payload.address_identifier)
+    for line in payload.lines:
+        answer = etree.SubElement(matrix, sr("DSPWANMatrixResponse"))
+        _add(answer, "CSPRegion", line.region.value)
+        _add(answer, "CSPRegionResponseCode", line.code)
+        if line.coverage is not None:
+            _add(answer, "CoverageAvailability", "true" if line.coverage else "false")
+            _add(answer, "WANTechnology", line.technology)
+            _add(answer, "ConnectivityLikelihood", line.likelihood)
+
+
+@render.register
+def _opt_in(payload: OptInReply, message: etree._Element) -> None:
+    opt_in = etree.SubElement(message, sr("DSPOptIn"))
+    _add(opt_in, "DeviceID", payload.device_id)
+    if payload.digital_signing_der is not None:
+        _add(opt_in, "DSPBrokerSecurityCredentialsDigitalSigning",
+             base64.b64encode(payload.digital_signing_der).decode())
+    _add(opt_in, "DSPBrokerSecurityCredentialsKeyAgreement",
+         base64.b64encode(payload.key_agreement_der).decode())
+
+
+@render.register
+def _cin(payload: CinReply, message: etree._Element) -> None:
+    cin = etree.SubElement(message, sr("CINMessage"))
+    _add(cin, "GBCSPayload", base64.b64encode(payload.payload).decode())
+    _add(cin, "CustomerIdentificationNumber", payload.cin)
 
 
 @render.register

@@ -164,3 +164,13 @@ def generate_identity(user_id: UserId, issuer_cn: str = "gbdsp-test") -> tuple[
         .sign(key, hashes.SHA256())
     )
     return key, certificate.public_bytes(serialization.Encoding.PEM)
+
+
+def acb_broker_certificates() -> tuple[bytes, bytes]:
+    """The DER key-agreement and digital-signing certificates of the DCC Access Control
+    Broker (ZAZ1 test PKI), which 8.6 Service Opt In tells the User to place on the device."""
+    def der(name: str) -> bytes:
+        cert = x509.load_pem_x509_certificate(pki_file(name))
+        return cert.public_bytes(serialization.Encoding.DER)
+
+    return der("gbcs/90b3d51f30000002-ka.pem"), der("gbcs/90b3d51f30000002-ds.pem")
