@@ -141,6 +141,11 @@ class InstallCodeRemindersJob(JobConfig):
     """Hourly in working hours; each request is reminded and escalated once."""
 
 
+class DccSchedulesJob(JobConfig):
+    schedule: str = "* * * * *"
+    """Every minute: DCC-scheduled SRVs (DUIS 5.1) run within a minute of their time."""
+
+
 class JobsConfig(_Section):
     """The periodic jobs `gbdsp serve` runs, each once per due time across every worker and
     server on the database (a lease row per job, docs/jobs.md)."""
@@ -154,6 +159,7 @@ class JobsConfig(_Section):
     housekeeping: HousekeepingJob = HousekeepingJob()
     registration: RegistrationJob = RegistrationJob()
     install_code_reminders: InstallCodeRemindersJob = InstallCodeRemindersJob()
+    dcc_schedules: DccSchedulesJob = DccSchedulesJob()
 
     @model_validator(mode="after")
     def _schedules_parse(self) -> JobsConfig:
@@ -284,6 +290,10 @@ enabled = true
 
 [jobs.install_code_reminders]   # MP121: reminders before the due date, escalation after
 schedule = "0 9-17 * * 1-5"
+enabled = true
+
+[jobs.dcc_schedules]   # DUIS 5.1 DCC-scheduled SRVs: run each due occurrence
+schedule = "* * * * *"
 enabled = true
 
 # SEC modifications: each on or off, in force from a date.

@@ -107,7 +107,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     for spec in TEST_USERS:
         set_response_url(app.store, UserId.parse(spec.user_id), "http://127.0.0.1:9/")
     create_demo_fleet(app.store, SystemClock(), premises=0, seed=1)
-    prepare_template_premises(app.store)  # the line the lead adds to services/demo.py
+    prepare_template_premises(app.store, SystemClock())  # the lead adds it to demo.py
     db = Path(app.store.engine.url.database or "")
     app.store.engine.dispose()
     pristine = data_dir / "pristine.sqlite"
@@ -176,5 +176,6 @@ def test_all_297_templates(world: World, boxed_tool: BoxedTool, templates: list[
     assert outcomes["as DCC Boxed"] >= MIN_AS_BOXED, misses
 
 
-MIN_AS_BOXED = 0
-"""Raised to the measured count as SRVs land (docs/duis-coverage.md)."""
+MIN_AS_BOXED = 293
+"""Measured: 293 of 297; the other 4 (8.14.1, 8.14.2 and the two 8.1.1 commissions) need
+the template premises in an earlier state than the rest (docs/duis-coverage.md)."""

@@ -75,7 +75,30 @@ class CinReply:
     cin: str
 
 
-Payload = (InventoryReply | PreCommandReply | LocalCommandReply | DeviceResponseReply
+@dataclass(frozen=True, slots=True)
+class ScheduleIdReply:
+    """5.1 Create Schedule: the DSPScheduleID the DSP gave it."""
+
+    schedule_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class SchedulesReply:
+    """5.2 Read Schedule: each schedule's ID and its sr:DSPSchedule as created (XML)."""
+
+    schedules: tuple[tuple[int, bytes], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduledMessageReply:
+    """One occurrence of a DCC schedule: the device's response and the schedule's ID."""
+
+    payload: bytes
+    schedule_id: int
+
+
+Payload = (ScheduleIdReply | SchedulesReply | ScheduledMessageReply | InventoryReply
+           | PreCommandReply | LocalCommandReply | DeviceResponseReply
            | WanMatrixReply | OptInReply | CinReply)
 
 

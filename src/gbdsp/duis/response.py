@@ -18,6 +18,9 @@ from gbdsp.domain.replies import (
     Payload,
     PreCommandReply,
     Reply,
+    ScheduledMessageReply,
+    ScheduleIdReply,
+    SchedulesReply,
     WanMatrixReply,
 )
 from gbdsp.duis.namespaces import SR, sr
@@ -144,6 +147,30 @@ def _cin(payload: CinReply, message: etree._Element) -> None:
     cin = etree.SubElement(message, sr("CINMessage"))
     _add(cin, "GBCSPayload", base64.b64encode(payload.payload).decode())
     _add(cin, "CustomerIdentificationNumber", payload.cin)
+
+
+@render.register
+def _schedule_id(payload: ScheduleIdReply, message: etree._Element) -> None:
+    _add(message, "DSPScheduleID", str(payload.schedule_id))
+
+
+@render.register
+def _schedules(payload: SchedulesReply, message: etree._Element) -> None:
+    read = etree.SubElement(message, sr("DSPSchedulesRead"))
+    for schedule_id, details in payload.schedules:
+        item = etree.SubElement(read, sr("DSPSchedules"))
+        _add(item, "DSPScheduleID", str(schedule_id))
+        stored = etree.fromstring(details, etree.XMLParser(resolve_entities=False,
+                                                           no_network=True))
+        stored.tag = sr("DSPScheduleDetails")  # the sr:DSPSchedule type, as created
+        item.append(stored)
+
+
+@render.register
+def _scheduled_message(payload: ScheduledMessageReply, message: etree._Element) -> None:
+    scheduled = etree.SubElement(message, sr("DSPScheduledMessage"))
+    _add(scheduled, "GBCSPayload", base64.b64encode(payload.payload).decode())
+    _add(scheduled, "DSPScheduleID", str(payload.schedule_id))
 
 
 @render.register

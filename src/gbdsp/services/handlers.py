@@ -17,7 +17,7 @@ from gbdsp.domain.srv import Srv
 from gbdsp.duis import bodies
 from gbdsp.duis.bodies import InventoryQuery, read_inventory_query
 from gbdsp.duis.request import DuisRequest
-from gbdsp.services import dsp_requests, lifecycle
+from gbdsp.services import dcc_schedules, dsp_requests, lifecycle
 from gbdsp.services.context import HandlerContext
 from gbdsp.store.store import Transaction
 from gbdsp.wan.emulator import GBCS_VERSION
@@ -86,6 +86,9 @@ NON_DEVICE_HANDLERS: dict[str, Handler] = {
     "8.13": lambda ctx, r, srv: dsp_requests.return_local_command_response(
         ctx, bodies.original_request_id(r.body)),
     "8.6": lambda ctx, r, srv: dsp_requests.service_opt_in(ctx, bodies.device_id_of(r.body)),
+    "5.1": lambda ctx, r, srv: dcc_schedules.create(ctx, dcc_schedules.read_create(r.body)),
+    "5.2": lambda ctx, r, srv: dcc_schedules.read(ctx, r.body),
+    "5.3": lambda ctx, r, srv: dcc_schedules.delete(ctx, r.body),
 }
 
 

@@ -22,6 +22,7 @@ from gbdsp.store.install_code_repositories import InstallCodeReminderRepository
 from gbdsp.store.job_repositories import JobLeaseRepository
 from gbdsp.store.lifecycle_repositories import RegistrationRepository, WanRepository
 from gbdsp.store.repositories import CplRepository, DeviceRepository, UserRepository
+from gbdsp.store.schedule_repositories import ScheduleRepository
 
 
 class Transaction:
@@ -38,6 +39,7 @@ class Transaction:
         self.audit = AuditRepository(conn)
         self.registrations = RegistrationRepository(conn)
         self.wan = WanRepository(conn)
+        self.schedules = ScheduleRepository(conn)
         self.housekeeping = HousekeepingRepository(conn)
         self.jobs = JobLeaseRepository(conn)
         self.install_code_reminders = InstallCodeReminderRepository(conn)
