@@ -131,3 +131,26 @@ def test_customer_identification_number_in_a_cin_message(gateway: Gateway, store
     assert schema.schema_error(pushed) is None
     cin = pushed.findtext(".//sr:CINMessage/sr:CustomerIdentificationNumber", namespaces=NS)
     assert cin is not None and len(cin) == 4 and cin.isdigit()
+
+
+CHF = "00-DB-12-34-56-78-90-A2"
+
+
+def test_n24_follows_a_han_device_log_update_once(gateway: Gateway, store: Store) -> None:
+    """8.11 carried out: the device's response, then DCC alert N24 naming the request, both
+    in the outbox from the request's own transaction; a replay adds nothing."""
+    set_response_url(store, UserId.parse(SUPPLIER), "http://127.0.0.1:9/")
+    body = ("<sr:UpdateHANDeviceLog><sr:DeviceID>00-DB-12-34-56-78-90-9A</sr:DeviceID>"
+            "<sr:RequestType>Remove</sr:RequestType></sr:UpdateHANDeviceLog>")
+    message = signed(request(srv="8.11", body=body, cv=1, counter=50, target=CHF))
+    assert code(answer(gateway, S, message)) == "I99"
+    assert code(answer(gateway, S, message)) == "E40"
+    later = gateway.clock.now() + timedelta(seconds=5)
+    with store.transaction() as tx:
+        queued = tx.outbox.claim_due(later, later, 10)
+    assert len(queued) == 2
+    alert = xml.parse(queued[1].body)
+    assert schema.schema_error(alert) is None
+    assert alert.findtext(".//sr:DCCAlertMessage/sr:DCCAlertCode", namespaces=NS) == "N24"
+    assert alert.findtext(".//sr:UpdateHANDeviceLogServiceRequestID", namespaces=NS) == \
+        f"{SUPPLIER}:{CHF}:50"

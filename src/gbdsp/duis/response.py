@@ -228,3 +228,22 @@ def build_device_alert(alert_code: str, payload: bytes, at: datetime) -> etree._
     etree.SubElement(message, sr("AlertCode")).text = alert_code.upper()
     etree.SubElement(message, sr("GBCSPayload")).text = base64.b64encode(payload).decode()
     return root
+
+
+HAN_LOG_RESULT_ALERT = "N24"
+"""DCC alert after an 8.11 Update HAN Device Log has been carried out by the CHF."""
+
+
+def build_han_log_result_alert(request_id: str, at: datetime) -> etree._Element:
+    """The N24 DCCAlertMessage: which 8.11 request the CHF's Device Log change answers."""
+    root = etree.Element(sr("Response"), nsmap={"sr": SR}, schemaVersion=SCHEMA_VERSION)
+    header = etree.SubElement(root, sr("Header"))
+    etree.SubElement(header, sr("RequestID")).text = request_id
+    etree.SubElement(header, sr("ResponseCode")).text = "I0"
+    etree.SubElement(header, sr("ResponseDateTime")).text = duis_datetime(at)
+    message = etree.SubElement(etree.SubElement(root, sr("Body")), sr("DCCAlertMessage"))
+    etree.SubElement(message, sr("DCCAlertCode")).text = HAN_LOG_RESULT_ALERT
+    result = etree.SubElement(etree.SubElement(message, sr("DCCAlert")),
+                              sr("UpdateHANDeviceLogResult"))
+    etree.SubElement(result, sr("UpdateHANDeviceLogServiceRequestID")).text = request_id
+    return root

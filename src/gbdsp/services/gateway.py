@@ -28,7 +28,7 @@ from gbdsp.duis import schema, signature, xml
 from gbdsp.duis.request import DuisRequest, NotARequest, read_request
 from gbdsp.duis.signature import SignatureRejected, SigningKey
 from gbdsp.gbcs_world import GbcsWorld
-from gbdsp.services import device_commands, handlers, registration
+from gbdsp.services import dcc_alerts, device_commands, handlers, registration
 from gbdsp.services.context import HandlerContext
 from gbdsp.services.lookups import CplLookup
 from gbdsp.services.outcomes import Outcome, Stage
@@ -227,6 +227,7 @@ class Gateway:
             response_id=response_id, service_reference=srv.service_reference, srv=srv.srv)
         signature.sign(root, self.signing_key)
         tx.outbox.add(response_id, rid.originator, duis_response.serialise(root), now, arrives)
+        dcc_alerts.after_device_response(tx, request, reply, arrives, self.signing_key)
         tx.audit.record(AuditEntry(now, "response", reply.code, None, rid.originator,
                                    request.request_id_text, srv.srv, rid.device_id,
                                    detail=reply.reason or None))
