@@ -97,7 +97,16 @@ class ScheduledMessageReply:
     schedule_id: int
 
 
-Payload = (ScheduleIdReply | SchedulesReply | ScheduledMessageReply | InventoryReply
+@dataclass(frozen=True, slots=True)
+class FutureDatedAlertReply:
+    """A device-held future-dated command has run (FutureDatedDeviceAlertMessage)."""
+
+    alert_code: str
+    payload: bytes
+
+
+Payload = (FutureDatedAlertReply | ScheduleIdReply | SchedulesReply | ScheduledMessageReply
+           | InventoryReply
            | PreCommandReply | LocalCommandReply | DeviceResponseReply
            | WanMatrixReply | OptInReply | CinReply)
 

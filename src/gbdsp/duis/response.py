@@ -12,6 +12,7 @@ from gbdsp.domain.devices import DeviceType, SmiStatus
 from gbdsp.domain.replies import (
     CinReply,
     DeviceResponseReply,
+    FutureDatedAlertReply,
     InventoryReply,
     LocalCommandReply,
     OptInReply,
@@ -171,6 +172,15 @@ def _scheduled_message(payload: ScheduledMessageReply, message: etree._Element) 
     scheduled = etree.SubElement(message, sr("DSPScheduledMessage"))
     _add(scheduled, "GBCSPayload", base64.b64encode(payload.payload).decode())
     _add(scheduled, "DSPScheduleID", str(payload.schedule_id))
+
+
+@render.register
+def _future_dated_alert(payload: FutureDatedAlertReply, message: etree._Element) -> None:
+    alert = etree.SubElement(message, sr("FutureDatedDeviceAlertMessage"))
+    _add(alert, "FutureDatedAlertCode", payload.alert_code)
+    _add(alert, "GBCSPayload", base64.b64encode(payload.payload).decode())
+    _add(alert, "InstructionNumber", "1")
+    _add(alert, "TotalCommandInstructions", "1")
 
 
 @render.register

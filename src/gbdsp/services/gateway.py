@@ -28,7 +28,7 @@ from gbdsp.duis import schema, signature, xml
 from gbdsp.duis.request import DuisRequest, NotARequest, read_request
 from gbdsp.duis.signature import SignatureRejected, SigningKey
 from gbdsp.gbcs_world import GbcsWorld
-from gbdsp.services import dcc_alerts, device_commands, handlers, registration
+from gbdsp.services import dcc_alerts, device_commands, future_dated, handlers, registration
 from gbdsp.services.context import HandlerContext
 from gbdsp.services.lookups import CplLookup
 from gbdsp.services.outcomes import Outcome, Stage
@@ -220,7 +220,8 @@ class Gateway:
         held back by the SM WAN's latency."""
         rid = request.request_id
         now = self.clock.now()
-        arrives = now + self.emulator.latency(request.request_id_text)
+        arrives = future_dated.delivery_time(
+            request, srv, now, now + self.emulator.latency(request.request_id_text))
         response_id = f"{rid.target}:{rid.originator}:{rid.counter}"
         root = duis_response.build_response(
             reply=reply, at=arrives, request_id=request.request_id_text,
@@ -228,6 +229,7 @@ class Gateway:
         signature.sign(root, self.signing_key)
         tx.outbox.add(response_id, rid.originator, duis_response.serialise(root), now, arrives)
         dcc_alerts.after_device_response(tx, request, reply, arrives, self.signing_key)
+        future_dated.after_device_response(tx, request, srv, reply, now, self.signing_key)
         tx.audit.record(AuditEntry(now, "response", reply.code, None, rid.originator,
                                    request.request_id_text, srv.srv, rid.device_id,
                                    detail=reply.reason or None))
