@@ -84,3 +84,21 @@ def test_load_controller_limit_apc_level_only_in_boxed(store: Store, clock: Manu
                                  originator=LOAD_CONTROLLER, target=ESME))
         reply = gw.handle(WebService.TRANSFORM, message)
         assert response_code(reply.body) == code, reply.body
+
+
+def test_boxed_keeps_other_suppliers_devices_closed(store: Store, clock: ManualClock) -> None:
+    """The sandbox is the test parties': a device of any other supplier stays E4, also for
+    SRVs whose eligibility the boxed reading widens (9.1)."""
+    register_test_users(store, "boxed")
+    create_demo_fleet(store, clock, premises=12, seed=1)
+    gw = Gateway(store, clock, dsp_signing_key(), Config(world=WorldConfig(profile="boxed")))
+    with store.read() as tx:
+        other = next(d for d in tx.devices.find(postcode="", limit=100_000)
+                     if d.device_type.value == "ESME" and d.responsible_supplier is not None
+                     and str(d.responsible_supplier) not in (SUPPLIER, SUPPLIER2))
+    for n, (srv, body) in enumerate((("11.2", "<sr:ReadFirmwareVersion/>"),
+                                     ("9.1", "<sr:RequestCustomerIdentificationNumber/>")),
+                                    start=1):
+        message = signed(request(srv=srv, body=body, cv=1, counter=n,
+                                 target=str(other.device_id)))
+        assert response_code(gw.handle(WebService.SEND_COMMAND, message).body) == "E4"

@@ -8,6 +8,7 @@ its template, so a DCC Boxed client's whole suite runs unchanged.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from enum import Enum
 
 from gbdsp.domain import access
@@ -33,14 +34,14 @@ ACB = "90-B3-D5-1F-30-00-00-02"
 
 # User ID -> roles in each profile. SEC: the keystore's one role per User ID (the suppliers
 # supply both fuels, IS+GS, as before); the GBCS remote parties hold no DUIS role (E1).
-# Boxed: the suppliers also export and act as Other User (9.1 CIN), the network operator
-# is both ED and GT (14.1 on a gas meter), the ACB holds every role (it originates 6.24.1,
-# 11.2 and 8.12.2 in the templates), the other remote parties are Other Users.
+# Boxed: the suppliers also export (4.6.2, 6.20.2), the network operator is both ED and GT
+# (14.1 on a gas meter), the ACB holds every role (it originates 6.24.1, 11.2 and 8.12.2 in
+# the templates), the other remote parties are Other Users.
 ROLES: dict[str, dict[Profile, frozenset[UserRole]]] = {
     "90-B3-D5-1F-30-01-00-00": {Profile.SEC: frozenset({R.IS, R.GS}),
-                                Profile.BOXED: frozenset({R.IS, R.ES, R.GS, R.OU})},
+                                Profile.BOXED: frozenset({R.IS, R.ES, R.GS})},
     "90-B3-D5-1F-30-03-00-00": {Profile.SEC: frozenset({R.IS, R.GS}),
-                                Profile.BOXED: frozenset({R.IS, R.ES, R.GS, R.OU})},
+                                Profile.BOXED: frozenset({R.IS, R.ES, R.GS})},
     "90-B3-D5-1F-30-02-00-00": {Profile.SEC: frozenset({R.ED}),
                                 Profile.BOXED: frozenset({R.ED, R.GT})},
     "00-DB-12-34-56-78-00-04": {Profile.SEC: frozenset({R.RSA}),
@@ -59,12 +60,22 @@ def roles_of(user_id: str, profile: Profile) -> frozenset[UserRole]:
     return ROLES[user_id][profile]
 
 
-def _boxed_role_is_eligible(r: AccessRequest) -> Refused | None:
-    """DCC Boxed sends SRVs the matrix gives no eligible role (7.16, 8.5, 8.6) for any
-    test User; others as the matrix says."""
-    if not r.srv.eligible_roles and r.user is not None and r.user.user_id in TEST_USER_IDS:
-        return None
-    return access.role_is_eligible(r)
+WIDENED_ROLES = frozenset({R.IS, R.ES, R.GS, R.ED, R.GT, R.OU})
+
+
+def _widened(r: AccessRequest) -> AccessRequest:
+    """DCC Boxed sends, for its test Users, SRVs the matrix gives no eligible role (7.16,
+    8.5, 8.6) or only Other Users (9.1, which its templates send as the supplier): for them
+    every role is eligible, so E4 still ties a supplier or network operator to its own
+    devices. The suppliers do not hold Other User: that would open every device to them."""
+    roles = r.srv.eligible_roles
+    if r.user is None or r.user.user_id not in TEST_USER_IDS or not roles <= {R.OU}:
+        return r
+    return replace(r, srv=replace(r.srv, eligible_roles=roles | WIDENED_ROLES))
+
+
+def _on_widened(check: Check) -> Check:
+    return lambda r: check(_widened(r))
 
 
 def _boxed_may_act(r: AccessRequest) -> Refused | None:
@@ -85,12 +96,13 @@ def _swap(checks: tuple[Check, ...], old: Check, new: Check) -> tuple[Check, ...
 def access_checks(profile: Profile) -> tuple[Check, ...]:
     if profile is Profile.SEC:
         return access.ACCESS_CHECKS
-    checks = _swap(access.ACCESS_CHECKS, access.role_is_eligible, _boxed_role_is_eligible)
-    return _swap(checks, access.user_may_act_on_device, _boxed_may_act)
+    checks = _swap(access.ACCESS_CHECKS, access.user_may_act_on_device, _boxed_may_act)
+    return tuple(_on_widened(c) for c in checks)
 
 
 def body_device_checks(profile: Profile) -> tuple[Check, ...]:
     if profile is Profile.SEC:
         return access.BODY_DEVICE_CHECKS
-    return _swap(access.BODY_DEVICE_CHECKS, access.user_may_act_on_device, _boxed_may_act)
+    checks = _swap(access.BODY_DEVICE_CHECKS, access.user_may_act_on_device, _boxed_may_act)
+    return tuple(_on_widened(c) for c in checks)
 
