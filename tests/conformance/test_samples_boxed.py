@@ -18,8 +18,9 @@ from tests.web.conftest import serve
 from gbdsp.bootstrap import App
 from gbdsp.clock import SystemClock
 from gbdsp.config import Config
+from gbdsp.duis import samples, xml
 from gbdsp.duis.client import response_code, web_service_of
-from gbdsp.services import sample_defaults, samples, xml
+from gbdsp.services import sample_defaults
 from gbdsp.services.demo import create_demo_fleet
 from gbdsp.services.users import register_test_users
 from gbdsp.store.store import Store

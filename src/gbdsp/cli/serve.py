@@ -50,10 +50,12 @@ def init(ctx: Context) -> None:
 def demo(ctx: Context, premises: int, seed: int) -> None:
     """Create a small realistic fleet, and the premises the DCC Boxed templates address."""
     from gbdsp.services.demo import DEMO_ACCOUNTS, create_demo_fleet
+    from gbdsp.services.demo_boxed import prepare_template_premises
     from gbdsp.services.portal_accounts import DEMO_PASSWORD, ensure_demo_accounts
 
     with ctx.app() as app:
         summary = create_demo_fleet(app.store, app.clock, premises=premises, seed=seed)
+        prepare_template_premises(app.store, app.clock)  # what the templates expect
         accounts = ensure_demo_accounts(app.store, app.clock, list(DEMO_ACCOUNTS))
         port = app.config.server.port
     out.print(summary.describe())
