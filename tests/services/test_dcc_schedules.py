@@ -125,3 +125,15 @@ def test_decommission_removes_the_device_schedules(gateway: Gateway, store: Stor
     body = f"<sr:DecommissionDevice><sr:DeviceID>{ESME}</sr:DeviceID></sr:DecommissionDevice>"
     assert code(answer(gateway, signed(request(srv="8.3", body=body, cv=8, counter=11)))) == "I0"
     assert schedules(store) == 0
+
+
+def test_change_of_supplier_ends_the_old_suppliers_schedules(
+        gateway: Gateway, store: Store, clock: ManualClock) -> None:
+    from gbdsp.services import registration
+    from tests.duis_support import read_inventory
+
+    assert code(answer(gateway, create(10))) == "I0"
+    registration.record(store, [("1312345678111", UserId.parse("90-B3-D5-1F-30-03-00-00"),
+                                 clock.now())], clock.now())
+    assert code(answer(gateway, read_inventory(11))) == "I0"   # the take-over happens here
+    assert schedules(store) == 0
