@@ -13,7 +13,7 @@ import tomllib
 from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -98,6 +98,14 @@ class WanConfig(_Section):
     """Share of commands that fail on the WAN (E20 no communication, E21 no response)."""
 
 
+class WorldConfig(_Section):
+    """How the DCC Boxed test Users are read (docs/test-worlds.md): `boxed` gives them the
+    roles a DCC Boxed gives them, so every template's originator is eligible; `sec` keeps
+    the SEC's one role per User ID."""
+
+    profile: Literal["boxed", "sec"] = "boxed"
+
+
 class RuleConfig(_Section):
     months: int
     excluded_types: list[str] = []
@@ -171,6 +179,11 @@ class InstallCodeRemindersJob(JobConfig):
     """Hourly in working hours; each request is reminded and escalated once."""
 
 
+class DccSchedulesJob(JobConfig):
+    schedule: str = "* * * * *"
+    """Every minute: DCC-scheduled SRVs (DUIS 5.1) run within a minute of their time."""
+
+
 class JobsConfig(_Section):
     """The periodic jobs `gbdsp serve` runs, each once per due time across every worker and
     server on the database (a lease row per job, docs/jobs.md)."""
@@ -185,6 +198,7 @@ class JobsConfig(_Section):
     registration: RegistrationJob = RegistrationJob()
     install_code_reminders: InstallCodeRemindersJob = InstallCodeRemindersJob()
     retention: RetentionJob = RetentionJob()
+    dcc_schedules: DccSchedulesJob = DccSchedulesJob()
 
     @model_validator(mode="after")
     def _schedules_parse(self) -> JobsConfig:
@@ -252,6 +266,7 @@ class Config(_Section):
     retention: RetentionConfig = RetentionConfig()
     ssi: SsiConfig = SsiConfig()
     modifications: Modifications = Modifications()
+    world: WorldConfig = WorldConfig()
 
 
 DEFAULT_TOML = """\
@@ -320,6 +335,12 @@ calendar = "england-and-wales"
 remind_working_days = 2   # the reminder job mails the installer this close to the due date
 escalation_address = ""   # also told of each newly overdue request (e.g. the Panel's mailbox)
 
+# The test world (docs/test-worlds.md): "boxed" gives the DCC Boxed test Users the roles a
+# DCC Boxed gives them (every template's originator is eligible); "sec" the SEC's one role
+# per User ID. `gbdsp init` registers them accordingly.
+[world]
+profile = "boxed"
+
 # Periodic jobs of `gbdsp serve` (docs/jobs.md): cron expressions (minute hour day month
 # weekday) in this time zone; each due run happens once whatever the number of workers.
 [jobs]
@@ -350,6 +371,10 @@ batch_size = 5000
 [ssi]
 token_days = 90
 max_body_bytes = 1048576
+
+[jobs.dcc_schedules]   # DUIS 5.1 DCC-scheduled SRVs: run each due occurrence
+schedule = "* * * * *"
+enabled = true
 
 # SEC modifications: each on or off, in force from a date.
 [modifications.mp39]

@@ -485,3 +485,26 @@ class BoxedTool:
     def signing_euis(self) -> set[str]:
         """Originator EUIs the tool can sign for (it looks the key up by RequestID)."""
         return {cert.eui for cert in self.certificates() if cert.has_key}
+
+
+# Elements DUIS 5.4 has and the DUIS 5.1 schema tool.jar bundles has not: 8.2's Device
+# Connectivity and 12.1's per-region DSPWANMatrixResponse. The real DCC Boxed 8.2 answer
+# carries Connectivity (dccboxed-signing-tool src/test/resources/read-inventory-response-5.4.xml).
+SCHEMA_5_4_ONLY = ("Connectivity", "DSPWANMatrixResponse")
+
+
+def validate_54(tool: BoxedTool, body: bytes) -> None:
+    """tool.jar's Validate; where its 5.1 schema refuses one of the DUIS 5.4 elements above
+    (and only then), the signature is checked with gbdsp's verifier against the DSP
+    certificate the tool bundles instead (callers check the 5.4 XSD themselves)."""
+    verdict = tool.validate(body)
+    if verdict.ok:
+        return
+    named = [e for e in SCHEMA_5_4_ONLY if f'":{e}}}' in verdict.message]
+    assert verdict.code == VALIDATION_FAIL and "cvc-" in verdict.message and named, \
+        verdict.message
+    from gbdsp.duis import signature, xml
+    from gbdsp.duis.smki import DSP_CERTIFICATE, load_certificate, pki_file
+
+    dsp = load_certificate(pki_file(DSP_CERTIFICATE))
+    signature.verify(xml.parse(body), lambda issuer, serial: dsp)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from tests.conformance.boxed import BoxedTool
+from tests.conformance.boxed import BoxedTool, validate_54
 from tests.test_request_cli import EXPECTED
 from tests.web.conftest import serve
 
@@ -49,6 +49,5 @@ def test_every_sample_signed_by_the_boxed_tool_is_answered(
                            headers={"Content-Type": "application/xml"}, timeout=30)
         assert reply.status_code == 200, (srv, reply.content[:300])
         assert response_code(reply.content) == expected, (srv, reply.content[:600])
-        verdict = boxed_tool.validate(reply.content)
-        assert verdict.ok, (srv, verdict.message)
+        validate_54(boxed_tool, reply.content)  # tool.jar; its 5.1 schema lacks some 5.4
         time.sleep(0.002)   # the tool's next counter (ms) must be greater

@@ -8,7 +8,6 @@ import base64
 from datetime import timedelta
 
 import pytest
-from gbdsp.worlds.demo import create_demo_fleet
 
 from gbdsp.clock import ManualClock
 from gbdsp.domain.ids import Eui64, UserId
@@ -23,6 +22,7 @@ from gbdsp.gbcs_world import PARTIES, GbcsWorld
 from gbdsp.services.gateway import Gateway, HttpReply
 from gbdsp.services.users import register_test_users
 from gbdsp.store.store import Store
+from gbdsp.worlds.demo import create_demo_fleet
 from tests.duis_support import ESME, NETWORK_OPERATOR, SUPPLIER, dsp_signing_key, request, signed
 
 T, S = WebService.TRANSFORM, WebService.SEND_COMMAND

@@ -17,7 +17,14 @@ from aiosmtpd.controller import Controller
 
 from gbdsp.bootstrap import App
 from gbdsp.clock import SystemClock
-from gbdsp.config import Config, MailConfig, Modification, Modifications, WanConfig
+from gbdsp.config import (
+    Config,
+    MailConfig,
+    Modification,
+    Modifications,
+    WanConfig,
+    WorldConfig,
+)
 from gbdsp.delivery.relay import RelayPolicy
 from gbdsp.domain.devices import CspRegion, DeviceModel, DeviceType, SmetsVariant
 from gbdsp.domain.ids import DeviceId, UserId
@@ -122,6 +129,7 @@ def smtp() -> Iterator[tuple[MailConfig, Mailbox]]:
 
 def _config(mp39: bool, mp202: bool, mail: MailConfig) -> Config:
     return Config(
+        world=WorldConfig(profile="sec"),   # the SEC's rules, not the DCC Boxed sandbox's
         mail=mail,
         wan=WanConfig(latency_ms_min=5, latency_ms_max=20),
         modifications=Modifications(mp39=Modification(enabled=mp39),
@@ -153,7 +161,7 @@ def modifications(request: pytest.FixtureRequest) -> tuple[bool, bool]:
 def world(store: Store, tmp_path: Path, modifications: tuple[bool, bool],
           smtp: tuple[MailConfig, Mailbox]) -> Iterator[World]:
     config = _config(*modifications, smtp[0])
-    register_test_users(store)
+    register_test_users(store, "sec")
     gaining_key = _gaining_supplier(store)
     _seed_cpl(store)
     receiver = Receiver()

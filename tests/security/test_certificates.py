@@ -107,8 +107,20 @@ def test_revoking_one_serial_and_unknown_users(world: World) -> None:
     assert code_of(world.gateway.handle(D, read_inventory(40))) == "I0"  # still valid
 
 
-def test_the_dcc_boxed_test_certificates_are_valid_in_a_test_world() -> None:
-    from gbdsp.duis.smki import DSP_CERTIFICATE, TEST_USERS, pki_file
+def test_the_dcc_boxed_test_certificates_sign_in_a_test_world() -> None:
+    """The 2118 XML-signing certificates are valid; the ZAZ1 organisation certificates some
+    test Users sign with expired in 2025-2026, and a test world accepts them past their
+    dates as public test material (their keys are published). Nothing else is exempt."""
+    from gbdsp.domain.world import signing_dates_checked
+    from gbdsp.duis.smki import DSP_CERTIFICATE, TEST_USERS, pki_file, public_test_certificates
     when = datetime(2026, 12, 1, tzinfo=UTC)
-    for name in [DSP_CERTIFICATE, *(u.certificate_file for u in TEST_USERS)]:
-        assert load_certificate(pki_file(name)).validity_problem(when) is None
+    assert load_certificate(pki_file(DSP_CERTIFICATE)).validity_problem(when) is None
+    public = public_test_certificates()
+    expired = 0
+    for user in TEST_USERS:
+        certificate = load_certificate(pki_file(user.certificate_file))
+        assert (certificate.issuer, certificate.serial) in public
+        expired += certificate.validity_problem(when) is not None
+    assert expired > 0                                  # the ZAZ1 ones, as shipped
+    assert not signing_dates_checked(public_test_certificate=True)
+    assert signing_dates_checked(public_test_certificate=False)

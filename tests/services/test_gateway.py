@@ -142,14 +142,13 @@ def test_access_control_codes_come_back_signed(gateway: Gateway) -> None:
     assert code_of(gateway.handle(S, unknown)) == "E19"
 
 
-def test_an_unimplemented_srv_changes_nothing(gateway: Gateway, store: Store) -> None:
-    wan_matrix = signed(request(srv="12.1", cv=8, counter=50, body=(
-        "<sr:RequestWANMatrix><sr:PartialAddress><sr:PostCode>M22 0RR</sr:PostCode>"
-        "<sr:AddressIdentifier>Threapwood Road</sr:AddressIdentifier></sr:PartialAddress>"
-        "</sr:RequestWANMatrix>")))
-    reply = gateway.handle(D, wan_matrix)
-    assert reply.status == 501
-    assert code_of(gateway.handle(D, read_inventory(50))) == "I0"  # counter 50 still free
+def test_every_non_device_srv_has_a_handler() -> None:
+    """Issue 21 left no Non-Device SRV answered HTTP 501 (docs/duis-coverage.md)."""
+    from gbdsp.domain.srv import catalogue
+    from gbdsp.services.handlers import NON_DEVICE_HANDLERS
+
+    assert set(NON_DEVICE_HANDLERS) == {s.srv for s in catalogue().by_id.values()
+                                        if s.non_device}
 
 
 def test_every_request_is_audited(gateway: Gateway, store: Store) -> None:

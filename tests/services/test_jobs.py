@@ -108,7 +108,8 @@ def test_a_job_is_due_at_its_time_and_then_at_the_next(store: Store, clock: Manu
     assert scheduler.wait_seconds() == cfg.jobs.poll_seconds  # next due in 5 min, poll 30 s
     clock.set(datetime(2026, 3, 3, 2, 0, 5, tzinfo=UTC))
     assert {j.name for j in scheduler.due()} == {"housekeeping", "registration",
-                                                 "install_code_reminders", "retention"}
+                                                 "install_code_reminders", "retention",
+                                                 "dcc_schedules"}
     result = scheduler.run_now(jobs.job("housekeeping"), threading.Event())
     assert result is not None and result.outcome == "ok", result
     after = lease(store, "housekeeping")
@@ -192,7 +193,7 @@ def test_two_schedulers_racing_run_each_due_time_exactly_once(store: Store,
 
 def test_a_held_lease_keeps_every_other_runner_out(store: Store, clock: ManualClock) -> None:
     cfg = config(registration={"enabled": False}, install_code_reminders={"enabled": False},
-                 retention={"enabled": False})
+                 retention={"enabled": False}, dcc_schedules={"enabled": False})
     jobs.prepare(store, clock, cfg)
     clock.advance(timedelta(days=1))
     seen = lease(store, "housekeeping")

@@ -4,6 +4,7 @@ from datetime import timedelta
 from gbdsp.domain.devices import DeviceType, SmetsVariant, SmiStatus, StatusChange
 from gbdsp.domain.ids import DeviceId, UserId
 from gbdsp.domain.products import CplEntry, CplKey, CplStatus
+from gbdsp.duis.smki import TEST_USERS
 from gbdsp.store.store import Store
 from tests.factories import CHF_MODEL, SUPPLIER, WHEN, esme, seed
 
@@ -93,4 +94,4 @@ def test_users_with_roles_agents_and_certificates(store: Store) -> None:
         assert tx.users.certificate("CN=Z1,OU=07", cert.serial + 1) is None
     seed(store)  # registering again changes nothing
     with store.transaction() as tx:
-        assert len(tx.users.all()) == 3
+        assert len(tx.users.all()) == len(TEST_USERS)

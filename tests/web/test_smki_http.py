@@ -16,7 +16,6 @@ from pathlib import Path
 import httpx
 import pytest
 from cryptography import x509
-from gbdsp.worlds.demo import create_demo_fleet
 from lxml import etree
 
 from gbdsp.clock import ManualClock
@@ -27,6 +26,7 @@ from gbdsp.services.smki import SmkiRepository
 from gbdsp.services.users import register_test_users
 from gbdsp.store.store import Store
 from gbdsp.web.smki import create_smki_app
+from gbdsp.worlds.demo import create_demo_fleet
 from tests.test_cli import Gbdsp
 from tests.test_restart import free_port
 from tests.web.conftest import serve

@@ -25,14 +25,15 @@ def init(ctx: Context) -> None:
 
     app = bootstrap.initialise(ctx.data_dir)
     try:
-        users = register_test_users(app.store)
+        users = register_test_users(app.store, app.config.world.profile)
     finally:
         app.close()
     out.print(f"gbdsp data directory: {ctx.data_dir}")
     out.print(f"database: {app.store.engine.url.render_as_string(hide_password=True)} (migrated)")
     for user in users:
         roles = ", ".join(sorted(r.value for r in user.roles))
-        out.print(f"registered test User {user.user_id} ({roles}): {user.name}")
+        out.print(f"registered test User {user.user_id} ({roles or 'no DUIS role'}): {user.name}")
+    out.print(f"world profile: {app.config.world.profile} (`[world] profile` in gbdsp.toml)")
 
 
 @cli.command()
@@ -50,10 +51,12 @@ def demo(ctx: Context, premises: int, seed: int) -> None:
     supplier, install codes, Restricted mode, DUIS traffic), and the premises the DCC Boxed
     templates address. Run again, it adds nothing and says so (docs/demo.md)."""
     from gbdsp.services.portal_accounts import DEMO_PASSWORD
+    from gbdsp.worlds.demo_boxed import prepare_template_premises
     from gbdsp.worlds.demo_month import create_demo
 
     with ctx.app() as app:
         report = create_demo(app, premises=premises, seed=seed)
+        prepare_template_premises(app.store, app.clock)  # what the DCC Boxed templates expect
         port = app.config.server.port
     out.print(report.fleet.describe(), markup=False)
     out.print(report.world.describe(), markup=False)

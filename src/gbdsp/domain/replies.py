@@ -7,12 +7,15 @@ from dataclasses import dataclass
 from gbdsp.domain.devices import Device
 from gbdsp.domain.products import CplStatus
 from gbdsp.domain.response_codes import SUCCESS
+from gbdsp.domain.wan_matrix import MatrixLine
 
 
 @dataclass(frozen=True, slots=True)
 class InventoryEntry:
     device: Device
     cpl_status: CplStatus | None
+    gbcs_version: str | None = None
+    """The GBCS version the device speaks (DUIS DeviceGBCSVersion)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +49,67 @@ class DeviceResponseReply:
     payload: bytes
 
 
-Payload = InventoryReply | PreCommandReply | LocalCommandReply | DeviceResponseReply
+@dataclass(frozen=True, slots=True)
+class WanMatrixReply:
+    """12.1: the request echoed, then one line per CSP region."""
+
+    uprn: str | None
+    postcode: str | None
+    address_identifier: str | None
+    lines: tuple[MatrixLine, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class OptInReply:
+    """8.6 Service Opt In: the DCC's broker certificates the device is to trust."""
+
+    device_id: str
+    key_agreement_der: bytes
+    digital_signing_der: bytes | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CinReply:
+    """9.1: the device's response with the Customer Identification Number it shows."""
+
+    payload: bytes
+    cin: str
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleIdReply:
+    """5.1 Create Schedule: the DSPScheduleID the DSP gave it."""
+
+    schedule_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class SchedulesReply:
+    """5.2 Read Schedule: each schedule's ID and its sr:DSPSchedule as created (XML)."""
+
+    schedules: tuple[tuple[int, bytes], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduledMessageReply:
+    """One occurrence of a DCC schedule: the device's response and the schedule's ID."""
+
+    payload: bytes
+    schedule_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class FutureDatedAlertReply:
+    """A device-held future-dated command has run (FutureDatedDeviceAlertMessage)."""
+
+    alert_code: str
+    payload: bytes
+
+
+Payload = (FutureDatedAlertReply | ScheduleIdReply | SchedulesReply | ScheduledMessageReply
+           | InventoryReply
+           | PreCommandReply | LocalCommandReply | DeviceResponseReply
+           | WanMatrixReply | OptInReply | CinReply)
 
 
 @dataclass(frozen=True, slots=True)

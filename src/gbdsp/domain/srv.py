@@ -34,6 +34,10 @@ class Srv:
     non_device: bool
     eligible_roles: frozenset[UserRole]
     body_element: str
+    dcc_scheduled: bool = False
+    """The SRV matrix marks it DCC Scheduled: 5.1 may create a schedule of it."""
+    future_dated: str = "No"
+    """The matrix's future-dated response pattern: DSP, Device or No."""
 
     @property
     def command_variants(self) -> frozenset[CommandVariant]:
@@ -63,6 +67,8 @@ def parse_catalogue(text: str) -> SrvCatalogue:
             srv=row["srv"], service_reference=row["service_reference"], name=row["name"],
             critical=row["critical"] == "Yes", non_device=row["non_device"] == "Yes",
             eligible_roles=roles, body_element=row["body_element"],
+            dcc_scheduled=row["dcc_scheduled"] == "Yes",
+            future_dated=row["future_dated_pattern"] or "No",
         )
     return SrvCatalogue(srvs)
 

@@ -155,3 +155,27 @@ def firmware_update(body: etree._Element) -> FirmwareUpdate:
 def ch_install_mpxn(body: etree._Element) -> str | None:
     """8.14.1 / 8.14.2: the MPxN of the premises the CH was installed at."""
     return _text(body, "MPxN")
+
+
+@dataclass(frozen=True, slots=True)
+class WanMatrixQuery:
+    """12.1 RequestWANMatrix: a UPRN, or a postcode with an address identifier."""
+
+    uprn: str | None
+    postcode: str | None
+    address_identifier: str | None
+
+
+def wan_matrix_query(body: etree._Element) -> WanMatrixQuery:
+    uprn = _text(body, "UPRN")
+    if uprn is not None:
+        return WanMatrixQuery(str(int(uprn)), None, None)
+    partial = body.find(sr("PartialAddress"))
+    assert partial is not None, "XSD choice: UPRN or PartialAddress"
+    return WanMatrixQuery(None, _required(partial, "PostCode"),
+                          _required(partial, "AddressIdentifier"))
+
+
+def original_request_id(body: etree._Element) -> str:
+    """8.13 ReturnLocalCommandResponse: the request whose local command this answers."""
+    return _required(body, "OriginalRequestID")

@@ -8,14 +8,21 @@ from functools import singledispatch
 
 from lxml import etree
 
-from gbdsp.domain.devices import SmiStatus
+from gbdsp.domain.devices import DeviceType, SmiStatus
 from gbdsp.domain.replies import (
+    CinReply,
     DeviceResponseReply,
+    FutureDatedAlertReply,
     InventoryReply,
     LocalCommandReply,
+    OptInReply,
     Payload,
     PreCommandReply,
     Reply,
+    ScheduledMessageReply,
+    ScheduleIdReply,
+    SchedulesReply,
+    WanMatrixReply,
 )
 from gbdsp.duis.namespaces import SR, sr
 
@@ -51,6 +58,14 @@ def duis_datetime(at: datetime) -> str:
     return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{at.microsecond // 1000:03d}Z"
 
 
+ESME_VARIANT = "A"
+"""The SMI of gbdsp holds single-element ESMEs only (variant A, SMETS2 5.x)."""
+HAN_VARIANT = "Single Band"
+"""The emulated CHs are 2.4 GHz only, as DCC Boxed's (its 8.2 says Single Band)."""
+CONNECTIVITY = "Virtual"
+"""The SM WAN is emulated: DCC Boxed reports its own CHs as Virtual too."""
+
+
 @singledispatch
 def render(payload: Payload, message: etree._Element) -> None:
     raise TypeError(f"no DUIS rendering for {type(payload).__name__}")
@@ -69,15 +84,103 @@ def _inventory(payload: InventoryReply, message: etree._Element) -> None:
         _add(device, "DeviceModel", d.model.model)
         _add(device, "SMETSCHTSVersion", d.smets_chts_version or None)
         _add(device, "DeviceFirmwareVersion", d.model.firmware_version[:8] or None)
-        _add(device, "CPLStatus", entry.cpl_status.value if entry.cpl_status else None)
+        # DUIS 5.4 Device: the CPL row is per firmware version, so the firmware version's
+        # status and the CPL status are the same row's (docs/duis-coverage.md).
+        status = entry.cpl_status.value if entry.cpl_status else None
+        _add(device, "DeviceFirmwareVersionStatus", status)
+        _add(device, "CPLStatus", status)
         if d.status is SmiStatus.COMMISSIONED and d.status_date is not None:
             _add(device, "DateCommissioned", d.status_date.date().isoformat())
         _add(device, "ImportMPxN", d.import_mpxn)
-        _add(device, "UPRN", d.uprn if d.uprn and int(d.uprn) > 0 else None)
+        if d.device_type is DeviceType.ESME:
+            _add(device, "ESMEVariant", ESME_VARIANT)
+        uprn = d.uprn if d.uprn and int(d.uprn) > 0 else None
+        _add(device, "UPRN", uprn)
+        if d.postcode and 6 <= len(d.postcode) <= 8:
+            # PropertyFilter needs an AddressIdentifier; the SMI's only premises key is
+            # the UPRN (DCC Boxed fills it with an identifier of its own, too).
+            prop = etree.SubElement(device, sr("PropertyFilter"))
+            _add(prop, "PostCode", d.postcode)
+            _add(prop, "AddressIdentifier", uprn or str(d.chf_id or d.device_id))
         _add(device, "CSPRegion", d.csp_region.value if d.csp_region else None)
+        _add(device, "DeviceGBCSVersion", entry.gbcs_version)
+        if d.device_type is DeviceType.CHF:
+            _add(device, "HANVariant", HAN_VARIANT)
+            _add(device, "Connectivity", CONNECTIVITY)
         if payload.show_restricted and d.restricted:
             # Only where it is true: answers about other devices stay plain DUIS 5.4.
             _add(device, "Restricted", "true")
+
+
+@render.register
+def _wan_matrix(payload: WanMatrixReply, message: etree._Element) -> None:
+    matrix = etree.SubElement(message, sr("DSPWANMatrix"))
+    request = etree.SubElement(matrix, sr("Request"))
+    if payload.uprn is not None:
+        _add(request, "UPRN", payload.uprn)
+    else:
+        partial = etree.SubElement(request, sr("PartialAddress"))
+        _add(partial, "PostCode", payload.postcode)
+        _add(partial, "AddressIdentifier", payload.address_identifier)
+    for line in payload.lines:
+        answer = etree.SubElement(matrix, sr("DSPWANMatrixResponse"))
+        _add(answer, "CSPRegion", line.region.value)
+        _add(answer, "CSPRegionResponseCode", line.code)
+        if line.coverage is not None:
+            _add(answer, "CoverageAvailability", "true" if line.coverage else "false")
+            _add(answer, "WANTechnology", line.technology)
+            _add(answer, "ConnectivityLikelihood", line.likelihood)
+
+
+@render.register
+def _opt_in(payload: OptInReply, message: etree._Element) -> None:
+    opt_in = etree.SubElement(message, sr("DSPOptIn"))
+    _add(opt_in, "DeviceID", payload.device_id)
+    if payload.digital_signing_der is not None:
+        _add(opt_in, "DSPBrokerSecurityCredentialsDigitalSigning",
+             base64.b64encode(payload.digital_signing_der).decode())
+    _add(opt_in, "DSPBrokerSecurityCredentialsKeyAgreement",
+         base64.b64encode(payload.key_agreement_der).decode())
+
+
+@render.register
+def _cin(payload: CinReply, message: etree._Element) -> None:
+    cin = etree.SubElement(message, sr("CINMessage"))
+    _add(cin, "GBCSPayload", base64.b64encode(payload.payload).decode())
+    _add(cin, "CustomerIdentificationNumber", payload.cin)
+
+
+@render.register
+def _schedule_id(payload: ScheduleIdReply, message: etree._Element) -> None:
+    _add(message, "DSPScheduleID", str(payload.schedule_id))
+
+
+@render.register
+def _schedules(payload: SchedulesReply, message: etree._Element) -> None:
+    read = etree.SubElement(message, sr("DSPSchedulesRead"))
+    for schedule_id, details in payload.schedules:
+        item = etree.SubElement(read, sr("DSPSchedules"))
+        _add(item, "DSPScheduleID", str(schedule_id))
+        stored = etree.fromstring(details, etree.XMLParser(resolve_entities=False,
+                                                           no_network=True))
+        stored.tag = sr("DSPScheduleDetails")  # the sr:DSPSchedule type, as created
+        item.append(stored)
+
+
+@render.register
+def _scheduled_message(payload: ScheduledMessageReply, message: etree._Element) -> None:
+    scheduled = etree.SubElement(message, sr("DSPScheduledMessage"))
+    _add(scheduled, "GBCSPayload", base64.b64encode(payload.payload).decode())
+    _add(scheduled, "DSPScheduleID", str(payload.schedule_id))
+
+
+@render.register
+def _future_dated_alert(payload: FutureDatedAlertReply, message: etree._Element) -> None:
+    alert = etree.SubElement(message, sr("FutureDatedDeviceAlertMessage"))
+    _add(alert, "FutureDatedAlertCode", payload.alert_code)
+    _add(alert, "GBCSPayload", base64.b64encode(payload.payload).decode())
+    _add(alert, "InstructionNumber", "1")
+    _add(alert, "TotalCommandInstructions", "1")
 
 
 @render.register
@@ -134,4 +237,23 @@ def build_device_alert(alert_code: str, payload: bytes, at: datetime) -> etree._
     message = etree.SubElement(etree.SubElement(root, sr("Body")), sr("DeviceAlertMessage"))
     etree.SubElement(message, sr("AlertCode")).text = alert_code.upper()
     etree.SubElement(message, sr("GBCSPayload")).text = base64.b64encode(payload).decode()
+    return root
+
+
+HAN_LOG_RESULT_ALERT = "N24"
+"""DCC alert after an 8.11 Update HAN Device Log has been carried out by the CHF."""
+
+
+def build_han_log_result_alert(request_id: str, at: datetime) -> etree._Element:
+    """The N24 DCCAlertMessage: which 8.11 request the CHF's Device Log change answers."""
+    root = etree.Element(sr("Response"), nsmap={"sr": SR}, schemaVersion=SCHEMA_VERSION)
+    header = etree.SubElement(root, sr("Header"))
+    etree.SubElement(header, sr("RequestID")).text = request_id
+    etree.SubElement(header, sr("ResponseCode")).text = "I0"
+    etree.SubElement(header, sr("ResponseDateTime")).text = duis_datetime(at)
+    message = etree.SubElement(etree.SubElement(root, sr("Body")), sr("DCCAlertMessage"))
+    etree.SubElement(message, sr("DCCAlertCode")).text = HAN_LOG_RESULT_ALERT
+    result = etree.SubElement(etree.SubElement(message, sr("DCCAlert")),
+                              sr("UpdateHANDeviceLogResult"))
+    etree.SubElement(result, sr("UpdateHANDeviceLogServiceRequestID")).text = request_id
     return root

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -77,33 +78,62 @@ def read_file(path: str | Path) -> bytes:
 
 @dataclass(frozen=True, slots=True)
 class TestUser:
-    """A User of the DCC Boxed test PKI, as `gbdsp init` registers it (docs/test-pki.md)."""
+    """A User of the DCC Boxed test PKI, as `gbdsp init` registers it (docs/test-pki.md).
+
+    `roles` is the SEC reading; domain/world.py gives the DCC Boxed one. `certificate` is
+    the XML-signing certificate tool.jar signs this originator's requests with (an
+    xml-sign-* file where DCC Boxed has one, else the party's ZAZ1 DS certificate)."""
 
     user_id: str
     party_id: str
     name: str
     roles: tuple[str, ...]
     acts_for: tuple[str, ...] = ()
+    certificate: str = ""
 
     @property
     def certificate_file(self) -> str:
-        return f"xml-sign-{self.user_id.replace('-', '')}-ds.pem"
+        return self.certificate or f"xml-sign-{self.user_id.replace('-', '')}-ds.pem"
 
     @property
     def key_file(self) -> str:
-        return f"xml-sign-{self.user_id.replace('-', '')}-ds.key"
+        return self.certificate_file.removesuffix(".pem") + ".key"
+
+
+def _gbcs_ds(user_id: str) -> str:
+    return f"gbcs/{user_id.replace('-', '').lower()}-ds.pem"
 
 
 TEST_USERS = (
     TestUser("90-B3-D5-1F-30-01-00-00", "BOXED-SUPPLIER", "DCC Boxed test supplier",
              ("IS", "GS")),
+    TestUser("90-B3-D5-1F-30-03-00-00", "BOXED-SUPPLIER2", "DCC Boxed test supplier 2",
+             ("IS", "GS"), certificate=_gbcs_ds("90-B3-D5-1F-30-03-00-00")),
     TestUser("90-B3-D5-1F-30-02-00-00", "BOXED-NETWORK", "DCC Boxed test network operator",
              ("ED",)),
     TestUser("00-DB-12-34-56-78-00-04", "BOXED-AGENT", "DCC Boxed test supplier agent",
              ("RSA",), acts_for=("90-B3-D5-1F-30-01-00-00",)),
+    # The GBCS remote parties: no DUIS role under the SEC; DCC Boxed lets them originate.
+    TestUser("90-B3-D5-1F-30-00-00-02", "BOXED-ACB", "DCC Boxed access control broker", (),
+             certificate="dsp-xml-sign-90B3D51F30000002-ds.pem"),
+    TestUser("90-B3-D5-1F-30-00-00-01", "BOXED-RECOVERY", "DCC Boxed recovery", (),
+             certificate=_gbcs_ds("90-B3-D5-1F-30-00-00-01")),
+    TestUser("90-B3-D5-1F-30-00-00-04", "BOXED-TCOS", "DCC Boxed transitional CoS", (),
+             certificate=_gbcs_ds("90-B3-D5-1F-30-00-00-04")),
+    TestUser("90-B3-D5-1F-30-00-00-07", "BOXED-WAN", "DCC Boxed WAN provider", (),
+             certificate=_gbcs_ds("90-B3-D5-1F-30-00-00-07")),
+    TestUser("90-B3-D5-1F-30-01-00-08", "BOXED-LOADCTL", "DCC Boxed load controller", (),
+             certificate=_gbcs_ds("90-B3-D5-1F-30-01-00-08")),
 )
 DSP_CERTIFICATE = "dsp-xml-sign-90B3D51F30000002-ds.pem"
 DSP_KEY = "dsp-xml-sign-90B3D51F30000002-ds.key"
+
+
+@functools.cache
+def public_test_certificates() -> frozenset[tuple[str, int]]:
+    """(issuer, serial) of the shipped public DCC Boxed test Users' XML-signing certificates."""
+    found = (load_certificate(pki_file(spec.certificate_file)) for spec in TEST_USERS)
+    return frozenset((c.issuer, c.serial) for c in found)
 
 
 def make_signing_key(key_data: bytes, certificate_pem: bytes) -> SigningKey:
@@ -142,3 +172,13 @@ def generate_identity(user_id: UserId, issuer_cn: str = "gbdsp-test") -> tuple[
         .sign(key, hashes.SHA256())
     )
     return key, certificate.public_bytes(serialization.Encoding.PEM)
+
+
+def acb_broker_certificates() -> tuple[bytes, bytes]:
+    """The DER key-agreement and digital-signing certificates of the DCC Access Control
+    Broker (ZAZ1 test PKI), which 8.6 Service Opt In tells the User to place on the device."""
+    def der(name: str) -> bytes:
+        cert = x509.load_pem_x509_certificate(pki_file(name))
+        return cert.public_bytes(serialization.Encoding.DER)
+
+    return der("gbcs/90b3d51f30000002-ka.pem"), der("gbcs/90b3d51f30000002-ds.pem")

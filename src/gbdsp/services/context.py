@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from gbdsp.domain.access import BODY_DEVICE_CHECKS, AccessRequest, Refused, authorise
+from gbdsp.domain.access import AccessRequest, Refused, authorise
 from gbdsp.domain.devices import Device, DeviceType, SmiStatus, StatusChange
 from gbdsp.domain.ids import DCC_ACCESS_CONTROL_BROKER, DeviceId
 from gbdsp.domain.modifications import InForce
@@ -16,6 +16,7 @@ from gbdsp.domain.requests import CommandVariant, RequestId, WebService
 from gbdsp.domain.smi_status import Refused as TransitionRefused
 from gbdsp.domain.smi_status import Trigger, next_status
 from gbdsp.domain.srv import catalogue
+from gbdsp.domain.world import Profile, body_device_checks
 from gbdsp.services.lookups import CplLookup
 from gbdsp.store.store import Transaction
 from gbdsp.wan.emulator import DeviceEmulator
@@ -31,6 +32,8 @@ class HandlerContext:
     emulator: DeviceEmulator
     ou_premises: frozenset[DeviceId] = frozenset()
     """For an Other User: the premises (CHFs) whose consumer authorised it."""
+    profile: Profile = Profile.SEC
+    """The test world's reading of the test Users (domain/world.py)."""
 
     def device_for(self, srv: str, device_id: DeviceId) -> Device | Reply:
         """The device a non-device request names in its body, if this User may act on it
@@ -41,7 +44,8 @@ class HandlerContext:
         request_id = RequestId(self.user.user_id, DCC_ACCESS_CONTROL_BROKER, 0)
         decision = authorise(AccessRequest(
             request_id, self.user, found, CommandVariant.NON_DEVICE, WebService.NON_DEVICE,
-            device, mp39=self.rules.mp39, ou_premises=self.ou_premises), BODY_DEVICE_CHECKS)
+            device, mp39=self.rules.mp39, ou_premises=self.ou_premises),
+            body_device_checks(self.profile))
         if isinstance(decision, Refused):
             return Reply(decision.code, reason=decision.reason)
         assert device is not None

@@ -17,7 +17,7 @@ from gbdsp.domain import mp202
 from gbdsp.domain.access import may_pair_with
 from gbdsp.domain.devices import Device, DeviceClass, DeviceType, SmiStatus
 from gbdsp.domain.ids import DeviceId
-from gbdsp.domain.replies import Reply
+from gbdsp.domain.replies import CinReply, DeviceResponseReply, Reply
 from gbdsp.domain.smi_status import Trigger
 from gbdsp.domain.srv import Srv, catalogue
 from gbdsp.duis import bodies
@@ -45,15 +45,25 @@ def execute(ctx: HandlerContext, request: DuisRequest, srv: Srv, device: Device,
     effect = EFFECTS.get(srv.srv)
     mirrored = _mirrored_gsme(ctx, device)
     if effect is None:
-        return ctx.emulator.device_response(srv.srv, request.request_id,
-                                            request.request_id_text, device, ctx.now,
-                                            mirrored=mirrored, command=command)
+        answer = ctx.emulator.device_response(srv.srv, request.request_id,
+                                              request.request_id_text, device, ctx.now,
+                                              mirrored=mirrored, command=command)
+        return _with_cin(ctx, device, answer) if srv.srv == "9.1" else answer
     outcome = effect(ctx, request, device)
     if outcome.code != "I0" or outcome.payload is not None:
         return outcome
     return ctx.emulator.device_response(srv.srv, request.request_id, request.request_id_text,
                                         device, ctx.now, outcome.reason, mirrored=mirrored,
                                         command=command)
+
+
+def _with_cin(ctx: HandlerContext, device: Device, answer: Reply) -> Reply:
+    """9.1: DUIS answers in a CINMessage, the device's GBCS response beside the four-digit
+    Customer Identification Number the DSP reads out of it."""
+    if answer.code != "I0" or not isinstance(answer.payload, DeviceResponseReply):
+        return answer
+    cin = ctx.emulator.customer_identification_number(device.device_id)
+    return Reply("I0", CinReply(answer.payload.payload, cin), answer.reason)
 
 
 def _mirrored_gsme(ctx: HandlerContext, device: Device) -> DeviceId | None:

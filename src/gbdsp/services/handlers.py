@@ -17,9 +17,10 @@ from gbdsp.domain.srv import Srv
 from gbdsp.duis import bodies
 from gbdsp.duis.bodies import InventoryQuery, read_inventory_query
 from gbdsp.duis.request import DuisRequest
-from gbdsp.services import lifecycle
+from gbdsp.services import dcc_schedules, dsp_requests, lifecycle
 from gbdsp.services.context import HandlerContext
 from gbdsp.store.store import Transaction
+from gbdsp.wan.emulator import GBCS_VERSION
 
 REPLAY_CODE = "E40"
 """No public text names the code for a counter that is not greater than the last one; we
@@ -43,7 +44,8 @@ def read_inventory(ctx: HandlerContext, request: DuisRequest, srv: Srv) -> Reply
     """8.2: the devices of the premises the query points at (its CHF and Device Log)."""
     devices = premises_of(ctx.tx, read_inventory_query(request.body))
     entries = tuple(
-        InventoryEntry(d, ctx.cpl.status(CplKey(d.model, d.device_type, d.smets_variant)))
+        InventoryEntry(d, ctx.cpl.status(CplKey(d.model, d.device_type, d.smets_variant)),
+                       GBCS_VERSION)
         for d in devices if d.device_type.in_duis)[:MAX_INVENTORY_DEVICES]
     if not entries:
         return Reply(INVENTORY_NOT_FOUND)
@@ -79,6 +81,14 @@ NON_DEVICE_HANDLERS: dict[str, Handler] = {
                                                           bodies.firmware_update(r.body)),
     "11.4": lambda ctx, r, srv: lifecycle.update_firmware(ctx, srv.srv,
                                                           bodies.firmware_update(r.body)),
+    "12.1": lambda ctx, r, srv: dsp_requests.request_wan_matrix(
+        ctx, bodies.wan_matrix_query(r.body)),
+    "8.13": lambda ctx, r, srv: dsp_requests.return_local_command_response(
+        ctx, bodies.original_request_id(r.body)),
+    "8.6": lambda ctx, r, srv: dsp_requests.service_opt_in(ctx, bodies.device_id_of(r.body)),
+    "5.1": lambda ctx, r, srv: dcc_schedules.create(ctx, dcc_schedules.read_create(r.body)),
+    "5.2": lambda ctx, r, srv: dcc_schedules.read(ctx, r.body),
+    "5.3": lambda ctx, r, srv: dcc_schedules.delete(ctx, r.body),
 }
 
 

@@ -27,11 +27,12 @@ from gbdsp.config import Config, JobConfig
 from gbdsp.domain.errors import NotFound
 from gbdsp.domain.schedules import Schedule
 from gbdsp.duis.signature import SigningKey
-from gbdsp.services import housekeeping, install_codes, registration, security
+from gbdsp.services import dcc_schedules, housekeeping, install_codes, registration, security
 from gbdsp.store.errors import DatabaseError
 from gbdsp.store.job_repositories import OUTCOMES as OUTCOMES  # re-exported for the edges
 from gbdsp.store.job_repositories import JobLease as JobLease  # re-exported for the edges
 from gbdsp.store.store import Store
+from gbdsp.wan.emulator import DeviceEmulator
 
 log = logging.getLogger("gbdsp.jobs")
 
@@ -93,6 +94,12 @@ def _retention(ctx: JobContext) -> str:
             "removed")
 
 
+def _dcc_schedules(ctx: JobContext) -> str:
+    ran = dcc_schedules.run_due(ctx.store, ctx.clock, ctx.signing_key(),
+                                DeviceEmulator(ctx.config.wan))
+    return f"{ran} DCC-scheduled occurrence{'' if ran == 1 else 's'} run"
+
+
 JOBS: tuple[Job, ...] = (
     Job("housekeeping", "remove devices Pending too long (AC 7.2, MP60)", _housekeeping),
     Job("registration", "apply registration data now in effect (change of supplier)",
@@ -100,6 +107,8 @@ JOBS: tuple[Job, ...] = (
     Job("install_code_reminders", "MP121 install codes: reminders and SLA escalation",
         _install_code_reminders),
     Job("retention", "remove audit rows and delivered messages past [retention]", _retention),
+    Job("dcc_schedules", "DCC-scheduled SRVs (DUIS 5.1): run each due occurrence",
+        _dcc_schedules),
 )
 
 

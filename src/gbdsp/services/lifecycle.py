@@ -133,6 +133,8 @@ def decommission(ctx: HandlerContext, device_id: DeviceId) -> Reply:
     for other in ctx.tx.wan.joined_with(found.device_id):
         ctx.tx.wan.unjoin(found.device_id, other)
     ctx.tx.wan.remove_from_han(found.device_id)
+    # DUIS 5.1: a DCC schedule ends when its device is decommissioned.
+    ctx.tx.schedules.remove([s.schedule_id for s in ctx.tx.schedules.of_device(found.device_id)])
     ctx.save(moved, chf_id=None)
     return Reply("I0", reason=f"{found.device_id} decommissioned")
 

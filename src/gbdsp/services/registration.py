@@ -58,9 +58,18 @@ def apply_due(tx: Transaction, now: datetime) -> int:
     due = tx.registrations.due(now)
     for entry in due:
         for device in _following(tx, entry.mpxn):
+            _end_schedules_of_old_supplier(tx, device, entry.supplier_id)
             tx.devices.update(replace(device, responsible_supplier=entry.supplier_id))
         tx.registrations.mark_applied(entry.id, now)
     return len(due)
+
+
+def _end_schedules_of_old_supplier(tx: Transaction, device: Device, new: UserId) -> None:
+    """DUIS 5.1: a change of supplier ends the old supplier's DCC schedules on the device."""
+    old = device.responsible_supplier
+    if old is not None and old != new:
+        tx.schedules.remove([s.schedule_id for s in tx.schedules.of_device(device.device_id)
+                             if s.user_id == old])
 
 
 def _following(tx: Transaction, mpxn: str) -> list[Device]:

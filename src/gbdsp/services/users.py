@@ -7,19 +7,22 @@ from datetime import datetime
 
 from gbdsp.domain.errors import InvalidValue, NotFound
 from gbdsp.domain.ids import Eui64, UserId
-from gbdsp.domain.parties import Certificate, Party, User, UserRole
+from gbdsp.domain.parties import Certificate, Party, User
+from gbdsp.domain.world import Profile, roles_of
 from gbdsp.duis.smki import TEST_USERS, TestUser, load_certificate, pki_file
 from gbdsp.gbcs.party import CertificateKind
 from gbdsp.services.gbcs_parties import checked, register_shipped, store_certificate
 from gbdsp.store.store import Store
 
 
-def register_test_users(store: Store) -> list[User]:
+def register_test_users(store: Store, profile: Profile | str = Profile.BOXED) -> list[User]:
     """Register the DCC Boxed test Users with their public test certificates, XML-signing
-    and GBCS (ZAZ1, and the ACB's), idempotently."""
+    and GBCS (ZAZ1, and the ACB's), and the roles of the world's profile (domain/world.py);
+    idempotent, and re-running with the other profile switches the roles."""
+    profile = Profile.parse(profile) if isinstance(profile, str) else profile
     # Agents refer to the suppliers they act for, so suppliers go in first.
     specs = sorted(TEST_USERS, key=lambda s: bool(s.acts_for))
-    users = [_user_of(spec) for spec in specs]
+    users = [_user_of(spec, profile) for spec in specs]
     with store.transaction() as tx:
         for spec, user in zip(specs, users, strict=True):
             tx.users.put_party(Party(spec.party_id, spec.name))
@@ -29,10 +32,10 @@ def register_test_users(store: Store) -> list[User]:
     return users
 
 
-def _user_of(spec: TestUser) -> User:
+def _user_of(spec: TestUser, profile: Profile) -> User:
     return User(
         user_id=UserId.parse(spec.user_id), party_id=spec.party_id, name=spec.name,
-        roles=frozenset(UserRole.parse(r) for r in spec.roles),
+        roles=roles_of(spec.user_id, profile),
         acts_for=frozenset(UserId.parse(s) for s in spec.acts_for),
     )
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, bindparam, func, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from gbdsp.domain.ids import DeviceId, UserId
@@ -179,6 +179,14 @@ class OutboxRepository:
     def failed(self, message_id: int, retry_at: datetime, error: str) -> None:
         self._conn.execute(update(outbox).where(outbox.c.id == message_id).values(
             next_attempt_at=retry_at, attempts=outbox.c.attempts + 1, last_error=error[:300]))
+
+    def withdraw_pending(self, key_prefix: str) -> int:
+        """Drop messages not yet delivered whose key starts with `key_prefix` (a cancelled
+        future-dated alert); delivered ones stay. Returns how many went."""
+        pattern = key_prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        return self._conn.execute(delete(outbox).where(
+            outbox.c.delivered_at.is_(None),
+            outbox.c.response_id.like(pattern, escape="\\"))).rowcount
 
     def pending(self) -> int:
         return int(self._conn.execute(select(func.count()).select_from(outbox)

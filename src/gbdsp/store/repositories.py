@@ -292,9 +292,11 @@ class UserRepository:
                                .where(agent_relationships.c.agent_id == user.user_id))
         else:
             self._conn.execute(insert(users).values(user_id=user.user_id, **values))
-        self._conn.execute(insert(user_roles), [
-            {"user_id": user.user_id, "role": r.value} for r in sorted(user.roles, key=_role_order)
-        ])
+        if user.roles:  # a GBCS remote party of the `sec` test world holds none
+            self._conn.execute(insert(user_roles), [
+                {"user_id": user.user_id, "role": r.value}
+                for r in sorted(user.roles, key=_role_order)
+            ])
         if user.acts_for:
             self._conn.execute(insert(agent_relationships), [
                 {"agent_id": user.user_id, "supplier_id": s} for s in sorted(user.acts_for)

@@ -23,6 +23,7 @@ from gbdsp.store.install_code_repositories import InstallCodeReminderRepository
 from gbdsp.store.job_repositories import JobLeaseRepository
 from gbdsp.store.lifecycle_repositories import RegistrationRepository, WanRepository
 from gbdsp.store.repositories import CplRepository, DeviceRepository, UserRepository
+from gbdsp.store.schedule_repositories import ScheduleRepository
 from gbdsp.store.security_repositories import SecurityRepository
 from gbdsp.store.ssi_repositories import RestrictedLogRepository, SignInRepository, TokenRepository
 
@@ -41,6 +42,7 @@ class Transaction:
         self.audit = AuditRepository(conn)
         self.registrations = RegistrationRepository(conn)
         self.wan = WanRepository(conn)
+        self.schedules = ScheduleRepository(conn)
         self.housekeeping = HousekeepingRepository(conn)
         self.jobs = JobLeaseRepository(conn)
         self.install_code_reminders = InstallCodeReminderRepository(conn)

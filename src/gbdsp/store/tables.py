@@ -6,6 +6,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Date,
     Float,
     ForeignKey,
     Index,
@@ -403,4 +404,23 @@ portal_sign_in_counters = Table(
     Column("last_failure_at", UtcDateTime()),
     Column("locked_until", UtcDateTime()),
     comment="the sign-in limit, one row per (account, address): locked while it is checked",
+)
+
+dcc_schedules = Table(
+    "dcc_schedules", metadata,
+    Column("schedule_id", AutoId, primary_key=True, autoincrement=True,
+           comment="DUIS DSPScheduleID"),
+    Column("user_id", UserIdType(), ForeignKey("users.user_id"), nullable=False,
+           comment="the User that created it; responses go to it"),
+    Column("device_id", DeviceIdType(), nullable=False, index=True),
+    Column("srv", String(16), nullable=False, comment="the DCC Scheduled SRV variant"),
+    Column("details", LargeBinary, nullable=False,
+           comment="the sr:DSPSchedule element as received (5.2 returns it)"),
+    Column("frequency", String(16), nullable=False),
+    Column("start_date", Date, nullable=False),
+    Column("end_date", Date),
+    Column("at_time", String(16), nullable=False, comment="HH:MM:SS UTC of each occurrence"),
+    Column("next_run_at", UtcDateTime(), nullable=False, index=True),
+    Column("runs", Integer, nullable=False, server_default="0"),
+    Column("created_at", UtcDateTime(), nullable=False),
 )

@@ -101,6 +101,12 @@ class DeviceEmulator:
                 return Reply("I0", DeviceResponseReply(payload))
         return self.response(srv, request_id_text, detail)
 
+    def customer_identification_number(self, device_id: DeviceId) -> str:
+        """The CIN a device shows its customer (GBCS ECS/GCS 9.1): four digits, the same
+        for a device whatever the request, from the seed."""
+        draw = int.from_bytes(self._draw(b"cin", str(device_id).encode())[:4], "big")
+        return f"{draw % 10_000:04d}"
+
     def _draw(self, purpose: bytes, subject: bytes) -> bytes:
         key = str(self.config.seed).encode()
         return hmac.new(key, purpose + b":" + subject, hashlib.sha256).digest()

@@ -32,7 +32,7 @@ from gbdsp.store.store import Store
 from gbdsp.wan.emulator import DeviceEmulator
 
 BOXED_SUPPLIER = UserId.parse(TEST_USERS[0].user_id)
-BOXED_NETWORK_OPERATOR = UserId.parse(TEST_USERS[1].user_id)
+BOXED_NETWORK_OPERATOR = UserId.parse("90-B3-D5-1F-30-02-00-00")  # the DCC Boxed test ED
 
 # Device models of the demo CPL. The ESME model is the one the 12.2 template names.
 MODELS: dict[DeviceType, DeviceModel] = {

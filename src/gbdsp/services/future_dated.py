@@ -1,0 +1,76 @@
+"""Future-dated requests (DUIS ExecutionDateTime), following the SRV's pattern in the SRV
+matrix (domain/future_dated.py):
+
+- Device-held: the command goes to the device now; the device's acknowledgement is the
+  response pushed now, and a FutureDatedDeviceAlertMessage (8F66) is written to the outbox,
+  held until the ExecutionDateTime, in the request's own transaction (durable, delivered
+  once). A cancellation (3000-12-31T00:00:00Z) of the same SRV to the same device by the
+  same User withdraws the pending alert; the device acknowledges the cancellation either way.
+- DSP-held: the DSP holds the request: the response is held in the outbox until the
+  ExecutionDateTime.
+- A date not after now: carried out at once, as DCC Boxed does with the 2015 templates.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from gbdsp.domain.future_dated import EXECUTED_ALERT, Decision, Handling, decide
+from gbdsp.domain.replies import FutureDatedAlertReply, Reply
+from gbdsp.domain.srv import Srv
+from gbdsp.duis import response as duis_response
+from gbdsp.duis import signature
+from gbdsp.duis.namespaces import sr
+from gbdsp.duis.request import DuisRequest
+from gbdsp.duis.signature import SigningKey
+from gbdsp.store.gateway_repositories import AuditEntry
+from gbdsp.store.store import Transaction
+from gbdsp.wan.emulator import placeholder
+
+
+def execution_time(request: DuisRequest) -> datetime | None:
+    text = request.body.findtext(sr("ExecutionDateTime"))
+    if not text or not text.strip():
+        return None
+    moment = datetime.fromisoformat(text.strip())
+    # xs:dateTime may omit the zone: DUIS times are UTC.
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def decision(request: DuisRequest, srv: Srv, now: datetime) -> Decision:
+    return decide(srv.future_dated, execution_time(request), now)
+
+
+def delivery_time(request: DuisRequest, srv: Srv, now: datetime, arrives: datetime
+                  ) -> datetime:
+    """When the device's response is pushed: at the ExecutionDateTime if the DSP holds it."""
+    held = decision(request, srv, now)
+    return held.at if held.handling is Handling.DSP_HELD and held.at else arrives
+
+
+def _key(srv: str, originator: str, device: str) -> str:
+    return f"FD:{srv}:{originator}:{device}:"
+
+
+def after_device_response(tx: Transaction, request: DuisRequest, srv: Srv, reply: Reply,
+                          now: datetime, signing_key: SigningKey) -> None:
+    held = decision(request, srv, now)
+    rid = request.request_id
+    key = _key(srv.srv, str(rid.originator), str(rid.target))
+    if held.handling is Handling.CANCEL:
+        withdrawn = tx.outbox.withdraw_pending(key)
+        tx.audit.record(AuditEntry(now, "response", reply.code, None, rid.originator,
+                                   request.request_id_text, srv.srv, rid.device_id,
+                                   detail=f"future-dated cancellation: {withdrawn} pending "
+                                          "withdrawn"))
+        return
+    if held.handling is not Handling.DEVICE_HELD or reply.code != "I0" or held.at is None:
+        return
+    alert = Reply("I0", FutureDatedAlertReply(
+        EXECUTED_ALERT, placeholder("FUTURE-DATED-EXECUTED", srv.srv, request.request_id_text)))
+    root = duis_response.build_response(reply=alert, at=held.at,
+                                        request_id=request.request_id_text,
+                                        service_reference=srv.service_reference, srv=srv.srv)
+    signature.sign(root, signing_key)
+    tx.outbox.add(key + str(rid.counter), rid.originator, duis_response.serialise(root), now,
+                  held.at)
