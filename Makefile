@@ -27,6 +27,7 @@ run: $(BIN)/.installed-run
 
 lint: $(BIN)/.installed-dev
 	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
 	$(BIN)/lint-imports --no-cache
 

@@ -39,14 +39,19 @@ def main() -> None:
     device_ids = [rng.randrange(args.devices) for _ in range(args.alerts)]
     alert_codes = [codes[i % len(codes)] for i in range(args.alerts)]
     started = time.perf_counter()
-    delivered = sum(1 for d, c in zip(device_ids, alert_codes, strict=True)
-                    if policy.delivers_alert(d in restricted, c))
+    delivered = sum(
+        1
+        for d, c in zip(device_ids, alert_codes, strict=True)
+        if policy.delivers_alert(d in restricted, c)
+    )
     seconds = time.perf_counter() - started
-    print(f"{args.alerts:,} alerts over {args.devices:,} devices "
-          f"({len(restricted):,} Restricted, set of {size_mb:.1f} MB): "
-          f"{args.alerts / seconds:,.0f} decisions/s in {seconds:.2f}s, "
-          f"{delivered:,} delivered, {args.alerts - delivered:,} to diagnostics only; "
-          f"GB's average is about 620 alerts/s")
+    print(
+        f"{args.alerts:,} alerts over {args.devices:,} devices "
+        f"({len(restricted):,} Restricted, set of {size_mb:.1f} MB): "
+        f"{args.alerts / seconds:,.0f} decisions/s in {seconds:.2f}s, "
+        f"{delivered:,} delivered, {args.alerts - delivered:,} to diagnostics only; "
+        f"GB's average is about 620 alerts/s"
+    )
 
 
 if __name__ == "__main__":

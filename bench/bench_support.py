@@ -13,8 +13,9 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, make_url, text
 
-PG_SERVER = os.environ.get("GBDSP_BENCH_POSTGRES_URL",
-                           "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+PG_SERVER = os.environ.get(
+    "GBDSP_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
 
 
 @contextmanager

@@ -44,9 +44,12 @@ BODY = "<sr:ReadInventory><sr:DeviceID>00-DB-12-34-56-78-90-A2</sr:DeviceID></sr
 
 
 def gbdsp(data: Path, env: dict[str, str], *args: str) -> None:
-    subprocess.run([sys.executable, "-m", "gbdsp", "--data", str(data), *args], env=env,
-                   check=True, capture_output=True)
-
+    subprocess.run(
+        [sys.executable, "-m", "gbdsp", "--data", str(data), *args],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
 
 
 def bench_users(n: int) -> list[str]:
@@ -57,8 +60,20 @@ def setup(data: Path, env: dict[str, str], clients: int) -> None:
     gbdsp(data, env, "init")
     gbdsp(data, env, "demo", "--premises", "200")
     for user in bench_users(clients):
-        gbdsp(data, env, "users", "add", user, "--role", "OU", "--party", "BENCH",
-              "--name", "bench client", "--generate-key")
+        gbdsp(
+            data,
+            env,
+            "users",
+            "add",
+            user,
+            "--role",
+            "OU",
+            "--party",
+            "BENCH",
+            "--name",
+            "bench client",
+            "--generate-key",
+        )
 
 
 def signed_stream(data: Path, user: str, start: int) -> Callable[[], bytes]:
@@ -77,6 +92,7 @@ def signed_stream(data: Path, user: str, start: int) -> Callable[[], bytes]:
 
 def xml_bytes(root: object) -> bytes:
     from lxml import etree
+
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8")  # type: ignore[call-overload, no-any-return]
 
 
@@ -97,8 +113,11 @@ async def load(url: str, data: Path, clients: int, seconds: float) -> tuple[list
                 if time.perf_counter() > deadline:
                     return
                 t0 = time.perf_counter()
-                reply = await http.post(url + "/api/v1/serviceD", content=body,
-                                        headers={"Content-Type": "application/xml"})
+                reply = await http.post(
+                    url + "/api/v1/serviceD",
+                    content=body,
+                    headers={"Content-Type": "application/xml"},
+                )
                 latencies.append(time.perf_counter() - t0)
                 if b"<sr:ResponseCode>I0<" not in reply.content:
                     failures += 1
@@ -112,8 +131,9 @@ async def load(url: str, data: Path, clients: int, seconds: float) -> tuple[list
 _results: list[bool] = []
 
 
-async def raw_client(url: str, requests: list[bytes], deadline: float,
-                     latencies: list[float]) -> None:
+async def raw_client(
+    url: str, requests: list[bytes], deadline: float, latencies: list[float]
+) -> None:
     """A keep-alive HTTP/1.1 client on bare asyncio streams: a load generator must cost far
     less than the server it measures, and httpx costs about as much as gbdsp per request."""
     host, port = url.removeprefix("http://").split(":")
@@ -122,8 +142,10 @@ async def raw_client(url: str, requests: list[bytes], deadline: float,
         for body in requests:
             if time.perf_counter() > deadline:
                 return
-            head = (f"POST /api/v1/serviceD HTTP/1.1\r\nHost: {host}\r\n"
-                    f"Content-Type: application/xml\r\nContent-Length: {len(body)}\r\n\r\n")
+            head = (
+                f"POST /api/v1/serviceD HTTP/1.1\r\nHost: {host}\r\n"
+                f"Content-Type: application/xml\r\nContent-Length: {len(body)}\r\n\r\n"
+            )
             t0 = time.perf_counter()
             writer.write(head.encode() + body)
             headers = await reader.readuntil(b"\r\n\r\n")
@@ -142,8 +164,11 @@ def round_trips(backend: str, clients: int, seconds: float) -> None:
         setup(data, env, clients)
         port = free_port()
         server = subprocess.Popen(
-            [sys.executable, "-m", "gbdsp", "--data", str(data), "serve", "--port",
-             str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            [sys.executable, "-m", "gbdsp", "--data", str(data), "serve", "--port", str(port)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         url = f"http://127.0.0.1:{port}"
         try:
             for _ in range(100):
@@ -158,9 +183,11 @@ def round_trips(backend: str, clients: int, seconds: float) -> None:
             server.wait(timeout=20)
     latencies.sort()
     n = len(latencies)
-    print(f"{backend:<10} {clients} clients: {n / seconds:8.0f} round trips/s, "
-          f"p50 {latencies[n // 2] * 1000:6.1f} ms, p99 {latencies[int(n * 0.99)] * 1000:6.1f} ms"
-          f", {failures} not I0")
+    print(
+        f"{backend:<10} {clients} clients: {n / seconds:8.0f} round trips/s, "
+        f"p50 {latencies[n // 2] * 1000:6.1f} ms, p99 {latencies[int(n * 0.99)] * 1000:6.1f} ms"
+        f", {failures} not I0"
+    )
 
 
 def stage_costs() -> None:
@@ -192,8 +219,14 @@ def stage_costs() -> None:
     def sign_response() -> None:
         from gbdsp.domain.replies import Reply
         from gbdsp.duis.response import build_response, serialise
-        r = build_response(reply=Reply("I0"), at=_now(), request_id="x:y:1"[0:0] or None,
-                           service_reference="8.2", srv="8.2")
+
+        r = build_response(
+            reply=Reply("I0"),
+            at=_now(),
+            request_id="x:y:1"[0:0] or None,
+            service_reference="8.2",
+            srv="8.2",
+        )
         signature.sign(r, dsp)
         serialise(r)
 
@@ -235,6 +268,7 @@ def _now() -> datetime:
 
 def load_cert() -> Certificate:
     from gbdsp.duis.smki import TEST_USERS, load_certificate, pki_file
+
     return load_certificate(pki_file(TEST_USERS[0].certificate_file))
 
 
@@ -265,12 +299,18 @@ def versus_java() -> None:
         java_verify = tool.bench_stats("validate", data, 2000).median_us
         java_sign = tool.bench_stats("sign", data, 2000).median_us
     print("verify (parse + XSD + signature) and sign, microseconds per message, one core:")
-    print(f"  gbdsp  verify {ours_verify:7.1f}  sign {ours_sign:7.1f}  "
-          f"sum {ours_verify + ours_sign:7.1f}")
-    print(f"  tool.jar verify {java_verify:7.1f}  sign {java_sign:7.1f}  "
-          f"sum {java_verify + java_sign:7.1f}  (median, JVM warm)")
-    print(f"  ratio: gbdsp is {(java_verify + java_sign) / (ours_verify + ours_sign):.1f}x "
-          "faster per core")
+    print(
+        f"  gbdsp  verify {ours_verify:7.1f}  sign {ours_sign:7.1f}  "
+        f"sum {ours_verify + ours_sign:7.1f}"
+    )
+    print(
+        f"  tool.jar verify {java_verify:7.1f}  sign {java_sign:7.1f}  "
+        f"sum {java_verify + java_sign:7.1f}  (median, JVM warm)"
+    )
+    print(
+        f"  ratio: gbdsp is {(java_verify + java_sign) / (ours_verify + ours_sign):.1f}x "
+        "faster per core"
+    )
 
 
 def main() -> None:

@@ -37,10 +37,12 @@ from gbdsp.gbcs_world import ACB, PARTIES, GbcsWorld
 USER = Eui64.parse("90-B3-D5-1F-30-01-00-00")
 AT = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 FIRST = 0x00DB_0000_0000_0000
-ECS43_CONTENT = parse_general_signing(commands.pre_command(
-    commands.USE_CASES[MessageCode.ECS43],
-    commands.CommandExchange(USER.value.to_bytes(8, "big"), FIRST.to_bytes(8, "big"), 1, AT),
-)).content
+ECS43_CONTENT = parse_general_signing(
+    commands.pre_command(
+        commands.USE_CASES[MessageCode.ECS43],
+        commands.CommandExchange(USER.value.to_bytes(8, "big"), FIRST.to_bytes(8, "big"), 1, AT),
+    )
+).content
 
 
 def _title(eui: Eui64) -> bytes:
@@ -49,29 +51,36 @@ def _title(eui: Eui64) -> bytes:
 
 def families(world: GbcsWorld) -> dict[str, Callable[[Eui64, int], bytes]]:
     def exchange(device: Eui64, counter: int, to: Eui64 = USER) -> responses.Exchange:
-        return responses.Exchange(_title(device), _title(to), counter,
-                                  world.shared_secret(device, to), AT)
+        return responses.Exchange(
+            _title(device), _title(to), counter, world.shared_secret(device, to), AT
+        )
 
     def signed(device: Eui64, counter: int) -> bytes:
         header = GroupingHeader(Cra.RESPONSE, counter, _title(device), _title(USER), 0x0059)
-        content = dlms.access_response(counter, [dlms.octet_string(b"\x01\x23\xab\xcd")],
-                                       [(dlms.GET, dlms.SUCCESS)])
+        content = dlms.access_response(
+            counter, [dlms.octet_string(b"\x01\x23\xab\xcd")], [(dlms.GET, dlms.SUCCESS)]
+        )
         return message(header, content, z=None, signer=world.device_keys(device).ds)
 
     return {
         "DLMS, encrypted registers (ECS17b)": lambda d, c: responses.ecs17b(
-            exchange(d, c), responses.ImportEnergy(123_456, 789)),
+            exchange(d, c), responses.ImportEnergy(123_456, 789)
+        ),
         "DLMS, clear (ECS52)": lambda d, c: responses.ecs52(exchange(d, c), "0123ABCD"),
         "GBZ, encrypted (GCS13a)": lambda d, c: responses.gcs13a(
-            exchange(d, c), responses.GasConsumption(98_765)),
+            exchange(d, c), responses.GasConsumption(98_765)
+        ),
         "GBZ, clear (GCS38)": lambda d, c: responses.gcs38(exchange(d, c), "0123ABCD"),
         "ASN.1 (CS08, to the ACB)": lambda d, c: responses.cs08(
-            exchange(d, c, ACB), "0123ABCD", remote_party=_title(USER), remote_counter=c),
+            exchange(d, c, ACB), "0123ABCD", remote_party=_title(USER), remote_counter=c
+        ),
         "signed, no MAC (critical-response shape)": signed,
         "critical response, signed (ECS43)": lambda d, c: commands.response(
-            MessageCode.ECS43, ECS43_CONTENT,
+            MessageCode.ECS43,
+            ECS43_CONTENT,
             commands.CommandExchange(_title(USER), _title(d), c, AT),
-            world.device_keys(d).ds),
+            world.device_keys(d).ds,
+        ),
     }
 
 
@@ -88,8 +97,9 @@ def bench_critical(n: int) -> None:
     exchange = commands.CommandExchange(_title(USER), _title(Eui64(FIRST)), 1, AT)
     started = time.process_time()
     for i in range(n):
-        pre = commands.pre_command(use_case, commands.CommandExchange(
-            exchange.user, exchange.device, i, AT))
+        pre = commands.pre_command(
+            use_case, commands.CommandExchange(exchange.user, exchange.device, i, AT)
+        )
     build = (time.process_time() - started) / n * 1000
     signed = pre + b"\x40" + crypto.sign(key, pre[1:])
     started = time.process_time()
@@ -97,8 +107,10 @@ def bench_critical(n: int) -> None:
         parsed = parse_general_signing(signed)
         assert parsed.signed_part == pre[1:] and parsed.signature_valid(public)
     verify = (time.process_time() - started) / n * 1000
-    print(f"critical command (ECS43), {n:,} each (ms): CV 4 pre-command {build:.3f}; "
-          f"CV 5 check (parse, compare, ECDSA P-256 verify) {verify:.3f}")
+    print(
+        f"critical command (ECS43), {n:,} each (ms): CV 4 pre-command {build:.3f}; "
+        f"CV 5 check (parse, compare, ECDSA P-256 verify) {verify:.3f}"
+    )
 
 
 def bench_responses(n: int) -> None:
@@ -130,23 +142,31 @@ def bench_keys(n: int) -> None:
         DeviceKeys.derive(secret, (FIRST + i).to_bytes(8, "big"))
     seconds = time.process_time() - started
     per = seconds / n
-    print(f"key derivation (DS + KA pairs): {n:,} devices in {seconds:.2f} s CPU "
-          f"({per * 1e6:.0f} us each); 10,000,000 devices: {per * 1e7 / 60:.1f} min on one core")
+    print(
+        f"key derivation (DS + KA pairs): {n:,} devices in {seconds:.2f} s CPU "
+        f"({per * 1e6:.0f} us each); 10,000,000 devices: {per * 1e7 / 60:.1f} min on one core"
+    )
     m = max(1, n // 20)
     started = time.process_time()
     for i in range(m):
         keys = DeviceKeys.derive(secret, (FIRST + i).to_bytes(8, "big"))
-        device_certificate(secret, (FIRST + i).to_bytes(8, "big"), KeyUsage.DS,
-                           keys.ds.public_key())
-        device_certificate(secret, (FIRST + i).to_bytes(8, "big"), KeyUsage.KA,
-                           keys.ka.public_key())
+        device_certificate(
+            secret, (FIRST + i).to_bytes(8, "big"), KeyUsage.DS, keys.ds.public_key()
+        )
+        device_certificate(
+            secret, (FIRST + i).to_bytes(8, "big"), KeyUsage.KA, keys.ka.public_key()
+        )
     per_cert = (time.process_time() - started) / m
-    print(f"keys + both certificates minted: {per_cert * 1e3:.2f} ms per device "
-          f"(10,000,000: {per_cert * 1e7 / 3600:.1f} h on one core; done on demand, not stored)")
+    print(
+        f"keys + both certificates minted: {per_cert * 1e3:.2f} ms per device "
+        f"(10,000,000: {per_cert * 1e7 / 3600:.1f} h on one core; done on demand, not stored)"
+    )
     stored = _stored_bytes(secret)
-    print(f"storage: derived keys need the 32-octet world secret only (one sealed file);"
-          f" storing them instead would take {stored:,} B a device (2 encrypted PKCS#8 DER"
-          f" keys and 2 DER certificates), {stored * 1e7 / 1e9:.1f} GB for 10M")
+    print(
+        f"storage: derived keys need the 32-octet world secret only (one sealed file);"
+        f" storing them instead would take {stored:,} B a device (2 encrypted PKCS#8 DER"
+        f" keys and 2 DER certificates), {stored * 1e7 / 1e9:.1f} GB for 10M"
+    )
 
 
 def _stored_bytes(secret: bytes) -> int:
@@ -154,11 +174,18 @@ def _stored_bytes(secret: bytes) -> int:
     keys = DeviceKeys.derive(secret, eui)
     total = 0
     for usage, key in ((KeyUsage.DS, keys.ds), (KeyUsage.KA, keys.ka)):
-        total += len(key.private_bytes(serialization.Encoding.DER,
-                                       serialization.PrivateFormat.PKCS8,
-                                       serialization.BestAvailableEncryption(b"master")))
-        total += len(device_certificate(secret, eui, usage, key.public_key())
-                     .public_bytes(serialization.Encoding.DER))
+        total += len(
+            key.private_bytes(
+                serialization.Encoding.DER,
+                serialization.PrivateFormat.PKCS8,
+                serialization.BestAvailableEncryption(b"master"),
+            )
+        )
+        total += len(
+            device_certificate(secret, eui, usage, key.public_key()).public_bytes(
+                serialization.Encoding.DER
+            )
+        )
     return total
 
 

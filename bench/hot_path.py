@@ -45,6 +45,7 @@ def main() -> None:
 
         def count(*_: object) -> None:
             statements[0] += 1
+
         event.listen(app.store.engine, "before_cursor_execute", count)
         walls, cpus = [], []
         for _ in range(args.repeats):
@@ -58,13 +59,16 @@ def main() -> None:
             per_request = statements[0] / len(bodies)
             statements[0] = 0
             cpus.append((time.process_time() - c0) / len(bodies) * 1000)
-        print(f"8.2 in-process on {app.store.backend}, {args.repeats} x {len(bodies)} requests: "
-              f"wall median {statistics.median(walls):.3f} ms/request "
-              f"({', '.join(f'{w:.2f}' for w in walls)}); CPU median "
-              f"{statistics.median(cpus):.3f} ms/request ({', '.join(f'{c:.2f}' for c in cpus)}); "
-              f"{per_request:.2f} SQL statements/request")
+        print(
+            f"8.2 in-process on {app.store.backend}, {args.repeats} x {len(bodies)} requests: "
+            f"wall median {statistics.median(walls):.3f} ms/request "
+            f"({', '.join(f'{w:.2f}' for w in walls)}); CPU median "
+            f"{statistics.median(cpus):.3f} ms/request ({', '.join(f'{c:.2f}' for c in cpus)}); "
+            f"{per_request:.2f} SQL statements/request"
+        )
         if args.profile:
             from pyinstrument import Profiler  # type: ignore[import-not-found]  # optional
+
             batch = signed_requests(args.data, rng, args.premises, args.requests // 2)
             profiler = Profiler(interval=0.0005)
             profiler.start()

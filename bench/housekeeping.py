@@ -56,29 +56,44 @@ def generate(path: Path, devices: int, seed: int = 7) -> int:
             supplier = rng.choice(SUPPLIERS)
             stock = rng.random() < 0.08
             age = timedelta(days=rng.randint(1, 4 * 365))
-            for slot, (kind, version) in enumerate((("CHF", HUB_VERSION), ("GPF", HUB_VERSION),
-                                                    ("ESME", METER_VERSION),
-                                                    ("GSME", METER_VERSION),
-                                                    ("IHD", METER_VERSION))):
+            for slot, (kind, version) in enumerate(
+                (
+                    ("CHF", HUB_VERSION),
+                    ("GPF", HUB_VERSION),
+                    ("ESME", METER_VERSION),
+                    ("GSME", METER_VERSION),
+                    ("IHD", METER_VERSION),
+                )
+            ):
                 if stock and slot > 1:
                     break
                 back_in_pending = kind == "ESME" and rng.random() < 0.02
-                status = "" if kind == "IHD" else (
-                    "Pending" if stock or back_in_pending else "Commissioned")
+                status = (
+                    ""
+                    if kind == "IHD"
+                    else ("Pending" if stock or back_in_pending else "Commissioned")
+                )
                 pending += status == "Pending"
                 model = MODELS[DeviceType.parse(kind)]
                 eui = f"{base | slot:016X}"
-                writer.writerow({
-                    "device_id": "-".join(eui[i:i + 2] for i in range(0, 16, 2)),
-                    "device_type": kind, "manufacturer": model.manufacturer,
-                    "model": model.model, "hardware_version": model.hardware_version,
-                    "firmware_version": model.firmware_version, "smets_chts_version": version,
-                    "status": status,
-                    "status_date": (NOW - age).isoformat() if status else "",
-                    "chf_id": "" if kind == "CHF" else
-                    "-".join(f"{base:016X}"[i:i + 2] for i in range(0, 16, 2)),
-                    "responsible_supplier": supplier, "restricted": "false",
-                })
+                writer.writerow(
+                    {
+                        "device_id": "-".join(eui[i : i + 2] for i in range(0, 16, 2)),
+                        "device_type": kind,
+                        "manufacturer": model.manufacturer,
+                        "model": model.model,
+                        "hardware_version": model.hardware_version,
+                        "firmware_version": model.firmware_version,
+                        "smets_chts_version": version,
+                        "status": status,
+                        "status_date": (NOW - age).isoformat() if status else "",
+                        "chf_id": ""
+                        if kind == "CHF"
+                        else "-".join(f"{base:016X}"[i : i + 2] for i in range(0, 16, 2)),
+                        "responsible_supplier": supplier,
+                        "restricted": "false",
+                    }
+                )
             n += 1
     return pending
 
@@ -87,8 +102,12 @@ def gbdsp(data: Path, env: dict[str, str], *args: str) -> tuple[float, float, st
     """Run a gbdsp command; (seconds, peak RSS MB of that process, stdout)."""
     started = time.perf_counter()
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    result = subprocess.run([sys.executable, "-m", "gbdsp", "--data", str(data), *args],
-                            env=env, capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "gbdsp", "--data", str(data), *args],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     if result.returncode not in (0, 1):
         raise RuntimeError(f"gbdsp {' '.join(args)} failed: {result.stderr}")
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
@@ -102,8 +121,9 @@ def latencies(url: str, stop: threading.Event, out: list[float]) -> None:
             counter += 1
             body = read_inventory(counter)
             t0 = time.perf_counter()
-            client.post(url + "/api/v1/serviceD", content=body,
-                        headers={"Content-Type": "application/xml"})
+            client.post(
+                url + "/api/v1/serviceD", content=body, headers={"Content-Type": "application/xml"}
+            )
             out.append(time.perf_counter() - t0)
             time.sleep(0.01)
 
@@ -116,8 +136,11 @@ def percentile(values: list[float], p: float) -> float:
 def bench(backend: str, csv_path: Path, pending: int) -> None:
     with tempfile.TemporaryDirectory() as tmp, temporary_database(backend, Path(tmp)) as url:
         data = Path(tmp) / "data"
-        env = {**os.environ, "GBDSP_DATABASE__URL": url,
-               "GBDSP_MODIFICATIONS__MP60__ENABLED": "false"}  # AC 7.2: 12 months
+        env = {
+            **os.environ,
+            "GBDSP_DATABASE__URL": url,
+            "GBDSP_MODIFICATIONS__MP60__ENABLED": "false",
+        }  # AC 7.2: 12 months
         gbdsp(data, env, "init")
         gbdsp(data, env, "demo", "--premises", "0")
         seconds, _, _ = gbdsp(data, env, "smi", "import", str(csv_path))
@@ -125,9 +148,12 @@ def bench(backend: str, csv_path: Path, pending: int) -> None:
         seconds, peak, _ = gbdsp(data, env, "housekeeping", "run", "--dry-run")
         print(f"  dry run (4 horizons): {seconds:6.1f}s, peak {peak:.0f} MB")
         port = free_port()
-        server = subprocess.Popen([sys.executable, "-m", "gbdsp", "--data", str(data),
-                                   "serve", "--port", str(port)], env=env,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        server = subprocess.Popen(
+            [sys.executable, "-m", "gbdsp", "--data", str(data), "serve", "--port", str(port)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         url = f"http://127.0.0.1:{port}"
         try:
             wait_up(url)
@@ -151,12 +177,15 @@ def bench(backend: str, csv_path: Path, pending: int) -> None:
         found = re.search(r"(\d+) devices removed", output)
         removed = found.group(1) if found else "?"
         print(f"  sweep: {removed} removed in {seconds:6.1f}s, peak {peak:.0f} MB")
-        print(f"  gateway 8.2 latency  idle: p50 {percentile(quiet, .5):5.1f} ms, "
-              f"p99 {percentile(quiet, .99):6.1f} ms ({len(quiet)} requests)")
-        print(f"  gateway 8.2 latency sweep: p50 {percentile(during, .5):5.1f} ms, "
-              f"p99 {percentile(during, .99):6.1f} ms, max {max(during or [0]) * 1000:.0f} ms"
-              f" ({len(during)} requests, mean {statistics.mean(during or [0]) * 1000:.1f})")
-
+        print(
+            f"  gateway 8.2 latency  idle: p50 {percentile(quiet, 0.5):5.1f} ms, "
+            f"p99 {percentile(quiet, 0.99):6.1f} ms ({len(quiet)} requests)"
+        )
+        print(
+            f"  gateway 8.2 latency sweep: p50 {percentile(during, 0.5):5.1f} ms, "
+            f"p99 {percentile(during, 0.99):6.1f} ms, max {max(during or [0]) * 1000:.0f} ms"
+            f" ({len(during)} requests, mean {statistics.mean(during or [0]) * 1000:.1f})"
+        )
 
 
 def wait_up(url: str) -> None:

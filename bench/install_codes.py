@@ -1,6 +1,6 @@
 """A bulk install-code request of 100,000 devices: time to validate and assign, and memory.
 
-    python bench/install_codes.py [--devices 100000] [--backends sqlite,postgresql] [--memory]
+python bench/install_codes.py [--devices 100000] [--backends sqlite,postgresql] [--memory]
 """
 
 from __future__ import annotations
@@ -38,12 +38,24 @@ def run(backend: str, devices: int, memory: bool) -> None:
             when = datetime(2026, 1, 5, tzinfo=UTC)
             ids = [DeviceId((0x00DD << 48) | n) for n in range(devices)]
             with store.transaction() as tx:
-                tx.devices.add_many([Device(
-                    i, DeviceType.ESME, MODELS[DeviceType.ESME], "SMETS2",
-                    SmiStatus.INSTALLED_NOT_COMMISSIONED, when, responsible_supplier=GAINER,
-                    installing_supplier=INSTALLER,
-                    history=(StatusChange(SmiStatus.INSTALLED_NOT_COMMISSIONED, when, "bench"),))
-                    for i in ids])
+                tx.devices.add_many(
+                    [
+                        Device(
+                            i,
+                            DeviceType.ESME,
+                            MODELS[DeviceType.ESME],
+                            "SMETS2",
+                            SmiStatus.INSTALLED_NOT_COMMISSIONED,
+                            when,
+                            responsible_supplier=GAINER,
+                            installing_supplier=INSTALLER,
+                            history=(
+                                StatusChange(SmiStatus.INSTALLED_NOT_COMMISSIONED, when, "bench"),
+                            ),
+                        )
+                        for i in ids
+                    ]
+                )
             rows = [(n + 2, str(i)) for n, i in enumerate(ids)]
             rows += [(len(rows) + 2, "not-a-device")]
             if memory:
@@ -56,18 +68,26 @@ def run(backend: str, devices: int, memory: bool) -> None:
         finally:
             store.close()
     raised = sum(1 for r in results if r.request_id)
-    print(f"{backend:<10} {len(rows):,} rows: {raised:,} raised, {len(rows) - raised} refused "
-          f"in {seconds:.1f}s = {len(rows) / seconds:,.0f} rows/s"
-          + (f"; peak Python memory of the request {peak:.0f} MB (tracemalloc on: slower)"
-             if peak is not None else ""))
+    print(
+        f"{backend:<10} {len(rows):,} rows: {raised:,} raised, {len(rows) - raised} refused "
+        f"in {seconds:.1f}s = {len(rows) / seconds:,.0f} rows/s"
+        + (
+            f"; peak Python memory of the request {peak:.0f} MB (tracemalloc on: slower)"
+            if peak is not None
+            else ""
+        )
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--devices", type=int, default=100_000)
     parser.add_argument("--backends", default="sqlite,postgresql")
-    parser.add_argument("--memory", action="store_true",
-                        help="Measure peak memory with tracemalloc (which slows the run).")
+    parser.add_argument(
+        "--memory",
+        action="store_true",
+        help="Measure peak memory with tracemalloc (which slows the run).",
+    )
     args = parser.parse_args()
     for backend in args.backends.split(","):
         run(backend, args.devices, args.memory)

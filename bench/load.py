@@ -60,14 +60,21 @@ CODE = re.compile(rb"<sr:ResponseCode>([^<]+)</sr:ResponseCode>")
 
 # The request mix: (weight, kind). Reads dominate DCC traffic; a few should be refused.
 MIX = (
-    (35, "8.2 by device"), (15, "8.2 by MPxN"), (25, "4.1.1 own ESME"),
-    (15, "11.2 own meter"), (5, "4.1.1 other's ESME"), (5, "8.2 unknown device"),
+    (35, "8.2 by device"),
+    (15, "8.2 by MPxN"),
+    (25, "4.1.1 own ESME"),
+    (15, "11.2 own meter"),
+    (5, "4.1.1 other's ESME"),
+    (5, "8.2 unknown device"),
 )
 
 
 def gbdsp(data: Path, *args: str) -> None:
-    subprocess.run([sys.executable, "-m", "gbdsp", "--data", str(data), *args], check=True,
-                   stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [sys.executable, "-m", "gbdsp", "--data", str(data), *args],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
 
 
 def prepare(data: Path, database: str | None, devices: int) -> None:
@@ -75,17 +82,53 @@ def prepare(data: Path, database: str | None, devices: int) -> None:
     gbdsp(data, "init")
     if database:
         config = data / "gbdsp.toml"
-        config.write_text(re.sub(r'(?m)^url = .*$', f'url = "{database}"', config.read_text()))
+        config.write_text(re.sub(r"(?m)^url = .*$", f'url = "{database}"', config.read_text()))
         gbdsp(data, "init")
     for s in fleet.SUPPLIERS:
-        gbdsp(data, "users", "add", str(s.user_id), "--role", "IS", "--role", "GS", "--party",
-              s.party_id, "--name", s.name, "--generate-key")
+        gbdsp(
+            data,
+            "users",
+            "add",
+            str(s.user_id),
+            "--role",
+            "IS",
+            "--role",
+            "GS",
+            "--party",
+            s.party_id,
+            "--name",
+            s.name,
+            "--generate-key",
+        )
     for r in READERS:
-        gbdsp(data, "users", "add", str(r), "--role", "OU", "--party", "FLEET-READERS",
-              "--name", "inventory reader", "--generate-key")
+        gbdsp(
+            data,
+            "users",
+            "add",
+            str(r),
+            "--role",
+            "OU",
+            "--party",
+            "FLEET-READERS",
+            "--name",
+            "inventory reader",
+            "--generate-key",
+        )
     if devices:
-        subprocess.run([sys.executable, "-m", "gbdsp", "--data", str(data), "fleet", "generate",
-                        "--devices", str(devices)], check=True)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "gbdsp",
+                "--data",
+                str(data),
+                "fleet",
+                "generate",
+                "--devices",
+                str(devices),
+            ],
+            check=True,
+        )
 
 
 @dataclass
@@ -106,20 +149,23 @@ class UserStream:
 
 
 def _request(user: str, target: str, counter: int, srv: str, cv: int, body: str) -> str:
-    return (f'<sr:Request xmlns:sr="{SR_NS}" schemaVersion="5.4"><sr:Header>'
-            f"<sr:RequestID>{user}:{target}:{counter}</sr:RequestID>"
-            f"<sr:CommandVariant>{cv}</sr:CommandVariant>"
-            f"<sr:ServiceReference>{'.'.join(srv.split('.')[:2])}</sr:ServiceReference>"
-            f"<sr:ServiceReferenceVariant>{srv}</sr:ServiceReferenceVariant>"
-            f"</sr:Header><sr:Body>{body}</sr:Body></sr:Request>")
+    return (
+        f'<sr:Request xmlns:sr="{SR_NS}" schemaVersion="5.4"><sr:Header>'
+        f"<sr:RequestID>{user}:{target}:{counter}</sr:RequestID>"
+        f"<sr:CommandVariant>{cv}</sr:CommandVariant>"
+        f"<sr:ServiceReference>{'.'.join(srv.split('.')[:2])}</sr:ServiceReference>"
+        f"<sr:ServiceReferenceVariant>{srv}</sr:ServiceReferenceVariant>"
+        f"</sr:Header><sr:Body>{body}</sr:Body></sr:Request>"
+    )
 
 
 def _inventory(by: str, value: str) -> str:
     return f"<sr:ReadInventory><sr:{by}>{value}</sr:{by}></sr:ReadInventory>"
 
 
-def plan_requests(data: Path, premises: int, rate: float, duration: float,
-                  seed: int = 1) -> list[UserStream]:
+def plan_requests(
+    data: Path, premises: int, rate: float, duration: float, seed: int = 1
+) -> list[UserStream]:
     """Every request of the run, signed, per User in counter order."""
     keys = KeyStore(data)
     streams = []
@@ -145,30 +191,55 @@ def plan_requests(data: Path, premises: int, rate: float, duration: float,
             p = _premises_of(rng, premises, p, stream.user, mine)
         originator = str(stream.user)
         if kind == "8.2 by device":
-            text = _request(originator, DCC, counter, "8.2", 8,
-                            _inventory("DeviceID", str(p.device_id(DeviceType.ESME))))
+            text = _request(
+                originator,
+                DCC,
+                counter,
+                "8.2",
+                8,
+                _inventory("DeviceID", str(p.device_id(DeviceType.ESME))),
+            )
         elif kind == "8.2 by MPxN":
             text = _request(originator, DCC, counter, "8.2", 8, _inventory("MPxN", p.mpan))
         elif kind == "8.2 unknown device":
-            text = _request(originator, DCC, counter, "8.2", 8,
-                            _inventory("DeviceID", "00-FE-E7-3F-FF-FF-FF-FF"))
+            text = _request(
+                originator,
+                DCC,
+                counter,
+                "8.2",
+                8,
+                _inventory("DeviceID", "00-FE-E7-3F-FF-FF-FF-FF"),
+            )
         elif kind == "11.2 own meter":
             meter = DeviceType.GSME if p.mprn and rng.random() < 0.5 else DeviceType.ESME
-            text = _request(originator, str(p.device_id(meter)), counter, "11.2", 1,
-                            "<sr:ReadFirmwareVersion/>")
+            text = _request(
+                originator, str(p.device_id(meter)), counter, "11.2", 1, "<sr:ReadFirmwareVersion/>"
+            )
         else:
-            text = _request(originator, str(p.device_id(DeviceType.ESME)), counter, "4.1.1", 1,
-                            "<sr:ReadInstantaneousImportRegisters/>")
+            text = _request(
+                originator,
+                str(p.device_id(DeviceType.ESME)),
+                counter,
+                "4.1.1",
+                1,
+                "<sr:ReadInstantaneousImportRegisters/>",
+            )
         root = xml.parse(text.encode())
         signature.sign(root, stream.key)
-        stream.requests.append(Planned(
-            k / rate, kind, etree.tostring(root, xml_declaration=True, encoding="UTF-8"),
-            "/api/v1/serviceD" if kind.startswith("8.2") else "/api/v1/serviceS"))
+        stream.requests.append(
+            Planned(
+                k / rate,
+                kind,
+                etree.tostring(root, xml_declaration=True, encoding="UTF-8"),
+                "/api/v1/serviceD" if kind.startswith("8.2") else "/api/v1/serviceS",
+            )
+        )
     return streams
 
 
-def _premises_of(rng: random.Random, premises: int, p: fleet.PremisesPlan, user: UserId,
-                 mine: bool) -> fleet.PremisesPlan:
+def _premises_of(
+    rng: random.Random, premises: int, p: fleet.PremisesPlan, user: UserId, mine: bool
+) -> fleet.PremisesPlan:
     """A premises whose supplier is (or, for a refusal, is not) this User."""
     for _ in range(200):
         if (p.supplier.user_id == user) == mine:
@@ -198,8 +269,7 @@ def check_loopback(url: str) -> tuple[str, int]:
     return host, parts.port or 80
 
 
-async def run_load(url: str, streams: list[UserStream], drain: float) -> tuple[list[Result],
-                                                                               float]:
+async def run_load(url: str, streams: list[UserStream], drain: float) -> tuple[list[Result], float]:
     host, port = check_loopback(url)
     results: list[Result] = []
     start = time.perf_counter() + 0.2
@@ -214,12 +284,19 @@ async def run_load(url: str, streams: list[UserStream], drain: float) -> tuple[l
                 if wait > 0:
                     await asyncio.sleep(wait)
                 if time.perf_counter() > deadline:
-                    results.append(Result(planned.kind, planned.due, float("inf"),
-                                          "not sent (drain)"))
+                    results.append(
+                        Result(planned.kind, planned.due, float("inf"), "not sent (drain)")
+                    )
                     continue
                 outcome = await _post(reader, writer, host, planned.path, planned.body)
-                results.append(Result(planned.kind, planned.due,
-                                      time.perf_counter() - (start + planned.due), outcome))
+                results.append(
+                    Result(
+                        planned.kind,
+                        planned.due,
+                        time.perf_counter() - (start + planned.due),
+                        outcome,
+                    )
+                )
         finally:
             writer.close()
 
@@ -227,11 +304,14 @@ async def run_load(url: str, streams: list[UserStream], drain: float) -> tuple[l
     return results, time.perf_counter() - start
 
 
-async def _post(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, host: str,
-                path: str, body: bytes) -> str:
+async def _post(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, host: str, path: str, body: bytes
+) -> str:
     """HTTP/1.1 on bare streams: the generator must cost far less than the server."""
-    head = (f"POST {path} HTTP/1.1\r\nHost: {host}\r\n"
-            f"Content-Type: application/xml\r\nContent-Length: {len(body)}\r\n\r\n")
+    head = (
+        f"POST {path} HTTP/1.1\r\nHost: {host}\r\n"
+        f"Content-Type: application/xml\r\nContent-Length: {len(body)}\r\n\r\n"
+    )
     writer.write(head.encode() + body)
     headers = await reader.readuntil(b"\r\n\r\n")
     status = int(headers.split(b" ", 2)[1])
@@ -243,8 +323,9 @@ async def _post(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, host
     return found.group(1).decode() if found else "no code"
 
 
-def report(results: list[Result], seconds: float, rate: float,
-           warmup: float = 0.0) -> dict[str, float]:
+def report(
+    results: list[Result], seconds: float, rate: float, warmup: float = 0.0
+) -> dict[str, float]:
     """Rate over the whole run; latency of the requests due after the first `warmup`
     seconds (new worker processes load the schema, the CPL and their connections)."""
     done = sorted(r.latency for r in results if r.latency != float("inf") and r.due >= warmup)
@@ -254,12 +335,20 @@ def report(results: list[Result], seconds: float, rate: float,
         return done[min(n - 1, int(n * q))] * 1000 if n else float("nan")
 
     replied = sum(1 for r in results if r.latency != float("inf"))
-    figures = {"target": rate, "achieved": replied / seconds if seconds else 0.0, "sent": n,
-               "p50": pct(0.50), "p90": pct(0.90), "p99": pct(0.99),
-               "max": done[-1] * 1000 if n else float("nan")}
-    print(f"target {rate:.0f}/s, achieved {figures['achieved']:.0f}/s ({replied} replies in "
-          f"{seconds:.1f}s); after {warmup:.0f}s warm-up, latency ms p50 {figures['p50']:.1f} "
-          f"p90 {figures['p90']:.1f} p99 {figures['p99']:.1f} max {figures['max']:.1f}")
+    figures = {
+        "target": rate,
+        "achieved": replied / seconds if seconds else 0.0,
+        "sent": n,
+        "p50": pct(0.50),
+        "p90": pct(0.90),
+        "p99": pct(0.99),
+        "max": done[-1] * 1000 if n else float("nan"),
+    }
+    print(
+        f"target {rate:.0f}/s, achieved {figures['achieved']:.0f}/s ({replied} replies in "
+        f"{seconds:.1f}s); after {warmup:.0f}s warm-up, latency ms p50 {figures['p50']:.1f} "
+        f"p90 {figures['p90']:.1f} p99 {figures['p99']:.1f} max {figures['max']:.1f}"
+    )
     by_kind: dict[str, Counter[str]] = {}
     for r in results:
         by_kind.setdefault(r.kind, Counter())[r.outcome] += 1
@@ -274,8 +363,21 @@ def report(results: list[Result], seconds: float, rate: float,
 def start_server(data: Path, workers: int) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "gbdsp", "--data", str(data), "serve", "--port", str(port),
-         "--workers", str(workers)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        [
+            sys.executable,
+            "-m",
+            "gbdsp",
+            "--data",
+            str(data),
+            "serve",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{port}"
     for _ in range(300):
         try:
@@ -341,8 +443,7 @@ class Receiver:
                 self.times.append(time.perf_counter())
                 writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
                 await writer.drain()
-        except (asyncio.IncompleteReadError, ConnectionError, IndexError,
-                asyncio.CancelledError):
+        except (asyncio.IncompleteReadError, ConnectionError, IndexError, asyncio.CancelledError):
             writer.close()
 
 
@@ -356,15 +457,17 @@ def set_response_urls(data: Path, url: str | None) -> None:
         app.close()
 
 
-async def measured(args: argparse.Namespace, url: str, receiver: Receiver | None,
-                   streams: list[UserStream]) -> dict[str, float]:
+async def measured(
+    args: argparse.Namespace, url: str, receiver: Receiver | None, streams: list[UserStream]
+) -> dict[str, float]:
     results, seconds = await run_load(url, streams, args.drain)
     figures = report(results, seconds, args.rate, args.warmup)
     if receiver is not None:
         # The responses queued up during the run; only now may the relay push them, so
         # what is measured is how fast a backlog drains, not the run's arrival rate.
-        await asyncio.to_thread(set_response_urls, args.data,
-                                f"http://127.0.0.1:{receiver.port}/responses")
+        await asyncio.to_thread(
+            set_response_urls, args.data, f"http://127.0.0.1:{receiver.port}/responses"
+        )
         expected = sum(1 for r in results if r.outcome == "I99")
         settle = time.perf_counter() + args.drain + 60
         while len(receiver.times) < expected and time.perf_counter() < settle:
@@ -373,9 +476,11 @@ async def measured(args: argparse.Namespace, url: str, receiver: Receiver | None
         span = (got[-1] - got[0]) if len(got) > 1 else 0.0
         figures["delivered"] = len(got)
         figures["delivery_rate"] = len(got) / span if span else 0.0
-        print(f"outbox: {len(got)} of {expected} asynchronous responses queued during the "
-              f"run pushed to the receiver afterwards, {figures['delivery_rate']:.0f}/s from "
-              "first to last")
+        print(
+            f"outbox: {len(got)} of {expected} asynchronous responses queued during the "
+            f"run pushed to the receiver afterwards, {figures['delivery_rate']:.0f}/s from "
+            "first to last"
+        )
     return figures
 
 
@@ -383,18 +488,22 @@ def run_once(args: argparse.Namespace, workers: int | None, rate: float) -> dict
     args.rate = rate
     started = time.perf_counter()
     streams = plan_requests(args.data, args.premises, rate, args.duration)
-    print(f"pre-signed {sum(len(s.requests) for s in streams)} requests for {len(streams)} "
-          f"Users in {time.perf_counter() - started:.1f}s")
+    print(
+        f"pre-signed {sum(len(s.requests) for s in streams)} requests for {len(streams)} "
+        f"Users in {time.perf_counter() - started:.1f}s"
+    )
     server = None
     url = args.target
     if workers:
         server, url = start_server(args.data, workers)
     try:
+
         async def go() -> dict[str, float]:
             if not args.receiver:
                 return await measured(args, url, None, streams)
             async with Receiver() as receiver:
                 return await measured(args, url, receiver, streams)
+
         figures = asyncio.run(go())
         if server is not None:
             peaks = peak_rss_mb(process_tree(server.pid))
@@ -420,11 +529,19 @@ def fill_outbox(data: Path, messages: int) -> None:
         body = b"<?xml version='1.0' encoding='UTF-8'?><sr:Response/>"
         tag = time.time_ns()
         with app.store.transaction() as tx:
-            tx.outbox.add_many([
-                {"response_id": f"fill:{tag}:{n}",
-                 "user_id": fleet.SUPPLIERS[n % len(fleet.SUPPLIERS)].user_id, "body": body,
-                 "created_at": now, "attempts": 0, "next_attempt_at": now}
-                for n in range(messages)])
+            tx.outbox.add_many(
+                [
+                    {
+                        "response_id": f"fill:{tag}:{n}",
+                        "user_id": fleet.SUPPLIERS[n % len(fleet.SUPPLIERS)].user_id,
+                        "body": body,
+                        "created_at": now,
+                        "attempts": 0,
+                        "next_attempt_at": now,
+                    }
+                    for n in range(messages)
+                ]
+            )
     finally:
         app.close()
 
@@ -439,8 +556,9 @@ def drain(data: Path, workers: int, fill: int) -> None:
         async with Receiver() as receiver:
             server, _ = await asyncio.to_thread(start_server, data, workers)
             try:
-                await asyncio.to_thread(set_response_urls, data,
-                                        f"http://127.0.0.1:{receiver.port}/responses")
+                await asyncio.to_thread(
+                    set_response_urls, data, f"http://127.0.0.1:{receiver.port}/responses"
+                )
                 quiet_since = time.perf_counter()
                 seen = 0
                 while time.perf_counter() - quiet_since < 3:
@@ -449,12 +567,15 @@ def drain(data: Path, workers: int, fill: int) -> None:
                         seen, quiet_since = len(receiver.times), time.perf_counter()
                 got = receiver.times
                 span = got[-1] - got[0] if len(got) > 1 else 0.0
-                print(f"outbox backlog: {len(got)} messages delivered by {workers} worker(s) "
-                      f"in {span:.1f}s = {len(got) / span if span else 0:.0f}/s")
+                print(
+                    f"outbox backlog: {len(got)} messages delivered by {workers} worker(s) "
+                    f"in {span:.1f}s = {len(got) / span if span else 0:.0f}/s"
+                )
             finally:
                 server.send_signal(signal.SIGTERM)
                 server.wait(timeout=30)
                 await asyncio.to_thread(set_response_urls, data, None)
+
     asyncio.run(go())
 
 
@@ -472,13 +593,21 @@ def main() -> None:
     for name in ("run", "sweep"):
         r = sub.add_parser(name)
         r.add_argument("--data", type=Path, required=True)
-        r.add_argument("--premises", type=int, required=True,
-                       help="premises in the fleet (`fleet generate` prints it)")
+        r.add_argument(
+            "--premises",
+            type=int,
+            required=True,
+            help="premises in the fleet (`fleet generate` prints it)",
+        )
         r.add_argument("--target", default="", help="a running server (loopback only)")
         r.add_argument("--duration", type=float, default=20)
         r.add_argument("--drain", type=float, default=10)
-        r.add_argument("--warmup", type=float, default=2,
-                       help="seconds at the start left out of the latency figures")
+        r.add_argument(
+            "--warmup",
+            type=float,
+            default=2,
+            help="seconds at the start left out of the latency figures",
+        )
         r.add_argument("--receiver", action="store_true")
         if name == "run":
             r.add_argument("--rate", type=float, default=200)

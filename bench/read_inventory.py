@@ -39,19 +39,23 @@ from load import DCC, READERS, _inventory, _post, _request, start_server
 def percentiles(label: str, seconds: list[float]) -> None:
     s = sorted(seconds)
     n = len(s)
-    print(f"  {label:<34} p50 {s[n // 2] * 1000:7.3f} ms  p99 {s[int(n * 0.99)] * 1000:7.3f} ms"
-          f"  mean {statistics.fmean(s) * 1000:7.3f} ms  (n={n})")
+    print(
+        f"  {label:<34} p50 {s[n // 2] * 1000:7.3f} ms  p99 {s[int(n * 0.99)] * 1000:7.3f} ms"
+        f"  mean {statistics.fmean(s) * 1000:7.3f} ms  (n={n})"
+    )
 
 
 def queries(rng: random.Random, premises: int, n: int) -> dict[str, list[InventoryQuery]]:
     plans = [fleet.plan(rng.randrange(premises)) for _ in range(n)]
-    return {"by Device ID": [InventoryQuery(device_id=p.device_id(DeviceType.ESME))
-                             for p in plans],
-            "by MPxN": [InventoryQuery(mpxn=p.mpan) for p in plans]}
+    return {
+        "by Device ID": [InventoryQuery(device_id=p.device_id(DeviceType.ESME)) for p in plans],
+        "by MPxN": [InventoryQuery(mpxn=p.mpan) for p in plans],
+    }
 
 
-def signed_requests(data: Path, rng: random.Random, premises: int, n: int
-                    ) -> dict[str, list[bytes]]:
+def signed_requests(
+    data: Path, rng: random.Random, premises: int, n: int
+) -> dict[str, list[bytes]]:
     key = KeyStore(data).signing_key(READERS[0])
     assert key is not None, "run bench/load.py prepare first"
     counter = time.time_ns() // 1000
@@ -60,8 +64,11 @@ def signed_requests(data: Path, rng: random.Random, premises: int, n: int
         bodies = []
         for q in qs:
             counter += 1
-            body = _inventory("DeviceID", str(q.device_id)) if q.device_id else \
-                _inventory("MPxN", q.mpxn or "")
+            body = (
+                _inventory("DeviceID", str(q.device_id))
+                if q.device_id
+                else _inventory("MPxN", q.mpxn or "")
+            )
             root = xml.parse(_request(str(READERS[0]), DCC, counter, "8.2", 8, body).encode())
             signature.sign(root, key)
             bodies.append(etree.tostring(root, xml_declaration=True, encoding="UTF-8"))
@@ -90,19 +97,23 @@ def main() -> None:
     print(f"8.2 Read Inventory, {app.store.backend}, premises drawn from {args.premises:,}:")
     try:
         for kind, qs in queries(rng, args.premises, args.requests).items():
+
             def lookup(q: object) -> object:
                 with app.store.read() as tx:
                     found = premises_of(tx, q)  # type: ignore[arg-type]
                 assert found, q
                 return found
+
             percentiles(f"query {kind}", timed(list(qs), lookup))
         gateway = Gateway(app.store, app.clock, app.signing_key(), app.config)
         requests = signed_requests(args.data, rng, args.premises, args.requests)
         for kind, bodies in requests.items():
+
             def handle(body: object) -> object:
                 reply = gateway.handle(WebService.NON_DEVICE, body)  # type: ignore[arg-type]
                 assert b"<sr:ResponseCode>I0<" in reply.body, reply.body[:300]
                 return reply
+
             percentiles(f"gateway {kind}", timed(list(bodies), handle))
     finally:
         app.close()

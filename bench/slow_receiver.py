@@ -68,10 +68,19 @@ def run(url: str, policy: RelayPolicy, messages: int, slow: float, budget: float
     set_response_url(store, SUPPLIER, f"http://127.0.0.1:{server.server_address[1]}/duis")
     now = SystemClock().now()
     with store.transaction() as tx:
-        tx.outbox.add_many([{"response_id": f"r{n}", "user_id": SUPPLIER,
-                             "body": f"<m n='{n}'/>".encode(), "created_at": now,
-                             "attempts": 0, "next_attempt_at": now}
-                            for n in range(messages)])
+        tx.outbox.add_many(
+            [
+                {
+                    "response_id": f"r{n}",
+                    "user_id": SUPPLIER,
+                    "body": f"<m n='{n}'/>".encode(),
+                    "created_at": now,
+                    "attempts": 0,
+                    "next_attempt_at": now,
+                }
+                for n in range(messages)
+            ]
+        )
     started = time.monotonic()
 
     async def worker() -> None:
@@ -96,8 +105,10 @@ def run(url: str, policy: RelayPolicy, messages: int, slow: float, budget: float
     store.close()
     counts = Counter(received)
     duplicates = sum(c - 1 for c in counts.values())
-    return (f"messages {messages}, received {len(received)} ({len(counts)} distinct), "
-            f"duplicates {duplicates}, still pending {pending}, {seconds:.1f} s")
+    return (
+        f"messages {messages}, received {len(received)} ({len(counts)} distinct), "
+        f"duplicates {duplicates}, still pending {pending}, {seconds:.1f} s"
+    )
 
 
 def main() -> None:
@@ -105,18 +116,22 @@ def main() -> None:
     parser.add_argument("--backend", choices=["sqlite", "postgresql"], default="sqlite")
     parser.add_argument("--messages", type=int, default=600)
     parser.add_argument("--slow", type=float, default=6.0)
-    parser.add_argument("--budget", type=float, default=120.0,
-                        help="seconds each run may take")
+    parser.add_argument("--budget", type=float, default=120.0, help="seconds each run may take")
     args = parser.parse_args()
     policies = {
         "timeout 5 s + grace 15 s (now)": RelayPolicy(),
         "timeout 5 s, no grace (before)": RelayPolicy(grace_seconds=0.0),
     }
     for name, policy in policies.items():
-        with tempfile.TemporaryDirectory() as directory, \
-                temporary_database(args.backend, Path(directory)) as url:
-            print(f"{args.backend}, receiver {args.slow} s, {name}: "
-                  f"{run(url, policy, args.messages, args.slow, args.budget)}", flush=True)
+        with (
+            tempfile.TemporaryDirectory() as directory,
+            temporary_database(args.backend, Path(directory)) as url,
+        ):
+            print(
+                f"{args.backend}, receiver {args.slow} s, {name}: "
+                f"{run(url, policy, args.messages, args.slow, args.budget)}",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

@@ -27,7 +27,8 @@ from gbdsp.store.tables import metadata
 
 PG_MODE = os.environ.get("GBDSP_TEST_POSTGRES", "auto")
 PG_SERVER = os.environ.get(
-    "GBDSP_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+    "GBDSP_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
 BACKENDS = ["sqlite", "postgresql"]
 
 
@@ -96,8 +97,9 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def store(backend: str, tmp_path: Path, _sqlite_template: Path,
-          _migrated_postgres: str | None) -> Iterator[Store]:
+def store(
+    backend: str, tmp_path: Path, _sqlite_template: Path, _migrated_postgres: str | None
+) -> Iterator[Store]:
     """A migrated, empty store on each backend."""
     if backend == "sqlite":
         path = tmp_path / "gbdsp.sqlite"

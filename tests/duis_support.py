@@ -34,8 +34,16 @@ def dsp_signing_key() -> SigningKey:
     return SigningKey(load_private_key(pki_file(DSP_KEY)), cert.issuer, cert.serial)
 
 
-def request(*, srv: str, body: str, cv: int, counter: int, originator: str = SUPPLIER,
-            target: str = DCC, service_reference: str | None = None) -> etree._Element:
+def request(
+    *,
+    srv: str,
+    body: str,
+    cv: int,
+    counter: int,
+    originator: str = SUPPLIER,
+    target: str = DCC,
+    service_reference: str | None = None,
+) -> etree._Element:
     sr = service_reference or ".".join(srv.split(".")[:2])
     text = (
         '<sr:Request xmlns:sr="http://www.dccinterface.co.uk/ServiceUserGateway" '
@@ -52,8 +60,10 @@ def request(*, srv: str, body: str, cv: int, counter: int, originator: str = SUP
 def signed(root: etree._Element, signer: str | None = None) -> bytes:
     """Sign as `signer` (default: the originator in the RequestID, as tool.jar does)."""
     if signer is None:
-        rid = root.findtext("{http://www.dccinterface.co.uk/ServiceUserGateway}Header/"
-                            "{http://www.dccinterface.co.uk/ServiceUserGateway}RequestID")
+        rid = root.findtext(
+            "{http://www.dccinterface.co.uk/ServiceUserGateway}Header/"
+            "{http://www.dccinterface.co.uk/ServiceUserGateway}RequestID"
+        )
         assert rid is not None
         signer = rid.split(":")[0]
     sign(root, signing_key_of(signer))
@@ -66,5 +76,13 @@ def read_inventory(counter: int, device: str = CHF, **kwargs: str) -> bytes:
 
 
 def read_firmware(counter: int, device: str = ESME, cv: int = 1, **kwargs: str) -> bytes:
-    return signed(request(srv="11.2", body="<sr:ReadFirmwareVersion/>", cv=cv,
-                          counter=counter, target=device, **kwargs))
+    return signed(
+        request(
+            srv="11.2",
+            body="<sr:ReadFirmwareVersion/>",
+            cv=cv,
+            counter=counter,
+            target=device,
+            **kwargs,
+        )
+    )

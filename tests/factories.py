@@ -34,8 +34,15 @@ def seed(store: Store) -> None:
 
 
 def esme(n: int, status: SmiStatus = SmiStatus.PENDING, **fields: Any) -> Device:
-    device = Device(DeviceId(0x00DB_1234_0000_0000 + n), DeviceType.ESME, ESME_MODEL,
-                    "SMETS V1.58", status, WHEN, **fields)
+    device = Device(
+        DeviceId(0x00DB_1234_0000_0000 + n),
+        DeviceType.ESME,
+        ESME_MODEL,
+        "SMETS V1.58",
+        status,
+        WHEN,
+        **fields,
+    )
     return device.with_status(StatusChange(status, WHEN, "test"))
 
 
@@ -43,11 +50,18 @@ def extract_row(**overrides: str) -> dict[str, str]:
     """A valid device extract row (an ESME of the seeded CPL model)."""
     row = {c: "" for c in DEVICE_COLUMNS}
     row.update(
-        device_id="00-DB-12-34-00-00-00-01", device_type="ESME", manufacturer="AB01",
-        model="010A030B", hardware_version="0001", firmware_version="0002012F",
-        smets_chts_version="SMETS V1.58", status="Commissioned",
-        status_date="2025-06-01T12:00:00+00:00", import_mpxn="1300000000001",
-        responsible_supplier=str(SUPPLIER), restricted="false",
+        device_id="00-DB-12-34-00-00-00-01",
+        device_type="ESME",
+        manufacturer="AB01",
+        model="010A030B",
+        hardware_version="0001",
+        firmware_version="0002012F",
+        smets_chts_version="SMETS V1.58",
+        status="Commissioned",
+        status_date="2025-06-01T12:00:00+00:00",
+        import_mpxn="1300000000001",
+        responsible_supplier=str(SUPPLIER),
+        restricted="false",
     )
     row.update(overrides)
     return row

@@ -22,17 +22,33 @@ def test_bench_script_imports(script: str, monkeypatch: pytest.MonkeyPatch) -> N
 
 @pytest.mark.slow
 def test_small_bulk_import_bench_runs() -> None:
-    result = subprocess.run([sys.executable, str(BENCH / "bulk_import.py"), "--devices", "600",
-                             "--backends", "sqlite"], capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, str(BENCH / "bulk_import.py"), "--devices", "600", "--backends", "sqlite"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
     assert "devices/s" in result.stdout
 
 
 def test_load_generator_refuses_a_target_off_loopback(tmp_path: Path) -> None:
-    result = subprocess.run([sys.executable, str(BENCH / "load.py"), "run", "--data",
-                             str(tmp_path), "--premises", "10", "--target",
-                             "http://192.0.2.10:8080"], capture_output=True, text=True,
-                            timeout=60)
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(BENCH / "load.py"),
+            "run",
+            "--data",
+            str(tmp_path),
+            "--premises",
+            "10",
+            "--target",
+            "http://192.0.2.10:8080",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode != 0
     assert "only targets loopback" in result.stderr
 
@@ -41,11 +57,32 @@ def test_load_generator_refuses_a_target_off_loopback(tmp_path: Path) -> None:
 def test_small_load_run_answers_the_mix(tmp_path: Path) -> None:
     data = tmp_path / "data"
     load = [sys.executable, str(BENCH / "load.py")]
-    subprocess.run([*load, "prepare", "--data", str(data), "--devices", "300"], check=True,
-                   capture_output=True, timeout=300)
-    result = subprocess.run([*load, "run", "--data", str(data), "--premises", "60",
-                             "--workers", "1", "--rate", "20", "--duration", "3", "--receiver"],
-                            capture_output=True, text=True, timeout=300)
+    subprocess.run(
+        [*load, "prepare", "--data", str(data), "--devices", "300"],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    result = subprocess.run(
+        [
+            *load,
+            "run",
+            "--data",
+            str(data),
+            "--premises",
+            "60",
+            "--workers",
+            "1",
+            "--rate",
+            "20",
+            "--duration",
+            "3",
+            "--receiver",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr
     assert "achieved" in result.stdout
     assert "8.2 by device          I0 " in result.stdout

@@ -19,8 +19,11 @@ def test_jobs_list_run_and_refusals(gbdsp: Gbdsp) -> None:
     assert gbdsp("init").returncode == 0
     listing = gbdsp("jobs")
     assert listing.returncode == 0, listing.stderr
-    for name, schedule in (("housekeeping", "0 2 * * *"), ("registration", "*/5 * * * *"),
-                           ("install_code_reminders", "0 9-17 * * 1-5")):
+    for name, schedule in (
+        ("housekeeping", "0 2 * * *"),
+        ("registration", "*/5 * * * *"),
+        ("install_code_reminders", "0 9-17 * * 1-5"),
+    ):
         line = next(x for x in listing.stdout.splitlines() if name in x)
         assert schedule in line and "never run" in line
     ran = gbdsp("jobs", "run", "registration")
@@ -41,8 +44,9 @@ def test_jobs_list_run_and_refusals(gbdsp: Gbdsp) -> None:
         with store.transaction() as tx:
             seen = tx.jobs.get("housekeeping")
             assert seen is not None
-            assert tx.jobs.take(seen, "server-7:1234:abcd", now, now + timedelta(minutes=5),
-                                due_only=False)
+            assert tx.jobs.take(
+                seen, "server-7:1234:abcd", now, now + timedelta(minutes=5), due_only=False
+            )
         held = gbdsp("jobs", "run", "housekeeping")
         assert held.returncode == 1
         assert "job housekeeping is running on server-7:1234:abcd" in held.stderr

@@ -24,21 +24,29 @@ def test_the_written_default_file_is_the_defaults(tmp_path: Path) -> None:
 
 def test_environment_overrides_the_file(tmp_path: Path) -> None:
     config.write_default(tmp_path)
-    c = config.load(tmp_path, environ={
-        "GBDSP_SERVER__PORT": "9000", "GBDSP_MODIFICATIONS__MP60__ENABLED": "false",
-        "GBDSP_MODIFICATIONS__MP121__EFFECTIVE_FROM": "2027-04-01", "GBDSP_DATA": "/ignored",
-    })
+    c = config.load(
+        tmp_path,
+        environ={
+            "GBDSP_SERVER__PORT": "9000",
+            "GBDSP_MODIFICATIONS__MP60__ENABLED": "false",
+            "GBDSP_MODIFICATIONS__MP121__EFFECTIVE_FROM": "2027-04-01",
+            "GBDSP_DATA": "/ignored",
+        },
+    )
     assert c.server.port == 9000
     assert not c.modifications.mp60.in_force(date(2030, 1, 1))
     assert not c.modifications.mp121.in_force(date(2027, 3, 31))
     assert c.modifications.mp121.in_force(date(2027, 4, 1))
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ("[server\n", "not valid TOML"),
-    ("[server]\nport = 'eighty'\n", "server.port: Input should be a valid integer"),
-    ("[modifications.mp999]\nenabled = true\n", "modifications.mp999: Extra inputs"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[server\n", "not valid TOML"),
+        ("[server]\nport = 'eighty'\n", "server.port: Input should be a valid integer"),
+        ("[modifications.mp999]\nenabled = true\n", "modifications.mp999: Extra inputs"),
+    ],
+)
 def test_bad_files_are_named_with_the_key(tmp_path: Path, text: str, message: str) -> None:
     (tmp_path / "gbdsp.toml").write_text(text)
     with pytest.raises(ConfigError, match=message):

@@ -17,14 +17,17 @@ def test_a_short_row_reads_as_an_empty_id_for_its_line() -> None:
     assert read_device_ids(b"a,device_id\nx\n") == [(2, "")]
 
 
-@pytest.mark.parametrize(("content", "message"), [
-    (b"", "the CSV is empty"),
-    (b"  \n", "the CSV is empty"),
-    (b"deviceid\n00-DB-12-34-56-78-90-98\n", "must name a device_id column"),
-    (b"device_id\n", "a header but no rows"),
-    (b"device_id\n\xff\xfe\n", "not UTF-8"),
-    (b"device_id\n" + b"x" * 140_000 + b"\n", "line 2: a field is longer than 131,072"),
-])
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "the CSV is empty"),
+        (b"  \n", "the CSV is empty"),
+        (b"deviceid\n00-DB-12-34-56-78-90-98\n", "must name a device_id column"),
+        (b"device_id\n", "a header but no rows"),
+        (b"device_id\n\xff\xfe\n", "not UTF-8"),
+        (b"device_id\n" + b"x" * 140_000 + b"\n", "line 2: a field is longer than 131,072"),
+    ],
+)
 def test_bad_uploads_are_refused_whole(content: bytes, message: str) -> None:
     with pytest.raises(InvalidValue, match=message):
         read_device_ids(content)

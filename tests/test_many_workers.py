@@ -57,7 +57,8 @@ def two_servers(tmp_path: Path, database_url: str) -> Iterator[tuple[Server, Ser
 
 @pytest.mark.slow
 def test_each_counter_is_accepted_once_across_two_server_processes(
-        two_servers: tuple[Server, Server]) -> None:
+    two_servers: tuple[Server, Server],
+) -> None:
     """The same signed request reaches both servers at once, 25 times over: one of each
     pair is answered, the other refused as a replay, whichever server wins the race."""
     base = time.time_ns() // 1000
@@ -65,8 +66,12 @@ def test_each_counter_is_accepted_once_across_two_server_processes(
 
     def post(server: Server, body: bytes) -> str:
         barrier.wait()
-        reply = httpx.post(f"{server.url}/api/v1/serviceD", content=body, timeout=30,
-                           headers={"Content-Type": "application/xml"})
+        reply = httpx.post(
+            f"{server.url}/api/v1/serviceD",
+            content=body,
+            timeout=30,
+            headers={"Content-Type": "application/xml"},
+        )
         found = CODE.search(reply.content)
         return found.group(1).decode() if found else f"HTTP {reply.status_code}"
 
@@ -80,15 +85,23 @@ def test_each_counter_is_accepted_once_across_two_server_processes(
     assert sum(winners.values()) == 25
 
 
-def test_two_relays_deliver_each_message_exactly_once(store: Store,
-                                                      clock: ManualClock) -> None:
+def test_two_relays_deliver_each_message_exactly_once(store: Store, clock: ManualClock) -> None:
     register_test_users(store)
     set_response_url(store, UserId.parse(SUPPLIER), "http://127.0.0.1:9/duis")
     with store.transaction() as tx:
-        tx.outbox.add_many([
-            {"response_id": f"r{n}", "user_id": UserId.parse(SUPPLIER),
-             "body": f"<m n='{n}'/>".encode(), "created_at": clock.now(), "attempts": 0,
-             "next_attempt_at": clock.now()} for n in range(300)])
+        tx.outbox.add_many(
+            [
+                {
+                    "response_id": f"r{n}",
+                    "user_id": UserId.parse(SUPPLIER),
+                    "body": f"<m n='{n}'/>".encode(),
+                    "created_at": clock.now(),
+                    "attempts": 0,
+                    "next_attempt_at": clock.now(),
+                }
+                for n in range(300)
+            ]
+        )
     received: list[bytes] = []
 
     def endpoint(request: httpx.Request) -> httpx.Response:
@@ -97,6 +110,7 @@ def test_two_relays_deliver_each_message_exactly_once(store: Store,
 
     second = other_store(store)
     try:
+
         async def deliver(relay_store: Store) -> None:
             async with httpx.AsyncClient(transport=httpx.MockTransport(endpoint)) as client:
                 relay = Relay(relay_store, clock, client, RelayPolicy(batch=7))
@@ -115,7 +129,8 @@ def test_two_relays_deliver_each_message_exactly_once(store: Store,
 
 
 def test_two_housekeeping_sweeps_at_once_remove_and_archive_each_device_once(
-        store: Store, clock: ManualClock) -> None:
+    store: Store, clock: ManualClock
+) -> None:
     fleet.generate_fleet(store, clock, devices=6_000)
     rule = HousekeepingRule(12, name="AC 7.2")
     clock.advance(timedelta(days=1))
@@ -125,9 +140,11 @@ def test_two_housekeeping_sweeps_at_once_remove_and_archive_each_device_once(
     key = dsp_signing_key()
     try:
         with ThreadPoolExecutor(2) as pool:
-            runs = list(pool.map(
-                lambda s: housekeeping.run(s, clock, key, rule, batch_size=3),
-                (store, second)))
+            runs = list(
+                pool.map(
+                    lambda s: housekeeping.run(s, clock, key, rule, batch_size=3), (store, second)
+                )
+            )
     finally:
         second.close()
     assert sum(r.removed for r in runs) == due

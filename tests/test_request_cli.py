@@ -27,11 +27,28 @@ SUPPLIER = "90-B3-D5-1F-30-01-00-00"
 EXPECTED = {
     # Non-device requests are answered at once (I0); device requests are acknowledged
     # (I99) and answered later by the emulated device.
-    "8.2": "I0", "12.2": "I0", "8.14.1": "I0", "8.14.2": "I0", "8.14.3": "I0",
-    "8.14.4": "I0", "8.3": "I0",
-    "4.1.1": "I99", "11.2": "I99", "8.11": "I99", "6.20.1": "I99", "6.2.4": "I99",
-    "6.2.7": "I99", "4.18": "I99", "4.11.1": "I99", "7.4": "I99", "8.9": "I99",
-    "4.8.1": "I99", "4.17": "I99", "4.6.1": "I99", "6.13": "I99", "8.7.2": "I99",
+    "8.2": "I0",
+    "12.2": "I0",
+    "8.14.1": "I0",
+    "8.14.2": "I0",
+    "8.14.3": "I0",
+    "8.14.4": "I0",
+    "8.3": "I0",
+    "4.1.1": "I99",
+    "11.2": "I99",
+    "8.11": "I99",
+    "6.20.1": "I99",
+    "6.2.4": "I99",
+    "6.2.7": "I99",
+    "4.18": "I99",
+    "4.11.1": "I99",
+    "7.4": "I99",
+    "8.9": "I99",
+    "4.8.1": "I99",
+    "4.17": "I99",
+    "4.6.1": "I99",
+    "6.13": "I99",
+    "8.7.2": "I99",
 }
 
 
@@ -44,11 +61,10 @@ def receiver() -> Iterator[tuple[Receiver, str]]:
 
 
 @pytest.fixture
-def server(tmp_path: Path, database_url: str, receiver: tuple[Receiver, str]
-           ) -> Iterator[Server]:
+def server(tmp_path: Path, database_url: str, receiver: tuple[Receiver, str]) -> Iterator[Server]:
     gbdsp = Gbdsp(tmp_path / "data", database_url)
     assert gbdsp("init").returncode == 0
-    assert gbdsp("demo").returncode == 0           # the defaults, as a new user runs it
+    assert gbdsp("demo").returncode == 0  # the defaults, as a new user runs it
     assert gbdsp("users", "set-url", SUPPLIER, receiver[1]).returncode == 0
     s = Server(gbdsp, free_port())
     s.start()
@@ -61,22 +77,29 @@ def server(tmp_path: Path, database_url: str, receiver: tuple[Receiver, str]
 def build_and_send(server: Server, srv: str, *extra: str) -> subprocess.CompletedProcess[bytes]:
     """The pipe a user types, both ends pretty-printed: build | send - (from stdin)."""
     gbdsp = f"{shlex.quote(sys.executable)} -m gbdsp"
-    line = (f"{gbdsp} request build {srv} --pretty {' '.join(map(shlex.quote, extra))} | "
-            f"{gbdsp} send - --url {server.url} --pretty")
-    return subprocess.run(["bash", "-o", "pipefail", "-c", line], env=server.gbdsp.env,
-                          capture_output=True, timeout=120)
+    line = (
+        f"{gbdsp} request build {srv} --pretty {' '.join(map(shlex.quote, extra))} | "
+        f"{gbdsp} send - --url {server.url} --pretty"
+    )
+    return subprocess.run(
+        ["bash", "-o", "pipefail", "-c", line],
+        env=server.gbdsp.env,
+        capture_output=True,
+        timeout=120,
+    )
 
 
 def test_every_sample_is_answered_with_a_signed_success(
-        server: Server, receiver: tuple[Receiver, str]) -> None:
-    assert set(EXPECTED) == set(SAMPLES)   # a new sample needs its expected answer here
+    server: Server, receiver: tuple[Receiver, str]
+) -> None:
+    assert set(EXPECTED) == set(SAMPLES)  # a new sample needs its expected answer here
     acknowledged: dict[str, str] = {}
     for srv, code in EXPECTED.items():
         sent = build_and_send(server, srv)
         assert b"ResponseCode " + code.encode() in sent.stderr, (srv, sent.stderr)
         assert sent.returncode == 0, (srv, sent.stderr)
-        assert b"\n  <sr:Header>" in sent.stdout          # --pretty
-        root = xml.parse(sent.stdout)                   # pretty, and still verifies
+        assert b"\n  <sr:Header>" in sent.stdout  # --pretty
+        root = xml.parse(sent.stdout)  # pretty, and still verifies
         signature.verify(root, lambda issuer, serial: DSP_CERT)
         assert root.findtext(f"{sr('Header')}/{sr('ResponseCode')}") == code
         assert root.findtext(f".//{sr('ServiceReferenceVariant')}") == srv
@@ -107,8 +130,9 @@ def test_every_sample_is_answered_with_a_signed_success(
     # ... so the next 12.2 takes the next free ID, and naming B0 again is refused.
     assert b"ResponseCode I0" in build_and_send(server, "12.2").stderr
     assert "Pending" in server.gbdsp("smi", "show", "00-DB-12-34-56-78-90-B1").stdout
-    again = build_and_send(server, "12.2", "--device-type", "GSME",
-                           "--device", "00-DB-12-34-56-78-90-B0")
+    again = build_and_send(
+        server, "12.2", "--device-type", "GSME", "--device", "00-DB-12-34-56-78-90-B0"
+    )
     assert b"ResponseCode E120203" in again.stderr and again.returncode == 1
 
 
@@ -119,8 +143,9 @@ def test_bad_input_is_one_clear_line(tmp_path: Path) -> None:
     assert "no sample for SRV '9.9'; buildable: 8.2, 4.1.1" in unknown.stderr
     bad = gbdsp("request", "build", "8.11", "--add", "nope")
     assert bad.returncode == 2
-    assert bad.stderr.strip() == ("gbdsp: error: --add: not a Device ID (8 hex octets joined "
-                                  "by -): 'nope'")
+    assert bad.stderr.strip() == (
+        "gbdsp: error: --add: not a Device ID (8 hex octets joined by -): 'nope'"
+    )
     stray = gbdsp("request", "build", "8.2", "--install-code", "00")
     assert stray.returncode == 2 and "No such option '--install-code'" in stray.stderr
     listed = gbdsp("request", "list")

@@ -36,7 +36,10 @@ class Server:
     def start(self) -> None:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "gbdsp", "serve", "--port", str(self.port)],
-            env=self.gbdsp.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            env=self.gbdsp.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
             try:
@@ -71,19 +74,21 @@ def server(tmp_path: Path, database_url: str) -> Iterator[Server]:
 def test_kill_and_restart_loses_nothing_and_duplicates_nothing(server: Server) -> None:
     receiver = Receiver(refuse_first=10**9)  # the User's endpoint is down at first
     with serve(receiver.app()) as receiver_url:
-        server.gbdsp("users", "set-url", "90-B3-D5-1F-30-01-00-00",
-                     f"{receiver_url}/smartdcc/duis")
+        server.gbdsp("users", "set-url", "90-B3-D5-1F-30-01-00-00", f"{receiver_url}/smartdcc/duis")
         server.start()
         base = time.time_ns() // 1000
         counters = [base + n for n in range(20)]
         for c in counters:
-            reply = httpx.post(f"{server.url}/api/v1/serviceS", content=read_firmware(c),
-                               headers={"Content-Type": "application/xml"})
+            reply = httpx.post(
+                f"{server.url}/api/v1/serviceS",
+                content=read_firmware(c),
+                headers={"Content-Type": "application/xml"},
+            )
             assert b"<sr:ResponseCode>I99</sr:ResponseCode>" in reply.content
-        server.kill()                    # gbdsp dies with every response still queued
-        receiver.refuse_first = 0        # the User's endpoint comes back
+        server.kill()  # gbdsp dies with every response still queued
+        receiver.refuse_first = 0  # the User's endpoint comes back
         server.start()
         received = receiver.wait_for(len(counters), seconds=30)
-        time.sleep(1.0)                  # anything extra would arrive now
+        time.sleep(1.0)  # anything extra would arrive now
     ids = [body.split(b"<sr:ResponseID>")[1].split(b"</")[0] for body in receiver.received]
     assert len(ids) == len(set(ids)) == len(counters), (len(received), os.getpid())

@@ -50,8 +50,9 @@ class App:
             raise ConfigError("[signing] needs both key_file and certificate_file, or neither")
         if signing.key_file:
             base = self.data_dir
-            return make_signing_key(read_file(base / signing.key_file),
-                                    read_file(base / signing.certificate_file))
+            return make_signing_key(
+                read_file(base / signing.key_file), read_file(base / signing.certificate_file)
+            )
         return make_signing_key(pki_file(DSP_KEY), pki_file(DSP_CERTIFICATE))
 
 
@@ -72,7 +73,7 @@ def secure_data_dir(data_dir: Path) -> None:
     for path in [data_dir, *data_dir.rglob("*")]:
         if path.is_symlink():
             continue
-        with contextlib.suppress(OSError):      # not ours to change: leave it as it is
+        with contextlib.suppress(OSError):  # not ours to change: leave it as it is
             path.chmod(PRIVATE_DIR if path.is_dir() else PRIVATE_FILE)
 
 
@@ -89,7 +90,7 @@ def initialise(data_dir: Path, clock: Clock | None = None) -> App:
     config = config_module.load(data_dir)
     url = config_module.database_url(config, data_dir)
     if not config.database.url:
-        _create_private(data_dir / config_module.DATABASE_FILE)   # before SQLite makes it
+        _create_private(data_dir / config_module.DATABASE_FILE)  # before SQLite makes it
     store = Store.open(url, migrate_schema=True)
     app = App(data_dir, config, store, clock or SystemClock())
     from gbdsp.services.restricted import seal_plaintext_preferences
@@ -106,8 +107,11 @@ def open_app(data_dir: Path, clock: Clock | None = None) -> App:
         raise ConfigError(f"no {config_module.CONFIG_FILE} in {data_dir}: {hint} (or pass --data)")
     config = config_module.load(data_dir)
     url = config_module.database_url(config, data_dir)
-    if url.startswith("sqlite") and not (data_dir / config_module.DATABASE_FILE).exists() \
-            and not config.database.url:
+    if (
+        url.startswith("sqlite")
+        and not (data_dir / config_module.DATABASE_FILE).exists()
+        and not config.database.url
+    ):
         raise NotInitialised(f"no database in {data_dir}: run `gbdsp init`")
     secure_data_dir(data_dir)
     store = Store.open(url)

@@ -57,8 +57,9 @@ class ServerConfig(_Section):
     def _proxies(cls, value: Any) -> Any:
         """A list, or (from the environment) one comma-separated string; each entry an
         address or a CIDR network, checked here so a typo fails at start, not per request."""
-        entries = [v.strip() for v in value.split(",") if v.strip()] \
-            if isinstance(value, str) else value
+        entries = (
+            [v.strip() for v in value.split(",") if v.strip()] if isinstance(value, str) else value
+        )
         for entry in entries if isinstance(entries, list) else []:
             try:
                 ipaddress.ip_network(str(entry).strip(), strict=False)
@@ -437,7 +438,7 @@ def _apply_env(raw: dict[str, Any], environ: Mapping[str, str]) -> None:
     for name, value in environ.items():
         if not name.startswith(ENV_PREFIX) or "__" not in name:
             continue
-        *path, key = name[len(ENV_PREFIX):].lower().split("__")
+        *path, key = name[len(ENV_PREFIX) :].lower().split("__")
         node = raw
         for part in path:
             node = node.setdefault(part, {})

@@ -27,18 +27,42 @@ from gbdsp.domain.ids import DeviceId, UserId
 from gbdsp.domain.products import CplEntry, CplKey, CplStatus
 
 DEVICE_COLUMNS = (
-    "device_id", "device_type", "manufacturer", "model", "hardware_version",
-    "firmware_version", "smets_chts_version", "status", "status_date", "import_mpxn", "uprn",
-    "postcode", "chf_id", "responsible_supplier", "installing_supplier", "network_operator",
-    "restricted", "csp_region",
+    "device_id",
+    "device_type",
+    "manufacturer",
+    "model",
+    "hardware_version",
+    "firmware_version",
+    "smets_chts_version",
+    "status",
+    "status_date",
+    "import_mpxn",
+    "uprn",
+    "postcode",
+    "chf_id",
+    "responsible_supplier",
+    "installing_supplier",
+    "network_operator",
+    "restricted",
+    "csp_region",
 )
 DEVICE_REQUIRED = (
-    "device_id", "device_type", "manufacturer", "model", "firmware_version", "smets_chts_version",
+    "device_id",
+    "device_type",
+    "manufacturer",
+    "model",
+    "firmware_version",
+    "smets_chts_version",
 )
 REGISTRATION_COLUMNS = ("mpxn", "supplier", "effective_from")
 CPL_COLUMNS = (
-    "manufacturer", "model", "hardware_version", "firmware_version", "device_type",
-    "smets_variant", "status",
+    "manufacturer",
+    "model",
+    "hardware_version",
+    "firmware_version",
+    "device_type",
+    "smets_variant",
+    "status",
 )
 
 
@@ -60,8 +84,9 @@ def read_device_ids(content: bytes) -> list[tuple[int, str]]:
     try:
         header = [name.strip() for name in next(reader)]
         if "device_id" not in header:
-            raise InvalidValue("the first line of the CSV must name a device_id column, "
-                               "for example: device_id")
+            raise InvalidValue(
+                "the first line of the CSV must name a device_id column, for example: device_id"
+            )
         column = header.index("device_id")
         rows: list[tuple[int, str]] = []
         for fields in reader:
@@ -72,16 +97,20 @@ def read_device_ids(content: bytes) -> list[tuple[int, str]]:
                 rows.append((reader.line_num, value.strip()))
     except csv.Error as e:
         line = reader.line_num  # counts the line the error is on
-        reason = (f"a field is longer than {csv.field_size_limit():,} characters"
-                  if "field larger" in str(e) else str(e))
+        reason = (
+            f"a field is longer than {csv.field_size_limit():,} characters"
+            if "field larger" in str(e)
+            else str(e)
+        )
         raise InvalidValue(f"line {line}: {reason}") from e
     if not rows:
         raise InvalidValue("the CSV has a header but no rows")
     return rows
 
 
-def check_header(found: Sequence[str] | None, required: tuple[str, ...],
-                 known: tuple[str, ...]) -> None:
+def check_header(
+    found: Sequence[str] | None, required: tuple[str, ...], known: tuple[str, ...]
+) -> None:
     """Refuse a file whose header lacks required columns or names unknown ones."""
     if not found:
         raise InvalidValue("the file is empty (expected a header line)")
@@ -94,8 +123,7 @@ def check_header(found: Sequence[str] | None, required: tuple[str, ...],
         raise InvalidValue(f"unknown column(s): {', '.join(unknown)} (known: {', '.join(known)})")
 
 
-def parse_device(row: Mapping[str | None, Any], default_date: datetime,
-                 reason: str) -> Device:
+def parse_device(row: Mapping[str | None, Any], default_date: datetime, reason: str) -> Device:
     """One extract row to a Device whose history is one line (`reason`); raises InvalidValue.
 
     Hot path of bulk import: every field is read once.
@@ -113,8 +141,9 @@ def parse_device(row: Mapping[str | None, Any], default_date: datetime,
     return Device(
         device_id=DeviceId.parse(v["device_id"]),
         device_type=device_type,
-        model=DeviceModel(v["manufacturer"], v["model"], v["hardware_version"],
-                          v["firmware_version"]),
+        model=DeviceModel(
+            v["manufacturer"], v["model"], v["hardware_version"], v["firmware_version"]
+        ),
         smets_chts_version=v["smets_chts_version"],
         status=status,
         status_date=status_date if status else None,
@@ -163,8 +192,9 @@ def parse_cpl(row: Mapping[str | None, Any]) -> CplEntry:
         if not get(name):
             raise InvalidValue(f"{name} is empty")
     key = CplKey(
-        DeviceModel(get("manufacturer"), get("model"), get("hardware_version"),
-                    get("firmware_version")),
+        DeviceModel(
+            get("manufacturer"), get("model"), get("hardware_version"), get("firmware_version")
+        ),
         DeviceType.parse(get("device_type")),
         SmetsVariant.parse(get("smets_variant")),
     )
@@ -173,10 +203,12 @@ def parse_cpl(row: Mapping[str | None, Any]) -> CplEntry:
 
 def format_cpl(e: CplEntry) -> dict[str, str]:
     return {
-        "manufacturer": e.key.model.manufacturer, "model": e.key.model.model,
+        "manufacturer": e.key.model.manufacturer,
+        "model": e.key.model.model,
         "hardware_version": e.key.model.hardware_version,
         "firmware_version": e.key.model.firmware_version,
-        "device_type": e.key.device_type.value, "smets_variant": e.key.smets_variant.value,
+        "device_type": e.key.device_type.value,
+        "smets_variant": e.key.smets_variant.value,
         "status": e.status.value,
     }
 
@@ -229,7 +261,3 @@ def parse_registration(row: Mapping[str | None, Any]) -> tuple[str, UserId, date
     if supplier is None:
         raise InvalidValue("supplier is empty")
     return _mpxn(v["mpxn"]), supplier, _parse_datetime(v["effective_from"], "effective_from")
-
-
-
-

@@ -92,8 +92,9 @@ class GbcsWorld:
         """The same world, resolving parties' certificates with `parties` (the database)."""
         return GbcsWorld(self._secret, parties)
 
-    def party_certificate(self, party: Eui64, usage: KeyUsage, *,
-                          prepayment: bool = False) -> x509.Certificate | None:
+    def party_certificate(
+        self, party: Eui64, usage: KeyUsage, *, prepayment: bool = False
+    ) -> x509.Certificate | None:
         return self._parties(party, usage, prepayment)
 
     def _derive(self, device: Eui64) -> DeviceKeys:
@@ -102,8 +103,9 @@ class GbcsWorld:
     def device_certificate(self, device: Eui64, usage: KeyUsage) -> x509.Certificate:
         keys = self.device_keys(device)
         key = keys.ds if usage is KeyUsage.DS else keys.ka
-        return device_certificate(self._secret, device.value.to_bytes(8, "big"), usage,
-                                  key.public_key())
+        return device_certificate(
+            self._secret, device.value.to_bytes(8, "big"), usage, key.public_key()
+        )
 
     def device_of_serial(self, serial: int) -> tuple[Eui64, KeyUsage] | None:
         """The device and key a certificate serial of this world names, or None."""
@@ -121,8 +123,7 @@ class GbcsWorld:
             raise GbdspError(f"no GBCS KA certificate for {party}")
         return self._z(device, party, prepayment, cert.serial_number)
 
-    def _shared_secret(self, device: Eui64, party: Eui64, prepayment: bool,
-                       serial: int) -> bytes:
+    def _shared_secret(self, device: Eui64, party: Eui64, prepayment: bool, serial: int) -> bytes:
         cert = self.party_certificate(party, KeyUsage.KA, prepayment=prepayment)
         assert cert is not None and cert.serial_number == serial
         public = cert.public_key()
@@ -166,12 +167,14 @@ class PartyKeys:
     def private_key_pem(self, f: PartyKeyFile) -> bytes:
         return self._dir().joinpath(f.stem + ".key").read_bytes()
 
-    def certificate(self, party: Eui64, usage: KeyUsage, *,
-                    prepayment: bool = False) -> x509.Certificate | None:
+    def certificate(
+        self, party: Eui64, usage: KeyUsage, *, prepayment: bool = False
+    ) -> x509.Certificate | None:
         return _certificate(PartyKeyFile(party, usage, prepayment).stem)
 
-    def private_key(self, party: Eui64, usage: KeyUsage, *,
-                    prepayment: bool = False) -> ec.EllipticCurvePrivateKey | None:
+    def private_key(
+        self, party: Eui64, usage: KeyUsage, *, prepayment: bool = False
+    ) -> ec.EllipticCurvePrivateKey | None:
         entry = self._dir().joinpath(PartyKeyFile(party, usage, prepayment).stem + ".key")
         if not entry.is_file():
             return None

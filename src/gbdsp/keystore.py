@@ -27,12 +27,15 @@ class KeyStore:
     def __init__(self, data_dir: Path) -> None:
         self.directory = data_dir / "keys"
 
-    def save(self, user_id: UserId, key: ec.EllipticCurvePrivateKey, certificate_pem: bytes
-             ) -> Path:
+    def save(
+        self, user_id: UserId, key: ec.EllipticCurvePrivateKey, certificate_pem: bytes
+    ) -> Path:
         self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         encrypted = key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-            serialization.BestAvailableEncryption(self._master_key()))
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.BestAvailableEncryption(self._master_key()),
+        )
         key_path = self.directory / f"{user_id.hex}.key"
         _write_private(key_path, encrypted)
         (self.directory / f"{user_id.hex}.pem").write_bytes(certificate_pem)
@@ -48,8 +51,7 @@ class KeyStore:
         key_path = self.directory / f"{user_id.hex}.key"
         if key_path.exists():
             try:
-                key = serialization.load_pem_private_key(key_path.read_bytes(),
-                                                         self._master_key())
+                key = serialization.load_pem_private_key(key_path.read_bytes(), self._master_key())
             except ValueError as e:
                 raise InvalidValue(f"cannot decrypt {key_path}: wrong master key?") from e
             assert isinstance(key, ec.EllipticCurvePrivateKey)
@@ -58,8 +60,9 @@ class KeyStore:
         for spec in TEST_USERS:
             if spec.user_id == str(user_id):
                 cert = load_certificate(pki_file(spec.certificate_file))
-                return SigningKey(load_private_key(pki_file(spec.key_file)), cert.issuer,
-                                  cert.serial)
+                return SigningKey(
+                    load_private_key(pki_file(spec.key_file)), cert.issuer, cert.serial
+                )
         return None
 
     def master_secret(self) -> bytes:

@@ -207,7 +207,8 @@ def _npm_pack(pins: list[NpmPin], workdir: Path) -> dict[str, Path]:
     cmd = [npm, "pack", "--json", "--ignore-scripts", *(pin.spec for pin in pins)]
     try:
         proc = subprocess.run(
-            cmd, cwd=workdir, capture_output=True, text=True, timeout=300, check=False)
+            cmd, cwd=workdir, capture_output=True, text=True, timeout=300, check=False
+        )
     except subprocess.TimeoutExpired as exc:
         raise BoxedUnavailable(f"`{' '.join(cmd)}` timed out") from exc
     if proc.returncode != 0:
@@ -244,7 +245,8 @@ def fetch_boxed(cache_dir: Path | None = None) -> BoxedKit:
                 actual = _integrity(tarball)
                 if actual != pin.integrity:
                     raise BoxedIntegrityError(
-                        f"{pin.spec}: tarball hash {actual} != pinned {pin.integrity}")
+                        f"{pin.spec}: tarball hash {actual} != pinned {pin.integrity}"
+                    )
                 unpack = work / f"unpack-{pin.dirname}"
                 _extract(tarball, unpack)
                 _publish(unpack / "package", npm_dir / pin.dirname)
@@ -282,9 +284,22 @@ def compile_harness(kit: BoxedKit, javac: str | None = None) -> Path:
     tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=classes.parent))
     try:
         proc = subprocess.run(
-            [javac, "-nowarn", "-encoding", "UTF-8", "-cp", str(kit.tool_jar),
-             "-d", str(tmp), str(HARNESS_SOURCE)],
-            capture_output=True, text=True, timeout=300, check=False)
+            [
+                javac,
+                "-nowarn",
+                "-encoding",
+                "UTF-8",
+                "-cp",
+                str(kit.tool_jar),
+                "-d",
+                str(tmp),
+                str(HARNESS_SOURCE),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
         if proc.returncode != 0:
             raise BoxedHarnessError(f"javac failed:\n{proc.stdout}{proc.stderr}")
         tmp.chmod(0o755)  # mkdtemp makes it private; the cache may be shared
@@ -339,8 +354,9 @@ class BoxedTool:
     Use as a context manager (or call :meth:`close`) so the JVM is shut down.
     """
 
-    def __init__(self, kit: BoxedKit, java: str | None = None,
-                 jvm_options: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self, kit: BoxedKit, java: str | None = None, jvm_options: tuple[str, ...] = ()
+    ) -> None:
         java = java or shutil.which("java")
         if java is None:
             raise BoxedUnavailable("java is not on PATH (needed to run the DCC Boxed tool)")
@@ -352,9 +368,17 @@ class BoxedTool:
         self._stderr: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115
         started = time.perf_counter()
         self._proc = subprocess.Popen(
-            [java, *jvm_options, "-cp", os.pathsep.join([str(kit.tool_jar), str(classes)]),
-             HARNESS_CLASS],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr)
+            [
+                java,
+                *jvm_options,
+                "-cp",
+                os.pathsep.join([str(kit.tool_jar), str(classes)]),
+                HARNESS_CLASS,
+            ],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self._stderr,
+        )
         ready = self._readline()
         if not ready.startswith("READY "):
             self.close()
@@ -366,8 +390,12 @@ class BoxedTool:
     def __enter__(self) -> BoxedTool:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.close()
 
     def close(self) -> None:
@@ -400,7 +428,8 @@ class BoxedTool:
         if not line.endswith(b"\n"):
             code = self._proc.poll()
             raise BoxedHarnessError(
-                f"harness JVM ended (exit {code}); stderr:\n{self._stderr_tail()}")
+                f"harness JVM ended (exit {code}); stderr:\n{self._stderr_tail()}"
+            )
         return line.decode("ascii").rstrip("\n")
 
     def _request(self, *fields: str) -> tuple[bool, str, bytes]:
@@ -412,7 +441,8 @@ class BoxedTool:
                 self._proc.stdin.flush()
             except OSError as exc:
                 raise BoxedHarnessError(
-                    f"harness JVM is gone; stderr:\n{self._stderr_tail()}") from exc
+                    f"harness JVM is gone; stderr:\n{self._stderr_tail()}"
+                ) from exc
             reply = self._readline()
         parts = reply.split(" ")
         if len(parts) != 3 or parts[0] not in ("OK", "ERR"):
@@ -423,8 +453,9 @@ class BoxedTool:
     def _code(field: str) -> int | str:
         return int(field) if field.lstrip("-").isdigit() else field
 
-    def sign(self, xml: bytes, preserve_counter: bool = True,
-             signer_serial: int | None = None) -> bytes:
+    def sign(
+        self, xml: bytes, preserve_counter: bool = True, signer_serial: int | None = None
+    ) -> bytes:
         """Sign like ``Sign FILE [--preserveCounter]``: any existing ds:Signature is dropped,
         the key and certificate are the jar's test ones for the RequestID originator.
 
@@ -450,19 +481,22 @@ class BoxedTool:
             return ValidationResult(True, SUCCESS, message, _unb64(field))
         return ValidationResult(False, self._code(field), message)
 
-    def bench_stats(self, kind: Literal["sign", "validate"], xml: bytes, n: int,
-                    warmup: int = 100) -> BenchStats:
+    def bench_stats(
+        self, kind: Literal["sign", "validate"], xml: bytes, n: int, warmup: int = 100
+    ) -> BenchStats:
         """Time ``n`` sign (counter preserved) or validate operations of ``xml`` in the JVM,
         after ``warmup`` untimed ones, excluding JVM start-up and the pipe round trip."""
         ok, field, log = self._request("BENCH", kind, str(n), str(warmup), _b64(xml))
         if not ok:
             raise BoxedHarnessError(
-                f"bench {kind} failed with code {field}: {log.decode(errors='replace')}")
+                f"bench {kind} failed with code {field}: {log.decode(errors='replace')}"
+            )
         mean, median, minimum = (float(v) for v in _unb64(field).decode().split())
         return BenchStats(mean, median, minimum)
 
-    def bench(self, kind: Literal["sign", "validate"], xml: bytes, n: int,
-              warmup: int = 100) -> float:
+    def bench(
+        self, kind: Literal["sign", "validate"], xml: bytes, n: int, warmup: int = 100
+    ) -> float:
         """Mean microseconds per operation; see :meth:`bench_stats`."""
         return self.bench_stats(kind, xml, n, warmup).mean_us
 
@@ -475,10 +509,18 @@ class BoxedTool:
                 raise BoxedHarnessError(f"CERTS failed: {log.decode(errors='replace')}")
             certs = []
             for row in _unb64(field).decode().splitlines():
-                resource, business_id, serial, has_key, subject, issuer, not_after = row.split(
-                    "\t")
-                certs.append(CertInfo(resource, business_id, int(serial, 16), has_key == "1",
-                                      subject, issuer, not_after))
+                resource, business_id, serial, has_key, subject, issuer, not_after = row.split("\t")
+                certs.append(
+                    CertInfo(
+                        resource,
+                        business_id,
+                        int(serial, 16),
+                        has_key == "1",
+                        subject,
+                        issuer,
+                        not_after,
+                    )
+                )
             self._certs = certs
         return list(self._certs)
 
@@ -501,8 +543,7 @@ def validate_54(tool: BoxedTool, body: bytes) -> None:
     if verdict.ok:
         return
     named = [e for e in SCHEMA_5_4_ONLY if f'":{e}}}' in verdict.message]
-    assert verdict.code == VALIDATION_FAIL and "cvc-" in verdict.message and named, \
-        verdict.message
+    assert verdict.code == VALIDATION_FAIL and "cvc-" in verdict.message and named, verdict.message
     from gbdsp.duis import signature, xml
     from gbdsp.duis.smki import DSP_CERTIFICATE, load_certificate, pki_file
 

@@ -91,8 +91,7 @@ def own_key(user_id: UserId) -> SigningKey | None:
     for spec in TEST_USERS:
         if spec.user_id == str(user_id):
             cert = load_certificate(pki_file(spec.certificate_file))
-            return SigningKey(load_private_key(pki_file(spec.key_file)), cert.issuer,
-                              cert.serial)
+            return SigningKey(load_private_key(pki_file(spec.key_file)), cert.issuer, cert.serial)
     return None
 
 
@@ -142,12 +141,16 @@ def test_all_297_templates(world: World, boxed_tool: BoxedTool, templates: list[
         raw = template.read_bytes()
         rid = request_id(raw)
         counter += 1
-        signed = (boxed_tool.sign(with_counter(raw, counter)) if rid.originator in signers
-                  else sign_request(raw, own_key, counter))
+        signed = (
+            boxed_tool.sign(with_counter(raw, counter))
+            if rid.originator in signers
+            else sign_request(raw, own_key, counter)
+        )
         cv = xml.parse(raw).findtext(f"{SR}Header/{SR}CommandVariant") or ""
         want = expected(template, cv)
-        reply = httpx.post(url + web_service_of(signed).value, content=signed, headers=XML,
-                           timeout=30)
+        reply = httpx.post(
+            url + web_service_of(signed).value, content=signed, headers=XML, timeout=30
+        )
         if reply.status_code != 200:
             misses.append(f"{template.name}: HTTP {reply.status_code} {reply.text[:120]}")
             outcomes[f"HTTP {reply.status_code}"] += 1
@@ -169,8 +172,10 @@ def test_all_297_templates(world: World, boxed_tool: BoxedTool, templates: list[
             outcomes[code] += 1
             misses.append(f"{template.name}: {code} {kind}, DCC Boxed {want.code} {want.kind}")
     elapsed = time.perf_counter() - started
-    print(f"\n{outcomes['as DCC Boxed']} of {len(templates)} as DCC Boxed in {elapsed:.0f} s;"
-          f" {dict(outcomes)}")
+    print(
+        f"\n{outcomes['as DCC Boxed']} of {len(templates)} as DCC Boxed in {elapsed:.0f} s;"
+        f" {dict(outcomes)}"
+    )
     print("\n".join(misses))
     assert len(templates) == 297
     assert outcomes["as DCC Boxed"] >= MIN_AS_BOXED, misses

@@ -57,8 +57,10 @@ def test_with_counter_accepts_any_prefix_or_none() -> None:
     assert request_id(with_counter(plain, 7)).counter == "7"
 
 
-@pytest.mark.parametrize("xml", [b"<a/>", REQUEST.replace(b"</sr:Header>", b"</sr:Header>"
-                                                          b"<sr:RequestID>a:b:1</sr:RequestID>")])
+@pytest.mark.parametrize(
+    "xml",
+    [b"<a/>", REQUEST.replace(b"</sr:Header>", b"</sr:Header><sr:RequestID>a:b:1</sr:RequestID>")],
+)
 def test_with_counter_needs_exactly_one_request_id(xml: bytes) -> None:
     with pytest.raises(ValueError, match="exactly one RequestID"):
         with_counter(xml, 1)
@@ -121,8 +123,9 @@ class SignAll:
 
 
 @pytest.fixture(scope="module")
-def sign_all(boxed_tool: BoxedTool, templates: list[Path],
-             conformance_timings: dict[str, str]) -> SignAll:
+def sign_all(
+    boxed_tool: BoxedTool, templates: list[Path], conformance_timings: dict[str, str]
+) -> SignAll:
     """Every template signed (counter preserved) through the one JVM, timed."""
     result = SignAll({}, {}, 0.0)
     started = time.perf_counter()
@@ -133,7 +136,8 @@ def sign_all(boxed_tool: BoxedTool, templates: list[Path],
             result.refused[path] = exc
     result.seconds = time.perf_counter() - started
     conformance_timings[f"sign all {len(templates)} templates (one JVM)"] = (
-        f"{result.seconds:.2f} s, {len(result.signed)} signed, {len(result.refused)} refused")
+        f"{result.seconds:.2f} s, {len(result.signed)} signed, {len(result.refused)} refused"
+    )
     return result
 
 
@@ -186,7 +190,8 @@ def test_unsigned_request_is_not_valid(boxed_tool: BoxedTool, sample: bytes) -> 
 
 
 def test_doctype_and_xxe_are_refused_and_harness_survives(
-        boxed_tool: BoxedTool, sample: bytes) -> None:
+    boxed_tool: BoxedTool, sample: bytes
+) -> None:
     signed = boxed_tool.sign(sample)
     hostname = Path("/etc/hostname").read_text().strip() if Path("/etc/hostname").exists() else ""
     for evil in (with_xxe(signed), signed.replace(b"?>", b"?><!DOCTYPE sr:Request>", 1)):
@@ -218,8 +223,7 @@ def test_schema_invalid_message_fails_xsd(boxed_tool: BoxedTool, sample: bytes) 
 # --- all templates through one JVM ----------------------------------------------------------
 
 
-def test_sign_all_templates(sign_all: SignAll, templates: list[Path],
-                            signable: list[Path]) -> None:
+def test_sign_all_templates(sign_all: SignAll, templates: list[Path], signable: list[Path]) -> None:
     assert set(sign_all.signed) == set(signable)
     assert set(sign_all.refused) == set(templates) - set(signable)
     assert len(sign_all.signed) > len(sign_all.refused)
@@ -228,11 +232,15 @@ def test_sign_all_templates(sign_all: SignAll, templates: list[Path],
         assert "could not locate certificate" in error.message
 
 
-def test_all_signed_templates_validate(boxed_tool: BoxedTool, sign_all: SignAll,
-                                       conformance_timings: dict[str, str]) -> None:
+def test_all_signed_templates_validate(
+    boxed_tool: BoxedTool, sign_all: SignAll, conformance_timings: dict[str, str]
+) -> None:
     started = time.perf_counter()
-    failures = {p.name: r.message for p, xml in sign_all.signed.items()
-                if not (r := boxed_tool.validate(xml)).ok}
+    failures = {
+        p.name: r.message
+        for p, xml in sign_all.signed.items()
+        if not (r := boxed_tool.validate(xml)).ok
+    }
     seconds = time.perf_counter() - started
     conformance_timings[f"validate {len(sign_all.signed)} signed templates"] = f"{seconds:.2f} s"
     assert not failures
@@ -280,16 +288,20 @@ def test_validate_quirks_on_responses(boxed_tool: BoxedTool, boxed_kit: BoxedKit
 
 
 @pytest.mark.slow
-def test_harness_matches_cli(boxed_tool: BoxedTool, boxed_kit: BoxedKit, signable: list[Path],
-                             tmp_path: Path) -> None:
+def test_harness_matches_cli(
+    boxed_tool: BoxedTool, boxed_kit: BoxedKit, signable: list[Path], tmp_path: Path
+) -> None:
     java = shutil.which("java")
     assert java is not None
     template = signable[0]
 
     def cli(tool: str, *args: str) -> subprocess.CompletedProcess[bytes]:
         return subprocess.run(
-            [java, "-cp", str(boxed_kit.tool_jar), f"uk.co.smartdcc.boxed.xmldsig.{tool}",
-             *args], capture_output=True, timeout=60, check=False)
+            [java, "-cp", str(boxed_kit.tool_jar), f"uk.co.smartdcc.boxed.xmldsig.{tool}", *args],
+            capture_output=True,
+            timeout=60,
+            check=False,
+        )
 
     by_cli = cli("Sign", str(template), "--preserveCounter")
     assert by_cli.returncode == 0, by_cli.stderr
@@ -312,12 +324,15 @@ def test_harness_matches_cli(boxed_tool: BoxedTool, boxed_kit: BoxedKit, signabl
 def test_bench(boxed_tool: BoxedTool, sample: bytes, conformance_timings: dict[str, str]) -> None:
     signed = boxed_tool.sign(sample)
     runs: tuple[tuple[Literal["sign", "validate"], bytes], ...] = (
-        ("sign", sample), ("validate", signed))
+        ("sign", sample),
+        ("validate", signed),
+    )
     for kind, xml in runs:
         stats = boxed_tool.bench_stats(kind, xml, n=300, warmup=200)
         assert 0 < stats.min_us <= stats.median_us
         assert stats.min_us <= stats.mean_us
         conformance_timings[f"bench {kind} ({len(xml)} B message, in-JVM)"] = (
             f"mean {stats.mean_us:.0f} us, median {stats.median_us:.0f} us, "
-            f"min {stats.min_us:.0f} us")
+            f"min {stats.min_us:.0f} us"
+        )
     assert boxed_tool.bench("validate", signed, n=5, warmup=0) > 0

@@ -50,7 +50,8 @@ def post(url: str, data: bytes) -> httpx.Response:
 
 
 def test_every_template_gets_a_sensible_signed_answer(
-        gbdsp_url: str, boxed_tool: BoxedTool, templates: list[Path], store: Store) -> None:
+    gbdsp_url: str, boxed_tool: BoxedTool, templates: list[Path], store: Store
+) -> None:
     with store.transaction() as tx:
         registered = {str(u.user_id) for u in tx.users.all() if tx.users.certificates_of(u.user_id)}
     signers = boxed_tool.signing_euis()
@@ -64,7 +65,7 @@ def test_every_template_gets_a_sensible_signed_answer(
         reply = post(gbdsp_url, signed)
         srv = template.name
         if rid.originator not in registered:
-            assert reply.status_code == 403, srv   # signer unknown to this SMKI registry
+            assert reply.status_code == 403, srv  # signer unknown to this SMKI registry
             assert b"unknown certificate" in reply.content
             outcomes["403 unknown certificate"] += 1
             continue
@@ -95,8 +96,9 @@ def _destructive_last(template: Path) -> tuple[bool, str]:
     return any(mark in template.name for mark in DESTRUCTIVE), template.name
 
 
-def test_refusals_with_tool_signed_messages(gbdsp_url: str, boxed_tool: BoxedTool,
-                                           templates: list[Path], store: Store) -> None:
+def test_refusals_with_tool_signed_messages(
+    gbdsp_url: str, boxed_tool: BoxedTool, templates: list[Path], store: Store
+) -> None:
     counters = Counters()
     template = next(t for t in templates if t.name.startswith("8.2_READ_INVENTORY"))
     good = boxed_tool.sign(with_counter(template.read_bytes(), counters()))
@@ -111,15 +113,17 @@ def test_refusals_with_tool_signed_messages(gbdsp_url: str, boxed_tool: BoxedToo
     assert reply.status_code == 403 and b"digest mismatch" in reply.content
 
     start = fresh.index(b"<ds:SignatureValue>") + len(b"<ds:SignatureValue>")
-    flipped = b"A" if fresh[start:start + 1] != b"A" else b"B"
-    tampered_signature = fresh[:start] + flipped + fresh[start + 1:]
+    flipped = b"A" if fresh[start : start + 1] != b"A" else b"B"
+    tampered_signature = fresh[:start] + flipped + fresh[start + 1 :]
     reply = post(gbdsp_url, tampered_signature)
     assert reply.status_code == 403 and b"does not verify" in reply.content
 
-    network_operator = next(c for c in boxed_tool.certificates()
-                            if c.eui == "90-B3-D5-1F-30-02-00-00")
-    mismatch = boxed_tool.sign(with_counter(template.read_bytes(), counters()),
-                               signer_serial=network_operator.serial)
+    network_operator = next(
+        c for c in boxed_tool.certificates() if c.eui == "90-B3-D5-1F-30-02-00-00"
+    )
+    mismatch = boxed_tool.sign(
+        with_counter(template.read_bytes(), counters()), signer_serial=network_operator.serial
+    )
     reply = post(gbdsp_url, mismatch)
     assert reply.status_code == 403
     assert b"certificate of 90-B3-D5-1F-30-02-00-00 signs a request from" in reply.content
@@ -129,13 +133,16 @@ def test_refusals_with_tool_signed_messages(gbdsp_url: str, boxed_tool: BoxedToo
     with store.read() as tx:
         known = {c.serial for u in tx.users.all() for c in tx.users.certificates_of(u.user_id)}
     unknown = next(c for c in boxed_tool.certificates() if c.has_key and c.serial not in known)
-    foreign = boxed_tool.sign(with_counter(template.read_bytes(), counters()),
-                              signer_serial=unknown.serial)
+    foreign = boxed_tool.sign(
+        with_counter(template.read_bytes(), counters()), signer_serial=unknown.serial
+    )
     reply = post(gbdsp_url, foreign)
     assert reply.status_code == 403 and b"unknown certificate" in reply.content
 
-    xxe = (b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
-           + good.split(b"?>", 1)[1])
+    xxe = (
+        b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+        + good.split(b"?>", 1)[1]
+    )
     reply = httpx.post(gbdsp_url + "/api/v1/serviceD", content=xxe, headers=XML)
     assert reply.status_code == 400 and b"DTD" in reply.content
 

@@ -25,10 +25,10 @@ def test_monthly_from_the_31st_runs_on_the_last_day_of_short_months() -> None:
 
 def test_weekly_quarterly_and_yearly_steps() -> None:
     assert Recurrence("Weekly", date(2026, 3, 2)).next_after(at(2026, 3, 2)) == at(2026, 3, 9)
-    assert Recurrence("Quarterly", date(2026, 1, 15)).next_after(at(2026, 1, 15)) == \
-        at(2026, 4, 15)
-    assert Recurrence("Half-Yearly", date(2026, 1, 15)).next_after(at(2026, 1, 15)) == \
-        at(2026, 7, 15)
+    assert Recurrence("Quarterly", date(2026, 1, 15)).next_after(at(2026, 1, 15)) == at(2026, 4, 15)
+    assert Recurrence("Half-Yearly", date(2026, 1, 15)).next_after(at(2026, 1, 15)) == at(
+        2026, 7, 15
+    )
     assert Recurrence("Yearly", date(2024, 2, 29)).next_after(at(2024, 2, 29)) == at(2025, 2, 28)
 
 
@@ -39,8 +39,10 @@ def test_an_ended_schedule_has_no_next_occurrence() -> None:
 
 def test_refusals() -> None:
     today = date(2026, 3, 2)
-    assert refusal(Recurrence("Daily", date(2026, 3, 5), end=date(2026, 3, 4)), today) == \
-        NO_OCCURRENCE
-    assert refusal(Recurrence("Daily", date(2026, 2, 1), end=date(2026, 3, 1)), today) == \
-        IN_THE_PAST
-    assert refusal(Recurrence("Daily", date(2015, 1, 2)), today) is None   # the template's
+    assert (
+        refusal(Recurrence("Daily", date(2026, 3, 5), end=date(2026, 3, 4)), today) == NO_OCCURRENCE
+    )
+    assert (
+        refusal(Recurrence("Daily", date(2026, 2, 1), end=date(2026, 3, 1)), today) == IN_THE_PAST
+    )
+    assert refusal(Recurrence("Daily", date(2015, 1, 2)), today) is None  # the template's

@@ -20,21 +20,36 @@ WHEN = datetime(2026, 1, 1, tzinfo=UTC)
 
 def test_smi_statuses_are_spelled_as_the_duis_xsd_enumerates_them() -> None:
     assert [s.value for s in SmiStatus] == [
-        "Pending", "Whitelisted", "InstalledNotCommissioned", "Commissioned", "Decommissioned",
-        "Withdrawn", "Suspended", "Recovery", "Recovered",
+        "Pending",
+        "Whitelisted",
+        "InstalledNotCommissioned",
+        "Commissioned",
+        "Decommissioned",
+        "Withdrawn",
+        "Suspended",
+        "Recovery",
+        "Recovered",
     ]
 
 
-@pytest.mark.parametrize(("device_type", "device_class"), [
-    (DeviceType.ESME, DeviceClass.SMART_METER), (DeviceType.GSME, DeviceClass.SMART_METER),
-    (DeviceType.CHF, DeviceClass.COMMS_HUB), (DeviceType.GPF, DeviceClass.COMMS_HUB),
-    (DeviceType.PPMID, DeviceClass.TYPE1), (DeviceType.HCALCS, DeviceClass.TYPE1),
-    (DeviceType.SAPC, DeviceClass.AUXILIARY),
-    (DeviceType.IHD, DeviceClass.TYPE2), (DeviceType.CAD, DeviceClass.TYPE2),
-    (DeviceType.TYPE2, DeviceClass.TYPE2),
-])
-def test_each_device_type_has_its_gbcs_class(device_type: DeviceType,
-                                              device_class: DeviceClass) -> None:
+@pytest.mark.parametrize(
+    ("device_type", "device_class"),
+    [
+        (DeviceType.ESME, DeviceClass.SMART_METER),
+        (DeviceType.GSME, DeviceClass.SMART_METER),
+        (DeviceType.CHF, DeviceClass.COMMS_HUB),
+        (DeviceType.GPF, DeviceClass.COMMS_HUB),
+        (DeviceType.PPMID, DeviceClass.TYPE1),
+        (DeviceType.HCALCS, DeviceClass.TYPE1),
+        (DeviceType.SAPC, DeviceClass.AUXILIARY),
+        (DeviceType.IHD, DeviceClass.TYPE2),
+        (DeviceType.CAD, DeviceClass.TYPE2),
+        (DeviceType.TYPE2, DeviceClass.TYPE2),
+    ],
+)
+def test_each_device_type_has_its_gbcs_class(
+    device_type: DeviceType, device_class: DeviceClass
+) -> None:
     assert device_type.device_class is device_class
     assert device_type.is_type1 == (device_class is DeviceClass.TYPE1)
     assert device_type.has_smi_status == (device_class is not DeviceClass.TYPE2)
@@ -60,13 +75,17 @@ def test_type1_device_needs_an_smi_status() -> None:
         Device(DeviceId(1), DeviceType.PPMID, MODEL, "SMETS V1.58", None, None)
 
 
-@pytest.mark.parametrize(("version", "variant"), [
-    ("SMETS1", SmetsVariant.SMETS1), ("smets1 v1.2", SmetsVariant.SMETS1),
-    ("SMETS2", SmetsVariant.SMETS2), ("SMETS V1.58", SmetsVariant.SMETS2),
-    ("CHTS V1.0", SmetsVariant.SMETS2),
-])
-def test_smets_variant_follows_the_smets_chts_version(version: str,
-                                                      variant: SmetsVariant) -> None:
+@pytest.mark.parametrize(
+    ("version", "variant"),
+    [
+        ("SMETS1", SmetsVariant.SMETS1),
+        ("smets1 v1.2", SmetsVariant.SMETS1),
+        ("SMETS2", SmetsVariant.SMETS2),
+        ("SMETS V1.58", SmetsVariant.SMETS2),
+        ("CHTS V1.0", SmetsVariant.SMETS2),
+    ],
+)
+def test_smets_variant_follows_the_smets_chts_version(version: str, variant: SmetsVariant) -> None:
     assert SmetsVariant.of_version(version) is variant
 
 

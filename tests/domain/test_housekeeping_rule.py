@@ -12,13 +12,17 @@ HUBS_KEPT = HousekeepingRule(36, frozenset({DeviceType.CHF, DeviceType.GPF}))
 BRYT = HousekeepingRule(36, only_after_left_pending=True)
 
 
-@pytest.mark.parametrize(("pending_since", "due"), [
-    (datetime(2025, 3, 10, 12, tzinfo=UTC), datetime(2026, 3, 10, 12, tzinfo=UTC)),
-    # 29 Feb + 12 months is clamped to 28 Feb, when runs still look back to 28 Feb 2024
-    (datetime(2024, 2, 29, 9, tzinfo=UTC), datetime(2025, 3, 1, tzinfo=UTC)),
-])
-def test_due_at_is_the_first_moment_a_run_removes_the_device(pending_since: datetime,
-                                                             due: datetime) -> None:
+@pytest.mark.parametrize(
+    ("pending_since", "due"),
+    [
+        (datetime(2025, 3, 10, 12, tzinfo=UTC), datetime(2026, 3, 10, 12, tzinfo=UTC)),
+        # 29 Feb + 12 months is clamped to 28 Feb, when runs still look back to 28 Feb 2024
+        (datetime(2024, 2, 29, 9, tzinfo=UTC), datetime(2025, 3, 1, tzinfo=UTC)),
+    ],
+)
+def test_due_at_is_the_first_moment_a_run_removes_the_device(
+    pending_since: datetime, due: datetime
+) -> None:
     assert TWELVE.due_at(DeviceType.CHF, pending_since, False) == due
     assert TWELVE.is_due(DeviceType.CHF, pending_since, False, due)
     assert not TWELVE.is_due(DeviceType.CHF, pending_since, False, due - timedelta(seconds=1))

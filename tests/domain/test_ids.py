@@ -4,18 +4,33 @@ from gbdsp.domain.errors import InvalidValue
 from gbdsp.domain.ids import DeviceId, UserId
 
 
-@pytest.mark.parametrize("text", [
-    "00-DB-12-34-56-78-90-A2", "00db1234567890a2", "00:db:12:34:56:78:90:a2",
-    " 00-db-12-34-56-78-90-A2 ", "00DB1234567890A2",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "00-DB-12-34-56-78-90-A2",
+        "00db1234567890a2",
+        "00:db:12:34:56:78:90:a2",
+        " 00-db-12-34-56-78-90-A2 ",
+        "00DB1234567890A2",
+    ],
+)
 def test_device_id_accepts_duis_form_and_bare_hex_in_any_case(text: str) -> None:
     assert str(DeviceId.parse(text)) == "00-DB-12-34-56-78-90-A2"
 
 
-@pytest.mark.parametrize("text", [
-    "", "00-DB-12-34-56-78-90", "00-DB-12-34-56-78-90-A2-00", "00-DB-12-34-56-78-90-G2",
-    "0-0DB-12-34-56-78-90-A2", "00DB1234567890A", "00-DB-12-34-56-78-90A2", "hello",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "00-DB-12-34-56-78-90",
+        "00-DB-12-34-56-78-90-A2-00",
+        "00-DB-12-34-56-78-90-G2",
+        "0-0DB-12-34-56-78-90-A2",
+        "00DB1234567890A",
+        "00-DB-12-34-56-78-90A2",
+        "hello",
+    ],
+)
 def test_device_id_rejects_malformed_text_with_a_clear_message(text: str) -> None:
     with pytest.raises(InvalidValue, match="not an EUI-64"):
         DeviceId.parse(text)

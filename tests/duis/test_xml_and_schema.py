@@ -29,7 +29,11 @@ def test_a_signed_request_is_valid_duis() -> None:
 
 
 def test_schema_errors_carry_the_line_and_reason() -> None:
-    root = request(srv="8.2", body="<sr:ReadInventory><sr:Colour>red</sr:Colour>"
-                                   "</sr:ReadInventory>", cv=8, counter=1)
+    root = request(
+        srv="8.2",
+        body="<sr:ReadInventory><sr:Colour>red</sr:Colour></sr:ReadInventory>",
+        cv=8,
+        counter=1,
+    )
     problem = schema.schema_error(root)
     assert problem is not None and "Colour" in problem and problem.startswith("line ")

@@ -23,8 +23,10 @@ from cryptography.hazmat.primitives import serialization
 from gbdsp.gbcs_world import PARTIES
 
 MODE = os.environ.get("GBDSP_CONFORMANCE", "auto")
-TOOLS = Path(os.environ.get("GBDSP_GBCS_TOOLS")
-             or Path(__file__).resolve().parents[2] / ".." / "shared" / "tools")
+TOOLS = Path(
+    os.environ.get("GBDSP_GBCS_TOOLS")
+    or Path(__file__).resolve().parents[2] / ".." / "shared" / "tools"
+)
 """gbcs-decode.js and the built gbcs-parser: ../shared/tools, or $GBDSP_GBCS_TOOLS."""
 DECODER = TOOLS / "gbcs-decode.js"
 
@@ -88,8 +90,14 @@ class Decoder:
         args = [self.node, str(DECODER)]
         for d in key_dirs:
             args += ["--keys", str(d)]
-        done = subprocess.run(args, input="".join(m.hex() + "\n" for m in messages),
-                              capture_output=True, text=True, timeout=120, check=True)
+        done = subprocess.run(
+            args,
+            input="".join(m.hex() + "\n" for m in messages),
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+        )
         lines = [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
         assert len(lines) == len(messages), done.stderr
         return [Verdict(line) for line in lines]
@@ -114,7 +122,11 @@ def user_keys(tmp_path: Path) -> Iterator[Path]:
     directory.mkdir()
     for f in PARTIES.files():
         key = serialization.load_pem_private_key(PARTIES.private_key_pem(f), None)
-        (directory / f"{f.stem}.key").write_bytes(key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption()))
+        (directory / f"{f.stem}.key").write_bytes(
+            key.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
+        )
     yield directory

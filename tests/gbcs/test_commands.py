@@ -22,29 +22,47 @@ RTDS = TOOLS / "gbcs-parser" / "test" / "rtds" / "RTDS-4.5.0"
 RTDS_EVENT_TIME = datetime(2015, 1, 1, tzinfo=UTC)
 """The RTDS GBZ commands' Issuer Event ID (804A371C) is this time in ZigBee UTCTime."""
 CASES = {
-    MessageCode.ECS42: ("7.1_ECS42", 0), MessageCode.ECS43: ("7.2_ECS43", 0),
-    MessageCode.ECS44: ("7.3_ECS44", 0), MessageCode.ECS05: ("1.7_ECS05", 0),
-    MessageCode.ECS04A: ("1.5_ECS04a", 1_200_000), MessageCode.ECS04B: ("1.5_ECS04b", 0),
-    MessageCode.GCS32: ("7.2_GCS32", 0), MessageCode.GCS39: ("7.3_GCS39", 0),
-    MessageCode.GCS40A: ("1.5_GCS40a", 23_130), MessageCode.GCS40B: ("1.5_GCS40b", 0),
-    MessageCode.GCS40C: ("1.5_GCS40c", 5_000_000), MessageCode.GCS40D: ("1.5_GCS40d", 0),
-    MessageCode.ECS09: ("2.5_ECS09", 0), MessageCode.GCS06: ("2.5_GCS06", 0),
-    MessageCode.ECS38: ("7.12_ECS38", 900), MessageCode.ECS81: ("6.25_ECS81", 1),
+    MessageCode.ECS42: ("7.1_ECS42", 0),
+    MessageCode.ECS43: ("7.2_ECS43", 0),
+    MessageCode.ECS44: ("7.3_ECS44", 0),
+    MessageCode.ECS05: ("1.7_ECS05", 0),
+    MessageCode.ECS04A: ("1.5_ECS04a", 1_200_000),
+    MessageCode.ECS04B: ("1.5_ECS04b", 0),
+    MessageCode.GCS32: ("7.2_GCS32", 0),
+    MessageCode.GCS39: ("7.3_GCS39", 0),
+    MessageCode.GCS40A: ("1.5_GCS40a", 23_130),
+    MessageCode.GCS40B: ("1.5_GCS40b", 0),
+    MessageCode.GCS40C: ("1.5_GCS40c", 5_000_000),
+    MessageCode.GCS40D: ("1.5_GCS40d", 0),
+    MessageCode.ECS09: ("2.5_ECS09", 0),
+    MessageCode.GCS06: ("2.5_GCS06", 0),
+    MessageCode.ECS38: ("7.12_ECS38", 900),
+    MessageCode.ECS81: ("6.25_ECS81", 1),
     MessageCode.ECS48: ("6.26_ECS48", 1),
-    MessageCode.ECS30: ("6.8_ECS30", 0), MessageCode.ECS30A: ("6.8_ECS30a", 0),
-    MessageCode.GCS28: ("6.11_GCS28", 0), MessageCode.GCS23: ("6.6_GCS23", 0),
-    MessageCode.GCS25: ("6.8_GCS25", 0), MessageCode.GCS25A: ("6.8_GCS25a", 0),
+    MessageCode.ECS30: ("6.8_ECS30", 0),
+    MessageCode.ECS30A: ("6.8_ECS30a", 0),
+    MessageCode.GCS28: ("6.11_GCS28", 0),
+    MessageCode.GCS23: ("6.6_GCS23", 0),
+    MessageCode.GCS25: ("6.8_GCS25", 0),
+    MessageCode.GCS25A: ("6.8_GCS25a", 0),
     MessageCode.ECS46A: ("6.14.1_ECS46a", 0),
 }
 EXTRA = {
     MessageCode.ECS30: {"billing": (bytes([12, 0, 0, 0]), ((0xFF, 1),))},
     MessageCode.ECS30A: {"billing": (bytes(4), ((1, 1), (4, 1), (7, 1), (10, 1)))},
-    MessageCode.GCS28: {"clock": (datetime(2014, 12, 31, 23, 30, tzinfo=UTC),
-                                  datetime(2015, 1, 1, 0, 30, tzinfo=UTC))},
+    MessageCode.GCS28: {
+        "clock": (
+            datetime(2014, 12, 31, 23, 30, tzinfo=UTC),
+            datetime(2015, 1, 1, 0, 30, tzinfo=UTC),
+        )
+    },
     MessageCode.GCS23: {"conversion": (102_264, 400)},
     MessageCode.GCS25: {"gas_billing": (datetime(2015, 2, 1, tzinfo=UTC), 1)},
-    MessageCode.ECS46A: {"descriptions": tuple(
-        (n, f"{'HCALCS' if n == 2 else 'ALCS'}_{n}_Description") for n in range(1, 6))},
+    MessageCode.ECS46A: {
+        "descriptions": tuple(
+            (n, f"{'HCALCS' if n == 2 else 'ALCS'}_{n}_Description") for n in range(1, 6)
+        )
+    },
     MessageCode.GCS25A: {"gas_billing": (datetime(2015, 1, 1, tzinfo=UTC), 6)},
 }
 """The RTDS (and template) requests' billing calendars and clock."""
@@ -70,9 +88,12 @@ def test_pre_command_and_response_match_rtds(code: MessageCode) -> None:
     directory, amount = CASES[code]
     reference = _vector(directory, "PRECOMMAND")
     header = parse_general_signing(reference).header
-    exchange = replace(commands.CommandExchange(
-        header.originator, header.recipient, header.counter, RTDS_EVENT_TIME, amount),
-        **EXTRA.get(code, {}))  # type: ignore[arg-type]
+    exchange = replace(
+        commands.CommandExchange(
+            header.originator, header.recipient, header.counter, RTDS_EVENT_TIME, amount
+        ),
+        **EXTRA.get(code, {}),
+    )  # type: ignore[arg-type]
     ours = commands.pre_command(commands.USE_CASES[code], exchange)
     assert ours.hex() == reference.hex()
     key = ec.generate_private_key(ec.SECP256R1())

@@ -46,10 +46,15 @@ def certificates(store: Store, world: GbcsWorld, tmp_path: Path) -> Path:
     """`smki export` (no private keys) of a store holding one device of each kind."""
     seed(store)
     with store.transaction() as tx:
-        for eui, dtype in ((ESME, DeviceType.ESME), (GSME, DeviceType.GSME),
-                           (PPMID, DeviceType.PPMID), (CHF, DeviceType.CHF)):
-            tx.devices.add(Device(DeviceId(eui.value), dtype, MODEL, "SMETS V1.58",
-                                  SmiStatus.COMMISSIONED, AT))
+        for eui, dtype in (
+            (ESME, DeviceType.ESME),
+            (GSME, DeviceType.GSME),
+            (PPMID, DeviceType.PPMID),
+            (CHF, DeviceType.CHF),
+        ):
+            tx.devices.add(
+                Device(DeviceId(eui.value), dtype, MODEL, "SMETS V1.58", SmiStatus.COMMISSIONED, AT)
+            )
     directory = tmp_path / "export"
     report = export(store, world, directory, private=False)
     assert report.devices == 4
@@ -58,8 +63,9 @@ def certificates(store: Store, world: GbcsWorld, tmp_path: Path) -> Path:
 
 
 def _exchange(world: GbcsWorld, device: Eui64, recipient: Eui64, counter: int) -> Exchange:
-    return Exchange(_title(device), _title(recipient), counter,
-                    world.shared_secret(device, recipient), AT)
+    return Exchange(
+        _title(device), _title(recipient), counter, world.shared_secret(device, recipient), AT
+    )
 
 
 def _decode(decoder: Decoder, frames: list[bytes], *dirs: Path) -> list[Verdict]:
@@ -72,7 +78,8 @@ def _decode(decoder: Decoder, frames: list[bytes], *dirs: Path) -> list[Verdict]
 
 
 def test_ecs17b_import_registers_decrypt_to_the_device_state(
-        decoder: Decoder, world: GbcsWorld, certificates: Path, user_keys: Path) -> None:
+    decoder: Decoder, world: GbcsWorld, certificates: Path, user_keys: Path
+) -> None:
     registers = ImportEnergy(active_import_wh=1_234_567, reactive_import_varh=4_321)
     frame = responses.ecs17b(_exchange(world, ESME, USER, 0x10_0000_0001), registers)
     (v,) = _decode(decoder, [frame], certificates, user_keys)
@@ -86,7 +93,8 @@ def test_ecs17b_import_registers_decrypt_to_the_device_state(
 
 
 def test_gcs13a_consumption_register_decrypts_to_the_device_state(
-        decoder: Decoder, world: GbcsWorld, certificates: Path, user_keys: Path) -> None:
+    decoder: Decoder, world: GbcsWorld, certificates: Path, user_keys: Path
+) -> None:
     frame = responses.gcs13a(_exchange(world, GSME, USER, 77), GasConsumption(litres=987_654))
     (v,) = _decode(decoder, [frame], certificates, user_keys)
     assert "GCS13a" in v.notes_of("Message Code")[0]
@@ -95,28 +103,32 @@ def test_gcs13a_consumption_register_decrypts_to_the_device_state(
 
 
 @pytest.mark.parametrize("version", ["0123ABCD", "0002012F"])
-def test_firmware_versions_ecs52_gcs38_and_cs08(decoder: Decoder, world: GbcsWorld,
-                                          certificates: Path, user_keys: Path,
-                                          version: str) -> None:
+def test_firmware_versions_ecs52_gcs38_and_cs08(
+    decoder: Decoder, world: GbcsWorld, certificates: Path, user_keys: Path, version: str
+) -> None:
     esme = responses.ecs52(_exchange(world, ESME, USER, 5), version)
     chf = responses.ecs52(_exchange(world, CHF, USER, 6), version)
-    ppmid = responses.cs08(_exchange(world, PPMID, ACB, 7), version,
-                           remote_party=_title(USER), remote_counter=5)
+    ppmid = responses.cs08(
+        _exchange(world, PPMID, ACB, 7), version, remote_party=_title(USER), remote_counter=5
+    )
     gsme = responses.gcs38(_exchange(world, GSME, USER, 8), version)
-    v_esme, v_chf, v_ppmid, v_gsme = _decode(decoder, [esme, chf, ppmid, gsme], certificates,
-                                             user_keys)
-    spaced = " ".join(version[i:i + 2] for i in range(0, 8, 2))
+    v_esme, v_chf, v_ppmid, v_gsme = _decode(
+        decoder, [esme, chf, ppmid, gsme], certificates, user_keys
+    )
+    spaced = " ".join(version[i : i + 2] for i in range(0, 8, 2))
     assert v_esme.hex_of("Octet String") == [f"09 04 {spaced}"]
     assert v_chf.hex_of("Octet String") == [f"09 04 {spaced}"]
     assert v_ppmid.hex_of("Firmware Version") == [f"04 04 {spaced}"]
     assert v_gsme.hex_of("Attribute Data Value") == [f"04 {spaced}"]
     assert "GCS38" in v_gsme.notes_of("Message Code")[0]
     assert v_ppmid.hex_of("Supplementary Remote Party ID") == [
-        " ".join(f"{b:02X}" for b in _title(USER))]
+        " ".join(f"{b:02X}" for b in _title(USER))
+    ]
 
 
-def test_a_flipped_octet_makes_the_mac_invalid(decoder: Decoder, world: GbcsWorld,
-                                               certificates: Path, user_keys: Path) -> None:
+def test_a_flipped_octet_makes_the_mac_invalid(
+    decoder: Decoder, world: GbcsWorld, certificates: Path, user_keys: Path
+) -> None:
     frame = responses.ecs52(_exchange(world, ESME, USER, 9), "0123ABCD")
     counter_octet = frame.index(b"\xdf\x09") + 3 + 7  # last octet of the originator counter
     flipped_counter = bytearray(frame)
@@ -125,13 +137,16 @@ def test_a_flipped_octet_makes_the_mac_invalid(decoder: Decoder, world: GbcsWorl
     flipped_payload[-12 - 5] ^= 0x80  # last firmware octet (before 01 01 00 and signature 00)
     flipped_tag = bytearray(frame)
     flipped_tag[-1] ^= 0x01
-    verdicts = decoder.decode([bytes(flipped_counter), bytes(flipped_payload),
-                               bytes(flipped_tag)], [certificates, user_keys])
+    verdicts = decoder.decode(
+        [bytes(flipped_counter), bytes(flipped_payload), bytes(flipped_tag)],
+        [certificates, user_keys],
+    )
     assert [(v.ok, v.mac) for v in verdicts] == [(True, "invalid")] * 3
 
 
-def test_another_worlds_certificates_do_not_verify(decoder: Decoder, certificates: Path,
-                                                   user_keys: Path) -> None:
+def test_another_worlds_certificates_do_not_verify(
+    decoder: Decoder, certificates: Path, user_keys: Path
+) -> None:
     stranger = GbcsWorld(bytes.fromhex("a5" * 32))
     frame = responses.ecs52(_exchange(stranger, ESME, USER, 9), "0123ABCD")
     (v,) = decoder.decode([frame], [certificates, user_keys])
@@ -139,12 +154,21 @@ def test_another_worlds_certificates_do_not_verify(decoder: Decoder, certificate
 
 
 def test_private_export_lets_the_tool_verify_from_the_device_side(
-        decoder: Decoder, store: Store, world: GbcsWorld, tmp_path: Path) -> None:
+    decoder: Decoder, store: Store, world: GbcsWorld, tmp_path: Path
+) -> None:
     """With `--private`, the exported directory alone suffices (device and party keys)."""
     seed(store)
     with store.transaction() as tx:
-        tx.devices.add(Device(DeviceId(ESME.value), DeviceType.ESME, MODEL, "SMETS V1.58",
-                              SmiStatus.COMMISSIONED, AT))
+        tx.devices.add(
+            Device(
+                DeviceId(ESME.value),
+                DeviceType.ESME,
+                MODEL,
+                "SMETS V1.58",
+                SmiStatus.COMMISSIONED,
+                AT,
+            )
+        )
     directory = tmp_path / "private"
     export(store, world, directory, private=True)
     key_file = directory / f"{ESME.hex.lower()}-ka.key"

@@ -46,10 +46,16 @@ def _code(reply: HttpReply) -> str:
     return code
 
 
-def transform(gateway: Gateway, counter: int, srv: str = "7.2", target: str = ESME,
-              body: str = "<sr:DisableSupply/>") -> bytes:
-    reply = gateway.handle(T, signed(request(srv=srv, body=body, cv=4, counter=counter,
-                                            target=target)))
+def transform(
+    gateway: Gateway,
+    counter: int,
+    srv: str = "7.2",
+    target: str = ESME,
+    body: str = "<sr:DisableSupply/>",
+) -> bytes:
+    reply = gateway.handle(
+        T, signed(request(srv=srv, body=body, cv=4, counter=counter, target=target))
+    )
     assert _code(reply) == "I0"
     payload = xml.parse(reply.body).findtext(f".//{{{SR}}}PreCommand/{{{SR}}}GBCSPayload")
     assert payload is not None
@@ -63,15 +69,22 @@ def sign(pre: bytes, user: str = SUPPLIER) -> bytes:
     return pre + b"\x40" + crypto.sign(key, pre[1:])
 
 
-def send_signed(gateway: Gateway, counter: int, apdu: bytes, srv: str = "7.2",
-                target: str = ESME, *, spaced: bool = False) -> str:
+def send_signed(
+    gateway: Gateway,
+    counter: int,
+    apdu: bytes,
+    srv: str = "7.2",
+    target: str = ESME,
+    *,
+    spaced: bool = False,
+) -> str:
     text = base64.b64encode(apdu).decode()
     if spaced:
-        text = "\n".join(text[i:i + 76] for i in range(0, len(text), 76))
-    body = ("<sr:SignedPreCommand><sr:GBCSPayload>"
-            f"{text}</sr:GBCSPayload></sr:SignedPreCommand>")
-    return _code(gateway.handle(S, signed(request(
-        srv=srv, body=body, cv=5, counter=counter, target=target))))
+        text = "\n".join(text[i : i + 76] for i in range(0, len(text), 76))
+    body = f"<sr:SignedPreCommand><sr:GBCSPayload>{text}</sr:GBCSPayload></sr:SignedPreCommand>"
+    return _code(
+        gateway.handle(S, signed(request(srv=srv, body=body, cv=5, counter=counter, target=target)))
+    )
 
 
 def pushed(store: Store, clock: ManualClock) -> dict[str, bytes]:
@@ -80,51 +93,105 @@ def pushed(store: Store, clock: ManualClock) -> dict[str, bytes]:
         return {m.response_id: m.body for m in tx.outbox.claim_due(later, later, 100)}
 
 
-@pytest.mark.parametrize(("srv", "target", "body", "code"), [
-    ("7.1", ESME, "<sr:EnableSupply/>", MessageCode.ECS42),
-    ("7.2", ESME, "<sr:DisableSupply/>", MessageCode.ECS43),
-    ("7.3", ESME, "<sr:ArmSupply/>", MessageCode.ECS44),
-    ("7.2", GSME, "<sr:DisableSupply/>", MessageCode.GCS32),
-    ("7.3", GSME, "<sr:ArmSupply/>", MessageCode.GCS39),
-    ("1.7", ESME, "<sr:ResetTariffBlockCounterMatrix/>", MessageCode.ECS05),
-    ("1.5", ESME, "<sr:UpdateMeterBalance><sr:PrepaymentMode><sr:AdjustMeterBalance>-500"
-                  "</sr:AdjustMeterBalance></sr:PrepaymentMode></sr:UpdateMeterBalance>",
-     MessageCode.ECS04A),
-    ("1.5", ESME, "<sr:UpdateMeterBalance><sr:CreditMode><sr:ResetMeterBalance/>"
-                  "</sr:CreditMode></sr:UpdateMeterBalance>", MessageCode.ECS04B),
-    ("1.5", GSME, "<sr:UpdateMeterBalance><sr:CreditMode><sr:AdjustMeterBalance>77"
-                  "</sr:AdjustMeterBalance></sr:CreditMode></sr:UpdateMeterBalance>",
-     MessageCode.GCS40C),
-    ("2.5", ESME, "<sr:ActivateEmergencyCredit/>", MessageCode.ECS09),
-    ("2.5", GSME, "<sr:ActivateEmergencyCredit/>", MessageCode.GCS06),
-    ("7.12", ESME, "<sr:SetRandomisedOffsetLimit><sr:RandomisedOffsetLimit>600"
-                   "</sr:RandomisedOffsetLimit></sr:SetRandomisedOffsetLimit>", MessageCode.ECS38),
-    ("6.25", ESME, "<sr:SetElectricitySupplyTamperState><sr:SupplyTamperState>Locked"
-                   "</sr:SupplyTamperState></sr:SetElectricitySupplyTamperState>",
-     MessageCode.ECS81),
-    ("6.8", ESME, "<sr:UpdateDeviceConfigurationBillingCalendar><sr:ElectricityBillingCalendar>"
-                  "<sr:BillingTime>06:30:00Z</sr:BillingTime><sr:Monthly>15</sr:Monthly>"
-                  "</sr:ElectricityBillingCalendar></sr:UpdateDeviceConfigurationBillingCalendar>",
-     MessageCode.ECS30),
-    ("6.11", GSME, "<sr:SynchroniseClock><sr:CurrentDateTime>2026-03-02T09:30:00Z"
-                   "</sr:CurrentDateTime><sr:TolerancePeriod>60</sr:TolerancePeriod>"
-                   "</sr:SynchroniseClock>", MessageCode.GCS28),
-    ("6.6", GSME, "<sr:UpdateDeviceConfigurationGasConversion><sr:CalorificValue>39.5"
-                  "</sr:CalorificValue><sr:ConversionFactor>1.02"
-                  "</sr:ConversionFactor></sr:UpdateDeviceConfigurationGasConversion>",
-     MessageCode.GCS23),
-    ("6.8", GSME, "<sr:UpdateDeviceConfigurationBillingCalendar><sr:GasBillingCalendar>"
-                  "<sr:BillingPeriodStart>2026-04-01T00:00:00Z</sr:BillingPeriodStart>"
-                  "<sr:Periodicity>SixMonthly</sr:Periodicity></sr:GasBillingCalendar>"
-                  "</sr:UpdateDeviceConfigurationBillingCalendar>", MessageCode.GCS25A),
-    ("6.14.1", ESME, "<sr:UpdateDeviceConfigurationALCDescriptions>"
-                     "<sr:ALCSHCALCSDescription index=\"4\"><sr:SwitchDescription>Heater"
-                     "</sr:SwitchDescription></sr:ALCSHCALCSDescription>"
-                     "</sr:UpdateDeviceConfigurationALCDescriptions>", MessageCode.ECS46A),
-])
+@pytest.mark.parametrize(
+    ("srv", "target", "body", "code"),
+    [
+        ("7.1", ESME, "<sr:EnableSupply/>", MessageCode.ECS42),
+        ("7.2", ESME, "<sr:DisableSupply/>", MessageCode.ECS43),
+        ("7.3", ESME, "<sr:ArmSupply/>", MessageCode.ECS44),
+        ("7.2", GSME, "<sr:DisableSupply/>", MessageCode.GCS32),
+        ("7.3", GSME, "<sr:ArmSupply/>", MessageCode.GCS39),
+        ("1.7", ESME, "<sr:ResetTariffBlockCounterMatrix/>", MessageCode.ECS05),
+        (
+            "1.5",
+            ESME,
+            "<sr:UpdateMeterBalance><sr:PrepaymentMode><sr:AdjustMeterBalance>-500"
+            "</sr:AdjustMeterBalance></sr:PrepaymentMode></sr:UpdateMeterBalance>",
+            MessageCode.ECS04A,
+        ),
+        (
+            "1.5",
+            ESME,
+            "<sr:UpdateMeterBalance><sr:CreditMode><sr:ResetMeterBalance/>"
+            "</sr:CreditMode></sr:UpdateMeterBalance>",
+            MessageCode.ECS04B,
+        ),
+        (
+            "1.5",
+            GSME,
+            "<sr:UpdateMeterBalance><sr:CreditMode><sr:AdjustMeterBalance>77"
+            "</sr:AdjustMeterBalance></sr:CreditMode></sr:UpdateMeterBalance>",
+            MessageCode.GCS40C,
+        ),
+        ("2.5", ESME, "<sr:ActivateEmergencyCredit/>", MessageCode.ECS09),
+        ("2.5", GSME, "<sr:ActivateEmergencyCredit/>", MessageCode.GCS06),
+        (
+            "7.12",
+            ESME,
+            "<sr:SetRandomisedOffsetLimit><sr:RandomisedOffsetLimit>600"
+            "</sr:RandomisedOffsetLimit></sr:SetRandomisedOffsetLimit>",
+            MessageCode.ECS38,
+        ),
+        (
+            "6.25",
+            ESME,
+            "<sr:SetElectricitySupplyTamperState><sr:SupplyTamperState>Locked"
+            "</sr:SupplyTamperState></sr:SetElectricitySupplyTamperState>",
+            MessageCode.ECS81,
+        ),
+        (
+            "6.8",
+            ESME,
+            "<sr:UpdateDeviceConfigurationBillingCalendar><sr:ElectricityBillingCalendar>"
+            "<sr:BillingTime>06:30:00Z</sr:BillingTime><sr:Monthly>15</sr:Monthly>"
+            "</sr:ElectricityBillingCalendar></sr:UpdateDeviceConfigurationBillingCalendar>",
+            MessageCode.ECS30,
+        ),
+        (
+            "6.11",
+            GSME,
+            "<sr:SynchroniseClock><sr:CurrentDateTime>2026-03-02T09:30:00Z"
+            "</sr:CurrentDateTime><sr:TolerancePeriod>60</sr:TolerancePeriod>"
+            "</sr:SynchroniseClock>",
+            MessageCode.GCS28,
+        ),
+        (
+            "6.6",
+            GSME,
+            "<sr:UpdateDeviceConfigurationGasConversion><sr:CalorificValue>39.5"
+            "</sr:CalorificValue><sr:ConversionFactor>1.02"
+            "</sr:ConversionFactor></sr:UpdateDeviceConfigurationGasConversion>",
+            MessageCode.GCS23,
+        ),
+        (
+            "6.8",
+            GSME,
+            "<sr:UpdateDeviceConfigurationBillingCalendar><sr:GasBillingCalendar>"
+            "<sr:BillingPeriodStart>2026-04-01T00:00:00Z</sr:BillingPeriodStart>"
+            "<sr:Periodicity>SixMonthly</sr:Periodicity></sr:GasBillingCalendar>"
+            "</sr:UpdateDeviceConfigurationBillingCalendar>",
+            MessageCode.GCS25A,
+        ),
+        (
+            "6.14.1",
+            ESME,
+            "<sr:UpdateDeviceConfigurationALCDescriptions>"
+            '<sr:ALCSHCALCSDescription index="4"><sr:SwitchDescription>Heater'
+            "</sr:SwitchDescription></sr:ALCSHCALCSDescription>"
+            "</sr:UpdateDeviceConfigurationALCDescriptions>",
+            MessageCode.ECS46A,
+        ),
+    ],
+)
 def test_signed_pre_command_is_executed_and_answered_signed(
-        gateway: Gateway, store: Store, clock: ManualClock, srv: str, target: str, body: str,
-        code: MessageCode) -> None:
+    gateway: Gateway,
+    store: Store,
+    clock: ManualClock,
+    srv: str,
+    target: str,
+    body: str,
+    code: MessageCode,
+) -> None:
     pre = transform(gateway, 100, srv, target, body)
     parsed = parse_general_signing(pre)
     header = parsed.header
@@ -132,8 +199,11 @@ def test_signed_pre_command_is_executed_and_answered_signed(
     assert header.originator == Eui64.parse(SUPPLIER).value.to_bytes(8, "big")
     assert header.recipient == Eui64.parse(target).value.to_bytes(8, "big")
     assert parsed.signature is None and pre == b"\xdf" + parsed.signed_part  # unsigned
-    amount = 0 if "AdjustMeterBalance>" not in body else int(
-        body.split("AdjustMeterBalance>")[1].split("<")[0])
+    amount = (
+        0
+        if "AdjustMeterBalance>" not in body
+        else int(body.split("AdjustMeterBalance>")[1].split("<")[0])
+    )
     if amount:  # the request's amount is the command's (DLMS big-endian, ZCL little-endian)
         raw = amount.to_bytes(4, "big" if target == ESME else "little", signed=True)
         assert parsed.content.endswith(raw)
@@ -147,8 +217,9 @@ def test_signed_pre_command_is_executed_and_answered_signed(
     assert answer.signature_valid(device_ds)
 
 
-def test_tampering_is_refused_and_nothing_is_sent(gateway: Gateway, store: Store,
-                                                  clock: ManualClock) -> None:
+def test_tampering_is_refused_and_nothing_is_sent(
+    gateway: Gateway, store: Store, clock: ManualClock
+) -> None:
     pre = transform(gateway, 200)
     # signed by another User's key
     assert send_signed(gateway, 200, sign(pre, NETWORK_OPERATOR)) == "E41"
@@ -180,7 +251,6 @@ def test_tampering_is_refused_and_nothing_is_sent(gateway: Gateway, store: Store
 def test_a_user_without_a_ds_certificate_cannot_sign(gateway: Gateway, store: Store) -> None:
     pre = transform(gateway, 300)
     with store.transaction() as tx:
-        tx.connection.exec_driver_sql(
-            "DELETE FROM gbcs_certificates WHERE kind = 'ds'")
+        tx.connection.exec_driver_sql("DELETE FROM gbcs_certificates WHERE kind = 'ds'")
     fresh = Gateway(store, gateway.clock, dsp_signing_key(), gbcs=WORLD)
     assert send_signed(fresh, 300, sign(pre)) == "E41"

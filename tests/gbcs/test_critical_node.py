@@ -52,9 +52,12 @@ def node_modules() -> Path:
     marker = prefix / "node_modules" / "@smartdcc" / "dccboxed-keystore" / "package.json"
     if not marker.is_file():
         prefix.mkdir(parents=True, exist_ok=True)
-        done = subprocess.run([npm, "install", "--no-audit", "--no-fund", "--prefix",
-                               str(prefix), KEYSTORE_PIN], capture_output=True, text=True,
-                              timeout=600)
+        done = subprocess.run(
+            [npm, "install", "--no-audit", "--no-fund", "--prefix", str(prefix), KEYSTORE_PIN],
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
         if done.returncode != 0 or not marker.is_file():
             _unavailable(f"npm install {KEYSTORE_PIN} failed: {done.stderr[-500:]}")
     return prefix / "node_modules"
@@ -68,13 +71,15 @@ def critical_templates() -> list[Path]:
         kit = fetch_boxed()
     except BoxedUnavailable as exc:
         _unavailable(str(exc))
-    return sorted(p for p in kit.templates_dir.iterdir()
-                  if b"<sr:CommandVariant>4<" in p.read_bytes())
+    return sorted(
+        p for p in kit.templates_dir.iterdir() if b"<sr:CommandVariant>4<" in p.read_bytes()
+    )
 
 
 @pytest.fixture
 def signer() -> Iterator[str]:
     """Signs DUIS XML as its originator (the XML-DSig the gateway tests use)."""
+
     async def sign(request: Request) -> Response:
         root = xml.parse(await request.body())
         for old in root.findall(f"{{{DS}}}Signature"):
@@ -90,8 +95,8 @@ def signer() -> Iterator[str]:
 
 @pytest.mark.slow
 def test_dcc_boxed_client_completes_critical_flows_and_tampering_is_refused(
-        decoder: Decoder, critical_templates: list[Path], signer: str, tmp_path: Path,
-        database_url: str) -> None:
+    decoder: Decoder, critical_templates: list[Path], signer: str, tmp_path: Path, database_url: str
+) -> None:
     modules = node_modules()
     gbdsp = Gbdsp(tmp_path / "data", database_url)
     assert gbdsp("init").returncode == 0
@@ -99,24 +104,42 @@ def test_dcc_boxed_client_completes_critical_flows_and_tampering_is_refused(
     port, smki, receiver = free_port(), free_port(), free_port()
     url = gbdsp("users", "set-url", SUPPLIER, f"http://127.0.0.1:{receiver}/duis")
     assert url.returncode == 0, url.stderr
-    gbdsp.env |= {"GBDSP_SMKI__PORT": str(smki), "GBDSP_WAN__LATENCY_MS_MIN": "10",
-                  "GBDSP_WAN__LATENCY_MS_MAX": "20"}
-    server = subprocess.Popen([sys.executable, "-m", "gbdsp", "serve", "--port", str(port)],
-                              env=gbdsp.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                              text=True)
+    gbdsp.env |= {
+        "GBDSP_SMKI__PORT": str(smki),
+        "GBDSP_WAN__LATENCY_MS_MIN": "10",
+        "GBDSP_WAN__LATENCY_MS_MAX": "20",
+    }
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gbdsp", "serve", "--port", str(port)],
+        env=gbdsp.env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         _wait_up(port)
         job = {
-            "duis": f"http://127.0.0.1:{port}", "smki": f"127.0.0.1:{smki}", "signer": signer,
-            "receiverPort": receiver, "keystore": str(ZAZ1), "parser": str(TOOLS / "gbcs-parser"),
-            "decoder": str(DECODER), "modules": str(modules), "keysDir": str(tmp_path / "keys"),
+            "duis": f"http://127.0.0.1:{port}",
+            "smki": f"127.0.0.1:{smki}",
+            "signer": signer,
+            "receiverPort": receiver,
+            "keystore": str(ZAZ1),
+            "parser": str(TOOLS / "gbcs-parser"),
+            "decoder": str(DECODER),
+            "modules": str(modules),
+            "keysDir": str(tmp_path / "keys"),
             "counter": int(time.time() * 1000) * 1000,
             "templates": [{"name": p.name, "xml": str(p)} for p in critical_templates],
             "tamper": "ECS43_7.2_SUCCESS_REQUEST_DUIS.XML",
             "otherDevice": "GCS32_7.2_SUCCESS_REQUEST_DUIS.XML",
         }
-        done = subprocess.run([decoder.node, str(SCRIPT)], input=json.dumps(job),
-                              capture_output=True, text=True, timeout=600)
+        done = subprocess.run(
+            [decoder.node, str(SCRIPT)],
+            input=json.dumps(job),
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
         assert done.returncode == 0, done.stderr[-3000:]
         report = json.loads(done.stdout.strip().splitlines()[-1])
     finally:
@@ -127,29 +150,42 @@ def test_dcc_boxed_client_completes_critical_flows_and_tampering_is_refused(
     results = {r["name"]: r for r in report["results"]}
     completed = sorted(n for n, r in results.items() if r["ok"])
     encoded = sorted(n for n in results if _encoded(n))
-    failed = {n: (r["stage"], str(r["detail"])[:120]) for n, r in results.items()
-              if not r["ok"]}
+    failed = {n: (r["stage"], str(r["detail"])[:120]) for n, r in results.items() if not r["ok"]}
     stages: dict[str, int] = {}
     for stage, _ in failed.values():
         stages[stage] = stages.get(stage, 0) + 1
-    print(f"critical flows completed: {len(completed)} of {len(results)} CV 4 templates: "
-          f"{completed}; not completed, by stage: {stages}; details: {failed}")
+    print(
+        f"critical flows completed: {len(completed)} of {len(results)} CV 4 templates: "
+        f"{completed}; not completed, by stage: {stages}; details: {failed}"
+    )
     assert encoded and set(encoded) <= set(completed), {n: failed.get(n) for n in encoded}
     for name in completed:
         assert results[name]["detail"]["signature"] == "valid"
 
     tamper = report["tamper"]
-    assert (tamper["otherUser"], tamper["changed"], tamper["otherDevice"]) == \
-        ("E41", "E42", "E42"), tamper
-    assert (tamper["genuine"], tamper["replayed"], tamper["noTransform"]) == \
-        ("I99", "E40", "E42"), tamper
+    assert (tamper["otherUser"], tamper["changed"], tamper["otherDevice"]) == (
+        "E41",
+        "E42",
+        "E42",
+    ), tamper
+    assert (tamper["genuine"], tamper["replayed"], tamper["noTransform"]) == (
+        "I99",
+        "E40",
+        "E42",
+    ), tamper
     store = Store.open(database_url or f"sqlite:///{tmp_path / 'data' / 'gbdsp.sqlite'}")
     try:
         with store.read() as tx:
+
             def responses(request_id: str) -> int:
-                return int(tx.connection.execute(select(func.count()).where(
-                    audit_log.c.request_id == request_id,
-                    audit_log.c.direction == "response")).scalar_one())
+                return int(
+                    tx.connection.execute(
+                        select(func.count()).where(
+                            audit_log.c.request_id == request_id,
+                            audit_log.c.direction == "response",
+                        )
+                    ).scalar_one()
+                )
 
             # only the genuine CV 5 was executed; the CV 5 with no transform never was
             assert responses(tamper["requestId"]) == 1

@@ -41,8 +41,14 @@ def test_shared_secret_is_the_same_from_either_side() -> None:
 def test_kdf_is_sha256_of_counter_z_and_other_info() -> None:
     z = bytes(range(32))
     expected = hashlib.sha256(
-        b"\x00\x00\x00\x01" + z + bytes.fromhex("60857406080300") + DEVICE + b"\x09\x02"
-        + (1000).to_bytes(8, "big") + USER).digest()[:16]
+        b"\x00\x00\x00\x01"
+        + z
+        + bytes.fromhex("60857406080300")
+        + DEVICE
+        + b"\x09\x02"
+        + (1000).to_bytes(8, "big")
+        + USER
+    ).digest()[:16]
     assert derive_key(z, Cra.RESPONSE, DEVICE, 1000, USER) == expected
 
 
@@ -83,8 +89,9 @@ def test_signature_is_p1363_and_verifies_with_cryptography() -> None:
     key = ec.generate_private_key(ec.SECP256R1())
     signature = crypto.sign(key, b"grouping header and content")
     assert len(signature) == 64
-    der = encode_dss_signature(int.from_bytes(signature[:32], "big"),
-                               int.from_bytes(signature[32:], "big"))
+    der = encode_dss_signature(
+        int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:], "big")
+    )
     key.public_key().verify(der, b"grouping header and content", ec.ECDSA(hashes.SHA256()))
     assert crypto.verify(key.public_key(), b"grouping header and content", signature)
     assert not crypto.verify(key.public_key(), b"grouping header and content!", signature)
@@ -98,8 +105,15 @@ def _header() -> GroupingHeader:
 def test_general_signing_layout_and_signature_over_09_to_content() -> None:
     key = ec.generate_private_key(ec.SECP256R1())
     apdu = general_signing(_header(), b"\xda\x01\x02", key)
-    assert apdu.startswith(b"\xdf\x09\x02" + (1000).to_bytes(8, "big") + b"\x08" + DEVICE
-                           + b"\x08" + USER + b"\x00\x02\x00\x59\x03\xda\x01\x02\x40")
+    assert apdu.startswith(
+        b"\xdf\x09\x02"
+        + (1000).to_bytes(8, "big")
+        + b"\x08"
+        + DEVICE
+        + b"\x08"
+        + USER
+        + b"\x00\x02\x00\x59\x03\xda\x01\x02\x40"
+    )
     assert crypto.verify(key.public_key(), signed_part(_header(), b"\xda\x01\x02"), apdu[-64:])
     assert general_signing(_header(), b"\xda").endswith(b"\x01\xda\x00")
 

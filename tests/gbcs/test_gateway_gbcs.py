@@ -48,20 +48,27 @@ def _device(store: Store, dtype: DeviceType) -> Device:
     with store.read() as tx:
         for device in tx.devices.iter_all():
             if device.device_type is dtype and device.responsible_supplier == UserId.parse(
-                    SUPPLIER):
+                SUPPLIER
+            ):
                 return device
     raise AssertionError(f"no {dtype} of {SUPPLIER} in the demo fleet")
 
 
-def _pushed_payload(gateway: Gateway, store: Store, srv: str, body: str, device: Device,
-                    counter: int) -> bytes:
-    reply = gateway.handle(WebService.SEND_COMMAND, signed(request(
-        srv=srv, body=body, cv=1, counter=counter, target=str(device.device_id))))
+def _pushed_payload(
+    gateway: Gateway, store: Store, srv: str, body: str, device: Device, counter: int
+) -> bytes:
+    reply = gateway.handle(
+        WebService.SEND_COMMAND,
+        signed(request(srv=srv, body=body, cv=1, counter=counter, target=str(device.device_id))),
+    )
     assert b"I99" in reply.body, reply.body
     later = gateway.clock.now() + timedelta(seconds=5)
     with store.transaction() as tx:
-        queued = [m for m in tx.outbox.claim_due(later, later, 10)
-                  if m.response_id == f"{device.device_id}:{SUPPLIER}:{counter}"]
+        queued = [
+            m
+            for m in tx.outbox.claim_due(later, later, 10)
+            if m.response_id == f"{device.device_id}:{SUPPLIER}:{counter}"
+        ]
     assert len(queued) == 1
     root = xml.parse(queued[0].body)
     assert root.findtext(f"{{{SR}}}Header/{{{SR}}}ResponseCode") == "I0"
@@ -71,38 +78,52 @@ def _pushed_payload(gateway: Gateway, store: Store, srv: str, body: str, device:
 
 
 def test_pushed_4_1_1_and_11_2_are_gbcs_the_parser_verifies(
-        decoder: Decoder, gateway: Gateway, store: Store, world: GbcsWorld,
-        user_keys: Path, tmp_path: Path) -> None:
+    decoder: Decoder,
+    gateway: Gateway,
+    store: Store,
+    world: GbcsWorld,
+    user_keys: Path,
+    tmp_path: Path,
+) -> None:
     export(store, world, tmp_path / "certs", private=False)
     esme, gsme = _device(store, DeviceType.ESME), _device(store, DeviceType.GSME)
     at = gateway.clock.now()
     seed = gateway.config.wan.seed
-    frames = [_pushed_payload(gateway, store, "4.1.1", READ_REGISTERS, esme, 100),
-              _pushed_payload(gateway, store, "4.1.1", READ_REGISTERS, gsme, 101),
-              _pushed_payload(gateway, store, "11.2", READ_FIRMWARE, esme, 102),
-              _pushed_payload(gateway, store, "11.2", READ_FIRMWARE, gsme, 103)]
+    frames = [
+        _pushed_payload(gateway, store, "4.1.1", READ_REGISTERS, esme, 100),
+        _pushed_payload(gateway, store, "4.1.1", READ_REGISTERS, gsme, 101),
+        _pushed_payload(gateway, store, "11.2", READ_FIRMWARE, esme, 102),
+        _pushed_payload(gateway, store, "11.2", READ_FIRMWARE, gsme, 103),
+    ]
     electricity, gas, firmware, gas_firmware = decoder.decode(
-        frames, [tmp_path / "certs", user_keys])
+        frames, [tmp_path / "certs", user_keys]
+    )
     for v in (electricity, gas, firmware, gas_firmware):
         assert (v.ok, v.mac, v.signature) == (True, "valid", "absent"), v.raw
     registers = import_energy(seed, esme.device_id, at)
     assert electricity.section("Decrypted Payload 0").notes_of("Double Long Unsigned") == [
-        str(registers.active_import_wh), str(registers.reactive_import_varh)]
+        str(registers.active_import_wh),
+        str(registers.reactive_import_varh),
+    ]
     assert electricity.notes_of("Originator Counter") == ["100"]
     assert gas.section("Decrypted Payload 0").notes_of("Attribute Data Value")[-1] == str(
-        gas_register(seed, gsme.device_id, at).litres)
+        gas_register(seed, gsme.device_id, at).litres
+    )
     version = esme.model.firmware_version
     assert firmware.hex_of("Octet String") == [
-        "09 04 " + " ".join(version[i:i + 2] for i in range(0, 8, 2))]
+        "09 04 " + " ".join(version[i : i + 2] for i in range(0, 8, 2))
+    ]
     assert "GCS38" in gas_firmware.notes_of("Message Code")[0]
     gas_version = gsme.model.firmware_version
     assert gas_firmware.hex_of("Attribute Data Value") == [
-        "04 " + " ".join(gas_version[i:i + 2] for i in range(0, 8, 2))]
+        "04 " + " ".join(gas_version[i : i + 2] for i in range(0, 8, 2))
+    ]
 
 
 def test_registers_grow_with_time_and_are_stable_at_one_time() -> None:
     device = DeviceId.parse("00-DB-12-34-56-78-90-A0")
     from datetime import UTC, datetime
+
     t = datetime(2026, 12, 1, tzinfo=UTC)
     assert import_energy(1, device, t) == import_energy(1, device, t)
     later = import_energy(1, device, t + timedelta(hours=1)).active_import_wh
@@ -110,7 +131,8 @@ def test_registers_grow_with_time_and_are_stable_at_one_time() -> None:
 
 
 def test_use_cases_not_encoded_or_users_without_gbcs_keys_get_none(
-        gateway: Gateway, store: Store, world: GbcsWorld) -> None:
+    gateway: Gateway, store: Store, world: GbcsWorld
+) -> None:
     gsme, esme = _device(store, DeviceType.GSME), _device(store, DeviceType.ESME)
     now = gateway.clock.now()
     boxed = RequestId(UserId.parse(SUPPLIER), Eui64(esme.device_id.value), 7)

@@ -28,16 +28,20 @@ EUI = bytes.fromhex("00db1234567890a0")
 
 
 def _public(key: ec.EllipticCurvePrivateKey) -> bytes:
-    return key.public_key().public_bytes(serialization.Encoding.X962,
-                                         serialization.PublicFormat.UncompressedPoint)
+    return key.public_key().public_bytes(
+        serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+    )
 
 
 def test_device_keys_are_deterministic_and_distinct() -> None:
     a, b = DeviceKeys.derive(WORLD, EUI), DeviceKeys.derive(WORLD, EUI)
     assert _public(a.ds) == _public(b.ds) and _public(a.ka) == _public(b.ka)
-    others = {_public(a.ds), _public(a.ka),
-              _public(device_key(WORLD, bytes.fromhex("00db1234567890a1"), KeyUsage.DS)),
-              _public(device_key(bytes(reversed(WORLD)), EUI, KeyUsage.DS))}
+    others = {
+        _public(a.ds),
+        _public(a.ka),
+        _public(device_key(WORLD, bytes.fromhex("00db1234567890a1"), KeyUsage.DS)),
+        _public(device_key(bytes(reversed(WORLD)), EUI, KeyUsage.DS)),
+    }
     assert len(others) == 4
 
 
@@ -65,15 +69,15 @@ def test_device_certificate_has_the_smki_device_shape(usage: KeyUsage) -> None:
     assert cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).critical
     policies = cert.extensions.get_extension_for_class(x509.CertificatePolicies).value
     assert [p.policy_identifier for p in policies] == [DEVICE_POLICY]
-    assert len(cert.extensions.get_extension_for_class(
-        x509.SubjectKeyIdentifier).value.digest) == 8
+    assert len(cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value.digest) == 8
     assert cert.serial_number.bit_length() <= 128
     # Deterministic: the same world mints the same certificate.
     assert device_certificate(WORLD, EUI, usage, key.public_key()) == cert
 
 
-def test_world_secret_is_sealed_and_reopens(tmp_path: Path,
-                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_world_secret_is_sealed_and_reopens(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv(MASTER_ENV, raising=False)
     world = open_world(tmp_path)
     sealed = tmp_path / "keys" / "gbcs-world.sealed"
@@ -81,8 +85,9 @@ def test_world_secret_is_sealed_and_reopens(tmp_path: Path,
     device = Eui64.parse("00-DB-12-34-56-78-90-A0")
     again = open_world(tmp_path)
     assert _public(again.device_keys(device).ka) == _public(world.device_keys(device).ka)
-    assert open_world(tmp_path / "other").device_certificate(device, KeyUsage.KA) \
-        != world.device_certificate(device, KeyUsage.KA)
+    assert open_world(tmp_path / "other").device_certificate(
+        device, KeyUsage.KA
+    ) != world.device_certificate(device, KeyUsage.KA)
     monkeypatch.setenv(MASTER_ENV, "another master key")
     with pytest.raises(GbdspError):
         open_world(tmp_path)
@@ -96,4 +101,5 @@ def test_shipped_party_keys_match_their_certificates() -> None:
         cert = PARTIES.certificate(f.party, f.usage, prepayment=f.prepayment)
         assert key is not None and cert is not None
         assert _public(key) == cert.public_key().public_bytes(
-            serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
+            serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+        )

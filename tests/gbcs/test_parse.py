@@ -28,15 +28,25 @@ AT = datetime(2026, 12, 1, 9, 15, tzinfo=UTC)
 
 
 def test_our_response_parses_back_and_its_mac_verifies_from_the_user_side() -> None:
-    device, user = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(
-        ec.SECP256R1())
-    ex = responses.Exchange(bytes.fromhex("00db1234567890a0"), bytes.fromhex("90b3d51f30010000"),
-                            2**40 + 5, shared_secret(device, user.public_key()), AT)
+    device, user = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    ex = responses.Exchange(
+        bytes.fromhex("00db1234567890a0"),
+        bytes.fromhex("90b3d51f30010000"),
+        2**40 + 5,
+        shared_secret(device, user.public_key()),
+        AT,
+    )
     frame = responses.ecs17b(ex, responses.ImportEnergy(1, 2))
     parsed = verify_general_ciphering(frame, shared_secret(user, device.public_key()))
     h = parsed.header
     assert (h.cra, h.counter, h.originator, h.recipient, h.message_code, h.date_time) == (
-        Cra.RESPONSE, 2**40 + 5, ex.device, ex.recipient, MessageCode.ECS17B, AT)
+        Cra.RESPONSE,
+        2**40 + 5,
+        ex.device,
+        ex.recipient,
+        MessageCode.ECS17B,
+        AT,
+    )
     assert parsed.signature is None and parsed.content.startswith(b"\xda")
     tampered = bytearray(frame)
     tampered[20] ^= 1
@@ -72,8 +82,11 @@ def _private(keys: Path, name: str) -> ec.EllipticCurvePrivateKey | None:
     if not path.is_file():
         return None
     data = path.read_bytes()
-    key = (serialization.load_pem_private_key(data, None) if b"BEGIN" in data
-           else serialization.load_der_private_key(data, None))
+    key = (
+        serialization.load_pem_private_key(data, None)
+        if b"BEGIN" in data
+        else serialization.load_der_private_key(data, None)
+    )
     assert isinstance(key, ec.EllipticCurvePrivateKey)
     return key
 

@@ -28,23 +28,45 @@ from tests.test_cli import Gbdsp
 NEW_USER = "90-B3-D5-1F-30-01-00-77"
 
 
-def _certificate(eui: int, *, signing: bool, curve: ec.EllipticCurve | None = None
-                 ) -> tuple[bytes, ec.EllipticCurvePrivateKey]:
+def _certificate(
+    eui: int, *, signing: bool, curve: ec.EllipticCurve | None = None
+) -> tuple[bytes, ec.EllipticCurvePrivateKey]:
     key = ec.generate_private_key(curve or ec.SECP256R1())
-    subject = x509.Name([
-        x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, "02"),
-        x509.NameAttribute(NameOID.X500_UNIQUE_IDENTIFIER,
-                           b"\x00" + eui.to_bytes(8, "big"), _type=x509.name._ASN1Type.BitString),
-    ])
+    subject = x509.Name(
+        [
+            x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, "02"),
+            x509.NameAttribute(
+                NameOID.X500_UNIQUE_IDENTIFIER,
+                b"\x00" + eui.to_bytes(8, "big"),
+                _type=x509.name._ASN1Type.BitString,
+            ),
+        ]
+    )
     now = datetime.now(UTC)
-    cert = (x509.CertificateBuilder().subject_name(subject).issuer_name(subject)
-            .public_key(key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(now - timedelta(days=1)).not_valid_after(now + timedelta(days=9))
-            .add_extension(x509.KeyUsage(
-                digital_signature=signing, content_commitment=False, key_encipherment=False,
-                data_encipherment=False, key_agreement=not signing, key_cert_sign=False,
-                crl_sign=False, encipher_only=False, decipher_only=False), critical=True)
-            .sign(key, hashes.SHA256()))
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=9))
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=signing,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=not signing,
+                key_cert_sign=False,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .sign(key, hashes.SHA256())
+    )
     return cert.public_bytes(serialization.Encoding.PEM), key
 
 
@@ -78,20 +100,39 @@ def test_registered_certificates_are_used_and_served(store: Store) -> None:
     assert world.party_certificate(eui, KeyUsage.KA, prepayment=True) is None
 
 
-@pytest.mark.parametrize(("make", "kind", "problem"), [
-    (lambda: _certificate(0x90B3D51F30010000, signing=True)[0], CertificateKind.DS,
-     "is for 90B3D51F30010000"),
-    (lambda: _certificate(0x90B3D51F30010077, signing=False)[0], CertificateKind.DS,
-     "digitalSignature"),
-    (lambda: _certificate(0x90B3D51F30010077, signing=True)[0], CertificateKind.KA,
-     "keyAgreement"),
-    (lambda: _certificate(0x90B3D51F30010077, signing=True, curve=ec.SECP384R1())[0],
-     CertificateKind.DS, "P-256"),
-    (lambda: b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
-     CertificateKind.KA, "not an X.509 certificate"),
-])
+@pytest.mark.parametrize(
+    ("make", "kind", "problem"),
+    [
+        (
+            lambda: _certificate(0x90B3D51F30010000, signing=True)[0],
+            CertificateKind.DS,
+            "is for 90B3D51F30010000",
+        ),
+        (
+            lambda: _certificate(0x90B3D51F30010077, signing=False)[0],
+            CertificateKind.DS,
+            "digitalSignature",
+        ),
+        (
+            lambda: _certificate(0x90B3D51F30010077, signing=True)[0],
+            CertificateKind.KA,
+            "keyAgreement",
+        ),
+        (
+            lambda: _certificate(0x90B3D51F30010077, signing=True, curve=ec.SECP384R1())[0],
+            CertificateKind.DS,
+            "P-256",
+        ),
+        (
+            lambda: b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
+            CertificateKind.KA,
+            "not an X.509 certificate",
+        ),
+    ],
+)
 def test_wrong_certificates_are_refused_and_nothing_is_written(
-        store: Store, make: object, kind: CertificateKind, problem: str) -> None:
+    store: Store, make: object, kind: CertificateKind, problem: str
+) -> None:
     good, _ = _certificate(0x90B3D51F30010077, signing=True)
     assert callable(make)
     bad = make()
@@ -103,19 +144,44 @@ def test_wrong_certificates_are_refused_and_nothing_is_written(
         assert tx.gbcs_certificates.of_party(0x90B3D51F30010077) == []
 
 
-def test_users_add_cli_registers_and_exports_gbcs_certificates(tmp_path: Path,
-                                                               database_url: str) -> None:
+def test_users_add_cli_registers_and_exports_gbcs_certificates(
+    tmp_path: Path, database_url: str
+) -> None:
     gbdsp = Gbdsp(tmp_path / "data", database_url)
     assert gbdsp("init").returncode == 0
     eui = Eui64.parse(NEW_USER).value
     ds, ka = tmp_path / "ds.pem", tmp_path / "ka.pem"
     ds.write_bytes(_certificate(eui, signing=True)[0])
     ka.write_bytes(_certificate(eui, signing=False)[0])
-    refused = gbdsp("users", "add", NEW_USER, "--role", "IS", "--party", "P", "--name", "n",
-                    "--ds-certificate", str(ka))
+    refused = gbdsp(
+        "users",
+        "add",
+        NEW_USER,
+        "--role",
+        "IS",
+        "--party",
+        "P",
+        "--name",
+        "n",
+        "--ds-certificate",
+        str(ka),
+    )
     assert refused.returncode != 0 and "digitalSignature" in refused.stderr
-    added = gbdsp("users", "add", NEW_USER, "--role", "IS", "--party", "P", "--name", "n",
-                  "--ds-certificate", str(ds), "--ka-certificate", str(ka))
+    added = gbdsp(
+        "users",
+        "add",
+        NEW_USER,
+        "--role",
+        "IS",
+        "--party",
+        "P",
+        "--name",
+        "n",
+        "--ds-certificate",
+        str(ds),
+        "--ka-certificate",
+        str(ka),
+    )
     assert added.returncode == 0, added.stderr
     assert "GBCS DS, KA certificates" in added.stdout
     exported = gbdsp("smki", "export", str(tmp_path / "out"))

@@ -30,7 +30,12 @@ def test_date_time_is_utc_cosem_and_needs_a_zone() -> None:
 
 def test_lengths_use_the_der_forms() -> None:
     assert [length(n) for n in (0, 127, 128, 255, 256)] == [
-        b"\x00", b"\x7f", b"\x81\x80", b"\x81\xff", b"\x82\x01\x00"]
+        b"\x00",
+        b"\x7f",
+        b"\x81\x80",
+        b"\x81\xff",
+        b"\x82\x01\x00",
+    ]
     with pytest.raises(InvalidValue):
         length(70_000)
 
@@ -48,6 +53,7 @@ def test_encoders_refuse_values_that_do_not_fit() -> None:
 
 def test_register_reads_carry_their_date_time() -> None:
     at = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
-    frame = responses.gcs13a(responses.Exchange(EX.device, EX.recipient, 1, EX.z, at),
-                             responses.GasConsumption(5))
+    frame = responses.gcs13a(
+        responses.Exchange(EX.device, EX.recipient, 1, EX.z, at), responses.GasConsumption(5)
+    )
     assert b"\x0c" + dlms_date_time(at) in frame

@@ -9,12 +9,14 @@ import pytest
 from cryptography import x509
 
 from gbdsp.gbcs.certificates import certificate_eui
-from tests.test_cli import Gbdsp, gbdsp  # noqa: F401 (fixture)
+from tests.test_cli import Gbdsp, gbdsp  # noqa: F401 (the fixture)
 
 
 @pytest.mark.slow
 def test_export_writes_every_device_and_party_and_warns_for_private_keys(
-        gbdsp: Gbdsp, tmp_path: Path) -> None:  # noqa: F811
+    gbdsp: Gbdsp,  # noqa: F811 (the fixture imported above)
+    tmp_path: Path,
+) -> None:
     assert gbdsp("init").returncode == 0
     assert gbdsp("demo").returncode == 0
     out = tmp_path / "certs"

@@ -38,8 +38,9 @@ def templates() -> list[Path]:
         kit = fetch_boxed()
     except BoxedUnavailable as exc:
         _unavailable(str(exc))
-    return sorted(p for p in kit.templates_dir.iterdir()
-                  if any(f"_{srv}_" in p.name for srv in ENCODED_SRVS))
+    return sorted(
+        p for p in kit.templates_dir.iterdir() if any(f"_{srv}_" in p.name for srv in ENCODED_SRVS)
+    )
 
 
 def _resigned(template: Path, counter: int) -> bytes:
@@ -50,8 +51,13 @@ def _resigned(template: Path, counter: int) -> bytes:
 
 
 def test_templates_of_encoded_use_cases_answer_in_verified_gbcs(
-        decoder: Decoder, store: Store, clock: ManualClock, templates: list[Path],
-        user_keys: Path, tmp_path: Path) -> None:
+    decoder: Decoder,
+    store: Store,
+    clock: ManualClock,
+    templates: list[Path],
+    user_keys: Path,
+    tmp_path: Path,
+) -> None:
     register_test_users(store)
     create_demo_fleet(store, clock, premises=0, seed=1)
     signers = {u.user_id for u in TEST_USERS}
@@ -94,6 +100,8 @@ def test_templates_of_encoded_use_cases_answer_in_verified_gbcs(
     verdicts = decoder.decode(frames, [tmp_path / "certs", user_keys])
     for name, v in zip(sent.values(), verdicts, strict=True):
         assert (v.ok, v.mac) == (True, "valid"), (name, v.raw)
-    print(f"{len(sent)} templates answered in verified GBCS: {sorted(sent.values())}; "
-          f"skipped: {skipped}")
+    print(
+        f"{len(sent)} templates answered in verified GBCS: {sorted(sent.values())}; "
+        f"skipped: {skipped}"
+    )
     assert len(sent) >= 8  # all but CS08 (sent by the ACB) and the CV 2 local command

@@ -62,14 +62,23 @@ class Installed:
     wheel: Path
     sdist: Path
 
-    def run(self, *args: str, cwd: Path, timeout: float = 300, stdin: str | None = None
-            ) -> subprocess.CompletedProcess[str]:
-        env = {k: v for k, v in os.environ.items()
-               if not k.startswith("GBDSP_") and k != "VIRTUAL_ENV"}
+    def run(
+        self, *args: str, cwd: Path, timeout: float = 300, stdin: str | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        env = {
+            k: v for k, v in os.environ.items() if not k.startswith("GBDSP_") and k != "VIRTUAL_ENV"
+        }
         env["PATH"] = f"{self.bin}{os.pathsep}{env.get('PATH', '')}"
         env["GBDSP_SMKI__PORT"] = "0"  # 8083 is shared by concurrent test runs
-        return subprocess.run(list(args), cwd=cwd, env=env, capture_output=True, text=True,
-                              timeout=timeout, input=stdin)
+        return subprocess.run(
+            list(args),
+            cwd=cwd,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            input=stdin,
+        )
 
 
 def _unavailable(reason: str) -> None:
@@ -84,32 +93,41 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
         pytest.skip("GBDSP_WHEEL=off")
     work = tmp_path_factory.mktemp("wheel")
     dist = work / "dist"
-    built = subprocess.run([sys.executable, "-m", "build", "--outdir", str(dist), str(ROOT)],
-                           capture_output=True, text=True, timeout=600)
+    built = subprocess.run(
+        [sys.executable, "-m", "build", "--outdir", str(dist), str(ROOT)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     if built.returncode != 0:
         _unavailable(f"python -m build failed: {built.stderr[-2000:]}")
     wheel = next(dist.glob("gbdsp-*.whl"))
     sdist = next(dist.glob("gbdsp-*.tar.gz"))
     venv.create(work / "venv", with_pip=True)
     bin_dir = work / "venv" / "bin"
-    pip = subprocess.run([str(bin_dir / "pip"), "install", "--quiet", str(wheel)],
-                         capture_output=True, text=True, timeout=900)
+    pip = subprocess.run(
+        [str(bin_dir / "pip"), "install", "--quiet", str(wheel)],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     if pip.returncode != 0:
         _unavailable(f"pip install of the wheel failed: {pip.stderr[-2000:]}")
     return Installed(bin_dir, wheel, sdist)
 
 
-def test_runtime_dependencies_import_every_module_and_every_help(installed: Installed,
-                                                                  tmp_path: Path) -> None:
-    result = installed.run(str(installed.bin / "python"), "-c", _EVERY_MODULE_AND_COMMAND,
-                           cwd=tmp_path)
+def test_runtime_dependencies_import_every_module_and_every_help(
+    installed: Installed, tmp_path: Path
+) -> None:
+    result = installed.run(
+        str(installed.bin / "python"), "-c", _EVERY_MODULE_AND_COMMAND, cwd=tmp_path
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     modules, _, commands, _ = result.stdout.split()
     assert int(modules) > 80 and int(commands) > 40
 
 
-def test_license_ships_in_the_wheel_and_the_sdist_carries_the_tests(installed: Installed
-                                                                    ) -> None:
+def test_license_ships_in_the_wheel_and_the_sdist_carries_the_tests(installed: Installed) -> None:
     with zipfile.ZipFile(installed.wheel) as wheel:
         licences = [n for n in wheel.namelist() if n.endswith("licenses/LICENSE")]
         assert licences, "no LICENSE in the wheel"
@@ -117,8 +135,14 @@ def test_license_ships_in_the_wheel_and_the_sdist_carries_the_tests(installed: I
         assert not [n for n in wheel.namelist() if n.startswith("tests/")]
     with tarfile.open(installed.sdist) as sdist:
         names = {n.split("/", 1)[1] for n in sdist.getnames() if "/" in n}
-    assert {"LICENSE", "Makefile", "tests/conftest.py", "tests/test_cli.py",
-            "tests/duis_support.py", "docs/packaging.md"} <= names
+    assert {
+        "LICENSE",
+        "Makefile",
+        "tests/conftest.py",
+        "tests/test_cli.py",
+        "tests/duis_support.py",
+        "docs/packaging.md",
+    } <= names
 
 
 def test_a_new_user_in_an_empty_directory(installed: Installed, tmp_path: Path) -> None:
@@ -142,15 +166,24 @@ def test_a_new_user_in_an_empty_directory(installed: Installed, tmp_path: Path) 
 
 
 def test_a_shipped_simulation_example_runs(installed: Installed, tmp_path: Path) -> None:
-    listed = installed.run(str(installed.bin / "gbdsp"), "simulate", "--list-examples",
-                           cwd=tmp_path)
+    listed = installed.run(
+        str(installed.bin / "gbdsp"), "simulate", "--list-examples", cwd=tmp_path
+    )
     assert listed.returncode == 0 and "mp60-housekeeping" in listed.stdout, listed.stderr
-    ran = installed.run(str(installed.bin / "gbdsp"), "simulate", "--example",
-                        "mp60-housekeeping", "--scale", "0.002", "--quiet", cwd=tmp_path)
+    ran = installed.run(
+        str(installed.bin / "gbdsp"),
+        "simulate",
+        "--example",
+        "mp60-housekeeping",
+        "--scale",
+        "0.002",
+        "--quiet",
+        cwd=tmp_path,
+    )
     assert ran.returncode == 0, ran.stderr
     report = tmp_path / "sim-mp60-housekeeping" / "report.html"
     assert report.is_file() and "How the model works" in report.read_text()
-    assert "docs/simulation.md" not in report.read_text()    # nothing the user does not have
+    assert "docs/simulation.md" not in report.read_text()  # nothing the user does not have
 
 
 class _serving:
@@ -165,7 +198,12 @@ class _serving:
         env["PATH"] = f"{self.installed.bin}{os.pathsep}{env.get('PATH', '')}"
         self.process = subprocess.Popen(
             [str(self.installed.bin / "gbdsp"), "serve", "--port", str(self.port)],
-            cwd=self.cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            cwd=self.cwd,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
         url = f"http://127.0.0.1:{self.port}"
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:

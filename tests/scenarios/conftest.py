@@ -50,8 +50,11 @@ MODELS = {
     DeviceType.PPMID: DeviceModel("EF01", "0F0A", "0002", "00000105"),
     DeviceType.IHD: DeviceModel("EF01", "0E01", "0001", "00000300"),
 }
-FAST = RelayPolicy(first_retry=timedelta(milliseconds=50), max_retry=timedelta(milliseconds=200),
-                   idle_poll_seconds=0.02)
+FAST = RelayPolicy(
+    first_retry=timedelta(milliseconds=50),
+    max_retry=timedelta(milliseconds=200),
+    idle_poll_seconds=0.02,
+)
 
 
 @dataclass
@@ -65,11 +68,17 @@ class World:
     agent: DuisUser
     network: DuisUser
 
-    def deliver_hub(self, chf: str, gpf: str, to: str = SUPPLIER,
-                    smets: str = "CHTS V1.0") -> None:
-        operations.deliver_hub(self.store, SystemClock(), self.config, UserId.parse(to),
-                               DeviceId.parse(chf), DeviceId.parse(gpf), smets,
-                               CspRegion.NORTH)
+    def deliver_hub(self, chf: str, gpf: str, to: str = SUPPLIER, smets: str = "CHTS V1.0") -> None:
+        operations.deliver_hub(
+            self.store,
+            SystemClock(),
+            self.config,
+            UserId.parse(to),
+            DeviceId.parse(chf),
+            DeviceId.parse(gpf),
+            smets,
+            CspRegion.NORTH,
+        )
 
     def coverage_arrives(self, chf: str) -> None:
         operations.set_coverage(self.store, SystemClock(), DeviceId.parse(chf), True)
@@ -78,8 +87,7 @@ class World:
         """Read off the device's label (whoever holds the device can)."""
         return operations.install_code(self.config, DeviceId.parse(device))
 
-    def inventory(self, device: str, as_user: DuisUser | None = None
-                  ) -> dict[str, dict[str, str]]:
+    def inventory(self, device: str, as_user: DuisUser | None = None) -> dict[str, dict[str, str]]:
         """8.2 over DUIS: {device ID: {field: value}} for the premises."""
         user = as_user or self.supplier
         code, _ = user.send("8.2", read_inventory(device), cv=8)
@@ -101,8 +109,9 @@ class Mailbox:
 
     async def handle_DATA(self, server: object, session: object, envelope: object) -> str:
         message = message_from_bytes(envelope.content)  # type: ignore[attr-defined]
-        self.messages.append((str(message["To"]), str(message["Subject"]),
-                              str(message.get_payload())))
+        self.messages.append(
+            (str(message["To"]), str(message["Subject"]), str(message.get_payload()))
+        )
         return "250 OK"
 
     def wait_for(self, to: str, count: int = 1, seconds: float = 10) -> list[tuple[str, str, str]]:
@@ -129,11 +138,13 @@ def smtp() -> Iterator[tuple[MailConfig, Mailbox]]:
 
 def _config(mp39: bool, mp202: bool, mail: MailConfig) -> Config:
     return Config(
-        world=WorldConfig(profile="sec"),   # the SEC's rules, not the DCC Boxed sandbox's
+        world=WorldConfig(profile="sec"),  # the SEC's rules, not the DCC Boxed sandbox's
         mail=mail,
         wan=WanConfig(latency_ms_min=5, latency_ms_max=20),
-        modifications=Modifications(mp39=Modification(enabled=mp39),
-                                    mp202=Modification(enabled=mp202)))
+        modifications=Modifications(
+            mp39=Modification(enabled=mp39), mp202=Modification(enabled=mp202)
+        ),
+    )
 
 
 def _seed_cpl(store: Store) -> None:
@@ -147,8 +158,11 @@ def _gaining_supplier(store: Store) -> SigningKey:
     uid = UserId.parse(GAINING_SUPPLIER)
     key, pem = generate_identity(uid)
     certificate = load_certificate(pem)
-    add_user(store, User(uid, "GAINING", "Gaining Energy", frozenset({UserRole.IS, UserRole.GS})),
-             certificate)
+    add_user(
+        store,
+        User(uid, "GAINING", "Gaining Energy", frozenset({UserRole.IS, UserRole.GS})),
+        certificate,
+    )
     return SigningKey(key, certificate.issuer, certificate.serial)
 
 
@@ -158,8 +172,9 @@ def modifications(request: pytest.FixtureRequest) -> tuple[bool, bool]:
 
 
 @pytest.fixture
-def world(store: Store, tmp_path: Path, modifications: tuple[bool, bool],
-          smtp: tuple[MailConfig, Mailbox]) -> Iterator[World]:
+def world(
+    store: Store, tmp_path: Path, modifications: tuple[bool, bool], smtp: tuple[MailConfig, Mailbox]
+) -> Iterator[World]:
     config = _config(*modifications, smtp[0])
     register_test_users(store, "sec")
     gaining_key = _gaining_supplier(store)
@@ -171,8 +186,17 @@ def world(store: Store, tmp_path: Path, modifications: tuple[bool, bool],
                 tx.users.set_response_url(registered.user_id, f"{receiver_url}/smartdcc/duis")
         app = App(tmp_path, config, store)
         with serve(create_app(app, relay_policy=FAST)) as url:
+
             def user(uid: str, key: SigningKey | None = None) -> DuisUser:
                 return DuisUser(uid, key or signing_key_of(uid), url, receiver)
 
-            yield World(store, config, smtp[1], url, user(SUPPLIER),
-                        user(GAINING_SUPPLIER, gaining_key), user(AGENT), user(NETWORK_OPERATOR))
+            yield World(
+                store,
+                config,
+                smtp[1],
+                url,
+                user(SUPPLIER),
+                user(GAINING_SUPPLIER, gaining_key),
+                user(AGENT),
+                user(NETWORK_OPERATOR),
+            )

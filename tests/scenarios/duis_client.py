@@ -26,19 +26,22 @@ class DuisUser:
     receiver: Receiver
     last_reply: bytes = b""
 
-    def send(self, srv: str, body: str, *, cv: int, target: str = DCC,
-             counter: int | None = None) -> tuple[str, str]:
+    def send(
+        self, srv: str, body: str, *, cv: int, target: str = DCC, counter: int | None = None
+    ) -> tuple[str, str]:
         """Post one signed request; (synchronous ResponseCode, RequestID)."""
         counter = next(_counters) if counter is None else counter
-        root = request(srv=srv, body=body, cv=cv, counter=counter, originator=self.user_id,
-                       target=target)
+        root = request(
+            srv=srv, body=body, cv=cv, counter=counter, originator=self.user_id, target=target
+        )
         sign(root, self.key)
         from lxml import etree
 
         data = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
         service = {1: "S", 3: "S", 5: "S", 7: "S", 2: "D", 6: "D", 8: "D", 4: "T"}[cv]
-        reply = httpx.post(f"{self.url}/api/v1/service{service}", content=data, headers=XML,
-                           timeout=30)
+        reply = httpx.post(
+            f"{self.url}/api/v1/service{service}", content=data, headers=XML, timeout=30
+        )
         assert reply.status_code == 200, (srv, reply.status_code, reply.text)
         self.last_reply = reply.content
         code = response_code(reply.content)
@@ -78,77 +81,104 @@ class DuisUser:
         raise AssertionError(f"no response to {request_id} within {seconds}s")
 
 
-def prenotification(device: str, device_type: str, manufacturer: str, model: str,
-                    firmware: str, smets: str = "SMETS2") -> str:
-    return (f"<sr:DevicePrenotification><sr:DeviceID>{device}</sr:DeviceID>"
-            f"<sr:DeviceManufacturer>{manufacturer}</sr:DeviceManufacturer>"
-            f"<sr:DeviceModel>{model}</sr:DeviceModel><sr:DeviceType>{device_type}</sr:DeviceType>"
-            f"<sr:SMETSCHTSVersion>{smets}</sr:SMETSCHTSVersion>"
-            f"<sr:FirmwareVersion>{firmware}</sr:FirmwareVersion></sr:DevicePrenotification>")
+def prenotification(
+    device: str,
+    device_type: str,
+    manufacturer: str,
+    model: str,
+    firmware: str,
+    smets: str = "SMETS2",
+) -> str:
+    return (
+        f"<sr:DevicePrenotification><sr:DeviceID>{device}</sr:DeviceID>"
+        f"<sr:DeviceManufacturer>{manufacturer}</sr:DeviceManufacturer>"
+        f"<sr:DeviceModel>{model}</sr:DeviceModel><sr:DeviceType>{device_type}</sr:DeviceType>"
+        f"<sr:SMETSCHTSVersion>{smets}</sr:SMETSCHTSVersion>"
+        f"<sr:FirmwareVersion>{firmware}</sr:FirmwareVersion></sr:DevicePrenotification>"
+    )
 
 
 def ch_install(chf: str, wan: bool = True, mpxn: str = "1000999888") -> str:
     if wan:
-        return (f"<sr:CHFInstallSuccessSMWAN><sr:DeviceID>{chf}</sr:DeviceID>"
-                "<sr:CHFInstallType>New CHF Install</sr:CHFInstallType>"
-                f"<sr:MPxN>{mpxn}</sr:MPxN><sr:AerialInstall>false</sr:AerialInstall>"
-                "<sr:CHFLocation>Basement or Cellar</sr:CHFLocation></sr:CHFInstallSuccessSMWAN>")
-    return (f"<sr:CHFInstallSuccessNoSMWAN><sr:DeviceID>{chf}</sr:DeviceID>"
-            "<sr:CHFInstallType>CHF Install - no SM WAN</sr:CHFInstallType>"
+        return (
+            f"<sr:CHFInstallSuccessSMWAN><sr:DeviceID>{chf}</sr:DeviceID>"
+            "<sr:CHFInstallType>New CHF Install</sr:CHFInstallType>"
             f"<sr:MPxN>{mpxn}</sr:MPxN><sr:AerialInstall>false</sr:AerialInstall>"
-            "<sr:CHFLocation>Basement or Cellar</sr:CHFLocation>"
-            "<sr:PremiseType>Detached / Semi Detached</sr:PremiseType>"
-            "<sr:MetalObstructionCheck>false</sr:MetalObstructionCheck>"
-            "<sr:ConnectivityObstructionCheck>false</sr:ConnectivityObstructionCheck>"
-            "<sr:SharedObstructionCheck>false</sr:SharedObstructionCheck>"
-            "</sr:CHFInstallSuccessNoSMWAN>")
+            "<sr:CHFLocation>Basement or Cellar</sr:CHFLocation></sr:CHFInstallSuccessSMWAN>"
+        )
+    return (
+        f"<sr:CHFInstallSuccessNoSMWAN><sr:DeviceID>{chf}</sr:DeviceID>"
+        "<sr:CHFInstallType>CHF Install - no SM WAN</sr:CHFInstallType>"
+        f"<sr:MPxN>{mpxn}</sr:MPxN><sr:AerialInstall>false</sr:AerialInstall>"
+        "<sr:CHFLocation>Basement or Cellar</sr:CHFLocation>"
+        "<sr:PremiseType>Detached / Semi Detached</sr:PremiseType>"
+        "<sr:MetalObstructionCheck>false</sr:MetalObstructionCheck>"
+        "<sr:ConnectivityObstructionCheck>false</sr:ConnectivityObstructionCheck>"
+        "<sr:SharedObstructionCheck>false</sr:SharedObstructionCheck>"
+        "</sr:CHFInstallSuccessNoSMWAN>"
+    )
 
 
 def ch_return(chf: str, fault: bool) -> str:
     if fault:
-        return (f"<sr:CHFFaultReturn><sr:DeviceID>{chf}</sr:DeviceID>"
-                "<sr:CHFFaultReturnType>Fault identified prior to installation"
-                "</sr:CHFFaultReturnType><sr:OtherDeviceID>00-00-00-00-00-00-00-00"
-                "</sr:OtherDeviceID><sr:CHFConnectionMethod>Hot-shoe</sr:CHFConnectionMethod>"
-                "<sr:CHFFaultReason>Damaged case</sr:CHFFaultReason></sr:CHFFaultReturn>")
-    return (f"<sr:CHFNoFaultReturn><sr:DeviceID>{chf}</sr:DeviceID><sr:CHFNoFaultReturnType>"
-            "No Fault Return (general)</sr:CHFNoFaultReturnType></sr:CHFNoFaultReturn>")
+        return (
+            f"<sr:CHFFaultReturn><sr:DeviceID>{chf}</sr:DeviceID>"
+            "<sr:CHFFaultReturnType>Fault identified prior to installation"
+            "</sr:CHFFaultReturnType><sr:OtherDeviceID>00-00-00-00-00-00-00-00"
+            "</sr:OtherDeviceID><sr:CHFConnectionMethod>Hot-shoe</sr:CHFConnectionMethod>"
+            "<sr:CHFFaultReason>Damaged case</sr:CHFFaultReason></sr:CHFFaultReturn>"
+        )
+    return (
+        f"<sr:CHFNoFaultReturn><sr:DeviceID>{chf}</sr:DeviceID><sr:CHFNoFaultReturnType>"
+        "No Fault Return (general)</sr:CHFNoFaultReturnType></sr:CHFNoFaultReturn>"
+    )
 
 
 def whitelist(device: str, install_code: str, mpxn: str | None = None) -> str:
     mpxn_xml = f"<sr:ImportMPxN>{mpxn}</sr:ImportMPxN>" if mpxn else ""
-    return (f"<sr:UpdateHANDeviceLog><sr:DeviceID>{device}</sr:DeviceID>"
-            "<sr:RequestType>Add</sr:RequestType><sr:AddDeviceToCHFWhitelist>"
-            f"<sr:JoinTimePeriod>90</sr:JoinTimePeriod><sr:InstallCode>{install_code}"
-            f"</sr:InstallCode>{mpxn_xml}</sr:AddDeviceToCHFWhitelist></sr:UpdateHANDeviceLog>")
+    return (
+        f"<sr:UpdateHANDeviceLog><sr:DeviceID>{device}</sr:DeviceID>"
+        "<sr:RequestType>Add</sr:RequestType><sr:AddDeviceToCHFWhitelist>"
+        f"<sr:JoinTimePeriod>90</sr:JoinTimePeriod><sr:InstallCode>{install_code}"
+        f"</sr:InstallCode>{mpxn_xml}</sr:AddDeviceToCHFWhitelist></sr:UpdateHANDeviceLog>"
+    )
 
 
 def join(other: str, critical: bool = False) -> str:
     kind = "Critical" if critical else "NonCritical"
-    return (f"<sr:JoinService{kind}><sr:OtherDeviceID>{other}</sr:OtherDeviceID>"
-            f"</sr:JoinService{kind}>")
+    return (
+        f"<sr:JoinService{kind}><sr:OtherDeviceID>{other}</sr:OtherDeviceID></sr:JoinService{kind}>"
+    )
 
 
-COMMISSION = ("<sr:CommissionDeviceSynchroniseClock><sr:CurrentDateTime>2026-01-01T00:00:00Z"
-              "</sr:CurrentDateTime><sr:TolerancePeriod>60</sr:TolerancePeriod>"
-              "</sr:CommissionDeviceSynchroniseClock>")
+COMMISSION = (
+    "<sr:CommissionDeviceSynchroniseClock><sr:CurrentDateTime>2026-01-01T00:00:00Z"
+    "</sr:CurrentDateTime><sr:TolerancePeriod>60</sr:TolerancePeriod>"
+    "</sr:CommissionDeviceSynchroniseClock>"
+)
 
 
 def set_mpan(mpan: str) -> str:
-    return ("<sr:SetDeviceConfigurationImportMPxN><sr:ImportMPANs>"
-            f"<sr:ImportMPAN>{mpan}</sr:ImportMPAN></sr:ImportMPANs>"
-            "</sr:SetDeviceConfigurationImportMPxN>")
+    return (
+        "<sr:SetDeviceConfigurationImportMPxN><sr:ImportMPANs>"
+        f"<sr:ImportMPAN>{mpan}</sr:ImportMPAN></sr:ImportMPANs>"
+        "</sr:SetDeviceConfigurationImportMPxN>"
+    )
 
 
 def inventory_status(device: str, status: str, ch: bool = False) -> str:
     choice = "UpdateDeviceStatusCH" if ch else "UpdateDeviceStatusExceptCH"
-    return (f"<sr:UpdateInventory><sr:DeviceID>{device}</sr:DeviceID><sr:{choice}>{status}"
-            f"</sr:{choice}></sr:UpdateInventory>")
+    return (
+        f"<sr:UpdateInventory><sr:DeviceID>{device}</sr:DeviceID><sr:{choice}>{status}"
+        f"</sr:{choice}></sr:UpdateInventory>"
+    )
 
 
 def inventory_mpxn(device: str, mpxn: str) -> str:
-    return (f"<sr:UpdateInventory><sr:DeviceID>{device}</sr:DeviceID><sr:UpdateMPxN>"
-            f"<sr:ImportMPxN>{mpxn}</sr:ImportMPxN></sr:UpdateMPxN></sr:UpdateInventory>")
+    return (
+        f"<sr:UpdateInventory><sr:DeviceID>{device}</sr:DeviceID><sr:UpdateMPxN>"
+        f"<sr:ImportMPxN>{mpxn}</sr:ImportMPxN></sr:UpdateMPxN></sr:UpdateInventory>"
+    )
 
 
 def decommission(device: str) -> str:
@@ -156,9 +186,11 @@ def decommission(device: str) -> str:
 
 
 def ppmid_firmware(device: str, version: str) -> str:
-    return ("<sr:UpdatePPMIDFirmware><sr:FirmwareImage>QUJD</sr:FirmwareImage>"
-            f"<sr:FirmwareVersion>{version}</sr:FirmwareVersion>"
-            f"<sr:DeviceIDList>{device}</sr:DeviceIDList></sr:UpdatePPMIDFirmware>")
+    return (
+        "<sr:UpdatePPMIDFirmware><sr:FirmwareImage>QUJD</sr:FirmwareImage>"
+        f"<sr:FirmwareVersion>{version}</sr:FirmwareVersion>"
+        f"<sr:DeviceIDList>{device}</sr:DeviceIDList></sr:UpdatePPMIDFirmware>"
+    )
 
 
 def read_inventory(device: str) -> str:

@@ -33,55 +33,66 @@ IHD, PPMID = "00-DB-12-34-57-00-00-05", "00-DB-12-34-57-00-00-06"
 MPAN = "1300000000111"
 
 
-def prenotify(world: World, device: str, kind: str, smets: str = "SMETS2",
-              as_user: str = "supplier") -> str:
+def prenotify(
+    world: World, device: str, kind: str, smets: str = "SMETS2", as_user: str = "supplier"
+) -> str:
     model = MODELS[DeviceType.parse(kind)]
     user: DuisUser = getattr(world, as_user)
-    return user.non_device("12.2", prenotification(device, kind, model.manufacturer,
-                                                   model.model, model.firmware_version, smets))
+    return user.non_device(
+        "12.2",
+        prenotification(
+            device, kind, model.manufacturer, model.model, model.firmware_version, smets
+        ),
+    )
 
 
-def whitelisted(world: World, device: str, chf: str = CHF, code: str | None = None,
-                user: str = "supplier") -> str:
+def whitelisted(
+    world: World, device: str, chf: str = CHF, code: str | None = None, user: str = "supplier"
+) -> str:
     sender: DuisUser = getattr(world, user)
-    return sender.command(
-        "8.11", whitelist(device, code or world.install_code(device)), chf)
+    return sender.command("8.11", whitelist(device, code or world.install_code(device)), chf)
 
 
 def test_1_install_and_commission_a_dual_fuel_premises(world: World) -> None:
     world.deliver_hub(CHF, GPF)
     assert {d: f["DeviceStatus"] for d, f in world.inventory(CHF).items()} == {
-        CHF: "Pending", GPF: "Pending"}                                    # AC 2.4
+        CHF: "Pending",
+        GPF: "Pending",
+    }  # AC 2.4
     assert world.supplier.non_device("8.14.1", ch_install(CHF)) == "I0"
     for device, kind in ((ESME, "ESME"), (GSME, "GSME"), (IHD, "IHD"), (PPMID, "PPMID")):
         assert prenotify(world, device, kind) == "I0"
         assert whitelisted(world, device) == "I0"
     s = world.supplier
-    assert s.command("8.1.1", COMMISSION, ESME, critical=True) == "I0"   # AC 4.11-4.13
+    assert s.command("8.1.1", COMMISSION, ESME, critical=True) == "I0"  # AC 4.11-4.13
     assert s.command("8.1.1", COMMISSION, GSME, critical=True) == "I0"
-    assert s.command("8.7.2", join(GPF), GSME) == "I0"                   # AC 4.10
-    assert s.command("8.7.2", join(ESME), PPMID) == "I0"                 # AC 4.9
+    assert s.command("8.7.2", join(GPF), GSME) == "I0"  # AC 4.10
+    assert s.command("8.7.2", join(ESME), PPMID) == "I0"  # AC 4.9
     assert s.command("8.7.2", join(IHD), ESME) == "I0"
-    assert s.command("6.20.1", set_mpan(MPAN), ESME) == "I0"             # AC 4.14
+    assert s.command("6.20.1", set_mpan(MPAN), ESME) == "I0"  # AC 4.14
     premises = world.inventory(ESME)
     assert {d: f.get("DeviceStatus") for d, f in premises.items()} == {
-        CHF: "Commissioned", GPF: "Commissioned", ESME: "Commissioned", GSME: "Commissioned",
-        IHD: None, PPMID: "Commissioned"}
+        CHF: "Commissioned",
+        GPF: "Commissioned",
+        ESME: "Commissioned",
+        GSME: "Commissioned",
+        IHD: None,
+        PPMID: "Commissioned",
+    }
     assert premises[ESME]["ImportMPxN"] == MPAN
     assert "DateCommissioned" in premises[ESME]
     assert premises[ESME]["CSPRegion"] == premises[CHF]["CSPRegion"] == "North"  # inherited
 
 
-def test_commission_is_refused_before_the_chf_and_for_a_commissioned_meter(world: World
-                                                                            ) -> None:
+def test_commission_is_refused_before_the_chf_and_for_a_commissioned_meter(world: World) -> None:
     world.deliver_hub(CHF, GPF)
     prenotify(world, ESME, "ESME")
     s = world.supplier
-    assert s.command("8.1.1", COMMISSION, ESME, critical=True) == "E5"   # CHF still Pending
+    assert s.command("8.1.1", COMMISSION, ESME, critical=True) == "E5"  # CHF still Pending
     s.non_device("8.14.1", ch_install(CHF))
     whitelisted(world, ESME)
     assert s.command("8.1.1", COMMISSION, ESME, critical=True) == "I0"
-    assert s.command("8.1.1", COMMISSION, ESME, critical=True) == "E5"   # AC 4.12(b)
+    assert s.command("8.1.1", COMMISSION, ESME, critical=True) == "E5"  # AC 4.12(b)
     assert s.command("8.1.1", COMMISSION, "00-DB-12-34-57-00-0F-0F", critical=True) == "E19"
 
 
@@ -93,7 +104,7 @@ def test_2_install_and_leave_then_coverage_arrives(world: World) -> None:
     assert s.non_device("8.4", inventory_status(ESME, "InstalledNotCommissioned")) == "I0"
     states = {d: f.get("DeviceStatus") for d, f in world.inventory(CHF).items()}
     assert states == {CHF: "InstalledNotCommissioned", GPF: "InstalledNotCommissioned"}
-    assert whitelisted(world, ESME) == "E20"                              # no SM WAN yet
+    assert whitelisted(world, ESME) == "E20"  # no SM WAN yet
     world.coverage_arrives(CHF)
     assert whitelisted(world, ESME) == "I0"
     assert s.command("8.1.1", COMMISSION, ESME, critical=True) == "I0"
@@ -103,25 +114,27 @@ def test_2_install_and_leave_then_coverage_arrives(world: World) -> None:
 
 
 def test_3_change_of_supplier_before_coverage_leaves_the_gainer_without_install_code(
-        world: World) -> None:
+    world: World,
+) -> None:
     world.deliver_hub(CHF, GPF)
     s, g = world.supplier, world.gaining
     s.non_device("8.14.2", ch_install(CHF, wan=False, mpxn=MPAN))
     prenotify(world, ESME, "ESME")
     s.non_device("8.4", inventory_status(ESME, "InstalledNotCommissioned"))
     s.non_device("8.4", inventory_mpxn(ESME, MPAN))
-    registration.record(world.store, [(MPAN, UserId.parse(GAINING_SUPPLIER),
-                                       datetime.now(UTC))], datetime.now(UTC))
+    registration.record(
+        world.store, [(MPAN, UserId.parse(GAINING_SUPPLIER), datetime.now(UTC))], datetime.now(UTC)
+    )
     world.coverage_arrives(CHF)
-    assert whitelisted(world, ESME) == "E4"          # the losing supplier may no longer act
-    guessed = "00" * 16                              # the gainer never saw the device's label
+    assert whitelisted(world, ESME) == "E4"  # the losing supplier may no longer act
+    guessed = "00" * 16  # the gainer never saw the device's label
     assert whitelisted(world, ESME, code=guessed, user="gaining") == "I0"  # the CHF takes it
-    assert g.command("8.1.1", COMMISSION, ESME, critical=True) == "E21"    # but it never joins
+    assert g.command("8.1.1", COMMISSION, ESME, critical=True) == "E21"  # but it never joins
     with world.store.read() as tx:
         meter = tx.devices.get(DeviceId.parse(ESME))
     assert meter is not None
-    assert str(meter.responsible_supplier) == GAINING_SUPPLIER              # moved by CoS
-    assert str(meter.installing_supplier) == "90-B3-D5-1F-30-01-00-00"      # kept
+    assert str(meter.responsible_supplier) == GAINING_SUPPLIER  # moved by CoS
+    assert str(meter.installing_supplier) == "90-B3-D5-1F-30-01-00-00"  # kept
     assert whitelisted(world, ESME, user="gaining") == "I0"  # with the code (what MP121 gives)
     assert g.command("8.1.1", COMMISSION, ESME, critical=True) == "I0"
 
@@ -137,8 +150,9 @@ def test_4_ch_returns_by_supplier_and_by_its_agent(world: World) -> None:
     # MP39 on: the agent may return its supplier's CH, not another supplier's.
     assert world.agent.non_device("8.14.4", ch_return(CHF2, fault=False)) == "E4"
     world.deliver_hub("00-DB-12-34-57-00-02-01", "00-DB-12-34-57-00-02-02")
-    assert world.agent.non_device("8.14.4", ch_return("00-DB-12-34-57-00-02-01",
-                                                      fault=False)) == "I0"
+    assert (
+        world.agent.non_device("8.14.4", ch_return("00-DB-12-34-57-00-02-01", fault=False)) == "I0"
+    )
     assert world.agent.non_device("8.14.1", ch_install(CHF2)) == "E2"  # returns only
 
 
@@ -159,9 +173,9 @@ def _ppmid_in(world: World, chf: str, gpf: str, smets_ch: str, smets_ppmid: str)
 
 
 def test_5_mp202_the_same_ppmid_in_a_smets2_then_a_smets1_system(world: World) -> None:
-    assert prenotify(world, PPMID, "PPMID", smets="SMETS1") == "I0"      # pre-notified S1
+    assert prenotify(world, PPMID, "PPMID", smets="SMETS1") == "I0"  # pre-notified S1
     _ppmid_in(world, CHF, GPF, "CHTS V1.0", "SMETS1")
-    assert world.inventory(CHF)[PPMID]["SMETSCHTSVersion"] == "SMETS2"   # taken from the CH
+    assert world.inventory(CHF)[PPMID]["SMETSCHTSVersion"] == "SMETS2"  # taken from the CH
     version = MODELS[DeviceType.PPMID].firmware_version
     assert world.supplier.non_device("11.4", ppmid_firmware(PPMID, version)) == "I0"
     assert world.supplier.non_device("8.3", decommission(PPMID)) == "I0"
@@ -189,7 +203,7 @@ def test_6_decommission_and_reuse_via_ac_7_1(world: World) -> None:
     whitelisted(world, ESME)
     assert s.command("8.1.1", COMMISSION, ESME, critical=True) == "I0"
     assert s.non_device("8.3", decommission(ESME)) == "I0"
-    assert s.command("11.2", "<sr:ReadFirmwareVersion/>", ESME) == "E5"   # out of service
+    assert s.command("11.2", "<sr:ReadFirmwareVersion/>", ESME) == "E5"  # out of service
     assert s.non_device("8.4", inventory_status(ESME, "Pending")) == "I0"  # AC 7.1
     with world.store.read() as tx:
         history = [c.status.value for c in tx.devices.history(DeviceId.parse(ESME))]

@@ -23,9 +23,9 @@ from tests.scenarios.test_lifecycle import CHF, ESME, GPF, GSME, prenotify, whit
 
 pytestmark = pytest.mark.slow
 
-READ_REGISTERS = "<sr:ReadInstantaneousImportRegisters/>"   # consumption: refused
-READ_FIRMWARE = "<sr:ReadFirmwareVersion/>"                   # firmware: allowed
-READ_SUPPLY = "<sr:ReadSupplyStatus/>"                        # safety: allowed
+READ_REGISTERS = "<sr:ReadInstantaneousImportRegisters/>"  # consumption: refused
+READ_FIRMWARE = "<sr:ReadFirmwareVersion/>"  # firmware: allowed
+READ_SUPPLY = "<sr:ReadSupplyStatus/>"  # safety: allowed
 
 
 def install(world: World) -> None:
@@ -41,15 +41,22 @@ def install(world: World) -> None:
         meter = tx.devices.get(DeviceId.parse(ESME))
         assert meter is not None
         from dataclasses import replace
+
         tx.devices.update(replace(meter, import_mpxn="1300000000111"))
 
 
-def ssi(world: World, token: str, device: str, restricted: bool,
-        reasonable_steps: bool = True) -> httpx.Response:
-    return httpx.put(f"{world.url}/ssi/api/v1/devices/{device}/restricted",
-                     headers={"Authorization": f"Bearer {token}"},
-                     json={"restricted": restricted, "reasonable_steps": reasonable_steps,
-                           "consumer_preference": "refuses remote reads"})
+def ssi(
+    world: World, token: str, device: str, restricted: bool, reasonable_steps: bool = True
+) -> httpx.Response:
+    return httpx.put(
+        f"{world.url}/ssi/api/v1/devices/{device}/restricted",
+        headers={"Authorization": f"Bearer {token}"},
+        json={
+            "restricted": restricted,
+            "reasonable_steps": reasonable_steps,
+            "consumer_preference": "refuses remote reads",
+        },
+    )
 
 
 def csp_reaches(world: World, device: str, expected: bool, seconds: float = 5) -> bool:
@@ -68,8 +75,7 @@ def test_restricted_mode_end_to_end(world: World) -> None:
     install(world)
     store = world.store
     supplier_token = issue_token(store, UserId.parse(SUPPLIER), "supplier", SystemClock().now())
-    gainer_token = issue_token(store, UserId.parse(GAINING_SUPPLIER), "gainer",
-                               SystemClock().now())
+    gainer_token = issue_token(store, UserId.parse(GAINING_SUPPLIER), "gainer", SystemClock().now())
     operator_token = issue_token(store, None, "ops", SystemClock().now())
     s = world.supplier
 
@@ -77,11 +83,11 @@ def test_restricted_mode_end_to_end(world: World) -> None:
     assert ssi(world, gainer_token, ESME, True).status_code == 403
     assert ssi(world, operator_token, ESME, True).status_code == 403
     assert ssi(world, supplier_token, ESME, True, reasonable_steps=False).status_code == 400
-    assert ssi(world, supplier_token, CHF, True).status_code == 400       # not a meter
+    assert ssi(world, supplier_token, CHF, True).status_code == 400  # not a meter
     reply = ssi(world, supplier_token, GSME, True)
     assert reply.status_code == 200 and set(reply.json()["changed"]) == {GSME, GPF}
     assert ssi(world, supplier_token, ESME, True).status_code == 200
-    assert csp_reaches(world, ESME, True) and csp_reaches(world, GPF, True)   # CSP told
+    assert csp_reaches(world, ESME, True) and csp_reaches(world, GPF, True)  # CSP told
 
     # Allowed SRVs still work; the others are refused with the Restricted code.
     assert s.command("11.2", READ_FIRMWARE, ESME) == "I0"
@@ -89,16 +95,19 @@ def test_restricted_mode_end_to_end(world: World) -> None:
     assert s.command("4.1.1", READ_REGISTERS, ESME) == "E169"
     assert s.command("4.1.1", READ_REGISTERS, GSME) == "E169"
     refused = s.last_reply
-    assert schema.schema_error(xml.parse(refused), mp169=True) is None       # extension
-    assert schema.schema_error(xml.parse(refused)) is not None               # not plain 5.4
+    assert schema.schema_error(xml.parse(refused), mp169=True) is None  # extension
+    assert schema.schema_error(xml.parse(refused)) is not None  # not plain 5.4
 
     # OTA firmware to the restricted ESME and GSME succeeds.
     for device, kind in ((ESME, "ESME"), (GSME, "GSME")):
         from gbdsp.domain.devices import DeviceType
+
         version = MODELS[DeviceType.parse(kind)].firmware_version
-        body = (f"<sr:UpdateFirmware><sr:FirmwareImage>QUJD</sr:FirmwareImage>"
-                f"<sr:FirmwareVersion>{version}</sr:FirmwareVersion>"
-                f"<sr:DeviceIDList>{device}</sr:DeviceIDList></sr:UpdateFirmware>")
+        body = (
+            f"<sr:UpdateFirmware><sr:FirmwareImage>QUJD</sr:FirmwareImage>"
+            f"<sr:FirmwareVersion>{version}</sr:FirmwareVersion>"
+            f"<sr:DeviceIDList>{device}</sr:DeviceIDList></sr:UpdateFirmware>"
+        )
         assert s.non_device("11.1", body) == "I0"
 
     # 8.2, the SSI view and extracts show the flag.
@@ -109,27 +118,26 @@ def test_restricted_mode_end_to_end(world: World) -> None:
     export_devices(store, extract)
     rows = {r["device_id"]: r for r in csv.DictReader(io.StringIO(extract.getvalue()))}
     assert rows[ESME]["restricted"] == "true" and rows[CHF]["restricted"] == "false"
-    view = httpx.get(f"{world.url}/ssi/api/v1/devices/{ESME}",
-                     headers={"Authorization": f"Bearer {supplier_token}"}).json()
+    view = httpx.get(
+        f"{world.url}/ssi/api/v1/devices/{ESME}",
+        headers={"Authorization": f"Bearer {supplier_token}"},
+    ).json()
     assert view["restricted"] == "true"
     assert view["restricted_history"][0]["consumer_preference"] == "refuses remote reads"
 
     # Alerts: allowed codes reach the User, others only the diagnostics log.
     config, key = world.config, dsp_signing_key()
-    delivered = alerts.raise_alert(store, SystemClock(), config, key, DeviceId.parse(ESME),
-                                   "8F01")
+    delivered = alerts.raise_alert(store, SystemClock(), config, key, DeviceId.parse(ESME), "8F01")
     held = alerts.raise_alert(store, SystemClock(), config, key, DeviceId.parse(ESME), "8F99")
     assert delivered.delivered and not held.delivered
-    assert alerts.alert_log_rows(store, DeviceId.parse(ESME), diagnostics=False) == [
-        ("8F01", True)]
-    assert alerts.alert_log_rows(store, DeviceId.parse(ESME), diagnostics=True) == [
-        ("8F99", False)]
+    assert alerts.alert_log_rows(store, DeviceId.parse(ESME), diagnostics=False) == [("8F01", True)]
+    assert alerts.alert_log_rows(store, DeviceId.parse(ESME), diagnostics=True) == [("8F99", False)]
 
     # The flag survives a change of supplier; the gainer may then clear it.
     now = SystemClock().now()
     registration.record(store, [("1300000000111", UserId.parse(GAINING_SUPPLIER), now)], now)
     assert world.inventory(ESME)[ESME]["Restricted"] == "true"
-    assert ssi(world, supplier_token, ESME, False).status_code == 403    # no longer its own
+    assert ssi(world, supplier_token, ESME, False).status_code == 403  # no longer its own
     assert ssi(world, gainer_token, ESME, False).status_code == 200
     assert csp_reaches(world, ESME, False)
 
@@ -145,13 +153,25 @@ def test_without_mp169_the_flag_cannot_be_set(world: World) -> None:
     from gbdsp.services.restricted import set_restricted
 
     install(world)
-    off = world.config.model_copy(update={"modifications": world.config.modifications
-                                          .model_copy(update={"mp169": Modification(
-                                              enabled=False)})})
+    off = world.config.model_copy(
+        update={
+            "modifications": world.config.modifications.model_copy(
+                update={"mp169": Modification(enabled=False)}
+            )
+        }
+    )
     with pytest.raises(Exception, match=r"MP169 .* is not in force"):
-        set_restricted(world.store, SystemClock(), off, UserId.parse(SUPPLIER),
-                       DeviceId.parse(ESME), True, "no smart", True,
-                       sealer=Sealer(b"test"))
+        set_restricted(
+            world.store,
+            SystemClock(),
+            off,
+            UserId.parse(SUPPLIER),
+            DeviceId.parse(ESME),
+            True,
+            "no smart",
+            True,
+            sealer=Sealer(b"test"),
+        )
 
 
 def test_reports_count_restricted_refusals_apart(world: World) -> None:
@@ -159,25 +179,40 @@ def test_reports_count_restricted_refusals_apart(world: World) -> None:
     from gbdsp.services.restricted import set_restricted
 
     install(world)
-    set_restricted(world.store, SystemClock(), world.config, UserId.parse(SUPPLIER),
-                   DeviceId.parse(ESME), True, "no remote reads", True,
-                   sealer=Sealer(b"test"))
+    set_restricted(
+        world.store,
+        SystemClock(),
+        world.config,
+        UserId.parse(SUPPLIER),
+        DeviceId.parse(ESME),
+        True,
+        "no remote reads",
+        True,
+        sealer=Sealer(b"test"),
+    )
     s = world.supplier
     assert s.command("4.1.1", READ_REGISTERS, ESME) == "E169"
     assert s.command("4.1.1", READ_REGISTERS, GSME) == "I0"
     assert s.command("4.1.1", READ_REGISTERS, "00-DB-12-34-57-0F-0F-0F") == "E19"
     rows = [r for r in sr_outcomes(world.store) if r.srv == "4.1.1"]
     by_region = {r.region: r for r in rows}
-    north = by_region["North"]                          # the premises' CSP region
+    north = by_region["North"]  # the premises' CSP region
     assert (north.succeeded, north.failed, north.restricted) == (1, 0, 1)
-    assert north.success_rate == 1.0                    # the consumer's choice is no failure
-    assert by_region[None].failed == 1                  # the unknown device: no region
-    with world.store.transaction() as tx:               # a newer firmware reaches the CPL
+    assert north.success_rate == 1.0  # the consumer's choice is no failure
+    assert by_region[None].failed == 1  # the unknown device: no region
+    with world.store.transaction() as tx:  # a newer firmware reaches the CPL
         from gbdsp.domain.devices import DeviceModel, DeviceType, SmetsVariant
         from gbdsp.domain.products import CplEntry, CplKey
+
         m = MODELS[DeviceType.ESME]
-        tx.cpl.put(CplEntry(CplKey(DeviceModel(m.manufacturer, m.model, m.hardware_version,
-                                               "FFFFFFFF"), DeviceType.ESME,
-                                   SmetsVariant.SMETS2)))
+        tx.cpl.put(
+            CplEntry(
+                CplKey(
+                    DeviceModel(m.manufacturer, m.model, m.hardware_version, "FFFFFFFF"),
+                    DeviceType.ESME,
+                    SmetsVariant.SMETS2,
+                )
+            )
+        )
     behind = restricted_firmware(world.store)
     assert [(str(r.device_id), r.newest_on_cpl) for r in behind] == [(ESME, "FFFFFFFF")]

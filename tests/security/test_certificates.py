@@ -25,14 +25,20 @@ SHORT_LIVED = "00-DB-12-34-56-78-00-08"
 
 
 def user(user_id: str = SHORT_LIVED) -> User:
-    return User(UserId.parse(user_id), "SHORT", "Short-lived supplier",
-                frozenset({UserRole.IS}))
+    return User(UserId.parse(user_id), "SHORT", "Short-lived supplier", frozenset({UserRole.IS}))
 
 
 def inventory_signed_by(key: SigningKey, originator: str, counter: int) -> bytes:
-    root = request(srv="8.2", cv=8, counter=counter, originator=originator, body=(
-        "<sr:ReadInventory><sr:DeviceID>00-DB-12-34-56-78-90-A2</sr:DeviceID>"
-        "</sr:ReadInventory>"))
+    root = request(
+        srv="8.2",
+        cv=8,
+        counter=counter,
+        originator=originator,
+        body=(
+            "<sr:ReadInventory><sr:DeviceID>00-DB-12-34-56-78-90-A2</sr:DeviceID>"
+            "</sr:ReadInventory>"
+        ),
+    )
     signature.sign(root, key)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
 
@@ -48,9 +54,10 @@ def short_lived(world: World, not_before: datetime, not_after: datetime) -> Sign
 
 def test_users_add_refuses_an_expired_or_not_yet_valid_certificate(world: World) -> None:
     now = world.clock.now()
-    for start, end, words in ((now - timedelta(days=400), now - timedelta(days=1), "expired"),
-                              (now + timedelta(days=1), now + timedelta(days=400),
-                               "not valid before")):
+    for start, end, words in (
+        (now - timedelta(days=400), now - timedelta(days=1), "expired"),
+        (now + timedelta(days=1), now + timedelta(days=400), "not valid before"),
+    ):
         _, pem = certificate_pem(SHORT_LIVED, start, end)
         with pytest.raises(InvalidValue, match=words):
             add_user(world.store, user(), load_certificate(pem), now)
@@ -81,8 +88,7 @@ def test_revocation_is_effective_at_once_on_every_worker(world: World) -> None:
     # Both workers have the certificate in their 60 s cache.
     assert code_of(world.gateway.handle(D, read_inventory(10))) == "I0"
     assert code_of(second.handle(D, read_inventory(11))) == "I0"
-    done = security.revoke_certificates(world.store, UserId.parse(SUPPLIER),
-                                        world.clock.now())
+    done = security.revoke_certificates(world.store, UserId.parse(SUPPLIER), world.clock.now())
     assert len(done) == 1
     for n, gateway in enumerate((world.gateway, second)):
         reply = gateway.handle(D, read_inventory(20 + n))
@@ -92,18 +98,22 @@ def test_revocation_is_effective_at_once_on_every_worker(world: World) -> None:
         assert tx.audit.recent(1)[0].outcome == "403"
     # Re-registering the same certificate does not unrevoke it.
     from gbdsp.services.users import register_test_users
+
     register_test_users(world.store)
     assert world.gateway.handle(D, read_inventory(30)).status == 403
 
 
 def test_revoking_one_serial_and_unknown_users(world: World) -> None:
     from gbdsp.domain.errors import NotFound
+
     with pytest.raises(NotFound):
-        security.revoke_certificates(world.store, UserId.parse("00-00-00-00-00-00-00-09"),
-                                     world.clock.now())
+        security.revoke_certificates(
+            world.store, UserId.parse("00-00-00-00-00-00-00-09"), world.clock.now()
+        )
     with pytest.raises(NotFound, match="serial 1"):
-        security.revoke_certificates(world.store, UserId.parse(SUPPLIER), world.clock.now(),
-                                     serial=1)
+        security.revoke_certificates(
+            world.store, UserId.parse(SUPPLIER), world.clock.now(), serial=1
+        )
     assert code_of(world.gateway.handle(D, read_inventory(40))) == "I0"  # still valid
 
 
@@ -113,6 +123,7 @@ def test_the_dcc_boxed_test_certificates_sign_in_a_test_world() -> None:
     dates as public test material (their keys are published). Nothing else is exempt."""
     from gbdsp.domain.world import signing_dates_checked
     from gbdsp.duis.smki import DSP_CERTIFICATE, TEST_USERS, pki_file, public_test_certificates
+
     when = datetime(2026, 12, 1, tzinfo=UTC)
     assert load_certificate(pki_file(DSP_CERTIFICATE)).validity_problem(when) is None
     public = public_test_certificates()
@@ -121,6 +132,6 @@ def test_the_dcc_boxed_test_certificates_sign_in_a_test_world() -> None:
         certificate = load_certificate(pki_file(user.certificate_file))
         assert (certificate.issuer, certificate.serial) in public
         expired += certificate.validity_problem(when) is not None
-    assert expired > 0                                  # the ZAZ1 ones, as shipped
+    assert expired > 0  # the ZAZ1 ones, as shipped
     assert not signing_dates_checked(public_test_certificate=True)
     assert signing_dates_checked(public_test_certificate=False)

@@ -22,16 +22,28 @@ from tests.security.world import ESME, D, S, World, code_of
 
 EXAMPLES = int(os.environ.get("GBDSP_FUZZ_EXAMPLES", "200"))
 COUNTERS = count(1_000)
-HOSTILE = [b"<!DOCTYPE x [<!ENTITY e SYSTEM 'file:///etc/passwd'>]>", b"&e;", b"]]>",
-           b"\x00", b"\xff\xfe", b"<![CDATA[", b"<?xml version='1.0' encoding='UTF-16'?>",
-           b"9" * 5000, b"</sr:Body>", b"<sr:Body>", b"xmlns:sr='urn:x'", b"\xc3\x28"]
+HOSTILE = [
+    b"<!DOCTYPE x [<!ENTITY e SYSTEM 'file:///etc/passwd'>]>",
+    b"&e;",
+    b"]]>",
+    b"\x00",
+    b"\xff\xfe",
+    b"<![CDATA[",
+    b"<?xml version='1.0' encoding='UTF-16'?>",
+    b"9" * 5000,
+    b"</sr:Body>",
+    b"<sr:Body>",
+    b"xmlns:sr='urn:x'",
+    b"\xc3\x28",
+]
 
 
 def base_message(kind: str, counter: int) -> bytes:
     if kind == "device":
         return read_firmware(counter)
-    return signed(request(srv="8.4", cv=8, counter=counter,
-                          body=inventory_mpxn(ESME, "1900000000999")))
+    return signed(
+        request(srv="8.4", cv=8, counter=counter, body=inventory_mpxn(ESME, "1900000000999"))
+    )
 
 
 def byte_mutation(data: bytes, draw: st.DrawFn) -> bytes:
@@ -39,7 +51,7 @@ def byte_mutation(data: bytes, draw: st.DrawFn) -> bytes:
     j = draw(st.integers(i, min(len(data), i + 64)))
     how = draw(st.sampled_from(["flip", "delete", "duplicate", "insert"]))
     if how == "flip":
-        return data[:i] + bytes([data[i] ^ draw(st.integers(1, 255))]) + data[i + 1:]
+        return data[:i] + bytes([data[i] ^ draw(st.integers(1, 255))]) + data[i + 1 :]
     if how == "delete":
         return data[:i] + data[j:]
     if how == "duplicate":
@@ -71,8 +83,7 @@ def mutated(draw: st.DrawFn) -> tuple[str, bytes]:
     data = base_message(kind, next(COUNTERS))
     for _ in range(draw(st.integers(1, 3))):
         try:
-            data = (byte_mutation(data, draw) if draw(st.booleans())
-                    else tree_mutation(data, draw))
+            data = byte_mutation(data, draw) if draw(st.booleans()) else tree_mutation(data, draw)
         except (xml.XmlRejected, ValueError):
             data = byte_mutation(data, draw)  # no longer a tree: mutate its bytes
     return kind, data
@@ -82,16 +93,22 @@ def state(world: World) -> tuple[object, ...]:
     with world.store.read() as tx:
         esme = tx.devices.get(DeviceId.parse(ESME), with_history=False)
         assert esme is not None
-        return (tx.counters.last(UserId.parse(SUPPLIER)), tx.outbox.pending(),
-                esme.import_mpxn, esme.status)
+        return (
+            tx.counters.last(UserId.parse(SUPPLIER)),
+            tx.outbox.pending(),
+            esme.import_mpxn,
+            esme.status,
+        )
 
 
 @pytest.mark.slow
-def test_mutated_signed_requests_never_crash_and_refusals_change_nothing(
-        world: World) -> None:
-    @settings(max_examples=EXAMPLES, deadline=None, database=None,
-              suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                     HealthCheck.too_slow])
+def test_mutated_signed_requests_never_crash_and_refusals_change_nothing(world: World) -> None:
+    @settings(
+        max_examples=EXAMPLES,
+        deadline=None,
+        database=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
     @given(mutated())
     def check(case: tuple[str, bytes]) -> None:
         kind, data = case

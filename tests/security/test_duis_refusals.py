@@ -33,12 +33,13 @@ def with_doctype(signed: bytes, encoding: str, codec: str, *, declare: bool = Tr
 def utf7_with_encoded_markup(signed: bytes) -> bytes:
     """UTF-7 whose '<' of the DOCTYPE is written +ADw- (no literal '<!DOCTYPE' in bytes)."""
     text = signed.decode("utf-8").split("?>", 1)[1]
-    return (b'<?xml version="1.0" encoding="UTF-7"?>+ADw-!DOCTYPE x +AFs-+ADw-!ENTITY e '
-            b'SYSTEM "file:///etc/hostname"+AD4-+AF0-+AD4-' + text.encode("ascii"))
+    return (
+        b'<?xml version="1.0" encoding="UTF-7"?>+ADw-!DOCTYPE x +AFs-+ADw-!ENTITY e '
+        b'SYSTEM "file:///etc/hostname"+AD4-+AF0-+AD4-' + text.encode("ascii")
+    )
 
 
-def assert_refused_and_recorded(world: World, reply: HttpReply, status: int,
-                                words: bytes) -> None:
+def assert_refused_and_recorded(world: World, reply: HttpReply, status: int, words: bytes) -> None:
     assert (reply.status, reply.content_type) == (status, "text/plain")
     assert words in reply.body
     outcome = world.outcomes[-1]
@@ -62,8 +63,7 @@ ENCODINGS = {
 
 
 @pytest.mark.parametrize("name", list(ENCODINGS))
-def test_a_signed_request_with_a_dtd_is_refused_in_any_encoding(world: World,
-                                                                name: str) -> None:
+def test_a_signed_request_with_a_dtd_is_refused_in_any_encoding(world: World, name: str) -> None:
     encoding, codec, declare = ENCODINGS[name]
     original = read_inventory(500)
     reply = world.gateway.handle(D, with_doctype(original, encoding, codec, declare=declare))
@@ -84,8 +84,13 @@ def test_the_decoded_tree_is_checked_for_a_doctype_too() -> None:
     whatever the bytes looked like, a DOCTYPE in the tree is refused."""
     permissive = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
     for codec in ("utf-16", "utf-32", "utf-16-be"):
-        data = ('<?xml version="1.0" encoding="' + codec.upper() + '"?>'
-                + XXE.replace("sr:Request", "x") + "<x/>").encode(codec)
+        data = (
+            '<?xml version="1.0" encoding="'
+            + codec.upper()
+            + '"?>'
+            + XXE.replace("sr:Request", "x")
+            + "<x/>"
+        ).encode(codec)
         assert not xml._DECLARATIONS.search(data)  # invisible to the byte check
         with pytest.raises(xml.XmlRejected, match="DTD"):
             xml.refuse_dtd(etree.fromstring(data, permissive))
@@ -93,8 +98,12 @@ def test_the_decoded_tree_is_checked_for_a_doctype_too() -> None:
 
 
 def test_utf8_declared_in_any_spelling_is_accepted() -> None:
-    for head in (b'<?xml version="1.0" encoding="UTF-8"?>', b"<?xml version='1.0' "
-                 b"encoding='utf8'?>", b"\xef\xbb\xbf<?xml version=\"1.0\"?>", b""):
+    for head in (
+        b'<?xml version="1.0" encoding="UTF-8"?>',
+        b"<?xml version='1.0' encoding='utf8'?>",
+        b'\xef\xbb\xbf<?xml version="1.0"?>',
+        b"",
+    ):
         assert etree.QName(xml.parse(head + b"<x>\xc3\xa9</x>")).localname == "x"
 
 
@@ -111,6 +120,7 @@ def test_a_serial_number_of_thousands_of_digits_is_refused_precisely(world: Worl
 
 def test_leading_zeros_of_a_serial_do_not_count() -> None:
     from gbdsp.duis.signature import _read_profile
+
     root = xml.parse(read_inventory(503))
     serial = root.find(".//{http://www.w3.org/2000/09/xmldsig#}X509SerialNumber")
     assert serial is not None and serial.text is not None
@@ -124,12 +134,16 @@ def test_leading_zeros_of_a_serial_do_not_count() -> None:
 
 def test_join_with_itself_is_refused_and_writes_nothing(world: World) -> None:
     from tests.duis_support import SUPPLIER
+
     with world.store.read() as tx:
         before = sorted(tx.wan.joined_with(DeviceId.parse(ESME)))
         queued = tx.outbox.pending()
     for srv in ("8.7.2", "8.8.2"):
-        body = join(ESME) if srv == "8.7.2" else join(ESME).replace(
-            "JoinServiceNonCritical", "UnjoinServiceNonCritical")
+        body = (
+            join(ESME)
+            if srv == "8.7.2"
+            else join(ESME).replace("JoinServiceNonCritical", "UnjoinServiceNonCritical")
+        )
         reply = world.send(S, srv, body, cv=1, target=ESME, originator=SUPPLIER)
         assert code_of(reply) == "E11"
     with world.store.read() as tx:
@@ -144,16 +158,21 @@ def test_a_fault_of_ours_is_a_counted_and_audited_500_not_a_crash(world: World) 
 
     from gbdsp.duis.signature import SigningKey
     from gbdsp.services.gateway import Gateway
-    broken = Gateway(world.store, world.clock,
-                     SigningKey(ec.generate_private_key(ec.SECP384R1()), "CN=x", 1),
-                     on_outcome=world.outcomes.append)
+
+    broken = Gateway(
+        world.store,
+        world.clock,
+        SigningKey(ec.generate_private_key(ec.SECP384R1()), "CN=x", 1),
+        on_outcome=world.outcomes.append,
+    )
     reply = broken.handle(WebService.NON_DEVICE, read_inventory(504))
     assert_refused_and_recorded(world, reply, 500, b"internal error")
     assert world.outcomes[-1].stage is Stage.INTERNAL
 
 
-def test_the_database_gone_is_a_counted_503(postgres: PostgresServer | None,
-                                           clock: ManualClock) -> None:
+def test_the_database_gone_is_a_counted_503(
+    postgres: PostgresServer | None, clock: ManualClock
+) -> None:
     """A real outage: the PostgreSQL database is dropped under a running gateway."""
     if postgres is None:
         pytest.skip("PostgreSQL not available (GBDSP_TEST_POSTGRES=auto)")
@@ -163,6 +182,7 @@ def test_the_database_gone_is_a_counted_503(postgres: PostgresServer | None,
         from gbdsp.services.gateway import Gateway
         from gbdsp.services.users import register_test_users
         from tests.duis_support import dsp_signing_key
+
         register_test_users(store)
         outcomes: list[Outcome] = []
         gateway = Gateway(store, clock, dsp_signing_key(), on_outcome=outcomes.append)

@@ -33,8 +33,7 @@ def url(store: Store, tmp_path: Path) -> Iterator[str]:
 
 def outcome_count(base: str, stage: str, code: str) -> float:
     text = httpx.get(f"{base}/metrics").text
-    found = re.search(rf'gbdsp_duis_outcomes_total\{{code="{code}",stage="{stage}"\}} (\S+)',
-                      text)
+    found = re.search(rf'gbdsp_duis_outcomes_total\{{code="{code}",stage="{stage}"\}} (\S+)', text)
     return float(found.group(1)) if found else 0.0
 
 
@@ -44,16 +43,20 @@ def audited(store: Store, outcome: str) -> int:
 
 
 def test_wrong_media_type_is_audited_and_counted(url: str, store: Store) -> None:
-    reply = httpx.post(f"{url}/api/v1/serviceD", content=b"{}",
-                       headers={"Content-Type": "application/json"})
+    reply = httpx.post(
+        f"{url}/api/v1/serviceD", content=b"{}", headers={"Content-Type": "application/json"}
+    )
     assert reply.status_code == 415
     assert outcome_count(url, "media-type", "415") == 1
     assert audited(store, "415") == 1
 
 
 def test_an_oversized_message_is_audited_and_counted(url: str, store: Store) -> None:
-    reply = httpx.post(f"{url}/api/v1/serviceD", content=b"<" * (MAX_MESSAGE_BYTES + 1),
-                       headers={"Content-Type": "application/xml"})
+    reply = httpx.post(
+        f"{url}/api/v1/serviceD",
+        content=b"<" * (MAX_MESSAGE_BYTES + 1),
+        headers={"Content-Type": "application/xml"},
+    )
     assert reply.status_code == 413
     assert outcome_count(url, "size", "413") == 1
     assert audited(store, "413") == 1
@@ -61,10 +64,13 @@ def test_an_oversized_message_is_audited_and_counted(url: str, store: Store) -> 
 
 def test_a_utf16_dtd_over_http_is_a_400(url: str, store: Store) -> None:
     body = read_inventory(7).decode().split("?>", 1)[1]
-    data = ('<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE r [<!ENTITY e SYSTEM '
-            '"file:///etc/passwd">]>' + body).encode("utf-16")
-    reply = httpx.post(f"{url}/api/v1/serviceD", content=data,
-                       headers={"Content-Type": "application/xml"})
+    data = (
+        '<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE r [<!ENTITY e SYSTEM '
+        '"file:///etc/passwd">]>' + body
+    ).encode("utf-16")
+    reply = httpx.post(
+        f"{url}/api/v1/serviceD", content=data, headers={"Content-Type": "application/xml"}
+    )
     assert reply.status_code == 400 and b"UTF-8" in reply.content
     assert outcome_count(url, "parse", "400") == 1
     assert audited(store, "400") == 1

@@ -49,8 +49,10 @@ from tests.security.world import (
 
 
 def unjoin(other: str) -> str:
-    return (f"<sr:UnjoinServiceNonCritical><sr:OtherDeviceID>{other}</sr:OtherDeviceID>"
-            "</sr:UnjoinServiceNonCritical>")
+    return (
+        f"<sr:UnjoinServiceNonCritical><sr:OtherDeviceID>{other}</sr:OtherDeviceID>"
+        "</sr:UnjoinServiceNonCritical>"
+    )
 
 
 def snapshot(world: World) -> tuple[object, ...]:
@@ -58,15 +60,18 @@ def snapshot(world: World) -> tuple[object, ...]:
     with world.store.read() as tx:
         chf, log = tx.devices.premises(DeviceId.parse(CHF))
         devices = [chf, *log]
-        joins = {d.device_id: sorted(tx.wan.joined_with(d.device_id))
-                 for d in devices if d is not None}
-        return tuple((d.device_id, d.status, d.import_mpxn, d.chf_id)
-                     for d in devices if d is not None), joins
+        joins = {
+            d.device_id: sorted(tx.wan.joined_with(d.device_id)) for d in devices if d is not None
+        }
+        return tuple(
+            (d.device_id, d.status, d.import_mpxn, d.chf_id) for d in devices if d is not None
+        ), joins
 
 
 def authorise_premises(world: World) -> None:
-    assert security.authorise_other_user(world.store, UserId.parse(OU), DeviceId.parse(CHF),
-                                         world.clock.now())
+    assert security.authorise_other_user(
+        world.store, UserId.parse(OU), DeviceId.parse(CHF), world.clock.now()
+    )
 
 
 def prenotify_own_cad(world: World) -> None:
@@ -76,19 +81,28 @@ def prenotify_own_cad(world: World) -> None:
 
 ATTACKS = {
     "8.4 status change of a commissioned ESME": (
-        D, "8.4", inventory_status(ESME, "InstalledNotCommissioned"), None),
+        D,
+        "8.4",
+        inventory_status(ESME, "InstalledNotCommissioned"),
+        None,
+    ),
     "8.4 MPxN change of an ESME": (D, "8.4", inventory_mpxn(ESME, "1900000000999"), None),
     "8.4 CHF to Withdrawn": (D, "8.4", inventory_status(CHF, "Withdrawn", ch=True), None),
     "8.11 a device onto another supplier's hub": (
-        S, "8.11", whitelist(PPMID_WAITING, "0" * 32), CHF),
+        S,
+        "8.11",
+        whitelist(PPMID_WAITING, "0" * 32),
+        CHF,
+    ),
     "8.8.2 unjoin another supplier's meter": (S, "8.8.2", unjoin(PPMID_JOINED), ESME),
 }
 
 
 @pytest.mark.parametrize("authorised", [False, True], ids=["unauthorised", "authorised"])
 @pytest.mark.parametrize("attack", list(ATTACKS))
-def test_the_five_attacks_are_refused_and_change_nothing(world: World, attack: str,
-                                                         authorised: bool) -> None:
+def test_the_five_attacks_are_refused_and_change_nothing(
+    world: World, attack: str, authorised: bool
+) -> None:
     if authorised:  # consent at the premises is no licence to change another's devices
         authorise_premises(world)
     web_service, srv, body, target = ATTACKS[attack]
@@ -103,27 +117,24 @@ def test_the_five_attacks_are_refused_and_change_nothing(world: World, attack: s
 
 
 def test_an_ou_may_not_pre_notify_a_meter(world: World) -> None:
-    body = prenotification("00-DB-12-34-56-78-91-C1", "ESME", "AB01", "010A030B",
-                           "0002012F")
+    body = prenotification("00-DB-12-34-56-78-91-C1", "ESME", "AB01", "010A030B", "0002012F")
     assert code_of(world.send(D, "12.2", body, cv=8)) == "E4"
     with world.store.read() as tx:
         assert tx.devices.get(DeviceId.parse("00-DB-12-34-56-78-91-C1")) is None
 
 
 def test_reads_need_the_consumers_authorisation(world: World) -> None:
-    assert code_of(world.send(S, "11.2", "<sr:ReadFirmwareVersion/>", cv=1,
-                              target=ESME)) == "E4"
+    assert code_of(world.send(S, "11.2", "<sr:ReadFirmwareVersion/>", cv=1, target=ESME)) == "E4"
     authorise_premises(world)
-    assert code_of(world.send(S, "11.2", "<sr:ReadFirmwareVersion/>", cv=1,
-                              target=ESME)) == "I99"
+    assert code_of(world.send(S, "11.2", "<sr:ReadFirmwareVersion/>", cv=1, target=ESME)) == "I99"
     security.withdraw_other_user(world.store, UserId.parse(OU), DeviceId.parse(CHF))
-    assert code_of(world.send(S, "11.2", "<sr:ReadFirmwareVersion/>", cv=1,
-                              target=ESME)) == "E4"   # effective on the next request
+    assert (
+        code_of(world.send(S, "11.2", "<sr:ReadFirmwareVersion/>", cv=1, target=ESME)) == "E4"
+    )  # effective on the next request
 
 
 def test_the_cin_route_is_open_on_any_meter(world: World) -> None:
-    reply = world.send(S, "9.1", "<sr:RequestCustomerIdentificationNumber/>", cv=1,
-                       target=ESME)
+    reply = world.send(S, "9.1", "<sr:RequestCustomerIdentificationNumber/>", cv=1, target=ESME)
     assert code_of(reply) == "I99"
 
 
@@ -146,8 +157,8 @@ def test_an_authorised_ou_brings_its_own_cad_onto_the_han(world: World) -> None:
 
 def test_the_supplier_keeps_its_rights(world: World) -> None:
     from tests.duis_support import SUPPLIER
-    reply = world.send(D, "8.4", inventory_mpxn(ESME, "1900000000999"), cv=8,
-                       originator=SUPPLIER)
+
+    reply = world.send(D, "8.4", inventory_mpxn(ESME, "1900000000999"), cv=8, originator=SUPPLIER)
     assert code_of(reply) == "I0"
 
 
@@ -156,8 +167,10 @@ def test_the_supplier_keeps_its_rights(world: World) -> None:
 OU_USER = User(UserId.parse(OU), "OTHER-USER", "A CAD provider", frozenset({UserRole.OU}))
 WHEN = datetime(2026, 3, 2, tzinfo=UTC)
 OTHERS_CHF = DeviceId.parse(CHF)
-OU_ELIGIBLE = sorted((s for s in catalogue().by_id.values() if UserRole.OU in s.eligible_roles),
-                     key=lambda s: [int(p) for p in s.srv.split(".")])
+OU_ELIGIBLE = sorted(
+    (s for s in catalogue().by_id.values() if UserRole.OU in s.eligible_roles),
+    key=lambda s: [int(p) for p in s.srv.split(".")],
+)
 
 
 def device(device_type: DeviceType, *, installer: UserId | None = None) -> Device:
@@ -165,10 +178,17 @@ def device(device_type: DeviceType, *, installer: UserId | None = None) -> Devic
     status = SmiStatus.COMMISSIONED if device_type.has_smi_status else None
     supplier = installer or UserId.parse("90-B3-D5-1F-30-01-00-00")
     hub = device_type is DeviceType.CHF
-    return Device(OTHERS_CHF if hub else DeviceId(0x00DB_0000_0000_0001), device_type,
-                  DeviceModel("AB01", "010A030B", "0001", "0002012F"), "SMETS V1.58",
-                  status, WHEN if status else None, chf_id=None if hub else OTHERS_CHF,
-                  responsible_supplier=supplier, installing_supplier=supplier)
+    return Device(
+        OTHERS_CHF if hub else DeviceId(0x00DB_0000_0000_0001),
+        device_type,
+        DeviceModel("AB01", "010A030B", "0001", "0002012F"),
+        "SMETS V1.58",
+        status,
+        WHEN if status else None,
+        chf_id=None if hub else OTHERS_CHF,
+        responsible_supplier=supplier,
+        installing_supplier=supplier,
+    )
 
 
 def decide(srv: str, target: Device, premises: frozenset[DeviceId]) -> Allowed | Refused:
@@ -176,14 +196,25 @@ def decide(srv: str, target: Device, premises: frozenset[DeviceId]) -> Allowed |
     cv = next(iter(sorted(found.command_variants, key=lambda c: c.value)))
     if found.non_device:
         rid = RequestId(OU_USER.user_id, DeviceId.parse("90-B3-D5-1F-30-00-00-02"), 1)
-        return authorise(AccessRequest(rid, OU_USER, found, CommandVariant.NON_DEVICE,
-                                       WebService.NON_DEVICE, target, ou_premises=premises),
-                         BODY_DEVICE_CHECKS)
+        return authorise(
+            AccessRequest(
+                rid,
+                OU_USER,
+                found,
+                CommandVariant.NON_DEVICE,
+                WebService.NON_DEVICE,
+                target,
+                ou_premises=premises,
+            ),
+            BODY_DEVICE_CHECKS,
+        )
     rid = RequestId(OU_USER.user_id, target.device_id, 1)
     web_service = cv.web_service
     assert web_service is not None
-    return authorise(AccessRequest(rid, OU_USER, found, cv, web_service, target,
-                                   ou_premises=premises), ACCESS_CHECKS)
+    return authorise(
+        AccessRequest(rid, OU_USER, found, cv, web_service, target, ou_premises=premises),
+        ACCESS_CHECKS,
+    )
 
 
 def target_for(srv: str) -> DeviceType:
@@ -192,8 +223,9 @@ def target_for(srv: str) -> DeviceType:
 
 def test_every_ou_eligible_srv_has_a_decided_standing() -> None:
     assert len(OU_ELIGIBLE) == 25
-    undecided = [s.srv for s in OU_ELIGIBLE if s.srv not in OU_STANDING
-                 and s.srv not in NO_DEVICE_SRVS]
+    undecided = [
+        s.srv for s in OU_ELIGIBLE if s.srv not in OU_STANDING and s.srv not in NO_DEVICE_SRVS
+    ]
     assert undecided == []
 
 

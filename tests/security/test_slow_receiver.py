@@ -64,14 +64,24 @@ def receiver(store: Store) -> Iterator[SlowReceiver]:
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     register_test_users(store)
-    set_response_url(store, UserId.parse(SUPPLIER),
-                     f"http://127.0.0.1:{server.server_address[1]}/duis")
+    set_response_url(
+        store, UserId.parse(SUPPLIER), f"http://127.0.0.1:{server.server_address[1]}/duis"
+    )
     now = SystemClock().now()
     with store.transaction() as tx:
-        tx.outbox.add_many([
-            {"response_id": f"r{n}", "user_id": UserId.parse(SUPPLIER),
-             "body": f"<m n='{n}'/>".encode(), "created_at": now, "attempts": 0,
-             "next_attempt_at": now} for n in range(MESSAGES)])
+        tx.outbox.add_many(
+            [
+                {
+                    "response_id": f"r{n}",
+                    "user_id": UserId.parse(SUPPLIER),
+                    "body": f"<m n='{n}'/>".encode(),
+                    "created_at": now,
+                    "attempts": 0,
+                    "next_attempt_at": now,
+                }
+                for n in range(MESSAGES)
+            ]
+        )
     try:
         yield server
     finally:
@@ -82,6 +92,7 @@ def receiver(store: Store) -> Iterator[SlowReceiver]:
 def relay_rounds(store: Store, policy: RelayPolicy, seconds: float) -> None:
     """Run a relay (two, racing, as two workers would) until the outbox is empty or
     `seconds` have passed."""
+
     async def worker() -> None:
         async with httpx.AsyncClient() as client:
             relay = Relay(store, SystemClock(), client, policy)
@@ -99,12 +110,18 @@ def relay_rounds(store: Store, policy: RelayPolicy, seconds: float) -> None:
     asyncio.run(both())
 
 
-FAST = functools.partial(RelayPolicy, batch=8, first_retry=timedelta(milliseconds=100),
-                         max_retry=timedelta(milliseconds=200), timeout_seconds=0.25)
+FAST = functools.partial(
+    RelayPolicy,
+    batch=8,
+    first_retry=timedelta(milliseconds=100),
+    max_retry=timedelta(milliseconds=200),
+    timeout_seconds=0.25,
+)
 
 
 def test_a_receiver_slower_than_the_timeout_gets_each_message_once(
-        store: Store, receiver: SlowReceiver) -> None:
+    store: Store, receiver: SlowReceiver
+) -> None:
     policy = FAST(grace_seconds=1.5, record_margin_seconds=0.5, lease=timedelta(seconds=2.5))
     relay_rounds(store, policy, seconds=30)
     with store.read() as tx:
@@ -114,7 +131,8 @@ def test_a_receiver_slower_than_the_timeout_gets_each_message_once(
 
 
 def test_control_without_a_grace_the_same_receiver_gets_duplicates(
-        store: Store, receiver: SlowReceiver) -> None:
+    store: Store, receiver: SlowReceiver
+) -> None:
     policy = FAST(grace_seconds=0.0, record_margin_seconds=0.5, lease=timedelta(seconds=1))
     relay_rounds(store, policy, seconds=3)
     time.sleep(SLOW_SECONDS + 0.2)  # let the abandoned requests finish on the receiver

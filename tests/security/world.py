@@ -36,7 +36,12 @@ def template(octet: int) -> str:
 
 
 CHF, ESME, PPMID_JOINED, PPMID_WAITING, SUPPLIER_CAD = (
-    template(0xA2), template(0xA0), template(0xA4), template(0x98), template(0x9C))
+    template(0xA2),
+    template(0xA0),
+    template(0xA4),
+    template(0x98),
+    template(0x9C),
+)
 OU_CAD = "00-DB-12-34-56-78-91-C0"
 """The Other User's own CAD (pre-notified by it in the tests that need it)."""
 
@@ -50,12 +55,26 @@ class World:
     outcomes: list[Outcome] = field(default_factory=list)
     counter: int = 100
 
-    def send(self, web_service: WebService, srv: str, body: str, *, cv: int,
-             target: str | None = None, originator: str = OU) -> HttpReply:
+    def send(
+        self,
+        web_service: WebService,
+        srv: str,
+        body: str,
+        *,
+        cv: int,
+        target: str | None = None,
+        originator: str = OU,
+    ) -> HttpReply:
         """Sign as `originator` (the OU with its own key, else a DCC Boxed test User)."""
         self.counter += 1
-        root = request(srv=srv, body=body, cv=cv, counter=self.counter,
-                       originator=originator, **({"target": target} if target else {}))
+        root = request(
+            srv=srv,
+            body=body,
+            cv=cv,
+            counter=self.counter,
+            originator=originator,
+            **({"target": target} if target else {}),
+        )
         return self.gateway.handle(web_service, self.sign(root, originator))
 
     def sign(self, root: etree._Element, originator: str = OU) -> bytes:
@@ -63,6 +82,7 @@ class World:
             signature.sign(root, self.ou_key)
             return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
         from tests.duis_support import signed
+
         return signed(root)
 
 
@@ -71,8 +91,9 @@ def code_of(reply: HttpReply) -> str:
     assert reply.status == 200, reply.body
     root = xml.parse(reply.body)
     assert schema.schema_error(root) is None
-    signature.verify(root, lambda i, s: DSP_CERT if (i, s) == (DSP_CERT.issuer,
-                                                               DSP_CERT.serial) else None)
+    signature.verify(
+        root, lambda i, s: DSP_CERT if (i, s) == (DSP_CERT.issuer, DSP_CERT.serial) else None
+    )
     found = root.findtext(f"{{{SR}}}Header/{{{SR}}}ResponseCode")
     assert found is not None
     return found
@@ -82,12 +103,23 @@ def build_world(store: Store, clock: ManualClock) -> World:
     register_test_users(store)
     create_demo_fleet(store, clock, premises=2, seed=1)
     from gbdsp.services.users import set_response_url
+
     set_response_url(store, UserId.parse(SUPPLIER), "http://127.0.0.1:9/duis")
     uid = UserId.parse(OU)
     key, pem = generate_identity(uid)
     certificate = load_certificate(pem)
-    add_user(store, User(uid, "OTHER-USER", "A CAD provider", frozenset({UserRole.OU}),
-                         response_url="http://127.0.0.1:9/duis"), certificate, clock.now())
+    add_user(
+        store,
+        User(
+            uid,
+            "OTHER-USER",
+            "A CAD provider",
+            frozenset({UserRole.OU}),
+            response_url="http://127.0.0.1:9/duis",
+        ),
+        certificate,
+        clock.now(),
+    )
     with store.transaction() as tx:
         tx.users.ensure_party(Party("OTHER-USER", "A CAD provider"))
     outcomes: list[Outcome] = []
@@ -96,20 +128,29 @@ def build_world(store: Store, clock: ManualClock) -> World:
     return World(store, clock, gateway, SigningKey(key, issuer, certificate.serial), outcomes)
 
 
-def certificate_pem(user_id: str, not_before: datetime, not_after: datetime
-                    ) -> tuple[ec.EllipticCurvePrivateKey, bytes]:
+def certificate_pem(
+    user_id: str, not_before: datetime, not_after: datetime
+) -> tuple[ec.EllipticCurvePrivateKey, bytes]:
     """A key and an SMKI-shaped XML-signing certificate valid only from/to these dates."""
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.x509.oid import NameOID
 
     key = ec.generate_private_key(ec.SECP256R1())
-    uid = x509.NameAttribute(NameOID.X500_UNIQUE_IDENTIFIER,
-                             b"\x00" + UserId.parse(user_id).value.to_bytes(8, "big"),
-                             _type=x509.name._ASN1Type.BitString)
+    uid = x509.NameAttribute(
+        NameOID.X500_UNIQUE_IDENTIFIER,
+        b"\x00" + UserId.parse(user_id).value.to_bytes(8, "big"),
+        _type=x509.name._ASN1Type.BitString,
+    )
     subject = x509.Name([x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, "87"), uid])
     issuer = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "gbdsp-security-test")])
-    cert = (x509.CertificateBuilder().subject_name(subject).issuer_name(issuer)
-            .public_key(key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(not_before).not_valid_after(not_after)
-            .sign(key, hashes.SHA256()))
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(issuer)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(not_before)
+        .not_valid_after(not_after)
+        .sign(key, hashes.SHA256())
+    )
     return key, cert.public_bytes(serialization.Encoding.PEM)

@@ -5,10 +5,22 @@ from gbdsp.services.inventory import RowError
 from gbdsp.store.store import Store
 
 ROWS = [
-    {"manufacturer": "EF01", "model": "0F0A", "hardware_version": "0002",
-     "firmware_version": "00000105", "device_type": "PPMID", "smets_variant": "SMETS2+"},
-    {"manufacturer": "EF01", "model": "0F0A", "hardware_version": "0002",
-     "firmware_version": "00000105", "device_type": "PPMID", "smets_variant": "SMETS1"},
+    {
+        "manufacturer": "EF01",
+        "model": "0F0A",
+        "hardware_version": "0002",
+        "firmware_version": "00000105",
+        "device_type": "PPMID",
+        "smets_variant": "SMETS2+",
+    },
+    {
+        "manufacturer": "EF01",
+        "model": "0F0A",
+        "hardware_version": "0002",
+        "firmware_version": "00000105",
+        "device_type": "PPMID",
+        "smets_variant": "SMETS1",
+    },
 ]
 
 
@@ -21,11 +33,19 @@ def test_with_mp202_one_firmware_version_has_both_smets_rows(store: Store) -> No
 
 def test_without_mp202_the_smets1_variant_needs_its_own_firmware_version(store: Store) -> None:
     errors: list[RowError] = []
-    report = import_cpl(store, list(enumerate(ROWS, 2)), on_error=errors.append,  # type: ignore[arg-type]
-                        mp202_in_force=False)
+    report = import_cpl(
+        store,
+        list(enumerate(ROWS, 2)),  # type: ignore[arg-type]
+        on_error=errors.append,
+        mp202_in_force=False,
+    )
     assert (report.changed, report.rejected) == (1, 1)
     assert "needs its own firmware version" in errors[0].message and errors[0].line == 3
-    interim = dict(ROWS[1], firmware_version="S1000105")   # the fictitious version
-    report = import_cpl(store, [(2, interim)], on_error=errors.append,  # type: ignore[list-item]
-                        mp202_in_force=False)
+    interim = dict(ROWS[1], firmware_version="S1000105")  # the fictitious version
+    report = import_cpl(
+        store,
+        [(2, interim)],  # type: ignore[list-item]
+        on_error=errors.append,
+        mp202_in_force=False,
+    )
     assert report.changed == 1

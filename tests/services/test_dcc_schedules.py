@@ -33,21 +33,35 @@ def gateway(store: Store, clock: ManualClock) -> Gateway:
     return Gateway(store, clock, dsp_signing_key(), Config())
 
 
-def create(counter: int, *, start: str = "2015-01-02", end: str | None = None,
-           variant: str = "4.6.1", body: str = "DSPRetrieveImportDailyReadLog") -> bytes:
+def create(
+    counter: int,
+    *,
+    start: str = "2015-01-02",
+    end: str | None = None,
+    variant: str = "4.6.1",
+    body: str = "DSPRetrieveImportDailyReadLog",
+) -> bytes:
     end_xml = f"<sr:ScheduleEndDate>{end}</sr:ScheduleEndDate>" if end else ""
-    offsets = ("" if body.startswith("DSPRead") else
-               "<sr:StartDateOffset>-1</sr:StartDateOffset><sr:StartTime>00:00:00Z"
-               "</sr:StartTime><sr:EndDateOffset>0</sr:EndDateOffset><sr:EndTime>00:00:00Z"
-               "</sr:EndTime>")
-    inner = (f"<sr:ScheduleFrequency>Daily</sr:ScheduleFrequency><sr:ScheduleStartDate>{start}"
-             f"</sr:ScheduleStartDate>{end_xml}<sr:DSPScheduledServiceReference>"
-             f"{variant.rsplit('.', 1)[0] if variant.count('.') == 2 else variant}"
-             f"</sr:DSPScheduledServiceReference><sr:DSPScheduledServiceReferenceVariant>"
-             f"{variant}</sr:DSPScheduledServiceReferenceVariant><sr:DeviceID>{ESME}"
-             f"</sr:DeviceID><sr:{body}>{offsets}</sr:{body}>")
-    return signed(request(srv="5.1", body=f"<sr:CreateSchedule>{inner}</sr:CreateSchedule>",
-                          cv=8, counter=counter))
+    offsets = (
+        ""
+        if body.startswith("DSPRead")
+        else "<sr:StartDateOffset>-1</sr:StartDateOffset><sr:StartTime>00:00:00Z"
+        "</sr:StartTime><sr:EndDateOffset>0</sr:EndDateOffset><sr:EndTime>00:00:00Z"
+        "</sr:EndTime>"
+    )
+    inner = (
+        f"<sr:ScheduleFrequency>Daily</sr:ScheduleFrequency><sr:ScheduleStartDate>{start}"
+        f"</sr:ScheduleStartDate>{end_xml}<sr:DSPScheduledServiceReference>"
+        f"{variant.rsplit('.', 1)[0] if variant.count('.') == 2 else variant}"
+        f"</sr:DSPScheduledServiceReference><sr:DSPScheduledServiceReferenceVariant>"
+        f"{variant}</sr:DSPScheduledServiceReferenceVariant><sr:DeviceID>{ESME}"
+        f"</sr:DeviceID><sr:{body}>{offsets}</sr:{body}>"
+    )
+    return signed(
+        request(
+            srv="5.1", body=f"<sr:CreateSchedule>{inner}</sr:CreateSchedule>", cv=8, counter=counter
+        )
+    )
 
 
 def by_id(srv: str, counter: int, schedule_id: int) -> bytes:
@@ -76,8 +90,7 @@ def schedules(store: Store) -> int:
 def test_create_read_delete(gateway: Gateway, store: Store) -> None:
     root = answer(gateway, create(10))
     assert code(root) == "I0"
-    schedule_id = int(root.findtext(".//sr:ResponseMessage/sr:DSPScheduleID", namespaces=NS)
-                      or "0")
+    schedule_id = int(root.findtext(".//sr:ResponseMessage/sr:DSPScheduleID", namespaces=NS) or "0")
     read = answer(gateway, by_id("5.2", 11, schedule_id))
     assert code(read) == "I0"
     details = read.find(".//sr:DSPSchedulesRead/sr:DSPSchedules/sr:DSPScheduleDetails", NS)
@@ -89,21 +102,26 @@ def test_create_read_delete(gateway: Gateway, store: Store) -> None:
     assert schedules(store) == 0
 
 
-@pytest.mark.parametrize(("kwargs", "expected"), [
-    ({"start": "2026-01-01", "end": "2026-02-01"}, "E050102"),    # ended before today
-    ({"start": "2026-04-02", "end": "2026-04-01"}, "E050101"),    # no occurrence at all
-    # 4.2: the XSD lets it be scheduled, the SRV matrix does not mark it DCC Scheduled
-    ({"variant": "4.2", "body": "DSPReadInstantaneousExportRegisters"}, "E050103"),
-    ({"variant": "4.6.2"}, "E050105"),                           # body of another SRV
-])
+@pytest.mark.parametrize(
+    ("kwargs", "expected"),
+    [
+        ({"start": "2026-01-01", "end": "2026-02-01"}, "E050102"),  # ended before today
+        ({"start": "2026-04-02", "end": "2026-04-01"}, "E050101"),  # no occurrence at all
+        # 4.2: the XSD lets it be scheduled, the SRV matrix does not mark it DCC Scheduled
+        ({"variant": "4.2", "body": "DSPReadInstantaneousExportRegisters"}, "E050103"),
+        ({"variant": "4.6.2"}, "E050105"),  # body of another SRV
+    ],
+)
 def test_bad_schedules_are_refused_and_nothing_is_stored(
-        gateway: Gateway, store: Store, kwargs: dict[str, str], expected: str) -> None:
+    gateway: Gateway, store: Store, kwargs: dict[str, str], expected: str
+) -> None:
     assert code(answer(gateway, create(10, **kwargs))) == expected
     assert schedules(store) == 0
 
 
-def test_each_occurrence_runs_once_and_is_pushed(gateway: Gateway, store: Store,
-                                                 clock: ManualClock) -> None:
+def test_each_occurrence_runs_once_and_is_pushed(
+    gateway: Gateway, store: Store, clock: ManualClock
+) -> None:
     assert code(answer(gateway, create(10))) == "I0"
     emulator = DeviceEmulator(Config().wan)
     assert dcc_schedules.run_due(store, clock, dsp_signing_key(), emulator) == 0  # not yet
@@ -128,12 +146,16 @@ def test_decommission_removes_the_device_schedules(gateway: Gateway, store: Stor
 
 
 def test_change_of_supplier_ends_the_old_suppliers_schedules(
-        gateway: Gateway, store: Store, clock: ManualClock) -> None:
+    gateway: Gateway, store: Store, clock: ManualClock
+) -> None:
     from gbdsp.services import registration
     from tests.duis_support import read_inventory
 
     assert code(answer(gateway, create(10))) == "I0"
-    registration.record(store, [("1312345678111", UserId.parse("90-B3-D5-1F-30-03-00-00"),
-                                 clock.now())], clock.now())
-    assert code(answer(gateway, read_inventory(11))) == "I0"   # the take-over happens here
+    registration.record(
+        store,
+        [("1312345678111", UserId.parse("90-B3-D5-1F-30-03-00-00"), clock.now())],
+        clock.now(),
+    )
+    assert code(answer(gateway, read_inventory(11))) == "I0"  # the take-over happens here
     assert schedules(store) == 0

@@ -8,14 +8,22 @@ from gbdsp.store.store import Store
 from gbdsp.worlds.demo import create_demo_fleet
 
 TEMPLATE_TYPES = {
-    "A0": DeviceType.ESME, "A1": DeviceType.GSME, "A2": DeviceType.CHF, "A3": DeviceType.GPF,
-    "A4": DeviceType.PPMID, "A5": DeviceType.HCALCS, "93": DeviceType.ESME,
-    "94": DeviceType.GSME, "98": DeviceType.PPMID, "9C": DeviceType.CAD,
+    "A0": DeviceType.ESME,
+    "A1": DeviceType.GSME,
+    "A2": DeviceType.CHF,
+    "A3": DeviceType.GPF,
+    "A4": DeviceType.PPMID,
+    "A5": DeviceType.HCALCS,
+    "93": DeviceType.ESME,
+    "94": DeviceType.GSME,
+    "98": DeviceType.PPMID,
+    "9C": DeviceType.CAD,
 }
 
 
 def test_demo_creates_the_premises_the_dcc_boxed_templates_address(
-        store: Store, clock: ManualClock) -> None:
+    store: Store, clock: ManualClock
+) -> None:
     register_test_users(store)
     create_demo_fleet(store, clock, premises=5, seed=1)
     chf = show_device(store, DeviceId.parse("00-DB-12-34-56-78-90-A2"))
@@ -29,8 +37,7 @@ def test_demo_creates_the_premises_the_dcc_boxed_templates_address(
     assert str(members["A0"].responsible_supplier) == "90-B3-D5-1F-30-01-00-00"
 
 
-def test_every_demo_history_follows_the_transition_table(store: Store,
-                                                          clock: ManualClock) -> None:
+def test_every_demo_history_follows_the_transition_table(store: Store, clock: ManualClock) -> None:
     register_test_users(store)
     create_demo_fleet(store, clock, premises=60, seed=7)
     by_reason = {t.value: t for t in Trigger}
@@ -40,8 +47,10 @@ def test_every_demo_history_follows_the_transition_table(store: Store,
         for device in devices:
             status = None
             for change in tx.devices.history(device.device_id):
-                assert next_status(by_reason[change.reason], device.device_type, status) \
+                assert (
+                    next_status(by_reason[change.reason], device.device_type, status)
                     is change.status
+                )
                 status = change.status
             assert status is device.status
 
@@ -52,5 +61,5 @@ def test_demo_is_repeatable_and_idempotent(store: Store, clock: ManualClock) -> 
     again = create_demo_fleet(store, clock, premises=20, seed=3)
     assert first.devices > 60
     assert (first.premises, again.premises, again.already_present) == (21, 0, 21)
-    assert again.by_type_status == first.by_type_status       # nothing added the second time
-    assert len(first.by_type_status) > 8                        # a real status mix
+    assert again.by_type_status == first.by_type_status  # nothing added the second time
+    assert len(first.by_type_status) > 8  # a real status mix

@@ -41,19 +41,22 @@ BRYT = HousekeepingRule.parse("months=36,exclude=CHF+GPF,left-pending,name=Bryt"
 
 
 def test_the_demo_shows_every_feature_and_a_second_run_adds_nothing(
-        store: Store, clock: ManualClock, tmp_path: Path) -> None:
+    store: Store, clock: ManualClock, tmp_path: Path
+) -> None:
     """One world per backend (it takes seconds), every bullet of docs/demo.md checked."""
-    register_test_users(store)          # what `gbdsp init` does
+    register_test_users(store)  # what `gbdsp init` does
     app = App(tmp_path, Config(), store, clock)
     report = create_demo(app, premises=20, seed=1)
     assert report.world.built and report.world.left_out == []
-    for check in (housekeeping_due_in_each_window_some_overdue_some_removed,
-                  install_code_requests_in_every_state_one_overdue_in_working_days,
-                  changes_of_supplier_applied_and_in_flight,
-                  a_restricted_device_with_its_history_and_refused_reads,
-                  a_month_of_duis_traffic_through_the_gateway_and_relay,
-                  a_second_run_adds_nothing_and_says_so,
-                  an_interrupted_run_is_refused_with_what_to_do):
+    for check in (
+        housekeeping_due_in_each_window_some_overdue_some_removed,
+        install_code_requests_in_every_state_one_overdue_in_working_days,
+        changes_of_supplier_applied_and_in_flight,
+        a_restricted_device_with_its_history_and_refused_reads,
+        a_month_of_duis_traffic_through_the_gateway_and_relay,
+        a_second_run_adds_nothing_and_says_so,
+        an_interrupted_run_is_refused_with_what_to_do,
+    ):
         check(app, clock)
 
 
@@ -65,11 +68,12 @@ def boxed(app: App) -> User:
 
 
 def housekeeping_due_in_each_window_some_overdue_some_removed(
-        demo: App, clock: ManualClock) -> None:
+    demo: App, clock: ManualClock
+) -> None:
     now = clock.now()
     rule = housekeeping.rule_in_force(demo.config, now)
-    assert rule.months == 36                              # the default rule: MP60
-    parties = sorted(parties_of(boxed(demo)), key=str)   # as the portal page asks
+    assert rule.months == 36  # the default rule: MP60
+    parties = sorted(parties_of(boxed(demo)), key=str)  # as the portal page asks
     due = housekeeping.due_within(demo.store, now, demo.config, parties)
     ahead = [(d.removal_on - now).days for d in due if d.removal_on > now]
     overdue = [d for d in due if d.removal_on == now]
@@ -77,8 +81,10 @@ def housekeeping_due_in_each_window_some_overdue_some_removed(
     assert all(rule.due_on(d.pending_since) <= now for d in overdue)
     for low, high in ((0, 30), (30, 60), (60, 90)):
         assert any(low <= days < high for days in ahead), (low, high, ahead)
-    counts = [sum(n for _, u, n in f.counts if u in parties)
-              for f in housekeeping.dry_run(demo.store, now, [rule])]
+    counts = [
+        sum(n for _, u, n in f.counts if u in parties)
+        for f in housekeeping.dry_run(demo.store, now, [rule])
+    ]
     assert counts[0] == len(overdue) and counts[0] < counts[1] < counts[2] < counts[3]
     assert counts[3] == len(due)
     assert housekeeping.dry_run(demo.store, now, [BRYT], horizons=(90,))[0].total > 0
@@ -88,7 +94,8 @@ def housekeeping_due_in_each_window_some_overdue_some_removed(
 
 
 def install_code_requests_in_every_state_one_overdue_in_working_days(
-        demo: App, clock: ManualClock) -> None:
+    demo: App, clock: ManualClock
+) -> None:
     mine, assigned = install_codes.queue(demo.store, clock, demo.config, BOXED_SUPPLIER)
     statuses = {q.request.status for q in mine + assigned}
     assert statuses == set(RequestStatus)
@@ -97,14 +104,14 @@ def install_code_requests_in_every_state_one_overdue_in_working_days(
     for queue in (mine, assigned):
         late = [q for q in queue if q.overdue]
         assert late, queue
-        for q in late:   # overdue means past 10 Working Days from raising, and still open
+        for q in late:  # overdue means past 10 Working Days from raising, and still open
             r = q.request
             assert r.status is RequestStatus.OPEN and not r.backlog
             assert r.due == due_date(r.raised_at.date(), 10, calendar) < today
             assert working_days_between(r.raised_at.date(), today, calendar) > 10
     assert any(q.request.backlog for q in assigned)
     closed = [q.request for q in mine if q.request.status is RequestStatus.CLOSED]
-    assert len(closed) >= 2 and all(r.closed_at for r in closed)   # read, and withdrawn
+    assert len(closed) >= 2 and all(r.closed_at for r in closed)  # read, and withdrawn
     sla = {s.assignee: s for s in install_codes.sla_report(demo.store, clock, demo.config)}
     assert sla[BOXED_SUPPLIER].in_time and sla[BOXED_SUPPLIER].late
     assert sla[BOXED_SUPPLIER].overdue and sla[BRIGHTWATT].overdue
@@ -147,15 +154,20 @@ def a_month_of_duis_traffic_through_the_gateway_and_relay(demo: App, clock: Manu
     assert len(busy_days) >= 28
     codes = dict(profile.by_code)
     assert codes.get("I99", 0) > 100 and codes.get("I0", 0) > 20 and codes.get("E169", 0)
-    assert set(codes) - {"I0", "I99", "E169"}             # some requests fail, as in life
+    assert set(codes) - {"I0", "I99", "E169"}  # some requests fail, as in life
     with demo.store.read() as tx:
-        times = [r[0] for r in tx.connection.execute(audit_log.select().with_only_columns(
-            audit_log.c.at))]
-        undelivered = tx.connection.execute(outbox.select().where(
-            outbox.c.user_id == BOXED_SUPPLIER, outbox.c.delivered_at.is_(None))).all()
+        times = [
+            r[0]
+            for r in tx.connection.execute(audit_log.select().with_only_columns(audit_log.c.at))
+        ]
+        undelivered = tx.connection.execute(
+            outbox.select().where(
+                outbox.c.user_id == BOXED_SUPPLIER, outbox.c.delivered_at.is_(None)
+            )
+        ).all()
         user = tx.users.get(BOXED_SUPPLIER)
     assert max(times) < now and min(times) < now - timedelta(days=29)
-    assert undelivered == []                               # the relay pushed each response
+    assert undelivered == []  # the relay pushed each response
     assert user is not None and user.response_url is None  # the demo client has gone
 
 
@@ -175,9 +187,10 @@ def an_interrupted_run_is_refused_with_what_to_do(demo: App, clock: ManualClock)
         create_demo(demo, premises=20, seed=1)
 
 
-@pytest.mark.parametrize("backend", ["sqlite"])   # configuration, not storage
+@pytest.mark.parametrize("backend", ["sqlite"])  # configuration, not storage
 def test_without_mp121_and_mp169_the_demo_says_what_it_left_out(
-        store: Store, clock: ManualClock, tmp_path: Path) -> None:
+    store: Store, clock: ManualClock, tmp_path: Path
+) -> None:
     register_test_users(store)
     off = Modification(enabled=False)
     app = App(tmp_path, Config(modifications=Modifications(mp121=off, mp169=off)), store, clock)
@@ -186,4 +199,4 @@ def test_without_mp121_and_mp169_the_demo_says_what_it_left_out(
     assert "MP121 is not in force" in text and "MP169 is not in force" in text
     assert install_codes.requests_for(store, BOXED_SUPPLIER) == []
     assert not inventory.show_device(store, restricted_meter()).device.restricted
-    assert any(e.applied_at for e in registration.latest(store))   # CoS needs no MP121
+    assert any(e.applied_at for e in registration.latest(store))  # CoS needs no MP121

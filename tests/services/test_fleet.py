@@ -14,8 +14,9 @@ from gbdsp.store.tables import devices
 from gbdsp.worlds import fleet
 
 
-def test_fleet_devices_read_back_as_the_plan_of_their_premises(store: Store,
-                                                               clock: ManualClock) -> None:
+def test_fleet_devices_read_back_as_the_plan_of_their_premises(
+    store: Store, clock: ManualClock
+) -> None:
     report = fleet.generate_fleet(store, clock, devices=3_000)
     assert report.devices >= 3_000
     with store.read() as tx:
@@ -25,7 +26,8 @@ def test_fleet_devices_read_back_as_the_plan_of_their_premises(store: Store,
         view = show_device(store, plan.device_id(DeviceType.CHF))
         assert view.device.device_type is DeviceType.CHF
         assert sorted(d.device_id for d in view.device_log) == sorted(
-            plan.device_id(t) for t in plan.device_types if t is not DeviceType.CHF)
+            plan.device_id(t) for t in plan.device_types if t is not DeviceType.CHF
+        )
         esme = show_device(store, plan.device_id(DeviceType.ESME)).device
         assert esme.import_mpxn == plan.mpan
         assert esme.responsible_supplier == plan.supplier.user_id
@@ -40,9 +42,11 @@ def test_an_mpxn_finds_its_meter(store: Store, clock: ManualClock) -> None:
     gas = next(fleet.plan(n) for n in range(50) if fleet.plan(n).mprn)
     with store.read() as tx:
         assert [d.device_id for d in tx.devices.find(mpxn=gas.mprn)] == [
-            gas.device_id(DeviceType.GSME)]
+            gas.device_id(DeviceType.GSME)
+        ]
         assert [d.device_id for d in tx.devices.find(mpxn=gas.mpan)] == [
-            gas.device_id(DeviceType.ESME)]
+            gas.device_id(DeviceType.ESME)
+        ]
 
 
 def test_plans_are_gb_shaped() -> None:
@@ -61,7 +65,8 @@ def test_plans_are_gb_shaped() -> None:
 
 
 def test_secondary_indexes_are_rebuilt_after_a_load_into_an_empty_smi(
-        store: Store, clock: ManualClock) -> None:
+    store: Store, clock: ManualClock
+) -> None:
     expected = {ix.name for ix in devices.indexes}
     fleet.generate_fleet(store, clock, devices=300)
     fleet.generate_fleet(store, clock, devices=300, first_premises=10_000)  # indexes in place
@@ -90,8 +95,9 @@ def test_an_interrupted_load_leaves_the_smi_as_it_was(store: Store, clock: Manua
     assert {ix.name for ix in devices.indexes} <= present
 
 
-def test_generating_the_same_fleet_twice_says_where_it_ends(store: Store,
-                                                            clock: ManualClock) -> None:
+def test_generating_the_same_fleet_twice_says_where_it_ends(
+    store: Store, clock: ManualClock
+) -> None:
     first = fleet.generate_fleet(store, clock, devices=300)
     with store.read() as tx:
         before = tx.devices.count()

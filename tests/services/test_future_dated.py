@@ -35,8 +35,10 @@ def gateway(store: Store, clock: ManualClock) -> Gateway:
 
 def reset_meter(counter: int, when: str) -> bytes:
     """4.1.1: DSP pattern, non-critical (CV 1)."""
-    body = f"<sr:ReadInstantaneousImportRegisters><sr:ExecutionDateTime>{when}" \
-           "</sr:ExecutionDateTime></sr:ReadInstantaneousImportRegisters>"
+    body = (
+        f"<sr:ReadInstantaneousImportRegisters><sr:ExecutionDateTime>{when}"
+        "</sr:ExecutionDateTime></sr:ReadInstantaneousImportRegisters>"
+    )
     return signed(request(srv="4.1.1", body=body, cv=1, counter=counter, target=ESME))
 
 
@@ -48,30 +50,34 @@ def pushed(store: Store, until: datetime) -> list[bytes]:
     return [m.body for m in messages]
 
 
-def test_dsp_held_read_is_answered_at_its_time(gateway: Gateway, store: Store,
-                                               clock: ManualClock) -> None:
+def test_dsp_held_read_is_answered_at_its_time(
+    gateway: Gateway, store: Store, clock: ManualClock
+) -> None:
     at = clock.now() + timedelta(days=2)
     reply = gateway.handle(S, reset_meter(10, at.isoformat().replace("+00:00", "Z")))
     assert response_code(reply.body) == "I99"
-    assert pushed(store, clock.now() + timedelta(days=1)) == []      # held by the DSP
+    assert pushed(store, clock.now() + timedelta(days=1)) == []  # held by the DSP
     bodies = pushed(store, at + timedelta(seconds=1))
     assert len(bodies) == 1 and schema.schema_error(xml.parse(bodies[0])) is None
 
 
 def test_a_past_date_runs_at_once(gateway: Gateway, store: Store, clock: ManualClock) -> None:
-    assert response_code(gateway.handle(S, reset_meter(10, "2015-01-15T00:00:00Z")).body) == \
-        "I99"
+    assert response_code(gateway.handle(S, reset_meter(10, "2015-01-15T00:00:00Z")).body) == "I99"
     assert len(pushed(store, clock.now() + timedelta(seconds=5))) == 1
 
 
 def activate_firmware(counter: int, cv: int, when: str) -> bytes:
     """11.3 (Device pattern, critical): CV 4 for the pre-command, then CV 5 signed."""
     if cv == 4:
-        body = (f"<sr:ActivateFirmware><sr:ExecutionDateTime>{when}</sr:ExecutionDateTime>"
-                f"<sr:FirmwareHash>{'AB' * 32}</sr:FirmwareHash></sr:ActivateFirmware>")
+        body = (
+            f"<sr:ActivateFirmware><sr:ExecutionDateTime>{when}</sr:ExecutionDateTime>"
+            f"<sr:FirmwareHash>{'AB' * 32}</sr:FirmwareHash></sr:ActivateFirmware>"
+        )
     else:
-        body = (f"<sr:SignedPreCommand><sr:ExecutionDateTime>{when}</sr:ExecutionDateTime>"
-                "<sr:GBCSPayload>3wkCAA==</sr:GBCSPayload></sr:SignedPreCommand>")
+        body = (
+            f"<sr:SignedPreCommand><sr:ExecutionDateTime>{when}</sr:ExecutionDateTime>"
+            "<sr:GBCSPayload>3wkCAA==</sr:GBCSPayload></sr:SignedPreCommand>"
+        )
     return signed(request(srv="11.3", body=body, cv=cv, counter=counter, target=ESME))
 
 
@@ -82,25 +88,31 @@ def send_critical(gateway: Gateway, counter: int, when: str) -> str | None:
 
 
 def alerts(bodies: list[bytes]) -> list[str | None]:
-    return [xml.parse(b).findtext(".//sr:FutureDatedDeviceAlertMessage/sr:FutureDatedAlertCode",
-                                  namespaces=NS) for b in bodies]
+    return [
+        xml.parse(b).findtext(
+            ".//sr:FutureDatedDeviceAlertMessage/sr:FutureDatedAlertCode", namespaces=NS
+        )
+        for b in bodies
+    ]
 
 
-def test_device_held_acknowledged_now_alert_at_its_time(gateway: Gateway, store: Store,
-                                                        clock: ManualClock) -> None:
+def test_device_held_acknowledged_now_alert_at_its_time(
+    gateway: Gateway, store: Store, clock: ManualClock
+) -> None:
     at = clock.now() + timedelta(days=3)
     assert send_critical(gateway, 20, at.isoformat().replace("+00:00", "Z")) == "I99"
     now_bodies = pushed(store, clock.now() + timedelta(seconds=5))
-    assert alerts(now_bodies) == [None]                 # the device's acknowledgement
+    assert alerts(now_bodies) == [None]  # the device's acknowledgement
     later = pushed(store, at + timedelta(seconds=1))
     assert alerts(later) == ["8F66"]
     assert schema.schema_error(xml.parse(later[0])) is None
 
 
-def test_cancellation_withdraws_the_pending_alert(gateway: Gateway, store: Store,
-                                                  clock: ManualClock) -> None:
+def test_cancellation_withdraws_the_pending_alert(
+    gateway: Gateway, store: Store, clock: ManualClock
+) -> None:
     at = clock.now() + timedelta(days=3)
     assert send_critical(gateway, 30, at.isoformat().replace("+00:00", "Z")) == "I99"
     assert send_critical(gateway, 31, CANCEL) == "I99"
     bodies = pushed(store, at + timedelta(days=1))
-    assert alerts(bodies) == [None, None]               # two acknowledgements, no 8F66
+    assert alerts(bodies) == [None, None]  # two acknowledgements, no 8F66

@@ -47,8 +47,9 @@ def code_of(reply: HttpReply) -> str:
     assert reply.status == 200, reply.body
     root = xml.parse(reply.body)
     assert schema.schema_error(root) is None
-    signature.verify(root, lambda i, s: DSP_CERT if (i, s) == (DSP_CERT.issuer,
-                                                               DSP_CERT.serial) else None)
+    signature.verify(
+        root, lambda i, s: DSP_CERT if (i, s) == (DSP_CERT.issuer, DSP_CERT.serial) else None
+    )
     found = root.findtext(f"{{{SR}}}Header/{{{SR}}}ResponseCode")
     assert found is not None
     return found
@@ -65,14 +66,16 @@ def test_read_inventory_answers_with_the_premises(gateway: Gateway) -> None:
 
 
 def test_read_inventory_of_an_unknown_device_finds_nothing(gateway: Gateway) -> None:
-    assert code_of(gateway.handle(D, read_inventory(10, device="00-00-00-00-00-00-00-01"))) \
+    assert (
+        code_of(gateway.handle(D, read_inventory(10, device="00-00-00-00-00-00-00-01")))
         == "E080201"
+    )
 
 
 def test_counters_must_strictly_increase(gateway: Gateway) -> None:
     assert code_of(gateway.handle(D, read_inventory(10))) == "I0"
-    assert code_of(gateway.handle(D, read_inventory(10))) == "E40"   # replay
-    assert code_of(gateway.handle(D, read_inventory(9))) == "E40"    # older
+    assert code_of(gateway.handle(D, read_inventory(10))) == "E40"  # replay
+    assert code_of(gateway.handle(D, read_inventory(9))) == "E40"  # older
     assert code_of(gateway.handle(D, read_inventory(11))) == "I0"
     assert code_of(gateway.handle(D, read_inventory(2**64 - 1))) == "I0"
 
@@ -83,7 +86,8 @@ def test_each_user_has_its_own_counter(gateway: Gateway) -> None:
 
 
 def test_a_device_request_is_acknowledged_and_its_response_queued(
-        gateway: Gateway, store: Store) -> None:
+    gateway: Gateway, store: Store
+) -> None:
     assert code_of(gateway.handle(S, read_firmware(20))) == "I99"
     later = gateway.clock.now() + timedelta(seconds=1)  # after the SM WAN's latency
     with store.transaction() as tx:
@@ -99,21 +103,24 @@ def test_a_critical_transform_then_its_signed_pre_command_once(gateway: Gateway)
     reply = gateway.handle(T, signed(req))
     assert code_of(reply) == "I0"
     assert b"<sr:PreCommand>" in reply.body
-    pre = (f"<sr:SignedPreCommand><sr:GBCSPayload>{'QUJD'}</sr:GBCSPayload>"
-           "</sr:SignedPreCommand>")
+    pre = f"<sr:SignedPreCommand><sr:GBCSPayload>{'QUJD'}</sr:GBCSPayload></sr:SignedPreCommand>"
     answer = signed(request(srv="7.2", body=pre, cv=5, counter=30, target=ESME))
-    assert code_of(gateway.handle(S, answer)) == "I99"     # the one legitimate reuse
+    assert code_of(gateway.handle(S, answer)) == "I99"  # the one legitimate reuse
     again = signed(request(srv="7.2", body=pre, cv=5, counter=30, target=ESME))
-    assert code_of(gateway.handle(S, again)) == "E40"      # but only once
+    assert code_of(gateway.handle(S, again)) == "E40"  # but only once
 
 
-@pytest.mark.parametrize(("data", "status", "message"), [
-    (b"<!DOCTYPE x [<!ENTITY e SYSTEM 'file:///etc/passwd'>]><x>&e;</x>", 400, b"DTD"),
-    (b"not xml at all", 400, b"not well-formed"),
-    (b"<x>" + b"a" * 600_000 + b"</x>", 413, b"exceeds"),
-])
-def test_untrusted_input_gets_a_plain_http_error(gateway: Gateway, data: bytes, status: int,
-                                                 message: bytes) -> None:
+@pytest.mark.parametrize(
+    ("data", "status", "message"),
+    [
+        (b"<!DOCTYPE x [<!ENTITY e SYSTEM 'file:///etc/passwd'>]><x>&e;</x>", 400, b"DTD"),
+        (b"not xml at all", 400, b"not well-formed"),
+        (b"<x>" + b"a" * 600_000 + b"</x>", 413, b"exceeds"),
+    ],
+)
+def test_untrusted_input_gets_a_plain_http_error(
+    gateway: Gateway, data: bytes, status: int, message: bytes
+) -> None:
     reply = gateway.handle(D, data)
     assert (reply.status, reply.content_type) == (status, "text/plain")
     assert message in reply.body
@@ -128,9 +135,18 @@ def test_schema_invalid_and_tampered_requests_are_refused(gateway: Gateway) -> N
 
 
 def test_a_request_signed_by_another_user_is_refused(gateway: Gateway) -> None:
-    forged = signed(request(srv="8.2", cv=8, counter=5, body=(
-        "<sr:ReadInventory><sr:DeviceID>00-DB-12-34-56-78-90-A2</sr:DeviceID>"
-        "</sr:ReadInventory>")), signer=NETWORK_OPERATOR)
+    forged = signed(
+        request(
+            srv="8.2",
+            cv=8,
+            counter=5,
+            body=(
+                "<sr:ReadInventory><sr:DeviceID>00-DB-12-34-56-78-90-A2</sr:DeviceID>"
+                "</sr:ReadInventory>"
+            ),
+        ),
+        signer=NETWORK_OPERATOR,
+    )
     reply = gateway.handle(D, forged)
     assert reply.status == 403
     assert b"certificate of 90-B3-D5-1F-30-02-00-00 signs a request from" in reply.body
@@ -147,8 +163,7 @@ def test_every_non_device_srv_has_a_handler() -> None:
     from gbdsp.domain.srv import catalogue
     from gbdsp.services.handlers import NON_DEVICE_HANDLERS
 
-    assert set(NON_DEVICE_HANDLERS) == {s.srv for s in catalogue().by_id.values()
-                                        if s.non_device}
+    assert set(NON_DEVICE_HANDLERS) == {s.srv for s in catalogue().by_id.values() if s.non_device}
 
 
 def test_every_request_is_audited(gateway: Gateway, store: Store) -> None:

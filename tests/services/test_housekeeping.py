@@ -26,11 +26,13 @@ from tests.duis_support import dsp_signing_key
 
 SUPPLIER = UserId.parse("90-B3-D5-1F-30-01-00-00")
 T0 = datetime(2022, 1, 10, 12, 0, tzinfo=UTC)
-STOCK_CHF, STOCK_GPF = DeviceId.parse("00-DB-12-34-59-00-00-01"), DeviceId.parse(
-    "00-DB-12-34-59-00-00-02")
+STOCK_CHF, STOCK_GPF = (
+    DeviceId.parse("00-DB-12-34-59-00-00-01"),
+    DeviceId.parse("00-DB-12-34-59-00-00-02"),
+)
 CHF, GPF = DeviceId.parse("00-DB-12-34-59-00-01-01"), DeviceId.parse("00-DB-12-34-59-00-01-02")
 METER = DeviceId.parse("00-DB-12-34-59-00-01-03")
-FRESH = DeviceId.parse("00-DB-12-34-59-00-01-04")   # pre-notified recently: never due
+FRESH = DeviceId.parse("00-DB-12-34-59-00-01-04")  # pre-notified recently: never due
 AC72 = HousekeepingRule(12, name="AC 7.2")
 MP60 = HousekeepingRule(36, frozenset({DeviceType.CHF, DeviceType.GPF}), name="MP60")
 BRYT = HousekeepingRule(36, only_after_left_pending=True, name="Bryt")
@@ -44,8 +46,7 @@ def build_fleet(store: Store) -> None:
     with store.transaction() as tx:
         user = tx.users.get(SUPPLIER)
         assert user is not None
-        ctx = HandlerContext(tx, CplLookup(store, ttl=0), T0, user, InForce(),
-                             DeviceEmulator())
+        ctx = HandlerContext(tx, CplLookup(store, ttl=0), T0, user, InForce(), DeviceEmulator())
 
         def ok(reply: object) -> None:
             assert reply is None or getattr(reply, "code", "I0") == "I0", reply
@@ -56,11 +57,24 @@ def build_fleet(store: Store) -> None:
         ctx = ctx.at(T0 + timedelta(days=10))
         ok(lifecycle.update_ch_status(ctx, "8.14.1", CHF))
         esme = MODELS[DeviceType.ESME]
-        for device, when in ((METER, T0 + timedelta(days=11)),
-                             (FRESH, T0 + timedelta(days=30 * 46))):
-            ok(lifecycle.prenotify(ctx.at(when), Prenotification(
-                device, esme.manufacturer, esme.model, "ESME", "SMETS2", esme.firmware_version,
-                None)))
+        for device, when in (
+            (METER, T0 + timedelta(days=11)),
+            (FRESH, T0 + timedelta(days=30 * 46)),
+        ):
+            ok(
+                lifecycle.prenotify(
+                    ctx.at(when),
+                    Prenotification(
+                        device,
+                        esme.manufacturer,
+                        esme.model,
+                        "ESME",
+                        "SMETS2",
+                        esme.firmware_version,
+                        None,
+                    ),
+                )
+            )
         ctx = ctx.at(T0 + timedelta(days=12))
         update = HanDeviceLogUpdate(METER, True, ctx.emulator.install_code(METER), None)
         chf = tx.devices.get(CHF)
@@ -70,8 +84,11 @@ def build_fleet(store: Store) -> None:
         assert meter is not None
         ok(device_commands.commission(ctx, meter))
         ok(lifecycle.decommission(ctx.at(T0 + timedelta(days=300)), METER))
-        ok(lifecycle.update_inventory(ctx.at(T0 + timedelta(days=365)),
-                                      InventoryUpdate(METER, status="Pending")))
+        ok(
+            lifecycle.update_inventory(
+                ctx.at(T0 + timedelta(days=365)), InventoryUpdate(METER, status="Pending")
+            )
+        )
 
 
 def remaining(store: Store) -> set[DeviceId]:
@@ -79,29 +96,34 @@ def remaining(store: Store) -> set[DeviceId]:
         return {d.device_id for d in tx.devices.iter_all()}
 
 
-def run(store: Store, when: datetime, rule: HousekeepingRule, **kw: object
-        ) -> housekeeping.RunReport:
+def run(
+    store: Store, when: datetime, rule: HousekeepingRule, **kw: object
+) -> housekeeping.RunReport:
     return housekeeping.run(store, ManualClock(when), dsp_signing_key(), rule, **kw)  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize(("rule", "months", "removed"), [
-    (AC72, 11, set()),
-    (AC72, 13, {STOCK_CHF, STOCK_GPF}),              # the CH in stock since delivery
-    (AC72, 25, {STOCK_CHF, STOCK_GPF, METER}),       # the meter, Pending again for 12 months
-    (MP60, 37, set()),                                 # CH excluded; meter Pending 24 months
-    (MP60, 49, {METER}),
-    (BRYT, 49, {METER}),                               # never-installed stock is not housekept
-])
-def test_each_reading_removes_what_it_should(store: Store, rule: HousekeepingRule,
-                                             months: int, removed: set[DeviceId]) -> None:
+@pytest.mark.parametrize(
+    ("rule", "months", "removed"),
+    [
+        (AC72, 11, set()),
+        (AC72, 13, {STOCK_CHF, STOCK_GPF}),  # the CH in stock since delivery
+        (AC72, 25, {STOCK_CHF, STOCK_GPF, METER}),  # the meter, Pending again for 12 months
+        (MP60, 37, set()),  # CH excluded; meter Pending 24 months
+        (MP60, 49, {METER}),
+        (BRYT, 49, {METER}),  # never-installed stock is not housekept
+    ],
+)
+def test_each_reading_removes_what_it_should(
+    store: Store, rule: HousekeepingRule, months: int, removed: set[DeviceId]
+) -> None:
     build_fleet(store)
     before = remaining(store)
     when = T0 + timedelta(days=30.5 * months)
     forecast = housekeeping.dry_run(store, when, [rule], horizons=(0,))[0]
     report = run(store, when, rule)
     assert before - remaining(store) == removed
-    assert report.removed == forecast.total == len(removed)   # the dry run agrees
-    assert run(store, when, rule).removed == 0                # re-running removes nothing
+    assert report.removed == forecast.total == len(removed)  # the dry run agrees
+    assert run(store, when, rule).removed == 0  # re-running removes nothing
 
 
 def test_the_dry_run_looks_ahead_and_changes_nothing(store: Store) -> None:
@@ -126,7 +148,12 @@ def test_every_removal_is_archived_with_its_history_and_its_owner_told(store: St
     assert set(archived) == {STOCK_CHF, STOCK_GPF, METER}
     meter = json.loads(archived[METER].record)
     assert [h["status"] for h in meter["history"]] == [
-        "Pending", "Whitelisted", "Commissioned", "Decommissioned", "Pending"]
+        "Pending",
+        "Whitelisted",
+        "Commissioned",
+        "Decommissioned",
+        "Pending",
+    ]
     assert archived[METER].rule == "AC 7.2: 12 months"
     assert archived[METER].run_id == report.run_id
     assert len(alerts) == 3 and all(str(a.user_id) == str(SUPPLIER) for a in alerts)
@@ -135,8 +162,7 @@ def test_every_removal_is_archived_with_its_history_and_its_owner_told(store: St
     assert b"DeviceRemovedFromInventory" in alerts[0].body
 
 
-def test_a_run_killed_half_way_then_restarted_ends_like_an_uninterrupted_one(
-        store: Store) -> None:
+def test_a_run_killed_half_way_then_restarted_ends_like_an_uninterrupted_one(store: Store) -> None:
     build_fleet(store)
     when = T0 + timedelta(days=30.5 * 25)
     expected = remaining(store) - {STOCK_CHF, STOCK_GPF, METER}
@@ -149,7 +175,7 @@ def test_a_run_killed_half_way_then_restarted_ends_like_an_uninterrupted_one(
 
     with pytest.raises(Killed):
         run(store, when, AC72, batch_size=1, after_batch=kill_after_first)
-    assert len(remaining(store)) == len(expected) + 2   # one whole batch done, no more
+    assert len(remaining(store)) == len(expected) + 2  # one whole batch done, no more
     run(store, when, AC72, batch_size=1)
     assert remaining(store) == expected
     with store.read() as tx:
@@ -167,8 +193,7 @@ def test_the_rule_in_force_follows_the_mp60_switch() -> None:
 
 def test_rules_parse_from_the_command_line() -> None:
     rule = HousekeepingRule.parse("months=36,exclude=CHF+GPF,left-pending,name=Bryt")
-    assert rule == HousekeepingRule(36, frozenset({DeviceType.CHF, DeviceType.GPF}), True,
-                                    "Bryt")
+    assert rule == HousekeepingRule(36, frozenset({DeviceType.CHF, DeviceType.GPF}), True, "Bryt")
     with pytest.raises(Exception, match="needs months"):
         HousekeepingRule.parse("exclude=CHF")
     assert months_before(datetime(2024, 3, 31, tzinfo=UTC), 1).day == 29
@@ -181,16 +206,21 @@ def test_stock_rotation_finds_newer_hubs_installed_before_older_stock(store: Sto
     with store.transaction() as tx:
         user = tx.users.get(SUPPLIER)
         assert user is not None
-        ctx = HandlerContext(tx, CplLookup(store, ttl=0), T0, user, InForce(),
-                             DeviceEmulator())
+        ctx = HandlerContext(tx, CplLookup(store, ttl=0), T0, user, InForce(), DeviceEmulator())
         chf_model, gpf_model = MODELS[DeviceType.CHF], MODELS[DeviceType.GPF]
-        for n, day in ((0, 0), (2, 10), (4, 40)):       # CHs A, B, C delivered
-            lifecycle.deliver_hub(ctx.at(T0 + timedelta(days=day)), ids[n], ids[n + 1],
-                                  chf_model, gpf_model, "CHTS V1.0")
+        for n, day in ((0, 0), (2, 10), (4, 40)):  # CHs A, B, C delivered
+            lifecycle.deliver_hub(
+                ctx.at(T0 + timedelta(days=day)),
+                ids[n],
+                ids[n + 1],
+                chf_model,
+                gpf_model,
+                "CHTS V1.0",
+            )
         lifecycle.update_ch_status(ctx.at(T0 + timedelta(days=20)), "8.14.1", ids[2])  # B
         lifecycle.update_ch_status(ctx.at(T0 + timedelta(days=30)), "8.14.1", ids[0])  # A
     now = T0 + timedelta(days=100)
     rows = {r.holder: r for r in housekeeping.stock_rotation(store, ManualClock(now))}
     mine = rows[SUPPLIER]
-    assert (mine.installs, mine.newer_first) == (2, 1)   # B went in while A waited
-    assert mine.oldest_in_stock_days == 60                # C, delivered on day 40
+    assert (mine.installs, mine.newer_first) == (2, 1)  # B went in while A waited
+    assert mine.oldest_in_stock_days == 60  # C, delivered on day 40

@@ -15,16 +15,23 @@ from tests.factories import extract_row, seed
 Row = Mapping[str | None, Any]
 
 
-def run_import(store: Store, clock: ManualClock, rows: list[dict[str, Any]],
-               batch_size: int = 2) -> tuple[Any, list[RowError]]:
+def run_import(
+    store: Store, clock: ManualClock, rows: list[dict[str, Any]], batch_size: int = 2
+) -> tuple[Any, list[RowError]]:
     errors: list[RowError] = []
-    report = import_devices(store, clock, list(enumerate(cast(list[Row], rows), start=2)),
-                            on_error=errors.append, batch_size=batch_size)
+    report = import_devices(
+        store,
+        clock,
+        list(enumerate(cast(list[Row], rows), start=2)),
+        on_error=errors.append,
+        batch_size=batch_size,
+    )
     return report, errors
 
 
-def test_import_adds_devices_with_their_first_history_line(store: Store,
-                                                           clock: ManualClock) -> None:
+def test_import_adds_devices_with_their_first_history_line(
+    store: Store, clock: ManualClock
+) -> None:
     seed(store)
     report, errors = run_import(store, clock, [extract_row()])
     assert (report.added, report.rejected, errors) == (1, 0, [])
@@ -33,16 +40,18 @@ def test_import_adds_devices_with_their_first_history_line(store: Store,
     assert [c.reason for c in view.device.history] == ["bulk SMI import"]
 
 
-def test_bad_rows_are_reported_by_line_and_do_not_stop_the_rest(store: Store,
-                                                               clock: ManualClock) -> None:
+def test_bad_rows_are_reported_by_line_and_do_not_stop_the_rest(
+    store: Store, clock: ManualClock
+) -> None:
     seed(store)
     rows = [
         extract_row(device_id="00-DB-12-34-00-00-00-01"),
-        extract_row(device_id="00-DB-12-34-00-00-00-0"),                 # line 3
+        extract_row(device_id="00-DB-12-34-00-00-00-0"),  # line 3
         extract_row(device_id="00-DB-12-34-00-00-00-03", device_type="TOASTER"),
         extract_row(device_id="00-DB-12-34-00-00-00-04", model="NOPE"),  # not on CPL
-        extract_row(device_id="00-DB-12-34-00-00-00-05",
-                    responsible_supplier="11-11-11-11-11-11-11-11"),
+        extract_row(
+            device_id="00-DB-12-34-00-00-00-05", responsible_supplier="11-11-11-11-11-11-11-11"
+        ),
         extract_row(device_id="00-DB-12-34-00-00-00-06", status=""),
         extract_row(device_id="00-DB-12-34-00-00-00-07"),
     ]
@@ -67,8 +76,9 @@ def test_import_is_idempotent(store: Store, clock: ManualClock) -> None:
         assert len(tx.devices.history(DeviceId.parse("00-DB-12-34-00-00-00-01"))) == 1
 
 
-def test_a_conflicting_duplicate_is_refused_not_overwritten(store: Store,
-                                                           clock: ManualClock) -> None:
+def test_a_conflicting_duplicate_is_refused_not_overwritten(
+    store: Store, clock: ManualClock
+) -> None:
     seed(store)
     run_import(store, clock, [extract_row()])
     report, errors = run_import(store, clock, [extract_row(status="Pending")])
@@ -80,7 +90,8 @@ def test_a_conflicting_duplicate_is_refused_not_overwritten(store: Store,
 
 @pytest.mark.parametrize("batch_size", [1, 10])
 def test_a_duplicate_within_the_file_is_caught_in_and_across_batches(
-        store: Store, clock: ManualClock, batch_size: int) -> None:
+    store: Store, clock: ManualClock, batch_size: int
+) -> None:
     seed(store)
     rows = [extract_row(), extract_row(), extract_row(status="Pending")]
     report, errors = run_import(store, clock, rows, batch_size=batch_size)
@@ -90,12 +101,23 @@ def test_a_duplicate_within_the_file_is_caught_in_and_across_batches(
 
 def test_export_writes_what_import_reads(store: Store, clock: ManualClock) -> None:
     seed(store)
-    rows = [extract_row(device_id=f"00-DB-12-34-00-00-00-{n:02X}", postcode="ls1 4ap")
-            for n in range(1, 4)]
-    rows.append(extract_row(device_id="00-DB-12-34-00-00-00-10", device_type="CHF",
-                            manufacturer="CD01", model="0C01", hardware_version="0003",
-                            firmware_version="00000401", smets_chts_version="CHTS V1.0",
-                            status="Pending", import_mpxn=""))
+    rows = [
+        extract_row(device_id=f"00-DB-12-34-00-00-00-{n:02X}", postcode="ls1 4ap")
+        for n in range(1, 4)
+    ]
+    rows.append(
+        extract_row(
+            device_id="00-DB-12-34-00-00-00-10",
+            device_type="CHF",
+            manufacturer="CD01",
+            model="0C01",
+            hardware_version="0003",
+            firmware_version="00000401",
+            smets_chts_version="CHTS V1.0",
+            status="Pending",
+            import_mpxn="",
+        )
+    )
     run_import(store, clock, rows)
     buffer = io.StringIO()
     assert export_devices(store, buffer) == 4

@@ -55,22 +55,26 @@ def lease(store: Store, name: str) -> JobLease:
 
 def housekeeping_run_count(store: Store) -> int:
     with store.read() as tx:
-        return int(tx.connection.execute(select(func.count()).select_from(housekeeping_runs))
-                   .scalar_one())
+        return int(
+            tx.connection.execute(select(func.count()).select_from(housekeeping_runs)).scalar_one()
+        )
 
 
 # -- schedules ------------------------------------------------------------------------------
+
 
 def test_nightly_schedule_follows_london_time_across_the_clock_change() -> None:
     nightly = Schedule.parse("0 2 * * *", LONDON)
     winter = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
     assert nightly.next_after(winter) == datetime(2026, 3, 3, 2, 0, tzinfo=UTC)
     # 29 March 2026: clocks go forward at 01:00 UTC; 02:00 BST is 01:00 UTC.
-    assert nightly.next_after(datetime(2026, 3, 29, 12, tzinfo=UTC)) == \
-        datetime(2026, 3, 30, 1, 0, tzinfo=UTC)
+    assert nightly.next_after(datetime(2026, 3, 29, 12, tzinfo=UTC)) == datetime(
+        2026, 3, 30, 1, 0, tzinfo=UTC
+    )
     # strictly after: a run finishing at its own due time is not due again at once
-    assert nightly.next_after(datetime(2026, 3, 3, 2, 0, tzinfo=UTC)) == \
-        datetime(2026, 3, 4, 2, 0, tzinfo=UTC)
+    assert nightly.next_after(datetime(2026, 3, 3, 2, 0, tzinfo=UTC)) == datetime(
+        2026, 3, 4, 2, 0, tzinfo=UTC
+    )
 
 
 def test_working_hours_schedule_skips_the_weekend() -> None:
@@ -79,13 +83,17 @@ def test_working_hours_schedule_skips_the_weekend() -> None:
     assert hourly.next_after(friday_evening) == datetime(2026, 3, 9, 9, 0, tzinfo=UTC)
 
 
-@pytest.mark.parametrize(("expression", "zone", "message"), [
-    ("61 * * * *", LONDON, "Bad minute"),
-    ("0 2 * *", LONDON, "Wrong number of fields"),
-    ("0 2 * * *", "Europe/Atlantis", "unknown time zone"),
-])
-def test_a_bad_schedule_is_refused_with_its_reason(expression: str, zone: str,
-                                                   message: str) -> None:
+@pytest.mark.parametrize(
+    ("expression", "zone", "message"),
+    [
+        ("61 * * * *", LONDON, "Bad minute"),
+        ("0 2 * *", LONDON, "Wrong number of fields"),
+        ("0 2 * * *", "Europe/Atlantis", "unknown time zone"),
+    ],
+)
+def test_a_bad_schedule_is_refused_with_its_reason(
+    expression: str, zone: str, message: str
+) -> None:
     with pytest.raises(InvalidValue, match=message):
         Schedule.parse(expression, zone)
 
@@ -107,9 +115,13 @@ def test_a_job_is_due_at_its_time_and_then_at_the_next(store: Store, clock: Manu
     assert lease(store, "registration").next_run == datetime(2026, 3, 2, 9, 35, tzinfo=UTC)
     assert scheduler.wait_seconds() == cfg.jobs.poll_seconds  # next due in 5 min, poll 30 s
     clock.set(datetime(2026, 3, 3, 2, 0, 5, tzinfo=UTC))
-    assert {j.name for j in scheduler.due()} == {"housekeeping", "registration",
-                                                 "install_code_reminders", "retention",
-                                                 "dcc_schedules"}
+    assert {j.name for j in scheduler.due()} == {
+        "housekeeping",
+        "registration",
+        "install_code_reminders",
+        "retention",
+        "dcc_schedules",
+    }
     result = scheduler.run_now(jobs.job("housekeeping"), threading.Event())
     assert result is not None and result.outcome == "ok", result
     after = lease(store, "housekeeping")
@@ -120,20 +132,22 @@ def test_a_job_is_due_at_its_time_and_then_at_the_next(store: Store, clock: Manu
     assert "housekeeping" not in {j.name for j in scheduler.due()}
 
 
-def test_a_missed_due_time_runs_once_not_once_per_missed_night(store: Store,
-                                                               clock: ManualClock) -> None:
+def test_a_missed_due_time_runs_once_not_once_per_missed_night(
+    store: Store, clock: ManualClock
+) -> None:
     cfg = config()
     jobs.prepare(store, clock, cfg)
     clock.advance(timedelta(days=5))  # the server was down for five nights
     ctx = context(store, clock, cfg)
     assert jobs.run_job(ctx, jobs.job("housekeeping")) is not None
-    assert jobs.run_job(ctx, jobs.job("housekeeping")) is None     # not due again
+    assert jobs.run_job(ctx, jobs.job("housekeeping")) is None  # not due again
     assert housekeeping_run_count(store) == 1
     assert lease(store, "housekeeping").next_run == datetime(2026, 3, 8, 2, 0, tzinfo=UTC)
 
 
-def test_a_disabled_job_is_never_due_but_runs_when_asked_by_name(store: Store,
-                                                                 clock: ManualClock) -> None:
+def test_a_disabled_job_is_never_due_but_runs_when_asked_by_name(
+    store: Store, clock: ManualClock
+) -> None:
     cfg = config(housekeeping={"schedule": "0 2 * * *", "enabled": False})
     jobs.prepare(store, clock, cfg)
     clock.advance(timedelta(days=2))
@@ -162,12 +176,14 @@ def test_a_changed_schedule_takes_effect_from_now(store: Store, clock: ManualClo
 
 # -- once across runners --------------------------------------------------------------------
 
+
 def other_store(store: Store) -> Store:
     return Store.open(store.engine.url.render_as_string(hide_password=False))
 
 
-def test_two_schedulers_racing_run_each_due_time_exactly_once(store: Store,
-                                                              clock: ManualClock) -> None:
+def test_two_schedulers_racing_run_each_due_time_exactly_once(
+    store: Store, clock: ManualClock
+) -> None:
     """Two Stores (as two worker processes have), one thread each, released together at
     every due time of a job due every 10 seconds: one of them runs it, each time."""
     cfg = config(housekeeping={"schedule": "*/10 * * * * *"})
@@ -176,6 +192,7 @@ def test_two_schedulers_racing_run_each_due_time_exactly_once(store: Store,
     rounds = 15
     barrier = threading.Barrier(2)
     try:
+
         def race(s: Store) -> jobs.RunResult | None:
             barrier.wait()
             return jobs.run_job(context(s, clock, cfg), jobs.job("housekeeping"))
@@ -192,16 +209,26 @@ def test_two_schedulers_racing_run_each_due_time_exactly_once(store: Store,
 
 
 def test_a_held_lease_keeps_every_other_runner_out(store: Store, clock: ManualClock) -> None:
-    cfg = config(registration={"enabled": False}, install_code_reminders={"enabled": False},
-                 retention={"enabled": False}, dcc_schedules={"enabled": False})
+    cfg = config(
+        registration={"enabled": False},
+        install_code_reminders={"enabled": False},
+        retention={"enabled": False},
+        dcc_schedules={"enabled": False},
+    )
     jobs.prepare(store, clock, cfg)
     clock.advance(timedelta(days=1))
     seen = lease(store, "housekeeping")
     with store.transaction() as tx:
-        assert tx.jobs.take(seen, "elsewhere:1:abc", clock.now(),
-                            clock.now() + timedelta(seconds=20), due_only=True)
-        assert not tx.jobs.take(seen, "me:2:def", clock.now(),      # stale generation
-                                clock.now() + timedelta(minutes=5), due_only=False)
+        assert tx.jobs.take(
+            seen, "elsewhere:1:abc", clock.now(), clock.now() + timedelta(seconds=20), due_only=True
+        )
+        assert not tx.jobs.take(
+            seen,
+            "me:2:def",
+            clock.now(),  # stale generation
+            clock.now() + timedelta(minutes=5),
+            due_only=False,
+        )
     ctx = context(store, clock, cfg)
     assert jobs.run_job(ctx, jobs.job("housekeeping")) is None
     assert jobs.run_job(ctx, jobs.job("housekeeping"), manual=True) is None
@@ -213,14 +240,20 @@ def test_a_held_lease_keeps_every_other_runner_out(store: Store, clock: ManualCl
 
 
 def test_a_lease_left_by_a_dead_runner_is_taken_over_after_it_expires(
-        store: Store, clock: ManualClock) -> None:
+    store: Store, clock: ManualClock
+) -> None:
     cfg = config(lease_seconds=120)
     jobs.prepare(store, clock, cfg)
     clock.advance(timedelta(days=1))
     seen = lease(store, "housekeeping")
     with store.transaction() as tx:  # a runner takes the job, then dies without a trace
-        tx.jobs.take(seen, "dead-host:4242:0000", clock.now(),
-                     clock.now() + timedelta(seconds=120), due_only=True)
+        tx.jobs.take(
+            seen,
+            "dead-host:4242:0000",
+            clock.now(),
+            clock.now() + timedelta(seconds=120),
+            due_only=True,
+        )
     ctx = context(store, clock, cfg)
     clock.advance(timedelta(seconds=119))
     assert jobs.run_job(ctx, jobs.job("housekeeping")) is None
@@ -251,7 +284,8 @@ jobs.run_job(jobs.JobContext(store, SystemClock(), cfg, dsp_signing_key), endles
 
 
 def test_a_runner_killed_mid_run_is_taken_over_once_its_lease_expires(
-        store: Store, tmp_path: Path) -> None:
+    store: Store, tmp_path: Path
+) -> None:
     """kill -9 of a real process holding the lease: its heartbeat stops, the lease runs
     out, and the job is run again by the next runner."""
     clock = SystemClock()
@@ -259,16 +293,21 @@ def test_a_runner_killed_mid_run_is_taken_over_once_its_lease_expires(
     jobs.prepare(store, clock, cfg)
     url = store.engine.url.render_as_string(hide_password=False)
     root = Path(__file__).resolve().parents[2]
-    process = subprocess.Popen([sys.executable, "-c", RUNNER, url], cwd=root,
-                               env={**os.environ, "PYTHONPATH": str(root)},
-                               stdout=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-c", RUNNER, url],
+        cwd=root,
+        env={**os.environ, "PYTHONPATH": str(root)},
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert process.stdout is not None and process.stdout.readline() == "running\n"
         time.sleep(1.0)  # longer than the lease: only the heartbeat keeps it
         held = lease(store, "housekeeping")
         assert held.running(clock.now()), held
-        assert jobs.run_job(context(store, clock, cfg), jobs.job("housekeeping"),
-                            manual=True) is None
+        assert (
+            jobs.run_job(context(store, clock, cfg), jobs.job("housekeeping"), manual=True) is None
+        )
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=10)
     finally:
@@ -278,27 +317,32 @@ def test_a_runner_killed_mid_run_is_taken_over_once_its_lease_expires(
     result = None
     while result is None and time.monotonic() < deadline:
         time.sleep(0.1)
-        result = jobs.run_job(context(store, clock, cfg), jobs.job("housekeeping"),
-                              manual=True)
+        result = jobs.run_job(context(store, clock, cfg), jobs.job("housekeeping"), manual=True)
     assert result is not None and result.outcome == "ok", result
     after = lease(store, "housekeeping")
     assert (after.runs_lost, after.runs_ok) == (1, 1)
-    assert housekeeping_run_count(store) == 1   # the killed run never got that far
+    assert housekeeping_run_count(store) == 1  # the killed run never got that far
 
 
 # -- failures and the loop -------------------------------------------------------------------
 
-def test_a_failing_job_is_recorded_and_the_scheduler_goes_on(store: Store,
-                                                            clock: ManualClock) -> None:
+
+def test_a_failing_job_is_recorded_and_the_scheduler_goes_on(
+    store: Store, clock: ManualClock
+) -> None:
     """A housekeeping rule the code cannot read fails the job for real; the registration
     job due at the same time still runs, and the loop stops cleanly when cancelled."""
     register_test_users(store)
     create_demo_fleet(store, clock, premises=0, seed=1)
-    registration.record(store, [("1312345678111", NORTHWIND,
-                                 clock.now() + timedelta(minutes=1))], clock.now())
-    cfg = Config.model_validate({
-        "jobs": {"poll_seconds": 0.05},
-        "housekeeping": {"with_mp60": {"months": 36, "excluded_types": ["TOASTER"]}}})
+    registration.record(
+        store, [("1312345678111", NORTHWIND, clock.now() + timedelta(minutes=1))], clock.now()
+    )
+    cfg = Config.model_validate(
+        {
+            "jobs": {"poll_seconds": 0.05},
+            "housekeeping": {"with_mp60": {"months": 36, "excluded_types": ["TOASTER"]}},
+        }
+    )
     jobs.prepare(store, clock, cfg)
     clock.set(datetime(2026, 3, 3, 2, 0, 1, tzinfo=UTC))
     seen: list[jobs.RunResult] = []
@@ -316,8 +360,7 @@ def test_a_failing_job_is_recorded_and_the_scheduler_goes_on(store: Store,
 
     asyncio.run(run_until_both_ran())
     failed = lease(store, "housekeeping")
-    assert (failed.last_outcome, failed.runs_failed, failed.last_success) == \
-        ("failed", 1, None)
+    assert (failed.last_outcome, failed.runs_failed, failed.last_success) == ("failed", 1, None)
     assert "TOASTER" in (failed.last_detail or "")
     assert failed.next_run == datetime(2026, 3, 4, 2, 0, tzinfo=UTC)  # waits for its time
     applied = lease(store, "registration")
@@ -327,12 +370,14 @@ def test_a_failing_job_is_recorded_and_the_scheduler_goes_on(store: Store,
     assert device is not None and device.responsible_supplier == NORTHWIND
 
 
-def test_a_job_asked_to_stop_stops_between_batches_and_stays_due(store: Store,
-                                                                 clock: ManualClock) -> None:
+def test_a_job_asked_to_stop_stops_between_batches_and_stays_due(
+    store: Store, clock: ManualClock
+) -> None:
     """Shutdown (or a lost lease) sets the stop flag: the sweep ends after its batch."""
     fleet.generate_fleet(store, clock, devices=3_000)
-    cfg = Config.model_validate({"housekeeping": {"batch_size": 1},
-                                 "modifications": {"mp60": {"enabled": False}}})
+    cfg = Config.model_validate(
+        {"housekeeping": {"batch_size": 1}, "modifications": {"mp60": {"enabled": False}}}
+    )
     jobs.prepare(store, clock, cfg)
     clock.advance(timedelta(days=1))
     ctx = context(store, clock, cfg)
@@ -342,10 +387,11 @@ def test_a_job_asked_to_stop_stops_between_batches_and_stays_due(store: Store,
     after = lease(store, "housekeeping")
     assert after.next_run <= clock.now() and after.runs_stopped == 1
     with store.read() as tx:
-        assert len(tx.housekeeping.archived(limit=10)) == 1   # one whole batch, no more
+        assert len(tx.housekeeping.archived(limit=10)) == 1  # one whole batch, no more
 
 
 # -- MP121 reminders -------------------------------------------------------------------------
+
 
 @pytest.fixture
 def open_requests(store: Store, clock: ManualClock) -> Iterator[dict[str, int]]:
@@ -355,30 +401,49 @@ def open_requests(store: Store, clock: ManualClock) -> Iterator[dict[str, int]]:
     create_demo_fleet(store, clock, premises=0, seed=1)  # and the demo suppliers
     with store.transaction() as tx:
         for uid, address in ((SUPPLIER, "installer@a.test"), (str(NORTHWIND), "ops@b.test")):
-            tx.connection.execute(update(users).where(users.c.user_id == UserId.parse(uid))
-                                  .values(email=address))
+            tx.connection.execute(
+                update(users).where(users.c.user_id == UserId.parse(uid)).values(email=address)
+            )
         ids = {}
-        for name, due, backlog, device in (("soon", date(2026, 3, 4), False, "A0"),
-                                           ("later", date(2026, 3, 13), False, "A1"),
-                                           ("late", date(2026, 2, 27), False, "A2"),
-                                           ("backlog", date(2026, 2, 20), True, "A3")):
-            ids[name] = int(tx.connection.execute(insert(install_code_requests).values(
-                device_id=DeviceId.parse(f"00-DB-12-34-56-78-90-{device}"),
-                requester=NORTHWIND, assignee=UserId.parse(SUPPLIER), status="Open",
-                raised_at=clock.now() - timedelta(days=10), due=due.isoformat(),
-                backlog=backlog).returning(install_code_requests.c.id)).scalar_one())
+        for name, due, backlog, device in (
+            ("soon", date(2026, 3, 4), False, "A0"),
+            ("later", date(2026, 3, 13), False, "A1"),
+            ("late", date(2026, 2, 27), False, "A2"),
+            ("backlog", date(2026, 2, 20), True, "A3"),
+        ):
+            ids[name] = int(
+                tx.connection.execute(
+                    insert(install_code_requests)
+                    .values(
+                        device_id=DeviceId.parse(f"00-DB-12-34-56-78-90-{device}"),
+                        requester=NORTHWIND,
+                        assignee=UserId.parse(SUPPLIER),
+                        status="Open",
+                        raised_at=clock.now() - timedelta(days=10),
+                        due=due.isoformat(),
+                        backlog=backlog,
+                    )
+                    .returning(install_code_requests.c.id)
+                ).scalar_one()
+            )
     yield ids
 
 
 def mails(store: Store) -> list[tuple[str, str, str]]:
     with store.read() as tx:
-        return [tuple(r) for r in tx.connection.execute(
-            select(mail_outbox.c.to_address, mail_outbox.c.subject, mail_outbox.c.body)
-            .order_by(mail_outbox.c.id))]
+        return [
+            tuple(r)
+            for r in tx.connection.execute(
+                select(
+                    mail_outbox.c.to_address, mail_outbox.c.subject, mail_outbox.c.body
+                ).order_by(mail_outbox.c.id)
+            )
+        ]
 
 
 def test_reminders_and_escalations_are_mailed_once_per_request(
-        store: Store, clock: ManualClock, open_requests: dict[str, int]) -> None:
+    store: Store, clock: ManualClock, open_requests: dict[str, int]
+) -> None:
     cfg = Config.model_validate({"install_codes": {"escalation_address": "panel@sec.test"}})
     jobs.prepare(store, clock, cfg)
     ctx = context(store, clock, cfg)
@@ -387,14 +452,17 @@ def test_reminders_and_escalations_are_mailed_once_per_request(
     assert first.detail == "1 request(s) reminded, 1 newly overdue escalated, 4 mail(s) queued"
     sent = mails(store)
     to = {(address, subject) for address, subject, _ in sent}
-    assert to == {("installer@a.test", "[gbdsp] 1 install-code request(s) due soon"),
-                  ("installer@a.test", "[gbdsp] 1 install-code request(s) overdue"),
-                  ("ops@b.test", "[gbdsp] 1 of your install-code requests are overdue"),
-                  ("panel@sec.test", "[gbdsp] 1 install-code request(s) newly overdue")}
+    assert to == {
+        ("installer@a.test", "[gbdsp] 1 install-code request(s) due soon"),
+        ("installer@a.test", "[gbdsp] 1 install-code request(s) overdue"),
+        ("ops@b.test", "[gbdsp] 1 of your install-code requests are overdue"),
+        ("panel@sec.test", "[gbdsp] 1 install-code request(s) newly overdue"),
+    }
     soon = next(body for _, subject, body in sent if "due soon" in subject)
     assert f"request {open_requests['soon']} " in soon and "due 2026-03-04" in soon
-    late = next(body for _, subject, body in sent if subject.endswith("] 1 install-code "
-                                                                       "request(s) overdue"))
+    late = next(
+        body for _, subject, body in sent if subject.endswith("] 1 install-code request(s) overdue")
+    )
     assert f"request {open_requests['late']} " in late
     assert all(f"request {open_requests['backlog']} " not in body for *_, body in sent)
     again = jobs.run_job(ctx, jobs.job("install_code_reminders"), manual=True)
@@ -406,18 +474,21 @@ def test_reminders_and_escalations_are_mailed_once_per_request(
     assert third is not None and third.detail.startswith("1 request(s) reminded, 1 newly")
 
 
-def test_no_reminders_while_mp121_is_not_in_force(store: Store, clock: ManualClock,
-                                                  open_requests: dict[str, int]) -> None:
+def test_no_reminders_while_mp121_is_not_in_force(
+    store: Store, clock: ManualClock, open_requests: dict[str, int]
+) -> None:
     cfg = Config.model_validate({"modifications": {"mp121": {"enabled": False}}})
     jobs.prepare(store, clock, cfg)
-    result = jobs.run_job(context(store, clock, cfg), jobs.job("install_code_reminders"),
-                          manual=True)
+    result = jobs.run_job(
+        context(store, clock, cfg), jobs.job("install_code_reminders"), manual=True
+    )
     assert result is not None and result.detail.startswith("0 request(s)")
     assert mails(store) == []
 
 
-def test_a_database_error_is_recorded_without_the_statement(store: Store,
-                                                            clock: ManualClock) -> None:
+def test_a_database_error_is_recorded_without_the_statement(
+    store: Store, clock: ManualClock
+) -> None:
     if store.backend != "sqlite":
         pytest.skip("the throw-away SQLite file is the database we may break here")
     cfg = config()

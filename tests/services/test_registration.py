@@ -13,8 +13,9 @@ from gbdsp.store.store import Store
 from gbdsp.worlds.demo import create_demo_fleet
 
 NORTHWIND = UserId.parse("00-DB-12-34-56-78-01-01")
-ESME, GSME, CHF, GPF, PPMID = (DeviceId.parse(f"00-DB-12-34-56-78-90-{s}")
-                               for s in ("A0", "A1", "A2", "A3", "A4"))
+ESME, GSME, CHF, GPF, PPMID = (
+    DeviceId.parse(f"00-DB-12-34-56-78-90-{s}") for s in ("A0", "A1", "A2", "A3", "A4")
+)
 
 
 def supplier_of(store: Store, device: DeviceId) -> UserId | None:
@@ -25,7 +26,8 @@ def supplier_of(store: Store, device: DeviceId) -> UserId | None:
 
 
 def test_electricity_registration_moves_the_electricity_side_only(
-        store: Store, clock: ManualClock) -> None:
+    store: Store, clock: ManualClock
+) -> None:
     register_test_users(store)
     create_demo_fleet(store, clock, premises=0, seed=1)
     boxed = supplier_of(store, GSME)
@@ -33,7 +35,7 @@ def test_electricity_registration_moves_the_electricity_side_only(
     assert supplier_of(store, ESME) == NORTHWIND
     assert supplier_of(store, CHF) == NORTHWIND
     assert supplier_of(store, PPMID) == NORTHWIND
-    assert supplier_of(store, GSME) == boxed     # gas stays with the gas supplier
+    assert supplier_of(store, GSME) == boxed  # gas stays with the gas supplier
     assert supplier_of(store, GPF) == boxed
 
 
@@ -53,5 +55,8 @@ def test_a_future_registration_waits_for_its_date(store: Store, clock: ManualClo
 def test_only_supplier_users_can_be_registered(store: Store, clock: ManualClock) -> None:
     register_test_users(store)
     with pytest.raises(InvalidValue, match="is not a registered supplier"):
-        registration.record(store, [("1312345678111", UserId.parse("90-B3-D5-1F-30-02-00-00"),
-                                     clock.now())], clock.now())
+        registration.record(
+            store,
+            [("1312345678111", UserId.parse("90-B3-D5-1F-30-02-00-00"), clock.now())],
+            clock.now(),
+        )

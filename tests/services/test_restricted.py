@@ -19,10 +19,12 @@ SEALER = Sealer(b"test master key")
 def test_each_csp_message_is_applied_exactly_once(store: Store, clock: ManualClock) -> None:
     register_test_users(store)
     create_demo_fleet(store, clock, premises=0, seed=1)
-    set_restricted(store, clock, Config(), SUPPLIER, ESME, True, "no remote reads", True,
-                   sealer=SEALER)
-    set_restricted(store, clock, Config(), SUPPLIER, ESME, False, "changed mind", False,
-                   sealer=SEALER)
+    set_restricted(
+        store, clock, Config(), SUPPLIER, ESME, True, "no remote reads", True, sealer=SEALER
+    )
+    set_restricted(
+        store, clock, Config(), SUPPLIER, ESME, False, "changed mind", False, sealer=SEALER
+    )
     assert deliver_to_csp(store, clock) == 2
     assert deliver_to_csp(store, clock) == 0
     with store.read() as tx:

@@ -25,13 +25,17 @@ def chf(n: int, status: SmiStatus, owner: UserId = SUPPLIER) -> Device:
 def test_the_first_device_of_the_user_in_the_first_status_that_has_one(store: Store) -> None:
     seed(store)
     with store.transaction() as tx:
-        tx.devices.add_many([
-            chf(1, SmiStatus.PENDING, OTHER),            # not the User's
-            chf(2, SmiStatus.COMMISSIONED),              # wrong status
-            chf(4, SmiStatus.PENDING), chf(3, SmiStatus.PENDING),
-            replace(esme(5, SmiStatus.INSTALLED_NOT_COMMISSIONED),
-                    responsible_supplier=SUPPLIER),      # wrong type
-        ])
+        tx.devices.add_many(
+            [
+                chf(1, SmiStatus.PENDING, OTHER),  # not the User's
+                chf(2, SmiStatus.COMMISSIONED),  # wrong status
+                chf(4, SmiStatus.PENDING),
+                chf(3, SmiStatus.PENDING),
+                replace(
+                    esme(5, SmiStatus.INSTALLED_NOT_COMMISSIONED), responsible_supplier=SUPPLIER
+                ),  # wrong type
+            ]
+        )
     stock = Pick((DeviceType.CHF,), (SmiStatus.PENDING,))
     assert sample_defaults.pick_device(store, stock, SUPPLIER) == esme(3).device_id
     # INC is preferred for a return; there is none, so the first Pending CHF.
@@ -44,8 +48,7 @@ def test_the_first_device_of_the_user_in_the_first_status_that_has_one(store: St
 def test_no_device_to_pick_says_to_give_one(store: Store) -> None:
     seed(store)
     with pytest.raises(InvalidValue, match="has no CHF that is Pending; give --device"):
-        sample_defaults.pick_device(store, Pick((DeviceType.CHF,), (SmiStatus.PENDING,)),
-                                    SUPPLIER)
+        sample_defaults.pick_device(store, Pick((DeviceType.CHF,), (SmiStatus.PENDING,)), SUPPLIER)
 
 
 def test_a_new_device_id_is_the_first_free_one(store: Store) -> None:
@@ -60,8 +63,9 @@ def test_the_gpf_of_a_chf(store: Store) -> None:
     seed(store)
     hub = DeviceId(0x00DB_1234_0000_0001)
     with store.transaction() as tx:
-        tx.devices.add_many([replace(esme(2), device_type=DeviceType.GPF, chf_id=hub),
-                             replace(esme(3), chf_id=hub)])
+        tx.devices.add_many(
+            [replace(esme(2), device_type=DeviceType.GPF, chf_id=hub), replace(esme(3), chf_id=hub)]
+        )
     assert sample_defaults.gpf_of(store, hub) == esme(2).device_id
     with pytest.raises(InvalidValue, match="has no GPF on its Device Log; give --gpf"):
         sample_defaults.gpf_of(store, esme(3).device_id)

@@ -19,8 +19,14 @@ EXAMPLES = sorted(SHIPPED.glob("*.toml"))
 
 def test_every_seed_question_has_an_example() -> None:
     names = {p.stem for p in EXAMPLES}
-    assert {"mp60-housekeeping", "mp121-install-codes", "mp169-restricted-mode",
-            "mp202-ppmid", "mp39-ch-returns", "combined"} <= names
+    assert {
+        "mp60-housekeeping",
+        "mp121-install-codes",
+        "mp169-restricted-mode",
+        "mp202-ppmid",
+        "mp39-ch-returns",
+        "combined",
+    } <= names
     assert examples.names() == sorted(names)
 
 
@@ -36,8 +42,9 @@ def test_list_examples_names_each_with_its_question() -> None:
 
 @pytest.mark.parametrize("name", [p.stem for p in EXAMPLES])
 def test_example_runs_by_name_at_reduced_size(name: str, tmp_path: Path) -> None:
-    result = CliRunner().invoke(cli, ["simulate", "--example", name, "--scale", "0.002",
-                                      "-o", str(tmp_path), "--quiet"])
+    result = CliRunner().invoke(
+        cli, ["simulate", "--example", name, "--scale", "0.002", "-o", str(tmp_path), "--quiet"]
+    )
     assert result.exit_code == 0, result.output
     assert "2,000 premises" in result.output
     report = (tmp_path / "report.html").read_text()
@@ -63,7 +70,8 @@ def _quick(text: str) -> str:
 
 
 def test_the_default_output_directory_is_named_after_the_file(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     (tmp_path / "mine.toml").write_text(_quick(examples.get("mp202-ppmid").text))
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(cli, ["simulate", "mine.toml", "--quiet"])
@@ -72,8 +80,13 @@ def test_the_default_output_directory_is_named_after_the_file(
 
 
 def test_an_unknown_example_lists_the_known_ones(tmp_path: Path) -> None:
-    done = subprocess.run([sys.executable, "-m", "gbdsp", "simulate", "--example", "mp61"],
-                          capture_output=True, text=True, check=False, cwd=tmp_path)
+    done = subprocess.run(
+        [sys.executable, "-m", "gbdsp", "simulate", "--example", "mp61"],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=tmp_path,
+    )
     assert done.returncode == 2
     message = " ".join(done.stderr.split())
     assert "no example called 'mp61'" in message
@@ -82,8 +95,9 @@ def test_an_unknown_example_lists_the_known_ones(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("arguments", [[], ["--example", "combined", "FILE"]])
-def test_exactly_one_of_a_file_and_an_example(arguments: list[str], tmp_path: Path,
-                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_exactly_one_of_a_file_and_an_example(
+    arguments: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     (tmp_path / "FILE").write_text(examples.get("combined").text)
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(cli, ["simulate", *arguments])
@@ -98,22 +112,23 @@ def test_print_gives_the_example_to_copy(tmp_path: Path) -> None:
     assert result.output == examples.get("mp60-housekeeping").text
     copy = tmp_path / "mine.toml"
     copy.write_text(_quick(result.output))
-    done = CliRunner().invoke(cli, ["simulate", str(copy), "-o", str(tmp_path / "out"),
-                                    "--quiet"])
+    done = CliRunner().invoke(cli, ["simulate", str(copy), "-o", str(tmp_path / "out"), "--quiet"])
     assert done.exit_code == 0, done.output
     assert "600 premises, 3 months" in done.output
 
 
 def _simulate(example: Path, out: Path, *extra: str) -> None:
-    result = CliRunner().invoke(cli, ["simulate", str(example), "-o", str(out), "--scale",
-                                      "0.001", "--quiet", *extra])
+    result = CliRunner().invoke(
+        cli, ["simulate", str(example), "-o", str(out), "--scale", "0.001", "--quiet", *extra]
+    )
     assert result.exit_code == 0, result.output
 
 
 def test_the_same_seed_gives_the_same_report(tmp_path: Path) -> None:
     example = tmp_path / "quick.toml"
-    example.write_text(_quick(examples.get("combined").text).replace("premises = 600",
-                                                                    "premises = 1_000_000"))
+    example.write_text(
+        _quick(examples.get("combined").text).replace("premises = 600", "premises = 1_000_000")
+    )
     for name in ("one", "two"):
         _simulate(example, tmp_path / name)
     for name in ("daily.csv", "summary.csv", "appraisal.csv", "calibration.csv"):
@@ -122,18 +137,25 @@ def test_the_same_seed_gives_the_same_report(tmp_path: Path) -> None:
     def without_timestamp(path: Path) -> list[str]:
         return [line for line in path.read_text().splitlines() if "Made " not in line]
 
-    assert without_timestamp(tmp_path / "one" / "report.html") == \
-        without_timestamp(tmp_path / "two" / "report.html")
+    assert without_timestamp(tmp_path / "one" / "report.html") == without_timestamp(
+        tmp_path / "two" / "report.html"
+    )
     _simulate(example, tmp_path / "three", "--seed", "99")
-    assert (tmp_path / "three" / "daily.csv").read_bytes() != \
-        (tmp_path / "one" / "daily.csv").read_bytes()
+    assert (tmp_path / "three" / "daily.csv").read_bytes() != (
+        tmp_path / "one" / "daily.csv"
+    ).read_bytes()
 
 
 def test_a_bad_scenario_is_one_line_not_a_traceback(tmp_path: Path) -> None:
     bad = tmp_path / "bad.toml"
     bad.write_text('[scenario]\nname = "x"\n[fleet]\npremises = -5\n')
-    done = subprocess.run([sys.executable, "-m", "gbdsp", "simulate", str(bad)],
-                          capture_output=True, text=True, check=False, cwd=tmp_path)
+    done = subprocess.run(
+        [sys.executable, "-m", "gbdsp", "simulate", str(bad)],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=tmp_path,
+    )
     assert done.returncode == 2
     message = " ".join(done.stderr.split())  # rich wraps long lines
     assert "fleet.premises: Input should be greater than or equal to 1" in message

@@ -26,12 +26,16 @@ def test_a_local_two_process_cluster_equals_the_local_run() -> None:
 
 
 def test_a_bad_local_cluster_size_is_refused() -> None:
-    with pytest.raises(ScenarioError, match="local:N takes 1 to 256"), \
-            cluster.executor("local:zero"):
+    with (
+        pytest.raises(ScenarioError, match="local:N takes 1 to 256"),
+        cluster.executor("local:zero"),
+    ):
         pass
 
 
 def test_an_unreachable_scheduler_is_one_clear_error() -> None:
-    with pytest.raises(ScenarioError, match="cannot reach a Dask scheduler"), \
-            cluster.executor("tcp://127.0.0.1:9", timeout=1):
+    with (
+        pytest.raises(ScenarioError, match="cannot reach a Dask scheduler"),
+        cluster.executor("tcp://127.0.0.1:9", timeout=1),
+    ):
         pass

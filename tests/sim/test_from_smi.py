@@ -26,8 +26,9 @@ START = date(2026, 4, 1)
 def _state(store: Store) -> tuple[int, list[tuple[str, int]]]:
     with store.read() as tx:
         c = devices.c
-        rows = tx.connection.execute(select(c.status, func.count()).group_by(c.status)
-                                     .order_by(c.status)).all()
+        rows = tx.connection.execute(
+            select(c.status, func.count()).group_by(c.status).order_by(c.status)
+        ).all()
         return sum(n for _, n in rows), [(str(s), int(n)) for s, n in rows]
 
 
@@ -36,18 +37,21 @@ def test_the_snapshot_is_the_smi_joined_by_chf(store: Store, clock: ManualClock)
     before = _state(store)
     with store.read() as tx:
         repository = SmiSnapshotRepository(tx.connection)
-        with_batches = from_smi.read(repository.stream(from_smi.KIND_CODES,
-                                                       from_smi.STATUS_CODES, batch=700),
-                                     START)
+        with_batches = from_smi.read(
+            repository.stream(from_smi.KIND_CODES, from_smi.STATUS_CODES, batch=700), START
+        )
         c = devices.c
-        rows = tx.connection.execute(select(c.device_id, c.device_type, c.smets_chts_version,
-                                            c.status, c.chf_id)).all()
+        rows = tx.connection.execute(
+            select(c.device_id, c.device_type, c.smets_chts_version, c.status, c.chf_id)
+        ).all()
     assert _state(store) == before  # read-only
     assert with_batches.devices == len(rows) == before[0]
     # The same figures worked out row by row from the table itself.
-    hubs = {r[0]: r for r in rows if r[1] == "CHF" and r[3] not in ("Pending", None,
-                                                                     "Decommissioned",
-                                                                     "Withdrawn")}
+    hubs = {
+        r[0]: r
+        for r in rows
+        if r[1] == "CHF" and r[3] not in ("Pending", None, "Decommissioned", "Withdrawn")
+    }
     by_hub: dict[int, Counter[str]] = {h: Counter() for h in hubs}
     uncommissioned = set()
     for r in rows:
@@ -61,8 +65,9 @@ def test_the_snapshot_is_the_smi_joined_by_chf(store: Store, clock: ManualClock)
     smets1 = {h for h, r in hubs.items() if r[2].upper().startswith("SMETS1")}
     assert int(with_batches.smets1.sum()) == len(smets1)
     assert int(with_batches.uncommissioned.sum()) == len(uncommissioned - smets1)
-    pending = Counter(r[1] for r in rows if r[3] == "Pending"
-                      and r[1] in ("CHF", "ESME", "GSME", "PPMID"))
+    pending = Counter(
+        r[1] for r in rows if r[3] == "Pending" and r[1] in ("CHF", "ESME", "GSME", "PPMID")
+    )
     kinds = Counter(KINDS[k].value for k in with_batches.stock_kind.tolist())
     assert kinds == pending
     pending_since = [r for r in rows if r[3] == "Pending" and r[1] == "CHF"]
@@ -87,13 +92,21 @@ def test_simulate_from_smi_on_the_command_line(tmp_path: Path) -> None:
     env.pop("GBDSP_DATABASE__URL", None)
 
     def gbdsp(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "gbdsp", *args], env=env, cwd=tmp_path,
-                              capture_output=True, text=True, check=False, timeout=300)
+        return subprocess.run(
+            [sys.executable, "-m", "gbdsp", *args],
+            env=env,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=300,
+        )
 
     assert gbdsp("init").returncode == 0
     assert gbdsp("fleet", "generate", "--devices", "2000").returncode == 0
-    (tmp_path / "quick.toml").write_text(examples.get("mp60-housekeeping").text.replace(
-        "months = 12", "months = 3"))
+    (tmp_path / "quick.toml").write_text(
+        examples.get("mp60-housekeeping").text.replace("months = 12", "months = 3")
+    )
     done = gbdsp("simulate", "quick.toml", "--from-smi", "-o", "out", "--quiet")
     assert done.returncode == 0, done.stderr
     assert "SMI: " in done.stdout and "installed systems" in done.stdout

@@ -33,7 +33,8 @@ def test_chs_left_in_stock_13_months_are_removed_under_12_and_kept_under_36() ->
     # Every CH waits 5,000 days: none is installed during the run. 2026 has no 29 Feb, so a
     # CH delivered on day d (noon) is due a year later, and the 02:00 run of day d + 366
     # removes it (its CHF and its GPF).
-    _, built, runs = _run("""
+    _, built, runs = _run(
+        """
 [scenario]
 name = "stock"
 start = 2026-01-01
@@ -45,7 +46,9 @@ premises = 20000
 wait_days_median = 5000
 wait_sigma = 0
 never_installed_share = 0
-""" + QUIET + """
+"""
+        + QUIET
+        + """
 [[ruleset]]
 name = "12"
 housekeeping = { months = 12 }
@@ -57,7 +60,8 @@ housekeeping = { months = 36 }
 name = "36, CHs excluded"
 modifications = ["mp60"]
 housekeeping = { months = 12, excluded_types = ["CHF", "GPF"] }
-""")
+"""
+    )
     delivered = np.zeros(built.days, np.int64)
     for day, ids in built.events.by_kind["deliver"].items():
         delivered[day] = len(ids)
@@ -67,7 +71,7 @@ housekeeping = { months = 12, excluded_types = ["CHF", "GPF"] }
         expected = delivered[day - 366] if day >= 366 else 0
         assert twelve["removed"][day] == expected, day
     # Everything delivered in January 2026 has been in stock 13 months by 31 Jan 2027.
-    assert twelve["removed"].sum() == delivered[:built.days - 366].sum() > 0
+    assert twelve["removed"].sum() == delivered[: built.days - 366].sum() > 0
     assert twelve["removed_never_left_warehouse"].sum() == twelve["removed"].sum()
     assert twelve["removed_hubs"].sum() == twelve["removed"].sum()
     for kept in ("36", "36, CHs excluded"):
@@ -124,16 +128,22 @@ def test_answers_after_seven_working_days_are_late_under_5_and_in_time_under_10(
     start, end = date(2026, 3, 2), date(2026, 3, 2) + timedelta(days=built.days)
     calendar = Calendar.ENGLAND_AND_WALES
     # Every request raised on a day whose 7th Working Day is in the run gets its answer then.
-    expected = sum(int(n) for day, n in enumerate(five["requests"])
-                   if add_working_days(start + timedelta(days=day), 7, calendar) < end)
+    expected = sum(
+        int(n)
+        for day, n in enumerate(five["requests"])
+        if add_working_days(start + timedelta(days=day), 7, calendar) < end
+    )
     assert five["requests"].sum() == ten["requests"].sum() == off["codes_needed"].sum() > 50
     assert five["answered_late"].sum() == ten["answered_in_time"].sum() == expected
     assert five["answered_in_time"].sum() == ten["answered_late"].sum() == 0
     assert five["replaced_no_code"].sum() == ten["replaced_no_code"].sum() == 0
     # Without MP121 nobody answers: every gainer replaces its meter 5 Working Days on.
     assert off["requests"].sum() == 0
-    given_up = sum(int(n) for day, n in enumerate(off["codes_needed"])
-                   if add_working_days(start + timedelta(days=day), 5, calendar) < end)
+    given_up = sum(
+        int(n)
+        for day, n in enumerate(off["codes_needed"])
+        if add_working_days(start + timedelta(days=day), 5, calendar) < end
+    )
     assert off["replaced_no_code"].sum() == given_up > 0
     # Until the first answers come, every gained meter is uncommissioned (no gas: one meter a
     # premises); then fewer are.
@@ -206,6 +216,7 @@ name = "off"
 name = "on"
 modifications = ["mp169"]
 """
+
     def run(smets1: str, srv: str) -> dict[str, Run]:
         return _run(text.replace("SMETS1", smets1).replace("SRV", f'"{srv}"'))[2]
 
@@ -228,9 +239,16 @@ def test_rule_sets_share_the_fleet_and_its_draws() -> None:
     # Flows no rule touches are identical, day by day, under every rule set.
     scenario = examples.get("combined").scenario().scaled(0.002)
     runs = engine.simulate(fleet.build(scenario), scenario.ruleset)
-    for metric in ("switches", "meters_gained", "installs", "installs_no_wan",
-                   "restricted_choices", "requests_to_refusers", "ppmid_installs",
-                   "ppmid_wrong_variant"):
+    for metric in (
+        "switches",
+        "meters_gained",
+        "installs",
+        "installs_no_wan",
+        "restricted_choices",
+        "requests_to_refusers",
+        "ppmid_installs",
+        "ppmid_wrong_variant",
+    ):
         for other in runs[1:]:
             assert np.array_equal(runs[0].daily[metric], other.daily[metric]), metric
     assert runs[0].daily["switches"].sum() > 0
@@ -238,7 +256,8 @@ def test_rule_sets_share_the_fleet_and_its_draws() -> None:
 
 
 def test_rsa_ch_returns_are_refused_without_mp39_and_sent_with_it() -> None:
-    _, built, runs = _run("""
+    _, built, runs = _run(
+        """
 [scenario]
 name = "returns"
 months = 6
@@ -248,13 +267,16 @@ premises = 30000
 [returns]
 per_year = 0.05
 rsa_share = 0.25
-""" + QUIET + """
+"""
+        + QUIET
+        + """
 [[ruleset]]
 name = "off"
 [[ruleset]]
 name = "on"
 modifications = ["mp39"]
-""")
+"""
+    )
     off, on = runs["off"].daily, runs["on"].daily
     rsa = int(built.returns["rsa"].sum())
     assert off["rsa_returns"].sum() == on["rsa_returns"].sum() == rsa > 0

@@ -62,8 +62,7 @@ def test_savings_are_the_counts_times_the_unit_costs_scaled_to_gb() -> None:
     assert on.implementation == (100000.0, 300000.0)
     pv = costs.present_value(on.saving_a_year[1], 0.05, 4)
     assert on.npv[1] == pytest.approx(pv - 200000)
-    assert on.npv[0] == pytest.approx(costs.present_value(on.saving_a_year[0], 0.05, 4)
-                                      - 300000)
+    assert on.npv[0] == pytest.approx(costs.present_value(on.saving_a_year[0], 0.05, 4) - 300000)
 
 
 def test_a_rule_set_can_name_its_own_implementation_cost() -> None:

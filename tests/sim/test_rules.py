@@ -43,14 +43,14 @@ def test_install_code_due_dates_follow_the_rule_sets_sla_and_calendar() -> None:
     raised = five.index(date(2026, 12, 21))  # Mon; 25, 28 Dec and 1 Jan are bank holidays
     assert five.day(five.install_code_due(raised)) == date(2026, 12, 30)
     # Raised Tue 29 Dec: Scotland also keeps 2 Jan (a Saturday, so Monday 4 Jan)
-    scottish = _decisions(modifications=["mp121"], install_codes={
-        "sla_working_days": 5, "calendar": "scotland"})
+    scottish = _decisions(
+        modifications=["mp121"], install_codes={"sla_working_days": 5, "calendar": "scotland"}
+    )
     later = five.index(date(2026, 12, 29))
     assert five.day(five.install_code_due(later)) == date(2027, 1, 6)
     assert scottish.day(scottish.install_code_due(later)) == date(2027, 1, 7)
     assert five.answered_in_time(five.index(date(2026, 12, 30)), five.install_code_due(raised))
-    assert not five.answered_in_time(five.index(date(2026, 12, 31)),
-                                     five.install_code_due(raised))
+    assert not five.answered_in_time(five.index(date(2026, 12, 31)), five.install_code_due(raised))
 
 
 def test_restricted_policy_is_the_gateways() -> None:

@@ -48,11 +48,27 @@ def test_a_run_is_the_seed_run_alone() -> None:
 
 def test_runs_on_the_command_line_show_bands(tmp_path: Path) -> None:
     quick = tmp_path / "quick.toml"
-    quick.write_text(examples.get("mp121-install-codes").text.replace(
-        "months = 12", "months = 6\nhistory_months = 6"))
-    result = CliRunner().invoke(cli, ["simulate", str(quick), "--scale", "0.002", "--runs",
-                                      "3", "--workers", "2", "-o", str(tmp_path / "out"),
-                                      "--quiet"])
+    quick.write_text(
+        examples.get("mp121-install-codes").text.replace(
+            "months = 12", "months = 6\nhistory_months = 6"
+        )
+    )
+    result = CliRunner().invoke(
+        cli,
+        [
+            "simulate",
+            str(quick),
+            "--scale",
+            "0.002",
+            "--runs",
+            "3",
+            "--workers",
+            "2",
+            "-o",
+            str(tmp_path / "out"),
+            "--quiet",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "3 runs" in result.output
     tmp_path = tmp_path / "out"
@@ -63,8 +79,7 @@ def test_runs_on_the_command_line_show_bands(tmp_path: Path) -> None:
     first = "MP121: 10 Working Days by e-mail"
     requests = [float(rows["requests"][f"{first} {q}"]) for q in ("p5", "median", "p95")]
     assert requests[0] < requests[2] and requests[0] <= requests[1] <= requests[2]
-    seeds = {line.split(",")[1] for line in
-             (tmp_path / "daily.csv").read_text().splitlines()[1:]}
+    seeds = {line.split(",")[1] for line in (tmp_path / "daily.csv").read_text().splitlines()[1:]}
     assert seeds == {"121", "122", "123"}
 
 

@@ -18,8 +18,9 @@ from gbdsp.worlds import fleet
 
 def plan_nodes(store: Store, statement: Any, params: dict[str, Any]) -> list[dict[str, Any]]:
     with store.engine.connect() as conn:
-        compiled = statement.compile(dialect=conn.dialect,
-                                     compile_kwargs={"render_postcompile": True})
+        compiled = statement.compile(
+            dialect=conn.dialect, compile_kwargs={"render_postcompile": True}
+        )
         processors = compiled._bind_processors
         bound = {k: processors[k](v) if k in processors else v for k, v in params.items()}
         plan = conn.exec_driver_sql(f"EXPLAIN (FORMAT JSON) {compiled}", bound).scalar_one()
@@ -32,8 +33,9 @@ def plan_nodes(store: Store, statement: Any, params: dict[str, Any]) -> list[dic
 
 
 @pytest.mark.parametrize("backend", ["postgresql"])
-def test_read_inventory_queries_use_indexes_not_table_scans(store: Store,
-                                                            clock: ManualClock) -> None:
+def test_read_inventory_queries_use_indexes_not_table_scans(
+    store: Store, clock: ManualClock
+) -> None:
     fleet.generate_fleet(store, clock, devices=20_000)  # ANALYZEd at the end of the load
     p = fleet.plan(1234)
     chf, esme = p.device_id(DeviceType.CHF), p.device_id(DeviceType.ESME)
@@ -41,8 +43,7 @@ def test_read_inventory_queries_use_indexes_not_table_scans(store: Store,
         "device by ID": (repositories._DEVICE_BY_ID, {"device_id": esme}),
         "premises of a CHF": (repositories._PREMISES, {"chf_id": chf}),
         "by MPxN": (repositories._FIND_BY["import_mpxn"], {"value": p.mpan, "limit": 17}),
-        "by UPRN": (repositories._FIND_BY["uprn"], {"value": str(10_000_000 + 1234),
-                                                    "limit": 17}),
+        "by UPRN": (repositories._FIND_BY["uprn"], {"value": str(10_000_000 + 1234), "limit": 17}),
     }
     for name, (statement, params) in cases.items():
         nodes = plan_nodes(store, statement, params)

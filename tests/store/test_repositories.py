@@ -11,13 +11,22 @@ from tests.factories import CHF_MODEL, SUPPLIER, WHEN, esme, seed
 
 def test_device_round_trips_with_history_and_high_bit_ids(store: Store) -> None:
     seed(store)
-    device = esme(1, SmiStatus.PENDING, import_mpxn="1300000000001", uprn="100023",
-                  postcode="LS1 4AP", chf_id=DeviceId.parse("FF-00-00-00-00-00-00-01"),
-                  responsible_supplier=SUPPLIER, installing_supplier=SUPPLIER)
+    device = esme(
+        1,
+        SmiStatus.PENDING,
+        import_mpxn="1300000000001",
+        uprn="100023",
+        postcode="LS1 4AP",
+        chf_id=DeviceId.parse("FF-00-00-00-00-00-00-01"),
+        responsible_supplier=SUPPLIER,
+        installing_supplier=SUPPLIER,
+    )
     with store.transaction() as tx:
         tx.devices.add(device)
-        tx.devices.record_status(device.device_id, StatusChange(
-            SmiStatus.WHITELISTED, WHEN + timedelta(days=1), "8.11", SUPPLIER))
+        tx.devices.record_status(
+            device.device_id,
+            StatusChange(SmiStatus.WHITELISTED, WHEN + timedelta(days=1), "8.11", SUPPLIER),
+        )
     with store.transaction() as tx:
         loaded = tx.devices.get(device.device_id)
     assert loaded is not None
@@ -26,7 +35,9 @@ def test_device_round_trips_with_history_and_high_bit_ids(store: Store) -> None:
     assert loaded.chf_id == DeviceId.parse("FF-00-00-00-00-00-00-01")
     assert loaded.responsible_supplier == SUPPLIER
     assert [(c.status, c.reason, c.by) for c in loaded.history] == [
-        (SmiStatus.PENDING, "test", None), (SmiStatus.WHITELISTED, "8.11", SUPPLIER)]
+        (SmiStatus.PENDING, "test", None),
+        (SmiStatus.WHITELISTED, "8.11", SUPPLIER),
+    ]
 
 
 def test_a_failed_transaction_leaves_nothing_behind(store: Store) -> None:
@@ -49,8 +60,9 @@ def test_device_log_lists_the_devices_of_a_chf(store: Store) -> None:
 
 
 def test_iter_all_pages_through_every_device_once(store: Store) -> None:
-    ids = [DeviceId(n) for n in (1, 2, 3)] + [DeviceId.parse("F0-00-00-00-00-00-00-0" + str(n))
-                                             for n in (1, 2)]
+    ids = [DeviceId(n) for n in (1, 2, 3)] + [
+        DeviceId.parse("F0-00-00-00-00-00-00-0" + str(n)) for n in (1, 2)
+    ]
     with store.transaction() as tx:
         tx.devices.add_many([replace(esme(0), device_id=i) for i in ids])
         seen = [d.device_id for d in tx.devices.iter_all(batch=2)]
@@ -60,8 +72,12 @@ def test_iter_all_pages_through_every_device_once(store: Store) -> None:
 
 def test_find_by_mpxn_uprn_and_postcode(store: Store) -> None:
     with store.transaction() as tx:
-        tx.devices.add_many([esme(1, import_mpxn="1300000000001", postcode="LS1 4AP"),
-                             esme(2, uprn="42", postcode="M1 1AA")])
+        tx.devices.add_many(
+            [
+                esme(1, import_mpxn="1300000000001", postcode="LS1 4AP"),
+                esme(2, uprn="42", postcode="M1 1AA"),
+            ]
+        )
         assert [d.device_id for d in tx.devices.find(mpxn="1300000000001")] == [esme(1).device_id]
         assert [d.device_id for d in tx.devices.find(uprn="42")] == [esme(2).device_id]
         assert [d.device_id for d in tx.devices.find(postcode="m1  1aa")] == [esme(2).device_id]
@@ -77,7 +93,9 @@ def test_cpl_keeps_smets1_and_smets2_rows_of_one_firmware_version(store: Store) 
         assert tx.cpl.put(CplEntry(smets1.key, CplStatus.WITHDRAWN))
     with store.transaction() as tx:
         assert {(e.key.smets_variant, e.status) for e in tx.cpl.all()} == {
-            (SmetsVariant.SMETS1, CplStatus.WITHDRAWN), (SmetsVariant.SMETS2, CplStatus.ACTIVE)}
+            (SmetsVariant.SMETS1, CplStatus.WITHDRAWN),
+            (SmetsVariant.SMETS2, CplStatus.ACTIVE),
+        }
 
 
 def test_users_with_roles_agents_and_certificates(store: Store) -> None:

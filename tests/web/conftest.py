@@ -20,8 +20,9 @@ def serve(asgi: ASGIApp) -> Iterator[str]:
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(asgi, log_level="warning", lifespan="on",
-                                           **UVICORN_OPTIONS))
+    server = uvicorn.Server(
+        uvicorn.Config(asgi, log_level="warning", lifespan="on", **UVICORN_OPTIONS)
+    )
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 15

@@ -33,8 +33,11 @@ from tests.web.conftest import serve
 
 XML = {"Content-Type": "application/xml"}
 DSP_CERT = load_certificate(pki_file(DSP_CERTIFICATE))
-FAST = RelayPolicy(first_retry=timedelta(milliseconds=50),
-                   max_retry=timedelta(milliseconds=200), idle_poll_seconds=0.05)
+FAST = RelayPolicy(
+    first_retry=timedelta(milliseconds=50),
+    max_retry=timedelta(milliseconds=200),
+    idle_poll_seconds=0.05,
+)
 
 
 @dataclass
@@ -95,18 +98,17 @@ def code(body: bytes) -> str:
 
 
 def test_read_inventory_over_http(gbdsp_url: str) -> None:
-    reply = httpx.post(f"{gbdsp_url}/api/v1/serviceD", content=read_inventory(counter()),
-                       headers=XML)
+    reply = httpx.post(
+        f"{gbdsp_url}/api/v1/serviceD", content=read_inventory(counter()), headers=XML
+    )
     assert reply.status_code == 200
     assert reply.headers["content-type"].startswith("application/xml")
     assert code(reply.content) == "I0"
 
 
-def test_device_response_is_pushed_once_to_the_user(gbdsp_url: str, receiver: Receiver
-                                                    ) -> None:
+def test_device_response_is_pushed_once_to_the_user(gbdsp_url: str, receiver: Receiver) -> None:
     sent = counter()
-    reply = httpx.post(f"{gbdsp_url}/api/v1/serviceS", content=read_firmware(sent),
-                       headers=XML)
+    reply = httpx.post(f"{gbdsp_url}/api/v1/serviceS", content=read_firmware(sent), headers=XML)
     assert code(reply.content) == "I99"
     received = receiver.wait_for(1)
     assert len(received) == 1
@@ -117,30 +119,35 @@ def test_device_response_is_pushed_once_to_the_user(gbdsp_url: str, receiver: Re
 
 
 @pytest.mark.parametrize("receiver", [3], indirect=True)
-def test_a_receiver_that_is_down_gets_everything_once_back(gbdsp_url: str,
-                                                           receiver: Receiver) -> None:
+def test_a_receiver_that_is_down_gets_everything_once_back(
+    gbdsp_url: str, receiver: Receiver
+) -> None:
     counters = [counter() + n for n in range(5)]
     for c in counters:
-        reply = httpx.post(f"{gbdsp_url}/api/v1/serviceS", content=read_firmware(c),
-                           headers=XML)
+        reply = httpx.post(f"{gbdsp_url}/api/v1/serviceS", content=read_firmware(c), headers=XML)
         assert code(reply.content) == "I99"
     received = receiver.wait_for(5)
     assert receiver.refused == 3
-    ids = sorted(int(b.split(b"<sr:ResponseID>")[1].split(b"<")[0].rsplit(b":", 1)[1])
-                 for b in received)
+    ids = sorted(
+        int(b.split(b"<sr:ResponseID>")[1].split(b"<")[0].rsplit(b":", 1)[1]) for b in received
+    )
     assert ids == counters
 
 
 def test_wrong_content_type_and_method(gbdsp_url: str) -> None:
-    reply = httpx.post(f"{gbdsp_url}/api/v1/serviceD", content=read_inventory(counter()),
-                       headers={"Content-Type": "text/plain"})
+    reply = httpx.post(
+        f"{gbdsp_url}/api/v1/serviceD",
+        content=read_inventory(counter()),
+        headers={"Content-Type": "text/plain"},
+    )
     assert reply.status_code == 415
     assert httpx.get(f"{gbdsp_url}/api/v1/serviceD").status_code == 405
 
 
 def test_oversize_body_is_refused_without_reading_it_all(gbdsp_url: str) -> None:
-    reply = httpx.post(f"{gbdsp_url}/api/v1/serviceD", content=b"<a>" + b"x" * 1_000_000,
-                       headers=XML)
+    reply = httpx.post(
+        f"{gbdsp_url}/api/v1/serviceD", content=b"<a>" + b"x" * 1_000_000, headers=XML
+    )
     assert reply.status_code == 413
 
 

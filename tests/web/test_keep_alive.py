@@ -51,8 +51,7 @@ def test_a_worker_socket_connection_gets_no_delay_only_from_us() -> None:
 
 
 @pytest.mark.slow
-def test_two_workers_answer_a_keep_alive_connection_without_the_delayed_ack(
-        tmp_path: Path) -> None:
+def test_two_workers_answer_a_keep_alive_connection_without_the_delayed_ack(tmp_path: Path) -> None:
     """With Nagle on, every keep-alive answer waited for the client's delayed ACK (40 ms or
     more); the fastest of 30 answers shows whether any of them escaped that wait."""
     gbdsp = Gbdsp(tmp_path / "data", "")
@@ -60,8 +59,11 @@ def test_two_workers_answer_a_keep_alive_connection_without_the_delayed_ack(
     port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "gbdsp", "serve", "--workers", "2", "--port", str(port)],
-        env=gbdsp.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        start_new_session=True)
+        env=gbdsp.env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     try:
         url = f"http://127.0.0.1:{port}/health"
         with httpx.Client(timeout=5) as client:

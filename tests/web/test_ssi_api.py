@@ -32,10 +32,15 @@ def api(store: Store, tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
     register_test_users(store)
     clock = ManualClock(NOW)
     create_demo_fleet(store, clock, premises=40, seed=2)
-    for holder, n in ((SUPPLIER, 1), (NORTHWIND, 2)):   # CHs in stock with two holders
-        deliver_hub(store, clock, Config(), UserId.parse(holder),
-                    DeviceId.parse(f"00-DB-12-34-5A-00-00-{n}0"),
-                    DeviceId.parse(f"00-DB-12-34-5A-00-00-{n}1"))
+    for holder, n in ((SUPPLIER, 1), (NORTHWIND, 2)):  # CHs in stock with two holders
+        deliver_hub(
+            store,
+            clock,
+            Config(),
+            UserId.parse(holder),
+            DeviceId.parse(f"00-DB-12-34-5A-00-00-{n}0"),
+            DeviceId.parse(f"00-DB-12-34-5A-00-00-{n}1"),
+        )
     tokens = {
         "supplier": issue_token(store, UserId.parse(SUPPLIER), "test", NOW),
         "northwind": issue_token(store, UserId.parse(NORTHWIND), "test", NOW),
@@ -59,7 +64,7 @@ def test_calls_need_a_valid_token(api: tuple[str, dict[str, str]], store: Store)
     assert me == {"user_id": SUPPLIER, "operator": False, "label": "test"}
     with store.read() as tx:
         stored = [r[0] for r in tx.connection.execute(ssi_tokens.select())]
-    assert tokens["supplier"] not in stored          # only the hash is kept
+    assert tokens["supplier"] not in stored  # only the hash is kept
 
 
 def test_device_view(api: tuple[str, dict[str, str]]) -> None:
@@ -73,17 +78,19 @@ def test_device_view(api: tuple[str, dict[str, str]]) -> None:
     assert get(f"{url}/devices/nonsense", tokens["supplier"]).status_code == 400
 
 
-def test_each_user_sees_only_its_own_housekeeping_figures(
-        api: tuple[str, dict[str, str]]) -> None:
+def test_each_user_sees_only_its_own_housekeeping_figures(api: tuple[str, dict[str, str]]) -> None:
     url, tokens = api
     everyone = get(f"{url}/housekeeping/pending-age", tokens["operator"]).json()
     mine = get(f"{url}/housekeeping/pending-age", tokens["supplier"]).json()
     assert len({r["responsible_supplier"] for r in everyone}) > 1
     assert mine == [r for r in everyone if r["responsible_supplier"] == SUPPLIER]
-    forecast = get(f"{url}/housekeeping/forecast", tokens["northwind"],
-                   rule="months=6,name=short").json()
-    assert {f["rule"] for f in forecast} == {"MP60: 36 months, excluding CHF+GPF",
-                                             "short: 6 months"}
+    forecast = get(
+        f"{url}/housekeeping/forecast", tokens["northwind"], rule="months=6,name=short"
+    ).json()
+    assert {f["rule"] for f in forecast} == {
+        "MP60: 36 months, excluding CHF+GPF",
+        "short: 6 months",
+    }
     assert {d["responsible_supplier"] for f in forecast for d in f["devices"]} <= {NORTHWIND}
     stock = get(f"{url}/housekeeping/ch-stock", tokens["northwind"]).json()
     all_stock = get(f"{url}/housekeeping/ch-stock", tokens["operator"]).json()
@@ -94,16 +101,30 @@ def test_each_user_sees_only_its_own_housekeeping_figures(
 
 def test_registration_data_is_for_operators(api: tuple[str, dict[str, str]]) -> None:
     url, tokens = api
-    entry = [{"mpxn": "1312345678111", "supplier": NORTHWIND,
-              "effective_from": "2026-01-01T00:00:00+00:00"}]
-    refused = httpx.post(f"{url}/registration-data", json=entry,
-                         headers={"Authorization": f"Bearer {tokens['supplier']}"})
+    entry = [
+        {
+            "mpxn": "1312345678111",
+            "supplier": NORTHWIND,
+            "effective_from": "2026-01-01T00:00:00+00:00",
+        }
+    ]
+    refused = httpx.post(
+        f"{url}/registration-data",
+        json=entry,
+        headers={"Authorization": f"Bearer {tokens['supplier']}"},
+    )
     assert refused.status_code == 403
-    accepted = httpx.post(f"{url}/registration-data", json=entry,
-                          headers={"Authorization": f"Bearer {tokens['operator']}"})
+    accepted = httpx.post(
+        f"{url}/registration-data",
+        json=entry,
+        headers={"Authorization": f"Bearer {tokens['operator']}"},
+    )
     assert accepted.json() == {"recorded": 1}
     esme = get(f"{url}/devices/00-DB-12-34-56-78-90-A0", tokens["supplier"]).json()
     assert esme["responsible_supplier"] == NORTHWIND
-    broken = httpx.post(f"{url}/registration-data", json=[{"mpxn": "x"}],
-                        headers={"Authorization": f"Bearer {tokens['operator']}"})
+    broken = httpx.post(
+        f"{url}/registration-data",
+        json=[{"mpxn": "x"}],
+        headers={"Authorization": f"Bearer {tokens['operator']}"},
+    )
     assert broken.status_code == 400 and broken.json()["error"].startswith("entry 1:")

@@ -21,11 +21,17 @@ from gbdsp.store.tables import mail_outbox
 def send_queued_mail(store: Store, clock: Clock, config: MailConfig, limit: int = 50) -> int:
     with store.read() as tx:
         rows = tx.connection.execute(
-            select(mail_outbox.c.id, mail_outbox.c.to_address, mail_outbox.c.subject,
-                   mail_outbox.c.body, mail_outbox.c.attempts)
-            .where(mail_outbox.c.sent_at.is_(None),
-                   mail_outbox.c.next_attempt_at <= clock.now())
-            .order_by(mail_outbox.c.id).limit(limit)).all()
+            select(
+                mail_outbox.c.id,
+                mail_outbox.c.to_address,
+                mail_outbox.c.subject,
+                mail_outbox.c.body,
+                mail_outbox.c.attempts,
+            )
+            .where(mail_outbox.c.sent_at.is_(None), mail_outbox.c.next_attempt_at <= clock.now())
+            .order_by(mail_outbox.c.id)
+            .limit(limit)
+        ).all()
     if not rows:
         return 0
     results: list[tuple[int, str | None]] = []
@@ -47,8 +53,14 @@ def send_queued_mail(store: Store, clock: Clock, config: MailConfig, limit: int 
         for mail_id, error in results:
             # Never given up: retried after 30 s, 1 min, 2 min ... at most hourly.
             retry = clock.now() + timedelta(seconds=min(3600, 30 * 2 ** attempts[mail_id]))
-            values = ({"sent_at": clock.now()} if error is None
-                      else {"last_error": error[:300], "next_attempt_at": retry})
-            tx.connection.execute(update(mail_outbox).where(mail_outbox.c.id == mail_id)
-                                  .values(attempts=mail_outbox.c.attempts + 1, **values))
+            values = (
+                {"sent_at": clock.now()}
+                if error is None
+                else {"last_error": error[:300], "next_attempt_at": retry}
+            )
+            tx.connection.execute(
+                update(mail_outbox)
+                .where(mail_outbox.c.id == mail_id)
+                .values(attempts=mail_outbox.c.attempts + 1, **values)
+            )
     return sum(1 for _, error in results if error is None)

@@ -52,8 +52,10 @@ class RelayPolicy:
     def __post_init__(self) -> None:
         needed = self.attempt_deadline + self.record_margin_seconds
         if self.lease.total_seconds() < needed:
-            raise ValueError(f"the lease ({self.lease.total_seconds()} s) must outlast an "
-                             f"attempt and its record ({needed} s)")
+            raise ValueError(
+                f"the lease ({self.lease.total_seconds()} s) must outlast an "
+                f"attempt and its record ({needed} s)"
+            )
 
     @property
     def attempt_deadline(self) -> float:
@@ -62,8 +64,9 @@ class RelayPolicy:
 
     @property
     def http_timeout(self) -> httpx.Timeout:
-        return httpx.Timeout(self.attempt_deadline, connect=self.timeout_seconds,
-                             pool=self.timeout_seconds)
+        return httpx.Timeout(
+            self.attempt_deadline, connect=self.timeout_seconds, pool=self.timeout_seconds
+        )
 
     def retry_after(self, attempts: int) -> timedelta:
         """Exponential backoff: 1 s, 2 s, 4 s ... capped at 5 minutes."""
@@ -78,10 +81,15 @@ class Attempt:
 
 
 class Relay:
-    def __init__(self, store: Store, clock: Clock, client: httpx.AsyncClient,
-                 policy: RelayPolicy | None = None,
-                 on_result: Callable[[bool], None] = lambda ok: None,
-                 mail: MailConfig | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        client: httpx.AsyncClient,
+        policy: RelayPolicy | None = None,
+        on_result: Callable[[bool], None] = lambda ok: None,
+        mail: MailConfig | None = None,
+    ) -> None:
         self.mail = mail
         self.store = store
         self.clock = clock
@@ -97,8 +105,7 @@ class Relay:
                 sent = await self.deliver_once()
                 sent += await to_thread.run_sync(deliver_to_csp, self.store, self.clock)
                 if self.mail is not None:
-                    await to_thread.run_sync(send_queued_mail, self.store, self.clock,
-                                             self.mail)
+                    await to_thread.run_sync(send_queued_mail, self.store, self.clock, self.mail)
             except Exception:  # a database hiccup must not end delivery for good
                 log.exception("outbox round failed; retrying")
                 sent = 0
@@ -125,10 +132,15 @@ class Relay:
         try:
             # httpx's timeouts are per read; the overall deadline bounds a slow trickle too,
             # so the attempt always ends inside its lease.
-            response = await asyncio.wait_for(self.client.post(
-                message.url, content=message.body,
-                headers={"Content-Type": "application/xml"},
-                timeout=self.policy.http_timeout), self.policy.attempt_deadline)
+            response = await asyncio.wait_for(
+                self.client.post(
+                    message.url,
+                    content=message.body,
+                    headers={"Content-Type": "application/xml"},
+                    timeout=self.policy.http_timeout,
+                ),
+                self.policy.attempt_deadline,
+            )
         except TimeoutError:
             return Attempt(message, f"no answer within {self.policy.attempt_deadline} s")
         except httpx.HTTPError as e:
@@ -146,7 +158,12 @@ class Relay:
                 if attempt.error is not None:
                     retry_at = now + self.policy.retry_after(m.attempts)
                     tx.outbox.failed(m.id, retry_at, attempt.error)
-                    log.warning("delivery of %s to User %s failed (%s); retry at %s",
-                                m.response_id, m.user_id, attempt.error, retry_at.isoformat())
+                    log.warning(
+                        "delivery of %s to User %s failed (%s); retry at %s",
+                        m.response_id,
+                        m.user_id,
+                        attempt.error,
+                        retry_at.isoformat(),
+                    )
         for attempt in attempts:
             self.on_result(attempt.error is None)

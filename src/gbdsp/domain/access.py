@@ -63,17 +63,24 @@ Check = Callable[[AccessRequest], Refused | None]
 def web_service_fits_cv(r: AccessRequest) -> Refused | None:
     if r.cv.web_service is not r.web_service:
         expected = r.cv.web_service.value if r.cv.web_service else "none (DCC internal)"
-        return Refused("E13", f"Command Variant {r.cv.value} is not accepted at "
-                              f"{r.web_service.value} (expected {expected})")
+        return Refused(
+            "E13",
+            f"Command Variant {r.cv.value} is not accepted at "
+            f"{r.web_service.value} (expected {expected})",
+        )
     return None
 
 
 def cv_fits_srv(r: AccessRequest) -> Refused | None:
     if r.cv not in r.srv.command_variants:
-        allowed = ", ".join(str(c.value) for c in sorted(r.srv.command_variants,
-                                                          key=lambda c: c.value))
-        return Refused("E12", f"Command Variant {r.cv.value} is not applicable to SRV "
-                              f"{r.srv.srv} (allowed: {allowed})")
+        allowed = ", ".join(
+            str(c.value) for c in sorted(r.srv.command_variants, key=lambda c: c.value)
+        )
+        return Refused(
+            "E12",
+            f"Command Variant {r.cv.value} is not applicable to SRV "
+            f"{r.srv.srv} (allowed: {allowed})",
+        )
     if r.srv.non_device != r.request_id.is_for_dcc:
         kind = "the DCC (90-B3-D5-1F-30-00-00-02)" if r.srv.non_device else "a Device"
         return Refused("E12", f"SRV {r.srv.srv} must be addressed to {kind}")
@@ -113,8 +120,9 @@ def srv_fits_device_type(r: AccessRequest) -> Refused | None:
     device_type = r.device.device_type
     types = _SRV_DEVICE_TYPES.get(r.srv.srv)
     if device_type.is_type2 or (types is not None and device_type not in types):
-        return Refused("E11", f"SRV {r.srv.srv} {r.srv.name} is not valid for a "
-                              f"{device_type.value}")
+        return Refused(
+            "E11", f"SRV {r.srv.srv} {r.srv.name} is not valid for a {device_type.value}"
+        )
     return None
 
 
@@ -124,9 +132,12 @@ def user_may_act_on_device(r: AccessRequest) -> Refused | None:
     assert r.user is not None
     if may_act_on(r.user, r.device, eligible_roles(r), r.srv.srv, r.ou_premises):
         return None
-    return Refused("E4", f"User {r.user.user_id} is not authorised for Device "
-                         f"{r.device.device_id} (Responsible Supplier "
-                         f"{r.device.responsible_supplier or 'none'})")
+    return Refused(
+        "E4",
+        f"User {r.user.user_id} is not authorised for Device "
+        f"{r.device.device_id} (Responsible Supplier "
+        f"{r.device.responsible_supplier or 'none'})",
+    )
 
 
 def device_status_fits(r: AccessRequest) -> Refused | None:
@@ -134,30 +145,35 @@ def device_status_fits(r: AccessRequest) -> Refused | None:
         return None
     allowed = _SRV_STATUSES.get(r.srv.srv, OPERATIONAL)
     if r.device.status not in allowed:
-        return Refused("E5", f"Device {r.device.device_id} is {r.device.status.value}; "
-                             f"SRV {r.srv.srv} needs "
-                             + " or ".join(sorted(s.value for s in allowed)))
+        return Refused(
+            "E5",
+            f"Device {r.device.device_id} is {r.device.status.value}; "
+            f"SRV {r.srv.srv} needs " + " or ".join(sorted(s.value for s in allowed)),
+        )
     return None
 
 
 def restricted_mode_allows(r: AccessRequest) -> Refused | None:
     if r.restricted_mode is not None and r.restricted_mode.refuses(r.device, r.srv.srv):
-        return Refused(RESTRICTED_CODE, f"Device {r.request_id.target} is in Restricted mode "
-                                        f"(MP169): SRV {r.srv.srv} is not sent to it")
+        return Refused(
+            RESTRICTED_CODE,
+            f"Device {r.request_id.target} is in Restricted mode "
+            f"(MP169): SRV {r.srv.srv} is not sent to it",
+        )
     return None
 
 
 ACCESS_CHECKS: tuple[Check, ...] = (
-    web_service_fits_cv,      # E13: the URL is the first thing known about a request
-    cv_fits_srv,              # E12
-    user_is_valid,            # E1
-    user_is_active,           # E3
-    role_is_eligible,         # E2
-    device_exists,            # E19
-    srv_fits_device_type,     # E11
-    user_may_act_on_device,   # E4
-    device_status_fits,       # E5
-    restricted_mode_allows,   # E169 (MP169 schema extension)
+    web_service_fits_cv,  # E13: the URL is the first thing known about a request
+    cv_fits_srv,  # E12
+    user_is_valid,  # E1
+    user_is_active,  # E3
+    role_is_eligible,  # E2
+    device_exists,  # E19
+    srv_fits_device_type,  # E11
+    user_may_act_on_device,  # E4
+    device_status_fits,  # E5
+    restricted_mode_allows,  # E169 (MP169 schema extension)
 )
 
 
@@ -176,9 +192,9 @@ def body_device_exists(r: AccessRequest) -> Refused | None:
 
 
 BODY_DEVICE_CHECKS: tuple[Check, ...] = (
-    body_device_exists,       # E19
-    srv_fits_device_type,     # E11
-    user_may_act_on_device,   # E4
+    body_device_exists,  # E19
+    srv_fits_device_type,  # E11
+    user_may_act_on_device,  # E4
 )
 """For non-device requests that name a device in their body (8.3, 8.4, 8.14.x, 11.x):
 the same device checks, run by the handler once it has read the body."""
@@ -188,15 +204,20 @@ def eligible_roles(r: AccessRequest) -> frozenset[UserRole]:
     return r.srv.eligible_roles | mp39.extra_roles(r.srv.srv, r.mp39)
 
 
-def may_act_on(user: User, device: Device, roles: frozenset[UserRole], srv: str,
-               ou_premises: frozenset[DeviceId] = frozenset()) -> bool:
+def may_act_on(
+    user: User,
+    device: Device,
+    roles: frozenset[UserRole],
+    srv: str,
+    ou_premises: frozenset[DeviceId] = frozenset(),
+) -> bool:
     """Whether one of `user`'s roles among `roles` lets it send `srv` to `device` now."""
-    return any(role_covers(role, user, device, srv, ou_premises)
-               for role in user.roles & roles)
+    return any(role_covers(role, user, device, srv, ou_premises) for role in user.roles & roles)
 
 
-def role_covers(role: UserRole, user: User, device: Device, srv: str,
-                ou_premises: frozenset[DeviceId]) -> bool:
+def role_covers(
+    role: UserRole, user: User, device: Device, srv: str, ou_premises: frozenset[DeviceId]
+) -> bool:
     """Whether holding `role` lets `user` act on `device`: the Responsible Supplier, an
     agent acting for it, the network operator of the device's MPxN, or an Other User
     where it has standing (domain/other_user.py)."""
@@ -210,21 +231,30 @@ def role_covers(role: UserRole, user: User, device: Device, srv: str,
     return role is UserRole.OU and other_user_covers(user, device, srv, ou_premises)
 
 
-def may_pair_with(user: User, target: Device, other: Device | None,
-                  roles: frozenset[UserRole], srv: str,
-                  ou_premises: frozenset[DeviceId] = frozenset()) -> bool:
+def may_pair_with(
+    user: User,
+    target: Device,
+    other: Device | None,
+    roles: frozenset[UserRole],
+    srv: str,
+    ou_premises: frozenset[DeviceId] = frozenset(),
+) -> bool:
     """8.11 / 8.7.2 / 8.8.2, whose body names a second device: a supplier role needs the
     target (and for 8.11 the device it adds) to be its own, as before; an Other User needs
     standing on the target's premises and the other device to be its own Type 2 Device
     (domain/other_user.py), so it can never join, unjoin or whitelist another's meter."""
     for role in user.roles & roles:
         if role is UserRole.OU:
-            if (other is not None and other_user_covers(user, target, srv, ou_premises)
-                    and may_pair(user, other)):
+            if (
+                other is not None
+                and other_user_covers(user, target, srv, ou_premises)
+                and may_pair(user, other)
+            ):
                 return True
         elif role_covers(role, user, target, srv, ou_premises) and (
-                srv != "8.11" or (other is not None
-                                  and role_covers(role, user, other, srv, ou_premises))):
+            srv != "8.11"
+            or (other is not None and role_covers(role, user, other, srv, ou_premises))
+        ):
             return True
     return False
 
@@ -237,16 +267,24 @@ INSTALLING = frozenset({S.PENDING, S.WHITELISTED, S.INSTALLED_NOT_COMMISSIONED, 
 _SRV_STATUSES: dict[str, frozenset[SmiStatus]] = {
     # AC 4.12(b): not to a commissioned, decommissioned or suspended meter.
     "8.1.1": frozenset({S.PENDING, S.WHITELISTED, S.INSTALLED_NOT_COMMISSIONED}),
-    "8.7.1": INSTALLING, "8.7.2": INSTALLING, "8.8.1": INSTALLING, "8.8.2": INSTALLING,
-    "8.11": INSTALLING, "6.20.1": INSTALLING, "6.20.2": INSTALLING, "11.2": INSTALLING,
+    "8.7.1": INSTALLING,
+    "8.7.2": INSTALLING,
+    "8.8.1": INSTALLING,
+    "8.8.2": INSTALLING,
+    "8.11": INSTALLING,
+    "6.20.1": INSTALLING,
+    "6.20.2": INSTALLING,
+    "11.2": INSTALLING,
 }
 
 _HUB_ONLY = frozenset({DeviceType.CHF})
-_METERS_AND_TYPE1 = frozenset({DeviceType.ESME, DeviceType.GSME, DeviceType.PPMID,
-                               DeviceType.HCALCS, DeviceType.SAPC})
+_METERS_AND_TYPE1 = frozenset(
+    {DeviceType.ESME, DeviceType.GSME, DeviceType.PPMID, DeviceType.HCALCS, DeviceType.SAPC}
+)
 # SRVs whose target is fixed by what they do (DUIS SRV descriptions; templates agree).
 _SRV_DEVICE_TYPES: dict[str, frozenset[DeviceType]] = {
-    "8.11": _HUB_ONLY, "8.12.1": _HUB_ONLY,
+    "8.11": _HUB_ONLY,
+    "8.12.1": _HUB_ONLY,
     **{f"6.{n}": _HUB_ONLY for n in range(28, 33)},
     "8.12.2": frozenset({DeviceType.GPF}),
     **{f"8.14.{n}": _HUB_ONLY for n in range(1, 5)},
@@ -257,5 +295,4 @@ _SRV_DEVICE_TYPES: dict[str, frozenset[DeviceType]] = {
     # Supply and load control: meters only (GCS templates send 7.2-7.4 to a GSME).
     **{f"7.{n}": frozenset({DeviceType.ESME, DeviceType.GSME}) for n in range(1, 17)},
 }
-assert all(t.device_class is not DeviceClass.TYPE2 for ts in _SRV_DEVICE_TYPES.values()
-           for t in ts)
+assert all(t.device_class is not DeviceClass.TYPE2 for ts in _SRV_DEVICE_TYPES.values() for t in ts)

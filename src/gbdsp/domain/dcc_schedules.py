@@ -64,8 +64,7 @@ class Recurrence:
 
 def refusal(recurrence: Recurrence, today: date) -> str | None:
     """The DUIS code a Create Schedule with this recurrence gets, or None if it may run."""
-    if recurrence.frequency not in FREQUENCY_DAYS and recurrence.frequency not in \
-            FREQUENCY_MONTHS:
+    if recurrence.frequency not in FREQUENCY_DAYS and recurrence.frequency not in FREQUENCY_MONTHS:
         return NO_OCCURRENCE
     if recurrence.end is not None and recurrence.end < recurrence.start:
         return NO_OCCURRENCE

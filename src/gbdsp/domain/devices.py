@@ -181,9 +181,7 @@ class Device:
         if self.device_type.has_smi_status != (self.status is not None):
             if self.status is None:
                 raise InvalidValue(f"{self.device_type.value} {self.device_id} needs an SMI status")
-            raise InvalidValue(
-                f"{self.device_type.value} is a Type 2 Device and has no SMI status"
-            )
+            raise InvalidValue(f"{self.device_type.value} is a Type 2 Device and has no SMI status")
 
     @property
     def smets_variant(self) -> SmetsVariant:
@@ -191,7 +189,9 @@ class Device:
 
     def with_status(self, change: StatusChange) -> Device:
         return replace(
-            self, status=change.status, status_date=change.effective_at,
+            self,
+            status=change.status,
+            status_date=change.effective_at,
             history=(*self.history, change),
         )
 
@@ -200,7 +200,11 @@ def normalise_postcode(postcode: str) -> str:
     """`sw1a1aa` and `SW1A 1AA ` are the same postcode: upper case, one space before the
     three-character inward code (any other text: single spaces)."""
     compact = "".join(postcode.upper().split())
-    if 5 <= len(compact) <= 7 and compact.isalnum() and compact[-3].isdigit() \
-            and compact[-2:].isalpha():
+    if (
+        5 <= len(compact) <= 7
+        and compact.isalnum()
+        and compact[-3].isdigit()
+        and compact[-2:].isalpha()
+    ):
         return f"{compact[:-3]} {compact[-3:]}"
     return " ".join(postcode.upper().split())

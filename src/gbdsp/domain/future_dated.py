@@ -37,5 +37,4 @@ def decide(pattern: str, execution: datetime | None, now: datetime) -> Decision:
         return Decision(Handling.CANCEL)
     if execution <= now:
         return Decision(Handling.NOW)
-    return Decision(Handling.DEVICE_HELD if pattern == "Device" else Handling.DSP_HELD,
-                    execution)
+    return Decision(Handling.DEVICE_HELD if pattern == "Device" else Handling.DSP_HELD, execution)

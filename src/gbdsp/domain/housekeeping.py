@@ -35,28 +35,30 @@ class HousekeepingRule:
     def applies_to(self, device_type: DeviceType) -> bool:
         return device_type.has_smi_status and device_type not in self.excluded_types
 
-    def is_due(self, device_type: DeviceType, pending_since: datetime, left_pending: bool,
-               on: datetime) -> bool:
+    def is_due(
+        self, device_type: DeviceType, pending_since: datetime, left_pending: bool, on: datetime
+    ) -> bool:
         """Whether a run at `on` removes a device Pending since `pending_since` (the job's
         database filter, `DueFilter`, is this rule written in SQL)."""
-        return (self.applies_to(device_type)
-                and (left_pending or not self.only_after_left_pending)
-                and pending_since <= self.cutoff(on))
+        return (
+            self.applies_to(device_type)
+            and (left_pending or not self.only_after_left_pending)
+            and pending_since <= self.cutoff(on)
+        )
 
-    def due_at(self, device_type: DeviceType, pending_since: datetime, left_pending: bool
-               ) -> datetime | None:
+    def due_at(
+        self, device_type: DeviceType, pending_since: datetime, left_pending: bool
+    ) -> datetime | None:
         """The first moment a run would remove the device if it stays Pending, or None if
         this rule never removes it (excluded type, or never left Pending under Bryt's
         reading). The impact simulator asks this once per device entering Pending."""
-        if not self.applies_to(device_type) or (self.only_after_left_pending
-                                                and not left_pending):
+        if not self.applies_to(device_type) or (self.only_after_left_pending and not left_pending):
             return None
         moment = months_after(pending_since, self.months)
         if moment.day != pending_since.day:
             # Clamped (31 Mar + 1 month = 30 Apr): every run on that day still looks back to
             # before the 31st, so the first due moment is the next midnight.
-            moment = moment.replace(hour=0, minute=0, second=0, microsecond=0) \
-                + timedelta(days=1)
+            moment = moment.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
         return moment
 
     def describe(self) -> str:
@@ -82,8 +84,10 @@ class HousekeepingRule:
             elif key == "name" and value:
                 name = value
             else:
-                raise InvalidValue(f"not a rule part: {part!r} (use months=N, exclude=CHF+GPF, "
-                                   "left-pending, name=TEXT)")
+                raise InvalidValue(
+                    f"not a rule part: {part!r} (use months=N, exclude=CHF+GPF, "
+                    "left-pending, name=TEXT)"
+                )
         if months is None:
             raise InvalidValue(f"rule {text!r} needs months=N")
         return cls(months, excluded, left, name or text)
@@ -108,6 +112,12 @@ def months_after(moment: datetime, months: int) -> datetime:
     return moment.replace(year=year, month=month + 1, day=day)
 
 
-AGE_BUCKETS = ((3, "under 3 months"), (6, "3-6 months"), (12, "6-12 months"),
-               (24, "12-24 months"), (36, "24-36 months"), (None, "over 36 months"))
+AGE_BUCKETS = (
+    (3, "under 3 months"),
+    (6, "3-6 months"),
+    (12, "6-12 months"),
+    (24, "12-24 months"),
+    (36, "24-36 months"),
+    (None, "over 36 months"),
+)
 """Upper bounds (months) of the Pending age profile's buckets."""

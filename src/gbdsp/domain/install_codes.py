@@ -14,10 +14,10 @@ from enum import Enum
 from gbdsp.domain.devices import Device, DeviceType, SmiStatus
 from gbdsp.domain.working_days import Calendar, add_working_days, working_days_between
 
-COVERED_TYPES = frozenset({DeviceType.ESME, DeviceType.GSME, DeviceType.PPMID,
-                           DeviceType.HCALCS})
-WAITING_FOR_CODE = frozenset({SmiStatus.INSTALLED_NOT_COMMISSIONED, SmiStatus.PENDING,
-                              SmiStatus.WHITELISTED})
+COVERED_TYPES = frozenset({DeviceType.ESME, DeviceType.GSME, DeviceType.PPMID, DeviceType.HCALCS})
+WAITING_FOR_CODE = frozenset(
+    {SmiStatus.INSTALLED_NOT_COMMISSIONED, SmiStatus.PENDING, SmiStatus.WHITELISTED}
+)
 
 
 class RequestStatus(Enum):
@@ -32,12 +32,15 @@ def why_no_request(device: Device | None, requester_is_responsible: bool) -> str
     if device is None:
         return "not in the SMI"
     if device.device_type not in COVERED_TYPES:
-        return (f"a {device.device_type.value} has no install code to ask for "
-                "(meters, PPMID, HCALCS)")
+        return (
+            f"a {device.device_type.value} has no install code to ask for (meters, PPMID, HCALCS)"
+        )
     if device.status not in WAITING_FOR_CODE:
         status = device.status.value if device.status else "no status"
-        return (f"it is {status}: an install code is what is missing only while a device is "
-                "InstalledNotCommissioned, or Pending/Whitelisted after an install")
+        return (
+            f"it is {status}: an install code is what is missing only while a device is "
+            "InstalledNotCommissioned, or Pending/Whitelisted after an install"
+        )
     if not requester_is_responsible:
         return "only its Responsible Supplier (the gaining supplier) may ask for its code"
     if device.installing_supplier is None:

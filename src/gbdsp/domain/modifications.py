@@ -34,5 +34,9 @@ class InForce:
 
     @classmethod
     def on(cls, switches: _Switches, day: date) -> InForce:
-        return cls(*(getattr(switches, m).in_force(day)
-                     for m in ("mp39", "mp60", "mp121", "mp169", "mp202")))
+        return cls(
+            *(
+                getattr(switches, m).in_force(day)
+                for m in ("mp39", "mp60", "mp121", "mp169", "mp202")
+            )
+        )

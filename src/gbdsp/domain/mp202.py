@@ -33,8 +33,10 @@ def may_target(ppmid: Device, chf: Device | None, in_force: bool) -> str | None:
     if system is SmetsVariant.SMETS1:
         return f"PPMID {ppmid.device_id} is in a SMETS1 system (no OTA firmware)"
     if not in_force and ppmid.smets_variant is not system:
-        return (f"PPMID {ppmid.device_id} is recorded as {ppmid.smets_variant.value} but "
-                f"installed in a {system.value} system (MP202 not in force)")
+        return (
+            f"PPMID {ppmid.device_id} is recorded as {ppmid.smets_variant.value} but "
+            f"installed in a {system.value} system (MP202 not in force)"
+        )
     return None
 
 
@@ -47,8 +49,10 @@ def recorded_in_other_system(ppmid: Device, chf: Device, in_force: bool) -> str 
     recorded = SmetsVariant.of_version(version_at_whitelisting(ppmid, chf, in_force))
     if recorded is chf.smets_variant:
         return None
-    return (f"PPMID {ppmid.device_id} stays recorded as {recorded.value} on a "
-            f"{chf.smets_variant.value} CH (MP202 not in force)")
+    return (
+        f"PPMID {ppmid.device_id} stays recorded as {recorded.value} on a "
+        f"{chf.smets_variant.value} CH (MP202 not in force)"
+    )
 
 
 def cpl_conflict(entry: CplEntry, existing: list[CplEntry], in_force: bool) -> str | None:
@@ -59,9 +63,14 @@ def cpl_conflict(entry: CplEntry, existing: list[CplEntry], in_force: bool) -> s
         return None
     key = entry.key
     for other in existing:
-        if (other.key.model == key.model and other.key.device_type is key.device_type
-                and other.key.smets_variant is not key.smets_variant):
-            return (f"{key.model.model} firmware {key.model.firmware_version} is already on the "
-                    f"CPL as {other.key.smets_variant.value}; without MP202 the "
-                    f"{key.smets_variant.value} variant needs its own firmware version")
+        if (
+            other.key.model == key.model
+            and other.key.device_type is key.device_type
+            and other.key.smets_variant is not key.smets_variant
+        ):
+            return (
+                f"{key.model.model} firmware {key.model.firmware_version} is already on the "
+                f"CPL as {other.key.smets_variant.value}; without MP202 the "
+                f"{key.smets_variant.value} variant needs its own firmware version"
+            )
     return None

@@ -41,8 +41,22 @@ class Standing(Enum):
     OWN_TYPE2 = "the OU's own Type 2 Devices only"
 
 
-_READS = ("4.8.1", "4.8.2", "4.8.3", "4.11.1", "4.11.2", "4.17", "6.2.4", "6.2.7", "7.7",
-          "7.11", "7.14", "7.15", "8.9", "11.2")
+_READS = (
+    "4.8.1",
+    "4.8.2",
+    "4.8.3",
+    "4.11.1",
+    "4.11.2",
+    "4.17",
+    "6.2.4",
+    "6.2.7",
+    "7.7",
+    "7.11",
+    "7.14",
+    "7.15",
+    "8.9",
+    "11.2",
+)
 HAN_SRVS = frozenset({"8.11", "8.7.2", "8.8.2"})
 """Whitelist, join, unjoin: on authorised premises, the other party the OU's own Type 2."""
 
@@ -69,8 +83,9 @@ def is_own_type2(user: User, device: Device) -> bool:
     return device.device_type.is_type2 and device.installing_supplier == user.user_id
 
 
-def other_user_covers(user: User, device: Device, srv: str,
-                      authorised: frozenset[DeviceId]) -> bool:
+def other_user_covers(
+    user: User, device: Device, srv: str, authorised: frozenset[DeviceId]
+) -> bool:
     """Whether the OU role lets `user` send `srv` to (or about) `device`."""
     standing = OU_STANDING.get(srv)
     if standing is Standing.CIN:

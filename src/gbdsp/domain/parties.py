@@ -79,11 +79,15 @@ class Certificate:
         to notAfter inclusive), or None. SEC Appendix B (SMKI): a User signs only with a
         certificate that is valid; an expired or not-yet-valid one is refused."""
         if at < self.not_before:
-            return (f"certificate serial {self.serial} of {self.user_id} is not valid before "
-                    f"{self.not_before.isoformat()}")
+            return (
+                f"certificate serial {self.serial} of {self.user_id} is not valid before "
+                f"{self.not_before.isoformat()}"
+            )
         if at > self.not_after:
-            return (f"certificate serial {self.serial} of {self.user_id} expired on "
-                    f"{self.not_after.isoformat()}")
+            return (
+                f"certificate serial {self.serial} of {self.user_id} expired on "
+                f"{self.not_after.isoformat()}"
+            )
         return None
 
 

@@ -106,10 +106,19 @@ class FutureDatedAlertReply:
     payload: bytes
 
 
-Payload = (FutureDatedAlertReply | ScheduleIdReply | SchedulesReply | ScheduledMessageReply
-           | InventoryReply
-           | PreCommandReply | LocalCommandReply | DeviceResponseReply
-           | WanMatrixReply | OptInReply | CinReply)
+Payload = (
+    FutureDatedAlertReply
+    | ScheduleIdReply
+    | SchedulesReply
+    | ScheduledMessageReply
+    | InventoryReply
+    | PreCommandReply
+    | LocalCommandReply
+    | DeviceResponseReply
+    | WanMatrixReply
+    | OptInReply
+    | CinReply
+)
 
 
 @dataclass(frozen=True, slots=True)

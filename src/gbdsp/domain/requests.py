@@ -38,8 +38,11 @@ class CommandVariant(Enum):
 
     @property
     def is_signed_pre_command(self) -> bool:
-        return self in (CommandVariant.SIGNED_PRE_COMMAND, CommandVariant.SIGNED_PRE_COMMAND_LOCAL,
-                        CommandVariant.SIGNED_PRE_COMMAND_BOTH)
+        return self in (
+            CommandVariant.SIGNED_PRE_COMMAND,
+            CommandVariant.SIGNED_PRE_COMMAND_LOCAL,
+            CommandVariant.SIGNED_PRE_COMMAND_BOTH,
+        )
 
 
 _WEB_SERVICE = {

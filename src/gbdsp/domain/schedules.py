@@ -22,8 +22,9 @@ def zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as e:
-        raise InvalidValue(f"unknown time zone {name!r} (an IANA name such as "
-                           "Europe/London)") from e
+        raise InvalidValue(
+            f"unknown time zone {name!r} (an IANA name such as Europe/London)"
+        ) from e
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,8 +40,10 @@ class Schedule:
         try:
             next(CronSim(schedule.expression, datetime(2026, 1, 1, tzinfo=UTC)))
         except (CronSimError, StopIteration) as e:
-            raise InvalidValue(f"schedule {expression!r}: {e} (cron: minute hour day month "
-                               "weekday, optionally seconds first)") from e
+            raise InvalidValue(
+                f"schedule {expression!r}: {e} (cron: minute hour day month "
+                "weekday, optionally seconds first)"
+            ) from e
         return schedule
 
     def next_after(self, moment: datetime) -> datetime:

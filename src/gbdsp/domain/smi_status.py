@@ -62,64 +62,169 @@ class Transition:
 
 
 def _t(
-    trigger: Trigger, types: frozenset[DeviceType], sources: Iterable[SmiStatus | None],
-    target: SmiStatus, basis: str,
+    trigger: Trigger,
+    types: frozenset[DeviceType],
+    sources: Iterable[SmiStatus | None],
+    target: SmiStatus,
+    basis: str,
 ) -> Transition:
     return Transition(trigger, types, frozenset(sources), target, basis)
 
 
 TRANSITIONS: tuple[Transition, ...] = (
     _t(Trigger.CH_DELIVERED, HUB, {NEW}, S.PENDING, "AC 2.4: CH functions enter as pending"),
-    _t(Trigger.PRENOTIFIED, NON_HUB, {NEW}, S.PENDING,
-       "12.2; ASSUMPTION: pre-notified devices enter as pending like CH functions"),
-    _t(Trigger.WHITELISTED, NON_HUB, {S.PENDING}, S.WHITELISTED,
-       "8.11; ASSUMPTION: adding to a CHF Device Log whitelists the device"),
-    _t(Trigger.INSTALLED_NO_WAN, NON_HUB, {S.PENDING, S.WHITELISTED}, S.INSTALLED_NOT_COMMISSIONED,
-       "install and leave (AC 4.16 context)"),
-    _t(Trigger.CH_INSTALLED, CHF, {S.PENDING, S.INSTALLED_NOT_COMMISSIONED}, S.COMMISSIONED,
-       "8.14.1; ASSUMPTION backed by a DCC Boxed 8.2 answer: CHF commissioned"),
-    _t(Trigger.CH_INSTALLED, GPF, {S.PENDING}, S.INSTALLED_NOT_COMMISSIONED,
-       "8.14.1; ASSUMPTION: GPF waits for its GSME (AC 4.10)"),
-    _t(Trigger.CH_INSTALLED_NO_WAN, HUB, {S.PENDING}, S.INSTALLED_NOT_COMMISSIONED,
-       "8.14.2; ASSUMPTION"),
-    _t(Trigger.WAN_CONNECTED, CHF, {S.INSTALLED_NOT_COMMISSIONED}, S.COMMISSIONED,
-       "install and leave; ASSUMPTION: the DCC commissions the CHF when its WAN connects"),
-    _t(Trigger.CH_RETURNED, HUB,
-       {S.PENDING, S.INSTALLED_NOT_COMMISSIONED, S.COMMISSIONED, S.SUSPENDED}, S.WITHDRAWN,
-       "8.14.3/8.14.4; ASSUMPTION: returned stock is withdrawn"),
-    _t(Trigger.JOINED, TYPE1, {S.PENDING, S.WHITELISTED, S.INSTALLED_NOT_COMMISSIONED},
-       S.COMMISSIONED, "AC 4.9: Type 1 Device commissioned by joining"),
-    _t(Trigger.JOINED, GPF, {S.INSTALLED_NOT_COMMISSIONED}, S.COMMISSIONED,
-       "AC 4.10: GPF commissioned by joining to a commissioned GSME"),
-    _t(Trigger.COMMISSIONED, METERS | {DeviceType.SAPC},
-       ALL - {S.COMMISSIONED, S.DECOMMISSIONED, S.SUSPENDED}, S.COMMISSIONED,
-       "AC 4.12(b) refuses commissioned, decommissioned, suspended; AC 4.13 commissions; "
-       "ASSUMPTION: a SAPC is commissioned like a meter"),
-    _t(Trigger.DECOMMISSIONED, WITH_STATUS, ALL - {S.DECOMMISSIONED, S.WITHDRAWN},
-       S.DECOMMISSIONED, "8.3; ASSUMPTION: from any live status"),
-    _t(Trigger.SUSPENDED, WITH_STATUS, {S.COMMISSIONED, S.INSTALLED_NOT_COMMISSIONED},
-       S.SUSPENDED, "NOT ESTABLISHED trigger (DeviceSuspended alert exists)"),
-    _t(Trigger.RESTORED, WITH_STATUS, {S.SUSPENDED}, S.COMMISSIONED,
-       "NOT ESTABLISHED (DeviceRestored alert exists)"),
-    _t(Trigger.RECOVERY_STARTED, WITH_STATUS, {S.COMMISSIONED}, S.RECOVERY,
-       "UNCERTAIN: SMKI recovery"),
-    _t(Trigger.RECOVERY_COMPLETED, WITH_STATUS, {S.RECOVERY}, S.RECOVERED,
-       "UNCERTAIN: SMKI recovery"),
-    _t(Trigger.REACTIVATED, WITH_STATUS, {S.DECOMMISSIONED, S.WHITELISTED, S.WITHDRAWN},
-       S.PENDING, "AC 7.1 (device model must be on the CPL)"),
+    _t(
+        Trigger.PRENOTIFIED,
+        NON_HUB,
+        {NEW},
+        S.PENDING,
+        "12.2; ASSUMPTION: pre-notified devices enter as pending like CH functions",
+    ),
+    _t(
+        Trigger.WHITELISTED,
+        NON_HUB,
+        {S.PENDING},
+        S.WHITELISTED,
+        "8.11; ASSUMPTION: adding to a CHF Device Log whitelists the device",
+    ),
+    _t(
+        Trigger.INSTALLED_NO_WAN,
+        NON_HUB,
+        {S.PENDING, S.WHITELISTED},
+        S.INSTALLED_NOT_COMMISSIONED,
+        "install and leave (AC 4.16 context)",
+    ),
+    _t(
+        Trigger.CH_INSTALLED,
+        CHF,
+        {S.PENDING, S.INSTALLED_NOT_COMMISSIONED},
+        S.COMMISSIONED,
+        "8.14.1; ASSUMPTION backed by a DCC Boxed 8.2 answer: CHF commissioned",
+    ),
+    _t(
+        Trigger.CH_INSTALLED,
+        GPF,
+        {S.PENDING},
+        S.INSTALLED_NOT_COMMISSIONED,
+        "8.14.1; ASSUMPTION: GPF waits for its GSME (AC 4.10)",
+    ),
+    _t(
+        Trigger.CH_INSTALLED_NO_WAN,
+        HUB,
+        {S.PENDING},
+        S.INSTALLED_NOT_COMMISSIONED,
+        "8.14.2; ASSUMPTION",
+    ),
+    _t(
+        Trigger.WAN_CONNECTED,
+        CHF,
+        {S.INSTALLED_NOT_COMMISSIONED},
+        S.COMMISSIONED,
+        "install and leave; ASSUMPTION: the DCC commissions the CHF when its WAN connects",
+    ),
+    _t(
+        Trigger.CH_RETURNED,
+        HUB,
+        {S.PENDING, S.INSTALLED_NOT_COMMISSIONED, S.COMMISSIONED, S.SUSPENDED},
+        S.WITHDRAWN,
+        "8.14.3/8.14.4; ASSUMPTION: returned stock is withdrawn",
+    ),
+    _t(
+        Trigger.JOINED,
+        TYPE1,
+        {S.PENDING, S.WHITELISTED, S.INSTALLED_NOT_COMMISSIONED},
+        S.COMMISSIONED,
+        "AC 4.9: Type 1 Device commissioned by joining",
+    ),
+    _t(
+        Trigger.JOINED,
+        GPF,
+        {S.INSTALLED_NOT_COMMISSIONED},
+        S.COMMISSIONED,
+        "AC 4.10: GPF commissioned by joining to a commissioned GSME",
+    ),
+    _t(
+        Trigger.COMMISSIONED,
+        METERS | {DeviceType.SAPC},
+        ALL - {S.COMMISSIONED, S.DECOMMISSIONED, S.SUSPENDED},
+        S.COMMISSIONED,
+        "AC 4.12(b) refuses commissioned, decommissioned, suspended; AC 4.13 commissions; "
+        "ASSUMPTION: a SAPC is commissioned like a meter",
+    ),
+    _t(
+        Trigger.DECOMMISSIONED,
+        WITH_STATUS,
+        ALL - {S.DECOMMISSIONED, S.WITHDRAWN},
+        S.DECOMMISSIONED,
+        "8.3; ASSUMPTION: from any live status",
+    ),
+    _t(
+        Trigger.SUSPENDED,
+        WITH_STATUS,
+        {S.COMMISSIONED, S.INSTALLED_NOT_COMMISSIONED},
+        S.SUSPENDED,
+        "NOT ESTABLISHED trigger (DeviceSuspended alert exists)",
+    ),
+    _t(
+        Trigger.RESTORED,
+        WITH_STATUS,
+        {S.SUSPENDED},
+        S.COMMISSIONED,
+        "NOT ESTABLISHED (DeviceRestored alert exists)",
+    ),
+    _t(
+        Trigger.RECOVERY_STARTED,
+        WITH_STATUS,
+        {S.COMMISSIONED},
+        S.RECOVERY,
+        "UNCERTAIN: SMKI recovery",
+    ),
+    _t(
+        Trigger.RECOVERY_COMPLETED,
+        WITH_STATUS,
+        {S.RECOVERY},
+        S.RECOVERED,
+        "UNCERTAIN: SMKI recovery",
+    ),
+    _t(
+        Trigger.REACTIVATED,
+        WITH_STATUS,
+        {S.DECOMMISSIONED, S.WHITELISTED, S.WITHDRAWN},
+        S.PENDING,
+        "AC 7.1 (device model must be on the CPL)",
+    ),
     # 8.4 may set only these statuses (XSD UpdateDeviceStatusExceptCH / UpdateDeviceStatusCH);
     # from which prior status is not public: ASSUMPTION any.
     # ... and an update must change the status.
-    _t(Trigger.INVENTORY_UPDATE, NON_HUB, ALL - {S.PENDING}, S.PENDING,
-       "8.4 UpdateDeviceStatusExceptCH"),
-    _t(Trigger.INVENTORY_UPDATE, NON_HUB, ALL - {S.INSTALLED_NOT_COMMISSIONED},
-       S.INSTALLED_NOT_COMMISSIONED, "8.4 UpdateDeviceStatusExceptCH"),
-    _t(Trigger.INVENTORY_UPDATE, HUB, ALL - {S.COMMISSIONED}, S.COMMISSIONED,
-       "8.4 UpdateDeviceStatusCH"),
-    _t(Trigger.INVENTORY_UPDATE, HUB, ALL - {S.WITHDRAWN}, S.WITHDRAWN,
-       "8.4 UpdateDeviceStatusCH"),
-    _t(Trigger.INVENTORY_UPDATE, HUB, ALL - {S.INSTALLED_NOT_COMMISSIONED},
-       S.INSTALLED_NOT_COMMISSIONED, "8.4 UpdateDeviceStatusCH"),
+    _t(
+        Trigger.INVENTORY_UPDATE,
+        NON_HUB,
+        ALL - {S.PENDING},
+        S.PENDING,
+        "8.4 UpdateDeviceStatusExceptCH",
+    ),
+    _t(
+        Trigger.INVENTORY_UPDATE,
+        NON_HUB,
+        ALL - {S.INSTALLED_NOT_COMMISSIONED},
+        S.INSTALLED_NOT_COMMISSIONED,
+        "8.4 UpdateDeviceStatusExceptCH",
+    ),
+    _t(
+        Trigger.INVENTORY_UPDATE,
+        HUB,
+        ALL - {S.COMMISSIONED},
+        S.COMMISSIONED,
+        "8.4 UpdateDeviceStatusCH",
+    ),
+    _t(Trigger.INVENTORY_UPDATE, HUB, ALL - {S.WITHDRAWN}, S.WITHDRAWN, "8.4 UpdateDeviceStatusCH"),
+    _t(
+        Trigger.INVENTORY_UPDATE,
+        HUB,
+        ALL - {S.INSTALLED_NOT_COMMISSIONED},
+        S.INSTALLED_NOT_COMMISSIONED,
+        "8.4 UpdateDeviceStatusCH",
+    ),
     # A bulk import (migration of an existing inventory) brings a device in at any status.
     *(_t(Trigger.IMPORTED, WITH_STATUS, {NEW}, status, "bulk SMI import") for status in SmiStatus),
 )
@@ -139,15 +244,20 @@ class Refused:
 
 
 def next_status(
-    trigger: Trigger, device_type: DeviceType, current: SmiStatus | None,
+    trigger: Trigger,
+    device_type: DeviceType,
+    current: SmiStatus | None,
     wanted: SmiStatus | None = None,
 ) -> SmiStatus | Refused:
     """The status `trigger` moves a device to, or why it may not.
 
     `wanted` picks among several targets where the trigger offers a choice (8.4, import).
     """
-    rows = [t for t in _BY_TRIGGER_AND_TYPE.get((trigger, device_type), ())
-            if wanted is None or t.target is wanted]
+    rows = [
+        t
+        for t in _BY_TRIGGER_AND_TYPE.get((trigger, device_type), ())
+        if wanted is None or t.target is wanted
+    ]
     if not rows:
         what = f" to {wanted.value}" if wanted else ""
         return Refused(f"{trigger.value} does not apply{what} to a {device_type.value}")

@@ -17,8 +17,9 @@ from gbdsp.domain.parties import UserRole
 from gbdsp.domain.requests import CommandVariant
 
 CV = CommandVariant
-CRITICAL_CVS = frozenset({CV.TRANSFORM, CV.SIGNED_PRE_COMMAND, CV.SIGNED_PRE_COMMAND_LOCAL,
-                          CV.SIGNED_PRE_COMMAND_BOTH})
+CRITICAL_CVS = frozenset(
+    {CV.TRANSFORM, CV.SIGNED_PRE_COMMAND, CV.SIGNED_PRE_COMMAND_LOCAL, CV.SIGNED_PRE_COMMAND_BOTH}
+)
 NON_CRITICAL_CVS = frozenset({CV.COMMAND, CV.LOCAL_COMMAND, CV.COMMAND_AND_LOCAL})
 NON_DEVICE_CVS = frozenset({CV.NON_DEVICE})
 
@@ -64,9 +65,13 @@ def parse_catalogue(text: str) -> SrvCatalogue:
     for row in csv.DictReader(io.StringIO(text)):
         roles = frozenset(UserRole(r) for r in row["eligible_roles"].split("|") if r)
         srvs[row["srv"]] = Srv(
-            srv=row["srv"], service_reference=row["service_reference"], name=row["name"],
-            critical=row["critical"] == "Yes", non_device=row["non_device"] == "Yes",
-            eligible_roles=roles, body_element=row["body_element"],
+            srv=row["srv"],
+            service_reference=row["service_reference"],
+            name=row["name"],
+            critical=row["critical"] == "Yes",
+            non_device=row["non_device"] == "Yes",
+            eligible_roles=roles,
+            body_element=row["body_element"],
             dcc_scheduled=row["dcc_scheduled"] == "Yes",
             future_dated=row["future_dated_pattern"] or "No",
         )

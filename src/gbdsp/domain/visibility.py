@@ -36,8 +36,10 @@ def parties_of(user: User) -> frozenset[UserId]:
 
 def may_see(user: User, device: Device) -> bool:
     parties = parties_of(user)
-    return any(u in parties for u in (device.responsible_supplier,
-                                      device.installing_supplier, device.network_operator))
+    return any(
+        u in parties
+        for u in (device.responsible_supplier, device.installing_supplier, device.network_operator)
+    )
 
 
 def is_responsible(user: User, device: Device) -> bool:

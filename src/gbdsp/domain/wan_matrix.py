@@ -13,17 +13,92 @@ from dataclasses import dataclass
 
 from gbdsp.domain.devices import CspRegion
 
-_SCOTLAND = ("AB", "DD", "DG", "EH", "FK", "G", "HS", "IV", "KA", "KW", "KY", "ML", "PA",
-             "PH", "TD", "ZE")
-_NORTH = frozenset((*_SCOTLAND, "BB", "BD", "BL", "CA", "DH", "DL", "DN", "FY", "HD", "HG",
-                    "HU", "HX", "LA", "LS", "M", "NE", "OL", "PR", "S", "SK", "SR", "TS", "WA",
-                    "WF", "WN", "YO"))
-_CENTRAL = frozenset(("B", "CB", "CF", "CH", "CO", "CV", "DE", "DY", "HR", "IP", "L", "LD",
-                      "LE", "LL", "LN", "NG", "NN", "NP", "NR", "PE", "SA", "ST", "SY", "TF",
-                      "WR", "WS", "WV"))
+_SCOTLAND = (
+    "AB",
+    "DD",
+    "DG",
+    "EH",
+    "FK",
+    "G",
+    "HS",
+    "IV",
+    "KA",
+    "KW",
+    "KY",
+    "ML",
+    "PA",
+    "PH",
+    "TD",
+    "ZE",
+)
+_NORTH = frozenset(
+    (
+        *_SCOTLAND,
+        "BB",
+        "BD",
+        "BL",
+        "CA",
+        "DH",
+        "DL",
+        "DN",
+        "FY",
+        "HD",
+        "HG",
+        "HU",
+        "HX",
+        "LA",
+        "LS",
+        "M",
+        "NE",
+        "OL",
+        "PR",
+        "S",
+        "SK",
+        "SR",
+        "TS",
+        "WA",
+        "WF",
+        "WN",
+        "YO",
+    )
+)
+_CENTRAL = frozenset(
+    (
+        "B",
+        "CB",
+        "CF",
+        "CH",
+        "CO",
+        "CV",
+        "DE",
+        "DY",
+        "HR",
+        "IP",
+        "L",
+        "LD",
+        "LE",
+        "LL",
+        "LN",
+        "NG",
+        "NN",
+        "NP",
+        "NR",
+        "PE",
+        "SA",
+        "ST",
+        "SY",
+        "TF",
+        "WR",
+        "WS",
+        "WV",
+    )
+)
 BASE_REGIONS = (CspRegion.NORTH, CspRegion.CENTRAL, CspRegion.SOUTH)
-TECHNOLOGY = {CspRegion.NORTH: "Long Range Radio", CspRegion.CENTRAL: "Cellular",
-              CspRegion.SOUTH: "Cellular"}
+TECHNOLOGY = {
+    CspRegion.NORTH: "Long Range Radio",
+    CspRegion.CENTRAL: "Cellular",
+    CspRegion.SOUTH: "Cellular",
+}
 NOT_IN_REGION = "E120101"
 """Our pairing (the XSD's 12.1 codes have no public meaning): the region does not serve the
 address, so it gives no coverage figures."""
@@ -49,8 +124,11 @@ def region_of_postcode(postcode: str) -> CspRegion:
 
 def base_region(region: CspRegion) -> CspRegion:
     """The 4G regions are served by the CSP of the same name."""
-    return {CspRegion.NORTH_4G: CspRegion.NORTH, CspRegion.CENTRAL_4G: CspRegion.CENTRAL,
-            CspRegion.SOUTH_4G: CspRegion.SOUTH}.get(region, region)
+    return {
+        CspRegion.NORTH_4G: CspRegion.NORTH,
+        CspRegion.CENTRAL_4G: CspRegion.CENTRAL,
+        CspRegion.SOUTH_4G: CspRegion.SOUTH,
+    }.get(region, region)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,8 +148,11 @@ def matrix(serving: CspRegion, coverage: bool) -> tuple[MatrixLine, ...]:
     lines = []
     for region in BASE_REGIONS:
         if region is base_region(serving):
-            lines.append(MatrixLine(region, "I0", coverage, TECHNOLOGY[region],
-                                    "High" if coverage else "Low"))
+            lines.append(
+                MatrixLine(
+                    region, "I0", coverage, TECHNOLOGY[region], "High" if coverage else "Low"
+                )
+            )
         else:
             lines.append(MatrixLine(region, NOT_IN_REGION))
     return tuple(lines)

@@ -38,20 +38,29 @@ ACB = "90-B3-D5-1F-30-00-00-02"
 # (14.1 on a gas meter), the ACB holds every role (it originates 6.24.1, 11.2 and 8.12.2 in
 # the templates), the other remote parties are Other Users.
 ROLES: dict[str, dict[Profile, frozenset[UserRole]]] = {
-    "90-B3-D5-1F-30-01-00-00": {Profile.SEC: frozenset({R.IS, R.GS}),
-                                Profile.BOXED: frozenset({R.IS, R.ES, R.GS})},
-    "90-B3-D5-1F-30-03-00-00": {Profile.SEC: frozenset({R.IS, R.GS}),
-                                Profile.BOXED: frozenset({R.IS, R.ES, R.GS})},
-    "90-B3-D5-1F-30-02-00-00": {Profile.SEC: frozenset({R.ED}),
-                                Profile.BOXED: frozenset({R.ED, R.GT})},
-    "00-DB-12-34-56-78-00-04": {Profile.SEC: frozenset({R.RSA}),
-                                Profile.BOXED: frozenset({R.RSA})},
+    "90-B3-D5-1F-30-01-00-00": {
+        Profile.SEC: frozenset({R.IS, R.GS}),
+        Profile.BOXED: frozenset({R.IS, R.ES, R.GS}),
+    },
+    "90-B3-D5-1F-30-03-00-00": {
+        Profile.SEC: frozenset({R.IS, R.GS}),
+        Profile.BOXED: frozenset({R.IS, R.ES, R.GS}),
+    },
+    "90-B3-D5-1F-30-02-00-00": {
+        Profile.SEC: frozenset({R.ED}),
+        Profile.BOXED: frozenset({R.ED, R.GT}),
+    },
+    "00-DB-12-34-56-78-00-04": {Profile.SEC: frozenset({R.RSA}), Profile.BOXED: frozenset({R.RSA})},
     ACB: {Profile.SEC: frozenset(), Profile.BOXED: ALL_ROLES},
-    **{uid: {Profile.SEC: frozenset(), Profile.BOXED: frozenset({R.OU})}
-       for uid in ("90-B3-D5-1F-30-00-00-01",    # recovery
-                   "90-B3-D5-1F-30-00-00-04",    # transitional CoS
-                   "90-B3-D5-1F-30-00-00-07",    # WAN provider
-                   "90-B3-D5-1F-30-01-00-08")},  # load controller (7.16 templates)
+    **{
+        uid: {Profile.SEC: frozenset(), Profile.BOXED: frozenset({R.OU})}
+        for uid in (
+            "90-B3-D5-1F-30-00-00-01",  # recovery
+            "90-B3-D5-1F-30-00-00-04",  # transitional CoS
+            "90-B3-D5-1F-30-00-00-07",  # WAN provider
+            "90-B3-D5-1F-30-01-00-08",
+        )
+    },  # load controller (7.16 templates)
 }
 TEST_USER_IDS = frozenset(UserId.parse(u) for u in ROLES)
 
@@ -92,8 +101,12 @@ def _boxed_may_act(r: AccessRequest) -> Refused | None:
     eligible role acts on every device of the test suppliers (supplier2's 4.14 and the
     ACB's templates address the test supplier's premises)."""
     d, u = r.device, r.user
-    if (d is not None and u is not None and u.user_id in TEST_USER_IDS
-            and str(d.responsible_supplier) in SUPPLIERS):
+    if (
+        d is not None
+        and u is not None
+        and u.user_id in TEST_USER_IDS
+        and str(d.responsible_supplier) in SUPPLIERS
+    ):
         return None
     return access.user_may_act_on_device(r)
 
@@ -114,4 +127,3 @@ def body_device_checks(profile: Profile) -> tuple[Check, ...]:
         return access.BODY_DEVICE_CHECKS
     checks = _swap(access.BODY_DEVICE_CHECKS, access.user_may_act_on_device, _boxed_may_act)
     return tuple(_on_widened(c) for c in checks)
-

@@ -32,8 +32,9 @@ def read_inventory_query(body: etree._Element) -> InventoryQuery:
     if name == "UPRN":
         return InventoryQuery(uprn=str(int(text)))
     postcode = child.find(sr("PostCode"))
-    return InventoryQuery(postcode=normalise_postcode(postcode.text or "")
-                          if postcode is not None else "")
+    return InventoryQuery(
+        postcode=normalise_postcode(postcode.text or "") if postcode is not None else ""
+    )
 
 
 def _text(parent: etree._Element, name: str) -> str | None:
@@ -134,8 +135,11 @@ def inventory_update(body: etree._Element) -> InventoryUpdate:
         return InventoryUpdate(device_id, delete=True)
     if name == "UpdateMPxN":
         return InventoryUpdate(device_id, import_mpxn=_text(choice, "ImportMPxN"))
-    return InventoryUpdate(device_id, firmware_version=_text(choice, "FirmwareVersion"),
-                           smets_chts_version=_text(choice, "SMETSCHTSVersion"))
+    return InventoryUpdate(
+        device_id,
+        firmware_version=_text(choice, "FirmwareVersion"),
+        smets_chts_version=_text(choice, "SMETSCHTSVersion"),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,8 +152,7 @@ class FirmwareUpdate:
 
 def firmware_update(body: etree._Element) -> FirmwareUpdate:
     ids = _required(body, "DeviceIDList").split(",")
-    return FirmwareUpdate(_required(body, "FirmwareVersion"),
-                          tuple(DeviceId.parse(i) for i in ids))
+    return FirmwareUpdate(_required(body, "FirmwareVersion"), tuple(DeviceId.parse(i) for i in ids))
 
 
 def ch_install_mpxn(body: etree._Element) -> str | None:
@@ -172,8 +175,9 @@ def wan_matrix_query(body: etree._Element) -> WanMatrixQuery:
         return WanMatrixQuery(str(int(uprn)), None, None)
     partial = body.find(sr("PartialAddress"))
     assert partial is not None, "XSD choice: UPRN or PartialAddress"
-    return WanMatrixQuery(None, _required(partial, "PostCode"),
-                          _required(partial, "AddressIdentifier"))
+    return WanMatrixQuery(
+        None, _required(partial, "PostCode"), _required(partial, "AddressIdentifier")
+    )
 
 
 def original_request_id(body: etree._Element) -> str:

@@ -15,8 +15,9 @@ from gbdsp.duis.request import read_request
 from gbdsp.duis.signature import SigningKey, sign
 
 
-def sign_request(data: bytes, find_key: Callable[[UserId], SigningKey | None],
-                 counter: int | None) -> bytes:
+def sign_request(
+    data: bytes, find_key: Callable[[UserId], SigningKey | None], counter: int | None
+) -> bytes:
     """Sign as the originator in the RequestID (like the DCC Boxed tool), replacing any old
     signature; with `counter`, set the RequestID counter first."""
     root = xml.parse(data)
@@ -33,8 +34,9 @@ def sign_request(data: bytes, find_key: Callable[[UserId], SigningKey | None],
         request_id.text = f"{originator}:{target}:{counter}"
     key = find_key(UserId.parse(originator))
     if key is None:
-        raise InvalidValue(f"no signing key for {originator} (register it with "
-                           "`gbdsp users add --generate-key`)")
+        raise InvalidValue(
+            f"no signing key for {originator} (register it with `gbdsp users add --generate-key`)"
+        )
     sign(root, key)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
 

@@ -29,9 +29,15 @@ from gbdsp.duis.namespaces import SR, sr
 SCHEMA_VERSION = "5.4"
 
 
-def build_response(*, reply: Reply, at: datetime, request_id: str | None,
-                   response_id: str | None = None, service_reference: str | None = None,
-                   srv: str | None = None) -> etree._Element:
+def build_response(
+    *,
+    reply: Reply,
+    at: datetime,
+    request_id: str | None,
+    response_id: str | None = None,
+    service_reference: str | None = None,
+    srv: str | None = None,
+) -> etree._Element:
     """A `sr:Response` (unsigned). With an SRV, the body is a ResponseMessage for it."""
     root = etree.Element(sr("Response"), nsmap={"sr": SR}, schemaVersion=SCHEMA_VERSION)
     header = etree.SubElement(root, sr("Header"))
@@ -137,10 +143,16 @@ def _opt_in(payload: OptInReply, message: etree._Element) -> None:
     opt_in = etree.SubElement(message, sr("DSPOptIn"))
     _add(opt_in, "DeviceID", payload.device_id)
     if payload.digital_signing_der is not None:
-        _add(opt_in, "DSPBrokerSecurityCredentialsDigitalSigning",
-             base64.b64encode(payload.digital_signing_der).decode())
-    _add(opt_in, "DSPBrokerSecurityCredentialsKeyAgreement",
-         base64.b64encode(payload.key_agreement_der).decode())
+        _add(
+            opt_in,
+            "DSPBrokerSecurityCredentialsDigitalSigning",
+            base64.b64encode(payload.digital_signing_der).decode(),
+        )
+    _add(
+        opt_in,
+        "DSPBrokerSecurityCredentialsKeyAgreement",
+        base64.b64encode(payload.key_agreement_der).decode(),
+    )
 
 
 @render.register
@@ -161,8 +173,7 @@ def _schedules(payload: SchedulesReply, message: etree._Element) -> None:
     for schedule_id, details in payload.schedules:
         item = etree.SubElement(read, sr("DSPSchedules"))
         _add(item, "DSPScheduleID", str(schedule_id))
-        stored = etree.fromstring(details, etree.XMLParser(resolve_entities=False,
-                                                           no_network=True))
+        stored = etree.fromstring(details, etree.XMLParser(resolve_entities=False, no_network=True))
         stored.tag = sr("DSPScheduleDetails")  # the sr:DSPSchedule type, as created
         item.append(stored)
 
@@ -220,8 +231,9 @@ def build_device_removed_alert(device_id: str, at: datetime) -> etree._Element:
     etree.SubElement(header, sr("ResponseDateTime")).text = duis_datetime(at)
     message = etree.SubElement(etree.SubElement(root, sr("Body")), sr("DCCAlertMessage"))
     etree.SubElement(message, sr("DCCAlertCode")).text = DEVICE_REMOVED_ALERT
-    event = etree.SubElement(etree.SubElement(message, sr("DCCAlert")),
-                             sr("DeviceStatusChangeEvent"))
+    event = etree.SubElement(
+        etree.SubElement(message, sr("DCCAlert")), sr("DeviceStatusChangeEvent")
+    )
     etree.SubElement(event, sr("DeviceID")).text = device_id
     change = etree.SubElement(event, sr("DeviceStatusChange"))
     etree.SubElement(change, sr("DeviceRemovedFromInventory"))
@@ -253,7 +265,8 @@ def build_han_log_result_alert(request_id: str, at: datetime) -> etree._Element:
     etree.SubElement(header, sr("ResponseDateTime")).text = duis_datetime(at)
     message = etree.SubElement(etree.SubElement(root, sr("Body")), sr("DCCAlertMessage"))
     etree.SubElement(message, sr("DCCAlertCode")).text = HAN_LOG_RESULT_ALERT
-    result = etree.SubElement(etree.SubElement(message, sr("DCCAlert")),
-                              sr("UpdateHANDeviceLogResult"))
+    result = etree.SubElement(
+        etree.SubElement(message, sr("DCCAlert")), sr("UpdateHANDeviceLogResult")
+    )
     etree.SubElement(result, sr("UpdateHANDeviceLogServiceRequestID")).text = request_id
     return root

@@ -38,6 +38,7 @@ TEMPLATE_MPAN = "1312345678111"
 def template_device(last_octet: int) -> DeviceId:
     return DeviceId(TEMPLATE_PREMISES | last_octet)
 
+
 Values = Mapping[str, str]
 Kind = Literal["text", "eui", "hex", "digits", "datetime"]
 Builder = Callable[[etree._Element, DeviceId, Values], None]
@@ -81,8 +82,12 @@ class Field:
 
 
 _KINDS: dict[Kind, str] = {
-    "text": "text", "eui": "a Device ID (8 hex octets joined by -)", "hex": "hex octets",
-    "digits": "a number", "datetime": "an xs:dateTime such as 2026-01-31T00:00:00Z"}
+    "text": "text",
+    "eui": "a Device ID (8 hex octets joined by -)",
+    "hex": "hex octets",
+    "digits": "a number",
+    "datetime": "an xs:dateTime such as 2026-01-31T00:00:00Z",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +145,7 @@ class Sample:
 
 # -- small helpers ---------------------------------------------------------------------------
 
+
 def _add(parent: etree._Element, name: str, text: str | None = None) -> etree._Element:
     child = etree.SubElement(parent, sr(name))
     if text is not None:
@@ -162,6 +168,7 @@ def _premises_mpan(device: DeviceId) -> str:
 
 
 # -- builders: one per SRV, each writes the children of the SRV's body element ---------------
+
 
 def _empty(body: etree._Element, device: DeviceId, values: Values) -> None:
     """Bodies with no content (4.1.1, 11.2, 6.2.x, 7.4 ...): the element alone says it."""
@@ -228,8 +235,11 @@ def _ch_install(body: etree._Element, device: DeviceId, values: Values) -> None:
 def _ch_install_no_wan(body: etree._Element, device: DeviceId, values: Values) -> None:
     _ch_install(body, device, values)
     _add(body, "PremiseType", values["premise-type"])
-    for check in ("MetalObstructionCheck", "ConnectivityObstructionCheck",
-                  "SharedObstructionCheck"):
+    for check in (
+        "MetalObstructionCheck",
+        "ConnectivityObstructionCheck",
+        "SharedObstructionCheck",
+    ):
         _add(body, check, "false")
 
 
@@ -268,113 +278,267 @@ def _join(body: etree._Element, device: DeviceId, values: Values) -> None:
 CV1, CV8 = CommandVariant.COMMAND, CommandVariant.NON_DEVICE
 ESME, GSME, CHF = template_device(0xA0), template_device(0xA1), template_device(0xA2)
 STOCK_CHF = Pick((DeviceType.CHF,), (SmiStatus.PENDING,))
-RETURNABLE_CHF = Pick((DeviceType.CHF,), (SmiStatus.INSTALLED_NOT_COMMISSIONED,
-                                          SmiStatus.PENDING))
-LEFT_METER = Pick((DeviceType.ESME, DeviceType.GSME), (SmiStatus.INSTALLED_NOT_COMMISSIONED,
-                                                       SmiStatus.PENDING))
-
-START = Field("start", "Start of the log period (xs:dateTime, UTC).",
-              default_text="24 hours before now", kind="datetime")
-END = Field("end", "End of the log period (xs:dateTime, UTC).", default_text="now",
-            kind="datetime")
-INSTALL = (
-    Field("mpxn", "MPxN of the premises.", default_text="19 + the last 11 digits of the CHF ID",
-          kind="digits"),
-    Field("aerial", "Aerial installed.", "false", ("true", "false")),
-    Field("location", "Where the CH is.", "Indoors on external wall",
-          ("Outside Premises", "Indoors on external wall", "Deep indoors",
-           "Basement or Cellar")),
+RETURNABLE_CHF = Pick((DeviceType.CHF,), (SmiStatus.INSTALLED_NOT_COMMISSIONED, SmiStatus.PENDING))
+LEFT_METER = Pick(
+    (DeviceType.ESME, DeviceType.GSME), (SmiStatus.INSTALLED_NOT_COMMISSIONED, SmiStatus.PENDING)
 )
-RETURN_TYPES = ("No Fault Return (general)", "No Fault Return (non-dom opt out)",
-                "No Fault Return (dual supplier HAN variant replacement)",
-                "No Fault Return (SM WAN variant replacement requested by DCC)",
-                "Lost or Stolen Hub")
+
+START = Field(
+    "start",
+    "Start of the log period (xs:dateTime, UTC).",
+    default_text="24 hours before now",
+    kind="datetime",
+)
+END = Field("end", "End of the log period (xs:dateTime, UTC).", default_text="now", kind="datetime")
+INSTALL = (
+    Field(
+        "mpxn",
+        "MPxN of the premises.",
+        default_text="19 + the last 11 digits of the CHF ID",
+        kind="digits",
+    ),
+    Field("aerial", "Aerial installed.", "false", ("true", "false")),
+    Field(
+        "location",
+        "Where the CH is.",
+        "Indoors on external wall",
+        ("Outside Premises", "Indoors on external wall", "Deep indoors", "Basement or Cellar"),
+    ),
+)
+RETURN_TYPES = (
+    "No Fault Return (general)",
+    "No Fault Return (non-dom opt out)",
+    "No Fault Return (dual supplier HAN variant replacement)",
+    "No Fault Return (SM WAN variant replacement requested by DCC)",
+    "Lost or Stolen Hub",
+)
 
 
-def _read(srv: str, device: DeviceId = ESME, build: Builder = _empty,
-          fields: tuple[Field, ...] = ()) -> Sample:
+def _read(
+    srv: str, device: DeviceId = ESME, build: Builder = _empty, fields: tuple[Field, ...] = ()
+) -> Sample:
     return Sample(srv, CV1, build, device, fields)
 
 
-SAMPLES: dict[str, Sample] = {s.srv: s for s in (
-    Sample("8.2", CV8, _read_inventory, CHF, (
-        Field("mpxn", "Find the premises by MPxN instead of --device.", kind="digits"),
-        Field("uprn", "Find the premises by UPRN instead of --device.", kind="digits"),
-        Field("postcode", "Find the premises by postcode (with --address) instead."),
-        Field("address", "Address identifier with --postcode.", "1"),
-    )),
-    _read("4.1.1"),
-    _read("11.2"),
-    Sample("12.2", CV8, _prenotification, NEW_DEVICE, (
-        Field("device-type", "Type of the new device.", "ESME",
-              ("ESME", "GSME", "HCALCS", "PPMID", "IHD", "CAD")),
-        Field("manufacturer", "Manufacturer ID (hex).",
-              default_text="the demo CPL model of --device-type"),
-        Field("model", "Model ID (hex).", default_text="the demo CPL model of --device-type"),
-        Field("firmware", "Firmware version (hex).",
-              default_text="the demo CPL model of --device-type"),
-        Field("smets-version", "SMETS/CHTS version.",
-              default_text="that of the demo fleet (SMETS V1.58; CHTS V1.0 for a hub)"),
-    )),
-    Sample("8.11", CV1, _han_device_log, CHF, (
-        Field("add", "The device to add to (or remove from) the CHF's Device Log.",
-              str(template_device(0x98)), kind="eui"),
-        Field("request-type", "Add or Remove.", "Add", ("Add", "Remove")),
-        Field("install-code", "The install code (hex, 6 to 16 octets).",
-              default_text="the device's own (`gbdsp wan install-code`)", kind="hex"),
-        Field("join-time", "Join time period in seconds (1-3600).", "3600", kind="digits"),
-        Field("mpxn", "Import MPxN of a meter being added.", kind="digits"),
-    )),
-    Sample("8.14.1", CV8, _ch_install, STOCK_CHF, (
-        Field("install-type", "Kind of install.", "New CHF Install",
-              ("New CHF Install", "Replacement CHF Install")),
-        *INSTALL,
-    )),
-    Sample("8.14.2", CV8, _ch_install_no_wan, STOCK_CHF, (
-        Field("install-type", "Kind of install.", "CHF Install - no SM WAN",
-              ("New CHF Install", "Replacement CHF Install", "CHF Install - no SM WAN")),
-        *INSTALL,
-        Field("premise-type", "Kind of premises.", "Detached / Semi Detached",
-              ("Detached / Semi Detached", "Terraced", "Low Rise Apartment (MDU <= 5 floors)",
-               "High Rise Apartment (MDU > 5 floors)")),
-    )),
-    Sample("8.14.3", CV8, _ch_fault_return, RETURNABLE_CHF, (
-        Field("return-type", "When the fault was found.", "Fault identified post installation",
-              ("Fault identified prior to installation", "Fault identified post installation")),
-        Field("gpf", "The CH's GPF (OtherDeviceID).", default_text="the GPF of the CHF",
-              kind="eui"),
-        Field("connection", "How the CH was connected.", "Hot-shoe",
-              ("Hot-shoe", "Cradle", "ESME")),
-        Field("reason", "The fault.", "SM WAN Fault",
-              ("Damaged case", "Damaged Connector", "Illegal interference or missing seals",
-               "Environmental conditions exceeded", "SM WAN Fault", "SMHAN Interface Fault",
-               "LED Fault", "Aerial fault", "Manufacturing defect")),
-    )),
-    Sample("8.14.4", CV8, _ch_no_fault_return, RETURNABLE_CHF, (
-        Field("return-type", "Why it goes back.", RETURN_TYPES[0], RETURN_TYPES),
-    )),
-    Sample("8.3", CV8, _device_only, LEFT_METER),
-    Sample("6.20.1", CV1, _import_mpxn, ESME, (
-        Field("mpxn", "The MPAN (13 digits) or, for a GSME, the MPRN (up to 10 digits).",
-              TEMPLATE_MPAN, kind="digits"),
-    )),
-    _read("6.2.4"),
-    _read("6.2.7"),
-    _read("4.18"),
-    _read("4.11.1"),
-    _read("7.4"),
-    _read("8.9", CHF),
-    _read("4.8.1", build=_log_period, fields=(START, END)),
-    _read("4.17", build=_log_period, fields=(START, END)),
-    _read("4.6.1", build=_log_period, fields=(START, END)),
-    _read("6.13", build=_event_log, fields=(START, END, Field(
-        "log", "Which log.", "Event",
-        ("Event", "ALCSEvent", "PowerEvent", "Security", "GSMEEvent", "GSMESecurity")))),
-    Sample("8.7.2", CV1, _join, ESME, (
-        Field("other", "The device to join (a Type 1 device on the same CHF).",
-              str(template_device(0xA4)), kind="eui"),
-    )),
-)}
+SAMPLES: dict[str, Sample] = {
+    s.srv: s
+    for s in (
+        Sample(
+            "8.2",
+            CV8,
+            _read_inventory,
+            CHF,
+            (
+                Field("mpxn", "Find the premises by MPxN instead of --device.", kind="digits"),
+                Field("uprn", "Find the premises by UPRN instead of --device.", kind="digits"),
+                Field("postcode", "Find the premises by postcode (with --address) instead."),
+                Field("address", "Address identifier with --postcode.", "1"),
+            ),
+        ),
+        _read("4.1.1"),
+        _read("11.2"),
+        Sample(
+            "12.2",
+            CV8,
+            _prenotification,
+            NEW_DEVICE,
+            (
+                Field(
+                    "device-type",
+                    "Type of the new device.",
+                    "ESME",
+                    ("ESME", "GSME", "HCALCS", "PPMID", "IHD", "CAD"),
+                ),
+                Field(
+                    "manufacturer",
+                    "Manufacturer ID (hex).",
+                    default_text="the demo CPL model of --device-type",
+                ),
+                Field(
+                    "model", "Model ID (hex).", default_text="the demo CPL model of --device-type"
+                ),
+                Field(
+                    "firmware",
+                    "Firmware version (hex).",
+                    default_text="the demo CPL model of --device-type",
+                ),
+                Field(
+                    "smets-version",
+                    "SMETS/CHTS version.",
+                    default_text="that of the demo fleet (SMETS V1.58; CHTS V1.0 for a hub)",
+                ),
+            ),
+        ),
+        Sample(
+            "8.11",
+            CV1,
+            _han_device_log,
+            CHF,
+            (
+                Field(
+                    "add",
+                    "The device to add to (or remove from) the CHF's Device Log.",
+                    str(template_device(0x98)),
+                    kind="eui",
+                ),
+                Field("request-type", "Add or Remove.", "Add", ("Add", "Remove")),
+                Field(
+                    "install-code",
+                    "The install code (hex, 6 to 16 octets).",
+                    default_text="the device's own (`gbdsp wan install-code`)",
+                    kind="hex",
+                ),
+                Field("join-time", "Join time period in seconds (1-3600).", "3600", kind="digits"),
+                Field("mpxn", "Import MPxN of a meter being added.", kind="digits"),
+            ),
+        ),
+        Sample(
+            "8.14.1",
+            CV8,
+            _ch_install,
+            STOCK_CHF,
+            (
+                Field(
+                    "install-type",
+                    "Kind of install.",
+                    "New CHF Install",
+                    ("New CHF Install", "Replacement CHF Install"),
+                ),
+                *INSTALL,
+            ),
+        ),
+        Sample(
+            "8.14.2",
+            CV8,
+            _ch_install_no_wan,
+            STOCK_CHF,
+            (
+                Field(
+                    "install-type",
+                    "Kind of install.",
+                    "CHF Install - no SM WAN",
+                    ("New CHF Install", "Replacement CHF Install", "CHF Install - no SM WAN"),
+                ),
+                *INSTALL,
+                Field(
+                    "premise-type",
+                    "Kind of premises.",
+                    "Detached / Semi Detached",
+                    (
+                        "Detached / Semi Detached",
+                        "Terraced",
+                        "Low Rise Apartment (MDU <= 5 floors)",
+                        "High Rise Apartment (MDU > 5 floors)",
+                    ),
+                ),
+            ),
+        ),
+        Sample(
+            "8.14.3",
+            CV8,
+            _ch_fault_return,
+            RETURNABLE_CHF,
+            (
+                Field(
+                    "return-type",
+                    "When the fault was found.",
+                    "Fault identified post installation",
+                    (
+                        "Fault identified prior to installation",
+                        "Fault identified post installation",
+                    ),
+                ),
+                Field(
+                    "gpf",
+                    "The CH's GPF (OtherDeviceID).",
+                    default_text="the GPF of the CHF",
+                    kind="eui",
+                ),
+                Field(
+                    "connection",
+                    "How the CH was connected.",
+                    "Hot-shoe",
+                    ("Hot-shoe", "Cradle", "ESME"),
+                ),
+                Field(
+                    "reason",
+                    "The fault.",
+                    "SM WAN Fault",
+                    (
+                        "Damaged case",
+                        "Damaged Connector",
+                        "Illegal interference or missing seals",
+                        "Environmental conditions exceeded",
+                        "SM WAN Fault",
+                        "SMHAN Interface Fault",
+                        "LED Fault",
+                        "Aerial fault",
+                        "Manufacturing defect",
+                    ),
+                ),
+            ),
+        ),
+        Sample(
+            "8.14.4",
+            CV8,
+            _ch_no_fault_return,
+            RETURNABLE_CHF,
+            (Field("return-type", "Why it goes back.", RETURN_TYPES[0], RETURN_TYPES),),
+        ),
+        Sample("8.3", CV8, _device_only, LEFT_METER),
+        Sample(
+            "6.20.1",
+            CV1,
+            _import_mpxn,
+            ESME,
+            (
+                Field(
+                    "mpxn",
+                    "The MPAN (13 digits) or, for a GSME, the MPRN (up to 10 digits).",
+                    TEMPLATE_MPAN,
+                    kind="digits",
+                ),
+            ),
+        ),
+        _read("6.2.4"),
+        _read("6.2.7"),
+        _read("4.18"),
+        _read("4.11.1"),
+        _read("7.4"),
+        _read("8.9", CHF),
+        _read("4.8.1", build=_log_period, fields=(START, END)),
+        _read("4.17", build=_log_period, fields=(START, END)),
+        _read("4.6.1", build=_log_period, fields=(START, END)),
+        _read(
+            "6.13",
+            build=_event_log,
+            fields=(
+                START,
+                END,
+                Field(
+                    "log",
+                    "Which log.",
+                    "Event",
+                    ("Event", "ALCSEvent", "PowerEvent", "Security", "GSMEEvent", "GSMESecurity"),
+                ),
+            ),
+        ),
+        Sample(
+            "8.7.2",
+            CV1,
+            _join,
+            ESME,
+            (
+                Field(
+                    "other",
+                    "The device to join (a Type 1 device on the same CHF).",
+                    str(template_device(0xA4)),
+                    kind="eui",
+                ),
+            ),
+        ),
+    )
+}
 """Every buildable SRV. Defaults target the template premises of `gbdsp demo`
 (00-DB-12-34-56-78-90-xx); lifecycle SRVs that need a device in a given state look one up
 (`Pick`), since the template premises is fully installed."""
@@ -393,12 +557,12 @@ def resolve(chosen: Sample, given: Mapping[str, str | None], now: datetime) -> d
     refused by name. SMI-dependent defaults (`default_text` without `default`) stay unset
     for the caller to fill."""
     names = {f.name for f in chosen.fields}
-    stray = sorted(name for name, value in given.items() if value is not None
-                   and name not in names)
+    stray = sorted(name for name, value in given.items() if value is not None and name not in names)
     if stray:
         takes = ", ".join(f"--{n}" for n in sorted(names)) or "no fields"
-        raise InvalidValue(f"{chosen.srv} takes no {', '.join('--' + n for n in stray)} "
-                           f"(it takes {takes})")
+        raise InvalidValue(
+            f"{chosen.srv} takes no {', '.join('--' + n for n in stray)} (it takes {takes})"
+        )
     values = {"start": _iso(now - timedelta(days=1)), "end": _iso(now)}
     values = {k: v for k, v in values.items() if k in names}
     for f in chosen.fields:
@@ -407,15 +571,19 @@ def resolve(chosen: Sample, given: Mapping[str, str | None], now: datetime) -> d
             values[f.name] = f.check(value)
         elif f.default is not None:
             values[f.name] = f.default
-    if chosen.srv == "8.2" and sum(1 for k in ("mpxn", "uprn", "postcode")
-                                   if given.get(k) is not None) > 1:
-        raise InvalidValue("8.2 finds a premises by one key: give one of --mpxn, --uprn, "
-                           "--postcode (or --device)")
+    if (
+        chosen.srv == "8.2"
+        and sum(1 for k in ("mpxn", "uprn", "postcode") if given.get(k) is not None) > 1
+    ):
+        raise InvalidValue(
+            "8.2 finds a premises by one key: give one of --mpxn, --uprn, --postcode (or --device)"
+        )
     return values
 
 
-def build_request(srv: str, user: UserId, device: DeviceId, values: Values,
-                  counter: int) -> etree._Element:
+def build_request(
+    srv: str, user: UserId, device: DeviceId, values: Values, counter: int
+) -> etree._Element:
     """The unsigned sr:Request for `srv`, checked against the DUIS 5.4 XSD."""
     chosen = sample(srv)
     target = DCC_ACCESS_CONTROL_BROKER if chosen.cv is CV8 else device

@@ -21,8 +21,7 @@ def extend_for_mp169(document: etree._ElementTree) -> None:
     device = root.find(f"{XS}complexType[@name='Device']/{XS}sequence")
     assert codes is not None and device is not None, "not the DUIS 5.4 schema"
     etree.SubElement(codes, f"{XS}enumeration", value="E169")
-    etree.SubElement(device, f"{XS}element", name="Restricted", type="xs:boolean",
-                     minOccurs="0")
+    etree.SubElement(device, f"{XS}element", name="Restricted", type="xs:boolean", minOccurs="0")
 
 
 def schema_directory() -> Path:

@@ -50,8 +50,9 @@ class SigningKey:
     serial: int
 
 
-def verify(root: etree._Element,
-           find_certificate: Callable[[str, int], Certificate | None]) -> Certificate:
+def verify(
+    root: etree._Element, find_certificate: Callable[[str, int], Certificate | None]
+) -> Certificate:
     """Check the enveloped signature of `root`; return the certificate that made it."""
     signature = root[-1] if len(root) else None
     if signature is None or signature.tag != ds("Signature"):
@@ -98,15 +99,16 @@ def sign(root: etree._Element, signing_key: SigningKey) -> None:
     raw = r.to_bytes(_COORDINATE, "big") + s.to_bytes(_COORDINATE, "big")
     etree.SubElement(signature, ds("SignatureValue")).text = base64.b64encode(raw).decode()
     key_info = etree.SubElement(signature, ds("KeyInfo"))
-    issuer_serial = etree.SubElement(etree.SubElement(key_info, ds("X509Data")),
-                                     ds("X509IssuerSerial"))
+    issuer_serial = etree.SubElement(
+        etree.SubElement(key_info, ds("X509Data")), ds("X509IssuerSerial")
+    )
     etree.SubElement(issuer_serial, ds("X509IssuerName")).text = signing_key.issuer
     etree.SubElement(issuer_serial, ds("X509SerialNumber")).text = str(signing_key.serial)
 
 
-def _read_profile(signature: etree._Element
-                  ) -> tuple[etree._Element, bytes, str, int, bytes]:
+def _read_profile(signature: etree._Element) -> tuple[etree._Element, bytes, str, int, bytes]:
     """Pull the parts out of a signature, refusing anything outside the DUIS profile."""
+
     def one(parent: etree._Element, path: str) -> etree._Element:
         found = parent.findall(path, {"ds": DS})
         if len(found) != 1:
@@ -115,7 +117,8 @@ def _read_profile(signature: etree._Element
 
     signed_info = one(signature, "ds:SignedInfo")
     algorithms = {
-        "ds:CanonicalizationMethod": EXC_C14N, "ds:SignatureMethod": ECDSA_SHA256,
+        "ds:CanonicalizationMethod": EXC_C14N,
+        "ds:SignatureMethod": ECDSA_SHA256,
         "ds:Reference/ds:DigestMethod": SHA256,
     }
     for path, expected in algorithms.items():
@@ -136,9 +139,11 @@ def _read_profile(signature: etree._Element
     if serial is None:
         raise SignatureRejected("X509SerialNumber must be a decimal integer")
     if len(serial.group(1)) > _MAX_SERIAL_DIGITS:
-        raise SignatureRejected(f"X509SerialNumber has {len(serial.group(1))} digits; a "
-                                f"certificate serial has at most {_MAX_SERIAL_DIGITS} "
-                                "(RFC 5280: 20 octets)")
+        raise SignatureRejected(
+            f"X509SerialNumber has {len(serial.group(1))} digits; a "
+            f"certificate serial has at most {_MAX_SERIAL_DIGITS} "
+            "(RFC 5280: 20 octets)"
+        )
     return signed_info, value, issuer, int(serial.group(1)), digest
 
 
@@ -181,5 +186,6 @@ def _base64(text: str | None, what: str) -> bytes:
 def _der(raw: bytes) -> bytes:
     if len(raw) != 2 * _COORDINATE:
         raise SignatureRejected(f"SignatureValue must be 64 octets (r||s), got {len(raw)}")
-    return encode_dss_signature(int.from_bytes(raw[:_COORDINATE], "big"),
-                                int.from_bytes(raw[_COORDINATE:], "big"))
+    return encode_dss_signature(
+        int.from_bytes(raw[:_COORDINATE], "big"), int.from_bytes(raw[_COORDINATE:], "big")
+    )

@@ -33,7 +33,8 @@ def load_certificate(pem: bytes) -> Certificate:
         serial=cert.serial_number,
         user_id=subject_eui(cert),
         public_key_der=cert.public_key().public_bytes(
-            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo),
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+        ),
         not_before=cert.not_valid_before_utc,
         not_after=cert.not_valid_after_utc,
     )
@@ -55,8 +56,11 @@ def subject_eui(cert: x509.Certificate) -> UserId:
 def load_private_key(data: bytes) -> ec.EllipticCurvePrivateKey:
     """DER (the DCC Boxed files) or PEM, PKCS#8, P-256."""
     try:
-        key = (serialization.load_pem_private_key(data, None) if data.lstrip().startswith(b"-----")
-               else serialization.load_der_private_key(data, None))
+        key = (
+            serialization.load_pem_private_key(data, None)
+            if data.lstrip().startswith(b"-----")
+            else serialization.load_der_private_key(data, None)
+        )
     except ValueError as e:
         raise InvalidValue(f"not a private key: {e}") from e
     if not isinstance(key, ec.EllipticCurvePrivateKey):
@@ -105,25 +109,60 @@ def _gbcs_ds(user_id: str) -> str:
 
 
 TEST_USERS = (
-    TestUser("90-B3-D5-1F-30-01-00-00", "BOXED-SUPPLIER", "DCC Boxed test supplier",
-             ("IS", "GS")),
-    TestUser("90-B3-D5-1F-30-03-00-00", "BOXED-SUPPLIER2", "DCC Boxed test supplier 2",
-             ("IS", "GS"), certificate=_gbcs_ds("90-B3-D5-1F-30-03-00-00")),
-    TestUser("90-B3-D5-1F-30-02-00-00", "BOXED-NETWORK", "DCC Boxed test network operator",
-             ("ED",)),
-    TestUser("00-DB-12-34-56-78-00-04", "BOXED-AGENT", "DCC Boxed test supplier agent",
-             ("RSA",), acts_for=("90-B3-D5-1F-30-01-00-00",)),
+    TestUser("90-B3-D5-1F-30-01-00-00", "BOXED-SUPPLIER", "DCC Boxed test supplier", ("IS", "GS")),
+    TestUser(
+        "90-B3-D5-1F-30-03-00-00",
+        "BOXED-SUPPLIER2",
+        "DCC Boxed test supplier 2",
+        ("IS", "GS"),
+        certificate=_gbcs_ds("90-B3-D5-1F-30-03-00-00"),
+    ),
+    TestUser(
+        "90-B3-D5-1F-30-02-00-00", "BOXED-NETWORK", "DCC Boxed test network operator", ("ED",)
+    ),
+    TestUser(
+        "00-DB-12-34-56-78-00-04",
+        "BOXED-AGENT",
+        "DCC Boxed test supplier agent",
+        ("RSA",),
+        acts_for=("90-B3-D5-1F-30-01-00-00",),
+    ),
     # The GBCS remote parties: no DUIS role under the SEC; DCC Boxed lets them originate.
-    TestUser("90-B3-D5-1F-30-00-00-02", "BOXED-ACB", "DCC Boxed access control broker", (),
-             certificate="dsp-xml-sign-90B3D51F30000002-ds.pem"),
-    TestUser("90-B3-D5-1F-30-00-00-01", "BOXED-RECOVERY", "DCC Boxed recovery", (),
-             certificate=_gbcs_ds("90-B3-D5-1F-30-00-00-01")),
-    TestUser("90-B3-D5-1F-30-00-00-04", "BOXED-TCOS", "DCC Boxed transitional CoS", (),
-             certificate=_gbcs_ds("90-B3-D5-1F-30-00-00-04")),
-    TestUser("90-B3-D5-1F-30-00-00-07", "BOXED-WAN", "DCC Boxed WAN provider", (),
-             certificate=_gbcs_ds("90-B3-D5-1F-30-00-00-07")),
-    TestUser("90-B3-D5-1F-30-01-00-08", "BOXED-LOADCTL", "DCC Boxed load controller", (),
-             certificate=_gbcs_ds("90-B3-D5-1F-30-01-00-08")),
+    TestUser(
+        "90-B3-D5-1F-30-00-00-02",
+        "BOXED-ACB",
+        "DCC Boxed access control broker",
+        (),
+        certificate="dsp-xml-sign-90B3D51F30000002-ds.pem",
+    ),
+    TestUser(
+        "90-B3-D5-1F-30-00-00-01",
+        "BOXED-RECOVERY",
+        "DCC Boxed recovery",
+        (),
+        certificate=_gbcs_ds("90-B3-D5-1F-30-00-00-01"),
+    ),
+    TestUser(
+        "90-B3-D5-1F-30-00-00-04",
+        "BOXED-TCOS",
+        "DCC Boxed transitional CoS",
+        (),
+        certificate=_gbcs_ds("90-B3-D5-1F-30-00-00-04"),
+    ),
+    TestUser(
+        "90-B3-D5-1F-30-00-00-07",
+        "BOXED-WAN",
+        "DCC Boxed WAN provider",
+        (),
+        certificate=_gbcs_ds("90-B3-D5-1F-30-00-00-07"),
+    ),
+    TestUser(
+        "90-B3-D5-1F-30-01-00-08",
+        "BOXED-LOADCTL",
+        "DCC Boxed load controller",
+        (),
+        certificate=_gbcs_ds("90-B3-D5-1F-30-01-00-08"),
+    ),
 )
 DSP_CERTIFICATE = "dsp-xml-sign-90B3D51F30000002-ds.pem"
 DSP_KEY = "dsp-xml-sign-90B3D51F30000002-ds.key"
@@ -140,15 +179,17 @@ def make_signing_key(key_data: bytes, certificate_pem: bytes) -> SigningKey:
     """The DSP's signing key with its certificate's issuer and serial, checked to match."""
     key = load_private_key(key_data)
     certificate = load_certificate(certificate_pem)
-    public = key.public_key().public_bytes(serialization.Encoding.DER,
-                                           serialization.PublicFormat.SubjectPublicKeyInfo)
+    public = key.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
     if public != certificate.public_key_der:
         raise InvalidValue("the signing key does not belong to the signing certificate")
     return SigningKey(key, certificate.issuer, certificate.serial)
 
 
-def generate_identity(user_id: UserId, issuer_cn: str = "gbdsp-test") -> tuple[
-        ec.EllipticCurvePrivateKey, bytes]:
+def generate_identity(
+    user_id: UserId, issuer_cn: str = "gbdsp-test"
+) -> tuple[ec.EllipticCurvePrivateKey, bytes]:
     """A fresh P-256 key and a certificate for it, shaped like an SMKI XML-signing one
     (subject x500UniqueIdentifier = the EUI-64), issued by a local test issuer."""
     import datetime as dt
@@ -157,18 +198,31 @@ def generate_identity(user_id: UserId, issuer_cn: str = "gbdsp-test") -> tuple[
     from cryptography.x509.oid import NameOID as N
 
     key = ec.generate_private_key(ec.SECP256R1())
-    uid = x509.NameAttribute(N.X500_UNIQUE_IDENTIFIER, b"\x00" + user_id.value.to_bytes(8, "big"),
-                             _type=x509.name._ASN1Type.BitString)
+    uid = x509.NameAttribute(
+        N.X500_UNIQUE_IDENTIFIER,
+        b"\x00" + user_id.value.to_bytes(8, "big"),
+        _type=x509.name._ASN1Type.BitString,
+    )
     subject = x509.Name([x509.NameAttribute(N.ORGANIZATIONAL_UNIT_NAME, "87"), uid])
-    issuer = x509.Name([x509.NameAttribute(N.ORGANIZATIONAL_UNIT_NAME, "07"),
-                        x509.NameAttribute(N.COMMON_NAME, issuer_cn)])
+    issuer = x509.Name(
+        [
+            x509.NameAttribute(N.ORGANIZATIONAL_UNIT_NAME, "07"),
+            x509.NameAttribute(N.COMMON_NAME, issuer_cn),
+        ]
+    )
     start = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
     certificate = (
-        x509.CertificateBuilder().subject_name(subject).issuer_name(issuer)
-        .public_key(key.public_key()).serial_number(x509.random_serial_number())
-        .not_valid_before(start).not_valid_after(start.replace(year=2120))
-        .add_extension(x509.KeyUsage(True, False, False, False, False, False, False, False,
-                                     False), critical=True)
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(issuer)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(start)
+        .not_valid_after(start.replace(year=2120))
+        .add_extension(
+            x509.KeyUsage(True, False, False, False, False, False, False, False, False),
+            critical=True,
+        )
         .sign(key, hashes.SHA256())
     )
     return key, certificate.public_bytes(serialization.Encoding.PEM)
@@ -177,6 +231,7 @@ def generate_identity(user_id: UserId, issuer_cn: str = "gbdsp-test") -> tuple[
 def acb_broker_certificates() -> tuple[bytes, bytes]:
     """The DER key-agreement and digital-signing certificates of the DCC Access Control
     Broker (ZAZ1 test PKI), which 8.6 Service Opt In tells the User to place on the device."""
+
     def der(name: str) -> bytes:
         cert = x509.load_pem_x509_certificate(pki_file(name))
         return cert.public_bytes(serialization.Encoding.DER)

@@ -24,10 +24,18 @@ CV 5 pre-commands and 17-device inventories while keeping a flood cheap to refus
 
 _DECLARATIONS = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 _UTF8_BOM = b"\xef\xbb\xbf"
-_OTHER_BOMS = (b"\x00\x00\xfe\xff", b"\xff\xfe\x00\x00", b"\xfe\xff", b"\xff\xfe",
-               b"+/v", b"\xdd\x73\x66\x73", b"\x0e\xfe\xff")  # UTF-32, -16, -7, -EBCDIC, SCSU
+_OTHER_BOMS = (
+    b"\x00\x00\xfe\xff",
+    b"\xff\xfe\x00\x00",
+    b"\xfe\xff",
+    b"\xff\xfe",
+    b"+/v",
+    b"\xdd\x73\x66\x73",
+    b"\x0e\xfe\xff",
+)  # UTF-32, -16, -7, -EBCDIC, SCSU
 _DECLARED_ENCODING = re.compile(
-    rb"\A(?:\xef\xbb\xbf)?<\?xml\s[^>]*?\bencoding\s*=\s*[\"']([^\"']*)[\"']")
+    rb"\A(?:\xef\xbb\xbf)?<\?xml\s[^>]*?\bencoding\s*=\s*[\"']([^\"']*)[\"']"
+)
 _UTF8_NAMES = {b"utf-8", b"utf8"}
 
 
@@ -47,8 +55,13 @@ def _parser() -> etree.XMLParser:
     parser: etree.XMLParser | None = getattr(_local, "parser", None)
     if parser is None:
         parser = etree.XMLParser(
-            resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False,
-            huge_tree=False, remove_comments=True, remove_pis=True,
+            resolve_entities=False,
+            no_network=True,
+            load_dtd=False,
+            dtd_validation=False,
+            huge_tree=False,
+            remove_comments=True,
+            remove_pis=True,
             encoding="utf-8",  # whatever the document says (the encoding check runs first)
             # DUIS has no mixed content; DCC Boxed drops blank text before signing and
             # checking, so we do too (a pretty-printed signed request then verifies).
@@ -61,8 +74,9 @@ def _parser() -> etree.XMLParser:
 def parse(data: bytes, *, limit: int = MAX_MESSAGE_BYTES) -> etree._Element:
     """Parse one message or refuse it with a reason fit for the sender."""
     if len(data) > limit:
-        raise XmlRejected(f"message of {len(data)} bytes exceeds the {limit}-byte limit",
-                          too_large=True)
+        raise XmlRejected(
+            f"message of {len(data)} bytes exceeds the {limit}-byte limit", too_large=True
+        )
     _check_encoding(data)
     if _DECLARATIONS.search(data):
         raise XmlRejected("DTDs and entity declarations are not allowed")
@@ -88,6 +102,8 @@ def pretty(data: bytes) -> bytes:
         return serialise(parse(data), pretty=True)
     except XmlRejected:
         return data
+
+
 def refuse_dtd(root: etree._Element) -> None:
     """Refuse a document that lxml found a DOCTYPE (internal or external DTD) in."""
     docinfo = root.getroottree().docinfo
@@ -99,8 +115,9 @@ def _check_encoding(data: bytes) -> None:
     """Refuse anything but UTF-8: a byte-order mark of another encoding, a declared
     encoding other than UTF-8, or a NUL byte (UTF-16/32 without a mark)."""
     if not data.startswith(_UTF8_BOM) and data.startswith(_OTHER_BOMS):
-        raise XmlRejected("DUIS messages must be UTF-8 (a byte-order mark of another "
-                          "encoding was found)")
+        raise XmlRejected(
+            "DUIS messages must be UTF-8 (a byte-order mark of another encoding was found)"
+        )
     declared = _DECLARED_ENCODING.match(data)
     if declared is not None and declared.group(1).strip().lower() not in _UTF8_NAMES:
         name = declared.group(1)[:40].decode("ascii", "replace")

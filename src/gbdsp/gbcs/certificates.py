@@ -38,15 +38,20 @@ ISSUER_ROLE = "07"
 
 def key_identifier(public_key: ec.EllipticCurvePublicKey) -> bytes:
     """8 octets: the leftmost 64 bits of SHA-1 of the subject public key (RFC 5280 4.2.1.2)."""
-    point = public_key.public_bytes(serialization.Encoding.X962,
-                                    serialization.PublicFormat.UncompressedPoint)
+    point = public_key.public_bytes(
+        serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+    )
     return hashlib.sha1(point).digest()[:8]
 
 
 def issuer_name(world_secret: bytes) -> x509.Name:
     tag = hmac.new(world_secret, b"gbdsp issuing authority name", hashlib.sha256).hexdigest()
-    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"GBDSP-{tag[:4].upper()}"),
-                      x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, ISSUER_ROLE)])
+    return x509.Name(
+        [
+            x509.NameAttribute(NameOID.COMMON_NAME, f"GBDSP-{tag[:4].upper()}"),
+            x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, ISSUER_ROLE),
+        ]
+    )
 
 
 def issuing_authority_certificate(world_secret: bytes) -> x509.Certificate:
@@ -54,36 +59,50 @@ def issuing_authority_certificate(world_secret: bytes) -> x509.Certificate:
     key = issuing_authority_key(world_secret)
     name = issuer_name(world_secret)
     ski = key_identifier(key.public_key())
-    return (x509.CertificateBuilder()
-            .subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(_serial(world_secret, b"issuing-authority"))
-            .not_valid_before(NOT_BEFORE).not_valid_after(NOT_AFTER)
-            .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-            .add_extension(_key_usage(cert_sign=True), critical=True)
-            .add_extension(x509.SubjectKeyIdentifier(ski), critical=False)
-            .sign(key, hashes.SHA256(), ecdsa_deterministic=True))
+    return (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(_serial(world_secret, b"issuing-authority"))
+        .not_valid_before(NOT_BEFORE)
+        .not_valid_after(NOT_AFTER)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(_key_usage(cert_sign=True), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier(ski), critical=False)
+        .sign(key, hashes.SHA256(), ecdsa_deterministic=True)
+    )
 
 
-def device_certificate(world_secret: bytes, eui: bytes, usage: KeyUsage,
-                       public_key: ec.EllipticCurvePublicKey) -> x509.Certificate:
+def device_certificate(
+    world_secret: bytes, eui: bytes, usage: KeyUsage, public_key: ec.EllipticCurvePublicKey
+) -> x509.Certificate:
     """The DS or KA certificate of device `eui`, signed by the issuing authority."""
     authority = issuing_authority_key(world_secret)
-    other_name = x509.OtherName(HARDWARE_MODULE_NAME,
-                                b"\x30\x19" + HW_TYPE + b"\x04\x08" + eui)
-    return (x509.CertificateBuilder()
-            .subject_name(x509.Name([])).issuer_name(issuer_name(world_secret))
-            .public_key(public_key)
-            .serial_number(device_serial(world_secret, eui, usage))
-            .not_valid_before(NOT_BEFORE).not_valid_after(NOT_AFTER)
-            .add_extension(_key_usage(digital_signature=usage is KeyUsage.DS,
-                                      key_agreement=usage is KeyUsage.KA), critical=True)
-            .add_extension(x509.SubjectKeyIdentifier(key_identifier(public_key)), critical=False)
-            .add_extension(x509.SubjectAlternativeName([other_name]), critical=True)
-            .add_extension(x509.CertificatePolicies([x509.PolicyInformation(DEVICE_POLICY, None)]),
-                           critical=True)
-            .add_extension(x509.AuthorityKeyIdentifier(
-                key_identifier(authority.public_key()), None, None), critical=False)
-            .sign(authority, hashes.SHA256(), ecdsa_deterministic=True))
+    other_name = x509.OtherName(HARDWARE_MODULE_NAME, b"\x30\x19" + HW_TYPE + b"\x04\x08" + eui)
+    return (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([]))
+        .issuer_name(issuer_name(world_secret))
+        .public_key(public_key)
+        .serial_number(device_serial(world_secret, eui, usage))
+        .not_valid_before(NOT_BEFORE)
+        .not_valid_after(NOT_AFTER)
+        .add_extension(
+            _key_usage(digital_signature=usage is KeyUsage.DS, key_agreement=usage is KeyUsage.KA),
+            critical=True,
+        )
+        .add_extension(x509.SubjectKeyIdentifier(key_identifier(public_key)), critical=False)
+        .add_extension(x509.SubjectAlternativeName([other_name]), critical=True)
+        .add_extension(
+            x509.CertificatePolicies([x509.PolicyInformation(DEVICE_POLICY, None)]), critical=True
+        )
+        .add_extension(
+            x509.AuthorityKeyIdentifier(key_identifier(authority.public_key()), None, None),
+            critical=False,
+        )
+        .sign(authority, hashes.SHA256(), ecdsa_deterministic=True)
+    )
 
 
 def certificate_eui(cert: x509.Certificate) -> bytes:
@@ -106,8 +125,9 @@ def device_serial(world_secret: bytes, eui: bytes, usage: KeyUsage) -> int:
     The SMKI repository service answers `retrievecertificate` by serial alone, so a device
     serial must say which device and key it is without a stored index; the tag keeps other
     worlds' (or made-up) serials from matching."""
-    tag = hmac.new(world_secret, b"gbdsp device serial:" + usage.value.encode() + eui,
-                   hashlib.sha256).digest()[:6]
+    tag = hmac.new(
+        world_secret, b"gbdsp device serial:" + usage.value.encode() + eui, hashlib.sha256
+    ).digest()[:6]
     return int.from_bytes(bytes([DEVICE_SERIAL_MARK, _USAGE_CODES[usage]]) + eui + tag, "big")
 
 
@@ -129,9 +149,17 @@ def _serial(world_secret: bytes, subject: bytes) -> int:
     return int.from_bytes(draw[:16], "big") >> 1 | 1 << 126
 
 
-def _key_usage(*, digital_signature: bool = False, key_agreement: bool = False,
-               cert_sign: bool = False) -> x509.KeyUsage:
-    return x509.KeyUsage(digital_signature=digital_signature, content_commitment=False,
-                         key_encipherment=False, data_encipherment=False,
-                         key_agreement=key_agreement, key_cert_sign=cert_sign, crl_sign=False,
-                         encipher_only=False, decipher_only=False)
+def _key_usage(
+    *, digital_signature: bool = False, key_agreement: bool = False, cert_sign: bool = False
+) -> x509.KeyUsage:
+    return x509.KeyUsage(
+        digital_signature=digital_signature,
+        content_commitment=False,
+        key_encipherment=False,
+        data_encipherment=False,
+        key_agreement=key_agreement,
+        key_cert_sign=cert_sign,
+        crl_sign=False,
+        encipher_only=False,
+        decipher_only=False,
+    )

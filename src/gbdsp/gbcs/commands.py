@@ -222,28 +222,57 @@ def pre_command(use_case: CriticalUseCase, ex: CommandExchange) -> bytes:
 def _command_payload(use_case: CriticalUseCase, ex: CommandExchange) -> bytes:
     head = bytes([ACCESS_REQUEST, dlms.INVOKE_FLAGS]) + uint(ex.counter & 0xFFFFFF, 3) + b"\x00"
     if use_case.kind == "script":
-        return (head + b"\x01" + _action(SCRIPT_TABLE_CLASS, use_case.obis, EXECUTE)
-                + b"\x01" + bytes([LONG_UNSIGNED]) + uint(use_case.script, 2))
+        return (
+            head
+            + b"\x01"
+            + _action(SCRIPT_TABLE_CLASS, use_case.obis, EXECUTE)
+            + b"\x01"
+            + bytes([LONG_UNSIGNED])
+            + uint(use_case.script, 2)
+        )
     if use_case.kind == "account-adjust":
-        return (head + b"\x01" + _action(ACCOUNT_CLASS, ACCOUNTS[0], 1)
-                + b"\x01" + _double_long(ex.amount))
+        return (
+            head
+            + b"\x01"
+            + _action(ACCOUNT_CLASS, ACCOUNTS[0], 1)
+            + b"\x01"
+            + _double_long(ex.amount)
+        )
     if use_case.kind == "account-reset":
-        return (head + b"\x03" + b"".join(_action(ACCOUNT_CLASS, o, 2) for o in ACCOUNTS)
-                + b"\x03" + _double_long(0) * 3)
+        return (
+            head
+            + b"\x03"
+            + b"".join(_action(ACCOUNT_CLASS, o, 2) for o in ACCOUNTS)
+            + b"\x03"
+            + _double_long(0) * 3
+        )
     if use_case.kind == "emergency-credit":  # account 0-0:19.10.1.255 method 3
-        return (head + b"\x01" + _action(ACCOUNT_CLASS, ACCOUNTS[1], 3)
-                + b"\x01" + bytes([INTEGER, 0]))
+        return (
+            head + b"\x01" + _action(ACCOUNT_CLASS, ACCOUNTS[1], 3) + b"\x01" + bytes([INTEGER, 0])
+        )
     if use_case.kind == "set":
         return head + b"\x01" + _set(use_case) + b"\x01" + _set_value(use_case, ex.amount)
     if use_case.kind == "billing":
         if ex.billing is None:
             raise InvalidValue("a billing calendar needs its time and dates")
         time, dates = ex.billing
-        entries = b"".join(bytes([dlms.STRUCTURE, 2]) + dlms.octet_string(time)
-                           + dlms.octet_string(b"\xff\xff" + bytes([month, day, 0xFF]))
-                           for month, day in dates)
-        return (head + b"\x01" + bytes([SET]) + uint(SINGLE_ACTION_SCHEDULE_CLASS, 2)
-                + use_case.obis + b"\x04" + b"\x01" + bytes([ARRAY, len(dates)]) + entries)
+        entries = b"".join(
+            bytes([dlms.STRUCTURE, 2])
+            + dlms.octet_string(time)
+            + dlms.octet_string(b"\xff\xff" + bytes([month, day, 0xFF]))
+            for month, day in dates
+        )
+        return (
+            head
+            + b"\x01"
+            + bytes([SET])
+            + uint(SINGLE_ACTION_SCHEDULE_CLASS, 2)
+            + use_case.obis
+            + b"\x04"
+            + b"\x01"
+            + bytes([ARRAY, len(dates)])
+            + entries
+        )
     if use_case.kind == "gas-conversion":
         if ex.conversion is None:
             raise InvalidValue("a gas conversion needs its factor and calorific value")
@@ -251,17 +280,32 @@ def _command_payload(use_case: CriticalUseCase, ex: CommandExchange) -> bytes:
         # issuer event ID, start time: now
         start = uint(issuer_event_id(ex.at), 4, "little") + uint(0, 4)
         # ZSE Price cluster, server to client; trailing digit: 5 and 1 decimal places
-        first = (bytes([ZCL_SERVER_TO_CLIENT, 0x00, PUBLISH_CONVERSION_FACTOR]) + start
-                 + uint(factor, 4, "little") + b"\x50")
-        second = (bytes([ZCL_SERVER_TO_CLIENT, 0x01, PUBLISH_CALORIFIC_VALUE]) + start
-                  + uint(calorific, 4, "little") + bytes([MEGAJOULES_PER_CUBIC_METRE]) + b"\x10")
-        return gbz.payload([_component(PRICE_CLUSTER, first, last=False),
-                            _component(PRICE_CLUSTER, second)])
+        first = (
+            bytes([ZCL_SERVER_TO_CLIENT, 0x00, PUBLISH_CONVERSION_FACTOR])
+            + start
+            + uint(factor, 4, "little")
+            + b"\x50"
+        )
+        second = (
+            bytes([ZCL_SERVER_TO_CLIENT, 0x01, PUBLISH_CALORIFIC_VALUE])
+            + start
+            + uint(calorific, 4, "little")
+            + bytes([MEGAJOULES_PER_CUBIC_METRE])
+            + b"\x10"
+        )
+        return gbz.payload(
+            [_component(PRICE_CLUSTER, first, last=False), _component(PRICE_CLUSTER, second)]
+        )
     if use_case.kind == "descriptions":
         if not ex.descriptions:
             raise InvalidValue("no switch description to set")
-        sets = b"".join(bytes([SET]) + uint(DATA_CLASS, 2) + SWITCH_DESCRIPTIONS
-                        + bytes([10 + _switch(n), 0x02]) for n, _ in ex.descriptions)
+        sets = b"".join(
+            bytes([SET])
+            + uint(DATA_CLASS, 2)
+            + SWITCH_DESCRIPTIONS
+            + bytes([10 + _switch(n), 0x02])
+            for n, _ in ex.descriptions
+        )
         values = b"".join(_visible(text) for _, text in ex.descriptions)
         n = len(ex.descriptions)
         return head + bytes([n]) + sets + bytes([n]) + values
@@ -269,32 +313,54 @@ def _command_payload(use_case: CriticalUseCase, ex: CommandExchange) -> bytes:
         if ex.gas_billing is None:
             raise InvalidValue("a gas billing calendar needs its start and period")
         start_at, months = ex.gas_billing
-        head_fields = (uint(0, 4) + uint(issuer_event_id(ex.at), 4, "little")
-                       + uint(issuer_event_id(start_at), 4, "little") + uint(months, 3, "little"))
-        billing = (bytes([ZCL_SERVER_TO_CLIENT, 0x00, PUBLISH_BILLING_PERIOD]) + head_fields
-                   + bytes([MONTHS, 0x00]))  # tariff type 0
-        block = (bytes([ZCL_SERVER_TO_CLIENT, 0x01, PUBLISH_BLOCK_PERIOD]) + head_fields
-                 + bytes([0x02, MONTHS, 0x00, 0x01]))  # control, type, tariff, resolution
-        return gbz.payload([_component(PRICE_CLUSTER, billing, last=False),
-                            _component(PRICE_CLUSTER, block)])
+        head_fields = (
+            uint(0, 4)
+            + uint(issuer_event_id(ex.at), 4, "little")
+            + uint(issuer_event_id(start_at), 4, "little")
+            + uint(months, 3, "little")
+        )
+        billing = (
+            bytes([ZCL_SERVER_TO_CLIENT, 0x00, PUBLISH_BILLING_PERIOD])
+            + head_fields
+            + bytes([MONTHS, 0x00])
+        )  # tariff type 0
+        block = (
+            bytes([ZCL_SERVER_TO_CLIENT, 0x01, PUBLISH_BLOCK_PERIOD])
+            + head_fields
+            + bytes([0x02, MONTHS, 0x00, 0x01])
+        )  # control, type, tariff, resolution
+        return gbz.payload(
+            [_component(PRICE_CLUSTER, billing, last=False), _component(PRICE_CLUSTER, block)]
+        )
     if use_case.kind == "set-time":
         if ex.clock is None:
             raise InvalidValue("setting the clock needs the time and its validity")
         return asn1_sequence(b"".join(generalized_time(t) for t in ex.clock))
     if use_case.kind == "gas-emergency-credit":
-        zcl = (bytes([ZCL_CLIENT_TO_SERVER, 0x00, SELECT_EMERGENCY_CREDIT])
-               + uint(0, 4)  # command issue date-time: now
-               + b"\x00")  # originating device: the meter
+        zcl = (
+            bytes([ZCL_CLIENT_TO_SERVER, 0x00, SELECT_EMERGENCY_CREDIT])
+            + uint(0, 4)  # command issue date-time: now
+            + b"\x00"
+        )  # originating device: the meter
         return gbz.payload([_component(PREPAYMENT_CLUSTER, zcl)])
     event = uint(issuer_event_id(ex.at), 4, "little")
     if use_case.kind == "supply":
-        zcl = (bytes([ZCL_CLIENT_TO_SERVER, 0x00, CHANGE_SUPPLY]) + uint(0, 4) + event
-               + uint(0, 4) + uint(0, 4)  # request and implementation date-time: now
-               + bytes([use_case.supply, ACKNOWLEDGE_REQUIRED]))
+        zcl = (
+            bytes([ZCL_CLIENT_TO_SERVER, 0x00, CHANGE_SUPPLY])
+            + uint(0, 4)
+            + event
+            + uint(0, 4)
+            + uint(0, 4)  # request and implementation date-time: now
+            + bytes([use_case.supply, ACKNOWLEDGE_REQUIRED])
+        )
         return gbz.payload([_component(gbz.METERING_CLUSTER, zcl)])
-    zcl = (bytes([ZCL_CLIENT_TO_SERVER, 0x00, CREDIT_ADJUSTMENT]) + event
-           + uint(0, 4)  # start time: now
-           + bytes([use_case.adjustment_type]) + _int32_le(ex.amount))
+    zcl = (
+        bytes([ZCL_CLIENT_TO_SERVER, 0x00, CREDIT_ADJUSTMENT])
+        + event
+        + uint(0, 4)  # start time: now
+        + bytes([use_case.adjustment_type])
+        + _int32_le(ex.amount)
+    )
     return gbz.payload([_component(PREPAYMENT_CLUSTER, zcl)])
 
 
@@ -318,8 +384,11 @@ def _set_value(use_case: CriticalUseCase, value: int) -> bytes:
     if value != 1:
         raise InvalidValue("only a daily reset is encoded for the tariff block counter matrix")
     # execution time: one structure (time 00:00:00.00, any date), as RTDS has it
-    return (bytes([ARRAY, 1, dlms.STRUCTURE, 2]) + dlms.octet_string(bytes(4))
-            + dlms.octet_string(b"\xff" * 5))
+    return (
+        bytes([ARRAY, 1, dlms.STRUCTURE, 2])
+        + dlms.octet_string(bytes(4))
+        + dlms.octet_string(b"\xff" * 5)
+    )
 
 
 def _switch(index: int) -> int:
@@ -368,27 +437,33 @@ def issuer_event_id(at: datetime) -> int:
     return seconds
 
 
-def response(code: int, command: bytes, ex: CommandExchange,
-             signer: ec.EllipticCurvePrivateKey) -> bytes:
+def response(
+    code: int, command: bytes, ex: CommandExchange, signer: ec.EllipticCurvePrivateKey
+) -> bytes:
     """The device's signed Response to the executed command `command` (its content), as the
     RTDS Responses have it: a DLMS Access-Response with one null data and one success per
     request of the command; for GBZ, the Supply Status Response to Change Supply, else the
     ZCL Default Response (success) to the command."""
     header = GroupingHeader(Cra.RESPONSE, ex.counter, ex.device, ex.user, code)
     if command[:1] == b"\x30":  # GCS28: the device's time (the one set), reliable
-        device_time = command[2:2 + len(generalized_time(ZIGBEE_EPOCH))]
+        device_time = command[2 : 2 + len(generalized_time(ZIGBEE_EPOCH))]
         content = asn1_sequence(device_time + b"\x02\x01\x00")
     elif command[:1] == bytes([ACCESS_REQUEST]):
         kinds = _request_kinds(command)
-        content = dlms.access_response(ex.counter, [b"\x00"] * len(kinds),
-                                       [(k, dlms.SUCCESS) for k in kinds])
+        content = dlms.access_response(
+            ex.counter, [b"\x00"] * len(kinds), [(k, dlms.SUCCESS) for k in kinds]
+        )
     else:
         parts = _zcl_commands(command)
         answers = []
         for i, (cluster, frame, sequence, command_id, zcl_payload) in enumerate(parts):
             if (cluster, command_id) == (gbz.METERING_CLUSTER, CHANGE_SUPPLY):
-                zcl = (bytes([ZCL_SERVER_TO_CLIENT, sequence, SUPPLY_STATUS_RESPONSE])
-                       + zcl_payload[:8] + uint(0, 4) + zcl_payload[16:17])
+                zcl = (
+                    bytes([ZCL_SERVER_TO_CLIENT, sequence, SUPPLY_STATUS_RESPONSE])
+                    + zcl_payload[:8]
+                    + uint(0, 4)
+                    + zcl_payload[16:17]
+                )
             else:  # the Default Response goes the other way (ZCL frame control bit 3)
                 direction = ZCL_DEFAULT_RESPONSE_FRAME if not frame & 0x08 else 0x00
                 zcl = bytes([direction, sequence, DEFAULT_RESPONSE, command_id, 0x00])
@@ -416,14 +491,13 @@ def _zcl_commands(command: bytes) -> list[tuple[int, int, int, int, bytes]]:
     for _ in range(command[2]):
         if at + 8 > len(command):
             raise InvalidValue("truncated GBZ component")
-        cluster = int.from_bytes(command[at + 1:at + 3], "big")
-        size = int.from_bytes(command[at + 3:at + 5], "big")
-        zcl = command[at + 5:at + 5 + size]
+        cluster = int.from_bytes(command[at + 1 : at + 3], "big")
+        size = int.from_bytes(command[at + 3 : at + 5], "big")
+        zcl = command[at + 5 : at + 5 + size]
         parts.append((cluster, zcl[0], zcl[1], zcl[2], zcl[3:]))
         at += 5 + size
     return parts
 
 
 def _component(cluster: int, zcl: bytes, *, last: bool = True) -> bytes:
-    return (bytes([gbz.CONTROL_LAST if last else 0]) + uint(cluster, 2) + uint(len(zcl), 2)
-            + zcl)
+    return bytes([gbz.CONTROL_LAST if last else 0]) + uint(cluster, 2) + uint(len(zcl), 2) + zcl

@@ -51,8 +51,9 @@ def decrypt(key: bytes, originator: bytes, sealed: bytes) -> bytes:
     if len(sealed) < TAG_LENGTH:
         raise InvalidTag()
     ciphertext, tag = sealed[:-TAG_LENGTH], sealed[-TAG_LENGTH:]
-    decryptor = Cipher(algorithms.AES(key), modes.GCM(iv(originator), tag,
-                                                      min_tag_length=TAG_LENGTH)).decryptor()
+    decryptor = Cipher(
+        algorithms.AES(key), modes.GCM(iv(originator), tag, min_tag_length=TAG_LENGTH)
+    ).decryptor()
     decryptor.authenticate_additional_data(bytes([ENCRYPTION_SECURITY_CONTROL]))
     return decryptor.update(ciphertext) + decryptor.finalize()
 
@@ -66,8 +67,9 @@ def sign(key: ec.EllipticCurvePrivateKey, data: bytes) -> bytes:
 def verify(key: ec.EllipticCurvePublicKey, data: bytes, signature: bytes) -> bool:
     if len(signature) != 64:
         return False
-    der = encode_dss_signature(int.from_bytes(signature[:32], "big"),
-                               int.from_bytes(signature[32:], "big"))
+    der = encode_dss_signature(
+        int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:], "big")
+    )
     try:
         key.verify(der, data, ec.ECDSA(hashes.SHA256()))
     except InvalidSignature:

@@ -58,38 +58,45 @@ def scaler_unit(scaler: int, unit: int) -> bytes:
     return structure(integer(scaler), enum(unit))
 
 
-def access_response(counter: int, data: Sequence[bytes],
-                    results: Sequence[tuple[int, int]]) -> bytes:
+def access_response(
+    counter: int, data: Sequence[bytes], results: Sequence[tuple[int, int]]
+) -> bytes:
     """xDLMS Access-Response: invoke id from the counter, no date-time, no request spec.
 
     `results` are (GET or ACTION, result) pairs, one per data item (GBCS 10.2.1).
     """
     head = bytes([ACCESS_RESPONSE, INVOKE_FLAGS]) + uint(counter & 0xFFFFFF, 3) + b"\x00\x00"
-    return (head + bytes([len(data)]) + b"".join(data)
-            + bytes([len(results)]) + b"".join(bytes(r) for r in results))
+    return (
+        head
+        + bytes([len(data)])
+        + b"".join(data)
+        + bytes([len(results)])
+        + b"".join(bytes(r) for r in results)
+    )
 
 
-def protected_attributes(z: bytes, originator: bytes, recipient: bytes, counter: int,
-                         plaintext: bytes) -> bytes:
+def protected_attributes(
+    z: bytes, originator: bytes, recipient: bytes, counter: int, plaintext: bytes
+) -> bytes:
     """The GBCS Get-Protected-Attributes response: protection parameters, then the data
     encrypted with the KDF key of CRA 04 (GBCS 10.2.4 and 4.3.5)."""
     key = derive_key(z, ENCRYPTION_CRA, originator, counter, recipient)
     sealed = b"\x31\x00\x00\x00\x00" + crypto.encrypt(key, originator, plaintext)
-    parameters = (
-        b"\x01\x01" + structure(
-            enum(2),  # protection type: authentication and encryption
+    parameters = b"\x01\x01" + structure(
+        enum(2),  # protection type: authentication and encryption
+        structure(
+            octet_string(bytes([ENCRYPTION_CRA]) + uint(counter, 8)),  # transaction id
+            octet_string(originator),
+            octet_string(recipient),
+            octet_string(b""),  # other information
             structure(
-                octet_string(bytes([ENCRYPTION_CRA]) + uint(counter, 8)),  # transaction id
-                octet_string(originator),
-                octet_string(recipient),
-                octet_string(b""),  # other information
+                enum(2),  # key info type: agreed key
                 structure(
-                    enum(2),  # key info type: agreed key
-                    structure(octet_string(b"\x02"),  # key parameters: C(0e, 2s ECC CDH)
-                              octet_string(b"")),  # key ciphered data
-                ),
+                    octet_string(b"\x02"),  # key parameters: C(0e, 2s ECC CDH)
+                    octet_string(b""),
+                ),  # key ciphered data
             ),
-        )
+        ),
     )
     # The ECS17b response wraps parameters and data in a 2-element structure whose first
     # element is the array of protection parameters (GBCS 10.2.4).

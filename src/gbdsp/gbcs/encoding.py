@@ -41,5 +41,8 @@ def dlms_date_time(at: datetime) -> bytes:
     if at.tzinfo is None:
         raise InvalidValue("a GBCS date-time needs an aware datetime")
     t = at.astimezone(UTC)
-    return (uint(t.year, 2) + bytes([t.month, t.day, 0xFF, t.hour, t.minute, t.second,
-                                     t.microsecond // 10_000]) + b"\x80\x00\xff")
+    return (
+        uint(t.year, 2)
+        + bytes([t.month, t.day, 0xFF, t.hour, t.minute, t.second, t.microsecond // 10_000])
+        + b"\x80\x00\xff"
+    )

@@ -48,9 +48,15 @@ class GroupingHeader:
     supplementary_counter: int | None = None
 
     def __post_init__(self) -> None:
-        for title in (self.originator, self.recipient,
-                      *([self.supplementary_remote_party]
-                        if self.supplementary_remote_party is not None else [])):
+        for title in (
+            self.originator,
+            self.recipient,
+            *(
+                [self.supplementary_remote_party]
+                if self.supplementary_remote_party is not None
+                else []
+            ),
+        ):
             if len(title) != 8:
                 raise InvalidValue("GBCS system titles are 8 octets (EUI-64)")
         if (self.supplementary_counter is not None) and self.supplementary_remote_party is None:
@@ -66,12 +72,20 @@ class GroupingHeader:
 
     def encode(self) -> bytes:
         """The header from DF 09 to the end of other-info (the content length follows)."""
-        date_time = (b"\x00" if self.date_time is None
-                     else b"\x0c" + dlms_date_time(self.date_time))
+        date_time = b"\x00" if self.date_time is None else b"\x0c" + dlms_date_time(self.date_time)
         info = self.other_info()
-        return (GENERAL_SIGNING + bytes([self.cra]) + uint(self.counter, 8)
-                + b"\x08" + self.originator + b"\x08" + self.recipient + date_time
-                + length(len(info)) + info)
+        return (
+            GENERAL_SIGNING
+            + bytes([self.cra])
+            + uint(self.counter, 8)
+            + b"\x08"
+            + self.originator
+            + b"\x08"
+            + self.recipient
+            + date_time
+            + length(len(info))
+            + info
+        )
 
 
 def signed_part(header: GroupingHeader, content: bytes) -> bytes:
@@ -79,8 +93,9 @@ def signed_part(header: GroupingHeader, content: bytes) -> bytes:
     return (header.encode() + length(len(content)) + content)[1:]
 
 
-def general_signing(header: GroupingHeader, content: bytes,
-                    signer: ec.EllipticCurvePrivateKey | None = None) -> bytes:
+def general_signing(
+    header: GroupingHeader, content: bytes, signer: ec.EllipticCurvePrivateKey | None = None
+) -> bytes:
     """The General-Signing APDU; signature length 00 when `signer` is None."""
     body = header.encode() + length(len(content)) + content
     if signer is None:
@@ -100,8 +115,13 @@ def general_ciphering(header: GroupingHeader, signing_apdu: bytes, z: bytes) -> 
     return GENERAL_CIPHERING + length(len(service)) + service
 
 
-def message(header: GroupingHeader, content: bytes, *, z: bytes | None,
-            signer: ec.EllipticCurvePrivateKey | None = None) -> bytes:
+def message(
+    header: GroupingHeader,
+    content: bytes,
+    *,
+    z: bytes | None,
+    signer: ec.EllipticCurvePrivateKey | None = None,
+) -> bytes:
     """A complete GBCS message: signed if `signer`, MACed (General-Ciphering) if `z`."""
     apdu = general_signing(header, content, signer)
     return apdu if z is None else general_ciphering(header, apdu, z)
@@ -112,7 +132,7 @@ def unwrap_general_ciphering(frame: bytes) -> tuple[bytes, bytes]:
     if not frame.startswith(GENERAL_CIPHERING):
         raise InvalidValue("not a General-Ciphering frame")
     n, size = read_length(frame, len(GENERAL_CIPHERING))
-    service = frame[len(GENERAL_CIPHERING) + size:]
+    service = frame[len(GENERAL_CIPHERING) + size :]
     if len(service) != n or not service.startswith(SECURITY_HEADER) or n < 5 + 12:
         raise InvalidValue("General-Ciphering length or security header is wrong")
     return service[5:-12], service[-12:]
@@ -128,4 +148,4 @@ def read_length(data: bytes, at: int) -> tuple[int, int]:
     size = first & 0x7F
     if size not in (1, 2) or at + 1 + size > len(data):
         raise InvalidValue("unsupported GBCS length form")
-    return int.from_bytes(data[at + 1: at + 1 + size], "big"), 1 + size
+    return int.from_bytes(data[at + 1 : at + 1 + size], "big"), 1 + size

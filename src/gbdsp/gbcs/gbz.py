@@ -47,14 +47,23 @@ class Attribute:
     value: int
 
     def encode(self) -> bytes:
-        return (uint(self.attribute_id, 2, "little") + b"\x00" + bytes([self.data_type])
-                + uint(self.value, _SIZES[self.data_type], "little"))
+        return (
+            uint(self.attribute_id, 2, "little")
+            + b"\x00"
+            + bytes([self.data_type])
+            + uint(self.value, _SIZES[self.data_type], "little")
+        )
 
 
 def octet_string_attribute(attribute_id: int, value: bytes) -> bytes:
     """A successful Read Attributes record of type octet string (length-prefixed)."""
-    return (uint(attribute_id, 2, "little") + b"\x00" + bytes([OCTET_STRING])
-            + uint(len(value), 1) + value)
+    return (
+        uint(attribute_id, 2, "little")
+        + b"\x00"
+        + bytes([OCTET_STRING])
+        + uint(len(value), 1)
+        + value
+    )
 
 
 def read_attributes_response(attributes: Sequence[Attribute]) -> bytes:
@@ -64,18 +73,30 @@ def read_attributes_response(attributes: Sequence[Attribute]) -> bytes:
 def plain_component(cluster: int, zcl_payload: bytes, *, last: bool = True) -> bytes:
     """A GBZ component with a plaintext Read Attributes Response (GBCS 11.2.2)."""
     extended = bytes([FRAME_CONTROL_PLAIN_RESPONSE, 0x00, READ_ATTRIBUTES_RESPONSE]) + zcl_payload
-    return (bytes([CONTROL_LAST if last else 0]) + uint(cluster, 2) + uint(len(extended), 2)
-            + extended)
+    return (
+        bytes([CONTROL_LAST if last else 0]) + uint(cluster, 2) + uint(len(extended), 2) + extended
+    )
 
 
-def encrypted_component(cluster: int, zcl_payload: bytes, *, z: bytes, originator: bytes,
-                        recipient: bytes, counter: int, last: bool = True) -> bytes:
+def encrypted_component(
+    cluster: int,
+    zcl_payload: bytes,
+    *,
+    z: bytes,
+    originator: bytes,
+    recipient: bytes,
+    counter: int,
+    last: bool = True,
+) -> bytes:
     """A GBZ component whose ZCL payload is encrypted (GBCS 11.2.3, KDF with CRA 04)."""
     key = derive_key(z, ENCRYPTION_CRA, originator, counter, recipient)
     sealed = b"\x31\x00\x00\x00\x00" + crypto.encrypt(key, originator, zcl_payload)
-    extended = (b"\x00\x00"  # additional header control, additional header frame counter
-                + bytes([FRAME_CONTROL_RESPONSE, 0x00, READ_ATTRIBUTES_RESPONSE])
-                + uint(len(sealed), 2) + sealed)
+    extended = (
+        b"\x00\x00"  # additional header control, additional header frame counter
+        + bytes([FRAME_CONTROL_RESPONSE, 0x00, READ_ATTRIBUTES_RESPONSE])
+        + uint(len(sealed), 2)
+        + sealed
+    )
     control = CONTROL_ENCRYPTED | (CONTROL_LAST if last else 0)
     return bytes([control]) + uint(cluster, 2) + uint(len(extended), 2) + extended
 

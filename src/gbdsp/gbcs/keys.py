@@ -43,14 +43,16 @@ def device_key(world_secret: bytes, eui: bytes, usage: KeyUsage) -> ec.EllipticC
     """The device's DS or KA private key (P-256)."""
     if len(eui) != 8:
         raise InvalidValue("a device ID is 8 octets (EUI-64)")
-    return ec.derive_private_key(derive_scalar(world_secret, usage.value.encode(), eui),
-                                 ec.SECP256R1())
+    return ec.derive_private_key(
+        derive_scalar(world_secret, usage.value.encode(), eui), ec.SECP256R1()
+    )
 
 
 def issuing_authority_key(world_secret: bytes) -> ec.EllipticCurvePrivateKey:
     """The test world's Device issuing authority key (signs the device certificates)."""
-    return ec.derive_private_key(derive_scalar(world_secret, b"issuing-authority", b""),
-                                 ec.SECP256R1())
+    return ec.derive_private_key(
+        derive_scalar(world_secret, b"issuing-authority", b""), ec.SECP256R1()
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,5 +64,6 @@ class DeviceKeys:
 
     @classmethod
     def derive(cls, world_secret: bytes, eui: bytes) -> DeviceKeys:
-        return cls(device_key(world_secret, eui, KeyUsage.DS),
-                   device_key(world_secret, eui, KeyUsage.KA))
+        return cls(
+            device_key(world_secret, eui, KeyUsage.DS), device_key(world_secret, eui, KeyUsage.KA)
+        )

@@ -41,8 +41,7 @@ class SignedApdu:
     """The octets the signature covers (from 09 to the end of the content)."""
 
     def signature_valid(self, key: ec.EllipticCurvePublicKey) -> bool:
-        return self.signature is not None and crypto.verify(key, self.signed_part,
-                                                            self.signature)
+        return self.signature is not None and crypto.verify(key, self.signed_part, self.signature)
 
 
 def parse_general_signing(apdu: bytes) -> SignedApdu:
@@ -60,20 +59,26 @@ def parse_general_signing(apdu: bytes) -> SignedApdu:
     at = 29
     date_time, at = _date_time(apdu, at)
     info_length, size = read_length(apdu, at)
-    info = apdu[at + size: at + size + info_length]
+    info = apdu[at + size : at + size + info_length]
     at += size + info_length
     if len(info) != info_length or (info_length not in (2, 10, 18, 26) and info_length < 27):
         raise InvalidValue(f"other-information of {info_length} octets")
     content_length, size = read_length(apdu, at)
-    content = apdu[at + size: at + size + content_length]
+    content = apdu[at + size : at + size + content_length]
     if len(content) != content_length:
         raise InvalidValue("content shorter than its length")
     end = at + size + content_length
     signature = _signature(apdu, end)
     header = GroupingHeader(
-        cra, counter, originator, recipient, int.from_bytes(info[:2], "big"), date_time,
+        cra,
+        counter,
+        originator,
+        recipient,
+        int.from_bytes(info[:2], "big"),
+        date_time,
         supplementary_remote_party=info[2:10] if info_length >= 10 else None,
-        supplementary_counter=int.from_bytes(info[10:18], "big") if info_length >= 18 else None)
+        supplementary_counter=int.from_bytes(info[10:18], "big") if info_length >= 18 else None,
+    )
     return SignedApdu(header, content, signature, apdu[1:end])
 
 
@@ -82,8 +87,9 @@ def verify_general_ciphering(frame: bytes, z: bytes) -> SignedApdu:
     raises InvalidValue when the MAC does not verify."""
     apdu, tag = unwrap_general_ciphering(frame)
     parsed = parse_general_signing(apdu)
-    if not crypto.gmac_valid(mac_key(z, parsed.header), parsed.header.originator,
-                             MAC_AAD_PREFIX + apdu, tag):
+    if not crypto.gmac_valid(
+        mac_key(z, parsed.header), parsed.header.originator, MAC_AAD_PREFIX + apdu, tag
+    ):
         raise InvalidValue("the GBCS MAC does not verify")
     return parsed
 
@@ -95,10 +101,18 @@ def _date_time(apdu: bytes, at: int) -> tuple[datetime | None, int]:
         return None, at + 1
     if apdu[at] != 12 or at + 13 > len(apdu):
         raise InvalidValue("date-time must be absent or 12 octets")
-    raw = apdu[at + 1: at + 13]
+    raw = apdu[at + 1 : at + 13]
     try:
-        when = datetime(int.from_bytes(raw[0:2], "big"), raw[2], raw[3], raw[5], raw[6],
-                        raw[7], (raw[8] if raw[8] != 0xFF else 0) * 10_000, tzinfo=UTC)
+        when = datetime(
+            int.from_bytes(raw[0:2], "big"),
+            raw[2],
+            raw[3],
+            raw[5],
+            raw[6],
+            raw[7],
+            (raw[8] if raw[8] != 0xFF else 0) * 10_000,
+            tzinfo=UTC,
+        )
     except ValueError as e:
         raise InvalidValue(f"date-time {raw.hex()} is not a date") from e
     return when, at + 13
@@ -110,4 +124,4 @@ def _signature(apdu: bytes, at: int) -> bytes | None:
     n, size = read_length(apdu, at)
     if at + size + n != len(apdu) or n not in (0, 64):
         raise InvalidValue("signature block must be 00 or 64 octets, then the end")
-    return apdu[at + size:] if n else None
+    return apdu[at + size :] if n else None

@@ -64,18 +64,23 @@ def firmware_octets(version: str) -> bytes:
 
 
 def _header(ex: Exchange, code: MessageCode, *, dated: bool) -> GroupingHeader:
-    return GroupingHeader(Cra.RESPONSE, ex.counter, ex.device, ex.recipient, code,
-                          date_time=ex.at if dated else None)
+    return GroupingHeader(
+        Cra.RESPONSE, ex.counter, ex.device, ex.recipient, code, date_time=ex.at if dated else None
+    )
 
 
 def ecs17b(ex: Exchange, registers: ImportEnergy) -> bytes:
     """SRV 4.1.1 on an ESME: the import registers, encrypted (GBCS 10.2.4)."""
     if ex.at is None:
         raise InvalidValue("ECS17b carries the date-time of the reading")
-    plaintext = dlms.structure(dlms.structure(
-        dlms.double_long_unsigned(registers.active_import_wh), dlms.scaler_unit(0, dlms.UNIT_WH),
-        dlms.double_long_unsigned(registers.reactive_import_varh),
-        dlms.scaler_unit(0, dlms.UNIT_VARH)))
+    plaintext = dlms.structure(
+        dlms.structure(
+            dlms.double_long_unsigned(registers.active_import_wh),
+            dlms.scaler_unit(0, dlms.UNIT_WH),
+            dlms.double_long_unsigned(registers.reactive_import_varh),
+            dlms.scaler_unit(0, dlms.UNIT_VARH),
+        )
+    )
     data = dlms.protected_attributes(ex.z, ex.device, ex.recipient, ex.counter, plaintext)
     content = dlms.access_response(ex.counter, [data], [(dlms.ACTION, dlms.SUCCESS)])
     return message(_header(ex, MessageCode.ECS17B, dated=True), content, z=ex.z)
@@ -84,8 +89,10 @@ def ecs17b(ex: Exchange, registers: ImportEnergy) -> bytes:
 def ecs52(ex: Exchange, firmware_version: str) -> bytes:
     """SRV 11.2 on an ESME or a CHF: the firmware version, in clear (GBCS 10)."""
     content = dlms.access_response(
-        ex.counter, [dlms.octet_string(firmware_octets(firmware_version))],
-        [(dlms.GET, dlms.SUCCESS)])
+        ex.counter,
+        [dlms.octet_string(firmware_octets(firmware_version))],
+        [(dlms.GET, dlms.SUCCESS)],
+    )
     return message(_header(ex, MessageCode.ECS52, dated=False), content, z=ex.z)
 
 
@@ -101,17 +108,23 @@ def gcs13a(ex: Exchange, reading: GasConsumption) -> bytes:
     """SRV 4.1.1 on a GSME: the consumption register, encrypted (GBCS 11.2.3)."""
     if ex.at is None:
         raise InvalidValue("GCS13a carries the date-time of the reading")
-    zcl = gbz.read_attributes_response([
-        gbz.Attribute(DIVISOR, gbz.UINT24, 1000),
-        gbz.Attribute(MULTIPLIER, gbz.UINT24, 1),
-        gbz.Attribute(UNIT_OF_MEASURE, gbz.ENUM8, UNIT_CUBIC_METRES),
-        gbz.Attribute(CURRENT_SUMMATION_DELIVERED, gbz.UINT48, reading.litres),
-    ])
-    component = gbz.encrypted_component(gbz.METERING_CLUSTER, zcl, z=ex.z,
-                                        originator=ex.device, recipient=ex.recipient,
-                                        counter=ex.counter)
-    return message(_header(ex, MessageCode.GCS13A, dated=True), gbz.payload([component]),
-                   z=ex.z)
+    zcl = gbz.read_attributes_response(
+        [
+            gbz.Attribute(DIVISOR, gbz.UINT24, 1000),
+            gbz.Attribute(MULTIPLIER, gbz.UINT24, 1),
+            gbz.Attribute(UNIT_OF_MEASURE, gbz.ENUM8, UNIT_CUBIC_METRES),
+            gbz.Attribute(CURRENT_SUMMATION_DELIVERED, gbz.UINT48, reading.litres),
+        ]
+    )
+    component = gbz.encrypted_component(
+        gbz.METERING_CLUSTER,
+        zcl,
+        z=ex.z,
+        originator=ex.device,
+        recipient=ex.recipient,
+        counter=ex.counter,
+    )
+    return message(_header(ex, MessageCode.GCS13A, dated=True), gbz.payload([component]), z=ex.z)
 
 
 CURRENT_METER_ID = 0x0206
@@ -121,19 +134,27 @@ CURRENT_METER_ID = 0x0206
 def gcs38(ex: Exchange, firmware_version: str) -> bytes:
     """SRV 11.2 on a GSME: the firmware version, in clear (GBCS 11.2.2)."""
     zcl = gbz.octet_string_attribute(CURRENT_METER_ID, firmware_octets(firmware_version))
-    return message(_header(ex, MessageCode.GCS38, dated=False),
-                   gbz.payload([gbz.plain_component(gbz.METERING_CLUSTER, zcl)]), z=ex.z)
+    return message(
+        _header(ex, MessageCode.GCS38, dated=False),
+        gbz.payload([gbz.plain_component(gbz.METERING_CLUSTER, zcl)]),
+        z=ex.z,
+    )
 
 
-def cs08(ex: Exchange, firmware_version: str, *, remote_party: bytes,
-         remote_counter: int) -> bytes:
+def cs08(ex: Exchange, firmware_version: str, *, remote_party: bytes, remote_counter: int) -> bytes:
     """SRV 11.2 on a PPMID or HCALCS (GBCS 12, CS08).
 
     The Response goes to the ACB (`ex.recipient`, whose KA key makes `ex.z`) and names the
     User in the supplementary remote party ID and counter (GBCS 7.2.10).
     """
-    header = GroupingHeader(Cra.RESPONSE, ex.counter, ex.device, ex.recipient,
-                            MessageCode.CS08, supplementary_remote_party=remote_party,
-                            supplementary_counter=remote_counter)
+    header = GroupingHeader(
+        Cra.RESPONSE,
+        ex.counter,
+        ex.device,
+        ex.recipient,
+        MessageCode.CS08,
+        supplementary_remote_party=remote_party,
+        supplementary_counter=remote_counter,
+    )
     content = asn1.firmware_version_response(firmware_octets(firmware_version))
     return message(header, content, z=ex.z)

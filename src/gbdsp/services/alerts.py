@@ -33,25 +33,39 @@ class AlertOutcome:
     reason: str
 
 
-def raise_alert(store: Store, clock: Clock, config: Config, signing_key: SigningKey,
-                device_id: DeviceId, alert_code: str) -> AlertOutcome:
+def raise_alert(
+    store: Store,
+    clock: Clock,
+    config: Config,
+    signing_key: SigningKey,
+    device_id: DeviceId,
+    alert_code: str,
+) -> AlertOutcome:
     if not _ALERT_CODE.fullmatch(alert_code):
         raise InvalidValue(f"an alert code is 4 hex digits, not {alert_code!r}")
     now = clock.now()
-    policy = restricted_policy(config) if config.modifications.mp169.in_force(now.date()) \
-        else None
+    policy = restricted_policy(config) if config.modifications.mp169.in_force(now.date()) else None
     with store.transaction() as tx:
         device = tx.devices.get(device_id, with_history=False)
         if device is None:
             raise NotFound(f"device {device_id} is not in the SMI")
         delivered = policy is None or policy.delivers_alert(device.restricted, alert_code)
         to = device.responsible_supplier if delivered else None
-        sequence = tx.connection.execute(insert(alert_log).values(
-            at=now, device_id=device_id, alert_code=alert_code.upper(), delivered_to=to,
-            diagnostics_only=not delivered).returning(alert_log.c.id)).scalar_one()
+        sequence = tx.connection.execute(
+            insert(alert_log)
+            .values(
+                at=now,
+                device_id=device_id,
+                alert_code=alert_code.upper(),
+                delivered_to=to,
+                diagnostics_only=not delivered,
+            )
+            .returning(alert_log.c.id)
+        ).scalar_one()
         if to is not None:
             alert = duis_response.build_device_alert(
-                alert_code, placeholder("ALERT", alert_code.upper(), str(device_id)), now)
+                alert_code, placeholder("ALERT", alert_code.upper(), str(device_id)), now
+            )
             signature.sign(alert, signing_key)
             tx.outbox.add(f"alert:{sequence}", to, duis_response.serialise(alert), now)
     if not delivered:
@@ -59,13 +73,14 @@ def raise_alert(store: Store, clock: Clock, config: Config, signing_key: Signing
     return AlertOutcome(to is not None, "delivered" if to else "no Responsible Supplier")
 
 
-def alert_log_rows(store: Store, device_id: DeviceId, diagnostics: bool
-                   ) -> list[tuple[str, bool]]:
+def alert_log_rows(store: Store, device_id: DeviceId, diagnostics: bool) -> list[tuple[str, bool]]:
     """(alert code, delivered) for a device: the Users' log, or the diagnostics log."""
     with store.read() as tx:
         rows = tx.connection.execute(
             select(alert_log.c.alert_code, alert_log.c.delivered_to)
-            .where(alert_log.c.device_id == device_id,
-                   alert_log.c.diagnostics_only.is_(diagnostics))
-            .order_by(alert_log.c.id))
+            .where(
+                alert_log.c.device_id == device_id, alert_log.c.diagnostics_only.is_(diagnostics)
+            )
+            .order_by(alert_log.c.id)
+        )
         return [(r[0], r[1] is not None) for r in rows]

@@ -42,10 +42,19 @@ class HandlerContext:
         found = catalogue().get(srv)
         assert found is not None
         request_id = RequestId(self.user.user_id, DCC_ACCESS_CONTROL_BROKER, 0)
-        decision = authorise(AccessRequest(
-            request_id, self.user, found, CommandVariant.NON_DEVICE, WebService.NON_DEVICE,
-            device, mp39=self.rules.mp39, ou_premises=self.ou_premises),
-            body_device_checks(self.profile))
+        decision = authorise(
+            AccessRequest(
+                request_id,
+                self.user,
+                found,
+                CommandVariant.NON_DEVICE,
+                WebService.NON_DEVICE,
+                device,
+                mp39=self.rules.mp39,
+                ou_premises=self.ou_premises,
+            ),
+            body_device_checks(self.profile),
+        )
         if isinstance(decision, Refused):
             return Reply(decision.code, reason=decision.reason)
         assert device is not None
@@ -55,8 +64,9 @@ class HandlerContext:
         """The same context at another time (the demo and the simulator replay history)."""
         return replace(self, now=when)
 
-    def move(self, device: Device, trigger: Trigger, wanted: SmiStatus | None = None
-             ) -> Device | Reply:
+    def move(
+        self, device: Device, trigger: Trigger, wanted: SmiStatus | None = None
+    ) -> Device | Reply:
         """Apply one row of the transition table (E5 if it does not allow it)."""
         result = next_status(trigger, device.device_type, device.status, wanted)
         if isinstance(result, TransitionRefused):

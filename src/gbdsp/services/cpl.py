@@ -22,8 +22,11 @@ class CplImportReport:
 
 
 def import_cpl(
-    store: Store, rows: Iterable[tuple[int, Mapping[str | None, Any]]], *,
-    on_error: Callable[[RowError], None], mp202_in_force: bool = True,
+    store: Store,
+    rows: Iterable[tuple[int, Mapping[str | None, Any]]],
+    *,
+    on_error: Callable[[RowError], None],
+    mp202_in_force: bool = True,
 ) -> CplImportReport:
     """Add CPL entries or change their status. The CPL is small (thousands of rows), so
     the whole file is one transaction: all good rows land together."""

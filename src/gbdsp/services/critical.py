@@ -42,8 +42,9 @@ BAD_SIGNATURE = "E41"
 NOT_ISSUED = "E42"
 
 
-def use_case(request: DuisRequest, srv: str, device: Device
-             ) -> tuple[commands.CriticalUseCase, int, dict[str, object]] | None:
+def use_case(
+    request: DuisRequest, srv: str, device: Device
+) -> tuple[commands.CriticalUseCase, int, dict[str, object]] | None:
     """The critical use case of this request, the amount or value it carries, and the other
     request values (`CommandExchange` fields) read from the DUIS body; None if gbdsp does
     not encode it (gbcs/commands.py)."""
@@ -57,7 +58,8 @@ def use_case(request: DuisRequest, srv: str, device: Device
         start = request.body.findtext(f".//{sr('BillingPeriodStart')}")
         periodicity = request.body.findtext(f".//{sr('Periodicity')}")
         code = {"Monthly": MessageCode.GCS25, "SixMonthly": MessageCode.GCS25A}.get(
-            periodicity or "")
+            periodicity or ""
+        )
         if start is None or code is None:
             return None  # other periodicities: no RTDS case, not encoded
         months = 1 if code is MessageCode.GCS25 else 6
@@ -65,19 +67,29 @@ def use_case(request: DuisRequest, srv: str, device: Device
     if (srv, kind) == ("6.14.1", "ESME"):
         entries = tuple(
             (int(e.get("index", "0")), e.findtext(sr("SwitchDescription")) or "")
-            for e in request.body.iter(sr("ALCSHCALCSDescription")))
+            for e in request.body.iter(sr("ALCSHCALCSDescription"))
+        )
         return commands.USE_CASES[MessageCode.ECS46A], 0, {"descriptions": entries}
     if (srv, kind) == ("6.6", "GSME"):
         factor = request.body.findtext(f".//{sr('ConversionFactor')}")
         calorific = request.body.findtext(f".//{sr('CalorificValue')}")
         if factor is None or calorific is None:
             return None  # one of the two: no RTDS case, not encoded
-        return commands.USE_CASES[MessageCode.GCS23], 0, {"conversion": (
-            _scaled(factor, 5), _scaled(calorific, 1))}
+        return (
+            commands.USE_CASES[MessageCode.GCS23],
+            0,
+            {"conversion": (_scaled(factor, 5), _scaled(calorific, 1))},
+        )
     if srv != "1.5":
         return None
-    mode = next((m for m, tag in (("prepayment", "PrepaymentMode"), ("credit", "CreditMode"))
-                 if request.body.find(sr(tag)) is not None), None)
+    mode = next(
+        (
+            m
+            for m, tag in (("prepayment", "PrepaymentMode"), ("credit", "CreditMode"))
+            if request.body.find(sr(tag)) is not None
+        ),
+        None,
+    )
     adjust = request.body.findtext(f".//{sr('AdjustMeterBalance')}")
     action = "adjust" if adjust is not None else "reset"
     code = commands.BALANCE.get((kind, mode or "", action))
@@ -86,8 +98,9 @@ def use_case(request: DuisRequest, srv: str, device: Device
     return commands.USE_CASES[code], int(adjust) if adjust is not None else 0, {}
 
 
-def _calendar_or_clock(request: DuisRequest,
-                       srv: str) -> tuple[commands.CriticalUseCase, int, dict[str, object]] | None:
+def _calendar_or_clock(
+    request: DuisRequest, srv: str
+) -> tuple[commands.CriticalUseCase, int, dict[str, object]] | None:
     """6.8 on an ESME (Monthly: ECS30; Quarterly: ECS30a) and 6.11 on a GSME (GCS28)."""
     body = request.body
     if srv == "6.11":
@@ -96,24 +109,33 @@ def _calendar_or_clock(request: DuisRequest,
         if current is None or tolerance is None:
             return None
         at = _instant(current)
-        return commands.USE_CASES[MessageCode.GCS28], 0, {
-            "clock": (at, at + timedelta(seconds=int(tolerance)))}
+        return (
+            commands.USE_CASES[MessageCode.GCS28],
+            0,
+            {"clock": (at, at + timedelta(seconds=int(tolerance)))},
+        )
     calendar = body.find(f".//{sr('ElectricityBillingCalendar')}")
     if calendar is None:
         return None
     time = _time_octets(calendar.findtext(sr("BillingTime")) or "")
     monthly = calendar.findtext(sr("Monthly"))
     if monthly is not None:
-        return commands.USE_CASES[MessageCode.ECS30], 0, {
-            "billing": (time, ((0xFF, int(monthly)),))}
+        return (
+            commands.USE_CASES[MessageCode.ECS30],
+            0,
+            {"billing": (time, ((0xFF, int(monthly)),))},
+        )
     quarterly = calendar.find(sr("Quarterly"))
     if quarterly is None:
         return None  # Daily, Weekly, SixMonthly, Yearly: no RTDS case, not encoded
     day = int(quarterly.findtext(sr("DayOfMonth")) or 0)
     start = int(quarterly.findtext(sr("BillingPeriodStartMonth")) or 0)
     months = tuple(sorted((start - 1 + 3 * i) % 12 + 1 for i in range(4)))
-    return commands.USE_CASES[MessageCode.ECS30A], 0, {
-        "billing": (time, tuple((m, day) for m in months))}
+    return (
+        commands.USE_CASES[MessageCode.ECS30A],
+        0,
+        {"billing": (time, tuple((m, day) for m in months))},
+    )
 
 
 def _scaled(text: str, digits: int) -> int:
@@ -149,8 +171,9 @@ def _value(request: DuisRequest, srv: str) -> int:
     return 0
 
 
-def pre_command(world: GbcsWorld | None, request: DuisRequest, srv: str,
-                device: Device, now: datetime) -> bytes | None:
+def pre_command(
+    world: GbcsWorld | None, request: DuisRequest, srv: str, device: Device, now: datetime
+) -> bytes | None:
     """The real unsigned pre-command of this critical request, or None if gbdsp does not
     encode its use case (or has no test world): the caller keeps the stand-in."""
     if world is None:
@@ -161,8 +184,9 @@ def pre_command(world: GbcsWorld | None, request: DuisRequest, srv: str,
         if found is None:
             return None
         use, amount, extra = found
-        exchange = commands.CommandExchange(_title(rid.originator), _title(device.device_id),
-                                            rid.counter, now, amount)
+        exchange = commands.CommandExchange(
+            _title(rid.originator), _title(device.device_id), rid.counter, now, amount
+        )
         return commands.pre_command(use, replace(exchange, **extra))  # type: ignore[arg-type]
     except ValueError:  # InvalidValue included: e.g. an amount beyond 32 bits
         return None
@@ -174,8 +198,7 @@ def issued_command(issued: IssuedTransform) -> commands.IssuedCommand | None:
     if issued.pre_command is None:
         return None
     parsed = parse_general_signing(issued.pre_command)
-    return commands.IssuedCommand(parsed.header.message_code, issued.issued_at,
-                                  parsed.content)
+    return commands.IssuedCommand(parsed.header.message_code, issued.issued_at, parsed.content)
 
 
 def admit(tx: Transaction, request: DuisRequest) -> tuple[IssuedTransform | None, Reply | None]:
@@ -183,21 +206,28 @@ def admit(tx: Transaction, request: DuisRequest) -> tuple[IssuedTransform | None
     rid = request.request_id
     issued = tx.transforms.get(request.request_id_text, rid.originator)
     if issued is None:
-        return None, Reply(NOT_ISSUED, reason=f"no CV 4 transform {request.request_id_text} "
-                                              f"was issued to {rid.originator}")
+        return None, Reply(
+            NOT_ISSUED,
+            reason=f"no CV 4 transform {request.request_id_text} was issued to {rid.originator}",
+        )
     if issued.used:
         return None, Reply(REPLAY, reason=f"transform {request.request_id_text} was used")
     if issued.srv != request.srv:
-        return None, Reply(NOT_ISSUED, reason=f"transform {request.request_id_text} was "
-                                              f"for SRV {issued.srv}, not {request.srv}")
+        return None, Reply(
+            NOT_ISSUED,
+            reason=f"transform {request.request_id_text} was "
+            f"for SRV {issued.srv}, not {request.srv}",
+        )
     if issued.device_id is not None and rid.device_id != issued.device_id:
-        return None, Reply(NOT_ISSUED, reason=f"transform {request.request_id_text} was "
-                                              f"for {issued.device_id}")
+        return None, Reply(
+            NOT_ISSUED, reason=f"transform {request.request_id_text} was for {issued.device_id}"
+        )
     return issued, None
 
 
-def check_signed(world: GbcsWorld | None, request: DuisRequest,
-                 issued: IssuedTransform) -> Reply | None:
+def check_signed(
+    world: GbcsWorld | None, request: DuisRequest, issued: IssuedTransform
+) -> Reply | None:
     """None if the signed pre-command is the issued one, signed by the User; else the refusal.
 
     A stand-in transform (no real pre-command: an SRV whose use case is not encoded, or a
@@ -211,8 +241,9 @@ def check_signed(world: GbcsWorld | None, request: DuisRequest,
     except (binascii.Error, InvalidValue) as e:
         return Reply(BAD_SIGNATURE, reason=f"the signed pre-command is not General-Signing: {e}")
     if parsed.signed_part != issued.pre_command[1:]:
-        return Reply(NOT_ISSUED, reason="the signed pre-command is not the command the "
-                                        "transform issued")
+        return Reply(
+            NOT_ISSUED, reason="the signed pre-command is not the command the transform issued"
+        )
     if parsed.signature is None:
         return Reply(BAD_SIGNATURE, reason="the pre-command is not signed")
     user = Eui64(request.request_id.originator.value)

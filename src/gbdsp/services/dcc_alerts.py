@@ -21,16 +21,32 @@ ALERT_DELAY = timedelta(milliseconds=100)
 """After the device's response, so the User sees them in DUIS order."""
 
 
-def after_device_response(tx: Transaction, request: DuisRequest, reply: Reply,
-                          arrives: datetime, signing_key: SigningKey) -> None:
+def after_device_response(
+    tx: Transaction, request: DuisRequest, reply: Reply, arrives: datetime, signing_key: SigningKey
+) -> None:
     if request.srv != "8.11" or reply.code != "I0":
         return
     at = arrives + ALERT_DELAY
     root = duis_response.build_han_log_result_alert(request.request_id_text, at)
     signature.sign(root, signing_key)
     rid = request.request_id
-    tx.outbox.add(f"{duis_response.HAN_LOG_RESULT_ALERT}:{request.request_id_text}",
-                  rid.originator, duis_response.serialise(root), at, at)
-    tx.audit.record(AuditEntry(at, "alert", duis_response.HAN_LOG_RESULT_ALERT, None,
-                               rid.originator, request.request_id_text, "8.11", rid.device_id,
-                               detail="DCC alert N24: HAN Device Log updated"))
+    tx.outbox.add(
+        f"{duis_response.HAN_LOG_RESULT_ALERT}:{request.request_id_text}",
+        rid.originator,
+        duis_response.serialise(root),
+        at,
+        at,
+    )
+    tx.audit.record(
+        AuditEntry(
+            at,
+            "alert",
+            duis_response.HAN_LOG_RESULT_ALERT,
+            None,
+            rid.originator,
+            request.request_id_text,
+            "8.11",
+            rid.device_id,
+            detail="DCC alert N24: HAN Device Log updated",
+        )
+    )

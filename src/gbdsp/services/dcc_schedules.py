@@ -48,6 +48,7 @@ class ScheduleRequest:
 
 def read_create(body: etree._Element) -> ScheduleRequest:
     """The sr:CreateSchedule (an sr:DSPSchedule) read into values; the XSD made it whole."""
+
     def text(name: str) -> str | None:
         found = body.find(sr(name))
         return (found.text or "").strip() if found is not None else None
@@ -57,13 +58,16 @@ def read_create(body: etree._Element) -> ScheduleRequest:
         frequency=text("ScheduleFrequency") or "",
         start=date.fromisoformat((text("ScheduleStartDate") or "")[:10]),
         end=date.fromisoformat(end[:10]) if end else None,
-        at=time.fromisoformat(at.rstrip("Z")[:8]) if at else time(0, 0))
+        at=time.fromisoformat(at.rstrip("Z")[:8]) if at else time(0, 0),
+    )
     last = body[-1]
     return ScheduleRequest(
         srv=text("DSPScheduledServiceReferenceVariant") or "",
-        device_id=DeviceId.parse(text("DeviceID") or ""), recurrence=recurrence,
+        device_id=DeviceId.parse(text("DeviceID") or ""),
+        recurrence=recurrence,
         body_element=etree.QName(last).localname,
-        details=etree.tostring(body, encoding="UTF-8"))
+        details=etree.tostring(body, encoding="UTF-8"),
+    )
 
 
 def create(ctx: HandlerContext, request: ScheduleRequest) -> Reply:
@@ -72,8 +76,9 @@ def create(ctx: HandlerContext, request: ScheduleRequest) -> Reply:
     if scheduled is None or not scheduled.dcc_scheduled:
         return Reply(rules.NOT_SCHEDULABLE, reason=f"SRV {request.srv} is not DCC Scheduled")
     if request.body_element != "DSP" + scheduled.body_element:
-        return Reply(rules.WRONG_BODY, reason=f"{request.body_element} does not go with "
-                                              f"SRV {request.srv}")
+        return Reply(
+            rules.WRONG_BODY, reason=f"{request.body_element} does not go with SRV {request.srv}"
+        )
     refusal = rules.refusal(request.recurrence, ctx.now.date())
     first = request.recurrence.next_after(ctx.now) if refusal is None else None
     if refusal is not None or first is None:
@@ -83,12 +88,22 @@ def create(ctx: HandlerContext, request: ScheduleRequest) -> Reply:
     if isinstance(device, Reply):
         return device
     schedule_id = ctx.tx.schedules.add(
-        user_id=ctx.user.user_id, device_id=device.device_id, srv=request.srv,
-        details=request.details, frequency=request.recurrence.frequency,
-        start_date=request.recurrence.start, end_date=request.recurrence.end,
-        at_time=request.recurrence.at.isoformat(), next_run_at=first, created_at=ctx.now)
-    return Reply("I0", ScheduleIdReply(schedule_id), reason=f"schedule {schedule_id}, first "
-                                                             f"run {first.isoformat()}")
+        user_id=ctx.user.user_id,
+        device_id=device.device_id,
+        srv=request.srv,
+        details=request.details,
+        frequency=request.recurrence.frequency,
+        start_date=request.recurrence.start,
+        end_date=request.recurrence.end,
+        at_time=request.recurrence.at.isoformat(),
+        next_run_at=first,
+        created_at=ctx.now,
+    )
+    return Reply(
+        "I0",
+        ScheduleIdReply(schedule_id),
+        reason=f"schedule {schedule_id}, first run {first.isoformat()}",
+    )
 
 
 def _selected(ctx: HandlerContext, body: etree._Element) -> list[StoredSchedule]:
@@ -116,8 +131,9 @@ def delete(ctx: HandlerContext, body: etree._Element) -> Reply:
     return Reply("I0", reason=f"{len(found)} schedule(s) removed")
 
 
-def run_due(store: Store, clock: Clock, signing_key: SigningKey, emulator: DeviceEmulator,
-            limit: int = 100) -> int:
+def run_due(
+    store: Store, clock: Clock, signing_key: SigningKey, emulator: DeviceEmulator, limit: int = 100
+) -> int:
     """Run every due occurrence once; returns how many ran. One transaction each."""
     ran = 0
     now = clock.now()
@@ -133,10 +149,19 @@ def run_due(store: Store, clock: Clock, signing_key: SigningKey, emulator: Devic
     return ran
 
 
-def _run_one(tx: Transaction, schedule: StoredSchedule, now: datetime,
-             signing_key: SigningKey, emulator: DeviceEmulator) -> bool:
-    recurrence = Recurrence(schedule.frequency, schedule.start_date, schedule.end_date,
-                            time.fromisoformat(schedule.at_time))
+def _run_one(
+    tx: Transaction,
+    schedule: StoredSchedule,
+    now: datetime,
+    signing_key: SigningKey,
+    emulator: DeviceEmulator,
+) -> bool:
+    recurrence = Recurrence(
+        schedule.frequency,
+        schedule.start_date,
+        schedule.end_date,
+        time.fromisoformat(schedule.at_time),
+    )
     following = recurrence.next_after(schedule.next_run_at)
     if following is None:
         if tx.schedules.remove([schedule.schedule_id]) != 1:  # its last occurrence
@@ -151,15 +176,32 @@ def _run_one(tx: Transaction, schedule: StoredSchedule, now: datetime,
     rid = RequestId(schedule.user_id, device.device_id, counter)
     answer = emulator.device_response(srv.srv, rid, str(rid), device, now)
     payload = getattr(answer.payload, "payload", b"")
-    reply = Reply(answer.code, ScheduledMessageReply(payload, schedule.schedule_id)
-                  if answer.code == "I0" else None)
+    reply = Reply(
+        answer.code,
+        ScheduledMessageReply(payload, schedule.schedule_id) if answer.code == "I0" else None,
+    )
     response_id = f"{device.device_id}:{schedule.user_id}:{counter}"
-    root = duis_response.build_response(reply=reply, at=now, request_id=None,
-                                        response_id=response_id,
-                                        service_reference=srv.service_reference, srv=srv.srv)
+    root = duis_response.build_response(
+        reply=reply,
+        at=now,
+        request_id=None,
+        response_id=response_id,
+        service_reference=srv.service_reference,
+        srv=srv.srv,
+    )
     signature.sign(root, signing_key)
     tx.outbox.add(response_id, schedule.user_id, duis_response.serialise(root), now)
-    tx.audit.record(AuditEntry(now, "response", reply.code, None, schedule.user_id, None,
-                               srv.srv, device.device_id,
-                               detail=f"DCC schedule {schedule.schedule_id} occurrence"))
+    tx.audit.record(
+        AuditEntry(
+            now,
+            "response",
+            reply.code,
+            None,
+            schedule.user_id,
+            None,
+            srv.srv,
+            device.device_id,
+            detail=f"DCC schedule {schedule.schedule_id} occurrence",
+        )
+    )
     return True

@@ -34,27 +34,47 @@ def check(ctx: HandlerContext, request: DuisRequest, srv: Srv, device: Device) -
     return checker(ctx, request, device) if checker else None
 
 
-def execute(ctx: HandlerContext, request: DuisRequest, srv: Srv, device: Device, *,
-            command: IssuedCommand | None = None) -> Reply:
+def execute(
+    ctx: HandlerContext,
+    request: DuisRequest,
+    srv: Srv,
+    device: Device,
+    *,
+    command: IssuedCommand | None = None,
+) -> Reply:
     """What comes back from the device (or the WAN's failure code). `command`: the
     critical command the User signed (its Response is signed)."""
-    failure = (ctx.emulator.unreachable(ctx.tx.wan, device)
-               or ctx.emulator.wan_failure(request.request_id_text))
+    failure = ctx.emulator.unreachable(ctx.tx.wan, device) or ctx.emulator.wan_failure(
+        request.request_id_text
+    )
     if failure is not None:
         return Reply(failure, reason=f"{device.device_id} did not answer ({failure})")
     effect = EFFECTS.get(srv.srv)
     mirrored = _mirrored_gsme(ctx, device)
     if effect is None:
-        answer = ctx.emulator.device_response(srv.srv, request.request_id,
-                                              request.request_id_text, device, ctx.now,
-                                              mirrored=mirrored, command=command)
+        answer = ctx.emulator.device_response(
+            srv.srv,
+            request.request_id,
+            request.request_id_text,
+            device,
+            ctx.now,
+            mirrored=mirrored,
+            command=command,
+        )
         return _with_cin(ctx, device, answer) if srv.srv == "9.1" else answer
     outcome = effect(ctx, request, device)
     if outcome.code != "I0" or outcome.payload is not None:
         return outcome
-    return ctx.emulator.device_response(srv.srv, request.request_id, request.request_id_text,
-                                        device, ctx.now, outcome.reason, mirrored=mirrored,
-                                        command=command)
+    return ctx.emulator.device_response(
+        srv.srv,
+        request.request_id,
+        request.request_id_text,
+        device,
+        ctx.now,
+        outcome.reason,
+        mirrored=mirrored,
+        command=command,
+    )
 
 
 def _with_cin(ctx: HandlerContext, device: Device, answer: Reply) -> Reply:
@@ -79,8 +99,8 @@ def _mirrored_gsme(ctx: HandlerContext, device: Device) -> DeviceId | None:
 
 # -- 8.11 Update HAN Device Log -------------------------------------------------------------
 
-def check_whitelist(ctx: HandlerContext, chf: Device, update: HanDeviceLogUpdate
-                    ) -> Reply | None:
+
+def check_whitelist(ctx: HandlerContext, chf: Device, update: HanDeviceLogUpdate) -> Reply | None:
     member = ctx.tx.devices.get(update.device_id, with_history=False)
     if member is None:
         return Reply("E19", reason=f"{update.device_id} (to whitelist) is not in the SMI")
@@ -88,10 +108,12 @@ def check_whitelist(ctx: HandlerContext, chf: Device, update: HanDeviceLogUpdate
         return Reply("E11", reason="a CHF's own GPF is not added by 8.11")
     srv = catalogue().get("8.11")
     assert srv is not None
-    if not may_pair_with(ctx.user, chf, member, srv.eligible_roles, srv.srv,
-                         ctx.ou_premises):
-        return Reply("E4", reason=f"{ctx.user.user_id} may not put {member.device_id} on "
-                                  "this CH's Device Log (not its own device)")
+    if not may_pair_with(ctx.user, chf, member, srv.eligible_roles, srv.srv, ctx.ou_premises):
+        return Reply(
+            "E4",
+            reason=f"{ctx.user.user_id} may not put {member.device_id} on "
+            "this CH's Device Log (not its own device)",
+        )
     if update.add and update.install_code is None:
         return Reply("E5", reason="adding a device needs its install code")
     return None
@@ -123,13 +145,17 @@ def whitelist(ctx: HandlerContext, chf: Device, update: HanDeviceLogUpdate) -> R
 
 # -- 8.7 Join / 8.8 Unjoin ---------------------------------------------------------------
 
+
 def join(ctx: HandlerContext, device: Device, other_id: DeviceId) -> Reply:
     other = ctx.tx.devices.get(other_id, with_history=False)
     if other is None:
         return Reply("E19", reason=f"{other_id} (to join) is not in the SMI")
     if ctx.emulator.unreachable(ctx.tx.wan, other) is not None or other.chf_id != device.chf_id:
-        return Reply("E21", reason=f"{other.device_id} is not on the same HAN (not whitelisted "
-                                   "there, or a wrong install code): the join failed")
+        return Reply(
+            "E21",
+            reason=f"{other.device_id} is not on the same HAN (not whitelisted "
+            "there, or a wrong install code): the join failed",
+        )
     ctx.tx.wan.join(device.device_id, other.device_id)
     for joiner, partner in ((device, other), (other, device)):
         if _commissioned_by_join(joiner, partner):
@@ -143,8 +169,12 @@ def _commissioned_by_join(joiner: Device, partner: Device) -> bool:
     if joiner.status is SmiStatus.COMMISSIONED or partner.status is not SmiStatus.COMMISSIONED:
         return False
     if joiner.device_type.is_type1:
-        return partner.device_type in (DeviceType.ESME, DeviceType.GSME, DeviceType.SAPC,
-                                       DeviceType.GPF)
+        return partner.device_type in (
+            DeviceType.ESME,
+            DeviceType.GSME,
+            DeviceType.SAPC,
+            DeviceType.GPF,
+        )
     return joiner.device_type is DeviceType.GPF and partner.device_type is DeviceType.GSME
 
 
@@ -154,6 +184,7 @@ def unjoin(ctx: HandlerContext, device: Device, other_id: DeviceId) -> Reply:
 
 
 # -- 8.1.1 Commission Device, 6.20.1 Set Import MPxN ---------------------------------------------
+
 
 def check_commission(ctx: HandlerContext, meter: Device) -> Reply | None:
     """AC 4.12: not if the CHF of the same Smart Metering System is not Commissioned."""
@@ -189,18 +220,22 @@ def _check_pair(ctx: HandlerContext, request: DuisRequest, device: Device) -> Re
         return Reply("E19", reason=f"{other_id} (to join) is not in the SMI")
     srv = catalogue().get(request.srv)
     assert srv is not None
-    if not may_pair_with(ctx.user, device, other, srv.eligible_roles, srv.srv,
-                         ctx.ou_premises):
-        return Reply("E4", reason=f"{ctx.user.user_id} may not pair {device.device_id} "
-                                  f"with {other_id} (an Other User only its own Type 2 "
-                                  "Device)")
+    if not may_pair_with(ctx.user, device, other, srv.eligible_roles, srv.srv, ctx.ou_premises):
+        return Reply(
+            "E4",
+            reason=f"{ctx.user.user_id} may not pair {device.device_id} "
+            f"with {other_id} (an Other User only its own Type 2 "
+            "Device)",
+        )
     return None
 
 
 CHECKS: dict[str, Check] = {
-    "8.11": lambda ctx, r, chf: check_whitelist(ctx, chf,
-                                                bodies.han_device_log_update(r.body)),
-    "8.7.1": _check_pair, "8.7.2": _check_pair, "8.8.1": _check_pair, "8.8.2": _check_pair,
+    "8.11": lambda ctx, r, chf: check_whitelist(ctx, chf, bodies.han_device_log_update(r.body)),
+    "8.7.1": _check_pair,
+    "8.7.2": _check_pair,
+    "8.8.1": _check_pair,
+    "8.8.2": _check_pair,
     "8.1.1": lambda ctx, r, meter: check_commission(ctx, meter),
 }
 

@@ -38,8 +38,7 @@ def request_wan_matrix(ctx: HandlerContext, query: WanMatrixQuery) -> Reply:
         lines = matrix(region_of_postcode(found[0].postcode), True)
     else:
         return Reply(UNKNOWN_ADDRESS, reason=f"UPRN {query.uprn} is not known to the SMI")
-    return Reply("I0", WanMatrixReply(query.uprn, query.postcode, query.address_identifier,
-                                      lines))
+    return Reply("I0", WanMatrixReply(query.uprn, query.postcode, query.address_identifier, lines))
 
 
 def _hub_of(ctx: HandlerContext, devices: list[Device]) -> Device | None:
@@ -58,8 +57,9 @@ def return_local_command_response(ctx: HandlerContext, original: str) -> Reply:
     except InvalidValue as e:
         return Reply("E12", reason=str(e))
     if rid.originator != ctx.user.user_id:
-        return Reply(LOCAL_COMMAND_NOT_YOURS, reason=f"{original} was not sent by "
-                                                     f"{ctx.user.user_id}")
+        return Reply(
+            LOCAL_COMMAND_NOT_YOURS, reason=f"{original} was not sent by {ctx.user.user_id}"
+        )
     device = ctx.tx.devices.get(DeviceId(rid.target.value), with_history=False)
     if device is None:
         return Reply(LOCAL_COMMAND_UNKNOWN_DEVICE, reason=f"{rid.target} is not in the SMI")

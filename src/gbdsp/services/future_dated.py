@@ -41,8 +41,7 @@ def decision(request: DuisRequest, srv: Srv, now: datetime) -> Decision:
     return decide(srv.future_dated, execution_time(request), now)
 
 
-def delivery_time(request: DuisRequest, srv: Srv, now: datetime, arrives: datetime
-                  ) -> datetime:
+def delivery_time(request: DuisRequest, srv: Srv, now: datetime, arrives: datetime) -> datetime:
     """When the device's response is pushed: at the ExecutionDateTime if the DSP holds it."""
     held = decision(request, srv, now)
     return held.at if held.handling is Handling.DSP_HELD and held.at else arrives
@@ -52,25 +51,49 @@ def _key(srv: str, originator: str, device: str) -> str:
     return f"FD:{srv}:{originator}:{device}:"
 
 
-def after_device_response(tx: Transaction, request: DuisRequest, srv: Srv, reply: Reply,
-                          now: datetime, signing_key: SigningKey) -> None:
+def after_device_response(
+    tx: Transaction,
+    request: DuisRequest,
+    srv: Srv,
+    reply: Reply,
+    now: datetime,
+    signing_key: SigningKey,
+) -> None:
     held = decision(request, srv, now)
     rid = request.request_id
     key = _key(srv.srv, str(rid.originator), str(rid.target))
     if held.handling is Handling.CANCEL:
         withdrawn = tx.outbox.withdraw_pending(key)
-        tx.audit.record(AuditEntry(now, "response", reply.code, None, rid.originator,
-                                   request.request_id_text, srv.srv, rid.device_id,
-                                   detail=f"future-dated cancellation: {withdrawn} pending "
-                                          "withdrawn"))
+        tx.audit.record(
+            AuditEntry(
+                now,
+                "response",
+                reply.code,
+                None,
+                rid.originator,
+                request.request_id_text,
+                srv.srv,
+                rid.device_id,
+                detail=f"future-dated cancellation: {withdrawn} pending withdrawn",
+            )
+        )
         return
     if held.handling is not Handling.DEVICE_HELD or reply.code != "I0" or held.at is None:
         return
-    alert = Reply("I0", FutureDatedAlertReply(
-        EXECUTED_ALERT, placeholder("FUTURE-DATED-EXECUTED", srv.srv, request.request_id_text)))
-    root = duis_response.build_response(reply=alert, at=held.at,
-                                        request_id=request.request_id_text,
-                                        service_reference=srv.service_reference, srv=srv.srv)
+    alert = Reply(
+        "I0",
+        FutureDatedAlertReply(
+            EXECUTED_ALERT, placeholder("FUTURE-DATED-EXECUTED", srv.srv, request.request_id_text)
+        ),
+    )
+    root = duis_response.build_response(
+        reply=alert,
+        at=held.at,
+        request_id=request.request_id_text,
+        service_reference=srv.service_reference,
+        srv=srv.srv,
+    )
     signature.sign(root, signing_key)
-    tx.outbox.add(key + str(rid.counter), rid.originator, duis_response.serialise(root), now,
-                  held.at)
+    tx.outbox.add(
+        key + str(rid.counter), rid.originator, duis_response.serialise(root), now, held.at
+    )

@@ -121,10 +121,11 @@ class Gateway:
         except Exception as e:  # the last line of defence, see the docstring
             status = 503 if isinstance(e, DatabaseUnavailable) else 500
             log.exception("DUIS request failed with HTTP %s", status)
-            reason = ("the database is unavailable; the request was not processed"
-                      if status == 503 else
-                      "internal error (logged): no answer; send the request again with a "
-                      "new counter")
+            reason = (
+                "the database is unavailable; the request was not processed"
+                if status == 503
+                else "internal error (logged): no answer; send the request again with a new counter"
+            )
             return self._fault(web_service, status, reason)
 
     def refuse(self, web_service: WebService, stage: Stage, reason: str) -> HttpReply:
@@ -135,8 +136,15 @@ class Gateway:
         outcome = Outcome.internal(status, reason)
         try:
             with self.store.transaction() as tx:
-                tx.audit.record(AuditEntry(self.clock.now(), "request", str(status),
-                                           web_service=web_service.name, detail=reason))
+                tx.audit.record(
+                    AuditEntry(
+                        self.clock.now(),
+                        "request",
+                        str(status),
+                        web_service=web_service.name,
+                        detail=reason,
+                    )
+                )
         except DatabaseError:
             log.warning("could not audit an HTTP %s (database unavailable)", status)
         self.on_outcome(outcome)
@@ -160,9 +168,11 @@ class Gateway:
             return self._untrusted(web_service, Stage.SIGNATURE, str(e))
         if certificate.user_id != request.request_id.originator:
             return self._untrusted(
-                web_service, Stage.SIGNATURE,
+                web_service,
+                Stage.SIGNATURE,
                 f"certificate of {certificate.user_id} signs a request from "
-                f"{request.request_id.originator}")
+                f"{request.request_id.originator}",
+            )
         problem = certificate.validity_problem(self.clock.now())
         public = (certificate.issuer, certificate.serial) in public_test_certificates()
         if problem is not None and signing_dates_checked(public):
@@ -177,15 +187,23 @@ class Gateway:
     def _untrusted(self, web_service: WebService, stage: Stage, reason: str) -> HttpReply:
         outcome = Outcome.refused_before_trust(stage, reason)
         with self.store.transaction() as tx:
-            tx.audit.record(AuditEntry(self.clock.now(), "request", str(outcome.http_status),
-                                       web_service=web_service.name, detail=reason))
+            tx.audit.record(
+                AuditEntry(
+                    self.clock.now(),
+                    "request",
+                    str(outcome.http_status),
+                    web_service=web_service.name,
+                    detail=reason,
+                )
+            )
         self.on_outcome(outcome)
         return HttpReply(outcome.http_status, (reason + "\n").encode(), "text/plain")
 
     # -- after trust: signed DUIS responses --------------------------------------------------
 
-    def _trusted(self, web_service: WebService, request: DuisRequest,
-                 certificate: Certificate) -> HttpReply:
+    def _trusted(
+        self, web_service: WebService, request: DuisRequest, certificate: Certificate
+    ) -> HttpReply:
         srv = catalogue().get(request.srv)
         assert srv is not None  # the XSD enumerates SRVs; the catalogue has all 129
         now = self.clock.now()
@@ -196,9 +214,11 @@ class Gateway:
                 # one primary-key lookup, effective at once on every worker.
                 revoked = tx.security.revoked_at(certificate.issuer, certificate.serial)
                 if revoked is not None:
-                    raise _Revoked(f"certificate serial {certificate.serial} of "
-                                   f"{certificate.user_id} was revoked on "
-                                   f"{revoked.isoformat()}")
+                    raise _Revoked(
+                        f"certificate serial {certificate.serial} of "
+                        f"{certificate.user_id} was revoked on "
+                        f"{revoked.isoformat()}"
+                    )
                 reply, stage, async_reply = self._decide(tx, web_service, request, srv)
                 if async_reply is not None:
                     self._enqueue_device_response(tx, request, srv, async_reply)
@@ -207,10 +227,18 @@ class Gateway:
         except handlers.NotImplementedSrv as e:
             outcome = Outcome.not_implemented(str(e))
             with self.store.transaction() as tx:
-                tx.audit.record(AuditEntry(now, "request", "501", web_service.name,
-                                           request.request_id.originator,
-                                           request.request_id_text, request.srv,
-                                           detail=str(e)))
+                tx.audit.record(
+                    AuditEntry(
+                        now,
+                        "request",
+                        "501",
+                        web_service.name,
+                        request.request_id.originator,
+                        request.request_id_text,
+                        request.srv,
+                        detail=str(e),
+                    )
+                )
             self.on_outcome(outcome)
             return HttpReply(501, (str(e) + "\n").encode(), "text/plain")
         if enqueued:
@@ -219,49 +247,87 @@ class Gateway:
         body = self._signed(reply, request, srv)
         return HttpReply(200, body)
 
-    def _decide(self, tx: Transaction, web_service: WebService, request: DuisRequest,
-                srv: Srv) -> tuple[Reply, Stage, Reply | None]:
+    def _decide(
+        self, tx: Transaction, web_service: WebService, request: DuisRequest, srv: Srv
+    ) -> tuple[Reply, Stage, Reply | None]:
         """The synchronous reply, the stage that gave it, and the device's later response
         (None unless a command went out over the SM WAN)."""
         rid = request.request_id
         now = self.clock.now()
         if request.service_reference != srv.service_reference:
-            return Reply("E12", reason=f"ServiceReference {request.service_reference} does "
-                                       f"not match SRV {srv.srv}"), Stage.ACCESS, None
+            return (
+                Reply(
+                    "E12",
+                    reason=f"ServiceReference {request.service_reference} does "
+                    f"not match SRV {srv.srv}",
+                ),
+                Stage.ACCESS,
+                None,
+            )
         issued = None
         if request.cv.is_signed_pre_command:  # the one legitimate reuse of a RequestID
             issued, refusal = critical.admit(tx, request)
             if refusal is not None:
                 return refusal, Stage.REPLAY, None
         elif not tx.counters.advance(rid.originator, rid.counter):
-            return Reply(handlers.REPLAY_CODE, reason=f"counter {rid.counter} is not greater "
-                                                      "than the last accepted"), \
-                Stage.REPLAY, None
+            return (
+                Reply(
+                    handlers.REPLAY_CODE,
+                    reason=f"counter {rid.counter} is not greater than the last accepted",
+                ),
+                Stage.REPLAY,
+                None,
+            )
         registration.apply_due(tx, now)  # the Responsible Supplier as it is right now
         rules = InForce.on(self.config.modifications, now.date())
         user = tx.users.get(rid.originator)
         device = tx.devices.get(rid.device_id, with_history=False) if rid.device_id else None
         # Only an Other User needs its consumers' authorisations (one primary-key scan).
-        ou_premises = (tx.security.authorised_premises(rid.originator)
-                       if user is not None and UserRole.OU in user.roles else frozenset())
-        decision = authorise(AccessRequest(
-            rid, user, srv, request.cv, web_service, device, mp39=rules.mp39,
-            restricted_mode=self.restricted_policy if rules.mp169 else None,
-            ou_premises=ou_premises),
-            self._access_checks)
+        ou_premises = (
+            tx.security.authorised_premises(rid.originator)
+            if user is not None and UserRole.OU in user.roles
+            else frozenset()
+        )
+        decision = authorise(
+            AccessRequest(
+                rid,
+                user,
+                srv,
+                request.cv,
+                web_service,
+                device,
+                mp39=rules.mp39,
+                restricted_mode=self.restricted_policy if rules.mp169 else None,
+                ou_premises=ou_premises,
+            ),
+            self._access_checks,
+        )
         if isinstance(decision, Refused):
             return Reply(decision.code, reason=decision.reason), Stage.ACCESS, None
         assert user is not None
-        ctx = HandlerContext(tx, self._cpl, now, user, rules, self.emulator,
-                             ou_premises=ou_premises, profile=self.profile)
+        ctx = HandlerContext(
+            tx,
+            self._cpl,
+            now,
+            user,
+            rules,
+            self.emulator,
+            ou_premises=ou_premises,
+            profile=self.profile,
+        )
         if srv.non_device:
             return handlers.non_device(ctx, request, srv), Stage.HANDLER, None
         assert device is not None
         return self._device_command(ctx, request, srv, device, issued)
 
-    def _device_command(self, ctx: HandlerContext, request: DuisRequest, srv: Srv,
-                        device: Device, issued: IssuedTransform | None
-                        ) -> tuple[Reply, Stage, Reply | None]:
+    def _device_command(
+        self,
+        ctx: HandlerContext,
+        request: DuisRequest,
+        srv: Srv,
+        device: Device,
+        issued: IssuedTransform | None,
+    ) -> tuple[Reply, Stage, Reply | None]:
         """Anti-replay has passed (a fresh counter, or `issued`: the unused CV 4 transform a
         CV 5/6/7 answers); the command is checked, then sent or transformed."""
         refusal = device_commands.check(ctx, request, srv, device)
@@ -271,58 +337,109 @@ class Gateway:
         rid = request.request_id
         if cv is CommandVariant.TRANSFORM:
             pre = critical.pre_command(self.gbcs, request, srv.srv, device, ctx.now)
-            ctx.tx.transforms.issue(request.request_id_text, rid.originator, srv.srv, ctx.now,
-                                    device_id=device.device_id, pre_command=pre)
+            ctx.tx.transforms.issue(
+                request.request_id_text,
+                rid.originator,
+                srv.srv,
+                ctx.now,
+                device_id=device.device_id,
+                pre_command=pre,
+            )
             if pre is None:  # a use case gbdsp does not encode yet (docs/gbcs.md)
-                return self.emulator.pre_command(srv.srv, request.request_id_text), \
-                    Stage.HANDLER, None
+                return (
+                    self.emulator.pre_command(srv.srv, request.request_id_text),
+                    Stage.HANDLER,
+                    None,
+                )
             return Reply("I0", PreCommandReply(GBCS_VERSION, pre)), Stage.HANDLER, None
         command = None
         if issued is not None:
             refusal = critical.check_signed(self.gbcs, request, issued)
             if refusal is not None:
                 return refusal, Stage.HANDLER, None  # nothing sent; the transform stays
-            if ctx.tx.transforms.consume(request.request_id_text, rid.originator,
-                                         ctx.now) is None:
-                return Reply(critical.REPLAY, reason="transform used concurrently"), \
-                    Stage.REPLAY, None
+            if ctx.tx.transforms.consume(request.request_id_text, rid.originator, ctx.now) is None:
+                return (
+                    Reply(critical.REPLAY, reason="transform used concurrently"),
+                    Stage.REPLAY,
+                    None,
+                )
             command = critical.issued_command(issued)
         if cv in (CommandVariant.LOCAL_COMMAND, CommandVariant.SIGNED_PRE_COMMAND_LOCAL):
-            return self.emulator.local_command(srv.srv, request.request_id_text), \
-                Stage.HANDLER, None
+            return (
+                self.emulator.local_command(srv.srv, request.request_id_text),
+                Stage.HANDLER,
+                None,
+            )
         later = device_commands.execute(ctx, request, srv, device, command=command)
         return Reply("I99", reason=f"sent to {device.device_id}"), Stage.HANDLER, later
 
-    def _enqueue_device_response(self, tx: Transaction, request: DuisRequest, srv: Srv,
-                                 reply: Reply) -> None:
+    def _enqueue_device_response(
+        self, tx: Transaction, request: DuisRequest, srv: Srv, reply: Reply
+    ) -> None:
         """The device's answer, signed, into the outbox in the request's own transaction,
         held back by the SM WAN's latency."""
         rid = request.request_id
         now = self.clock.now()
         arrives = future_dated.delivery_time(
-            request, srv, now, now + self.emulator.latency(request.request_id_text))
+            request, srv, now, now + self.emulator.latency(request.request_id_text)
+        )
         response_id = f"{rid.target}:{rid.originator}:{rid.counter}"
         root = duis_response.build_response(
-            reply=reply, at=arrives, request_id=request.request_id_text,
-            response_id=response_id, service_reference=srv.service_reference, srv=srv.srv)
+            reply=reply,
+            at=arrives,
+            request_id=request.request_id_text,
+            response_id=response_id,
+            service_reference=srv.service_reference,
+            srv=srv.srv,
+        )
         signature.sign(root, self.signing_key)
         tx.outbox.add(response_id, rid.originator, duis_response.serialise(root), now, arrives)
         dcc_alerts.after_device_response(tx, request, reply, arrives, self.signing_key)
         future_dated.after_device_response(tx, request, srv, reply, now, self.signing_key)
-        tx.audit.record(AuditEntry(now, "response", reply.code, None, rid.originator,
-                                   request.request_id_text, srv.srv, rid.device_id,
-                                   detail=reply.reason or None))
+        tx.audit.record(
+            AuditEntry(
+                now,
+                "response",
+                reply.code,
+                None,
+                rid.originator,
+                request.request_id_text,
+                srv.srv,
+                rid.device_id,
+                detail=reply.reason or None,
+            )
+        )
 
-    def _audit(self, tx: Transaction, web_service: WebService, request: DuisRequest,
-               reply: Reply, detail: str) -> None:
+    def _audit(
+        self,
+        tx: Transaction,
+        web_service: WebService,
+        request: DuisRequest,
+        reply: Reply,
+        detail: str,
+    ) -> None:
         rid = request.request_id
-        tx.audit.record(AuditEntry(
-            self.clock.now(), "request", reply.code, web_service.name, rid.originator,
-            request.request_id_text, request.srv, rid.device_id, detail=detail))
+        tx.audit.record(
+            AuditEntry(
+                self.clock.now(),
+                "request",
+                reply.code,
+                web_service.name,
+                rid.originator,
+                request.request_id_text,
+                request.srv,
+                rid.device_id,
+                detail=detail,
+            )
+        )
 
     def _signed(self, reply: Reply, request: DuisRequest, srv: Srv) -> bytes:
         root = duis_response.build_response(
-            reply=reply, at=self.clock.now(), request_id=request.request_id_text,
-            service_reference=srv.service_reference, srv=srv.srv)
+            reply=reply,
+            at=self.clock.now(),
+            request_id=request.request_id_text,
+            service_reference=srv.service_reference,
+            srv=srv.srv,
+        )
         signature.sign(root, self.signing_key)
         return duis_response.serialise(root)

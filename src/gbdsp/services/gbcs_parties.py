@@ -30,8 +30,7 @@ class PartyDirectory:
         self._entries = {}
         self._lock = threading.Lock()
 
-    def __call__(self, party: Eui64, usage: KeyUsage,
-                 prepayment: bool) -> x509.Certificate | None:
+    def __call__(self, party: Eui64, usage: KeyUsage, prepayment: bool) -> x509.Certificate | None:
         key = (party.value, CertificateKind.of(usage, prepayment=prepayment))
         now = time.monotonic()
         with self._lock:
@@ -72,8 +71,9 @@ def register_shipped(tx: Transaction, parties: Iterable[Eui64]) -> int:
 
 
 def store_certificate(tx: Transaction, cert: PartyCertificate) -> None:
-    tx.gbcs_certificates.put(GbcsCertificateRow(cert.party, cert.kind.value, cert.der),
-                             cert.certificate.serial_number)
+    tx.gbcs_certificates.put(
+        GbcsCertificateRow(cert.party, cert.kind.value, cert.der), cert.certificate.serial_number
+    )
 
 
 def read_certificate(row: GbcsCertificateRow) -> PartyCertificate:

@@ -44,9 +44,12 @@ def read_inventory(ctx: HandlerContext, request: DuisRequest, srv: Srv) -> Reply
     """8.2: the devices of the premises the query points at (its CHF and Device Log)."""
     devices = premises_of(ctx.tx, read_inventory_query(request.body))
     entries = tuple(
-        InventoryEntry(d, ctx.cpl.status(CplKey(d.model, d.device_type, d.smets_variant)),
-                       GBCS_VERSION)
-        for d in devices if d.device_type.in_duis)[:MAX_INVENTORY_DEVICES]
+        InventoryEntry(
+            d, ctx.cpl.status(CplKey(d.model, d.device_type, d.smets_variant)), GBCS_VERSION
+        )
+        for d in devices
+        if d.device_type.in_duis
+    )[:MAX_INVENTORY_DEVICES]
     if not entries:
         return Reply(INVENTORY_NOT_FOUND)
     return Reply("I0", InventoryReply(entries, show_restricted=ctx.rules.mp169))
@@ -57,8 +60,9 @@ def premises_of(tx: Transaction, query: InventoryQuery) -> list[Device]:
         found = tx.devices.get(query.device_id, with_history=False)
         matches = [found] if found else []
     else:
-        matches = tx.devices.find(mpxn=query.mpxn, uprn=query.uprn, postcode=query.postcode,
-                                  limit=MAX_INVENTORY_DEVICES)
+        matches = tx.devices.find(
+            mpxn=query.mpxn, uprn=query.uprn, postcode=query.postcode, limit=MAX_INVENTORY_DEVICES
+        )
     chfs = {d.device_id if d.device_type is DeviceType.CHF else d.chf_id for d in matches}
     chfs.discard(None)
     if not chfs:
@@ -72,19 +76,26 @@ def premises_of(tx: Transaction, query: InventoryQuery) -> list[Device]:
 NON_DEVICE_HANDLERS: dict[str, Handler] = {
     "8.2": read_inventory,
     "12.2": lambda ctx, r, srv: lifecycle.prenotify(ctx, bodies.prenotification(r.body)),
-    **{f"8.14.{n}": lambda ctx, r, srv: lifecycle.update_ch_status(
-        ctx, srv.srv, bodies.device_id_of(r.body), bodies.ch_install_mpxn(r.body))
-       for n in range(1, 5)},
+    **{
+        f"8.14.{n}": lambda ctx, r, srv: lifecycle.update_ch_status(
+            ctx, srv.srv, bodies.device_id_of(r.body), bodies.ch_install_mpxn(r.body)
+        )
+        for n in range(1, 5)
+    },
     "8.3": lambda ctx, r, srv: lifecycle.decommission(ctx, bodies.device_id_of(r.body)),
     "8.4": lambda ctx, r, srv: lifecycle.update_inventory(ctx, bodies.inventory_update(r.body)),
-    "11.1": lambda ctx, r, srv: lifecycle.update_firmware(ctx, srv.srv,
-                                                          bodies.firmware_update(r.body)),
-    "11.4": lambda ctx, r, srv: lifecycle.update_firmware(ctx, srv.srv,
-                                                          bodies.firmware_update(r.body)),
+    "11.1": lambda ctx, r, srv: lifecycle.update_firmware(
+        ctx, srv.srv, bodies.firmware_update(r.body)
+    ),
+    "11.4": lambda ctx, r, srv: lifecycle.update_firmware(
+        ctx, srv.srv, bodies.firmware_update(r.body)
+    ),
     "12.1": lambda ctx, r, srv: dsp_requests.request_wan_matrix(
-        ctx, bodies.wan_matrix_query(r.body)),
+        ctx, bodies.wan_matrix_query(r.body)
+    ),
     "8.13": lambda ctx, r, srv: dsp_requests.return_local_command_response(
-        ctx, bodies.original_request_id(r.body)),
+        ctx, bodies.original_request_id(r.body)
+    ),
     "8.6": lambda ctx, r, srv: dsp_requests.service_opt_in(ctx, bodies.device_id_of(r.body)),
     "5.1": lambda ctx, r, srv: dcc_schedules.create(ctx, dcc_schedules.read_create(r.body)),
     "5.2": lambda ctx, r, srv: dcc_schedules.read(ctx, r.body),

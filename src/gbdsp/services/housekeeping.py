@@ -52,14 +52,20 @@ def rule_in_force(config: Config, on: datetime) -> HousekeepingRule:
 
 
 def _rule(rule: RuleConfig, name: str) -> HousekeepingRule:
-    return HousekeepingRule(rule.months, frozenset(DeviceType.parse(t)
-                                                   for t in rule.excluded_types),
-                            rule.only_after_left_pending, name)
+    return HousekeepingRule(
+        rule.months,
+        frozenset(DeviceType.parse(t) for t in rule.excluded_types),
+        rule.only_after_left_pending,
+        name,
+    )
 
 
 def _filter(rule: HousekeepingRule, on: datetime) -> DueFilter:
-    return DueFilter(rule.cutoff(on), frozenset(t.value for t in rule.excluded_types),
-                     rule.only_after_left_pending)
+    return DueFilter(
+        rule.cutoff(on),
+        frozenset(t.value for t in rule.excluded_types),
+        rule.only_after_left_pending,
+    )
 
 
 @dataclass
@@ -71,9 +77,15 @@ class RunReport:
     by_type: dict[str, int] = field(default_factory=dict)
 
 
-def run(store: Store, clock: Clock, signing_key: SigningKey, rule: HousekeepingRule, *,
-        batch_size: int = 1000, after_batch: Callable[[RunReport], None] | None = None
-        ) -> RunReport:
+def run(
+    store: Store,
+    clock: Clock,
+    signing_key: SigningKey,
+    rule: HousekeepingRule,
+    *,
+    batch_size: int = 1000,
+    after_batch: Callable[[RunReport], None] | None = None,
+) -> RunReport:
     """Remove every device due under `rule` now. `after_batch` sees progress (and may stop
     the run by raising: whole batches stay done, the rest waits for the next run)."""
     now = clock.now()
@@ -95,13 +107,17 @@ def run(store: Store, clock: Clock, signing_key: SigningKey, rule: HousekeepingR
             with store.transaction() as tx:
                 tx.housekeeping.finish_run(report.run_id, clock.now())
             return report
-        prepared = {i: (_archive_entry(found[i], histories[i], report, rule, now),
-                        _alert(found[i], report.run_id, now, signing_key)) for i in ids}
+        prepared = {
+            i: (
+                _archive_entry(found[i], histories[i], report, rule, now),
+                _alert(found[i], report.run_id, now, signing_key),
+            )
+            for i in ids
+        }
         with store.transaction() as tx:
             still_due = tx.housekeeping.still_due(due, ids)  # unchanged since the read
             tx.housekeeping.archive([prepared[i][0] for i in still_due])
-            tx.outbox.add_many([alert for i in still_due
-                                if (alert := prepared[i][1]) is not None])
+            tx.outbox.add_many([alert for i in still_due if (alert := prepared[i][1]) is not None])
             tx.housekeeping.remove(still_due)
             tx.housekeeping.count_removed(report.run_id, len(still_due))
         for device_id in still_due:
@@ -115,31 +131,51 @@ def run(store: Store, clock: Clock, signing_key: SigningKey, rule: HousekeepingR
             after_batch(report)
 
 
-def _archive_entry(device: Device, history: Sequence[Any], report: RunReport,
-                   rule: HousekeepingRule, now: datetime) -> dict[str, Any]:
+def _archive_entry(
+    device: Device, history: Sequence[Any], report: RunReport, rule: HousekeepingRule, now: datetime
+) -> dict[str, Any]:
     record = {
         "device": format_device(device),
-        "history": [{"status": c.status.value, "effective_at": c.effective_at.isoformat(),
-                     "reason": c.reason, "by": str(c.by) if c.by else None} for c in history],
+        "history": [
+            {
+                "status": c.status.value,
+                "effective_at": c.effective_at.isoformat(),
+                "reason": c.reason,
+                "by": str(c.by) if c.by else None,
+            }
+            for c in history
+        ],
         "reason": f"Pending since {device.status_date.isoformat() if device.status_date else '?'}"
-                  f", beyond the {rule.months}-month limit",
+        f", beyond the {rule.months}-month limit",
     }
-    return {"device_id": device.device_id, "device_type": device.device_type.value,
-            "responsible_supplier": device.responsible_supplier,
-            "pending_since": device.status_date, "removed_at": now, "run_id": report.run_id,
-            "rule": rule.describe()[:200], "record": json.dumps(record)}
+    return {
+        "device_id": device.device_id,
+        "device_type": device.device_type.value,
+        "responsible_supplier": device.responsible_supplier,
+        "pending_since": device.status_date,
+        "removed_at": now,
+        "run_id": report.run_id,
+        "rule": rule.describe()[:200],
+        "record": json.dumps(record),
+    }
 
 
-def _alert(device: Device, run_id: int, now: datetime, signing_key: SigningKey
-           ) -> dict[str, Any] | None:
+def _alert(
+    device: Device, run_id: int, now: datetime, signing_key: SigningKey
+) -> dict[str, Any] | None:
     """The signed DCC alert to the device's Responsible Supplier, as an outbox row."""
     if device.responsible_supplier is None:
         return None
     alert = duis_response.build_device_removed_alert(str(device.device_id), now)
     signature.sign(alert, signing_key)
-    return {"response_id": f"housekeeping:{run_id}:{device.device_id}",
-            "user_id": device.responsible_supplier, "body": duis_response.serialise(alert),
-            "created_at": now, "attempts": 0, "next_attempt_at": now}
+    return {
+        "response_id": f"housekeeping:{run_id}:{device.device_id}",
+        "user_id": device.responsible_supplier,
+        "body": duis_response.serialise(alert),
+        "created_at": now,
+        "attempts": 0,
+        "next_attempt_at": now,
+    }
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,23 +191,34 @@ class Forecast:
         return sum(n for _, _, n in self.counts)
 
 
-def dry_run(store: Store, now: datetime, rules: Sequence[HousekeepingRule],
-            horizons: Sequence[int] = HORIZONS) -> list[Forecast]:
+def dry_run(
+    store: Store,
+    now: datetime,
+    rules: Sequence[HousekeepingRule],
+    horizons: Sequence[int] = HORIZONS,
+) -> list[Forecast]:
     """Side by side: each rule, `now` and 30/60/90 days on. Changes nothing. (A device
     becomes due later only by ageing: the forecast assumes nobody acts on it meanwhile.)
     The caller reads its clock once and passes `now`, so a page that also lists
     `due_within` counts and lists the same moment."""
     with store.read() as tx:
-        return [Forecast(rule, days, tuple(tx.housekeeping.due_counts(
-                    _filter(rule, now + timedelta(days=days)))))
-                for rule in rules for days in horizons]
+        return [
+            Forecast(
+                rule,
+                days,
+                tuple(tx.housekeeping.due_counts(_filter(rule, now + timedelta(days=days)))),
+            )
+            for rule in rules
+            for days in horizons
+        ]
 
 
 def pending_age(store: Store, clock: Clock) -> list[tuple[str, UserId | None, str, int]]:
     """Pending devices by type, Responsible Supplier and how long they have been Pending."""
     now = clock.now()
-    bounds = [(months_before(now, months) if months else None, label)
-              for months, label in AGE_BUCKETS]
+    bounds = [
+        (months_before(now, months) if months else None, label) for months, label in AGE_BUCKETS
+    ]
     with store.read() as tx:
         return tx.housekeeping.pending_age(bounds)
 
@@ -203,8 +250,9 @@ def hub_stock(store: Store) -> list[HubStock]:
                 entry[2] += count
         elif status in ("Commissioned", "InstalledNotCommissioned"):
             entry[1] += count
-    return [HubStock(h, s, i, b) for h, (s, i, b) in
-            sorted(stock.items(), key=lambda kv: str(kv[0]))]
+    return [
+        HubStock(h, s, i, b) for h, (s, i, b) in sorted(stock.items(), key=lambda kv: str(kv[0]))
+    ]
 
 
 def _firmware_ranks(tx: Transaction) -> dict[tuple[str, str], list[str]]:
@@ -241,8 +289,10 @@ def stock_rotation(store: Store, clock: Clock, days: int = 365) -> list[StockRot
             delivered[device_id] = (at, by)
         elif reason in INSTALLED and device_id not in installed:
             installed[device_id] = at
-    events = sorted([(at, 0, d) for d, (at, _) in delivered.items()]
-                    + [(at, 1, d) for d, at in installed.items() if d in delivered])
+    events = sorted(
+        [(at, 0, d) for d, (at, _) in delivered.items()]
+        + [(at, 1, d) for d, at in installed.items() if d in delivered]
+    )
     stock: dict[UserId | None, list[tuple[datetime, DeviceId]]] = {}
     gone: set[DeviceId] = set()
     totals: dict[UserId | None, list[int]] = {}
@@ -277,18 +327,24 @@ class DueDevice:
     """When the rule in force removes it, if nobody acts on it first."""
 
 
-def due_within(store: Store, now: datetime, config: Config, responsible: Sequence[UserId],
-               days: int = 90, limit: int = 500) -> list[DueDevice]:
+def due_within(
+    store: Store,
+    now: datetime,
+    config: Config,
+    responsible: Sequence[UserId],
+    days: int = 90,
+    limit: int = 500,
+) -> list[DueDevice]:
     """A supplier's devices that the rule in force at `now` removes within `days` (the
     portal's list; the counts are `dry_run`'s). An overdue device's `removal_on` is `now`
     itself (the next run), so the caller must pass the `now` it compares against: a
     second clock read would be later and show the overdue device as due 'today'."""
     rule = rule_in_force(config, now)
     with store.read() as tx:
-        rows = tx.housekeeping.due_devices(_filter(rule, now + timedelta(days=days)),
-                                           responsible, limit)
-    return [DueDevice(d, t, since, max(rule.due_on(since), now))
-            for d, t, since in rows]
+        rows = tx.housekeeping.due_devices(
+            _filter(rule, now + timedelta(days=days)), responsible, limit
+        )
+    return [DueDevice(d, t, since, max(rule.due_on(since), now)) for d, t, since in rows]
 
 
 @dataclass(frozen=True, slots=True)
@@ -308,9 +364,17 @@ def renotification(entry: ArchivedDevice, in_smi: bool) -> Renotification | str:
     if device_type in (DeviceType.CHF, DeviceType.GPF):
         return "a Communications Hub comes back by delivery (AC 2.4), not by pre-notification"
     row = json.loads(entry.record)["device"]
-    return Renotification(entry.device_id, device_type, DeviceModel(
-        row["manufacturer"], row["model"], row.get("hardware_version") or "",
-        row["firmware_version"]), row["smets_chts_version"])
+    return Renotification(
+        entry.device_id,
+        device_type,
+        DeviceModel(
+            row["manufacturer"],
+            row["model"],
+            row.get("hardware_version") or "",
+            row["firmware_version"],
+        ),
+        row["smets_chts_version"],
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -319,8 +383,7 @@ class RemovedDevice:
     renotify: Renotification | str
 
 
-def removed(store: Store, responsible: Sequence[UserId], limit: int = 100
-            ) -> list[RemovedDevice]:
+def removed(store: Store, responsible: Sequence[UserId], limit: int = 100) -> list[RemovedDevice]:
     """A supplier's devices housekeeping removed, newest first, each with whether it may be
     pre-notified again."""
     with store.read() as tx:
@@ -329,8 +392,7 @@ def removed(store: Store, responsible: Sequence[UserId], limit: int = 100
     return [RemovedDevice(e, renotification(e, e.device_id in present)) for e in entries]
 
 
-def renotify(store: Store, clock: Clock, config: Config, user: User, device_id: DeviceId
-             ) -> Reply:
+def renotify(store: Store, clock: Clock, config: Config, user: User, device_id: DeviceId) -> Reply:
     """One click in the portal: pre-notify (12.2) a removed device of the User's again,
     through the same use case a DUIS 12.2 reaches (CPL checked, Pending from now)."""
     now = clock.now()
@@ -338,16 +400,29 @@ def renotify(store: Store, clock: Clock, config: Config, user: User, device_id: 
         entries = tx.housekeeping.archived(device_id, limit=1, responsible=[user.user_id])
         if not entries:
             raise NotFound(f"{device_id} is not among your removed devices")
-        plan = renotification(entries[0], tx.devices.get(device_id, with_history=False)
-                              is not None)
+        plan = renotification(entries[0], tx.devices.get(device_id, with_history=False) is not None)
         if isinstance(plan, str):
             raise Conflict(f"{device_id} cannot be pre-notified again: {plan}")
-        ctx = HandlerContext(tx, CplLookup(store, ttl=0), now, user,
-                             InForce.on(config.modifications, now.date()),
-                             DeviceEmulator(config.wan))
-        reply = lifecycle.prenotify(ctx, Prenotification(
-            plan.device_id, plan.model.manufacturer, plan.model.model, plan.device_type.value,
-            plan.smets_chts_version, plan.model.firmware_version, None))
+        ctx = HandlerContext(
+            tx,
+            CplLookup(store, ttl=0),
+            now,
+            user,
+            InForce.on(config.modifications, now.date()),
+            DeviceEmulator(config.wan),
+        )
+        reply = lifecycle.prenotify(
+            ctx,
+            Prenotification(
+                plan.device_id,
+                plan.model.manufacturer,
+                plan.model.model,
+                plan.device_type.value,
+                plan.smets_chts_version,
+                plan.model.firmware_version,
+                None,
+            ),
+        )
         if reply.code != "I0":
             raise Conflict(f"{reply.code}: {reply.reason}")
     return reply

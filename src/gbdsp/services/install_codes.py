@@ -51,12 +51,19 @@ class InstallCodeRequest:
     note: str | None
 
     def as_json(self) -> dict[str, Any]:
-        return {"id": self.id, "device_id": str(self.device_id),
-                "requester": str(self.requester), "assignee": str(self.assignee),
-                "status": self.status.value, "raised_at": self.raised_at.isoformat(),
-                "due": self.due.isoformat(), "backlog": self.backlog, "note": self.note,
-                "answered_at": self.answered_at.isoformat() if self.answered_at else None,
-                "closed_at": self.closed_at.isoformat() if self.closed_at else None}
+        return {
+            "id": self.id,
+            "device_id": str(self.device_id),
+            "requester": str(self.requester),
+            "assignee": str(self.assignee),
+            "status": self.status.value,
+            "raised_at": self.raised_at.isoformat(),
+            "due": self.due.isoformat(),
+            "backlog": self.backlog,
+            "note": self.note,
+            "answered_at": self.answered_at.isoformat() if self.answered_at else None,
+            "closed_at": self.closed_at.isoformat() if self.closed_at else None,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,9 +84,15 @@ def _due(config: Config, raised: datetime) -> date:
     return rules.due_date(raised.date(), config.install_codes.sla_working_days, calendar)
 
 
-def raise_requests(store: Store, clock: Clock, config: Config, requester: UserId,
-                   devices: Iterable[tuple[int, str]], *, backlog: bool = False
-                   ) -> list[RowResult]:
+def raise_requests(
+    store: Store,
+    clock: Clock,
+    config: Config,
+    requester: UserId,
+    devices: Iterable[tuple[int, str]],
+    *,
+    backlog: bool = False,
+) -> list[RowResult]:
     """Raise one request per device (a bulk CSV is thousands); each row succeeds or fails on
     its own, with its reason. Installers get one mail per batch listing their new requests."""
     now = clock.now()
@@ -88,13 +101,20 @@ def raise_requests(store: Store, clock: Clock, config: Config, requester: UserId
     rows = list(devices)
     for start in range(0, len(rows), BATCH):
         with store.transaction() as tx:
-            results += _raise_batch(tx, config, requester, rows[start:start + BATCH], now,
-                                    backlog)
+            results += _raise_batch(
+                tx, config, requester, rows[start : start + BATCH], now, backlog
+            )
     return results
 
 
-def _raise_batch(tx: Transaction, config: Config, requester: UserId,
-                 rows: list[tuple[int, str]], now: datetime, backlog: bool) -> list[RowResult]:
+def _raise_batch(
+    tx: Transaction,
+    config: Config,
+    requester: UserId,
+    rows: list[tuple[int, str]],
+    now: datetime,
+    backlog: bool,
+) -> list[RowResult]:
     results: list[RowResult] = []
     per_assignee: dict[UserId, list[str]] = {}
     parsed: dict[int, DeviceId] = {}
@@ -109,12 +129,12 @@ def _raise_batch(tx: Transaction, config: Config, requester: UserId,
     accepted: list[tuple[int, DeviceId, UserId]] = []
     for line, device_id in parsed.items():
         device = found.get(device_id)
-        why = rules.why_no_request(device, device is not None
-                                   and device.responsible_supplier == requester)
+        why = rules.why_no_request(
+            device, device is not None and device.responsible_supplier == requester
+        )
         if why is None and device_id in open_for:
             earlier = open_for[device_id]
-            why = (f"request {earlier} for it is still open" if earlier
-                   else "it is listed twice")
+            why = f"request {earlier} for it is still open" if earlier else "it is listed twice"
         if why is not None:
             results.append(RowResult(line, str(device_id), None, f"refused: {why}"))
             continue
@@ -123,36 +143,72 @@ def _raise_batch(tx: Transaction, config: Config, requester: UserId,
         open_for[device_id] = 0  # a repeat later in the same batch is refused too
     if accepted:
         # One multi-row INSERT ... RETURNING for the batch, ids in row order.
-        ids = tx.connection.execute(
-            insert(icr).returning(icr.c.id, sort_by_parameter_order=True),
-            [{"device_id": d, "requester": requester, "assignee": a,
-              "status": RequestStatus.OPEN.value, "raised_at": now, "due": due.isoformat(),
-              "backlog": backlog} for _, d, a in accepted]).scalars().all()
+        ids = (
+            tx.connection.execute(
+                insert(icr).returning(icr.c.id, sort_by_parameter_order=True),
+                [
+                    {
+                        "device_id": d,
+                        "requester": requester,
+                        "assignee": a,
+                        "status": RequestStatus.OPEN.value,
+                        "raised_at": now,
+                        "due": due.isoformat(),
+                        "backlog": backlog,
+                    }
+                    for _, d, a in accepted
+                ],
+            )
+            .scalars()
+            .all()
+        )
         for (line, device_id, assignee), request_id in zip(accepted, ids, strict=True):
             note = " (you installed it yourself)" if assignee == requester else ""
-            results.append(RowResult(line, str(device_id), int(request_id),
-                                     f"raised, assigned to {assignee}, due {due}{note}"))
+            results.append(
+                RowResult(
+                    line,
+                    str(device_id),
+                    int(request_id),
+                    f"raised, assigned to {assignee}, due {due}{note}",
+                )
+            )
             per_assignee.setdefault(assignee, []).append(str(device_id))
     for assignee, devices in per_assignee.items():
-        _mail(tx, assignee, now, f"{len(devices)} install-code request(s) for you",
-              f"{requester} asks for the install codes of {len(devices)} device(s) you "
-              f"installed (SEC Appendix AC 4.16), due by {due}: {', '.join(devices[:20])}"
-              + (" ..." if len(devices) > 20 else "")
-              + ". Answer in the SSI (gbdsp install-codes list).")
+        _mail(
+            tx,
+            assignee,
+            now,
+            f"{len(devices)} install-code request(s) for you",
+            f"{requester} asks for the install codes of {len(devices)} device(s) you "
+            f"installed (SEC Appendix AC 4.16), due by {due}: {', '.join(devices[:20])}"
+            + (" ..." if len(devices) > 20 else "")
+            + ". Answer in the SSI (gbdsp install-codes list).",
+        )
     return sorted(results, key=lambda r: r.line)
 
 
 def _open_requests(tx: Transaction, ids: list[DeviceId]) -> dict[DeviceId, int]:
     if not ids:
         return {}
-    rows = tx.connection.execute(select(icr.c.device_id, icr.c.id).where(
-        icr.c.device_id.in_(ids),
-        icr.c.status.in_([RequestStatus.OPEN.value, RequestStatus.ANSWERED.value])))
+    rows = tx.connection.execute(
+        select(icr.c.device_id, icr.c.id).where(
+            icr.c.device_id.in_(ids),
+            icr.c.status.in_([RequestStatus.OPEN.value, RequestStatus.ANSWERED.value]),
+        )
+    )
     return {r[0]: int(r[1]) for r in rows}
 
 
-def answer(store: Store, clock: Clock, sealer: Sealer, by: UserId, request_id: int, *,
-           install_code: bytes | None = None, not_installer: bool = False) -> InstallCodeRequest:
+def answer(
+    store: Store,
+    clock: Clock,
+    sealer: Sealer,
+    by: UserId,
+    request_id: int,
+    *,
+    install_code: bytes | None = None,
+    not_installer: bool = False,
+) -> InstallCodeRequest:
     """The installing supplier gives the code (sealed at once), or says it did not install."""
     if (install_code is None) == (not not_installer):
         raise InvalidValue("answer with an install code, or say you are not the installer")
@@ -163,40 +219,73 @@ def answer(store: Store, clock: Clock, sealer: Sealer, by: UserId, request_id: i
         request = _get(tx, request_id)
         _party_only(request, by)
         if request.assignee != by:
-            raise NotYours(f"request {request_id} is answered by the supplier it is assigned "
-                           "to, not by its requester")
+            raise NotYours(
+                f"request {request_id} is answered by the supplier it is assigned "
+                "to, not by its requester"
+            )
         if request.status is not RequestStatus.OPEN:
             raise Conflict(f"request {request_id} is {request.status.value}")
         status = RequestStatus.NOT_INSTALLER if not_installer else RequestStatus.ANSWERED
-        tx.connection.execute(update(icr).where(icr.c.id == request_id).values(
-            status=status.value, answered_at=now,
-            code_sealed=sealer.seal(install_code) if install_code else None))
-        what = ("says it did not install the device: redirect the request to an earlier "
-                "supplier" if not_installer else "has answered: read the code in the SSI")
-        _mail(tx, request.requester, now, f"install-code request {request_id}: answered",
-              f"{by} {what} (device {request.device_id}).")
+        tx.connection.execute(
+            update(icr)
+            .where(icr.c.id == request_id)
+            .values(
+                status=status.value,
+                answered_at=now,
+                code_sealed=sealer.seal(install_code) if install_code else None,
+            )
+        )
+        what = (
+            "says it did not install the device: redirect the request to an earlier supplier"
+            if not_installer
+            else "has answered: read the code in the SSI"
+        )
+        _mail(
+            tx,
+            request.requester,
+            now,
+            f"install-code request {request_id}: answered",
+            f"{by} {what} (device {request.device_id}).",
+        )
         return _get(tx, request_id)
 
 
-def redirect(store: Store, clock: Clock, config: Config, by: UserId, request_id: int,
-             to: UserId) -> InstallCodeRequest:
+def redirect(
+    store: Store, clock: Clock, config: Config, by: UserId, request_id: int, to: UserId
+) -> InstallCodeRequest:
     """After 'not the installer', the requester points the request at an earlier supplier."""
     now = clock.now()
     with store.transaction() as tx:
         request = _get(tx, request_id)
         _requester_only(request, by)
         if request.status is not RequestStatus.NOT_INSTALLER:
-            raise Conflict(f"request {request_id} is {request.status.value}: only a request "
-                           "answered 'not the installer' is redirected")
+            raise Conflict(
+                f"request {request_id} is {request.status.value}: only a request "
+                "answered 'not the installer' is redirected"
+            )
         user = tx.users.get(to)
         if user is None or not any(r.is_supplier for r in user.roles):
             raise NotFound(f"{to} is not a registered supplier User")
-        tx.connection.execute(update(icr).where(icr.c.id == request_id).values(
-            assignee=to, status=RequestStatus.OPEN.value, answered_at=None,
-            due=_due(config, now).isoformat(), note=f"redirected from {request.assignee}",
-            reminded_at=None, escalated_at=None))  # a new assignee, a new due date
-        _mail(tx, to, now, "1 install-code request(s) for you",
-              f"{by} asks for the install code of {request.device_id} (redirected to you).")
+        tx.connection.execute(
+            update(icr)
+            .where(icr.c.id == request_id)
+            .values(
+                assignee=to,
+                status=RequestStatus.OPEN.value,
+                answered_at=None,
+                due=_due(config, now).isoformat(),
+                note=f"redirected from {request.assignee}",
+                reminded_at=None,
+                escalated_at=None,
+            )
+        )  # a new assignee, a new due date
+        _mail(
+            tx,
+            to,
+            now,
+            "1 install-code request(s) for you",
+            f"{by} asks for the install code of {request.device_id} (redirected to you).",
+        )
         return _get(tx, request_id)
 
 
@@ -204,8 +293,9 @@ def read_code(store: Store, sealer: Sealer, by: UserId, request_id: int) -> byte
     with store.read() as tx:
         request = _get(tx, request_id)
         _requester_only(request, by)
-        sealed = tx.connection.execute(select(icr.c.code_sealed)
-                                       .where(icr.c.id == request_id)).scalar()
+        sealed = tx.connection.execute(
+            select(icr.c.code_sealed).where(icr.c.id == request_id)
+        ).scalar()
     if not sealed:
         raise Conflict(f"request {request_id} has no install code ({request.status.value})")
     return sealer.open(sealed)
@@ -218,26 +308,40 @@ def close(store: Store, clock: Clock, by: UserId, request_id: int) -> InstallCod
         _requester_only(request, by)
         if request.status is RequestStatus.CLOSED:
             raise Conflict(f"request {request_id} is already closed")
-        tx.connection.execute(update(icr).where(icr.c.id == request_id).values(
-            status=RequestStatus.CLOSED.value, closed_at=clock.now()))
+        tx.connection.execute(
+            update(icr)
+            .where(icr.c.id == request_id)
+            .values(status=RequestStatus.CLOSED.value, closed_at=clock.now())
+        )
         return _get(tx, request_id)
 
 
 def close_on_success(tx: Transaction, device_id: DeviceId, by: UserId, at: datetime) -> None:
     """The requester's device joined its CHF with the right code: the request has done its
     job and closes itself (called by 8.11 when the emulated device accepts the code)."""
-    tx.connection.execute(update(icr).where(
-        icr.c.device_id == device_id, icr.c.requester == by,
-        icr.c.status.in_([RequestStatus.OPEN.value, RequestStatus.ANSWERED.value]),
-    ).values(status=RequestStatus.CLOSED.value, closed_at=at,
-             note="closed: the device joined with the install code"))
+    tx.connection.execute(
+        update(icr)
+        .where(
+            icr.c.device_id == device_id,
+            icr.c.requester == by,
+            icr.c.status.in_([RequestStatus.OPEN.value, RequestStatus.ANSWERED.value]),
+        )
+        .values(
+            status=RequestStatus.CLOSED.value,
+            closed_at=at,
+            note="closed: the device joined with the install code",
+        )
+    )
 
 
 def requests_for(store: Store, user: UserId) -> list[InstallCodeRequest]:
     """What a supplier may see: the requests it raised and those assigned to it."""
     with store.read() as tx:
-        rows = tx.connection.execute(select(icr).where(
-            (icr.c.requester == user) | (icr.c.assignee == user)).order_by(icr.c.id))
+        rows = tx.connection.execute(
+            select(icr)
+            .where((icr.c.requester == user) | (icr.c.assignee == user))
+            .order_by(icr.c.id)
+        )
         return [_from_row(r) for r in rows]
 
 
@@ -259,19 +363,28 @@ class QueueLine:
     """Working Days from today up to the due date (0 on the day, and when overdue)."""
 
 
-def queue(store: Store, clock: Clock, config: Config, user: UserId
-          ) -> tuple[list[QueueLine], list[QueueLine]]:
+def queue(
+    store: Store, clock: Clock, config: Config, user: UserId
+) -> tuple[list[QueueLine], list[QueueLine]]:
     """The supplier's two queues: requests it raised, and requests assigned to it (open
     ones first, most urgent first)."""
     calendar = Calendar.parse(config.install_codes.calendar)
     today = clock.now().date()
-    lines = [QueueLine(r, rules.is_overdue(r.status, r.due, today),
-                       working_days_between(today, r.due, calendar))
-             for r in requests_for(store, user)]
-    lines.sort(key=lambda q: (q.request.status is not RequestStatus.OPEN, q.request.due,
-                              q.request.id))
-    return ([q for q in lines if q.request.requester == user],
-            [q for q in lines if q.request.assignee == user])
+    lines = [
+        QueueLine(
+            r,
+            rules.is_overdue(r.status, r.due, today),
+            working_days_between(today, r.due, calendar),
+        )
+        for r in requests_for(store, user)
+    ]
+    lines.sort(
+        key=lambda q: (q.request.status is not RequestStatus.OPEN, q.request.due, q.request.id)
+    )
+    return (
+        [q for q in lines if q.request.requester == user],
+        [q for q in lines if q.request.assignee == user],
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -291,23 +404,38 @@ def sla_report(store: Store, clock: Clock, config: Config) -> list[SlaLine]:
     calendar = Calendar.parse(config.install_codes.calendar)
     today = clock.now().date()
     with store.read() as tx:
-        rows = [_from_row(r) for r in tx.connection.execute(
-            select(icr).where(icr.c.backlog.is_(False)))]
+        rows = [
+            _from_row(r) for r in tx.connection.execute(select(icr).where(icr.c.backlog.is_(False)))
+        ]
     lines = []
     for assignee in sorted({r.assignee for r in rows}, key=str):
         mine = [r for r in rows if r.assignee == assignee]
         answered = [r for r in mine if r.answered_at is not None]
-        times = [working_days_between(r.raised_at.date(), r.answered_at.date(), calendar)
-                 for r in answered if r.answered_at]
+        times = [
+            working_days_between(r.raised_at.date(), r.answered_at.date(), calendar)
+            for r in answered
+            if r.answered_at
+        ]
         open_ = [r for r in mine if r.status is RequestStatus.OPEN]
-        lines.append(SlaLine(
-            assignee, len(mine),
-            sum(1 for r in answered
-                if r.answered_at and rules.answered_in_time(r.answered_at.date(), r.due)),
-            sum(1 for r in answered
-                if r.answered_at and not rules.answered_in_time(r.answered_at.date(), r.due)),
-            len(open_), sum(1 for r in open_ if rules.is_overdue(r.status, r.due, today)),
-            statistics.median(times) if times else None))
+        lines.append(
+            SlaLine(
+                assignee,
+                len(mine),
+                sum(
+                    1
+                    for r in answered
+                    if r.answered_at and rules.answered_in_time(r.answered_at.date(), r.due)
+                ),
+                sum(
+                    1
+                    for r in answered
+                    if r.answered_at and not rules.answered_in_time(r.answered_at.date(), r.due)
+                ),
+                len(open_),
+                sum(1 for r in open_ if rules.is_overdue(r.status, r.due, today)),
+                statistics.median(times) if times else None,
+            )
+        )
     return lines
 
 
@@ -315,9 +443,15 @@ def overdue(store: Store, clock: Clock) -> list[InstallCodeRequest]:
     """Open requests past their due date (escalation), backlog excluded."""
     today = clock.now().date().isoformat()
     with store.read() as tx:
-        rows = tx.connection.execute(select(icr).where(
-            icr.c.status == RequestStatus.OPEN.value, icr.c.backlog.is_(False),
-            icr.c.due < today).order_by(icr.c.due, icr.c.id))
+        rows = tx.connection.execute(
+            select(icr)
+            .where(
+                icr.c.status == RequestStatus.OPEN.value,
+                icr.c.backlog.is_(False),
+                icr.c.due < today,
+            )
+            .order_by(icr.c.due, icr.c.id)
+        )
         return [_from_row(r) for r in rows]
 
 
@@ -348,8 +482,18 @@ def _requester_only(request: InstallCodeRequest, by: UserId) -> None:
 
 def _from_row(r: Any) -> InstallCodeRequest:
     return InstallCodeRequest(
-        int(r.id), r.device_id, r.requester, r.assignee, RequestStatus(r.status), r.raised_at,
-        date.fromisoformat(r.due), r.answered_at, r.closed_at, bool(r.backlog), r.note)
+        int(r.id),
+        r.device_id,
+        r.requester,
+        r.assignee,
+        RequestStatus(r.status),
+        r.raised_at,
+        date.fromisoformat(r.due),
+        r.answered_at,
+        r.closed_at,
+        bool(r.backlog),
+        r.note,
+    )
 
 
 def _mail(tx: Transaction, user_id: UserId, at: datetime, subject: str, body: str) -> bool:
@@ -362,9 +506,16 @@ def _mail(tx: Transaction, user_id: UserId, at: datetime, subject: str, body: st
 
 
 def _queue_mail(tx: Transaction, address: str, at: datetime, subject: str, body: str) -> None:
-    tx.connection.execute(insert(mail_outbox).values(
-        to_address=address, subject=f"[gbdsp] {subject}", body=body, created_at=at,
-        next_attempt_at=at, attempts=0))
+    tx.connection.execute(
+        insert(mail_outbox).values(
+            to_address=address,
+            subject=f"[gbdsp] {subject}",
+            body=body,
+            created_at=at,
+            next_attempt_at=at,
+            attempts=0,
+        )
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -376,8 +527,10 @@ class ReminderReport:
     mails: int
 
     def describe(self) -> str:
-        return (f"{self.reminded} request(s) reminded, {self.escalated} newly overdue "
-                f"escalated, {self.mails} mail(s) queued")
+        return (
+            f"{self.reminded} request(s) reminded, {self.escalated} newly overdue "
+            f"escalated, {self.mails} mail(s) queued"
+        )
 
 
 def send_reminders(store: Store, clock: Clock, config: Config) -> ReminderReport:
@@ -394,28 +547,50 @@ def send_reminders(store: Store, clock: Clock, config: Config) -> ReminderReport
     calendar = Calendar.parse(settings.calendar)
     with store.transaction() as tx:
         repo = tx.install_code_reminders
-        soon = [r for r in repo.not_reminded(today)
-                if rules.reminder_due(r.due, today, settings.remind_working_days, calendar)]
+        soon = [
+            r
+            for r in repo.not_reminded(today)
+            if rules.reminder_due(r.due, today, settings.remind_working_days, calendar)
+        ]
         late = repo.not_escalated(today)
         mails = 0
         for assignee, group in _grouped(soon, "assignee").items():
-            mails += _mail(tx, assignee, now, f"{len(group)} install-code request(s) due soon",
-                           f"Please answer by the due date (SEC Appendix AC 4.16): "
-                           f"{_listing(group)}. Answer in the SSI (gbdsp install-codes list).")
+            mails += _mail(
+                tx,
+                assignee,
+                now,
+                f"{len(group)} install-code request(s) due soon",
+                f"Please answer by the due date (SEC Appendix AC 4.16): "
+                f"{_listing(group)}. Answer in the SSI (gbdsp install-codes list).",
+            )
         for assignee, group in _grouped(late, "assignee").items():
-            mails += _mail(tx, assignee, now, f"{len(group)} install-code request(s) overdue",
-                           f"These are past their due date (SEC Appendix AC 4.16) and show as "
-                           f"late in the SLA report: {_listing(group)}.")
+            mails += _mail(
+                tx,
+                assignee,
+                now,
+                f"{len(group)} install-code request(s) overdue",
+                f"These are past their due date (SEC Appendix AC 4.16) and show as "
+                f"late in the SLA report: {_listing(group)}.",
+            )
         for requester, group in _grouped(late, "requester").items():
-            mails += _mail(tx, requester, now, f"{len(group)} of your install-code requests "
-                           "are overdue", f"The installing supplier has not answered in time: "
-                           f"{_listing(group)}. The SLA report lists them.")
+            mails += _mail(
+                tx,
+                requester,
+                now,
+                f"{len(group)} of your install-code requests are overdue",
+                f"The installing supplier has not answered in time: "
+                f"{_listing(group)}. The SLA report lists them.",
+            )
         if late and settings.escalation_address:
-            _queue_mail(tx, settings.escalation_address, now,
-                        f"{len(late)} install-code request(s) newly overdue",
-                        "Newly overdue (installer: requests): " + "; ".join(
-                            f"{a}: {len(g)}" for a, g in _grouped(late, "assignee").items())
-                        + ". Details: gbdsp install-codes report.")
+            _queue_mail(
+                tx,
+                settings.escalation_address,
+                now,
+                f"{len(late)} install-code request(s) newly overdue",
+                "Newly overdue (installer: requests): "
+                + "; ".join(f"{a}: {len(g)}" for a, g in _grouped(late, "assignee").items())
+                + ". Details: gbdsp install-codes report.",
+            )
             mails += 1
         repo.mark_reminded([r.id for r in soon], now)
         repo.mark_escalated([r.id for r in late], now)

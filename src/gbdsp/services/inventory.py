@@ -50,8 +50,12 @@ class _Batch:
 
 
 def import_devices(
-    store: Store, clock: Clock, rows: Iterable[tuple[int, Mapping[str | None, Any]]], *,
-    on_error: Callable[[RowError], None], on_batch: Callable[[ImportReport], None] | None = None,
+    store: Store,
+    clock: Clock,
+    rows: Iterable[tuple[int, Mapping[str | None, Any]]],
+    *,
+    on_error: Callable[[RowError], None],
+    on_batch: Callable[[ImportReport], None] | None = None,
     batch_size: int = 5_000,
 ) -> ImportReport:
     """Add devices to the SMI from extract rows, in batches of one transaction each.
@@ -99,9 +103,11 @@ def _checked(device: Device, cpl: set[CplKey], users: set[UserId]) -> Device:
             f"{m.firmware_version} ({device.device_type.value}, {device.smets_variant.value}) "
             "is not on the CPL"
         )
-    for role, user in (("responsible_supplier", device.responsible_supplier),
-                       ("installing_supplier", device.installing_supplier),
-                       ("network_operator", device.network_operator)):
+    for role, user in (
+        ("responsible_supplier", device.responsible_supplier),
+        ("installing_supplier", device.installing_supplier),
+        ("network_operator", device.network_operator),
+    ):
         if user is not None and user not in users:
             raise InvalidValue(f"{role} {user} is not a registered User")
     if device.status is not None:
@@ -111,20 +117,30 @@ def _checked(device: Device, cpl: set[CplKey], users: set[UserId]) -> Device:
     return device
 
 
-def _add_to_batch(batch: _Batch, report: ImportReport, on_error: Callable[[RowError], None],
-                  line: int, device: Device) -> None:
+def _add_to_batch(
+    batch: _Batch,
+    report: ImportReport,
+    on_error: Callable[[RowError], None],
+    line: int,
+    device: Device,
+) -> None:
     earlier = batch.devices.get(device.device_id)
     if earlier is None:
         batch.devices[device.device_id] = (line, device)
     elif earlier[1] == device:
         report.unchanged += 1
     else:
-        _reject(report, on_error, line,
-                f"{device.device_id} repeats line {earlier[0]} with different data")
+        _reject(
+            report,
+            on_error,
+            line,
+            f"{device.device_id} repeats line {earlier[0]} with different data",
+        )
 
 
-def _store_batch(store: Store, batch: _Batch, report: ImportReport,
-                 on_error: Callable[[RowError], None]) -> None:
+def _store_batch(
+    store: Store, batch: _Batch, report: ImportReport, on_error: Callable[[RowError], None]
+) -> None:
     with store.transaction() as tx:
         existing = tx.devices.get_many(list(batch.devices))
         new = []
@@ -135,15 +151,20 @@ def _store_batch(store: Store, batch: _Batch, report: ImportReport,
             elif old == device:
                 report.unchanged += 1
             else:
-                _reject(report, on_error, line,
-                        f"{device_id} is already in the SMI with different data "
-                        "(change it through a service request, not an import)")
+                _reject(
+                    report,
+                    on_error,
+                    line,
+                    f"{device_id} is already in the SMI with different data "
+                    "(change it through a service request, not an import)",
+                )
         tx.devices.add_many(new)
     report.added += len(new)
 
 
-def _reject(report: ImportReport, on_error: Callable[[RowError], None],
-            line: int, message: str) -> None:
+def _reject(
+    report: ImportReport, on_error: Callable[[RowError], None], line: int, message: str
+) -> None:
     report.rejected += 1
     on_error(RowError(line, message))
 
@@ -167,8 +188,9 @@ def show_device(store: Store, device_id: DeviceId) -> DeviceView:
     return DeviceView(device, chf, log)
 
 
-def export_devices(store: Store, out: TextIO, *,
-                   responsible: Collection[UserId] | None = None) -> int:
+def export_devices(
+    store: Store, out: TextIO, *, responsible: Collection[UserId] | None = None
+) -> int:
     """Write the device extract CSV (the format `import_devices` reads); return the count.
     `responsible`: only the devices of these Responsible Suppliers (a User's own extract)."""
     writer = csv.DictWriter(out, fieldnames=DEVICE_COLUMNS, lineterminator="\n")
@@ -254,26 +276,34 @@ def search(store: Store, user: User, query: str, kind: str = "auto") -> list[Pre
         elif kind == "uprn":
             raise InvalidValue("a UPRN is up to 12 digits")
         if kind in ("postcode", "auto") and _looks_like_postcode(text):
-            found |= {d.device_id: d for d in tx.devices.find(
-                postcode=normalise_postcode(text), limit=2000)}
+            found |= {
+                d.device_id: d
+                for d in tx.devices.find(postcode=normalise_postcode(text), limit=2000)
+            }
         elif kind == "postcode":
             raise InvalidValue("a postcode looks like SW1A 1AA")
         views: dict[DeviceId, PremisesView] = {}
         for device in sorted(found.values(), key=lambda d: d.device_id.value):
-            if may_see(user, device) and not any(device.device_id in (v.key, *(
-                    d.device_id for d in v.devices)) for v in views.values()):
+            if may_see(user, device) and not any(
+                device.device_id in (v.key, *(d.device_id for d in v.devices))
+                for v in views.values()
+            ):
                 view = _premises(tx, user, device)
                 views.setdefault(view.key, view)
             if len(views) >= SEARCH_LIMIT:
                 break
-        return sorted(views.values(), key=lambda v: (v.postcode or "", v.uprn or "",
-                                                    v.key.value))
+        return sorted(views.values(), key=lambda v: (v.postcode or "", v.uprn or "", v.key.value))
 
 
 def _looks_like_postcode(text: str) -> bool:
     compact = text.replace(" ", "").upper()
-    return 5 <= len(compact) <= 7 and compact[0].isalpha() and compact[-2:].isalpha() \
-        and compact[-3].isdigit() and compact.isalnum()
+    return (
+        5 <= len(compact) <= 7
+        and compact[0].isalpha()
+        and compact[-2:].isalpha()
+        and compact[-3].isdigit()
+        and compact.isalnum()
+    )
 
 
 def premises(store: Store, user: User, key: DeviceId) -> PremisesView:
@@ -296,13 +326,19 @@ def _premises(tx: Transaction, user: User, anchor: Device) -> PremisesView:
     at_uprn = tx.devices.find(uprn=anchor.uprn, limit=500) if anchor.uprn else [anchor]
     if chf is None:
         chf = next((d for d in at_uprn if d.device_type is DeviceType.CHF), None)
-    members = {d.device_id: d for d in [*(tx.devices.in_device_log(chf.device_id)
-                                          if chf else []), *at_uprn, anchor]}
+    members = {
+        d.device_id: d
+        for d in [*(tx.devices.in_device_log(chf.device_id) if chf else []), *at_uprn, anchor]
+    }
     if chf is not None:
         members.pop(chf.device_id, None)
     mine = [d for d in members.values() if may_see(user, d)]
-    return PremisesView(chf, sorted(mine, key=lambda d: d.device_id.value),
-                        len(members) - len(mine), anchor.device_id)
+    return PremisesView(
+        chf,
+        sorted(mine, key=lambda d: d.device_id.value),
+        len(members) - len(mine),
+        anchor.device_id,
+    )
 
 
 def device_for(store: Store, user: User, device_id: DeviceId) -> DeviceView:
@@ -310,8 +346,9 @@ def device_for(store: Store, user: User, device_id: DeviceId) -> DeviceView:
     guessed ID tells nothing)."""
     view = show_device(store, device_id)
     if not may_see(user, view.device) and not (
-            view.device.device_type in (DeviceType.CHF, DeviceType.GPF)
-            and any(may_see(user, d) for d in view.device_log)):
+        view.device.device_type in (DeviceType.CHF, DeviceType.GPF)
+        and any(may_see(user, d) for d in view.device_log)
+    ):
         raise NotFound(f"device {device_id} is not among yours")
     return view
 

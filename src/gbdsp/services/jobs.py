@@ -73,9 +73,14 @@ class Job:
 def _housekeeping(ctx: JobContext) -> str:
     """AC 7.2 / MP60: the rule in force today, in batches; stops between two batches."""
     rule = housekeeping.rule_in_force(ctx.config, ctx.clock.now())
-    report = housekeeping.run(ctx.store, ctx.clock, ctx.signing_key(), rule,
-                              batch_size=ctx.config.housekeeping.batch_size,
-                              after_batch=lambda _: ctx.check())
+    report = housekeeping.run(
+        ctx.store,
+        ctx.clock,
+        ctx.signing_key(),
+        rule,
+        batch_size=ctx.config.housekeeping.batch_size,
+        after_batch=lambda _: ctx.check(),
+    )
     return f"run {report.run_id} under {rule.describe()}: {report.removed} removed"
 
 
@@ -90,25 +95,28 @@ def _install_code_reminders(ctx: JobContext) -> str:
 
 def _retention(ctx: JobContext) -> str:
     report = security.purge_expired(ctx.store, ctx.clock.now(), ctx.config.retention)
-    return (f"{report.audit_rows} audit rows and {report.outbox_messages} delivered messages "
-            "removed")
+    return f"{report.audit_rows} audit rows and {report.outbox_messages} delivered messages removed"
 
 
 def _dcc_schedules(ctx: JobContext) -> str:
-    ran = dcc_schedules.run_due(ctx.store, ctx.clock, ctx.signing_key(),
-                                DeviceEmulator(ctx.config.wan))
+    ran = dcc_schedules.run_due(
+        ctx.store, ctx.clock, ctx.signing_key(), DeviceEmulator(ctx.config.wan)
+    )
     return f"{ran} DCC-scheduled occurrence{'' if ran == 1 else 's'} run"
 
 
 JOBS: tuple[Job, ...] = (
     Job("housekeeping", "remove devices Pending too long (AC 7.2, MP60)", _housekeeping),
-    Job("registration", "apply registration data now in effect (change of supplier)",
-        _registration),
-    Job("install_code_reminders", "MP121 install codes: reminders and SLA escalation",
-        _install_code_reminders),
+    Job(
+        "registration", "apply registration data now in effect (change of supplier)", _registration
+    ),
+    Job(
+        "install_code_reminders",
+        "MP121 install codes: reminders and SLA escalation",
+        _install_code_reminders,
+    ),
     Job("retention", "remove audit rows and delivered messages past [retention]", _retention),
-    Job("dcc_schedules", "DCC-scheduled SRVs (DUIS 5.1): run each due occurrence",
-        _dcc_schedules),
+    Job("dcc_schedules", "DCC-scheduled SRVs (DUIS 5.1): run each due occurrence", _dcc_schedules),
 )
 
 
@@ -187,15 +195,24 @@ def run_job(ctx: JobContext, j: Job, *, manual: bool = False) -> RunResult | Non
     now = clock.now()
     with store.transaction() as tx:
         seen = tx.jobs.get(j.name)
-        if seen is None or not tx.jobs.take(seen, runner, now, now + lease_for,
-                                             due_only=not manual):
+        if seen is None or not tx.jobs.take(
+            seen, runner, now, now + lease_for, due_only=not manual
+        ):
             return None
     if seen.leased_by is not None:
-        log.warning("job %s: took over from %s, whose lease expired at %s", j.name,
-                    seen.leased_by, seen.lease_until)
+        log.warning(
+            "job %s: took over from %s, whose lease expired at %s",
+            j.name,
+            seen.leased_by,
+            seen.lease_until,
+        )
     done = threading.Event()
-    beat = threading.Thread(target=_heartbeat, args=(ctx, j.name, runner, lease_for, done),
-                            name=f"gbdsp-job-{j.name}-lease", daemon=True)
+    beat = threading.Thread(
+        target=_heartbeat,
+        args=(ctx, j.name, runner, lease_for, done),
+        name=f"gbdsp-job-{j.name}-lease",
+        daemon=True,
+    )
     beat.start()
     outcome, detail = "failed", ""
     try:
@@ -230,22 +247,34 @@ def describe_error(e: Exception) -> str:
     return f"{type(e).__name__}: {e}"
 
 
-def _record(ctx: JobContext, j: Job, runner: str, result: RunResult, finished: datetime, *,
-            manual: bool, due: datetime) -> None:
+def _record(
+    ctx: JobContext,
+    j: Job,
+    runner: str,
+    result: RunResult,
+    finished: datetime,
+    *,
+    manual: bool,
+    due: datetime,
+) -> None:
     """A stopped run stays due (the next scheduler resumes it); an ok or failed one waits
     for its next due time. A manual run moves next_run only if the job was due anyway."""
     next_run: datetime | None = j.schedule(ctx.config).next_after(finished)
     if result.outcome == "stopped" or (manual and due > finished):
         next_run = None
     with ctx.store.transaction() as tx:
-        if not tx.jobs.finish(j.name, runner, finished, result.outcome, result.detail,
-                              result.seconds, next_run):
-            log.warning("job %s: lease lost before the run was recorded (another runner "
-                        "took it over)", j.name)
+        if not tx.jobs.finish(
+            j.name, runner, finished, result.outcome, result.detail, result.seconds, next_run
+        ):
+            log.warning(
+                "job %s: lease lost before the run was recorded (another runner took it over)",
+                j.name,
+            )
 
 
-def _heartbeat(ctx: JobContext, name: str, runner: str, lease_for: timedelta,
-               done: threading.Event) -> None:
+def _heartbeat(
+    ctx: JobContext, name: str, runner: str, lease_for: timedelta, done: threading.Event
+) -> None:
     """Renew the lease every third of its length while the job runs; if another runner
     has taken it (we stalled past the lease), ask the job to stop."""
     while not done.wait(lease_for.total_seconds() / 3):
@@ -265,9 +294,14 @@ class Scheduler:
     """Runs the due jobs of this process in threads, until cancelled (the serve lifespan).
     Several schedulers on one database race for each run; the lease gives it to one."""
 
-    def __init__(self, store: Store, clock: Clock, config: Config,
-                 signing_key: Callable[[], SigningKey],
-                 on_result: Callable[[RunResult], None] = lambda r: None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        config: Config,
+        signing_key: Callable[[], SigningKey],
+        on_result: Callable[[RunResult], None] = lambda r: None,
+    ) -> None:
         self.store, self.clock, self.config = store, clock, config
         self.signing_key = signing_key
         self.on_result = on_result
@@ -279,10 +313,15 @@ class Scheduler:
         now = self.clock.now()
         with self.store.read() as tx:
             leases = {lease.name: lease for lease in tx.jobs.all()}
-        return [j for j in JOBS if j.settings(self.config).enabled
-                and j.name not in self._running
-                and (lease := leases.get(j.name)) is not None
-                and lease.next_run <= now and lease.free(now)]
+        return [
+            j
+            for j in JOBS
+            if j.settings(self.config).enabled
+            and j.name not in self._running
+            and (lease := leases.get(j.name)) is not None
+            and lease.next_run <= now
+            and lease.free(now)
+        ]
 
     def wait_seconds(self) -> float:
         """Until the next moment something may change: the earliest next run of an enabled
@@ -290,9 +329,11 @@ class Scheduler:
         now = self.clock.now()
         with self.store.read() as tx:
             leases = tx.jobs.all()
-        moments = [lease.lease_until if lease.running(now) and lease.lease_until
-                   else lease.next_run for lease in leases
-                   if job_enabled(self.config, lease.name) and lease.name not in self._running]
+        moments = [
+            lease.lease_until if lease.running(now) and lease.lease_until else lease.next_run
+            for lease in leases
+            if job_enabled(self.config, lease.name) and lease.name not in self._running
+        ]
         until = min(((m - now).total_seconds() for m in moments), default=self.poll)
         return max(0.05, min(self.poll, until))
 
@@ -330,8 +371,11 @@ class Scheduler:
                 del self._running[name]
                 error = None if task.cancelled() else task.exception()
                 if isinstance(error, Exception):  # recording the run failed
-                    log.error("job %s: run not recorded (%s); its lease will lapse",
-                              name, describe_error(error))
+                    log.error(
+                        "job %s: run not recorded (%s); its lease will lapse",
+                        name,
+                        describe_error(error),
+                    )
 
     async def _stop_running(self) -> None:
         """Shutdown: ask each running job to stop after its current batch, and wait."""

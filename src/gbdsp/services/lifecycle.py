@@ -37,42 +37,69 @@ def prenotify(ctx: HandlerContext, body: Prenotification) -> Reply:
     its installing supplier (MP121 asks it for install codes) and Responsible Supplier."""
     device_type = DeviceType.parse(body.device_type)
     if ctx.user.roles == {UserRole.OU} and not other_user.may_prenotify(device_type):
-        return Reply("E4", reason=f"an Other User pre-notifies only Type 2 Devices, not a "
-                                  f"{device_type.value}")
+        return Reply(
+            "E4",
+            reason=f"an Other User pre-notifies only Type 2 Devices, not a {device_type.value}",
+        )
     if ctx.tx.devices.get(body.device_id, with_history=False) is not None:
         return Reply(PRENOTIFY_ALREADY_IN_SMI, reason=f"{body.device_id} is already in the SMI")
     version = body.smets_chts_version or "SMETS2"
     variant = SmetsVariant.of_version(version)
-    key = _cpl_key(ctx, body.manufacturer, body.model, body.firmware_version, device_type,
-                   variant)
+    key = _cpl_key(ctx, body.manufacturer, body.model, body.firmware_version, device_type, variant)
     if key is None:
-        return Reply(PRENOTIFY_NOT_ON_CPL, reason=(
-            f"{body.manufacturer}/{body.model} fw {body.firmware_version or '-'} "
-            f"({device_type.value}, {variant.value}) is not an active CPL entry"))
+        return Reply(
+            PRENOTIFY_NOT_ON_CPL,
+            reason=(
+                f"{body.manufacturer}/{body.model} fw {body.firmware_version or '-'} "
+                f"({device_type.value}, {variant.value}) is not an active CPL entry"
+            ),
+        )
     added = ctx.add_new(
-        Trigger.PRENOTIFIED, device_id=body.device_id, device_type=device_type,
-        model=key.model, smets_chts_version=version,
-        responsible_supplier=ctx.user.user_id, installing_supplier=ctx.user.user_id)
+        Trigger.PRENOTIFIED,
+        device_id=body.device_id,
+        device_type=device_type,
+        model=key.model,
+        smets_chts_version=version,
+        responsible_supplier=ctx.user.user_id,
+        installing_supplier=ctx.user.user_id,
+    )
     if isinstance(added, Reply):
         return added
     return Reply("I0", reason=f"{body.device_id} pre-notified ({device_type.value})")
 
 
-def _cpl_key(ctx: HandlerContext, manufacturer: str, model: str, firmware: str | None,
-             device_type: DeviceType, variant: SmetsVariant) -> CplKey | None:
+def _cpl_key(
+    ctx: HandlerContext,
+    manufacturer: str,
+    model: str,
+    firmware: str | None,
+    device_type: DeviceType,
+    variant: SmetsVariant,
+) -> CplKey | None:
     """The active CPL row for what 12.2 names (DUIS carries no hardware version, so any)."""
     for entry in ctx.tx.cpl.all():
         m = entry.key.model
-        if (entry.is_active and m.manufacturer == manufacturer and m.model == model
-                and entry.key.device_type is device_type and entry.key.smets_variant is variant
-                and (firmware is None or m.firmware_version == firmware)):
+        if (
+            entry.is_active
+            and m.manufacturer == manufacturer
+            and m.model == model
+            and entry.key.device_type is device_type
+            and entry.key.smets_variant is variant
+            and (firmware is None or m.firmware_version == firmware)
+        ):
             return entry.key
     return None
 
 
-def deliver_hub(ctx: HandlerContext, chf_id: DeviceId, gpf_id: DeviceId, chf_model: DeviceModel,
-                gpf_model: DeviceModel, smets_chts_version: str,
-                region: CspRegion | None = None) -> Reply:
+def deliver_hub(
+    ctx: HandlerContext,
+    chf_id: DeviceId,
+    gpf_id: DeviceId,
+    chf_model: DeviceModel,
+    gpf_model: DeviceModel,
+    smets_chts_version: str,
+    region: CspRegion | None = None,
+) -> Reply:
     """AC 2.4: the DCC adds a CH's CHF and GPF as Pending when it delivers it to a Party
     (only if the model is on the CPL); the ordering supplier is its Responsible Supplier."""
     for device_id in (chf_id, gpf_id):
@@ -82,32 +109,49 @@ def deliver_hub(ctx: HandlerContext, chf_id: DeviceId, gpf_id: DeviceId, chf_mod
     for dtype, model in ((DeviceType.CHF, chf_model), (DeviceType.GPF, gpf_model)):
         if ctx.cpl.status(CplKey(model, dtype, variant)) is None:
             return Reply("E5", reason=f"{dtype.value} model {model.model} is not on the CPL")
-    for device_id, dtype, model in ((chf_id, DeviceType.CHF, chf_model),
-                                    (gpf_id, DeviceType.GPF, gpf_model)):
-        added = ctx.add_new(Trigger.CH_DELIVERED, device_id=device_id, device_type=dtype,
-                            model=model, smets_chts_version=smets_chts_version,
-                            chf_id=chf_id if dtype is DeviceType.GPF else None,
-                            responsible_supplier=ctx.user.user_id, csp_region=region)
+    for device_id, dtype, model in (
+        (chf_id, DeviceType.CHF, chf_model),
+        (gpf_id, DeviceType.GPF, gpf_model),
+    ):
+        added = ctx.add_new(
+            Trigger.CH_DELIVERED,
+            device_id=device_id,
+            device_type=dtype,
+            model=model,
+            smets_chts_version=smets_chts_version,
+            chf_id=chf_id if dtype is DeviceType.GPF else None,
+            responsible_supplier=ctx.user.user_id,
+            csp_region=region,
+        )
         if isinstance(added, Reply):
             return added
     return Reply("I0", reason=f"CH {chf_id} delivered to {ctx.user.user_id}")
 
 
 CH_TRIGGERS = {
-    "8.14.1": Trigger.CH_INSTALLED, "8.14.2": Trigger.CH_INSTALLED_NO_WAN,
-    "8.14.3": Trigger.CH_RETURNED, "8.14.4": Trigger.CH_RETURNED,
+    "8.14.1": Trigger.CH_INSTALLED,
+    "8.14.2": Trigger.CH_INSTALLED_NO_WAN,
+    "8.14.3": Trigger.CH_RETURNED,
+    "8.14.4": Trigger.CH_RETURNED,
 }
 
 
-def update_ch_status(ctx: HandlerContext, srv: str, chf_id: DeviceId,
-                     mpxn: str | None = None) -> Reply:
+def update_ch_status(
+    ctx: HandlerContext, srv: str, chf_id: DeviceId, mpxn: str | None = None
+) -> Reply:
     """8.14.1-8.14.4: the CHF and its GPF move together (transition table rows)."""
     found = ctx.device_for(srv, chf_id)
     if isinstance(found, Reply):
         return found
     trigger = CH_TRIGGERS[srv]
-    gpf = next((d for d in ctx.tx.devices.in_device_log(found.device_id)
-                if d.device_type is DeviceType.GPF), None)
+    gpf = next(
+        (
+            d
+            for d in ctx.tx.devices.in_device_log(found.device_id)
+            if d.device_type is DeviceType.GPF
+        ),
+        None,
+    )
     moved_chf = ctx.move(found, trigger)
     if isinstance(moved_chf, Reply):
         return moved_chf
@@ -139,8 +183,9 @@ def decommission(ctx: HandlerContext, device_id: DeviceId) -> Reply:
     return Reply("I0", reason=f"{found.device_id} decommissioned")
 
 
-REACTIVATION_SOURCES = frozenset({SmiStatus.DECOMMISSIONED, SmiStatus.WHITELISTED,
-                                  SmiStatus.WITHDRAWN})
+REACTIVATION_SOURCES = frozenset(
+    {SmiStatus.DECOMMISSIONED, SmiStatus.WHITELISTED, SmiStatus.WITHDRAWN}
+)
 
 
 def update_inventory(ctx: HandlerContext, update: InventoryUpdate) -> Reply:
@@ -162,15 +207,23 @@ def update_inventory(ctx: HandlerContext, update: InventoryUpdate) -> Reply:
         ctx.save(found, import_mpxn=update.import_mpxn)
         return Reply("I0", reason=f"MPxN of {found.device_id} set")
     model = found.model
-    ctx.save(found, model=DeviceModel(model.manufacturer, model.model, model.hardware_version,
-                                      update.firmware_version or model.firmware_version),
-             smets_chts_version=update.smets_chts_version or found.smets_chts_version)
+    ctx.save(
+        found,
+        model=DeviceModel(
+            model.manufacturer,
+            model.model,
+            model.hardware_version,
+            update.firmware_version or model.firmware_version,
+        ),
+        smets_chts_version=update.smets_chts_version or found.smets_chts_version,
+    )
     return Reply("I0", reason=f"details of {found.device_id} updated")
 
 
 def _model_on_cpl(ctx: HandlerContext, device: Device) -> bool:
-    return ctx.cpl.status(CplKey(device.model, device.device_type, device.smets_variant)) \
-        is not None
+    return (
+        ctx.cpl.status(CplKey(device.model, device.device_type, device.smets_variant)) is not None
+    )
 
 
 def update_firmware(ctx: HandlerContext, srv: str, update: FirmwareUpdate) -> Reply:
@@ -185,11 +238,18 @@ def update_firmware(ctx: HandlerContext, srv: str, update: FirmwareUpdate) -> Re
             why = mp202.may_target(found, _chf_of(ctx, found), ctx.rules.mp202)
             if why is not None:
                 return Reply("E5", reason=why)
-        new_model = DeviceModel(found.model.manufacturer, found.model.model,
-                                found.model.hardware_version, update.firmware_version)
+        new_model = DeviceModel(
+            found.model.manufacturer,
+            found.model.model,
+            found.model.hardware_version,
+            update.firmware_version,
+        )
         if ctx.cpl.status(CplKey(new_model, found.device_type, found.smets_variant)) is None:
-            return Reply("E5", reason=f"firmware {update.firmware_version} of "
-                                      f"{found.model.model} is not on the CPL")
+            return Reply(
+                "E5",
+                reason=f"firmware {update.firmware_version} of "
+                f"{found.model.model} is not on the CPL",
+            )
         targets.append((found, new_model))
     for device, model in targets:
         ctx.save(device, model=model)

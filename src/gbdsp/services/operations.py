@@ -25,9 +25,16 @@ from gbdsp.store.store import Store
 from gbdsp.wan.emulator import DeviceEmulator
 
 
-def deliver_hub(store: Store, clock: Clock, config: Config, to: UserId, chf_id: DeviceId,
-                gpf_id: DeviceId, smets_chts_version: str = "CHTS V1.0",
-                region: CspRegion | None = None) -> None:
+def deliver_hub(
+    store: Store,
+    clock: Clock,
+    config: Config,
+    to: UserId,
+    chf_id: DeviceId,
+    gpf_id: DeviceId,
+    smets_chts_version: str = "CHTS V1.0",
+    region: CspRegion | None = None,
+) -> None:
     """Add a delivered CH's CHF and GPF to the SMI as Pending, owned by the ordering User."""
     variant = SmetsVariant.of_version(smets_chts_version)
     now = clock.now()
@@ -36,22 +43,36 @@ def deliver_hub(store: Store, clock: Clock, config: Config, to: UserId, chf_id: 
         if user is None or not any(r.is_supplier for r in user.roles):
             raise NotFound(f"{to} is not a registered supplier User")
         models = _hub_models(tx.cpl.all(), variant)
-        ctx = HandlerContext(tx, CplLookup(store, ttl=0), now, user,
-                             InForce.on(config.modifications, now.date()),
-                             DeviceEmulator(config.wan))
-        reply = lifecycle.deliver_hub(ctx, chf_id, gpf_id, models[DeviceType.CHF],
-                                      models[DeviceType.GPF], smets_chts_version, region)
+        ctx = HandlerContext(
+            tx,
+            CplLookup(store, ttl=0),
+            now,
+            user,
+            InForce.on(config.modifications, now.date()),
+            DeviceEmulator(config.wan),
+        )
+        reply = lifecycle.deliver_hub(
+            ctx,
+            chf_id,
+            gpf_id,
+            models[DeviceType.CHF],
+            models[DeviceType.GPF],
+            smets_chts_version,
+            region,
+        )
         if reply.code != "I0":
             raise Conflict(reply.reason)
 
 
-def _hub_models(entries: list[CplEntry], variant: SmetsVariant
-                ) -> dict[DeviceType, DeviceModel]:
+def _hub_models(entries: list[CplEntry], variant: SmetsVariant) -> dict[DeviceType, DeviceModel]:
     models: dict[DeviceType, DeviceModel] = {}
     for entry in entries:
         key = entry.key
-        if entry.is_active and key.smets_variant is variant and key.device_type in (
-                DeviceType.CHF, DeviceType.GPF):
+        if (
+            entry.is_active
+            and key.smets_variant is variant
+            and key.device_type in (DeviceType.CHF, DeviceType.GPF)
+        ):
             models.setdefault(key.device_type, key.model)
     if len(models) < 2:
         raise InvalidValue(f"the CPL has no active {variant.value} CHF and GPF models")
@@ -69,8 +90,9 @@ def set_coverage(store: Store, clock: Clock, chf_id: DeviceId, coverage: bool) -
         if coverage and chf.status is SmiStatus.INSTALLED_NOT_COMMISSIONED:
             status = next_status(Trigger.WAN_CONNECTED, DeviceType.CHF, chf.status)
             assert isinstance(status, SmiStatus)
-            tx.devices.record_status(chf_id, StatusChange(status, clock.now(),
-                                                          Trigger.WAN_CONNECTED.value))
+            tx.devices.record_status(
+                chf_id, StatusChange(status, clock.now(), Trigger.WAN_CONNECTED.value)
+            )
 
 
 def install_code(config: Config, device_id: DeviceId) -> str:

@@ -28,9 +28,9 @@ class Stage(Enum):
 # Stage -> HTTP status for refusals before trust.
 UNTRUSTED_HTTP_STATUS = {
     Stage.MEDIA_TYPE: 415,  # not application/xml
-    Stage.SIZE: 413,       # Payload Too Large
-    Stage.PARSE: 400,      # not XML, or a DTD / entity declaration (XXE)
-    Stage.SCHEMA: 400,     # not valid DUIS 5.4
+    Stage.SIZE: 413,  # Payload Too Large
+    Stage.PARSE: 400,  # not XML, or a DTD / entity declaration (XXE)
+    Stage.SCHEMA: 400,  # not valid DUIS 5.4
     Stage.SIGNATURE: 403,  # unsigned, tampered, unknown certificate, originator mismatch
 }
 

@@ -71,21 +71,30 @@ def add_account(store: Store, name: str, user_id: UserId, password: str, at: dat
             raise NotFound(f"{user_id} is not a registered User")
         if _account_id(tx.connection, name) is not None:
             raise Conflict(f"account {name!r} already exists")
-        tx.connection.execute(insert(portal_accounts).values(
-            name=name, user_id=user_id, password_hash=hashed, created_at=at))
+        tx.connection.execute(
+            insert(portal_accounts).values(
+                name=name, user_id=user_id, password_hash=hashed, created_at=at
+            )
+        )
 
 
 def _account_id(conn: Connection, name: str) -> int | None:
-    found = conn.execute(select(portal_accounts.c.id)
-                         .where(portal_accounts.c.name == name)).scalar()
+    found = conn.execute(
+        select(portal_accounts.c.id).where(portal_accounts.c.name == name)
+    ).scalar()
     return None if found is None else int(found)
 
 
 def list_accounts(store: Store) -> list[tuple[str, UserId]]:
     with store.read() as tx:
-        return [(r[0], r[1]) for r in tx.connection.execute(
-            select(portal_accounts.c.name, portal_accounts.c.user_id)
-            .order_by(portal_accounts.c.name))]
+        return [
+            (r[0], r[1])
+            for r in tx.connection.execute(
+                select(portal_accounts.c.name, portal_accounts.c.user_id).order_by(
+                    portal_accounts.c.name
+                )
+            )
+        ]
 
 
 def sign_in(store: Store, clock: Clock, name: str, password: str, client: str) -> str:
@@ -112,11 +121,14 @@ def sign_in(store: Store, clock: Clock, name: str, password: str, client: str) -
         else:
             tx.sign_in.record_attempt(name, client, now, succeeded=False)
         row = tx.connection.execute(
-            select(portal_accounts.c.id, portal_accounts.c.password_hash)
-            .where(portal_accounts.c.name == name)).first()
+            select(portal_accounts.c.id, portal_accounts.c.password_hash).where(
+                portal_accounts.c.name == name
+            )
+        ).first()
     if until is not None:
-        raise TooManyAttempts(f"too many failed sign-ins: {limits.wait_text(until, now)} "
-                              "and try again")
+        raise TooManyAttempts(
+            f"too many failed sign-ins: {limits.wait_text(until, now)} and try again"
+        )
     ok = _verify(row[1] if row else _DUMMY_HASH, password) and row is not None
     token = secrets.token_urlsafe(32)
     with store.transaction() as tx:
@@ -125,11 +137,15 @@ def sign_in(store: Store, clock: Clock, name: str, password: str, client: str) -
             tx.sign_in.save(address, limits.refund(tx.sign_in.lock([address])[address]))
             tx.sign_in.clear(pair)
             tx.sign_in.purge(now - ATTEMPTS_KEPT)
-            tx.connection.execute(delete(portal_sessions).where(
-                portal_sessions.c.expires_at < now))
-            tx.connection.execute(insert(portal_sessions).values(
-                token_hash=_digest(token), account_id=int(row[0]), created_at=now,
-                expires_at=now + SESSION_LIFETIME))
+            tx.connection.execute(delete(portal_sessions).where(portal_sessions.c.expires_at < now))
+            tx.connection.execute(
+                insert(portal_sessions).values(
+                    token_hash=_digest(token),
+                    account_id=int(row[0]),
+                    created_at=now,
+                    expires_at=now + SESSION_LIFETIME,
+                )
+            )
     if not ok:
         raise SignInRefused("the account name or the password is wrong")
     return token
@@ -147,10 +163,16 @@ def account_of(store: Store, clock: Clock, token: str) -> Account | None:
     with store.read() as tx:
         row = tx.connection.execute(
             select(portal_accounts.c.id, portal_accounts.c.name, portal_accounts.c.user_id)
-            .select_from(portal_sessions.join(
-                portal_accounts, portal_accounts.c.id == portal_sessions.c.account_id))
-            .where(portal_sessions.c.token_hash == _digest(token),
-                   portal_sessions.c.expires_at > clock.now())).first()
+            .select_from(
+                portal_sessions.join(
+                    portal_accounts, portal_accounts.c.id == portal_sessions.c.account_id
+                )
+            )
+            .where(
+                portal_sessions.c.token_hash == _digest(token),
+                portal_sessions.c.expires_at > clock.now(),
+            )
+        ).first()
         user = tx.users.get(row[2]) if row else None
     if row is None or user is None or not user.is_active:
         return None
@@ -159,8 +181,9 @@ def account_of(store: Store, clock: Clock, token: str) -> Account | None:
 
 def sign_out(store: Store, token: str) -> None:
     with store.transaction() as tx:
-        tx.connection.execute(delete(portal_sessions)
-                              .where(portal_sessions.c.token_hash == _digest(token)))
+        tx.connection.execute(
+            delete(portal_sessions).where(portal_sessions.c.token_hash == _digest(token))
+        )
 
 
 def csrf_token(session_token: str) -> str:
@@ -177,8 +200,9 @@ DEMO_PASSWORD = "demo-portal-password"
 """The documented password of the demo accounts (README): a demo is not a deployment."""
 
 
-def ensure_demo_accounts(store: Store, clock: Clock,
-                         accounts: list[tuple[str, UserId]]) -> list[tuple[str, UserId]]:
+def ensure_demo_accounts(
+    store: Store, clock: Clock, accounts: list[tuple[str, UserId]]
+) -> list[tuple[str, UserId]]:
     """Create the demo accounts that are missing (idempotent); returns all of them."""
     existing = {name for name, _ in list_accounts(store)}
     for name, user_id in accounts:

@@ -24,8 +24,9 @@ from gbdsp.store.store import Store, Transaction
 GAS_SIDE = frozenset({DeviceType.GSME, DeviceType.GPF})
 
 
-def record(store: Store, entries: Iterable[tuple[str, UserId, datetime]],
-           received_at: datetime) -> int:
+def record(
+    store: Store, entries: Iterable[tuple[str, UserId, datetime]], received_at: datetime
+) -> int:
     """Store registration entries (MPxN, supplier, effective from) and apply those due."""
     count = 0
     with store.transaction() as tx:
@@ -68,8 +69,9 @@ def _end_schedules_of_old_supplier(tx: Transaction, device: Device, new: UserId)
     """DUIS 5.1: a change of supplier ends the old supplier's DCC schedules on the device."""
     old = device.responsible_supplier
     if old is not None and old != new:
-        tx.schedules.remove([s.schedule_id for s in tx.schedules.of_device(device.device_id)
-                             if s.user_id == old])
+        tx.schedules.remove(
+            [s.schedule_id for s in tx.schedules.of_device(device.device_id) if s.user_id == old]
+        )
 
 
 def _following(tx: Transaction, mpxn: str) -> list[Device]:

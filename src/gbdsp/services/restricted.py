@@ -58,10 +58,19 @@ class RestrictedHistory:
     changes: list[RestrictedChange]
 
 
-def set_restricted(store: Store, clock: Clock, config: Config, by: UserId,
-                   device_id: DeviceId, restricted: bool, consumer_preference: str,
-                   reasonable_steps: bool, *, sealer: Sealer,
-                   dry_run: bool = False) -> list[DeviceId]:
+def set_restricted(
+    store: Store,
+    clock: Clock,
+    config: Config,
+    by: UserId,
+    device_id: DeviceId,
+    restricted: bool,
+    consumer_preference: str,
+    reasonable_steps: bool,
+    *,
+    sealer: Sealer,
+    dry_run: bool = False,
+) -> list[DeviceId]:
     """Set or clear the flag; returns every device changed (a GSME brings its GPF).
     `dry_run`: check everything and say what would change, change nothing (the portal's
     confirmation step asks this, so it never keeps a second copy of the rules)."""
@@ -69,8 +78,10 @@ def set_restricted(store: Store, clock: Clock, config: Config, by: UserId,
     if not config.modifications.mp169.in_force(now.date()):
         raise Conflict("MP169 (Restricted mode) is not in force")
     if restricted and not reasonable_steps:
-        raise InvalidValue("setting Restricted mode needs the supplier's confirmation that "
-                           "all reasonable steps for a smart installation were taken")
+        raise InvalidValue(
+            "setting Restricted mode needs the supplier's confirmation that "
+            "all reasonable steps for a smart installation were taken"
+        )
     if not consumer_preference.strip():
         raise InvalidValue("record the consumer's preference (what they asked for)")
     with store.transaction() as tx:
@@ -78,8 +89,7 @@ def set_restricted(store: Store, clock: Clock, config: Config, by: UserId,
         if device is None:
             raise NotFound(f"device {device_id} is not in the SMI")
         if device.responsible_supplier != by:
-            raise NotResponsibleSupplier(
-                f"{by} is not the Responsible Supplier of {device_id}")
+            raise NotResponsibleSupplier(f"{by} is not the Responsible Supplier of {device_id}")
         why = mp169.why_not_restrictable(device)
         if why:
             raise InvalidValue(why)
@@ -92,22 +102,22 @@ def set_restricted(store: Store, clock: Clock, config: Config, by: UserId,
         sealed = sealer.seal(consumer_preference.strip()[:300].encode())
         for target in changed:
             tx.devices.update(replace(target, restricted=restricted))
-            tx.restricted_log.add(target.device_id, restricted, by, now, sealed,
-                                  reasonable_steps)
-            tx.connection.execute(insert(csp_messages).values(
-                device_id=target.device_id, restricted=restricted, created_at=now))
+            tx.restricted_log.add(target.device_id, restricted, by, now, sealed, reasonable_steps)
+            tx.connection.execute(
+                insert(csp_messages).values(
+                    device_id=target.device_id, restricted=restricted, created_at=now
+                )
+            )
     return [d.device_id for d in changed]
 
 
 def _gpf_of(tx: Transaction, device: Device) -> list[Device]:
     if device.device_type is not DeviceType.GSME or device.chf_id is None:
         return []
-    return [d for d in tx.devices.in_device_log(device.chf_id)
-            if d.device_type is DeviceType.GPF]
+    return [d for d in tx.devices.in_device_log(device.chf_id) if d.device_type is DeviceType.GPF]
 
 
-def history(store: Store, sealer: Sealer, viewer: Viewer,
-            device_id: DeviceId) -> RestrictedHistory:
+def history(store: Store, sealer: Sealer, viewer: Viewer, device_id: DeviceId) -> RestrictedHistory:
     """Who set or cleared the flag, when and why, as far as `viewer` may read it: the rule
     is asked on the device first; the log is read only if it allows, and the consumer's
     words are opened only for the Responsible Supplier."""
@@ -117,10 +127,20 @@ def history(store: Store, sealer: Sealer, viewer: Viewer,
             raise NotFound(f"device {device_id} is not in the SMI")
         access = viewer.restricted_access(device)
         rows = tx.restricted_log.of_device(device_id) if access.shows_history else []
-    return RestrictedHistory(access, [
-        RestrictedChange(r.device_id, bool(r.restricted), r.by_user, r.at,
-                         _words(sealer, r) if access.shows_words else None,
-                         bool(r.reasonable_steps)) for r in rows])
+    return RestrictedHistory(
+        access,
+        [
+            RestrictedChange(
+                r.device_id,
+                bool(r.restricted),
+                r.by_user,
+                r.at,
+                _words(sealer, r) if access.shows_words else None,
+                bool(r.reasonable_steps),
+            )
+            for r in rows
+        ],
+    )
 
 
 def csp_indicator(store: Store, device_id: DeviceId) -> tuple[bool, datetime] | None:
@@ -155,10 +175,15 @@ def deliver_to_csp(store: Store, clock: Clock, limit: int = 500) -> int:
     with store.transaction() as tx:
         rows = tx.connection.execute(
             select(csp_messages.c.id, csp_messages.c.device_id, csp_messages.c.restricted)
-            .where(csp_messages.c.delivered_at.is_(None)).order_by(csp_messages.c.id)
-            .limit(limit)).all()
+            .where(csp_messages.c.delivered_at.is_(None))
+            .order_by(csp_messages.c.id)
+            .limit(limit)
+        ).all()
         for message_id, device_id, restricted in rows:
             tx.wan.set_restricted(device_id, bool(restricted), clock.now())
-            tx.connection.execute(update(csp_messages).where(csp_messages.c.id == message_id)
-                                  .values(delivered_at=clock.now()))
+            tx.connection.execute(
+                update(csp_messages)
+                .where(csp_messages.c.id == message_id)
+                .values(delivered_at=clock.now())
+            )
     return len(rows)

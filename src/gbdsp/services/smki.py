@@ -57,8 +57,10 @@ class SmkiRepository:
             device = tx.devices.get(DeviceId(eui.value), with_history=False)
         if device is None or device.device_type.is_type2:
             return []  # Type 2 Devices hold no GBCS keys (GBCS 4.2)
-        return [SmkiEntry(self._world.device_certificate(eui, usage), usage, eui)
-                for usage in (KeyUsage.DS, KeyUsage.KA)]
+        return [
+            SmkiEntry(self._world.device_certificate(eui, usage), usage, eui)
+            for usage in (KeyUsage.DS, KeyUsage.KA)
+        ]
 
     def organisation(self, eui: Eui64, role: int | None) -> list[SmkiEntry]:
         """The party's certificates (of that role, if given)."""
@@ -84,8 +86,13 @@ class SmkiRepository:
 
 
 def _organisation(cert: PartyCertificate) -> SmkiEntry:
-    return SmkiEntry(cert.certificate, cert.kind.usage, None, Eui64(cert.party),
-                     organisation_role(cert.certificate))
+    return SmkiEntry(
+        cert.certificate,
+        cert.kind.usage,
+        None,
+        Eui64(cert.party),
+        organisation_role(cert.certificate),
+    )
 
 
 def organisation_role(cert: x509.Certificate) -> int | None:

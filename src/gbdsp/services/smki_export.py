@@ -51,27 +51,35 @@ def export(store: Store, world: GbcsWorld, directory: Path, *, private: bool) ->
     return report
 
 
-def _export_device(world: GbcsWorld, eui: Eui64, directory: Path, private: bool,
-                   report: ExportReport) -> None:
+def _export_device(
+    world: GbcsWorld, eui: Eui64, directory: Path, private: bool, report: ExportReport
+) -> None:
     stem = eui.hex.lower()
     keys = world.device_keys(eui)
     for usage, key in ((KeyUsage.DS, keys.ds), (KeyUsage.KA, keys.ka)):
-        _write(directory / f"{stem}-{usage.value}.pem",
-               _pem(world.device_certificate(eui, usage)), report)
+        _write(
+            directory / f"{stem}-{usage.value}.pem",
+            _pem(world.device_certificate(eui, usage)),
+            report,
+        )
         if private:
             _write(directory / f"{stem}-{usage.value}.key", _key_pem(key), report, secret=True)
     report.devices += 1
 
 
-def _export_parties(registered: list[PartyCertificate], directory: Path, private: bool,
-                    report: ExportReport) -> None:
+def _export_parties(
+    registered: list[PartyCertificate], directory: Path, private: bool, report: ExportReport
+) -> None:
     shipped = {f.stem: f for f in PARTIES.files()}
     for cert in registered:
         stem = f"{Eui64(cert.party).hex.lower()}-{cert.kind.value}"
         _write(directory / f"{stem}.pem", _pem(cert.certificate), report)
         f = shipped.get(stem)
-        if private and f is not None and PARTIES.certificate(
-                f.party, f.usage, prepayment=f.prepayment) == cert.certificate:
+        if (
+            private
+            and f is not None
+            and PARTIES.certificate(f.party, f.usage, prepayment=f.prepayment) == cert.certificate
+        ):
             _write(directory / f"{stem}.key", PARTIES.private_key_pem(f), report, secret=True)
     report.parties = len({c.party for c in registered})
 
@@ -81,8 +89,9 @@ def _pem(cert: x509.Certificate) -> bytes:
 
 
 def _key_pem(key: ec.EllipticCurvePrivateKey) -> bytes:
-    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                             serialization.NoEncryption())
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
 
 
 def _write(path: Path, data: bytes, report: ExportReport, *, secret: bool = False) -> None:

@@ -80,8 +80,9 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def issue_token(store: Store, user_id: UserId | None, label: str, at: datetime,
-                days: int = 90) -> str:
+def issue_token(
+    store: Store, user_id: UserId | None, label: str, at: datetime, days: int = 90
+) -> str:
     """A new bearer token (returned once) for a registered User, or for an operator; it
     expires `days` after `at`."""
     if not 1 <= days <= 3660:
@@ -114,23 +115,36 @@ def caller_of(store: Store, token: str, now: datetime) -> Caller:
         if user is None:
             raise TokenRefused(401, "the User of this token is no longer registered")
         if not user.is_active:
-            raise TokenRefused(403, f"your User is {user.status.value}: the DCC Services are "
-                                    "not available to it (as DUIS E3)")
+            raise TokenRefused(
+                403,
+                f"your User is {user.status.value}: the DCC Services are "
+                "not available to it (as DUIS E3)",
+            )
     return Caller(user, row.label, row.token_hash[:ID_LENGTH])
 
 
 def list_tokens(store: Store) -> list[TokenInfo]:
     with store.read() as tx:
-        return [TokenInfo(r.token_hash[:ID_LENGTH], r.user_id, r.label, r.created_at,
-                          r.expires_at, r.revoked_at) for r in tx.tokens.all()]
+        return [
+            TokenInfo(
+                r.token_hash[:ID_LENGTH],
+                r.user_id,
+                r.label,
+                r.created_at,
+                r.expires_at,
+                r.revoked_at,
+            )
+            for r in tx.tokens.all()
+        ]
 
 
 def revoke_token(store: Store, token_id_prefix: str, at: datetime) -> TokenInfo:
     """Revoke the one token whose ID starts with the prefix given (at least 8 digits)."""
     prefix = token_id_prefix.strip().lower()
     if len(prefix) < MIN_ID_PREFIX or any(c not in "0123456789abcdef" for c in prefix):
-        raise InvalidValue(f"a token ID is {MIN_ID_PREFIX} to {ID_LENGTH} hex digits "
-                           "(gbdsp ssi tokens lists them)")
+        raise InvalidValue(
+            f"a token ID is {MIN_ID_PREFIX} to {ID_LENGTH} hex digits (gbdsp ssi tokens lists them)"
+        )
     with store.transaction() as tx:
         found = tx.tokens.with_prefix(prefix)
         if not found:
@@ -139,8 +153,14 @@ def revoke_token(store: Store, token_id_prefix: str, at: datetime) -> TokenInfo:
             raise InvalidValue(f"{prefix} names more than one token: give more digits")
         tx.tokens.revoke(found, at)
         row = tx.tokens.find(found[0])
-    return TokenInfo(row.token_hash[:ID_LENGTH], row.user_id, row.label, row.created_at,
-                     row.expires_at, row.revoked_at)
+    return TokenInfo(
+        row.token_hash[:ID_LENGTH],
+        row.user_id,
+        row.label,
+        row.created_at,
+        row.expires_at,
+        row.revoked_at,
+    )
 
 
 def revoke_tokens_of(store: Store, user_id: UserId | None, at: datetime) -> int:

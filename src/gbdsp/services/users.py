@@ -34,15 +34,23 @@ def register_test_users(store: Store, profile: Profile | str = Profile.BOXED) ->
 
 def _user_of(spec: TestUser, profile: Profile) -> User:
     return User(
-        user_id=UserId.parse(spec.user_id), party_id=spec.party_id, name=spec.name,
+        user_id=UserId.parse(spec.user_id),
+        party_id=spec.party_id,
+        name=spec.name,
         roles=roles_of(spec.user_id, profile),
         acts_for=frozenset(UserId.parse(s) for s in spec.acts_for),
     )
 
 
-def add_user(store: Store, user: User, certificate: Certificate | None,
-             now: datetime | None = None, *, replaces: Certificate | None = None,
-             gbcs: Sequence[tuple[CertificateKind, bytes]] = ()) -> None:
+def add_user(
+    store: Store,
+    user: User,
+    certificate: Certificate | None,
+    now: datetime | None = None,
+    *,
+    replaces: Certificate | None = None,
+    gbcs: Sequence[tuple[CertificateKind, bytes]] = (),
+) -> None:
     """Register (or replace) a User with its Party and, optionally, a certificate, which
     must be valid at `now` (an expired or not-yet-valid certificate is refused) and takes
     the place of `replaces` in the same transaction; and GBCS certificates (DS, KA,

@@ -33,8 +33,9 @@ Daily = list[dict[str, Array]]
 """One seed's result: per rule set, metric -> daily values."""
 
 
-def one_seed(scenario: Scenario, seed: int, snapshot: Snapshot | None = None,
-             workers: int = 1) -> Daily:
+def one_seed(
+    scenario: Scenario, seed: int, snapshot: Snapshot | None = None, workers: int = 1
+) -> Daily:
     """Every rule set through the fleet of `seed` (runs in a worker). With `workers` > 1
     the rule sets run in forked processes that share the built fleet (copy-on-write: one
     fleet in memory, one engine's state per process)."""
@@ -83,9 +84,13 @@ class Outcome:
 
     def first_run(self) -> Outcome:
         """The first seed's run alone."""
-        return Outcome(self.scenario, self.seeds[:1],
-                       [{k: v[:1] for k, v in per.items()} for per in self.daily], self.scale,
-                       self.snapshot)
+        return Outcome(
+            self.scenario,
+            self.seeds[:1],
+            [{k: v[:1] for k, v in per.items()} for per in self.daily],
+            self.scale,
+            self.snapshot,
+        )
 
     def decisions(self, index: int) -> Decisions:
         return Decisions.of(self.scenario.ruleset[index], self.scenario.scenario.start)
@@ -116,9 +121,15 @@ def seeds_for(scenario: Scenario, runs: int) -> list[int]:
     return [scenario.scenario.seed + i for i in range(runs)]
 
 
-def run_all(scenario: Scenario, seeds: Sequence[int], executor: Executor | None = None,
-            on_done: Callable[[], None] | None = None, scale: float = 1.0,
-            snapshot: Snapshot | None = None, workers: int = 1) -> Outcome:
+def run_all(
+    scenario: Scenario,
+    seeds: Sequence[int],
+    executor: Executor | None = None,
+    on_done: Callable[[], None] | None = None,
+    scale: float = 1.0,
+    snapshot: Snapshot | None = None,
+    workers: int = 1,
+) -> Outcome:
     """Every seed through every rule set, stacked in seed order. Without an executor the
     seeds run here, each with its rule sets over `workers` forked processes."""
     results: dict[int, Daily] = {}
@@ -128,20 +139,26 @@ def run_all(scenario: Scenario, seeds: Sequence[int], executor: Executor | None 
             if on_done is not None:
                 on_done()
     else:
-        futures = {executor.submit(one_seed, scenario, seed, snapshot): seed
-                   for seed in seeds}
+        futures = {executor.submit(one_seed, scenario, seed, snapshot): seed for seed in seeds}
         for future in as_completed(futures):
             results[futures[future]] = future.result()
             if on_done is not None:
                 on_done()
-    return Outcome(scenario, list(seeds), stack([results[s] for s in seeds],
-                                                len(scenario.ruleset)), scale, snapshot)
+    return Outcome(
+        scenario,
+        list(seeds),
+        stack([results[s] for s in seeds], len(scenario.ruleset)),
+        scale,
+        snapshot,
+    )
 
 
 def stack(results: Sequence[Daily], rulesets: int) -> list[dict[str, Array]]:
     """Seeds' results as (runs, days) arrays per rule set and metric."""
-    return [{m.name: np.stack([one[r][m.name] for one in results]) for m in METRICS}
-            for r in range(rulesets)]
+    return [
+        {m.name: np.stack([one[r][m.name] for one in results]) for m in METRICS}
+        for r in range(rulesets)
+    ]
 
 
 def local_executor(runs: int, workers: int | None = None) -> ProcessPoolExecutor | None:

@@ -20,8 +20,9 @@ def executor(address: str, timeout: float = 30.0) -> Iterator[Executor]:
     try:
         from distributed import Client, LocalCluster
     except ImportError:
-        raise ScenarioError("--cluster needs the optional extra: pip install "
-                            "'gbdsp[cluster]' (Dask distributed)") from None
+        raise ScenarioError(
+            "--cluster needs the optional extra: pip install 'gbdsp[cluster]' (Dask distributed)"
+        ) from None
     if address.startswith("local:"):
         try:
             workers = int(address.removeprefix("local:"))
@@ -30,14 +31,16 @@ def executor(address: str, timeout: float = 30.0) -> Iterator[Executor]:
         if not 1 <= workers <= 256:
             raise ScenarioError(f"--cluster {address}: local:N takes 1 to 256 workers")
         cluster = LocalCluster(  # type: ignore[no-untyped-call]
-            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+        )
         with cluster, Client(cluster) as client:  # type: ignore[no-untyped-call]
             yield client.get_executor()
         return
     try:
         client = Client(address, timeout=timeout)  # type: ignore[no-untyped-call]
     except (OSError, TimeoutError, ValueError) as e:
-        raise ScenarioError(f"--cluster {address}: cannot reach a Dask scheduler there "
-                            f"({e})") from None
+        raise ScenarioError(
+            f"--cluster {address}: cannot reach a Dask scheduler there ({e})"
+        ) from None
     with client:
         yield client.get_executor()  # type: ignore[no-untyped-call]

@@ -55,17 +55,16 @@ IMPLEMENTATION = {
 }
 IMPLEMENTATION_SOURCES = {
     "mp60": S002 + ", Question 1, Bryt Energy quoting the DCC's indicative range "
-            "(tactical change of 12 to 36 months; 'not a full IA')",
+    "(tactical change of 12 to 36 months; 'not a full IA')",
     "mp121": S000 + ", Annex C DCC Preliminary Impact Assessment, section 6 Costs and "
-             "Charges: ROM £150,000-£350,000 to the end of PIT (the SSI solution) and a "
-             "£10,762 Full Impact Assessment; section 5 Costs: SECAS £1,200. The e-mail "
-             "solution: no DCC cost (section 5), set a rule set's implementation_gbp",
+    "Charges: ROM £150,000-£350,000 to the end of PIT (the SSI solution) and a "
+    "£10,762 Full Impact Assessment; section 5 Costs: SECAS £1,200. The e-mail "
+    "solution: no DCC cost (section 5), set a rule set's implementation_gbp",
     "mp169": S001 + ", section 1 Executive Summary and section 9 DCC Costs and Charges: ROM "
-             "£1,291,600-£1,690,600 to the end of PIT, Full Impact Assessment £131,423",
-    "mp202": S004 + ", section 5 Costs: £350,000-£750,000 to the end of PIT, SECAS about "
-             "£1,200",
+    "£1,291,600-£1,690,600 to the end of PIT, Full Impact Assessment £131,423",
+    "mp202": S004 + ", section 5 Costs: £350,000-£750,000 to the end of PIT, SECAS about £1,200",
     "mp39": S003 + ", section 5 Costs: DCC £250,000-£500,000, SECAS £1,200 (two days at a "
-            "blended £600)",
+    "blended £600)",
 }
 
 
@@ -84,37 +83,80 @@ class Item:
 
 
 ITEMS = (
-    Item("site_visit", "site visit", "£ per visit", (("replacement_visits", 1.0),),
-         NO_SOURCE + " (seed 000 names 'unnecessary site visits' as the cost MP121 avoids)"),
-    Item("meter_exchange", "meter exchange (meter and fitting)", "£ per meter",
-         (("replaced_no_code", 1.0),),
-         NO_SOURCE + " (seed 000: cost savings 'from each premises at which they did not "
-                     "have to exchange a meter')"),
-    Item("premature_replacement_charge", "Premature Replacement Charge", "£ per meter",
-         (("replaced_no_code", 1.0),),
-         NO_SOURCE + " (PRCs named in seed 000, consultation responses, and seed 001 section "
-                     "3.1, no amount)"),
-    Item("communications_hub", "Communications Hub written off", "£ per CH",
-         (("removed_chs", 1.0), ("renotified_chs", -1.0)),
-         NO_SOURCE + "; counted on CHs removed by housekeeping and not re-notified in the "
-                     "run"),
-    Item("ch_stock_level_charge", "CH stock level charge", "£ per CH per month in stock",
-         (("pending_chs", 1.0),),
-         NO_SOURCE + " (the charge is named in seed 002, Questions 1 and 3, no amount)",
-         per_month_level=True),
-    Item("renotification", "re-notification of a removed device", "£ per device",
-         (("renotified", 1.0),),
-         NO_SOURCE + " (seed 002: 'the administrative burden for re-notification')"),
-    Item("failed_ppmid_install", "failed PPMID installation (revisit, manual SMI fix)",
-         "£ per failure", (("ppmid_failed", 1.0),), NO_SOURCE),
-    Item("install_code_request", "install-code request handled", "£ per request",
-         (("requests", 1.0),),
-         S000 + ", Refinement Consultation Question 14, Utilita: the SSI solution 'equivalent "
-                "to £1 per meter site'"),
-    Item("rsa_return_handoff", "CH return an RSA cannot send (its supplier must)",
-         "£ per return", (("rsa_returns_refused", 1.0),), NO_SOURCE),
-    Item("restriction_not_honoured", "consumer's Restricted-mode choice not honoured",
-         "£ per consumer", (("restriction_refused", 1.0),), NO_SOURCE),
+    Item(
+        "site_visit",
+        "site visit",
+        "£ per visit",
+        (("replacement_visits", 1.0),),
+        NO_SOURCE + " (seed 000 names 'unnecessary site visits' as the cost MP121 avoids)",
+    ),
+    Item(
+        "meter_exchange",
+        "meter exchange (meter and fitting)",
+        "£ per meter",
+        (("replaced_no_code", 1.0),),
+        NO_SOURCE + " (seed 000: cost savings 'from each premises at which they did not "
+        "have to exchange a meter')",
+    ),
+    Item(
+        "premature_replacement_charge",
+        "Premature Replacement Charge",
+        "£ per meter",
+        (("replaced_no_code", 1.0),),
+        NO_SOURCE + " (PRCs named in seed 000, consultation responses, and seed 001 section "
+        "3.1, no amount)",
+    ),
+    Item(
+        "communications_hub",
+        "Communications Hub written off",
+        "£ per CH",
+        (("removed_chs", 1.0), ("renotified_chs", -1.0)),
+        NO_SOURCE + "; counted on CHs removed by housekeeping and not re-notified in the run",
+    ),
+    Item(
+        "ch_stock_level_charge",
+        "CH stock level charge",
+        "£ per CH per month in stock",
+        (("pending_chs", 1.0),),
+        NO_SOURCE + " (the charge is named in seed 002, Questions 1 and 3, no amount)",
+        per_month_level=True,
+    ),
+    Item(
+        "renotification",
+        "re-notification of a removed device",
+        "£ per device",
+        (("renotified", 1.0),),
+        NO_SOURCE + " (seed 002: 'the administrative burden for re-notification')",
+    ),
+    Item(
+        "failed_ppmid_install",
+        "failed PPMID installation (revisit, manual SMI fix)",
+        "£ per failure",
+        (("ppmid_failed", 1.0),),
+        NO_SOURCE,
+    ),
+    Item(
+        "install_code_request",
+        "install-code request handled",
+        "£ per request",
+        (("requests", 1.0),),
+        S000 + ", Refinement Consultation Question 14, Utilita: the SSI solution 'equivalent "
+        "to £1 per meter site'",
+    ),
+    Item(
+        "rsa_return_handoff",
+        "CH return an RSA cannot send (its supplier must)",
+        "£ per return",
+        (("rsa_returns_refused", 1.0),),
+        NO_SOURCE,
+    ),
+    Item(
+        "restriction_not_honoured",
+        "consumer's Restricted-mode choice not honoured",
+        "£ per consumer",
+        (("restriction_refused", 1.0),),
+        NO_SOURCE,
+    ),
 )
 BY_KEY = {item.key: item for item in ITEMS}
 
@@ -151,8 +193,7 @@ class Costs(BaseModel):
 
 
 SOURCES = {
-    "discount_rate": "HM Treasury Green Book social time preference rate (3.5%), not in "
-                     "the seeds",
+    "discount_rate": "HM Treasury Green Book social time preference rate (3.5%), not in the seeds",
     "horizon_years": NO_SOURCE,
     "gb_premises": "about 30 million GB premises (seed 004: six million PPMIDs is a fifth)",
 }
@@ -176,8 +217,9 @@ def operating(costs: Costs, totals: dict[str, float], days: int) -> dict[str, fl
     return {k: q * costs.unit(k) for k, q in quantities(totals, days).items()}
 
 
-def implementation_range(costs: Costs, modifications: list[str],
-                         override: tuple[float, float] | None) -> tuple[float, float]:
+def implementation_range(
+    costs: Costs, modifications: list[str], override: tuple[float, float] | None
+) -> tuple[float, float]:
     if override is not None:
         return override
     low = high = 0.0

@@ -85,8 +85,9 @@ class _Engine:
         installed = p["installed"]
         meters = np.where(p["uncommissioned"], INC, COMMISSIONED)
         self.hub = np.where(installed, COMMISSIONED, NONE).astype(np.uint8)
-        self.gpf = np.where(installed & p["gas"], meters, np.where(installed, INC, NONE)
-                            ).astype(np.uint8)
+        self.gpf = np.where(installed & p["gas"], meters, np.where(installed, INC, NONE)).astype(
+            np.uint8
+        )
         self.esme = np.where(installed, meters, NONE).astype(np.uint8)
         self.gsme = np.where(installed & p["gas"], meters, NONE).astype(np.uint8)
         self.ppmid = np.where(installed & p["ppmid"], COMMISSIONED, NONE).astype(np.uint8)
@@ -145,8 +146,9 @@ class _Engine:
         if not len(statuses):
             return statuses.copy()
         if len(statuses) == 1:  # most days most processes touch one device or none
-            return np.array([self.rules.next_status(trigger, KINDS[kind], int(statuses[0]))],
-                            np.uint8)
+            return np.array(
+                [self.rules.next_status(trigger, KINDS[kind], int(statuses[0]))], np.uint8
+            )
         out = statuses.copy()
         for current in np.unique(statuses).tolist():
             out[statuses == current] = self.rules.next_status(trigger, KINDS[kind], current)
@@ -161,8 +163,9 @@ class _Engine:
         was = s.status[ids] == PENDING
         s.status[ids] = statuses
         now = s.status[ids] == PENDING
-        self.pending_by_kind += (np.bincount(kinds[now], minlength=len(KINDS))
-                                 - np.bincount(kinds[was], minlength=len(KINDS)))
+        self.pending_by_kind += np.bincount(kinds[now], minlength=len(KINDS)) - np.bincount(
+            kinds[was], minlength=len(KINDS)
+        )
 
     def step_rows(self, trigger: Trigger, ids: Array) -> None:
         if not len(ids):
@@ -212,8 +215,9 @@ class _Engine:
                 daily[name][day] = daily[name][day - 1]
             return
         smets2 = ~self.fleet.premises["smets1"]
-        daily["uncommissioned_meters"][day] = (np.count_nonzero((self.esme == INC) & smets2)
-                                               + np.count_nonzero((self.gsme == INC) & smets2))
+        daily["uncommissioned_meters"][day] = np.count_nonzero(
+            (self.esme == INC) & smets2
+        ) + np.count_nonzero((self.gsme == INC) & smets2)
         daily["ppmids"][day] = np.count_nonzero(self.ppmid != NONE)
 
     # -- processes ------------------------------------------------------------------------
@@ -304,14 +308,18 @@ class _Engine:
             self.step_rows(Trigger.CH_INSTALLED, ids)
         chf, gpf, ps = chf[~anonymous], gpf[~anonymous], where[~anonymous]
         no_wan = p["no_wan"][ps]
-        for trigger, mask in ((Trigger.CH_INSTALLED, ~no_wan),
-                              (Trigger.CH_INSTALLED_NO_WAN, no_wan)):
+        for trigger, mask in (
+            (Trigger.CH_INSTALLED, ~no_wan),
+            (Trigger.CH_INSTALLED_NO_WAN, no_wan),
+        ):
             self.hub[ps[mask]] = self.step(trigger, CHF, s.status[chf[mask]])
             self.gpf[ps[mask]] = self.step(trigger, GPF, s.status[gpf[mask]])
         self.assign(hubs, GONE)
-        for column, kind, target in (("esme_row", ESME, self.esme),
-                                     ("gsme_row", GSME, self.gsme),
-                                     ("ppmid_row", PPMID, self.ppmid)):
+        for column, kind, target in (
+            ("esme_row", ESME, self.esme),
+            ("gsme_row", GSME, self.gsme),
+            ("ppmid_row", PPMID, self.ppmid),
+        ):
             rows = p[column][ps]
             has = rows >= 0
             ids, at, wan = rows[has], ps[has], ~no_wan[has]
@@ -349,10 +357,12 @@ class _Engine:
 
     def commission(self, ps: Array) -> None:
         """Meters commissioned (AC 4.13), then the GPF and PPMID join."""
-        for target, kind, trigger in ((self.esme, ESME, Trigger.COMMISSIONED),
-                                      (self.gsme, GSME, Trigger.COMMISSIONED),
-                                      (self.gpf, GPF, Trigger.JOINED),
-                                      (self.ppmid, PPMID, Trigger.JOINED)):
+        for target, kind, trigger in (
+            (self.esme, ESME, Trigger.COMMISSIONED),
+            (self.gsme, GSME, Trigger.COMMISSIONED),
+            (self.gpf, GPF, Trigger.JOINED),
+            (self.ppmid, PPMID, Trigger.JOINED),
+        ):
             mine = ps[target[ps] == INC]
             if kind == GPF:
                 mine = mine[self.gsme[mine] == COMMISSIONED]
@@ -364,15 +374,22 @@ class _Engine:
             return
         ps = self.fleet.switches["premises"][numbers]
         self.count("switches", day, len(ps))
-        self.count("meters_gained", day, np.count_nonzero(self.esme[ps] != NONE)
-                   + np.count_nonzero(self.gsme[ps] != NONE))
+        self.count(
+            "meters_gained",
+            day,
+            np.count_nonzero(self.esme[ps] != NONE) + np.count_nonzero(self.gsme[ps] != NONE),
+        )
         waiting_esme = np.isin(self.esme[ps], WAITING)
         waiting_gsme = np.isin(self.gsme[ps], WAITING)
-        self.count("gained_uncommissioned", day,
-                   np.count_nonzero(waiting_esme) + np.count_nonzero(waiting_gsme))
+        self.count(
+            "gained_uncommissioned",
+            day,
+            np.count_nonzero(waiting_esme) + np.count_nonzero(waiting_gsme),
+        )
         self.supplier[ps] = self.fleet.switches["gainer"][numbers]
-        needs = ps[waiting_esme & (self.covered[ps] <= day)
-                   & (self.supplier[ps] != self.installer[ps])]
+        needs = ps[
+            waiting_esme & (self.covered[ps] <= day) & (self.supplier[ps] != self.installer[ps])
+        ]
         self.open_cases(np.unique(needs), day)
 
     def open_cases(self, ps: Array, day: int) -> None:
@@ -388,9 +405,11 @@ class _Engine:
             if self.case[premises] >= 0:
                 continue
             self.count("codes_needed", day, 1)
-            why = self.rules.why_no_request(int(self.esme[premises]),
-                                            supplier_id(int(self.supplier[premises])),
-                                            supplier_id(int(self.installer[premises])))
+            why = self.rules.why_no_request(
+                int(self.esme[premises]),
+                supplier_id(int(self.supplier[premises])),
+                supplier_id(int(self.installer[premises])),
+            )
             if why is not None:
                 continue
             u, working_days = float(p["answer_u"][premises]), int(p["answer_wd"][premises])
@@ -434,8 +453,11 @@ class _Engine:
                 ps = np.array([case.premises])
                 self.count("replaced_no_code", day, 1 + int(self.gsme[case.premises] != NONE))
                 self.count("replacement_visits", day, 1)
-                self.replace_meters(ps, day, refurbish_draws(
-                    self.replacements, self.fleet.scenario, np.array([day])))
+                self.replace_meters(
+                    ps,
+                    day,
+                    refurbish_draws(self.replacements, self.fleet.scenario, np.array([day])),
+                )
 
     def count_answer(self, case: _Case, day: int) -> None:
         if case.due is None:
@@ -454,9 +476,11 @@ class _Engine:
         draws = {k: faults[k][numbers] for k in ("refurbished", "back", "reinstall")}
         if day < 0:  # before the run only the stock they make matters
             gas = faults["gas"][numbers]
-            self.decommissioned(np.concatenate([np.full(len(numbers), ESME),
-                                                np.full(np.count_nonzero(gas), GSME)]),
-                                day, {k: np.concatenate([v, v[gas]]) for k, v in draws.items()})
+            self.decommissioned(
+                np.concatenate([np.full(len(numbers), ESME), np.full(np.count_nonzero(gas), GSME)]),
+                day,
+                {k: np.concatenate([v, v[gas]]) for k, v in draws.items()},
+            )
             return
         ps = faults["premises"][numbers]
         for premises in ps[self.case[ps] >= 0].tolist():  # the case is moot
@@ -470,14 +494,18 @@ class _Engine:
         gas = self.gsme[ps] != NONE
         self.step(Trigger.DECOMMISSIONED, ESME, self.esme[ps])
         self.step(Trigger.DECOMMISSIONED, GSME, self.gsme[ps[gas]])
-        self.decommissioned(np.concatenate([np.full(len(ps), ESME),
-                                            np.full(np.count_nonzero(gas), GSME)]),
-                            day, {k: np.concatenate([v, v[gas]]) for k, v in draws.items()})
+        self.decommissioned(
+            np.concatenate([np.full(len(ps), ESME), np.full(np.count_nonzero(gas), GSME)]),
+            day,
+            {k: np.concatenate([v, v[gas]]) for k, v in draws.items()},
+        )
         fresh = np.full(len(ps), NONE, np.uint8)
-        self.esme[ps] = self.step(Trigger.COMMISSIONED, ESME,
-                                  self.step(Trigger.PRENOTIFIED, ESME, fresh))
-        self.gsme[ps[gas]] = self.step(Trigger.COMMISSIONED, GSME,
-                                       self.step(Trigger.PRENOTIFIED, GSME, fresh[gas]))
+        self.esme[ps] = self.step(
+            Trigger.COMMISSIONED, ESME, self.step(Trigger.PRENOTIFIED, ESME, fresh)
+        )
+        self.gsme[ps[gas]] = self.step(
+            Trigger.COMMISSIONED, GSME, self.step(Trigger.PRENOTIFIED, GSME, fresh[gas])
+        )
         joined = ps[gas & (self.gpf[ps] == INC)]
         self.gpf[joined] = self.step(Trigger.JOINED, GPF, self.gpf[joined])
         self.installer[ps] = self.supplier[ps]
@@ -501,8 +529,7 @@ class _Engine:
     def ppmid_decisions(self, day: int, recorded_smets1: Array, system_smets1: Array) -> None:
         self.count("ppmid_installs", day, len(system_smets1))
         self.count("ppmid_installs_smets1", day, np.count_nonzero(system_smets1))
-        self.count("ppmid_wrong_variant", day,
-                   np.count_nonzero(recorded_smets1 != system_smets1))
+        self.count("ppmid_wrong_variant", day, np.count_nonzero(recorded_smets1 != system_smets1))
         failed = 0
         for recorded in (False, True):
             for system in (False, True):
@@ -539,7 +566,8 @@ class _Engine:
         self.wanting[1] += int(np.count_nonzero(smets1))
         if self.rules.in_force(day).mp169:
             ok = np.array([self.rules.restrictable(bool(s)) for s in (False, True)])[
-                smets1.astype(np.int64)]
+                smets1.astype(np.int64)
+            ]
             self.restricted[ps[ok]] = True
             self.count("restriction_refused", day, np.count_nonzero(~ok))
         else:
@@ -553,13 +581,17 @@ class _Engine:
         to_others = self.traffic.poisson([self.wanting[1] * rate for _, rate in self.srvs])
         self.count("requests_to_refusers", day, int(to_restrictable.sum() + to_others.sum()))
         if in_force:
-            refused = sum(int(n) for (srv, _), n in zip(self.srvs, to_restrictable, strict=True)
-                          if self.rules.refuses(srv))
+            refused = sum(
+                int(n)
+                for (srv, _), n in zip(self.srvs, to_restrictable, strict=True)
+                if self.rules.refuses(srv)
+            )
             self.count("refused_restricted", day, refused)
 
 
-def simulate(fleet: Fleet, rulesets: Sequence[RuleSet],
-             on_day: Callable[[], None] | None = None) -> list[Run]:
+def simulate(
+    fleet: Fleet, rulesets: Sequence[RuleSet], on_day: Callable[[], None] | None = None
+) -> list[Run]:
     """Every rule set through the same fleet, one after the other."""
     runs = []
     for ruleset in rulesets:

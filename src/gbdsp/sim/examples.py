@@ -28,14 +28,16 @@ def _folder() -> Traversable:
 
 def names() -> list[str]:
     """The shipped examples' names (file names without `.toml`), sorted."""
-    return sorted(entry.name.removesuffix(".toml") for entry in _folder().iterdir()
-                  if entry.name.endswith(".toml"))
+    return sorted(
+        entry.name.removesuffix(".toml")
+        for entry in _folder().iterdir()
+        if entry.name.endswith(".toml")
+    )
 
 
 def get(name: str) -> Example:
     """The example called `name`; an unknown name is an error listing the known ones."""
     known = names()
     if name not in known:
-        raise ScenarioError(f"no example called {name!r}; the examples are: "
-                            + ", ".join(known))
+        raise ScenarioError(f"no example called {name!r}; the examples are: " + ", ".join(known))
     return Example(name, _folder().joinpath(f"{name}.toml").read_text("utf-8"))

@@ -36,8 +36,9 @@ CHF, GPF, ESME, GSME, PPMID = range(len(KINDS))
 
 def stream(seed: int, name: str) -> np.random.Generator:
     """The random stream of one process, the same for a seed whatever else runs."""
-    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(zlib.crc32(
-        name.encode()),)))
+    return np.random.default_rng(
+        np.random.SeedSequence(seed, spawn_key=(zlib.crc32(name.encode()),))
+    )
 
 
 class Rows:
@@ -45,19 +46,25 @@ class Rows:
     install, a meter from pre-notification to install, a refurbished meter."""
 
     COLUMNS: ClassVar[dict[str, Any]] = {
-        "kind": np.uint8, "status": np.uint8, "since": np.int32, "left": np.bool_,
-        "removal": np.int32, "premises": np.int32, "install": np.int32,
+        "kind": np.uint8,
+        "status": np.uint8,
+        "since": np.int32,
+        "left": np.bool_,
+        "removal": np.int32,
+        "premises": np.int32,
+        "install": np.int32,
         "smets1": np.bool_,
     }
 
     def __init__(self, capacity: int = 1024) -> None:
         self.size = 0
-        self.columns = {name: np.zeros(max(capacity, 16), dtype)
-                        for name, dtype in self.COLUMNS.items()}
+        self.columns = {
+            name: np.zeros(max(capacity, 16), dtype) for name, dtype in self.COLUMNS.items()
+        }
 
     def __getattr__(self, name: str) -> Array:
         try:
-            return self.__dict__["columns"][name][:self.__dict__["size"]]  # type: ignore[no-any-return]
+            return self.__dict__["columns"][name][: self.__dict__["size"]]  # type: ignore[no-any-return]
         except KeyError:
             raise AttributeError(name) from None
 
@@ -73,7 +80,7 @@ class Rows:
             capacity = max(len(self.columns["kind"]) * 5 // 4, self.size + n)
             for name, column in self.columns.items():
                 grown = np.zeros(capacity, column.dtype)
-                grown[:self.size] = column[:self.size]
+                grown[: self.size] = column[: self.size]
                 self.columns[name] = grown
         ids = np.arange(self.size, self.size + n)
         defaults = {"status": NONE, "removal": NEVER, "premises": -1, "install": NEVER}
@@ -90,7 +97,7 @@ class Rows:
         other.columns = {}
         for name, column in self.columns.items():
             grown = np.zeros(room, column.dtype)
-            grown[:self.size] = column[:self.size]
+            grown[: self.size] = column[: self.size]
             other.columns[name] = grown
         return other
 
@@ -136,7 +143,6 @@ class Fleet:
     """Per CH return (MP39): sent by an RSA or not, a fault return (8.14.3) or not."""
 
 
-
 def build(scenario: Scenario, snapshot: Snapshot | None = None) -> Fleet:
     """The fleet's draws; from `snapshot` (the SMI), its installed systems and Pending stock
     instead of drawn ones and a synthetic history."""
@@ -154,7 +160,7 @@ def build(scenario: Scenario, snapshot: Snapshot | None = None) -> Fleet:
 
     rng = stream(seed, "premises")
     installed = np.zeros(n, np.bool_)
-    installed[:round(n * fleet.already_installed)] = True
+    installed[: round(n * fleet.already_installed)] = True
     premises: dict[str, Array] = {
         "installed": installed,
         "gas": rng.random(n) < fleet.gas_share,
@@ -162,31 +168,45 @@ def build(scenario: Scenario, snapshot: Snapshot | None = None) -> Fleet:
         "supplier": rng.choice(len(shares), n, p=shares).astype(np.uint8),
     }
     premises["installer"] = premises["supplier"].copy()
-    premises["uncommissioned"] = installed & ~premises["smets1"] & (
-        rng.random(n) < scenario.installs.uncommissioned_at_start)
+    premises["uncommissioned"] = (
+        installed
+        & ~premises["smets1"]
+        & (rng.random(n) < scenario.installs.uncommissioned_at_start)
+    )
     premises["ppmid"] = rng.random(n) < fleet.ppmid_share
     if snapshot is not None:
         k = snapshot.installed
-        for column, values in (("smets1", snapshot.smets1), ("supplier", snapshot.supplier),
-                               ("installer", snapshot.supplier), ("gas", snapshot.gas),
-                               ("ppmid", snapshot.ppmid),
-                               ("uncommissioned", snapshot.uncommissioned)):
+        for column, values in (
+            ("smets1", snapshot.smets1),
+            ("supplier", snapshot.supplier),
+            ("installer", snapshot.supplier),
+            ("gas", snapshot.gas),
+            ("ppmid", snapshot.ppmid),
+            ("uncommissioned", snapshot.uncommissioned),
+        ):
             premises[column][:k] = values
 
     rng = stream(seed, "installs")
     premises["no_wan"] = rng.random(n) < scenario.installs.no_wan_share
-    premises["coverage_delay"] = np.ceil(rng.exponential(
-        scenario.installs.coverage_days_mean, n)).astype(np.int32)
+    premises["coverage_delay"] = np.ceil(
+        rng.exponential(scenario.installs.coverage_days_mean, n)
+    ).astype(np.int32)
     premises["stuck"] = rng.random(n) < scenario.installs.never_commissioned_share
-    premises["lead"] = rng.integers(0, scenario.installs.prenotify_days_max + 1, n,
-                                    dtype=np.int32)
+    premises["lead"] = rng.integers(0, scenario.installs.prenotify_days_max + 1, n, dtype=np.int32)
     premises["ppmid_wrong"] = rng.random(n) < scenario.ppmid.wrong_variant_share
 
     rng = stream(seed, "installers")
     premises["answer_u"] = rng.random(n).astype(np.float32)
-    premises["answer_wd"] = np.maximum(1, np.round(rng.lognormal(
-        np.log(scenario.installers.answer_working_days_median),
-        scenario.installers.answer_working_days_sigma, n))).astype(np.int32)
+    premises["answer_wd"] = np.maximum(
+        1,
+        np.round(
+            rng.lognormal(
+                np.log(scenario.installers.answer_working_days_median),
+                scenario.installers.answer_working_days_sigma,
+                n,
+            )
+        ),
+    ).astype(np.int32)
 
     events = Events()
     stock = Rows(1024)
@@ -194,8 +214,7 @@ def build(scenario: Scenario, snapshot: Snapshot | None = None) -> Fleet:
     if snapshot is not None:
         hubs = snapshot.stock_kind == CHF
         smi_hubs = (snapshot.stock_since[hubs].astype(np.int64), snapshot.stock_left[hubs])
-    gpf_offset = _hubs(scenario, premises, stock, events, first_day, synthetic_from, days,
-                       smi_hubs)
+    gpf_offset = _hubs(scenario, premises, stock, events, first_day, synthetic_from, days, smi_hubs)
     if snapshot is not None:
         _smi_meters(scenario, snapshot, stock, events)
 
@@ -207,20 +226,28 @@ def build(scenario: Scenario, snapshot: Snapshot | None = None) -> Fleet:
         # whose meters are uncommissioned on day one (drawn after, so the others' stay).
         stuck = np.flatnonzero(premises["uncommissioned"])
         extra_days, chosen = _poisson_events(
-            rng, len(stuck), cos.per_year * (cos.uncommissioned_multiplier - 1), 0, days)
+            rng, len(stuck), cos.per_year * (cos.uncommissioned_multiplier - 1), 0, days
+        )
         order = np.argsort(np.concatenate([cos_days, extra_days]), kind="stable")
         cos_days = np.concatenate([cos_days, extra_days])[order]
-        cos_premises = np.concatenate([cos_premises, stuck[chosen] if len(stuck) else chosen]
-                                      )[order]
-    switches: dict[str, Array] = {"premises": cos_premises.astype(np.int32),
-                "gainer": rng.choice(len(shares), len(cos_days), p=shares).astype(np.uint8)}
+        cos_premises = np.concatenate([cos_premises, stuck[chosen] if len(stuck) else chosen])[
+            order
+        ]
+    switches: dict[str, Array] = {
+        "premises": cos_premises.astype(np.int32),
+        "gainer": rng.choice(len(shares), len(cos_days), p=shares).astype(np.uint8),
+    }
     events.add("cos", cos_days, np.arange(len(cos_days)))
 
     rng = stream(seed, "lifecycle")
     installed_ids = np.flatnonzero(installed)
     fault_days, chosen = _poisson_events(
-        rng, len(installed_ids), scenario.lifecycle.meter_replacements_per_year,
-        synthetic_from, days)
+        rng,
+        len(installed_ids),
+        scenario.lifecycle.meter_replacements_per_year,
+        synthetic_from,
+        days,
+    )
     faults = {"premises": installed_ids[chosen] if len(installed_ids) else chosen}
     faults["gas"] = premises["gas"][faults["premises"]]
     faults.update(refurbish_draws(rng, scenario, fault_days))
@@ -230,44 +257,72 @@ def build(scenario: Scenario, snapshot: Snapshot | None = None) -> Fleet:
 
     rng = stream(seed, "ppmid")
     ppmid_days, chosen = _poisson_events(
-        rng, len(installed_ids), scenario.ppmid.replacements_per_year, 0, days)
-    ppmids = {"premises": installed_ids[chosen] if len(installed_ids) else chosen,
-              "wrong": rng.random(len(ppmid_days)) < scenario.ppmid.wrong_variant_share}
+        rng, len(installed_ids), scenario.ppmid.replacements_per_year, 0, days
+    )
+    ppmids = {
+        "premises": installed_ids[chosen] if len(installed_ids) else chosen,
+        "wrong": rng.random(len(ppmid_days)) < scenario.ppmid.wrong_variant_share,
+    }
     events.add("ppmid", ppmid_days, np.arange(len(ppmid_days)))
 
     rng = stream(seed, "returns")
-    return_days, chosen = _poisson_events(rng, len(installed_ids), scenario.returns.per_year,
-                                          0, days)
-    returns = {"rsa": rng.random(len(return_days)) < scenario.returns.rsa_share,
-               "fault": rng.random(len(return_days)) < scenario.returns.fault_share}
+    return_days, chosen = _poisson_events(
+        rng, len(installed_ids), scenario.returns.per_year, 0, days
+    )
+    returns = {
+        "rsa": rng.random(len(return_days)) < scenario.returns.rsa_share,
+        "fault": rng.random(len(return_days)) < scenario.returns.fault_share,
+    }
     events.add("return", return_days, np.arange(len(return_days)))
 
     rng = stream(seed, "restricted")
-    choice_days, chosen = _poisson_events(rng, len(installed_ids),
-                                          scenario.restricted.choosing_per_year, 0, days)
+    choice_days, chosen = _poisson_events(
+        rng, len(installed_ids), scenario.restricted.choosing_per_year, 0, days
+    )
     events.add("restrict", choice_days, installed_ids[chosen] if len(installed_ids) else chosen)
 
-    return Fleet(scenario, first_day, days, premises, stock, events, gpf_offset, switches,
-                 faults, ppmids, returns)
+    return Fleet(
+        scenario,
+        first_day,
+        days,
+        premises,
+        stock,
+        events,
+        gpf_offset,
+        switches,
+        faults,
+        ppmids,
+        returns,
+    )
 
 
-def refurbish_draws(rng: np.random.Generator, scenario: Scenario, days: Array
-                    ) -> dict[str, Array]:
+def refurbish_draws(rng: np.random.Generator, scenario: Scenario, days: Array) -> dict[str, Array]:
     """For devices decommissioned on `days`: refurbished or not, when they are back in
     stock (Pending), and when (if ever) they are installed again."""
     life, stock = scenario.lifecycle, scenario.stock
     n = len(days)
     back = days + life.refurbish_days
     waits = np.ceil(rng.lognormal(np.log(stock.wait_days_median), stock.wait_sigma, n))
-    reinstall = np.where(rng.random(n) < life.never_reinstalled_share, NEVER,
-                         back + waits.astype(np.int64))
-    return {"refurbished": rng.random(n) < life.refurbish_share,
-            "back": back.astype(np.int64), "reinstall": reinstall.astype(np.int64)}
+    reinstall = np.where(
+        rng.random(n) < life.never_reinstalled_share, NEVER, back + waits.astype(np.int64)
+    )
+    return {
+        "refurbished": rng.random(n) < life.refurbish_share,
+        "back": back.astype(np.int64),
+        "reinstall": reinstall.astype(np.int64),
+    }
 
 
-def _hubs(scenario: Scenario, premises: dict[str, Array], stock: Rows, events: Events,
-          first_day: int, synthetic_from: int, days: int,
-          smi: tuple[Array, Array] | None = None) -> int:
+def _hubs(
+    scenario: Scenario,
+    premises: dict[str, Array],
+    stock: Rows,
+    events: Events,
+    first_day: int,
+    synthetic_from: int,
+    days: int,
+    smi: tuple[Array, Array] | None = None,
+) -> int:
     """CH deliveries from the start of the history to the end, each CH's wait in the
     warehouse, and the premises it goes to (new installs take premises without a system in
     install order). A new install's meters and PPMID are pre-notified before it. CHs Pending
@@ -283,8 +338,11 @@ def _hubs(scenario: Scenario, premises: dict[str, Array], stock: Rows, events: E
     if smi is not None:
         delivered = np.concatenate([smi[0], delivered])
         left = np.concatenate([smi[1], left])
-    waits = np.ceil(rng.lognormal(np.log(scenario.stock.wait_days_median),
-                                  scenario.stock.wait_sigma, len(delivered))).astype(np.int64)
+    waits = np.ceil(
+        rng.lognormal(
+            np.log(scenario.stock.wait_days_median), scenario.stock.wait_sigma, len(delivered)
+        )
+    ).astype(np.int64)
     due = delivered + waits
     if smi is not None:
         due = np.where(due >= 0, due, waits)
@@ -293,9 +351,9 @@ def _hubs(scenario: Scenario, premises: dict[str, Array], stock: Rows, events: E
     # soon after: its meters are pre-notified during the run).
     pool = np.flatnonzero(~premises["installed"])
     in_run = np.flatnonzero((install >= 0) & (install < days + installs.prenotify_days_max))
-    in_run = in_run[np.argsort(install[in_run], kind="stable")][:len(pool)]
+    in_run = in_run[np.argsort(install[in_run], kind="stable")][: len(pool)]
     target = np.full(len(delivered), -1, np.int64)
-    target[in_run] = pool[:len(in_run)]
+    target[in_run] = pool[: len(in_run)]
 
     hub = {"install": np.minimum(install, NEVER), "premises": target, "left": left}
     chf_ids = stock.add(kind=CHF, **hub)
@@ -308,12 +366,18 @@ def _hubs(scenario: Scenario, premises: dict[str, Array], stock: Rows, events: E
     new = target[in_run]
     day = install[in_run]
     prenotify = np.maximum(first_day, day - premises["lead"][new])
-    for kind, column, mask in ((ESME, "esme_row", np.ones(len(new), np.bool_)),
-                               (GSME, "gsme_row", premises["gas"][new]),
-                               (PPMID, "ppmid_row", premises["ppmid"][new])):
+    for kind, column, mask in (
+        (ESME, "esme_row", np.ones(len(new), np.bool_)),
+        (GSME, "gsme_row", premises["gas"][new]),
+        (PPMID, "ppmid_row", premises["ppmid"][new]),
+    ):
         who = new[mask]
-        ids = stock.add(kind=kind, premises=who, install=day[mask],
-                        smets1=premises["ppmid_wrong"][who] if kind == PPMID else False)
+        ids = stock.add(
+            kind=kind,
+            premises=who,
+            install=day[mask],
+            smets1=premises["ppmid_wrong"][who] if kind == PPMID else False,
+        )
         premises[column] = np.full(fleet.premises, -1, np.int32)
         premises[column][who] = ids
         events.add("prenotify", prenotify[mask], ids)
@@ -328,15 +392,16 @@ def _smi_meters(scenario: Scenario, snapshot: Snapshot, stock: Rows, events: Eve
     kinds, since = snapshot.stock_kind[meters], snapshot.stock_since[meters].astype(np.int64)
     ids = stock.add(kind=kinds, since=since, left=snapshot.stock_left[meters])
     events.add("prenotify", since, ids)
-    waits = np.ceil(rng.lognormal(np.log(scenario.stock.wait_days_median),
-                                  scenario.stock.wait_sigma, len(ids))).astype(np.int64)
-    never = (rng.random(len(ids)) < scenario.lifecycle.never_reinstalled_share) | (
-        kinds == PPMID)
+    waits = np.ceil(
+        rng.lognormal(np.log(scenario.stock.wait_days_median), scenario.stock.wait_sigma, len(ids))
+    ).astype(np.int64)
+    never = (rng.random(len(ids)) < scenario.lifecycle.never_reinstalled_share) | (kinds == PPMID)
     events.add("reinstall", waits[~never], ids[~never])
 
 
-def _poisson_events(rng: np.random.Generator, population: int, per_year: float, first: int,
-                    last: int) -> tuple[Array, Array]:
+def _poisson_events(
+    rng: np.random.Generator, population: int, per_year: float, first: int, last: int
+) -> tuple[Array, Array]:
     """Days and subjects of a Poisson process of `per_year` events per subject."""
     per_day = population * per_year / DAYS_A_YEAR
     counts = rng.poisson(per_day, last - first) if population else np.zeros(last - first, int)

@@ -26,8 +26,14 @@ from gbdsp.store.store import Store
 
 KIND_CODES = {kind.value: i for i, kind in enumerate(KINDS)}
 """How the repository codes device types (the engine's kind numbers)."""
-_INSTALLED = ("Commissioned", "InstalledNotCommissioned", "Whitelisted", "Suspended",
-              "Recovery", "Recovered")
+_INSTALLED = (
+    "Commissioned",
+    "InstalledNotCommissioned",
+    "Whitelisted",
+    "Suspended",
+    "Recovery",
+    "Recovered",
+)
 MAX_SUPPLIERS = 200
 
 
@@ -61,8 +67,9 @@ STATUS_CODES = {"Pending": 1, **{s: 2 for s in _INSTALLED}, "InstalledNotCommiss
 and not commissioned."""
 
 
-def read(batches: Iterable[Sequence[Any]], start: date,
-         on_batch: Callable[[int], None] | None = None) -> Snapshot:
+def read(
+    batches: Iterable[Sequence[Any]], start: date, on_batch: Callable[[int], None] | None = None
+) -> Snapshot:
     """A snapshot from `SmiSnapshotRepository.stream(KIND_CODES, STATUS_CODES)` batches."""
     parts: list[Array] = []
     seen = 0
@@ -75,10 +82,16 @@ def read(batches: Iterable[Sequence[Any]], start: date,
     table = np.concatenate(parts) if parts else np.zeros((0, 8), np.int64)
     midnight = int(datetime.combine(start, datetime.min.time(), UTC).timestamp())
     since = np.minimum(0, (table[:, 4] - midnight) // 86_400)
-    col = {"id": table[:, 0], "kind": table[:, 1].astype(np.uint8),
-           "smets1": table[:, 2].astype(np.bool_), "status": table[:, 3].astype(np.uint8),
-           "since": np.where(table[:, 4] == 0, 0, since).astype(np.int32),
-           "chf": table[:, 5], "supplier": table[:, 6], "left": table[:, 7].astype(np.bool_)}
+    col = {
+        "id": table[:, 0],
+        "kind": table[:, 1].astype(np.uint8),
+        "smets1": table[:, 2].astype(np.bool_),
+        "status": table[:, 3].astype(np.uint8),
+        "since": np.where(table[:, 4] == 0, 0, since).astype(np.int32),
+        "chf": table[:, 5],
+        "supplier": table[:, 6],
+        "left": table[:, 7].astype(np.bool_),
+    }
     return _assemble(col, seen)
 
 
@@ -93,8 +106,11 @@ def _assemble(col: dict[str, Array], seen: int) -> Snapshot:
         rows = np.flatnonzero(mask)
         where = np.searchsorted(hub_ids, col["chf"][rows])
         where = np.minimum(where, max(0, len(hub_ids) - 1))
-        found = (len(hub_ids) > 0) & (hub_ids[where] == col["chf"][rows]) if len(rows) \
+        found = (
+            (len(hub_ids) > 0) & (hub_ids[where] == col["chf"][rows])
+            if len(rows)
             else np.zeros(0, np.bool_)
+        )
         return rows[found], where[found]
 
     n = len(order)
@@ -122,17 +138,27 @@ def _assemble(col: dict[str, Array], seen: int) -> Snapshot:
     total = sum(suppliers.values()) or 1.0
     shares = {k: v / total for k, v in suppliers.items()} or {"none": 1.0}
     pending = np.flatnonzero((status == 1) & np.isin(kind, (CHF, ESME, GSME, PPMID)))
-    return Snapshot(seen, smets1, remap[index].astype(np.uint8) if n else
-                    np.zeros(0, np.uint8), gas, ppmid, uncommissioned, shares,
-                    kind[pending], col["since"][pending], col["left"][pending])
+    return Snapshot(
+        seen,
+        smets1,
+        remap[index].astype(np.uint8) if n else np.zeros(0, np.uint8),
+        gas,
+        ppmid,
+        uncommissioned,
+        shares,
+        kind[pending],
+        col["since"][pending],
+        col["left"][pending],
+    )
 
 
 def _hex(signed: int) -> str:
     return f"{signed & 0xFFFF_FFFF_FFFF_FFFF:016X}" if signed else "unknown"
 
 
-def load(store: Store, start: date, on_total: Callable[[int], None],
-         on_progress: Callable[[int], None]) -> Snapshot:
+def load(
+    store: Store, start: date, on_total: Callable[[int], None], on_progress: Callable[[int], None]
+) -> Snapshot:
     """The data directory's SMI, streamed in one read-only transaction (nothing changes)."""
     with store.read() as tx:
         repository = SmiSnapshotRepository(tx.connection)
@@ -145,9 +171,11 @@ def describe(snapshot: Snapshot) -> str:
     for code in snapshot.stock_kind.tolist():
         by_kind[KINDS[code]] += 1
     stock = ", ".join(f"{n:,} {k.value}" for k, n in by_kind.items() if n)
-    return (f"{snapshot.devices:,} devices read: {snapshot.installed:,} installed systems "
-            f"({int(snapshot.smets1.sum()):,} SMETS1, {int(snapshot.uncommissioned.sum()):,} "
-            f"with meters InstalledNotCommissioned), Pending stock: {stock or 'none'}")
+    return (
+        f"{snapshot.devices:,} devices read: {snapshot.installed:,} installed systems "
+        f"({int(snapshot.smets1.sum()):,} SMETS1, {int(snapshot.uncommissioned.sum()):,} "
+        f"with meters InstalledNotCommissioned), Pending stock: {stock or 'none'}"
+    )
 
 
 def adapt(scenario: Scenario, snapshot: Snapshot) -> Scenario:
@@ -155,16 +183,25 @@ def adapt(scenario: Scenario, snapshot: Snapshot) -> Scenario:
     and the premises without one keep the scenario's share (`fleet.already_installed`)."""
     k = snapshot.installed
     if k == 0:
-        raise ScenarioError("--from-smi: the SMI has no installed systems (a CHF that is "
-                            "Commissioned or InstalledNotCommissioned) to start from")
+        raise ScenarioError(
+            "--from-smi: the SMI has no installed systems (a CHF that is "
+            "Commissioned or InstalledNotCommissioned) to start from"
+        )
     share = scenario.fleet.already_installed
     n = k if share >= 1 or share <= 0 else k + round(k * (1 - share) / share)
     smets2 = max(1, int((~snapshot.smets1).sum()))
-    fleet = scenario.fleet.model_copy(update={
-        "premises": n, "already_installed": k / n, "suppliers": snapshot.suppliers,
-        "smets1_share": float(snapshot.smets1.mean()), "gas_share": float(snapshot.gas.mean()),
-        "ppmid_share": float(snapshot.ppmid.mean())})
-    installs = scenario.installs.model_copy(update={
-        "uncommissioned_at_start": float(snapshot.uncommissioned.sum()) / smets2})
+    fleet = scenario.fleet.model_copy(
+        update={
+            "premises": n,
+            "already_installed": k / n,
+            "suppliers": snapshot.suppliers,
+            "smets1_share": float(snapshot.smets1.mean()),
+            "gas_share": float(snapshot.gas.mean()),
+            "ppmid_share": float(snapshot.ppmid.mean()),
+        }
+    )
+    installs = scenario.installs.model_copy(
+        update={"uncommissioned_at_start": float(snapshot.uncommissioned.sum()) / smets2}
+    )
     about = scenario.scenario.model_copy(update={"history_months": 0, "fleet_from": "SMI"})
     return scenario.model_copy(update={"fleet": fleet, "installs": installs, "scenario": about})

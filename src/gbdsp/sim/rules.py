@@ -63,14 +63,20 @@ def config_for(ruleset: RuleSet, start: date) -> Config:
     """The gateway configuration this rule set stands for, every named modification in force
     from the first simulated day and the others off."""
     on = set(ruleset.modifications)
-    switches = Modifications(**{m: Modification(enabled=m in on, effective_from=start)
-                                for m in MODIFICATIONS})
-    housekeeping = HousekeepingConfig(without_mp60=ruleset.housekeeping,
-                                      with_mp60=ruleset.housekeeping) \
-        if "housekeeping" in ruleset.model_fields_set else HousekeepingConfig()
-    return Config(modifications=switches, housekeeping=housekeeping,
-                  install_codes=ruleset.install_codes,
-                  restricted_mode=ruleset.restricted_mode)
+    switches = Modifications(
+        **{m: Modification(enabled=m in on, effective_from=start) for m in MODIFICATIONS}
+    )
+    housekeeping = (
+        HousekeepingConfig(without_mp60=ruleset.housekeeping, with_mp60=ruleset.housekeeping)
+        if "housekeeping" in ruleset.model_fields_set
+        else HousekeepingConfig()
+    )
+    return Config(
+        modifications=switches,
+        housekeeping=housekeeping,
+        install_codes=ruleset.install_codes,
+        restricted_mode=ruleset.restricted_mode,
+    )
 
 
 _MODEL = DeviceModel("SIM", "SIM", "1", "1")
@@ -79,15 +85,29 @@ _DEVICE_ID = DeviceId(0x00DB_5100_0000_0001)
 _WHEN = datetime(2020, 1, 1, tzinfo=UTC)
 
 
-def sample_device(kind: DeviceType, *, smets1: bool = False, status: SmiStatus | None = None,
-                  restricted: bool = False, responsible: UserId | None = None,
-                  installer: UserId | None = None) -> Device:
+def sample_device(
+    kind: DeviceType,
+    *,
+    smets1: bool = False,
+    status: SmiStatus | None = None,
+    restricted: bool = False,
+    responsible: UserId | None = None,
+    installer: UserId | None = None,
+) -> Device:
     """A stand-in SMI record with just the attributes a rule looks at."""
     if status is None and kind.has_smi_status:
         status = SmiStatus.PENDING
-    return Device(_DEVICE_ID, kind, _MODEL, _SMETS[smets1], status, _WHEN,
-                  restricted=restricted, responsible_supplier=responsible,
-                  installing_supplier=installer)
+    return Device(
+        _DEVICE_ID,
+        kind,
+        _MODEL,
+        _SMETS[smets1],
+        status,
+        _WHEN,
+        restricted=restricted,
+        responsible_supplier=responsible,
+        installing_supplier=installer,
+    )
 
 
 @dataclass
@@ -107,8 +127,7 @@ class Decisions:
 
     def __post_init__(self) -> None:
         self.housekeeping = rule_in_force(self.config, self.moment(0))
-        self.restricted = (restricted_policy(self.config)
-                           if self.in_force(0).mp169 else None)
+        self.restricted = restricted_policy(self.config) if self.in_force(0).mp169 else None
         self.calendar = Calendar.parse(self.config.install_codes.calendar)
 
     @classmethod
@@ -139,8 +158,7 @@ class Decisions:
             found = self._transitions[key] = code(result)
         return found
 
-    def removal_day(self, kind: DeviceType, pending_since: int, left_pending: bool
-                    ) -> int | None:
+    def removal_day(self, kind: DeviceType, pending_since: int, left_pending: bool) -> int | None:
         """The day whose nightly run removes a device Pending since `pending_since` (noon),
         if it stays Pending: from `HousekeepingRule.due_at`, the first night `is_due`."""
         key = (pending_since, kind, left_pending)
@@ -155,8 +173,9 @@ class Decisions:
                     index += 1
                 # Clamping makes the cutoff jump back on 29 Feb (29 Feb - 12 months is 28
                 # Feb, 02:00 of it): the nightly run is due the first night `is_due` says so.
-                while not self.housekeeping.is_due(kind, since, left_pending,
-                                                   self.moment(index, HOUSEKEEPING_HOUR)):
+                while not self.housekeeping.is_due(
+                    kind, since, left_pending, self.moment(index, HOUSEKEEPING_HOUR)
+                ):
                     index += 1
                 self._due[key] = index
         return self._due[key]
@@ -165,27 +184,27 @@ class Decisions:
         key = ("due", raised)
         if key not in self._days:
             settings: InstallCodesConfig = self.config.install_codes
-            self._days[key] = self.index(install_codes.due_date(
-                self.day(raised), settings.sla_working_days, self.calendar))
+            self._days[key] = self.index(
+                install_codes.due_date(self.day(raised), settings.sla_working_days, self.calendar)
+            )
         return self._days[key]
 
     def answered_in_time(self, answered: int, due: int) -> bool:
         key = ("in time", answered, due)
         if key not in self._answers:
-            self._answers[key] = install_codes.answered_in_time(self.day(answered),
-                                                                self.day(due))
+            self._answers[key] = install_codes.answered_in_time(self.day(answered), self.day(due))
         return self._answers[key]
 
     def working_days_after(self, index: int, days: int) -> int:
         key = ("after", index, days)
         if key not in self._days:
-            self._days[key] = self.index(add_working_days(self.day(index), days,
-                                                          self.calendar))
+            self._days[key] = self.index(add_working_days(self.day(index), days, self.calendar))
         return self._days[key]
 
     def why_no_request(self, status: int, responsible: UserId, installer: UserId) -> str | None:
-        meter = sample_device(DeviceType.ESME, status=STATUSES[status], responsible=responsible,
-                              installer=installer)
+        meter = sample_device(
+            DeviceType.ESME, status=STATUSES[status], responsible=responsible, installer=installer
+        )
         return install_codes.why_no_request(meter, meter.responsible_supplier == responsible)
 
     def ppmid_stranded(self, recorded_smets1: bool, system_smets1: bool, index: int) -> bool:
@@ -193,10 +212,14 @@ class Decisions:
         mp202_in_force = self.in_force(index).mp202
         key = ("mp202", recorded_smets1, system_smets1, mp202_in_force)
         if key not in self._answers:
-            self._answers[key] = mp202.recorded_in_other_system(
-                sample_device(DeviceType.PPMID, smets1=recorded_smets1),
-                sample_device(DeviceType.CHF, smets1=system_smets1),
-                mp202_in_force) is not None
+            self._answers[key] = (
+                mp202.recorded_in_other_system(
+                    sample_device(DeviceType.PPMID, smets1=recorded_smets1),
+                    sample_device(DeviceType.CHF, smets1=system_smets1),
+                    mp202_in_force,
+                )
+                is not None
+            )
         return self._answers[key]
 
     def agent_may_send(self, srv: str, index: int) -> bool:
@@ -211,8 +234,9 @@ class Decisions:
     def restrictable(self, smets1: bool) -> bool:
         key = ("mp169", smets1)
         if key not in self._answers:
-            self._answers[key] = mp169.why_not_restrictable(
-                sample_device(DeviceType.ESME, smets1=smets1)) is None
+            self._answers[key] = (
+                mp169.why_not_restrictable(sample_device(DeviceType.ESME, smets1=smets1)) is None
+            )
         return self._answers[key]
 
     def refuses(self, srv: str) -> bool:
@@ -220,7 +244,8 @@ class Decisions:
         key = ("E169", srv)
         if key not in self._answers:
             self._answers[key] = self.restricted is not None and self.restricted.refuses(
-                sample_device(DeviceType.ESME, restricted=True), srv)
+                sample_device(DeviceType.ESME, restricted=True), srv
+            )
         return self._answers[key]
 
 

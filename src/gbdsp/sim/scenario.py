@@ -139,8 +139,14 @@ class Restricted(_Section):
 
     choosing_per_year: Rate = 0.002
     """Share of premises whose consumer asks for Restricted mode each year."""
-    requests_per_meter_per_day: dict[str, Rate] = {"4.8.1": 1.0, "4.6.1": 1.0, "4.1.1": 0.2,
-                                                   "6.2.7": 0.01, "1.1.1": 0.01, "7.4": 0.01}
+    requests_per_meter_per_day: dict[str, Rate] = {
+        "4.8.1": 1.0,
+        "4.6.1": 1.0,
+        "4.1.1": 0.2,
+        "6.2.7": 0.01,
+        "1.1.1": 0.01,
+        "7.4": 0.01,
+    }
     """Service Requests a meter gets a day, by SRV."""
 
     @field_validator("requests_per_meter_per_day")
@@ -250,9 +256,11 @@ class Scenario(_Section):
 
     def assumptions(self) -> list[tuple[str, str]]:
         """Every assumption as (key, value), for the report and the CSV's readers."""
-        lines = [(f"scenario.{key}", _show(value))
-                 for key, value in self.scenario.model_dump().items()
-                 if key not in ("name", "question", "fleet_from")]
+        lines = [
+            (f"scenario.{key}", _show(value))
+            for key, value in self.scenario.model_dump().items()
+            if key not in ("name", "question", "fleet_from")
+        ]
         for section in SECTIONS:
             for key, value in getattr(self, section).model_dump().items():
                 if section == "costs" and key == "implementation":
@@ -276,20 +284,44 @@ class Scenario(_Section):
         for name in money.IMPLEMENTATION:
             lo, hi = self.costs.implementation_of(name).range()
             given = name in self.costs.implementation
-            rows.append(Assumption(f"costs.implementation.{name}", f"{lo:,.0f}-{hi:,.0f}",
-                                   "£ one-time (DCC range + one-off costs)",
-                                   "scenario" if given else "default",
-                                   money.IMPLEMENTATION_SOURCES[name]))
+            rows.append(
+                Assumption(
+                    f"costs.implementation.{name}",
+                    f"{lo:,.0f}-{hi:,.0f}",
+                    "£ one-time (DCC range + one-off costs)",
+                    "scenario" if given else "default",
+                    money.IMPLEMENTATION_SOURCES[name],
+                )
+            )
         return rows
 
 
-SMI_KEYS = frozenset(("fleet.premises", "fleet.already_installed", "fleet.smets1_share",
-                      "fleet.gas_share", "fleet.ppmid_share", "fleet.suppliers",
-                      "installs.uncommissioned_at_start", "scenario.history_months"))
+SMI_KEYS = frozenset(
+    (
+        "fleet.premises",
+        "fleet.already_installed",
+        "fleet.smets1_share",
+        "fleet.gas_share",
+        "fleet.ppmid_share",
+        "fleet.suppliers",
+        "installs.uncommissioned_at_start",
+        "scenario.history_months",
+    )
+)
 """The assumptions `--from-smi` takes from the SMI (`sim.from_smi.adapt`)."""
 
-SECTIONS = ("fleet", "installs", "stock", "change_of_supplier", "installers", "lifecycle",
-            "restricted", "ppmid", "returns", "costs")
+SECTIONS = (
+    "fleet",
+    "installs",
+    "stock",
+    "change_of_supplier",
+    "installers",
+    "lifecycle",
+    "restricted",
+    "ppmid",
+    "returns",
+    "costs",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -305,21 +337,21 @@ class Assumption:
 _M000 = "seed 000 (MP121 Modification Report)"
 PUBLISHED = {
     "installs.no_wan_share": _M000 + ", Refinement Consultation Questions 1 and 12, Calvin "
-                             "Capital: 'circa 8% of all SMETS2 devices are not commissioned "
-                             "at installation'",
+    "Capital: 'circa 8% of all SMETS2 devices are not commissioned "
+    "at installation'",
     "installs.coverage_days_mean": _M000 + ", section 1 Summary (page 2): 'the DCC has 90 "
-                                   "days to address the WAN connectivity'",
+    "days to address the WAN connectivity'",
     "installs.uncommissioned_at_start": "calibrated to " + _M000 + ", section 7 Scale of the "
-                                        "issue (pages 6-7): BEIS's 'approximately 500,000 "
-                                        "SMETS2 meters sat in a non-commissioned status' "
-                                        "and the Proposer's 'around 3% of smart meters "
-                                        "gained from another Supplier'",
+    "issue (pages 6-7): BEIS's 'approximately 500,000 "
+    "SMETS2 meters sat in a non-commissioned status' "
+    "and the Proposer's 'around 3% of smart meters "
+    "gained from another Supplier'",
     "fleet.ppmid_share": "calibrated to seed 004 (MP202 Modification Report), section 2: "
-                         "'a reported six million Devices' (with fleet.already_installed)",
+    "'a reported six million Devices' (with fleet.already_installed)",
     "scenario.months": "12 or 36 months: seed 002 (MP60)",
     "change_of_supplier.uncommissioned_multiplier": "assumption, no source; calibrated so "
-        "that seed 000's 3% of meters gained uncommissioned and BEIS's about 500,000 "
-        "non-commissioned SMETS2 meters (section 7) hold together",
+    "that seed 000's 3% of meters gained uncommissioned and BEIS's about 500,000 "
+    "non-commissioned SMETS2 meters (section 7) hold together",
 }
 
 
@@ -339,15 +371,24 @@ def unit_of(key: str, part: BaseModel, name: str) -> str:
     section = key.partition(".")[0]
     if section == "costs":
         return money.BY_KEY[name].unit if name in money.BY_KEY else money.UNITS.get(name, "")
-    explicit = {"start": "date", "seed": "", "headline": "rule set", "premises": "premises",
-                "suppliers": "market share by supplier",
-                "requests_per_meter_per_day": "requests per meter per day, by SRV",
-                "per_month": "share of premises per month", "months": "months",
-                "history_months": "months", "coverage_days_mean": "days (mean)",
-                "wait_days_median": "days (median)", "refurbish_days": "days",
-                "prenotify_days_max": "days", "answer_working_days_median":
-                "Working Days (median)", "patience_working_days": "Working Days",
-                "patience_without_sla": "Working Days"}
+    explicit = {
+        "start": "date",
+        "seed": "",
+        "headline": "rule set",
+        "premises": "premises",
+        "suppliers": "market share by supplier",
+        "requests_per_meter_per_day": "requests per meter per day, by SRV",
+        "per_month": "share of premises per month",
+        "months": "months",
+        "history_months": "months",
+        "coverage_days_mean": "days (mean)",
+        "wait_days_median": "days (median)",
+        "refurbish_days": "days",
+        "prenotify_days_max": "days",
+        "answer_working_days_median": "Working Days (median)",
+        "patience_working_days": "Working Days",
+        "patience_without_sla": "Working Days",
+    }
     if name in explicit:
         return explicit[name]
     if name.endswith("sigma"):
@@ -362,8 +403,9 @@ def unit_of(key: str, part: BaseModel, name: str) -> str:
 
 def _show(value: Any) -> str:
     if isinstance(value, dict):
-        return ", ".join(f"{k} {v:g}" if isinstance(v, float) else f"{k} {v}"
-                         for k, v in value.items())
+        return ", ".join(
+            f"{k} {v:g}" if isinstance(v, float) else f"{k} {v}" for k, v in value.items()
+        )
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 

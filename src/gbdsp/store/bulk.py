@@ -31,24 +31,60 @@ from sqlalchemy.types import TypeDecorator, TypeEngine
 from gbdsp.store.store import Store
 from gbdsp.store.tables import device_status_history, devices, registrations
 
-DEVICE_COLUMNS = ("device_id", "device_type", "manufacturer", "model", "hardware_version",
-                  "firmware_version", "smets_chts_version", "status", "status_date",
-                  "import_mpxn", "uprn", "postcode", "chf_id", "responsible_supplier",
-                  "installing_supplier", "network_operator", "restricted", "csp_region",
-                  "left_pending")
+DEVICE_COLUMNS = (
+    "device_id",
+    "device_type",
+    "manufacturer",
+    "model",
+    "hardware_version",
+    "firmware_version",
+    "smets_chts_version",
+    "status",
+    "status_date",
+    "import_mpxn",
+    "uprn",
+    "postcode",
+    "chf_id",
+    "responsible_supplier",
+    "installing_supplier",
+    "network_operator",
+    "restricted",
+    "csp_region",
+    "left_pending",
+)
 HISTORY_COLUMNS = ("device_id", "status", "effective_at", "reason", "by_user")
 REGISTRATION_COLUMNS = ("mpxn", "supplier_id", "effective_from", "applied_at", "received_at")
 
-DeviceRow = tuple[int, str, str, str, str, str, str, str | None, datetime | None, str | None,
-                  str | None, str | None, int | None, int | None, int | None, int | None,
-                  bool, str | None, bool]
+DeviceRow = tuple[
+    int,
+    str,
+    str,
+    str,
+    str,
+    str,
+    str,
+    str | None,
+    datetime | None,
+    str | None,
+    str | None,
+    str | None,
+    int | None,
+    int | None,
+    int | None,
+    int | None,
+    bool,
+    str | None,
+    bool,
+]
 HistoryRow = tuple[int, str, datetime, str, int | None]
 RegistrationRow = tuple[str, int, datetime, datetime | None, datetime]
 Premises = tuple[list[DeviceRow], list[HistoryRow], list[RegistrationRow]]
 
 _TABLES: tuple[tuple[Table, Sequence[str]], ...] = (
-    (devices, DEVICE_COLUMNS), (device_status_history, HISTORY_COLUMNS),
-    (registrations, REGISTRATION_COLUMNS))
+    (devices, DEVICE_COLUMNS),
+    (device_status_history, HISTORY_COLUMNS),
+    (registrations, REGISTRATION_COLUMNS),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,8 +131,12 @@ class FleetLoad:
 
 
 def _secondary_indexes() -> list[Index]:
-    return [ix for table, _ in _TABLES for ix in sorted(table.indexes, key=lambda i: str(i.name))
-            if not ix.unique]
+    return [
+        ix
+        for table, _ in _TABLES
+        for ix in sorted(table.indexes, key=lambda i: str(i.name))
+        if not ix.unique
+    ]
 
 
 Writer = Callable[[Table, Sequence[str], list[Any]], None]
@@ -118,11 +158,13 @@ def _copier(conn: Connection) -> Writer:
     def write(table: Table, columns: Sequence[str], rows: list[Any]) -> None:
         # Binary COPY with declared types: psycopg dumps each value in C, about 4x faster
         # than text COPY rows here (docs/scaling.md).
-        with cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN "
-                         "(FORMAT BINARY)") as copy:
+        with cursor.copy(
+            f"COPY {table.name} ({', '.join(columns)}) FROM STDIN (FORMAT BINARY)"
+        ) as copy:
             copy.set_types([_pg_type(table.c[name].type) for name in columns])
             for row in rows:
                 copy.write_row(row)
+
     return write
 
 
@@ -153,7 +195,9 @@ def _inserter(conn: Connection) -> Writer:
             rows = [_converted(row, converted) for row in rows]
         marks = ", ".join("?" for _ in columns)
         conn.exec_driver_sql(
-            f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({marks})", rows)
+            f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({marks})", rows
+        )
+
     return write
 
 

@@ -25,7 +25,8 @@ def normalise_url(url: str) -> URL:
         parsed = parsed.set(drivername="postgresql+psycopg")
     if parsed.get_backend_name() not in ("sqlite", "postgresql"):
         raise DatabaseError(
-            f"unsupported database {parsed.get_backend_name()!r} (use sqlite or postgresql)")
+            f"unsupported database {parsed.get_backend_name()!r} (use sqlite or postgresql)"
+        )
     return parsed
 
 
@@ -37,7 +38,9 @@ def make_engine(url: str, *, pool_size: int = 5) -> Engine:
         event.listen(engine, "begin", _sqlite_begin)
     else:
         engine = create_engine(
-            parsed, pool_size=pool_size, pool_pre_ping=True,
+            parsed,
+            pool_size=pool_size,
+            pool_pre_ping=True,
             connect_args={"connect_timeout": 5},
         )
     return engine

@@ -21,10 +21,14 @@ from gbdsp.store.tables import (
 _OFFSET = 2**63
 
 # Built once (hot path: every trusted request runs these).
-_ADVANCE = (update(originator_counters)
-            .where(originator_counters.c.user_id == bindparam("uid"),
-                   originator_counters.c.last_counter < bindparam("counter"))
-            .values(last_counter=bindparam("counter")))
+_ADVANCE = (
+    update(originator_counters)
+    .where(
+        originator_counters.c.user_id == bindparam("uid"),
+        originator_counters.c.last_counter < bindparam("counter"),
+    )
+    .values(last_counter=bindparam("counter"))
+)
 _AUDIT = insert(audit_log)
 
 
@@ -50,20 +54,26 @@ class CounterRepository:
                 return True
             dialect = postgresql if self._conn.dialect.name == "postgresql" else sqlite
             inserted = self._conn.execute(
-                dialect.insert(t).values(user_id=user_id, last_counter=stored)
-                .on_conflict_do_nothing().returning(t.c.user_id)
+                dialect.insert(t)
+                .values(user_id=user_id, last_counter=stored)
+                .on_conflict_do_nothing()
+                .returning(t.c.user_id)
             ).first()
             if inserted is not None:  # (INSERT rowcount is not reliable across drivers)
                 return True
             exists = self._conn.execute(
-                select(t.c.last_counter).where(t.c.user_id == user_id)).scalar_one_or_none()
+                select(t.c.last_counter).where(t.c.user_id == user_id)
+            ).scalar_one_or_none()
             if exists is not None and exists >= stored:
                 return False
         return False
 
     def last(self, user_id: UserId) -> int | None:
-        value = self._conn.execute(select(originator_counters.c.last_counter)
-                                   .where(originator_counters.c.user_id == user_id)).scalar()
+        value = self._conn.execute(
+            select(originator_counters.c.last_counter).where(
+                originator_counters.c.user_id == user_id
+            )
+        ).scalar()
         return None if value is None else int(value) + _OFFSET
 
 
@@ -87,35 +97,61 @@ class TransformRepository:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
-    def issue(self, request_id: str, user_id: UserId, srv: str, at: datetime, *,
-              device_id: DeviceId | None = None, pre_command: bytes | None = None) -> None:
-        self._conn.execute(insert(issued_transforms).values(
-            request_id=request_id, user_id=user_id, srv=srv, issued_at=at,
-            device_id=device_id, pre_command=pre_command))
+    def issue(
+        self,
+        request_id: str,
+        user_id: UserId,
+        srv: str,
+        at: datetime,
+        *,
+        device_id: DeviceId | None = None,
+        pre_command: bytes | None = None,
+    ) -> None:
+        self._conn.execute(
+            insert(issued_transforms).values(
+                request_id=request_id,
+                user_id=user_id,
+                srv=srv,
+                issued_at=at,
+                device_id=device_id,
+                pre_command=pre_command,
+            )
+        )
 
     def get(self, request_id: str, user_id: UserId) -> IssuedTransform | None:
         """The transform issued to this User under this RequestID (used or not)."""
         t = issued_transforms
-        row = self._conn.execute(select(t).where(
-            t.c.request_id == request_id, t.c.user_id == user_id)).first()
+        row = self._conn.execute(
+            select(t).where(t.c.request_id == request_id, t.c.user_id == user_id)
+        ).first()
         if row is None:
             return None
-        return IssuedTransform(row.request_id, row.user_id, row.srv, row.issued_at,
-                               row.device_id,
-                               None if row.pre_command is None else bytes(row.pre_command),
-                               row.used_at is not None)
+        return IssuedTransform(
+            row.request_id,
+            row.user_id,
+            row.srv,
+            row.issued_at,
+            row.device_id,
+            None if row.pre_command is None else bytes(row.pre_command),
+            row.used_at is not None,
+        )
 
     def consume(self, request_id: str, user_id: UserId, at: datetime) -> str | None:
         """Mark the transform used; return its SRV, or None if there is no unused one
         (a conditional UPDATE: of two concurrent uses, one wins)."""
         t = issued_transforms
-        srv = self._conn.execute(select(t.c.srv).where(
-            t.c.request_id == request_id, t.c.user_id == user_id, t.c.used_at.is_(None),
-        )).scalar()
+        srv = self._conn.execute(
+            select(t.c.srv).where(
+                t.c.request_id == request_id,
+                t.c.user_id == user_id,
+                t.c.used_at.is_(None),
+            )
+        ).scalar()
         if srv is None:
             return None
-        used = self._conn.execute(update(t).where(
-            t.c.request_id == request_id, t.c.used_at.is_(None)).values(used_at=at))
+        used = self._conn.execute(
+            update(t).where(t.c.request_id == request_id, t.c.used_at.is_(None)).values(used_at=at)
+        )
         return str(srv) if used.rowcount == 1 else None
 
 
@@ -135,12 +171,25 @@ class OutboxRepository:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
-    def add(self, response_id: str, user_id: UserId, body: bytes, at: datetime,
-            deliver_from: datetime | None = None) -> None:
+    def add(
+        self,
+        response_id: str,
+        user_id: UserId,
+        body: bytes,
+        at: datetime,
+        deliver_from: datetime | None = None,
+    ) -> None:
         """Queue a message; `deliver_from` holds it back (the SM WAN's latency)."""
-        self._conn.execute(insert(outbox).values(
-            response_id=response_id, user_id=user_id, body=body, created_at=at,
-            attempts=0, next_attempt_at=deliver_from or at))
+        self._conn.execute(
+            insert(outbox).values(
+                response_id=response_id,
+                user_id=user_id,
+                body=body,
+                created_at=at,
+                attempts=0,
+                next_attempt_at=deliver_from or at,
+            )
+        )
 
     def add_many(self, rows: Sequence[dict[str, object]]) -> None:
         """Queue many ready-made rows (response_id, user_id, body, created_at, attempts,
@@ -155,52 +204,82 @@ class OutboxRepository:
         held open across an HTTP call; a worker that dies mid-delivery leaves the message to
         be retried when its lease ends. PostgreSQL workers skip rows another is leasing.
         """
-        query = (select(outbox.c.id, outbox.c.response_id, outbox.c.user_id,
-                        users.c.response_url, outbox.c.body, outbox.c.attempts)
-                 .join(users, users.c.user_id == outbox.c.user_id)
-                 .where(outbox.c.delivered_at.is_(None), outbox.c.next_attempt_at <= now,
-                        users.c.response_url.is_not(None))
-                 .order_by(outbox.c.next_attempt_at, outbox.c.id).limit(limit))
+        query = (
+            select(
+                outbox.c.id,
+                outbox.c.response_id,
+                outbox.c.user_id,
+                users.c.response_url,
+                outbox.c.body,
+                outbox.c.attempts,
+            )
+            .join(users, users.c.user_id == outbox.c.user_id)
+            .where(
+                outbox.c.delivered_at.is_(None),
+                outbox.c.next_attempt_at <= now,
+                users.c.response_url.is_not(None),
+            )
+            .order_by(outbox.c.next_attempt_at, outbox.c.id)
+            .limit(limit)
+        )
         if self._conn.dialect.name == "postgresql":
             query = query.with_for_update(of=outbox, skip_locked=True)
         messages = [OutboxMessage(*row) for row in self._conn.execute(query)]
         if messages:
-            self._conn.execute(update(outbox).where(outbox.c.id.in_([m.id for m in messages]))
-                               .values(next_attempt_at=lease_until))
+            self._conn.execute(
+                update(outbox)
+                .where(outbox.c.id.in_([m.id for m in messages]))
+                .values(next_attempt_at=lease_until)
+            )
         return messages
 
     def delivered_many(self, message_ids: Sequence[int], at: datetime) -> None:
         """Several deliveries recorded in one statement (a relay round's successes)."""
         if message_ids:
-            self._conn.execute(update(outbox).where(outbox.c.id.in_(list(message_ids)))
-                               .values(delivered_at=at, attempts=outbox.c.attempts + 1,
-                                       last_error=None))
+            self._conn.execute(
+                update(outbox)
+                .where(outbox.c.id.in_(list(message_ids)))
+                .values(delivered_at=at, attempts=outbox.c.attempts + 1, last_error=None)
+            )
 
     def failed(self, message_id: int, retry_at: datetime, error: str) -> None:
-        self._conn.execute(update(outbox).where(outbox.c.id == message_id).values(
-            next_attempt_at=retry_at, attempts=outbox.c.attempts + 1, last_error=error[:300]))
+        self._conn.execute(
+            update(outbox)
+            .where(outbox.c.id == message_id)
+            .values(
+                next_attempt_at=retry_at, attempts=outbox.c.attempts + 1, last_error=error[:300]
+            )
+        )
 
     def withdraw_pending(self, key_prefix: str) -> int:
         """Drop messages not yet delivered whose key starts with `key_prefix` (a cancelled
         future-dated alert); delivered ones stay. Returns how many went."""
         pattern = key_prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        return self._conn.execute(delete(outbox).where(
-            outbox.c.delivered_at.is_(None),
-            outbox.c.response_id.like(pattern, escape="\\"))).rowcount
+        return self._conn.execute(
+            delete(outbox).where(
+                outbox.c.delivered_at.is_(None), outbox.c.response_id.like(pattern, escape="\\")
+            )
+        ).rowcount
 
     def pending(self) -> int:
-        return int(self._conn.execute(select(func.count()).select_from(outbox)
-                                      .where(outbox.c.delivered_at.is_(None))).scalar_one())
+        return int(
+            self._conn.execute(
+                select(func.count()).select_from(outbox).where(outbox.c.delivered_at.is_(None))
+            ).scalar_one()
+        )
 
     def next_due(self) -> datetime | None:
-        value = self._conn.execute(select(func.min(outbox.c.next_attempt_at))
-                                   .where(outbox.c.delivered_at.is_(None))).scalar()
+        value = self._conn.execute(
+            select(func.min(outbox.c.next_attempt_at)).where(outbox.c.delivered_at.is_(None))
+        ).scalar()
         return value if isinstance(value, datetime) or value is None else None
 
     def all_for(self, user_id: UserId) -> Sequence[tuple[str, datetime | None, int]]:
         rows = self._conn.execute(
             select(outbox.c.response_id, outbox.c.delivered_at, outbox.c.attempts)
-            .where(outbox.c.user_id == user_id).order_by(outbox.c.id))
+            .where(outbox.c.user_id == user_id)
+            .order_by(outbox.c.id)
+        )
         return [(r[0], r[1], int(r[2])) for r in rows]
 
 
@@ -222,13 +301,34 @@ class AuditRepository:
         self._conn = conn
 
     def record(self, entry: AuditEntry) -> None:
-        self._conn.execute(_AUDIT, {
-            "at": entry.at, "direction": entry.direction, "outcome": entry.outcome,
-            "web_service": entry.web_service, "user_id": entry.user_id,
-            "request_id": entry.request_id, "srv": entry.srv, "device_id": entry.device_id,
-            "detail": entry.detail[:300] if entry.detail else None})
+        self._conn.execute(
+            _AUDIT,
+            {
+                "at": entry.at,
+                "direction": entry.direction,
+                "outcome": entry.outcome,
+                "web_service": entry.web_service,
+                "user_id": entry.user_id,
+                "request_id": entry.request_id,
+                "srv": entry.srv,
+                "device_id": entry.device_id,
+                "detail": entry.detail[:300] if entry.detail else None,
+            },
+        )
 
     def recent(self, limit: int = 100) -> list[AuditEntry]:
         rows = self._conn.execute(select(audit_log).order_by(audit_log.c.id.desc()).limit(limit))
-        return [AuditEntry(r.at, r.direction, r.outcome, r.web_service, r.user_id, r.request_id,
-                           r.srv, r.device_id, r.detail) for r in rows]
+        return [
+            AuditEntry(
+                r.at,
+                r.direction,
+                r.outcome,
+                r.web_service,
+                r.user_id,
+                r.request_id,
+                r.srv,
+                r.device_id,
+                r.detail,
+            )
+            for r in rows
+        ]

@@ -29,27 +29,43 @@ class GbcsCertificateRepository:
         """Register (or replace) the party's certificate of this kind."""
         party = UserId(row.party)
         self._conn.execute(t.delete().where(t.c.party == party, t.c.kind == row.kind))
-        self._conn.execute(insert(t).values(party=party, kind=row.kind, serial=str(serial),
-                                            certificate_der=row.der))
+        self._conn.execute(
+            insert(t).values(
+                party=party, kind=row.kind, serial=str(serial), certificate_der=row.der
+            )
+        )
 
     def get(self, party: int, kind: str) -> GbcsCertificateRow | None:
-        found = self._conn.execute(select(t.c.party, t.c.kind, t.c.certificate_der).where(
-            t.c.party == UserId(party), t.c.kind == kind)).first()
+        found = self._conn.execute(
+            select(t.c.party, t.c.kind, t.c.certificate_der).where(
+                t.c.party == UserId(party), t.c.kind == kind
+            )
+        ).first()
         return None if found is None else _row(found)
 
     def of_party(self, party: int) -> list[GbcsCertificateRow]:
-        return [_row(r) for r in self._conn.execute(
-            select(t.c.party, t.c.kind, t.c.certificate_der)
-            .where(t.c.party == UserId(party)).order_by(t.c.kind))]
+        return [
+            _row(r)
+            for r in self._conn.execute(
+                select(t.c.party, t.c.kind, t.c.certificate_der)
+                .where(t.c.party == UserId(party))
+                .order_by(t.c.kind)
+            )
+        ]
 
     def by_serial(self, serial: int) -> GbcsCertificateRow | None:
-        found = self._conn.execute(select(t.c.party, t.c.kind, t.c.certificate_der).where(
-            t.c.serial == str(serial))).first()
+        found = self._conn.execute(
+            select(t.c.party, t.c.kind, t.c.certificate_der).where(t.c.serial == str(serial))
+        ).first()
         return None if found is None else _row(found)
 
     def all(self) -> list[GbcsCertificateRow]:
-        return [_row(r) for r in self._conn.execute(
-            select(t.c.party, t.c.kind, t.c.certificate_der).order_by(t.c.party, t.c.kind))]
+        return [
+            _row(r)
+            for r in self._conn.execute(
+                select(t.c.party, t.c.kind, t.c.certificate_der).order_by(t.c.party, t.c.kind)
+            )
+        ]
 
 
 def _row(r: Row[Any, Any, Any]) -> GbcsCertificateRow:

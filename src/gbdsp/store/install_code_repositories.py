@@ -45,8 +45,10 @@ class InstallCodeReminderRepository:
     def _open(self, *conditions: ColumnElement[bool]) -> list[OpenRequest]:
         rows = self._conn.execute(
             select(icr.c.id, icr.c.device_id, icr.c.requester, icr.c.assignee, icr.c.due)
-            .where(icr.c.status == RequestStatus.OPEN.value, icr.c.backlog.is_(False),
-                   *conditions)
-            .order_by(icr.c.due, icr.c.id))
-        return [OpenRequest(int(r.id), r.device_id, r.requester, r.assignee,
-                            date.fromisoformat(r.due)) for r in rows]
+            .where(icr.c.status == RequestStatus.OPEN.value, icr.c.backlog.is_(False), *conditions)
+            .order_by(icr.c.due, icr.c.id)
+        )
+        return [
+            OpenRequest(int(r.id), r.device_id, r.requester, r.assignee, date.fromisoformat(r.due))
+            for r in rows
+        ]

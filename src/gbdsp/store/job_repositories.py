@@ -41,8 +41,9 @@ class JobLease:
 
     def running(self, now: datetime) -> bool:
         """A runner holds a lease that has not expired."""
-        return self.leased_by is not None and self.lease_until is not None \
-            and self.lease_until > now
+        return (
+            self.leased_by is not None and self.lease_until is not None and self.lease_until > now
+        )
 
     def free(self, now: datetime) -> bool:
         return not self.running(now)
@@ -54,16 +55,20 @@ class JobLeaseRepository:
 
     def ensure(self, name: str, schedule: str, next_run: datetime) -> None:
         """Create the job's row if no worker has yet (every worker tries at start-up)."""
-        insert = (postgresql.insert if self._conn.dialect.name == "postgresql"
-                  else sqlite.insert)
-        self._conn.execute(insert(job_leases).values(
-            name=name, schedule=schedule, next_run=next_run).on_conflict_do_nothing())
+        insert = postgresql.insert if self._conn.dialect.name == "postgresql" else sqlite.insert
+        self._conn.execute(
+            insert(job_leases)
+            .values(name=name, schedule=schedule, next_run=next_run)
+            .on_conflict_do_nothing()
+        )
 
     def reschedule(self, name: str, schedule: str, next_run: datetime) -> bool:
         """The configured schedule changed: due times follow the new one from now."""
-        done = self._conn.execute(update(job_leases).where(
-            job_leases.c.name == name, job_leases.c.schedule != schedule)
-            .values(schedule=schedule, next_run=next_run))
+        done = self._conn.execute(
+            update(job_leases)
+            .where(job_leases.c.name == name, job_leases.c.schedule != schedule)
+            .values(schedule=schedule, next_run=next_run)
+        )
         return done.rowcount == 1
 
     def all(self) -> list[JobLease]:
@@ -74,43 +79,73 @@ class JobLeaseRepository:
         row = self._conn.execute(select(job_leases).where(job_leases.c.name == name)).first()
         return _lease(row) if row else None
 
-    def take(self, seen: JobLease, runner: str, now: datetime, lease_until: datetime,
-             *, due_only: bool) -> bool:
+    def take(
+        self, seen: JobLease, runner: str, now: datetime, lease_until: datetime, *, due_only: bool
+    ) -> bool:
         """Compare-and-set: own the next run if the row is still as `seen` and free (and,
         for a scheduled run, due). A lease left by a dead runner counts as a lost run."""
-        conditions = [job_leases.c.name == seen.name,
-                      job_leases.c.generation == seen.generation,
-                      or_(job_leases.c.lease_until.is_(None), job_leases.c.lease_until <= now)]
+        conditions = [
+            job_leases.c.name == seen.name,
+            job_leases.c.generation == seen.generation,
+            or_(job_leases.c.lease_until.is_(None), job_leases.c.lease_until <= now),
+        ]
         if due_only:
             conditions.append(job_leases.c.next_run <= now)
         lost = int(seen.leased_by is not None)
-        done = self._conn.execute(update(job_leases).where(and_(*conditions)).values(
-            generation=job_leases.c.generation + 1, leased_by=runner, lease_until=lease_until,
-            last_started=now, runs_lost=job_leases.c.runs_lost + lost))
+        done = self._conn.execute(
+            update(job_leases)
+            .where(and_(*conditions))
+            .values(
+                generation=job_leases.c.generation + 1,
+                leased_by=runner,
+                lease_until=lease_until,
+                last_started=now,
+                runs_lost=job_leases.c.runs_lost + lost,
+            )
+        )
         return done.rowcount == 1
 
     def renew(self, name: str, runner: str, lease_until: datetime) -> bool:
         """Still ours? Then push the lease on. False: another runner has taken it over."""
-        done = self._conn.execute(update(job_leases).where(
-            job_leases.c.name == name, job_leases.c.leased_by == runner)
-            .values(lease_until=lease_until))
+        done = self._conn.execute(
+            update(job_leases)
+            .where(job_leases.c.name == name, job_leases.c.leased_by == runner)
+            .values(lease_until=lease_until)
+        )
         return done.rowcount == 1
 
-    def finish(self, name: str, runner: str, now: datetime, outcome: str, detail: str,
-               duration: float, next_run: datetime | None) -> bool:
+    def finish(
+        self,
+        name: str,
+        runner: str,
+        now: datetime,
+        outcome: str,
+        detail: str,
+        duration: float,
+        next_run: datetime | None,
+    ) -> bool:
         """Record the run and free the lease; `next_run` None keeps the one stored."""
         if outcome not in OUTCOMES:
             raise ValueError(f"unknown job outcome {outcome!r}")
         counter = job_leases.c[f"runs_{outcome}"]
-        values = {"leased_by": None, "lease_until": None, "last_finished": now,
-                  "last_outcome": outcome, "last_detail": detail[:300],
-                  "last_duration_seconds": duration, counter.key: counter + 1}
+        values = {
+            "leased_by": None,
+            "lease_until": None,
+            "last_finished": now,
+            "last_outcome": outcome,
+            "last_detail": detail[:300],
+            "last_duration_seconds": duration,
+            counter.key: counter + 1,
+        }
         if outcome == "ok":
             values["last_success"] = now
         if next_run is not None:
             values["next_run"] = next_run
-        done = self._conn.execute(update(job_leases).where(
-            job_leases.c.name == name, job_leases.c.leased_by == runner).values(**values))
+        done = self._conn.execute(
+            update(job_leases)
+            .where(job_leases.c.name == name, job_leases.c.leased_by == runner)
+            .values(**values)
+        )
         return done.rowcount == 1
 
 

@@ -49,27 +49,33 @@ from gbdsp.store.types import UserIdType
 # Hot-path statements are built once: building a SQLAlchemy expression costs more than
 # running the query it makes (bench/duis_roundtrip.py stage costs).
 _DEVICE_BY_ID = select(devices).where(devices.c.device_id == bindparam("device_id"))
-_DEVICE_LOG = (select(devices).where(devices.c.chf_id == bindparam("chf_id"))
-               .order_by(devices.c.device_id))
+_DEVICE_LOG = (
+    select(devices).where(devices.c.chf_id == bindparam("chf_id")).order_by(devices.c.device_id)
+)
 # A premises: the CHF and its Device Log in one round trip (8.2), CHF first. Two index
 # lookups (primary key, chf_id) joined by a BitmapOr on PostgreSQL, by OR-optimisation on
 # SQLite.
-_PREMISES = (select(devices)
-             .where(or_(devices.c.device_id == bindparam("chf_id"),
-                        devices.c.chf_id == bindparam("chf_id")))
-             .order_by(devices.c.chf_id.is_not(None), devices.c.device_id))
+_PREMISES = (
+    select(devices)
+    .where(or_(devices.c.device_id == bindparam("chf_id"), devices.c.chf_id == bindparam("chf_id")))
+    .order_by(devices.c.chf_id.is_not(None), devices.c.device_id)
+)
 _FIND_BY = {
-    column: select(devices).where(devices.c[column] == bindparam("value"))
-    .order_by(devices.c.device_id).limit(bindparam("limit"))
+    column: select(devices)
+    .where(devices.c[column] == bindparam("value"))
+    .order_by(devices.c.device_id)
+    .limit(bindparam("limit"))
     for column in ("import_mpxn", "uprn", "postcode")
 }
 _USER_BY_ID = select(users).where(users.c.user_id == bindparam("user_id"))
 # A User's roles and the suppliers it acts for, in one round trip (every DUIS request).
 _USER_LINKS = union_all(
-    select(user_roles.c.role.label("role"), cast(null(), UserIdType()).label("supplier"))
-    .where(user_roles.c.user_id == bindparam("user_id")),
-    select(cast(null(), String(4)).label("role"), agent_relationships.c.supplier_id)
-    .where(agent_relationships.c.agent_id == bindparam("user_id")),
+    select(user_roles.c.role.label("role"), cast(null(), UserIdType()).label("supplier")).where(
+        user_roles.c.user_id == bindparam("user_id")
+    ),
+    select(cast(null(), String(4)).label("role"), agent_relationships.c.supplier_id).where(
+        agent_relationships.c.agent_id == bindparam("user_id")
+    ),
 )
 
 
@@ -102,11 +108,16 @@ class DeviceRepository:
         rows = self._conn.execute(
             select(device_status_history)
             .where(device_status_history.c.device_id.in_(list(ids)))
-            .order_by(device_status_history.c.device_id, device_status_history.c.effective_at,
-                      device_status_history.c.id))
+            .order_by(
+                device_status_history.c.device_id,
+                device_status_history.c.effective_at,
+                device_status_history.c.id,
+            )
+        )
         for r in rows:
-            found[r.device_id].append(StatusChange(SmiStatus(r.status), r.effective_at,
-                                                   r.reason, r.by_user))
+            found[r.device_id].append(
+                StatusChange(SmiStatus(r.status), r.effective_at, r.reason, r.by_user)
+            )
         return found
 
     def get_many(self, ids: Sequence[DeviceId]) -> dict[DeviceId, Device]:
@@ -133,16 +144,15 @@ class DeviceRepository:
         values = device_to_row(device)
         for key in ("device_id", "status", "status_date"):
             values.pop(key)
-        self._conn.execute(update(devices).where(devices.c.device_id == device.device_id)
-                           .values(values))
+        self._conn.execute(
+            update(devices).where(devices.c.device_id == device.device_id).values(values)
+        )
 
     def record_status(self, device_id: DeviceId, change: StatusChange) -> None:
-        values: dict[str, Any] = {"status": change.status.value,
-                                  "status_date": change.effective_at}
+        values: dict[str, Any] = {"status": change.status.value, "status_date": change.effective_at}
         if change.status is not SmiStatus.PENDING:
             values["left_pending"] = True
-        self._conn.execute(update(devices).where(devices.c.device_id == device_id)
-                           .values(values))
+        self._conn.execute(update(devices).where(devices.c.device_id == device_id).values(values))
         self._conn.execute(insert(device_status_history), [_history_row(device_id, change)])
 
     def in_device_log(self, chf_id: DeviceId) -> list[Device]:
@@ -152,16 +162,22 @@ class DeviceRepository:
 
     def premises(self, chf_id: DeviceId) -> tuple[Device | None, list[Device]]:
         """A CHF (None if absent) and the devices on its Device Log, in ID order."""
-        rows = [device_from_row(r, ()) for r in self._conn.execute(_PREMISES,
-                                                                   {"chf_id": chf_id})]
+        rows = [device_from_row(r, ()) for r in self._conn.execute(_PREMISES, {"chf_id": chf_id})]
         if rows and rows[0].device_id == chf_id:
             return rows[0], rows[1:]
         return None, rows
 
-    def find(self, *, mpxn: str | None = None, uprn: str | None = None,
-             postcode: str | None = None, limit: int = 100) -> list[Device]:
-        given = [(c, v) for c, v in (("import_mpxn", mpxn), ("uprn", uprn),
-                                      ("postcode", postcode)) if v]
+    def find(
+        self,
+        *,
+        mpxn: str | None = None,
+        uprn: str | None = None,
+        postcode: str | None = None,
+        limit: int = 100,
+    ) -> list[Device]:
+        given = [
+            (c, v) for c, v in (("import_mpxn", mpxn), ("uprn", uprn), ("postcode", postcode)) if v
+        ]
         if len(given) == 1:  # the hot path (8.2 by one key): a statement built once
             column, value = given[0]
             if column == "postcode":
@@ -177,20 +193,27 @@ class DeviceRepository:
             query = query.where(devices.c.postcode == normalise_postcode(postcode))
         return [device_from_row(r, ()) for r in self._conn.execute(query)]
 
-    def first_of(self, types: Collection[DeviceType], status: SmiStatus,
-                 responsible: UserId) -> Device | None:
+    def first_of(
+        self, types: Collection[DeviceType], status: SmiStatus, responsible: UserId
+    ) -> Device | None:
         """The first device (in ID order) of a Responsible Supplier of one of `types` in
         `status` (sample requests pick their default device so)."""
-        query = (select(devices)
-                 .where(devices.c.device_type.in_([t.value for t in types]),
-                        devices.c.status == status.value,
-                        devices.c.responsible_supplier == responsible)
-                 .order_by(devices.c.device_id).limit(1))
+        query = (
+            select(devices)
+            .where(
+                devices.c.device_type.in_([t.value for t in types]),
+                devices.c.status == status.value,
+                devices.c.responsible_supplier == responsible,
+            )
+            .order_by(devices.c.device_id)
+            .limit(1)
+        )
         row = self._conn.execute(query).first()
         return device_from_row(row, ()) if row is not None else None
 
-    def iter_all(self, batch: int = 10_000, *,
-                 responsible: Collection[UserId] | None = None) -> Iterator[Device]:
+    def iter_all(
+        self, batch: int = 10_000, *, responsible: Collection[UserId] | None = None
+    ) -> Iterator[Device]:
         """Every device in ID order (or only those of these Responsible Suppliers),
         streamed (keyset paging keeps memory flat)."""
         last: int | None = None
@@ -221,8 +244,9 @@ class DeviceRepository:
 
     def count_by_status(self) -> dict[tuple[str, str | None], int]:
         rows = self._conn.execute(
-            select(devices.c.device_type, devices.c.status, func.count())
-            .group_by(devices.c.device_type, devices.c.status)
+            select(devices.c.device_type, devices.c.status, func.count()).group_by(
+                devices.c.device_type, devices.c.status
+            )
         )
         return {(r[0], r[1]): int(r[2]) for r in rows}
 
@@ -234,8 +258,11 @@ class CplRepository:
     def all(self) -> list[CplEntry]:
         rows = self._conn.execute(
             select(cpl_entries).order_by(
-                cpl_entries.c.manufacturer, cpl_entries.c.model, cpl_entries.c.hardware_version,
-                cpl_entries.c.firmware_version, cpl_entries.c.device_type,
+                cpl_entries.c.manufacturer,
+                cpl_entries.c.model,
+                cpl_entries.c.hardware_version,
+                cpl_entries.c.firmware_version,
+                cpl_entries.c.device_type,
                 cpl_entries.c.smets_variant,
             )
         )
@@ -249,13 +276,15 @@ class CplRepository:
         """Insert or update the status of one entry; True if anything changed."""
         current = self.find(entry.key)
         if current is None:
-            self._conn.execute(insert(cpl_entries).values(
-                **_cpl_key_values(entry.key), status=entry.status.value))
+            self._conn.execute(
+                insert(cpl_entries).values(**_cpl_key_values(entry.key), status=entry.status.value)
+            )
             return True
         if current.status is entry.status:
             return False
-        self._conn.execute(update(cpl_entries).where(*_cpl_key_clause(entry.key))
-                           .values(status=entry.status.value))
+        self._conn.execute(
+            update(cpl_entries).where(*_cpl_key_clause(entry.key)).values(status=entry.status.value)
+        )
         return True
 
 
@@ -265,46 +294,58 @@ class UserRepository:
 
     def put_party(self, party: Party) -> None:
         exists = self._conn.execute(
-            select(parties.c.party_id).where(parties.c.party_id == party.party_id)).first()
+            select(parties.c.party_id).where(parties.c.party_id == party.party_id)
+        ).first()
         if exists:
-            self._conn.execute(update(parties).where(parties.c.party_id == party.party_id)
-                               .values(name=party.name))
+            self._conn.execute(
+                update(parties).where(parties.c.party_id == party.party_id).values(name=party.name)
+            )
         else:
             self._conn.execute(insert(parties).values(party_id=party.party_id, name=party.name))
 
     def ensure_party(self, party: Party) -> None:
         """Create the Party if it is new; an existing Party keeps its name."""
         exists = self._conn.execute(
-            select(parties.c.party_id).where(parties.c.party_id == party.party_id)).first()
+            select(parties.c.party_id).where(parties.c.party_id == party.party_id)
+        ).first()
         if not exists:
             self._conn.execute(insert(parties).values(party_id=party.party_id, name=party.name))
 
     def put(self, user: User) -> None:
         """Create or replace a User with its roles and agent relationships."""
         values: dict[str, Any] = dict(
-            party_id=user.party_id, name=user.name, status=user.status.value,
-            response_url=user.response_url, email=user.email,
+            party_id=user.party_id,
+            name=user.name,
+            status=user.status.value,
+            response_url=user.response_url,
+            email=user.email,
         )
         if self._exists(user.user_id):
             self._conn.execute(update(users).where(users.c.user_id == user.user_id).values(values))
             self._conn.execute(user_roles.delete().where(user_roles.c.user_id == user.user_id))
-            self._conn.execute(agent_relationships.delete()
-                               .where(agent_relationships.c.agent_id == user.user_id))
+            self._conn.execute(
+                agent_relationships.delete().where(agent_relationships.c.agent_id == user.user_id)
+            )
         else:
             self._conn.execute(insert(users).values(user_id=user.user_id, **values))
         if user.roles:  # a GBCS remote party of the `sec` test world holds none
-            self._conn.execute(insert(user_roles), [
-                {"user_id": user.user_id, "role": r.value}
-                for r in sorted(user.roles, key=_role_order)
-            ])
+            self._conn.execute(
+                insert(user_roles),
+                [
+                    {"user_id": user.user_id, "role": r.value}
+                    for r in sorted(user.roles, key=_role_order)
+                ],
+            )
         if user.acts_for:
-            self._conn.execute(insert(agent_relationships), [
-                {"agent_id": user.user_id, "supplier_id": s} for s in sorted(user.acts_for)
-            ])
+            self._conn.execute(
+                insert(agent_relationships),
+                [{"agent_id": user.user_id, "supplier_id": s} for s in sorted(user.acts_for)],
+            )
 
     def set_response_url(self, user_id: UserId, url: str | None) -> bool:
-        changed = self._conn.execute(update(users).where(users.c.user_id == user_id)
-                                     .values(response_url=url))
+        changed = self._conn.execute(
+            update(users).where(users.c.user_id == user_id).values(response_url=url)
+        )
         return changed.rowcount == 1
 
     def get(self, user_id: UserId) -> User | None:
@@ -315,9 +356,14 @@ class UserRepository:
         roles = [link.role for link in links if link.role is not None]
         acts_for = [link.supplier for link in links if link.supplier is not None]
         return User(
-            user_id=row.user_id, party_id=row.party_id, name=row.name,
-            roles=frozenset(UserRole(r) for r in roles), status=UserStatus(row.status),
-            response_url=row.response_url, acts_for=frozenset(acts_for), email=row.email,
+            user_id=row.user_id,
+            party_id=row.party_id,
+            name=row.name,
+            roles=frozenset(UserRole(r) for r in roles),
+            status=UserStatus(row.status),
+            response_url=row.response_url,
+            acts_for=frozenset(acts_for),
+            email=row.email,
         )
 
     def all(self) -> list[User]:
@@ -325,33 +371,49 @@ class UserRepository:
         return [u for u in (self.get(i) for i in list(ids)) if u is not None]
 
     def put_certificate(self, cert: Certificate) -> None:
-        key = (user_certificates.c.issuer == cert.issuer,
-               user_certificates.c.serial == str(cert.serial))
+        key = (
+            user_certificates.c.issuer == cert.issuer,
+            user_certificates.c.serial == str(cert.serial),
+        )
         self._conn.execute(user_certificates.delete().where(*key))
-        self._conn.execute(insert(user_certificates).values(
-            issuer=cert.issuer, serial=str(cert.serial), user_id=cert.user_id,
-            public_key_der=cert.public_key_der, not_before=cert.not_before,
-            not_after=cert.not_after,
-        ))
+        self._conn.execute(
+            insert(user_certificates).values(
+                issuer=cert.issuer,
+                serial=str(cert.serial),
+                user_id=cert.user_id,
+                public_key_der=cert.public_key_der,
+                not_before=cert.not_before,
+                not_after=cert.not_after,
+            )
+        )
 
     def remove_certificate(self, issuer: str, serial: int) -> None:
-        self._conn.execute(user_certificates.delete().where(
-            user_certificates.c.issuer == issuer, user_certificates.c.serial == str(serial)))
+        self._conn.execute(
+            user_certificates.delete().where(
+                user_certificates.c.issuer == issuer, user_certificates.c.serial == str(serial)
+            )
+        )
 
     def certificate(self, issuer: str, serial: int) -> Certificate | None:
-        row = self._conn.execute(select(user_certificates).where(
-            user_certificates.c.issuer == issuer, user_certificates.c.serial == str(serial),
-        )).first()
+        row = self._conn.execute(
+            select(user_certificates).where(
+                user_certificates.c.issuer == issuer,
+                user_certificates.c.serial == str(serial),
+            )
+        ).first()
         return _certificate_from_row(row) if row else None
 
     def certificates_of(self, user_id: UserId) -> list[Certificate]:
         rows = self._conn.execute(
-            select(user_certificates).where(user_certificates.c.user_id == user_id))
+            select(user_certificates).where(user_certificates.c.user_id == user_id)
+        )
         return [_certificate_from_row(r) for r in rows]
 
     def _exists(self, user_id: UserId) -> bool:
-        return self._conn.execute(
-            select(users.c.user_id).where(users.c.user_id == user_id)).first() is not None
+        return (
+            self._conn.execute(select(users.c.user_id).where(users.c.user_id == user_id)).first()
+            is not None
+        )
 
 
 def bulk_insert(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
@@ -380,8 +442,7 @@ def bulk_insert(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]
                 copy.write_row(values)
     else:
         marks = ", ".join("?" for _ in names)
-        conn.exec_driver_sql(f"INSERT INTO {table.name} ({column_list}) VALUES ({marks})",
-                             tuples)
+        conn.exec_driver_sql(f"INSERT INTO {table.name} ({column_list}) VALUES ({marks})", tuples)
 
 
 def device_to_row(d: Device) -> dict[str, Any]:
@@ -430,22 +491,28 @@ def device_from_row(r: Row[Any], history: tuple[StatusChange, ...]) -> Device:
 
 def _has_left_pending(d: Device) -> bool:
     return any(c.status is not SmiStatus.PENDING for c in d.history) or (
-        d.status is not None and d.status is not SmiStatus.PENDING)
+        d.status is not None and d.status is not SmiStatus.PENDING
+    )
 
 
 def _history_row(device_id: DeviceId, change: StatusChange) -> dict[str, Any]:
     return {
-        "device_id": device_id, "status": change.status.value,
-        "effective_at": change.effective_at, "reason": change.reason, "by_user": change.by,
+        "device_id": device_id,
+        "status": change.status.value,
+        "effective_at": change.effective_at,
+        "reason": change.reason,
+        "by_user": change.by,
     }
 
 
 def _cpl_key_values(key: CplKey) -> dict[str, str]:
     return {
-        "manufacturer": key.model.manufacturer, "model": key.model.model,
+        "manufacturer": key.model.manufacturer,
+        "model": key.model.model,
         "hardware_version": key.model.hardware_version,
         "firmware_version": key.model.firmware_version,
-        "device_type": key.device_type.value, "smets_variant": key.smets_variant.value,
+        "device_type": key.device_type.value,
+        "smets_variant": key.smets_variant.value,
     }
 
 
@@ -456,15 +523,20 @@ def _cpl_key_clause(key: CplKey) -> Iterable[Any]:
 def _cpl_from_row(r: Row[Any]) -> CplEntry:
     key = CplKey(
         DeviceModel(r.manufacturer, r.model, r.hardware_version, r.firmware_version),
-        DeviceType(r.device_type), SmetsVariant(r.smets_variant),
+        DeviceType(r.device_type),
+        SmetsVariant(r.smets_variant),
     )
     return CplEntry(key, CplStatus(r.status))
 
 
 def _certificate_from_row(r: Row[Any]) -> Certificate:
     return Certificate(
-        issuer=r.issuer, serial=int(r.serial), user_id=r.user_id,
-        public_key_der=r.public_key_der, not_before=r.not_before, not_after=r.not_after,
+        issuer=r.issuer,
+        serial=int(r.serial),
+        user_id=r.user_id,
+        public_key_der=r.public_key_der,
+        not_before=r.not_before,
+        not_after=r.not_after,
     )
 
 

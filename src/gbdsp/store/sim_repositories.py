@@ -9,8 +9,16 @@ from sqlalchemy import BigInteger, Connection, Integer, case, cast, func, litera
 
 from gbdsp.store.tables import devices
 
-SNAPSHOT_COLUMNS = ("device_id", "kind", "smets1", "status", "status_epoch", "chf_id",
-                    "responsible_supplier", "left_pending")
+SNAPSHOT_COLUMNS = (
+    "device_id",
+    "kind",
+    "smets1",
+    "status",
+    "status_epoch",
+    "chf_id",
+    "responsible_supplier",
+    "left_pending",
+)
 """What `SmiSnapshotRepository.stream` yields per device, in this order, every one an
 integer (IDs as the stored signed 64-bit values, codes as the caller numbered them, the
 status date as Unix seconds), so a batch becomes numpy columns in one call."""
@@ -20,8 +28,14 @@ class SmiSnapshotRepository:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
-    def stream(self, kinds: Mapping[str, int], statuses: Mapping[str, int], *,
-               other: int = 255, batch: int = 100_000) -> Iterator[Sequence[Any]]:
+    def stream(
+        self,
+        kinds: Mapping[str, int],
+        statuses: Mapping[str, int],
+        *,
+        other: int = 255,
+        batch: int = 100_000,
+    ) -> Iterator[Sequence[Any]]:
         """Every device, `batch` rows at a time, on a server-side cursor (constant memory
         on the database side and here). Device types not in `kinds` get `other`, statuses
         not in `statuses` (and none) get 0; the decoding is done by the database."""
@@ -38,20 +52,19 @@ class SmiSnapshotRepository:
             func.coalesce(epoch, 0),
             func.coalesce(cast(c.chf_id, BigInteger), 0),
             func.coalesce(cast(c.responsible_supplier, BigInteger), 0),
-            cast(c.left_pending, Integer))
+            cast(c.left_pending, Integer),
+        )
         if self.conn.dialect.name == "postgresql":
             yield from self._pg_cursor(query, batch)
             return
-        result = self.conn.execution_options(stream_results=True, yield_per=batch
-                                             ).execute(query)
+        result = self.conn.execution_options(stream_results=True, yield_per=batch).execute(query)
         for part in result.partitions(batch):
             yield [tuple(row) for row in part]
 
     def _pg_cursor(self, query: Any, batch: int) -> Iterator[Sequence[Any]]:
         """PostgreSQL: a named (server-side) psycopg cursor in this same transaction; its
         rows are plain tuples of ints, half the client work of result rows."""
-        sql = str(query.compile(dialect=self.conn.dialect,
-                                compile_kwargs={"literal_binds": True}))
+        sql = str(query.compile(dialect=self.conn.dialect, compile_kwargs={"literal_binds": True}))
         raw = self.conn.connection.driver_connection
         assert raw is not None
         with raw.cursor(name="gbdsp_sim_snapshot") as cursor:

@@ -36,13 +36,16 @@ class SignInRepository:
         ordered = list(dict.fromkeys(keys))
         dialect = postgresql if self._conn.dialect.name == "postgresql" else sqlite
         for name, client in ordered:
-            self._conn.execute(dialect.insert(portal_sign_in_counters)
-                               .values(name=name, client=client, failures=0)
-                               .on_conflict_do_nothing())
+            self._conn.execute(
+                dialect.insert(portal_sign_in_counters)
+                .values(name=name, client=client, failures=0)
+                .on_conflict_do_nothing()
+            )
         found: dict[Key, Counter] = {}
         for name, client in ordered:
             query = select(_c.failures, _c.last_failure_at, _c.locked_until).where(
-                _c.name == name, _c.client == client)
+                _c.name == name, _c.client == client
+            )
             if dialect is postgresql:
                 query = query.with_for_update()
             row = self._conn.execute(query).one()
@@ -50,25 +53,36 @@ class SignInRepository:
         return found
 
     def save(self, key: Key, counter: Counter) -> None:
-        self._conn.execute(update(portal_sign_in_counters).where(
-            _c.name == key[0], _c.client == key[1]).values(
-            failures=counter.failures, last_failure_at=counter.last_failure_at,
-            locked_until=counter.locked_until))
+        self._conn.execute(
+            update(portal_sign_in_counters)
+            .where(_c.name == key[0], _c.client == key[1])
+            .values(
+                failures=counter.failures,
+                last_failure_at=counter.last_failure_at,
+                locked_until=counter.locked_until,
+            )
+        )
 
     def clear(self, key: Key) -> None:
-        self._conn.execute(delete(portal_sign_in_counters).where(
-            _c.name == key[0], _c.client == key[1]))
+        self._conn.execute(
+            delete(portal_sign_in_counters).where(_c.name == key[0], _c.client == key[1])
+        )
 
     def record_attempt(self, name: str, client: str, at: datetime, *, succeeded: bool) -> None:
         """Every attempt, for looking into an attack afterwards (not for the limit)."""
-        self._conn.execute(insert(portal_login_attempts).values(
-            name=name, client=client, at=at, succeeded=succeeded))
+        self._conn.execute(
+            insert(portal_login_attempts).values(
+                name=name, client=client, at=at, succeeded=succeeded
+            )
+        )
 
     def purge(self, before: datetime) -> None:
-        self._conn.execute(delete(portal_login_attempts).where(
-            portal_login_attempts.c.at < before))
-        self._conn.execute(delete(portal_sign_in_counters).where(
-            portal_sign_in_counters.c.last_failure_at < before))
+        self._conn.execute(delete(portal_login_attempts).where(portal_login_attempts.c.at < before))
+        self._conn.execute(
+            delete(portal_sign_in_counters).where(
+                portal_sign_in_counters.c.last_failure_at < before
+            )
+        )
 
 
 _t = ssi_tokens.c
@@ -78,30 +92,45 @@ class TokenRepository:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
-    def add(self, token_hash: str, user_id: UserId | None, label: str, at: datetime,
-            expires_at: datetime) -> None:
-        self._conn.execute(insert(ssi_tokens).values(
-            token_hash=token_hash, user_id=user_id, label=label, created_at=at,
-            expires_at=expires_at))
+    def add(
+        self,
+        token_hash: str,
+        user_id: UserId | None,
+        label: str,
+        at: datetime,
+        expires_at: datetime,
+    ) -> None:
+        self._conn.execute(
+            insert(ssi_tokens).values(
+                token_hash=token_hash,
+                user_id=user_id,
+                label=label,
+                created_at=at,
+                expires_at=expires_at,
+            )
+        )
 
     def find(self, token_hash: str) -> Any:
         return self._conn.execute(select(ssi_tokens).where(_t.token_hash == token_hash)).first()
 
     def all(self) -> list[Any]:
-        return list(self._conn.execute(select(ssi_tokens).order_by(_t.created_at,
-                                                                   _t.token_hash)))
+        return list(self._conn.execute(select(ssi_tokens).order_by(_t.created_at, _t.token_hash)))
 
     def with_prefix(self, prefix: str) -> list[str]:
         """Hashes starting with `prefix` (a token's ID is the start of its hash)."""
-        rows = self._conn.execute(select(_t.token_hash).where(_t.token_hash.startswith(
-            prefix, autoescape=True)).limit(2))
+        rows = self._conn.execute(
+            select(_t.token_hash).where(_t.token_hash.startswith(prefix, autoescape=True)).limit(2)
+        )
         return [r[0] for r in rows]
 
     def revoke(self, token_hashes: Sequence[str], at: datetime) -> int:
         if not token_hashes:
             return 0
-        done = self._conn.execute(update(ssi_tokens).where(
-            _t.token_hash.in_(token_hashes), _t.revoked_at.is_(None)).values(revoked_at=at))
+        done = self._conn.execute(
+            update(ssi_tokens)
+            .where(_t.token_hash.in_(token_hashes), _t.revoked_at.is_(None))
+            .values(revoked_at=at)
+        )
         return int(done.rowcount)
 
     def of_user(self, user_id: UserId | None) -> list[str]:
@@ -116,23 +145,47 @@ class RestrictedLogRepository:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
-    def add(self, device_id: DeviceId, restricted: bool, by: UserId, at: datetime,
-            preference_sealed: bytes, reasonable_steps: bool) -> None:
-        self._conn.execute(insert(restricted_mode_log).values(
-            device_id=device_id, restricted=restricted, by_user=by, at=at,
-            consumer_preference=None, preference_sealed=preference_sealed,
-            reasonable_steps=reasonable_steps))
+    def add(
+        self,
+        device_id: DeviceId,
+        restricted: bool,
+        by: UserId,
+        at: datetime,
+        preference_sealed: bytes,
+        reasonable_steps: bool,
+    ) -> None:
+        self._conn.execute(
+            insert(restricted_mode_log).values(
+                device_id=device_id,
+                restricted=restricted,
+                by_user=by,
+                at=at,
+                consumer_preference=None,
+                preference_sealed=preference_sealed,
+                reasonable_steps=reasonable_steps,
+            )
+        )
 
     def of_device(self, device_id: DeviceId) -> list[Any]:
-        return list(self._conn.execute(select(restricted_mode_log).where(
-            _r.device_id == device_id).order_by(_r.id)))
+        return list(
+            self._conn.execute(
+                select(restricted_mode_log).where(_r.device_id == device_id).order_by(_r.id)
+            )
+        )
 
     def plaintext(self, limit: int = 1000) -> list[tuple[int, str]]:
         """Rows still holding the consumer's words in clear (written before 0012)."""
-        rows = self._conn.execute(select(_r.id, _r.consumer_preference).where(
-            _r.consumer_preference.is_not(None)).order_by(_r.id).limit(limit))
+        rows = self._conn.execute(
+            select(_r.id, _r.consumer_preference)
+            .where(_r.consumer_preference.is_not(None))
+            .order_by(_r.id)
+            .limit(limit)
+        )
         return [(int(r[0]), str(r[1])) for r in rows]
 
     def seal(self, row_id: int, sealed: bytes) -> None:
-        self._conn.execute(update(restricted_mode_log).where(_r.id == row_id).values(
-            consumer_preference=None, preference_sealed=sealed))
+        self._conn.execute(
+            update(restricted_mode_log)
+            .where(_r.id == row_id)
+            .values(consumer_preference=None, preference_sealed=sealed)
+        )

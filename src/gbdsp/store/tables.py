@@ -35,13 +35,15 @@ AutoId = BigInteger().with_variant(Integer(), "sqlite")
 """SQLite only auto-increments an INTEGER PRIMARY KEY."""
 
 parties = Table(
-    "parties", metadata,
+    "parties",
+    metadata,
     Column("party_id", String(64), primary_key=True),
     Column("name", String(200), nullable=False),
 )
 
 users = Table(
-    "users", metadata,
+    "users",
+    metadata,
     Column("user_id", UserIdType(), primary_key=True, autoincrement=False),
     Column("party_id", String(64), ForeignKey("parties.party_id"), nullable=False),
     Column("name", String(200), nullable=False),
@@ -51,34 +53,62 @@ users = Table(
 )
 
 user_roles = Table(
-    "user_roles", metadata,
-    Column("user_id", UserIdType(), ForeignKey("users.user_id", ondelete="CASCADE"),
-           primary_key=True, autoincrement=False),
+    "user_roles",
+    metadata,
+    Column(
+        "user_id",
+        UserIdType(),
+        ForeignKey("users.user_id", ondelete="CASCADE"),
+        primary_key=True,
+        autoincrement=False,
+    ),
     Column("role", String(4), primary_key=True),
 )
 
 user_certificates = Table(
-    "user_certificates", metadata,
+    "user_certificates",
+    metadata,
     Column("issuer", String(200), primary_key=True),
-    Column("serial", String(49), primary_key=True,
-           comment="decimal; RFC 5280 allows up to 20 octets (SMKI uses 16)"),
-    Column("user_id", UserIdType(), ForeignKey("users.user_id", ondelete="CASCADE"),
-           nullable=False, index=True),
+    Column(
+        "serial",
+        String(49),
+        primary_key=True,
+        comment="decimal; RFC 5280 allows up to 20 octets (SMKI uses 16)",
+    ),
+    Column(
+        "user_id",
+        UserIdType(),
+        ForeignKey("users.user_id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
     Column("public_key_der", LargeBinary, nullable=False),
     Column("not_before", UtcDateTime(), nullable=False),
     Column("not_after", UtcDateTime(), nullable=False),
 )
 
 agent_relationships = Table(
-    "agent_relationships", metadata,
-    Column("agent_id", UserIdType(), ForeignKey("users.user_id", ondelete="CASCADE"),
-           primary_key=True, autoincrement=False),
-    Column("supplier_id", UserIdType(), ForeignKey("users.user_id", ondelete="CASCADE"),
-           primary_key=True, autoincrement=False),
+    "agent_relationships",
+    metadata,
+    Column(
+        "agent_id",
+        UserIdType(),
+        ForeignKey("users.user_id", ondelete="CASCADE"),
+        primary_key=True,
+        autoincrement=False,
+    ),
+    Column(
+        "supplier_id",
+        UserIdType(),
+        ForeignKey("users.user_id", ondelete="CASCADE"),
+        primary_key=True,
+        autoincrement=False,
+    ),
 )
 
 cpl_entries = Table(
-    "cpl_entries", metadata,
+    "cpl_entries",
+    metadata,
     Column("id", AutoId, primary_key=True, autoincrement=True),
     Column("manufacturer", String(30), nullable=False),
     Column("model", String(30), nullable=False),
@@ -87,12 +117,20 @@ cpl_entries = Table(
     Column("device_type", String(8), nullable=False),
     Column("smets_variant", String(8), nullable=False),
     Column("status", String(12), nullable=False),
-    UniqueConstraint("manufacturer", "model", "hardware_version", "firmware_version",
-                     "device_type", "smets_variant", name="uq_cpl_entries_key"),
+    UniqueConstraint(
+        "manufacturer",
+        "model",
+        "hardware_version",
+        "firmware_version",
+        "device_type",
+        "smets_variant",
+        name="uq_cpl_entries_key",
+    ),
 )
 
 devices = Table(
-    "devices", metadata,
+    "devices",
+    metadata,
     Column("device_id", DeviceIdType(), primary_key=True, autoincrement=False),
     Column("device_type", String(8), nullable=False),
     Column("manufacturer", String(30), nullable=False),
@@ -111,14 +149,20 @@ devices = Table(
     Column("network_operator", UserIdType()),
     Column("restricted", Boolean, nullable=False, server_default=false()),
     Column("csp_region", String(12)),
-    Column("left_pending", Boolean, nullable=False, server_default=false(),
-           comment="has had a status other than Pending (MP60 'left Pending once' reading)"),
+    Column(
+        "left_pending",
+        Boolean,
+        nullable=False,
+        server_default=false(),
+        comment="has had a status other than Pending (MP60 'left Pending once' reading)",
+    ),
     # Pending-age queries and the housekeeping sweep walk this index in order (keyset).
     Index("ix_devices_status_status_date_device_id", "status", "status_date", "device_id"),
 )
 
 device_status_history = Table(
-    "device_status_history", metadata,
+    "device_status_history",
+    metadata,
     Column("id", AutoId, primary_key=True, autoincrement=True),
     Column("device_id", DeviceIdType(), nullable=False, index=True),
     Column("status", String(24), nullable=False),
@@ -128,14 +172,20 @@ device_status_history = Table(
 )
 
 originator_counters = Table(
-    "originator_counters", metadata,
+    "originator_counters",
+    metadata,
     Column("user_id", UserIdType(), primary_key=True, autoincrement=False),
-    Column("last_counter", BigInteger, nullable=False,
-           comment="counter - 2^63: DUIS counters are unsigned 64-bit, order is kept"),
+    Column(
+        "last_counter",
+        BigInteger,
+        nullable=False,
+        comment="counter - 2^63: DUIS counters are unsigned 64-bit, order is kept",
+    ),
 )
 
 issued_transforms = Table(
-    "issued_transforms", metadata,
+    "issued_transforms",
+    metadata,
     Column("request_id", String(80), primary_key=True),
     Column("user_id", UserIdType(), nullable=False),
     Column("srv", String(10), nullable=False),
@@ -146,7 +196,8 @@ issued_transforms = Table(
 )
 
 gbcs_certificates = Table(
-    "gbcs_certificates", metadata,
+    "gbcs_certificates",
+    metadata,
     Column("party", UserIdType(), primary_key=True, comment="EUI-64 of the User or the ACB"),
     Column("kind", String(8), primary_key=True, comment="ds, ka or pp-ka"),
     Column("serial", String(49), nullable=False, index=True, comment="decimal"),
@@ -154,12 +205,22 @@ gbcs_certificates = Table(
 )
 
 outbox = Table(
-    "outbox", metadata,
+    "outbox",
+    metadata,
     Column("id", AutoId, primary_key=True, autoincrement=True),
-    Column("response_id", String(80), nullable=False, unique=True,
-           comment="one message per ResponseID: never enqueued twice"),
-    Column("user_id", UserIdType(), nullable=False,
-           comment="pushed to this User's receive-response URL as it is at delivery time"),
+    Column(
+        "response_id",
+        String(80),
+        nullable=False,
+        unique=True,
+        comment="one message per ResponseID: never enqueued twice",
+    ),
+    Column(
+        "user_id",
+        UserIdType(),
+        nullable=False,
+        comment="pushed to this User's receive-response URL as it is at delivery time",
+    ),
     Column("body", LargeBinary, nullable=False, comment="the signed DUIS message"),
     Column("created_at", UtcDateTime(), nullable=False),
     Column("attempts", Integer, nullable=False, server_default="0"),
@@ -170,7 +231,8 @@ outbox = Table(
 )
 
 audit_log = Table(
-    "audit_log", metadata,
+    "audit_log",
+    metadata,
     Column("id", AutoId, primary_key=True, autoincrement=True),
     Column("at", UtcDateTime(), nullable=False, index=True),
     Column("direction", String(8), nullable=False, comment="request or response"),
@@ -184,7 +246,8 @@ audit_log = Table(
 )
 
 registrations = Table(
-    "registrations", metadata,
+    "registrations",
+    metadata,
     Column("id", AutoId, primary_key=True, autoincrement=True),
     Column("mpxn", String(13), nullable=False, index=True),
     Column("supplier_id", UserIdType(), nullable=False),
@@ -195,28 +258,36 @@ registrations = Table(
 )
 
 wan_hubs = Table(
-    "wan_hubs", metadata,
+    "wan_hubs",
+    metadata,
     Column("chf_id", DeviceIdType(), primary_key=True, autoincrement=False),
     Column("coverage", Boolean, nullable=False, comment="SM WAN reaches this premises"),
 )
 
 wan_han_log = Table(
-    "wan_han_log", metadata,
+    "wan_han_log",
+    metadata,
     Column("device_id", DeviceIdType(), primary_key=True, autoincrement=False),
     Column("chf_id", DeviceIdType(), nullable=False, index=True),
-    Column("install_code_ok", Boolean, nullable=False,
-           comment="whether the install code given matched the device's own; the code "
-                   "itself is never stored"),
+    Column(
+        "install_code_ok",
+        Boolean,
+        nullable=False,
+        comment="whether the install code given matched the device's own; the code "
+        "itself is never stored",
+    ),
 )
 
 wan_joins = Table(
-    "wan_joins", metadata,
+    "wan_joins",
+    metadata,
     Column("device_id", DeviceIdType(), primary_key=True, autoincrement=False),
     Column("other_id", DeviceIdType(), primary_key=True, autoincrement=False),
 )
 
 housekeeping_runs = Table(
-    "housekeeping_runs", metadata,
+    "housekeeping_runs",
+    metadata,
     Column("id", AutoId, primary_key=True, autoincrement=True),
     Column("started_at", UtcDateTime(), nullable=False),
     Column("finished_at", UtcDateTime()),
@@ -225,7 +296,8 @@ housekeeping_runs = Table(
 )
 
 housekeeping_archive = Table(
-    "housekeeping_archive", metadata,
+    "housekeeping_archive",
+    metadata,
     Column("id", AutoId, primary_key=True, autoincrement=True),
     Column("device_id", DeviceIdType(), nullable=False, index=True),
     Column("device_type", String(8), nullable=False),
@@ -234,12 +306,17 @@ housekeeping_archive = Table(
     Column("removed_at", UtcDateTime(), nullable=False, index=True),
     Column("run_id", BigInteger, nullable=False),
     Column("rule", String(200), nullable=False),
-    Column("record", Text, nullable=False,
-           comment="JSON: the device extract row and its whole status history"),
+    Column(
+        "record",
+        Text,
+        nullable=False,
+        comment="JSON: the device extract row and its whole status history",
+    ),
 )
 
 ssi_tokens = Table(
-    "ssi_tokens", metadata,
+    "ssi_tokens",
+    metadata,
     Column("token_hash", String(64), primary_key=True, comment="SHA-256 hex; never the token"),
     Column("user_id", UserIdType(), comment="None: a DCC operator token"),
     Column("label", String(100), nullable=False),
@@ -249,21 +326,29 @@ ssi_tokens = Table(
 )
 
 restricted_mode_log = Table(
-    "restricted_mode_log", metadata,
+    "restricted_mode_log",
+    metadata,
     Column("id", AutoId, primary_key=True, autoincrement=True),
     Column("device_id", DeviceIdType(), nullable=False, index=True),
     Column("restricted", Boolean, nullable=False),
     Column("by_user", UserIdType(), nullable=False),
     Column("at", UtcDateTime(), nullable=False),
-    Column("consumer_preference", String(300),
-           comment="legacy plaintext; NULL once sealed (gbdsp init seals old rows)"),
-    Column("preference_sealed", LargeBinary,
-           comment="the consumer's words, encrypted (Fernet): personal data"),
+    Column(
+        "consumer_preference",
+        String(300),
+        comment="legacy plaintext; NULL once sealed (gbdsp init seals old rows)",
+    ),
+    Column(
+        "preference_sealed",
+        LargeBinary,
+        comment="the consumer's words, encrypted (Fernet): personal data",
+    ),
     Column("reasonable_steps", Boolean, nullable=False),
 )
 
 csp_messages = Table(
-    "csp_messages", metadata,
+    "csp_messages",
+    metadata,
     Column("id", AutoId, primary_key=True, autoincrement=True),
     Column("device_id", DeviceIdType(), nullable=False),
     Column("restricted", Boolean, nullable=False),
@@ -272,7 +357,8 @@ csp_messages = Table(
 )
 
 wan_restricted = Table(
-    "wan_restricted", metadata,
+    "wan_restricted",
+    metadata,
     Column("device_id", DeviceIdType(), primary_key=True, autoincrement=False),
     Column("restricted", Boolean, nullable=False),
     Column("since", UtcDateTime(), nullable=False),
@@ -280,18 +366,24 @@ wan_restricted = Table(
 )
 
 alert_log = Table(
-    "alert_log", metadata,
+    "alert_log",
+    metadata,
     Column("id", AutoId, primary_key=True, autoincrement=True),
     Column("at", UtcDateTime(), nullable=False, index=True),
     Column("device_id", DeviceIdType(), nullable=False, index=True),
     Column("alert_code", String(4), nullable=False),
     Column("delivered_to", UserIdType()),
-    Column("diagnostics_only", Boolean, nullable=False,
-           comment="true: held back by Restricted mode (MP169), kept for triage only"),
+    Column(
+        "diagnostics_only",
+        Boolean,
+        nullable=False,
+        comment="true: held back by Restricted mode (MP169), kept for triage only",
+    ),
 )
 
 install_code_requests = Table(
-    "install_code_requests", metadata,
+    "install_code_requests",
+    metadata,
     Column("id", AutoId, primary_key=True, autoincrement=True),
     Column("device_id", DeviceIdType(), nullable=False, index=True),
     Column("requester", UserIdType(), nullable=False, index=True),
@@ -301,8 +393,13 @@ install_code_requests = Table(
     Column("due", String(10), nullable=False, comment="ISO date: the last Working Day"),
     Column("answered_at", UtcDateTime()),
     Column("closed_at", UtcDateTime()),
-    Column("backlog", Boolean, nullable=False, server_default=false(),
-           comment="raised before the obligation applied: tracked, never an SLA breach"),
+    Column(
+        "backlog",
+        Boolean,
+        nullable=False,
+        server_default=false(),
+        comment="raised before the obligation applied: tracked, never an SLA breach",
+    ),
     Column("code_sealed", LargeBinary, comment="the install code, encrypted (Fernet)"),
     Column("note", String(300)),
     Column("reminded_at", UtcDateTime(), comment="the reminder job mailed the assignee"),
@@ -310,7 +407,8 @@ install_code_requests = Table(
 )
 
 mail_outbox = Table(
-    "mail_outbox", metadata,
+    "mail_outbox",
+    metadata,
     Column("id", AutoId, primary_key=True, autoincrement=True),
     Column("to_address", String(200), nullable=False),
     Column("subject", String(200), nullable=False),
@@ -323,17 +421,25 @@ mail_outbox = Table(
 )
 
 portal_accounts = Table(
-    "portal_accounts", metadata,
+    "portal_accounts",
+    metadata,
     Column("id", AutoId, primary_key=True, autoincrement=True),
     Column("name", String(100), nullable=False, unique=True, comment="what the person signs in as"),
-    Column("user_id", UserIdType(), ForeignKey("users.user_id", ondelete="CASCADE"),
-           nullable=False, index=True, comment="the DUIS User whose view the person gets"),
+    Column(
+        "user_id",
+        UserIdType(),
+        ForeignKey("users.user_id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+        comment="the DUIS User whose view the person gets",
+    ),
     Column("password_hash", String(200), nullable=False, comment="argon2id; never the password"),
     Column("created_at", UtcDateTime(), nullable=False),
 )
 
 portal_sessions = Table(
-    "portal_sessions", metadata,
+    "portal_sessions",
+    metadata,
     Column("token_hash", String(64), primary_key=True, comment="SHA-256 hex; never the token"),
     Column("account_id", BigInteger, nullable=False, index=True),
     Column("created_at", UtcDateTime(), nullable=False),
@@ -341,7 +447,8 @@ portal_sessions = Table(
 )
 
 portal_login_attempts = Table(
-    "portal_login_attempts", metadata,
+    "portal_login_attempts",
+    metadata,
     Column("id", AutoId, primary_key=True, autoincrement=True),
     Column("name", String(100), nullable=False),
     Column("client", String(64), nullable=False, comment="remote address"),
@@ -352,14 +459,25 @@ portal_login_attempts = Table(
 )
 
 job_leases = Table(
-    "job_leases", metadata,
-    Column("name", String(64), primary_key=True,
-           comment="the job, as declared in services/jobs.py"),
-    Column("schedule", String(200), nullable=False,
-           comment="the schedule next_run was computed from (a new one resets next_run)"),
+    "job_leases",
+    metadata,
+    Column(
+        "name", String(64), primary_key=True, comment="the job, as declared in services/jobs.py"
+    ),
+    Column(
+        "schedule",
+        String(200),
+        nullable=False,
+        comment="the schedule next_run was computed from (a new one resets next_run)",
+    ),
     Column("next_run", UtcDateTime(), nullable=False),
-    Column("generation", Integer, nullable=False, server_default="0",
-           comment="bumped by each take: the compare-and-set token"),
+    Column(
+        "generation",
+        Integer,
+        nullable=False,
+        server_default="0",
+        comment="bumped by each take: the compare-and-set token",
+    ),
     Column("leased_by", String(200), comment="the runner (host, pid) while a run holds it"),
     Column("lease_until", UtcDateTime(), comment="renewed while running; expired = lost"),
     Column("last_started", UtcDateTime()),
@@ -371,34 +489,56 @@ job_leases = Table(
     Column("runs_ok", Integer, nullable=False, server_default="0"),
     Column("runs_failed", Integer, nullable=False, server_default="0"),
     Column("runs_stopped", Integer, nullable=False, server_default="0"),
-    Column("runs_lost", Integer, nullable=False, server_default="0",
-           comment="runs whose runner died: their lease expired and was taken over"),
+    Column(
+        "runs_lost",
+        Integer,
+        nullable=False,
+        server_default="0",
+        comment="runs whose runner died: their lease expired and was taken over",
+    ),
 )
 
 revoked_certificates = Table(
-    "revoked_certificates", metadata,
+    "revoked_certificates",
+    metadata,
     Column("issuer", String(200), primary_key=True),
     Column("serial", String(49), primary_key=True, comment="decimal, as user_certificates"),
     Column("revoked_at", UtcDateTime(), nullable=False),
     comment="XML-signing certificates refused at once on every worker (docs/security.md); "
-            "kept apart from user_certificates so re-adding a certificate does not unrevoke it",
+    "kept apart from user_certificates so re-adding a certificate does not unrevoke it",
 )
 
 ou_authorisations = Table(
-    "ou_authorisations", metadata,
-    Column("user_id", UserIdType(), ForeignKey("users.user_id", ondelete="CASCADE"),
-           primary_key=True, autoincrement=False, comment="the Other User"),
-    Column("chf_id", DeviceIdType(), primary_key=True, autoincrement=False,
-           comment="the premises, by the CHF of its Smart Metering System"),
+    "ou_authorisations",
+    metadata,
+    Column(
+        "user_id",
+        UserIdType(),
+        ForeignKey("users.user_id", ondelete="CASCADE"),
+        primary_key=True,
+        autoincrement=False,
+        comment="the Other User",
+    ),
+    Column(
+        "chf_id",
+        DeviceIdType(),
+        primary_key=True,
+        autoincrement=False,
+        comment="the premises, by the CHF of its Smart Metering System",
+    ),
     Column("granted_at", UtcDateTime(), nullable=False),
-    comment="premises whose Energy Consumer authorised this Other User (SEC I1; "
-            "docs/security.md)",
+    comment="premises whose Energy Consumer authorised this Other User (SEC I1; docs/security.md)",
 )
 
 portal_sign_in_counters = Table(
-    "portal_sign_in_counters", metadata,
-    Column("name", String(100), primary_key=True,
-           comment="account name; '' for the address-wide counter"),
+    "portal_sign_in_counters",
+    metadata,
+    Column(
+        "name",
+        String(100),
+        primary_key=True,
+        comment="account name; '' for the address-wide counter",
+    ),
     Column("client", String(64), primary_key=True, comment="remote address"),
     Column("failures", Integer, nullable=False, server_default="0"),
     Column("last_failure_at", UtcDateTime()),
@@ -407,15 +547,26 @@ portal_sign_in_counters = Table(
 )
 
 dcc_schedules = Table(
-    "dcc_schedules", metadata,
-    Column("schedule_id", AutoId, primary_key=True, autoincrement=True,
-           comment="DUIS DSPScheduleID"),
-    Column("user_id", UserIdType(), ForeignKey("users.user_id"), nullable=False,
-           comment="the User that created it; responses go to it"),
+    "dcc_schedules",
+    metadata,
+    Column(
+        "schedule_id", AutoId, primary_key=True, autoincrement=True, comment="DUIS DSPScheduleID"
+    ),
+    Column(
+        "user_id",
+        UserIdType(),
+        ForeignKey("users.user_id"),
+        nullable=False,
+        comment="the User that created it; responses go to it",
+    ),
     Column("device_id", DeviceIdType(), nullable=False, index=True),
     Column("srv", String(16), nullable=False, comment="the DCC Scheduled SRV variant"),
-    Column("details", LargeBinary, nullable=False,
-           comment="the sr:DSPSchedule element as received (5.2 returns it)"),
+    Column(
+        "details",
+        LargeBinary,
+        nullable=False,
+        comment="the sr:DSPSchedule element as received (5.2 returns it)",
+    ),
     Column("frequency", String(16), nullable=False),
     Column("start_date", Date, nullable=False),
     Column("end_date", Date),

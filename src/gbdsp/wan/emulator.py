@@ -76,8 +76,9 @@ class DeviceEmulator:
         return None
 
     def pre_command(self, srv: str, request_id: str) -> Reply:
-        return Reply("I0", PreCommandReply(GBCS_VERSION, placeholder("PRECOMMAND", srv,
-                                                                     request_id)))
+        return Reply(
+            "I0", PreCommandReply(GBCS_VERSION, placeholder("PRECOMMAND", srv, request_id))
+        )
 
     def local_command(self, srv: str, request_id: str) -> Reply:
         return Reply("I0", LocalCommandReply(placeholder("LOCAL", srv, request_id)))
@@ -85,18 +86,29 @@ class DeviceEmulator:
     def response(self, srv: str, request_id: str, detail: str = "") -> Reply:
         return Reply("I0", DeviceResponseReply(placeholder("RESPONSE", srv, request_id, detail)))
 
-    def device_response(self, srv: str, request_id: RequestId, request_id_text: str,
-                        device: Device, at: datetime, detail: str = "", *,
-                        mirrored: DeviceId | None = None,
-                        command: IssuedCommand | None = None) -> Reply:
+    def device_response(
+        self,
+        srv: str,
+        request_id: RequestId,
+        request_id_text: str,
+        device: Device,
+        at: datetime,
+        detail: str = "",
+        *,
+        mirrored: DeviceId | None = None,
+        command: IssuedCommand | None = None,
+    ) -> Reply:
         """The device's Response: real GBCS where gbdsp encodes the use case, else the
         stand-in of `response`. `mirrored`: the GSME a GPF holds the data of; `command`:
         the signed critical command executed (its Response is signed)."""
         if self.gbcs is not None:
-            payload = (critical_response(self.gbcs, request_id, device, command)
-                       if command is not None else
-                       gbcs_response(self.gbcs, self.config.seed, srv, request_id, device, at,
-                                     mirrored=mirrored))
+            payload = (
+                critical_response(self.gbcs, request_id, device, command)
+                if command is not None
+                else gbcs_response(
+                    self.gbcs, self.config.seed, srv, request_id, device, at, mirrored=mirrored
+                )
+            )
             if payload is not None:
                 return Reply("I0", DeviceResponseReply(payload))
         return self.response(srv, request_id_text, detail)

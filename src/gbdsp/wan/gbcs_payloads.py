@@ -38,47 +38,59 @@ def _title(eui: Eui64) -> bytes:
     return eui.value.to_bytes(8, "big")
 
 
-def _exchange(world: GbcsWorld, device: Device, to: Eui64, counter: int,
-              at: datetime | None) -> responses.Exchange:
+def _exchange(
+    world: GbcsWorld, device: Device, to: Eui64, counter: int, at: datetime | None
+) -> responses.Exchange:
     eui = Eui64(device.device_id.value)
     return responses.Exchange(_title(eui), _title(to), counter, world.shared_secret(eui, to), at)
 
 
-def _ecs17b(world: GbcsWorld, seed: int, rid: RequestId, device: Device, at: datetime,
-            meter: DeviceId) -> bytes:
+def _ecs17b(
+    world: GbcsWorld, seed: int, rid: RequestId, device: Device, at: datetime, meter: DeviceId
+) -> bytes:
     user = Eui64(rid.originator.value)
-    return responses.ecs17b(_exchange(world, device, user, rid.counter, at),
-                            import_energy(seed, meter, at))
+    return responses.ecs17b(
+        _exchange(world, device, user, rid.counter, at), import_energy(seed, meter, at)
+    )
 
 
-def _gcs13a(world: GbcsWorld, seed: int, rid: RequestId, device: Device, at: datetime,
-            meter: DeviceId) -> bytes:
+def _gcs13a(
+    world: GbcsWorld, seed: int, rid: RequestId, device: Device, at: datetime, meter: DeviceId
+) -> bytes:
     user = Eui64(rid.originator.value)
-    return responses.gcs13a(_exchange(world, device, user, rid.counter, at),
-                            gas_register(seed, meter, at))
+    return responses.gcs13a(
+        _exchange(world, device, user, rid.counter, at), gas_register(seed, meter, at)
+    )
 
 
-def _ecs52(world: GbcsWorld, seed: int, rid: RequestId, device: Device, at: datetime,
-           meter: DeviceId) -> bytes:
+def _ecs52(
+    world: GbcsWorld, seed: int, rid: RequestId, device: Device, at: datetime, meter: DeviceId
+) -> bytes:
     user = Eui64(rid.originator.value)
-    return responses.ecs52(_exchange(world, device, user, rid.counter, None),
-                           device.model.firmware_version)
+    return responses.ecs52(
+        _exchange(world, device, user, rid.counter, None), device.model.firmware_version
+    )
 
 
-def _gcs38(world: GbcsWorld, seed: int, rid: RequestId, device: Device, at: datetime,
-           meter: DeviceId) -> bytes:
+def _gcs38(
+    world: GbcsWorld, seed: int, rid: RequestId, device: Device, at: datetime, meter: DeviceId
+) -> bytes:
     user = Eui64(rid.originator.value)
-    return responses.gcs38(_exchange(world, device, user, rid.counter, None),
-                           device.model.firmware_version)
+    return responses.gcs38(
+        _exchange(world, device, user, rid.counter, None), device.model.firmware_version
+    )
 
 
-def _cs08(world: GbcsWorld, seed: int, rid: RequestId, device: Device, at: datetime,
-          meter: DeviceId) -> bytes:
+def _cs08(
+    world: GbcsWorld, seed: int, rid: RequestId, device: Device, at: datetime, meter: DeviceId
+) -> bytes:
     # The DSP's command to the PPMID/HCALCS is the ACB's; we give it the User's counter.
-    return responses.cs08(_exchange(world, device, ACB, rid.counter, None),
-                          device.model.firmware_version,
-                          remote_party=_title(Eui64(rid.originator.value)),
-                          remote_counter=rid.counter)
+    return responses.cs08(
+        _exchange(world, device, ACB, rid.counter, None),
+        device.model.firmware_version,
+        remote_party=_title(Eui64(rid.originator.value)),
+        remote_counter=rid.counter,
+    )
 
 
 ENCODED: dict[tuple[str, DeviceType], Builder] = {
@@ -93,8 +105,16 @@ ENCODED: dict[tuple[str, DeviceType], Builder] = {
 }
 
 
-def gbcs_response(world: GbcsWorld, seed: int, srv: str, rid: RequestId, device: Device,
-                  at: datetime, *, mirrored: DeviceId | None = None) -> bytes | None:
+def gbcs_response(
+    world: GbcsWorld,
+    seed: int,
+    srv: str,
+    rid: RequestId,
+    device: Device,
+    at: datetime,
+    *,
+    mirrored: DeviceId | None = None,
+) -> bytes | None:
     """The GBCS Response of this SRV from this device, or None if gbdsp does not encode it
     (or the User has no GBCS KA certificate to MAC it for).
 
@@ -116,15 +136,16 @@ def gbcs_response(world: GbcsWorld, seed: int, srv: str, rid: RequestId, device:
         return None  # e.g. a firmware version GBCS cannot carry: keep the stand-in
 
 
-def critical_response(world: GbcsWorld, rid: RequestId, device: Device,
-                      command: commands.IssuedCommand) -> bytes | None:
+def critical_response(
+    world: GbcsWorld, rid: RequestId, device: Device, command: commands.IssuedCommand
+) -> bytes | None:
     """The device's Response to a critical command it executed (gbcs/commands.py): signed
     with its DS key, no MAC; None if gbdsp does not encode the use case."""
     eui = Eui64(device.device_id.value)
-    exchange = commands.CommandExchange(_title(Eui64(rid.originator.value)), _title(eui),
-                                        rid.counter, command.at)
+    exchange = commands.CommandExchange(
+        _title(Eui64(rid.originator.value)), _title(eui), rid.counter, command.at
+    )
     try:
-        return commands.response(command.code, command.content, exchange,
-                                 world.device_keys(eui).ds)
+        return commands.response(command.code, command.content, exchange, world.device_keys(eui).ds)
     except InvalidValue:
         return None

@@ -20,8 +20,9 @@ EPOCH = datetime(2020, 1, 1, tzinfo=UTC)
 
 
 def _draw(seed: int, device_id: DeviceId) -> bytes:
-    return hmac.new(str(seed).encode(), b"register:" + device_id.hex.encode(),
-                    hashlib.sha256).digest()
+    return hmac.new(
+        str(seed).encode(), b"register:" + device_id.hex.encode(), hashlib.sha256
+    ).digest()
 
 
 def _hours(at: datetime) -> float:

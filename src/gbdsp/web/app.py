@@ -60,21 +60,41 @@ class Metrics:
         ProcessCollector(registry=self.registry)
         if read_leases is not None:
             self.registry.register(JobMetrics(read_leases))
-        self.job_seconds = Histogram("gbdsp_job_run_seconds",
-                                     "Periodic job runs done by this worker, by duration",
-                                     ["job", "outcome"], registry=self.registry,
-                                     buckets=(0.1, 1, 10, 60, 300, 1800, 3600, 7200))
-        self.requests = Counter("gbdsp_http_requests", "HTTP requests served",
-                                ["path", "status"], registry=self.registry)
-        self.latency = Histogram("gbdsp_http_request_seconds", "HTTP request latency",
-                                 ["path"], registry=self.registry)
-        self.outcomes = Counter("gbdsp_duis_outcomes", "DUIS requests by stage and code",
-                                ["stage", "code"], registry=self.registry)
-        self.deliveries = Counter("gbdsp_outbox_deliveries", "Outbox delivery attempts",
-                                  ["result"], registry=self.registry)
-        self.refusals = Counter("gbdsp_http_refusals", "HTTP answers of 400 and above, by "
-                                "door (duis, ssi-api, portal, metrics, other) and status",
-                                ["door", "status"], registry=self.registry)
+        self.job_seconds = Histogram(
+            "gbdsp_job_run_seconds",
+            "Periodic job runs done by this worker, by duration",
+            ["job", "outcome"],
+            registry=self.registry,
+            buckets=(0.1, 1, 10, 60, 300, 1800, 3600, 7200),
+        )
+        self.requests = Counter(
+            "gbdsp_http_requests",
+            "HTTP requests served",
+            ["path", "status"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "gbdsp_http_request_seconds", "HTTP request latency", ["path"], registry=self.registry
+        )
+        self.outcomes = Counter(
+            "gbdsp_duis_outcomes",
+            "DUIS requests by stage and code",
+            ["stage", "code"],
+            registry=self.registry,
+        )
+        self.deliveries = Counter(
+            "gbdsp_outbox_deliveries",
+            "Outbox delivery attempts",
+            ["result"],
+            registry=self.registry,
+        )
+        self.refusals = Counter(
+            "gbdsp_http_refusals",
+            "HTTP answers of 400 and above, by "
+            "door (duis, ssi-api, portal, metrics, other) and status",
+            ["door", "status"],
+            registry=self.registry,
+        )
 
     def count_outcome(self, outcome: Outcome) -> None:
         self.outcomes.labels(outcome.stage.value, outcome.code).inc()
@@ -114,27 +134,45 @@ class JobMetrics:
         return iter(families)
 
     @staticmethod
-    def _families() -> tuple[list[Metric], tuple[GaugeMetricFamily, CounterMetricFamily,
-                                                 GaugeMetricFamily, GaugeMetricFamily,
-                                                 GaugeMetricFamily]]:
+    def _families() -> tuple[
+        list[Metric],
+        tuple[
+            GaugeMetricFamily,
+            CounterMetricFamily,
+            GaugeMetricFamily,
+            GaugeMetricFamily,
+            GaugeMetricFamily,
+        ],
+    ]:
         named = (
-            GaugeMetricFamily("gbdsp_job_last_success_timestamp_seconds",
-                              "When the job last finished without error", labels=["job"]),
-            CounterMetricFamily("gbdsp_job_runs", "Job runs by outcome, all workers "
-                                "(lost: the runner died and its lease expired)",
-                                labels=["job", "outcome"]),
-            GaugeMetricFamily("gbdsp_job_last_duration_seconds",
-                              "How long the job's last finished run took", labels=["job"]),
-            GaugeMetricFamily("gbdsp_job_next_run_timestamp_seconds",
-                              "When the job is next due", labels=["job"]),
-            GaugeMetricFamily("gbdsp_job_leased", "1 while a runner holds the job's lease",
-                              labels=["job"]),
+            GaugeMetricFamily(
+                "gbdsp_job_last_success_timestamp_seconds",
+                "When the job last finished without error",
+                labels=["job"],
+            ),
+            CounterMetricFamily(
+                "gbdsp_job_runs",
+                "Job runs by outcome, all workers (lost: the runner died and its lease expired)",
+                labels=["job", "outcome"],
+            ),
+            GaugeMetricFamily(
+                "gbdsp_job_last_duration_seconds",
+                "How long the job's last finished run took",
+                labels=["job"],
+            ),
+            GaugeMetricFamily(
+                "gbdsp_job_next_run_timestamp_seconds", "When the job is next due", labels=["job"]
+            ),
+            GaugeMetricFamily(
+                "gbdsp_job_leased", "1 while a runner holds the job's lease", labels=["job"]
+            ),
         )
         return list(named), named
 
 
-def create_app(app: App, *, relay: bool = True,
-               relay_policy: RelayPolicy | None = None, jobs: bool = False) -> Starlette:
+def create_app(
+    app: App, *, relay: bool = True, relay_policy: RelayPolicy | None = None, jobs: bool = False
+) -> Starlette:
     """`jobs`: run the periodic jobs of `[jobs]` (docs/jobs.md) in this process; `gbdsp
     serve` does, apps built by tests on a hand-moved clock do not unless they ask."""
     metrics = Metrics(lambda: jobs_service.leases(app.store))
@@ -151,18 +189,31 @@ def create_app(app: App, *, relay: bool = True,
             loop.call_soon_threadsafe(wake.set)
 
         schema.validator()  # compile once at start-up; fail fast if the schema is broken
-        state["gateway"] = Gateway(app.store, app.clock, app.signing_key(), app.config,
-                                   on_outcome=metrics.count_outcome, on_enqueued=wake_relay,
-                                   gbcs=open_world(app.data_dir))
+        state["gateway"] = Gateway(
+            app.store,
+            app.clock,
+            app.signing_key(),
+            app.config,
+            on_outcome=metrics.count_outcome,
+            on_enqueued=wake_relay,
+            gbcs=open_world(app.data_dir),
+        )
         async with httpx.AsyncClient() as client:
             tasks = []
             if relay:
-                worker = Relay(app.store, app.clock, client, relay_policy,
-                               on_result=metrics.count_delivery, mail=app.config.mail)
+                worker = Relay(
+                    app.store,
+                    app.clock,
+                    client,
+                    relay_policy,
+                    on_result=metrics.count_delivery,
+                    mail=app.config.mail,
+                )
                 tasks.append(asyncio.create_task(worker.run(wake)))
             if jobs:
-                scheduler = Scheduler(app.store, app.clock, app.config, app.signing_key,
-                                      on_result=metrics.count_job)
+                scheduler = Scheduler(
+                    app.store, app.clock, app.config, app.signing_key, on_result=metrics.count_job
+                )
                 tasks.append(asyncio.create_task(scheduler.run()))
             try:
                 yield
@@ -183,8 +234,11 @@ def create_app(app: App, *, relay: bool = True,
 
     async def health(request: Request) -> Response:
         ok = await run_in_threadpool(database_ok)
-        body = {"status": "ok" if ok else "unavailable", "version": __version__,
-                "database": app.store.backend}
+        body = {
+            "status": "ok" if ok else "unavailable",
+            "version": __version__,
+            "database": app.store.backend,
+        }
         return JSONResponse(body, status_code=200 if ok else 503)
 
     async def metrics_endpoint(request: Request) -> Response:
@@ -194,11 +248,15 @@ def create_app(app: App, *, relay: bool = True,
         if expected:
             given = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
             if not hmac.compare_digest(given.encode(), expected.encode()):
-                return PlainTextResponse("/metrics needs its bearer token\n", 401,
-                                         headers={"WWW-Authenticate": "Bearer"})
+                return PlainTextResponse(
+                    "/metrics needs its bearer token\n", 401, headers={"WWW-Authenticate": "Bearer"}
+                )
         elif not is_loopback(request):
-            return PlainTextResponse("/metrics answers loopback clients only (set [server] "
-                                     "metrics_token to reach it from elsewhere)\n", 403)
+            return PlainTextResponse(
+                "/metrics answers loopback clients only (set [server] "
+                "metrics_token to reach it from elsewhere)\n",
+                403,
+            )
         body = await run_in_threadpool(generate_latest, metrics.registry)  # reads the jobs
         return Response(body, media_type=CONTENT_TYPE_LATEST)
 
@@ -208,30 +266,42 @@ def create_app(app: App, *, relay: bool = True,
             gateway = state["gateway"]
             if content_type not in ACCEPTED_TYPES:
                 reply = await to_thread.run_sync(
-                    gateway.refuse, web_service, Stage.MEDIA_TYPE,
-                    "DUIS messages are sent as application/xml", limiter=limiter)
+                    gateway.refuse,
+                    web_service,
+                    Stage.MEDIA_TYPE,
+                    "DUIS messages are sent as application/xml",
+                    limiter=limiter,
+                )
             elif (body := await read_limited(request, MAX_MESSAGE_BYTES)) is None:
                 reply = await to_thread.run_sync(
-                    gateway.refuse, web_service, Stage.SIZE,
-                    f"message exceeds the {MAX_MESSAGE_BYTES}-byte limit", limiter=limiter)
+                    gateway.refuse,
+                    web_service,
+                    Stage.SIZE,
+                    f"message exceeds the {MAX_MESSAGE_BYTES}-byte limit",
+                    limiter=limiter,
+                )
             else:
-                reply = await to_thread.run_sync(gateway.handle, web_service, body,
-                                                 limiter=limiter)
+                reply = await to_thread.run_sync(gateway.handle, web_service, body, limiter=limiter)
             return Response(reply.body, reply.status, media_type=reply.content_type)
 
         return Route(web_service.value, endpoint, methods=["POST"])
 
     routes: list[BaseRoute] = [
-        Route("/health", health), Route("/metrics", metrics_endpoint),
+        Route("/health", health),
+        Route("/metrics", metrics_endpoint),
         *(duis_endpoint(ws) for ws in WebService),
         *ssi_api.routes(app),
         *portal.routes(app),
     ]
     web = Starlette(
-        routes=routes, lifespan=lifespan,
-        middleware=[Middleware(RequestMetrics, metrics=metrics,
-                               paths={getattr(r, "path", "") for r in routes}),
-                    Middleware(NoStore)],
+        routes=routes,
+        lifespan=lifespan,
+        middleware=[
+            Middleware(
+                RequestMetrics, metrics=metrics, paths={getattr(r, "path", "") for r in routes}
+            ),
+            Middleware(NoStore),
+        ],
     )
     web.state.gbdsp = app
     return web

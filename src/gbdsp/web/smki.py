@@ -56,9 +56,16 @@ def start_smki_server(app: App, host: str, port: int) -> threading.Thread:
     only reads the SMI and the world's derived certificates, so it needs no coordination
     with the workers. The thread dies with the process."""
     repository = SmkiRepository(app.store, open_world(app.data_dir))
-    server = uvicorn.Server(uvicorn.Config(
-        create_smki_app(repository), host=host, port=port, log_level="warning",
-        http=NoDelayH11Protocol, lifespan="off"))
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_smki_app(repository),
+            host=host,
+            port=port,
+            log_level="warning",
+            http=NoDelayH11Protocol,
+            lifespan="off",
+        )
+    )
     thread = threading.Thread(target=server.run, name="gbdsp-smki", daemon=True)
     thread.start()
     return thread
@@ -66,26 +73,34 @@ def start_smki_server(app: App, host: str, port: int) -> threading.Thread:
 
 def create_smki_app(repository: SmkiRepository) -> Starlette:
     async def search(request: Request) -> Response:
-        return await _answer(request, "CertificateSearchRequest",
-                             lambda root: _search(repository, root))
+        return await _answer(
+            request, "CertificateSearchRequest", lambda root: _search(repository, root)
+        )
 
     async def retrieve(request: Request) -> Response:
-        return await _answer(request, "CertificateDataRequest",
-                             lambda root: _retrieve(repository, root))
+        return await _answer(
+            request, "CertificateDataRequest", lambda root: _retrieve(repository, root)
+        )
 
     async def org_crypto(request: Request) -> Response:
-        return Response(org_crypto_zip(), media_type="application/zip", headers={
-            "Content-Disposition": 'attachment; filename="org-crypto.zip"'})
+        return Response(
+            org_crypto_zip(),
+            media_type="application/zip",
+            headers={"Content-Disposition": 'attachment; filename="org-crypto.zip"'},
+        )
 
-    return Starlette(routes=[
-        Route("/services/certificatesearch", search, methods=["POST"]),
-        Route("/services/retrievecertificate", retrieve, methods=["POST"]),
-        Route("/assets/crypto/org-crypto.zip", org_crypto, methods=["GET"]),
-    ])
+    return Starlette(
+        routes=[
+            Route("/services/certificatesearch", search, methods=["POST"]),
+            Route("/services/retrievecertificate", retrieve, methods=["POST"]),
+            Route("/assets/crypto/org-crypto.zip", org_crypto, methods=["GET"]),
+        ]
+    )
 
 
-async def _answer(request: Request, root_name: str,
-                  handle: Callable[[etree._Element], Response]) -> Response:
+async def _answer(
+    request: Request, root_name: str, handle: Callable[[etree._Element], Response]
+) -> Response:
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media not in XML_TYPES:
         return _text(415, f"Content-Type must be application/xml, not {media or 'absent'!r}")
@@ -154,8 +169,11 @@ def _retrieve(repository: SmkiRepository, root: etree._Element) -> Response:
     _sub(response, "CertificateStatus", entry.status)
     if entry.role is not None:
         _sub(response, "CertificateRole", str(entry.role))
-    _sub(response, "CertificateBody",
-         base64.b64encode(entry.certificate.public_bytes(Encoding.DER)).decode())
+    _sub(
+        response,
+        "CertificateBody",
+        base64.b64encode(entry.certificate.public_bytes(Encoding.DER)).decode(),
+    )
     return _xml(out)
 
 
@@ -177,7 +195,7 @@ def _subject(parent: etree._Element, entry: SmkiEntry) -> None:
 
 def _dashed(eui: Eui64) -> str:
     raw = eui.hex.lower()
-    return "-".join(raw[i:i + 2] for i in range(0, 16, 2))
+    return "-".join(raw[i : i + 2] for i in range(0, 16, 2))
 
 
 def _field(root: etree._Element, name: str) -> str | None:
@@ -197,8 +215,9 @@ def _sub(parent: etree._Element, name: str, text: str) -> None:
 
 
 def _xml(root: etree._Element) -> Response:
-    return Response(etree.tostring(root, xml_declaration=True, encoding="UTF-8"),
-                    media_type="application/xml")
+    return Response(
+        etree.tostring(root, xml_declaration=True, encoding="UTF-8"), media_type="application/xml"
+    )
 
 
 def _text(status: int, message: str) -> Response:

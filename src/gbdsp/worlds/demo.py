@@ -89,9 +89,11 @@ class DemoSummary:
         return sum(self.by_type_status.values())
 
     def describe(self) -> str:
-        lines = [f"demo fleet: {self.premises} premises added"
-                 + (f" ({self.already_present} already present)" if self.already_present else "")
-                 + f"; the SMI now holds {self.devices} devices"]
+        lines = [
+            f"demo fleet: {self.premises} premises added"
+            + (f" ({self.already_present} already present)" if self.already_present else "")
+            + f"; the SMI now holds {self.devices} devices"
+        ]
         for (dtype, status), n in sorted(self.by_type_status.items()):
             lines.append(f"  {dtype:<7} {status:<25} {n:>6}")
         lines.append(f"try: gbdsp smi show {self.sample_chf}")
@@ -118,23 +120,42 @@ class Premises:
         return found
 
     def deliver(self, chf: DeviceId, gpf: DeviceId, region: CspRegion) -> None:
-        _ok(lifecycle.deliver_hub(self.ctx, chf, gpf, MODELS[DeviceType.CHF],
-                                  MODELS[DeviceType.GPF], HUB_VERSION, region))
+        _ok(
+            lifecycle.deliver_hub(
+                self.ctx,
+                chf,
+                gpf,
+                MODELS[DeviceType.CHF],
+                MODELS[DeviceType.GPF],
+                HUB_VERSION,
+                region,
+            )
+        )
 
     def install(self, chf: DeviceId, wan: bool, mpxn: str | None) -> None:
         _ok(lifecycle.update_ch_status(self.later(), "8.14.1" if wan else "8.14.2", chf, mpxn))
 
     def prenotify(self, device: DeviceId, dtype: DeviceType) -> None:
         model = MODELS[dtype]
-        _ok(lifecycle.prenotify(self.later(3), Prenotification(
-            device, model.manufacturer, model.model, dtype.value, METER_VERSION,
-            model.firmware_version, None)))
+        _ok(
+            lifecycle.prenotify(
+                self.later(3),
+                Prenotification(
+                    device,
+                    model.manufacturer,
+                    model.model,
+                    dtype.value,
+                    METER_VERSION,
+                    model.firmware_version,
+                    None,
+                ),
+            )
+        )
 
     def whitelist(self, chf: DeviceId, device: DeviceId, mpxn: str | None = None) -> None:
         code = self.ctx.emulator.install_code(device)  # read off the device's label
         update = HanDeviceLogUpdate(device, True, code, mpxn)
-        _ok(device_commands.check_whitelist(self.later(2), self.device(chf), update)
-            or Reply("I0"))
+        _ok(device_commands.check_whitelist(self.later(2), self.device(chf), update) or Reply("I0"))
         _ok(device_commands.whitelist(self.ctx, self.device(chf), update))
 
     def commission(self, meter: DeviceId) -> None:
@@ -145,8 +166,11 @@ class Premises:
         _ok(device_commands.join(self.later(2), self.device(device), other))
 
     def left_uncommissioned(self, meter: DeviceId) -> None:
-        _ok(lifecycle.update_inventory(self.later(2), InventoryUpdate(
-            meter, status="InstalledNotCommissioned")))
+        _ok(
+            lifecycle.update_inventory(
+                self.later(2), InventoryUpdate(meter, status="InstalledNotCommissioned")
+            )
+        )
 
     def decommission(self, device: DeviceId) -> None:
         _ok(lifecycle.decommission(self.later(300), device))
@@ -165,8 +189,9 @@ def _ok(reply: Reply) -> None:
         raise DemoError(f"{reply.code}: {reply.reason}")
 
 
-def create_demo_fleet(store: Store, clock: Clock, *, premises: int, seed: int,
-                      config: Config | None = None) -> DemoSummary:
+def create_demo_fleet(
+    store: Store, clock: Clock, *, premises: int, seed: int, config: Config | None = None
+) -> DemoSummary:
     """Create `premises` generated premises plus the template premises (idempotent)."""
     config = config or Config()
     rng = random.Random(seed)
@@ -178,8 +203,9 @@ def create_demo_fleet(store: Store, clock: Clock, *, premises: int, seed: int,
     rules = InForce.on(config.modifications, now.date())
     suppliers = [BOXED_SUPPLIER, *(s[0] for s in DEMO_SUPPLIERS)]
 
-    def build(chf: DeviceId, start: datetime, supplier: UserId,
-              script: Callable[[Premises], None]) -> None:
+    def build(
+        chf: DeviceId, start: datetime, supplier: UserId, script: Callable[[Premises], None]
+    ) -> None:
         """One premises, one transaction: all of it or nothing."""
         with store.transaction() as tx:
             if tx.devices.get(chf, with_history=False) is not None:
@@ -224,8 +250,24 @@ def _demo_id(n: int, slot: int) -> DeviceId:
 
 
 # Outward codes and sectors across GB; a postcode covers a handful of premises, as real ones do.
-POSTCODE_SECTORS = ("M22 4", "LS6 2", "B15 3", "SW1A 1", "EH3 9", "CF10 3", "NE1 7", "BS8 1",
-                    "G12 8", "NG7 2", "L17 6", "CB2 1", "PL4 8", "AB24 3", "BT9 5", "YO10 5")
+POSTCODE_SECTORS = (
+    "M22 4",
+    "LS6 2",
+    "B15 3",
+    "SW1A 1",
+    "EH3 9",
+    "CF10 3",
+    "NE1 7",
+    "BS8 1",
+    "G12 8",
+    "NG7 2",
+    "L17 6",
+    "CB2 1",
+    "PL4 8",
+    "AB24 3",
+    "BT9 5",
+    "YO10 5",
+)
 _INWARD_LETTERS = "ABDEFGHJLNPQRSTUWXYZ"  # the inward code never uses C, I, K, M, O, V
 PREMISES_PER_POSTCODE = 4
 TEMPLATE_POSTCODE = "M22 4TA"
@@ -300,8 +342,7 @@ def _install_generated(site: Premises, n: int) -> None:
     if rng.random() < 0.04:
         site.decommission(esme)
         if rng.random() < 0.5:  # back through logistics for re-use (AC 7.1): Pending again
-            _ok(lifecycle.update_inventory(site.later(60), InventoryUpdate(esme,
-                                                                           status="Pending")))
+            _ok(lifecycle.update_inventory(site.later(60), InventoryUpdate(esme, status="Pending")))
 
 
 def _template_premises(site: Premises) -> None:
@@ -311,12 +352,18 @@ def _template_premises(site: Premises) -> None:
     site.deliver(chf, gpf, CspRegion.NORTH)  # M22 (Manchester) is in the North region
     site.install(chf, wan=True, mpxn=TEMPLATE_MPAN)
     devices = [
-        (0xA0, DeviceType.ESME, TEMPLATE_MPAN), (0xA1, DeviceType.GSME, TEMPLATE_MPRN),
-        (0x93, DeviceType.ESME, None), (0x94, DeviceType.GSME, None),
-        (0xA6, DeviceType.SAPC, None), (0xA4, DeviceType.PPMID, None),
-        (0xA5, DeviceType.HCALCS, None), (0x97, DeviceType.HCALCS, None),
-        (0x99, DeviceType.PPMID, None), (0x98, DeviceType.PPMID, None),
-        (0x9A, DeviceType.HCALCS, None), (0x9C, DeviceType.CAD, None),
+        (0xA0, DeviceType.ESME, TEMPLATE_MPAN),
+        (0xA1, DeviceType.GSME, TEMPLATE_MPRN),
+        (0x93, DeviceType.ESME, None),
+        (0x94, DeviceType.GSME, None),
+        (0xA6, DeviceType.SAPC, None),
+        (0xA4, DeviceType.PPMID, None),
+        (0xA5, DeviceType.HCALCS, None),
+        (0x97, DeviceType.HCALCS, None),
+        (0x99, DeviceType.PPMID, None),
+        (0x98, DeviceType.PPMID, None),
+        (0x9A, DeviceType.HCALCS, None),
+        (0x9C, DeviceType.CAD, None),
     ]
     for octet, dtype, _ in devices:
         site.prenotify(t(octet), dtype)
@@ -324,11 +371,9 @@ def _template_premises(site: Premises) -> None:
         site.whitelist(chf, t(octet), mpxn)
     for octet in (0xA0, 0xA1, 0x93, 0x94, 0xA6):
         site.commission(t(octet))
-    site.join(t(0xA1), gpf)                      # AC 4.10
-    for octet in (0xA4, 0xA5, 0x97, 0x99):       # AC 4.9: Type 1 joined to the ESME
+    site.join(t(0xA1), gpf)  # AC 4.10
+    for octet in (0xA4, 0xA5, 0x97, 0x99):  # AC 4.9: Type 1 joined to the ESME
         site.join(t(octet), t(0xA0))
     site.network_operator([t(o) for o, _, _ in devices] + [chf, gpf], BOXED_NETWORK_OPERATOR)
     # 98 and 9A stay Whitelisted, waiting for the templates' joins; 9C is a Type 2 CAD.
-    _set_address(site, [chf, gpf, *(t(o) for o, _, _ in devices)], TEMPLATE_UPRN,
-                 TEMPLATE_POSTCODE)
-
+    _set_address(site, [chf, gpf, *(t(o) for o, _, _ in devices)], TEMPLATE_UPRN, TEMPLATE_POSTCODE)

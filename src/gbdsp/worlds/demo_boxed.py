@@ -16,8 +16,10 @@ from gbdsp.store.store import Store
 
 TEMPLATE_FIRMWARE = "00000000"
 """The FirmwareVersion of the 11.1 and 11.4 templates."""
-FIRMWARE_TARGETS = (DeviceId.parse("00-DB-12-34-56-78-90-A0"),   # 11.1: the ESME
-                    DeviceId.parse("00-DB-12-34-56-78-90-A4"))   # 11.4: the PPMID
+FIRMWARE_TARGETS = (
+    DeviceId.parse("00-DB-12-34-56-78-90-A0"),  # 11.1: the ESME
+    DeviceId.parse("00-DB-12-34-56-78-90-A4"),
+)  # 11.4: the PPMID
 
 
 TEMPLATE_SCHEDULE = 123
@@ -32,7 +34,8 @@ _SCHEDULE = (
     "<sr:DeviceID>00-DB-12-34-56-78-90-A0</sr:DeviceID><sr:DSPRetrieveImportDailyReadLog>"
     "<sr:StartDateOffset>-1</sr:StartDateOffset><sr:StartTime>00:00:00Z</sr:StartTime>"
     "<sr:EndDateOffset>0</sr:EndDateOffset><sr:EndTime>00:00:00Z</sr:EndTime>"
-    "</sr:DSPRetrieveImportDailyReadLog></sr:CreateSchedule>")
+    "</sr:DSPRetrieveImportDailyReadLog></sr:CreateSchedule>"
+)
 
 
 def prepare_template_premises(store: Store, clock: Clock) -> int:
@@ -48,10 +51,18 @@ def prepare_template_premises(store: Store, clock: Clock) -> int:
             first = recurrence.next_after(now)
             assert first is not None  # open-ended
             tx.schedules.add(
-                user_id=SUPPLIER, device_id=esme.device_id, srv="4.6.1",
+                user_id=SUPPLIER,
+                device_id=esme.device_id,
+                srv="4.6.1",
                 details=_SCHEDULE.format(start=now.date().isoformat()).encode(),
-                frequency="Daily", start_date=now.date(), end_date=None, at_time="00:00:00",
-                next_run_at=first, created_at=now, schedule_id=TEMPLATE_SCHEDULE)
+                frequency="Daily",
+                start_date=now.date(),
+                end_date=None,
+                at_time="00:00:00",
+                next_run_at=first,
+                created_at=now,
+                schedule_id=TEMPLATE_SCHEDULE,
+            )
             added += 1
         for device_id in FIRMWARE_TARGETS:
             device = tx.devices.get(device_id, with_history=False)

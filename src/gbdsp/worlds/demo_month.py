@@ -98,8 +98,14 @@ WAREHOUSE_REMOVAL_DAYS: dict[UserId, tuple[int, ...]] = {
     NORTHWIND: (-60, -20, 15, 45, 75, 150),
     BRIGHTWATT: (-55, -10, 20, 50, 85, 240),
 }
-WAREHOUSE_TYPES = (DeviceType.ESME, DeviceType.GSME, DeviceType.ESME, DeviceType.PPMID,
-                   DeviceType.GSME, DeviceType.ESME)
+WAREHOUSE_TYPES = (
+    DeviceType.ESME,
+    DeviceType.GSME,
+    DeviceType.ESME,
+    DeviceType.PPMID,
+    DeviceType.GSME,
+    DeviceType.ESME,
+)
 """Devices with an SMI status (an IHD has none, so housekeeping never removes one)."""
 RETURNED_REMOVAL_DAYS = (-15, 20, 60)
 """Meters of the boxed supplier that were commissioned, decommissioned and sent back to
@@ -117,12 +123,12 @@ def warehouse_id(supplier: int, k: int) -> DeviceId:
 
 
 # Scripted premises (k of story_id): who installed them and what they are for.
-COS_GAINED = tuple(range(0, 4))       # Brightwatt installed, no SM WAN; the boxed supplier gains
-COS_LOST = tuple(range(4, 7))         # the boxed supplier installed, no SM WAN; Northwind gains
-IN_FLIGHT = tuple(range(7, 9))        # the boxed supplier's; Brightwatt gains them soon
-RESTRICTED_K = 9                      # the boxed supplier's; its ESME goes Restricted
+COS_GAINED = tuple(range(0, 4))  # Brightwatt installed, no SM WAN; the boxed supplier gains
+COS_LOST = tuple(range(4, 7))  # the boxed supplier installed, no SM WAN; Northwind gains
+IN_FLIGHT = tuple(range(7, 9))  # the boxed supplier's; Brightwatt gains them soon
+RESTRICTED_K = 9  # the boxed supplier's; its ESME goes Restricted
 RETURNED = tuple(range(10, 10 + len(RETURNED_REMOVAL_DAYS)))
-STORY_ADDRESS_BASE = 100_000          # demo_postcode/demo_uprn numbers past any fleet's
+STORY_ADDRESS_BASE = 100_000  # demo_postcode/demo_uprn numbers past any fleet's
 
 
 def restricted_meter() -> DeviceId:
@@ -157,8 +163,10 @@ class WorldSummary:
     def describe(self) -> str:
         if not self.built:
             return "\n".join(self.lines)
-        text = ["the demo's past month, replayed through the services:",
-                *(f"  {line}" for line in self.lines)]
+        text = [
+            "the demo's past month, replayed through the services:",
+            *(f"  {line}" for line in self.lines),
+        ]
         text += [f"  left out: {why}" for why in self.left_out]
         return "\n".join(text)
 
@@ -203,8 +211,9 @@ class World:
 
     def day(self, days_ago: int, hours: float = 9.0) -> datetime:
         """`hours` o'clock on the day `days_ago` days back (negative: ahead)."""
-        midnight = (self.now - timedelta(days=days_ago)).replace(hour=0, minute=0, second=0,
-                                                                  microsecond=0)
+        midnight = (self.now - timedelta(days=days_ago)).replace(
+            hour=0, minute=0, second=0, microsecond=0
+        )
         return midnight + timedelta(hours=hours)
 
     def morning(self, days_ago: int) -> datetime:
@@ -221,9 +230,11 @@ class World:
         return bool(modification.in_force(self.clock.now().date()))
 
     def not_in_force(self, name: str) -> str:
-        return (f"{name.upper()} is not in force in this configuration (to have it: "
-                f"[modifications.{name}] enabled = true, effective_from on or before "
-                f"{self.now.date() - timedelta(days=TRAFFIC_DAYS + 1)})")
+        return (
+            f"{name.upper()} is not in force in this configuration (to have it: "
+            f"[modifications.{name}] enabled = true, effective_from on or before "
+            f"{self.now.date() - timedelta(days=TRAFFIC_DAYS + 1)})"
+        )
 
     @contextmanager
     def site(self, supplier: UserId, start: datetime) -> Iterator[Premises]:
@@ -232,19 +243,35 @@ class World:
             user = tx.users.get(supplier)
             assert user is not None
             rules = InForce.on(self.config.modifications, self.now.date())
-            yield Premises(HandlerContext(tx, self.cpl, start, user, rules, self.emulator),
-                           self.rng, self.now)
+            yield Premises(
+                HandlerContext(tx, self.cpl, start, user, rules, self.emulator), self.rng, self.now
+            )
 
 
-def build_world(store: Store, clock: Clock, config: Config, *, dsp_key: SigningKey,
-                user_keys: Callable[[UserId], SigningKey | None], sealer: Sealer,
-                seed: int = 1) -> WorldSummary:
+def build_world(
+    store: Store,
+    clock: Clock,
+    config: Config,
+    *,
+    dsp_key: SigningKey,
+    user_keys: Callable[[UserId], SigningKey | None],
+    sealer: Sealer,
+    seed: int = 1,
+) -> WorldSummary:
     """Build the demo's world once, over the demo fleet (refuses if it is there)."""
     if world_present(store):
         raise AlreadyBuilt("the demo's world is already in this database")
     now = clock.now()
-    world = World(store, config, ManualClock(now - timedelta(days=4 * 365)), dsp_key,
-                  user_keys, sealer, now, random.Random(seed))
+    world = World(
+        store,
+        config,
+        ManualClock(now - timedelta(days=4 * 365)),
+        dsp_key,
+        user_keys,
+        sealer,
+        now,
+        random.Random(seed),
+    )
     _story_premises(world)
     _warehouse(world)
     _newer_firmware(world)
@@ -261,6 +288,7 @@ def build_world(store: Store, clock: Clock, config: Config, *, dsp_key: SigningK
 
 # -- the scripted premises -----------------------------------------------------------------
 
+
 def _story_premises(w: World) -> None:
     for k in COS_GAINED:
         _premises(w, k, BRIGHTWATT, w.now - timedelta(days=200 - 20 * k), wan=False)
@@ -272,7 +300,8 @@ def _story_premises(w: World) -> None:
         _returned_meter(w, k, _pending_since_for(w, removal))
     w.summary.lines.append(
         f"{len(COS_GAINED) + len(COS_LOST) + len(IN_FLIGHT) + 1 + len(RETURNED)} scripted "
-        f"premises (Device IDs 00-DB-12-34-5C-..), addresses in the portal's search")
+        f"premises (Device IDs 00-DB-12-34-5C-..), addresses in the portal's search"
+    )
 
 
 def _premises(w: World, k: int, supplier: UserId, start: datetime, *, wan: bool) -> None:
@@ -337,12 +366,25 @@ def _warehouse(w: World) -> None:
             dtype = WAREHOUSE_TYPES[k % len(WAREHOUSE_TYPES)]
             model = MODELS[dtype]
             with w.site(supplier, since) as site:
-                _ok(lifecycle.prenotify(site.ctx, Prenotification(
-                    warehouse_id(s, k), model.manufacturer, model.model, dtype.value,
-                    METER_VERSION, model.firmware_version, None)))
+                _ok(
+                    lifecycle.prenotify(
+                        site.ctx,
+                        Prenotification(
+                            warehouse_id(s, k),
+                            model.manufacturer,
+                            model.model,
+                            dtype.value,
+                            METER_VERSION,
+                            model.firmware_version,
+                            None,
+                        ),
+                    )
+                )
             count += 1
-    w.summary.lines.append(f"{count} meters pre-notified 3 years ago and never installed "
-                           "(00-DB-12-34-5B-..): due for housekeeping, some overdue")
+    w.summary.lines.append(
+        f"{count} meters pre-notified 3 years ago and never installed "
+        "(00-DB-12-34-5B-..): due for housekeeping, some overdue"
+    )
 
 
 NEWER_FIRMWARE = {DeviceType.ESME: ("00020130",), DeviceType.CHF: ("00000402", "00000403")}
@@ -356,23 +398,37 @@ def _newer_firmware(w: World) -> None:
         for dtype, versions in NEWER_FIRMWARE.items():
             model = MODELS[dtype]
             for version in versions:
-                tx.cpl.put(CplEntry(CplKey(DeviceModel(
-                    model.manufacturer, model.model, model.hardware_version, version),
-                    dtype, SmetsVariant.SMETS2)))
-    w.summary.lines.append("newer ESME and CHF firmware on the CPL: the Restricted meter and "
-                           "the CHs in stock are behind")
+                tx.cpl.put(
+                    CplEntry(
+                        CplKey(
+                            DeviceModel(
+                                model.manufacturer, model.model, model.hardware_version, version
+                            ),
+                            dtype,
+                            SmetsVariant.SMETS2,
+                        )
+                    )
+                )
+    w.summary.lines.append(
+        "newer ESME and CHF firmware on the CPL: the Restricted meter and "
+        "the CHs in stock are behind"
+    )
 
 
 # -- the last housekeeping sweep -----------------------------------------------------------
 
+
 def _sweep(w: World) -> None:
     clock = w.at(w.day(SWEEP_DAYS_AGO, 2.0))
     rule = housekeeping.rule_in_force(w.config, clock.now())
-    report = housekeeping.run(w.store, clock, w.dsp_key, rule,
-                              batch_size=w.config.housekeeping.batch_size)
+    report = housekeeping.run(
+        w.store, clock, w.dsp_key, rule, batch_size=w.config.housekeeping.batch_size
+    )
     _relay(w)
-    w.summary.lines.append(f"housekeeping sweep {SWEEP_DAYS_AGO} days ago under {rule.describe()}"
-                           f": {report.removed} devices removed (re-notifiable in the portal)")
+    w.summary.lines.append(
+        f"housekeeping sweep {SWEEP_DAYS_AGO} days ago under {rule.describe()}"
+        f": {report.removed} devices removed (re-notifiable in the portal)"
+    )
 
 
 # -- the month, day by day -----------------------------------------------------------------
@@ -399,9 +455,11 @@ def _month(w: World) -> None:
             event(w)
         _traffic(w, days_ago)
         _relay(w)
-    w.summary.lines.append(f"{w.summary.requests} signed DUIS requests over the last "
-                           f"{TRAFFIC_DAYS} days through the gateway (gbdsp report "
-                           "sr-outcomes; the portal's Reports)")
+    w.summary.lines.append(
+        f"{w.summary.requests} signed DUIS requests over the last "
+        f"{TRAFFIC_DAYS} days through the gateway (gbdsp report "
+        "sr-outcomes; the portal's Reports)"
+    )
 
 
 def _changes_of_supplier(w: World) -> None:
@@ -413,34 +471,49 @@ def _changes_of_supplier(w: World) -> None:
     registration.record(w.store, entries, at)
     w.summary.lines.append(
         f"changes of supplier 28 days ago: {BOXED_SUPPLIER} gained {len(COS_GAINED)} "
-        f"premises from Brightwatt, Northwind {len(COS_LOST)} from {BOXED_SUPPLIER}")
+        f"premises from Brightwatt, Northwind {len(COS_LOST)} from {BOXED_SUPPLIER}"
+    )
 
 
-def _raise(requester: UserId, devices: dict[str, DeviceId], *, backlog: bool = False
-           ) -> Event:
+def _raise(requester: UserId, devices: dict[str, DeviceId], *, backlog: bool = False) -> Event:
     """Raise requests, remembering each one's id under its name in the story."""
+
     def event(w: World) -> None:
         names = list(devices)
         rows = install_codes.raise_requests(
-            w.store, w.clock, w.config, requester,
-            [(n, str(devices[name])) for n, name in enumerate(names, 1)], backlog=backlog)
+            w.store,
+            w.clock,
+            w.config,
+            requester,
+            [(n, str(devices[name])) for n, name in enumerate(names, 1)],
+            backlog=backlog,
+        )
         for row in rows:
             if row.request_id is None:
                 raise RuntimeError(f"demo: install-code request refused: {row.message}")
             w.requests[names[row.line - 1]] = row.request_id
+
     return event
 
 
 def _answer(name: str, by: UserId, *, not_installer: bool = False) -> Event:
     """The installing supplier answers with the code on the device's label (or says it
     did not install the device)."""
+
     def event(w: World) -> None:
         request_id = w.requests[name]
         device = install_codes.request_for(w.store, by, request_id).device_id
-        code = None if not_installer else bytes.fromhex(operations.install_code(w.config,
-                                                                                 device))
-        install_codes.answer(w.store, w.clock, w.sealer, by, request_id, install_code=code,
-                             not_installer=not_installer)
+        code = None if not_installer else bytes.fromhex(operations.install_code(w.config, device))
+        install_codes.answer(
+            w.store,
+            w.clock,
+            w.sealer,
+            by,
+            request_id,
+            install_code=code,
+            not_installer=not_installer,
+        )
+
     return event
 
 
@@ -449,6 +522,7 @@ def _close(name: str, by: UserId, *, read_first: bool = False) -> Event:
         if read_first:
             install_codes.read_code(w.store, w.sealer, by, w.requests[name])
         install_codes.close(w.store, w.clock, by, w.requests[name])
+
     return event
 
 
@@ -458,15 +532,17 @@ def _summarise_requests(w: World) -> None:
     for line in {q.request.id: q for q in mine + assigned}.values():
         key = line.request.status.value + (" (overdue)" if line.overdue else "")
         states[key] = states.get(key, 0) + 1
-    w.summary.lines.append("install-code requests of the boxed supplier (raised by it or "
-                           "assigned to it): " + ", ".join(f"{n} {s}" for s, n in
-                                                           sorted(states.items())))
+    w.summary.lines.append(
+        "install-code requests of the boxed supplier (raised by it or "
+        "assigned to it): " + ", ".join(f"{n} {s}" for s, n in sorted(states.items()))
+    )
     overdue = w.requests["northwind-overdue"]
     w.summary.lines += [
         f"request {overdue} (Northwind's) is assigned to {BOXED_SUPPLIER} and overdue:",
         f"  gbdsp wan install-code {lost_meters()[0]} | "
         f"gbdsp install-codes answer {overdue} --by {BOXED_SUPPLIER}    # the label's code",
-        f"  gbdsp install-codes code {overdue} --by {NORTHWIND}    # Northwind reads it"]
+        f"  gbdsp install-codes code {overdue} --by {NORTHWIND}    # Northwind reads it",
+    ]
 
 
 def _install_code_story() -> list[tuple[int, Event]]:
@@ -477,18 +553,28 @@ def _install_code_story() -> list[tuple[int, Event]]:
     return [
         (28, _changes_of_supplier),
         (27, _raise(NORTHWIND, {"northwind-overdue": lost[0], "answered-late": lost[1]})),
-        (27, _raise(boxed, {"read": gained[0], "answered": gained[1],
-                            "not-installer": gained[2], "overdue": gained[3],
-                            "withdrawn": gained[4]})),
+        (
+            27,
+            _raise(
+                boxed,
+                {
+                    "read": gained[0],
+                    "answered": gained[1],
+                    "not-installer": gained[2],
+                    "overdue": gained[3],
+                    "withdrawn": gained[4],
+                },
+            ),
+        ),
         (25, _answer("read", brightwatt)),
-        (24, _answer("answered", brightwatt)),          # the code waits for its requester
+        (24, _answer("answered", brightwatt)),  # the code waits for its requester
         (23, _answer("not-installer", brightwatt, not_installer=True)),  # to redirect
         (22, _close("read", boxed, read_first=True)),
         (18, _raise(NORTHWIND, {"in-time": lost[2]})),
-        (17, _close("withdrawn", boxed)),               # withdrawn before an answer
+        (17, _close("withdrawn", boxed)),  # withdrawn before an answer
         (16, _answer("in-time", boxed)),
-        (5, _answer("answered-late", boxed)),         # late even over Christmas
-        (3, _raise(boxed, {"open": gained[5]})),        # open, not yet due
+        (5, _answer("answered-late", boxed)),  # late even over Christmas
+        (3, _raise(boxed, {"open": gained[5]})),  # open, not yet due
         (2, _raise(NORTHWIND, {"backlog": lost[3]}, backlog=True)),  # no SLA
         (0, _summarise_requests),
     ]
@@ -500,29 +586,47 @@ def _restricted_story() -> list[tuple[int, Event]]:
 
     def change(on: bool, preference: str) -> Event:
         def event(w: World) -> None:
-            restricted.set_restricted(w.store, w.clock, w.config, BOXED_SUPPLIER, meter, on,
-                                      preference, on, sealer=w.sealer)
+            restricted.set_restricted(
+                w.store,
+                w.clock,
+                w.config,
+                BOXED_SUPPLIER,
+                meter,
+                on,
+                preference,
+                on,
+                sealer=w.sealer,
+            )
             restricted.deliver_to_csp(w.store, w.clock)  # as the relay does in serve
+
         return event
 
     def summary(w: World) -> None:
-        w.summary.lines.append(f"{meter} Restricted (MP169), set 20 days ago, cleared, set "
-                               "again 5 days ago: reads of it are refused (E169)")
+        w.summary.lines.append(
+            f"{meter} Restricted (MP169), set 20 days ago, cleared, set "
+            "again 5 days ago: reads of it are refused (E169)"
+        )
 
-    return [(20, change(True, "No remote readings or tariff changes, please")),
-            (12, change(False, "Agreed to smart services after a visit")),
-            (5, change(True, "Changed their mind: no remote readings")),
-            (0, summary)]
+    return [
+        (20, change(True, "No remote readings or tariff changes, please")),
+        (12, change(False, "Agreed to smart services after a visit")),
+        (5, change(True, "Changed their mind: no remote readings")),
+        (0, summary),
+    ]
 
 
 def _in_flight(w: World) -> None:
     """Registration data received today for changes of supplier still to come."""
     at = w.at(w.now).now()
-    entries = [(_mpan(k), BRIGHTWATT, at + timedelta(days=days))
-               for k, days in zip(IN_FLIGHT, (1, 14), strict=True)]
+    entries = [
+        (_mpan(k), BRIGHTWATT, at + timedelta(days=days))
+        for k, days in zip(IN_FLIGHT, (1, 14), strict=True)
+    ]
     registration.record(w.store, entries, at)
-    w.summary.lines.append(f"changes of supplier in flight: {len(entries)} premises of "
-                           f"{BOXED_SUPPLIER} go to Brightwatt in 1 and 14 days")
+    w.summary.lines.append(
+        f"changes of supplier in flight: {len(entries)} premises of "
+        f"{BOXED_SUPPLIER} go to Brightwatt in 1 and 14 days"
+    )
 
 
 # -- DUIS traffic ------------------------------------------------------------------------
@@ -537,8 +641,7 @@ def _traffic(w: World, days_ago: int) -> None:
     then. Each is signed by its sender and goes through the whole gateway pipeline."""
     supplier = str(BOXED_SUPPLIER)
     esme, gsme, chf = (str(template_id(o)) for o in (0xA0, 0xA1, 0xA2))
-    day = [(supplier, "4.1.1", 1, esme, READ_REGISTERS)
-           for _ in range(3 + days_ago * 7 % 4)]
+    day = [(supplier, "4.1.1", 1, esme, READ_REGISTERS) for _ in range(3 + days_ago * 7 % 4)]
     day += [(supplier, "4.1.1", 1, gsme, READ_REGISTERS)] * (1 + days_ago % 3)
     day += [(supplier, "4.1.1", 1, str(restricted_meter()), READ_REGISTERS)]
     day += [(supplier, "8.2", 8, DCC, _read_inventory(chf))]
@@ -553,7 +656,7 @@ def _traffic(w: World, days_ago: int) -> None:
         key = w.key_of(sender)
         if key is None:
             continue
-        counter = int(clock.now().timestamp() * 1000)   # as DCC Boxed does: time in ms
+        counter = int(clock.now().timestamp() * 1000)  # as DCC Boxed does: time in ms
         data = _signed_request(sender, target, counter, srv, cv, body, key)
         reply = w.gateway.handle(_web_service(cv), data)
         if reply.status != 200 or response_code(reply.body) is None:
@@ -561,7 +664,8 @@ def _traffic(w: World, days_ago: int) -> None:
             raise InvalidValue(
                 f"the demo's own {srv} as {sender} was refused (HTTP {reply.status}: {why}); "
                 "the demo needs the DCC Boxed test Users as `gbdsp init` registers them "
-                "(their certificates valid and not revoked)")
+                "(their certificates valid and not revoked)"
+            )
         w.summary.requests += 1
 
 
@@ -575,23 +679,27 @@ def _read_inventory(device: str) -> str:
     return f"<sr:ReadInventory><sr:DeviceID>{device}</sr:DeviceID></sr:ReadInventory>"
 
 
-def _signed_request(originator: str, target: str, counter: int, srv: str, cv: int,
-                    body: str, key: SigningKey) -> bytes:
+def _signed_request(
+    originator: str, target: str, counter: int, srv: str, cv: int, body: str, key: SigningKey
+) -> bytes:
     """A DUIS 5.4 request as a DCC Boxed client writes it, signed by its originator."""
     reference = ".".join(srv.split(".")[:2])
-    text = ('<sr:Request xmlns:sr="http://www.dccinterface.co.uk/ServiceUserGateway" '
-            'schemaVersion="5.4"><sr:Header>'
-            f"<sr:RequestID>{originator}:{target}:{counter}</sr:RequestID>"
-            f"<sr:CommandVariant>{cv}</sr:CommandVariant>"
-            f"<sr:ServiceReference>{reference}</sr:ServiceReference>"
-            f"<sr:ServiceReferenceVariant>{srv}</sr:ServiceReferenceVariant>"
-            f"</sr:Header><sr:Body>{body}</sr:Body></sr:Request>")
+    text = (
+        '<sr:Request xmlns:sr="http://www.dccinterface.co.uk/ServiceUserGateway" '
+        'schemaVersion="5.4"><sr:Header>'
+        f"<sr:RequestID>{originator}:{target}:{counter}</sr:RequestID>"
+        f"<sr:CommandVariant>{cv}</sr:CommandVariant>"
+        f"<sr:ServiceReference>{reference}</sr:ServiceReference>"
+        f"<sr:ServiceReferenceVariant>{srv}</sr:ServiceReferenceVariant>"
+        f"</sr:Header><sr:Body>{body}</sr:Body></sr:Request>"
+    )
     root = xml.parse(text.encode())
     sign(root, key)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
 
 
 # -- the demo's DUIS client: where the relay pushes the month's responses ----------------------
+
 
 @contextmanager
 def _demo_client(w: World) -> Iterator[None]:
@@ -651,6 +759,7 @@ def _relay(w: World) -> None:
 
 # -- `gbdsp demo` ----------------------------------------------------------------------------
 
+
 class DemoInterrupted(GbdspError):
     """An earlier `gbdsp demo` stopped half-way through the replay."""
 
@@ -673,21 +782,32 @@ def create_demo(app: App, *, premises: int = 300, seed: int = 1) -> DemoReport:
         raise DemoInterrupted(
             f"an earlier `gbdsp demo` in {app.data_dir} was interrupted: start afresh in an "
             "empty data directory (`make clean-data`, or another --data DIR), then "
-            "`gbdsp init && gbdsp demo`")
-    fleet = create_demo_fleet(app.store, app.clock, premises=premises, seed=seed,
-                              config=app.config)
+            "`gbdsp init && gbdsp demo`"
+        )
+    fleet = create_demo_fleet(app.store, app.clock, premises=premises, seed=seed, config=app.config)
     if world_present(app.store):
-        world = WorldSummary(built=False, lines=[
-            "the demo's world (its past month) is already here: nothing more to add. To "
-            "start afresh: `make clean-data` (or delete the data directory), then "
-            "`gbdsp init && gbdsp demo`"])
+        world = WorldSummary(
+            built=False,
+            lines=[
+                "the demo's world (its past month) is already here: nothing more to add. To "
+                "start afresh: `make clean-data` (or delete the data directory), then "
+                "`gbdsp init && gbdsp demo`"
+            ],
+        )
     else:
-        world = build_world(app.store, app.clock, app.config, dsp_key=app.signing_key(),
-                            user_keys=KeyStore(app.data_dir).signing_key,
-                            sealer=app.sealer(), seed=seed)
-        with app.store.read() as tx:   # the SMI as the world left it
-            fleet.by_type_status = {(t, st or "(no status)"): n for (t, st), n
-                                    in tx.devices.count_by_status().items()}
+        world = build_world(
+            app.store,
+            app.clock,
+            app.config,
+            dsp_key=app.signing_key(),
+            user_keys=KeyStore(app.data_dir).signing_key,
+            sealer=app.sealer(),
+            seed=seed,
+        )
+        with app.store.read() as tx:  # the SMI as the world left it
+            fleet.by_type_status = {
+                (t, st or "(no status)"): n for (t, st), n in tx.devices.count_by_status().items()
+            }
     accounts = ensure_demo_accounts(app.store, app.clock, list(DEMO_ACCOUNTS))
     return DemoReport(fleet, world, accounts, time.monotonic() - started)
 

@@ -50,41 +50,66 @@ def _uid(n: int) -> UserId:
 # Invented names; the shares are roughly the GB domestic market's shape (a few large,
 # a long tail), which is what matters for per-User load and per-supplier queries.
 SUPPLIERS: tuple[FleetParty, ...] = tuple(
-    FleetParty(_uid(0x0100 + i), f"FLEET-S{i + 1}", name, frozenset({UserRole.IS, UserRole.GS}),
-               share)
-    for i, (name, share) in enumerate((
-        ("Aurora Energy", 0.24), ("Beacon Power", 0.20), ("Cobalt Supply", 0.14),
-        ("Drumlin Gas & Electric", 0.12), ("Estuary Energy", 0.10), ("Fenland Power", 0.08),
-        ("Gritstone Supply", 0.07), ("Heathland Energy", 0.05),
-    ))
+    FleetParty(
+        _uid(0x0100 + i), f"FLEET-S{i + 1}", name, frozenset({UserRole.IS, UserRole.GS}), share
+    )
+    for i, (name, share) in enumerate(
+        (
+            ("Aurora Energy", 0.24),
+            ("Beacon Power", 0.20),
+            ("Cobalt Supply", 0.14),
+            ("Drumlin Gas & Electric", 0.12),
+            ("Estuary Energy", 0.10),
+            ("Fenland Power", 0.08),
+            ("Gritstone Supply", 0.07),
+            ("Heathland Energy", 0.05),
+        )
+    )
 )
 DISTRIBUTORS: dict[CspRegion, FleetParty] = {
-    region: FleetParty(_uid(0x0200 + i), f"FLEET-D{i + 1}", f"{region.value} Networks",
-                       frozenset({UserRole.ED}))
+    region: FleetParty(
+        _uid(0x0200 + i), f"FLEET-D{i + 1}", f"{region.value} Networks", frozenset({UserRole.ED})
+    )
     for i, region in enumerate((CspRegion.NORTH, CspRegion.CENTRAL, CspRegion.SOUTH))
 }
 TRANSPORTER = FleetParty(_uid(0x0300), "FLEET-G1", "Fleet Gas Networks", frozenset({UserRole.GT}))
 
 # Two manufacturers' models per type: the CPL and the 8.2 answers see a mix.
 MODELS: dict[DeviceType, tuple[DeviceModel, ...]] = {
-    DeviceType.CHF: (DeviceModel("F1A0", "0C11", "0003", "00000410"),
-                     DeviceModel("F2B0", "0C21", "0002", "00000207")),
-    DeviceType.GPF: (DeviceModel("F1A0", "0C12", "0003", "00000410"),
-                     DeviceModel("F2B0", "0C22", "0002", "00000207")),
-    DeviceType.ESME: (DeviceModel("F3C0", "0A31", "0001", "00020130"),
-                      DeviceModel("F4D0", "0A41", "0004", "00010502")),
-    DeviceType.GSME: (DeviceModel("F3C0", "0B31", "0001", "00010204"),
-                      DeviceModel("F5E0", "0B51", "0002", "00000311")),
-    DeviceType.IHD: (DeviceModel("F6F0", "0E61", "0001", "00000301"),
-                     DeviceModel("F7A0", "0E71", "0001", "00000102")),
+    DeviceType.CHF: (
+        DeviceModel("F1A0", "0C11", "0003", "00000410"),
+        DeviceModel("F2B0", "0C21", "0002", "00000207"),
+    ),
+    DeviceType.GPF: (
+        DeviceModel("F1A0", "0C12", "0003", "00000410"),
+        DeviceModel("F2B0", "0C22", "0002", "00000207"),
+    ),
+    DeviceType.ESME: (
+        DeviceModel("F3C0", "0A31", "0001", "00020130"),
+        DeviceModel("F4D0", "0A41", "0004", "00010502"),
+    ),
+    DeviceType.GSME: (
+        DeviceModel("F3C0", "0B31", "0001", "00010204"),
+        DeviceModel("F5E0", "0B51", "0002", "00000311"),
+    ),
+    DeviceType.IHD: (
+        DeviceModel("F6F0", "0E61", "0001", "00000301"),
+        DeviceModel("F7A0", "0E71", "0001", "00000102"),
+    ),
     DeviceType.PPMID: (DeviceModel("F6F0", "0F61", "0002", "00000106"),),
 }
 
 # Device IDs: 00-FE-E7-<type nibble>0-<premises number, 32 bits>; clear of the demo's
 # 00-DB-12-34-.. and of every test's IDs. A premises' devices share its number.
 _ID_BASE = 0x00FE_E700_0000_0000
-_TYPE_NIBBLE = {DeviceType.CHF: 1, DeviceType.GPF: 2, DeviceType.ESME: 3,
-                DeviceType.GSME: 4, DeviceType.IHD: 5, DeviceType.PPMID: 6}
+_TYPE_NIBBLE = {
+    DeviceType.CHF: 1,
+    DeviceType.GPF: 2,
+    DeviceType.ESME: 3,
+    DeviceType.GSME: 4,
+    DeviceType.IHD: 5,
+    DeviceType.PPMID: 6,
+}
 MAX_PREMISES = 2**32
 
 # Status mix of a premises' SMI devices (fractions; public reports: ~90% of installed
@@ -127,6 +152,7 @@ def _picker(weights: Sequence[float]) -> Callable[[float], int]:
 
     def pick(u: float) -> int:
         return min(bisect.bisect_right(cumulative, u * total), len(weights) - 1)
+
     return pick
 
 
@@ -157,11 +183,17 @@ class PremisesPlan:
 def plan(number: int) -> PremisesPlan:
     gas = _fraction(number, 1) < GAS_SHARE
     ppmid = _fraction(number, 2) < PPMID_SHARE
-    types = [DeviceType.CHF, *([DeviceType.GPF] if gas else []), DeviceType.ESME,
-             *([DeviceType.GSME] if gas else []), DeviceType.IHD,
-             *([DeviceType.PPMID] if ppmid else [])]
+    types = [
+        DeviceType.CHF,
+        *([DeviceType.GPF] if gas else []),
+        DeviceType.ESME,
+        *([DeviceType.GSME] if gas else []),
+        DeviceType.IHD,
+        *([DeviceType.PPMID] if ppmid else []),
+    ]
     return PremisesPlan(
-        number=number, device_types=tuple(types),
+        number=number,
+        device_types=tuple(types),
         supplier=SUPPLIERS[_pick_supplier(_fraction(number, 3))],
         status=STATUS_MIX[_pick_status(_fraction(number, 4))][0],
         region=region_of(number),
@@ -185,8 +217,7 @@ def postcode(number: int, region: CspRegion) -> str:
     district = rest % 30 + 1
     sector = (rest // 30) % 10
     unit = rest // 300
-    return (f"{area}{district} {sector}{_LETTERS[unit % 20]}"
-            f"{_LETTERS[(unit // 20) % 20]}")
+    return f"{area}{district} {sector}{_LETTERS[unit % 20]}{_LETTERS[(unit // 20) % 20]}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,9 +235,9 @@ def _refuse_loaded(store: Store, first: int) -> None:
     """Premises `first` already loaded: say so and where the fleet ends, before any write
     (otherwise the load fails half-way on a unique key)."""
     with store.read() as tx:
+
         def loaded(number: int) -> bool:
-            return tx.devices.get(device_id(number, DeviceType.CHF), with_history=False) \
-                is not None
+            return tx.devices.get(device_id(number, DeviceType.CHF), with_history=False) is not None
 
         if not loaded(first):
             return
@@ -214,8 +245,10 @@ def _refuse_loaded(store: Store, first: int) -> None:
         while high - low > 1:
             middle = (low + high) // 2
             low, high = (middle, high) if loaded(middle) else (low, middle)
-    raise InvalidValue(f"premises {first} of the fleet is already in the SMI (generated "
-                       f"before?): add more with --first-premises {high}")
+    raise InvalidValue(
+        f"premises {first} of the fleet is already in the SMI (generated "
+        f"before?): add more with --first-premises {high}"
+    )
 
 
 def ensure_reference_data(store: Store) -> None:
@@ -228,8 +261,11 @@ def ensure_reference_data(store: Store) -> None:
                 tx.users.put(User(party.user_id, party.party_id, party.name, party.roles))
         for dtype, models in MODELS.items():
             for model in models:
-                variants = ((SmetsVariant.SMETS1, SmetsVariant.SMETS2)
-                            if dtype is DeviceType.PPMID else (SmetsVariant.SMETS2,))
+                variants = (
+                    (SmetsVariant.SMETS1, SmetsVariant.SMETS2)
+                    if dtype is DeviceType.PPMID
+                    else (SmetsVariant.SMETS2,)
+                )
                 for variant in variants:
                     tx.cpl.put(CplEntry(CplKey(model, dtype, variant)))
 
@@ -247,17 +283,23 @@ class _TypeRow:
 
 
 _TYPE_ROWS = {
-    dtype: _TypeRow(dtype.value, _ID_BASE | (_TYPE_NIBBLE[dtype] << 36),
-                    tuple((m.manufacturer, m.model, m.hardware_version, m.firmware_version)
-                          for m in MODELS[dtype]),
-                    HUB_VERSION if dtype in (DeviceType.CHF, DeviceType.GPF) else METER_VERSION,
-                    dtype.has_smi_status, dtype in (DeviceType.CHF, DeviceType.GPF))
+    dtype: _TypeRow(
+        dtype.value,
+        _ID_BASE | (_TYPE_NIBBLE[dtype] << 36),
+        tuple(
+            (m.manufacturer, m.model, m.hardware_version, m.firmware_version) for m in MODELS[dtype]
+        ),
+        HUB_VERSION if dtype in (DeviceType.CHF, DeviceType.GPF) else METER_VERSION,
+        dtype.has_smi_status,
+        dtype in (DeviceType.CHF, DeviceType.GPF),
+    )
     for dtype in _TYPE_NIBBLE
 }
 
 
-def premises_rows(number: int, now: datetime
-                  ) -> tuple[list[DeviceRow], list[HistoryRow], list[RegistrationRow]]:
+def premises_rows(
+    number: int, now: datetime
+) -> tuple[list[DeviceRow], list[HistoryRow], list[RegistrationRow]]:
     """One premises as table rows (store/bulk.py column order)."""
     p = plan(number)
     installed = now - timedelta(days=30 + int(_fraction(number, 5) * 2500))
@@ -271,8 +313,7 @@ def premises_rows(number: int, now: datetime
     region = p.region.value
     meter_status = p.status.value
     # Suspended is a meter and PPMID status; the hub of such a premises stays Commissioned.
-    hub_status = SmiStatus.COMMISSIONED.value if p.status is SmiStatus.SUSPENDED \
-        else meter_status
+    hub_status = SmiStatus.COMMISSIONED.value if p.status is SmiStatus.SUSPENDED else meter_status
     devices: list[DeviceRow] = []
     history: list[HistoryRow] = []
     model_pick = _fraction(number, 6)
@@ -288,10 +329,26 @@ def premises_rows(number: int, now: datetime
             mpxn, operator = p.mprn, transporter
         else:
             mpxn = operator = None
-        devices.append((did, t.value, *t.models[int(model_pick * len(t.models))], t.version,
-                        status, status_date if status else None, mpxn, uprn, code,
-                        None if dtype is DeviceType.CHF else chf, supplier, supplier, operator,
-                        False, region, status is not None and status != "Pending"))
+        devices.append(
+            (
+                did,
+                t.value,
+                *t.models[int(model_pick * len(t.models))],
+                t.version,
+                status,
+                status_date if status else None,
+                mpxn,
+                uprn,
+                code,
+                None if dtype is DeviceType.CHF else chf,
+                supplier,
+                supplier,
+                operator,
+                False,
+                region,
+                status is not None and status != "Pending",
+            )
+        )
         if status is not None:
             history.append((did, status, status_date, REASON, supplier))
     registrations: list[RegistrationRow] = [(p.mpan, supplier, installed, installed, installed)]
@@ -300,8 +357,14 @@ def premises_rows(number: int, now: datetime
     return devices, history, registrations
 
 
-def generate_fleet(store: Store, clock: Clock, *, devices: int, first_premises: int = 0,
-                   on_progress: Callable[[int], None] | None = None) -> FleetReport:
+def generate_fleet(
+    store: Store,
+    clock: Clock,
+    *,
+    devices: int,
+    first_premises: int = 0,
+    on_progress: Callable[[int], None] | None = None,
+) -> FleetReport:
     """Load premises from `first_premises` on until at least `devices` devices are written.
 
     Into an empty SMI the secondary indexes are dropped first and built once at the end
@@ -334,5 +397,12 @@ def generate_fleet(store: Store, clock: Clock, *, devices: int, first_premises: 
     timings = FleetLoad(store).load(rows())
     if on_progress:
         on_progress(written)
-    return FleetReport(number - first_premises, written, history_lines, registration_rows,
-                       by_type, timings.load_seconds, timings.index_seconds)
+    return FleetReport(
+        number - first_premises,
+        written,
+        history_lines,
+        registration_rows,
+        by_type,
+        timings.load_seconds,
+        timings.index_seconds,
+    )

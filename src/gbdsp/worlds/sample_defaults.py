@@ -33,9 +33,12 @@ def prepare(sample: Sample, given: Mapping[str, str | None], now: datetime) -> d
         dtype = DeviceType.parse(values["device-type"])
         model = MODELS[dtype]
         hub = dtype in (DeviceType.CHF, DeviceType.GPF)
-        for key, value in (("manufacturer", model.manufacturer), ("model", model.model),
-                           ("firmware", model.firmware_version),
-                           ("smets-version", HUB_VERSION if hub else METER_VERSION)):
+        for key, value in (
+            ("manufacturer", model.manufacturer),
+            ("model", model.model),
+            ("firmware", model.firmware_version),
+            ("smets-version", HUB_VERSION if hub else METER_VERSION),
+        ):
             values.setdefault(key, value)
     return values
 
@@ -46,9 +49,11 @@ def pick_device(store: Store, pick: Pick, user: UserId) -> DeviceId:
             found = tx.devices.first_of(pick.types, status, user)
             if found is not None:
                 return found.device_id
-    raise InvalidValue(f"no default device: {user} has no "
-                       f"{'/'.join(t.value for t in pick.types)} that is "
-                       f"{' or '.join(s.value for s in pick.statuses)}; give --device")
+    raise InvalidValue(
+        f"no default device: {user} has no "
+        f"{'/'.join(t.value for t in pick.types)} that is "
+        f"{' or '.join(s.value for s in pick.statuses)}; give --device"
+    )
 
 
 def new_device_id(store: Store) -> DeviceId:
@@ -57,8 +62,9 @@ def new_device_id(store: Store) -> DeviceId:
             candidate = template_id(octet)
             if tx.devices.get(candidate, with_history=False) is None:
                 return candidate
-    raise InvalidValue("every sample device ID up to 00-DB-12-34-56-78-90-FF is in the SMI; "
-                       "give --device")
+    raise InvalidValue(
+        "every sample device ID up to 00-DB-12-34-56-78-90-FF is in the SMI; give --device"
+    )
 
 
 def gpf_of(store: Store, chf: DeviceId) -> DeviceId:
@@ -77,12 +83,21 @@ def install_code(config: Config, device: DeviceId) -> str:
 
 def needs_smi(sample: Sample, device: DeviceId | None, values: Mapping[str, str]) -> bool:
     """Whether `complete` must look at the SMI (static defaults need no data directory)."""
-    return (device is None and not isinstance(sample.device, DeviceId)) \
-        or _needs_code(sample, values) or _needs_gpf(sample, values)
+    return (
+        (device is None and not isinstance(sample.device, DeviceId))
+        or _needs_code(sample, values)
+        or _needs_gpf(sample, values)
+    )
 
 
-def complete(store: Store, config: Config, sample: Sample, user: UserId,
-             device: DeviceId | None, values: dict[str, str]) -> DeviceId:
+def complete(
+    store: Store,
+    config: Config,
+    sample: Sample,
+    user: UserId,
+    device: DeviceId | None,
+    values: dict[str, str],
+) -> DeviceId:
     """The request's device, and in `values` the defaults only the SMI or the device
     emulator knows (an install code, a CH's GPF)."""
     if device is None:
@@ -100,8 +115,11 @@ def complete(store: Store, config: Config, sample: Sample, user: UserId,
 
 
 def _needs_code(sample: Sample, values: Mapping[str, str]) -> bool:
-    return sample.srv == "8.11" and values.get("request-type") == "Add" \
+    return (
+        sample.srv == "8.11"
+        and values.get("request-type") == "Add"
         and "install-code" not in values
+    )
 
 
 def _needs_gpf(sample: Sample, values: Mapping[str, str]) -> bool:

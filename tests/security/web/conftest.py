@@ -29,11 +29,11 @@ from tests.web.conftest import serve
 ESME = DeviceId.parse("00-DB-12-34-56-78-90-A0")
 CHF = DeviceId.parse("00-DB-12-34-56-78-90-A2")
 ROLES = {
-    "supplier": UserId.parse("90-B3-D5-1F-30-01-00-00"),      # Responsible Supplier
-    "other_supplier": DEMO_SUPPLIERS[0][0],                   # Northwind
-    "network": UserId.parse("90-B3-D5-1F-30-02-00-00"),        # ED of the premises
-    "agent": UserId.parse("00-DB-12-34-56-78-00-04"),          # RSA for the supplier
-    "other_user": UserId.parse("00-DB-12-34-56-78-0E-01"),     # an OU
+    "supplier": UserId.parse("90-B3-D5-1F-30-01-00-00"),  # Responsible Supplier
+    "other_supplier": DEMO_SUPPLIERS[0][0],  # Northwind
+    "network": UserId.parse("90-B3-D5-1F-30-02-00-00"),  # ED of the premises
+    "agent": UserId.parse("00-DB-12-34-56-78-00-04"),  # RSA for the supplier
+    "other_user": UserId.parse("00-DB-12-34-56-78-0E-01"),  # an OU
 }
 PASSWORD = "a long test password"
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -52,13 +52,25 @@ class World:
     def store(self) -> Store:
         return self.app.store
 
-    def api(self, method: str, path: str, who: str | None, *,
-            headers: dict[str, str] | None = None, **kwargs: object) -> httpx.Response:
+    def api(
+        self,
+        method: str,
+        path: str,
+        who: str | None,
+        *,
+        headers: dict[str, str] | None = None,
+        **kwargs: object,
+    ) -> httpx.Response:
         sent = dict(headers or {})
         if who:
             sent["Authorization"] = f"Bearer {self.tokens[who]}"
-        return httpx.request(method, f"{self.url}/ssi/api/v1{path}", headers=sent,
-                             timeout=60, **kwargs)  # type: ignore[arg-type]
+        return httpx.request(
+            method,
+            f"{self.url}/ssi/api/v1{path}",
+            headers=sent,
+            timeout=60,
+            **kwargs,  # type: ignore[arg-type]
+        )
 
     def portal(self, who: str) -> httpx.Client:
         """A signed-in portal client for the role's account (made on first use: argon2
@@ -70,8 +82,9 @@ class World:
         form = client.get("/ssi/sign-in")
         found = TOKEN.search(form.text)
         assert found
-        reply = client.post("/ssi/sign-in", data={"csrf_token": found[1], "name": who,
-                                                   "password": PASSWORD})
+        reply = client.post(
+            "/ssi/sign-in", data={"csrf_token": found[1], "name": who, "password": PASSWORD}
+        )
         assert reply.status_code == 303, reply.text
         return client
 
@@ -80,8 +93,9 @@ def build_world(store: Store, data_dir: Path, config: Config | None = None) -> A
     data_dir.mkdir(exist_ok=True)
     clock = ManualClock(NOW)
     register_test_users(store)
-    add_user(store, User(ROLES["other_user"], "TEST-OU", "An Other User",
-                         frozenset({UserRole.OU})), None)
+    add_user(
+        store, User(ROLES["other_user"], "TEST-OU", "An Other User", frozenset({UserRole.OU})), None
+    )
     create_demo_fleet(store, clock, premises=0, seed=1)
     return App(data_dir, config or Config(), store, clock)
 

@@ -20,8 +20,7 @@ from tests.security.web.conftest import NOW
 
 
 @pytest.fixture
-def old_database(backend: str, tmp_path: Path, postgres: PostgresServer | None
-                 ) -> Iterator[str]:
+def old_database(backend: str, tmp_path: Path, postgres: PostgresServer | None) -> Iterator[str]:
     if backend == "sqlite":
         yield f"sqlite:///{tmp_path / 'old.sqlite'}"
         return
@@ -39,12 +38,20 @@ def test_0012_gives_old_tokens_an_expiry_and_keeps_old_words(old_database: str) 
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "0010")
     with engine.begin() as conn:
-        conn.execute(text("INSERT INTO ssi_tokens (token_hash, user_id, label, created_at) "
-                          "VALUES (:h, NULL, 'old', :at)"), {"h": "ab" * 32, "at": NOW})
-        conn.execute(text(
-            "INSERT INTO restricted_mode_log (device_id, restricted, by_user, at, "
-            "consumer_preference, reasonable_steps) VALUES (1, :t, 2, :at, 'old words', :t)"),
-            {"t": True, "at": NOW})
+        conn.execute(
+            text(
+                "INSERT INTO ssi_tokens (token_hash, user_id, label, created_at) "
+                "VALUES (:h, NULL, 'old', :at)"
+            ),
+            {"h": "ab" * 32, "at": NOW},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO restricted_mode_log (device_id, restricted, by_user, at, "
+                "consumer_preference, reasonable_steps) VALUES (1, :t, 2, :at, 'old words', :t)"
+            ),
+            {"t": True, "at": NOW},
+        )
     migrate.upgrade(engine)
     engine.dispose()
     store = Store.open(old_database)

@@ -36,8 +36,12 @@ schema = schemathesis.openapi.from_dict(document())
 
 def test_every_route_is_described_and_nothing_else(tmp_path: Path) -> None:
     routes = ssi_api.routes(App(tmp_path, Config(), None))  # type: ignore[arg-type]
-    served = {(m.lower(), re.sub(r"\{(\w+):\w+\}", r"{\1}", r.path))
-              for r in routes for m in (r.methods or ()) if m != "HEAD"}
+    served = {
+        (m.lower(), re.sub(r"\{(\w+):\w+\}", r"{\1}", r.path))
+        for r in routes
+        for m in (r.methods or ())
+        if m != "HEAD"
+    }
     described = {(m, p) for p, ops in document()["paths"].items() for m in ops}
     assert served == described
 
@@ -49,8 +53,11 @@ def test_the_description_is_served(fuzz_server: tuple[str, dict[str, str]]) -> N
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def fuzz_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
-                postgres: PostgresServer | None) -> Iterator[tuple[str, dict[str, str]]]:
+def fuzz_server(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    postgres: PostgresServer | None,
+) -> Iterator[tuple[str, dict[str, str]]]:
     data = tmp_path_factory.mktemp("fuzz") / "data"
     pg_url = None
     if request.param == "sqlite":
@@ -60,11 +67,16 @@ def fuzz_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPat
             pytest.skip("PostgreSQL not available (GBDSP_TEST_POSTGRES=auto)")
         pg_url = postgres.create()
         data.mkdir(parents=True)
-        app = App(data, Config(database=DatabaseConfig(url=pg_url)),
-                  Store.open(pg_url, migrate_schema=True))
+        app = App(
+            data,
+            Config(database=DatabaseConfig(url=pg_url)),
+            Store.open(pg_url, migrate_schema=True),
+        )
     world = build_world(app.store, data, app.config)
-    tokens = {"supplier": issue_token(app.store, ROLES["supplier"], "fuzz", NOW),
-              "operator": issue_token(app.store, None, "fuzz", NOW)}
+    tokens = {
+        "supplier": issue_token(app.store, ROLES["supplier"], "fuzz", NOW),
+        "operator": issue_token(app.store, None, "fuzz", NOW),
+    }
     try:
         with serve(create_app(world, relay=False)) as url:
             yield url, tokens
@@ -75,12 +87,15 @@ def fuzz_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPat
 
 
 @schema.parametrize()
-@settings(max_examples=EXAMPLES, deadline=None, database=None,
-          suppress_health_check=list(HealthCheck))
-def test_no_input_gets_a_server_error(case: schemathesis.Case[Any],
-                                      fuzz_server: tuple[str, dict[str, str]]) -> None:
+@settings(
+    max_examples=EXAMPLES, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+)
+def test_no_input_gets_a_server_error(
+    case: schemathesis.Case[Any], fuzz_server: tuple[str, dict[str, str]]
+) -> None:
     url, tokens = fuzz_server
     who = "operator" if case.path.endswith("/registration-data") else "supplier"
-    response = case.call(base_url=url, headers={"Authorization": f"Bearer {tokens[who]}"},
-                         timeout=30)
+    response = case.call(
+        base_url=url, headers={"Authorization": f"Bearer {tokens[who]}"}, timeout=30
+    )
     assert response.status_code < 500, (case.method, case.path, response.text[:300])

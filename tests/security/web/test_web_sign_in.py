@@ -32,21 +32,24 @@ PASSWORD = "correct horse 1"
 Attempt = Callable[..., httpx.Response]
 
 
-def _servers(store: Store, tmp_path: Path, clock: ManualClock, config: Config,
-             count: int) -> Iterator[list[str]]:
+def _servers(
+    store: Store, tmp_path: Path, clock: ManualClock, config: Config, count: int
+) -> Iterator[list[str]]:
     """`count` servers, each with its own Store (engine, pool, SQLite writer lock) on the
     same database, like worker processes."""
     register_test_users(store)
-    add_account(store, "alice", UserId.parse("90-B3-D5-1F-30-01-00-00"), PASSWORD,
-                clock.now())
+    add_account(store, "alice", UserId.parse("90-B3-D5-1F-30-01-00-00"), PASSWORD, clock.now())
     url = store.engine.url.render_as_string(hide_password=False)
     with ExitStack() as stack:
         urls = []
         for _ in range(count):
             own = Store.open(url)
             stack.callback(own.close)
-            urls.append(stack.enter_context(
-                serve(create_app(App(tmp_path, config, own, clock), relay=False))))
+            urls.append(
+                stack.enter_context(
+                    serve(create_app(App(tmp_path, config, own, clock), relay=False))
+                )
+            )
         yield urls
 
 
@@ -56,11 +59,15 @@ def _attempt(base: str) -> Attempt:
     assert found
     token = found[1]
 
-    def attempt(password: str, *, name: str = "alice", forwarded: str | None = None
-                ) -> httpx.Response:
+    def attempt(
+        password: str, *, name: str = "alice", forwarded: str | None = None
+    ) -> httpx.Response:
         headers = {"X-Forwarded-For": forwarded} if forwarded else {}
-        return client.post("/ssi/sign-in", headers=headers, data={
-            "csrf_token": token, "name": name, "password": password})
+        return client.post(
+            "/ssi/sign-in",
+            headers=headers,
+            data={"csrf_token": token, "name": name, "password": password},
+        )
 
     return attempt
 
@@ -84,39 +91,41 @@ def behind_proxy(store: Store, tmp_path: Path, clock: ManualClock) -> Iterator[s
 
 @pytest.mark.parametrize("burst", [40, 200])
 def test_a_burst_of_parallel_guesses_gets_no_more_checks_than_the_limit(
-        two_servers: list[str], store: Store, burst: int) -> None:
+    two_servers: list[str], store: Store, burst: int
+) -> None:
     attempts = [_attempt(two_servers[n % 2]) for n in range(8)]
     passwords = ["wrong guess"] * (burst - 1) + [PASSWORD]
     with ThreadPoolExecutor(max_workers=40) as pool:
-        replies = list(pool.map(lambda n: attempts[n % len(attempts)](passwords[n]),
-                                range(burst)))
+        replies = list(pool.map(lambda n: attempts[n % len(attempts)](passwords[n]), range(burst)))
     statuses = [r.status_code for r in replies]
     checked = [s for s in statuses if s != 429]
     assert set(statuses) <= {401, 303, 429}, statuses
     assert len(checked) <= FREE_FAILURES_PER_ACCOUNT, statuses
     assert statuses.count(429) >= burst - FREE_FAILURES_PER_ACCOUNT
-    with store.read() as tx:                  # every attempt is on record, refused ones too
+    with store.read() as tx:  # every attempt is on record, refused ones too
         recorded = tx.connection.execute(
-            select(func.count()).select_from(portal_login_attempts)).scalar_one()
+            select(func.count()).select_from(portal_login_attempts)
+        ).scalar_one()
     assert recorded == burst
 
 
-def test_delays_grow_with_each_failure_after_the_free_ones(two_servers: list[str],
-                                                           clock: ManualClock) -> None:
+def test_delays_grow_with_each_failure_after_the_free_ones(
+    two_servers: list[str], clock: ManualClock
+) -> None:
     attempt = _attempt(two_servers[0])
     for _ in range(FREE_FAILURES_PER_ACCOUNT):
         assert attempt("wrong").status_code == 401
     for minutes in (1, 2, 4, 8):
-        refused = attempt(PASSWORD)          # right, but locked: not even checked
+        refused = attempt(PASSWORD)  # right, but locked: not even checked
         assert refused.status_code == 429, refused.text
         assert f"wait {minutes} minute" in refused.text
         clock.advance(timedelta(minutes=minutes) - timedelta(seconds=1))
-        assert attempt(PASSWORD).status_code == 429        # not a second early
+        assert attempt(PASSWORD).status_code == 429  # not a second early
         clock.advance(timedelta(seconds=1))
-        assert attempt("wrong").status_code == 401         # one more guess, then longer
+        assert attempt("wrong").status_code == 401  # one more guess, then longer
     clock.advance(timedelta(minutes=16))
     assert attempt(PASSWORD).status_code == 303
-    assert attempt("wrong").status_code == 401             # a success starts afresh
+    assert attempt("wrong").status_code == 401  # a success starts afresh
 
 
 def test_the_person_at_another_address_is_not_locked_out(behind_proxy: str) -> None:
@@ -135,8 +144,7 @@ def test_an_address_spraying_many_accounts_is_slowed(behind_proxy: str) -> None:
     assert attempt(PASSWORD, forwarded="198.51.100.4").status_code == 303
 
 
-def test_forwarded_for_is_ignored_unless_the_proxy_is_configured(two_servers: list[str]
-                                                                  ) -> None:
+def test_forwarded_for_is_ignored_unless_the_proxy_is_configured(two_servers: list[str]) -> None:
     attempt = _attempt(two_servers[0])
     for n in range(FREE_FAILURES_PER_ACCOUNT):
         attempt("wrong", forwarded=f"192.0.2.{n}")
@@ -160,6 +168,6 @@ def test_trusted_proxies_are_checked_when_the_configuration_is_read(tmp_path: Pa
 
     env = {"GBDSP_SERVER__TRUSTED_PROXIES": "10.0.0.0/8, 127.0.0.1"}
     assert load(tmp_path, env).server.trusted_proxies == ["10.0.0.0/8", "127.0.0.1"]
-    assert load(tmp_path, {}).server.trusted_proxies == []            # default: none
+    assert load(tmp_path, {}).server.trusted_proxies == []  # default: none
     with pytest.raises(ConfigError, match=r"'proxy\.local' is not an address or a network"):
         load(tmp_path, {"GBDSP_SERVER__TRUSTED_PROXIES": "proxy.local"})

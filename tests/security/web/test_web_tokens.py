@@ -29,15 +29,19 @@ def _set_status(world: World, role: str, status: UserStatus) -> None:
 
 @pytest.mark.parametrize("status", [UserStatus.SUSPENDED, UserStatus.WITHDRAWN])
 def test_a_token_of_a_user_not_active_is_refused_and_changes_nothing(
-        world: World, status: UserStatus) -> None:
+    world: World, status: UserStatus
+) -> None:
     _set_status(world, "supplier", status)
     calls = [
         world.api("GET", "/me", "supplier"),
         world.api("GET", "/install-code-requests/1/code", "supplier"),
-        world.api("POST", "/install-code-requests", "supplier",
-                  json={"device_id": str(ESME)}),
-        world.api("PUT", f"/devices/{ESME}/restricted", "supplier", json={
-            "restricted": True, "consumer_preference": "no smart", "reasonable_steps": True}),
+        world.api("POST", "/install-code-requests", "supplier", json={"device_id": str(ESME)}),
+        world.api(
+            "PUT",
+            f"/devices/{ESME}/restricted",
+            "supplier",
+            json={"restricted": True, "consumer_preference": "no smart", "reasonable_steps": True},
+        ),
     ]
     for reply in calls:
         assert reply.status_code == 403, reply.text
@@ -45,7 +49,7 @@ def test_a_token_of_a_user_not_active_is_refused_and_changes_nothing(
     with world.store.read() as tx:
         device = tx.devices.get(ESME, with_history=False)
     assert device is not None and not device.restricted
-    assert world.portal("other_supplier")           # others are not affected
+    assert world.portal("other_supplier")  # others are not affected
     _set_status(world, "supplier", UserStatus.ACTIVE)
     assert world.api("GET", "/me", "supplier").status_code == 200
 
@@ -54,7 +58,7 @@ def test_a_suspended_user_cannot_use_the_portal_either(world: World) -> None:
     client = world.portal("supplier")
     assert client.get("/ssi/inventory").status_code == 200
     _set_status(world, "supplier", UserStatus.SUSPENDED)
-    assert client.get("/ssi/inventory").status_code == 303     # back to sign-in
+    assert client.get("/ssi/inventory").status_code == 303  # back to sign-in
 
 
 def test_tokens_expire(world: World) -> None:
@@ -63,17 +67,19 @@ def test_tokens_expire(world: World) -> None:
     world.clock.advance(timedelta(seconds=1))
     expired = world.api("GET", "/me", "supplier")
     assert expired.status_code == 401 and "expired" in expired.json()["error"]
-    assert world.api("GET", "/me", "operator").status_code == 401   # operators' too
-    token = ssi_access.issue_token(world.store, ROLES["supplier"], "short", world.clock.now(),
-                                   days=1)
+    assert world.api("GET", "/me", "operator").status_code == 401  # operators' too
+    token = ssi_access.issue_token(
+        world.store, ROLES["supplier"], "short", world.clock.now(), days=1
+    )
     with pytest.raises(TokenRefused):
         caller_of(world.store, token, world.clock.now() + timedelta(days=1))
 
 
 def test_revoking_one_token_or_all_of_a_user(world: World) -> None:
     second = ssi_access.issue_token(world.store, ROLES["supplier"], "second", world.clock.now())
-    info = revoke_token(world.store, ssi_access.token_id(world.tokens["supplier"])[:8],
-                        world.clock.now())
+    info = revoke_token(
+        world.store, ssi_access.token_id(world.tokens["supplier"])[:8], world.clock.now()
+    )
     assert info.label == "supplier" and info.state(world.clock.now()) == "revoked"
     revoked = world.api("GET", "/me", "supplier")
     assert revoked.status_code == 401 and "revoked" in revoked.json()["error"]
@@ -98,12 +104,14 @@ def _gbdsp(data: Path, database_url: str, *args: str) -> subprocess.CompletedPro
     env.pop("GBDSP_DATABASE__URL", None)
     if database_url:
         env["GBDSP_DATABASE__URL"] = database_url
-    return subprocess.run([sys.executable, "-m", "gbdsp", *args], env=env, text=True,
-                          capture_output=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "gbdsp", *args], env=env, text=True, capture_output=True, timeout=120
+    )
 
 
 def test_tokens_listed_and_revoked_from_the_cli_never_show_a_secret(
-        tmp_path: Path, database_url: str) -> None:
+    tmp_path: Path, database_url: str
+) -> None:
     data = tmp_path / "data"
     assert _gbdsp(data, database_url, "init").returncode == 0
     made = _gbdsp(data, database_url, "ssi", "token", str(ROLES["supplier"]), "--label", "erp")

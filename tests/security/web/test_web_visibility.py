@@ -33,8 +33,17 @@ EXPECTED = {
 
 
 def _restrict(world: World) -> None:
-    restricted.set_restricted(world.store, world.clock, world.app.config, ROLES["supplier"],
-                              ESME, True, WORDS, True, sealer=world.app.sealer())
+    restricted.set_restricted(
+        world.store,
+        world.clock,
+        world.app.config,
+        ROLES["supplier"],
+        ESME,
+        True,
+        WORDS,
+        True,
+        sealer=world.app.sealer(),
+    )
 
 
 def test_the_premises_has_the_roles_the_cases_assume(world: World) -> None:
@@ -43,19 +52,17 @@ def test_the_premises_has_the_roles_the_cases_assume(world: World) -> None:
     assert device is not None
     assert device.responsible_supplier == ROLES["supplier"]
     assert device.network_operator == ROLES["network"]
-    assert ROLES["other_supplier"] not in (device.installing_supplier,
-                                           device.network_operator)
+    assert ROLES["other_supplier"] not in (device.installing_supplier, device.network_operator)
 
 
 @pytest.mark.parametrize("role", list(EXPECTED))
-def test_the_api_shows_history_and_words_only_as_the_rule_allows(world: World,
-                                                                 role: str) -> None:
+def test_the_api_shows_history_and_words_only_as_the_rule_allows(world: World, role: str) -> None:
     _restrict(world)
     history, words, _, _ = EXPECTED[role]
     reply = world.api("GET", f"/devices/{ESME}", role)
     assert reply.status_code == 200, reply.text
     body = reply.json()
-    assert body["restricted"] == "true"                  # the flag itself is in 8.2 too
+    assert body["restricted"] == "true"  # the flag itself is in 8.2 too
     assert ("restricted_history" in body) is history
     if history:
         (entry,) = body["restricted_history"]
@@ -72,15 +79,16 @@ def test_the_operator_sees_the_changes_not_the_words(world: World) -> None:
 
 
 @pytest.mark.parametrize("role", list(EXPECTED))
-def test_the_portal_shows_history_and_words_only_as_the_rule_allows(world: World,
-                                                                    role: str) -> None:
+def test_the_portal_shows_history_and_words_only_as_the_rule_allows(
+    world: World, role: str
+) -> None:
     _restrict(world)
     _, _, status, words = EXPECTED[role]
     client = world.portal(role)
     page = client.get(f"/ssi/devices/{ESME}")
     assert page.status_code == status
     assert (WORDS in page.text) is words
-    if role == "network":                                # the ED sees the device, no history
+    if role == "network":  # the ED sees the device, no history
         assert "Consumer's preference" not in page.text
     if role == "agent":
         assert "for the Responsible Supplier only" in page.text
@@ -92,26 +100,35 @@ def test_the_rule_per_role(world: World) -> None:
         users = {role: tx.users.get(user) for role, user in ROLES.items()}
     assert device is not None
     access = {role: Viewer(u).restricted_access(device) for role, u in users.items()}
-    assert access == {"supplier": RestrictedAccess.FULL, "agent": RestrictedAccess.CHANGES,
-                      "network": RestrictedAccess.NONE, "other_supplier": RestrictedAccess.NONE,
-                      "other_user": RestrictedAccess.NONE}
+    assert access == {
+        "supplier": RestrictedAccess.FULL,
+        "agent": RestrictedAccess.CHANGES,
+        "network": RestrictedAccess.NONE,
+        "other_supplier": RestrictedAccess.NONE,
+        "other_user": RestrictedAccess.NONE,
+    }
     assert Viewer(None).restricted_access(device) is RestrictedAccess.CHANGES
 
 
 def test_the_words_are_sealed_at_rest_and_kept_out_of_logs_and_exports(
-        world: World, caplog: pytest.LogCaptureFixture, tmp_path: Path) -> None:
+    world: World, caplog: pytest.LogCaptureFixture, tmp_path: Path
+) -> None:
     caplog.set_level(logging.DEBUG)
-    reply = world.api("PUT", f"/devices/{ESME}/restricted", "supplier", json={
-        "restricted": True, "consumer_preference": WORDS, "reasonable_steps": True})
+    reply = world.api(
+        "PUT",
+        f"/devices/{ESME}/restricted",
+        "supplier",
+        json={"restricted": True, "consumer_preference": WORDS, "reasonable_steps": True},
+    )
     assert reply.status_code == 200, reply.text
     assert WORDS not in caplog.text
-    with world.store.read() as tx:                      # nowhere in any table in clear
+    with world.store.read() as tx:  # nowhere in any table in clear
         for table in metadata.sorted_tables:
             for row in tx.connection.execute(select(table)):
-                assert not any(WORDS.encode() in v if isinstance(v, bytes) else
-                               WORDS in str(v) for v in row), table.name
-        sealed = tx.connection.execute(select(restricted_mode_log.c.preference_sealed)
-                                       ).scalar_one()
+                assert not any(
+                    WORDS.encode() in v if isinstance(v, bytes) else WORDS in str(v) for v in row
+                ), table.name
+        sealed = tx.connection.execute(select(restricted_mode_log.c.preference_sealed)).scalar_one()
     assert world.app.sealer().open(sealed).decode() == WORDS
     extract = tmp_path / "all.csv"
     with extract.open("w") as out:
@@ -124,9 +141,17 @@ def test_the_words_are_sealed_at_rest_and_kept_out_of_logs_and_exports(
 
 def _plaintext_row(store: Store) -> None:
     with store.transaction() as tx:
-        tx.connection.execute(insert(restricted_mode_log).values(
-            device_id=ESME, restricted=True, by_user=ROLES["supplier"], at=NOW,
-            consumer_preference=WORDS, preference_sealed=None, reasonable_steps=True))
+        tx.connection.execute(
+            insert(restricted_mode_log).values(
+                device_id=ESME,
+                restricted=True,
+                by_user=ROLES["supplier"],
+                at=NOW,
+                consumer_preference=WORDS,
+                preference_sealed=None,
+                reasonable_steps=True,
+            )
+        )
 
 
 def test_rows_written_before_sealing_are_sealed_by_the_migration_step(world: World) -> None:
@@ -163,13 +188,26 @@ def test_the_cli_shows_the_words_only_as_the_responsible_supplier(tmp_path: Path
     env.pop("GBDSP_DATABASE__URL", None)
 
     def gbdsp(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "gbdsp", *args], env=env, text=True,
-                              capture_output=True, timeout=120)
+        return subprocess.run(
+            [sys.executable, "-m", "gbdsp", *args],
+            env=env,
+            text=True,
+            capture_output=True,
+            timeout=120,
+        )
 
     assert gbdsp("init").returncode == 0
     assert gbdsp("demo", "--premises", "0").returncode == 0
-    made = gbdsp("restricted", "set", str(ESME), "--by", str(ROLES["supplier"]),
-                 "--preference", WORDS, "--reasonable-steps")
+    made = gbdsp(
+        "restricted",
+        "set",
+        str(ESME),
+        "--by",
+        str(ROLES["supplier"]),
+        "--preference",
+        WORDS,
+        "--reasonable-steps",
+    )
     assert made.returncode == 0, made.stderr
     as_operator = gbdsp("restricted", "show", str(ESME))
     assert as_operator.returncode == 0 and "set by" in as_operator.stdout

@@ -53,8 +53,9 @@ class Portal:
 
 
 @contextmanager
-def running_portal(data_dir: Path, config: Config | None = None,
-                   clock: ManualClock | None = None) -> Iterator[Portal]:
+def running_portal(
+    data_dir: Path, config: Config | None = None, clock: ManualClock | None = None
+) -> Iterator[Portal]:
     """Init a data directory, build the demo fleet and its accounts, serve the app."""
     clock = clock or ManualClock(datetime.now(UTC).replace(microsecond=0))
     app = bootstrap.initialise(data_dir, clock)
@@ -77,10 +78,10 @@ def demo_portal(data_dir: Path, clock: ManualClock | None = None) -> Iterator[Po
     (create_demo is what `gbdsp demo` runs), under the default configuration."""
     clock = clock or ManualClock(datetime.now(UTC).replace(microsecond=0))
     app = bootstrap.initialise(data_dir, clock)
-    register_test_users(app.store)                       # gbdsp init
-    create_demo(app)                                     # gbdsp demo
+    register_test_users(app.store)  # gbdsp init
+    create_demo(app)  # gbdsp demo
     try:
-        with serve(create_app(app, relay=False)) as url:   # gbdsp serve
+        with serve(create_app(app, relay=False)) as url:  # gbdsp serve
             yield Portal(url, app, clock, gained_meters())
     finally:
         app.close()
@@ -94,13 +95,18 @@ def portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portal]:
 
 def change_of_supplier(app: App, clock: ManualClock) -> list[DeviceId]:
     with app.store.read() as tx:
-        left = [d for d in tx.devices.iter_all(responsible=[BRIGHTWATT])
-                if d.status is SmiStatus.INSTALLED_NOT_COMMISSIONED and d.import_mpxn
-                and d.device_type.value in ("ESME", "GSME")]
+        left = [
+            d
+            for d in tx.devices.iter_all(responsible=[BRIGHTWATT])
+            if d.status is SmiStatus.INSTALLED_NOT_COMMISSIONED
+            and d.import_mpxn
+            and d.device_type.value in ("ESME", "GSME")
+        ]
     # Each test uses its own meters of these (requests are one open per device).
     assert len(left) >= 5, "the demo fleet should leave some meters uncommissioned"
-    registration.record(app.store, [(d.import_mpxn or "", NORTHWIND, clock.now())
-                                    for d in left], clock.now())
+    registration.record(
+        app.store, [(d.import_mpxn or "", NORTHWIND, clock.now()) for d in left], clock.now()
+    )
     return [d.device_id for d in left]
 
 
@@ -114,8 +120,9 @@ def browser() -> Iterator[Browser]:
             pytest.fail(message)
         pytest.skip(message)
     with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-background-networking"])
+        chromium = p.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-background-networking"]
+        )
         yield chromium
         chromium.close()
 

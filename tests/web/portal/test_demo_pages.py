@@ -36,8 +36,11 @@ def test_overdue_devices_show_next_run_not_todays_date(tmp_path: Path) -> None:
         now = clock.now()
         rule = housekeeping.rule_in_force(portal.app.config, now)
         parties = sorted(parties_of(user), key=str)
-        overdue = {str(d.device_id) for d in housekeeping.due_within(
-            portal.app.store, now, portal.app.config, parties) if d.removal_on <= now}
+        overdue = {
+            str(d.device_id)
+            for d in housekeeping.due_within(portal.app.store, now, portal.app.config, parties)
+            if d.removal_on <= now
+        }
     assert len(overdue) >= 2, "the demo has overdue devices"
     rows = {m[1]: m[0] for m in ROW.finditer(page.text)}
     assert overdue <= set(rows)
@@ -53,12 +56,21 @@ def test_every_page_has_the_demos_data_for_the_boxed_supplier(tmp_path: Path) ->
     """gbdsp init && gbdsp demo && gbdsp serve, signed in as boxed-supplier: no page empty."""
     with demo_portal(tmp_path) as portal:
         client = sign_in(portal.url, "boxed-supplier")
-        pages = {path: client.get(path) for path in (
-            "/ssi/inventory?q=M22+4TA", f"/ssi/premises/{TEMPLATE_CHF}",
-            f"/ssi/devices/{restricted_meter()}", "/ssi/install-codes", "/ssi/install-codes/1",
-            "/ssi/housekeeping", "/ssi/reports")}
+        pages = {
+            path: client.get(path)
+            for path in (
+                "/ssi/inventory?q=M22+4TA",
+                f"/ssi/premises/{TEMPLATE_CHF}",
+                f"/ssi/devices/{restricted_meter()}",
+                "/ssi/install-codes",
+                "/ssi/install-codes/1",
+                "/ssi/housekeeping",
+                "/ssi/reports",
+            )
+        }
     assert all(r.status_code == 200 for r in pages.values()), {
-        p: r.status_code for p, r in pages.items()}
+        p: r.status_code for p, r in pages.items()
+    }
     text = {path.split("?")[0]: r.text for path, r in pages.items()}
     assert TEMPLATE_CHF in text["/ssi/inventory"]
     assert "00-DB-12-34-56-78-90-A0" in text[f"/ssi/premises/{TEMPLATE_CHF}"]
@@ -68,8 +80,7 @@ def test_every_page_has_the_demos_data_for_the_boxed_supplier(tmp_path: Path) ->
     assert queues.count("Overdue") >= 2
     for status in ("Answered", "NotInstaller", "Closed", "backlog"):
         assert status in queues, status
-    assert "Overdue" in text["/ssi/install-codes/1"] and "Northwind" in text[
-        "/ssi/install-codes/1"]
+    assert "Overdue" in text["/ssi/install-codes/1"] and "Northwind" in text["/ssi/install-codes/1"]
     assert "Pre-notify again" in text["/ssi/housekeeping"]
     reports = text["/ssi/reports"]
     assert "E169" in reports and "I99" in reports and "E19" in reports

@@ -40,8 +40,9 @@ def sign_in(url: str, name: str, password: str = PASSWORD) -> httpx.Client:
     form = client.get("/ssi/sign-in")
     token = TOKEN.search(form.text)
     assert token, form.text
-    reply = client.post("/ssi/sign-in", data={"csrf_token": token[1], "name": name,
-                                               "password": password})
+    reply = client.post(
+        "/ssi/sign-in", data={"csrf_token": token[1], "name": name, "password": password}
+    )
     assert reply.status_code == 303, reply.text
     return client
 
@@ -54,69 +55,94 @@ def token_of(client: httpx.Client, path: str) -> str:
 
 def test_posts_without_a_valid_token_are_refused_and_change_nothing(portal: Portal) -> None:
     client = sign_in(portal.url, "boxed-supplier")
-    for path, data in (("/ssi/devices/" + TEMPLATE_ESME + "/restricted",
-                        {"restricted": "true", "consumer_preference": "x",
-                         "reasonable_steps": "yes", "confirm": "yes"}),
-                       ("/ssi/install-codes", {"device_id": TEMPLATE_ESME}),
-                       ("/ssi/sign-out", {})):
+    for path, data in (
+        (
+            "/ssi/devices/" + TEMPLATE_ESME + "/restricted",
+            {
+                "restricted": "true",
+                "consumer_preference": "x",
+                "reasonable_steps": "yes",
+                "confirm": "yes",
+            },
+        ),
+        ("/ssi/install-codes", {"device_id": TEMPLATE_ESME}),
+        ("/ssi/sign-out", {}),
+    ):
         assert client.post(path, data=data).status_code == 403
         assert client.post(path, data=data | {"csrf_token": "0" * 64}).status_code == 403
     page = client.get(f"/ssi/devices/{TEMPLATE_ESME}")
-    assert page.status_code == 200                        # still signed in
+    assert page.status_code == 200  # still signed in
     assert "This ESME is <strong>not Restricted</strong>" in page.text
     # A session's token does not work for another session.
     other = sign_in(portal.url, "boxed-supplier")
     foreign = token_of(other, "/ssi/inventory")
-    assert client.post("/ssi/install-codes", data={"device_id": TEMPLATE_ESME,
-                                                   "csrf_token": foreign}).status_code == 403
+    assert (
+        client.post(
+            "/ssi/install-codes", data={"device_id": TEMPLATE_ESME, "csrf_token": foreign}
+        ).status_code
+        == 403
+    )
 
 
 def test_sign_in_form_needs_its_own_token(portal: Portal) -> None:
-    reply = httpx.post(f"{portal.url}/ssi/sign-in",
-                       data={"name": "northwind", "password": PASSWORD})
+    reply = httpx.post(
+        f"{portal.url}/ssi/sign-in", data={"name": "northwind", "password": PASSWORD}
+    )
     assert reply.status_code == 403
     assert "gbdsp_session" not in reply.headers.get("set-cookie", "")
 
 
 def test_a_user_cannot_see_or_act_on_another_users_request(portal: Portal) -> None:
-    rows = install_codes.raise_requests(portal.app.store, portal.clock, portal.app.config,
-                                        NORTHWIND, [(1, str(portal.gained[4]))])
+    rows = install_codes.raise_requests(
+        portal.app.store, portal.clock, portal.app.config, NORTHWIND, [(1, str(portal.gained[4]))]
+    )
     request_id = rows[0].request_id
     assert request_id is not None, rows
     outsider = sign_in(portal.url, "boxed-supplier")
     token = token_of(outsider, "/ssi/install-codes")
     assert outsider.get(f"/ssi/install-codes/{request_id}").status_code == 404
     for action in ("answer", "not-installer", "close"):
-        reply = outsider.post(f"/ssi/install-codes/{request_id}/{action}",
-                              data={"csrf_token": token, "install_code": "00" * 8})
+        reply = outsider.post(
+            f"/ssi/install-codes/{request_id}/{action}",
+            data={"csrf_token": token, "install_code": "00" * 8},
+        )
         assert reply.status_code == 404
-    assert outsider.get("/ssi/install-codes/999999").status_code == 404   # same as absent
+    assert outsider.get("/ssi/install-codes/999999").status_code == 404  # same as absent
     # The requester may not answer its own request; the assignee may not close it.
     requester = sign_in(portal.url, "northwind")
-    reply = requester.post(f"/ssi/install-codes/{request_id}/answer", data={
-        "csrf_token": token_of(requester, "/ssi/install-codes"), "install_code": "00" * 8})
+    reply = requester.post(
+        f"/ssi/install-codes/{request_id}/answer",
+        data={"csrf_token": token_of(requester, "/ssi/install-codes"), "install_code": "00" * 8},
+    )
     assert reply.status_code == 404
     installer = sign_in(portal.url, "brightwatt")
     assert installer.get(f"/ssi/install-codes/{request_id}").status_code == 200
-    reply = installer.post(f"/ssi/install-codes/{request_id}/close", data={
-        "csrf_token": token_of(installer, "/ssi/install-codes")})
+    reply = installer.post(
+        f"/ssi/install-codes/{request_id}/close",
+        data={"csrf_token": token_of(installer, "/ssi/install-codes")},
+    )
     assert reply.status_code == 404
     still = install_codes.request_for(portal.app.store, BRIGHTWATT, request_id)
     assert still.status.value == "Open"
 
     # 'Not the installer', then the requester names an earlier supplier: a User that does
     # not exist is an error on the form (what was typed kept), a real one takes it over.
-    reply = installer.post(f"/ssi/install-codes/{request_id}/not-installer", data={
-        "csrf_token": token_of(installer, "/ssi/install-codes")})
+    reply = installer.post(
+        f"/ssi/install-codes/{request_id}/not-installer",
+        data={"csrf_token": token_of(installer, "/ssi/install-codes")},
+    )
     assert reply.status_code == 303
     token = token_of(requester, "/ssi/install-codes")
     unknown = "00-DB-12-34-56-78-0E-0E"
-    reply = requester.post(f"/ssi/install-codes/{request_id}/redirect",
-                           data={"csrf_token": token, "to": unknown})
+    reply = requester.post(
+        f"/ssi/install-codes/{request_id}/redirect", data={"csrf_token": token, "to": unknown}
+    )
     assert reply.status_code == 422
     assert "not a registered supplier User" in reply.text and f'value="{unknown}"' in reply.text
-    reply = requester.post(f"/ssi/install-codes/{request_id}/redirect",
-                           data={"csrf_token": token, "to": "90-B3-D5-1F-30-01-00-00"})
+    reply = requester.post(
+        f"/ssi/install-codes/{request_id}/redirect",
+        data={"csrf_token": token, "to": "90-B3-D5-1F-30-01-00-00"},
+    )
     assert reply.status_code == 303
     moved = install_codes.request_for(portal.app.store, NORTHWIND, request_id)
     assert str(moved.assignee) == "90-B3-D5-1F-30-01-00-00" and moved.status.value == "Open"
@@ -140,23 +166,35 @@ def test_other_users_devices_and_premises_are_not_found(portal: Portal) -> None:
 def test_validation_errors_keep_what_was_typed(portal: Portal) -> None:
     client = sign_in(portal.url, "boxed-supplier")
     token = token_of(client, "/ssi/install-codes")
-    reply = client.post("/ssi/install-codes", data={"csrf_token": token,
-                                                    "device_id": "00-DB-12-ZZ", "backlog": "yes"})
+    reply = client.post(
+        "/ssi/install-codes",
+        data={"csrf_token": token, "device_id": "00-DB-12-ZZ", "backlog": "yes"},
+    )
     assert reply.status_code == 422
     assert "not an EUI-64" in reply.text
     assert 'value="00-DB-12-ZZ"' in reply.text
     assert 'id="backlog" name="backlog" value="yes" checked' in reply.text
-    reply = client.post("/ssi/install-codes", data={"csrf_token": token,
-                                                    "device_id": TEMPLATE_ESME})
-    assert reply.status_code == 422                       # Commissioned: no code to ask for
+    reply = client.post(
+        "/ssi/install-codes", data={"csrf_token": token, "device_id": TEMPLATE_ESME}
+    )
+    assert reply.status_code == 422  # Commissioned: no code to ask for
     assert "it is Commissioned" in reply.text and f'value="{TEMPLATE_ESME}"' in reply.text
-    reply = client.post(f"/ssi/devices/{TEMPLATE_ESME}/restricted", data={
-        "csrf_token": token, "restricted": "true", "consumer_preference": "No smart <b>please"})
+    reply = client.post(
+        f"/ssi/devices/{TEMPLATE_ESME}/restricted",
+        data={
+            "csrf_token": token,
+            "restricted": "true",
+            "consumer_preference": "No smart <b>please",
+        },
+    )
     assert reply.status_code == 422
     assert "reasonable steps" in reply.text
-    assert "No smart &lt;b&gt;please</textarea>" in reply.text      # kept, and escaped
-    reply = client.post("/ssi/install-codes/bulk", data={"csrf_token": token},
-                        files={"file": ("x.csv", b"serial\n123\n", "text/csv")})
+    assert "No smart &lt;b&gt;please</textarea>" in reply.text  # kept, and escaped
+    reply = client.post(
+        "/ssi/install-codes/bulk",
+        data={"csrf_token": token},
+        files={"file": ("x.csv", b"serial\n123\n", "text/csv")},
+    )
     assert reply.status_code == 422 and "device_id column" in reply.text
     search = client.get("/ssi/inventory", params={"q": "ZZ9 ZZZ!", "kind": "postcode"})
     assert "a postcode looks like" in search.text and 'value="ZZ9 ZZZ!"' in search.text
@@ -177,10 +215,16 @@ def test_cookies_and_headers(portal: Portal) -> None:
     assert form.headers["x-frame-options"] == "DENY"
     token = TOKEN.search(form.text)
     assert token
-    reply = client.post("/ssi/sign-in", data={"csrf_token": token[1], "name": "northwind",
-                                               "password": PASSWORD,
-                                               "next": "https://evil.example/"})
-    assert reply.headers["location"] == "/ssi/inventory"           # never an open redirect
+    reply = client.post(
+        "/ssi/sign-in",
+        data={
+            "csrf_token": token[1],
+            "name": "northwind",
+            "password": PASSWORD,
+            "next": "https://evil.example/",
+        },
+    )
+    assert reply.headers["location"] == "/ssi/inventory"  # never an open redirect
     cookie = reply.headers["set-cookie"]
     assert "HttpOnly" in cookie and "SameSite=strict" in cookie and "Path=/ssi" in cookie
     assert client.get("/ssi/inventory").headers["cache-control"] == "no-store"
@@ -188,12 +232,14 @@ def test_cookies_and_headers(portal: Portal) -> None:
 
 # -- sign-in on its own fresh database, each backend --------------------------------------
 
+
 @pytest.fixture
 def fresh(store: Store, tmp_path: Path) -> Iterator[tuple[str, ManualClock, Store]]:
     register_test_users(store)
     clock = ManualClock(datetime(2026, 11, 2, 9, tzinfo=UTC))
-    add_account(store, "alice", UserId.parse("90-B3-D5-1F-30-01-00-00"), "correct horse 1",
-                clock.now())
+    add_account(
+        store, "alice", UserId.parse("90-B3-D5-1F-30-01-00-00"), "correct horse 1", clock.now()
+    )
     with serve(create_app(App(tmp_path, Config(), store, clock), relay=False)) as url:
         yield url, clock, store
 
@@ -205,20 +251,22 @@ def test_sign_in_is_rate_limited_per_account(fresh: tuple[str, ManualClock, Stor
     assert token
 
     def attempt(password: str) -> httpx.Response:
-        return client.post("/ssi/sign-in", data={"csrf_token": token[1], "name": "alice",
-                                                  "password": password})
+        return client.post(
+            "/ssi/sign-in", data={"csrf_token": token[1], "name": "alice", "password": password}
+        )
 
     for _ in range(MAX_FAILURES_PER_NAME):
         assert attempt("wrong").status_code == 401
-    refused = attempt("correct horse 1")                # right, but too many tries: refused
+    refused = attempt("correct horse 1")  # right, but too many tries: refused
     assert refused.status_code == 429 and "too many failed sign-ins" in refused.text
     assert 'value="alice"' in refused.text
     clock.advance(timedelta(minutes=16))
     assert attempt("correct horse 1").status_code == 303
 
 
-def test_passwords_and_sessions_are_stored_only_hashed(fresh: tuple[str, ManualClock, Store]
-                                                       ) -> None:
+def test_passwords_and_sessions_are_stored_only_hashed(
+    fresh: tuple[str, ManualClock, Store],
+) -> None:
     url, clock, store = fresh
     client = sign_in(url, "alice", "correct horse 1")
     session = client.cookies["gbdsp_session"]
@@ -228,22 +276,18 @@ def test_passwords_and_sessions_are_stored_only_hashed(fresh: tuple[str, ManualC
     assert hashed.startswith("$argon2id$") and "correct horse" not in hashed
     assert stored == [hashlib.sha256(session.encode()).hexdigest()]
     assert client.get("/ssi/inventory").status_code == 200
-    clock.advance(timedelta(hours=9))                        # sessions last 8 hours
+    clock.advance(timedelta(hours=9))  # sessions last 8 hours
     expired = client.get("/ssi/inventory")
-    assert expired.status_code == 303 and expired.headers["location"].startswith(
-        "/ssi/sign-in")
+    assert expired.status_code == 303 and expired.headers["location"].startswith("/ssi/sign-in")
 
 
 def test_sign_out_ends_the_session_on_the_server(fresh: tuple[str, ManualClock, Store]) -> None:
     url, _, store = fresh
     client = sign_in(url, "alice", "correct horse 1")
     session = client.cookies["gbdsp_session"]
-    reply = client.post("/ssi/sign-out", data={"csrf_token": token_of(client,
-                                                                      "/ssi/inventory")})
+    reply = client.post("/ssi/sign-out", data={"csrf_token": token_of(client, "/ssi/inventory")})
     assert reply.status_code == 303
     replay = httpx.get(f"{url}/ssi/inventory", cookies={"gbdsp_session": session})
-    assert replay.status_code == 303                     # the old cookie no longer works
+    assert replay.status_code == 303  # the old cookie no longer works
     with store.read() as tx:
         assert tx.connection.execute(select(portal_sessions)).all() == []
-
-

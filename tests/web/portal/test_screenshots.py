@@ -27,10 +27,14 @@ from tests.web.portal.conftest import (
 )
 
 OUT = Path(__file__).resolve().parents[3] / "docs" / "screenshots"
-DEMO_PREMISES = 300   # `gbdsp demo`'s default
+DEMO_PREMISES = 300  # `gbdsp demo`'s default
 
-pytestmark = [pytest.mark.slow, pytest.mark.skipif(
-    os.environ.get("GBDSP_SCREENSHOTS") != "1", reason="set GBDSP_SCREENSHOTS=1 to take them")]
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        os.environ.get("GBDSP_SCREENSHOTS") != "1", reason="set GBDSP_SCREENSHOTS=1 to take them"
+    ),
+]
 
 
 @pytest.fixture(scope="module")
@@ -48,8 +52,10 @@ def busiest_postcode(portal: Portal) -> str:
     with portal.app.store.read() as tx:
         user = tx.users.get(BOXED_SUPPLIER)
     assert user is not None
-    counts = {pc: len(inventory.search(portal.app.store, user, pc, "postcode"))
-              for pc in {demo_postcode(n) for n in range(DEMO_PREMISES)}}
+    counts = {
+        pc: len(inventory.search(portal.app.store, user, pc, "postcode"))
+        for pc in {demo_postcode(n) for n in range(DEMO_PREMISES)}
+    }
     return max(sorted(counts), key=lambda pc: counts[pc])
 
 
@@ -71,7 +77,8 @@ def test_take_screenshots(browser: Browser, world: Portal) -> None:
     shot(page, "04-device")
     page.goto(f"{world.url}/ssi/devices/{TEMPLATE_ESME}")
     page.get_by_label("The consumer's preference, in their words").fill(
-        "Does not want remote readings or tariff changes; keep safety alerts")
+        "Does not want remote readings or tariff changes; keep safety alerts"
+    )
     page.get_by_label("We took all reasonable steps for a smart installation").check()
     page.get_by_role("button", name="Set Restricted mode…").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Set Restricted mode?")
@@ -86,10 +93,19 @@ def test_take_screenshots(browser: Browser, world: Portal) -> None:
     page.goto(f"{world.url}/ssi/install-codes")
     expect(page.get_by_text("overdue").first).to_be_visible()
     shot(page, "06-install-code-queues")
-    page.get_by_label("CSV file with a device_id column").set_input_files(files=[FilePayload(
-        name="change-of-supplier.csv", mimeType="text/csv",
-        buffer=("device_id\n" + "".join(f"{d}\n" for d in world.gained[6:])
-                + f"{TEMPLATE_ESME}\n{UNKNOWN_DEVICE}\nnot-a-device\n").encode())])
+    page.get_by_label("CSV file with a device_id column").set_input_files(
+        files=[
+            FilePayload(
+                name="change-of-supplier.csv",
+                mimeType="text/csv",
+                buffer=(
+                    "device_id\n"
+                    + "".join(f"{d}\n" for d in world.gained[6:])
+                    + f"{TEMPLATE_ESME}\n{UNKNOWN_DEVICE}\nnot-a-device\n"
+                ).encode(),
+            )
+        ]
+    )
     page.get_by_role("button", name="Upload and raise").click()
     shot(page, "07-bulk-result")
     page.context.close()

@@ -76,8 +76,7 @@ class Forbidden(GbdspError):
 
 
 def _templates() -> Jinja2Templates:
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"),
-                             autoescape=True)
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True)
     env.globals["date_format"] = "%d %b %Y"
     env.filters["when"] = lambda d: d.strftime("%d %b %Y %H:%M") if d else "-"
     env.filters["day"] = lambda d: d.strftime("%a %d %b %Y") if d else "-"
@@ -88,25 +87,41 @@ def routes(app: App) -> list[BaseRoute]:
     templates = _templates()
     names = _user_names(app)
 
-    def render(request: Request, name: str, context: dict[str, Any], status: int = 200,
-               account: Account | None = None, csrf: str = "") -> Response:
-        response = templates.TemplateResponse(request, name, {
-            "account": account, "csrf": csrf, "csrf_field": security.CSRF_FIELD,
-            "names": names, "path": request.url.path, "notice": "", **context},
-            status_code=status)
+    def render(
+        request: Request,
+        name: str,
+        context: dict[str, Any],
+        status: int = 200,
+        account: Account | None = None,
+        csrf: str = "",
+    ) -> Response:
+        response = templates.TemplateResponse(
+            request,
+            name,
+            {
+                "account": account,
+                "csrf": csrf,
+                "csrf_field": security.CSRF_FIELD,
+                "names": names,
+                "path": request.url.path,
+                "notice": "",
+                **context,
+            },
+            status_code=status,
+        )
         response.headers.update(security.HEADERS)
         return response
 
     def page(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
         async def endpoint(request: Request) -> Response:
             token = request.cookies.get(security.SESSION_COOKIE, "")
-            account = await run_in_threadpool(account_of, app.store, app.clock, token) \
-                if token else None
+            account = (
+                await run_in_threadpool(account_of, app.store, app.clock, token) if token else None
+            )
             if account is None:
                 if request.method == "POST":
                     return _plain(403, "your session has ended: sign in again")
-                target = request.url.path + (f"?{request.url.query}" if request.url.query
-                                             else "")
+                target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
                 return RedirectResponse(f"/ssi/sign-in?next={quote(target)}", 303)
             csrf = csrf_token(token)
             if request.method == "POST":
@@ -121,18 +136,36 @@ def routes(app: App) -> list[BaseRoute]:
                 except InvalidValue as e:
                     return _plain(413, str(e))
                 if not csrf_ok(token, current.form.get(security.CSRF_FIELD, "")):
-                    return _plain(403, "this form has no valid anti-forgery token: reload the "
-                                       "page and try again")
+                    return _plain(
+                        403,
+                        "this form has no valid anti-forgery token: reload the page and try again",
+                    )
             try:
                 return await run_in_threadpool(handler, current)
             except (NotFound, install_codes.NotYours) as e:
                 # Someone else's request or device is 'not found': an ID tells nothing.
-                return render(request, "error.html", {"title": "Not found", "message": str(e)
-                              if isinstance(e, NotFound) else "There is no such page among "
-                              "yours."}, 404, account, csrf)
+                return render(
+                    request,
+                    "error.html",
+                    {
+                        "title": "Not found",
+                        "message": str(e)
+                        if isinstance(e, NotFound)
+                        else "There is no such page among yours.",
+                    },
+                    404,
+                    account,
+                    csrf,
+                )
             except Forbidden as e:
-                return render(request, "error.html", {"title": "Not allowed",
-                                                      "message": str(e)}, 403, account, csrf)
+                return render(
+                    request,
+                    "error.html",
+                    {"title": "Not allowed", "message": str(e)},
+                    403,
+                    account,
+                    csrf,
+                )
 
         return endpoint
 
@@ -150,12 +183,18 @@ def routes(app: App) -> list[BaseRoute]:
             name = str(form.get("name", ""))
             next_url = _safe_next(str(form.get("next", "")))
             if not security.sign_in_token_ok(request, str(form.get(security.CSRF_FIELD, ""))):
-                return _plain(403, "this form has no valid anti-forgery token: reload the page "
-                                   "and try again")
+                return _plain(
+                    403, "this form has no valid anti-forgery token: reload the page and try again"
+                )
             try:
                 session = await run_in_threadpool(
-                    sign_in, app.store, app.clock, name, str(form.get("password", "")),
-                    client_of(request, app.config.server.trusted_proxies))
+                    sign_in,
+                    app.store,
+                    app.clock,
+                    name,
+                    str(form.get("password", "")),
+                    client_of(request, app.config.server.trusted_proxies),
+                )
             except TooManyAttempts as e:
                 error, status = str(e), 429
             except SignInRefused as e:
@@ -164,9 +203,18 @@ def routes(app: App) -> list[BaseRoute]:
                 response: Response = RedirectResponse(next_url or "/ssi/inventory", 303)
                 security.set_session(response, request, session)
                 return response
-        response = render(request, "sign_in.html", {
-            "title": "Sign in", "error": error, "name": name, "next": next_url,
-            "sign_in_csrf": token}, status)
+        response = render(
+            request,
+            "sign_in.html",
+            {
+                "title": "Sign in",
+                "error": error,
+                "name": name,
+                "next": next_url,
+                "sign_in_csrf": token,
+            },
+            status,
+        )
         security.set_sign_in_token(response, request, token)
         return response
 
@@ -190,35 +238,67 @@ def routes(app: App) -> list[BaseRoute]:
                 results = inventory.search(app.store, p.account.user, q, kind)
             except InvalidValue as e:
                 error = str(e)
-        return render(p.request, "inventory.html", {
-            "title": "Inventory", "q": q, "kind": kind, "results": results, "error": error,
-            "kinds": [("auto", "Anything"), ("device", "Device ID"), ("mpxn", "MPxN"),
-                      ("uprn", "UPRN"), ("postcode", "Postcode")]}, account=p.account,
-            csrf=p.csrf)
+        return render(
+            p.request,
+            "inventory.html",
+            {
+                "title": "Inventory",
+                "q": q,
+                "kind": kind,
+                "results": results,
+                "error": error,
+                "kinds": [
+                    ("auto", "Anything"),
+                    ("device", "Device ID"),
+                    ("mpxn", "MPxN"),
+                    ("uprn", "UPRN"),
+                    ("postcode", "Postcode"),
+                ],
+            },
+            account=p.account,
+            csrf=p.csrf,
+        )
 
     def premises_page(p: Page) -> Response:
         view = inventory.premises(app.store, p.account.user, _device_id(p.param("id")))
-        return render(p.request, "premises.html", {"title": f"Premises {view.key}",
-                                                   "view": view},
-                      account=p.account, csrf=p.csrf)
+        return render(
+            p.request,
+            "premises.html",
+            {"title": f"Premises {view.key}", "view": view},
+            account=p.account,
+            csrf=p.csrf,
+        )
 
-    def device_page(p: Page, *, restricted_form: dict[str, Any] | None = None,
-                    status: int = 200) -> Response:
+    def device_page(
+        p: Page, *, restricted_form: dict[str, Any] | None = None, status: int = 200
+    ) -> Response:
         device_id = _device_id(p.param("id"))
         view = inventory.device_for(app.store, p.account.user, device_id)
         d = view.device
-        history = restricted.history(app.store, app.sealer(), Viewer(p.account.user),
-                                     device_id).changes
+        history = restricted.history(
+            app.store, app.sealer(), Viewer(p.account.user), device_id
+        ).changes
         with app.store.read() as tx:
             cpl = tx.cpl.find(CplKey(d.model, d.device_type, d.smets_variant))
-        return render(p.request, "device.html", {
-            "title": f"{d.device_type.value} {d.device_id}", "view": view, "d": d,
-            "cpl": cpl, "restricted_history": history,
-            "responsible": is_responsible(p.account.user, d),
-            "restrictable": why_not_restrictable(d) is None,
-            "notice": _NOTICES.get(p.request.query_params.get("done", ""), ""),
-            "visible_log": [x for x in view.device_log if may_see(p.account.user, x)],
-            "form": restricted_form or {}}, status, p.account, p.csrf)
+        return render(
+            p.request,
+            "device.html",
+            {
+                "title": f"{d.device_type.value} {d.device_id}",
+                "view": view,
+                "d": d,
+                "cpl": cpl,
+                "restricted_history": history,
+                "responsible": is_responsible(p.account.user, d),
+                "restrictable": why_not_restrictable(d) is None,
+                "notice": _NOTICES.get(p.request.query_params.get("done", ""), ""),
+                "visible_log": [x for x in view.device_log if may_see(p.account.user, x)],
+                "form": restricted_form or {},
+            },
+            status,
+            p.account,
+            p.csrf,
+        )
 
     def restricted_post(p: Page) -> Response:
         """Step 1 checks and asks for confirmation; step 2 (confirm=yes) changes the flag."""
@@ -229,38 +309,81 @@ def routes(app: App) -> list[BaseRoute]:
         confirmed = p.form.get("confirm") == "yes"
         try:
             changed = restricted.set_restricted(
-                app.store, app.clock, app.config, p.user_id, device_id, wanted, preference,
-                steps, sealer=app.sealer(), dry_run=not confirmed)
+                app.store,
+                app.clock,
+                app.config,
+                p.user_id,
+                device_id,
+                wanted,
+                preference,
+                steps,
+                sealer=app.sealer(),
+                dry_run=not confirmed,
+            )
         except restricted.NotResponsibleSupplier as e:
             raise Forbidden(str(e)) from e
         except (InvalidValue, Conflict) as e:
-            return device_page(p, restricted_form={
-                "error": str(e), "consumer_preference": preference, "reasonable_steps": steps,
-                "restricted": wanted}, status=422)
+            return device_page(
+                p,
+                restricted_form={
+                    "error": str(e),
+                    "consumer_preference": preference,
+                    "reasonable_steps": steps,
+                    "restricted": wanted,
+                },
+                status=422,
+            )
         if not confirmed:
-            return render(p.request, "restricted_confirm.html", {
-                "title": "Confirm Restricted mode", "device_id": device_id,
-                "changed": changed, "restricted": wanted, "consumer_preference": preference,
-                "reasonable_steps": steps}, account=p.account, csrf=p.csrf)
-        return RedirectResponse(f"/ssi/devices/{device_id}?done="
-                                f"{'restricted' if wanted else 'unrestricted'}", 303)
+            return render(
+                p.request,
+                "restricted_confirm.html",
+                {
+                    "title": "Confirm Restricted mode",
+                    "device_id": device_id,
+                    "changed": changed,
+                    "restricted": wanted,
+                    "consumer_preference": preference,
+                    "reasonable_steps": steps,
+                },
+                account=p.account,
+                csrf=p.csrf,
+            )
+        return RedirectResponse(
+            f"/ssi/devices/{device_id}?done={'restricted' if wanted else 'unrestricted'}", 303
+        )
 
     def extract(p: Page) -> Response:
         out = io.StringIO()
         inventory.export_for(app.store, p.account.user, out)
-        return Response(out.getvalue(), media_type="text/csv", headers={
-            "Content-Disposition": f'attachment; filename="devices-{p.user_id.hex}.csv"',
-            "Cache-Control": "no-store"})
+        return Response(
+            out.getvalue(),
+            media_type="text/csv",
+            headers={
+                "Content-Disposition": f'attachment; filename="devices-{p.user_id.hex}.csv"',
+                "Cache-Control": "no-store",
+            },
+        )
 
     # -- install codes -------------------------------------------------------------------
 
-    def queues_page(p: Page, *, raise_form: dict[str, str] | None = None,
-                    status: int = 200) -> Response:
+    def queues_page(
+        p: Page, *, raise_form: dict[str, str] | None = None, status: int = 200
+    ) -> Response:
         mine, assigned = install_codes.queue(app.store, app.clock, app.config, p.user_id)
-        return render(p.request, "install_codes.html", {
-            "title": "Install-code requests", "mine": mine, "assigned": assigned,
-            "form": raise_form or {}, "notice": _NOTICES.get(
-                p.request.query_params.get("done", ""), "")}, status, p.account, p.csrf)
+        return render(
+            p.request,
+            "install_codes.html",
+            {
+                "title": "Install-code requests",
+                "mine": mine,
+                "assigned": assigned,
+                "form": raise_form or {},
+                "notice": _NOTICES.get(p.request.query_params.get("done", ""), ""),
+            },
+            status,
+            p.account,
+            p.csrf,
+        )
 
     def raise_one(p: Page) -> Response:
         text = p.form.get("device_id", "").strip()
@@ -269,14 +392,29 @@ def routes(app: App) -> list[BaseRoute]:
             if not text:
                 raise InvalidValue("type the Device ID of the meter, PPMID or HCALCS")
             DeviceId.parse(text)
-            rows = install_codes.raise_requests(app.store, app.clock, app.config, p.user_id,
-                                                [(1, text)], backlog=backlog)
+            rows = install_codes.raise_requests(
+                app.store, app.clock, app.config, p.user_id, [(1, text)], backlog=backlog
+            )
         except (InvalidValue, Conflict) as e:
-            return queues_page(p, raise_form={"device_id": text, "error": str(e),
-                                              "backlog": "yes" if backlog else ""}, status=422)
+            return queues_page(
+                p,
+                raise_form={
+                    "device_id": text,
+                    "error": str(e),
+                    "backlog": "yes" if backlog else "",
+                },
+                status=422,
+            )
         if rows[0].request_id is None:
-            return queues_page(p, raise_form={"device_id": text, "error": rows[0].message,
-                                              "backlog": "yes" if backlog else ""}, status=422)
+            return queues_page(
+                p,
+                raise_form={
+                    "device_id": text,
+                    "error": rows[0].message,
+                    "backlog": "yes" if backlog else "",
+                },
+                status=422,
+            )
         return RedirectResponse(f"/ssi/install-codes/{rows[0].request_id}?done=raised", 303)
 
     def raise_bulk(p: Page) -> Response:
@@ -284,30 +422,52 @@ def routes(app: App) -> list[BaseRoute]:
         backlog = p.form.get("backlog") == "yes"
         try:
             devices = read_device_ids(content)
-            results = install_codes.raise_requests(app.store, app.clock, app.config,
-                                                   p.user_id, devices, backlog=backlog)
+            results = install_codes.raise_requests(
+                app.store, app.clock, app.config, p.user_id, devices, backlog=backlog
+            )
         except (InvalidValue, Conflict) as e:
-            return queues_page(p, raise_form={"bulk_error": str(e),
-                                              "backlog": "yes" if backlog else ""}, status=422)
-        return render(p.request, "bulk_result.html", {
-            "title": "Bulk install-code requests", "filename": filename, "results": results,
-            "raised": sum(1 for r in results if r.request_id is not None)},
-            account=p.account, csrf=p.csrf)
+            return queues_page(
+                p,
+                raise_form={"bulk_error": str(e), "backlog": "yes" if backlog else ""},
+                status=422,
+            )
+        return render(
+            p.request,
+            "bulk_result.html",
+            {
+                "title": "Bulk install-code requests",
+                "filename": filename,
+                "results": results,
+                "raised": sum(1 for r in results if r.request_id is not None),
+            },
+            account=p.account,
+            csrf=p.csrf,
+        )
 
-    def request_page(p: Page, *, form: dict[str, str] | None = None,
-                     status: int = 200) -> Response:
+    def request_page(p: Page, *, form: dict[str, str] | None = None, status: int = 200) -> Response:
         request_id = int(p.param("id"))
         r = install_codes.request_for(app.store, p.user_id, request_id)
         code = None
         if r.requester == p.user_id and r.status is RequestStatus.ANSWERED:
             code = install_codes.read_code(app.store, app.sealer(), p.user_id, request_id)
         today = app.clock.now().date()
-        return render(p.request, "request.html", {
-            "title": f"Install-code request {r.id}", "r": r, "code": code.hex().upper()
-            if code else None, "overdue": is_overdue(r.status, r.due, today),
-            "is_requester": r.requester == p.user_id, "is_assignee": r.assignee == p.user_id,
-            "form": form or {}, "notice": _NOTICES.get(p.request.query_params.get("done", ""),
-                                                       "")}, status, p.account, p.csrf)
+        return render(
+            p.request,
+            "request.html",
+            {
+                "title": f"Install-code request {r.id}",
+                "r": r,
+                "code": code.hex().upper() if code else None,
+                "overdue": is_overdue(r.status, r.due, today),
+                "is_requester": r.requester == p.user_id,
+                "is_assignee": r.assignee == p.user_id,
+                "form": form or {},
+                "notice": _NOTICES.get(p.request.query_params.get("done", ""), ""),
+            },
+            status,
+            p.account,
+            p.csrf,
+        )
 
     def request_action(p: Page) -> Response:
         request_id = int(p.param("id"))
@@ -318,28 +478,35 @@ def routes(app: App) -> list[BaseRoute]:
                 try:
                     raw = bytes.fromhex(typed.replace("-", "").replace(" ", ""))
                 except ValueError as e:
-                    raise InvalidValue("an install code is hexadecimal (0-9, A-F), for example "
-                                       "0123456789ABCDEF") from e
-                install_codes.answer(app.store, app.clock, app.sealer(), p.user_id,
-                                     request_id, install_code=raw)
+                    raise InvalidValue(
+                        "an install code is hexadecimal (0-9, A-F), for example 0123456789ABCDEF"
+                    ) from e
+                install_codes.answer(
+                    app.store, app.clock, app.sealer(), p.user_id, request_id, install_code=raw
+                )
             elif action == "not-installer":
-                install_codes.answer(app.store, app.clock, app.sealer(), p.user_id,
-                                     request_id, not_installer=True)
+                install_codes.answer(
+                    app.store, app.clock, app.sealer(), p.user_id, request_id, not_installer=True
+                )
             elif action == "close":
                 install_codes.close(app.store, app.clock, p.user_id, request_id)
             elif action == "redirect":
                 to = UserId.parse(p.form.get("to", ""))
                 install_codes.request_for(app.store, p.user_id, request_id)  # yours at all?
                 try:
-                    install_codes.redirect(app.store, app.clock, app.config, p.user_id,
-                                           request_id, to)
-                except NotFound as e:     # the User named, not the request: say so here
+                    install_codes.redirect(
+                        app.store, app.clock, app.config, p.user_id, request_id, to
+                    )
+                except NotFound as e:  # the User named, not the request: say so here
                     raise InvalidValue(str(e)) from e
             else:
                 raise NotFound(f"no action {action!r}")
         except (InvalidValue, Conflict) as e:
-            return request_page(p, form={"error": str(e), "install_code": typed,
-                                         "to": p.form.get("to", "")}, status=422)
+            return request_page(
+                p,
+                form={"error": str(e), "install_code": typed, "to": p.form.get("to", "")},
+                status=422,
+            )
         return RedirectResponse(f"/ssi/install-codes/{request_id}?done={action}", 303)
 
     # -- housekeeping --------------------------------------------------------------------
@@ -349,14 +516,24 @@ def routes(app: App) -> list[BaseRoute]:
         now = app.clock.now()
         rule = housekeeping.rule_in_force(app.config, now)
         forecasts = housekeeping.dry_run(app.store, now, [rule])  # one "now" per request
-        due_counts = [(f.days, sum(n for _, u, n in f.counts if u in parties))
-                      for f in forecasts]
-        return render(p.request, "housekeeping.html", {
-            "title": "Housekeeping", "rule": rule.describe(), "due_counts": due_counts,
-            "due": housekeeping.due_within(app.store, now, app.config, parties),
-            "removed": housekeeping.removed(app.store, [p.user_id]), "error": error,
-            "notice": _NOTICES.get(p.request.query_params.get("done", ""), ""),
-            "today": now}, status, p.account, p.csrf)
+        due_counts = [(f.days, sum(n for _, u, n in f.counts if u in parties)) for f in forecasts]
+        return render(
+            p.request,
+            "housekeeping.html",
+            {
+                "title": "Housekeeping",
+                "rule": rule.describe(),
+                "due_counts": due_counts,
+                "due": housekeeping.due_within(app.store, now, app.config, parties),
+                "removed": housekeeping.removed(app.store, [p.user_id]),
+                "error": error,
+                "notice": _NOTICES.get(p.request.query_params.get("done", ""), ""),
+                "today": now,
+            },
+            status,
+            p.account,
+            p.csrf,
+        )
 
     def renotify(p: Page) -> Response:
         device_id = _device_id(p.param("id"))
@@ -373,48 +550,86 @@ def routes(app: App) -> list[BaseRoute]:
         parties = parties_of(user)
         now = app.clock.now()
         profile = reports.outcome_profile(app.store, [user.user_id], now)
-        sla = [s for s in install_codes.sla_report(app.store, app.clock, app.config)
-               if s.assignee in parties]
-        ages = [(t, bucket, n) for t, u, bucket, n
-                in housekeeping.pending_age(app.store, app.clock) if u in parties]
+        sla = [
+            s
+            for s in install_codes.sla_report(app.store, app.clock, app.config)
+            if s.assignee in parties
+        ]
+        ages = [
+            (t, bucket, n)
+            for t, u, bucket, n in housekeeping.pending_age(app.store, app.clock)
+            if u in parties
+        ]
         stock = [s for s in housekeeping.hub_stock(app.store) if s.holder in parties]
         buckets = [label for _, label in AGE_BUCKETS]
         types = sorted({t for t, _, _ in ages})
         days = [d for d, *_ in profile.by_day]
         context = {
-            "title": "Reports", "profile": profile, "sla": sla, "ages": ages, "stock": stock,
-            "types": types, "buckets": buckets,
-            "by_code": charts.rows("Requests by response code", [c for c, _ in profile.by_code],
-                                   [charts.Series("requests", [n for _, n in profile.by_code])]),
+            "title": "Reports",
+            "profile": profile,
+            "sla": sla,
+            "ages": ages,
+            "stock": stock,
+            "types": types,
+            "buckets": buckets,
+            "by_code": charts.rows(
+                "Requests by response code",
+                [c for c, _ in profile.by_code],
+                [charts.Series("requests", [n for _, n in profile.by_code])],
+            ),
             "by_day": charts.columns(
-                "Requests per day, last 30 days", [f"{d:%d %b}" for d in days], [
+                "Requests per day, last 30 days",
+                [f"{d:%d %b}" for d in days],
+                [
                     charts.Series("succeeded", [s for _, s, _, _ in profile.by_day]),
                     charts.Series("failed", [f for _, _, f, _ in profile.by_day]),
-                    charts.Series("refused: Restricted", [r for *_, r in profile.by_day])],
-                label_every=5),
-            "sla_chart": charts.rows("Install-code requests you received", [
-                names.get(s.assignee, str(s.assignee)) for s in sla], [
-                charts.Series("answered in time", [s.in_time for s in sla]),
-                charts.Series("answered late", [s.late for s in sla]),
-                charts.Series("open, not yet due", [s.outstanding - s.overdue for s in sla]),
-                charts.Series("overdue", [s.overdue for s in sla])]),
-            "age_chart": charts.columns("Pending devices by how long they have been Pending",
-                                        [_short_age(b) for b in buckets], [charts.Series(t, [
-                                            sum(n for tt, b, n in ages if tt == t and b == bucket)
-                                            for bucket in buckets]) for t in types[:4]]
-                                        if types else [charts.Series("devices",
-                                                                     [0] * len(buckets))]),
-            "stock_chart": charts.rows("Communications Hubs", [
-                names.get(s.holder, str(s.holder)) if s.holder else "-" for s in stock], [
-                charts.Series("in stock, firmware current", [s.in_stock - s.behind
-                                                             for s in stock]),
-                charts.Series("in stock, firmware behind", [s.behind for s in stock]),
-                charts.Series("installed", [s.installed for s in stock])]),
+                    charts.Series("refused: Restricted", [r for *_, r in profile.by_day]),
+                ],
+                label_every=5,
+            ),
+            "sla_chart": charts.rows(
+                "Install-code requests you received",
+                [names.get(s.assignee, str(s.assignee)) for s in sla],
+                [
+                    charts.Series("answered in time", [s.in_time for s in sla]),
+                    charts.Series("answered late", [s.late for s in sla]),
+                    charts.Series("open, not yet due", [s.outstanding - s.overdue for s in sla]),
+                    charts.Series("overdue", [s.overdue for s in sla]),
+                ],
+            ),
+            "age_chart": charts.columns(
+                "Pending devices by how long they have been Pending",
+                [_short_age(b) for b in buckets],
+                [
+                    charts.Series(
+                        t,
+                        [
+                            sum(n for tt, b, n in ages if tt == t and b == bucket)
+                            for bucket in buckets
+                        ],
+                    )
+                    for t in types[:4]
+                ]
+                if types
+                else [charts.Series("devices", [0] * len(buckets))],
+            ),
+            "stock_chart": charts.rows(
+                "Communications Hubs",
+                [names.get(s.holder, str(s.holder)) if s.holder else "-" for s in stock],
+                [
+                    charts.Series(
+                        "in stock, firmware current", [s.in_stock - s.behind for s in stock]
+                    ),
+                    charts.Series("in stock, firmware behind", [s.behind for s in stock]),
+                    charts.Series("installed", [s.installed for s in stock]),
+                ],
+            ),
         }
         return render(p.request, "reports.html", context, account=p.account, csrf=p.csrf)
 
     return [
-        Route("/ssi", home), Route("/ssi/", home),
+        Route("/ssi", home),
+        Route("/ssi/", home),
         Route("/ssi/sign-in", sign_in_page, methods=["GET", "POST"]),
         Route("/ssi/sign-out", page(do_sign_out), methods=["POST"]),
         Route("/ssi/inventory", page(inventory_page)),
@@ -439,8 +654,7 @@ _NOTICES = {
     "unrestricted": "Restricted mode is cleared. The CSP is told; the history below records it.",
     "raised": "Request raised. The installing supplier has been told.",
     "answer": "Answer recorded. The requesting supplier has been told.",
-    "not-installer": "Recorded that you did not install this device. The requester has been "
-                     "told.",
+    "not-installer": "Recorded that you did not install this device. The requester has been told.",
     "close": "Request closed.",
     "redirect": "Request redirected to the supplier you named.",
     "renotified": "Device pre-notified again: it is Pending in the SMI from today.",
@@ -497,4 +711,3 @@ def _user_names(app: App) -> dict[UserId, str]:
             return self[key]
 
     return Names()
-

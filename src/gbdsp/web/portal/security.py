@@ -23,9 +23,11 @@ COOKIE_PATH = "/ssi"
 CSRF_FIELD = "csrf_token"
 
 HEADERS = {
-    "Content-Security-Policy": ("default-src 'self'; img-src 'self' data:; style-src 'self'; "
-                                "script-src 'self'; form-action 'self'; frame-ancestors 'none'; "
-                                "base-uri 'none'"),
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; "
+        "script-src 'self'; form-action 'self'; frame-ancestors 'none'; "
+        "base-uri 'none'"
+    ),
     "X-Frame-Options": "DENY",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
@@ -38,8 +40,14 @@ def secure(request: Request) -> bool:
 
 
 def set_session(response: Response, request: Request, token: str) -> None:
-    response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="strict",
-                        secure=secure(request), path=COOKIE_PATH)
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        httponly=True,
+        samesite="strict",
+        secure=secure(request),
+        path=COOKIE_PATH,
+    )
 
 
 def clear_session(response: Response) -> None:
@@ -52,12 +60,17 @@ def sign_in_token(request: Request) -> str:
 
 
 def set_sign_in_token(response: Response, request: Request, token: str) -> None:
-    response.set_cookie(SIGN_IN_COOKIE, token, httponly=True, samesite="strict",
-                        secure=secure(request), path=COOKIE_PATH, max_age=3600)
+    response.set_cookie(
+        SIGN_IN_COOKIE,
+        token,
+        httponly=True,
+        samesite="strict",
+        secure=secure(request),
+        path=COOKIE_PATH,
+        max_age=3600,
+    )
 
 
 def sign_in_token_ok(request: Request, given: str) -> bool:
     expected = request.cookies.get(SIGN_IN_COOKIE, "")
     return bool(expected) and hmac.compare_digest(expected, given)
-
-

@@ -21,8 +21,12 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     op.create_table(
         "gbcs_certificates",
-        sa.Column("party", gbdsp.store.types.UserIdType(), nullable=False,
-                  comment="EUI-64 of the User or the ACB"),
+        sa.Column(
+            "party",
+            gbdsp.store.types.UserIdType(),
+            nullable=False,
+            comment="EUI-64 of the User or the ACB",
+        ),
         sa.Column("kind", sa.String(length=8), nullable=False, comment="ds, ka or pp-ka"),
         sa.Column("serial", sa.String(length=49), nullable=False, comment="decimal"),
         sa.Column("certificate_der", sa.LargeBinary(), nullable=False),
@@ -31,10 +35,15 @@ def upgrade() -> None:
     with op.batch_alter_table("gbcs_certificates", schema=None) as batch_op:
         batch_op.create_index("ix_gbcs_certificates_serial", ["serial"], unique=False)
     with op.batch_alter_table("issued_transforms", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("device_id", gbdsp.store.types.DeviceIdType(),
-                                      nullable=True))
-        batch_op.add_column(sa.Column("pre_command", sa.LargeBinary(), nullable=True,
-                                      comment="the unsigned General-Signing APDU of CV 4"))
+        batch_op.add_column(sa.Column("device_id", gbdsp.store.types.DeviceIdType(), nullable=True))
+        batch_op.add_column(
+            sa.Column(
+                "pre_command",
+                sa.LargeBinary(),
+                nullable=True,
+                comment="the unsigned General-Signing APDU of CV 4",
+            )
+        )
 
 
 def downgrade() -> None:
