@@ -218,10 +218,11 @@ def stage_costs() -> None:
 
     def sign_response() -> None:
         from gbdsp.domain.replies import Reply
+        from gbdsp.domain.response_codes import ResponseCode
         from gbdsp.duis.response import build_response, serialise
 
         r = build_response(
-            reply=Reply("I0"),
+            reply=Reply(ResponseCode.I0),
             at=_now(),
             request_id="x:y:1"[0:0] or None,
             service_reference="8.2",

@@ -18,6 +18,7 @@ from gbdsp.domain.mp169 import RESTRICTED_CODE, RestrictedPolicy
 from gbdsp.domain.other_user import may_pair, other_user_covers
 from gbdsp.domain.parties import User, UserRole
 from gbdsp.domain.requests import CommandVariant, RequestId, WebService
+from gbdsp.domain.response_codes import ResponseCode
 from gbdsp.domain.srv import Srv
 
 
@@ -30,7 +31,7 @@ class Allowed:
 class Refused:
     """A refusal with its DUIS response code and a reason a person can act on."""
 
-    code: str
+    code: ResponseCode
     reason: str
 
 
@@ -64,7 +65,7 @@ def web_service_fits_cv(r: AccessRequest) -> Refused | None:
     if r.cv.web_service is not r.web_service:
         expected = r.cv.web_service.value if r.cv.web_service else "none (DCC internal)"
         return Refused(
-            "E13",
+            ResponseCode.E13,
             f"Command Variant {r.cv.value} is not accepted at "
             f"{r.web_service.value} (expected {expected})",
         )
@@ -77,26 +78,26 @@ def cv_fits_srv(r: AccessRequest) -> Refused | None:
             str(c.value) for c in sorted(r.srv.command_variants, key=lambda c: c.value)
         )
         return Refused(
-            "E12",
+            ResponseCode.E12,
             f"Command Variant {r.cv.value} is not applicable to SRV "
             f"{r.srv.srv} (allowed: {allowed})",
         )
     if r.srv.non_device != r.request_id.is_for_dcc:
         kind = "the DCC (90-B3-D5-1F-30-00-00-02)" if r.srv.non_device else "a Device"
-        return Refused("E12", f"SRV {r.srv.srv} must be addressed to {kind}")
+        return Refused(ResponseCode.E12, f"SRV {r.srv.srv} must be addressed to {kind}")
     return None
 
 
 def user_is_valid(r: AccessRequest) -> Refused | None:
     if r.user is None or not r.user.roles:
-        return Refused("E1", f"{r.request_id.originator} is not a User with a User Role")
+        return Refused(ResponseCode.E1, f"{r.request_id.originator} is not a User with a User Role")
     return None
 
 
 def user_is_active(r: AccessRequest) -> Refused | None:
     assert r.user is not None
     if not r.user.is_active:
-        return Refused("E3", f"User {r.user.user_id} is {r.user.status.value}")
+        return Refused(ResponseCode.E3, f"User {r.user.user_id} is {r.user.status.value}")
     return None
 
 
@@ -104,13 +105,15 @@ def role_is_eligible(r: AccessRequest) -> Refused | None:
     assert r.user is not None
     if not r.user.roles & eligible_roles(r):
         roles = ", ".join(sorted(role.value for role in r.user.roles))
-        return Refused("E2", f"User Role {roles} may not send SRV {r.srv.srv} {r.srv.name}")
+        return Refused(
+            ResponseCode.E2, f"User Role {roles} may not send SRV {r.srv.srv} {r.srv.name}"
+        )
     return None
 
 
 def device_exists(r: AccessRequest) -> Refused | None:
     if not r.srv.non_device and r.device is None:
-        return Refused("E19", f"Device {r.request_id.target} is not in the SMI")
+        return Refused(ResponseCode.E19, f"Device {r.request_id.target} is not in the SMI")
     return None
 
 
@@ -121,7 +124,7 @@ def srv_fits_device_type(r: AccessRequest) -> Refused | None:
     types = _SRV_DEVICE_TYPES.get(r.srv.srv)
     if device_type.is_type2 or (types is not None and device_type not in types):
         return Refused(
-            "E11", f"SRV {r.srv.srv} {r.srv.name} is not valid for a {device_type.value}"
+            ResponseCode.E11, f"SRV {r.srv.srv} {r.srv.name} is not valid for a {device_type.value}"
         )
     return None
 
@@ -133,7 +136,7 @@ def user_may_act_on_device(r: AccessRequest) -> Refused | None:
     if may_act_on(r.user, r.device, eligible_roles(r), r.srv.srv, r.ou_premises):
         return None
     return Refused(
-        "E4",
+        ResponseCode.E4,
         f"User {r.user.user_id} is not authorised for Device "
         f"{r.device.device_id} (Responsible Supplier "
         f"{r.device.responsible_supplier or 'none'})",
@@ -146,7 +149,7 @@ def device_status_fits(r: AccessRequest) -> Refused | None:
     allowed = _SRV_STATUSES.get(r.srv.srv, OPERATIONAL)
     if r.device.status not in allowed:
         return Refused(
-            "E5",
+            ResponseCode.E5,
             f"Device {r.device.device_id} is {r.device.status.value}; "
             f"SRV {r.srv.srv} needs " + " or ".join(sorted(s.value for s in allowed)),
         )
@@ -187,7 +190,7 @@ def authorise(request: AccessRequest, checks: tuple[Check, ...] = ACCESS_CHECKS)
 
 def body_device_exists(r: AccessRequest) -> Refused | None:
     if r.device is None:
-        return Refused("E19", "the Device named in the request is not in the SMI")
+        return Refused(ResponseCode.E19, "the Device named in the request is not in the SMI")
     return None
 
 

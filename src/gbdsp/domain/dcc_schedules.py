@@ -12,20 +12,22 @@ import calendar
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
+from gbdsp.domain.response_codes import ResponseCode
+
 FREQUENCY_MONTHS = {"Monthly": 1, "Quarterly": 3, "Half-Yearly": 6, "Yearly": 12}
 FREQUENCY_DAYS = {"Daily": 1, "Weekly": 7}
 
 # Our pairings with the XSD's 5.x codes (their meanings are not public; docs/duis-coverage.md).
-NO_OCCURRENCE = "E050101"
+NO_OCCURRENCE = ResponseCode.E050101
 """The end date is before the start date: the schedule would never run."""
-IN_THE_PAST = "E050102"
+IN_THE_PAST = ResponseCode.E050102
 """The end date is already past: no occurrence is left."""
-NOT_SCHEDULABLE = "E050103"
+NOT_SCHEDULABLE = ResponseCode.E050103
 """The scheduled SRV is not one the SRV catalogue marks DCC Scheduled."""
-WRONG_BODY = "E050105"
+WRONG_BODY = ResponseCode.E050105
 """The DSP body does not belong to the scheduled SRV variant."""
-SCHEDULE_NOT_FOUND_READ = "E050201"
-SCHEDULE_NOT_FOUND_DELETE = "E050301"
+SCHEDULE_NOT_FOUND_READ = ResponseCode.E050201
+SCHEDULE_NOT_FOUND_DELETE = ResponseCode.E050301
 """5.2 / 5.3 name a schedule ID (or device) with no schedule of this User."""
 
 
@@ -62,7 +64,7 @@ class Recurrence:
             n += 1
 
 
-def refusal(recurrence: Recurrence, today: date) -> str | None:
+def refusal(recurrence: Recurrence, today: date) -> ResponseCode | None:
     """The DUIS code a Create Schedule with this recurrence gets, or None if it may run."""
     if recurrence.frequency not in FREQUENCY_DAYS and recurrence.frequency not in FREQUENCY_MONTHS:
         return NO_OCCURRENCE

@@ -13,9 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from gbdsp.domain.devices import Device, DeviceType, SmetsVariant
+from gbdsp.domain.response_codes import ResponseCode
 from gbdsp.domain.srv import SrvCatalogue
 
-RESTRICTED_CODE = "E169"
+RESTRICTED_CODE = ResponseCode.E169
 """The dedicated response code (DUIS 5.4 has none): added by `DUIS Schema V5.4-MP169.xsd`."""
 
 ELIGIBLE_TYPES = frozenset({DeviceType.ESME, DeviceType.GSME})

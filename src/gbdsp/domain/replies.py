@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from gbdsp.domain.devices import Device
 from gbdsp.domain.products import CplStatus
-from gbdsp.domain.response_codes import SUCCESS
+from gbdsp.domain.response_codes import SUCCESS, ResponseCode
 from gbdsp.domain.wan_matrix import MatrixLine
 
 
@@ -125,7 +125,7 @@ Payload = (
 class Reply:
     """A DUIS response code with an optional payload."""
 
-    code: str
+    code: ResponseCode
     payload: Payload | None = None
     reason: str = ""
     """Why, in words, for the audit log (DUIS has no field for it)."""

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 from gbdsp.domain.devices import CspRegion
+from gbdsp.domain.response_codes import ResponseCode
 
 _SCOTLAND = (
     "AB",
@@ -99,10 +100,10 @@ TECHNOLOGY = {
     CspRegion.CENTRAL: "Cellular",
     CspRegion.SOUTH: "Cellular",
 }
-NOT_IN_REGION = "E120101"
+NOT_IN_REGION = ResponseCode.E120101
 """Our pairing (the XSD's 12.1 codes have no public meaning): the region does not serve the
 address, so it gives no coverage figures."""
-UNKNOWN_ADDRESS = "E120102"
+UNKNOWN_ADDRESS = ResponseCode.E120102
 """Our pairing: a UPRN the SMI and the SM WAN know nothing of (no region can be named)."""
 
 
@@ -150,7 +151,11 @@ def matrix(serving: CspRegion, coverage: bool) -> tuple[MatrixLine, ...]:
         if region is base_region(serving):
             lines.append(
                 MatrixLine(
-                    region, "I0", coverage, TECHNOLOGY[region], "High" if coverage else "Low"
+                    region,
+                    ResponseCode.I0,
+                    coverage,
+                    TECHNOLOGY[region],
+                    "High" if coverage else "Low",
                 )
             )
         else:

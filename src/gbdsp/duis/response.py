@@ -24,6 +24,7 @@ from gbdsp.domain.replies import (
     SchedulesReply,
     WanMatrixReply,
 )
+from gbdsp.domain.response_codes import ResponseCode
 from gbdsp.duis.namespaces import SR, sr
 
 SCHEMA_VERSION = "5.4"
@@ -227,7 +228,7 @@ def build_device_removed_alert(device_id: str, at: datetime) -> etree._Element:
     """A DCC alert telling a User that a device left the SMI (housekeeping, AC 7.2)."""
     root = etree.Element(sr("Response"), nsmap={"sr": SR}, schemaVersion=SCHEMA_VERSION)
     header = etree.SubElement(root, sr("Header"))
-    etree.SubElement(header, sr("ResponseCode")).text = "I0"
+    etree.SubElement(header, sr("ResponseCode")).text = ResponseCode.I0
     etree.SubElement(header, sr("ResponseDateTime")).text = duis_datetime(at)
     message = etree.SubElement(etree.SubElement(root, sr("Body")), sr("DCCAlertMessage"))
     etree.SubElement(message, sr("DCCAlertCode")).text = DEVICE_REMOVED_ALERT
@@ -244,7 +245,7 @@ def build_device_alert(alert_code: str, payload: bytes, at: datetime) -> etree._
     """A device alert as DUIS carries it to a User (AlertCode + the device's payload)."""
     root = etree.Element(sr("Response"), nsmap={"sr": SR}, schemaVersion=SCHEMA_VERSION)
     header = etree.SubElement(root, sr("Header"))
-    etree.SubElement(header, sr("ResponseCode")).text = "I0"
+    etree.SubElement(header, sr("ResponseCode")).text = ResponseCode.I0
     etree.SubElement(header, sr("ResponseDateTime")).text = duis_datetime(at)
     message = etree.SubElement(etree.SubElement(root, sr("Body")), sr("DeviceAlertMessage"))
     etree.SubElement(message, sr("AlertCode")).text = alert_code.upper()
@@ -261,7 +262,7 @@ def build_han_log_result_alert(request_id: str, at: datetime) -> etree._Element:
     root = etree.Element(sr("Response"), nsmap={"sr": SR}, schemaVersion=SCHEMA_VERSION)
     header = etree.SubElement(root, sr("Header"))
     etree.SubElement(header, sr("RequestID")).text = request_id
-    etree.SubElement(header, sr("ResponseCode")).text = "I0"
+    etree.SubElement(header, sr("ResponseCode")).text = ResponseCode.I0
     etree.SubElement(header, sr("ResponseDateTime")).text = duis_datetime(at)
     message = etree.SubElement(etree.SubElement(root, sr("Body")), sr("DCCAlertMessage"))
     etree.SubElement(message, sr("DCCAlertCode")).text = HAN_LOG_RESULT_ALERT

@@ -13,6 +13,7 @@ from gbdsp.domain.modifications import InForce
 from gbdsp.domain.parties import User
 from gbdsp.domain.replies import Reply
 from gbdsp.domain.requests import CommandVariant, RequestId, WebService
+from gbdsp.domain.response_codes import ResponseCode
 from gbdsp.domain.smi_status import Refused as TransitionRefused
 from gbdsp.domain.smi_status import Trigger, next_status
 from gbdsp.domain.srv import catalogue
@@ -70,7 +71,7 @@ class HandlerContext:
         """Apply one row of the transition table (E5 if it does not allow it)."""
         result = next_status(trigger, device.device_type, device.status, wanted)
         if isinstance(result, TransitionRefused):
-            return Reply("E5", reason=result.reason)
+            return Reply(ResponseCode.E5, reason=result.reason)
         change = StatusChange(result, self.now, trigger.value, self.user.user_id)
         self.tx.devices.record_status(device.device_id, change)
         return device.with_status(change)
@@ -84,7 +85,7 @@ class HandlerContext:
         else:
             result = next_status(trigger, device_type, None)
             if isinstance(result, TransitionRefused):
-                return Reply("E5", reason=result.reason)
+                return Reply(ResponseCode.E5, reason=result.reason)
             change = StatusChange(result, self.now, trigger.value, self.user.user_id)
             device = Device(status=result, status_date=self.now, history=(change,), **fields)
         self.tx.devices.add(device)

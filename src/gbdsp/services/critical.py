@@ -27,6 +27,7 @@ from gbdsp.domain.devices import Device
 from gbdsp.domain.errors import InvalidValue
 from gbdsp.domain.ids import Eui64
 from gbdsp.domain.replies import Reply
+from gbdsp.domain.response_codes import ResponseCode
 from gbdsp.duis.namespaces import sr
 from gbdsp.duis.request import DuisRequest
 from gbdsp.gbcs import commands
@@ -37,9 +38,9 @@ from gbdsp.gbcs_world import GbcsWorld
 from gbdsp.store.gateway_repositories import IssuedTransform
 from gbdsp.store.store import Transaction
 
-REPLAY = "E40"
-BAD_SIGNATURE = "E41"
-NOT_ISSUED = "E42"
+REPLAY = ResponseCode.E40
+BAD_SIGNATURE = ResponseCode.E41
+NOT_ISSUED = ResponseCode.E42
 
 
 def use_case(

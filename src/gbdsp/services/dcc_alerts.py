@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from gbdsp.domain.replies import Reply
+from gbdsp.domain.response_codes import ResponseCode
 from gbdsp.duis import response as duis_response
 from gbdsp.duis import signature
 from gbdsp.duis.request import DuisRequest
@@ -24,7 +25,7 @@ ALERT_DELAY = timedelta(milliseconds=100)
 def after_device_response(
     tx: Transaction, request: DuisRequest, reply: Reply, arrives: datetime, signing_key: SigningKey
 ) -> None:
-    if request.srv != "8.11" or reply.code != "I0":
+    if request.srv != "8.11" or reply.code != ResponseCode.I0:
         return
     at = arrives + ALERT_DELAY
     root = duis_response.build_han_log_result_alert(request.request_id_text, at)

@@ -22,6 +22,7 @@ from gbdsp.domain.dcc_schedules import Recurrence
 from gbdsp.domain.ids import DeviceId
 from gbdsp.domain.replies import Reply, ScheduledMessageReply, ScheduleIdReply, SchedulesReply
 from gbdsp.domain.requests import RequestId
+from gbdsp.domain.response_codes import ResponseCode
 from gbdsp.domain.srv import catalogue
 from gbdsp.duis import response as duis_response
 from gbdsp.duis import signature
@@ -100,7 +101,7 @@ def create(ctx: HandlerContext, request: ScheduleRequest) -> Reply:
         created_at=ctx.now,
     )
     return Reply(
-        "I0",
+        ResponseCode.I0,
         ScheduleIdReply(schedule_id),
         reason=f"schedule {schedule_id}, first run {first.isoformat()}",
     )
@@ -119,7 +120,7 @@ def read(ctx: HandlerContext, body: etree._Element) -> Reply:
     found = _selected(ctx, body)
     if not found:
         return Reply(rules.SCHEDULE_NOT_FOUND_READ, reason="no such schedule of this User")
-    return Reply("I0", SchedulesReply(tuple((s.schedule_id, s.details) for s in found)))
+    return Reply(ResponseCode.I0, SchedulesReply(tuple((s.schedule_id, s.details) for s in found)))
 
 
 def delete(ctx: HandlerContext, body: etree._Element) -> Reply:
@@ -128,7 +129,7 @@ def delete(ctx: HandlerContext, body: etree._Element) -> Reply:
     if not found:
         return Reply(rules.SCHEDULE_NOT_FOUND_DELETE, reason="no such schedule of this User")
     ctx.tx.schedules.remove([s.schedule_id for s in found])
-    return Reply("I0", reason=f"{len(found)} schedule(s) removed")
+    return Reply(ResponseCode.I0, reason=f"{len(found)} schedule(s) removed")
 
 
 def run_due(
@@ -178,7 +179,9 @@ def _run_one(
     payload = getattr(answer.payload, "payload", b"")
     reply = Reply(
         answer.code,
-        ScheduledMessageReply(payload, schedule.schedule_id) if answer.code == "I0" else None,
+        ScheduledMessageReply(payload, schedule.schedule_id)
+        if answer.code == ResponseCode.I0
+        else None,
     )
     response_id = f"{device.device_id}:{schedule.user_id}:{counter}"
     root = duis_response.build_response(

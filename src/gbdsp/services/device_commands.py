@@ -18,6 +18,7 @@ from gbdsp.domain.access import may_pair_with
 from gbdsp.domain.devices import Device, DeviceClass, DeviceType, SmiStatus
 from gbdsp.domain.ids import DeviceId
 from gbdsp.domain.replies import CinReply, DeviceResponseReply, Reply
+from gbdsp.domain.response_codes import ResponseCode
 from gbdsp.domain.smi_status import Trigger
 from gbdsp.domain.srv import Srv, catalogue
 from gbdsp.duis import bodies
@@ -63,7 +64,7 @@ def execute(
         )
         return _with_cin(ctx, device, answer) if srv.srv == "9.1" else answer
     outcome = effect(ctx, request, device)
-    if outcome.code != "I0" or outcome.payload is not None:
+    if outcome.code != ResponseCode.I0 or outcome.payload is not None:
         return outcome
     return ctx.emulator.device_response(
         srv.srv,
@@ -80,10 +81,10 @@ def execute(
 def _with_cin(ctx: HandlerContext, device: Device, answer: Reply) -> Reply:
     """9.1: DUIS answers in a CINMessage, the device's GBCS response beside the four-digit
     Customer Identification Number the DSP reads out of it."""
-    if answer.code != "I0" or not isinstance(answer.payload, DeviceResponseReply):
+    if answer.code != ResponseCode.I0 or not isinstance(answer.payload, DeviceResponseReply):
         return answer
     cin = ctx.emulator.customer_identification_number(device.device_id)
-    return Reply("I0", CinReply(answer.payload.payload, cin), answer.reason)
+    return Reply(ResponseCode.I0, CinReply(answer.payload.payload, cin), answer.reason)
 
 
 def _mirrored_gsme(ctx: HandlerContext, device: Device) -> DeviceId | None:
@@ -103,19 +104,21 @@ def _mirrored_gsme(ctx: HandlerContext, device: Device) -> DeviceId | None:
 def check_whitelist(ctx: HandlerContext, chf: Device, update: HanDeviceLogUpdate) -> Reply | None:
     member = ctx.tx.devices.get(update.device_id, with_history=False)
     if member is None:
-        return Reply("E19", reason=f"{update.device_id} (to whitelist) is not in the SMI")
+        return Reply(
+            ResponseCode.E19, reason=f"{update.device_id} (to whitelist) is not in the SMI"
+        )
     if member.device_type.device_class is DeviceClass.COMMS_HUB:
-        return Reply("E11", reason="a CHF's own GPF is not added by 8.11")
+        return Reply(ResponseCode.E11, reason="a CHF's own GPF is not added by 8.11")
     srv = catalogue().get("8.11")
     assert srv is not None
     if not may_pair_with(ctx.user, chf, member, srv.eligible_roles, srv.srv, ctx.ou_premises):
         return Reply(
-            "E4",
+            ResponseCode.E4,
             reason=f"{ctx.user.user_id} may not put {member.device_id} on "
             "this CH's Device Log (not its own device)",
         )
     if update.add and update.install_code is None:
-        return Reply("E5", reason="adding a device needs its install code")
+        return Reply(ResponseCode.E5, reason="adding a device needs its install code")
     return None
 
 
@@ -127,7 +130,7 @@ def whitelist(ctx: HandlerContext, chf: Device, update: HanDeviceLogUpdate) -> R
     if not update.add:
         ctx.tx.wan.remove_from_han(member.device_id)
         ctx.save(member, chf_id=None)
-        return Reply("I0", reason="removed")
+        return Reply(ResponseCode.I0, reason="removed")
     code_ok = update.install_code == ctx.emulator.install_code(member.device_id)
     ctx.tx.wan.put_on_han(chf.device_id, member.device_id, code_ok)
     changes: dict[str, object] = {"chf_id": chf.device_id, "csp_region": chf.csp_region}
@@ -140,7 +143,7 @@ def whitelist(ctx: HandlerContext, chf: Device, update: HanDeviceLogUpdate) -> R
         ctx.move(member, Trigger.WHITELISTED)
     if code_ok:  # MP121: the gaining supplier's code worked; its request has done its job
         close_on_success(ctx.tx, member.device_id, ctx.user.user_id, ctx.now)
-    return Reply("I0", reason="added")
+    return Reply(ResponseCode.I0, reason="added")
 
 
 # -- 8.7 Join / 8.8 Unjoin ---------------------------------------------------------------
@@ -149,10 +152,10 @@ def whitelist(ctx: HandlerContext, chf: Device, update: HanDeviceLogUpdate) -> R
 def join(ctx: HandlerContext, device: Device, other_id: DeviceId) -> Reply:
     other = ctx.tx.devices.get(other_id, with_history=False)
     if other is None:
-        return Reply("E19", reason=f"{other_id} (to join) is not in the SMI")
+        return Reply(ResponseCode.E19, reason=f"{other_id} (to join) is not in the SMI")
     if ctx.emulator.unreachable(ctx.tx.wan, other) is not None or other.chf_id != device.chf_id:
         return Reply(
-            "E21",
+            ResponseCode.E21,
             reason=f"{other.device_id} is not on the same HAN (not whitelisted "
             "there, or a wrong install code): the join failed",
         )
@@ -160,7 +163,7 @@ def join(ctx: HandlerContext, device: Device, other_id: DeviceId) -> Reply:
     for joiner, partner in ((device, other), (other, device)):
         if _commissioned_by_join(joiner, partner):
             ctx.move(joiner, Trigger.JOINED)
-    return Reply("I0", reason=f"joined {other.device_id}")
+    return Reply(ResponseCode.I0, reason=f"joined {other.device_id}")
 
 
 def _commissioned_by_join(joiner: Device, partner: Device) -> bool:
@@ -180,7 +183,7 @@ def _commissioned_by_join(joiner: Device, partner: Device) -> bool:
 
 def unjoin(ctx: HandlerContext, device: Device, other_id: DeviceId) -> Reply:
     ctx.tx.wan.unjoin(device.device_id, other_id)
-    return Reply("I0", reason="unjoined")
+    return Reply(ResponseCode.I0, reason="unjoined")
 
 
 # -- 8.1.1 Commission Device, 6.20.1 Set Import MPxN ---------------------------------------------
@@ -191,18 +194,18 @@ def check_commission(ctx: HandlerContext, meter: Device) -> Reply | None:
     chf = ctx.tx.devices.get(meter.chf_id, with_history=False) if meter.chf_id else None
     if chf is None or chf.status is not SmiStatus.COMMISSIONED:
         state = chf.status.value if chf and chf.status else "not on any CHF"
-        return Reply("E5", reason=f"AC 4.12: the CHF of {meter.device_id} is {state}")
+        return Reply(ResponseCode.E5, reason=f"AC 4.12: the CHF of {meter.device_id} is {state}")
     return None
 
 
 def commission(ctx: HandlerContext, meter: Device) -> Reply:
     moved = ctx.move(meter, Trigger.COMMISSIONED)
-    return moved if isinstance(moved, Reply) else Reply("I0", reason="commissioned")
+    return moved if isinstance(moved, Reply) else Reply(ResponseCode.I0, reason="commissioned")
 
 
 def set_import_mpxn(ctx: HandlerContext, meter: Device, mpxn: str) -> Reply:
     ctx.save(meter, import_mpxn=mpxn)  # AC 4.14
-    return Reply("I0", reason="MPxN set")
+    return Reply(ResponseCode.I0, reason="MPxN set")
 
 
 # -- DUIS adapters -------------------------------------------------------------------------
@@ -214,15 +217,15 @@ Effect = Callable[[HandlerContext, DuisRequest, Device], Reply]
 def _check_pair(ctx: HandlerContext, request: DuisRequest, device: Device) -> Reply | None:
     other_id = bodies.other_device_id(request.body)
     if other_id == device.device_id:  # a unique-key failure of wan_joins otherwise
-        return Reply("E11", reason=f"{device.device_id} cannot join or unjoin itself")
+        return Reply(ResponseCode.E11, reason=f"{device.device_id} cannot join or unjoin itself")
     other = ctx.tx.devices.get(other_id, with_history=False)
     if request.srv.startswith("8.7") and other is None:
-        return Reply("E19", reason=f"{other_id} (to join) is not in the SMI")
+        return Reply(ResponseCode.E19, reason=f"{other_id} (to join) is not in the SMI")
     srv = catalogue().get(request.srv)
     assert srv is not None
     if not may_pair_with(ctx.user, device, other, srv.eligible_roles, srv.srv, ctx.ou_premises):
         return Reply(
-            "E4",
+            ResponseCode.E4,
             reason=f"{ctx.user.user_id} may not pair {device.device_id} "
             f"with {other_id} (an Other User only its own Type 2 "
             "Device)",
@@ -247,5 +250,5 @@ EFFECTS: dict[str, Effect] = {
     "8.8.2": lambda ctx, r, d: unjoin(ctx, d, bodies.other_device_id(r.body)),
     "8.1.1": lambda ctx, r, meter: commission(ctx, meter),
     "6.20.1": lambda ctx, r, meter: set_import_mpxn(ctx, meter, bodies.import_mpxn(r.body)),
-    "11.2": lambda ctx, r, d: Reply("I0", reason=f"firmware={d.model.firmware_version}"),
+    "11.2": lambda ctx, r, d: Reply(ResponseCode.I0, reason=f"firmware={d.model.firmware_version}"),
 }

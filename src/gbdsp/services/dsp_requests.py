@@ -8,14 +8,15 @@ from gbdsp.domain.errors import InvalidValue
 from gbdsp.domain.ids import DeviceId
 from gbdsp.domain.replies import OptInReply, Reply, WanMatrixReply
 from gbdsp.domain.requests import RequestId
+from gbdsp.domain.response_codes import ResponseCode
 from gbdsp.domain.wan_matrix import UNKNOWN_ADDRESS, matrix, region_of_postcode
 from gbdsp.duis.bodies import WanMatrixQuery
 from gbdsp.duis.smki import acb_broker_certificates
 from gbdsp.services.context import HandlerContext
 
-LOCAL_COMMAND_NOT_YOURS = "E081301"
+LOCAL_COMMAND_NOT_YOURS = ResponseCode.E081301
 """Our pairing (no public meaning): the OriginalRequestID was not sent by this User."""
-LOCAL_COMMAND_UNKNOWN_DEVICE = "E081302"
+LOCAL_COMMAND_UNKNOWN_DEVICE = ResponseCode.E081302
 """Our pairing: the OriginalRequestID names a device that is not in the SMI."""
 
 
@@ -38,7 +39,9 @@ def request_wan_matrix(ctx: HandlerContext, query: WanMatrixQuery) -> Reply:
         lines = matrix(region_of_postcode(found[0].postcode), True)
     else:
         return Reply(UNKNOWN_ADDRESS, reason=f"UPRN {query.uprn} is not known to the SMI")
-    return Reply("I0", WanMatrixReply(query.uprn, query.postcode, query.address_identifier, lines))
+    return Reply(
+        ResponseCode.I0, WanMatrixReply(query.uprn, query.postcode, query.address_identifier, lines)
+    )
 
 
 def _hub_of(ctx: HandlerContext, devices: list[Device]) -> Device | None:
@@ -55,7 +58,7 @@ def return_local_command_response(ctx: HandlerContext, original: str) -> Reply:
     try:
         rid = RequestId.parse(original)
     except InvalidValue as e:
-        return Reply("E12", reason=str(e))
+        return Reply(ResponseCode.E12, reason=str(e))
     if rid.originator != ctx.user.user_id:
         return Reply(
             LOCAL_COMMAND_NOT_YOURS, reason=f"{original} was not sent by {ctx.user.user_id}"
@@ -63,7 +66,7 @@ def return_local_command_response(ctx: HandlerContext, original: str) -> Reply:
     device = ctx.tx.devices.get(DeviceId(rid.target.value), with_history=False)
     if device is None:
         return Reply(LOCAL_COMMAND_UNKNOWN_DEVICE, reason=f"{rid.target} is not in the SMI")
-    return Reply("I0", reason=f"local command response of {original} received")
+    return Reply(ResponseCode.I0, reason=f"local command response of {original} received")
 
 
 def service_opt_in(ctx: HandlerContext, device_id: DeviceId) -> Reply:
@@ -73,4 +76,4 @@ def service_opt_in(ctx: HandlerContext, device_id: DeviceId) -> Reply:
     if isinstance(device, Reply):
         return device
     key_agreement, signing = acb_broker_certificates()
-    return Reply("I0", OptInReply(str(device.device_id), key_agreement, signing))
+    return Reply(ResponseCode.I0, OptInReply(str(device.device_id), key_agreement, signing))

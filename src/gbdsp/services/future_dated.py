@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 
 from gbdsp.domain.future_dated import EXECUTED_ALERT, Decision, Handling, decide
 from gbdsp.domain.replies import FutureDatedAlertReply, Reply
+from gbdsp.domain.response_codes import ResponseCode
 from gbdsp.domain.srv import Srv
 from gbdsp.duis import response as duis_response
 from gbdsp.duis import signature
@@ -78,10 +79,14 @@ def after_device_response(
             )
         )
         return
-    if held.handling is not Handling.DEVICE_HELD or reply.code != "I0" or held.at is None:
+    if (
+        held.handling is not Handling.DEVICE_HELD
+        or reply.code != ResponseCode.I0
+        or held.at is None
+    ):
         return
     alert = Reply(
-        "I0",
+        ResponseCode.I0,
         FutureDatedAlertReply(
             EXECUTED_ALERT, placeholder("FUTURE-DATED-EXECUTED", srv.srv, request.request_id_text)
         ),

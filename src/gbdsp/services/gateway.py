@@ -22,6 +22,7 @@ from gbdsp.domain.modifications import InForce
 from gbdsp.domain.parties import Certificate, UserRole
 from gbdsp.domain.replies import PreCommandReply, Reply
 from gbdsp.domain.requests import CommandVariant, WebService
+from gbdsp.domain.response_codes import ResponseCode
 from gbdsp.domain.srv import Srv, catalogue
 from gbdsp.domain.world import Profile, access_checks, signing_dates_checked
 from gbdsp.duis import response as duis_response
@@ -257,7 +258,7 @@ class Gateway:
         if request.service_reference != srv.service_reference:
             return (
                 Reply(
-                    "E12",
+                    ResponseCode.E12,
                     reason=f"ServiceReference {request.service_reference} does "
                     f"not match SRV {srv.srv}",
                 ),
@@ -351,7 +352,7 @@ class Gateway:
                     Stage.HANDLER,
                     None,
                 )
-            return Reply("I0", PreCommandReply(GBCS_VERSION, pre)), Stage.HANDLER, None
+            return Reply(ResponseCode.I0, PreCommandReply(GBCS_VERSION, pre)), Stage.HANDLER, None
         command = None
         if issued is not None:
             refusal = critical.check_signed(self.gbcs, request, issued)
@@ -371,7 +372,7 @@ class Gateway:
                 None,
             )
         later = device_commands.execute(ctx, request, srv, device, command=command)
-        return Reply("I99", reason=f"sent to {device.device_id}"), Stage.HANDLER, later
+        return Reply(ResponseCode.I99, reason=f"sent to {device.device_id}"), Stage.HANDLER, later
 
     def _enqueue_device_response(
         self, tx: Transaction, request: DuisRequest, srv: Srv, reply: Reply

@@ -13,6 +13,7 @@ from gbdsp.domain.devices import Device, DeviceType
 from gbdsp.domain.errors import GbdspError
 from gbdsp.domain.products import CplKey
 from gbdsp.domain.replies import InventoryEntry, InventoryReply, Reply
+from gbdsp.domain.response_codes import ResponseCode
 from gbdsp.domain.srv import Srv
 from gbdsp.duis import bodies
 from gbdsp.duis.bodies import InventoryQuery, read_inventory_query
@@ -22,11 +23,11 @@ from gbdsp.services.context import HandlerContext
 from gbdsp.store.store import Transaction
 from gbdsp.wan.emulator import GBCS_VERSION
 
-REPLAY_CODE = "E40"
+REPLAY_CODE = ResponseCode.E40
 """No public text names the code for a counter that is not greater than the last one; we
 use E40 (a code of the XSD enumeration with no public meaning). docs/duis-gateway.md."""
 
-INVENTORY_NOT_FOUND = "E080201"
+INVENTORY_NOT_FOUND = ResponseCode.E080201
 """8.2 with nothing found. Inference: SR-specific codes read E<SR 0802><nn> (reference/
 response-codes.csv); the meaning of E080201 itself is not public."""
 
@@ -52,7 +53,7 @@ def read_inventory(ctx: HandlerContext, request: DuisRequest, srv: Srv) -> Reply
     )[:MAX_INVENTORY_DEVICES]
     if not entries:
         return Reply(INVENTORY_NOT_FOUND)
-    return Reply("I0", InventoryReply(entries, show_restricted=ctx.rules.mp169))
+    return Reply(ResponseCode.I0, InventoryReply(entries, show_restricted=ctx.rules.mp169))
 
 
 def premises_of(tx: Transaction, query: InventoryQuery) -> list[Device]:

@@ -26,6 +26,7 @@ from gbdsp.domain.ids import DeviceId, UserId
 from gbdsp.domain.modifications import InForce
 from gbdsp.domain.parties import User
 from gbdsp.domain.replies import Reply
+from gbdsp.domain.response_codes import ResponseCode
 from gbdsp.domain.smi_status import Trigger
 from gbdsp.duis import response as duis_response
 from gbdsp.duis import signature
@@ -423,6 +424,6 @@ def renotify(store: Store, clock: Clock, config: Config, user: User, device_id: 
                 None,
             ),
         )
-        if reply.code != "I0":
+        if reply.code != ResponseCode.I0:
             raise Conflict(f"{reply.code}: {reply.reason}")
     return reply

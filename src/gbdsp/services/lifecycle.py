@@ -21,12 +21,13 @@ from gbdsp.domain.ids import DeviceId
 from gbdsp.domain.parties import UserRole
 from gbdsp.domain.products import CplKey
 from gbdsp.domain.replies import Reply
+from gbdsp.domain.response_codes import ResponseCode
 from gbdsp.domain.smi_status import Trigger
 from gbdsp.duis.bodies import FirmwareUpdate, InventoryUpdate, Prenotification
 from gbdsp.services.context import HandlerContext
 
-PRENOTIFY_NOT_ON_CPL = "E120201"
-PRENOTIFY_ALREADY_IN_SMI = "E120203"
+PRENOTIFY_NOT_ON_CPL = ResponseCode.E120201
+PRENOTIFY_ALREADY_IN_SMI = ResponseCode.E120203
 """12.2 refusals. Inference: SR-specific codes read E<SR 1202><nn> (reference/
 response-codes.csv; DP316 reports E120201 on a 12.2); which nn means what is our choice
 among the codes the XSD enumerates."""
@@ -38,7 +39,7 @@ def prenotify(ctx: HandlerContext, body: Prenotification) -> Reply:
     device_type = DeviceType.parse(body.device_type)
     if ctx.user.roles == {UserRole.OU} and not other_user.may_prenotify(device_type):
         return Reply(
-            "E4",
+            ResponseCode.E4,
             reason=f"an Other User pre-notifies only Type 2 Devices, not a {device_type.value}",
         )
     if ctx.tx.devices.get(body.device_id, with_history=False) is not None:
@@ -65,7 +66,7 @@ def prenotify(ctx: HandlerContext, body: Prenotification) -> Reply:
     )
     if isinstance(added, Reply):
         return added
-    return Reply("I0", reason=f"{body.device_id} pre-notified ({device_type.value})")
+    return Reply(ResponseCode.I0, reason=f"{body.device_id} pre-notified ({device_type.value})")
 
 
 def _cpl_key(
@@ -104,11 +105,13 @@ def deliver_hub(
     (only if the model is on the CPL); the ordering supplier is its Responsible Supplier."""
     for device_id in (chf_id, gpf_id):
         if ctx.tx.devices.get(device_id, with_history=False) is not None:
-            return Reply("E5", reason=f"{device_id} is already in the SMI")
+            return Reply(ResponseCode.E5, reason=f"{device_id} is already in the SMI")
     variant = SmetsVariant.of_version(smets_chts_version)
     for dtype, model in ((DeviceType.CHF, chf_model), (DeviceType.GPF, gpf_model)):
         if ctx.cpl.status(CplKey(model, dtype, variant)) is None:
-            return Reply("E5", reason=f"{dtype.value} model {model.model} is not on the CPL")
+            return Reply(
+                ResponseCode.E5, reason=f"{dtype.value} model {model.model} is not on the CPL"
+            )
     for device_id, dtype, model in (
         (chf_id, DeviceType.CHF, chf_model),
         (gpf_id, DeviceType.GPF, gpf_model),
@@ -125,7 +128,7 @@ def deliver_hub(
         )
         if isinstance(added, Reply):
             return added
-    return Reply("I0", reason=f"CH {chf_id} delivered to {ctx.user.user_id}")
+    return Reply(ResponseCode.I0, reason=f"CH {chf_id} delivered to {ctx.user.user_id}")
 
 
 CH_TRIGGERS = {
@@ -163,7 +166,7 @@ def update_ch_status(
         ctx.tx.wan.set_coverage(found.device_id, srv == "8.14.1")
         if mpxn:  # the premises' MPxN: registration data (CoS) finds the hub by it
             ctx.save(moved_chf, import_mpxn=mpxn)
-    return Reply("I0", reason=f"CH {found.device_id}: {trigger.value}")
+    return Reply(ResponseCode.I0, reason=f"CH {found.device_id}: {trigger.value}")
 
 
 def decommission(ctx: HandlerContext, device_id: DeviceId) -> Reply:
@@ -180,7 +183,7 @@ def decommission(ctx: HandlerContext, device_id: DeviceId) -> Reply:
     # DUIS 5.1: a DCC schedule ends when its device is decommissioned.
     ctx.tx.schedules.remove([s.schedule_id for s in ctx.tx.schedules.of_device(found.device_id)])
     ctx.save(moved, chf_id=None)
-    return Reply("I0", reason=f"{found.device_id} decommissioned")
+    return Reply(ResponseCode.I0, reason=f"{found.device_id} decommissioned")
 
 
 REACTIVATION_SOURCES = frozenset(
@@ -194,18 +197,20 @@ def update_inventory(ctx: HandlerContext, update: InventoryUpdate) -> Reply:
     if isinstance(found, Reply):
         return found
     if update.delete:
-        return Reply("E5", reason="8.4 DeleteDevice is left to housekeeping (MP60), not yet")
+        return Reply(
+            ResponseCode.E5, reason="8.4 DeleteDevice is left to housekeeping (MP60), not yet"
+        )
     if update.status is not None:
         wanted = SmiStatus.parse(update.status)
         reactivation = wanted is SmiStatus.PENDING and found.status in REACTIVATION_SOURCES
         if reactivation and not _model_on_cpl(ctx, found):
-            return Reply("E5", reason="AC 7.1: the Device Model is no longer on the CPL")
+            return Reply(ResponseCode.E5, reason="AC 7.1: the Device Model is no longer on the CPL")
         trigger = Trigger.REACTIVATED if reactivation else Trigger.INVENTORY_UPDATE
         moved = ctx.move(found, trigger, wanted)
-        return moved if isinstance(moved, Reply) else Reply("I0", reason=trigger.value)
+        return moved if isinstance(moved, Reply) else Reply(ResponseCode.I0, reason=trigger.value)
     if update.import_mpxn is not None:
         ctx.save(found, import_mpxn=update.import_mpxn)
-        return Reply("I0", reason=f"MPxN of {found.device_id} set")
+        return Reply(ResponseCode.I0, reason=f"MPxN of {found.device_id} set")
     model = found.model
     ctx.save(
         found,
@@ -217,7 +222,7 @@ def update_inventory(ctx: HandlerContext, update: InventoryUpdate) -> Reply:
         ),
         smets_chts_version=update.smets_chts_version or found.smets_chts_version,
     )
-    return Reply("I0", reason=f"details of {found.device_id} updated")
+    return Reply(ResponseCode.I0, reason=f"details of {found.device_id} updated")
 
 
 def _model_on_cpl(ctx: HandlerContext, device: Device) -> bool:
@@ -237,7 +242,7 @@ def update_firmware(ctx: HandlerContext, srv: str, update: FirmwareUpdate) -> Re
         if srv == "11.4":
             why = mp202.may_target(found, _chf_of(ctx, found), ctx.rules.mp202)
             if why is not None:
-                return Reply("E5", reason=why)
+                return Reply(ResponseCode.E5, reason=why)
         new_model = DeviceModel(
             found.model.manufacturer,
             found.model.model,
@@ -246,14 +251,16 @@ def update_firmware(ctx: HandlerContext, srv: str, update: FirmwareUpdate) -> Re
         )
         if ctx.cpl.status(CplKey(new_model, found.device_type, found.smets_variant)) is None:
             return Reply(
-                "E5",
+                ResponseCode.E5,
                 reason=f"firmware {update.firmware_version} of "
                 f"{found.model.model} is not on the CPL",
             )
         targets.append((found, new_model))
     for device, model in targets:
         ctx.save(device, model=model)
-    return Reply("I0", reason=f"firmware {update.firmware_version} for {len(targets)} devices")
+    return Reply(
+        ResponseCode.I0, reason=f"firmware {update.firmware_version} for {len(targets)} devices"
+    )
 
 
 def _chf_of(ctx: HandlerContext, device: Device) -> Device | None:

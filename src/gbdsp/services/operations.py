@@ -17,6 +17,7 @@ from gbdsp.domain.errors import Conflict, InvalidValue, NotFound
 from gbdsp.domain.ids import DeviceId, UserId
 from gbdsp.domain.modifications import InForce
 from gbdsp.domain.products import CplEntry
+from gbdsp.domain.response_codes import ResponseCode
 from gbdsp.domain.smi_status import Trigger, next_status
 from gbdsp.services import lifecycle
 from gbdsp.services.context import HandlerContext
@@ -60,7 +61,7 @@ def deliver_hub(
             smets_chts_version,
             region,
         )
-        if reply.code != "I0":
+        if reply.code != ResponseCode.I0:
             raise Conflict(reply.reason)
 
 

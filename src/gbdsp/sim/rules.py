@@ -30,6 +30,7 @@ from gbdsp.domain.ids import DeviceId, UserId
 from gbdsp.domain.modifications import InForce
 from gbdsp.domain.mp169 import RestrictedPolicy
 from gbdsp.domain.parties import UserRole
+from gbdsp.domain.response_codes import ResponseCode
 from gbdsp.domain.smi_status import Refused, Trigger, next_status
 from gbdsp.domain.srv import catalogue
 from gbdsp.domain.working_days import Calendar, add_working_days
@@ -241,7 +242,7 @@ class Decisions:
 
     def refuses(self, srv: str) -> bool:
         """Would the gateway refuse `srv` to a restricted meter (E169)?"""
-        key = ("E169", srv)
+        key = (ResponseCode.E169, srv)
         if key not in self._answers:
             self._answers[key] = self.restricted is not None and self.restricted.refuses(
                 sample_device(DeviceType.ESME, restricted=True), srv

@@ -25,6 +25,7 @@ from gbdsp.domain.devices import Device, DeviceClass, DeviceType
 from gbdsp.domain.ids import DeviceId
 from gbdsp.domain.replies import DeviceResponseReply, LocalCommandReply, PreCommandReply, Reply
 from gbdsp.domain.requests import RequestId
+from gbdsp.domain.response_codes import ResponseCode
 from gbdsp.gbcs.commands import IssuedCommand
 from gbdsp.gbcs_world import GbcsWorld
 from gbdsp.store.lifecycle_repositories import WanRepository
@@ -54,37 +55,40 @@ class DeviceEmulator:
         draw = int.from_bytes(self._draw(b"latency", request_id.encode())[:4], "big")
         return timedelta(milliseconds=self.config.latency_ms_min + (draw % (span + 1)))
 
-    def wan_failure(self, request_id: str) -> str | None:
+    def wan_failure(self, request_id: str) -> ResponseCode | None:
         """E20 (no communication) or E21 (no response) for a `failure_rate` share."""
         if self.config.failure_rate <= 0:
             return None
         draw = int.from_bytes(self._draw(b"failure", request_id.encode())[:4], "big") / 2**32
         if draw >= self.config.failure_rate:
             return None
-        return "E20" if draw < self.config.failure_rate / 2 else "E21"
+        return ResponseCode.E20 if draw < self.config.failure_rate / 2 else ResponseCode.E21
 
-    def unreachable(self, wan: WanRepository, device: Device) -> str | None:
+    def unreachable(self, wan: WanRepository, device: Device) -> ResponseCode | None:
         """Why a command cannot reach `device` now, as the DUIS code, or None."""
         hub = device.device_id if device.device_type is DeviceType.CHF else device.chf_id
         if hub is None or not wan.coverage(hub):
-            return "E20"  # no SM WAN at the premises (or the hub is not installed)
+            return ResponseCode.E20  # no SM WAN at the premises (or the hub is not installed)
         if device.device_type.device_class is DeviceClass.COMMS_HUB:
             return None
         on_han = wan.on_han(device.device_id)
         if on_han is None or not on_han[1]:
-            return "E21"  # not on the HAN (not whitelisted, or a wrong install code)
+            return ResponseCode.E21  # not on the HAN (not whitelisted, or a wrong install code)
         return None
 
     def pre_command(self, srv: str, request_id: str) -> Reply:
         return Reply(
-            "I0", PreCommandReply(GBCS_VERSION, placeholder("PRECOMMAND", srv, request_id))
+            ResponseCode.I0,
+            PreCommandReply(GBCS_VERSION, placeholder("PRECOMMAND", srv, request_id)),
         )
 
     def local_command(self, srv: str, request_id: str) -> Reply:
-        return Reply("I0", LocalCommandReply(placeholder("LOCAL", srv, request_id)))
+        return Reply(ResponseCode.I0, LocalCommandReply(placeholder("LOCAL", srv, request_id)))
 
     def response(self, srv: str, request_id: str, detail: str = "") -> Reply:
-        return Reply("I0", DeviceResponseReply(placeholder("RESPONSE", srv, request_id, detail)))
+        return Reply(
+            ResponseCode.I0, DeviceResponseReply(placeholder("RESPONSE", srv, request_id, detail))
+        )
 
     def device_response(
         self,
@@ -110,7 +114,7 @@ class DeviceEmulator:
                 )
             )
             if payload is not None:
-                return Reply("I0", DeviceResponseReply(payload))
+                return Reply(ResponseCode.I0, DeviceResponseReply(payload))
         return self.response(srv, request_id_text, detail)
 
     def customer_identification_number(self, device_id: DeviceId) -> str:

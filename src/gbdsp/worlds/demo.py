@@ -23,6 +23,7 @@ from gbdsp.domain.modifications import InForce
 from gbdsp.domain.parties import Party, User, UserRole
 from gbdsp.domain.products import CplEntry, CplKey
 from gbdsp.domain.replies import Reply
+from gbdsp.domain.response_codes import ResponseCode
 from gbdsp.duis.bodies import HanDeviceLogUpdate, InventoryUpdate, Prenotification
 from gbdsp.duis.smki import TEST_USERS
 from gbdsp.services import device_commands, lifecycle
@@ -155,11 +156,17 @@ class Premises:
     def whitelist(self, chf: DeviceId, device: DeviceId, mpxn: str | None = None) -> None:
         code = self.ctx.emulator.install_code(device)  # read off the device's label
         update = HanDeviceLogUpdate(device, True, code, mpxn)
-        _ok(device_commands.check_whitelist(self.later(2), self.device(chf), update) or Reply("I0"))
+        _ok(
+            device_commands.check_whitelist(self.later(2), self.device(chf), update)
+            or Reply(ResponseCode.I0)
+        )
         _ok(device_commands.whitelist(self.ctx, self.device(chf), update))
 
     def commission(self, meter: DeviceId) -> None:
-        _ok(device_commands.check_commission(self.later(2), self.device(meter)) or Reply("I0"))
+        _ok(
+            device_commands.check_commission(self.later(2), self.device(meter))
+            or Reply(ResponseCode.I0)
+        )
         _ok(device_commands.commission(self.ctx, self.device(meter)))
 
     def join(self, device: DeviceId, other: DeviceId) -> None:
@@ -185,7 +192,7 @@ class Premises:
 
 
 def _ok(reply: Reply) -> None:
-    if reply.code != "I0":
+    if reply.code != ResponseCode.I0:
         raise DemoError(f"{reply.code}: {reply.reason}")
 
 
