@@ -46,6 +46,8 @@ class ServerConfig(_Section):
     gateway_threads: int = 0
     """Threads per process running DUIS requests; 0 = 2 on SQLite, 4 on PostgreSQL (measured
     best on this 2-core machine, bench/duis_roundtrip.py)."""
+    min_free_disk_mb: int = Field(default=64, ge=0)
+    """With SQLite, /health says unavailable when the data directory's disk has less free."""
     trusted_proxies: list[str] = []
     """Addresses or networks (CIDR) of reverse proxies whose X-Forwarded-For is believed;
     empty: the peer address is the client, whatever a header says (docs/security.md)."""
@@ -283,6 +285,7 @@ host = "127.0.0.1"
 port = 8079
 workers = 1
 gateway_threads = 0   # 0: automatic (2 on SQLite, 4 on PostgreSQL)
+min_free_disk_mb = 64 # SQLite: /health is unavailable below this much free disk
 # Reverse proxies whose X-Forwarded-For is believed (addresses or CIDR); empty: none.
 trusted_proxies = []
 # Empty: /metrics answers loopback clients only; set: it needs "Authorization: Bearer ...".

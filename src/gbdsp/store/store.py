@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import OperationalError
 
 from gbdsp.store import migrate
 from gbdsp.store.engine import READ_ONLY, check_connection, make_engine
@@ -53,12 +56,27 @@ class Transaction:
         self.gbcs_certificates = GbcsCertificateRepository(conn)
 
 
+@dataclass(frozen=True, slots=True)
+class WriteFailure:
+    at: float
+    """Unix time of the failure."""
+    reason: str
+    """The driver's first line (no statement, no values: they may hold personal data)."""
+
+
+def _one_line(e: Exception) -> str:
+    return str(getattr(e, "orig", None) or e).strip().splitlines()[0][:200]
+
+
 class Store:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         # SQLite has one writer at a time: queueing writers on a lock here is far cheaper
         # than letting them collide in SQLite's busy handler, which sleeps in milliseconds.
         self._writer = threading.Lock() if engine.dialect.name == "sqlite" else None
+        self.write_failure: WriteFailure | None = None
+        """The last write the database refused (disk full, read-only, server gone), until a
+        write succeeds again: what /health reports (issue 18)."""
 
     @classmethod
     def open(cls, url: str, *, migrate_schema: bool = False) -> Store:
@@ -76,8 +94,13 @@ class Store:
     def transaction(self) -> Iterator[Transaction]:
         """A read-write transaction: commit on success, roll back on any exception, so
         nothing is ever half-written."""
-        with self._writer or contextlib.nullcontext(), self.engine.begin() as conn:
-            yield Transaction(conn)
+        try:
+            with self._writer or contextlib.nullcontext(), self.engine.begin() as conn:
+                yield Transaction(conn)
+        except OperationalError as e:  # the database's fault (disk full, read-only, gone)
+            self.write_failure = WriteFailure(time.time(), _one_line(e))
+            raise
+        self.write_failure = None
 
     @contextmanager
     def read(self) -> Iterator[Transaction]:

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import hmac
 import logging
+import shutil
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 
@@ -233,13 +234,24 @@ def create_app(
             return False
 
     async def health(request: Request) -> Response:
-        ok = await run_in_threadpool(database_ok)
-        body = {
+        """Up only if the database answers, its last write did not fail, and (SQLite) the
+        data directory's disk has room: a full disk or a refused write shows here."""
+        reachable = await run_in_threadpool(database_ok)
+        failure = app.store.write_failure
+        free_mb = shutil.disk_usage(app.data_dir).free // 2**20
+        disk_ok = app.store.backend != "sqlite" or free_mb >= app.config.server.min_free_disk_mb
+        ok = reachable and failure is None and disk_ok
+        body: dict[str, object] = {
             "status": "ok" if ok else "unavailable",
             "version": __version__,
             "database": app.store.backend,
+            "reachable": reachable,
+            "writes": "ok" if failure is None else f"failing: {failure.reason}",
+            "disk_free_mb": free_mb,
         }
-        return JSONResponse(body, status_code=200 if ok else 503)
+        return JSONResponse(
+            body, status_code=200 if ok else 503, headers={"Cache-Control": "no-store"}
+        )
 
     async def metrics_endpoint(request: Request) -> Response:
         """Loopback clients only, unless `[server] metrics_token` is set: then a bearer
