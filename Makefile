@@ -32,7 +32,8 @@ lint: $(BIN)/.installed-dev
 	$(BIN)/lint-imports --no-cache
 
 test: lint
-	$(BIN)/pytest
+	$(BIN)/pytest --cov --cov-report=
+	@echo "coverage of src/gbdsp by the in-process tests: $$($(BIN)/coverage report --format=total)%"
 
 bench: $(BIN)/.installed-dev
 	$(BIN)/python bench/bulk_import.py
