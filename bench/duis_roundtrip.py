@@ -242,7 +242,7 @@ def whole_gateway() -> None:
 
     from gbdsp.bootstrap import initialise
     from gbdsp.domain.requests import WebService
-    from gbdsp.services.gateway import Gateway
+    from gbdsp.gateway.pipeline import Gateway
     from gbdsp.services.users import register_test_users
     from gbdsp.worlds.demo import create_demo_fleet
 

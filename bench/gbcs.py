@@ -86,7 +86,7 @@ def families(world: GbcsWorld) -> dict[str, Callable[[Eui64, int], bytes]]:
 
 def bench_critical(n: int) -> None:
     """The gateway's own cost of a critical command: the CV 4 pre-command, and the CV 5
-    check (services/critical.py: parse, compare with the issued APDU, verify the User's
+    check (gateway/critical.py: parse, compare with the issued APDU, verify the User's
     P1363 signature against its DS certificate)."""
     key = PARTIES.private_key(USER, KeyUsage.DS)
     cert = PARTIES.certificate(USER, KeyUsage.DS)

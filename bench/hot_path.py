@@ -22,7 +22,7 @@ from sqlalchemy import event
 
 from gbdsp import bootstrap
 from gbdsp.domain.requests import WebService
-from gbdsp.services.gateway import Gateway
+from gbdsp.gateway.pipeline import Gateway
 from read_inventory import signed_requests
 
 

@@ -29,9 +29,9 @@ from gbdsp.domain.devices import DeviceType
 from gbdsp.domain.requests import WebService
 from gbdsp.duis import signature, xml
 from gbdsp.duis.bodies import InventoryQuery
+from gbdsp.gateway.handlers import premises_of
+from gbdsp.gateway.pipeline import Gateway
 from gbdsp.keystore import KeyStore
-from gbdsp.services.gateway import Gateway
-from gbdsp.services.handlers import premises_of
 from gbdsp.worlds import fleet
 from load import DCC, READERS, _inventory, _post, _request, start_server
 

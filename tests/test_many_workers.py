@@ -20,8 +20,8 @@ from gbdsp.clock import ManualClock
 from gbdsp.delivery.relay import Relay, RelayPolicy
 from gbdsp.domain.housekeeping import HousekeepingRule
 from gbdsp.domain.ids import UserId
+from gbdsp.gateway.handlers import REPLAY_CODE
 from gbdsp.services import housekeeping
-from gbdsp.services.handlers import REPLAY_CODE
 from gbdsp.services.users import register_test_users, set_response_url
 from gbdsp.store.store import Store
 from gbdsp.worlds import fleet

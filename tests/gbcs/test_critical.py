@@ -14,12 +14,12 @@ from gbdsp.domain.ids import Eui64, UserId
 from gbdsp.domain.requests import WebService
 from gbdsp.duis import xml
 from gbdsp.duis.namespaces import SR
+from gbdsp.gateway.pipeline import Gateway, HttpReply
 from gbdsp.gbcs import crypto
 from gbdsp.gbcs.codes import Cra, MessageCode
 from gbdsp.gbcs.keys import KeyUsage
 from gbdsp.gbcs.parse import parse_general_signing
 from gbdsp.gbcs_world import PARTIES, GbcsWorld
-from gbdsp.services.gateway import Gateway, HttpReply
 from gbdsp.services.users import register_test_users
 from gbdsp.store.store import Store
 from gbdsp.worlds.demo import create_demo_fleet

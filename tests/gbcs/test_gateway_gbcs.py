@@ -15,8 +15,8 @@ from gbdsp.domain.ids import DeviceId, Eui64, UserId
 from gbdsp.domain.requests import RequestId, WebService
 from gbdsp.duis import xml
 from gbdsp.duis.namespaces import SR
+from gbdsp.gateway.pipeline import Gateway
 from gbdsp.gbcs_world import GbcsWorld
-from gbdsp.services.gateway import Gateway
 from gbdsp.services.smki_export import export
 from gbdsp.services.users import register_test_users
 from gbdsp.store.store import Store

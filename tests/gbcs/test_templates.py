@@ -15,8 +15,8 @@ from gbdsp.duis import xml
 from gbdsp.duis.client import web_service_of
 from gbdsp.duis.namespaces import SR
 from gbdsp.duis.smki import TEST_USERS
+from gbdsp.gateway.pipeline import Gateway
 from gbdsp.gbcs_world import GbcsWorld
-from gbdsp.services.gateway import Gateway
 from gbdsp.services.smki_export import export
 from gbdsp.services.users import register_test_users
 from gbdsp.store.store import Store

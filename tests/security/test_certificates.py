@@ -15,8 +15,8 @@ from gbdsp.domain.parties import User, UserRole
 from gbdsp.duis import signature
 from gbdsp.duis.signature import SigningKey
 from gbdsp.duis.smki import load_certificate
+from gbdsp.gateway.pipeline import Gateway
 from gbdsp.services import security
-from gbdsp.services.gateway import Gateway
 from gbdsp.services.users import add_user
 from tests.duis_support import SUPPLIER, dsp_signing_key, read_inventory, request
 from tests.security.world import D, World, certificate_pem, code_of

@@ -15,7 +15,7 @@ from lxml import etree
 
 from gbdsp.domain.ids import DeviceId, UserId
 from gbdsp.duis import xml
-from gbdsp.services.gateway import HttpReply
+from gbdsp.gateway.pipeline import HttpReply
 from tests.duis_support import SUPPLIER, read_firmware, request, signed
 from tests.scenarios.duis_client import inventory_mpxn
 from tests.security.world import ESME, D, S, World, code_of

@@ -11,8 +11,8 @@ from gbdsp.domain.ids import DeviceId
 from gbdsp.domain.requests import WebService
 from gbdsp.duis import xml
 from gbdsp.duis.signature import SignatureRejected
-from gbdsp.services.gateway import HttpReply
-from gbdsp.services.outcomes import Outcome, Stage
+from gbdsp.gateway.outcomes import Outcome, Stage
+from gbdsp.gateway.pipeline import HttpReply
 from gbdsp.store.store import Store
 from tests.conftest import PostgresServer
 from tests.duis_support import read_inventory
@@ -157,7 +157,7 @@ def test_a_fault_of_ours_is_a_counted_and_audited_500_not_a_crash(world: World) 
     from cryptography.hazmat.primitives.asymmetric import ec
 
     from gbdsp.duis.signature import SigningKey
-    from gbdsp.services.gateway import Gateway
+    from gbdsp.gateway.pipeline import Gateway
 
     broken = Gateway(
         world.store,
@@ -179,7 +179,7 @@ def test_the_database_gone_is_a_counted_503(
     url = postgres.create()
     store = Store.open(url, migrate_schema=True)
     try:
-        from gbdsp.services.gateway import Gateway
+        from gbdsp.gateway.pipeline import Gateway
         from gbdsp.services.users import register_test_users
         from tests.duis_support import dsp_signing_key
 

@@ -18,8 +18,8 @@ from gbdsp.duis import schema, signature, xml
 from gbdsp.duis.namespaces import SR
 from gbdsp.duis.signature import SigningKey
 from gbdsp.duis.smki import DSP_CERTIFICATE, generate_identity, load_certificate, pki_file
-from gbdsp.services.gateway import Gateway, HttpReply
-from gbdsp.services.outcomes import Outcome
+from gbdsp.gateway.outcomes import Outcome
+from gbdsp.gateway.pipeline import Gateway, HttpReply
 from gbdsp.services.users import add_user, register_test_users
 from gbdsp.store.store import Store
 from gbdsp.worlds.demo import create_demo_fleet

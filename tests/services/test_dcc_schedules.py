@@ -13,8 +13,8 @@ from gbdsp.config import Config
 from gbdsp.domain.ids import DeviceId, UserId
 from gbdsp.domain.requests import WebService
 from gbdsp.duis import schema, xml
+from gbdsp.gateway.pipeline import Gateway
 from gbdsp.services import dcc_schedules
-from gbdsp.services.gateway import Gateway
 from gbdsp.services.users import register_test_users, set_response_url
 from gbdsp.store.store import Store
 from gbdsp.wan.emulator import DeviceEmulator

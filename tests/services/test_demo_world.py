@@ -16,14 +16,7 @@ from gbdsp.domain.install_codes import RequestStatus, due_date
 from gbdsp.domain.parties import User
 from gbdsp.domain.visibility import Viewer, parties_of
 from gbdsp.domain.working_days import Calendar, working_days_between
-from gbdsp.services import (
-    housekeeping,
-    install_codes,
-    inventory,
-    registration,
-    reports,
-    restricted,
-)
+from gbdsp.services import housekeeping, install_codes, inventory, registration, reports, restricted
 from gbdsp.services.users import register_test_users, set_response_url
 from gbdsp.store.store import Store
 from gbdsp.store.tables import audit_log, outbox

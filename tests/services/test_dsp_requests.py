@@ -12,7 +12,7 @@ from gbdsp.config import Config, WorldConfig
 from gbdsp.domain.ids import UserId
 from gbdsp.domain.requests import WebService
 from gbdsp.duis import schema, xml
-from gbdsp.services.gateway import Gateway
+from gbdsp.gateway.pipeline import Gateway
 from gbdsp.services.users import register_test_users, set_response_url
 from gbdsp.store.store import Store
 from gbdsp.worlds.demo import create_demo_fleet

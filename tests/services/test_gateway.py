@@ -14,7 +14,7 @@ from gbdsp.domain.requests import WebService
 from gbdsp.duis import schema, signature, xml
 from gbdsp.duis.namespaces import SR
 from gbdsp.duis.smki import DSP_CERTIFICATE, load_certificate, pki_file
-from gbdsp.services.gateway import Gateway, HttpReply
+from gbdsp.gateway.pipeline import Gateway, HttpReply
 from gbdsp.services.users import register_test_users
 from gbdsp.store.store import Store
 from gbdsp.worlds.demo import create_demo_fleet
@@ -161,7 +161,7 @@ def test_access_control_codes_come_back_signed(gateway: Gateway) -> None:
 def test_every_non_device_srv_has_a_handler() -> None:
     """Issue 21 left no Non-Device SRV answered HTTP 501 (docs/duis-coverage.md)."""
     from gbdsp.domain.srv import catalogue
-    from gbdsp.services.handlers import NON_DEVICE_HANDLERS
+    from gbdsp.gateway.handlers import NON_DEVICE_HANDLERS
 
     assert set(NON_DEVICE_HANDLERS) == {s.srv for s in catalogue().by_id.values() if s.non_device}
 

@@ -15,7 +15,8 @@ from gbdsp.domain.ids import DeviceId, UserId
 from gbdsp.domain.modifications import InForce
 from gbdsp.duis import schema, xml
 from gbdsp.duis.bodies import HanDeviceLogUpdate, InventoryUpdate, Prenotification
-from gbdsp.services import device_commands, housekeeping, lifecycle
+from gbdsp.gateway import device_commands
+from gbdsp.services import housekeeping, lifecycle
 from gbdsp.services.context import HandlerContext
 from gbdsp.services.lookups import CplLookup
 from gbdsp.services.users import register_test_users

@@ -11,7 +11,7 @@ from gbdsp.domain.ids import UserId
 from gbdsp.domain.parties import UserRole
 from gbdsp.domain.requests import WebService
 from gbdsp.duis.client import response_code
-from gbdsp.services.gateway import Gateway
+from gbdsp.gateway.pipeline import Gateway
 from gbdsp.services.users import register_test_users
 from gbdsp.store.store import Store
 from gbdsp.worlds.demo import create_demo_fleet

@@ -37,11 +37,11 @@ from gbdsp.delivery.relay import Relay, RelayPolicy
 from gbdsp.domain.requests import WebService
 from gbdsp.duis import schema
 from gbdsp.duis.xml import MAX_MESSAGE_BYTES
+from gbdsp.gateway.outcomes import Outcome, Stage
+from gbdsp.gateway.pipeline import Gateway
 from gbdsp.gbcs_world import open_world
 from gbdsp.services import jobs as jobs_service
-from gbdsp.services.gateway import Gateway
 from gbdsp.services.jobs import OUTCOMES, JobLease, RunResult, Scheduler
-from gbdsp.services.outcomes import Outcome, Stage
 from gbdsp.web import portal, ssi_api
 from gbdsp.web.clients import is_loopback
 from gbdsp.web.limits import read_limited

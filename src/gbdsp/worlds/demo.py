@@ -26,7 +26,8 @@ from gbdsp.domain.replies import Reply
 from gbdsp.domain.response_codes import ResponseCode
 from gbdsp.duis.bodies import HanDeviceLogUpdate, InventoryUpdate, Prenotification
 from gbdsp.duis.smki import TEST_USERS
-from gbdsp.services import device_commands, lifecycle
+from gbdsp.gateway import device_commands
+from gbdsp.services import lifecycle
 from gbdsp.services.context import HandlerContext
 from gbdsp.services.lookups import CplLookup
 from gbdsp.store.store import Store

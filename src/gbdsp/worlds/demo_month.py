@@ -41,6 +41,7 @@ from gbdsp.duis import xml
 from gbdsp.duis.bodies import InventoryUpdate, Prenotification
 from gbdsp.duis.client import response_code
 from gbdsp.duis.signature import SigningKey, sign
+from gbdsp.gateway.pipeline import Gateway
 from gbdsp.sealing import Sealer
 from gbdsp.services import (
     housekeeping,
@@ -52,7 +53,6 @@ from gbdsp.services import (
     users,
 )
 from gbdsp.services.context import HandlerContext
-from gbdsp.services.gateway import Gateway
 from gbdsp.services.lookups import CplLookup
 from gbdsp.services.portal_accounts import ensure_demo_accounts
 from gbdsp.store.store import Store

@@ -30,19 +30,13 @@ from gbdsp.duis import schema, signature, xml
 from gbdsp.duis.request import DuisRequest, NotARequest, read_request
 from gbdsp.duis.signature import SignatureRejected, SigningKey
 from gbdsp.duis.smki import public_test_certificates
+from gbdsp.gateway import critical, dcc_alerts, device_commands, future_dated, handlers
+from gbdsp.gateway.outcomes import Outcome, Stage
 from gbdsp.gbcs_world import GbcsWorld
-from gbdsp.services import (
-    critical,
-    dcc_alerts,
-    device_commands,
-    future_dated,
-    handlers,
-    registration,
-)
+from gbdsp.services import registration
 from gbdsp.services.context import HandlerContext
 from gbdsp.services.gbcs_parties import PartyDirectory
 from gbdsp.services.lookups import CplLookup
-from gbdsp.services.outcomes import Outcome, Stage
 from gbdsp.services.restricted import restricted_policy
 from gbdsp.store.errors import DatabaseError, DatabaseUnavailable
 from gbdsp.store.gateway_repositories import AuditEntry, IssuedTransform
