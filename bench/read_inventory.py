@@ -27,8 +27,8 @@ from lxml import etree
 from gbdsp import bootstrap
 from gbdsp.domain.devices import DeviceType
 from gbdsp.domain.requests import WebService
+from gbdsp.domain.service_requests import InventoryQuery
 from gbdsp.duis import signature, xml
-from gbdsp.duis.bodies import InventoryQuery
 from gbdsp.gateway.handlers import premises_of
 from gbdsp.gateway.pipeline import Gateway
 from gbdsp.keystore import KeyStore

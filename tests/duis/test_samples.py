@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import pytest
 from lxml import etree
 
+from gbdsp.domain import service_requests
 from gbdsp.domain.devices import DeviceType
 from gbdsp.domain.errors import InvalidValue
 from gbdsp.domain.ids import DCC_ACCESS_CONTROL_BROKER, DeviceId, UserId
@@ -110,13 +111,15 @@ def test_the_required_srvs_are_buildable() -> None:
 @pytest.mark.parametrize(
     ("given", "expected"),
     [
-        ({}, bodies.InventoryQuery(device_id=template_id(0xA2))),
-        ({"mpxn": TEMPLATE_MPAN}, bodies.InventoryQuery(mpxn=TEMPLATE_MPAN)),
-        ({"uprn": "77012345678"}, bodies.InventoryQuery(uprn="77012345678")),
-        ({"postcode": "M22 4TA"}, bodies.InventoryQuery(postcode="M22 4TA")),
+        ({}, service_requests.InventoryQuery(device_id=template_id(0xA2))),
+        ({"mpxn": TEMPLATE_MPAN}, service_requests.InventoryQuery(mpxn=TEMPLATE_MPAN)),
+        ({"uprn": "77012345678"}, service_requests.InventoryQuery(uprn="77012345678")),
+        ({"postcode": "M22 4TA"}, service_requests.InventoryQuery(postcode="M22 4TA")),
     ],
 )
-def test_read_inventory_by_each_key(given: dict[str, str], expected: bodies.InventoryQuery) -> None:
+def test_read_inventory_by_each_key(
+    given: dict[str, str], expected: service_requests.InventoryQuery
+) -> None:
     body = read_request(built("8.2", given=given)).body
     assert bodies.read_inventory_query(body) == expected
 
@@ -149,13 +152,13 @@ def test_han_device_log_add_carries_the_install_code_and_remove_does_not() -> No
     added = bodies.han_device_log_update(
         read_request(built("8.11", install_code="a1b2c3d4e5f6", mpxn="1312345678111")).body
     )
-    assert added == bodies.HanDeviceLogUpdate(
+    assert added == service_requests.HanDeviceLogUpdate(
         template_id(0x98), True, bytes.fromhex("A1B2C3D4E5F6"), "1312345678111"
     )
     removed = bodies.han_device_log_update(
         read_request(built("8.11", request_type="Remove", add="00-db-12-34-56-78-90-a4")).body
     )
-    assert removed == bodies.HanDeviceLogUpdate(template_id(0xA4), False, None, None)
+    assert removed == service_requests.HanDeviceLogUpdate(template_id(0xA4), False, None, None)
 
 
 def test_import_mpxn_is_an_mpan_or_an_mprn_by_its_length() -> None:

@@ -158,14 +158,6 @@ def test_access_control_codes_come_back_signed(gateway: Gateway) -> None:
     assert code_of(gateway.handle(S, unknown)) == "E19"
 
 
-def test_every_non_device_srv_has_a_handler() -> None:
-    """Issue 21 left no Non-Device SRV answered HTTP 501 (docs/duis-coverage.md)."""
-    from gbdsp.domain.srv import catalogue
-    from gbdsp.gateway.handlers import NON_DEVICE_HANDLERS
-
-    assert set(NON_DEVICE_HANDLERS) == {s.srv for s in catalogue().by_id.values() if s.non_device}
-
-
 def test_every_request_is_audited(gateway: Gateway, store: Store) -> None:
     gateway.handle(D, read_inventory(60))
     gateway.handle(D, b"junk")

@@ -13,8 +13,8 @@ from gbdsp.domain.devices import DeviceType
 from gbdsp.domain.housekeeping import HousekeepingRule, months_before
 from gbdsp.domain.ids import DeviceId, UserId
 from gbdsp.domain.modifications import InForce
+from gbdsp.domain.service_requests import HanDeviceLogUpdate, InventoryUpdate, Prenotification
 from gbdsp.duis import schema, xml
-from gbdsp.duis.bodies import HanDeviceLogUpdate, InventoryUpdate, Prenotification
 from gbdsp.gateway import device_commands
 from gbdsp.services import housekeeping, lifecycle
 from gbdsp.services.context import HandlerContext

@@ -1,24 +1,21 @@
-"""Request bodies read into domain values (one function per body the gateway handles)."""
+"""Request bodies read into domain values (domain/service_requests.py): one function per
+body the gateway handles. The XSD has already checked each body's shape."""
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 from lxml import etree
 
 from gbdsp.domain.devices import normalise_postcode
 from gbdsp.domain.ids import DeviceId
+from gbdsp.domain.service_requests import (
+    FirmwareUpdate,
+    HanDeviceLogUpdate,
+    InventoryQuery,
+    InventoryUpdate,
+    Prenotification,
+    WanMatrixQuery,
+)
 from gbdsp.duis.namespaces import sr
-
-
-@dataclass(frozen=True, slots=True)
-class InventoryQuery:
-    """8.2 Read Inventory: exactly one of these is set (the XSD choice)."""
-
-    device_id: DeviceId | None = None
-    mpxn: str | None = None
-    uprn: str | None = None
-    postcode: str | None = None
 
 
 def read_inventory_query(body: etree._Element) -> InventoryQuery:
@@ -48,19 +45,6 @@ def _required(parent: etree._Element, name: str) -> str:
     return value
 
 
-@dataclass(frozen=True, slots=True)
-class Prenotification:
-    """12.2 DevicePrenotification."""
-
-    device_id: DeviceId
-    manufacturer: str
-    model: str
-    device_type: str
-    smets_chts_version: str | None
-    firmware_version: str | None
-    associated_gpf: DeviceId | None
-
-
 def prenotification(body: etree._Element) -> Prenotification:
     gpf = _text(body, "AssociatedGPFDeviceID")
     return Prenotification(
@@ -77,16 +61,6 @@ def prenotification(body: etree._Element) -> Prenotification:
 def device_id_of(body: etree._Element) -> DeviceId:
     """The sr:DeviceID child (8.3, 8.4, 8.14.x and others name their device this way)."""
     return DeviceId.parse(_required(body, "DeviceID"))
-
-
-@dataclass(frozen=True, slots=True)
-class HanDeviceLogUpdate:
-    """8.11 UpdateHANDeviceLog: add a device to (or remove it from) a CHF's Device Log."""
-
-    device_id: DeviceId
-    add: bool
-    install_code: bytes | None
-    import_mpxn: str | None
 
 
 def han_device_log_update(body: etree._Element) -> HanDeviceLogUpdate:
@@ -113,18 +87,6 @@ def import_mpxn(body: etree._Element) -> str:
     return _required(body, "ImportMPRN")
 
 
-@dataclass(frozen=True, slots=True)
-class InventoryUpdate:
-    """8.4 UpdateInventory: one of status, details, deletion or MPxN."""
-
-    device_id: DeviceId
-    status: str | None = None
-    delete: bool = False
-    import_mpxn: str | None = None
-    firmware_version: str | None = None
-    smets_chts_version: str | None = None
-
-
 def inventory_update(body: etree._Element) -> InventoryUpdate:
     device_id = DeviceId.parse(_required(body, "DeviceID"))
     choice = body[1]
@@ -142,14 +104,6 @@ def inventory_update(body: etree._Element) -> InventoryUpdate:
     )
 
 
-@dataclass(frozen=True, slots=True)
-class FirmwareUpdate:
-    """11.1 UpdateFirmware / 11.4 UpdatePPMIDFirmware."""
-
-    firmware_version: str
-    device_ids: tuple[DeviceId, ...]
-
-
 def firmware_update(body: etree._Element) -> FirmwareUpdate:
     ids = _required(body, "DeviceIDList").split(",")
     return FirmwareUpdate(_required(body, "FirmwareVersion"), tuple(DeviceId.parse(i) for i in ids))
@@ -158,15 +112,6 @@ def firmware_update(body: etree._Element) -> FirmwareUpdate:
 def ch_install_mpxn(body: etree._Element) -> str | None:
     """8.14.1 / 8.14.2: the MPxN of the premises the CH was installed at."""
     return _text(body, "MPxN")
-
-
-@dataclass(frozen=True, slots=True)
-class WanMatrixQuery:
-    """12.1 RequestWANMatrix: a UPRN, or a postcode with an address identifier."""
-
-    uprn: str | None
-    postcode: str | None
-    address_identifier: str | None
 
 
 def wan_matrix_query(body: etree._Element) -> WanMatrixQuery:

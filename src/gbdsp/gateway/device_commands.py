@@ -1,17 +1,12 @@
-"""Device Service Requests: checked when they arrive, carried out over the emulated SM WAN.
+"""The use cases of Device Service Requests that change the SMI: what a device's carrying a
+command out does (AC 4.13: the SMI changes "on a successful Response"), and the checks made
+when such a request arrives.
 
-`check` runs inside the request's transaction before the I99 (a refusal then is
-synchronous); `execute` applies what the device does and returns its response, which the
-gateway signs into the outbox to be delivered after the WAN's latency. The SMI changes
-when the device carries the command out (AC 4.13: "on a successful Response").
-
-The use cases (`whitelist`, `join`, `commission`...) take domain values, so `gbdsp demo`
-and the simulator drive them directly; the tables at the end adapt DUIS requests to them.
+They take domain values, so `gbdsp demo` and the simulator drive them directly; the
+gateway's registry (gateway/registry.py) adapts DUIS requests to them.
 """
 
 from __future__ import annotations
-
-from collections.abc import Callable
 
 from gbdsp.domain import mp202
 from gbdsp.domain.access import may_pair_with
@@ -19,66 +14,14 @@ from gbdsp.domain.devices import Device, DeviceClass, DeviceType, SmiStatus
 from gbdsp.domain.ids import DeviceId
 from gbdsp.domain.replies import CinReply, DeviceResponseReply, Reply
 from gbdsp.domain.response_codes import ResponseCode
+from gbdsp.domain.service_requests import HanDeviceLogUpdate
 from gbdsp.domain.smi_status import Trigger
-from gbdsp.domain.srv import Srv, catalogue
-from gbdsp.duis import bodies
-from gbdsp.duis.bodies import HanDeviceLogUpdate
-from gbdsp.duis.request import DuisRequest
-from gbdsp.gbcs.commands import IssuedCommand
+from gbdsp.domain.srv import catalogue
 from gbdsp.services.context import HandlerContext
 from gbdsp.services.install_codes import close_on_success
 
 
-def check(ctx: HandlerContext, request: DuisRequest, srv: Srv, device: Device) -> Reply | None:
-    """A synchronous refusal, or None to acknowledge (I99) and send the command."""
-    checker = CHECKS.get(srv.srv)
-    return checker(ctx, request, device) if checker else None
-
-
-def execute(
-    ctx: HandlerContext,
-    request: DuisRequest,
-    srv: Srv,
-    device: Device,
-    *,
-    command: IssuedCommand | None = None,
-) -> Reply:
-    """What comes back from the device (or the WAN's failure code). `command`: the
-    critical command the User signed (its Response is signed)."""
-    failure = ctx.emulator.unreachable(ctx.tx.wan, device) or ctx.emulator.wan_failure(
-        request.request_id_text
-    )
-    if failure is not None:
-        return Reply(failure, reason=f"{device.device_id} did not answer ({failure})")
-    effect = EFFECTS.get(srv.srv)
-    mirrored = _mirrored_gsme(ctx, device)
-    if effect is None:
-        answer = ctx.emulator.device_response(
-            srv.srv,
-            request.request_id,
-            request.request_id_text,
-            device,
-            ctx.now,
-            mirrored=mirrored,
-            command=command,
-        )
-        return _with_cin(ctx, device, answer) if srv.srv == "9.1" else answer
-    outcome = effect(ctx, request, device)
-    if outcome.code != ResponseCode.I0 or outcome.payload is not None:
-        return outcome
-    return ctx.emulator.device_response(
-        srv.srv,
-        request.request_id,
-        request.request_id_text,
-        device,
-        ctx.now,
-        outcome.reason,
-        mirrored=mirrored,
-        command=command,
-    )
-
-
-def _with_cin(ctx: HandlerContext, device: Device, answer: Reply) -> Reply:
+def with_cin(ctx: HandlerContext, device: Device, answer: Reply) -> Reply:
     """9.1: DUIS answers in a CINMessage, the device's GBCS response beside the four-digit
     Customer Identification Number the DSP reads out of it."""
     if answer.code != ResponseCode.I0 or not isinstance(answer.payload, DeviceResponseReply):
@@ -87,7 +30,7 @@ def _with_cin(ctx: HandlerContext, device: Device, answer: Reply) -> Reply:
     return Reply(ResponseCode.I0, CinReply(answer.payload.payload, cin), answer.reason)
 
 
-def _mirrored_gsme(ctx: HandlerContext, device: Device) -> DeviceId | None:
+def mirrored_gsme(ctx: HandlerContext, device: Device) -> DeviceId | None:
     """The GSME joined to a GPF (whose data the GPF holds, GBCS "GPF device log"), if any."""
     if device.device_type is not DeviceType.GPF:
         return None
@@ -208,47 +151,21 @@ def set_import_mpxn(ctx: HandlerContext, meter: Device, mpxn: str) -> Reply:
     return Reply(ResponseCode.I0, reason="MPxN set")
 
 
-# -- DUIS adapters -------------------------------------------------------------------------
-
-Check = Callable[[HandlerContext, DuisRequest, Device], Reply | None]
-Effect = Callable[[HandlerContext, DuisRequest, Device], Reply]
+# -- 8.7.x Join Service, 8.8.x Unjoin Service ------------------------------------------------
 
 
-def _check_pair(ctx: HandlerContext, request: DuisRequest, device: Device) -> Reply | None:
-    other_id = bodies.other_device_id(request.body)
+def check_pair(ctx: HandlerContext, srv: str, device: Device, other_id: DeviceId) -> Reply | None:
     if other_id == device.device_id:  # a unique-key failure of wan_joins otherwise
         return Reply(ResponseCode.E11, reason=f"{device.device_id} cannot join or unjoin itself")
     other = ctx.tx.devices.get(other_id, with_history=False)
-    if request.srv.startswith("8.7") and other is None:
+    if srv.startswith("8.7") and other is None:
         return Reply(ResponseCode.E19, reason=f"{other_id} (to join) is not in the SMI")
-    srv = catalogue().get(request.srv)
-    assert srv is not None
-    if not may_pair_with(ctx.user, device, other, srv.eligible_roles, srv.srv, ctx.ou_premises):
+    found = catalogue().get(srv)
+    assert found is not None
+    if not may_pair_with(ctx.user, device, other, found.eligible_roles, srv, ctx.ou_premises):
         return Reply(
             ResponseCode.E4,
             reason=f"{ctx.user.user_id} may not pair {device.device_id} "
-            f"with {other_id} (an Other User only its own Type 2 "
-            "Device)",
+            f"with {other_id} (an Other User only its own Type 2 Device)",
         )
     return None
-
-
-CHECKS: dict[str, Check] = {
-    "8.11": lambda ctx, r, chf: check_whitelist(ctx, chf, bodies.han_device_log_update(r.body)),
-    "8.7.1": _check_pair,
-    "8.7.2": _check_pair,
-    "8.8.1": _check_pair,
-    "8.8.2": _check_pair,
-    "8.1.1": lambda ctx, r, meter: check_commission(ctx, meter),
-}
-
-EFFECTS: dict[str, Effect] = {
-    "8.11": lambda ctx, r, chf: whitelist(ctx, chf, bodies.han_device_log_update(r.body)),
-    "8.7.1": lambda ctx, r, d: join(ctx, d, bodies.other_device_id(r.body)),
-    "8.7.2": lambda ctx, r, d: join(ctx, d, bodies.other_device_id(r.body)),
-    "8.8.1": lambda ctx, r, d: unjoin(ctx, d, bodies.other_device_id(r.body)),
-    "8.8.2": lambda ctx, r, d: unjoin(ctx, d, bodies.other_device_id(r.body)),
-    "8.1.1": lambda ctx, r, meter: commission(ctx, meter),
-    "6.20.1": lambda ctx, r, meter: set_import_mpxn(ctx, meter, bodies.import_mpxn(r.body)),
-    "11.2": lambda ctx, r, d: Reply(ResponseCode.I0, reason=f"firmware={d.model.firmware_version}"),
-}

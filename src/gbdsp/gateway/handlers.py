@@ -1,24 +1,22 @@
-"""Handlers of Non-Device Service Requests (CV 8), by Service Reference Variant.
+"""The DSP's own answers to Non-Device Service Requests (CV 8) that are not another
+service's use case (8.2 Read Inventory), and the gateway's codes for them.
 
-This is where the lifecycle SRVs (12.2, 8.14.x, 8.3, 8.4, 11.1, 11.4...) plug in. An SRV
-without a handler is refused as not implemented (HTTP 501) and changes nothing: the
-request's transaction, counter included, is rolled back.
+The registry (gateway/registry.py) says which SRV is answered by what. An SRV without an
+answer is refused as not implemented (HTTP 501) and changes nothing: the request's
+transaction, counter included, is rolled back.
 """
 
 from __future__ import annotations
-
-from collections.abc import Callable
 
 from gbdsp.domain.devices import Device, DeviceType
 from gbdsp.domain.errors import GbdspError
 from gbdsp.domain.products import CplKey
 from gbdsp.domain.replies import InventoryEntry, InventoryReply, Reply
 from gbdsp.domain.response_codes import ResponseCode
+from gbdsp.domain.service_requests import InventoryQuery
 from gbdsp.domain.srv import Srv
-from gbdsp.duis import bodies
-from gbdsp.duis.bodies import InventoryQuery, read_inventory_query
+from gbdsp.duis.bodies import read_inventory_query
 from gbdsp.duis.request import DuisRequest
-from gbdsp.services import dcc_schedules, dsp_requests, lifecycle
 from gbdsp.services.context import HandlerContext
 from gbdsp.store.store import Transaction
 from gbdsp.wan.emulator import GBCS_VERSION
@@ -36,9 +34,6 @@ MAX_INVENTORY_DEVICES = 17  # DUIS DSPInventory maxOccurs
 
 class NotImplementedSrv(GbdspError):
     """An SRV this version of gbdsp cannot carry out yet."""
-
-
-Handler = Callable[[HandlerContext, DuisRequest, Srv], Reply]
 
 
 def read_inventory(ctx: HandlerContext, request: DuisRequest, srv: Srv) -> Reply:
@@ -71,41 +66,3 @@ def premises_of(tx: Transaction, query: InventoryQuery) -> list[Device]:
     chf_id = min(c for c in chfs if c is not None)  # one premises per answer
     chf, log = tx.devices.premises(chf_id)
     return ([chf] if chf else []) + log
-
-
-# DUIS adapters: read the body into values, call the use case.
-NON_DEVICE_HANDLERS: dict[str, Handler] = {
-    "8.2": read_inventory,
-    "12.2": lambda ctx, r, srv: lifecycle.prenotify(ctx, bodies.prenotification(r.body)),
-    **{
-        f"8.14.{n}": lambda ctx, r, srv: lifecycle.update_ch_status(
-            ctx, srv.srv, bodies.device_id_of(r.body), bodies.ch_install_mpxn(r.body)
-        )
-        for n in range(1, 5)
-    },
-    "8.3": lambda ctx, r, srv: lifecycle.decommission(ctx, bodies.device_id_of(r.body)),
-    "8.4": lambda ctx, r, srv: lifecycle.update_inventory(ctx, bodies.inventory_update(r.body)),
-    "11.1": lambda ctx, r, srv: lifecycle.update_firmware(
-        ctx, srv.srv, bodies.firmware_update(r.body)
-    ),
-    "11.4": lambda ctx, r, srv: lifecycle.update_firmware(
-        ctx, srv.srv, bodies.firmware_update(r.body)
-    ),
-    "12.1": lambda ctx, r, srv: dsp_requests.request_wan_matrix(
-        ctx, bodies.wan_matrix_query(r.body)
-    ),
-    "8.13": lambda ctx, r, srv: dsp_requests.return_local_command_response(
-        ctx, bodies.original_request_id(r.body)
-    ),
-    "8.6": lambda ctx, r, srv: dsp_requests.service_opt_in(ctx, bodies.device_id_of(r.body)),
-    "5.1": lambda ctx, r, srv: dcc_schedules.create(ctx, dcc_schedules.read_create(r.body)),
-    "5.2": lambda ctx, r, srv: dcc_schedules.read(ctx, r.body),
-    "5.3": lambda ctx, r, srv: dcc_schedules.delete(ctx, r.body),
-}
-
-
-def non_device(ctx: HandlerContext, request: DuisRequest, srv: Srv) -> Reply:
-    handler = NON_DEVICE_HANDLERS.get(srv.srv)
-    if handler is None:
-        raise NotImplementedSrv(f"SRV {srv.srv} {srv.name} is not implemented by gbdsp yet")
-    return handler(ctx, request, srv)

@@ -30,7 +30,7 @@ from gbdsp.duis import schema, signature, xml
 from gbdsp.duis.request import DuisRequest, NotARequest, read_request
 from gbdsp.duis.signature import SignatureRejected, SigningKey
 from gbdsp.duis.smki import public_test_certificates
-from gbdsp.gateway import critical, dcc_alerts, device_commands, future_dated, handlers
+from gbdsp.gateway import critical, dcc_alerts, execution, future_dated, handlers
 from gbdsp.gateway.outcomes import Outcome, Stage
 from gbdsp.gbcs_world import GbcsWorld
 from gbdsp.services import registration
@@ -311,7 +311,7 @@ class Gateway:
             profile=self.profile,
         )
         if srv.non_device:
-            return handlers.non_device(ctx, request, srv), Stage.HANDLER, None
+            return execution.non_device(ctx, request, srv), Stage.HANDLER, None
         assert device is not None
         return self._device_command(ctx, request, srv, device, issued)
 
@@ -325,7 +325,7 @@ class Gateway:
     ) -> tuple[Reply, Stage, Reply | None]:
         """Anti-replay has passed (a fresh counter, or `issued`: the unused CV 4 transform a
         CV 5/6/7 answers); the command is checked, then sent or transformed."""
-        refusal = device_commands.check(ctx, request, srv, device)
+        refusal = execution.check(ctx, request, srv, device)
         if refusal is not None:
             return refusal, Stage.HANDLER, None
         cv = request.cv
@@ -365,7 +365,7 @@ class Gateway:
                 Stage.HANDLER,
                 None,
             )
-        later = device_commands.execute(ctx, request, srv, device, command=command)
+        later = execution.execute(ctx, request, srv, device, command=command)
         return Reply(ResponseCode.I99, reason=f"sent to {device.device_id}"), Stage.HANDLER, later
 
     def _enqueue_device_response(

@@ -9,8 +9,8 @@ from gbdsp.domain.ids import DeviceId
 from gbdsp.domain.replies import OptInReply, Reply, WanMatrixReply
 from gbdsp.domain.requests import RequestId
 from gbdsp.domain.response_codes import ResponseCode
+from gbdsp.domain.service_requests import WanMatrixQuery
 from gbdsp.domain.wan_matrix import UNKNOWN_ADDRESS, matrix, region_of_postcode
-from gbdsp.duis.bodies import WanMatrixQuery
 from gbdsp.duis.smki import acb_broker_certificates
 from gbdsp.services.context import HandlerContext
 

@@ -27,10 +27,10 @@ from gbdsp.domain.modifications import InForce
 from gbdsp.domain.parties import User
 from gbdsp.domain.replies import Reply
 from gbdsp.domain.response_codes import ResponseCode
+from gbdsp.domain.service_requests import Prenotification
 from gbdsp.domain.smi_status import Trigger
 from gbdsp.duis import response as duis_response
 from gbdsp.duis import signature
-from gbdsp.duis.bodies import Prenotification
 from gbdsp.duis.signature import SigningKey
 from gbdsp.services import lifecycle
 from gbdsp.services.context import HandlerContext

@@ -22,8 +22,8 @@ from gbdsp.domain.parties import UserRole
 from gbdsp.domain.products import CplKey
 from gbdsp.domain.replies import Reply
 from gbdsp.domain.response_codes import ResponseCode
+from gbdsp.domain.service_requests import FirmwareUpdate, InventoryUpdate, Prenotification
 from gbdsp.domain.smi_status import Trigger
-from gbdsp.duis.bodies import FirmwareUpdate, InventoryUpdate, Prenotification
 from gbdsp.services.context import HandlerContext
 
 PRENOTIFY_NOT_ON_CPL = ResponseCode.E120201

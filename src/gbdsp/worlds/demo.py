@@ -24,7 +24,7 @@ from gbdsp.domain.parties import Party, User, UserRole
 from gbdsp.domain.products import CplEntry, CplKey
 from gbdsp.domain.replies import Reply
 from gbdsp.domain.response_codes import ResponseCode
-from gbdsp.duis.bodies import HanDeviceLogUpdate, InventoryUpdate, Prenotification
+from gbdsp.domain.service_requests import HanDeviceLogUpdate, InventoryUpdate, Prenotification
 from gbdsp.duis.smki import TEST_USERS
 from gbdsp.gateway import device_commands
 from gbdsp.services import lifecycle

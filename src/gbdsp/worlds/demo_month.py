@@ -37,8 +37,8 @@ from gbdsp.domain.ids import DeviceId, UserId
 from gbdsp.domain.modifications import InForce
 from gbdsp.domain.products import CplEntry, CplKey
 from gbdsp.domain.requests import CommandVariant, WebService
+from gbdsp.domain.service_requests import InventoryUpdate, Prenotification
 from gbdsp.duis import xml
-from gbdsp.duis.bodies import InventoryUpdate, Prenotification
 from gbdsp.duis.client import response_code
 from gbdsp.duis.signature import SigningKey, sign
 from gbdsp.gateway.pipeline import Gateway

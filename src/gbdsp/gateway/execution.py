@@ -1,0 +1,77 @@
+"""Carrying an SRV out as the registry declares it (gateway/registry.py).
+
+`check` runs inside the request's transaction before the I99 (a refusal then is
+synchronous); `execute` applies what the device does and returns its response, which the
+gateway signs into the outbox to be delivered after the WAN's latency; `non_device` is the
+DSP's own answer to a CV 8 request.
+"""
+
+from __future__ import annotations
+
+from gbdsp.domain.devices import Device
+from gbdsp.domain.replies import Reply
+from gbdsp.domain.response_codes import ResponseCode
+from gbdsp.domain.srv import Srv
+from gbdsp.duis.request import DuisRequest
+from gbdsp.gateway.device_commands import mirrored_gsme, with_cin
+from gbdsp.gateway.handlers import NotImplementedSrv
+from gbdsp.gateway.registry import declared
+from gbdsp.gbcs.commands import IssuedCommand
+from gbdsp.services.context import HandlerContext
+
+
+def non_device(ctx: HandlerContext, request: DuisRequest, srv: Srv) -> Reply:
+    answer = declared(srv.srv).answer
+    if answer is None:
+        raise NotImplementedSrv(f"SRV {srv.srv} {srv.name} is not implemented by gbdsp yet")
+    return answer(ctx, request, srv)
+
+
+def check(ctx: HandlerContext, request: DuisRequest, srv: Srv, device: Device) -> Reply | None:
+    """A synchronous refusal, or None to acknowledge (I99) and send the command."""
+    checker = declared(srv.srv).check
+    return checker(ctx, request, device) if checker else None
+
+
+def execute(
+    ctx: HandlerContext,
+    request: DuisRequest,
+    srv: Srv,
+    device: Device,
+    *,
+    command: IssuedCommand | None = None,
+) -> Reply:
+    """What comes back from the device (or the WAN's failure code). `command`: the
+    critical command the User signed (its Response is signed)."""
+    failure = ctx.emulator.unreachable(ctx.tx.wan, device) or ctx.emulator.wan_failure(
+        request.request_id_text
+    )
+    if failure is not None:
+        return Reply(failure, reason=f"{device.device_id} did not answer ({failure})")
+    declaration = declared(srv.srv)
+    effect = declaration.effect
+    mirrored = mirrored_gsme(ctx, device)
+    if effect is None:
+        answer = ctx.emulator.device_response(
+            srv.srv,
+            request.request_id,
+            request.request_id_text,
+            device,
+            ctx.now,
+            mirrored=mirrored,
+            command=command,
+        )
+        return with_cin(ctx, device, answer) if declaration.with_cin else answer
+    outcome = effect(ctx, request, device)
+    if outcome.code != ResponseCode.I0 or outcome.payload is not None:
+        return outcome
+    return ctx.emulator.device_response(
+        srv.srv,
+        request.request_id,
+        request.request_id_text,
+        device,
+        ctx.now,
+        outcome.reason,
+        mirrored=mirrored,
+        command=command,
+    )
