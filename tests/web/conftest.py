@@ -15,10 +15,10 @@ from gbdsp.web.clients import UVICORN_OPTIONS
 
 
 @contextmanager
-def serve(asgi: ASGIApp) -> Iterator[str]:
-    """Serve `asgi` on 127.0.0.1 until the block ends; yields the base URL."""
+def serve(asgi: ASGIApp, host: str = "127.0.0.1") -> Iterator[str]:
+    """Serve `asgi` on `host` until the block ends; yields the base URL."""
     sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
+    sock.bind((host, 0))
     port = sock.getsockname()[1]
     server = uvicorn.Server(
         uvicorn.Config(asgi, log_level="warning", lifespan="on", **UVICORN_OPTIONS)
@@ -31,7 +31,7 @@ def serve(asgi: ASGIApp) -> Iterator[str]:
             raise RuntimeError("test server did not start")
         time.sleep(0.01)
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield f"http://{host}:{port}"
     finally:
         server.should_exit = True
         thread.join(timeout=15)
