@@ -61,6 +61,22 @@ def test_dsp_held_read_is_answered_at_its_time(
     assert len(bodies) == 1 and schema.schema_error(xml.parse(bodies[0])) is None
 
 
+def test_cancellation_withdraws_the_dsp_held_response(
+    gateway: Gateway, store: Store, clock: ManualClock
+) -> None:
+    at = clock.now() + timedelta(days=2)
+    assert (
+        response_code(
+            gateway.handle(S, reset_meter(40, at.isoformat().replace("+00:00", "Z"))).body
+        )
+        == "I99"
+    )
+    assert response_code(gateway.handle(S, reset_meter(41, CANCEL)).body) == "I99"
+    bodies = pushed(store, at + timedelta(days=1))
+    request_ids = [xml.parse(b).findtext(".//sr:RequestID", namespaces=NS) for b in bodies]
+    assert request_ids == [f"{SUPPLIER}:{ESME}:41"]  # the cancellation's answer only
+
+
 def test_a_past_date_runs_at_once(gateway: Gateway, store: Store, clock: ManualClock) -> None:
     assert response_code(gateway.handle(S, reset_meter(10, "2015-01-15T00:00:00Z")).body) == "I99"
     assert len(pushed(store, clock.now() + timedelta(seconds=5))) == 1

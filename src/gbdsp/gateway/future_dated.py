@@ -52,6 +52,16 @@ def _key(srv: str, originator: str, device: str) -> str:
     return f"FD:{srv}:{originator}:{device}:"
 
 
+def outbox_key(request: DuisRequest, srv: Srv, now: datetime, response_id: str) -> str:
+    """The outbox key of the device's response: a DSP-held one is keyed like a pending
+    future-dated alert, so that a cancellation of the same SRV to the same device by the
+    same User withdraws it before its time; any other keeps its ResponseID."""
+    if decision(request, srv, now).handling is not Handling.DSP_HELD:
+        return response_id
+    rid = request.request_id
+    return _key(srv.srv, str(rid.originator), str(rid.target)) + str(rid.counter)
+
+
 def after_device_response(
     tx: Transaction,
     request: DuisRequest,

@@ -388,7 +388,8 @@ class Gateway:
             srv=srv.srv,
         )
         signature.sign(root, self.signing_key)
-        tx.outbox.add(response_id, rid.originator, duis_response.serialise(root), now, arrives)
+        key = future_dated.outbox_key(request, srv, now, response_id)
+        tx.outbox.add(key, rid.originator, duis_response.serialise(root), now, arrives)
         dcc_alerts.after_device_response(tx, request, reply, arrives, self.signing_key)
         future_dated.after_device_response(tx, request, srv, reply, now, self.signing_key)
         tx.audit.record(
