@@ -8,13 +8,40 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
+from gbdsp.domain.errors import InvalidValue
 from gbdsp.domain.parties import UserRole
 from gbdsp.domain.requests import CommandVariant
+
+
+class ServiceReferenceVariant(str):
+    """A DUIS Service Reference Variant, such as "4.1.1": which service a request asks for.
+
+    Its Service Reference is its first two numbers ("4.1"), as the DUIS header carries both.
+    It is a `str`, so it is written and compared as DUIS writes it; `numbers` sorts 8.14.1
+    after 8.2."""
+
+    __slots__ = ()
+    _FORM = re.compile(r"[0-9]{1,2}(\.[0-9]{1,2}){1,2}")
+
+    def __new__(cls, text: str) -> ServiceReferenceVariant:
+        if not cls._FORM.fullmatch(text):
+            raise InvalidValue(f"not a Service Reference Variant: {text!r}")
+        return super().__new__(cls, text)
+
+    @property
+    def service_reference(self) -> str:
+        return ".".join(self.split(".")[:2])
+
+    @property
+    def numbers(self) -> tuple[int, ...]:
+        return tuple(int(n) for n in self.split("."))
+
 
 CV = CommandVariant
 CRITICAL_CVS = frozenset(
@@ -26,9 +53,9 @@ NON_DEVICE_CVS = frozenset({CV.NON_DEVICE})
 
 @dataclass(frozen=True, slots=True)
 class Srv:
-    """One Service Reference Variant."""
+    """One Service Reference Variant, as the catalogue describes it."""
 
-    srv: str
+    srv: ServiceReferenceVariant
     service_reference: str
     name: str
     critical: bool
@@ -65,7 +92,7 @@ def parse_catalogue(text: str) -> SrvCatalogue:
     for row in csv.DictReader(io.StringIO(text)):
         roles = frozenset(UserRole(r) for r in row["eligible_roles"].split("|") if r)
         srvs[row["srv"]] = Srv(
-            srv=row["srv"],
+            srv=ServiceReferenceVariant(row["srv"]),
             service_reference=row["service_reference"],
             name=row["name"],
             critical=row["critical"] == "Yes",

@@ -8,6 +8,7 @@ from lxml import etree
 
 from gbdsp.domain.errors import InvalidValue
 from gbdsp.domain.requests import CommandVariant, RequestId
+from gbdsp.domain.srv import ServiceReferenceVariant
 from gbdsp.duis.namespaces import sr
 
 
@@ -18,7 +19,7 @@ class DuisRequest:
     """As sent (clients correlate responses by the exact string)."""
     cv: CommandVariant
     service_reference: str
-    srv: str
+    srv: ServiceReferenceVariant
     body: etree._Element
     """The one child of sr:Body (the SRV's element or sr:SignedPreCommand)."""
     schema_version: str
@@ -41,7 +42,7 @@ def read_request(root: etree._Element) -> DuisRequest:
         request_id_text=text,
         cv=CommandVariant(int(_text(header, "CommandVariant"))),
         service_reference=_text(header, "ServiceReference"),
-        srv=_text(header, "ServiceReferenceVariant"),
+        srv=ServiceReferenceVariant(_text(header, "ServiceReferenceVariant")),
         body=body[0],
         schema_version=root.get("schemaVersion", ""),
     )
