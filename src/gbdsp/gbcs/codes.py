@@ -82,6 +82,43 @@ class MessageCode(IntEnum):
     """GCS32 Remotely close the valve on the GSME — SRV 7.2 (critical)."""
     GCS39 = 0x0085
     """GCS39 Arm the valve on the GSME — SRV 7.3 (critical)."""
+    # GSME/GPF
+    GCS07 = 0x0071
+    """GCS07 Send Message to GSME — SRV 3.1."""
+    GCS09 = 0x0072
+    """GCS09 Set Change of Tenancy date on GPF — SRV 3.2."""
+    GCS11 = 0x0073
+    """GCS11 Disable Privacy PIN Protection on GSME — SRV 3.5."""
+    GCS44 = 0x0088
+    """GCS44 Write Contact Details on GSME — SRV 3.4."""
+    GCS41 = 0x0087
+    """GCS41 Set MPRN Value on the GSME — SRV 6.20.1."""
+    GCS36 = 0x0083
+    """GCS36 Send CIN to GSME — SRV 9.1."""
+    GCS20 = 0x00AD
+    """GCS20 Set Alert Behaviours - GSME — SRV 6.22."""
+    GCS31 = 0x0080
+    """GCS31 Start Network Data Log on GSME — SRV 14.1."""
+    GCS33 = 0x0082
+    """GCS33 Read GSME Valve Status — SRV 7.4."""
+    GCS46 = 0x0089
+    """GCS46 Read MPRN on the GSME — SRV 6.2.7."""
+    GCS21J = 0x00BF
+    """GCS21j Read GSME Configuration Data Device Information (Payment Mode) — SRV 6.2.9."""
+    GCS21K = 0x00DA
+    """GCS21k Read GSME Configuration Data (BillingCalendar, all periodicities) — SRV 6.2.3."""
+    GCS21M = 0x00FB
+    """GCS21m Read GSME Configuration Data (identity, supply tamper/depletion) — SRV 6.2.4."""
+    GCS21A = 0x007B
+    """GCS21a Read Gas Configuration Data Device Information — SRV 6.2.8."""
+    GCS13B = 0x00B8
+    """GCS13b Read GSME Block Counters — SRV 4.1.4."""
+    GCS13C = 0x00B6
+    """GCS13c Read GSME Register (TOU) — SRV 4.1.2."""
+    GCS14 = 0x0075
+    """GCS14 Read GSME Prepayment Register(s) — SRV 4.3."""
+    GCS60A = 0x012A
+    """GCS60a Read Meter Balance for GSME — SRV 4.18."""
 
     @property
     def title(self) -> str:
@@ -118,4 +155,29 @@ _TITLES = {
     MessageCode.ECS44: "ECS44 Arm Load Switch in ESME",
     MessageCode.GCS32: "GCS32 Remotely close the valve in the GSME",
     MessageCode.GCS39: "GCS39 Arm Valve in GSME",
+    # GSME/GPF
+    MessageCode.GCS07: "GCS07 Send Message to GSME",
+    MessageCode.GCS09: "GCS09 Set Change of Tenancy date on GPF",
+    MessageCode.GCS11: "GCS11 Disable Privacy PIN Protection on GSME",
+    MessageCode.GCS44: "GCS44 Write Contact Details on GSME",
+    MessageCode.GCS41: "GCS41 Set MPRN Value on the GSME",
+    MessageCode.GCS36: "GCS36 Send CIN to GSME",
+    MessageCode.GCS20: "GCS20 Set Alert Behaviours - GSME",
+    MessageCode.GCS31: "GCS31 Start Network Data Log on GSME",
+    MessageCode.GCS33: "GCS33 Read GSME Valve Status",
+    MessageCode.GCS46: "GCS46 Read MPRN on the GSME",
+    MessageCode.GCS21J: ("GCS21j Read GSME Configuration Data Device Information (Payment Mode)"),
+    MessageCode.GCS21K: (
+        "GCS21k Read GSME Configuration Data Device Information "
+        "(BillingCalendar - all periodicities)"
+    ),
+    MessageCode.GCS21M: (
+        "GCS21m Read GSME Configuration Data Device Information "
+        "(identity, type and supply tamper / depletion state)"
+    ),
+    MessageCode.GCS21A: "GCS21a Read Gas Configuration Data Device Information",
+    MessageCode.GCS13B: "GCS13b Read GSME Block Counters",
+    MessageCode.GCS13C: "GCS13c Read GSME Register (TOU)",
+    MessageCode.GCS14: "GCS14 Read GSME Prepayment Register(s)",
+    MessageCode.GCS60A: "GCS60a Read Meter Balance for GSME",
 }

@@ -21,6 +21,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+from lxml import etree
+
 from gbdsp.domain.devices import Device, DeviceType
 from gbdsp.domain.errors import InvalidValue
 from gbdsp.domain.ids import DeviceId, Eui64
@@ -28,6 +30,8 @@ from gbdsp.domain.requests import RequestId
 from gbdsp.gbcs import commands, responses
 from gbdsp.gbcs.keys import KeyUsage
 from gbdsp.gbcs_world import ACB, GbcsWorld
+from gbdsp.wan import gsme_payloads
+from gbdsp.wan.gsme_payloads import READS_REQUEST
 from gbdsp.wan.registers import gas_register, import_energy
 
 Builder = Callable[[GbcsWorld, int, RequestId, Device, datetime, DeviceId], bytes]
@@ -102,6 +106,29 @@ ENCODED: dict[tuple[str, DeviceType], Builder] = {
     ("11.2", DeviceType.GSME): _gcs38,
     ("11.2", DeviceType.PPMID): _cs08,
     ("11.2", DeviceType.HCALCS): _cs08,
+    # GSME/GPF (wan/gsme_payloads.py, gbcs/gsme.py)
+    ("3.1", DeviceType.GSME): gsme_payloads.gcs07,
+    ("3.2", DeviceType.GPF): gsme_payloads.gcs09,
+    ("3.4", DeviceType.GSME): gsme_payloads.gcs44,
+    ("3.5", DeviceType.GSME): gsme_payloads.gcs11,
+    ("4.1.2", DeviceType.GSME): gsme_payloads.gcs13c,
+    ("4.1.2", DeviceType.GPF): gsme_payloads.gcs13c,
+    ("4.1.4", DeviceType.GSME): gsme_payloads.gcs13b,
+    ("4.1.4", DeviceType.GPF): gsme_payloads.gcs13b,
+    ("4.3", DeviceType.GSME): gsme_payloads.gcs14,
+    ("4.3", DeviceType.GPF): gsme_payloads.gcs14,
+    ("4.18", DeviceType.GSME): gsme_payloads.gcs60a,
+    ("4.18", DeviceType.GPF): gsme_payloads.gcs60a,
+    ("6.2.3", DeviceType.GSME): gsme_payloads.gcs21k,
+    ("6.2.4", DeviceType.GSME): gsme_payloads.gcs21m,
+    ("6.2.7", DeviceType.GSME): gsme_payloads.gcs46,
+    ("6.2.8", DeviceType.GSME): gsme_payloads.gcs21a,
+    ("6.2.9", DeviceType.GSME): gsme_payloads.gcs21j,
+    ("6.20.1", DeviceType.GSME): gsme_payloads.gcs41,
+    ("6.22", DeviceType.GSME): gsme_payloads.gcs20,
+    ("7.4", DeviceType.GSME): gsme_payloads.gcs33,
+    ("9.1", DeviceType.GSME): gsme_payloads.gcs36,
+    ("14.1", DeviceType.GSME): gsme_payloads.gcs31,
 }
 
 
@@ -114,12 +141,14 @@ def gbcs_response(
     at: datetime,
     *,
     mirrored: DeviceId | None = None,
+    body: etree._Element | None = None,
 ) -> bytes | None:
     """The GBCS Response of this SRV from this device, or None if gbdsp does not encode it
     (or the User has no GBCS KA certificate to MAC it for).
 
     `mirrored`: for a GPF, the GSME whose registers it holds (GBCS: the GPF answers GCS13a
-    from its copy of the GSME's data); a GPF without one gets None."""
+    from its copy of the GSME's data); a GPF without one gets None. `body`: the DUIS
+    request's body, for the builders that read its values (wan/gsme_payloads.py)."""
     build = ENCODED.get((srv, device.device_type))
     if build is None:
         return None
@@ -131,6 +160,9 @@ def gbcs_response(
     if world.party_certificate(Eui64(rid.originator.value), KeyUsage.KA) is None:
         return None
     try:
+        with_body = READS_REQUEST.get(build)
+        if with_body is not None:
+            return with_body(world, seed, rid, device, at, meter, body)
         return build(world, seed, rid, device, at, meter)
     except InvalidValue:
         return None  # e.g. a firmware version GBCS cannot carry: keep the stand-in
