@@ -119,6 +119,24 @@ class MessageCode(IntEnum):
     """GCS14 Read GSME Prepayment Register(s) — SRV 4.3."""
     GCS60A = 0x012A
     """GCS60a Read Meter Balance for GSME — SRV 4.18."""
+    GCS17 = 0x0078
+    """GCS17 Read GSME Profile Data Log — SRV 4.8.1."""
+    GCS18 = 0x0079
+    """GCS18 Read Gas Network Data Log — SRV 4.10."""
+    GCS61 = 0x00A0
+    """GCS61 Read Gas Daily Consumption Log — SRV 4.17."""
+    GCS16A = 0x0077
+    """GCS16a Read GSME Daily Read Log — SRV 4.6.1."""
+    GCS16B = 0x0096
+    """GCS16b Read GSME Daily Read log(s) (prepayment) — SRV 4.14."""
+    GCS15B = 0x00C3
+    """GCS15b Read GSME Billing Data Log (change of mode / tariff triggered) — SRV 4.4.2."""
+    GCS15C = 0x0076
+    """GCS15c Read GSME Billing Data Log (billing calendar triggered) — SRV 4.4.3."""
+    GCS15D = 0x00C4
+    """GCS15d Read GSME Billing Data Log (payment-based debt payments) — SRV 4.4.4."""
+    GCS15E = 0x00C5
+    """GCS15e Read GSME Billing Data Log (prepayment credits) — SRV 4.4.5."""
 
     @property
     def title(self) -> str:
@@ -180,4 +198,13 @@ _TITLES = {
     MessageCode.GCS13C: "GCS13c Read GSME Register (TOU)",
     MessageCode.GCS14: "GCS14 Read GSME Prepayment Register(s)",
     MessageCode.GCS60A: "GCS60a Read Meter Balance for GSME",
+    MessageCode.GCS17: "GCS17 Read GSME Profile Data Log",
+    MessageCode.GCS18: "GCS18 Read Gas Network Data Log",
+    MessageCode.GCS61: "GCS61 Read Gas Daily Consumption Log",
+    MessageCode.GCS16A: "GCS16a Read GSME Daily Read Log",
+    MessageCode.GCS16B: "GCS16b Read GSME Daily Read log(s) (prepayment)",
+    MessageCode.GCS15B: "GCS15b Read GSME Billing Data Log (change of mode / tariff triggered)",
+    MessageCode.GCS15C: "GCS15c Read GSME Billing Data Log (billing calendar triggered)",
+    MessageCode.GCS15D: "GCS15d Read GSME Billing Data Log (payment-based debt payments)",
+    MessageCode.GCS15E: "GCS15e Read GSME Billing Data Log (prepayment credits)",
 }

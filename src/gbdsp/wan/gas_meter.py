@@ -8,6 +8,12 @@ the register where a value follows from it.
   balance, emergency credit and debts are drawn once per meter. The bill to date is the
   consumption since the start of the month at a drawn unit price of 200 to 455 (1/100000 GBP)
   a litre.
+- **Logs.** Profile (half-hourly), network (six-minute) and daily consumption samples are
+  the register's differences over each interval, from 2020-01-01 (when the readings start)
+  to the time of the request: a range before that or in the future holds no samples. The
+  daily read log has a snapshot each midnight (UTC) and the billing data log one at each
+  month's start (the billing calendar). gbdsp keeps no top-ups, debt collections, tariff or
+  payment-mode changes, so those logs are empty.
 - **Configuration.** gbdsp keeps no supply, payment-mode, tariff or gas-configuration state:
   the valve is on, the supply tamper and depletion states are 0, the calorific value and
   conversion factor are the usual 39.5 MJ/m3 and 1.02264, the billing calendar is monthly
@@ -19,10 +25,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from datetime import datetime
+from collections.abc import Iterator
+from datetime import datetime, timedelta
 
+from gbdsp.domain.errors import InvalidValue
 from gbdsp.domain.ids import DeviceId
 from gbdsp.gbcs.gsme import BillingPeriod, GasConfiguration, PrepaymentRegisters, ValveStatus
+from gbdsp.gbcs.gsme_logs import PrepaySnapshot, RegisterSnapshot, Samples
 from gbdsp.wan.registers import EPOCH, gas_register
 
 SUPPLY_ON = 2
@@ -101,3 +110,98 @@ def gas_configuration() -> GasConfiguration:
         stabilisation_seconds=10,
         measurement_seconds=3600,
     )
+
+
+MAX_SAMPLES = 20_000
+"""Samples in one Response: 60 KB of GBZ, under the 64 KB a frame without GBT segmentation
+can carry (a longer range gets the stand-in)."""
+
+
+def samples(
+    seed: int, device_id: DeviceId, start: datetime, end: datetime, at: datetime, step: int
+) -> Samples:
+    """The consumption in each `step`-second interval from the first boundary at or after
+    `start` up to `end`, for the intervals that ended by `at` and began at or after EPOCH."""
+    first = max(_boundary(start, step), _boundary(EPOCH, step))
+    stop = min(end, at - timedelta(seconds=step))
+    values: list[int] = []
+    t = first
+    previous = gas_register(seed, device_id, t).litres
+    while t <= stop:
+        if len(values) >= MAX_SAMPLES:
+            raise InvalidValue(f"more than {MAX_SAMPLES} samples asked")
+        t += timedelta(seconds=step)
+        now = gas_register(seed, device_id, t).litres
+        values.append((now - previous) % 2**24)
+        previous = now
+    return Samples(first, step, values)
+
+
+def daily_samples(
+    seed: int, device_id: DeviceId, start: datetime, end: datetime, at: datetime
+) -> Samples:
+    """The consumption of each day (UTC) from `start`'s to `end`'s that ended by `at`."""
+    found = samples(seed, device_id, _midnight(start), end, at, DAY)
+    return Samples(found.start, 0xFFFF, found.values)
+
+
+DAY = 86_400
+
+
+def _boundary(t: datetime, step: int) -> datetime:
+    """The first multiple of `step` seconds since EPOCH at or after `t`."""
+    seconds = (t - EPOCH).total_seconds()
+    return EPOCH + timedelta(seconds=-(-seconds // step) * step)
+
+
+def _midnight(t: datetime) -> datetime:
+    return t.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def _days(start: datetime, end: datetime, at: datetime) -> Iterator[datetime]:
+    day = max(_boundary(start, DAY), EPOCH)
+    while day <= min(end, at):
+        yield day
+        day += timedelta(days=1)
+
+
+def _months(start: datetime, end: datetime, at: datetime) -> Iterator[datetime]:
+    month = max(start, EPOCH)
+    if month != _midnight(month) or month.day != 1:
+        month = _next_month(_midnight(month).replace(day=1))
+    while month <= min(end, at):
+        yield month
+        month = _next_month(month)
+
+
+def _next_month(t: datetime) -> datetime:
+    return t.replace(year=t.year + t.month // 12, month=t.month % 12 + 1)
+
+
+def register_snapshot(seed: int, device_id: DeviceId, at: datetime) -> RegisterSnapshot:
+    total = gas_register(seed, device_id, at).litres
+    return RegisterSnapshot((at - EPOCH).days, at, total, split(total), split(total))
+
+
+def prepay_snapshot(seed: int, device_id: DeviceId, at: datetime) -> PrepaySnapshot:
+    p = prepayment(seed, device_id)
+    return PrepaySnapshot(
+        (at - EPOCH).days,
+        at,
+        p.accumulated_debt,
+        p.time_debt_1,
+        p.time_debt_2,
+        p.payment_debt,
+        p.emergency_credit,
+        p.credit,
+    )
+
+
+def daily_reads(start: datetime, end: datetime, at: datetime, keep: int) -> list[datetime]:
+    """The last `keep` midnights of the daily read log in the range, oldest first."""
+    return list(_days(start, end, at))[-keep:]
+
+
+def billing_dates(start: datetime, end: datetime, at: datetime, keep: int) -> list[datetime]:
+    """The last `keep` ends of monthly billing periods in the range, oldest first."""
+    return list(_months(start, end, at))[-keep:]

@@ -11,7 +11,7 @@ gives them the DUIS body.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from lxml import etree
 
@@ -19,7 +19,7 @@ from gbdsp.domain.devices import Device
 from gbdsp.domain.ids import DeviceId, Eui64
 from gbdsp.domain.requests import RequestId
 from gbdsp.duis.namespaces import sr
-from gbdsp.gbcs import gsme
+from gbdsp.gbcs import gsme, gsme_logs
 from gbdsp.gbcs.codes import MessageCode
 from gbdsp.gbcs.gsme import GsmeExchange
 from gbdsp.gbcs_world import ACB, GbcsWorld
@@ -173,3 +173,139 @@ def gcs60a(
         gas_meter.bill_to_date(seed, meter, at),
         gas_meter.prepayment(seed, meter).credit,
     )
+
+
+# -- logs ------------------------------------------------------------------------------------
+
+
+def log_period(body: etree._Element | None, at: datetime) -> tuple[datetime, datetime]:
+    """The request's ReadLogPeriod (start, end); without one, the day before `at`."""
+    period = body.find(f".//{sr('ReadLogPeriod')}") if body is not None else None
+    if period is None:
+        return at - timedelta(days=1), at
+    return _instant(period.findtext(sr("StartDateTime"))), _instant(
+        period.findtext(sr("EndDateTime"))
+    )
+
+
+def _instant(text: str | None) -> datetime:
+    moment = datetime.fromisoformat((text or "").strip())
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+@reads_request
+def gcs17(
+    world: GbcsWorld,
+    seed: int,
+    rid: RequestId,
+    device: Device,
+    at: datetime,
+    meter: DeviceId,
+    body: etree._Element | None,
+) -> bytes:
+    start, end = log_period(body, at)
+    samples = gas_meter.samples(seed, meter, start, end, at, gsme_logs.HALF_HOUR)
+    return gsme_logs.gcs17(exchange(world, rid, device, at), samples)
+
+
+@reads_request
+def gcs18(
+    world: GbcsWorld,
+    seed: int,
+    rid: RequestId,
+    device: Device,
+    at: datetime,
+    meter: DeviceId,
+    body: etree._Element | None,
+) -> bytes:
+    start, end = log_period(body, at)
+    samples = gas_meter.samples(seed, meter, start, end, at, gsme_logs.SIX_MINUTES)
+    return gsme_logs.gcs18(exchange(world, rid, device, at), samples)
+
+
+@reads_request
+def gcs61(
+    world: GbcsWorld,
+    seed: int,
+    rid: RequestId,
+    device: Device,
+    at: datetime,
+    meter: DeviceId,
+    body: etree._Element | None,
+) -> bytes:
+    """4.17 through the ACB (RTDS GCS61); a GPF answers from its GSME's data."""
+    start, end = log_period(body, at)
+    samples = gas_meter.daily_samples(seed, meter, start, end, at)
+    return gsme_logs.gcs61(exchange(world, rid, device, at, via_acb=True), samples)
+
+
+@reads_request
+def gcs16a(
+    world: GbcsWorld,
+    seed: int,
+    rid: RequestId,
+    device: Device,
+    at: datetime,
+    meter: DeviceId,
+    body: etree._Element | None,
+) -> bytes:
+    start, end = log_period(body, at)
+    days = gas_meter.daily_reads(start, end, at, gsme_logs.DAILY_OFFSETS)
+    snapshots = [gas_meter.register_snapshot(seed, meter, d) for d in days]
+    return gsme_logs.gcs16a(exchange(world, rid, device, at), snapshots)
+
+
+@reads_request
+def gcs16b(
+    world: GbcsWorld,
+    seed: int,
+    rid: RequestId,
+    device: Device,
+    at: datetime,
+    meter: DeviceId,
+    body: etree._Element | None,
+) -> bytes:
+    start, end = log_period(body, at)
+    days = gas_meter.daily_reads(start, end, at, gsme_logs.DAILY_OFFSETS)
+    snapshots = [gas_meter.prepay_snapshot(seed, meter, d) for d in days]
+    return gsme_logs.gcs16b(exchange(world, rid, device, at), snapshots)
+
+
+@reads_request
+def gcs15c(
+    world: GbcsWorld,
+    seed: int,
+    rid: RequestId,
+    device: Device,
+    at: datetime,
+    meter: DeviceId,
+    body: etree._Element | None,
+) -> bytes:
+    start, end = log_period(body, at)
+    dates = gas_meter.billing_dates(start, end, at, gsme_logs.BILLING_OFFSETS)
+    return gsme_logs.gcs15c(
+        exchange(world, rid, device, at),
+        [gas_meter.register_snapshot(seed, meter, d) for d in dates],
+        [gas_meter.prepay_snapshot(seed, meter, d) for d in dates],
+    )
+
+
+def gcs15b(
+    world: GbcsWorld, seed: int, rid: RequestId, device: Device, at: datetime, meter: DeviceId
+) -> bytes:
+    """4.4.2: gbdsp keeps no change of mode or tariff, so nothing is found."""
+    return gsme_logs.gcs15b(exchange(world, rid, device, at), [], [])
+
+
+def gcs15d(
+    world: GbcsWorld, seed: int, rid: RequestId, device: Device, at: datetime, meter: DeviceId
+) -> bytes:
+    """4.4.4 through the ACB (RTDS GCS15d): gbdsp keeps no debt collections."""
+    return gsme_logs.gcs15d(exchange(world, rid, device, at, via_acb=True), [])
+
+
+def gcs15e(
+    world: GbcsWorld, seed: int, rid: RequestId, device: Device, at: datetime, meter: DeviceId
+) -> bytes:
+    """4.4.5: gbdsp keeps no top-ups, so the log is empty."""
+    return gsme_logs.gcs15e(exchange(world, rid, device, at), [])
