@@ -137,6 +137,27 @@ class MessageCode(IntEnum):
     """GCS15d Read GSME Billing Data Log (payment-based debt payments) — SRV 4.4.4."""
     GCS15E = 0x00C5
     """GCS15e Read GSME Billing Data Log (prepayment credits) — SRV 4.4.5."""
+    # CS
+    CS11 = 0x0015
+    """CS11 Clear ZigBee Device Event Log — SRV 3.3."""
+    CS10A = 0x0014
+    """CS10a Read ZigBee Device Event Log — SRV 6.13."""
+    CS10B = 0x00A1
+    """CS10b Read ZigBee Device Security Log — SRV 6.13."""
+    CS03B = 0x000E
+    """CS03B Method B Join — SRV 8.7.2."""
+    CS04B = 0x0010
+    """CS04B Method B Unjoin — SRV 8.8.2."""
+    CS03A2 = 0x00AB
+    """CS03A2 Method A Join (non Meter) — SRV 8.7.1, 8.7.2."""
+    CS03C = 0x00AF
+    """CS03C Method C Join — SRV 8.7.1, 8.7.2."""
+    CS04AC = 0x000F
+    """CS04AC Method A or C Unjoin — SRV 8.8.1, 8.8.2."""
+    CS02A = 0x0008
+    """CS02a Provide Security Credentials Details — SRV 6.24.1."""
+    CS02F = 0x011B
+    """CS02f Provide Security Credential Details (Load Controller) — SRV 6.24.1."""
 
     @property
     def title(self) -> str:
@@ -207,4 +228,15 @@ _TITLES = {
     MessageCode.GCS15C: "GCS15c Read GSME Billing Data Log (billing calendar triggered)",
     MessageCode.GCS15D: "GCS15d Read GSME Billing Data Log (payment-based debt payments)",
     MessageCode.GCS15E: "GCS15e Read GSME Billing Data Log (prepayment credits)",
+    # CS
+    MessageCode.CS11: "CS11 Clear ZigBee Device Event Log",
+    MessageCode.CS10A: "CS10a Read ZigBee Device Event Log",
+    MessageCode.CS10B: "CS10b Read ZigBee Device Security Log",
+    MessageCode.CS03B: "CS03B Method B Join",
+    MessageCode.CS04B: "CS04B Method B Unjoin",
+    MessageCode.CS03A2: "CS03A2 Method A Join (non Meter)",
+    MessageCode.CS03C: "CS03C Method C Join",
+    MessageCode.CS04AC: "CS04AC Method A or C Unjoin",
+    MessageCode.CS02A: "CS02a Provide Security Credentials Details",
+    MessageCode.CS02F: "CS02f Provide Security Credential Details (Load Controller)",
 }

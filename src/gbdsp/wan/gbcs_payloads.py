@@ -30,7 +30,7 @@ from gbdsp.domain.requests import RequestId
 from gbdsp.gbcs import commands, responses
 from gbdsp.gbcs.keys import KeyUsage
 from gbdsp.gbcs_world import ACB, GbcsWorld
-from gbdsp.wan import gsme_payloads
+from gbdsp.wan import cs_payloads, gsme_payloads
 from gbdsp.wan.gsme_payloads import READS_REQUEST
 from gbdsp.wan.registers import gas_register, import_energy
 
@@ -139,6 +139,17 @@ ENCODED: dict[tuple[str, DeviceType], Builder] = {
     ("7.4", DeviceType.GSME): gsme_payloads.gcs33,
     ("9.1", DeviceType.GSME): gsme_payloads.gcs36,
     ("14.1", DeviceType.GSME): gsme_payloads.gcs31,
+    # CS (wan/cs_payloads.py, gbcs/cs.py)
+    ("3.3", DeviceType.GSME): cs_payloads.cs11,
+    ("6.13", DeviceType.GSME): cs_payloads.cs10,
+    ("6.24.1", DeviceType.ESME): cs_payloads.security_credentials,
+    ("6.24.1", DeviceType.GSME): cs_payloads.security_credentials,
+    ("8.7.2", DeviceType.ESME): cs_payloads.join,
+    ("8.7.2", DeviceType.GSME): cs_payloads.join,
+    ("8.8.2", DeviceType.ESME): cs_payloads.unjoin,
+    ("8.8.2", DeviceType.GSME): cs_payloads.unjoin,
+    ("8.8.2", DeviceType.PPMID): cs_payloads.unjoin,
+    ("8.8.2", DeviceType.HCALCS): cs_payloads.unjoin,
 }
 
 
