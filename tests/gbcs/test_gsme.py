@@ -106,9 +106,9 @@ def _decrypted(v: Verdict) -> list[Verdict]:
     return [v.section(k) for k in sections]
 
 
-GSME_SRVS = sorted(
-    srv for srv, dtype in ENCODED if dtype is DeviceType.GSME and srv not in ("4.1.1", "11.2")
-)
+OTHERS = ("4.1.1", "11.2", "3.3", "6.13", "6.24.1", "8.7.2", "8.8.2")
+"""Encoded elsewhere: GCS13a, GCS38 (gbcs/responses.py), the CS use cases (test_cs.py)."""
+GSME_SRVS = sorted(srv for srv, dtype in ENCODED if dtype is DeviceType.GSME and srv not in OTHERS)
 THROUGH_ACB = {"9.1", "14.1", "4.17", "4.4.4"}
 
 
@@ -189,7 +189,7 @@ def test_register_reads_decrypt_to_the_emulated_registers(
 def test_configuration_reads_are_the_smi_and_the_emulated_configuration(
     decoder: Decoder, world: GbcsWorld, certificates: Path, user_keys: Path
 ) -> None:
-    mprn, mode, calendar, identity, gas, valve = _decode(
+    mprn, mode, calendar, identity, gas, valve, behaviours = _decode(
         decoder,
         [
             _respond(world, "6.2.7", 1),
@@ -198,6 +198,7 @@ def test_configuration_reads_are_the_smi_and_the_emulated_configuration(
             _respond(world, "6.2.4", 4),
             _respond(world, "6.2.8", 5),
             _respond(world, "7.4", 6),
+            _respond(world, "6.2.10", 7),
         ],
         certificates,
         user_keys,
@@ -215,6 +216,11 @@ def test_configuration_reads_are_the_smi_and_the_emulated_configuration(
     assert values[8] == str(c.flow_threshold)
     status = gas_meter.valve(AT)
     assert valve.notes_of("Attribute Data Value") == [str(status.battery_days), "2"]
+    configured = gas_meter.event_configuration()
+    assert _numbered(behaviours, "Event Id") == [str(e) for e in configured]
+    assert _numbered(behaviours, "Event Configuration") == [
+        f"0x{c:02X}" for c in configured.values()
+    ]
 
 
 def test_acknowledged_commands_answer_each_command_component(

@@ -137,6 +137,8 @@ class MessageCode(IntEnum):
     """GCS15d Read GSME Billing Data Log (payment-based debt payments) — SRV 4.4.4."""
     GCS15E = 0x00C5
     """GCS15e Read GSME Billing Data Log (prepayment credits) — SRV 4.4.5."""
+    GCS20R = 0x00F1
+    """GCS20r Read non-critical event and alert behaviours - GSME - Supplier — SRV 6.2.10."""
     # CS
     CS11 = 0x0015
     """CS11 Clear ZigBee Device Event Log — SRV 3.3."""
@@ -228,6 +230,7 @@ _TITLES = {
     MessageCode.GCS15C: "GCS15c Read GSME Billing Data Log (billing calendar triggered)",
     MessageCode.GCS15D: "GCS15d Read GSME Billing Data Log (payment-based debt payments)",
     MessageCode.GCS15E: "GCS15e Read GSME Billing Data Log (prepayment credits)",
+    MessageCode.GCS20R: "GCS20r Read non-critical event and alert behaviours - GSME - Supplier",
     # CS
     MessageCode.CS11: "CS11 Clear ZigBee Device Event Log",
     MessageCode.CS10A: "CS10a Read ZigBee Device Event Log",

@@ -404,3 +404,31 @@ def gcs60a(ex: GsmeExchange, bill_to_date: int, credit: int) -> bytes:
     bill = attributes(METERING, [Attribute(0x000A, gbz.UINT32, bill_to_date)])
     balance = attributes(PREPAYMENT, [Attribute(0x0001, gbz.INT32, credit)])
     return respond(ex, MessageCode.GCS60A, [bill, balance], dated=True)
+
+
+# -- event and alert behaviours (GCS20r) -----------------------------------------------------
+
+REPORT_EVENT_CONFIGURATION = 0x04
+SUPPLIER_EVENTS = (
+    0x810D, 0x810E, 0x8119, 0x8145, 0x8154, 0x8155, 0x8161, 0x8162, 0x8168, 0x8183, 0x8184,
+    0x81A0, 0x81A1, 0x81A4, 0x81A5, 0x81A6, 0x81A7, 0x81A8, 0x81A9, 0x81AA, 0x81AB, 0x81AC,
+    0x81AD, 0x81AE, 0x81AF, 0x81B0, 0x81B1, 0x81B2, 0x81B3, 0x81B4, 0x81B5, 0x81B6, 0x81B9,
+    0x81BA, 0x81BC, 0x81BD, 0x81BE, 0x81BF, 0x81C0, 0x81C2, 0x81C3, 0x81C4, 0x81C5, 0x81C6,
+)  # fmt: skip
+"""The GSME's non-critical events a Supplier configures (DUIS XSD SupplierGSMEAlertsEvents)."""
+LOG_EVENT = 0x03
+WAN_ALERT = 0x08
+HAN_ALERT = 0x10
+ALARM = 0x40
+"""ZSE Event Configuration bits: log in the general event log, push to the WAN, to the HAN,
+raise the (physical) alarm; the RTDS GCS20 commands set them so."""
+
+
+def gcs20r(ex: GsmeExchange, configuration: dict[int, int]) -> bytes:
+    """SRV 6.2.10 Read Event and Alert Behaviours: ZSE Report Event Configuration with each
+    configurable event and its configuration, in one command."""
+    body = b"\x00\x01" + b"".join(
+        uint(event, 2, "little") + bytes([configuration[event]]) for event in SUPPLIER_EVENTS
+    )
+    zcl = Zcl(DEVICE_MANAGEMENT, 0x01, REPORT_EVENT_CONFIGURATION, body)
+    return respond(ex, MessageCode.GCS20R, [zcl], dated=False)

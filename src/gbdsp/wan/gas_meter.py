@@ -14,11 +14,12 @@ the register where a value follows from it.
   daily read log has a snapshot each midnight (UTC) and the billing data log one at each
   month's start (the billing calendar). gbdsp keeps no top-ups, debt collections, tariff or
   payment-mode changes, so those logs are empty.
-- **Configuration.** gbdsp keeps no supply, payment-mode, tariff or gas-configuration state:
-  the valve is on, the supply tamper and depletion states are 0, the calorific value and
-  conversion factor are the usual 39.5 MJ/m3 and 1.02264, the billing calendar is monthly
-  from 2020-01-01, and one meter in four is in prepayment mode. An SRV that sets these
-  (6.6, 6.7, 6.8, 1.6, 7.x) is acknowledged but not remembered (docs/gbcs.md).
+- **Configuration.** gbdsp keeps no supply, payment-mode, tariff, alert-behaviour or
+  gas-configuration state: every configurable event is logged and sent to the WAN, the valve
+  is on, the supply tamper and depletion states are 0, the calorific value and conversion
+  factor are the usual 39.5 MJ/m3 and 1.02264, the billing calendar is monthly from
+  2020-01-01, and one meter in four is in prepayment mode. An SRV that sets these (6.6, 6.7,
+  6.8, 6.22, 1.6, 7.x) is acknowledged but not remembered (docs/gbcs.md).
 """
 
 from __future__ import annotations
@@ -30,7 +31,15 @@ from datetime import datetime, timedelta
 
 from gbdsp.domain.errors import InvalidValue
 from gbdsp.domain.ids import DeviceId
-from gbdsp.gbcs.gsme import BillingPeriod, GasConfiguration, PrepaymentRegisters, ValveStatus
+from gbdsp.gbcs.gsme import (
+    LOG_EVENT,
+    SUPPLIER_EVENTS,
+    WAN_ALERT,
+    BillingPeriod,
+    GasConfiguration,
+    PrepaymentRegisters,
+    ValveStatus,
+)
 from gbdsp.gbcs.gsme_logs import PrepaySnapshot, RegisterSnapshot, Samples
 from gbdsp.wan.registers import EPOCH, gas_register
 
@@ -100,6 +109,11 @@ def valve(at: datetime) -> ValveStatus:
 
 def billing_period() -> BillingPeriod:
     return BillingPeriod(issued_at=EPOCH, start=EPOCH, duration=1, duration_type=MONTHS)
+
+
+def event_configuration() -> dict[int, int]:
+    """Every configurable event logged and sent to the WAN (6.22 is not remembered)."""
+    return {event: LOG_EVENT | WAN_ALERT for event in SUPPLIER_EVENTS}
 
 
 def gas_configuration() -> GasConfiguration:

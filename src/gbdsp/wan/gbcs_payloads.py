@@ -134,6 +134,7 @@ ENCODED: dict[tuple[str, DeviceType], Builder] = {
     ("6.2.7", DeviceType.GSME): gsme_payloads.gcs46,
     ("6.2.8", DeviceType.GSME): gsme_payloads.gcs21a,
     ("6.2.9", DeviceType.GSME): gsme_payloads.gcs21j,
+    ("6.2.10", DeviceType.GSME): gsme_payloads.gcs20r,
     ("6.20.1", DeviceType.GSME): gsme_payloads.gcs41,
     ("6.22", DeviceType.GSME): gsme_payloads.gcs20,
     ("7.4", DeviceType.GSME): gsme_payloads.gcs33,

@@ -141,6 +141,12 @@ def gcs21m(
     return gsme.gcs21m(exchange(world, rid, device, at), identity)
 
 
+def gcs20r(
+    world: GbcsWorld, seed: int, rid: RequestId, device: Device, at: datetime, meter: DeviceId
+) -> bytes:
+    return gsme.gcs20r(exchange(world, rid, device, at), gas_meter.event_configuration())
+
+
 def gcs21a(
     world: GbcsWorld, seed: int, rid: RequestId, device: Device, at: datetime, meter: DeviceId
 ) -> bytes:
