@@ -364,3 +364,25 @@ def test_a_changed_octet_fails_the_mac(
     frame[-20] ^= 0x01
     (v,) = decoder.decode([bytes(frame)], [certificates, user_keys])
     assert v.mac == "invalid" or not v.ok, v.raw
+
+
+def test_tariff_and_prepayment_configuration_are_the_emulated_ones(
+    decoder: Decoder, world: GbcsWorld, certificates: Path, user_keys: Path
+) -> None:
+    tariff, prepayment = _decode(
+        decoder, [_respond(world, "4.11.1", 1), _respond(world, "4.13", 2)], certificates, user_keys
+    )
+    t = gas_meter.tariff(SEED, GSME)
+    values = tariff.notes_of("Attribute Data Value")
+    assert values[-1] == str(t.standing_charge) and values[-3] == "826"
+    assert values[10:14] == [str(p) for p in t.tier_prices]  # tiers 1-4, block 1
+    assert tariff.notes_of("Price") == [str(t.tier_prices[0])]  # the current price
+    assert tariff.notes_of("Price Tier 1") == ["1"]
+    assert tariff.hex_of("Day Id Refs (Monday to Sunday)") == ["01 01 01 01 01 01 01"]
+    assert tariff.notes_of("Season 1 Start Date") == ["01 January 2020"]
+    c = gas_meter.prepayment_configuration()
+    values = prepayment.notes_of("Attribute Data Value")
+    assert values[:2] == [str(c.debt_recovery_top_up_percentage), str(c.overall_debt_cap)]
+    assert values[5] == str(c.emergency_credit_limit)
+    assert prepayment.notes_of("Calendar Type")[0] == "Friendly Credit Calendar"
+    assert prepayment.notes_of("Friendly Credit Enable 1") == ["0"]

@@ -137,6 +137,10 @@ class MessageCode(IntEnum):
     """GCS15d Read GSME Billing Data Log (payment-based debt payments) — SRV 4.4.4."""
     GCS15E = 0x00C5
     """GCS15e Read GSME Billing Data Log (prepayment credits) — SRV 4.4.5."""
+    GCS21F = 0x009F
+    """GCS21f Read GSME Tariff Data — SRV 4.11.1."""
+    GCS21B = 0x00B5
+    """GCS21b Read GSME Configuration Data Prepayment — SRV 4.13."""
     GCS20R = 0x00F1
     """GCS20r Read non-critical event and alert behaviours - GSME - Supplier — SRV 6.2.10."""
     # CS
@@ -230,6 +234,8 @@ _TITLES = {
     MessageCode.GCS15C: "GCS15c Read GSME Billing Data Log (billing calendar triggered)",
     MessageCode.GCS15D: "GCS15d Read GSME Billing Data Log (payment-based debt payments)",
     MessageCode.GCS15E: "GCS15e Read GSME Billing Data Log (prepayment credits)",
+    MessageCode.GCS21F: "GCS21f Read GSME Tariff Data",
+    MessageCode.GCS21B: "GCS21b Read GSME Configuration Data Prepayment",
     MessageCode.GCS20R: "GCS20r Read non-critical event and alert behaviours - GSME - Supplier",
     # CS
     MessageCode.CS11: "CS11 Clear ZigBee Device Event Log",

@@ -15,11 +15,13 @@ the register where a value follows from it.
   month's start (the billing calendar). gbdsp keeps no top-ups, debt collections, tariff or
   payment-mode changes, so those logs are empty.
 - **Configuration.** gbdsp keeps no supply, payment-mode, tariff, alert-behaviour or
-  gas-configuration state: every configurable event is logged and sent to the WAN, the valve
-  is on, the supply tamper and depletion states are 0, the calorific value and conversion
-  factor are the usual 39.5 MJ/m3 and 1.02264, the billing calendar is monthly from
-  2020-01-01, and one meter in four is in prepayment mode. An SRV that sets these (6.6, 6.7,
-  6.8, 6.22, 1.6, 7.x) is acknowledged but not remembered (docs/gbcs.md).
+  gas-configuration state. The tariff is single-rate (every TOU tier at the meter's price, no
+  blocks) with a drawn standing charge, and there is no friendly credit. Every configurable
+  event is logged and sent to the WAN, the valve is on, and the supply tamper and depletion
+  states are 0. The calorific value and conversion factor are the usual 39.5 MJ/m3 and
+  1.02264, the billing calendar is monthly from 2020-01-01, and one meter in four is in
+  prepayment mode. An SRV that sets these (6.6, 6.7, 6.8, 6.22, 1.1, 1.6, 2.1, 7.x) is
+  acknowledged but not remembered (docs/gbcs.md).
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ from gbdsp.gbcs.gsme import (
     ValveStatus,
 )
 from gbdsp.gbcs.gsme_logs import PrepaySnapshot, RegisterSnapshot, Samples
+from gbdsp.gbcs.gsme_tariff import Calendar, PrepaymentConfiguration, Tariff
 from gbdsp.wan.registers import EPOCH, gas_register
 
 SUPPLY_ON = 2
@@ -114,6 +117,45 @@ def billing_period() -> BillingPeriod:
 def event_configuration() -> dict[int, int]:
     """Every configurable event logged and sent to the WAN (6.22 is not remembered)."""
     return {event: LOG_EVENT | WAN_ALERT for event in SUPPLIER_EVENTS}
+
+
+KWH_PER_CUBIC_METRE = 11.22
+"""39.5 MJ/m3 x 1.02264 / 3.6 MJ/kWh: the energy of a cubic metre at the default values."""
+
+
+def _calendar(kind_value: int) -> Calendar:
+    """One day profile (from 00:00: `kind_value`), every day of the week, all year."""
+    return Calendar(EPOCH, 1, [[(0, kind_value)]], [[1] * 7], [(EPOCH, 1)])
+
+
+def tariff(seed: int, device_id: DeviceId) -> Tariff:
+    """Single rate: the meter's price per litre, as a price per kWh, on every tier."""
+    per_kwh = int(unit_price(seed, device_id) * 1000 / KWH_PER_CUBIC_METRE)
+    standing = 20_000 + 100 * _draw(seed, device_id, b"gas-standing")[0]  # 20p to 45.5p a day
+    return Tariff(
+        thresholds=[0, 0, 0],
+        block_prices=[0, 0, 0, 0],
+        tier_prices=[per_kwh] * 4,
+        standing_charge=standing,
+        calendar=_calendar(1),
+    )
+
+
+def prepayment_configuration() -> PrepaymentConfiguration:
+    """GBP amounts a supplier typically sets; no friendly credit period."""
+    return PrepaymentConfiguration(
+        debt_recovery_top_up_percentage=1000,  # 10 %
+        overall_debt_cap=100_000_000,  # GBP 1,000
+        debt_recovery_frequency=(1, 1),  # daily
+        cut_off_value=0,
+        emergency_credit_limit=1_000_000,  # GBP 10
+        emergency_credit_threshold=500_000,
+        low_credit_warning=500_000,
+        max_credit_limit=25_000_000,
+        max_credit_per_top_up=10_000_000,
+        debt_recovery_amount=(50_000, 50_000),  # 50p a day
+        friendly_credit=_calendar(0),
+    )
 
 
 def gas_configuration() -> GasConfiguration:

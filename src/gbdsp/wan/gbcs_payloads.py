@@ -124,6 +124,8 @@ ENCODED: dict[tuple[str, DeviceType], Builder] = {
     ("4.6.1", DeviceType.GSME): gsme_payloads.gcs16a,
     ("4.8.1", DeviceType.GSME): gsme_payloads.gcs17,
     ("4.10", DeviceType.GSME): gsme_payloads.gcs18,
+    ("4.11.1", DeviceType.GSME): gsme_payloads.gcs21f,
+    ("4.13", DeviceType.GSME): gsme_payloads.gcs21b,
     ("4.14", DeviceType.GSME): gsme_payloads.gcs16b,
     ("4.17", DeviceType.GSME): gsme_payloads.gcs61,
     ("4.17", DeviceType.GPF): gsme_payloads.gcs61,

@@ -19,7 +19,7 @@ from gbdsp.domain.devices import Device
 from gbdsp.domain.ids import DeviceId, Eui64
 from gbdsp.domain.requests import RequestId
 from gbdsp.duis.namespaces import sr
-from gbdsp.gbcs import gsme, gsme_logs
+from gbdsp.gbcs import gsme, gsme_logs, gsme_tariff
 from gbdsp.gbcs.codes import MessageCode
 from gbdsp.gbcs.gsme import GsmeExchange
 from gbdsp.gbcs_world import ACB, GbcsWorld
@@ -145,6 +145,22 @@ def gcs20r(
     world: GbcsWorld, seed: int, rid: RequestId, device: Device, at: datetime, meter: DeviceId
 ) -> bytes:
     return gsme.gcs20r(exchange(world, rid, device, at), gas_meter.event_configuration())
+
+
+def gcs21f(
+    world: GbcsWorld, seed: int, rid: RequestId, device: Device, at: datetime, meter: DeviceId
+) -> bytes:
+    return gsme_tariff.gcs21f(
+        exchange(world, rid, device, at), gas_meter.tariff(seed, device.device_id)
+    )
+
+
+def gcs21b(
+    world: GbcsWorld, seed: int, rid: RequestId, device: Device, at: datetime, meter: DeviceId
+) -> bytes:
+    return gsme_tariff.gcs21b(
+        exchange(world, rid, device, at), gas_meter.prepayment_configuration()
+    )
 
 
 def gcs21a(
