@@ -180,3 +180,53 @@ def test_a_signed_response_changed_after_signing_fails(
     frame[-66] ^= 0x01  # the response code, inside the signed part
     (v,) = decoder.decode([bytes(frame)], [certificates, user_keys])
     assert v.signature == "invalid" or not v.ok, v.raw
+
+
+def _utrn(value: int, pounds: bool, counter: int = 6) -> str:
+    """A UTRN of this value (GBCS 14.3.4: PTUT high word = counter, value class, value); the
+    MAC word and the check digit are not checked by the emulator."""
+    high = counter << 15 | int(pounds) << 13 | value
+    return str(7_394_156_990_786_306_048 + (high << 32 | 0x1234_5678)) + "0"
+
+
+def test_top_ups_apply_the_utrn_value(
+    decoder: Decoder, world: GbcsWorld, certificates: Path, user_keys: Path
+) -> None:
+    from gbdsp.wan import gas_meter
+
+    gas, electricity = decoder.decode(
+        [
+            _respond(
+                world,
+                "2.2",
+                GSME,
+                20,
+                f"<sr:TopUpDevice><sr:UTRN>{_utrn(25, pounds=True)}</sr:UTRN></sr:TopUpDevice>",
+            ),
+            _respond(
+                world,
+                "2.2",
+                ESME,
+                21,
+                f"<sr:TopUpDevice><sr:UTRN>{_utrn(1250, pounds=False)}</sr:UTRN></sr:TopUpDevice>",
+            ),
+        ],
+        [certificates, user_keys],
+    )
+    _macced(gas)
+    _macced(electricity)
+    assert gas.notes_of("Top Up Value") == ["2500000"]  # GBP 25 in 1/100000
+    credit = gas_meter.prepayment(3, GSME).credit + 2_500_000
+    assert gas.notes_of("Credit Remaining") == [str(credit)]
+    assert gas.hex_of("Date Time") == ["0C 07 EA 05 02 FF 08 00 00 00 80 00 FF"]
+    assert electricity.notes_of("Message Code") == ["CS01a Apply Prepayment Top Up to an ESME"]
+    assert electricity.notes_of("Action Result") == ["Success"]
+
+
+def test_a_utrn_that_is_not_one_keeps_the_stand_in(world: GbcsWorld) -> None:
+    rid = RequestId(SUPPLIER, Eui64(GSME.value), 1)
+    body = etree.fromstring(
+        f'<sr:Body xmlns:sr="{SR}"><sr:TopUpDevice><sr:UTRN>00000000000000000000</sr:UTRN>'
+        "</sr:TopUpDevice></sr:Body>"
+    )
+    assert gbcs_response(world, 3, "2.2", rid, _device(GSME), AT, body=body) is None

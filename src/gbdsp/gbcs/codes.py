@@ -144,6 +144,10 @@ class MessageCode(IntEnum):
     GCS20R = 0x00F1
     """GCS20r Read non-critical event and alert behaviours - GSME - Supplier — SRV 6.2.10."""
     # CS
+    CS01A = 0x0007
+    """CS01a Apply Prepayment Top Up to an ESME — SRV 2.2."""
+    CS01B = 0x0097
+    """CS01b Apply Prepayment Top Up to a GSME — SRV 2.2."""
     CS11 = 0x0015
     """CS11 Clear ZigBee Device Event Log — SRV 3.3."""
     CS10A = 0x0014
@@ -238,6 +242,8 @@ _TITLES = {
     MessageCode.GCS21B: "GCS21b Read GSME Configuration Data Prepayment",
     MessageCode.GCS20R: "GCS20r Read non-critical event and alert behaviours - GSME - Supplier",
     # CS
+    MessageCode.CS01A: "CS01a Apply Prepayment Top Up to an ESME",
+    MessageCode.CS01B: "CS01b Apply Prepayment Top Up to a GSME",
     MessageCode.CS11: "CS11 Clear ZigBee Device Event Log",
     MessageCode.CS10A: "CS10a Read ZigBee Device Event Log",
     MessageCode.CS10B: "CS10b Read ZigBee Device Security Log",

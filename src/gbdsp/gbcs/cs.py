@@ -20,7 +20,7 @@ from datetime import datetime
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from gbdsp.domain.errors import InvalidValue
-from gbdsp.gbcs import asn1, gbz
+from gbdsp.gbcs import asn1, dlms, gbz
 from gbdsp.gbcs.codes import Cra, MessageCode
 from gbdsp.gbcs.encoding import uint
 from gbdsp.gbcs.frames import GroupingHeader, message
@@ -40,6 +40,8 @@ class Route:
     z: bytes | None = None
     signer: ec.EllipticCurvePrivateKey | None = None
     remote_party: bytes | None = None
+    at: datetime | None = None
+    """The header's date-time, for the Responses that carry one (CS01a, CS01b)."""
 
     def __post_init__(self) -> None:
         if (self.z is None) == (self.signer is None):
@@ -53,6 +55,7 @@ def send(route: Route, code: MessageCode, content: bytes) -> bytes:
         route.device,
         route.recipient,
         code,
+        route.at,
         supplementary_remote_party=route.remote_party,
         supplementary_counter=route.counter if route.remote_party is not None else None,
     )
@@ -184,3 +187,54 @@ def event_log_cleared(route: Route, logs: int = 1 << GENERAL_EVENT_LOG) -> bytes
     logs cleared (the general event log: the security log cannot be cleared)."""
     zcl = Zcl(EVENTS_CLUSTER, 0x09, CLEAR_EVENT_LOG_RESPONSE, bytes([logs]))
     return send(route, MessageCode.CS11, gbz.frames([zcl]))
+
+
+# -- CS01a, CS01b: prepayment top-up (GBCS 14.3.4) -------------------------------------------
+
+PPTD_BASE = 7_394_156_990_786_306_048
+"""A UTRN's first 19 digits are the PPTD, the PTUT plus this base (GBCS 14.3.4); the 20th is
+its Verhoeff check digit (GBCS 14.8)."""
+PENNIES = 0
+POUNDS = 1
+
+
+def utrn_value(utrn: str) -> int:
+    """The top-up a UTRN carries, in 1/100000 GBP: the PTUT's high word holds the value class
+    (2 bits: pennies or pounds) above the 13-bit value. The device also checks the UTRN's
+    counter and the supplier's MAC in its low word; the emulator does not."""
+    if len(utrn) != 20 or not utrn.isdigit():
+        raise InvalidValue("a UTRN is 20 digits")
+    ptut = int(utrn[:19]) - PPTD_BASE
+    if not 0 <= ptut < 1 << 64:
+        raise InvalidValue("not a UTRN: its PPTD is out of range")
+    high = ptut >> 32
+    value, value_class = high & 0x1FFF, (high >> 13) & 0x3
+    if value_class not in (PENNIES, POUNDS):
+        raise InvalidValue(f"UTRN value class {value_class} is reserved")
+    return value * (1_000 if value_class == PENNIES else 100_000)
+
+
+CONSUMER_TOP_UP_RESPONSE = 0x03
+ACCEPTED = 0
+REMOTE = 0
+"""ZSE Consumer Top Up Response: result accepted; source of top-up (as RTDS CS01b)."""
+
+
+def top_up_gsme(route: Route, amount: int, credit: int) -> bytes:
+    """SRV 2.2 Top Up Device on a GSME (CS01b): the Consumer Top Up Response with the amount
+    added and the credit remaining after it."""
+    body = (
+        bytes([ACCEPTED])
+        + gbz.zcl_value(gbz.INT32, amount)
+        + bytes([REMOTE])
+        + gbz.zcl_value(gbz.INT32, credit)
+    )
+    zcl = Zcl(0x0705, 0x09, CONSUMER_TOP_UP_RESPONSE, body)
+    return send(route, MessageCode.CS01B, gbz.frames([zcl]))
+
+
+def top_up_esme(route: Route) -> bytes:
+    """SRV 2.2 Top Up Device on an ESME (CS01a): the Access-Response to the top-up ACTION,
+    one null datum and success."""
+    content = dlms.access_response(route.counter, [b"\x00"], [(dlms.ACTION, dlms.SUCCESS)])
+    return send(route, MessageCode.CS01A, content)

@@ -8,6 +8,9 @@ state and the SMI; wan/gbcs_payloads.py lists them in its table ENCODED.
   party for (Load Controller, TransCoS, Root, Recovery) is answered "trust anchor not found".
 - **Logs (6.13, 3.3).** gbdsp keeps no device event or security log, so CS10a/CS10b publish
   none; CS11 reports the general event log cleared.
+- **Top-up (2.2).** The device applies the UTRN's value (CS01a on an ESME, CS01b on a GSME,
+  whose Response gives the credit after it: the emulated meter balance plus the top-up, not
+  remembered). The UTRN's counter and MAC are not checked.
 - **Joins (8.7.2, 8.8.2).** The gateway has carried out the join or unjoin before the device
   answers, so the Response is success. A meter answers a Method B join or unjoin (CS03B,
   CS04B, MACed); a PPMID or HCALCS an unjoin through the ACB (CS04AC, signed). Its 8.7.2 join
@@ -30,6 +33,7 @@ from gbdsp.gbcs import cs
 from gbdsp.gbcs.codes import MessageCode
 from gbdsp.gbcs.keys import KeyUsage
 from gbdsp.gbcs_world import ACB, GbcsWorld
+from gbdsp.wan import gas_meter
 from gbdsp.wan.gsme_payloads import reads_request
 
 
@@ -81,6 +85,29 @@ def cs10(
 
 
 METERS = (DeviceType.ESME, DeviceType.GSME)
+
+
+@reads_request
+def top_up(
+    world: GbcsWorld,
+    seed: int,
+    rid: RequestId,
+    device: Device,
+    at: datetime,
+    meter: DeviceId,
+    body: etree._Element | None,
+) -> bytes:
+    """2.2 Top Up Device: CS01a (ESME) or CS01b (GSME), dated."""
+    utrn = (body.findtext(f".//{sr('UTRN')}") if body is not None else None) or ""
+    amount = cs.utrn_value(utrn.strip())
+    eui, user = Eui64(device.device_id.value), Eui64(rid.originator.value)
+    route = cs.Route(
+        _title(eui), _title(user), rid.counter, z=world.shared_secret(eui, user), at=at
+    )
+    if device.device_type is DeviceType.ESME:
+        return cs.top_up_esme(route)
+    credit = gas_meter.prepayment(seed, device.device_id).credit + amount
+    return cs.top_up_gsme(route, amount, credit)
 
 
 def join(

@@ -143,6 +143,8 @@ ENCODED: dict[tuple[str, DeviceType], Builder] = {
     ("9.1", DeviceType.GSME): gsme_payloads.gcs36,
     ("14.1", DeviceType.GSME): gsme_payloads.gcs31,
     # CS (wan/cs_payloads.py, gbcs/cs.py)
+    ("2.2", DeviceType.ESME): cs_payloads.top_up,
+    ("2.2", DeviceType.GSME): cs_payloads.top_up,
     ("3.3", DeviceType.GSME): cs_payloads.cs11,
     ("6.13", DeviceType.GSME): cs_payloads.cs10,
     ("6.24.1", DeviceType.ESME): cs_payloads.security_credentials,
