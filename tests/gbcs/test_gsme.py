@@ -106,7 +106,7 @@ def _decrypted(v: Verdict) -> list[Verdict]:
     return [v.section(k) for k in sections]
 
 
-OTHERS = ("4.1.1", "11.2", "3.3", "6.13", "6.24.1", "8.7.2", "8.8.2")
+OTHERS = ("4.1.1", "11.2", "2.2", "3.3", "6.13", "6.24.1", "8.7.2", "8.8.2")
 """Encoded elsewhere: GCS13a, GCS38 (gbcs/responses.py), the CS use cases (test_cs.py)."""
 GSME_SRVS = sorted(srv for srv, dtype in ENCODED if dtype is DeviceType.GSME and srv not in OTHERS)
 THROUGH_ACB = {"9.1", "14.1", "4.17", "4.4.4"}
