@@ -10,8 +10,9 @@ gives them the DUIS body.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
+from typing import TypeVar
 
 from lxml import etree
 
@@ -215,82 +216,68 @@ def _instant(text: str | None) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
-@reads_request
-def gcs17(
-    world: GbcsWorld,
-    seed: int,
-    rid: RequestId,
-    device: Device,
-    at: datetime,
-    meter: DeviceId,
-    body: etree._Element | None,
-) -> bytes:
-    start, end = log_period(body, at)
-    samples = gas_meter.samples(seed, meter, start, end, at, gsme_logs.HALF_HOUR)
-    return gsme_logs.gcs17(exchange(world, rid, device, at), samples)
+def _sampled(
+    encode: Callable[[GsmeExchange, gsme_logs.Samples], bytes],
+    step: int,
+    *,
+    daily: bool = False,
+    via_acb: bool = False,
+) -> Builder:
+    """A sampled log read (4.8.1, 4.10, 4.17) over the request's ReadLogPeriod."""
+
+    def build(
+        world: GbcsWorld,
+        seed: int,
+        rid: RequestId,
+        device: Device,
+        at: datetime,
+        meter: DeviceId,
+        body: etree._Element | None,
+    ) -> bytes:
+        start, end = log_period(body, at)
+        if daily:
+            samples = gas_meter.daily_samples(seed, meter, start, end, at)
+        else:
+            samples = gas_meter.samples(seed, meter, start, end, at, step)
+        return encode(exchange(world, rid, device, at, via_acb=via_acb), samples)
+
+    return reads_request(build)
 
 
-@reads_request
-def gcs18(
-    world: GbcsWorld,
-    seed: int,
-    rid: RequestId,
-    device: Device,
-    at: datetime,
-    meter: DeviceId,
-    body: etree._Element | None,
-) -> bytes:
-    start, end = log_period(body, at)
-    samples = gas_meter.samples(seed, meter, start, end, at, gsme_logs.SIX_MINUTES)
-    return gsme_logs.gcs18(exchange(world, rid, device, at), samples)
+gcs17 = _sampled(gsme_logs.gcs17, gsme_logs.HALF_HOUR)
+gcs18 = _sampled(gsme_logs.gcs18, gsme_logs.SIX_MINUTES)
+gcs61 = _sampled(gsme_logs.gcs61, gas_meter.DAY, daily=True, via_acb=True)
+"""4.17 goes through the ACB (RTDS GCS61); a GPF answers from its GSME's data."""
 
 
-@reads_request
-def gcs61(
-    world: GbcsWorld,
-    seed: int,
-    rid: RequestId,
-    device: Device,
-    at: datetime,
-    meter: DeviceId,
-    body: etree._Element | None,
-) -> bytes:
-    """4.17 through the ACB (RTDS GCS61); a GPF answers from its GSME's data."""
-    start, end = log_period(body, at)
-    samples = gas_meter.daily_samples(seed, meter, start, end, at)
-    return gsme_logs.gcs61(exchange(world, rid, device, at, via_acb=True), samples)
+Snapshot = TypeVar("Snapshot")
 
 
-@reads_request
-def gcs16a(
-    world: GbcsWorld,
-    seed: int,
-    rid: RequestId,
-    device: Device,
-    at: datetime,
-    meter: DeviceId,
-    body: etree._Element | None,
-) -> bytes:
-    start, end = log_period(body, at)
-    days = gas_meter.daily_reads(start, end, at, gsme_logs.DAILY_OFFSETS)
-    snapshots = [gas_meter.register_snapshot(seed, meter, d) for d in days]
-    return gsme_logs.gcs16a(exchange(world, rid, device, at), snapshots)
+def _snapshots(
+    encode: Callable[[GsmeExchange, Sequence[Snapshot]], bytes],
+    snapshot: Callable[[int, DeviceId, datetime], Snapshot],
+) -> Builder:
+    """A daily read log (4.6.1, 4.14): a snapshot each midnight of the ReadLogPeriod."""
+
+    def build(
+        world: GbcsWorld,
+        seed: int,
+        rid: RequestId,
+        device: Device,
+        at: datetime,
+        meter: DeviceId,
+        body: etree._Element | None,
+    ) -> bytes:
+        start, end = log_period(body, at)
+        days = gas_meter.daily_reads(start, end, at, gsme_logs.DAILY_OFFSETS)
+        snapshots = [snapshot(seed, meter, d) for d in days]
+        return encode(exchange(world, rid, device, at), snapshots)
+
+    return reads_request(build)
 
 
-@reads_request
-def gcs16b(
-    world: GbcsWorld,
-    seed: int,
-    rid: RequestId,
-    device: Device,
-    at: datetime,
-    meter: DeviceId,
-    body: etree._Element | None,
-) -> bytes:
-    start, end = log_period(body, at)
-    days = gas_meter.daily_reads(start, end, at, gsme_logs.DAILY_OFFSETS)
-    snapshots = [gas_meter.prepay_snapshot(seed, meter, d) for d in days]
-    return gsme_logs.gcs16b(exchange(world, rid, device, at), snapshots)
+gcs16a = _snapshots(gsme_logs.gcs16a, gas_meter.register_snapshot)
+gcs16b = _snapshots(gsme_logs.gcs16b, gas_meter.prepay_snapshot)
 
 
 @reads_request
