@@ -26,7 +26,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from gbdsp.domain.ids import Eui64
-from gbdsp.gbcs import commands, crypto, dlms, responses
+from gbdsp.gbcs import alerts, commands, crypto, cs, dlms, gsme, gsme_logs, responses
 from gbdsp.gbcs.certificates import device_certificate
 from gbdsp.gbcs.codes import Cra, MessageCode
 from gbdsp.gbcs.frames import GroupingHeader, message
@@ -62,6 +62,29 @@ def families(world: GbcsWorld) -> dict[str, Callable[[Eui64, int], bytes]]:
         )
         return message(header, content, z=None, signer=world.device_keys(device).ds)
 
+    def gas(device: Eui64, counter: int) -> gsme.GsmeExchange:
+        return gsme.GsmeExchange(
+            _title(device), _title(USER), counter, world.shared_secret(device, USER), AT
+        )
+
+    def alert(device: Eui64, counter: int) -> alerts.AlertExchange:
+        keys = world.device_keys(device)
+        return alerts.AlertExchange(
+            _title(device), _title(USER), counter, AT, keys.ds, world.shared_secret(device, USER)
+        )
+
+    prepay = gsme.PrepaymentRegisters(2_500_000, 500_000, 130, 121, 223, 202)
+    half_hours = gsme_logs.Samples(AT, gsme_logs.HALF_HOUR, list(range(48)))
+    snapshot = gsme_logs.RegisterSnapshot(1, AT, 1000, (500, 250, 125, 125), (1000, 0, 0, 0))
+    anchors = [
+        cs.RemotePartyDetails(
+            cs.Role.SUPPLIER,
+            [
+                cs.TrustAnchor(ka, _title(USER), bytes(8), pp)
+                for ka, pp in ((False, False), (True, False), (True, True))
+            ],
+        )
+    ]
     return {
         "DLMS, encrypted registers (ECS17b)": lambda d, c: responses.ecs17b(
             exchange(d, c), responses.ImportEnergy(123_456, 789)
@@ -80,6 +103,29 @@ def families(world: GbcsWorld) -> dict[str, Callable[[Eui64, int], bytes]]:
             ECS43_CONTENT,
             commands.CommandExchange(_title(USER), _title(d), c, AT),
             world.device_keys(d).ds,
+        ),
+        "GBZ, clear + encrypted components (GCS14)": lambda d, c: gsme.gcs14(gas(d, c), prepay),
+        "GBZ, clear, acknowledged (GCS07)": lambda d, c: gsme.acknowledged(
+            gas(d, c), MessageCode.GCS07
+        ),
+        "GBZ log, 48 half-hours encrypted (GCS17)": lambda d, c: gsme_logs.gcs17(
+            gas(d, c), half_hours
+        ),
+        "GBZ log, 31 components, 7 snapshots (GCS16a)": lambda d, c: gsme_logs.gcs16a(
+            gas(d, c), [snapshot] * 7
+        ),
+        "ASN.1, trust anchors to the ACB (CS02a)": lambda d, c: cs.security_credentials(
+            cs.Route(_title(d), _title(ACB), c, z=world.shared_secret(d, ACB)), anchors
+        ),
+        "ASN.1, signed through the ACB (CS04AC)": lambda d, c: cs.joined(
+            cs.Route(
+                _title(d), _title(ACB), c, signer=world.device_keys(d).ds, remote_party=_title(USER)
+            ),
+            MessageCode.CS04AC,
+        ),
+        "alert, critical, signed (GBZ 8F30)": lambda d, c: alerts.gbz_alert(alert(d, c), 0x8F30),
+        "alert, non-critical, MACed (DLMS 810E)": lambda d, c: alerts.dlms_alert(
+            alert(d, c), 0x810E
         ),
     }
 

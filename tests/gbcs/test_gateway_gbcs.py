@@ -136,7 +136,7 @@ def test_use_cases_not_encoded_or_users_without_gbcs_keys_get_none(
     gsme, esme = _device(store, DeviceType.GSME), _device(store, DeviceType.ESME)
     now = gateway.clock.now()
     boxed = RequestId(UserId.parse(SUPPLIER), Eui64(esme.device_id.value), 7)
-    assert gbcs_response(world, 1, "4.4.3", boxed, gsme, now) is None  # not encoded
+    assert gbcs_response(world, 1, "1.6", boxed, gsme, now) is None  # not encoded
     assert gbcs_response(world, 1, "7.2", boxed, esme, now) is None
     stranger = RequestId(UserId.parse("00-DB-12-34-56-78-01-01"), Eui64(esme.device_id.value), 7)
     assert gbcs_response(world, 1, "11.2", stranger, esme, now) is None  # no ZAZ1 KA key

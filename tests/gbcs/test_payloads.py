@@ -45,8 +45,13 @@ def test_encoders_refuse_values_that_do_not_fit() -> None:
         dlms.double_long_unsigned(2**32)
     with pytest.raises(InvalidValue):
         gbz.Attribute(0, gbz.UINT24, 2**24).encode()
+    assert asn1.tlv(asn1.OCTET_STRING, bytes(200))[:3] == b"\x04\x81\xc8"  # DER long form
     with pytest.raises(InvalidValue):
-        asn1.tlv(asn1.OCTET_STRING, bytes(200))
+        asn1.tlv(asn1.OCTET_STRING, bytes(70_000))
+    with pytest.raises(InvalidValue):
+        gbz.Attribute(0, gbz.INT32, 2**31).encode()
+    with pytest.raises(InvalidValue):
+        gbz.frames([])  # a GBZ payload has at least one component
     with pytest.raises(InvalidValue):
         responses.ecs17b(EX, responses.ImportEnergy(1, 1))  # a register read needs its time
 

@@ -60,6 +60,7 @@ def execute(
             ctx.now,
             mirrored=mirrored,
             command=command,
+            body=request.body,
         )
         return with_cin(ctx, device, answer) if declaration.with_cin else answer
     outcome = effect(ctx, request, device)
@@ -74,4 +75,5 @@ def execute(
         outcome.reason,
         mirrored=mirrored,
         command=command,
+        body=request.body,
     )

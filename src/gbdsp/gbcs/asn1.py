@@ -1,24 +1,38 @@
 """ASN.1 DER encoders for the CS use cases (GBCS 12: ASN.1 payloads of security use cases).
 
-Only short DER forms are needed (every value is under 128 octets here).
+DER definite lengths (one octet below 128, else 81/82 and the length, as GBCS frames use).
 """
 
 from __future__ import annotations
 
-from gbdsp.domain.errors import InvalidValue
+from collections.abc import Iterable
+
+from gbdsp.gbcs.encoding import length
 
 SEQUENCE = 0x30
 OCTET_STRING = 0x04
 INTEGER = 0x02
+BIT_STRING = 0x03
+ENUMERATED = 0x0A
 
 READ_SUCCESS = 0
 """CS08 response code "read success" (GBCS 12: ReadPPMIDHCALCSFirmwareVersionResponse)."""
 
 
 def tlv(tag: int, value: bytes) -> bytes:
-    if len(value) >= 0x80:
-        raise InvalidValue("long DER forms are not needed by the encoded CS use cases")
-    return bytes([tag, len(value)]) + value
+    return bytes([tag]) + length(len(value)) + value
+
+
+def sequence(items: Iterable[bytes]) -> bytes:
+    return tlv(SEQUENCE, b"".join(items))
+
+
+def octet_string(value: bytes) -> bytes:
+    return tlv(OCTET_STRING, value)
+
+
+def enumerated(value: int) -> bytes:
+    return tlv(ENUMERATED, der_integer(value)[2:])
 
 
 def der_integer(value: int) -> bytes:

@@ -82,6 +82,92 @@ class MessageCode(IntEnum):
     """GCS32 Remotely close the valve on the GSME — SRV 7.2 (critical)."""
     GCS39 = 0x0085
     """GCS39 Arm the valve on the GSME — SRV 7.3 (critical)."""
+    # GSME/GPF
+    GCS07 = 0x0071
+    """GCS07 Send Message to GSME — SRV 3.1."""
+    GCS09 = 0x0072
+    """GCS09 Set Change of Tenancy date on GPF — SRV 3.2."""
+    GCS11 = 0x0073
+    """GCS11 Disable Privacy PIN Protection on GSME — SRV 3.5."""
+    GCS44 = 0x0088
+    """GCS44 Write Contact Details on GSME — SRV 3.4."""
+    GCS41 = 0x0087
+    """GCS41 Set MPRN Value on the GSME — SRV 6.20.1."""
+    GCS36 = 0x0083
+    """GCS36 Send CIN to GSME — SRV 9.1."""
+    GCS20 = 0x00AD
+    """GCS20 Set Alert Behaviours - GSME — SRV 6.22."""
+    GCS31 = 0x0080
+    """GCS31 Start Network Data Log on GSME — SRV 14.1."""
+    GCS33 = 0x0082
+    """GCS33 Read GSME Valve Status — SRV 7.4."""
+    GCS46 = 0x0089
+    """GCS46 Read MPRN on the GSME — SRV 6.2.7."""
+    GCS21J = 0x00BF
+    """GCS21j Read GSME Configuration Data Device Information (Payment Mode) — SRV 6.2.9."""
+    GCS21K = 0x00DA
+    """GCS21k Read GSME Configuration Data (BillingCalendar, all periodicities) — SRV 6.2.3."""
+    GCS21M = 0x00FB
+    """GCS21m Read GSME Configuration Data (identity, supply tamper/depletion) — SRV 6.2.4."""
+    GCS21A = 0x007B
+    """GCS21a Read Gas Configuration Data Device Information — SRV 6.2.8."""
+    GCS13B = 0x00B8
+    """GCS13b Read GSME Block Counters — SRV 4.1.4."""
+    GCS13C = 0x00B6
+    """GCS13c Read GSME Register (TOU) — SRV 4.1.2."""
+    GCS14 = 0x0075
+    """GCS14 Read GSME Prepayment Register(s) — SRV 4.3."""
+    GCS60A = 0x012A
+    """GCS60a Read Meter Balance for GSME — SRV 4.18."""
+    GCS17 = 0x0078
+    """GCS17 Read GSME Profile Data Log — SRV 4.8.1."""
+    GCS18 = 0x0079
+    """GCS18 Read Gas Network Data Log — SRV 4.10."""
+    GCS61 = 0x00A0
+    """GCS61 Read Gas Daily Consumption Log — SRV 4.17."""
+    GCS16A = 0x0077
+    """GCS16a Read GSME Daily Read Log — SRV 4.6.1."""
+    GCS16B = 0x0096
+    """GCS16b Read GSME Daily Read log(s) (prepayment) — SRV 4.14."""
+    GCS15B = 0x00C3
+    """GCS15b Read GSME Billing Data Log (change of mode / tariff triggered) — SRV 4.4.2."""
+    GCS15C = 0x0076
+    """GCS15c Read GSME Billing Data Log (billing calendar triggered) — SRV 4.4.3."""
+    GCS15D = 0x00C4
+    """GCS15d Read GSME Billing Data Log (payment-based debt payments) — SRV 4.4.4."""
+    GCS15E = 0x00C5
+    """GCS15e Read GSME Billing Data Log (prepayment credits) — SRV 4.4.5."""
+    GCS21F = 0x009F
+    """GCS21f Read GSME Tariff Data — SRV 4.11.1."""
+    GCS21B = 0x00B5
+    """GCS21b Read GSME Configuration Data Prepayment — SRV 4.13."""
+    GCS20R = 0x00F1
+    """GCS20r Read non-critical event and alert behaviours - GSME - Supplier — SRV 6.2.10."""
+    # CS
+    CS01A = 0x0007
+    """CS01a Apply Prepayment Top Up to an ESME — SRV 2.2."""
+    CS01B = 0x0097
+    """CS01b Apply Prepayment Top Up to a GSME — SRV 2.2."""
+    CS11 = 0x0015
+    """CS11 Clear ZigBee Device Event Log — SRV 3.3."""
+    CS10A = 0x0014
+    """CS10a Read ZigBee Device Event Log — SRV 6.13."""
+    CS10B = 0x00A1
+    """CS10b Read ZigBee Device Security Log — SRV 6.13."""
+    CS03B = 0x000E
+    """CS03B Method B Join — SRV 8.7.2."""
+    CS04B = 0x0010
+    """CS04B Method B Unjoin — SRV 8.8.2."""
+    CS03A2 = 0x00AB
+    """CS03A2 Method A Join (non Meter) — SRV 8.7.1, 8.7.2."""
+    CS03C = 0x00AF
+    """CS03C Method C Join — SRV 8.7.1, 8.7.2."""
+    CS04AC = 0x000F
+    """CS04AC Method A or C Unjoin — SRV 8.8.1, 8.8.2."""
+    CS02A = 0x0008
+    """CS02a Provide Security Credentials Details — SRV 6.24.1."""
+    CS02F = 0x011B
+    """CS02f Provide Security Credential Details (Load Controller) — SRV 6.24.1."""
 
     @property
     def title(self) -> str:
@@ -118,4 +204,54 @@ _TITLES = {
     MessageCode.ECS44: "ECS44 Arm Load Switch in ESME",
     MessageCode.GCS32: "GCS32 Remotely close the valve in the GSME",
     MessageCode.GCS39: "GCS39 Arm Valve in GSME",
+    # GSME/GPF
+    MessageCode.GCS07: "GCS07 Send Message to GSME",
+    MessageCode.GCS09: "GCS09 Set Change of Tenancy date on GPF",
+    MessageCode.GCS11: "GCS11 Disable Privacy PIN Protection on GSME",
+    MessageCode.GCS44: "GCS44 Write Contact Details on GSME",
+    MessageCode.GCS41: "GCS41 Set MPRN Value on the GSME",
+    MessageCode.GCS36: "GCS36 Send CIN to GSME",
+    MessageCode.GCS20: "GCS20 Set Alert Behaviours - GSME",
+    MessageCode.GCS31: "GCS31 Start Network Data Log on GSME",
+    MessageCode.GCS33: "GCS33 Read GSME Valve Status",
+    MessageCode.GCS46: "GCS46 Read MPRN on the GSME",
+    MessageCode.GCS21J: ("GCS21j Read GSME Configuration Data Device Information (Payment Mode)"),
+    MessageCode.GCS21K: (
+        "GCS21k Read GSME Configuration Data Device Information "
+        "(BillingCalendar - all periodicities)"
+    ),
+    MessageCode.GCS21M: (
+        "GCS21m Read GSME Configuration Data Device Information "
+        "(identity, type and supply tamper / depletion state)"
+    ),
+    MessageCode.GCS21A: "GCS21a Read Gas Configuration Data Device Information",
+    MessageCode.GCS13B: "GCS13b Read GSME Block Counters",
+    MessageCode.GCS13C: "GCS13c Read GSME Register (TOU)",
+    MessageCode.GCS14: "GCS14 Read GSME Prepayment Register(s)",
+    MessageCode.GCS60A: "GCS60a Read Meter Balance for GSME",
+    MessageCode.GCS17: "GCS17 Read GSME Profile Data Log",
+    MessageCode.GCS18: "GCS18 Read Gas Network Data Log",
+    MessageCode.GCS61: "GCS61 Read Gas Daily Consumption Log",
+    MessageCode.GCS16A: "GCS16a Read GSME Daily Read Log",
+    MessageCode.GCS16B: "GCS16b Read GSME Daily Read log(s) (prepayment)",
+    MessageCode.GCS15B: "GCS15b Read GSME Billing Data Log (change of mode / tariff triggered)",
+    MessageCode.GCS15C: "GCS15c Read GSME Billing Data Log (billing calendar triggered)",
+    MessageCode.GCS15D: "GCS15d Read GSME Billing Data Log (payment-based debt payments)",
+    MessageCode.GCS15E: "GCS15e Read GSME Billing Data Log (prepayment credits)",
+    MessageCode.GCS21F: "GCS21f Read GSME Tariff Data",
+    MessageCode.GCS21B: "GCS21b Read GSME Configuration Data Prepayment",
+    MessageCode.GCS20R: "GCS20r Read non-critical event and alert behaviours - GSME - Supplier",
+    # CS
+    MessageCode.CS01A: "CS01a Apply Prepayment Top Up to an ESME",
+    MessageCode.CS01B: "CS01b Apply Prepayment Top Up to a GSME",
+    MessageCode.CS11: "CS11 Clear ZigBee Device Event Log",
+    MessageCode.CS10A: "CS10a Read ZigBee Device Event Log",
+    MessageCode.CS10B: "CS10b Read ZigBee Device Security Log",
+    MessageCode.CS03B: "CS03B Method B Join",
+    MessageCode.CS04B: "CS04B Method B Unjoin",
+    MessageCode.CS03A2: "CS03A2 Method A Join (non Meter)",
+    MessageCode.CS03C: "CS03C Method C Join",
+    MessageCode.CS04AC: "CS04AC Method A or C Unjoin",
+    MessageCode.CS02A: "CS02a Provide Security Credentials Details",
+    MessageCode.CS02F: "CS02f Provide Security Credential Details (Load Controller)",
 }

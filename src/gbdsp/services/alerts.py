@@ -3,6 +3,11 @@
 With MP169 in force, an alert from a Restricted device is delivered only if its code is on
 the allow-list (critical, security, safety); the others are not delivered and not in the
 alert log Users see, but kept in the diagnostics log for triage (seed 001 6.1.1).
+
+With a test world (`gbcs`) the alert is real GBCS (wan/alerts.py): signed by the device if
+critical, MACed for the supplier otherwise, its originator counter the alert log's sequence
+number (so each alert's is greater than the last). Otherwise, or where GBCS cannot be built,
+the payload is the documented stand-in.
 """
 
 from __future__ import annotations
@@ -19,9 +24,12 @@ from gbdsp.domain.ids import DeviceId
 from gbdsp.duis import response as duis_response
 from gbdsp.duis import signature
 from gbdsp.duis.signature import SigningKey
+from gbdsp.gbcs_world import GbcsWorld
+from gbdsp.services.gbcs_parties import PartyDirectory
 from gbdsp.services.restricted import restricted_policy
 from gbdsp.store.store import Store
 from gbdsp.store.tables import alert_log
+from gbdsp.wan.alerts import device_alert
 from gbdsp.wan.emulator import placeholder
 
 _ALERT_CODE = re.compile(r"[0-9A-Fa-f]{4}")
@@ -40,6 +48,7 @@ def raise_alert(
     signing_key: SigningKey,
     device_id: DeviceId,
     alert_code: str,
+    gbcs: GbcsWorld | None = None,
 ) -> AlertOutcome:
     if not _ALERT_CODE.fullmatch(alert_code):
         raise InvalidValue(f"an alert code is 4 hex digits, not {alert_code!r}")
@@ -63,9 +72,13 @@ def raise_alert(
             .returning(alert_log.c.id)
         ).scalar_one()
         if to is not None:
-            alert = duis_response.build_device_alert(
-                alert_code, placeholder("ALERT", alert_code.upper(), str(device_id)), now
-            )
+            payload = None
+            if gbcs is not None:
+                world = gbcs.with_parties(PartyDirectory(store))
+                payload = device_alert(world, device, alert_code, sequence, now)
+            if payload is None:
+                payload = placeholder("ALERT", alert_code.upper(), str(device_id))
+            alert = duis_response.build_device_alert(alert_code, payload, now)
             signature.sign(alert, signing_key)
             tx.outbox.add(f"alert:{sequence}", to, duis_response.serialise(alert), now)
     if not delivered:

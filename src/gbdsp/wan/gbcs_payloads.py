@@ -21,6 +21,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+from lxml import etree
+
 from gbdsp.domain.devices import Device, DeviceType
 from gbdsp.domain.errors import InvalidValue
 from gbdsp.domain.ids import DeviceId, Eui64
@@ -28,6 +30,8 @@ from gbdsp.domain.requests import RequestId
 from gbdsp.gbcs import commands, responses
 from gbdsp.gbcs.keys import KeyUsage
 from gbdsp.gbcs_world import ACB, GbcsWorld
+from gbdsp.wan import cs_payloads, gsme_payloads
+from gbdsp.wan.gsme_payloads import READS_REQUEST
 from gbdsp.wan.registers import gas_register, import_energy
 
 Builder = Callable[[GbcsWorld, int, RequestId, Device, datetime, DeviceId], bytes]
@@ -102,6 +106,55 @@ ENCODED: dict[tuple[str, DeviceType], Builder] = {
     ("11.2", DeviceType.GSME): _gcs38,
     ("11.2", DeviceType.PPMID): _cs08,
     ("11.2", DeviceType.HCALCS): _cs08,
+    # GSME/GPF (wan/gsme_payloads.py, gbcs/gsme.py)
+    ("3.1", DeviceType.GSME): gsme_payloads.gcs07,
+    ("3.2", DeviceType.GPF): gsme_payloads.gcs09,
+    ("3.4", DeviceType.GSME): gsme_payloads.gcs44,
+    ("3.5", DeviceType.GSME): gsme_payloads.gcs11,
+    ("4.1.2", DeviceType.GSME): gsme_payloads.gcs13c,
+    ("4.1.2", DeviceType.GPF): gsme_payloads.gcs13c,
+    ("4.1.4", DeviceType.GSME): gsme_payloads.gcs13b,
+    ("4.1.4", DeviceType.GPF): gsme_payloads.gcs13b,
+    ("4.3", DeviceType.GSME): gsme_payloads.gcs14,
+    ("4.3", DeviceType.GPF): gsme_payloads.gcs14,
+    ("4.4.2", DeviceType.GSME): gsme_payloads.gcs15b,
+    ("4.4.3", DeviceType.GSME): gsme_payloads.gcs15c,
+    ("4.4.4", DeviceType.GSME): gsme_payloads.gcs15d,
+    ("4.4.5", DeviceType.GSME): gsme_payloads.gcs15e,
+    ("4.6.1", DeviceType.GSME): gsme_payloads.gcs16a,
+    ("4.8.1", DeviceType.GSME): gsme_payloads.gcs17,
+    ("4.10", DeviceType.GSME): gsme_payloads.gcs18,
+    ("4.11.1", DeviceType.GSME): gsme_payloads.gcs21f,
+    ("4.13", DeviceType.GSME): gsme_payloads.gcs21b,
+    ("4.14", DeviceType.GSME): gsme_payloads.gcs16b,
+    ("4.17", DeviceType.GSME): gsme_payloads.gcs61,
+    ("4.17", DeviceType.GPF): gsme_payloads.gcs61,
+    ("4.18", DeviceType.GSME): gsme_payloads.gcs60a,
+    ("4.18", DeviceType.GPF): gsme_payloads.gcs60a,
+    ("6.2.3", DeviceType.GSME): gsme_payloads.gcs21k,
+    ("6.2.4", DeviceType.GSME): gsme_payloads.gcs21m,
+    ("6.2.7", DeviceType.GSME): gsme_payloads.gcs46,
+    ("6.2.8", DeviceType.GSME): gsme_payloads.gcs21a,
+    ("6.2.9", DeviceType.GSME): gsme_payloads.gcs21j,
+    ("6.2.10", DeviceType.GSME): gsme_payloads.gcs20r,
+    ("6.20.1", DeviceType.GSME): gsme_payloads.gcs41,
+    ("6.22", DeviceType.GSME): gsme_payloads.gcs20,
+    ("7.4", DeviceType.GSME): gsme_payloads.gcs33,
+    ("9.1", DeviceType.GSME): gsme_payloads.gcs36,
+    ("14.1", DeviceType.GSME): gsme_payloads.gcs31,
+    # CS (wan/cs_payloads.py, gbcs/cs.py)
+    ("2.2", DeviceType.ESME): cs_payloads.top_up,
+    ("2.2", DeviceType.GSME): cs_payloads.top_up,
+    ("3.3", DeviceType.GSME): cs_payloads.cs11,
+    ("6.13", DeviceType.GSME): cs_payloads.cs10,
+    ("6.24.1", DeviceType.ESME): cs_payloads.security_credentials,
+    ("6.24.1", DeviceType.GSME): cs_payloads.security_credentials,
+    ("8.7.2", DeviceType.ESME): cs_payloads.join,
+    ("8.7.2", DeviceType.GSME): cs_payloads.join,
+    ("8.8.2", DeviceType.ESME): cs_payloads.unjoin,
+    ("8.8.2", DeviceType.GSME): cs_payloads.unjoin,
+    ("8.8.2", DeviceType.PPMID): cs_payloads.unjoin,
+    ("8.8.2", DeviceType.HCALCS): cs_payloads.unjoin,
 }
 
 
@@ -114,12 +167,14 @@ def gbcs_response(
     at: datetime,
     *,
     mirrored: DeviceId | None = None,
+    body: etree._Element | None = None,
 ) -> bytes | None:
     """The GBCS Response of this SRV from this device, or None if gbdsp does not encode it
     (or the User has no GBCS KA certificate to MAC it for).
 
     `mirrored`: for a GPF, the GSME whose registers it holds (GBCS: the GPF answers GCS13a
-    from its copy of the GSME's data); a GPF without one gets None."""
+    from its copy of the GSME's data); a GPF without one gets None. `body`: the DUIS
+    request's body, for the builders that read its values (wan/gsme_payloads.py)."""
     build = ENCODED.get((srv, device.device_type))
     if build is None:
         return None
@@ -131,6 +186,9 @@ def gbcs_response(
     if world.party_certificate(Eui64(rid.originator.value), KeyUsage.KA) is None:
         return None
     try:
+        with_body = READS_REQUEST.get(build)
+        if with_body is not None:
+            return with_body(world, seed, rid, device, at, meter, body)
         return build(world, seed, rid, device, at, meter)
     except InvalidValue:
         return None  # e.g. a firmware version GBCS cannot carry: keep the stand-in
