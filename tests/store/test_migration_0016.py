@@ -4,12 +4,9 @@ times and errors; DUIS messages are untouched; and back again on downgrade."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
-import pytest
 import sqlalchemy as sa
 from alembic import command
 from alembic.autogenerate import compare_metadata
@@ -23,7 +20,6 @@ from gbdsp.store.engine import make_engine
 from gbdsp.store.store import Store
 from gbdsp.store.tables import metadata
 from gbdsp.store.types import DeviceIdType, UserIdType, UtcDateTime
-from tests.conftest import PostgresServer
 from tests.factories import SUPPLIER, WHEN
 
 HIGH_BIT = DeviceId.parse("FF-DB-12-34-56-78-90-A0")
@@ -58,18 +54,6 @@ _mail_outbox = sa.table(
     sa.column("attempts", sa.Integer()),
     sa.column("last_error", sa.String()),
 )
-
-
-@pytest.fixture
-def old_database(backend: str, tmp_path: Path, postgres: PostgresServer | None) -> Iterator[str]:
-    if backend == "sqlite":
-        yield f"sqlite:///{tmp_path / 'old.sqlite'}"
-        return
-    if postgres is None:
-        pytest.skip("PostgreSQL not available (GBDSP_TEST_POSTGRES=auto)")
-    url = postgres.create()
-    yield url
-    postgres.drop(url)
 
 
 def _to(engine: sa.Engine, revision: str, *, down: bool = False) -> None:

@@ -148,7 +148,9 @@ def answer(
         raise InvalidValue("an install code is 6 to 16 octets (DUIS InstallCode)")
     now = clock.now()
     with store.transaction() as tx:
-        request = _get(tx, request_id).answered(by, now, not_installer=not_installer)
+        request = _get(tx, request_id, for_update=True).answered(
+            by, now, not_installer=not_installer
+        )
         tx.install_codes.save(
             request, code_sealed=sealer.seal(install_code) if install_code else None
         )
@@ -173,7 +175,7 @@ def redirect(
     """After 'not the installer', the requester points the request at an earlier supplier."""
     now = clock.now()
     with store.transaction() as tx:
-        request = _get(tx, request_id).redirected(by, to, _due(config, now))
+        request = _get(tx, request_id, for_update=True).redirected(by, to, _due(config, now))
         user = tx.users.get(to)
         if user is None or not any(r.is_supplier for r in user.roles):
             raise NotFound(f"{to} is not a registered supplier User")
@@ -201,7 +203,7 @@ def read_code(store: Store, sealer: Sealer, by: UserId, request_id: int) -> byte
 def close(store: Store, clock: Clock, by: UserId, request_id: int) -> InstallCodeRequest:
     """Only the requester closes a request."""
     with store.transaction() as tx:
-        request = _get(tx, request_id).closed(by, clock.now())
+        request = _get(tx, request_id, for_update=True).closed(by, clock.now())
         tx.install_codes.save(request)
         return request
 
@@ -317,8 +319,8 @@ def overdue(store: Store, clock: Clock) -> list[InstallCodeRequest]:
         return tx.install_codes.overdue(clock.now().date())
 
 
-def _get(tx: Transaction, request_id: int) -> InstallCodeRequest:
-    request = tx.install_codes.get(request_id)
+def _get(tx: Transaction, request_id: int, *, for_update: bool = False) -> InstallCodeRequest:
+    request = tx.install_codes.get(request_id, for_update=for_update)
     if request is None:
         raise NotFound(f"install-code request {request_id} does not exist")
     return request

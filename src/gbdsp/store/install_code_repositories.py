@@ -72,10 +72,16 @@ class InstallCodeRequestRepository:
         )
         return [int(i) for i in ids.scalars()]
 
-    def get(self, request_id: int) -> InstallCodeRequest | None:
+    def get(self, request_id: int, *, for_update: bool = False) -> InstallCodeRequest | None:
+        """`for_update`: to change it and `save` it; PostgreSQL locks the row until the
+        transaction ends, so nothing written meanwhile (a reminder's mark) is overwritten.
+        (SQLite's writers take turns: nothing is written meanwhile.)"""
         if not 0 < request_id <= MAX_REQUEST_ID:
             return None
-        row = self._conn.execute(select(*_ENTITY).where(icr.c.id == request_id)).first()
+        query = select(*_ENTITY).where(icr.c.id == request_id)
+        if for_update and self._conn.dialect.name == "postgresql":
+            query = query.with_for_update()
+        row = self._conn.execute(query).first()
         return None if row is None else _from_row(row)
 
     def save(self, request: InstallCodeRequest, *, code_sealed: bytes | None = None) -> None:
@@ -116,12 +122,20 @@ class InstallCodeRequestRepository:
         return {r[0]: int(r[1]) for r in rows}
 
     def still_open(self, device_id: DeviceId, requester: UserId) -> list[InstallCodeRequest]:
-        """The requester's requests for the device that still stand."""
-        return self._where(
-            icr.c.device_id == device_id,
-            icr.c.requester == requester,
-            icr.c.status.in_(_STILL_OPEN),
+        """The requester's requests for the device that still stand, to close them (locked
+        as `get(for_update=True)` locks)."""
+        query = (
+            select(*_ENTITY)
+            .where(
+                icr.c.device_id == device_id,
+                icr.c.requester == requester,
+                icr.c.status.in_(_STILL_OPEN),
+            )
+            .order_by(icr.c.id)
         )
+        if self._conn.dialect.name == "postgresql":
+            query = query.with_for_update()
+        return [_from_row(r) for r in self._conn.execute(query)]
 
     def of_party(self, user: UserId) -> list[InstallCodeRequest]:
         """The requests `user` raised or is assigned, by ID."""
