@@ -130,5 +130,19 @@ def database_url(backend: str, postgres: PostgresServer | None) -> Iterator[str]
 
 
 @pytest.fixture
+def old_database(backend: str, tmp_path: Path, postgres: PostgresServer | None) -> Iterator[str]:
+    """An empty database, not migrated, to migrate step by step (a SQLite file or a new PG
+    one)."""
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'old.sqlite'}"
+        return
+    if postgres is None:
+        pytest.skip("PostgreSQL not available (GBDSP_TEST_POSTGRES=auto)")
+    url = postgres.create()
+    yield url
+    postgres.drop(url)
+
+
+@pytest.fixture
 def clock() -> ManualClock:
     return ManualClock(datetime(2026, 3, 2, 9, 30, tzinfo=UTC))

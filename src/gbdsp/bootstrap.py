@@ -18,6 +18,9 @@ from gbdsp.duis.signature import SigningKey
 from gbdsp.duis.smki import DSP_CERTIFICATE, DSP_KEY, make_signing_key, pki_file, read_file
 from gbdsp.sealing import Sealer
 from gbdsp.store import migrate
+
+# Re-exported: the edges catch the database's errors without importing store/.
+from gbdsp.store.errors import DatabaseError as DatabaseError
 from gbdsp.store.store import Store
 
 DATA_ENV = "GBDSP_DATA"

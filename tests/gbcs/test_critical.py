@@ -250,7 +250,7 @@ def test_tampering_is_refused_and_nothing_is_sent(
 
 def test_a_user_without_a_ds_certificate_cannot_sign(gateway: Gateway, store: Store) -> None:
     pre = transform(gateway, 300)
-    with store.transaction() as tx:
-        tx.connection.exec_driver_sql("DELETE FROM gbcs_certificates WHERE kind = 'ds'")
+    with store.engine.begin() as conn:
+        conn.exec_driver_sql("DELETE FROM gbcs_certificates WHERE kind = 'ds'")
     fresh = Gateway(store, gateway.clock, dsp_signing_key(), gbcs=WORLD)
     assert send_signed(fresh, 300, sign(pre)) == "E41"

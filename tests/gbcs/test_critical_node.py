@@ -175,11 +175,11 @@ def test_dcc_boxed_client_completes_critical_flows_and_tampering_is_refused(
     ), tamper
     store = Store.open(database_url or f"sqlite:///{tmp_path / 'data' / 'gbdsp.sqlite'}")
     try:
-        with store.read() as tx:
+        with store.engine.connect() as conn:
 
             def responses(request_id: str) -> int:
                 return int(
-                    tx.connection.execute(
+                    conn.execute(
                         select(func.count()).where(
                             audit_log.c.request_id == request_id,
                             audit_log.c.direction == "response",

@@ -3,6 +3,7 @@ through the SSI API and signed DUIS, with mail through a real SMTP server (aiosm
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -14,7 +15,6 @@ from gbdsp.domain.parties import User, UserRole
 from gbdsp.services import install_codes, registration
 from gbdsp.services.ssi_access import issue_token
 from gbdsp.services.users import add_user, set_response_url
-from gbdsp.store.tables import install_code_requests, users
 from tests.duis_support import SUPPLIER
 from tests.scenarios.conftest import GAINING_SUPPLIER, World
 from tests.scenarios.duis_client import COMMISSION, ch_install, inventory_mpxn, inventory_status
@@ -27,9 +27,9 @@ OTHER = "00-DB-12-34-57-00-00-09"  # a second meter left uncommissioned
 def emails(world: World) -> None:
     with world.store.transaction() as tx:
         for uid, address in ((SUPPLIER, "installer@a.test"), (GAINING_SUPPLIER, "ops@b.test")):
-            tx.connection.execute(
-                users.update().where(users.c.user_id == UserId.parse(uid)).values(email=address)
-            )
+            user = tx.users.get(UserId.parse(uid))
+            assert user is not None
+            tx.users.put(replace(user, email=address))
 
 
 def install_and_leave_then_cos(world: World) -> None:
@@ -102,11 +102,9 @@ def test_mp121_end_to_end(world: World) -> None:
     read = api(world, b, "GET", f"/{request_id}/code").json()["install_code"]
     assert read == code
     with world.store.read() as tx:  # sealed at rest
-        sealed = tx.connection.execute(
-            install_code_requests.select().where(install_code_requests.c.id == request_id)
-        ).first()
-    assert sealed is not None and sealed.code_sealed
-    assert bytes.fromhex(code) not in sealed.code_sealed
+        sealed = tx.install_codes.sealed_code(request_id)
+    assert sealed
+    assert bytes.fromhex(code) not in sealed
 
     # B whitelists and commissions with it; the request closes itself.
     assert whitelisted(world, ESME, code=read, user="gaining") == "I0"

@@ -49,9 +49,9 @@ def test_retention_deletes_old_audit_and_delivered_outbox_in_batches(
                 for n in range(10)
             ]
         )
-    with store.transaction() as tx:  # r0..r7 delivered the day they were created
+    with store.engine.begin() as conn:  # r0..r7 delivered the day they were created
         for n in range(8):
-            tx.connection.execute(
+            conn.execute(
                 update(outbox)
                 .where(outbox.c.response_id == f"r{n}")
                 .values(delivered_at=now - timedelta(days=n))

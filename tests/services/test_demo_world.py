@@ -19,7 +19,7 @@ from gbdsp.domain.working_days import Calendar, working_days_between
 from gbdsp.services import housekeeping, install_codes, inventory, registration, reports, restricted
 from gbdsp.services.users import register_test_users, set_response_url
 from gbdsp.store.store import Store
-from gbdsp.store.tables import audit_log, outbox
+from gbdsp.store.tables import audit_log
 from gbdsp.worlds.demo import BOXED_SUPPLIER
 from gbdsp.worlds.demo_month import (
     BRIGHTWATT,
@@ -148,16 +148,10 @@ def a_month_of_duis_traffic_through_the_gateway_and_relay(demo: App, clock: Manu
     codes = dict(profile.by_code)
     assert codes.get("I99", 0) > 100 and codes.get("I0", 0) > 20 and codes.get("E169", 0)
     assert set(codes) - {"I0", "I99", "E169"}  # some requests fail, as in life
+    with demo.store.engine.connect() as conn:
+        times = [r[0] for r in conn.execute(audit_log.select().with_only_columns(audit_log.c.at))]
     with demo.store.read() as tx:
-        times = [
-            r[0]
-            for r in tx.connection.execute(audit_log.select().with_only_columns(audit_log.c.at))
-        ]
-        undelivered = tx.connection.execute(
-            outbox.select().where(
-                outbox.c.user_id == BOXED_SUPPLIER, outbox.c.delivered_at.is_(None)
-            )
-        ).all()
+        undelivered = [m for m in tx.outbox.all_for(BOXED_SUPPLIER) if m[1] is None]
         user = tx.users.get(BOXED_SUPPLIER)
     assert max(times) < now and min(times) < now - timedelta(days=29)
     assert undelivered == []  # the relay pushed each response

@@ -13,11 +13,12 @@ import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, select
 
 from gbdsp.clock import ManualClock, SystemClock
 from gbdsp.config import Config, ConfigError, load
@@ -28,7 +29,7 @@ from gbdsp.services import jobs, registration
 from gbdsp.services.users import register_test_users
 from gbdsp.store.job_repositories import JobLease
 from gbdsp.store.store import Store
-from gbdsp.store.tables import housekeeping_runs, install_code_requests, mail_outbox, users
+from gbdsp.store.tables import housekeeping_runs
 from gbdsp.worlds import fleet
 from gbdsp.worlds.demo import create_demo_fleet
 from tests.duis_support import SUPPLIER, dsp_signing_key
@@ -54,10 +55,8 @@ def lease(store: Store, name: str) -> JobLease:
 
 
 def housekeeping_run_count(store: Store) -> int:
-    with store.read() as tx:
-        return int(
-            tx.connection.execute(select(func.count()).select_from(housekeeping_runs)).scalar_one()
-        )
+    with store.engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(housekeeping_runs)).scalar_one())
 
 
 # -- schedules ------------------------------------------------------------------------------
@@ -401,9 +400,9 @@ def open_requests(store: Store, clock: ManualClock) -> Iterator[dict[str, int]]:
     create_demo_fleet(store, clock, premises=0, seed=1)  # and the demo suppliers
     with store.transaction() as tx:
         for uid, address in ((SUPPLIER, "installer@a.test"), (str(NORTHWIND), "ops@b.test")):
-            tx.connection.execute(
-                update(users).where(users.c.user_id == UserId.parse(uid)).values(email=address)
-            )
+            user = tx.users.get(UserId.parse(uid))
+            assert user is not None
+            tx.users.put(replace(user, email=address))
         ids = {}
         for name, due, backlog, device in (
             ("soon", date(2026, 3, 4), False, "A0"),
@@ -411,34 +410,17 @@ def open_requests(store: Store, clock: ManualClock) -> Iterator[dict[str, int]]:
             ("late", date(2026, 2, 27), False, "A2"),
             ("backlog", date(2026, 2, 20), True, "A3"),
         ):
-            ids[name] = int(
-                tx.connection.execute(
-                    insert(install_code_requests)
-                    .values(
-                        device_id=DeviceId.parse(f"00-DB-12-34-56-78-90-{device}"),
-                        requester=NORTHWIND,
-                        assignee=UserId.parse(SUPPLIER),
-                        status="Open",
-                        raised_at=clock.now() - timedelta(days=10),
-                        due=due.isoformat(),
-                        backlog=backlog,
-                    )
-                    .returning(install_code_requests.c.id)
-                ).scalar_one()
+            assignment = (DeviceId.parse(f"00-DB-12-34-56-78-90-{device}"), UserId.parse(SUPPLIER))
+            raised = clock.now() - timedelta(days=10)
+            (ids[name],) = tx.install_codes.raise_many(
+                NORTHWIND, [assignment], raised, due, backlog=backlog
             )
     yield ids
 
 
 def mails(store: Store) -> list[tuple[str, str, str]]:
     with store.read() as tx:
-        return [
-            tuple(r)
-            for r in tx.connection.execute(
-                select(
-                    mail_outbox.c.to_address, mail_outbox.c.subject, mail_outbox.c.body
-                ).order_by(mail_outbox.c.id)
-            )
-        ]
+        return [(m.to, m.subject, m.body) for m, _ in tx.outbox.mails()]
 
 
 def test_reminders_and_escalations_are_mailed_once_per_request(
@@ -493,8 +475,8 @@ def test_a_database_error_is_recorded_without_the_statement(
         pytest.skip("the throw-away SQLite file is the database we may break here")
     cfg = config()
     jobs.prepare(store, clock, cfg)
-    with store.transaction() as tx:
-        tx.connection.exec_driver_sql("DROP TABLE registrations")
+    with store.engine.begin() as conn:
+        conn.exec_driver_sql("DROP TABLE registrations")
     result = jobs.run_job(context(store, clock, cfg), jobs.job("registration"), manual=True)
     assert result is not None and result.outcome == "failed"
     assert result.detail == "database error: no such table: registrations"

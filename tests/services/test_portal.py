@@ -20,8 +20,8 @@ from gbdsp.domain.visibility import Viewer
 from gbdsp.sealing import Sealer
 from gbdsp.services import housekeeping, inventory, portal_accounts, reports, restricted
 from gbdsp.services.users import register_test_users
+from gbdsp.store.gateway_repositories import AuditEntry
 from gbdsp.store.store import Store
-from gbdsp.store.tables import audit_log
 from gbdsp.worlds.demo import (
     BOXED_SUPPLIER,
     DEMO_SUPPLIERS,
@@ -216,13 +216,13 @@ def test_due_within_lists_the_users_devices_with_their_removal_date(
 def test_outcome_profile_counts_by_code_and_day(fleet: Store, clock: ManualClock) -> None:
     with fleet.transaction() as tx:  # request lines as the gateway's audit writes them
         for days, code in ((1, "I0"), (1, "E169"), (2, "E19"), (40, "I0")):
-            tx.connection.execute(
-                audit_log.insert().values(
-                    at=clock.now() - timedelta(days=days),
-                    direction="request",
+            tx.audit.record(
+                AuditEntry(
+                    clock.now() - timedelta(days=days),
+                    "request",
+                    code,
                     user_id=BOXED_SUPPLIER,
                     srv="4.1.1",
-                    outcome=code,
                 )
             )
     profile = reports.outcome_profile(fleet, [BOXED_SUPPLIER], clock.now())

@@ -2,11 +2,12 @@
 
 from gbdsp.clock import ManualClock
 from gbdsp.config import Config
+from gbdsp.delivery.csp import deliver_due
 from gbdsp.domain.ids import DeviceId, UserId
 from gbdsp.domain.mp169 import RestrictedPolicy
 from gbdsp.domain.visibility import Viewer
 from gbdsp.sealing import Sealer
-from gbdsp.services.restricted import deliver_to_csp, history, set_restricted
+from gbdsp.services.restricted import history, set_restricted
 from gbdsp.services.users import register_test_users
 from gbdsp.store.store import Store
 from gbdsp.worlds.demo import create_demo_fleet
@@ -25,8 +26,8 @@ def test_each_csp_message_is_applied_exactly_once(store: Store, clock: ManualClo
     set_restricted(
         store, clock, Config(), SUPPLIER, ESME, False, "changed mind", False, sealer=SEALER
     )
-    assert deliver_to_csp(store, clock) == 2
-    assert deliver_to_csp(store, clock) == 0
+    assert deliver_due(store, clock) == 2
+    assert deliver_due(store, clock) == 0
     with store.read() as tx:
         indicator = tx.wan.restricted_indicator(ESME)
     assert indicator is not None and indicator[0] is False

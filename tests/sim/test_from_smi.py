@@ -15,7 +15,6 @@ from sqlalchemy import func, select
 from gbdsp.clock import ManualClock
 from gbdsp.sim import batch, examples, from_smi
 from gbdsp.sim.fleet import KINDS
-from gbdsp.store.sim_repositories import SmiSnapshotRepository
 from gbdsp.store.store import Store
 from gbdsp.store.tables import devices
 from gbdsp.worlds.fleet import generate_fleet
@@ -24,9 +23,9 @@ START = date(2026, 4, 1)
 
 
 def _state(store: Store) -> tuple[int, list[tuple[str, int]]]:
-    with store.read() as tx:
+    with store.engine.connect() as conn:
         c = devices.c
-        rows = tx.connection.execute(
+        rows = conn.execute(
             select(c.status, func.count()).group_by(c.status).order_by(c.status)
         ).all()
         return sum(n for _, n in rows), [(str(s), int(n)) for s, n in rows]
@@ -36,12 +35,12 @@ def test_the_snapshot_is_the_smi_joined_by_chf(store: Store, clock: ManualClock)
     generate_fleet(store, clock, devices=3000)
     before = _state(store)
     with store.read() as tx:
-        repository = SmiSnapshotRepository(tx.connection)
         with_batches = from_smi.read(
-            repository.stream(from_smi.KIND_CODES, from_smi.STATUS_CODES, batch=700), START
+            tx.smi_snapshot.stream(from_smi.KIND_CODES, from_smi.STATUS_CODES, batch=700), START
         )
+    with store.engine.connect() as conn:
         c = devices.c
-        rows = tx.connection.execute(
+        rows = conn.execute(
             select(c.device_id, c.device_type, c.smets_chts_version, c.status, c.chf_id)
         ).all()
     assert _state(store) == before  # read-only

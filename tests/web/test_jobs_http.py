@@ -100,12 +100,10 @@ def test_gbdsp_serve_with_two_workers_runs_each_due_time_once(
     try:
 
         def runs() -> list[float]:
-            with store.read() as tx:
+            with store.engine.connect() as conn:
                 return [
                     at.timestamp()
-                    for at in tx.connection.execute(
-                        select(housekeeping_runs.c.started_at)
-                    ).scalars()
+                    for at in conn.execute(select(housekeeping_runs.c.started_at)).scalars()
                 ]
 
         wait_for(lambda: len(runs()) >= 2, seconds=30)

@@ -17,7 +17,6 @@ from gbdsp.services.operations import deliver_hub
 from gbdsp.services.ssi_access import issue_token
 from gbdsp.services.users import register_test_users
 from gbdsp.store.store import Store
-from gbdsp.store.tables import ssi_tokens
 from gbdsp.web.app import create_app
 from gbdsp.worlds.demo import create_demo_fleet
 from tests.web.conftest import serve
@@ -63,7 +62,7 @@ def test_calls_need_a_valid_token(api: tuple[str, dict[str, str]], store: Store)
     me = get(f"{url}/me", tokens["supplier"]).json()
     assert me == {"user_id": SUPPLIER, "operator": False, "label": "test"}
     with store.read() as tx:
-        stored = [r[0] for r in tx.connection.execute(ssi_tokens.select())]
+        stored = [r.token_hash for r in tx.tokens.all()]
     assert tokens["supplier"] not in stored  # only the hash is kept
 
 

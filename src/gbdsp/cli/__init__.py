@@ -40,7 +40,7 @@ cli.add_command(simulate)
 
 def main() -> None:
     """Entry point: user errors become one line on stderr and a non-zero exit."""
-    from sqlalchemy.exc import SQLAlchemyError
+    from gbdsp.bootstrap import DatabaseError
 
     try:
         cli.main(standalone_mode=False)
@@ -56,7 +56,7 @@ def main() -> None:
     except KeyboardInterrupt:
         err.print("interrupted (imports are idempotent: run the same command again to finish)")
         sys.exit(130)
-    except SQLAlchemyError as e:
+    except DatabaseError as e:
         reason = str(getattr(e, "orig", None) or e).strip().splitlines()[0]
         err.print(f"gbdsp: database error: {reason}", markup=False)
         sys.exit(2)

@@ -1,7 +1,9 @@
-"""Mail relay: sends queued notifications through the configured SMTP server.
+"""The mail channel: queued notifications go out through the configured SMTP server.
 
-A mail is marked sent only after the server accepted it; failures are retried on the next
-round (the relay in `gbdsp serve` runs one each pass).
+Due mails are leased in one short transaction, sent with no transaction open, and marked
+sent only once the server accepted them; a failure is retried with backoff, never given up.
+At least once: a mail is sent again only if gbdsp dies (or its record fails) between the
+server's acceptance and the record of it.
 """
 
 from __future__ import annotations
@@ -10,57 +12,56 @@ import smtplib
 from datetime import timedelta
 from email.message import EmailMessage
 
-from sqlalchemy import select, update
-
 from gbdsp.clock import Clock
 from gbdsp.config import MailConfig
+from gbdsp.store.outbox_repositories import QueuedMail
 from gbdsp.store.store import Store
-from gbdsp.store.tables import mail_outbox
+
+LEASE = timedelta(minutes=5)
+"""Longer than a batch takes to send (each SMTP step times out after 10 s): no other round
+or worker sends a leased mail while this one is still at it."""
 
 
-def send_queued_mail(store: Store, clock: Clock, config: MailConfig, limit: int = 50) -> int:
-    with store.read() as tx:
-        rows = tx.connection.execute(
-            select(
-                mail_outbox.c.id,
-                mail_outbox.c.to_address,
-                mail_outbox.c.subject,
-                mail_outbox.c.body,
-                mail_outbox.c.attempts,
-            )
-            .where(mail_outbox.c.sent_at.is_(None), mail_outbox.c.next_attempt_at <= clock.now())
-            .order_by(mail_outbox.c.id)
-            .limit(limit)
-        ).all()
-    if not rows:
+def retry_after(attempts: int) -> timedelta:
+    """30 s, 1 min, 2 min ... at most hourly."""
+    return timedelta(seconds=min(3600, 30 * 2**attempts))
+
+
+def send_due(store: Store, clock: Clock, config: MailConfig, limit: int = 50) -> int:
+    """Send up to `limit` due mails; returns how many the server accepted."""
+    now = clock.now()
+    with store.transaction() as tx:
+        queued = tx.outbox.claim_mail(now, now + LEASE, limit)
+    if not queued:
         return 0
-    results: list[tuple[int, str | None]] = []
+    results = _send(queued, config)
+    now = clock.now()
+    with store.transaction() as tx:
+        tx.outbox.delivered_many([m.id for m, error in results if error is None], now)
+        for m, error in results:
+            if error is not None:
+                tx.outbox.failed(m.id, now + retry_after(m.attempts), error)
+    return sum(1 for _, error in results if error is None)
+
+
+def _send(queued: list[QueuedMail], config: MailConfig) -> list[tuple[QueuedMail, str | None]]:
+    """Each mail with the server's refusal, or None once it accepted it."""
+    results: list[tuple[QueuedMail, str | None]] = []
     try:
         with smtplib.SMTP(config.host, config.port, timeout=10) as smtp:
-            for mail_id, to, subject, body, _ in rows:
+            for m in queued:
                 message = EmailMessage()
-                message["From"], message["To"], message["Subject"] = config.sender, to, subject
-                message.set_content(body)
+                message["From"], message["To"] = config.sender, m.mail.to
+                message["Subject"] = m.mail.subject
+                message.set_content(m.mail.body)
                 try:
                     smtp.send_message(message)
-                    results.append((mail_id, None))
+                    results.append((m, None))
                 except smtplib.SMTPException as e:
-                    results.append((mail_id, str(e)))
+                    results.append((m, str(e)))
     except (OSError, smtplib.SMTPException) as e:
-        results = [(mail_id, f"SMTP {config.host}:{config.port}: {e}") for mail_id, *_ in rows]
-    attempts = {r[0]: r[4] for r in rows}
-    with store.transaction() as tx:
-        for mail_id, error in results:
-            # Never given up: retried after 30 s, 1 min, 2 min ... at most hourly.
-            retry = clock.now() + timedelta(seconds=min(3600, 30 * 2 ** attempts[mail_id]))
-            values = (
-                {"sent_at": clock.now()}
-                if error is None
-                else {"last_error": error[:300], "next_attempt_at": retry}
-            )
-            tx.connection.execute(
-                update(mail_outbox)
-                .where(mail_outbox.c.id == mail_id)
-                .values(attempts=mail_outbox.c.attempts + 1, **values)
-            )
-    return sum(1 for _, error in results if error is None)
+        sent = {m.id for m, error in results if error is None}
+        results = [
+            (m, None if m.id in sent else f"SMTP {config.host}:{config.port}: {e}") for m in queued
+        ]
+    return results

@@ -1,8 +1,12 @@
-"""The outbox relay: every queued message reaches its User, retried with backoff.
+"""The outbox relay: every queued message reaches its receiver, retried with backoff.
 
-Each round leases a batch in one short transaction, POSTs outside any transaction, then
-records the results in another. A message is marked delivered only after the User's
-endpoint answered 2xx, so nothing is lost across restarts.
+One relay for the one outbox; each round serves every channel (domain/outbox.py): DUIS
+messages are POSTed to their User, CSP notices applied by the emulated CSP (delivery/csp.py,
+exactly once), mail handed to the SMTP server (delivery/mail.py).
+
+For DUIS, each round leases a batch in one short transaction, POSTs outside any
+transaction, then records the results in another. A message is marked delivered only after
+the User's endpoint answered 2xx, so nothing is lost across restarts.
 
 A message stays leased for the whole of its attempt: every attempt ends (answer, error or
 its deadline) `timeout + grace` seconds after it started at the latest, and the lease is
@@ -26,9 +30,8 @@ from anyio import to_thread
 
 from gbdsp.clock import Clock
 from gbdsp.config import MailConfig
-from gbdsp.delivery.mail import send_queued_mail
-from gbdsp.services.restricted import deliver_to_csp
-from gbdsp.store.gateway_repositories import OutboxMessage
+from gbdsp.delivery import csp, mail
+from gbdsp.store.outbox_repositories import OutboxMessage
 from gbdsp.store.store import Store
 
 log = logging.getLogger("gbdsp.delivery")
@@ -98,14 +101,10 @@ class Relay:
         self.on_result = on_result
 
     async def run(self, wake: asyncio.Event) -> None:
-        """Deliver until cancelled; sleep when idle until woken or the next poll. Each
-        round also hands the CSPs their Restricted-mode messages (MP169)."""
+        """Deliver until cancelled; sleep when idle until woken or the next poll."""
         while True:
             try:
                 sent = await self.deliver_once()
-                sent += await to_thread.run_sync(deliver_to_csp, self.store, self.clock)
-                if self.mail is not None:
-                    await to_thread.run_sync(send_queued_mail, self.store, self.clock, self.mail)
             except Exception:  # a database hiccup must not end delivery for good
                 log.exception("outbox round failed; retrying")
                 sent = 0
@@ -115,7 +114,16 @@ class Relay:
                     await asyncio.wait_for(wake.wait(), self.policy.idle_poll_seconds)
 
     async def deliver_once(self) -> int:
-        """One round: lease, POST concurrently, record. Returns how many were tried."""
+        """One round of every channel; returns how many DUIS messages were tried and CSP
+        notices applied (mail only when `[mail]` is set: how many the server took)."""
+        tried = await self.deliver_duis()
+        tried += await to_thread.run_sync(csp.deliver_due, self.store, self.clock)
+        if self.mail is not None:
+            tried += await to_thread.run_sync(mail.send_due, self.store, self.clock, self.mail)
+        return tried
+
+    async def deliver_duis(self) -> int:
+        """The DUIS channel's round: lease, POST concurrently, record."""
         messages = await to_thread.run_sync(self._claim)
         if not messages:
             return 0

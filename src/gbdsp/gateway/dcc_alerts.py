@@ -12,9 +12,9 @@ from datetime import datetime, timedelta
 from gbdsp.domain.replies import Reply
 from gbdsp.domain.response_codes import ResponseCode
 from gbdsp.duis import response as duis_response
-from gbdsp.duis import signature
 from gbdsp.duis.request import DuisRequest
 from gbdsp.duis.signature import SigningKey
+from gbdsp.services.duis_outbox import enqueue_signed
 from gbdsp.store.gateway_repositories import AuditEntry
 from gbdsp.store.store import Transaction
 
@@ -29,15 +29,9 @@ def after_device_response(
         return
     at = arrives + ALERT_DELAY
     root = duis_response.build_han_log_result_alert(request.request_id_text, at)
-    signature.sign(root, signing_key)
     rid = request.request_id
-    tx.outbox.add(
-        f"{duis_response.HAN_LOG_RESULT_ALERT}:{request.request_id_text}",
-        rid.originator,
-        duis_response.serialise(root),
-        at,
-        at,
-    )
+    key = f"{duis_response.HAN_LOG_RESULT_ALERT}:{request.request_id_text}"
+    enqueue_signed(tx, root, signing_key, rid.originator, key, at, at)
     tx.audit.record(
         AuditEntry(
             at,

@@ -20,10 +20,10 @@ from gbdsp.domain.replies import FutureDatedAlertReply, Reply
 from gbdsp.domain.response_codes import ResponseCode
 from gbdsp.domain.srv import Srv
 from gbdsp.duis import response as duis_response
-from gbdsp.duis import signature
 from gbdsp.duis.namespaces import sr
 from gbdsp.duis.request import DuisRequest
 from gbdsp.duis.signature import SigningKey
+from gbdsp.services.duis_outbox import enqueue_signed
 from gbdsp.store.gateway_repositories import AuditEntry
 from gbdsp.store.store import Transaction
 from gbdsp.wan.emulator import placeholder
@@ -108,7 +108,4 @@ def after_device_response(
         service_reference=srv.service_reference,
         srv=srv.srv,
     )
-    signature.sign(root, signing_key)
-    tx.outbox.add(
-        key + str(rid.counter), rid.originator, duis_response.serialise(root), now, held.at
-    )
+    enqueue_signed(tx, root, signing_key, rid.originator, key + str(rid.counter), now, held.at)

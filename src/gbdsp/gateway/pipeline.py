@@ -35,6 +35,7 @@ from gbdsp.gateway.outcomes import Outcome, Stage
 from gbdsp.gbcs_world import GbcsWorld
 from gbdsp.services import registration
 from gbdsp.services.context import HandlerContext
+from gbdsp.services.duis_outbox import enqueue_signed
 from gbdsp.services.gbcs_parties import PartyDirectory
 from gbdsp.services.lookups import CplLookup
 from gbdsp.services.restricted import restricted_policy
@@ -387,9 +388,8 @@ class Gateway:
             service_reference=srv.service_reference,
             srv=srv.srv,
         )
-        signature.sign(root, self.signing_key)
         key = future_dated.outbox_key(request, srv, now, response_id)
-        tx.outbox.add(key, rid.originator, duis_response.serialise(root), now, arrives)
+        enqueue_signed(tx, root, self.signing_key, rid.originator, key, now, arrives)
         dcc_alerts.after_device_response(tx, request, reply, arrives, self.signing_key)
         future_dated.after_device_response(tx, request, srv, reply, now, self.signing_key)
         tx.audit.record(

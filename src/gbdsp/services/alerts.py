@@ -15,20 +15,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import insert, select
-
 from gbdsp.clock import Clock
 from gbdsp.config import Config
 from gbdsp.domain.errors import InvalidValue, NotFound
 from gbdsp.domain.ids import DeviceId
 from gbdsp.duis import response as duis_response
-from gbdsp.duis import signature
 from gbdsp.duis.signature import SigningKey
 from gbdsp.gbcs_world import GbcsWorld
+from gbdsp.services.duis_outbox import enqueue_signed
 from gbdsp.services.gbcs_parties import PartyDirectory
 from gbdsp.services.restricted import restricted_policy
 from gbdsp.store.store import Store
-from gbdsp.store.tables import alert_log
 from gbdsp.wan.alerts import device_alert
 from gbdsp.wan.emulator import placeholder
 
@@ -60,17 +57,9 @@ def raise_alert(
             raise NotFound(f"device {device_id} is not in the SMI")
         delivered = policy is None or policy.delivers_alert(device.restricted, alert_code)
         to = device.responsible_supplier if delivered else None
-        sequence = tx.connection.execute(
-            insert(alert_log)
-            .values(
-                at=now,
-                device_id=device_id,
-                alert_code=alert_code.upper(),
-                delivered_to=to,
-                diagnostics_only=not delivered,
-            )
-            .returning(alert_log.c.id)
-        ).scalar_one()
+        sequence = tx.alerts.record(
+            now, device_id, alert_code.upper(), to, diagnostics_only=not delivered
+        )
         if to is not None:
             payload = None
             if gbcs is not None:
@@ -79,8 +68,7 @@ def raise_alert(
             if payload is None:
                 payload = placeholder("ALERT", alert_code.upper(), str(device_id))
             alert = duis_response.build_device_alert(alert_code, payload, now)
-            signature.sign(alert, signing_key)
-            tx.outbox.add(f"alert:{sequence}", to, duis_response.serialise(alert), now)
+            enqueue_signed(tx, alert, signing_key, to, f"alert:{sequence}", now)
     if not delivered:
         return AlertOutcome(False, "Restricted device: kept in the diagnostics log only")
     return AlertOutcome(to is not None, "delivered" if to else "no Responsible Supplier")
@@ -89,11 +77,4 @@ def raise_alert(
 def alert_log_rows(store: Store, device_id: DeviceId, diagnostics: bool) -> list[tuple[str, bool]]:
     """(alert code, delivered) for a device: the Users' log, or the diagnostics log."""
     with store.read() as tx:
-        rows = tx.connection.execute(
-            select(alert_log.c.alert_code, alert_log.c.delivered_to)
-            .where(
-                alert_log.c.device_id == device_id, alert_log.c.diagnostics_only.is_(diagnostics)
-            )
-            .order_by(alert_log.c.id)
-        )
-        return [(r[0], r[1] is not None) for r in rows]
+        return tx.alerts.of_device(device_id, diagnostics=diagnostics)

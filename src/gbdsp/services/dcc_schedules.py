@@ -25,10 +25,10 @@ from gbdsp.domain.requests import RequestId
 from gbdsp.domain.response_codes import ResponseCode
 from gbdsp.domain.srv import catalogue
 from gbdsp.duis import response as duis_response
-from gbdsp.duis import signature
 from gbdsp.duis.namespaces import sr
 from gbdsp.duis.signature import SigningKey
 from gbdsp.services.context import HandlerContext
+from gbdsp.services.duis_outbox import enqueue_signed
 from gbdsp.store.gateway_repositories import AuditEntry
 from gbdsp.store.schedule_repositories import StoredSchedule
 from gbdsp.store.store import Store, Transaction
@@ -192,8 +192,7 @@ def _run_one(
         service_reference=srv.service_reference,
         srv=srv.srv,
     )
-    signature.sign(root, signing_key)
-    tx.outbox.add(response_id, schedule.user_id, duis_response.serialise(root), now)
+    enqueue_signed(tx, root, signing_key, schedule.user_id, response_id, now)
     tx.audit.record(
         AuditEntry(
             now,

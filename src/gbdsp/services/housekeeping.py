@@ -30,12 +30,12 @@ from gbdsp.domain.response_codes import ResponseCode
 from gbdsp.domain.service_requests import Prenotification
 from gbdsp.domain.smi_status import Trigger
 from gbdsp.duis import response as duis_response
-from gbdsp.duis import signature
 from gbdsp.duis.signature import SigningKey
-from gbdsp.services import lifecycle
+from gbdsp.services import duis_outbox, lifecycle
 from gbdsp.services.context import HandlerContext
 from gbdsp.services.lookups import CplLookup
 from gbdsp.store.housekeeping_repositories import ArchivedDevice, DueFilter
+from gbdsp.store.outbox_repositories import DuisMessage
 from gbdsp.store.store import Store, Transaction
 from gbdsp.wan.emulator import DeviceEmulator
 
@@ -118,7 +118,7 @@ def run(
         with store.transaction() as tx:
             still_due = tx.housekeeping.still_due(due, ids)  # unchanged since the read
             tx.housekeeping.archive([prepared[i][0] for i in still_due])
-            tx.outbox.add_many([alert for i in still_due if (alert := prepared[i][1]) is not None])
+            tx.outbox.add(*[alert for i in still_due if (alert := prepared[i][1]) is not None])
             tx.housekeeping.remove(still_due)
             tx.housekeeping.count_removed(report.run_id, len(still_due))
         for device_id in still_due:
@@ -163,20 +163,13 @@ def _archive_entry(
 
 def _alert(
     device: Device, run_id: int, now: datetime, signing_key: SigningKey
-) -> dict[str, Any] | None:
-    """The signed DCC alert to the device's Responsible Supplier, as an outbox row."""
+) -> DuisMessage | None:
+    """The signed DCC alert to the device's Responsible Supplier, for the outbox."""
     if device.responsible_supplier is None:
         return None
     alert = duis_response.build_device_removed_alert(str(device.device_id), now)
-    signature.sign(alert, signing_key)
-    return {
-        "response_id": f"housekeeping:{run_id}:{device.device_id}",
-        "user_id": device.responsible_supplier,
-        "body": duis_response.serialise(alert),
-        "created_at": now,
-        "attempts": 0,
-        "next_attempt_at": now,
-    }
+    key = f"housekeeping:{run_id}:{device.device_id}"
+    return duis_outbox.signed(alert, signing_key, device.responsible_supplier, key, now)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,7 +1,7 @@
 """MP121 install-code requests: raised by the gaining supplier, answered by the installer.
 
 Everything a request goes through is tracked (who, when, due date in Working Days), every
-update mails the other side (through the mail outbox: nothing acknowledged is lost), and
+update mails the other side (through the outbox: nothing acknowledged is lost), and
 install codes are sealed at rest, never mailed or logged: a mail says an answer waits, and
 only the requester reads the code, through the authenticated API or CLI.
 """
@@ -12,58 +12,19 @@ import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
-
-from sqlalchemy import insert, select, update
 
 from gbdsp.clock import Clock
 from gbdsp.config import Config
 from gbdsp.domain import install_codes as rules
-from gbdsp.domain.errors import Conflict, GbdspError, InvalidValue, NotFound
+from gbdsp.domain.errors import Conflict, InvalidValue, NotFound
 from gbdsp.domain.ids import DeviceId, UserId
-from gbdsp.domain.install_codes import RequestStatus
+from gbdsp.domain.install_codes import InstallCodeRequest, RequestStatus
+from gbdsp.domain.outbox import Mail
 from gbdsp.domain.working_days import Calendar, working_days_between
 from gbdsp.sealing import Sealer
-from gbdsp.store.install_code_repositories import OpenRequest
 from gbdsp.store.store import Store, Transaction
-from gbdsp.store.tables import install_code_requests as icr
-from gbdsp.store.tables import mail_outbox
 
 BATCH = 1000
-
-
-class NotYours(GbdspError):
-    """The caller is neither the requester nor the assignee this action needs."""
-
-
-@dataclass(frozen=True, slots=True)
-class InstallCodeRequest:
-    id: int
-    device_id: DeviceId
-    requester: UserId
-    assignee: UserId
-    status: RequestStatus
-    raised_at: datetime
-    due: date
-    answered_at: datetime | None
-    closed_at: datetime | None
-    backlog: bool
-    note: str | None
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "device_id": str(self.device_id),
-            "requester": str(self.requester),
-            "assignee": str(self.assignee),
-            "status": self.status.value,
-            "raised_at": self.raised_at.isoformat(),
-            "due": self.due.isoformat(),
-            "backlog": self.backlog,
-            "note": self.note,
-            "answered_at": self.answered_at.isoformat() if self.answered_at else None,
-            "closed_at": self.closed_at.isoformat() if self.closed_at else None,
-        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,7 +85,7 @@ def _raise_batch(
         except InvalidValue as e:
             results.append(RowResult(line, text, None, str(e)))
     found = tx.devices.get_many(list(parsed.values()))
-    open_for = _open_requests(tx, list(parsed.values()))
+    open_for = tx.install_codes.open_for(list(parsed.values()))
     due = _due(config, now)
     accepted: list[tuple[int, DeviceId, UserId]] = []
     for line, device_id in parsed.items():
@@ -142,25 +103,8 @@ def _raise_batch(
         accepted.append((line, device_id, device.installing_supplier))
         open_for[device_id] = 0  # a repeat later in the same batch is refused too
     if accepted:
-        # One multi-row INSERT ... RETURNING for the batch, ids in row order.
-        ids = (
-            tx.connection.execute(
-                insert(icr).returning(icr.c.id, sort_by_parameter_order=True),
-                [
-                    {
-                        "device_id": d,
-                        "requester": requester,
-                        "assignee": a,
-                        "status": RequestStatus.OPEN.value,
-                        "raised_at": now,
-                        "due": due.isoformat(),
-                        "backlog": backlog,
-                    }
-                    for _, d, a in accepted
-                ],
-            )
-            .scalars()
-            .all()
+        ids = tx.install_codes.raise_many(
+            requester, [(d, a) for _, d, a in accepted], now, due, backlog=backlog
         )
         for (line, device_id, assignee), request_id in zip(accepted, ids, strict=True):
             note = " (you installed it yourself)" if assignee == requester else ""
@@ -168,7 +112,7 @@ def _raise_batch(
                 RowResult(
                     line,
                     str(device_id),
-                    int(request_id),
+                    request_id,
                     f"raised, assigned to {assignee}, due {due}{note}",
                 )
             )
@@ -185,18 +129,6 @@ def _raise_batch(
             + ". Answer in the SSI (gbdsp install-codes list).",
         )
     return sorted(results, key=lambda r: r.line)
-
-
-def _open_requests(tx: Transaction, ids: list[DeviceId]) -> dict[DeviceId, int]:
-    if not ids:
-        return {}
-    rows = tx.connection.execute(
-        select(icr.c.device_id, icr.c.id).where(
-            icr.c.device_id.in_(ids),
-            icr.c.status.in_([RequestStatus.OPEN.value, RequestStatus.ANSWERED.value]),
-        )
-    )
-    return {r[0]: int(r[1]) for r in rows}
 
 
 def answer(
@@ -216,24 +148,11 @@ def answer(
         raise InvalidValue("an install code is 6 to 16 octets (DUIS InstallCode)")
     now = clock.now()
     with store.transaction() as tx:
-        request = _get(tx, request_id)
-        _party_only(request, by)
-        if request.assignee != by:
-            raise NotYours(
-                f"request {request_id} is answered by the supplier it is assigned "
-                "to, not by its requester"
-            )
-        if request.status is not RequestStatus.OPEN:
-            raise Conflict(f"request {request_id} is {request.status.value}")
-        status = RequestStatus.NOT_INSTALLER if not_installer else RequestStatus.ANSWERED
-        tx.connection.execute(
-            update(icr)
-            .where(icr.c.id == request_id)
-            .values(
-                status=status.value,
-                answered_at=now,
-                code_sealed=sealer.seal(install_code) if install_code else None,
-            )
+        request = _get(tx, request_id, for_update=True).answered(
+            by, now, not_installer=not_installer
+        )
+        tx.install_codes.save(
+            request, code_sealed=sealer.seal(install_code) if install_code else None
         )
         what = (
             "says it did not install the device: redirect the request to an earlier supplier"
@@ -247,7 +166,7 @@ def answer(
             f"install-code request {request_id}: answered",
             f"{by} {what} (device {request.device_id}).",
         )
-        return _get(tx, request_id)
+        return request
 
 
 def redirect(
@@ -256,29 +175,11 @@ def redirect(
     """After 'not the installer', the requester points the request at an earlier supplier."""
     now = clock.now()
     with store.transaction() as tx:
-        request = _get(tx, request_id)
-        _requester_only(request, by)
-        if request.status is not RequestStatus.NOT_INSTALLER:
-            raise Conflict(
-                f"request {request_id} is {request.status.value}: only a request "
-                "answered 'not the installer' is redirected"
-            )
+        request = _get(tx, request_id, for_update=True).redirected(by, to, _due(config, now))
         user = tx.users.get(to)
         if user is None or not any(r.is_supplier for r in user.roles):
             raise NotFound(f"{to} is not a registered supplier User")
-        tx.connection.execute(
-            update(icr)
-            .where(icr.c.id == request_id)
-            .values(
-                assignee=to,
-                status=RequestStatus.OPEN.value,
-                answered_at=None,
-                due=_due(config, now).isoformat(),
-                note=f"redirected from {request.assignee}",
-                reminded_at=None,
-                escalated_at=None,
-            )
-        )  # a new assignee, a new due date
+        tx.install_codes.save(request)
         _mail(
             tx,
             to,
@@ -286,16 +187,14 @@ def redirect(
             "1 install-code request(s) for you",
             f"{by} asks for the install code of {request.device_id} (redirected to you).",
         )
-        return _get(tx, request_id)
+        return request
 
 
 def read_code(store: Store, sealer: Sealer, by: UserId, request_id: int) -> bytes:
     with store.read() as tx:
         request = _get(tx, request_id)
-        _requester_only(request, by)
-        sealed = tx.connection.execute(
-            select(icr.c.code_sealed).where(icr.c.id == request_id)
-        ).scalar()
+        request.check_requester(by)
+        sealed = tx.install_codes.sealed_code(request_id)
     if not sealed:
         raise Conflict(f"request {request_id} has no install code ({request.status.value})")
     return sealer.open(sealed)
@@ -304,52 +203,29 @@ def read_code(store: Store, sealer: Sealer, by: UserId, request_id: int) -> byte
 def close(store: Store, clock: Clock, by: UserId, request_id: int) -> InstallCodeRequest:
     """Only the requester closes a request."""
     with store.transaction() as tx:
-        request = _get(tx, request_id)
-        _requester_only(request, by)
-        if request.status is RequestStatus.CLOSED:
-            raise Conflict(f"request {request_id} is already closed")
-        tx.connection.execute(
-            update(icr)
-            .where(icr.c.id == request_id)
-            .values(status=RequestStatus.CLOSED.value, closed_at=clock.now())
-        )
-        return _get(tx, request_id)
+        request = _get(tx, request_id, for_update=True).closed(by, clock.now())
+        tx.install_codes.save(request)
+        return request
 
 
 def close_on_success(tx: Transaction, device_id: DeviceId, by: UserId, at: datetime) -> None:
     """The requester's device joined its CHF with the right code: the request has done its
     job and closes itself (called by 8.11 when the emulated device accepts the code)."""
-    tx.connection.execute(
-        update(icr)
-        .where(
-            icr.c.device_id == device_id,
-            icr.c.requester == by,
-            icr.c.status.in_([RequestStatus.OPEN.value, RequestStatus.ANSWERED.value]),
-        )
-        .values(
-            status=RequestStatus.CLOSED.value,
-            closed_at=at,
-            note="closed: the device joined with the install code",
-        )
-    )
+    for request in tx.install_codes.still_open(device_id, by):
+        tx.install_codes.save(request.joined(at))
 
 
 def requests_for(store: Store, user: UserId) -> list[InstallCodeRequest]:
     """What a supplier may see: the requests it raised and those assigned to it."""
     with store.read() as tx:
-        rows = tx.connection.execute(
-            select(icr)
-            .where((icr.c.requester == user) | (icr.c.assignee == user))
-            .order_by(icr.c.id)
-        )
-        return [_from_row(r) for r in rows]
+        return tx.install_codes.of_party(user)
 
 
 def request_for(store: Store, user: UserId, request_id: int) -> InstallCodeRequest:
     """One request, only for its requester or its assignee ('not found' for anyone else)."""
     with store.read() as tx:
         request = _get(tx, request_id)
-    _party_only(request, user)
+    request.check_party(user)
     return request
 
 
@@ -404,9 +280,7 @@ def sla_report(store: Store, clock: Clock, config: Config) -> list[SlaLine]:
     calendar = Calendar.parse(config.install_codes.calendar)
     today = clock.now().date()
     with store.read() as tx:
-        rows = [
-            _from_row(r) for r in tx.connection.execute(select(icr).where(icr.c.backlog.is_(False)))
-        ]
+        rows = tx.install_codes.tracked()
     lines = []
     for assignee in sorted({r.assignee for r in rows}, key=str):
         mine = [r for r in rows if r.assignee == assignee]
@@ -441,59 +315,15 @@ def sla_report(store: Store, clock: Clock, config: Config) -> list[SlaLine]:
 
 def overdue(store: Store, clock: Clock) -> list[InstallCodeRequest]:
     """Open requests past their due date (escalation), backlog excluded."""
-    today = clock.now().date().isoformat()
     with store.read() as tx:
-        rows = tx.connection.execute(
-            select(icr)
-            .where(
-                icr.c.status == RequestStatus.OPEN.value,
-                icr.c.backlog.is_(False),
-                icr.c.due < today,
-            )
-            .order_by(icr.c.due, icr.c.id)
-        )
-        return [_from_row(r) for r in rows]
+        return tx.install_codes.overdue(clock.now().date())
 
 
-MAX_REQUEST_ID = 2**63 - 1
-"""The largest ID the database holds (BIGINT): a larger one names no request."""
-
-
-def _get(tx: Transaction, request_id: int) -> InstallCodeRequest:
-    if not 0 < request_id <= MAX_REQUEST_ID:
+def _get(tx: Transaction, request_id: int, *, for_update: bool = False) -> InstallCodeRequest:
+    request = tx.install_codes.get(request_id, for_update=for_update)
+    if request is None:
         raise NotFound(f"install-code request {request_id} does not exist")
-    row = tx.connection.execute(select(icr).where(icr.c.id == request_id)).first()
-    if row is None:
-        raise NotFound(f"install-code request {request_id} does not exist")
-    return _from_row(row)
-
-
-def _party_only(request: InstallCodeRequest, by: UserId) -> None:
-    """Someone else's request is 'not found': its ID tells a stranger nothing."""
-    if by not in (request.requester, request.assignee):
-        raise NotFound(f"install-code request {request.id} does not exist among yours")
-
-
-def _requester_only(request: InstallCodeRequest, by: UserId) -> None:
-    _party_only(request, by)
-    if request.requester != by:
-        raise NotYours("only the requester (the supplier that raised it) may do this")
-
-
-def _from_row(r: Any) -> InstallCodeRequest:
-    return InstallCodeRequest(
-        int(r.id),
-        r.device_id,
-        r.requester,
-        r.assignee,
-        RequestStatus(r.status),
-        r.raised_at,
-        date.fromisoformat(r.due),
-        r.answered_at,
-        r.closed_at,
-        bool(r.backlog),
-        r.note,
-    )
+    return request
 
 
 def _mail(tx: Transaction, user_id: UserId, at: datetime, subject: str, body: str) -> bool:
@@ -506,16 +336,7 @@ def _mail(tx: Transaction, user_id: UserId, at: datetime, subject: str, body: st
 
 
 def _queue_mail(tx: Transaction, address: str, at: datetime, subject: str, body: str) -> None:
-    tx.connection.execute(
-        insert(mail_outbox).values(
-            to_address=address,
-            subject=f"[gbdsp] {subject}",
-            body=body,
-            created_at=at,
-            next_attempt_at=at,
-            attempts=0,
-        )
-    )
+    tx.outbox.add_mail(Mail(address, f"[gbdsp] {subject}", body), at)
 
 
 @dataclass(frozen=True, slots=True)
@@ -546,7 +367,7 @@ def send_reminders(store: Store, clock: Clock, config: Config) -> ReminderReport
     settings = config.install_codes
     calendar = Calendar.parse(settings.calendar)
     with store.transaction() as tx:
-        repo = tx.install_code_reminders
+        repo = tx.install_codes
         soon = [
             r
             for r in repo.not_reminded(today)
@@ -597,13 +418,13 @@ def send_reminders(store: Store, clock: Clock, config: Config) -> ReminderReport
     return ReminderReport(len(soon), len(late), mails)
 
 
-def _grouped(requests: list[OpenRequest], by: str) -> dict[UserId, list[OpenRequest]]:
-    groups: dict[UserId, list[OpenRequest]] = {}
+def _grouped(requests: list[InstallCodeRequest], by: str) -> dict[UserId, list[InstallCodeRequest]]:
+    groups: dict[UserId, list[InstallCodeRequest]] = {}
     for r in requests:
         groups.setdefault(getattr(r, by), []).append(r)
     return groups
 
 
-def _listing(group: list[OpenRequest]) -> str:
+def _listing(group: list[InstallCodeRequest]) -> str:
     shown = ", ".join(f"request {r.id} (device {r.device_id}, due {r.due})" for r in group[:20])
     return shown + (f" and {len(group) - 20} more" if len(group) > 20 else "")

@@ -17,7 +17,6 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Connection, delete, insert, select
 
 from gbdsp.clock import Clock
 from gbdsp.domain import sign_in_limits as limits
@@ -25,7 +24,6 @@ from gbdsp.domain.errors import Conflict, GbdspError, InvalidValue, NotFound
 from gbdsp.domain.ids import UserId
 from gbdsp.domain.parties import User
 from gbdsp.store.store import Store
-from gbdsp.store.tables import portal_accounts, portal_sessions
 
 SESSION_LIFETIME = timedelta(hours=8)
 MAX_FAILURES_PER_NAME = limits.FREE_FAILURES_PER_ACCOUNT
@@ -69,32 +67,14 @@ def add_account(store: Store, name: str, user_id: UserId, password: str, at: dat
     with store.transaction() as tx:
         if tx.users.get(user_id) is None:
             raise NotFound(f"{user_id} is not a registered User")
-        if _account_id(tx.connection, name) is not None:
+        if tx.portal_accounts.exists(name):
             raise Conflict(f"account {name!r} already exists")
-        tx.connection.execute(
-            insert(portal_accounts).values(
-                name=name, user_id=user_id, password_hash=hashed, created_at=at
-            )
-        )
-
-
-def _account_id(conn: Connection, name: str) -> int | None:
-    found = conn.execute(
-        select(portal_accounts.c.id).where(portal_accounts.c.name == name)
-    ).scalar()
-    return None if found is None else int(found)
+        tx.portal_accounts.add(name, user_id, hashed, at)
 
 
 def list_accounts(store: Store) -> list[tuple[str, UserId]]:
     with store.read() as tx:
-        return [
-            (r[0], r[1])
-            for r in tx.connection.execute(
-                select(portal_accounts.c.name, portal_accounts.c.user_id).order_by(
-                    portal_accounts.c.name
-                )
-            )
-        ]
+        return tx.portal_accounts.all()
 
 
 def sign_in(store: Store, clock: Clock, name: str, password: str, client: str) -> str:
@@ -120,11 +100,7 @@ def sign_in(store: Store, clock: Clock, name: str, password: str, client: str) -
                 tx.sign_in.save(key, limits.take_slot(counter, now, limits.free_for(key[0])))
         else:
             tx.sign_in.record_attempt(name, client, now, succeeded=False)
-        row = tx.connection.execute(
-            select(portal_accounts.c.id, portal_accounts.c.password_hash).where(
-                portal_accounts.c.name == name
-            )
-        ).first()
+        row = tx.portal_accounts.credentials(name)
     if until is not None:
         raise TooManyAttempts(
             f"too many failed sign-ins: {limits.wait_text(until, now)} and try again"
@@ -137,15 +113,7 @@ def sign_in(store: Store, clock: Clock, name: str, password: str, client: str) -
             tx.sign_in.save(address, limits.refund(tx.sign_in.lock([address])[address]))
             tx.sign_in.clear(pair)
             tx.sign_in.purge(now - ATTEMPTS_KEPT)
-            tx.connection.execute(delete(portal_sessions).where(portal_sessions.c.expires_at < now))
-            tx.connection.execute(
-                insert(portal_sessions).values(
-                    token_hash=_digest(token),
-                    account_id=int(row[0]),
-                    created_at=now,
-                    expires_at=now + SESSION_LIFETIME,
-                )
-            )
+            tx.portal_accounts.start_session(_digest(token), row[0], now, now + SESSION_LIFETIME)
     if not ok:
         raise SignInRefused("the account name or the password is wrong")
     return token
@@ -161,29 +129,16 @@ def _verify(hashed: str, password: str) -> bool:
 def account_of(store: Store, clock: Clock, token: str) -> Account | None:
     """The signed-in account of a session token, or None (unknown or expired)."""
     with store.read() as tx:
-        row = tx.connection.execute(
-            select(portal_accounts.c.id, portal_accounts.c.name, portal_accounts.c.user_id)
-            .select_from(
-                portal_sessions.join(
-                    portal_accounts, portal_accounts.c.id == portal_sessions.c.account_id
-                )
-            )
-            .where(
-                portal_sessions.c.token_hash == _digest(token),
-                portal_sessions.c.expires_at > clock.now(),
-            )
-        ).first()
+        row = tx.portal_accounts.of_session(_digest(token), clock.now())
         user = tx.users.get(row[2]) if row else None
     if row is None or user is None or not user.is_active:
         return None
-    return Account(int(row[0]), row[1], user)
+    return Account(row[0], row[1], user)
 
 
 def sign_out(store: Store, token: str) -> None:
     with store.transaction() as tx:
-        tx.connection.execute(
-            delete(portal_sessions).where(portal_sessions.c.token_hash == _digest(token))
-        )
+        tx.portal_accounts.end_session(_digest(token))
 
 
 def csrf_token(session_token: str) -> str:

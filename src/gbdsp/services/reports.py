@@ -7,14 +7,13 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select
-
-from gbdsp.domain.devices import DeviceType
 from gbdsp.domain.ids import DeviceId, UserId
 from gbdsp.domain.mp169 import RESTRICTED_CODE
 from gbdsp.domain.response_codes import SUCCESS
 from gbdsp.store.store import Store
-from gbdsp.store.tables import audit_log, cpl_entries, devices
+
+FIRMWARE_SRVS = ("11.1", "11.2", "11.3")
+"""Update Firmware, Read Firmware Version, Activate Firmware."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,25 +37,12 @@ class SrOutcomes:
 
 def sr_outcomes(store: Store) -> list[SrOutcomes]:
     with store.read() as tx:
-        rows = tx.connection.execute(
-            select(
-                audit_log.c.srv,
-                audit_log.c.user_id,
-                devices.c.csp_region,
-                audit_log.c.outcome,
-                func.count(),
-            )
-            .select_from(audit_log.outerjoin(devices, devices.c.device_id == audit_log.c.device_id))
-            .where(audit_log.c.direction == "request", audit_log.c.srv.is_not(None))
-            .group_by(
-                audit_log.c.srv, audit_log.c.user_id, devices.c.csp_region, audit_log.c.outcome
-            )
-        )
-        grouped: dict[tuple[str, UserId | None, str | None], list[int]] = {}
-        for srv, user, region, outcome, count in rows:
-            entry = grouped.setdefault((srv, user, region), [0, 0, 0])
-            index = 0 if outcome in SUCCESS else 2 if outcome == RESTRICTED_CODE else 1
-            entry[index] += int(count)
+        rows = tx.reports.request_outcomes()
+    grouped: dict[tuple[str, UserId | None, str | None], list[int]] = {}
+    for srv, user, region, outcome, count in rows:
+        entry = grouped.setdefault((srv, user, region), [0, 0, 0])
+        index = 0 if outcome in SUCCESS else 2 if outcome == RESTRICTED_CODE else 1
+        entry[index] += count
     return [
         SrOutcomes(srv, user, region, *counts)
         for (srv, user, region), counts in sorted(
@@ -78,45 +64,9 @@ def restricted_firmware(store: Store) -> list[RestrictedFirmware]:
     """Restricted meters whose firmware is behind the newest CPL version of their model, or
     whose firmware updates (11.x) have failed: to take up with the consumer (R-001)."""
     with store.read() as tx:
-        restricted = tx.connection.execute(
-            select(
-                devices.c.device_id,
-                devices.c.device_type,
-                devices.c.manufacturer,
-                devices.c.model,
-                devices.c.firmware_version,
-            ).where(
-                devices.c.restricted.is_(True),
-                devices.c.device_type.in_([DeviceType.ESME.value, DeviceType.GSME.value]),
-            )
-        ).all()
-        newest: dict[tuple[str, str, str], str] = {
-            (r[0], r[1], r[2]): r[3]
-            for r in tx.connection.execute(
-                select(
-                    cpl_entries.c.manufacturer,
-                    cpl_entries.c.model,
-                    cpl_entries.c.device_type,
-                    func.max(cpl_entries.c.firmware_version),
-                )
-                .where(cpl_entries.c.status == "Active")
-                .group_by(
-                    cpl_entries.c.manufacturer, cpl_entries.c.model, cpl_entries.c.device_type
-                )
-            )
-        }
-        failures: dict[DeviceId, int] = {
-            r[0]: int(r[1])
-            for r in tx.connection.execute(
-                select(audit_log.c.device_id, func.count())
-                .where(
-                    audit_log.c.srv.in_(["11.1", "11.2", "11.3"]),
-                    audit_log.c.outcome.not_in([str(c) for c in SUCCESS]),
-                    audit_log.c.device_id.is_not(None),
-                )
-                .group_by(audit_log.c.device_id)
-            )
-        }
+        restricted = tx.reports.restricted_meters()
+        newest = tx.reports.newest_active_firmware()
+        failures = tx.reports.failures_per_device(FIRMWARE_SRVS, [str(c) for c in SUCCESS])
     report = []
     for device_id, dtype, manufacturer, model, firmware in restricted:
         latest = newest.get((manufacturer, model, dtype), firmware)
@@ -140,20 +90,13 @@ def outcome_profile(
 ) -> OutcomeProfile:
     since = until - timedelta(days=days)
     with store.read() as tx:
-        rows = tx.connection.execute(
-            select(audit_log.c.at, audit_log.c.outcome).where(
-                audit_log.c.direction == "request",
-                audit_log.c.srv.is_not(None),
-                audit_log.c.user_id.in_(list(users)),
-                audit_log.c.at > since,
-            )
-        )
-        codes: dict[str, int] = {}
-        per_day = {since.date() + timedelta(days=n + 1): [0, 0, 0] for n in range(days)}
-        for at, outcome in rows:
-            codes[outcome] = codes.get(outcome, 0) + 1
-            entry = per_day.setdefault(at.date(), [0, 0, 0])
-            entry[0 if outcome in SUCCESS else 2 if outcome == RESTRICTED_CODE else 1] += 1
+        rows = tx.reports.request_outcomes_of(users, since)
+    codes: dict[str, int] = {}
+    per_day = {since.date() + timedelta(days=n + 1): [0, 0, 0] for n in range(days)}
+    for at, outcome in rows:
+        codes[outcome] = codes.get(outcome, 0) + 1
+        entry = per_day.setdefault(at.date(), [0, 0, 0])
+        entry[0 if outcome in SUCCESS else 2 if outcome == RESTRICTED_CODE else 1] += 1
     return OutcomeProfile(
         sorted(codes.items(), key=lambda kv: (-kv[1], kv[0])),
         [(day, c[0], c[1], c[2]) for day, c in sorted(per_day.items())],

@@ -13,8 +13,6 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
-
 from gbdsp.clock import Clock
 from gbdsp.config import Config
 from gbdsp.domain import mp169
@@ -22,11 +20,11 @@ from gbdsp.domain.devices import Device, DeviceType
 from gbdsp.domain.errors import Conflict, GbdspError, InvalidValue, NotFound
 from gbdsp.domain.ids import DeviceId, UserId
 from gbdsp.domain.mp169 import RestrictedPolicy
+from gbdsp.domain.outbox import CspNotice
 from gbdsp.domain.srv import catalogue
 from gbdsp.domain.visibility import RestrictedAccess, Viewer
 from gbdsp.sealing import Sealer
 from gbdsp.store.store import Store, Transaction
-from gbdsp.store.tables import csp_messages
 
 
 class NotResponsibleSupplier(GbdspError):
@@ -103,11 +101,7 @@ def set_restricted(
         for target in changed:
             tx.devices.update(replace(target, restricted=restricted))
             tx.restricted_log.add(target.device_id, restricted, by, now, sealed, reasonable_steps)
-            tx.connection.execute(
-                insert(csp_messages).values(
-                    device_id=target.device_id, restricted=restricted, created_at=now
-                )
-            )
+            tx.outbox.add_csp_notice(CspNotice(target.device_id, restricted), now)
     return [d.device_id for d in changed]
 
 
@@ -167,23 +161,3 @@ def seal_plaintext_preferences(store: Store, sealer: Sealer) -> int:
         done += len(rows)
         if not rows:
             return done
-
-
-def deliver_to_csp(store: Store, clock: Clock, limit: int = 500) -> int:
-    """The emulated CSP takes its messages: stores each indicator and marks the message
-    taken, in one transaction with reading it, so each is applied exactly once."""
-    with store.transaction() as tx:
-        rows = tx.connection.execute(
-            select(csp_messages.c.id, csp_messages.c.device_id, csp_messages.c.restricted)
-            .where(csp_messages.c.delivered_at.is_(None))
-            .order_by(csp_messages.c.id)
-            .limit(limit)
-        ).all()
-        for message_id, device_id, restricted in rows:
-            tx.wan.set_restricted(device_id, bool(restricted), clock.now())
-            tx.connection.execute(
-                update(csp_messages)
-                .where(csp_messages.c.id == message_id)
-                .values(delivered_at=clock.now())
-            )
-    return len(rows)

@@ -21,7 +21,6 @@ import numpy as np
 from gbdsp.domain.devices import DeviceType
 from gbdsp.sim.fleet import CHF, ESME, GSME, KINDS, PPMID, Array
 from gbdsp.sim.scenario import Scenario, ScenarioError
-from gbdsp.store.sim_repositories import SmiSnapshotRepository
 from gbdsp.store.store import Store
 
 KIND_CODES = {kind.value: i for i, kind in enumerate(KINDS)}
@@ -161,9 +160,8 @@ def load(
 ) -> Snapshot:
     """The data directory's SMI, streamed in one read-only transaction (nothing changes)."""
     with store.read() as tx:
-        repository = SmiSnapshotRepository(tx.connection)
-        on_total(repository.count())
-        return read(repository.stream(KIND_CODES, STATUS_CODES), start, on_progress)
+        on_total(tx.smi_snapshot.count())
+        return read(tx.smi_snapshot.stream(KIND_CODES, STATUS_CODES), start, on_progress)
 
 
 def describe(snapshot: Snapshot) -> str:

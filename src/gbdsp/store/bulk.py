@@ -104,7 +104,7 @@ class FleetLoad:
     def load(self, premises: Iterable[Premises]) -> LoadTimings:
         started = time.perf_counter()
         with self._store.transaction() as tx:
-            conn = tx.connection
+            conn = tx._connection  # store/ may: the bulk path writes SQL directly
             empty = not conn.execute(select(exists().select_from(devices))).scalar()
             deferred = _secondary_indexes() if empty else []
             for index in deferred:

@@ -1,12 +1,12 @@
-"""Repositories of the DUIS gateway: originator counters, transforms, outbox, audit log."""
+"""Repositories of the DUIS gateway: originator counters, transforms, audit log (the outbox:
+`outbox_repositories.py`)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from gbdsp.domain.ids import DeviceId, UserId
@@ -14,8 +14,6 @@ from gbdsp.store.tables import (
     audit_log,
     issued_transforms,
     originator_counters,
-    outbox,
-    users,
 )
 
 _OFFSET = 2**63
@@ -153,134 +151,6 @@ class TransformRepository:
             update(t).where(t.c.request_id == request_id, t.c.used_at.is_(None)).values(used_at=at)
         )
         return str(srv) if used.rowcount == 1 else None
-
-
-@dataclass(frozen=True, slots=True)
-class OutboxMessage:
-    id: int
-    response_id: str
-    user_id: UserId
-    url: str
-    body: bytes
-    attempts: int
-
-
-class OutboxRepository:
-    """Messages to push to Users, written in the same transaction as what caused them."""
-
-    def __init__(self, conn: Connection) -> None:
-        self._conn = conn
-
-    def add(
-        self,
-        response_id: str,
-        user_id: UserId,
-        body: bytes,
-        at: datetime,
-        deliver_from: datetime | None = None,
-    ) -> None:
-        """Queue a message; `deliver_from` holds it back (the SM WAN's latency)."""
-        self._conn.execute(
-            insert(outbox).values(
-                response_id=response_id,
-                user_id=user_id,
-                body=body,
-                created_at=at,
-                attempts=0,
-                next_attempt_at=deliver_from or at,
-            )
-        )
-
-    def add_many(self, rows: Sequence[dict[str, object]]) -> None:
-        """Queue many ready-made rows (response_id, user_id, body, created_at, attempts,
-        next_attempt_at) in one statement."""
-        if rows:
-            self._conn.execute(insert(outbox), list(rows))
-
-    def claim_due(self, now: datetime, lease_until: datetime, limit: int) -> list[OutboxMessage]:
-        """Lease up to `limit` due messages to this worker until `lease_until`.
-
-        The lease is committed before any delivery is tried, so no database transaction is
-        held open across an HTTP call; a worker that dies mid-delivery leaves the message to
-        be retried when its lease ends. PostgreSQL workers skip rows another is leasing.
-        """
-        query = (
-            select(
-                outbox.c.id,
-                outbox.c.response_id,
-                outbox.c.user_id,
-                users.c.response_url,
-                outbox.c.body,
-                outbox.c.attempts,
-            )
-            .join(users, users.c.user_id == outbox.c.user_id)
-            .where(
-                outbox.c.delivered_at.is_(None),
-                outbox.c.next_attempt_at <= now,
-                users.c.response_url.is_not(None),
-            )
-            .order_by(outbox.c.next_attempt_at, outbox.c.id)
-            .limit(limit)
-        )
-        if self._conn.dialect.name == "postgresql":
-            query = query.with_for_update(of=outbox, skip_locked=True)
-        messages = [OutboxMessage(*row) for row in self._conn.execute(query)]
-        if messages:
-            self._conn.execute(
-                update(outbox)
-                .where(outbox.c.id.in_([m.id for m in messages]))
-                .values(next_attempt_at=lease_until)
-            )
-        return messages
-
-    def delivered_many(self, message_ids: Sequence[int], at: datetime) -> None:
-        """Several deliveries recorded in one statement (a relay round's successes)."""
-        if message_ids:
-            self._conn.execute(
-                update(outbox)
-                .where(outbox.c.id.in_(list(message_ids)))
-                .values(delivered_at=at, attempts=outbox.c.attempts + 1, last_error=None)
-            )
-
-    def failed(self, message_id: int, retry_at: datetime, error: str) -> None:
-        self._conn.execute(
-            update(outbox)
-            .where(outbox.c.id == message_id)
-            .values(
-                next_attempt_at=retry_at, attempts=outbox.c.attempts + 1, last_error=error[:300]
-            )
-        )
-
-    def withdraw_pending(self, key_prefix: str) -> int:
-        """Drop messages not yet delivered whose key starts with `key_prefix` (a cancelled
-        future-dated alert); delivered ones stay. Returns how many went."""
-        pattern = key_prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        return self._conn.execute(
-            delete(outbox).where(
-                outbox.c.delivered_at.is_(None), outbox.c.response_id.like(pattern, escape="\\")
-            )
-        ).rowcount
-
-    def pending(self) -> int:
-        return int(
-            self._conn.execute(
-                select(func.count()).select_from(outbox).where(outbox.c.delivered_at.is_(None))
-            ).scalar_one()
-        )
-
-    def next_due(self) -> datetime | None:
-        value = self._conn.execute(
-            select(func.min(outbox.c.next_attempt_at)).where(outbox.c.delivered_at.is_(None))
-        ).scalar()
-        return value if isinstance(value, datetime) or value is None else None
-
-    def all_for(self, user_id: UserId) -> Sequence[tuple[str, datetime | None, int]]:
-        rows = self._conn.execute(
-            select(outbox.c.response_id, outbox.c.delivered_at, outbox.c.attempts)
-            .where(outbox.c.user_id == user_id)
-            .order_by(outbox.c.id)
-        )
-        return [(r[0], r[1], int(r[2])) for r in rows]
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,5 +1,5 @@
-"""SQL of the SSI's doors: the portal's sign-in counters and attempts, SSI API tokens,
-and the sealed Restricted-mode log."""
+"""SQL of the SSI's doors: portal accounts and sessions, the portal's sign-in counters and
+attempts, SSI API tokens, and the sealed Restricted-mode log."""
 
 from __future__ import annotations
 
@@ -13,7 +13,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from gbdsp.domain.ids import DeviceId, UserId
 from gbdsp.domain.sign_in_limits import Counter
 from gbdsp.store.tables import (
+    portal_accounts,
     portal_login_attempts,
+    portal_sessions,
     portal_sign_in_counters,
     restricted_mode_log,
     ssi_tokens,
@@ -83,6 +85,60 @@ class SignInRepository:
                 portal_sign_in_counters.c.last_failure_at < before
             )
         )
+
+
+_a, _s = portal_accounts.c, portal_sessions.c
+
+
+class PortalAccountRepository:
+    """Accounts (a name, a DUIS User, an argon2id hash) and their sessions (the SHA-256 of
+    the token only)."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def add(self, name: str, user_id: UserId, password_hash: str, at: datetime) -> None:
+        self._conn.execute(
+            insert(portal_accounts).values(
+                name=name, user_id=user_id, password_hash=password_hash, created_at=at
+            )
+        )
+
+    def exists(self, name: str) -> bool:
+        return self._conn.execute(select(_a.id).where(_a.name == name)).first() is not None
+
+    def all(self) -> list[tuple[str, UserId]]:
+        """(account name, User) of every account, by name."""
+        rows = self._conn.execute(select(_a.name, _a.user_id).order_by(_a.name))
+        return [(r[0], r[1]) for r in rows]
+
+    def credentials(self, name: str) -> tuple[int, str] | None:
+        """(account ID, password hash) of the account called `name`."""
+        row = self._conn.execute(select(_a.id, _a.password_hash).where(_a.name == name)).first()
+        return None if row is None else (int(row[0]), str(row[1]))
+
+    def start_session(
+        self, token_hash: str, account_id: int, at: datetime, expires_at: datetime
+    ) -> None:
+        """A new session; expired ones go at the same time."""
+        self._conn.execute(delete(portal_sessions).where(_s.expires_at < at))
+        self._conn.execute(
+            insert(portal_sessions).values(
+                token_hash=token_hash, account_id=account_id, created_at=at, expires_at=expires_at
+            )
+        )
+
+    def of_session(self, token_hash: str, now: datetime) -> tuple[int, str, UserId] | None:
+        """(account ID, name, User) of an unexpired session."""
+        row = self._conn.execute(
+            select(_a.id, _a.name, _a.user_id)
+            .select_from(portal_sessions.join(portal_accounts, _a.id == _s.account_id))
+            .where(_s.token_hash == token_hash, _s.expires_at > now)
+        ).first()
+        return None if row is None else (int(row[0]), str(row[1]), row[2])
+
+    def end_session(self, token_hash: str) -> None:
+        self._conn.execute(delete(portal_sessions).where(_s.token_hash == token_hash))
 
 
 _t = ssi_tokens.c

@@ -13,29 +13,39 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import OperationalError
 
 from gbdsp.store import migrate
+from gbdsp.store.alert_repositories import AlertLogRepository
 from gbdsp.store.engine import READ_ONLY, check_connection, make_engine
+from gbdsp.store.errors import DatabaseError
 from gbdsp.store.gateway_repositories import (
     AuditRepository,
     CounterRepository,
-    OutboxRepository,
     TransformRepository,
 )
 from gbdsp.store.gbcs_repositories import GbcsCertificateRepository
 from gbdsp.store.housekeeping_repositories import HousekeepingRepository
-from gbdsp.store.install_code_repositories import InstallCodeReminderRepository
+from gbdsp.store.install_code_repositories import InstallCodeRequestRepository
 from gbdsp.store.job_repositories import JobLeaseRepository
 from gbdsp.store.lifecycle_repositories import RegistrationRepository, WanRepository
+from gbdsp.store.outbox_repositories import OutboxRepository
+from gbdsp.store.read_models import ReportQueries
 from gbdsp.store.repositories import CplRepository, DeviceRepository, UserRepository
 from gbdsp.store.schedule_repositories import ScheduleRepository
 from gbdsp.store.security_repositories import SecurityRepository
-from gbdsp.store.ssi_repositories import RestrictedLogRepository, SignInRepository, TokenRepository
+from gbdsp.store.sim_repositories import SmiSnapshotRepository
+from gbdsp.store.ssi_repositories import (
+    PortalAccountRepository,
+    RestrictedLogRepository,
+    SignInRepository,
+    TokenRepository,
+)
 
 
 class Transaction:
-    """What a service sees inside one database transaction."""
+    """What a service sees inside one database transaction: one repository per table group,
+    and no SQL (the connection is the store's own)."""
 
     def __init__(self, conn: Connection) -> None:
-        self.connection = conn
+        self._connection = conn
         self.devices = DeviceRepository(conn)
         self.cpl = CplRepository(conn)
         self.users = UserRepository(conn)
@@ -48,12 +58,16 @@ class Transaction:
         self.schedules = ScheduleRepository(conn)
         self.housekeeping = HousekeepingRepository(conn)
         self.jobs = JobLeaseRepository(conn)
-        self.install_code_reminders = InstallCodeReminderRepository(conn)
+        self.install_codes = InstallCodeRequestRepository(conn)
         self.security = SecurityRepository(conn)
         self.sign_in = SignInRepository(conn)
         self.tokens = TokenRepository(conn)
         self.restricted_log = RestrictedLogRepository(conn)
         self.gbcs_certificates = GbcsCertificateRepository(conn)
+        self.alerts = AlertLogRepository(conn)
+        self.portal_accounts = PortalAccountRepository(conn)
+        self.reports = ReportQueries(conn)
+        self.smi_snapshot = SmiSnapshotRepository(conn)
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +103,15 @@ class Store:
     @property
     def backend(self) -> str:
         return self.engine.dialect.name
+
+    def reachable(self) -> bool:
+        """Whether the database answers a trivial query now (/health)."""
+        try:
+            with self.engine.connect() as conn:
+                conn.exec_driver_sql("SELECT 1")
+            return True
+        except DatabaseError:
+            return False
 
     @contextmanager
     def transaction(self) -> Iterator[Transaction]:

@@ -209,19 +209,29 @@ outbox = Table(
     metadata,
     Column("id", AutoId, primary_key=True, autoincrement=True),
     Column(
+        "channel",
+        String(8),
+        nullable=False,
+        server_default="duis",
+        comment="duis (to a User), csp or mail: how it leaves (domain/outbox.py)",
+    ),
+    Column(
         "response_id",
         String(80),
-        nullable=False,
         unique=True,
-        comment="one message per ResponseID: never enqueued twice",
+        comment="duis: one message per ResponseID, never enqueued twice (NULL otherwise)",
     ),
     Column(
         "user_id",
         UserIdType(),
-        nullable=False,
-        comment="pushed to this User's receive-response URL as it is at delivery time",
+        comment="duis: pushed to this User's receive-response URL as it is at delivery time",
     ),
-    Column("body", LargeBinary, nullable=False, comment="the signed DUIS message"),
+    Column(
+        "body",
+        LargeBinary,
+        nullable=False,
+        comment="duis: the signed DUIS message; csp, mail: the message's fields as JSON",
+    ),
     Column("created_at", UtcDateTime(), nullable=False),
     Column("attempts", Integer, nullable=False, server_default="0"),
     Column("next_attempt_at", UtcDateTime(), nullable=False),
@@ -346,16 +356,6 @@ restricted_mode_log = Table(
     Column("reasonable_steps", Boolean, nullable=False),
 )
 
-csp_messages = Table(
-    "csp_messages",
-    metadata,
-    Column("id", AutoId, primary_key=True, autoincrement=True),
-    Column("device_id", DeviceIdType(), nullable=False),
-    Column("restricted", Boolean, nullable=False),
-    Column("created_at", UtcDateTime(), nullable=False),
-    Column("delivered_at", UtcDateTime(), index=True),
-)
-
 wan_restricted = Table(
     "wan_restricted",
     metadata,
@@ -404,20 +404,6 @@ install_code_requests = Table(
     Column("note", String(300)),
     Column("reminded_at", UtcDateTime(), comment="the reminder job mailed the assignee"),
     Column("escalated_at", UtcDateTime(), comment="the reminder job reported it overdue"),
-)
-
-mail_outbox = Table(
-    "mail_outbox",
-    metadata,
-    Column("id", AutoId, primary_key=True, autoincrement=True),
-    Column("to_address", String(200), nullable=False),
-    Column("subject", String(200), nullable=False),
-    Column("body", Text, nullable=False),
-    Column("created_at", UtcDateTime(), nullable=False),
-    Column("sent_at", UtcDateTime(), index=True),
-    Column("next_attempt_at", UtcDateTime(), nullable=False),
-    Column("attempts", Integer, nullable=False, server_default="0"),
-    Column("last_error", String(300)),
 )
 
 portal_accounts = Table(

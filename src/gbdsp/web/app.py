@@ -21,8 +21,6 @@ from prometheus_client import (
     generate_latest,
 )
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
-from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
@@ -32,7 +30,7 @@ from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gbdsp import __version__
-from gbdsp.bootstrap import App
+from gbdsp.bootstrap import App, DatabaseError
 from gbdsp.delivery.relay import Relay, RelayPolicy
 from gbdsp.domain.requests import WebService
 from gbdsp.duis import schema
@@ -121,7 +119,7 @@ class JobMetrics:
         families, (success, runs, duration, next_run, leased) = self._families()
         try:
             leases = self.read_leases()
-        except SQLAlchemyError:
+        except DatabaseError:
             return iter(())  # /health says the database is away; /metrics still answers
         for lease in leases:
             if lease.last_success is not None:
@@ -225,18 +223,10 @@ def create_app(
                     with contextlib.suppress(asyncio.CancelledError):
                         await task
 
-    def database_ok() -> bool:
-        try:
-            with app.store.engine.connect() as conn:
-                conn.execute(text("SELECT 1"))
-            return True
-        except SQLAlchemyError:
-            return False
-
     async def health(request: Request) -> Response:
         """Up only if the database answers, its last write did not fail, and (SQLite) the
         data directory's disk has room: a full disk or a refused write shows here."""
-        reachable = await run_in_threadpool(database_ok)
+        reachable = await run_in_threadpool(app.store.reachable)
         failure = app.store.write_failure
         free_mb = shutil.disk_usage(app.data_dir).free // 2**20
         disk_ok = app.store.backend != "sqlite" or free_mb >= app.config.server.min_free_disk_mb

@@ -22,6 +22,7 @@ from gbdsp.csvformat import format_device, parse_registration, read_device_ids
 from gbdsp.domain.errors import Conflict, GbdspError, InvalidValue, NotFound
 from gbdsp.domain.housekeeping import HousekeepingRule
 from gbdsp.domain.ids import DeviceId, UserId
+from gbdsp.domain.install_codes import NotYours
 from gbdsp.services import housekeeping, install_codes, inventory, registration, restricted
 from gbdsp.services.ssi_access import Caller, TokenRefused, caller_of
 from gbdsp.web.limits import read_limited
@@ -82,7 +83,7 @@ def routes(app: App) -> list[Route]:
                 return _error(413, f"the body is larger than {limit:,} bytes")
             try:
                 return JSONResponse(await handler(Call(request, caller, body)), headers=NO_STORE)
-            except (Forbidden, install_codes.NotYours) as e:
+            except (Forbidden, NotYours) as e:
                 return _error(403, str(e))  # texts name no other User
             except Conflict as e:
                 return _error(409, str(e))

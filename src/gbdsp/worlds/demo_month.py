@@ -29,6 +29,7 @@ from starlette.types import Receive, Scope, Send
 
 from gbdsp.clock import Clock, ManualClock
 from gbdsp.config import Config
+from gbdsp.delivery import csp
 from gbdsp.delivery.relay import Relay
 from gbdsp.domain.devices import CspRegion, DeviceModel, DeviceType, SmetsVariant
 from gbdsp.domain.errors import GbdspError, InvalidValue
@@ -597,7 +598,7 @@ def _restricted_story() -> list[tuple[int, Event]]:
                 on,
                 sealer=w.sealer,
             )
-            restricted.deliver_to_csp(w.store, w.clock)  # as the relay does in serve
+            csp.deliver_due(w.store, w.clock)  # as the relay does in serve
 
         return event
 

@@ -4,31 +4,15 @@ readable until `gbdsp init` seals them (test_web_visibility.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
-import pytest
 from alembic import command
 from sqlalchemy import text
 
 from gbdsp.store import migrate
 from gbdsp.store.engine import make_engine
 from gbdsp.store.store import Store
-from tests.conftest import PostgresServer
 from tests.security.web.conftest import NOW
-
-
-@pytest.fixture
-def old_database(backend: str, tmp_path: Path, postgres: PostgresServer | None) -> Iterator[str]:
-    if backend == "sqlite":
-        yield f"sqlite:///{tmp_path / 'old.sqlite'}"
-        return
-    if postgres is None:
-        pytest.skip("PostgreSQL not available (GBDSP_TEST_POSTGRES=auto)")
-    url = postgres.create()
-    yield url
-    postgres.drop(url)
 
 
 def test_0012_gives_old_tokens_an_expiry_and_keeps_old_words(old_database: str) -> None:

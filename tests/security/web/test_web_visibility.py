@@ -122,13 +122,13 @@ def test_the_words_are_sealed_at_rest_and_kept_out_of_logs_and_exports(
     )
     assert reply.status_code == 200, reply.text
     assert WORDS not in caplog.text
-    with world.store.read() as tx:  # nowhere in any table in clear
+    with world.store.engine.connect() as conn:  # nowhere in any table in clear
         for table in metadata.sorted_tables:
-            for row in tx.connection.execute(select(table)):
+            for row in conn.execute(select(table)):
                 assert not any(
                     WORDS.encode() in v if isinstance(v, bytes) else WORDS in str(v) for v in row
                 ), table.name
-        sealed = tx.connection.execute(select(restricted_mode_log.c.preference_sealed)).scalar_one()
+        sealed = conn.execute(select(restricted_mode_log.c.preference_sealed)).scalar_one()
     assert world.app.sealer().open(sealed).decode() == WORDS
     extract = tmp_path / "all.csv"
     with extract.open("w") as out:
@@ -140,8 +140,8 @@ def test_the_words_are_sealed_at_rest_and_kept_out_of_logs_and_exports(
 
 
 def _plaintext_row(store: Store) -> None:
-    with store.transaction() as tx:
-        tx.connection.execute(
+    with store.engine.begin() as conn:
+        conn.execute(
             insert(restricted_mode_log).values(
                 device_id=ESME,
                 restricted=True,
@@ -158,8 +158,9 @@ def test_rows_written_before_sealing_are_sealed_by_the_migration_step(world: Wor
     _plaintext_row(world.store)
     assert restricted.seal_plaintext_preferences(world.store, world.app.sealer()) == 1
     assert restricted.seal_plaintext_preferences(world.store, world.app.sealer()) == 0
+    with world.store.engine.connect() as conn:
+        row = conn.execute(select(restricted_mode_log)).one()
     with world.store.read() as tx:
-        row = tx.connection.execute(select(restricted_mode_log)).one()
         supplier = tx.users.get(ROLES["supplier"])
     assert row.consumer_preference is None and row.preference_sealed
     found = restricted.history(world.store, world.app.sealer(), Viewer(supplier), ESME)
@@ -173,8 +174,8 @@ def test_gbdsp_init_seals_old_rows(tmp_path: Path) -> None:
     _plaintext_row(app.store)
     app.close()
     again = bootstrap.initialise(data)
-    with again.store.read() as tx:
-        row = tx.connection.execute(select(restricted_mode_log)).one()
+    with again.store.engine.connect() as conn:
+        row = conn.execute(select(restricted_mode_log)).one()
     again.close()
     assert row.consumer_preference is None and row.preference_sealed
 

@@ -270,9 +270,9 @@ def test_passwords_and_sessions_are_stored_only_hashed(
     url, clock, store = fresh
     client = sign_in(url, "alice", "correct horse 1")
     session = client.cookies["gbdsp_session"]
-    with store.read() as tx:
-        hashed = tx.connection.execute(select(portal_accounts.c.password_hash)).scalar_one()
-        stored = tx.connection.execute(select(portal_sessions.c.token_hash)).scalars().all()
+    with store.engine.connect() as conn:
+        hashed = conn.execute(select(portal_accounts.c.password_hash)).scalar_one()
+        stored = conn.execute(select(portal_sessions.c.token_hash)).scalars().all()
     assert hashed.startswith("$argon2id$") and "correct horse" not in hashed
     assert stored == [hashlib.sha256(session.encode()).hexdigest()]
     assert client.get("/ssi/inventory").status_code == 200
@@ -289,5 +289,5 @@ def test_sign_out_ends_the_session_on_the_server(fresh: tuple[str, ManualClock, 
     assert reply.status_code == 303
     replay = httpx.get(f"{url}/ssi/inventory", cookies={"gbdsp_session": session})
     assert replay.status_code == 303  # the old cookie no longer works
-    with store.read() as tx:
-        assert tx.connection.execute(select(portal_sessions)).all() == []
+    with store.engine.connect() as conn:
+        assert conn.execute(select(portal_sessions)).all() == []

@@ -24,7 +24,7 @@ from gbdsp.csvformat import read_device_ids
 from gbdsp.domain.errors import Conflict, GbdspError, InvalidValue, NotFound
 from gbdsp.domain.housekeeping import AGE_BUCKETS
 from gbdsp.domain.ids import DeviceId, UserId
-from gbdsp.domain.install_codes import RequestStatus, is_overdue
+from gbdsp.domain.install_codes import NotYours, RequestStatus, is_overdue
 from gbdsp.domain.mp169 import why_not_restrictable
 from gbdsp.domain.products import CplKey
 from gbdsp.domain.visibility import Viewer, is_responsible, may_see, parties_of
@@ -142,7 +142,7 @@ def routes(app: App) -> list[BaseRoute]:
                     )
             try:
                 return await run_in_threadpool(handler, current)
-            except (NotFound, install_codes.NotYours) as e:
+            except (NotFound, NotYours) as e:
                 # Someone else's request or device is 'not found': an ID tells nothing.
                 return render(
                     request,
