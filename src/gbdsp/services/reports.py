@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 
 from gbdsp.domain.devices import DeviceType
 from gbdsp.domain.ids import DeviceId, UserId
-from gbdsp.domain.mp169 import RESTRICTED_CODE
 from gbdsp.domain.response_codes import SUCCESS
+from gbdsp.domain.rules.mp169 import RESTRICTED_CODE
 from gbdsp.store.store import Store
 from gbdsp.store.tables import audit_log, cpl_entries, devices
 
