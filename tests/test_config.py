@@ -171,3 +171,15 @@ def test_the_written_default_file_warns_of_nothing(
     with caplog.at_level(logging.WARNING, logger="gbdsp.config"):
         config.load(tmp_path, environ={})
     assert caplog.messages == []
+
+
+def test_old_sections_built_in_code_still_work(caplog: pytest.LogCaptureFixture) -> None:
+    old = {"install_codes": {"sla_working_days": 5}, "housekeeping": {"batch_size": 10}}
+    with caplog.at_level(logging.WARNING, logger="gbdsp.config"):
+        c = config.Config.model_validate(old)
+    assert (c.modifications.mp121.sla_working_days, c.housekeeping.batch_size) == (5, 10)
+    assert old == {"install_codes": {"sla_working_days": 5}, "housekeeping": {"batch_size": 10}}
+    assert caplog.messages == [
+        "configuration: install_codes.sla_working_days is deprecated: write it as "
+        "modifications.mp121.sla_working_days"
+    ]

@@ -7,6 +7,7 @@ Keys that moved (`MOVED`) are still read from their old place, with a warning na
 
 from __future__ import annotations
 
+import copy
 import ipaddress
 import logging
 import os
@@ -320,6 +321,15 @@ class Config(_Section):
     modifications: Modifications = Modifications()
     world: WorldConfig = WorldConfig()
 
+    @model_validator(mode="before")
+    @classmethod
+    def _old_sections(cls, data: Any) -> Any:
+        """Settings of the old shape built in code, not read from a file, still work too."""
+        if isinstance(data, dict) and any(_old_section(data, old) for old, _ in MOVED):
+            data = copy.deepcopy(data)
+            _move_old_sections(data, "configuration")
+        return data
+
     def rule_settings(self) -> rules.Settings:
         """What `rules.rules_on` needs: each modification's settings as domain values.
         Built on each call (a few microseconds): long-lived callers keep the result."""
@@ -544,12 +554,12 @@ def _move_old_sections(raw: dict[str, Any], source: str) -> None:
     """Move each key of a `MOVED` section of the file to its new section; a key also
     written in the new place keeps the new value."""
     for old, new in MOVED:
-        *parents, last = old
-        parent = _section(raw, parents)
-        table = parent.get(last) if parent is not None else None
-        if parent is None or not isinstance(table, dict):
+        table = _old_section(raw, old)
+        if table is None:
             continue
-        del parent[last]
+        parent = _section(raw, list(old[:-1]))
+        assert parent is not None
+        del parent[old[-1]]
         target = raw
         for part in new:
             target = target.setdefault(part, {})
@@ -573,6 +583,12 @@ def _moved_env(name: str, path: list[str], key: str) -> list[str] | None:
             )
             return list(new)
     return None
+
+
+def _old_section(raw: dict[str, Any], old: tuple[str, ...]) -> dict[str, Any] | None:
+    parent = _section(raw, list(old[:-1]))
+    table = parent.get(old[-1]) if parent is not None else None
+    return table if isinstance(table, dict) else None
 
 
 def _section(raw: dict[str, Any], path: list[str]) -> dict[str, Any] | None:

@@ -446,7 +446,9 @@ def mails(store: Store) -> list[tuple[str, str, str]]:
 def test_reminders_and_escalations_are_mailed_once_per_request(
     store: Store, clock: ManualClock, open_requests: dict[str, int]
 ) -> None:
-    cfg = Config.model_validate({"install_codes": {"escalation_address": "panel@sec.test"}})
+    cfg = Config.model_validate(
+        {"modifications": {"mp121": {"escalation_address": "panel@sec.test"}}}
+    )
     jobs.prepare(store, clock, cfg)
     ctx = context(store, clock, cfg)
     first = jobs.run_job(ctx, jobs.job("install_code_reminders"), manual=True)
