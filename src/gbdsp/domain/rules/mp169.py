@@ -108,7 +108,7 @@ class Off:
 
 Policy = InForce | Off
 OFF = Off()
-"""The baseline, for a value that is asked before any date is known."""
+"""The policy off: the default of a value built without the day's rules (`AccessRequest`)."""
 
 
 def policy(settings: Settings, day: date) -> Policy:
