@@ -15,12 +15,13 @@ import random
 import sys
 import time
 import tracemalloc
+from datetime import date
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from gbdsp.config import Config
-from gbdsp.services.restricted import restricted_policy
+from gbdsp.domain.rules import rules_on
 
 
 def main() -> None:
@@ -30,7 +31,7 @@ def main() -> None:
     parser.add_argument("--restricted", type=float, default=0.01)
     args = parser.parse_args()
     rng = random.Random(1)
-    policy = restricted_policy(Config())
+    policy = rules_on(Config().rule_settings(), date.today()).mp169  # in force by default
     tracemalloc.start()
     restricted = set(rng.sample(range(args.devices), int(args.devices * args.restricted)))
     size_mb = tracemalloc.get_traced_memory()[0] / 1e6

@@ -2,11 +2,14 @@
 
 Environment variables `GBDSP_<SECTION>__<KEY>` override `[section] key` in the file
 (for example `GBDSP_DATABASE__URL`, `GBDSP_SERVER__PORT`, `GBDSP_MODIFICATIONS__MP60__ENABLED`).
+Keys that moved (`MOVED`) are still read from their old place, with a warning naming the new.
 """
 
 from __future__ import annotations
 
+import copy
 import ipaddress
+import logging
 import os
 import secrets
 import tomllib
@@ -17,8 +20,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from gbdsp.domain import rules
+from gbdsp.domain.devices import DeviceType
 from gbdsp.domain.errors import GbdspError
+from gbdsp.domain.housekeeping import HousekeepingRule
+from gbdsp.domain.rules import mp39, mp60, mp121, mp169, mp202
 from gbdsp.domain.schedules import Schedule
+from gbdsp.domain.working_days import Calendar
 
 CONFIG_FILE = "gbdsp.toml"
 DATABASE_FILE = "gbdsp.sqlite"
@@ -110,17 +118,33 @@ class WorldConfig(_Section):
 
 
 class RuleConfig(_Section):
+    """A housekeeping rule (domain/housekeeping.py): Pending longer than `months` goes."""
+
     months: int
     excluded_types: list[str] = []
     only_after_left_pending: bool = False
 
+    @model_validator(mode="after")
+    def _types_parse(self) -> RuleConfig:
+        """An unknown device type stops start-up, not the night's run."""
+        for name in self.excluded_types:
+            DeviceType.parse(name)
+        return self
+
+    def rule(self, name: str) -> HousekeepingRule:
+        return HousekeepingRule(
+            self.months,
+            frozenset(DeviceType.parse(t) for t in self.excluded_types),
+            self.only_after_left_pending,
+            name,
+        )
+
 
 class HousekeepingConfig(_Section):
-    """The rule without MP60 (AC 7.2 as it stands) and with it (its effective date decides);
-    each reading of the consultation responses is one setting away."""
+    """Housekeeping of Pending devices: the rule without MP60 (AC 7.2 as it stands; MP60's
+    own rule is in `[modifications.mp60]`), and how the sweep runs."""
 
     without_mp60: RuleConfig = RuleConfig(months=12)
-    with_mp60: RuleConfig = RuleConfig(months=36, excluded_types=["CHF", "GPF"])
     batch_size: int = 1000
     """Devices per transaction: the gateway may wait for one batch (bench/housekeeping.py)."""
 
@@ -153,6 +177,12 @@ class InstallCodesConfig(_Section):
     escalation_address: str = ""
     """Also told of every newly overdue request (for example the Panel's mailbox); empty:
     only the two suppliers are."""
+
+    @model_validator(mode="after")
+    def _calendar_parses(self) -> InstallCodesConfig:
+        """An unknown calendar stops start-up, not the first request."""
+        Calendar.parse(self.calendar)
+        return self
 
 
 class JobConfig(_Section):
@@ -238,21 +268,43 @@ class SsiConfig(_Section):
 
 
 class Modification(_Section):
+    """A SEC modification's switch (domain/rules/): on or off, in force from a date."""
+
     enabled: bool = True
     effective_from: date = date(2020, 1, 1)
 
-    def in_force(self, on: date) -> bool:
-        return self.enabled and on >= self.effective_from
+    def switch(self) -> rules.Switch:
+        return rules.Switch(self.enabled, self.effective_from)
+
+
+class Mp60Config(Modification, RuleConfig):
+    """MP60's switch and its housekeeping rule (AC 7.2's stays in [housekeeping])."""
+
+    months: int = 36
+    excluded_types: list[str] = ["CHF", "GPF"]
+    only_after_left_pending: bool = False
+    """true: Bryt Energy's reading (docs/housekeeping.md)."""
+
+
+class Mp121Config(Modification, InstallCodesConfig):
+    """MP121's switch, its SLA and how gbdsp chases it."""
+
+
+class Mp169Config(Modification, RestrictedModeConfig):
+    """MP169's switch and its allow-lists."""
 
 
 class Modifications(_Section):
-    """The five SEC modifications, each on/off with an effective date."""
+    """The SEC modifications (domain/rules/), each with its switch and its own settings."""
 
     mp39: Modification = Modification()
-    mp60: Modification = Modification()
-    mp121: Modification = Modification()
-    mp169: Modification = Modification()
+    mp60: Mp60Config = Mp60Config()
+    mp121: Mp121Config = Mp121Config()
+    mp169: Mp169Config = Mp169Config()
     mp202: Modification = Modification()
+
+
+assert tuple(Modifications.model_fields) == rules.NAMES, "one section per modification"
 
 
 class Config(_Section):
@@ -262,14 +314,47 @@ class Config(_Section):
     signing: SigningConfig = SigningConfig()
     wan: WanConfig = WanConfig()
     housekeeping: HousekeepingConfig = HousekeepingConfig()
-    restricted_mode: RestrictedModeConfig = RestrictedModeConfig()
     mail: MailConfig = MailConfig()
-    install_codes: InstallCodesConfig = InstallCodesConfig()
     jobs: JobsConfig = JobsConfig()
     retention: RetentionConfig = RetentionConfig()
     ssi: SsiConfig = SsiConfig()
     modifications: Modifications = Modifications()
     world: WorldConfig = WorldConfig()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _old_sections(cls, data: Any) -> Any:
+        """Settings of the old shape built in code, not read from a file, still work too."""
+        if isinstance(data, dict) and any(_old_section(data, old) for old, _ in MOVED):
+            data = copy.deepcopy(data)
+            _move_old_sections(data, "configuration")
+        return data
+
+    def rule_settings(self) -> rules.Settings:
+        """What `rules.rules_on` needs: each modification's settings as domain values.
+        Built on each call (a few microseconds): long-lived callers keep the result."""
+        m = self.modifications
+        return rules.Settings(
+            mp39=mp39.Settings(m.mp39.switch()),
+            mp60=mp60.Settings(
+                m.mp60.switch(),
+                rule=m.mp60.rule("MP60"),
+                baseline=self.housekeeping.without_mp60.rule("AC 7.2"),
+            ),
+            mp121=mp121.Settings(
+                m.mp121.switch(),
+                m.mp121.sla_working_days,
+                Calendar.parse(m.mp121.calendar),
+                m.mp121.remind_working_days,
+                m.mp121.escalation_address,
+            ),
+            mp169=mp169.Settings(
+                m.mp169.switch(),
+                frozenset(m.mp169.allowed_srvs) or mp169.default_allowed_srvs(),
+                frozenset(c.upper() for c in m.mp169.allowed_alert_codes),
+            ),
+            mp202=mp202.Settings(m.mp202.switch()),
+        )
 
 
 DEFAULT_TOML = """\
@@ -305,7 +390,7 @@ latency_ms_min = 50
 latency_ms_max = 400
 failure_rate = 0.0
 
-# Housekeeping of Pending devices (AC 7.2; MP60 from its effective date).
+# Housekeeping of Pending devices: AC 7.2 as it stands (MP60's rule: [modifications.mp60]).
 [housekeeping]
 batch_size = 1000   # devices per transaction; the gateway may wait for one batch
 
@@ -314,30 +399,11 @@ months = 12
 excluded_types = []
 only_after_left_pending = false
 
-[housekeeping.with_mp60]
-months = 36
-excluded_types = ["CHF", "GPF"]
-only_after_left_pending = false   # true: Bryt Energy's reading
-
-# MP169 Restricted mode: SRVs still sent to a restricted device (empty: the default list
-# of docs/restricted-mode.md) and the alert codes still delivered from one.
-[restricted_mode]
-allowed_srvs = []
-allowed_alert_codes = ["8F01", "8F0A", "8F0C", "8F1C", "8F2A", "8F33"]
-
 # Where notifications are mailed (MP121 install-code requests).
 [mail]
 host = "127.0.0.1"
 port = 25
 sender = "gbdsp@localhost"
-
-# MP121: install codes are due within N Working Days of this calendar: england-and-wales,
-# scotland, northern-ireland or any-part-of-uk.
-[install_codes]
-sla_working_days = 10
-calendar = "england-and-wales"
-remind_working_days = 2   # the reminder job mails the installer this close to the due date
-escalation_address = ""   # also told of each newly overdue request (e.g. the Panel's mailbox)
 
 # The test world (docs/test-worlds.md): "boxed" gives the DCC Boxed test Users the roles a
 # DCC Boxed gives them (every template's originator is eligible); "sec" the SEC's one role
@@ -380,27 +446,56 @@ max_body_bytes = 1048576
 schedule = "* * * * *"
 enabled = true
 
-# SEC modifications: each on or off, in force from a date.
+# SEC modifications: each on or off, in force from a date, with its own settings.
+# MP39: Registered Supplier Agents may send CH returns (8.14.3, 8.14.4).
 [modifications.mp39]
 enabled = true
 effective_from = 2020-01-01
 
+# MP60: housekeeping removes devices Pending longer than this (AC 7.2's rule before).
 [modifications.mp60]
 enabled = true
 effective_from = 2020-01-01
+months = 36
+excluded_types = ["CHF", "GPF"]
+only_after_left_pending = false   # true: Bryt Energy's reading
 
+# MP121: install codes are due within N Working Days of this calendar: england-and-wales,
+# scotland, northern-ireland or any-part-of-uk.
 [modifications.mp121]
 enabled = true
 effective_from = 2020-01-01
+sla_working_days = 10
+calendar = "england-and-wales"
+remind_working_days = 2   # the reminder job mails the installer this close to the due date
+escalation_address = ""   # also told of each newly overdue request (e.g. the Panel's mailbox)
 
+# MP169 Restricted mode: SRVs still sent to a restricted device (empty: the default list
+# of docs/restricted-mode.md) and the alert codes still delivered from one.
 [modifications.mp169]
 enabled = true
 effective_from = 2020-01-01
+allowed_srvs = []
+allowed_alert_codes = ["8F01", "8F0A", "8F0C", "8F1C", "8F2A", "8F33"]
+
+# MP202: one PPMID model in SMETS1 and SMETS2+ systems.
 
 [modifications.mp202]
 enabled = true
 effective_from = 2020-01-01
 """
+
+
+MOVED: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
+    (("housekeeping", "with_mp60"), ("modifications", "mp60")),
+    (("install_codes",), ("modifications", "mp121")),
+    (("restricted_mode",), ("modifications", "mp169")),
+)
+"""Sections whose keys moved into their modification's section: still read (with a
+deprecation warning naming the new key), so existing gbdsp.toml files and GBDSP_*
+variables keep working (docs/configuration.md)."""
+
+log = logging.getLogger("gbdsp.config")
 
 
 def load(data_dir: Path, environ: Mapping[str, str] | None = None) -> Config:
@@ -413,6 +508,7 @@ def load(data_dir: Path, environ: Mapping[str, str] | None = None) -> Config:
             raw = tomllib.loads(path.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
             raise ConfigError(f"{path}: not valid TOML: {e}") from e
+        _move_old_sections(raw, path.name)
     _apply_env(raw, environ)
     try:
         return Config.model_validate(raw)
@@ -438,13 +534,65 @@ def database_url(config: Config, data_dir: Path) -> str:
 
 
 def _apply_env(raw: dict[str, Any], environ: Mapping[str, str]) -> None:
+    overrides = []
     for name, value in environ.items():
         if not name.startswith(ENV_PREFIX) or "__" not in name:
             continue
         *path, key = name[len(ENV_PREFIX) :].lower().split("__")
+        moved = _moved_env(name, path, key)
+        overrides.append((moved is None, name, moved or path, key, value))
+    for _, name, path, key, value in sorted(overrides):  # a new name beats an old one
         node = raw
         for part in path:
             node = node.setdefault(part, {})
             if not isinstance(node, dict):
                 raise ConfigError(f"{name}: {part} is not a section")
         node[key] = value
+
+
+def _move_old_sections(raw: dict[str, Any], source: str) -> None:
+    """Move each key of a `MOVED` section of the file to its new section; a key also
+    written in the new place keeps the new value."""
+    for old, new in MOVED:
+        table = _old_section(raw, old)
+        if table is None:
+            continue
+        parent = _section(raw, list(old[:-1]))
+        assert parent is not None
+        del parent[old[-1]]
+        target = raw
+        for part in new:
+            target = target.setdefault(part, {})
+            if not isinstance(target, dict):
+                raise ConfigError(f"{source}: {part} is not a section")
+        for key, value in table.items():
+            was, now = ".".join((*old, key)), ".".join((*new, key))
+            if key in target:
+                log.warning("%s: %s is ignored: %s is set (and replaces it)", source, was, now)
+            else:
+                log.warning("%s: %s is deprecated: write it as %s", source, was, now)
+                target[key] = value
+
+
+def _moved_env(name: str, path: list[str], key: str) -> list[str] | None:
+    """The section a GBDSP_ variable of a `MOVED` section now sets, or None."""
+    for old, new in MOVED:
+        if tuple(path) == old:
+            log.warning(
+                "%s is deprecated: set %s", name, ENV_PREFIX + "__".join((*new, key)).upper()
+            )
+            return list(new)
+    return None
+
+
+def _old_section(raw: dict[str, Any], old: tuple[str, ...]) -> dict[str, Any] | None:
+    parent = _section(raw, list(old[:-1]))
+    table = parent.get(old[-1]) if parent is not None else None
+    return table if isinstance(table, dict) else None
+
+
+def _section(raw: dict[str, Any], path: list[str]) -> dict[str, Any] | None:
+    node: Any = raw
+    for part in path:
+        node = node.get(part) if isinstance(node, dict) else None
+    return node if isinstance(node, dict) else None

@@ -149,14 +149,14 @@ def test_restricted_mode_end_to_end(world: World) -> None:
 
 @pytest.mark.parametrize("modifications", [(True, True)], ids=["mods-on"], indirect=True)
 def test_without_mp169_the_flag_cannot_be_set(world: World) -> None:
-    from gbdsp.config import Modification
+    from gbdsp.config import Mp169Config
     from gbdsp.services.restricted import set_restricted
 
     install(world)
     off = world.config.model_copy(
         update={
             "modifications": world.config.modifications.model_copy(
-                update={"mp169": Modification(enabled=False)}
+                update={"mp169": Mp169Config(enabled=False)}
             )
         }
     )

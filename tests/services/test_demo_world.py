@@ -10,7 +10,7 @@ import pytest
 
 from gbdsp.bootstrap import App
 from gbdsp.clock import ManualClock
-from gbdsp.config import Config, Modification, Modifications
+from gbdsp.config import Config, Modifications, Mp121Config, Mp169Config
 from gbdsp.domain.housekeeping import HousekeepingRule
 from gbdsp.domain.install_codes import RequestStatus, due_date
 from gbdsp.domain.parties import User
@@ -92,7 +92,7 @@ def install_code_requests_in_every_state_one_overdue_in_working_days(
     mine, assigned = install_codes.queue(demo.store, clock, demo.config, BOXED_SUPPLIER)
     statuses = {q.request.status for q in mine + assigned}
     assert statuses == set(RequestStatus)
-    calendar = Calendar.parse(demo.config.install_codes.calendar)
+    calendar = Calendar.parse(demo.config.modifications.mp121.calendar)
     today = clock.now().date()
     for queue in (mine, assigned):
         late = [q for q in queue if q.overdue]
@@ -179,8 +179,8 @@ def test_without_mp121_and_mp169_the_demo_says_what_it_left_out(
     store: Store, clock: ManualClock, tmp_path: Path
 ) -> None:
     register_test_users(store)
-    off = Modification(enabled=False)
-    app = App(tmp_path, Config(modifications=Modifications(mp121=off, mp169=off)), store, clock)
+    off = Modifications(mp121=Mp121Config(enabled=False), mp169=Mp169Config(enabled=False))
+    app = App(tmp_path, Config(modifications=off), store, clock)
     world = create_demo(app, premises=0, seed=1).world
     text = world.describe()
     assert "MP121 is not in force" in text and "MP169 is not in force" in text

@@ -12,7 +12,7 @@ from gbdsp.config import Config
 from gbdsp.domain.devices import DeviceType
 from gbdsp.domain.housekeeping import HousekeepingRule, months_before
 from gbdsp.domain.ids import DeviceId, UserId
-from gbdsp.domain.modifications import InForce
+from gbdsp.domain.rules import rules_on
 from gbdsp.domain.service_requests import HanDeviceLogUpdate, InventoryUpdate, Prenotification
 from gbdsp.duis import schema, xml
 from gbdsp.gateway import device_commands
@@ -47,7 +47,8 @@ def build_fleet(store: Store) -> None:
     with store.transaction() as tx:
         user = tx.users.get(SUPPLIER)
         assert user is not None
-        ctx = HandlerContext(tx, CplLookup(store, ttl=0), T0, user, InForce(), DeviceEmulator())
+        rules = rules_on(Config().rule_settings(), T0.date())
+        ctx = HandlerContext(tx, CplLookup(store, ttl=0), T0, user, rules, DeviceEmulator())
 
         def ok(reply: object) -> None:
             assert reply is None or getattr(reply, "code", "I0") == "I0", reply
@@ -207,7 +208,8 @@ def test_stock_rotation_finds_newer_hubs_installed_before_older_stock(store: Sto
     with store.transaction() as tx:
         user = tx.users.get(SUPPLIER)
         assert user is not None
-        ctx = HandlerContext(tx, CplLookup(store, ttl=0), T0, user, InForce(), DeviceEmulator())
+        rules = rules_on(Config().rule_settings(), T0.date())
+        ctx = HandlerContext(tx, CplLookup(store, ttl=0), T0, user, rules, DeviceEmulator())
         chf_model, gpf_model = MODELS[DeviceType.CHF], MODELS[DeviceType.GPF]
         for n, day in ((0, 0), (2, 10), (4, 40)):  # CHs A, B, C delivered
             lifecycle.deliver_hub(

@@ -329,8 +329,10 @@ def test_a_runner_killed_mid_run_is_taken_over_once_its_lease_expires(
 def test_a_failing_job_is_recorded_and_the_scheduler_goes_on(
     store: Store, clock: ManualClock
 ) -> None:
-    """A housekeeping rule the code cannot read fails the job for real; the registration
-    job due at the same time still runs, and the loop stops cleanly when cancelled."""
+    """A housekeeping rule the code cannot apply (no date is 100,000 months back) fails the
+    job for real; the registration job due at the same time still runs, and the loop stops
+    cleanly when cancelled. (A rule it cannot read, such as an unknown device type, no
+    longer gets this far: the configuration refuses it at start-up, test_config.py.)"""
     register_test_users(store)
     create_demo_fleet(store, clock, premises=0, seed=1)
     registration.record(
@@ -339,7 +341,7 @@ def test_a_failing_job_is_recorded_and_the_scheduler_goes_on(
     cfg = Config.model_validate(
         {
             "jobs": {"poll_seconds": 0.05},
-            "housekeeping": {"with_mp60": {"months": 36, "excluded_types": ["TOASTER"]}},
+            "modifications": {"mp60": {"months": 100_000}},
         }
     )
     jobs.prepare(store, clock, cfg)
@@ -360,7 +362,7 @@ def test_a_failing_job_is_recorded_and_the_scheduler_goes_on(
     asyncio.run(run_until_both_ran())
     failed = lease(store, "housekeeping")
     assert (failed.last_outcome, failed.runs_failed, failed.last_success) == ("failed", 1, None)
-    assert "TOASTER" in (failed.last_detail or "")
+    assert "out of range" in (failed.last_detail or "")
     assert failed.next_run == datetime(2026, 3, 4, 2, 0, tzinfo=UTC)  # waits for its time
     applied = lease(store, "registration")
     assert (applied.last_outcome, applied.last_detail) == ("ok", "1 registration entry taken over")
@@ -426,7 +428,9 @@ def mails(store: Store) -> list[tuple[str, str, str]]:
 def test_reminders_and_escalations_are_mailed_once_per_request(
     store: Store, clock: ManualClock, open_requests: dict[str, int]
 ) -> None:
-    cfg = Config.model_validate({"install_codes": {"escalation_address": "panel@sec.test"}})
+    cfg = Config.model_validate(
+        {"modifications": {"mp121": {"escalation_address": "panel@sec.test"}}}
+    )
     jobs.prepare(store, clock, cfg)
     ctx = context(store, clock, cfg)
     first = jobs.run_job(ctx, jobs.job("install_code_reminders"), manual=True)

@@ -4,7 +4,7 @@ from gbdsp.clock import ManualClock
 from gbdsp.config import Config
 from gbdsp.delivery.csp import deliver_due
 from gbdsp.domain.ids import DeviceId, UserId
-from gbdsp.domain.mp169 import RestrictedPolicy
+from gbdsp.domain.rules import mp169
 from gbdsp.domain.visibility import Viewer
 from gbdsp.sealing import Sealer
 from gbdsp.services.restricted import history, set_restricted
@@ -36,7 +36,7 @@ def test_each_csp_message_is_applied_exactly_once(store: Store, clock: ManualClo
 
 
 def test_the_alert_filter_decides_by_flag_and_code() -> None:
-    policy = RestrictedPolicy(frozenset(), frozenset({"8F01"}))
+    policy = mp169.InForce(frozenset(), frozenset({"8F01"}))
     assert policy.delivers_alert(False, "1234")
     assert policy.delivers_alert(True, "8f01")
     assert not policy.delivers_alert(True, "1234")

@@ -55,8 +55,9 @@ def test_install_code_due_dates_follow_the_rule_sets_sla_and_calendar() -> None:
 
 def test_restricted_policy_is_the_gateways() -> None:
     on, off = _decisions(modifications=["mp169"]), _decisions()
-    assert on.refuses("4.8.1") and not on.refuses("1.1.1") and not on.refuses("11.2")
-    assert not off.refuses("4.8.1")
+    assert on.refuses("4.8.1", 0) and not on.refuses("1.1.1", 0) and not on.refuses("11.2", 0)
+    assert not off.refuses("4.8.1", 0)
     narrow = _decisions(modifications=["mp169"], restricted_mode={"allowed_srvs": ["4.8.1"]})
-    assert not narrow.refuses("4.8.1") and narrow.refuses("1.1.1")
-    assert on.restrictable(False) and not on.restrictable(True)
+    assert not narrow.refuses("4.8.1", 0) and narrow.refuses("1.1.1", 0)
+    assert on.restrictable(False, 0) and not on.restrictable(True, 0)
+    assert not off.restrictable(False, 0)  # without MP169 nobody can be restricted

@@ -104,6 +104,6 @@ def test_a_rule_set_is_the_gateways_configuration() -> None:
     # Without a housekeeping table the gateway's defaults apply: AC 7.2, or MP60 as assessed.
     assert (plain.housekeeping.months, plain.housekeeping.excluded_types) == (12, frozenset())
     assert changed.housekeeping.months == 36 and changed.housekeeping.excluded_types
-    assert not plain.in_force(0).mp121 and changed.in_force(0).mp121
-    assert changed.config.install_codes.sla_working_days == 5
-    assert plain.restricted is None
+    assert not plain.rules(0).mp121.in_force and changed.rules(0).mp121.in_force
+    assert changed.settings.mp121.sla_working_days == 5
+    assert not plain.rules(0).mp169.in_force

@@ -47,10 +47,7 @@ def cpl_import(ctx: Context, file: str) -> None:
     ):
         errors = ErrorPrinter()
         report = cpl_service.import_cpl(
-            app.store,
-            inventory.numbered_rows(reader),
-            on_error=errors,
-            mp202_in_force=app.config.modifications.mp202.in_force(app.clock.now().date()),
+            app.store, app.clock, app.config, inventory.numbered_rows(reader), on_error=errors
         )
     out.print(
         f"CPL import: {report.changed} added or changed, {report.unchanged} unchanged, "

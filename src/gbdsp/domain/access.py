@@ -11,14 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from gbdsp.domain import mp39
 from gbdsp.domain.devices import Device, DeviceClass, DeviceType, SmiStatus
 from gbdsp.domain.ids import DeviceId
-from gbdsp.domain.mp169 import RESTRICTED_CODE, RestrictedPolicy
 from gbdsp.domain.other_user import may_pair, other_user_covers
 from gbdsp.domain.parties import User, UserRole
 from gbdsp.domain.requests import CommandVariant, RequestId, WebService
 from gbdsp.domain.response_codes import ResponseCode
+from gbdsp.domain.rules import mp39, mp169
 from gbdsp.domain.srv import Srv
 
 
@@ -50,10 +49,10 @@ class AccessRequest:
     web_service: WebService
     device: Device | None
     """The target device from the SMI (None for non-device requests or an unknown ID)."""
-    mp39: bool = False
-    """MP39 in force on the request's date (agents may send CH returns)."""
-    restricted_mode: RestrictedPolicy | None = None
-    """MP169's rules when in force on the request's date, else None."""
+    mp39: mp39.Policy = mp39.OFF
+    """MP39 on the request's date: whether agents may send CH returns."""
+    mp169: mp169.Policy = mp169.OFF
+    """MP169 on the request's date: what still reaches a restricted device."""
     ou_premises: frozenset[DeviceId] = frozenset()
     """For an Other User: the CHFs of the premises whose consumer authorised it."""
 
@@ -157,9 +156,9 @@ def device_status_fits(r: AccessRequest) -> Refused | None:
 
 
 def restricted_mode_allows(r: AccessRequest) -> Refused | None:
-    if r.restricted_mode is not None and r.restricted_mode.refuses(r.device, r.srv.srv):
+    if r.mp169.refuses(r.device, r.srv.srv):
         return Refused(
-            RESTRICTED_CODE,
+            mp169.RESTRICTED_CODE,
             f"Device {r.request_id.target} is in Restricted mode "
             f"(MP169): SRV {r.srv.srv} is not sent to it",
         )
@@ -204,7 +203,7 @@ the same device checks, run by the handler once it has read the body."""
 
 
 def eligible_roles(r: AccessRequest) -> frozenset[UserRole]:
-    return r.srv.eligible_roles | mp39.extra_roles(r.srv.srv, r.mp39)
+    return r.srv.eligible_roles | r.mp39.extra_roles(r.srv.srv)
 
 
 def may_act_on(

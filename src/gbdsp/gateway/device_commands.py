@@ -8,7 +8,6 @@ gateway's registry (gateway/registry.py) adapts DUIS requests to them.
 
 from __future__ import annotations
 
-from gbdsp.domain import mp202
 from gbdsp.domain.access import may_pair_with
 from gbdsp.domain.devices import Device, DeviceClass, DeviceType, SmiStatus
 from gbdsp.domain.ids import DeviceId
@@ -80,7 +79,7 @@ def whitelist(ctx: HandlerContext, chf: Device, update: HanDeviceLogUpdate) -> R
     if update.import_mpxn and member.device_type in (DeviceType.ESME, DeviceType.GSME):
         changes["import_mpxn"] = update.import_mpxn
     # MP202: a PPMID's SMETS version becomes that of the CH it joins.
-    changes["smets_chts_version"] = mp202.version_at_whitelisting(member, chf, ctx.rules.mp202)
+    changes["smets_chts_version"] = ctx.rules.mp202.version_at_whitelisting(member, chf)
     member = ctx.save(member, **changes)
     if member.status is SmiStatus.PENDING:
         ctx.move(member, Trigger.WHITELISTED)

@@ -48,7 +48,9 @@ def read_inventory(ctx: HandlerContext, request: DuisRequest, srv: Srv) -> Reply
     )[:MAX_INVENTORY_DEVICES]
     if not entries:
         return Reply(INVENTORY_NOT_FOUND)
-    return Reply(ResponseCode.I0, InventoryReply(entries, show_restricted=ctx.rules.mp169))
+    return Reply(
+        ResponseCode.I0, InventoryReply(entries, show_restricted=ctx.rules.mp169.shows_restricted)
+    )
 
 
 def premises_of(tx: Transaction, query: InventoryQuery) -> list[Device]:

@@ -18,11 +18,11 @@ from gbdsp.clock import Clock
 from gbdsp.config import Config
 from gbdsp.domain.access import AccessRequest, Refused, authorise
 from gbdsp.domain.devices import Device
-from gbdsp.domain.modifications import InForce
 from gbdsp.domain.parties import Certificate, UserRole
 from gbdsp.domain.replies import PreCommandReply, Reply
 from gbdsp.domain.requests import CommandVariant, WebService
 from gbdsp.domain.response_codes import ResponseCode
+from gbdsp.domain.rules import rules_on
 from gbdsp.domain.srv import Srv, catalogue
 from gbdsp.domain.world import Profile, access_checks, signing_dates_checked
 from gbdsp.duis import response as duis_response
@@ -38,7 +38,6 @@ from gbdsp.services.context import HandlerContext
 from gbdsp.services.duis_outbox import enqueue_signed
 from gbdsp.services.gbcs_parties import PartyDirectory
 from gbdsp.services.lookups import CplLookup
-from gbdsp.services.restricted import restricted_policy
 from gbdsp.store.errors import DatabaseError, DatabaseUnavailable
 from gbdsp.store.gateway_repositories import AuditEntry, IssuedTransform
 from gbdsp.store.store import Store, Transaction
@@ -102,7 +101,7 @@ class Gateway:
         if self.gbcs is not None:  # Users' GBCS certificates as registered in the database
             self.gbcs = self.gbcs.with_parties(PartyDirectory(self.store))
         self.emulator = DeviceEmulator(self.config.wan, self.gbcs)
-        self.restricted_policy = restricted_policy(self.config)
+        self.rule_settings = self.config.rule_settings()
         self._certificates = _CertificateCache(self.store)
         self._cpl = CplLookup(self.store)
         self.profile = Profile.parse(self.config.world.profile)
@@ -275,7 +274,7 @@ class Gateway:
                 None,
             )
         registration.apply_due(tx, now)  # the Responsible Supplier as it is right now
-        rules = InForce.on(self.config.modifications, now.date())
+        rules = rules_on(self.rule_settings, now.date())
         user = tx.users.get(rid.originator)
         device = tx.devices.get(rid.device_id, with_history=False) if rid.device_id else None
         # Only an Other User needs its consumers' authorisations (one primary-key scan).
@@ -293,7 +292,7 @@ class Gateway:
                 web_service,
                 device,
                 mp39=rules.mp39,
-                restricted_mode=self.restricted_policy if rules.mp169 else None,
+                mp169=rules.mp169,
                 ou_premises=ou_premises,
             ),
             self._access_checks,

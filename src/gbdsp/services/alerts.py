@@ -19,12 +19,12 @@ from gbdsp.clock import Clock
 from gbdsp.config import Config
 from gbdsp.domain.errors import InvalidValue, NotFound
 from gbdsp.domain.ids import DeviceId
+from gbdsp.domain.rules import rules_on
 from gbdsp.duis import response as duis_response
 from gbdsp.duis.signature import SigningKey
 from gbdsp.gbcs_world import GbcsWorld
 from gbdsp.services.duis_outbox import enqueue_signed
 from gbdsp.services.gbcs_parties import PartyDirectory
-from gbdsp.services.restricted import restricted_policy
 from gbdsp.store.store import Store
 from gbdsp.wan.alerts import device_alert
 from gbdsp.wan.emulator import placeholder
@@ -50,12 +50,12 @@ def raise_alert(
     if not _ALERT_CODE.fullmatch(alert_code):
         raise InvalidValue(f"an alert code is 4 hex digits, not {alert_code!r}")
     now = clock.now()
-    policy = restricted_policy(config) if config.modifications.mp169.in_force(now.date()) else None
+    policy = rules_on(config.rule_settings(), now.date()).mp169
     with store.transaction() as tx:
         device = tx.devices.get(device_id, with_history=False)
         if device is None:
             raise NotFound(f"device {device_id} is not in the SMI")
-        delivered = policy is None or policy.delivers_alert(device.restricted, alert_code)
+        delivered = policy.delivers_alert(device.restricted, alert_code)
         to = device.responsible_supplier if delivered else None
         sequence = tx.alerts.record(
             now, device_id, alert_code.upper(), to, diagnostics_only=not delivered

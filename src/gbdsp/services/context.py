@@ -9,11 +9,11 @@ from typing import Any
 from gbdsp.domain.access import AccessRequest, Refused, authorise
 from gbdsp.domain.devices import Device, DeviceType, SmiStatus, StatusChange
 from gbdsp.domain.ids import DCC_ACCESS_CONTROL_BROKER, DeviceId
-from gbdsp.domain.modifications import InForce
 from gbdsp.domain.parties import User
 from gbdsp.domain.replies import Reply
 from gbdsp.domain.requests import CommandVariant, RequestId, WebService
 from gbdsp.domain.response_codes import ResponseCode
+from gbdsp.domain.rules import Rules
 from gbdsp.domain.smi_status import Refused as TransitionRefused
 from gbdsp.domain.smi_status import Trigger, next_status
 from gbdsp.domain.srv import catalogue
@@ -29,7 +29,8 @@ class HandlerContext:
     cpl: CplLookup
     now: datetime
     user: User
-    rules: InForce
+    rules: Rules
+    """The modifications' policies on the request's date (domain/rules/)."""
     emulator: DeviceEmulator
     ou_premises: frozenset[DeviceId] = frozenset()
     """For an Other User: the premises (CHFs) whose consumer authorised it."""

@@ -17,16 +17,16 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from gbdsp.clock import Clock
-from gbdsp.config import Config, RuleConfig
+from gbdsp.config import Config
 from gbdsp.csvformat import format_device
 from gbdsp.domain.devices import Device, DeviceModel, DeviceType
 from gbdsp.domain.errors import Conflict, NotFound
 from gbdsp.domain.housekeeping import AGE_BUCKETS, HousekeepingRule, months_before
 from gbdsp.domain.ids import DeviceId, UserId
-from gbdsp.domain.modifications import InForce
 from gbdsp.domain.parties import User
 from gbdsp.domain.replies import Reply
 from gbdsp.domain.response_codes import ResponseCode
+from gbdsp.domain.rules import rules_on
 from gbdsp.domain.service_requests import Prenotification
 from gbdsp.domain.smi_status import Trigger
 from gbdsp.duis import response as duis_response
@@ -46,19 +46,8 @@ HORIZONS = (0, 30, 60, 90)
 
 
 def rule_in_force(config: Config, on: datetime) -> HousekeepingRule:
-    """AC 7.2 as it stands, or the MP60 rule from its effective date."""
-    with_mp60 = config.modifications.mp60.in_force(on.date())
-    chosen = config.housekeeping.with_mp60 if with_mp60 else config.housekeeping.without_mp60
-    return _rule(chosen, "MP60" if with_mp60 else "AC 7.2")
-
-
-def _rule(rule: RuleConfig, name: str) -> HousekeepingRule:
-    return HousekeepingRule(
-        rule.months,
-        frozenset(DeviceType.parse(t) for t in rule.excluded_types),
-        rule.only_after_left_pending,
-        name,
-    )
+    """The rule the MP60 policy gives for `on`: AC 7.2 as it stands, or MP60's."""
+    return rules_on(config.rule_settings(), on.date()).mp60.rule
 
 
 def _filter(rule: HousekeepingRule, on: datetime) -> DueFilter:
@@ -402,7 +391,7 @@ def renotify(store: Store, clock: Clock, config: Config, user: User, device_id: 
             CplLookup(store, ttl=0),
             now,
             user,
-            InForce.on(config.modifications, now.date()),
+            rules_on(config.rule_settings(), now.date()),
             DeviceEmulator(config.wan),
         )
         reply = lifecycle.prenotify(

@@ -20,7 +20,8 @@ from gbdsp.domain.errors import Conflict, InvalidValue, NotFound
 from gbdsp.domain.ids import DeviceId, UserId
 from gbdsp.domain.install_codes import InstallCodeRequest, RequestStatus
 from gbdsp.domain.outbox import Mail
-from gbdsp.domain.working_days import Calendar, working_days_between
+from gbdsp.domain.rules import rules_on
+from gbdsp.domain.working_days import working_days_between
 from gbdsp.sealing import Sealer
 from gbdsp.store.store import Store, Transaction
 
@@ -36,13 +37,13 @@ class RowResult:
 
 
 def _require_in_force(config: Config, now: datetime) -> None:
-    if not config.modifications.mp121.in_force(now.date()):
-        raise Conflict("MP121 (install codes after change of supplier) is not in force")
+    refusal = rules_on(config.rule_settings(), now.date()).mp121.refusal
+    if refusal is not None:
+        raise Conflict(refusal)
 
 
 def _due(config: Config, raised: datetime) -> date:
-    calendar = Calendar.parse(config.install_codes.calendar)
-    return rules.due_date(raised.date(), config.install_codes.sla_working_days, calendar)
+    return config.rule_settings().mp121.due_date(raised.date())
 
 
 def raise_requests(
@@ -244,7 +245,7 @@ def queue(
 ) -> tuple[list[QueueLine], list[QueueLine]]:
     """The supplier's two queues: requests it raised, and requests assigned to it (open
     ones first, most urgent first)."""
-    calendar = Calendar.parse(config.install_codes.calendar)
+    calendar = config.rule_settings().mp121.calendar
     today = clock.now().date()
     lines = [
         QueueLine(
@@ -277,7 +278,7 @@ class SlaLine:
 def sla_report(store: Store, clock: Clock, config: Config) -> list[SlaLine]:
     """For the Panel: per installing supplier, requests received (backlog apart), answered in
     time, late, outstanding and overdue, and the median answer time in Working Days."""
-    calendar = Calendar.parse(config.install_codes.calendar)
+    calendar = config.rule_settings().mp121.calendar
     today = clock.now().date()
     with store.read() as tx:
         rows = tx.install_codes.tracked()
@@ -362,17 +363,13 @@ def send_reminders(store: Store, clock: Clock, config: Config) -> ReminderReport
     marked in the same transaction, so a rerun sends nothing twice."""
     now = clock.now()
     today = now.date()
-    if not config.modifications.mp121.in_force(today):
+    mp121 = rules_on(config.rule_settings(), today).mp121
+    if mp121.refusal is not None:  # no obligation to answer: nothing to chase
         return ReminderReport(0, 0, 0)
-    settings = config.install_codes
-    calendar = Calendar.parse(settings.calendar)
+    settings = mp121.settings
     with store.transaction() as tx:
         repo = tx.install_codes
-        soon = [
-            r
-            for r in repo.not_reminded(today)
-            if rules.reminder_due(r.due, today, settings.remind_working_days, calendar)
-        ]
+        soon = [r for r in repo.not_reminded(today) if settings.reminder_due(r.due, today)]
         late = repo.not_escalated(today)
         mails = 0
         for assignee, group in _grouped(soon, "assignee").items():

@@ -8,7 +8,7 @@ transition table (E5 when it does not allow the change), and answers I0.
 
 from __future__ import annotations
 
-from gbdsp.domain import mp202, other_user
+from gbdsp.domain import other_user
 from gbdsp.domain.devices import (
     CspRegion,
     Device,
@@ -240,7 +240,7 @@ def update_firmware(ctx: HandlerContext, srv: str, update: FirmwareUpdate) -> Re
         if isinstance(found, Reply):
             return found
         if srv == "11.4":
-            why = mp202.may_target(found, _chf_of(ctx, found), ctx.rules.mp202)
+            why = ctx.rules.mp202.may_target(found, _chf_of(ctx, found))
             if why is not None:
                 return Reply(ResponseCode.E5, reason=why)
         new_model = DeviceModel(

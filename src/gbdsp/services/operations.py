@@ -15,9 +15,9 @@ from gbdsp.domain.devices import (
 )
 from gbdsp.domain.errors import Conflict, InvalidValue, NotFound
 from gbdsp.domain.ids import DeviceId, UserId
-from gbdsp.domain.modifications import InForce
 from gbdsp.domain.products import CplEntry
 from gbdsp.domain.response_codes import ResponseCode
+from gbdsp.domain.rules import rules_on
 from gbdsp.domain.smi_status import Trigger, next_status
 from gbdsp.services import lifecycle
 from gbdsp.services.context import HandlerContext
@@ -49,7 +49,7 @@ def deliver_hub(
             CplLookup(store, ttl=0),
             now,
             user,
-            InForce.on(config.modifications, now.date()),
+            rules_on(config.rule_settings(), now.date()),
             DeviceEmulator(config.wan),
         )
         reply = lifecycle.deliver_hub(

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from gbdsp.domain.ids import DeviceId, UserId
-from gbdsp.domain.mp169 import RESTRICTED_CODE
 from gbdsp.domain.response_codes import SUCCESS
+from gbdsp.domain.rules.mp169 import RESTRICTED_CODE
 from gbdsp.store.store import Store
 
 FIRMWARE_SRVS = ("11.1", "11.2", "11.3")

@@ -15,13 +15,11 @@ from typing import Any
 
 from gbdsp.clock import Clock
 from gbdsp.config import Config
-from gbdsp.domain import mp169
 from gbdsp.domain.devices import Device, DeviceType
 from gbdsp.domain.errors import Conflict, GbdspError, InvalidValue, NotFound
 from gbdsp.domain.ids import DeviceId, UserId
-from gbdsp.domain.mp169 import RestrictedPolicy
 from gbdsp.domain.outbox import CspNotice
-from gbdsp.domain.srv import catalogue
+from gbdsp.domain.rules import mp169, rules_on
 from gbdsp.domain.visibility import RestrictedAccess, Viewer
 from gbdsp.sealing import Sealer
 from gbdsp.store.store import Store, Transaction
@@ -29,12 +27,6 @@ from gbdsp.store.store import Store, Transaction
 
 class NotResponsibleSupplier(GbdspError):
     """Only the Responsible Supplier may set or clear Restricted mode (BR 3)."""
-
-
-def restricted_policy(config: Config) -> RestrictedPolicy:
-    settings = config.restricted_mode
-    srvs = frozenset(settings.allowed_srvs) or mp169.default_allowed_srvs(catalogue())
-    return RestrictedPolicy(srvs, frozenset(c.upper() for c in settings.allowed_alert_codes))
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,8 +65,9 @@ def set_restricted(
     `dry_run`: check everything and say what would change, change nothing (the portal's
     confirmation step asks this, so it never keeps a second copy of the rules)."""
     now = clock.now()
-    if not config.modifications.mp169.in_force(now.date()):
-        raise Conflict("MP169 (Restricted mode) is not in force")
+    refusal = rules_on(config.rule_settings(), now.date()).mp169.refusal
+    if refusal is not None:
+        raise Conflict(refusal)
     if restricted and not reasonable_steps:
         raise InvalidValue(
             "setting Restricted mode needs the supplier's confirmation that "

@@ -399,7 +399,7 @@ class _Engine:
         if not len(ps):
             return
         settings = self.fleet.scenario.installers
-        mp121 = self.rules.in_force(day).mp121
+        mp121 = self.rules.requests_taken(day)
         p = self.fleet.premises
         for premises in ps.tolist():
             if self.case[premises] >= 0:
@@ -564,29 +564,24 @@ class _Engine:
         smets1 = self.fleet.premises["smets1"][ps]
         self.wanting[0] += int(np.count_nonzero(~smets1))
         self.wanting[1] += int(np.count_nonzero(smets1))
-        if self.rules.in_force(day).mp169:
-            ok = np.array([self.rules.restrictable(bool(s)) for s in (False, True)])[
-                smets1.astype(np.int64)
-            ]
-            self.restricted[ps[ok]] = True
-            self.count("restriction_refused", day, np.count_nonzero(~ok))
-        else:
-            self.count("restriction_refused", day, len(ps))
+        ok = np.array([self.rules.restrictable(bool(s), day) for s in (False, True)])[
+            smets1.astype(np.int64)
+        ]
+        self.restricted[ps[ok]] = True
+        self.count("restriction_refused", day, np.count_nonzero(~ok))
 
     def requests(self, day: int) -> None:
         """Service Requests to the meters of consumers who chose Restricted mode. The same
         draws whatever the rules; the gateway's policy refuses some (E169)."""
-        in_force = self.rules.in_force(day).mp169
         to_restrictable = self.traffic.poisson([self.wanting[0] * rate for _, rate in self.srvs])
         to_others = self.traffic.poisson([self.wanting[1] * rate for _, rate in self.srvs])
         self.count("requests_to_refusers", day, int(to_restrictable.sum() + to_others.sum()))
-        if in_force:
-            refused = sum(
-                int(n)
-                for (srv, _), n in zip(self.srvs, to_restrictable, strict=True)
-                if self.rules.refuses(srv)
-            )
-            self.count("refused_restricted", day, refused)
+        refused = sum(
+            int(n)
+            for (srv, _), n in zip(self.srvs, to_restrictable, strict=True)
+            if self.rules.refuses(srv, day)
+        )
+        self.count("refused_restricted", day, refused)
 
 
 def simulate(

@@ -184,33 +184,15 @@ def tables_of(outcome: Outcome, tornado: tuple[float, list[Bar]] | None = None) 
 
 def describe(outcome: Outcome, index: int) -> list[tuple[str, str]]:
     """What a rule set is, in the gateway's own terms."""
-    rules = outcome.decisions(index)
-    config = rules.config
-    in_force = rules.in_force(0)
-    on = [m.upper() for m in ("mp39", "mp60", "mp121", "mp169", "mp202") if getattr(in_force, m)]
-    install_codes = config.install_codes
+    decisions = outcome.decisions(index)
+    rules = decisions.rules(0)
     lo, hi = analysis.appraisals(outcome)[index].implementation
     return [
-        ("modifications in force", ", ".join(on) or "none"),
-        ("housekeeping", rules.housekeeping.describe()),
-        (
-            "install codes",
-            f"due in {install_codes.sla_working_days} Working Days ({install_codes.calendar})"
-            if in_force.mp121
-            else "no obligation (MP121 off)",
-        ),
-        (
-            "Restricted mode",
-            f"{len(rules.restricted.allowed_srvs)} SRVs still allowed"
-            if rules.restricted
-            else "not available (MP169 off)",
-        ),
-        (
-            "PPMID SMETS version",
-            "follows the CH at whitelisting (MP202)"
-            if in_force.mp202
-            else "as pre-notified (interim CPL rows)",
-        ),
+        ("modifications in force", ", ".join(m.upper() for m in rules.in_force()) or "none"),
+        ("housekeeping", rules.mp60.rule.describe()),
+        ("install codes", rules.mp121.describe()),
+        ("Restricted mode", rules.mp169.describe()),
+        ("PPMID SMETS version", rules.mp202.describe()),
         ("implementation cost beyond the first", answers.pound_range(lo, hi)),
     ]
 
@@ -625,8 +607,10 @@ and every rule set runs on that very fleet: the differences between rule sets ar
 rules'. Deliveries start <code>scenario.history_months</code> before day one, so day one has
 stock of every age.</p>
 <p><b>The same rules as the gateway.</b> A rule set is the gateway's own configuration
-(modifications in force from day one, the <code>housekeeping</code>,
-<code>install_codes</code> and <code>restricted_mode</code> tables of gbdsp.toml), and each
+(modifications in force from day one; the <code>housekeeping</code>,
+<code>install_codes</code> and <code>restricted_mode</code> tables hold the settings of
+gbdsp.toml's <code>[modifications.mp60]</code>, <code>[modifications.mp121]</code> and
+<code>[modifications.mp169]</code>), and each
 decision is taken by the function the gateway's services call: every status change by the
 SMI status table (SEC Appendix AC); the night a Pending device is removed by the
 housekeeping rule in force (AC 7.2 or MP60's 36 months, with its exclusions and Bryt

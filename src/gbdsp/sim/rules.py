@@ -1,44 +1,33 @@
 """A rule set as the gateway would run it: a `Config`, and the domain's answers to it.
 
 Nothing here decides anything itself. A rule set becomes the same `Config` object the server
-reads from gbdsp.toml; `InForce.on` says which modifications apply on a day; the services'
-own `rule_in_force` and `restricted_policy` build the housekeeping rule and the MP169 policy;
-`next_status`, `HousekeepingRule.due_at`, `install_codes.due_date`, `why_no_request`,
-`mp202.recorded_in_other_system` and `mp169.why_not_restrictable` take each decision. The
-engine calls these through `Decisions`, which remembers answers to questions it has already
-asked (a million devices share a few hundred distinct questions).
+reads from gbdsp.toml; `rules_on` (domain/rules/) gives the policies of a day, as it does for
+the gateway; `next_status`, `HousekeepingRule.due_at`, the MP121 settings' `due_date`,
+`why_no_request`, and the policies' `refuses`, `extra_roles`, `recorded_in_other_system` and
+`refusal` take each decision. The engine calls these through `Decisions`, which remembers
+answers to questions it has already asked (a million devices share a few hundred distinct
+questions).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from functools import cache
 
-from gbdsp.config import (
-    Config,
-    HousekeepingConfig,
-    InstallCodesConfig,
-    Modification,
-    Modifications,
-)
-from gbdsp.domain import install_codes, mp39, mp169, mp202
+from gbdsp.config import Config
+from gbdsp.domain import install_codes, rules
 from gbdsp.domain.devices import Device, DeviceModel, DeviceType, SmiStatus
 from gbdsp.domain.errors import GbdspError
 from gbdsp.domain.housekeeping import HousekeepingRule
 from gbdsp.domain.ids import DeviceId, UserId
-from gbdsp.domain.modifications import InForce
-from gbdsp.domain.mp169 import RestrictedPolicy
 from gbdsp.domain.parties import UserRole
-from gbdsp.domain.response_codes import ResponseCode
+from gbdsp.domain.rules import Rules, rules_on
+from gbdsp.domain.rules.mp169 import why_not_restrictable
 from gbdsp.domain.smi_status import Refused, Trigger, next_status
 from gbdsp.domain.srv import catalogue
 from gbdsp.domain.working_days import Calendar, add_working_days
-from gbdsp.services.housekeeping import rule_in_force
-from gbdsp.services.restricted import restricted_policy
 from gbdsp.sim.scenario import RuleSet
 
-MODIFICATIONS = ("mp39", "mp60", "mp121", "mp169", "mp202")
 STATUSES = tuple(SmiStatus)
 NONE = 255
 """Status code of a device not (or not yet) in the SMI."""
@@ -63,21 +52,16 @@ def code(status: SmiStatus) -> int:
 def config_for(ruleset: RuleSet, start: date) -> Config:
     """The gateway configuration this rule set stands for, every named modification in force
     from the first simulated day and the others off."""
-    on = set(ruleset.modifications)
-    switches = Modifications(
-        **{m: Modification(enabled=m in on, effective_from=start) for m in MODIFICATIONS}
-    )
-    housekeeping = (
-        HousekeepingConfig(without_mp60=ruleset.housekeeping, with_mp60=ruleset.housekeeping)
-        if "housekeeping" in ruleset.model_fields_set
-        else HousekeepingConfig()
-    )
-    return Config(
-        modifications=switches,
-        housekeeping=housekeeping,
-        install_codes=ruleset.install_codes,
-        restricted_mode=ruleset.restricted_mode,
-    )
+    sections: dict[str, dict[str, object]] = {
+        m: {"enabled": m in ruleset.modifications, "effective_from": start} for m in rules.NAMES
+    }
+    sections["mp121"].update(ruleset.install_codes.model_dump())
+    sections["mp169"].update(ruleset.restricted_mode.model_dump())
+    housekeeping: dict[str, object] = {}
+    if "housekeeping" in ruleset.model_fields_set:  # the one rule, with MP60 or without
+        sections["mp60"].update(ruleset.housekeeping.model_dump())
+        housekeeping["without_mp60"] = ruleset.housekeeping.model_dump()
+    return Config.model_validate({"modifications": sections, "housekeeping": housekeeping})
 
 
 _MODEL = DeviceModel("SIM", "SIM", "1", "1")
@@ -118,18 +102,20 @@ class Decisions:
     name: str
     config: Config
     start: date
+    settings: rules.Settings = field(init=False)
     housekeeping: HousekeepingRule = field(init=False)
-    restricted: RestrictedPolicy | None = field(init=False)
+    """The rule of the first day (a rule set's modifications are in force from it)."""
     calendar: Calendar = field(init=False)
+    _rules: dict[int, Rules] = field(default_factory=dict)
     _transitions: dict[tuple[Trigger, DeviceType, int], int] = field(default_factory=dict)
     _due: dict[tuple[int, DeviceType, bool], int | None] = field(default_factory=dict)
     _answers: dict[tuple[object, ...], bool] = field(default_factory=dict)
     _days: dict[tuple[object, ...], int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.housekeeping = rule_in_force(self.config, self.moment(0))
-        self.restricted = restricted_policy(self.config) if self.in_force(0).mp169 else None
-        self.calendar = Calendar.parse(self.config.install_codes.calendar)
+        self.settings = self.config.rule_settings()
+        self.housekeeping = self.rules(0).mp60.rule
+        self.calendar = self.settings.mp121.calendar
 
     @classmethod
     def of(cls, ruleset: RuleSet, start: date) -> Decisions:
@@ -144,8 +130,12 @@ class Decisions:
     def moment(self, index: int, at: time = EVENT_HOUR) -> datetime:
         return datetime.combine(self.day(index), at)
 
-    def in_force(self, index: int) -> InForce:
-        return _in_force(self.config.modifications, self.day(index))
+    def rules(self, index: int) -> Rules:
+        """The policies of day `index`, as the gateway would have them."""
+        found = self._rules.get(index)
+        if found is None:
+            found = self._rules[index] = rules_on(self.settings, self.day(index))
+        return found
 
     def next_status(self, trigger: Trigger, kind: DeviceType, current: int) -> int:
         """`smi_status.next_status`, on status codes; a refusal is a model error."""
@@ -184,11 +174,12 @@ class Decisions:
     def install_code_due(self, raised: int) -> int:
         key = ("due", raised)
         if key not in self._days:
-            settings: InstallCodesConfig = self.config.install_codes
-            self._days[key] = self.index(
-                install_codes.due_date(self.day(raised), settings.sla_working_days, self.calendar)
-            )
+            self._days[key] = self.index(self.settings.mp121.due_date(self.day(raised)))
         return self._days[key]
+
+    def requests_taken(self, index: int) -> bool:
+        """MP121: does the gaining supplier raise an install-code request, with an SLA?"""
+        return self.rules(index).mp121.refusal is None
 
     def answered_in_time(self, answered: int, due: int) -> bool:
         key = ("in time", answered, due)
@@ -210,14 +201,13 @@ class Decisions:
 
     def ppmid_stranded(self, recorded_smets1: bool, system_smets1: bool, index: int) -> bool:
         """MP202: would this PPMID stay recorded for the other system (seed 004)?"""
-        mp202_in_force = self.in_force(index).mp202
-        key = ("mp202", recorded_smets1, system_smets1, mp202_in_force)
+        mp202 = self.rules(index).mp202
+        key = ("mp202", recorded_smets1, system_smets1, mp202)
         if key not in self._answers:
             self._answers[key] = (
                 mp202.recorded_in_other_system(
                     sample_device(DeviceType.PPMID, smets1=recorded_smets1),
                     sample_device(DeviceType.CHF, smets1=system_smets1),
-                    mp202_in_force,
                 )
                 is not None
             )
@@ -225,34 +215,31 @@ class Decisions:
 
     def agent_may_send(self, srv: str, index: int) -> bool:
         """MP39: may a Registered Supplier Agent send `srv` (a CH return) on this day?"""
-        in_force = self.in_force(index).mp39
-        key = ("mp39", srv, in_force)
+        mp39 = self.rules(index).mp39
+        key = ("mp39", srv, mp39)
         if key not in self._answers:
-            roles = catalogue().by_id[srv].eligible_roles | mp39.extra_roles(srv, in_force)
+            roles = catalogue().by_id[srv].eligible_roles | mp39.extra_roles(srv)
             self._answers[key] = UserRole.RSA in roles
         return self._answers[key]
 
-    def restrictable(self, smets1: bool) -> bool:
-        key = ("mp169", smets1)
+    def restrictable(self, smets1: bool, index: int) -> bool:
+        """MP169: may a consumer's meter be put in Restricted mode on this day?"""
+        mp169 = self.rules(index).mp169
+        key = ("mp169", smets1, mp169)
         if key not in self._answers:
             self._answers[key] = (
-                mp169.why_not_restrictable(sample_device(DeviceType.ESME, smets1=smets1)) is None
+                mp169.refusal is None
+                and why_not_restrictable(sample_device(DeviceType.ESME, smets1=smets1)) is None
             )
         return self._answers[key]
 
-    def refuses(self, srv: str) -> bool:
-        """Would the gateway refuse `srv` to a restricted meter (E169)?"""
-        key = (ResponseCode.E169, srv)
+    def refuses(self, srv: str, index: int) -> bool:
+        """Would the gateway refuse `srv` to a restricted meter on this day (E169)?"""
+        mp169 = self.rules(index).mp169
+        key = ("E169", srv, mp169)
         if key not in self._answers:
-            self._answers[key] = self.restricted is not None and self.restricted.refuses(
-                sample_device(DeviceType.ESME, restricted=True), srv
-            )
+            self._answers[key] = mp169.refuses(sample_device(DeviceType.ESME, restricted=True), srv)
         return self._answers[key]
-
-
-@cache
-def _in_force(switches: Modifications, day: date) -> InForce:
-    return InForce.on(switches, day)
 
 
 def supplier_id(index: int) -> UserId:

@@ -1,9 +1,10 @@
 """A simulation scenario: the fleet's assumptions and the rule sets to compare (one TOML file).
 
 Every assumption is a share or a rate, so `--scale` changes only the number of premises.
-The rule sets use the gateway's own configuration sections (`housekeeping`, `install_codes`,
-`restricted_mode`) and name the modifications in force; `rules.py` turns them into a
-`gbdsp.config.Config` and asks the same functions the services ask.
+The rule sets use the gateway's own configuration settings (`housekeeping`: a housekeeping
+rule; `install_codes`, `restricted_mode`: those of `[modifications.mp121]` and
+`[modifications.mp169]`) and name the modifications in force; `rules.py` turns them into a
+`gbdsp.config.Config` and asks the same policies the gateway asks.
 """
 
 from __future__ import annotations
@@ -14,18 +15,33 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from gbdsp.config import InstallCodesConfig, RestrictedModeConfig, RuleConfig
-from gbdsp.domain.devices import DeviceType
-from gbdsp.domain.errors import GbdspError, InvalidValue
+from gbdsp.domain import rules
+from gbdsp.domain.errors import GbdspError
 from gbdsp.domain.srv import catalogue
-from gbdsp.domain.working_days import Calendar
 from gbdsp.sim import costs as money
 
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
 Rate = Annotated[float, Field(ge=0.0)]
-ModificationName = Literal["mp39", "mp60", "mp121", "mp169", "mp202"]
+
+
+def _modification(name: str) -> str:
+    if name not in rules.NAMES:
+        raise ValueError(f"Input should be one of {', '.join(rules.NAMES)}, not {name!r}")
+    return name
+
+
+ModificationName = Annotated[str, AfterValidator(_modification)]
 
 
 class ScenarioError(GbdspError):
@@ -192,24 +208,17 @@ class RuleSet(_Section):
     @field_validator("housekeeping")
     @classmethod
     def _housekeeping(cls, value: RuleConfig) -> RuleConfig:
+        """Its device types are checked by `RuleConfig` itself."""
         if value.months < 1:
             raise ValueError("months must be at least 1")
-        for name in value.excluded_types:
-            try:
-                DeviceType.parse(name)
-            except InvalidValue as e:
-                raise ValueError(str(e)) from None
         return value
 
     @field_validator("install_codes")
     @classmethod
     def _install_codes(cls, value: InstallCodesConfig) -> InstallCodesConfig:
+        """Its calendar is checked by `InstallCodesConfig` itself."""
         if not 1 <= value.sla_working_days <= 250:
             raise ValueError("sla_working_days must be between 1 and 250")
-        try:
-            Calendar.parse(value.calendar)
-        except InvalidValue as e:
-            raise ValueError(str(e)) from None
         return value
 
 

@@ -19,11 +19,11 @@ from gbdsp.clock import Clock
 from gbdsp.config import Config
 from gbdsp.domain.devices import CspRegion, Device, DeviceModel, DeviceType, SmetsVariant
 from gbdsp.domain.ids import DeviceId, UserId
-from gbdsp.domain.modifications import InForce
 from gbdsp.domain.parties import Party, User, UserRole
 from gbdsp.domain.products import CplEntry, CplKey
 from gbdsp.domain.replies import Reply
 from gbdsp.domain.response_codes import ResponseCode
+from gbdsp.domain.rules import rules_on
 from gbdsp.domain.service_requests import HanDeviceLogUpdate, InventoryUpdate, Prenotification
 from gbdsp.duis.smki import TEST_USERS
 from gbdsp.gateway import device_commands
@@ -208,7 +208,7 @@ def create_demo_fleet(
     _reference_data(store)
     cpl = CplLookup(store, ttl=0)
     emulator = DeviceEmulator(config.wan)
-    rules = InForce.on(config.modifications, now.date())
+    rules = rules_on(config.rule_settings(), now.date())
     suppliers = [BOXED_SUPPLIER, *(s[0] for s in DEMO_SUPPLIERS)]
 
     def build(

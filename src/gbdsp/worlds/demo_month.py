@@ -35,9 +35,9 @@ from gbdsp.domain.devices import CspRegion, DeviceModel, DeviceType, SmetsVarian
 from gbdsp.domain.errors import GbdspError, InvalidValue
 from gbdsp.domain.housekeeping import months_before
 from gbdsp.domain.ids import DeviceId, UserId
-from gbdsp.domain.modifications import InForce
 from gbdsp.domain.products import CplEntry, CplKey
 from gbdsp.domain.requests import CommandVariant, WebService
+from gbdsp.domain.rules import Rules, rules_on
 from gbdsp.domain.service_requests import InventoryUpdate, Prenotification
 from gbdsp.duis import xml
 from gbdsp.duis.client import response_code
@@ -202,6 +202,7 @@ class World:
         self.gateway = Gateway(self.store, self.clock, self.dsp_key, self.config)
         self.emulator = DeviceEmulator(self.config.wan)
         self.cpl = CplLookup(self.store, ttl=0)
+        self.rule_settings = self.config.rule_settings()
         self._keys: dict[str, SigningKey | None] = {}
 
     def key_of(self, sender: str) -> SigningKey | None:
@@ -226,9 +227,9 @@ class World:
         self.clock.set(max(moment, self.clock.now()))  # the replay never goes back
         return self.clock
 
-    def in_force(self, name: str) -> bool:
-        modification = getattr(self.config.modifications, name)
-        return bool(modification.in_force(self.clock.now().date()))
+    def rules(self) -> Rules:
+        """The modifications' policies at the world's clock."""
+        return rules_on(self.rule_settings, self.clock.now().date())
 
     def not_in_force(self, name: str) -> str:
         return (
@@ -243,7 +244,7 @@ class World:
         with self.store.transaction() as tx:
             user = tx.users.get(supplier)
             assert user is not None
-            rules = InForce.on(self.config.modifications, self.now.date())
+            rules = rules_on(self.rule_settings, self.now.date())
             yield Premises(
                 HandlerContext(tx, self.cpl, start, user, rules, self.emulator), self.rng, self.now
             )
@@ -439,13 +440,14 @@ Event = Callable[[World], None]
 
 def _month(w: World) -> None:
     events: dict[int, list[Event]] = {}
-    if w.in_force("mp121"):
+    rules = w.rules()
+    if rules.mp121.refusal is None:  # install-code requests are taken
         for day, event in _install_code_story():
             events.setdefault(day, []).append(event)
     else:
         w.summary.left_out.append(f"install-code requests: {w.not_in_force('mp121')}")
         events.setdefault(28, []).append(_changes_of_supplier)
-    if w.in_force("mp169"):
+    if rules.mp169.refusal is None:  # Restricted mode may be set
         for day, event in _restricted_story():
             events.setdefault(day, []).append(event)
     else:

@@ -25,8 +25,8 @@ from gbdsp.domain.errors import Conflict, GbdspError, InvalidValue, NotFound
 from gbdsp.domain.housekeeping import AGE_BUCKETS
 from gbdsp.domain.ids import DeviceId, UserId
 from gbdsp.domain.install_codes import NotYours, RequestStatus, is_overdue
-from gbdsp.domain.mp169 import why_not_restrictable
 from gbdsp.domain.products import CplKey
+from gbdsp.domain.rules.mp169 import why_not_restrictable
 from gbdsp.domain.visibility import Viewer, is_responsible, may_see, parties_of
 from gbdsp.services import housekeeping, install_codes, inventory, reports, restricted
 from gbdsp.services.portal_accounts import (
