@@ -1,7 +1,7 @@
 """Signed 8.2 round trips at wire speed: `wrk` against `gbdsp serve`, with its echo floor.
 
     python bench/wire.py [--backends sqlite,postgresql] [--workers 1,2] [--users 16]
-                         [--seconds 10] [--warmup 3] [--max-rate 4000]
+                         [--seconds 10] [--warmup 3] [--max-rate 4000] [--tree NAME=SRC]
 
 Closed loop: Debian's `wrk` (installed with apt-get if missing) holds one keep-alive
 connection per DUIS User, each on a thread of its own running `bench/wire.lua`, and sends
@@ -49,8 +49,6 @@ from gbdsp.duis import signature, xml
 from gbdsp.duis.signature import SigningKey
 from gbdsp.duis.smki import generate_identity, load_certificate
 from gbdsp.services.users import add_user, register_test_users
-from gbdsp.store import statement_count
-from gbdsp.web import bench_echo
 from gbdsp.worlds.demo import create_demo_fleet
 
 LUA = Path(__file__).with_name("wire.lua")
@@ -60,6 +58,18 @@ DCC = "90-B3-D5-1F-30-00-00-02"
 SR_NS = "http://www.dccinterface.co.uk/ServiceUserGateway"
 TICK = os.sysconf("SC_CLK_TCK")
 RESULT = re.compile(r"WIRE-RESULT (.*)")
+DUIS_PATH = "/api/v1/serviceD"
+# What the server knows them by (gbdsp.web.bench_echo, gbdsp.store.statement_count): spelled
+# here too, so that an older tree's setup (--tree) imports nothing it lacks.
+ECHO_ENV, ECHO_PATH = "GBDSP_BENCH_ECHO", "/bench/echo"
+STATEMENTS_ENV = "GBDSP_STATEMENT_COUNTS"
+
+
+def statements(directory: Path) -> int:
+    """The statements every worker counted into `directory` (one 8-byte integer a file)."""
+    return sum(
+        int.from_bytes(p.read_bytes()[:8], "little", signed=True) for p in directory.glob("*.count")
+    )
 
 
 @dataclass(frozen=True)
@@ -110,7 +120,7 @@ def bench_users(n: int) -> list[BenchUser]:
     return users
 
 
-def setup(data: Path, database: str, users: list[BenchUser]) -> None:
+def setup(data: Path, database: str, certificates: list[bytes]) -> None:
     """A data directory on `database`: the DCC Boxed Users, the demo fleet (with the
     template premises) and the bench Users with their certificates."""
     data.mkdir()
@@ -120,9 +130,10 @@ def setup(data: Path, database: str, users: list[BenchUser]) -> None:
     try:
         register_test_users(app.store)
         create_demo_fleet(app.store, app.clock, premises=50, seed=1)
-        for u in users:
-            user = User(u.user_id, "BENCH", "bench client", frozenset({UserRole.OU}))
-            add_user(app.store, user, load_certificate(u.pem), app.clock.now())
+        for pem in certificates:
+            certificate = load_certificate(pem)
+            user = User(certificate.user_id, "BENCH", "bench client", frozenset({UserRole.OU}))
+            add_user(app.store, user, certificate, app.clock.now())
     finally:
         app.close()
 
@@ -200,7 +211,8 @@ class DatabaseCpu:
         with self.engine.connect() as conn:
             pids = conn.execute(
                 text(
-                    "SELECT pid FROM pg_stat_activity WHERE datname = :d AND pid <> pg_backend_pid()"
+                    "SELECT pid FROM pg_stat_activity"
+                    " WHERE datname = :d AND pid <> pg_backend_pid()"
                 ),
                 {"d": self.name},
             ).scalars()
@@ -211,9 +223,9 @@ class DatabaseCpu:
 
 
 @contextlib.contextmanager
-def serve(data: Path, workers: int, counts: Path) -> Iterator[tuple[str, int]]:
+def serve(data: Path, workers: int, counts: Path, tree: Tree) -> Iterator[tuple[str, int]]:
     port = free_port()
-    env = {**os.environ, bench_echo.ENV: "1", statement_count.ENV: str(counts)}
+    env = {**tree.env(), ECHO_ENV: "1", STATEMENTS_ENV: str(counts)}
     server = subprocess.Popen(
         [
             sys.executable,
@@ -300,11 +312,11 @@ def measured(
     counts: Path,
     db_cpu: DatabaseCpu | None,
 ) -> Figures:
-    path = bench_echo.PATH if mode == "echo" else "/api/v1/serviceD"
-    cpu0, sql0 = group_cpu(pgid), statement_count.total(counts)
+    path = ECHO_PATH if mode == "echo" else DUIS_PATH
+    cpu0, sql0 = group_cpu(pgid), statements(counts)
     db0 = db_cpu() if db_cpu else {}
     figures, client_cpu = run_wrk(wrk, url, phase, path, mode, args.users, args.seconds)
-    cpu1, sql1 = group_cpu(pgid), statement_count.total(counts)
+    cpu1, sql1 = group_cpu(pgid), statements(counts)
     db1 = db_cpu() if db_cpu else {}
     n = max(figures["requests"], 1)
     db_ms = sum(v - db0.get(pid, 0.0) for pid, v in db1.items()) / n * 1000 if db_cpu else None
@@ -322,17 +334,59 @@ def measured(
     )
 
 
+@dataclass(frozen=True)
+class Tree:
+    """A gbdsp source tree to serve (`--tree NAME=SRC`, say an older commit's `git archive`
+    to compare before and after in one run); SRC None: the installed gbdsp."""
+
+    name: str
+    src: Path | None
+
+    def env(self) -> dict[str, str]:
+        if self.src is None:
+            return dict(os.environ)
+        return {**os.environ, "PYTHONPATH": str(self.src)}
+
+
+def setup_with(tree: Tree, data: Path, database: str, certificates: Path) -> None:
+    """`setup` run by the tree's own code (its migrations make its database)."""
+    subprocess.run(
+        [sys.executable, __file__, "--setup", str(data), database, str(certificates)],
+        env=tree.env(),
+        check=True,
+    )
+
+
+def run_setup(data: str, database: str, certificates: str) -> None:
+    pems = sorted(Path(certificates).glob("*.pem"))
+    setup(Path(data), database, [p.read_bytes() for p in pems])
+
+
 def main() -> None:
+    if len(sys.argv) == 5 and sys.argv[1] == "--setup":
+        run_setup(*sys.argv[2:])
+        return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--workers", default="1,2")
     parser.add_argument("--users", type=int, default=16, help="connections, one User each")
-    parser.add_argument("--seconds", type=float, default=10)
-    parser.add_argument("--warmup", type=float, default=3)
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument(
         "--max-rate", type=float, default=4000, help="requests signed per second of a run"
     )
+    parser.add_argument(
+        "--tree",
+        action="append",
+        default=[],
+        metavar="NAME=SRC",
+        help="also serve the gbdsp package under SRC (it must have this bench's echo route "
+        "and statement counter), interleaved with the installed one",
+    )
     args = parser.parse_args()
+    trees = [Tree("this", None)] + [
+        Tree(name, Path(src).resolve()) for name, src in (t.split("=", 1) for t in args.tree)
+    ]
     wrk = ensure_wrk()
     workers = [int(w) for w in args.workers.split(",")]
     t0 = time.perf_counter()
@@ -341,49 +395,55 @@ def main() -> None:
     per_warmup = math.ceil(args.max_rate * args.warmup / args.users)
     counter = time.time_ns() // 1000
     with tempfile.TemporaryDirectory(prefix="gbdsp-wire-") as tmp:
-        phases: list[tuple[Path, Path]] = []
-        for w in workers:  # a warm-up and a measured run per worker count, counters rising
-            pair = []
-            for name, count in (("warm", per_warmup), ("run", per_run)):
-                bodies = [signed_bodies(u, counter, count) for u in users]
-                pair.append(write_phase(Path(tmp) / f"{name}-{w}", bodies))
-                counter += count
-            phases.append((pair[0], pair[1]))
+        certificates = Path(tmp) / "certificates"
+        certificates.mkdir()
+        for i, u in enumerate(users):
+            (certificates / f"{i:03d}.pem").write_bytes(u.pem)
+        phases: dict[tuple[int, str], tuple[Path, Path]] = {}
+        for w in workers:  # a warm-up and a measured run per worker count and tree
+            for tree in trees:
+                pair = []
+                for name, count in (("warm", per_warmup), ("run", per_run)):
+                    bodies = [signed_bodies(u, counter, count) for u in users]
+                    pair.append(write_phase(Path(tmp) / f"{name}-{w}-{tree.name}", bodies))
+                    counter += count
+                phases[w, tree.name] = (pair[0], pair[1])
         print(
-            f"signed {len(workers) * (per_run + per_warmup) * args.users} requests in "
+            f"signed {len(phases) * (per_run + per_warmup) * args.users} requests in "
             f"{time.perf_counter() - t0:.1f} s; {args.users} connections (one User each), "
-            f"{args.seconds:g} s runs after {args.warmup:g} s warm-ups, load average "
+            f"{args.seconds} s runs after {args.warmup} s warm-ups, load average "
             f"{os.getloadavg()[0]:.1f}"
         )
         for backend in args.backends.split(","):
-            base = Path(tmp) / backend
-            base.mkdir()
-            with temporary_database(backend, base) as database:
-                data = base / "data"
-                setup(data, database, users)
-                db_cpu = DatabaseCpu(database) if backend == "postgresql" else None
-                try:
-                    for w, (warm, run) in zip(workers, phases, strict=True):
+            with contextlib.ExitStack() as stack:
+                places = {}
+                for tree in trees:
+                    base = Path(tmp) / backend / tree.name
+                    base.mkdir(parents=True)
+                    database = stack.enter_context(temporary_database(backend, base))
+                    setup_with(tree, base / "data", database, certificates)
+                    db_cpu = DatabaseCpu(database) if backend == "postgresql" else None
+                    if db_cpu:
+                        stack.callback(db_cpu.close)
+                    places[tree.name] = (base, db_cpu)
+                for w in workers:
+                    print(f"{backend}, {w} worker{'s' if w > 1 else ''}:")
+                    for tree in trees:
+                        base, db_cpu = places[tree.name]
+                        warm, run = phases[w, tree.name]
                         counts = base / f"counts-{w}"
-                        print(f"{backend}, {w} worker{'s' if w > 1 else ''}:")
-                        with serve(data, w, counts) as (url, pgid):
-                            run_wrk(
-                                wrk, url, warm, bench_echo.PATH, "echo", args.users, args.warmup
-                            )
+                        tag = "" if len(trees) == 1 else f" [{tree.name}]"
+                        with serve(base / "data", w, counts, tree) as (url, pgid):
+                            run_wrk(wrk, url, warm, ECHO_PATH, "echo", args.users, args.warmup)
                             echo = measured(
-                                "echo", wrk, url, pgid, run, "echo", args, counts, db_cpu
+                                "echo" + tag, wrk, url, pgid, run, "echo", args, counts, db_cpu
                             )
                             print(echo.line(None))
-                            run_wrk(
-                                wrk, url, warm, "/api/v1/serviceD", "duis", args.users, args.warmup
-                            )
+                            run_wrk(wrk, url, warm, DUIS_PATH, "duis", args.users, args.warmup)
                             duis = measured(
-                                "signed 8.2", wrk, url, pgid, run, "duis", args, counts, db_cpu
+                                "8.2" + tag, wrk, url, pgid, run, "duis", args, counts, db_cpu
                             )
                             print(duis.line(echo.rate))
-                finally:
-                    if db_cpu:
-                        db_cpu.close()
 
 
 if __name__ == "__main__":
