@@ -15,6 +15,7 @@ from gbdsp.store.tables import (
     issued_transforms,
     originator_counters,
     outbox,
+    reference_version,
     users,
 )
 
@@ -30,6 +31,20 @@ _ADVANCE = (
     .values(last_counter=bindparam("counter"))
 )
 _AUDIT = insert(audit_log)
+_REFERENCE_VERSION = select(reference_version.c.version).where(reference_version.c.id == 1)
+
+
+class ReferenceVersionRepository:
+    """The counter the gateway's caches of reference data are checked against: migration
+    0017's triggers bump it in the same transaction as any change to that data."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def current(self) -> int | None:
+        """None if the row is missing (a test's TRUNCATE of every table): cache nothing."""
+        value = self._conn.execute(_REFERENCE_VERSION).scalar()
+        return None if value is None else int(value)
 
 
 class CounterRepository:

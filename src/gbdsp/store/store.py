@@ -18,6 +18,7 @@ from gbdsp.store.gateway_repositories import (
     AuditRepository,
     CounterRepository,
     OutboxRepository,
+    ReferenceVersionRepository,
     TransformRepository,
 )
 from gbdsp.store.gbcs_repositories import GbcsCertificateRepository
@@ -54,6 +55,7 @@ class Transaction:
         self.tokens = TokenRepository(conn)
         self.restricted_log = RestrictedLogRepository(conn)
         self.gbcs_certificates = GbcsCertificateRepository(conn)
+        self.reference = ReferenceVersionRepository(conn)
 
 
 @dataclass(frozen=True, slots=True)
