@@ -29,6 +29,7 @@ import re
 import resource
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -362,9 +363,114 @@ def run_setup(data: str, database: str, certificates: str) -> None:
     setup(Path(data), database, [p.read_bytes() for p in pems])
 
 
+PIPELINE_PER_USER = 100
+
+
+def in_process(
+    backend: str,
+    trees: list[Tree],
+    places: dict[str, tuple[Path, DatabaseCpu | None]],
+    rounds: list[Path],
+    profile: bool,
+) -> None:
+    """Rounds of the gateway in-process, trees interleaved; medians."""
+    if not rounds:
+        return
+    figures: dict[str, list[dict[str, float]]] = {t.name: [] for t in trees}
+    for n, phase in enumerate(rounds):
+        for tree in trees:
+            data = places[tree.name][0] / "data"
+            wanted = profile and n == len(rounds) - 1 and tree is trees[0]
+            figures[tree.name].append(pipeline_with(tree, data, phase, wanted))
+    print(f"{backend}, gateway in-process ({len(rounds)} rounds, medians):")
+    for tree in trees:
+        f = figures[tree.name]
+        cpu = statistics.median(x["cpu_ms"] for x in f)
+        wall = statistics.median(x["wall_ms"] for x in f)
+        tag = "" if len(trees) == 1 else f" [{tree.name}]"
+        each = ", ".join(f"{x['cpu_ms']:.3f}" for x in f)
+        print(
+            f"  {'8.2' + tag:<12} CPU {cpu:6.3f} ms/req  wall {wall:6.3f} ms/req"
+            f"  SQL/req {f[0]['sql']:5.2f}  (CPU {each})"
+        )
+
+
+def pipeline_with(tree: Tree, data: Path, phase: Path, profile: bool) -> dict[str, float]:
+    """`run_pipeline` in a process of the tree's own code: its CPU and statements per request."""
+    done = subprocess.run(
+        [sys.executable, __file__, "--pipeline", str(data), str(phase), str(int(profile))],
+        env=tree.env(),
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    lines = done.stdout.splitlines()
+    for line in lines[1:]:
+        print("   ", line)
+    return {k: float(v) for k, v in (kv.split("=") for kv in lines[0].split()[1:])}
+
+
+def run_pipeline(data: str, phase: str, profile: str) -> None:
+    """The gateway in this process, no HTTP: the phase's bodies, Users taken in turn (each
+    User's counters in order); the first fifth warms up. Prints CPU and wall ms and SQL
+    statements per request, and with `profile` the cProfile of the rest."""
+    import cProfile
+    import io
+    import pstats
+
+    from sqlalchemy import event
+
+    from gbdsp.domain.requests import WebService
+    from gbdsp.gateway.pipeline import Gateway
+
+    per_user = [read_phase(p) for p in sorted(Path(phase).glob("user-*.req"))]
+    bodies = [b for turn in zip(*per_user, strict=False) for b in turn]
+    app = bootstrap.open_app(Path(data))
+    gateway = Gateway(app.store, app.clock, app.signing_key(), app.config)
+    warm = len(bodies) // 5
+    for body in bodies[:warm]:
+        assert b"<sr:ResponseCode>I0<" in gateway.handle(WebService.NON_DEVICE, body).body
+    statements = [0]
+    event.listen(
+        app.store.engine,
+        "before_cursor_execute",
+        lambda *_: statements.__setitem__(0, statements[0] + 1),
+    )
+    profiler = cProfile.Profile() if profile == "1" else None
+    t0, c0 = time.perf_counter(), time.process_time()
+    if profiler:
+        profiler.enable()
+    for body in bodies[warm:]:
+        gateway.handle(WebService.NON_DEVICE, body)
+    if profiler:
+        profiler.disable()
+    n = len(bodies) - warm
+    wall, cpu = (time.perf_counter() - t0) / n * 1000, (time.process_time() - c0) / n * 1000
+    app.close()
+    print(f"PIPELINE cpu_ms={cpu:.4f} wall_ms={wall:.4f} sql={statements[0] / n:.3f}")
+    if profiler:
+        text_out = io.StringIO()
+        stats = pstats.Stats(profiler, stream=text_out)
+        stats.sort_stats("tottime").print_stats(25)
+        print(text_out.getvalue())
+
+
+def read_phase(path: Path) -> list[bytes]:
+    data, bodies, at = path.read_bytes(), [], 0
+    while at < len(data):
+        newline = data.index(b"\n", at)
+        length = int(data[at:newline])
+        bodies.append(data[newline + 1 : newline + 1 + length])
+        at = newline + 1 + length
+    return bodies
+
+
 def main() -> None:
     if len(sys.argv) == 5 and sys.argv[1] == "--setup":
         run_setup(*sys.argv[2:])
+        return
+    if len(sys.argv) == 5 and sys.argv[1] == "--pipeline":
+        run_pipeline(*sys.argv[2:])
         return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--backends", default="sqlite,postgresql")
@@ -383,6 +489,15 @@ def main() -> None:
         help="also serve the gbdsp package under SRC (it must have this bench's echo route "
         "and statement counter), interleaved with the installed one",
     )
+    parser.add_argument(
+        "--pipeline",
+        type=int,
+        default=3,
+        metavar="ROUNDS",
+        help="first, rounds of the gateway in-process (no HTTP), trees interleaved",
+    )
+    parser.add_argument("--profile", action="store_true", help="cProfile one in-process round")
+    parser.add_argument("--no-http", action="store_true", help="only the in-process rounds")
     args = parser.parse_args()
     trees = [Tree("this", None)] + [
         Tree(name, Path(src).resolve()) for name, src in (t.split("=", 1) for t in args.tree)
@@ -399,6 +514,11 @@ def main() -> None:
         certificates.mkdir()
         for i, u in enumerate(users):
             (certificates / f"{i:03d}.pem").write_bytes(u.pem)
+        rounds = []  # in-process rounds first: their counters are below the runs'
+        for r in range(args.pipeline):
+            bodies = [signed_bodies(u, counter, PIPELINE_PER_USER) for u in users]
+            rounds.append(write_phase(Path(tmp) / f"pipeline-{r}", bodies))
+            counter += PIPELINE_PER_USER
         phases: dict[tuple[int, str], tuple[Path, Path]] = {}
         for w in workers:  # a warm-up and a measured run per worker count and tree
             for tree in trees:
@@ -426,6 +546,9 @@ def main() -> None:
                     if db_cpu:
                         stack.callback(db_cpu.close)
                     places[tree.name] = (base, db_cpu)
+                in_process(backend, trees, places, rounds, args.profile)
+                if args.no_http:
+                    continue
                 for w in workers:
                     print(f"{backend}, {w} worker{'s' if w > 1 else ''}:")
                     for tree in trees:
