@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import base64
+import re
 from datetime import UTC, datetime
 from functools import singledispatch
+from xml.sax.saxutils import escape
 
 from lxml import etree
 
@@ -13,6 +15,7 @@ from gbdsp.domain.replies import (
     CinReply,
     DeviceResponseReply,
     FutureDatedAlertReply,
+    InventoryEntry,
     InventoryReply,
     LocalCommandReply,
     OptInReply,
@@ -80,43 +83,68 @@ def render(payload: Payload, message: etree._Element) -> None:
 
 @render.register
 def _inventory(payload: InventoryReply, message: etree._Element) -> None:
-    inventory = etree.SubElement(message, sr("DSPInventory"))
+    """Written as text and parsed once: an 8.2 answer has up to 17 devices of about 16
+    elements each, and one lxml parse of the text is several times cheaper than as many
+    SubElement calls (bench/wire.py). Every value is escaped; the parser resolves nothing."""
+    parts = [_INVENTORY_OPEN]
     for entry in payload.entries:
-        d = entry.device
-        device = etree.SubElement(inventory, sr("Device"))
-        _add(device, "DeviceID", str(d.device_id))
-        _add(device, "DeviceType", d.device_type.value)
-        _add(device, "DeviceStatus", d.status.value if d.status else None)
-        _add(device, "DeviceManufacturer", d.model.manufacturer)
-        _add(device, "DeviceModel", d.model.model)
-        _add(device, "SMETSCHTSVersion", d.smets_chts_version or None)
-        _add(device, "DeviceFirmwareVersion", d.model.firmware_version[:8] or None)
-        # DUIS 5.4 Device: the CPL row is per firmware version, so the firmware version's
-        # status and the CPL status are the same row's (docs/duis-coverage.md).
-        status = entry.cpl_status.value if entry.cpl_status else None
-        _add(device, "DeviceFirmwareVersionStatus", status)
-        _add(device, "CPLStatus", status)
-        if d.status is SmiStatus.COMMISSIONED and d.status_date is not None:
-            _add(device, "DateCommissioned", d.status_date.date().isoformat())
-        _add(device, "ImportMPxN", d.import_mpxn)
-        if d.device_type is DeviceType.ESME:
-            _add(device, "ESMEVariant", ESME_VARIANT)
-        uprn = d.uprn if d.uprn and int(d.uprn) > 0 else None
-        _add(device, "UPRN", uprn)
-        if d.postcode and 6 <= len(d.postcode) <= 8:
-            # PropertyFilter needs an AddressIdentifier; the SMI's only premises key is
-            # the UPRN (DCC Boxed fills it with an identifier of its own, too).
-            prop = etree.SubElement(device, sr("PropertyFilter"))
-            _add(prop, "PostCode", d.postcode)
-            _add(prop, "AddressIdentifier", uprn or str(d.chf_id or d.device_id))
-        _add(device, "CSPRegion", d.csp_region.value if d.csp_region else None)
-        _add(device, "DeviceGBCSVersion", entry.gbcs_version)
-        if d.device_type is DeviceType.CHF:
-            _add(device, "HANVariant", HAN_VARIANT)
-            _add(device, "Connectivity", CONNECTIVITY)
-        if payload.show_restricted and d.restricted:
-            # Only where it is true: answers about other devices stay plain DUIS 5.4.
-            _add(device, "Restricted", "true")
+        parts.append("<sr:Device>")
+        _device(parts, entry, payload.show_restricted)
+        parts.append("</sr:Device>")
+    parts.append("</sr:DSPInventory>")
+    message.append(etree.fromstring("".join(parts), _FRAGMENT_PARSER))
+
+
+_INVENTORY_OPEN = f'<sr:DSPInventory xmlns:sr="{SR}">'
+_FRAGMENT_PARSER = etree.XMLParser(resolve_entities=False, no_network=True)
+
+
+def _device(parts: list[str], entry: InventoryEntry, show_restricted: bool) -> None:
+    """One sr:Device of a DSPInventory, in the XSD's element order."""
+    d = entry.device
+    _put(parts, "DeviceID", str(d.device_id))
+    _put(parts, "DeviceType", d.device_type.value)
+    _put(parts, "DeviceStatus", d.status.value if d.status else None)
+    _put(parts, "DeviceManufacturer", d.model.manufacturer)
+    _put(parts, "DeviceModel", d.model.model)
+    _put(parts, "SMETSCHTSVersion", d.smets_chts_version or None)
+    _put(parts, "DeviceFirmwareVersion", d.model.firmware_version[:8] or None)
+    # DUIS 5.4 Device: the CPL row is per firmware version, so the firmware version's
+    # status and the CPL status are the same row's (docs/duis-coverage.md).
+    status = entry.cpl_status.value if entry.cpl_status else None
+    _put(parts, "DeviceFirmwareVersionStatus", status)
+    _put(parts, "CPLStatus", status)
+    if d.status is SmiStatus.COMMISSIONED and d.status_date is not None:
+        _put(parts, "DateCommissioned", d.status_date.date().isoformat())
+    _put(parts, "ImportMPxN", d.import_mpxn)
+    if d.device_type is DeviceType.ESME:
+        _put(parts, "ESMEVariant", ESME_VARIANT)
+    uprn = d.uprn if d.uprn and int(d.uprn) > 0 else None
+    _put(parts, "UPRN", uprn)
+    if d.postcode and 6 <= len(d.postcode) <= 8:
+        # PropertyFilter needs an AddressIdentifier; the SMI's only premises key is
+        # the UPRN (DCC Boxed fills it with an identifier of its own, too).
+        parts.append("<sr:PropertyFilter>")
+        _put(parts, "PostCode", d.postcode)
+        _put(parts, "AddressIdentifier", uprn or str(d.chf_id or d.device_id))
+        parts.append("</sr:PropertyFilter>")
+    _put(parts, "CSPRegion", d.csp_region.value if d.csp_region else None)
+    _put(parts, "DeviceGBCSVersion", entry.gbcs_version)
+    if d.device_type is DeviceType.CHF:
+        _put(parts, "HANVariant", HAN_VARIANT)
+        _put(parts, "Connectivity", CONNECTIVITY)
+    if show_restricted and d.restricted:
+        # Only where it is true: answers about other devices stay plain DUIS 5.4.
+        _put(parts, "Restricted", "true")
+
+
+def _put(parts: list[str], name: str, text: str | None) -> None:
+    if text is not None:
+        safe = escape(text) if _MARKUP.search(text) else text  # IDs and enumerations: as is
+        parts.append(f"<sr:{name}>{safe}</sr:{name}>")
+
+
+_MARKUP = re.compile(r"[&<>]")
 
 
 @render.register
