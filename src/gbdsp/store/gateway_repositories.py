@@ -10,6 +10,7 @@ from sqlalchemy import Connection, bindparam, delete, func, insert, select, upda
 from sqlalchemy.dialects import postgresql, sqlite
 
 from gbdsp.domain.ids import DeviceId, UserId
+from gbdsp.store import hot
 from gbdsp.store.tables import (
     audit_log,
     issued_transforms,
@@ -22,7 +23,7 @@ from gbdsp.store.tables import (
 _OFFSET = 2**63
 
 # Built once (hot path: every trusted request runs these).
-_ADVANCE = (
+_ADVANCE = hot.Prepared(
     update(originator_counters)
     .where(
         originator_counters.c.user_id == bindparam("uid"),
@@ -30,8 +31,21 @@ _ADVANCE = (
     )
     .values(last_counter=bindparam("counter"))
 )
-_AUDIT = insert(audit_log)
-_REFERENCE_VERSION = select(reference_version.c.version).where(reference_version.c.id == 1)
+_AUDIT_COLUMNS = (
+    "at",
+    "direction",
+    "web_service",
+    "user_id",
+    "request_id",
+    "srv",
+    "device_id",
+    "outcome",
+    "detail",
+)
+_AUDIT = hot.Prepared(insert(audit_log).values({c: bindparam(c) for c in _AUDIT_COLUMNS}))
+_REFERENCE_VERSION = hot.Prepared(
+    select(reference_version.c.version).where(reference_version.c.id == 1)
+)
 
 
 class ReferenceVersionRepository:
@@ -43,7 +57,7 @@ class ReferenceVersionRepository:
 
     def current(self) -> int | None:
         """None if the row is missing (a test's TRUNCATE of every table): cache nothing."""
-        value = self._conn.execute(_REFERENCE_VERSION).scalar()
+        value = _REFERENCE_VERSION.run(self._conn, {}).scalar()
         return None if value is None else int(value)
 
 
@@ -64,7 +78,7 @@ class CounterRepository:
         stored = counter - _OFFSET
         t = originator_counters
         for _ in range(2):
-            moved = self._conn.execute(_ADVANCE, {"uid": user_id, "counter": stored})
+            moved = _ADVANCE.run(self._conn, {"uid": user_id.signed, "counter": stored})
             if moved.rowcount == 1:
                 return True
             dialect = postgresql if self._conn.dialect.name == "postgresql" else sqlite
@@ -316,17 +330,17 @@ class AuditRepository:
         self._conn = conn
 
     def record(self, entry: AuditEntry) -> None:
-        self._conn.execute(
-            _AUDIT,
+        _AUDIT.run(
+            self._conn,
             {
-                "at": entry.at,
+                "at": hot.time_param(self._conn, entry.at),
                 "direction": entry.direction,
                 "outcome": entry.outcome,
                 "web_service": entry.web_service,
-                "user_id": entry.user_id,
+                "user_id": None if entry.user_id is None else entry.user_id.signed,
                 "request_id": entry.request_id,
                 "srv": entry.srv,
-                "device_id": entry.device_id,
+                "device_id": None if entry.device_id is None else entry.device_id.signed,
                 "detail": entry.detail[:300] if entry.detail else None,
             },
         )
