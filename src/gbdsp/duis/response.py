@@ -28,7 +28,9 @@ from gbdsp.domain.replies import (
     WanMatrixReply,
 )
 from gbdsp.domain.response_codes import ResponseCode
+from gbdsp.duis import signature
 from gbdsp.duis.namespaces import SR, sr
+from gbdsp.duis.signature import SigningKey
 
 SCHEMA_VERSION = "5.4"
 
@@ -86,16 +88,22 @@ def _inventory(payload: InventoryReply, message: etree._Element) -> None:
     """Written as text and parsed once: an 8.2 answer has up to 17 devices of about 16
     elements each, and one lxml parse of the text is several times cheaper than as many
     SubElement calls (bench/wire.py). Every value is escaped; the parser resolves nothing."""
-    parts = [_INVENTORY_OPEN]
+    text = _inventory_text(payload, f' xmlns:sr="{SR}"')
+    message.append(etree.fromstring(text, _FRAGMENT_PARSER))
+
+
+def _inventory_text(payload: InventoryReply, declaration: str = "") -> str:
+    """The sr:DSPInventory element, in canonical form (inclusive C14N) if `declaration` is
+    empty: no empty elements, text escaped as C14N escapes it."""
+    parts = [f"<sr:DSPInventory{declaration}>"]
     for entry in payload.entries:
         parts.append("<sr:Device>")
         _device(parts, entry, payload.show_restricted)
         parts.append("</sr:Device>")
     parts.append("</sr:DSPInventory>")
-    message.append(etree.fromstring("".join(parts), _FRAGMENT_PARSER))
+    return "".join(parts)
 
 
-_INVENTORY_OPEN = f'<sr:DSPInventory xmlns:sr="{SR}">'
 _FRAGMENT_PARSER = etree.XMLParser(resolve_entities=False, no_network=True)
 
 
@@ -139,12 +147,56 @@ def _device(parts: list[str], entry: InventoryEntry, show_restricted: bool) -> N
 
 
 def _put(parts: list[str], name: str, text: str | None) -> None:
-    if text is not None:
-        safe = escape(text) if _MARKUP.search(text) else text  # IDs and enumerations: as is
-        parts.append(f"<sr:{name}>{safe}</sr:{name}>")
+    """An element with text; none for None and (as C14N has no empty elements) for ""."""
+    if text:
+        parts.append(f"<sr:{name}>{canonical_text(text)}</sr:{name}>")
 
 
-_MARKUP = re.compile(r"[&<>]")
+def canonical_text(text: str) -> str:
+    """Text content escaped as Canonical XML 1.0 writes it (& < > and CR)."""
+    if not _MARKUP.search(text):  # IDs and enumerations: as they are
+        return text
+    return escape(text, {"\r": "&#xD;"})
+
+
+_MARKUP = re.compile(r"[&<>\r]")
+
+
+def signed_response(
+    *,
+    reply: Reply,
+    at: datetime,
+    request_id: str | None,
+    service_reference: str | None,
+    srv: str | None,
+    signing_key: SigningKey,
+) -> bytes:
+    """`build_response`, signed and serialised: the synchronous answer to a request.
+
+    Written as text in canonical form, digested and signed as it stands (`signature.
+    signed_text`), so no tree is built at all for the answers every request gets (an
+    acknowledgement, a refusal, an 8.2 inventory); the bytes are those of the tree path
+    (tests/duis). Other payloads take the tree path."""
+    if reply.payload is None:
+        payload = ""
+    elif isinstance(reply.payload, InventoryReply):
+        payload = _inventory_text(reply.payload)
+    else:
+        root = build_response(
+            reply=reply, at=at, request_id=request_id, service_reference=service_reference, srv=srv
+        )
+        signature.sign(root, signing_key)
+        return serialise(root)
+    parts = [f'<sr:Response xmlns:sr="{SR}" schemaVersion="{SCHEMA_VERSION}"><sr:Header>']
+    _put(parts, "RequestID", request_id)
+    _put(parts, "ResponseCode", reply.code)
+    _put(parts, "ResponseDateTime", duis_datetime(at))
+    parts.append("</sr:Header><sr:Body><sr:ResponseMessage>")
+    _put(parts, "ServiceReference", service_reference or "0")
+    _put(parts, "ServiceReferenceVariant", srv or "0")
+    parts.append(payload)
+    parts.append("</sr:ResponseMessage></sr:Body></sr:Response>")
+    return signature.signed_text("".join(parts).encode(), signing_key)
 
 
 @render.register

@@ -405,12 +405,11 @@ class Gateway:
         )
 
     def _signed(self, reply: Reply, request: DuisRequest, srv: Srv) -> bytes:
-        root = duis_response.build_response(
+        return duis_response.signed_response(
             reply=reply,
             at=self.clock.now(),
             request_id=request.request_id_text,
             service_reference=srv.service_reference,
             srv=srv.srv,
+            signing_key=self.signing_key,
         )
-        signature.sign(root, self.signing_key)
-        return duis_response.serialise(root)
