@@ -502,6 +502,9 @@ def main() -> None:
     trees = [Tree("this", None)] + [
         Tree(name, Path(src).resolve()) for name, src in (t.split("=", 1) for t in args.tree)
     ]
+    for tree in trees[1:]:
+        if tree.src is None or not (tree.src / "gbdsp" / "__init__.py").is_file():
+            raise SystemExit(f"--tree {tree.name}: no gbdsp package under {tree.src}")
     wrk = ensure_wrk()
     workers = [int(w) for w in args.workers.split(",")]
     t0 = time.perf_counter()
