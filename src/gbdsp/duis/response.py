@@ -108,25 +108,32 @@ _FRAGMENT_PARSER = etree.XMLParser(resolve_entities=False, no_network=True)
 
 
 def _device(parts: list[str], entry: InventoryEntry, show_restricted: bool) -> None:
-    """One sr:Device of a DSPInventory, in the XSD's element order."""
+    """One sr:Device of a DSPInventory, in the XSD's element order. IDs, enumerations and
+    dates cannot hold markup and are written as they are; free text goes through `_put`."""
     d = entry.device
-    _put(parts, "DeviceID", str(d.device_id))
-    _put(parts, "DeviceType", d.device_type.value)
-    _put(parts, "DeviceStatus", d.status.value if d.status else None)
+    parts.append(
+        f"<sr:DeviceID>{d.device_id}</sr:DeviceID><sr:DeviceType>{d.device_type.value}"
+        "</sr:DeviceType>"
+    )
+    if d.status:
+        parts.append(f"<sr:DeviceStatus>{d.status.value}</sr:DeviceStatus>")
     _put(parts, "DeviceManufacturer", d.model.manufacturer)
     _put(parts, "DeviceModel", d.model.model)
-    _put(parts, "SMETSCHTSVersion", d.smets_chts_version or None)
-    _put(parts, "DeviceFirmwareVersion", d.model.firmware_version[:8] or None)
+    _put(parts, "SMETSCHTSVersion", d.smets_chts_version)
+    _put(parts, "DeviceFirmwareVersion", d.model.firmware_version[:8])
     # DUIS 5.4 Device: the CPL row is per firmware version, so the firmware version's
     # status and the CPL status are the same row's (docs/duis-coverage.md).
-    status = entry.cpl_status.value if entry.cpl_status else None
-    _put(parts, "DeviceFirmwareVersionStatus", status)
-    _put(parts, "CPLStatus", status)
+    if entry.cpl_status:
+        status = entry.cpl_status.value
+        parts.append(
+            f"<sr:DeviceFirmwareVersionStatus>{status}</sr:DeviceFirmwareVersionStatus>"
+            f"<sr:CPLStatus>{status}</sr:CPLStatus>"
+        )
     if d.status is SmiStatus.COMMISSIONED and d.status_date is not None:
-        _put(parts, "DateCommissioned", d.status_date.date().isoformat())
+        parts.append(f"<sr:DateCommissioned>{d.status_date.date()}</sr:DateCommissioned>")
     _put(parts, "ImportMPxN", d.import_mpxn)
     if d.device_type is DeviceType.ESME:
-        _put(parts, "ESMEVariant", ESME_VARIANT)
+        parts.append(f"<sr:ESMEVariant>{ESME_VARIANT}</sr:ESMEVariant>")
     uprn = d.uprn if d.uprn and int(d.uprn) > 0 else None
     _put(parts, "UPRN", uprn)
     if d.postcode and 6 <= len(d.postcode) <= 8:
@@ -136,14 +143,17 @@ def _device(parts: list[str], entry: InventoryEntry, show_restricted: bool) -> N
         _put(parts, "PostCode", d.postcode)
         _put(parts, "AddressIdentifier", uprn or str(d.chf_id or d.device_id))
         parts.append("</sr:PropertyFilter>")
-    _put(parts, "CSPRegion", d.csp_region.value if d.csp_region else None)
+    if d.csp_region:
+        parts.append(f"<sr:CSPRegion>{d.csp_region.value}</sr:CSPRegion>")
     _put(parts, "DeviceGBCSVersion", entry.gbcs_version)
     if d.device_type is DeviceType.CHF:
-        _put(parts, "HANVariant", HAN_VARIANT)
-        _put(parts, "Connectivity", CONNECTIVITY)
+        parts.append(
+            f"<sr:HANVariant>{HAN_VARIANT}</sr:HANVariant>"
+            f"<sr:Connectivity>{CONNECTIVITY}</sr:Connectivity>"
+        )
     if show_restricted and d.restricted:
         # Only where it is true: answers about other devices stay plain DUIS 5.4.
-        _put(parts, "Restricted", "true")
+        parts.append("<sr:Restricted>true</sr:Restricted>")
 
 
 def _put(parts: list[str], name: str, text: str | None) -> None:
