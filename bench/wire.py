@@ -42,7 +42,7 @@ import httpx
 from lxml import etree
 from sqlalchemy import create_engine, text
 
-from bench_support import free_port, temporary_database
+from bench_support import free_port, serve_command, temporary_database
 from gbdsp import bootstrap, config
 from gbdsp.domain.ids import UserId
 from gbdsp.domain.parties import User, UserRole
@@ -228,18 +228,7 @@ def serve(data: Path, workers: int, counts: Path, tree: Tree) -> Iterator[tuple[
     port = free_port()
     env = {**tree.env(), ECHO_ENV: "1", STATEMENTS_ENV: str(counts)}
     server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gbdsp",
-            "--data",
-            str(data),
-            "serve",
-            "--port",
-            str(port),
-            "--workers",
-            str(workers),
-        ],
+        serve_command(data, port, workers),
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

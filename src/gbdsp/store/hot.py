@@ -89,28 +89,25 @@ def user_or_none(signed: int | None) -> UserId | None:
 _TYPES = {t.value: t for t in DeviceType}
 _STATUSES = {s.value: s for s in SmiStatus}
 _REGIONS = {r.value: r for r in CspRegion}
-DEVICE_COLUMNS = (
-    "device_id",
-    "device_type",
-    "manufacturer",
-    "model",
-    "hardware_version",
-    "firmware_version",
-    "smets_chts_version",
-    "status",
-    "status_date",
-    "import_mpxn",
-    "uprn",
-    "postcode",
-    "chf_id",
-    "responsible_supplier",
-    "installing_supplier",
-    "network_operator",
-    "restricted",
-    "csp_region",
-    "left_pending",
-)
-assert tuple(c.name for c in devices.c) == DEVICE_COLUMNS, "store/hot.py reads devices by position"
+_AT = {c.name: i for i, c in enumerate(devices.c)}  # `select(devices)` columns by position
+_ID = _AT["device_id"]
+_TYPE = _AT["device_type"]
+_MANUFACTURER = _AT["manufacturer"]
+_MODEL = _AT["model"]
+_HARDWARE = _AT["hardware_version"]
+_FIRMWARE = _AT["firmware_version"]
+_SMETS = _AT["smets_chts_version"]
+_STATUS = _AT["status"]
+_STATUS_DATE = _AT["status_date"]
+_MPXN = _AT["import_mpxn"]
+_UPRN = _AT["uprn"]
+_POSTCODE = _AT["postcode"]
+_CHF = _AT["chf_id"]
+_RESPONSIBLE = _AT["responsible_supplier"]
+_INSTALLING = _AT["installing_supplier"]
+_OPERATOR = _AT["network_operator"]
+_RESTRICTED = _AT["restricted"]
+_REGION = _AT["csp_region"]
 
 
 def devices_from_rows(conn: Connection, rows: Sequence[Sequence[Any]]) -> list[Device]:
@@ -119,23 +116,23 @@ def devices_from_rows(conn: Connection, rows: Sequence[Sequence[Any]]) -> list[D
     read_time = time_reader(conn)
     found = []
     for r in rows:
-        status, chf, region = r[7], r[12], r[17]
+        status, chf, region = r[_STATUS], r[_CHF], r[_REGION]
         found.append(
             Device(
-                device_id=DeviceId.from_signed(r[0]),
-                device_type=_TYPES[r[1]],
-                model=DeviceModel(r[2], r[3], r[4], r[5]),
-                smets_chts_version=r[6],
+                device_id=DeviceId.from_signed(r[_ID]),
+                device_type=_TYPES[r[_TYPE]],
+                model=DeviceModel(r[_MANUFACTURER], r[_MODEL], r[_HARDWARE], r[_FIRMWARE]),
+                smets_chts_version=r[_SMETS],
                 status=_STATUSES[status] if status else None,
-                status_date=read_time(r[8]),
-                import_mpxn=r[9],
-                uprn=r[10],
-                postcode=r[11],
+                status_date=read_time(r[_STATUS_DATE]),
+                import_mpxn=r[_MPXN],
+                uprn=r[_UPRN],
+                postcode=r[_POSTCODE],
                 chf_id=None if chf is None else DeviceId.from_signed(chf),
-                responsible_supplier=user_or_none(r[13]),
-                installing_supplier=user_or_none(r[14]),
-                network_operator=user_or_none(r[15]),
-                restricted=bool(r[16]),
+                responsible_supplier=user_or_none(r[_RESPONSIBLE]),
+                installing_supplier=user_or_none(r[_INSTALLING]),
+                network_operator=user_or_none(r[_OPERATOR]),
+                restricted=bool(r[_RESTRICTED]),
                 csp_region=_REGIONS[region] if region else None,
             )
         )
