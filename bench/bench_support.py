@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import socket
+import sys
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -41,3 +42,9 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def serve_command(data: Path, port: int, workers: int) -> list[str]:
+    """`gbdsp serve` on a data directory, in this Python, as the benches start it."""
+    serve = ["-m", "gbdsp", "--data", str(data), "serve"]
+    return [sys.executable, *serve, "--port", str(port), "--workers", str(workers)]

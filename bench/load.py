@@ -42,7 +42,7 @@ from urllib.parse import urlsplit
 import httpx
 from lxml import etree
 
-from bench_support import free_port
+from bench_support import free_port, serve_command
 from gbdsp import bootstrap
 from gbdsp.domain.devices import DeviceType
 from gbdsp.domain.ids import UserId
@@ -363,18 +363,7 @@ def report(
 def start_server(data: Path, workers: int) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gbdsp",
-            "--data",
-            str(data),
-            "serve",
-            "--port",
-            str(port),
-            "--workers",
-            str(workers),
-        ],
+        serve_command(data, port, workers),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

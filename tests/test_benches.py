@@ -88,3 +88,27 @@ def test_small_load_run_answers_the_mix(tmp_path: Path) -> None:
     assert "8.2 by device          I0 " in result.stdout
     assert "4.1.1 other's ESME     E4 " in result.stdout
     assert "outbox:" in result.stdout
+
+
+@pytest.mark.slow
+def test_a_short_wire_run_prints_the_figures_against_the_echo_floor() -> None:
+    import shutil
+
+    if shutil.which("wrk") is None:
+        pytest.skip("wrk is not installed (bench/wire.py installs it with apt-get)")
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(BENCH / "wire.py"),
+            *("--backends", "sqlite", "--workers", "1", "--users", "2"),
+            *("--seconds", "1", "--warmup", "1", "--max-rate", "2000", "--pipeline", "1"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    duis = next(line for line in lines if line.strip().startswith("8.2") and "x echo" in line)
+    assert "not I0" not in duis and "ran out" not in duis, result.stdout
+    assert "SQL/req" in duis and any(line.strip().startswith("echo") for line in lines)

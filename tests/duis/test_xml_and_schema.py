@@ -37,3 +37,28 @@ def test_schema_errors_carry_the_line_and_reason() -> None:
     )
     problem = schema.schema_error(root)
     assert problem is not None and "Colour" in problem and problem.startswith("line ")
+
+
+def test_an_inventory_answer_escapes_what_it_writes_as_text() -> None:
+    """8.2's DSPInventory is written as text and parsed once (duis/response.py): markup in
+    a value comes back as the same characters, never as elements."""
+    from dataclasses import replace
+    from datetime import UTC, datetime
+
+    from gbdsp.domain.devices import DeviceModel
+    from gbdsp.domain.replies import InventoryEntry, InventoryReply, Reply
+    from gbdsp.domain.response_codes import ResponseCode
+    from gbdsp.duis.namespaces import SR
+    from gbdsp.duis.response import build_response
+    from tests.factories import esme
+
+    odd = replace(esme(1), model=DeviceModel("A&<", "<sr:X/>", "0001", "0002012F"))
+    reply = Reply(ResponseCode.I0, InventoryReply((InventoryEntry(odd, None),), False))
+    root = build_response(
+        reply=reply, at=datetime(2026, 1, 1, tzinfo=UTC), request_id=None, srv="8.2"
+    )
+    device = root.find(f".//{{{SR}}}Device")
+    assert device is not None
+    assert device.findtext(f"{{{SR}}}DeviceManufacturer") == "A&<"
+    assert device.findtext(f"{{{SR}}}DeviceModel") == "<sr:X/>"
+    assert device.find(f".//{{{SR}}}X") is None

@@ -85,7 +85,7 @@ def test_a_certificate_not_yet_valid_is_refused(world: World) -> None:
 
 def test_revocation_is_effective_at_once_on_every_worker(world: World) -> None:
     second = Gateway(world.store, world.clock, dsp_signing_key())
-    # Both workers have the certificate in their 60 s cache.
+    # Both workers have the certificate in their cache (gateway/caches.py).
     assert code_of(world.gateway.handle(D, read_inventory(10))) == "I0"
     assert code_of(second.handle(D, read_inventory(11))) == "I0"
     done = security.revoke_certificates(world.store, UserId.parse(SUPPLIER), world.clock.now())

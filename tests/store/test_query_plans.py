@@ -40,10 +40,16 @@ def test_read_inventory_queries_use_indexes_not_table_scans(
     p = fleet.plan(1234)
     chf, esme = p.device_id(DeviceType.CHF), p.device_id(DeviceType.ESME)
     cases: dict[str, tuple[Any, dict[str, Any]]] = {
-        "device by ID": (repositories._DEVICE_BY_ID, {"device_id": esme}),
-        "premises of a CHF": (repositories._PREMISES, {"chf_id": chf}),
-        "by MPxN": (repositories._FIND_BY["import_mpxn"], {"value": p.mpan, "limit": 17}),
-        "by UPRN": (repositories._FIND_BY["uprn"], {"value": str(10_000_000 + 1234), "limit": 17}),
+        "device by ID": (repositories._DEVICE_BY_ID.statement, {"device_id": esme}),
+        "premises of a CHF": (repositories._PREMISES.statement, {"chf_id": chf}),
+        "by MPxN": (
+            repositories._FIND_BY["import_mpxn"].statement,
+            {"value": p.mpan, "limit": 17},
+        ),
+        "by UPRN": (
+            repositories._FIND_BY["uprn"].statement,
+            {"value": str(10_000_000 + 1234), "limit": 17},
+        ),
     }
     for name, (statement, params) in cases.items():
         nodes = plan_nodes(store, statement, params)

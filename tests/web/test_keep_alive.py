@@ -10,6 +10,7 @@ import asyncio
 import os
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import time
@@ -20,6 +21,7 @@ import httpx
 import pytest
 
 from gbdsp.web.server import set_no_delay
+from tests.duis_support import read_inventory
 from tests.test_cli import Gbdsp
 from tests.test_restart import free_port
 
@@ -58,33 +60,57 @@ def test_a_worker_socket_connection_gets_no_delay_only_from_us() -> None:
     assert _in_a_fresh_thread(fix=True) != 0
 
 
-@pytest.mark.slow
-def test_two_workers_answer_a_keep_alive_connection_without_the_delayed_ack(tmp_path: Path) -> None:
-    """With Nagle on, every keep-alive answer waited for the client's delayed ACK (40 ms or
-    more); the fastest of 30 answers shows whether any of them escaped that wait."""
-    gbdsp = Gbdsp(tmp_path / "data", "")
-    assert gbdsp("init").returncode == 0
+def _serve(gbdsp: Gbdsp, workers: int) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "gbdsp", "serve", "--workers", "2", "--port", str(port)],
+        [sys.executable, "-m", "gbdsp", "serve", "--workers", str(workers), "--port", str(port)],
         env=gbdsp.env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
+    return server, f"http://127.0.0.1:{port}"
+
+
+def _median_keep_alive_seconds(gbdsp: Gbdsp, workers: int, first_counter: int) -> float:
+    """Median of 40 signed DUIS round trips on one keep-alive connection to `gbdsp serve
+    --workers N` (after 5 not counted: the worker's first requests warm it up)."""
+    bodies = [read_inventory(first_counter + i) for i in range(45)]
+    server, url = _serve(gbdsp, workers)
     try:
-        url = f"http://127.0.0.1:{port}/health"
-        with httpx.Client(timeout=5) as client:
-            _wait_until_up(client, url)
+        with httpx.Client(timeout=10) as client:
+            _wait_until_up(client, url + "/health")
             times = []
-            for _ in range(30):
+            for body in bodies:
                 began = time.perf_counter()
-                assert client.get(url).status_code == 200
+                reply = client.post(
+                    url + "/api/v1/serviceD",
+                    content=body,
+                    headers={"Content-Type": "application/xml"},
+                )
                 times.append(time.perf_counter() - began)
-        assert min(times) < 0.030, f"fastest keep-alive answer {min(times) * 1000:.1f} ms"
+                assert reply.status_code == 200, reply.text
+        return statistics.median(times[5:])
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=20)
+
+
+@pytest.mark.slow
+def test_two_workers_answer_keep_alive_requests_about_as_fast_as_one(tmp_path: Path) -> None:
+    """The old `--workers` penalty: Nagle held every keep-alive answer's body until the
+    client's delayed ACK, 40 ms or more on Linux, on two workers and not on one. Compared
+    with one worker in the same test, not against a fixed time, so a busy machine slows
+    both alike; 15 ms of slack is well under the delayed ACK."""
+    gbdsp = Gbdsp(tmp_path / "data", "")
+    assert gbdsp("init").returncode == 0
+    counter = time.time_ns() // 1000
+    one = _median_keep_alive_seconds(gbdsp, 1, counter)
+    two = _median_keep_alive_seconds(gbdsp, 2, counter + 1000)
+    assert two < one + 0.015, (
+        f"median keep-alive round trip {two * 1000:.1f} ms on two workers, "
+        f"{one * 1000:.1f} ms on one"
+    )
 
 
 def _wait_until_up(client: httpx.Client, url: str) -> None:
@@ -95,4 +121,4 @@ def _wait_until_up(client: httpx.Client, url: str) -> None:
                 return
         except httpx.HTTPError:
             time.sleep(0.2)
-    raise AssertionError("gbdsp serve --workers 2 did not come up")
+    raise AssertionError("gbdsp serve did not come up")

@@ -86,7 +86,7 @@ def serve(ctx: Context, host: str | None, port: int | None, workers: int | None)
 
     from gbdsp.web.app import create_app
     from gbdsp.web.clients import UVICORN_OPTIONS
-    from gbdsp.web.server import NoDelayH11Protocol
+    from gbdsp.web.server import SERVE_OPTIONS
 
     with ctx.app() as app:
         bind_host = host or app.config.server.host
@@ -117,7 +117,7 @@ def serve(ctx: Context, host: str | None, port: int | None, workers: int | None)
                 host=bind_host,
                 port=bind_port,
                 log_level="info",
-                http=NoDelayH11Protocol,
+                **SERVE_OPTIONS,
                 **UVICORN_OPTIONS,
             )
             return
@@ -129,7 +129,7 @@ def serve(ctx: Context, host: str | None, port: int | None, workers: int | None)
             port=bind_port,
             workers=processes,
             log_level="info",
-            http=NoDelayH11Protocol,
+            **SERVE_OPTIONS,
             **UVICORN_OPTIONS,
         )
 

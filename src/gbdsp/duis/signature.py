@@ -106,6 +106,52 @@ def sign(root: etree._Element, signing_key: SigningKey) -> None:
     etree.SubElement(issuer_serial, ds("X509SerialNumber")).text = str(signing_key.serial)
 
 
+def signed_text(canonical: bytes, signing_key: SigningKey) -> bytes:
+    """A serialised document with its enveloped signature, from the document in canonical
+    form (inclusive C14N, as `_digest` computes it, and no Signature yet): the bytes `sign`
+    then `etree.tostring` with an XML declaration give, built without a tree. The caller
+    vouches that `canonical` is canonical (duis/response.py writes it so)."""
+    digest = base64.b64encode(hashlib.sha256(canonical).digest()).decode()
+    der = signing_key.key.sign(_signed_info(digest, True).encode(), ec.ECDSA(hashes.SHA256()))
+    r, s = decode_dss_signature(der)
+    raw = base64.b64encode(r.to_bytes(_COORDINATE, "big") + s.to_bytes(_COORDINATE, "big"))
+    issuer = signing_key.issuer.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    element = (
+        f'<ds:Signature xmlns:ds="{DS}">{_signed_info(digest, False)}'
+        f"<ds:SignatureValue>{raw.decode()}</ds:SignatureValue><ds:KeyInfo><ds:X509Data>"
+        f"<ds:X509IssuerSerial><ds:X509IssuerName>{issuer}</ds:X509IssuerName>"
+        f"<ds:X509SerialNumber>{signing_key.serial}</ds:X509SerialNumber>"
+        "</ds:X509IssuerSerial></ds:X509Data></ds:KeyInfo></ds:Signature>"
+    )
+    close = canonical.rindex(b"</")
+    return (
+        b"<?xml version='1.0' encoding='UTF-8'?>\n"
+        + canonical[:close]
+        + element.encode()
+        + canonical[close:]
+    )
+
+
+def _signed_info(digest: str, canonical: bool) -> str:
+    """The SignedInfo `sign` builds: as exclusive C14N writes it (what is signed: ds
+    declared on it, no empty elements), or as lxml serialises it inside the Signature."""
+
+    def empty(tag: str, algorithm: str) -> str:
+        end = f"></ds:{tag}>" if canonical else "/>"
+        return f'<ds:{tag} Algorithm="{algorithm}"{end}'
+
+    return (
+        ("<ds:SignedInfo" + (f' xmlns:ds="{DS}">' if canonical else ">"))
+        + empty("CanonicalizationMethod", EXC_C14N)
+        + empty("SignatureMethod", ECDSA_SHA256)
+        + '<ds:Reference URI=""><ds:Transforms>'
+        + empty("Transform", ENVELOPED)
+        + "</ds:Transforms>"
+        + empty("DigestMethod", SHA256)
+        + f"<ds:DigestValue>{digest}</ds:DigestValue></ds:Reference></ds:SignedInfo>"
+    )
+
+
 def _read_profile(signature: etree._Element) -> tuple[etree._Element, bytes, str, int, bytes]:
     """Pull the parts out of a signature, refusing anything outside the DUIS profile."""
 

@@ -9,8 +9,6 @@ audit log and any outbox message, so nothing acknowledged is lost.
 from __future__ import annotations
 
 import logging
-import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -31,13 +29,13 @@ from gbdsp.duis.request import DuisRequest, NotARequest, read_request
 from gbdsp.duis.signature import SignatureRejected, SigningKey
 from gbdsp.duis.smki import public_test_certificates
 from gbdsp.gateway import critical, dcc_alerts, execution, future_dated, handlers
+from gbdsp.gateway.caches import ReferenceCache, ReferenceView
 from gbdsp.gateway.outcomes import Outcome, Stage
 from gbdsp.gbcs_world import GbcsWorld
 from gbdsp.services import registration
 from gbdsp.services.context import HandlerContext
 from gbdsp.services.duis_outbox import enqueue_signed
 from gbdsp.services.gbcs_parties import PartyDirectory
-from gbdsp.services.lookups import CplLookup
 from gbdsp.store.errors import DatabaseError, DatabaseUnavailable
 from gbdsp.store.gateway_repositories import AuditEntry, IssuedTransform
 from gbdsp.store.store import Store, Transaction
@@ -59,30 +57,6 @@ class HttpReply:
     content_type: str = XML
 
 
-class _CertificateCache:
-    """Certificates by (issuer, serial), kept for `ttl` seconds: one lookup per minute per
-    certificate instead of one per request, while `gbdsp users add` still shows up soon."""
-
-    def __init__(self, store: Store, ttl: float = 60.0) -> None:
-        self._store = store
-        self._ttl = ttl
-        self._entries: dict[tuple[str, int], tuple[float, Certificate | None]] = {}
-        self._lock = threading.Lock()
-
-    def __call__(self, issuer: str, serial: int) -> Certificate | None:
-        key = (issuer, serial)
-        now = time.monotonic()
-        with self._lock:
-            hit = self._entries.get(key)
-        if hit is not None and now - hit[0] < self._ttl:
-            return hit[1]
-        with self._store.read() as tx:
-            certificate = tx.users.certificate(issuer, serial)
-        with self._lock:
-            self._entries[key] = (now, certificate)
-        return certificate
-
-
 @dataclass
 class Gateway:
     store: Store
@@ -102,8 +76,7 @@ class Gateway:
             self.gbcs = self.gbcs.with_parties(PartyDirectory(self.store))
         self.emulator = DeviceEmulator(self.config.wan, self.gbcs)
         self.rule_settings = self.config.rule_settings()
-        self._certificates = _CertificateCache(self.store)
-        self._cpl = CplLookup(self.store)
+        self._reference = ReferenceCache(self.store)
         self.profile = Profile.parse(self.config.world.profile)
         self._access_checks = access_checks(self.profile)
 
@@ -156,7 +129,7 @@ class Gateway:
             return self._untrusted(web_service, Stage.SCHEMA, f"not valid DUIS 5.4: {problem}")
         try:
             request = read_request(root)
-            certificate = signature.verify(root, self._certificates)
+            certificate = signature.verify(root, self._reference.certificate)
         except NotARequest as e:
             return self._untrusted(web_service, Stage.SCHEMA, str(e))
         except SignatureRejected as e:
@@ -205,16 +178,13 @@ class Gateway:
         enqueued = False
         try:
             with self.store.transaction() as tx:
-                # Revocation is checked here, per request, in the transaction already open:
-                # one primary-key lookup, effective at once on every worker.
-                revoked = tx.security.revoked_at(certificate.issuer, certificate.serial)
-                if revoked is not None:
-                    raise _Revoked(
-                        f"certificate serial {certificate.serial} of "
-                        f"{certificate.user_id} was revoked on "
-                        f"{revoked.isoformat()}"
-                    )
-                reply, stage, async_reply = self._decide(tx, web_service, request, srv)
+                # Revocation is checked here, per request, at this transaction's reference
+                # version (gateway/caches.py): effective at once on every worker.
+                view = self._reference.view(tx)
+                problem = self._reference.check(tx, view, certificate)
+                if problem is not None:
+                    raise _Revoked(problem)
+                reply, stage, async_reply = self._decide(tx, web_service, request, srv, view)
                 if async_reply is not None:
                     self._enqueue_device_response(tx, request, srv, async_reply)
                     enqueued = True
@@ -243,7 +213,12 @@ class Gateway:
         return HttpReply(200, body)
 
     def _decide(
-        self, tx: Transaction, web_service: WebService, request: DuisRequest, srv: Srv
+        self,
+        tx: Transaction,
+        web_service: WebService,
+        request: DuisRequest,
+        srv: Srv,
+        view: ReferenceView,
     ) -> tuple[Reply, Stage, Reply | None]:
         """The synchronous reply, the stage that gave it, and the device's later response
         (None unless a command went out over the SM WAN)."""
@@ -273,13 +248,14 @@ class Gateway:
                 Stage.REPLAY,
                 None,
             )
-        registration.apply_due(tx, now)  # the Responsible Supplier as it is right now
+        if view.registrations_due(tx, now):  # the Responsible Supplier as it is right now
+            registration.apply_due(tx, now)
         rules = rules_on(self.rule_settings, now.date())
-        user = tx.users.get(rid.originator)
+        user = view.user(tx, rid.originator)
         device = tx.devices.get(rid.device_id, with_history=False) if rid.device_id else None
         # Only an Other User needs its consumers' authorisations (one primary-key scan).
         ou_premises = (
-            tx.security.authorised_premises(rid.originator)
+            view.ou_premises(tx, rid.originator)
             if user is not None and UserRole.OU in user.roles
             else frozenset()
         )
@@ -302,7 +278,7 @@ class Gateway:
         assert user is not None
         ctx = HandlerContext(
             tx,
-            self._cpl,
+            view.cpl(tx),
             now,
             user,
             rules,
@@ -429,12 +405,11 @@ class Gateway:
         )
 
     def _signed(self, reply: Reply, request: DuisRequest, srv: Srv) -> bytes:
-        root = duis_response.build_response(
+        return duis_response.signed_response(
             reply=reply,
             at=self.clock.now(),
             request_id=request.request_id_text,
             service_reference=srv.service_reference,
             srv=srv.srv,
+            signing_key=self.signing_key,
         )
-        signature.sign(root, self.signing_key)
-        return duis_response.serialise(root)

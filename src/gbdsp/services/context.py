@@ -18,7 +18,7 @@ from gbdsp.domain.smi_status import Refused as TransitionRefused
 from gbdsp.domain.smi_status import Trigger, next_status
 from gbdsp.domain.srv import catalogue
 from gbdsp.domain.world import Profile, body_device_checks
-from gbdsp.services.lookups import CplLookup
+from gbdsp.services.lookups import CplStatusLookup
 from gbdsp.store.store import Transaction
 from gbdsp.wan.emulator import DeviceEmulator
 
@@ -26,7 +26,7 @@ from gbdsp.wan.emulator import DeviceEmulator
 @dataclass(frozen=True, slots=True)
 class HandlerContext:
     tx: Transaction
-    cpl: CplLookup
+    cpl: CplStatusLookup
     now: datetime
     user: User
     rules: Rules

@@ -4,9 +4,17 @@ from __future__ import annotations
 
 import threading
 import time
+from typing import Protocol
 
 from gbdsp.domain.products import CplKey, CplStatus
 from gbdsp.store.store import Store
+
+
+class CplStatusLookup(Protocol):
+    """What handlers ask of the CPL: the gateway's versioned cache (gateway/caches.py), or
+    a `CplLookup` for the demo and the simulator."""
+
+    def status(self, key: CplKey) -> CplStatus | None: ...
 
 
 class CplLookup:

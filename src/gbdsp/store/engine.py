@@ -9,6 +9,7 @@ from sqlalchemy.engine import URL
 from sqlalchemy.exc import ArgumentError, OperationalError
 
 from gbdsp.domain.errors import GbdspError
+from gbdsp.store import statement_count
 
 
 class DatabaseError(GbdspError):
@@ -43,6 +44,7 @@ def make_engine(url: str, *, pool_size: int = 5) -> Engine:
             pool_pre_ping=True,
             connect_args={"connect_timeout": 5},
         )
+    statement_count.install(engine)  # bench/wire.py only: off unless its variable is set
     return engine
 
 

@@ -10,16 +10,18 @@ from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from gbdsp.domain.ids import DeviceId, UserId
+from gbdsp.store import hot
 from gbdsp.store.tables import (
     audit_log,
     issued_transforms,
     originator_counters,
+    reference_version,
 )
 
 _OFFSET = 2**63
 
 # Built once (hot path: every trusted request runs these).
-_ADVANCE = (
+_ADVANCE = hot.Prepared(
     update(originator_counters)
     .where(
         originator_counters.c.user_id == bindparam("uid"),
@@ -27,7 +29,34 @@ _ADVANCE = (
     )
     .values(last_counter=bindparam("counter"))
 )
-_AUDIT = insert(audit_log)
+_AUDIT_COLUMNS = (
+    "at",
+    "direction",
+    "web_service",
+    "user_id",
+    "request_id",
+    "srv",
+    "device_id",
+    "outcome",
+    "detail",
+)
+_AUDIT = hot.Prepared(insert(audit_log).values({c: bindparam(c) for c in _AUDIT_COLUMNS}))
+_REFERENCE_VERSION = hot.Prepared(
+    select(reference_version.c.version).where(reference_version.c.id == 1)
+)
+
+
+class ReferenceVersionRepository:
+    """The counter the gateway's caches of reference data are checked against: migration
+    0017's triggers bump it in the same transaction as any change to that data."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def current(self) -> int | None:
+        """None if the row is missing (a test's TRUNCATE of every table): cache nothing."""
+        value = _REFERENCE_VERSION.run(self._conn, {}).scalar()
+        return None if value is None else int(value)
 
 
 class CounterRepository:
@@ -47,7 +76,7 @@ class CounterRepository:
         stored = counter - _OFFSET
         t = originator_counters
         for _ in range(2):
-            moved = self._conn.execute(_ADVANCE, {"uid": user_id, "counter": stored})
+            moved = _ADVANCE.run(self._conn, {"uid": user_id.signed, "counter": stored})
             if moved.rowcount == 1:
                 return True
             dialect = postgresql if self._conn.dialect.name == "postgresql" else sqlite
@@ -171,17 +200,17 @@ class AuditRepository:
         self._conn = conn
 
     def record(self, entry: AuditEntry) -> None:
-        self._conn.execute(
-            _AUDIT,
+        _AUDIT.run(
+            self._conn,
             {
-                "at": entry.at,
+                "at": hot.time_param(self._conn, entry.at),
                 "direction": entry.direction,
                 "outcome": entry.outcome,
                 "web_service": entry.web_service,
-                "user_id": entry.user_id,
+                "user_id": None if entry.user_id is None else entry.user_id.signed,
                 "request_id": entry.request_id,
                 "srv": entry.srv,
-                "device_id": entry.device_id,
+                "device_id": None if entry.device_id is None else entry.device_id.signed,
                 "detail": entry.detail[:300] if entry.detail else None,
             },
         )

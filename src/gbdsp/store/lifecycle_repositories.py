@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, and_, bindparam, delete, insert, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, delete, func, insert, or_, select, update
 
 from gbdsp.domain.ids import DeviceId, UserId
 from gbdsp.store.tables import (
@@ -43,6 +43,9 @@ _DUE_REGISTRATIONS = (
     )
     .order_by(registrations.c.effective_from, registrations.c.id)
 )
+_NEXT_DUE = select(func.min(registrations.c.effective_from)).where(
+    registrations.c.applied_at.is_(None)
+)
 
 
 class RegistrationRepository:
@@ -65,6 +68,12 @@ class RegistrationRepository:
         """Registrations now in effect that the SMI has not taken over yet, oldest first."""
         rows = self._conn.execute(_DUE_REGISTRATIONS, {"now": now})
         return [Registration(*r) for r in rows]
+
+    def next_due(self) -> datetime | None:
+        """When the earliest entry not yet taken over comes into effect (None: none left),
+        from the front of `ix_registrations_due`."""
+        value: datetime | None = self._conn.execute(_NEXT_DUE).scalar()
+        return value
 
     def latest(self, limit: int) -> list[Registration]:
         """The entries with the latest effective dates (those still to come first)."""

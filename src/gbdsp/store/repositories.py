@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import (
@@ -34,6 +35,7 @@ from gbdsp.domain.devices import (
 from gbdsp.domain.ids import DeviceId, UserId
 from gbdsp.domain.parties import Certificate, Party, User, UserRole, UserStatus
 from gbdsp.domain.products import CplEntry, CplKey, CplStatus
+from gbdsp.store import hot
 from gbdsp.store.tables import (
     agent_relationships,
     cpl_entries,
@@ -48,23 +50,26 @@ from gbdsp.store.types import UserIdType
 
 # Hot-path statements are built once: building a SQLAlchemy expression costs more than
 # running the query it makes (bench/duis_roundtrip.py stage costs).
-_DEVICE_BY_ID = select(devices).where(devices.c.device_id == bindparam("device_id"))
-_DEVICE_LOG = (
+# The hottest (every 8.2) run through store/hot.py: compiled once per dialect, rows as tuples.
+_DEVICE_BY_ID = hot.Prepared(select(devices).where(devices.c.device_id == bindparam("device_id")))
+_DEVICE_LOG = hot.Prepared(
     select(devices).where(devices.c.chf_id == bindparam("chf_id")).order_by(devices.c.device_id)
 )
 # A premises: the CHF and its Device Log in one round trip (8.2), CHF first. Two index
 # lookups (primary key, chf_id) joined by a BitmapOr on PostgreSQL, by OR-optimisation on
 # SQLite.
-_PREMISES = (
+_PREMISES = hot.Prepared(
     select(devices)
     .where(or_(devices.c.device_id == bindparam("chf_id"), devices.c.chf_id == bindparam("chf_id")))
     .order_by(devices.c.chf_id.is_not(None), devices.c.device_id)
 )
 _FIND_BY = {
-    column: select(devices)
-    .where(devices.c[column] == bindparam("value"))
-    .order_by(devices.c.device_id)
-    .limit(bindparam("limit"))
+    column: hot.Prepared(
+        select(devices)
+        .where(devices.c[column] == bindparam("value"))
+        .order_by(devices.c.device_id)
+        .limit(bindparam("limit"))
+    )
     for column in ("import_mpxn", "uprn", "postcode")
 }
 _USER_BY_ID = select(users).where(users.c.user_id == bindparam("user_id"))
@@ -84,11 +89,11 @@ class DeviceRepository:
         self._conn = conn
 
     def get(self, device_id: DeviceId, *, with_history: bool = True) -> Device | None:
-        row = self._conn.execute(_DEVICE_BY_ID, {"device_id": device_id}).first()
-        if row is None:
+        rows = _DEVICE_BY_ID.run(self._conn, {"device_id": device_id.signed}).all()
+        if not rows:
             return None
-        history = self.history(device_id) if with_history else ()
-        return device_from_row(row, history)
+        device = hot.devices_from_rows(self._conn, rows)[0]
+        return replace(device, history=self.history(device_id)) if with_history else device
 
     def history(self, device_id: DeviceId) -> tuple[StatusChange, ...]:
         rows = self._conn.execute(
@@ -157,12 +162,13 @@ class DeviceRepository:
 
     def in_device_log(self, chf_id: DeviceId) -> list[Device]:
         """The devices on a CHF's Device Log (and its GPF), in ID order."""
-        rows = self._conn.execute(_DEVICE_LOG, {"chf_id": chf_id})
-        return [device_from_row(r, ()) for r in rows]
+        rows = _DEVICE_LOG.run(self._conn, {"chf_id": chf_id.signed}).all()
+        return hot.devices_from_rows(self._conn, rows)
 
     def premises(self, chf_id: DeviceId) -> tuple[Device | None, list[Device]]:
         """A CHF (None if absent) and the devices on its Device Log, in ID order."""
-        rows = [device_from_row(r, ()) for r in self._conn.execute(_PREMISES, {"chf_id": chf_id})]
+        found = _PREMISES.run(self._conn, {"chf_id": chf_id.signed}).all()
+        rows = hot.devices_from_rows(self._conn, found)
         if rows and rows[0].device_id == chf_id:
             return rows[0], rows[1:]
         return None, rows
@@ -182,8 +188,8 @@ class DeviceRepository:
             column, value = given[0]
             if column == "postcode":
                 value = normalise_postcode(value)
-            rows = self._conn.execute(_FIND_BY[column], {"value": value, "limit": limit})
-            return [device_from_row(r, ()) for r in rows]
+            rows = _FIND_BY[column].run(self._conn, {"value": value, "limit": limit}).all()
+            return hot.devices_from_rows(self._conn, rows)
         query = select(devices).order_by(devices.c.device_id).limit(limit)
         if mpxn:
             query = query.where(devices.c.import_mpxn == mpxn)

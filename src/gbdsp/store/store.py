@@ -19,6 +19,7 @@ from gbdsp.store.errors import DatabaseError
 from gbdsp.store.gateway_repositories import (
     AuditRepository,
     CounterRepository,
+    ReferenceVersionRepository,
     TransformRepository,
 )
 from gbdsp.store.gbcs_repositories import GbcsCertificateRepository
@@ -68,6 +69,7 @@ class Transaction:
         self.portal_accounts = PortalAccountRepository(conn)
         self.reports = ReportQueries(conn)
         self.smi_snapshot = SmiSnapshotRepository(conn)
+        self.reference = ReferenceVersionRepository(conn)
 
 
 @dataclass(frozen=True, slots=True)

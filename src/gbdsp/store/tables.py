@@ -255,6 +255,16 @@ audit_log = Table(
     Column("detail", String(300)),
 )
 
+reference_version = Table(
+    "reference_version",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False, comment="always 1"),
+    Column("version", BigInteger, nullable=False),
+    comment="bumped by triggers (migration 0017) in the same transaction as any change to "
+    "Users, roles, agent relationships, certificates, revocations, Other User authorisations, "
+    "the CPL or registration data: what the gateway's caches check on every request",
+)
+
 registrations = Table(
     "registrations",
     metadata,

@@ -40,7 +40,7 @@ from gbdsp.gateway.pipeline import Gateway
 from gbdsp.gbcs_world import open_world
 from gbdsp.services import jobs as jobs_service
 from gbdsp.services.jobs import OUTCOMES, JobLease, RunResult, Scheduler
-from gbdsp.web import portal, ssi_api
+from gbdsp.web import bench_echo, portal, ssi_api
 from gbdsp.web.clients import is_loopback
 from gbdsp.web.limits import read_limited
 
@@ -294,6 +294,7 @@ def create_app(
         *(duis_endpoint(ws) for ws in WebService),
         *ssi_api.routes(app),
         *portal.routes(app),
+        *bench_echo.routes(),  # bench/wire.py's floor; absent unless its variable is set
     ]
     web = Starlette(
         routes=routes,

@@ -1,18 +1,24 @@
-"""How `gbdsp serve` runs uvicorn: every accepted connection gets TCP_NODELAY.
+"""How `gbdsp serve` runs uvicorn: httptools and uvloop, TCP_NODELAY on every connection.
 
-Why: with `--workers N` uvicorn binds the listening socket itself as `socket.socket(family)`,
-whose `proto` is 0, and asyncio only sets TCP_NODELAY on sockets whose proto is IPPROTO_TCP.
-The response headers and body then leave in two writes, Nagle holds the second until the
-client's delayed ACK (about 40 ms), and one keep-alive DUIS connection is capped at about 21
-requests a second. Setting the option on each connection fixes every way uvicorn binds.
+The stack: uvicorn's httptools parser on a uvloop event loop, several times cheaper per
+request than h11 on asyncio (bench/wire.py prints the echo floor of each).
+
+TCP_NODELAY, why: with `--workers N` uvicorn binds the listening socket itself as
+`socket.socket(family)`, whose `proto` is 0, and asyncio only sets TCP_NODELAY on sockets
+whose proto is IPPROTO_TCP. The response headers and body then leave in two writes, Nagle
+holds the second until the client's delayed ACK (about 40 ms), and one keep-alive DUIS
+connection is capped at about 21 requests a second. Setting the option on each connection
+fixes every way uvicorn binds, on either event loop.
 """
 
 from __future__ import annotations
 
 import asyncio
 import socket
+from typing import Any
 
 from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 
 def set_no_delay(transport: asyncio.BaseTransport) -> None:
@@ -23,8 +29,22 @@ def set_no_delay(transport: asyncio.BaseTransport) -> None:
 
 class NoDelayH11Protocol(H11Protocol):
     """uvicorn's h11 protocol with TCP_NODELAY on its connection (module level: the worker
-    processes unpickle the config by reference)."""
+    processes unpickle the config by reference). The SMKI listener's."""
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         set_no_delay(transport)
         super().connection_made(transport)
+
+
+class NoDelayHttpToolsProtocol(HttpToolsProtocol):
+    """uvicorn's httptools protocol with TCP_NODELAY on its connection: every `gbdsp serve`
+    worker's."""
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        set_no_delay(transport)
+        super().connection_made(transport)
+
+
+SERVE_OPTIONS: dict[str, Any] = {"http": NoDelayHttpToolsProtocol, "loop": "auto"}
+"""How `gbdsp serve` runs uvicorn, with one worker or many ("auto": uvloop, a dependency
+wherever it builds, else asyncio)."""
