@@ -61,6 +61,7 @@ def execute(
             ctx.now,
             mirrored=mirrored,
             command=command,
+            body=request.body,
         )
         return _with_cin(ctx, device, answer) if srv.srv == "9.1" else answer
     outcome = effect(ctx, request, device)
@@ -75,6 +76,7 @@ def execute(
         outcome.reason,
         mirrored=mirrored,
         command=command,
+        body=request.body,
     )
 
 

@@ -20,6 +20,8 @@ import hmac
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from lxml import etree
+
 from gbdsp.config import WanConfig
 from gbdsp.domain.devices import Device, DeviceClass, DeviceType
 from gbdsp.domain.ids import DeviceId
@@ -101,16 +103,25 @@ class DeviceEmulator:
         *,
         mirrored: DeviceId | None = None,
         command: IssuedCommand | None = None,
+        body: etree._Element | None = None,
     ) -> Reply:
         """The device's Response: real GBCS where gbdsp encodes the use case, else the
         stand-in of `response`. `mirrored`: the GSME a GPF holds the data of; `command`:
-        the signed critical command executed (its Response is signed)."""
+        the signed critical command executed (its Response is signed); `body`: the DUIS
+        request body (the ESME Responses read its values)."""
         if self.gbcs is not None:
             payload = (
                 critical_response(self.gbcs, request_id, device, command)
                 if command is not None
                 else gbcs_response(
-                    self.gbcs, self.config.seed, srv, request_id, device, at, mirrored=mirrored
+                    self.gbcs,
+                    self.config.seed,
+                    srv,
+                    request_id,
+                    device,
+                    at,
+                    mirrored=mirrored,
+                    body=body,
                 )
             )
             if payload is not None:

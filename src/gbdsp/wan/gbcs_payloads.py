@@ -21,6 +21,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+from lxml import etree
+
 from gbdsp.domain.devices import Device, DeviceType
 from gbdsp.domain.errors import InvalidValue
 from gbdsp.domain.ids import DeviceId, Eui64
@@ -28,6 +30,10 @@ from gbdsp.domain.requests import RequestId
 from gbdsp.gbcs import commands, responses
 from gbdsp.gbcs.keys import KeyUsage
 from gbdsp.gbcs_world import ACB, GbcsWorld
+from gbdsp.wan import esme_commands as ec
+from gbdsp.wan import esme_configuration as eg
+from gbdsp.wan import esme_reads as er
+from gbdsp.wan.esme_ask import EsmeEntry, entry
 from gbdsp.wan.registers import gas_register, import_energy
 
 Builder = Callable[[GbcsWorld, int, RequestId, Device, datetime, DeviceId], bytes]
@@ -102,6 +108,66 @@ ENCODED: dict[tuple[str, DeviceType], Builder] = {
     ("11.2", DeviceType.GSME): _gcs38,
     ("11.2", DeviceType.PPMID): _cs08,
     ("11.2", DeviceType.HCALCS): _cs08,
+    # ESME (DLMS, docs/gbcs.md "ESME"): non-critical commands
+    ("3.1", DeviceType.ESME): entry(ec.ecs10),
+    ("3.2", DeviceType.ESME): entry(ec.ecs12),
+    ("3.3", DeviceType.ESME): entry(ec.ecs15),
+    ("3.4", DeviceType.ESME): entry(ec.ecs16),
+    ("3.5", DeviceType.ESME): entry(ec.ecs14),
+    ("6.22", DeviceType.ESME): entry(ec.ecs25),
+    ("6.4.2", DeviceType.ESME): entry(ec.ecs28b),
+    ("6.5", DeviceType.ESME): entry(ec.ecs29),
+    ("6.27", DeviceType.ESME): entry(ec.ecs29e),
+    ("6.12", DeviceType.ESME): entry(ec.ecs34),
+    ("6.18.1", DeviceType.ESME): entry(ec.ecs37),
+    ("6.18.2", DeviceType.ESME): entry(ec.ecs57),
+    ("6.20.1", DeviceType.ESME): entry(ec.ecs39a),
+    ("6.20.2", DeviceType.ESME): entry(ec.ecs39b),
+    ("7.9", DeviceType.ESME): entry(ec.ecs62),
+    ("7.10", DeviceType.ESME): entry(ec.ecs62),
+    ("9.1", DeviceType.ESME): entry(ec.ecs50),
+    # ESME: reads of registers and logs
+    ("4.1.2", DeviceType.ESME): entry(er.ecs17d),
+    ("4.1.3", DeviceType.ESME): entry(er.ecs17e),
+    ("4.2", DeviceType.ESME): entry(er.ecs17a),
+    ("4.3", DeviceType.ESME): entry(er.ecs19),
+    ("4.4.2", DeviceType.ESME): entry(er.ecs20b),
+    ("4.4.3", DeviceType.ESME): entry(er.ecs20c),
+    ("4.4.4", DeviceType.ESME): entry(er.ecs20a),
+    ("4.4.5", DeviceType.ESME): entry(er.ecs20d),
+    ("4.6.1", DeviceType.ESME): entry(er.ecs21a),
+    ("4.6.2", DeviceType.ESME): entry(er.ecs21c),
+    ("4.8.1", DeviceType.ESME): entry(er.ecs22b),
+    ("4.8.2", DeviceType.ESME): entry(er.ecs22c),
+    ("4.8.3", DeviceType.ESME): entry(er.ecs22a),
+    ("4.10", DeviceType.ESME): entry(er.ecs23),
+    ("4.12.1", DeviceType.ESME): entry(er.ecs18b),
+    ("4.12.2", DeviceType.ESME): entry(er.ecs18a),
+    ("4.14", DeviceType.ESME): entry(er.ecs21b),
+    ("4.16", DeviceType.ESME): entry(er.ecs17c),
+    ("4.17", DeviceType.ESME): entry(er.ecs66),
+    ("4.18", DeviceType.ESME): entry(er.ecs82),
+    # ESME: reads of identity and configuration (and the CHF's ECS reads)
+    ("4.11.1", DeviceType.ESME): entry(eg.ecs24),
+    ("4.11.2", DeviceType.ESME): entry(eg.ecs24b),
+    ("4.13", DeviceType.ESME): entry(eg.ecs26a),
+    ("4.15", DeviceType.ESME): entry(eg.ecs27),
+    ("6.2.1", DeviceType.ESME): entry(eg.ecs26b),
+    ("6.2.2", DeviceType.ESME): entry(eg.ecs26c),
+    ("6.2.3", DeviceType.ESME): entry(eg.ecs26d),
+    ("6.2.4", DeviceType.ESME): entry(eg.ecs26e),
+    ("6.2.4", DeviceType.CHF): entry(eg.ecs26i),
+    ("6.2.5", DeviceType.ESME): entry(eg.ecs26f),
+    ("6.2.7", DeviceType.ESME): entry(eg.ecs40),
+    ("6.2.9", DeviceType.ESME): entry(eg.ecs26j),
+    ("6.2.10", DeviceType.ESME): entry(eg.ecs25r),
+    ("6.13", DeviceType.ESME): entry(eg.ecs35),
+    ("6.13", DeviceType.CHF): entry(eg.ecs35),
+    ("7.4", DeviceType.ESME): entry(eg.ecs45),
+    ("7.7", DeviceType.ESME): entry(eg.ecs61a),
+    ("7.11", DeviceType.ESME): entry(eg.ecs61c),
+    ("7.14", DeviceType.ESME): entry(eg.ecs61d),
+    ("7.15", DeviceType.ESME): entry(eg.ecs61e),
 }
 
 
@@ -114,12 +180,14 @@ def gbcs_response(
     at: datetime,
     *,
     mirrored: DeviceId | None = None,
+    body: etree._Element | None = None,
 ) -> bytes | None:
     """The GBCS Response of this SRV from this device, or None if gbdsp does not encode it
     (or the User has no GBCS KA certificate to MAC it for).
 
     `mirrored`: for a GPF, the GSME whose registers it holds (GBCS: the GPF answers GCS13a
-    from its copy of the GSME's data); a GPF without one gets None."""
+    from its copy of the GSME's data); a GPF without one gets None. `body`: the DUIS request
+    body, which the ESME builders read (wan/esme_ask.py)."""
     build = ENCODED.get((srv, device.device_type))
     if build is None:
         return None
@@ -131,6 +199,8 @@ def gbcs_response(
     if world.party_certificate(Eui64(rid.originator.value), KeyUsage.KA) is None:
         return None
     try:
+        if isinstance(build, EsmeEntry):
+            return build(world, seed, rid, device, at, meter, body)
         return build(world, seed, rid, device, at, meter)
     except InvalidValue:
         return None  # e.g. a firmware version GBCS cannot carry: keep the stand-in
