@@ -115,11 +115,9 @@ def decoder() -> Decoder:
     return Decoder(node)
 
 
-@pytest.fixture
-def user_keys(tmp_path: Path) -> Iterator[Path]:
-    """The shipped ZAZ1 private keys of the Users and the ACB (what each User holds)."""
-    directory = tmp_path / "user-keys"
-    directory.mkdir()
+def write_user_keys(directory: Path) -> Path:
+    """Write the shipped ZAZ1 private keys of the Users and the ACB into `directory`."""
+    directory.mkdir(parents=True, exist_ok=True)
     for f in PARTIES.files():
         key = serialization.load_pem_private_key(PARTIES.private_key_pem(f), None)
         (directory / f"{f.stem}.key").write_bytes(
@@ -129,4 +127,10 @@ def user_keys(tmp_path: Path) -> Iterator[Path]:
                 serialization.NoEncryption(),
             )
         )
-    yield directory
+    return directory
+
+
+@pytest.fixture
+def user_keys(tmp_path: Path) -> Iterator[Path]:
+    """The shipped ZAZ1 private keys of the Users and the ACB (what each User holds)."""
+    yield write_user_keys(tmp_path / "user-keys")

@@ -27,7 +27,7 @@ from gbdsp.domain.devices import Device, DeviceType
 from gbdsp.domain.errors import InvalidValue
 from gbdsp.domain.ids import DeviceId, Eui64
 from gbdsp.domain.requests import RequestId
-from gbdsp.gbcs import commands, responses
+from gbdsp.gbcs import commands, esme_commands, responses
 from gbdsp.gbcs.keys import KeyUsage
 from gbdsp.gbcs_world import ACB, GbcsWorld
 from gbdsp.wan import esme_commands as ec
@@ -212,10 +212,36 @@ def critical_response(
     """The device's Response to a critical command it executed (gbcs/commands.py): signed
     with its DS key, no MAC; None if gbdsp does not encode the use case."""
     eui = Eui64(device.device_id.value)
+    if command.code in ESME_CRITICAL:  # wan/esme_critical.py
+        return _esme_critical_response(world, rid, device, command)
     exchange = commands.CommandExchange(
         _title(Eui64(rid.originator.value)), _title(eui), rid.counter, command.at
     )
     try:
         return commands.response(command.code, command.content, exchange, world.device_keys(eui).ds)
+    except InvalidValue:
+        return None
+
+
+ESME_CRITICAL = frozenset(esme_commands.CriticalCode)
+
+
+def _esme_critical_response(
+    world: GbcsWorld, rid: RequestId, device: Device, command: commands.IssuedCommand
+) -> bytes | None:
+    """The ESME's signed Response to a critical command of gbcs/esme_commands.py; a clock
+    it was set reads back as the time set."""
+    eui = Eui64(device.device_id.value)
+    try:
+        return esme_commands.response(
+            command.code,
+            command.content,
+            _title(Eui64(rid.originator.value)),
+            _title(eui),
+            rid.counter,
+            command.at,
+            world.device_keys(eui).ds,
+            clock=esme_commands.preset_time(command.content),
+        )
     except InvalidValue:
         return None
