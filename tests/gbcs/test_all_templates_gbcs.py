@@ -31,10 +31,10 @@ DEVICE_TEMPLATES = 281
 """The templates of Command Variants 1 to 7 (the other 16 are CV 8, Non-Device Service
 Requests, answered without GBCS)."""
 NON_DEVICE = "8"
-MIN_DECODED = 142
-MIN_MAC_VALID = 142
-MIN_SIGNATURE_VALID = 142
-MIN_VERIFIED = 142
+MIN_DECODED = 170
+MIN_MAC_VALID = 170
+MIN_SIGNATURE_VALID = 170
+MIN_VERIFIED = 170
 """Measured (docs/gbcs.md, "Template-wide conformance")."""
 UNPROTECTED = {"PreCommand", "LocalCommand"}
 """Commands: a PreCommand is unsigned until the User signs it; neither carries a MAC here."""

@@ -4,7 +4,8 @@ end to end through the gateway with the real decoder (docs/gbcs.md "Critical ESM
 For the DCC Boxed templates (the RTDS inputs: the same counters, User, meter and values),
 the pre-command is byte-identical to the RTDS one, and the signed Response identical up to
 its signature. The twin-element templates are sent to the single-element template ESME, so
-they get its (shorter) credit charge configuration and are not compared. The vectors are
+they get its (shorter) credit charge configuration and are not compared; nor are the ECS08
+templates, whose DUIS request gbdsp answers with the other variant, ECS08a. The vectors are
 read from ../shared at test time, never copied."""
 
 from __future__ import annotations
@@ -70,8 +71,8 @@ def _pre_command(request: DuisRequest) -> bytes:
 def test_pre_commands_and_responses_match_rtds() -> None:
     compared = 0
     for template in _templates():
-        if "_TWIN_" in template.name:
-            continue
+        if "_TWIN_" in template.name or template.name.startswith("ECS08_"):
+            continue  # answered as the single-element ESME, and as ECS08a
         request = read_request(xml.parse(template.read_bytes()))
         ours = _pre_command(request)
         assert ours.hex() == _vector(template, "PRECOMMAND").hex(), template.name
@@ -91,7 +92,7 @@ def test_pre_commands_and_responses_match_rtds() -> None:
         assert response[:-64].hex() == expected[:-64].hex(), template.name
         assert parse_general_signing(response).signature_valid(key.public_key())
         compared += 1
-    assert compared >= 16
+    assert compared >= 28
 
 
 def test_values_without_an_rtds_case_are_not_encoded() -> None:

@@ -45,6 +45,13 @@ class CriticalCode(IntEnum):
     ECS70 = 0x0062
     ECS47A = 0x011E
     ECS47E = 0x011F
+    ECS08A = 0x00DE
+    ECS46C = 0x0054
+    ECS46D = 0x011A
+    ECS01A = 0x0019
+    ECS01B = 0x00A2
+    ECS01C = 0x00B7
+    ECS01D = 0x00C7
 
     @property
     def title(self) -> str:
@@ -60,8 +67,28 @@ CRITICAL_TITLES = {
     CriticalCode.ECS70: "ECS70 Set Clock on ESME",
     CriticalCode.ECS47A: "ECS47a Set Auxiliary Controller [n] State",
     CriticalCode.ECS47E: "ECS47e Limit APC [n] Level",
+    CriticalCode.ECS08A: "ECS08a Update Prepayment Configuration on ESME",
+    CriticalCode.ECS46C: "ECS46c Set HC ALCS and ALCS configuration in ESME (excluding labels)",
+    CriticalCode.ECS46D: "ECS46d Set Auxiliary Controller Calendar",
+    CriticalCode.ECS01A: "ECS01a Set Tariff and Price on ESME",
+    CriticalCode.ECS01B: "ECS01b Set Price on ESME",
+    CriticalCode.ECS01C: "ECS01c Set Tariff and Price on ESME secondary",
+    CriticalCode.ECS01D: "ECS01d Set Price on ESME secondary",
 }
-DATED = frozenset({CriticalCode.ECS02, CriticalCode.ECS03, CriticalCode.ECS28A})
+DATED = frozenset(
+    {
+        CriticalCode.ECS02,
+        CriticalCode.ECS03,
+        CriticalCode.ECS28A,
+        CriticalCode.ECS08A,
+        CriticalCode.ECS46C,
+        CriticalCode.ECS46D,
+        CriticalCode.ECS01A,
+        CriticalCode.ECS01B,
+        CriticalCode.ECS01C,
+        CriticalCode.ECS01D,
+    }
+)
 """Responses that carry the device's time (the use cases with an activation time)."""
 
 

@@ -15,15 +15,14 @@ Two layouts are inferred from the RTDS cases, which agree with them (docs/gbcs.m
   and 7.16 direction << 12 | n << 8 | level, direction 1 (output) or 2 (input from the
   controlled load).
 
-Activation times (the COSEM date-times of "passive" values): NOW for an immediate
-request, the ExecutionDateTime of a future-dated one, NEVER for a cancellation
-(3000-12-31), as RTDS has them.
+Activation times: wan/esme_values.py. Calendars (2.1, 6.14.2, 6.14.3): wan/esme_schedules.py.
+Tariffs and prices (1.1.1, 1.1.2, 1.2.1, 1.2.2): wan/esme_tariffs.py.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from gbdsp.domain.devices import Device, DeviceType
 from gbdsp.domain.errors import InvalidValue
@@ -44,67 +43,35 @@ from gbdsp.gbcs.dlms_data import (
     octet_string,
     structure,
 )
-from gbdsp.gbcs.encoding import dlms_date_time
 from gbdsp.gbcs.esme import ACTION, GET, SET
 from gbdsp.gbcs.esme_commands import CriticalCode, Request, obis, pre_command
+from gbdsp.wan import esme_schedules, esme_tariffs
+from gbdsp.wan.esme_values import EXTENDED, NEVER, activation, flag, instant, required
 
-EXTENDED = 0x2328
-"""GBCS Extended Data (class 9000): attribute 4 the passive value, 6 its activation time."""
 ACCOUNT, CREDIT, CHARGE, SCRIPT_TABLE, DATA, CLOCK = 111, 112, 113, 9, 1, 8
-NOW = bytes(9) + b"\x80\x00\xff"
-NEVER = b"\xff" * 9 + b"\x80\x00\xff"
-CANCELLATION = datetime(3000, 12, 31, tzinfo=UTC)
 PAYMENT_ACCOUNT = obis(0, 1, 19, 0, 0)
 DISABLEMENT_THRESHOLD = obis(0, 0, 94, 44, 128, 22)
 ALCS_SCRIPTS = obis(0, 0, 10, 0, 103)
 APC_SCRIPTS = obis(0, 0, 10, 0, 107)
 CLOCK_OBJECT = obis(0, 0, 1, 0, 0)
 DAILY = 86400
+DLMS_DEVICES = frozenset({DeviceType.ESME, DeviceType.SAPC})
+"""The devices that speak DLMS: the ESME, and the SAPC (its auxiliary controller calendar,
+6.14.3, as the RTDS ECS46d commands to it have it)."""
 
 Builder = Callable[[DuisRequest, datetime], tuple[CriticalCode, list[Request]]]
 
 
 def command(request: DuisRequest, srv: str, device: Device, now: datetime) -> bytes | None:
-    """The unsigned pre-command of this critical request to an ESME, or None if gbdsp does
-    not encode its use case (InvalidValue: not for these values)."""
+    """The unsigned pre-command of this critical request to an ESME (or SAPC), or None if
+    gbdsp does not encode its use case (InvalidValue: not for these values)."""
     build = BUILDERS.get(srv)
-    if build is None or device.device_type is not DeviceType.ESME:
+    if build is None or device.device_type not in DLMS_DEVICES:
         return None
     code, requests = build(request, now)
     rid = request.request_id
     user = rid.originator.value.to_bytes(8, "big")
     return pre_command(code, user, device.device_id.value.to_bytes(8, "big"), rid.counter, requests)
-
-
-def _text(request: DuisRequest, name: str) -> str | None:
-    return request.body.findtext(f".//{sr(name)}")
-
-
-def _required(request: DuisRequest, name: str) -> str:
-    text = _text(request, name)
-    if text is None:
-        raise InvalidValue(f"no RTDS case without {name}: not encoded")
-    return text.strip()
-
-
-def _flag(text: str) -> bool:
-    if text not in ("true", "false", "1", "0"):
-        raise InvalidValue(f"not a boolean: {text!r}")
-    return text in ("true", "1")
-
-
-def _instant(text: str) -> datetime:
-    at = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    return at.astimezone(UTC) if at.tzinfo else at.replace(tzinfo=UTC)
-
-
-def activation(request: DuisRequest) -> Data:
-    """When passive values become active: NOW, the ExecutionDateTime, or NEVER."""
-    text = request.body.findtext(sr("ExecutionDateTime"))
-    if text is None or not text.strip():
-        return octet_string(NOW)
-    at = _instant(text)
-    return octet_string(NEVER if at >= CANCELLATION else dlms_date_time(at))
 
 
 # -- 1.6 Update Payment Mode (ECS02, ECS03) ----------------------------------------------------
@@ -159,10 +126,10 @@ def payment_mode(request: DuisRequest, now: datetime) -> tuple[CriticalCode, lis
             Request(SET, ACCOUNT, PAYMENT_ACCOUNT, 13, when),
         ]
     disabled, emergency = (
-        _flag(_required(request, name)) for name in ("SuspendDebtDisabled", "SuspendDebtEmergency")
+        flag(required(request, name)) for name in ("SuspendDebtDisabled", "SuspendDebtEmergency")
     )
     charges = prepayment_charges(disabled, emergency)
-    threshold = double_long(int(_required(request, "DisablementThreshold")))
+    threshold = double_long(int(required(request, "DisablementThreshold")))
     return CriticalCode.ECS03, [
         Request(SET, ACCOUNT, PAYMENT_ACCOUNT, 2, structure(enum(2), enum(1))),
         Request(SET, EXTENDED, DISABLEMENT_THRESHOLD, 4, threshold),
@@ -196,9 +163,9 @@ def debt(request: DuisRequest, now: datetime) -> tuple[CriticalCode, list[Reques
     rates' periods, then the collection reset and the three debt registers."""
     (rate1, period1), (rate2, period2) = _recovery(request, 1), _recovery(request, 2)
     rates = [obis(0, 0, 19, 20, i) for i in range(4)]
-    per_payment = long_unsigned(int(_required(request, "DebtRecoveryPerPayment")))
+    per_payment = long_unsigned(int(required(request, "DebtRecoveryPerPayment")))
     debts = [
-        double_long(int(_required(request, name)))
+        double_long(int(required(request, name)))
         for name in ("PaymentDebtRegister", "TimeDebtRegister1", "TimeDebtRegister2")
     ]
     return CriticalCode.ECS07, [
@@ -225,13 +192,13 @@ SUPPLY_STATES = {"Disable": True, "Unchanged": False}
 def load_limit(request: DuisRequest, now: datetime) -> tuple[CriticalCode, list[Request]]:
     """The supply state on limiting, the power threshold, the period and the restoration
     period (GBCS extended data, passive values), then their activation times."""
-    state = _required(request, "LoadLimitSupplyState")
+    state = required(request, "LoadLimitSupplyState")
     if state not in SUPPLY_STATES:
         raise InvalidValue(f"no RTDS case of the load limit supply state {state}: not encoded")
     objects = [obis(0, 0, 94, 44, 0, 3)] + [obis(0, 0, 94, 44, 128, e) for e in (7, 6, 8)]
     values: list[Data] = [boolean(SUPPLY_STATES[state])]
     values += [
-        double_long_unsigned(int(_required(request, name)))
+        double_long_unsigned(int(required(request, name)))
         for name in ("LoadLimitPowerThreshold", "LoadLimitPeriod", "LoadLimitRestorationPeriod")
     ]
     when = activation(request)
@@ -247,8 +214,8 @@ def load_limit(request: DuisRequest, now: datetime) -> tuple[CriticalCode, list[
 def clock(request: DuisRequest, now: datetime) -> tuple[CriticalCode, list[Request]]:
     """The clock base, the preset time valid from the time given for the tolerance period,
     the adjustment to it, then a read of the time and its status."""
-    at = _instant(_required(request, "CurrentDateTime"))
-    tolerance = timedelta(seconds=int(_required(request, "TolerancePeriod")))
+    at = instant(required(request, "CurrentDateTime"))
+    tolerance = timedelta(seconds=int(required(request, "TolerancePeriod")))
     preset = structure(octet_string(NEVER), date_time(at), date_time(at + tolerance))
     return CriticalCode.ECS70, [
         Request(SET, CLOCK, CLOCK_OBJECT, 9, enum(5)),
@@ -285,7 +252,7 @@ def auxiliary_load(action: int, element: str) -> Builder:
         script = Request(ACTION, SCRIPT_TABLE, ALCS_SCRIPTS, 1, long_unsigned(n << 8 | action))
         if action == 0x20:
             return CriticalCode.ECS47, [script]
-        duration = long_unsigned(int(_required(request, "Duration")))
+        duration = long_unsigned(int(required(request, "Duration")))
         k = 1 if action == 0x11 else 2
         return CriticalCode.ECS47, [Request(SET, DATA, _times(n)(k), 2, duration), script]
 
@@ -299,12 +266,12 @@ def controller_state(limit: bool) -> Builder:
 
     def build(request: DuisRequest, now: datetime) -> tuple[CriticalCode, list[Request]]:
         n = _switch(request, element, "auxiliaryControllerN")
-        level = int(_required(request, "CommandedStateLevel"))
+        level = int(required(request, "CommandedStateLevel"))
         if not 0 <= level <= 100:
             raise InvalidValue(f"level {level} is not 0 to 100")
         direction = 2 if request.body.find(f".//{sr('InputFromControlledLoad')}") is not None else 1
         start, end = (
-            date_time(_instant(_required(request, t))) for t in ("StartDateTime", "EndDateTime")
+            date_time(instant(required(request, t))) for t in ("StartDateTime", "EndDateTime")
         )
         at = _times(n)
         first = 3 if limit else 1
@@ -330,5 +297,12 @@ BUILDERS: dict[str, Builder] = {
     "7.8": auxiliary_load(0x20, "ResetALCSHCALCS"),
     "7.13": controller_state(limit=False),
     "7.16": controller_state(limit=True),
+    "2.1": esme_schedules.prepay_configuration,
+    "6.14.2": esme_schedules.alcs_scheduler,
+    "6.14.3": esme_schedules.controller_scheduler,
+    "1.1.1": esme_tariffs.import_tariff,
+    "1.2.1": esme_tariffs.price,
+    "1.1.2": esme_tariffs.secondary_tariff,
+    "1.2.2": esme_tariffs.secondary_price,
 }
 """The critical SRVs to an ESME encoded here (the others: gbcs/commands.py)."""
