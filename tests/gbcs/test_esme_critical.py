@@ -1,5 +1,6 @@
-"""The critical ESME Commands of wan/esme_critical.py against the RTDS 4.5.0 vectors, and
-end to end through the gateway with the real decoder (docs/gbcs.md "Critical ESME commands").
+"""The critical ESME Commands of wan/esme_critical.py (and the ECS17b Local Command) against
+the RTDS 4.5.0 vectors, and end to end through the gateway with the real decoder
+(docs/gbcs.md "Critical ESME commands").
 
 For the DCC Boxed templates (the RTDS inputs: the same counters, User, meter and values),
 the pre-command is byte-identical to the RTDS one, and the signed Response identical up to
@@ -14,14 +15,21 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from gbdsp.clock import ManualClock
+from gbdsp.domain.devices import Device, DeviceModel, DeviceType, SmiStatus
+from gbdsp.domain.ids import Eui64
 from gbdsp.duis import xml
 from gbdsp.duis.request import DuisRequest, read_request
 from gbdsp.gbcs import esme_commands
+from gbdsp.gbcs.frames import unwrap_general_ciphering
+from gbdsp.gbcs.keys import KeyUsage
 from gbdsp.gbcs.parse import parse_general_signing
+from gbdsp.gbcs_world import GbcsWorld
 from gbdsp.wan.esme_critical import BUILDERS
+from gbdsp.wan.esme_local import local_command
 from tests.conformance.boxed import BoxedUnavailable, fetch_boxed
 from tests.gbcs.conftest import MODE, TOOLS, Decoder, _unavailable
 from tests.gbcs.template_run import TemplateWorld
@@ -130,3 +138,41 @@ def test_critical_esme_templates_end_to_end(
         if run.template.startswith("ECS70_"):  # the clock reads back as the time set
             read = response.hex_of("Octet String")
             assert read == ["09 0C 07 DE 0C 1F FF 17 3B 0A 00 80 00 FF"], read
+
+
+def test_local_command_ecs17b_matches_rtds_and_its_acb_mac_verifies(
+    decoder: Decoder, user_keys: Path, tmp_path: Path
+) -> None:
+    """CV 2 of 4.1.1: the ECS17b Command, MACed with the ACB's and the ESME's KA keys; its
+    General-Signing part is the RTDS one for the template's inputs."""
+    if MODE == "off":
+        pytest.skip("GBDSP_CONFORMANCE=off")
+    template = fetch_boxed().templates_dir / "ECS17b_4.1.1_REQUEST_DUIS.XML"
+    request = read_request(xml.parse(template.read_bytes()))
+    target = request.request_id.device_id
+    assert target is not None
+    device = Device(
+        target,
+        DeviceType.ESME,
+        DeviceModel("AB01", "010A030B", "0001", "0002012F"),
+        "SMETS V2.0",
+        SmiStatus.COMMISSIONED,
+        RTDS_DEVICE_TIME,
+    )
+    world = GbcsWorld(bytes.fromhex("17" * 32))
+    frame = local_command(world, "4.1.1", request.request_id, device)
+    assert frame is not None
+    reference = bytes.fromhex(
+        "".join(
+            (RTDS / "4.1.1_ECS17b" / "ECS17b_4.1.1_SINGLE_SUCCESS_COMMAND_GBCS.HEX")
+            .read_text()
+            .split()
+        )
+    )
+    assert unwrap_general_ciphering(frame)[0] == unwrap_general_ciphering(reference)[0]
+    eui = Eui64(device.device_id.value)
+    for usage in KeyUsage:
+        cert = world.device_certificate(eui, usage).public_bytes(serialization.Encoding.PEM)
+        (tmp_path / f"{eui.hex.lower()}-{usage.value}.pem").write_bytes(cert)
+    (v,) = decoder.decode([frame], [tmp_path, user_keys])
+    assert (v.ok, v.mac, v.signature) == (True, "valid", "absent"), v.raw

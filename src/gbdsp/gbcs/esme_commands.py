@@ -22,7 +22,18 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from gbdsp.domain.errors import InvalidValue
 from gbdsp.gbcs import dlms
 from gbdsp.gbcs.codes import Cra
-from gbdsp.gbcs.dlms_data import Data, Null, date_time, unsigned
+from gbdsp.gbcs.dlms_data import (
+    Data,
+    Null,
+    array,
+    date_time,
+    enum,
+    integer,
+    long_unsigned,
+    octet_string,
+    structure,
+    unsigned,
+)
 from gbdsp.gbcs.encoding import uint
 from gbdsp.gbcs.esme import ACTION, GET, SET
 from gbdsp.gbcs.frames import GroupingHeader, general_signing
@@ -203,3 +214,40 @@ def preset_time(command: bytes) -> datetime | None:
         return datetime(year, month, day, hour, minute, second, hundredths * 10_000, tzinfo=UTC)
     except ValueError:
         return None
+
+
+DATA_PROTECTION_CLASS = 30
+GET_PROTECTED_ATTRIBUTES = 1
+IMPORT_REGISTERS = obis(0, 0, 43, 2, 8)
+"""0-0:43.2.8.255, the Data Protection object of the import registers (ECS17b)."""
+IMPORT_REGISTER_VALUES = obis(0, 0, 94, 44, 34, 10)
+"""0-0:94.44.34.10 (class 1, attribute 2): the import registers the device protects."""
+
+
+def protected_read(
+    user: bytes, device: bytes, counter: int, protection: bytes, captured: bytes
+) -> bytes:
+    """The Access-Request of a sensitive read (GBCS 10.2.4): Get Protected Attributes of
+    the Data Protection object `protection`, for the attribute 2 of `captured` (class 1),
+    encrypted for the User with an agreed key (protection type 2, key parameter 02)."""
+    objects = array(
+        [
+            structure(
+                long_unsigned(1),
+                octet_string(captured),
+                integer(2),
+                long_unsigned(0),
+                structure(enum(0), NULL),
+            )
+        ]
+    )
+    parameters = structure(
+        octet_string(b"\x04" + uint(counter, 8)),
+        octet_string(user),
+        octet_string(device),
+        octet_string(b""),
+        structure(enum(2), structure(octet_string(b"\x02"), octet_string(b""))),
+    )
+    value = structure(objects, array([structure(enum(2), parameters)]))
+    request = Request(ACTION, DATA_PROTECTION_CLASS, protection, GET_PROTECTED_ATTRIBUTES, value)
+    return access_request(counter, [request])

@@ -11,9 +11,10 @@ The price matrix (Charge 0-0:19.20.0.255, unit_charge_passive) has 80 entries: T
 1-48 (index octet 01-30), then block prices 1-4 of the eight TOU-block sets (index octets
 A1-A8, B1-B8, C1-C8, D1-D8); the secondary one (0-0:19.20.5.255) four TOU prices. A day
 profile's action is script TOU rate t (t) or block set b (100 + b) of the tariff scripts
-0-0:10.0.100.255, and 200 + t for the secondary element's rate t. Inferred from the RTDS 4.5.0 commands, which these reproduce for the DCC
-Boxed templates (tests/gbcs/test_esme_critical.py). Only GBP is encoded (the currency unit
-boolean of the RTDS cases); other currencies are not.
+0-0:10.0.100.255, and 200 + t for the secondary element's rate t. Inferred from the RTDS
+4.5.0 commands, which these reproduce for the DCC Boxed templates
+(tests/gbcs/test_esme_critical.py). Only GBP is encoded (the currency unit boolean of the
+RTDS cases); other currencies are not.
 """
 
 from __future__ import annotations
