@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from gbdsp.domain.ids import DeviceId
-from gbdsp.wan.registers import EPOCH, import_energy
+from gbdsp.wan.registers import EPOCH, import_energies, import_energy
 
 HALF_HOUR = timedelta(minutes=30)
 DAY = timedelta(days=1)
@@ -92,14 +92,21 @@ class Meter:
         """(end of each half hour, active Wh, reactive varh consumed in it) in [start, end],
         none after `at` or before the register starts, at most MAX_ENTRIES (the latest)."""
         times = _steps(start, end, at, HALF_HOUR)
+        if not times:
+            return []
+        readings = import_energies(self.seed, self.meter, [times[0] - HALF_HOUR, *times])
         return [
             (
                 t,
-                self.active_import(t) - self.active_import(t - HALF_HOUR),
-                self.reactive_import(t) - self.reactive_import(t - HALF_HOUR),
+                now.active_import_wh - before.active_import_wh,
+                now.reactive_import_varh - before.reactive_import_varh,
             )
-            for t in times
+            for t, before, now in zip(times, readings, readings[1:], strict=False)
         ]
+
+    def registers(self, times: list[datetime]) -> list[int]:
+        """Total active import (Wh) at each of `times`."""
+        return [r.active_import_wh for r in import_energies(self.seed, self.meter, times)]
 
     def midnights(self, start: datetime, end: datetime, at: datetime) -> list[datetime]:
         """Each midnight (UTC) in [start, end], as `half_hours` bounds them."""
