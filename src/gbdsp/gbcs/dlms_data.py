@@ -94,6 +94,25 @@ class Bits(Data):
 
 
 @dataclass(frozen=True, slots=True)
+class Encoded(Data):
+    """A value encoded once (a constant configuration a device reports again and again)."""
+
+    encoding: bytes
+    tag: int = NULL
+
+    def __post_init__(self) -> None:
+        if not self.encoding:
+            raise InvalidValue("an encoded value has at least its tag")
+        object.__setattr__(self, "tag", self.encoding[0])
+
+    def encode(self) -> bytes:
+        return self.encoding
+
+    def content(self) -> bytes:
+        raise InvalidValue("an encoded value is not a compact-array element")
+
+
+@dataclass(frozen=True, slots=True)
 class Null(Data):
     tag: int = NULL
 
@@ -205,6 +224,10 @@ def visible_string(text: str) -> Octets:
 
 def utf8_string(text: str) -> Octets:
     return Octets(UTF8_STRING, text.encode("utf-8"))
+
+
+def encoded(value: Data) -> Encoded:
+    return Encoded(value.encode())
 
 
 def structure(*items: Data) -> Structure:

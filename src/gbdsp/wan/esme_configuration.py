@@ -8,6 +8,8 @@ records no device events). Types and order are those of the GBCS use cases.
 
 from __future__ import annotations
 
+from functools import cache
+
 from gbdsp.gbcs import esme
 from gbdsp.gbcs.dlms_data import (
     Bits,
@@ -18,6 +20,7 @@ from gbdsp.gbcs.dlms_data import (
     date_time,
     double_long,
     double_long_unsigned,
+    encoded,
     enum,
     integer,
     long,
@@ -194,12 +197,18 @@ def ecs24(ask: Ask) -> bytes:
     """4.11.1 Read Tariff Primary Element: the active price and its scale, the switching
     calendar, no special days, the block thresholds of the eight TOU rates (none), the
     currency (GBP), the standing charge and the price matrix (one rate)."""
+    return esme.read(ask.exchange(), EsmeCode.ECS24, _tariff())
+
+
+@cache
+def _tariff() -> tuple[Data, ...]:
+    """The same for every emulated ESME (`CONFIGURATION`): built once."""
     values: list[Data] = [double_long_unsigned(C.unit_price), scaler_unit(PRICE_SCALE, CURRENCY)]
     values += [*_calendar(), array([])]
     values += [array([double_long_unsigned(0xFFFFFFFF)] * 3) for _ in range(8)]
     standing = _charge(C.standing_charge, commodity_scale=0, price_scale=STANDING_SCALE)
     values += [boolean(True), standing, _charge(C.unit_price)]
-    return esme.read(ask.exchange(), EsmeCode.ECS24, values)
+    return tuple(encoded(v) for v in values)
 
 
 def ecs24b(ask: Ask) -> bytes:
