@@ -17,9 +17,19 @@ from cryptography.hazmat.primitives import serialization
 from lxml import etree
 
 from gbdsp.domain.devices import Device, DeviceModel, DeviceType, SmiStatus
+from gbdsp.domain.errors import InvalidValue
 from gbdsp.domain.ids import DeviceId, Eui64, UserId
 from gbdsp.domain.requests import RequestId
 from gbdsp.duis.namespaces import SR
+from gbdsp.gbcs.dlms_data import (
+    NumberRows,
+    array,
+    compact_array,
+    double_long_unsigned,
+    enum,
+    long,
+    structure,
+)
 from gbdsp.gbcs.esme import TITLES, EsmeCode
 from gbdsp.gbcs.keys import KeyUsage
 from gbdsp.gbcs_world import GbcsWorld
@@ -230,3 +240,14 @@ def test_the_network_operator_reads_its_own_alert_behaviours(
 
 def test_esme_codes_have_titles() -> None:
     assert set(TITLES) == set(EsmeCode)
+
+
+def test_packed_log_rows_are_the_typed_compact_array() -> None:
+    """NumberRows packs rows of numbers at once: the same octets as CompactArray of the
+    typed rows, and a value that does not fit its type is refused."""
+    prototype = structure(double_long_unsigned(0), array([long(0)]), enum(0))
+    rows = [(473299200, -5, 3), (473301000, 32767, 255)]
+    typed = [structure(double_long_unsigned(t), array([long(v)]), enum(e)) for t, v, e in rows]
+    assert NumberRows(prototype, tuple(rows)).encode() == compact_array(typed, prototype).encode()
+    with pytest.raises(InvalidValue, match="does not fit"):
+        NumberRows(prototype, ((1, 1 << 15, 0),)).encode()

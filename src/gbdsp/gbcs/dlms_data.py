@@ -9,6 +9,7 @@ element without tags, under one length). GBCS 10 carries logs and profiles as co
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -179,6 +180,38 @@ class CompactArray(Data):
         return kind + length(len(body)) + body
 
 
+_FORMATS = {BOOLEAN: "B", DOUBLE_LONG: "i", DOUBLE_LONG_UNSIGNED: "I", INTEGER: "b", LONG: "h"}
+_FORMATS |= {UNSIGNED: "B", LONG_UNSIGNED: "H", ENUM: "B"}
+
+
+def _numbers(value: Data) -> str:
+    """The struct format of a row made of numbers only (arrays and structures of them)."""
+    if isinstance(value, Number):
+        return _FORMATS[value.tag]
+    if isinstance(value, Structure | Array):
+        return "".join(_numbers(item) for item in value.items)
+    raise InvalidValue("only rows of numbers are packed")
+
+
+@dataclass(frozen=True, slots=True)
+class NumberRows(Data):
+    """A compact array whose rows are numbers only, given as tuples of ints in the order of
+    `prototype`'s values: packed at once (a profile or daily log of many entries), the same
+    octets as `CompactArray` of the typed rows."""
+
+    prototype: Data
+    rows: tuple[tuple[int, ...], ...]
+    tag: int = COMPACT_ARRAY
+
+    def content(self) -> bytes:
+        layout = struct.Struct(">" + _numbers(self.prototype))
+        try:
+            body = b"".join(layout.pack(*row) for row in self.rows)
+        except struct.error as e:
+            raise InvalidValue(f"a log row does not fit its types: {e}") from e
+        return self.prototype.type_description() + length(len(body)) + body
+
+
 # -- constructors, named as the Green Book names the types ------------------------------------
 
 
@@ -255,7 +288,12 @@ def date_time(at: datetime) -> Octets:
 GBCS_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 
 
+def seconds(at: datetime) -> int:
+    """Seconds since 2000-01-01 UTC, the time stamp of the GBCS compact-array log entries
+    (RTDS ECS20-ECS22: 473299200 is 2014-12-31 00:00)."""
+    return int((at.astimezone(UTC) - GBCS_EPOCH).total_seconds())
+
+
 def utc_seconds(at: datetime) -> Number:
-    """A double-long-unsigned of seconds since 2000-01-01 UTC, the time stamp of the GBCS
-    compact-array log entries (RTDS ECS20-ECS22: 473299200 is 2014-12-31 00:00)."""
-    return double_long_unsigned(int((at.astimezone(UTC) - GBCS_EPOCH).total_seconds()))
+    """`seconds` as a double-long-unsigned."""
+    return double_long_unsigned(seconds(at))

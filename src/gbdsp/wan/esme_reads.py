@@ -10,17 +10,20 @@ holds the whole import and the other TOU and block registers stay at zero.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from gbdsp.gbcs import esme
 from gbdsp.gbcs.dlms_data import (
     Data,
+    NumberRows,
     array,
     compact_array,
     date_time,
     double_long,
     double_long_unsigned,
     scaler_unit,
+    seconds,
     structure,
     utc_seconds,
 )
@@ -179,40 +182,40 @@ def ecs21c(ask: Ask) -> bytes:
     return esme.read(ask.exchange(), EsmeCode.ECS21C, [compact_array(rows[-31:], prototype)])
 
 
+def _log(rows: Sequence[tuple[int, ...]], width: int) -> Data:
+    """A compact array of (time stamp, `width` double-long-unsigned values) rows."""
+    prototype = structure(utc_seconds(EPOCH), *(_u32(0) for _ in range(width)))
+    return NumberRows(prototype, tuple(rows))
+
+
 def ecs22a(ask: Ask) -> bytes:
     """4.8.3 Read Export Profile Data: active and reactive export per half hour (0)."""
-    start, end = ask.period()
-    rows = [structure(utc_seconds(t), _u32(0), _u32(0)) for t, _, _ in _profile(ask, start, end)]
-    prototype = structure(utc_seconds(EPOCH), _u32(0), _u32(0))
-    return esme.read(ask.exchange(), EsmeCode.ECS22A, [compact_array(rows, prototype)])
+    rows = [(seconds(t), 0, 0) for t, _, _ in _profile(ask, *ask.period())]
+    return esme.read(ask.exchange(), EsmeCode.ECS22A, [_log(rows, 2)])
 
 
 def ecs22b(ask: Ask) -> bytes:
     """4.8.1 Read Active Import Profile Data (encrypted): the Wh imported each half hour."""
-    start, end = ask.period()
-    rows = [structure(utc_seconds(t), _u32(wh)) for t, wh, _ in _profile(ask, start, end)]
-    prototype = structure(utc_seconds(EPOCH), _u32(0))
-    return esme.protected_read(ask.exchange(), EsmeCode.ECS22B, [compact_array(rows, prototype)])
+    rows = [(seconds(t), wh) for t, wh, _ in _profile(ask, *ask.period())]
+    return esme.protected_read(ask.exchange(), EsmeCode.ECS22B, [_log(rows, 1)])
 
 
 def ecs22c(ask: Ask) -> bytes:
     """4.8.2 Read Reactive Import Profile Data: the varh imported each half hour."""
-    start, end = ask.period()
-    rows = [structure(utc_seconds(t), _u32(var)) for t, _, var in _profile(ask, start, end)]
-    prototype = structure(utc_seconds(EPOCH), _u32(0))
-    return esme.read(ask.exchange(), EsmeCode.ECS22C, [compact_array(rows, prototype)])
+    rows = [(seconds(t), var) for t, _, var in _profile(ask, *ask.period())]
+    return esme.read(ask.exchange(), EsmeCode.ECS22C, [_log(rows, 1)])
 
 
 def ecs66(ask: Ask) -> bytes:
     """4.17 Retrieve Daily Consumption Log (encrypted): the Wh imported each day."""
     start, end = ask.period(default=_days(31))
-    meter = ask.meter
+    days = ask.meter.midnights(start, end, ask.at)[-MAX_ENTRIES:]
+    registers = ask.meter.registers([d - _days(1) for d in days[:1]] + days)
     rows = [
-        structure(utc_seconds(t), _u32(meter.active_import(t) - meter.active_import(t - _days(1))))
-        for t in meter.midnights(start, end, ask.at)[-MAX_ENTRIES:]
+        (seconds(t), now - before)
+        for t, before, now in zip(days, registers, registers[1:], strict=False)
     ]
-    prototype = structure(utc_seconds(EPOCH), _u32(0))
-    return esme.protected_read(ask.exchange(), EsmeCode.ECS66, [compact_array(rows, prototype)])
+    return esme.protected_read(ask.exchange(), EsmeCode.ECS66, [_log(rows, 1)])
 
 
 def ecs82(ask: Ask) -> bytes:
