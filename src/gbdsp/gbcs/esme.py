@@ -19,7 +19,6 @@ titles those of @smartdcc/duis-templates `gbcs-mapping-table.json`.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from enum import IntEnum
 
 from gbdsp.gbcs import dlms
@@ -184,16 +183,6 @@ TITLES = {
     EsmeCode.ECS66: "ECS66 Read ESME Daily Consumption Log",
     EsmeCode.ECS82: "ECS82 Read Meter Balance for ESME",
 }
-
-
-@dataclass(frozen=True, slots=True)
-class Answer:
-    """What a device answers for one use case: the message code, whether the grouping
-    header carries the time of the reading, and the Response's content."""
-
-    code: int
-    dated: bool
-    content: bytes
 
 
 def _header(ex: Exchange, code: int, dated: bool) -> GroupingHeader:
