@@ -115,6 +115,19 @@ def decoder() -> Decoder:
     return Decoder(node)
 
 
+def boxed_templates() -> Path:
+    """The directory of the @smartdcc/duis-templates requests (tests/conformance/boxed.py),
+    or skip (fail with GBDSP_CONFORMANCE=required) when the kit cannot be fetched."""
+    from tests.conformance.boxed import BoxedUnavailable, fetch_boxed
+
+    if MODE == "off":
+        pytest.skip("GBDSP_CONFORMANCE=off")
+    try:
+        return fetch_boxed().templates_dir
+    except BoxedUnavailable as exc:
+        _unavailable(str(exc))
+
+
 def write_user_keys(directory: Path) -> Path:
     """Write the shipped ZAZ1 private keys of the Users and the ACB into `directory`."""
     directory.mkdir(parents=True, exist_ok=True)

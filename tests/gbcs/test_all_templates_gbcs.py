@@ -23,8 +23,7 @@ from pathlib import Path
 import pytest
 
 from gbdsp.clock import ManualClock
-from tests.conformance.boxed import BoxedUnavailable, fetch_boxed
-from tests.gbcs.conftest import MODE, Decoder, Verdict, _unavailable
+from tests.gbcs.conftest import Decoder, Verdict, boxed_templates
 from tests.gbcs.template_run import TemplateRun, TemplateWorld
 
 DEVICE_TEMPLATES = 281
@@ -44,13 +43,7 @@ LOCAL = "2"
 
 @pytest.fixture(scope="module")
 def templates() -> list[Path]:
-    if MODE == "off":
-        pytest.skip("GBDSP_CONFORMANCE=off")
-    try:
-        kit = fetch_boxed()
-    except BoxedUnavailable as exc:
-        _unavailable(str(exc))
-    return sorted(kit.templates_dir.iterdir())
+    return sorted(boxed_templates().iterdir())
 
 
 def _shown(payload: bytes) -> str:

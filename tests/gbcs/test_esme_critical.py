@@ -30,8 +30,7 @@ from gbdsp.gbcs.parse import parse_general_signing
 from gbdsp.gbcs_world import GbcsWorld
 from gbdsp.wan.esme_critical import BUILDERS
 from gbdsp.wan.esme_local import local_command
-from tests.conformance.boxed import BoxedUnavailable, fetch_boxed
-from tests.gbcs.conftest import MODE, TOOLS, Decoder, _unavailable
+from tests.gbcs.conftest import TOOLS, Decoder, _unavailable, boxed_templates
 from tests.gbcs.template_run import TemplateWorld
 
 RTDS = TOOLS / "gbcs-parser" / "test" / "rtds" / "RTDS-4.5.0"
@@ -40,14 +39,8 @@ RTDS_DEVICE_TIME = datetime(2015, 1, 1, tzinfo=UTC)
 
 
 def _templates() -> list[Path]:
-    if MODE == "off":
-        pytest.skip("GBDSP_CONFORMANCE=off")
-    try:
-        kit = fetch_boxed()
-    except BoxedUnavailable as exc:
-        _unavailable(str(exc))
     found = []
-    for template in sorted(kit.templates_dir.glob("ECS*")):
+    for template in sorted(boxed_templates().glob("ECS*")):
         request = read_request(xml.parse(template.read_bytes()))
         if request.cv.value == 4 and request.srv in BUILDERS:
             found.append(template)
@@ -145,9 +138,7 @@ def test_local_command_ecs17b_matches_rtds_and_its_acb_mac_verifies(
 ) -> None:
     """CV 2 of 4.1.1: the ECS17b Command, MACed with the ACB's and the ESME's KA keys; its
     General-Signing part is the RTDS one for the template's inputs."""
-    if MODE == "off":
-        pytest.skip("GBDSP_CONFORMANCE=off")
-    template = fetch_boxed().templates_dir / "ECS17b_4.1.1_REQUEST_DUIS.XML"
+    template = boxed_templates() / "ECS17b_4.1.1_REQUEST_DUIS.XML"
     request = read_request(xml.parse(template.read_bytes()))
     target = request.request_id.device_id
     assert target is not None

@@ -5,6 +5,8 @@ have them (an optional value given is one more SET or ACTION)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from gbdsp.gbcs import esme
 from gbdsp.gbcs.esme import ACTION, SET, EsmeCode
 from gbdsp.wan.esme_ask import Ask
@@ -14,19 +16,30 @@ def _answer(ask: Ask, code: EsmeCode, requests: list[int]) -> bytes:
     return esme.command(ask.exchange(), code, requests)
 
 
-def ecs10(ask: Ask) -> bytes:
-    """3.1 Display Message: SET of the supplier message (0-2:96.13.1.255)."""
-    return _answer(ask, EsmeCode.ECS10, [SET])
+FIXED = {
+    EsmeCode.ECS10: (SET,),  # 3.1 Display Message: the supplier message 0-2:96.13.1.255
+    EsmeCode.ECS12: (SET,),  # 3.2 Restrict Access for Change of Tenancy: the date-time
+    EsmeCode.ECS14: (SET,),  # 3.5 Reset Customer PIN (disable privacy PIN protection)
+    EsmeCode.ECS28B: (ACTION,),  # 6.4.2 Load Limiting Counter Reset
+    EsmeCode.ECS29E: (ACTION, ACTION),  # 6.27 RMS voltage sag and swell counters reset
+    EsmeCode.ECS34: (SET,),  # 6.12 Instantaneous Power Thresholds (register monitor)
+    EsmeCode.ECS37: (SET,),  # 6.18.1 Maximum Demand Configurable Time Period schedule
+    EsmeCode.ECS39A: (SET,),  # 6.20.1 Set Import MPxN
+    EsmeCode.ECS39B: (SET,),  # 6.20.2 Set Export MPAN
+    EsmeCode.ECS50: (SET,),  # 9.1 the CIN the ESME shows
+}
+"""The commands of one use case whose requests are always the same (RTDS 4.5.0)."""
 
 
-def ecs12(ask: Ask) -> bytes:
-    """3.2 Restrict Access for Change of Tenancy: SET of the restriction date-time."""
-    return _answer(ask, EsmeCode.ECS12, [SET])
+def fixed(code: EsmeCode) -> Callable[[Ask], bytes]:
+    """The builder of a command of `FIXED`."""
+    requests = list(FIXED[code])
 
+    def build(ask: Ask) -> bytes:
+        return _answer(ask, code, requests)
 
-def ecs14(ask: Ask) -> bytes:
-    """3.5 Reset Customer PIN (disable privacy PIN protection): one SET."""
-    return _answer(ask, EsmeCode.ECS14, [SET])
+    build.__doc__ = f"{code.title}: {len(requests)} request(s), always."
+    return build
 
 
 def ecs15(ask: Ask) -> bytes:
@@ -59,11 +72,6 @@ def ecs25(ask: Ask) -> bytes:
     return _answer(ask, code, [SET])
 
 
-def ecs28b(ask: Ask) -> bytes:
-    """6.4.2 Load Limiting Counter Reset: the reset method of the load limit counter."""
-    return _answer(ask, EsmeCode.ECS28B, [ACTION])
-
-
 def ecs29(ask: Ask) -> bytes:
     """6.5 Update Device Configuration (Voltage), single phase: 11 SETs of the RMS and
     average voltage settings, then (ECS29a) the reset of the sag and swell counters, or
@@ -71,36 +79,6 @@ def ecs29(ask: Ask) -> bytes:
     if ask.has("RMSVoltageCountersNotReset"):
         return _answer(ask, EsmeCode.ECS29C, [SET] * 11)
     return _answer(ask, EsmeCode.ECS29A, [SET] * 11 + [ACTION] * 2)
-
-
-def ecs29e(ask: Ask) -> bytes:
-    """6.27 RMS Voltage Counter Reset, single phase: the reset of the sag and swell counters."""
-    return _answer(ask, EsmeCode.ECS29E, [ACTION] * 2)
-
-
-def ecs34(ask: Ask) -> bytes:
-    """6.12 Instantaneous Power Threshold: SET of the thresholds (register monitor)."""
-    return _answer(ask, EsmeCode.ECS34, [SET])
-
-
-def ecs37(ask: Ask) -> bytes:
-    """6.18.1 Set Maximum Demand Configurable Time Period: SET of its schedule."""
-    return _answer(ask, EsmeCode.ECS37, [SET])
-
-
-def ecs39a(ask: Ask) -> bytes:
-    """6.20.1 Set Import MPxN: SET of the import MPAN(s)."""
-    return _answer(ask, EsmeCode.ECS39A, [SET])
-
-
-def ecs39b(ask: Ask) -> bytes:
-    """6.20.2 Set Export MPAN: one SET."""
-    return _answer(ask, EsmeCode.ECS39B, [SET])
-
-
-def ecs50(ask: Ask) -> bytes:
-    """9.1 Request Customer Identification Number: SET of the CIN the ESME shows."""
-    return _answer(ask, EsmeCode.ECS50, [SET])
 
 
 MAXIMUM_DEMAND_REGISTERS = (

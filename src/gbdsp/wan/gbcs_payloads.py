@@ -28,6 +28,7 @@ from gbdsp.domain.errors import InvalidValue
 from gbdsp.domain.ids import DeviceId, Eui64
 from gbdsp.domain.requests import RequestId
 from gbdsp.gbcs import commands, esme_commands, responses
+from gbdsp.gbcs.esme import EsmeCode
 from gbdsp.gbcs.keys import KeyUsage
 from gbdsp.gbcs_world import ACB, GbcsWorld
 from gbdsp.wan import esme_commands as ec
@@ -109,23 +110,23 @@ ENCODED: dict[tuple[str, DeviceType], Builder] = {
     ("11.2", DeviceType.PPMID): _cs08,
     ("11.2", DeviceType.HCALCS): _cs08,
     # ESME (DLMS, docs/gbcs.md "ESME"): non-critical commands
-    ("3.1", DeviceType.ESME): entry(ec.ecs10),
-    ("3.2", DeviceType.ESME): entry(ec.ecs12),
+    ("3.1", DeviceType.ESME): entry(ec.fixed(EsmeCode.ECS10)),
+    ("3.2", DeviceType.ESME): entry(ec.fixed(EsmeCode.ECS12)),
     ("3.3", DeviceType.ESME): entry(ec.ecs15),
     ("3.4", DeviceType.ESME): entry(ec.ecs16),
-    ("3.5", DeviceType.ESME): entry(ec.ecs14),
+    ("3.5", DeviceType.ESME): entry(ec.fixed(EsmeCode.ECS14)),
     ("6.22", DeviceType.ESME): entry(ec.ecs25),
-    ("6.4.2", DeviceType.ESME): entry(ec.ecs28b),
+    ("6.4.2", DeviceType.ESME): entry(ec.fixed(EsmeCode.ECS28B)),
     ("6.5", DeviceType.ESME): entry(ec.ecs29),
-    ("6.27", DeviceType.ESME): entry(ec.ecs29e),
-    ("6.12", DeviceType.ESME): entry(ec.ecs34),
-    ("6.18.1", DeviceType.ESME): entry(ec.ecs37),
+    ("6.27", DeviceType.ESME): entry(ec.fixed(EsmeCode.ECS29E)),
+    ("6.12", DeviceType.ESME): entry(ec.fixed(EsmeCode.ECS34)),
+    ("6.18.1", DeviceType.ESME): entry(ec.fixed(EsmeCode.ECS37)),
     ("6.18.2", DeviceType.ESME): entry(ec.ecs57),
-    ("6.20.1", DeviceType.ESME): entry(ec.ecs39a),
-    ("6.20.2", DeviceType.ESME): entry(ec.ecs39b),
+    ("6.20.1", DeviceType.ESME): entry(ec.fixed(EsmeCode.ECS39A)),
+    ("6.20.2", DeviceType.ESME): entry(ec.fixed(EsmeCode.ECS39B)),
     ("7.9", DeviceType.ESME): entry(ec.ecs62),
     ("7.10", DeviceType.ESME): entry(ec.ecs62),
-    ("9.1", DeviceType.ESME): entry(ec.ecs50),
+    ("9.1", DeviceType.ESME): entry(ec.fixed(EsmeCode.ECS50)),
     # ESME: reads of registers and logs
     ("4.1.2", DeviceType.ESME): entry(er.ecs17d),
     ("4.1.3", DeviceType.ESME): entry(er.ecs17e),
