@@ -7,10 +7,10 @@ the HAN (the install code given in 8.11 matched its own), which devices are join
 latency of each command, and WAN failures (E20 no communication, E21 no response). All of
 it is deterministic under the seed.
 
-GBCS: with a test world (`gbcs`), the device responses of the use cases gbdsp encodes are
-real GBCS Responses (wan/gbcs_payloads.py, docs/gbcs.md). Everything else (pre-commands,
-local commands, the other responses) carries a payload marked `GBDSP-EMULATED-...`, never
-bytes that pretend to be GBCS (docs/sm-wan.md).
+GBCS: with a test world (`gbcs`), the device responses, pre-commands and local commands of
+the use cases gbdsp encodes are real GBCS (wan/gbcs_payloads.py, gateway/critical.py,
+wan/esme_local.py; docs/gbcs.md). Everything else carries a payload marked
+`GBDSP-EMULATED-...`, never bytes that pretend to be GBCS (docs/sm-wan.md).
 """
 
 from __future__ import annotations
