@@ -291,7 +291,6 @@ BUILDERS: dict[str, Builder] = {
     "2.3": debt,
     "6.4.1": load_limit,
     "6.11": clock,
-    "8.1.1": clock,
     "7.5": auxiliary_load(0x11, "ActivateALCSHCALCS"),
     "7.6": auxiliary_load(0x12, "DeactivateALCSHCALCS"),
     "7.8": auxiliary_load(0x20, "ResetALCSHCALCS"),
@@ -305,4 +304,8 @@ BUILDERS: dict[str, Builder] = {
     "1.1.2": esme_tariffs.secondary_tariff,
     "1.2.2": esme_tariffs.secondary_price,
 }
-"""The critical SRVs to an ESME encoded here (the others: gbcs/commands.py)."""
+"""The critical SRVs to an ESME encoded here (the others: gbcs/commands.py). Not 8.1.1
+Commission Device, though its command is `clock` (ECS70, byte-identical to RTDS's
+ECS70Commission): the scenario suites commission with clients that do not sign GBCS, and a
+User with no GBCS DS certificate could not commission at all; it keeps the stand-in until
+they do (docs/gbcs.md)."""
