@@ -24,19 +24,28 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+from lxml import etree
 
-from gbdsp.domain.ids import Eui64
-from gbdsp.gbcs import alerts, commands, crypto, cs, dlms, gsme, gsme_logs, responses
+from gbdsp.domain.devices import Device, DeviceModel, DeviceType, SmiStatus
+from gbdsp.domain.ids import DeviceId, Eui64
+from gbdsp.domain.requests import RequestId
+from gbdsp.duis.namespaces import SR
+from gbdsp.duis.request import read_request
+from gbdsp.gbcs import alerts, commands, crypto, cs, dlms, esme_commands, gsme, gsme_logs, responses
 from gbdsp.gbcs.certificates import device_certificate
 from gbdsp.gbcs.codes import Cra, MessageCode
 from gbdsp.gbcs.frames import GroupingHeader, message
 from gbdsp.gbcs.keys import DeviceKeys, KeyUsage
 from gbdsp.gbcs.parse import parse_general_signing
 from gbdsp.gbcs_world import ACB, PARTIES, GbcsWorld
+from gbdsp.wan import esme_commands as esme_commands_wan
+from gbdsp.wan import esme_configuration, esme_reads, esme_tariffs
+from gbdsp.wan.esme_ask import Ask
 
 USER = Eui64.parse("90-B3-D5-1F-30-01-00-00")
 AT = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 FIRST = 0x00DB_0000_0000_0000
+MODEL = DeviceModel("AB01", "010A030B", "0001", "0002012F")
 ECS43_CONTENT = parse_general_signing(
     commands.pre_command(
         commands.USE_CASES[MessageCode.ECS43],
@@ -126,6 +135,73 @@ def families(world: GbcsWorld) -> dict[str, Callable[[Eui64, int], bytes]]:
         "alert, critical, signed (GBZ 8F30)": lambda d, c: alerts.gbz_alert(alert(d, c), 0x8F30),
         "alert, non-critical, MACed (DLMS 810E)": lambda d, c: alerts.dlms_alert(
             alert(d, c), 0x810E
+        ),
+        **esme_families(world),
+    }
+
+
+DAY_PERIOD = etree.fromstring(
+    f'<sr:R xmlns:sr="{SR}"><sr:ReadLogPeriod><sr:StartDateTime>2026-11-30T12:00:00Z'
+    "</sr:StartDateTime><sr:EndDateTime>2026-12-01T12:00:00Z</sr:EndDateTime>"
+    "</sr:ReadLogPeriod></sr:R>"
+)
+TARIFF = parse_general_signing(
+    esme_commands.pre_command(
+        esme_commands.CriticalCode.ECS01B,
+        _title(USER),
+        FIRST.to_bytes(8, "big"),
+        1,
+        esme_tariffs.price(
+            read_request(
+                etree.fromstring(
+                    f'<sr:Request xmlns:sr="{SR}"><sr:Header><sr:RequestID>'
+                    f"{USER}:00-DB-00-00-00-00-00-00:1</sr:RequestID><sr:CommandVariant>4"
+                    "</sr:CommandVariant><sr:ServiceReference>1.2</sr:ServiceReference>"
+                    "<sr:ServiceReferenceVariant>1.2.1</sr:ServiceReferenceVariant></sr:Header>"
+                    "<sr:Body><sr:UpdatePricePrimaryElement><sr:ElectricityPriceElements>"
+                    "<sr:StandingCharge>20000</sr:StandingCharge><sr:StandingChargeScale>-5"
+                    "</sr:StandingChargeScale><sr:PriceScale>-5</sr:PriceScale><sr:TOUTariff>"
+                    '<sr:TOUPrice index="1">2121</sr:TOUPrice></sr:TOUTariff>'
+                    "</sr:ElectricityPriceElements></sr:UpdatePricePrimaryElement></sr:Body>"
+                    "</sr:Request>"
+                )
+            ),
+            AT,
+        )[1],
+    )
+).content
+"""An ECS01b price command (the 80-entry price matrix) the ESME executes."""
+
+
+def esme_families(world: GbcsWorld) -> dict[str, Callable[[Eui64, int], bytes]]:
+    """The ESME use-case families (wan/esme_*.py): a read of an encrypted compact-array log,
+    a large clear read, a command response, and a critical tariff command's response."""
+
+    def ask(device: Eui64, counter: int, body: etree._Element | None = None) -> Ask:
+        rid = RequestId.parse(f"{USER}:{DeviceId(device.value)}:{counter}")
+        esme = Device(
+            DeviceId(device.value), DeviceType.ESME, MODEL, "SMETS V2.0", SmiStatus.COMMISSIONED, AT
+        )
+        return Ask(world, 1, rid, esme, AT, body)
+
+    return {
+        "DLMS, encrypted profile (ECS22b, 48 entries)": lambda d, c: esme_reads.ecs22b(
+            ask(d, c, DAY_PERIOD[0])
+        ),
+        "DLMS, clear tariff read (ECS24, 17 items)": lambda d, c: esme_configuration.ecs24(
+            ask(d, c)
+        ),
+        "DLMS, command response (ECS29a, 13 results)": lambda d, c: esme_commands_wan.ecs29(
+            ask(d, c)
+        ),
+        "critical response, signed (ECS01b prices)": lambda d, c: esme_commands.response(
+            esme_commands.CriticalCode.ECS01B,
+            TARIFF,
+            _title(USER),
+            _title(d),
+            c,
+            AT,
+            world.device_keys(d).ds,
         ),
     }
 

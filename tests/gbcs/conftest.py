@@ -115,11 +115,22 @@ def decoder() -> Decoder:
     return Decoder(node)
 
 
-@pytest.fixture
-def user_keys(tmp_path: Path) -> Iterator[Path]:
-    """The shipped ZAZ1 private keys of the Users and the ACB (what each User holds)."""
-    directory = tmp_path / "user-keys"
-    directory.mkdir()
+def boxed_templates() -> Path:
+    """The directory of the @smartdcc/duis-templates requests (tests/conformance/boxed.py),
+    or skip (fail with GBDSP_CONFORMANCE=required) when the kit cannot be fetched."""
+    from tests.conformance.boxed import BoxedUnavailable, fetch_boxed
+
+    if MODE == "off":
+        pytest.skip("GBDSP_CONFORMANCE=off")
+    try:
+        return fetch_boxed().templates_dir
+    except BoxedUnavailable as exc:
+        _unavailable(str(exc))
+
+
+def write_user_keys(directory: Path) -> Path:
+    """Write the shipped ZAZ1 private keys of the Users and the ACB into `directory`."""
+    directory.mkdir(parents=True, exist_ok=True)
     for f in PARTIES.files():
         key = serialization.load_pem_private_key(PARTIES.private_key_pem(f), None)
         (directory / f"{f.stem}.key").write_bytes(
@@ -129,4 +140,10 @@ def user_keys(tmp_path: Path) -> Iterator[Path]:
                 serialization.NoEncryption(),
             )
         )
-    yield directory
+    return directory
+
+
+@pytest.fixture
+def user_keys(tmp_path: Path) -> Iterator[Path]:
+    """The shipped ZAZ1 private keys of the Users and the ACB (what each User holds)."""
+    yield write_user_keys(tmp_path / "user-keys")

@@ -28,6 +28,7 @@ from starlette.routing import Route
 
 from gbdsp.duis import xml
 from gbdsp.gbcs.commands import USE_CASES
+from gbdsp.gbcs.esme_commands import CriticalCode
 from gbdsp.store.store import Store
 from gbdsp.store.tables import audit_log
 from tests.conformance.boxed import BoxedUnavailable, default_cache_dir, fetch_boxed
@@ -41,6 +42,8 @@ SCRIPT = Path(__file__).with_name("critical_flow.mjs")
 KEYSTORE_PIN = "@smartdcc/dccboxed-keystore@0.4.2"
 ZAZ1 = TOOLS.parent / "smki-test" / "zaz1-keystore.json"
 DS = "http://www.w3.org/2000/09/xmldsig#"
+LOAD_CONTROLLER = "90-B3-D5-1F-30-01-00-08"
+"""The originator of the ECS47e (7.16) templates."""
 
 
 def node_modules() -> Path:
@@ -102,8 +105,9 @@ def test_dcc_boxed_client_completes_critical_flows_and_tampering_is_refused(
     assert gbdsp("init").returncode == 0
     assert gbdsp("demo", "--premises", "0").returncode == 0
     port, smki, receiver = free_port(), free_port(), free_port()
-    url = gbdsp("users", "set-url", SUPPLIER, f"http://127.0.0.1:{receiver}/duis")
-    assert url.returncode == 0, url.stderr
+    for originator in (SUPPLIER, LOAD_CONTROLLER):  # the originators of the CV 4 templates
+        url = gbdsp("users", "set-url", originator, f"http://127.0.0.1:{receiver}/duis")
+        assert url.returncode == 0, url.stderr
     gbdsp.env |= {
         "GBDSP_SMKI__PORT": str(smki),
         "GBDSP_WAN__LATENCY_MS_MIN": "10",
@@ -195,9 +199,11 @@ def test_dcc_boxed_client_completes_critical_flows_and_tampering_is_refused(
 
 
 def _encoded(template: str) -> bool:
-    """A CV 4 template of a use case gbdsp encodes (gbcs/commands.py): DCC Boxed template
-    names start with the GBCS use case."""
-    return template.split("_")[0] in {code.title.split()[0] for code in USE_CASES}
+    """A CV 4 template of a use case gbdsp encodes (gbcs/commands.py, gbcs/esme_commands.py;
+    ECS08 is answered as ECS08a): DCC Boxed template names start with the GBCS use case
+    (the 8.1.1 commissions' with ECS70Commission or GCS28Commission, which are not)."""
+    names = {code.title.split()[0] for code in (*USE_CASES, *CriticalCode)} | {"ECS08"}
+    return template.split("_")[0] in names
 
 
 def _wait_up(port: int) -> None:

@@ -107,5 +107,9 @@ def test_templates_of_encoded_use_cases_answer_in_verified_gbcs(
         f"{len(sent)} templates answered in verified GBCS: {sorted(sent.values())}; "
         f"skipped: {skipped}"
     )
-    # 9 of 4.1.1 and 11.2 (all but the CV 2 local command), 51 GSME, GPF and CS (docs/gbcs.md)
-    assert len(sent) >= 60
+    # the CV 1 templates of the encoded use cases: ESME, GSME, GPF and CS (docs/gbcs.md)
+    assert len(sent) >= MIN_VERIFIED
+
+
+MIN_VERIFIED = 140
+"""Measured after the ESME and GSME/GPF/CS use cases were merged (docs/gbcs.md)."""

@@ -337,7 +337,7 @@ class Gateway:
             command = critical.issued_command(issued)
         if cv in (CommandVariant.LOCAL_COMMAND, CommandVariant.SIGNED_PRE_COMMAND_LOCAL):
             return (
-                self.emulator.local_command(srv.srv, request.request_id_text),
+                self.emulator.local_command(srv.srv, request.request_id_text, rid, device),
                 Stage.HANDLER,
                 None,
             )

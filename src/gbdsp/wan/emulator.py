@@ -7,10 +7,10 @@ the HAN (the install code given in 8.11 matched its own), which devices are join
 latency of each command, and WAN failures (E20 no communication, E21 no response). All of
 it is deterministic under the seed.
 
-GBCS: with a test world (`gbcs`), the device responses of the use cases gbdsp encodes are
-real GBCS Responses (wan/gbcs_payloads.py, docs/gbcs.md). Everything else (pre-commands,
-local commands, the other responses) carries a payload marked `GBDSP-EMULATED-...`, never
-bytes that pretend to be GBCS (docs/sm-wan.md).
+GBCS: with a test world (`gbcs`), the device responses, pre-commands and local commands of
+the use cases gbdsp encodes are real GBCS (wan/gbcs_payloads.py, gateway/critical.py,
+wan/esme_local.py; docs/gbcs.md). Everything else carries a payload marked
+`GBDSP-EMULATED-...`, never bytes that pretend to be GBCS (docs/sm-wan.md).
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from gbdsp.domain.response_codes import ResponseCode
 from gbdsp.gbcs.commands import IssuedCommand
 from gbdsp.gbcs_world import GbcsWorld
 from gbdsp.store.lifecycle_repositories import WanRepository
+from gbdsp.wan.esme_local import local_command
 from gbdsp.wan.gbcs_payloads import critical_response, gbcs_response
 
 GBCS_VERSION = "4.3"
@@ -84,7 +85,19 @@ class DeviceEmulator:
             PreCommandReply(GBCS_VERSION, placeholder("PRECOMMAND", srv, request_id)),
         )
 
-    def local_command(self, srv: str, request_id: str) -> Reply:
+    def local_command(
+        self,
+        srv: str,
+        request_id: str,
+        rid: RequestId | None = None,
+        device: Device | None = None,
+    ) -> Reply:
+        """The Local Command: real GBCS where gbdsp encodes it (wan/esme_local.py), else
+        the documented stand-in."""
+        if self.gbcs is not None and rid is not None and device is not None:
+            command = local_command(self.gbcs, srv, rid, device)
+            if command is not None:
+                return Reply(ResponseCode.I0, LocalCommandReply(command))
         return Reply(ResponseCode.I0, LocalCommandReply(placeholder("LOCAL", srv, request_id)))
 
     def response(self, srv: str, request_id: str, detail: str = "") -> Reply:

@@ -27,10 +27,15 @@ from gbdsp.domain.devices import Device, DeviceType
 from gbdsp.domain.errors import InvalidValue
 from gbdsp.domain.ids import DeviceId, Eui64
 from gbdsp.domain.requests import RequestId
-from gbdsp.gbcs import commands, responses
+from gbdsp.gbcs import commands, esme_commands, responses
+from gbdsp.gbcs.esme import EsmeCode
 from gbdsp.gbcs.keys import KeyUsage
 from gbdsp.gbcs_world import ACB, GbcsWorld
 from gbdsp.wan import cs_payloads, gsme_payloads
+from gbdsp.wan import esme_commands as ec
+from gbdsp.wan import esme_configuration as eg
+from gbdsp.wan import esme_reads as er
+from gbdsp.wan.esme_ask import EsmeEntry, entry
 from gbdsp.wan.gsme_payloads import READS_REQUEST
 from gbdsp.wan.registers import gas_register, import_energy
 
@@ -155,6 +160,66 @@ ENCODED: dict[tuple[str, DeviceType], Builder] = {
     ("8.8.2", DeviceType.GSME): cs_payloads.unjoin,
     ("8.8.2", DeviceType.PPMID): cs_payloads.unjoin,
     ("8.8.2", DeviceType.HCALCS): cs_payloads.unjoin,
+    # ESME (DLMS, docs/gbcs.md "ESME"): non-critical commands
+    ("3.1", DeviceType.ESME): entry(ec.fixed(EsmeCode.ECS10)),
+    ("3.2", DeviceType.ESME): entry(ec.fixed(EsmeCode.ECS12)),
+    ("3.3", DeviceType.ESME): entry(ec.ecs15),
+    ("3.4", DeviceType.ESME): entry(ec.ecs16),
+    ("3.5", DeviceType.ESME): entry(ec.fixed(EsmeCode.ECS14)),
+    ("6.22", DeviceType.ESME): entry(ec.ecs25),
+    ("6.4.2", DeviceType.ESME): entry(ec.fixed(EsmeCode.ECS28B)),
+    ("6.5", DeviceType.ESME): entry(ec.ecs29),
+    ("6.27", DeviceType.ESME): entry(ec.fixed(EsmeCode.ECS29E)),
+    ("6.12", DeviceType.ESME): entry(ec.fixed(EsmeCode.ECS34)),
+    ("6.18.1", DeviceType.ESME): entry(ec.fixed(EsmeCode.ECS37)),
+    ("6.18.2", DeviceType.ESME): entry(ec.ecs57),
+    ("6.20.1", DeviceType.ESME): entry(ec.fixed(EsmeCode.ECS39A)),
+    ("6.20.2", DeviceType.ESME): entry(ec.fixed(EsmeCode.ECS39B)),
+    ("7.9", DeviceType.ESME): entry(ec.ecs62),
+    ("7.10", DeviceType.ESME): entry(ec.ecs62),
+    ("9.1", DeviceType.ESME): entry(ec.fixed(EsmeCode.ECS50)),
+    # ESME: reads of registers and logs
+    ("4.1.2", DeviceType.ESME): entry(er.ecs17d),
+    ("4.1.3", DeviceType.ESME): entry(er.ecs17e),
+    ("4.2", DeviceType.ESME): entry(er.ecs17a),
+    ("4.3", DeviceType.ESME): entry(er.ecs19),
+    ("4.4.2", DeviceType.ESME): entry(er.ecs20b),
+    ("4.4.3", DeviceType.ESME): entry(er.ecs20c),
+    ("4.4.4", DeviceType.ESME): entry(er.ecs20a),
+    ("4.4.5", DeviceType.ESME): entry(er.ecs20d),
+    ("4.6.1", DeviceType.ESME): entry(er.ecs21a),
+    ("4.6.2", DeviceType.ESME): entry(er.ecs21c),
+    ("4.8.1", DeviceType.ESME): entry(er.ecs22b),
+    ("4.8.2", DeviceType.ESME): entry(er.ecs22c),
+    ("4.8.3", DeviceType.ESME): entry(er.ecs22a),
+    ("4.10", DeviceType.ESME): entry(er.ecs23),
+    ("4.12.1", DeviceType.ESME): entry(er.ecs18b),
+    ("4.12.2", DeviceType.ESME): entry(er.ecs18a),
+    ("4.14", DeviceType.ESME): entry(er.ecs21b),
+    ("4.16", DeviceType.ESME): entry(er.ecs17c),
+    ("4.17", DeviceType.ESME): entry(er.ecs66),
+    ("4.18", DeviceType.ESME): entry(er.ecs82),
+    # ESME: reads of identity and configuration (and the CHF's ECS reads)
+    ("4.11.1", DeviceType.ESME): entry(eg.ecs24),
+    ("4.11.2", DeviceType.ESME): entry(eg.ecs24b),
+    ("4.13", DeviceType.ESME): entry(eg.ecs26a),
+    ("4.15", DeviceType.ESME): entry(eg.ecs27),
+    ("6.2.1", DeviceType.ESME): entry(eg.ecs26b),
+    ("6.2.2", DeviceType.ESME): entry(eg.ecs26c),
+    ("6.2.3", DeviceType.ESME): entry(eg.ecs26d),
+    ("6.2.4", DeviceType.ESME): entry(eg.ecs26e),
+    ("6.2.4", DeviceType.CHF): entry(eg.ecs26i),
+    ("6.2.5", DeviceType.ESME): entry(eg.ecs26f),
+    ("6.2.7", DeviceType.ESME): entry(eg.ecs40),
+    ("6.2.9", DeviceType.ESME): entry(eg.ecs26j),
+    ("6.2.10", DeviceType.ESME): entry(eg.ecs25r),
+    ("6.13", DeviceType.ESME): entry(eg.ecs35),
+    ("6.13", DeviceType.CHF): entry(eg.ecs35),
+    ("7.4", DeviceType.ESME): entry(eg.ecs45),
+    ("7.7", DeviceType.ESME): entry(eg.ecs61a),
+    ("7.11", DeviceType.ESME): entry(eg.ecs61c),
+    ("7.14", DeviceType.ESME): entry(eg.ecs61d),
+    ("7.15", DeviceType.ESME): entry(eg.ecs61e),
 }
 
 
@@ -186,6 +251,8 @@ def gbcs_response(
     if world.party_certificate(Eui64(rid.originator.value), KeyUsage.KA) is None:
         return None
     try:
+        if isinstance(build, EsmeEntry):
+            return build(world, seed, rid, device, at, meter, body)
         with_body = READS_REQUEST.get(build)
         if with_body is not None:
             return with_body(world, seed, rid, device, at, meter, body)
@@ -200,10 +267,36 @@ def critical_response(
     """The device's Response to a critical command it executed (gbcs/commands.py): signed
     with its DS key, no MAC; None if gbdsp does not encode the use case."""
     eui = Eui64(device.device_id.value)
+    if command.code in ESME_CRITICAL:  # wan/esme_critical.py
+        return _esme_critical_response(world, rid, device, command)
     exchange = commands.CommandExchange(
         _title(Eui64(rid.originator.value)), _title(eui), rid.counter, command.at
     )
     try:
         return commands.response(command.code, command.content, exchange, world.device_keys(eui).ds)
+    except InvalidValue:
+        return None
+
+
+ESME_CRITICAL = frozenset(esme_commands.CriticalCode)
+
+
+def _esme_critical_response(
+    world: GbcsWorld, rid: RequestId, device: Device, command: commands.IssuedCommand
+) -> bytes | None:
+    """The ESME's signed Response to a critical command of gbcs/esme_commands.py; a clock
+    it was set reads back as the time set."""
+    eui = Eui64(device.device_id.value)
+    try:
+        return esme_commands.response(
+            command.code,
+            command.content,
+            _title(Eui64(rid.originator.value)),
+            _title(eui),
+            rid.counter,
+            command.at,
+            world.device_keys(eui).ds,
+            clock=esme_commands.preset_time(command.content),
+        )
     except InvalidValue:
         return None

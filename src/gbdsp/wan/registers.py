@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from gbdsp.domain.ids import DeviceId
@@ -30,10 +31,21 @@ def _hours(at: datetime) -> float:
 
 
 def import_energy(seed: int, device_id: DeviceId, at: datetime) -> ImportEnergy:
+    return import_energies(seed, device_id, [at])[0]
+
+
+def import_energies(
+    seed: int, device_id: DeviceId, times: Sequence[datetime]
+) -> list[ImportEnergy]:
+    """`import_energy` at each of `times`, drawing the meter's base and rate once (a log
+    read takes many readings)."""
     draw = _draw(seed, device_id)
-    base = int.from_bytes(draw[:3], "big")
-    active = (base + int((100 + 2 * draw[3]) * _hours(at))) % 2**32
-    return ImportEnergy(active_import_wh=active, reactive_import_varh=active // 20)
+    base, rate = int.from_bytes(draw[:3], "big"), 100 + 2 * draw[3]
+    found = []
+    for at in times:
+        active = (base + int(rate * _hours(at))) % 2**32
+        found.append(ImportEnergy(active_import_wh=active, reactive_import_varh=active // 20))
+    return found
 
 
 def gas_register(seed: int, device_id: DeviceId, at: datetime) -> GasConsumption:
