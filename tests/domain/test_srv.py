@@ -10,7 +10,7 @@ from gbdsp.domain.srv import ServiceReferenceVariant, catalogue
 
 def test_its_service_reference_is_the_catalogues_for_every_srv() -> None:
     for srv in catalogue().by_id.values():
-        assert ServiceReferenceVariant(srv.srv).service_reference == srv.service_reference
+        assert ServiceReferenceVariant(srv.variant).service_reference == srv.service_reference
 
 
 @pytest.mark.parametrize("text", ["", "8", "8.", "8.2.", "a.b", "8.2.1.1", " 8.2", "123.1"])

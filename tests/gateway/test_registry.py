@@ -12,7 +12,7 @@ def test_every_declared_srv_is_in_the_catalogue() -> None:
 
 def test_every_non_device_srv_has_an_answer() -> None:
     """Issue 21 left no Non-Device SRV answered HTTP 501 (docs/duis-coverage.md)."""
-    non_device = {s.srv for s in catalogue().by_id.values() if s.non_device}
+    non_device = {s.variant for s in catalogue().by_id.values() if s.non_device}
     assert {srv for srv in non_device if declared(srv).answer is None} == set()
 
 

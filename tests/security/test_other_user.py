@@ -169,7 +169,7 @@ WHEN = datetime(2026, 3, 2, tzinfo=UTC)
 OTHERS_CHF = DeviceId.parse(CHF)
 OU_ELIGIBLE = sorted(
     (s for s in catalogue().by_id.values() if UserRole.OU in s.eligible_roles),
-    key=lambda s: [int(p) for p in s.srv.split(".")],
+    key=lambda s: [int(p) for p in s.variant.split(".")],
 )
 
 
@@ -224,12 +224,14 @@ def target_for(srv: str) -> DeviceType:
 def test_every_ou_eligible_srv_has_a_decided_standing() -> None:
     assert len(OU_ELIGIBLE) == 25
     undecided = [
-        s.srv for s in OU_ELIGIBLE if s.srv not in OU_STANDING and s.srv not in NO_DEVICE_SRVS
+        s.variant
+        for s in OU_ELIGIBLE
+        if s.variant not in OU_STANDING and s.variant not in NO_DEVICE_SRVS
     ]
     assert undecided == []
 
 
-@pytest.mark.parametrize("srv", [s.srv for s in OU_ELIGIBLE if s.srv in OU_STANDING])
+@pytest.mark.parametrize("srv", [s.variant for s in OU_ELIGIBLE if s.variant in OU_STANDING])
 def test_each_ou_srv_on_another_suppliers_device(srv: str) -> None:
     target = device(target_for(srv))
     unauthorised = decide(srv, target, frozenset())

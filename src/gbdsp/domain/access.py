@@ -79,11 +79,11 @@ def cv_fits_srv(r: AccessRequest) -> Refused | None:
         return Refused(
             ResponseCode.E12,
             f"Command Variant {r.cv.value} is not applicable to SRV "
-            f"{r.srv.srv} (allowed: {allowed})",
+            f"{r.srv.variant} (allowed: {allowed})",
         )
     if r.srv.non_device != r.request_id.is_for_dcc:
         kind = "the DCC (90-B3-D5-1F-30-00-00-02)" if r.srv.non_device else "a Device"
-        return Refused(ResponseCode.E12, f"SRV {r.srv.srv} must be addressed to {kind}")
+        return Refused(ResponseCode.E12, f"SRV {r.srv.variant} must be addressed to {kind}")
     return None
 
 
@@ -105,7 +105,7 @@ def role_is_eligible(r: AccessRequest) -> Refused | None:
     if not r.user.roles & eligible_roles(r):
         roles = ", ".join(sorted(role.value for role in r.user.roles))
         return Refused(
-            ResponseCode.E2, f"User Role {roles} may not send SRV {r.srv.srv} {r.srv.name}"
+            ResponseCode.E2, f"User Role {roles} may not send SRV {r.srv.variant} {r.srv.name}"
         )
     return None
 
@@ -120,10 +120,11 @@ def srv_fits_device_type(r: AccessRequest) -> Refused | None:
     if r.device is None:
         return None
     device_type = r.device.device_type
-    types = _SRV_DEVICE_TYPES.get(r.srv.srv)
+    types = _SRV_DEVICE_TYPES.get(r.srv.variant)
     if device_type.is_type2 or (types is not None and device_type not in types):
         return Refused(
-            ResponseCode.E11, f"SRV {r.srv.srv} {r.srv.name} is not valid for a {device_type.value}"
+            ResponseCode.E11,
+            f"SRV {r.srv.variant} {r.srv.name} is not valid for a {device_type.value}",
         )
     return None
 
@@ -132,7 +133,7 @@ def user_may_act_on_device(r: AccessRequest) -> Refused | None:
     if r.device is None:
         return None
     assert r.user is not None
-    if may_act_on(r.user, r.device, eligible_roles(r), r.srv.srv, r.ou_premises):
+    if may_act_on(r.user, r.device, eligible_roles(r), r.srv.variant, r.ou_premises):
         return None
     return Refused(
         ResponseCode.E4,
@@ -145,22 +146,22 @@ def user_may_act_on_device(r: AccessRequest) -> Refused | None:
 def device_status_fits(r: AccessRequest) -> Refused | None:
     if r.device is None or r.device.status is None:
         return None
-    allowed = _SRV_STATUSES.get(r.srv.srv, OPERATIONAL)
+    allowed = _SRV_STATUSES.get(r.srv.variant, OPERATIONAL)
     if r.device.status not in allowed:
         return Refused(
             ResponseCode.E5,
             f"Device {r.device.device_id} is {r.device.status.value}; "
-            f"SRV {r.srv.srv} needs " + " or ".join(sorted(s.value for s in allowed)),
+            f"SRV {r.srv.variant} needs " + " or ".join(sorted(s.value for s in allowed)),
         )
     return None
 
 
 def restricted_mode_allows(r: AccessRequest) -> Refused | None:
-    if r.mp169.refuses(r.device, r.srv.srv):
+    if r.mp169.refuses(r.device, r.srv.variant):
         return Refused(
             mp169.RESTRICTED_CODE,
             f"Device {r.request_id.target} is in Restricted mode "
-            f"(MP169): SRV {r.srv.srv} is not sent to it",
+            f"(MP169): SRV {r.srv.variant} is not sent to it",
         )
     return None
 
@@ -203,7 +204,7 @@ the same device checks, run by the handler once it has read the body."""
 
 
 def eligible_roles(r: AccessRequest) -> frozenset[UserRole]:
-    return r.srv.eligible_roles | r.mp39.extra_roles(r.srv.srv)
+    return r.srv.eligible_roles | r.mp39.extra_roles(r.srv.variant)
 
 
 def may_act_on(

@@ -55,7 +55,7 @@ NON_DEVICE_CVS = frozenset({CV.NON_DEVICE})
 class Srv:
     """One Service Reference Variant, as the catalogue describes it."""
 
-    srv: ServiceReferenceVariant
+    variant: ServiceReferenceVariant
     service_reference: str
     name: str
     critical: bool
@@ -92,7 +92,7 @@ def parse_catalogue(text: str) -> SrvCatalogue:
     for row in csv.DictReader(io.StringIO(text)):
         roles = frozenset(UserRole(r) for r in row["eligible_roles"].split("|") if r)
         srvs[row["srv"]] = Srv(
-            srv=ServiceReferenceVariant(row["srv"]),
+            variant=ServiceReferenceVariant(row["srv"]),
             service_reference=row["service_reference"],
             name=row["name"],
             critical=row["critical"] == "Yes",

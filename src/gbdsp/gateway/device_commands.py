@@ -53,7 +53,7 @@ def check_whitelist(ctx: HandlerContext, chf: Device, update: HanDeviceLogUpdate
         return Reply(ResponseCode.E11, reason="a CHF's own GPF is not added by 8.11")
     srv = catalogue().get("8.11")
     assert srv is not None
-    if not may_pair_with(ctx.user, chf, member, srv.eligible_roles, srv.srv, ctx.ou_premises):
+    if not may_pair_with(ctx.user, chf, member, srv.eligible_roles, srv.variant, ctx.ou_premises):
         return Reply(
             ResponseCode.E4,
             reason=f"{ctx.user.user_id} may not put {member.device_id} on "

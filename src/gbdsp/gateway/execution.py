@@ -21,15 +21,15 @@ from gbdsp.services.context import HandlerContext
 
 
 def non_device(ctx: HandlerContext, request: DuisRequest, srv: Srv) -> Reply:
-    answer = declared(srv.srv).answer
+    answer = declared(srv.variant).answer
     if answer is None:
-        raise NotImplementedSrv(f"SRV {srv.srv} {srv.name} is not implemented by gbdsp yet")
+        raise NotImplementedSrv(f"SRV {srv.variant} {srv.name} is not implemented by gbdsp yet")
     return answer(ctx, request, srv)
 
 
 def check(ctx: HandlerContext, request: DuisRequest, srv: Srv, device: Device) -> Reply | None:
     """A synchronous refusal, or None to acknowledge (I99) and send the command."""
-    checker = declared(srv.srv).check
+    checker = declared(srv.variant).check
     return checker(ctx, request, device) if checker else None
 
 
@@ -48,12 +48,12 @@ def execute(
     )
     if failure is not None:
         return Reply(failure, reason=f"{device.device_id} did not answer ({failure})")
-    declaration = declared(srv.srv)
+    declaration = declared(srv.variant)
     effect = declaration.effect
     mirrored = mirrored_gsme(ctx, device)
     if effect is None:
         answer = ctx.emulator.device_response(
-            srv.srv,
+            srv.variant,
             request.request_id,
             request.request_id_text,
             device,
@@ -67,7 +67,7 @@ def execute(
     if outcome.code != ResponseCode.I0 or outcome.payload is not None:
         return outcome
     return ctx.emulator.device_response(
-        srv.srv,
+        srv.variant,
         request.request_id,
         request.request_id_text,
         device,

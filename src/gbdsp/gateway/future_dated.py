@@ -59,7 +59,7 @@ def outbox_key(request: DuisRequest, srv: Srv, now: datetime, response_id: str) 
     if decision(request, srv, now).handling is not Handling.DSP_HELD:
         return response_id
     rid = request.request_id
-    return _key(srv.srv, str(rid.originator), str(rid.target)) + str(rid.counter)
+    return _key(srv.variant, str(rid.originator), str(rid.target)) + str(rid.counter)
 
 
 def after_device_response(
@@ -72,7 +72,7 @@ def after_device_response(
 ) -> None:
     held = decision(request, srv, now)
     rid = request.request_id
-    key = _key(srv.srv, str(rid.originator), str(rid.target))
+    key = _key(srv.variant, str(rid.originator), str(rid.target))
     if held.handling is Handling.CANCEL:
         withdrawn = tx.outbox.withdraw_pending(key)
         tx.audit.record(
@@ -83,7 +83,7 @@ def after_device_response(
                 None,
                 rid.originator,
                 request.request_id_text,
-                srv.srv,
+                srv.variant,
                 rid.device_id,
                 detail=f"future-dated cancellation: {withdrawn} pending withdrawn",
             )
@@ -98,7 +98,8 @@ def after_device_response(
     alert = Reply(
         ResponseCode.I0,
         FutureDatedAlertReply(
-            EXECUTED_ALERT, placeholder("FUTURE-DATED-EXECUTED", srv.srv, request.request_id_text)
+            EXECUTED_ALERT,
+            placeholder("FUTURE-DATED-EXECUTED", srv.variant, request.request_id_text),
         ),
     )
     root = duis_response.build_response(
@@ -106,6 +107,6 @@ def after_device_response(
         at=held.at,
         request_id=request.request_id_text,
         service_reference=srv.service_reference,
-        srv=srv.srv,
+        srv=srv.variant,
     )
     enqueue_signed(tx, root, signing_key, rid.originator, key + str(rid.counter), now, held.at)

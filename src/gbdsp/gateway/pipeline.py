@@ -229,7 +229,7 @@ class Gateway:
                 Reply(
                     ResponseCode.E12,
                     reason=f"ServiceReference {request.service_reference} does "
-                    f"not match SRV {srv.srv}",
+                    f"not match SRV {srv.variant}",
                 ),
                 Stage.ACCESS,
                 None,
@@ -307,18 +307,18 @@ class Gateway:
         cv = request.cv
         rid = request.request_id
         if cv is CommandVariant.TRANSFORM:
-            pre = critical.pre_command(self.gbcs, request, srv.srv, device, ctx.now)
+            pre = critical.pre_command(self.gbcs, request, srv.variant, device, ctx.now)
             ctx.tx.transforms.issue(
                 request.request_id_text,
                 rid.originator,
-                srv.srv,
+                srv.variant,
                 ctx.now,
                 device_id=device.device_id,
                 pre_command=pre,
             )
             if pre is None:  # a use case gbdsp does not encode yet (docs/gbcs.md)
                 return (
-                    self.emulator.pre_command(srv.srv, request.request_id_text),
+                    self.emulator.pre_command(srv.variant, request.request_id_text),
                     Stage.HANDLER,
                     None,
                 )
@@ -337,7 +337,7 @@ class Gateway:
             command = critical.issued_command(issued)
         if cv in (CommandVariant.LOCAL_COMMAND, CommandVariant.SIGNED_PRE_COMMAND_LOCAL):
             return (
-                self.emulator.local_command(srv.srv, request.request_id_text, rid, device),
+                self.emulator.local_command(srv.variant, request.request_id_text, rid, device),
                 Stage.HANDLER,
                 None,
             )
@@ -361,7 +361,7 @@ class Gateway:
             request_id=request.request_id_text,
             response_id=response_id,
             service_reference=srv.service_reference,
-            srv=srv.srv,
+            srv=srv.variant,
         )
         key = future_dated.outbox_key(request, srv, now, response_id)
         enqueue_signed(tx, root, self.signing_key, rid.originator, key, now, arrives)
@@ -375,7 +375,7 @@ class Gateway:
                 None,
                 rid.originator,
                 request.request_id_text,
-                srv.srv,
+                srv.variant,
                 rid.device_id,
                 detail=reply.reason or None,
             )
@@ -410,6 +410,6 @@ class Gateway:
             at=self.clock.now(),
             request_id=request.request_id_text,
             service_reference=srv.service_reference,
-            srv=srv.srv,
+            srv=srv.variant,
             signing_key=self.signing_key,
         )

@@ -56,12 +56,12 @@ SENT_TO_DEVICE = Declaration()
 def _ch_status(ctx: HandlerContext, request: DuisRequest, srv: Srv) -> Reply:
     body = request.body
     return lifecycle.update_ch_status(
-        ctx, srv.srv, bodies.device_id_of(body), bodies.ch_install_mpxn(body)
+        ctx, srv.variant, bodies.device_id_of(body), bodies.ch_install_mpxn(body)
     )
 
 
 def _firmware(ctx: HandlerContext, request: DuisRequest, srv: Srv) -> Reply:
-    return lifecycle.update_firmware(ctx, srv.srv, bodies.firmware_update(request.body))
+    return lifecycle.update_firmware(ctx, srv.variant, bodies.firmware_update(request.body))
 
 
 def _check_pair(ctx: HandlerContext, request: DuisRequest, d: Device) -> Reply | None:

@@ -175,7 +175,7 @@ def _run_one(
         return False
     counter = schedule.schedule_id * OCCURRENCE_SCALE + schedule.runs + 1
     rid = RequestId(schedule.user_id, device.device_id, counter)
-    answer = emulator.device_response(srv.srv, rid, str(rid), device, now)
+    answer = emulator.device_response(srv.variant, rid, str(rid), device, now)
     payload = getattr(answer.payload, "payload", b"")
     reply = Reply(
         answer.code,
@@ -190,7 +190,7 @@ def _run_one(
         request_id=None,
         response_id=response_id,
         service_reference=srv.service_reference,
-        srv=srv.srv,
+        srv=srv.variant,
     )
     enqueue_signed(tx, root, signing_key, schedule.user_id, response_id, now)
     tx.audit.record(
@@ -201,7 +201,7 @@ def _run_one(
             None,
             schedule.user_id,
             None,
-            srv.srv,
+            srv.variant,
             device.device_id,
             detail=f"DCC schedule {schedule.schedule_id} occurrence",
         )

@@ -50,7 +50,7 @@ def test_in_force_only_allow_listed_srvs_reach_a_restricted_device(
 
 def test_the_default_allow_list_is_every_critical_srv_and_the_safety_reads() -> None:
     allowed = mp169.default_allowed_srvs()
-    assert {s.srv for s in catalogue().by_id.values() if s.critical} <= allowed
+    assert {s.variant for s in catalogue().by_id.values() if s.critical} <= allowed
     assert set(mp169.SAFETY_AND_SECURITY_SRVS) <= allowed and "4.8.1" not in allowed
 
 

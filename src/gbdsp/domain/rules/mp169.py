@@ -44,7 +44,7 @@ SAFETY_AND_SECURITY_SRVS = {
 def default_allowed_srvs() -> frozenset[str]:
     """Every critical SRV (supplier-signed: tariffs, supply control, security credentials,
     commissioning, joins), firmware, and the safety/security/lifecycle reads above."""
-    critical = {s.srv for s in catalogue().by_id.values() if s.critical}
+    critical = {s.variant for s in catalogue().by_id.values() if s.critical}
     return frozenset(critical | set(SAFETY_AND_SECURITY_SRVS))
 
 
