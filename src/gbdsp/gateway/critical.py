@@ -37,7 +37,7 @@ from gbdsp.gbcs.parse import parse_general_signing
 from gbdsp.gbcs_world import GbcsWorld
 from gbdsp.store.gateway_repositories import IssuedTransform
 from gbdsp.store.store import Transaction
-from gbdsp.wan import esme_critical
+from gbdsp.wan import esme_critical, gsme_critical
 
 REPLAY = ResponseCode.E40
 BAD_SIGNATURE = ResponseCode.E41
@@ -183,8 +183,10 @@ def pre_command(
     rid = request.request_id
     try:  # the XSD has checked the values; what GBCS cannot carry keeps the stand-in
         found = use_case(request, srv, device)
-        if found is None:  # the critical ESME use cases of wan/esme_critical.py, if any
-            return esme_critical.command(request, srv, device, now)
+        if found is None:  # the critical ESME and GSME use cases of wan/, if any
+            return esme_critical.command(request, srv, device, now) or gsme_critical.command(
+                request, srv, device, now
+            )
         use, amount, extra = found
         exchange = commands.CommandExchange(
             _title(rid.originator), _title(device.device_id), rid.counter, now, amount

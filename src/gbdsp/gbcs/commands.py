@@ -42,7 +42,7 @@ from datetime import UTC, datetime
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from gbdsp.domain.errors import InvalidValue
-from gbdsp.gbcs import dlms, gbz
+from gbdsp.gbcs import dlms, gbz, gsme_commands
 from gbdsp.gbcs.codes import Cra, MessageCode
 from gbdsp.gbcs.encoding import uint
 from gbdsp.gbcs.frames import GroupingHeader, general_signing
@@ -96,6 +96,11 @@ PUBLISH_BILLING_PERIOD = 0x09
 MONTHS = 0x23
 """ZSE billing/block period duration type of the RTDS GCS25 commands: months."""
 SELECT_EMERGENCY_CREDIT = 0x00
+CHANGE_PAYMENT_MODE = 0x06
+CHANGE_PAYMENT_MODE_RESPONSE = 0x02
+ZCL_RESPONSE_FRAME = 0x19
+"""ZCL frame control: cluster-specific, server to client, default response disabled (the
+RTDS Change Payment Mode Responses)."""
 PREPAYMENT_CLUSTER = 0x0705
 ACKNOWLEDGE_REQUIRED = 0x01
 ZIGBEE_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
@@ -199,6 +204,26 @@ class CommandExchange:
     conversion: tuple[int, int] | None = None
     """SRV 6.6 (GSME): the conversion factor in 1/100000 and the calorific value in
     tenths of MJ/m3 (the fraction digits the DUIS XSD fixes: 5 and 1)."""
+    payment_mode: PaymentModeAnswer | None = None
+    """The GSME's answer to a Change Payment Mode (GCS02/GCS03); None: the emulated GSME's
+    (`EMULATED_PAYMENT_MODE`)."""
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentModeAnswer:
+    """What a GSME's Change Payment Mode Response reports of its prepayment configuration."""
+
+    friendly_credit: int
+    """ZSE Friendly Credit bitmap: 1 if friendly credit is enabled."""
+    calendar_id: int
+    """The friendly credit calendar's ID."""
+    emergency_credit_limit: int
+    emergency_credit_threshold: int
+
+
+EMULATED_PAYMENT_MODE = PaymentModeAnswer(0, 1, 1_000_000, 500_000)
+"""The emulated GSME's (wan/gas_meter.py `prepayment_configuration`): no friendly credit,
+calendar 1, GBP 10 of emergency credit from GBP 5."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -444,7 +469,8 @@ def response(
     RTDS Responses have it: a DLMS Access-Response with one null data and one success per
     request of the command; for GBZ, the Supply Status Response to Change Supply, else the
     ZCL Default Response (success) to the command."""
-    header = GroupingHeader(Cra.RESPONSE, ex.counter, ex.device, ex.user, code)
+    dated = ex.at if code in gsme_commands.DATED_RESPONSES else None
+    header = GroupingHeader(Cra.RESPONSE, ex.counter, ex.device, ex.user, code, dated)
     if command[:1] == b"\x30":  # GCS28: the device's time (the one set), reliable
         device_time = command[2 : 2 + len(generalized_time(ZIGBEE_EPOCH))]
         content = asn1_sequence(device_time + b"\x02\x01\x00")
@@ -464,12 +490,24 @@ def response(
                     + uint(0, 4)
                     + zcl_payload[16:17]
                 )
+            elif (cluster, command_id) == (PREPAYMENT_CLUSTER, CHANGE_PAYMENT_MODE):
+                zcl = bytes([ZCL_RESPONSE_FRAME, sequence, CHANGE_PAYMENT_MODE_RESPONSE])
+                zcl += _payment_mode_answer(ex.payment_mode or EMULATED_PAYMENT_MODE)
             else:  # the Default Response goes the other way (ZCL frame control bit 3)
                 direction = ZCL_DEFAULT_RESPONSE_FRAME if not frame & 0x08 else 0x00
                 zcl = bytes([direction, sequence, DEFAULT_RESPONSE, command_id, 0x00])
             answers.append(_component(cluster, zcl, last=i == len(parts) - 1))
         content = gbz.payload(answers)
     return general_signing(header, content, signer)
+
+
+def _payment_mode_answer(a: PaymentModeAnswer) -> bytes:
+    return (
+        bytes([a.friendly_credit])
+        + uint(a.calendar_id, 4, "little")
+        + uint(a.emergency_credit_limit, 4, "little")
+        + uint(a.emergency_credit_threshold, 4, "little")
+    )
 
 
 def _request_kinds(command: bytes) -> list[int]:
