@@ -4,9 +4,9 @@ commands"). The request values come from wan/gsme_critical.py.
 
 | SRV | use case | GBZ components |
 |---|---|---|
-| 1.6 Update Payment Mode, Credit / Prepayment | GCS02 / GCS03 | ZSE Prepayment Change Payment Mode |
-| 2.3 Update Debt | GCS04 | three ZSE Prepayment Change Debt: time debts 1 and 2, payment debt |
-| 6.7 Update Device Configuration (Gas Flow) | GCS24 / GCS24a | ZSE Metering Set Uncontrolled Flow Threshold, Set Supply Status |
+| 1.6 Update Payment Mode, Credit / Prepayment | GCS02 / GCS03 | Prepayment Change Payment Mode |
+| 2.3 Update Debt | GCS04 | three Prepayment Change Debt: time debts 1, 2, payment debt |
+| 6.7 Gas Flow | GCS24 / GCS24a | Metering Set Uncontrolled Flow Threshold, Set Supply Status |
 
 The layouts (field order, enumerations, units, sequence numbers) are those of the RTDS 4.5.0
 pre-commands of these use cases (facts, no vector copied); for the RTDS inputs the APDUs are

@@ -16,9 +16,14 @@ from gbdsp.domain.devices import Device, DeviceType
 from gbdsp.domain.errors import InvalidValue
 from gbdsp.duis.namespaces import sr
 from gbdsp.duis.request import DuisRequest
-from gbdsp.gbcs.gsme_commands import Debt, GsmeCriticalCode, change_debts, change_payment_mode
+from gbdsp.gbcs.gsme_commands import (
+    Debt,
+    GsmeCriticalCode,
+    change_debts,
+    change_payment_mode,
+    pre_command,
+)
 from gbdsp.gbcs.gsme_commands import gas_flow as gas_flow_components
-from gbdsp.gbcs.gsme_commands import pre_command
 from gbdsp.wan.esme_values import flag, instant, required
 
 Builder = Callable[[DuisRequest, datetime], tuple[GsmeCriticalCode, list[bytes]]]
