@@ -76,8 +76,17 @@ def test_pre_commands_and_responses_match_rtds() -> None:
         assert response[:-64].hex() == expected[:-64].hex(), template.name
         assert parse_general_signing(response).signature_valid(key.public_key())
         compared.append(template.name.split("_")[0])
-    assert sorted(set(compared)) == ["GCS02", "GCS03", "GCS04", "GCS24", "GCS24a"]
-    assert len(compared) >= 9
+    assert sorted(set(compared)) == [
+        "GCS01a",
+        "GCS01b",
+        "GCS02",
+        "GCS03",
+        "GCS04",
+        "GCS05",
+        "GCS24",
+        "GCS24a",
+    ]
+    assert len(compared) == 18
 
 
 def test_the_emulated_payment_mode_answer_is_the_emulated_configuration() -> None:

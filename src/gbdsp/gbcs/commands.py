@@ -532,6 +532,8 @@ def _zcl_commands(command: bytes) -> list[tuple[int, int, int, int, bytes]]:
         cluster = int.from_bytes(command[at + 1 : at + 3], "big")
         size = int.from_bytes(command[at + 3 : at + 5], "big")
         zcl = command[at + 5 : at + 5 + size]
+        if command[at] & gsme_commands.FROM_DATE_TIME:  # extended header: its From Date Time
+            zcl = zcl[4:]
         parts.append((cluster, zcl[0], zcl[1], zcl[2], zcl[3:]))
         at += 5 + size
     return parts
