@@ -467,8 +467,10 @@ def response(
 ) -> bytes:
     """The device's signed Response to the executed command `command` (its content), as the
     RTDS Responses have it: a DLMS Access-Response with one null data and one success per
-    request of the command; for GBZ, the Supply Status Response to Change Supply, else the
-    ZCL Default Response (success) to the command."""
+    request of the command; for GBZ, the Supply Status Response to Change Supply, the Change
+    Payment Mode Response (the GSME's prepayment configuration) to Change Payment Mode, else
+    the ZCL Default Response (success) to the command. The Responses of
+    `gsme_commands.DATED_RESPONSES` carry the command's time as the device's date-time."""
     dated = ex.at if code in gsme_commands.DATED_RESPONSES else None
     header = GroupingHeader(Cra.RESPONSE, ex.counter, ex.device, ex.user, code, dated)
     if command[:1] == b"\x30":  # GCS28: the device's time (the one set), reliable

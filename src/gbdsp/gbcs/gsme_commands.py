@@ -85,6 +85,22 @@ class GsmeCriticalCode(IntEnum):
     GCS05 = 0x006F
     """GCS05 Update Prepayment Configurations on GSME — SRV 2.1."""
 
+    @property
+    def title(self) -> str:
+        return TITLES[self]
+
+
+TITLES = {
+    GsmeCriticalCode.GCS01A: "GCS01a Set Tariff and Price on GSME",
+    GsmeCriticalCode.GCS01B: "GCS01b Set Price on GSME",
+    GsmeCriticalCode.GCS02: "GCS02 Set GSME Payment Mode to Credit",
+    GsmeCriticalCode.GCS03: "GCS03 Set GSME Payment Mode to Prepayment",
+    GsmeCriticalCode.GCS04: "GCS04 Manage Debt on the GSME",
+    GsmeCriticalCode.GCS05: "GCS05 Update Prepayment Configurations on GSME",
+    GsmeCriticalCode.GCS24: "GCS24 Set Uncontrolled Gas Flow Rate and Supply Tamper State",
+    GsmeCriticalCode.GCS24A: "GCS24a Set Uncontrolled Gas Flow Rate and Supply Tamper State",
+}
+
 
 DATED_RESPONSES = frozenset(
     {
