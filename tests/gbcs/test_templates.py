@@ -71,7 +71,10 @@ def test_templates_of_encoded_use_cases_answer_in_verified_gbcs(
 
     sent: dict[str, str] = {}  # ResponseID -> template
     skipped: dict[str, str] = {}
-    for counter, template in enumerate(templates, start=10_000):
+    # the CHF device log updates go last: 8.11 Remove takes a template meter off the CHF's
+    # whitelist, and the requests after it to that meter got no device response
+    han_last = sorted(templates, key=lambda t: t.name.startswith(("CCS01", "CCS02", "CCS03")))
+    for counter, template in enumerate(han_last, start=10_000):
         rid = request_id(template.read_bytes())
         with store.read() as tx:
             device = tx.devices.get(DeviceId.parse(rid.target), with_history=False)
@@ -111,5 +114,5 @@ def test_templates_of_encoded_use_cases_answer_in_verified_gbcs(
     assert len(sent) >= MIN_VERIFIED
 
 
-MIN_VERIFIED = 148
+MIN_VERIFIED = 151
 """Measured after the ESME and GSME/GPF/CS use cases were merged (docs/gbcs.md)."""

@@ -31,7 +31,7 @@ from gbdsp.gbcs import commands, esme_commands, responses
 from gbdsp.gbcs.esme import EsmeCode
 from gbdsp.gbcs.keys import KeyUsage
 from gbdsp.gbcs_world import ACB, GbcsWorld
-from gbdsp.wan import cs_payloads, gsme_payloads
+from gbdsp.wan import chf_payloads, cs_payloads, gsme_payloads
 from gbdsp.wan import esme_commands as ec
 from gbdsp.wan import esme_configuration as eg
 from gbdsp.wan import esme_reads as er
@@ -215,6 +215,9 @@ ENCODED: dict[tuple[str, DeviceType], Builder] = {
     ("6.2.10", DeviceType.ESME): entry(eg.ecs25r),
     ("6.13", DeviceType.ESME): entry(eg.ecs35),
     ("6.13", DeviceType.CHF): entry(eg.ecs35),
+    # CHF device log (wan/chf_payloads.py, gbcs/chf.py)
+    ("8.11", DeviceType.CHF): chf_payloads.CCS01_02,
+    ("8.12.1", DeviceType.CHF): chf_payloads.CCS03,
     ("7.4", DeviceType.ESME): entry(eg.ecs45),
     ("7.7", DeviceType.ESME): entry(eg.ecs61a),
     ("7.11", DeviceType.ESME): entry(eg.ecs61c),

@@ -1,0 +1,49 @@
+"""The CHF's Responses to the device log SRVs (gbcs/chf.py; docs/gbcs.md "CHF device log").
+
+The DSP's command to the CHF is the ACB's (GBCS: the CHF use cases are the DCC's), so the
+Response goes to the ACB, MACed with the CHF's and the ACB's KA keys, and names the User
+with the request's counter (as CS08 does; we give the ACB's command the User's counter).
+gbdsp keeps no CHF device log, so every request succeeds.
+"""
+
+from __future__ import annotations
+
+from gbdsp.domain.errors import InvalidValue
+from gbdsp.domain.ids import Eui64
+from gbdsp.gbcs import chf
+from gbdsp.gbcs.responses import Exchange
+from gbdsp.gbcs_world import ACB
+from gbdsp.wan.esme_ask import Ask, EsmeEntry, entry
+
+REQUEST_TYPES = {"Add": chf.ChfCode.CCS01, "Remove": chf.ChfCode.CCS02}
+"""SRV 8.11's RequestType -> its use case."""
+
+
+def _title(eui: Eui64) -> bytes:
+    return eui.value.to_bytes(8, "big")
+
+
+def _response(ask: Ask, code: chf.ChfCode) -> bytes:
+    device = Eui64(ask.device.device_id.value)
+    z = ask.world.shared_secret(device, ACB)
+    ex = Exchange(_title(device), _title(ACB), ask.rid.counter, z, ask.at)
+    user = _title(Eui64(ask.rid.originator.value))
+    return chf.device_log_response(ex, code, remote_party=user, remote_counter=ask.rid.counter)
+
+
+def update_device_log(ask: Ask) -> bytes:
+    """8.11: CCS01 (Add) or CCS02 (Remove)."""
+    request_type = (ask.text("RequestType") or "").strip()
+    code = REQUEST_TYPES.get(request_type)
+    if code is None:
+        raise InvalidValue(f"8.11 RequestType {request_type!r}")
+    return _response(ask, code)
+
+
+def restore_device_log(ask: Ask) -> bytes:
+    """8.12.1: CCS03."""
+    return _response(ask, chf.ChfCode.CCS03)
+
+
+CCS01_02: EsmeEntry = entry(update_device_log)
+CCS03: EsmeEntry = entry(restore_device_log)
