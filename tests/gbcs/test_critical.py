@@ -17,6 +17,7 @@ from gbdsp.duis.namespaces import SR
 from gbdsp.gateway.pipeline import Gateway, HttpReply
 from gbdsp.gbcs import crypto
 from gbdsp.gbcs.codes import Cra, MessageCode
+from gbdsp.gbcs.gsme_commands import GsmeCriticalCode
 from gbdsp.gbcs.keys import KeyUsage
 from gbdsp.gbcs.parse import parse_general_signing
 from gbdsp.gbcs_world import PARTIES, GbcsWorld
@@ -91,6 +92,15 @@ def pushed(store: Store, clock: ManualClock) -> dict[str, bytes]:
     later = clock.now() + timedelta(seconds=10)
     with store.transaction() as tx:
         return {m.response_id: m.body for m in tx.outbox.claim_due(later, later, 100)}
+
+
+REQUEST_VALUES = {
+    # prepayment, debt suspended while disabled and in emergency credit; cut-off -100
+    GsmeCriticalCode.GCS03: bytes.fromhex("9704") + (-100).to_bytes(4, "little", signed=True),
+    # 2.5 m3 as 25000 / 10000, m3, multiplier 1, divisor 10000, 30 s, 600 s
+    GsmeCriticalCode.GCS24A: bytes.fromhex("a86101010010271e5802"),
+}
+"""Some of the request's values as the ZSE command carries them (little-endian)."""
 
 
 @pytest.mark.parametrize(
@@ -181,6 +191,26 @@ def pushed(store: Store, clock: ManualClock) -> dict[str, bytes]:
             "</sr:UpdateDeviceConfigurationALCDescriptions>",
             MessageCode.ECS46A,
         ),
+        (
+            "1.6",
+            GSME,
+            "<sr:UpdatePaymentMode><sr:ExecutionDateTime>2030-06-01T00:00:00Z"
+            "</sr:ExecutionDateTime><sr:Prepayment><sr:SuspendDebtDisabled>true"
+            "</sr:SuspendDebtDisabled><sr:SuspendDebtEmergency>true</sr:SuspendDebtEmergency>"
+            "<sr:DisablementThreshold>-100</sr:DisablementThreshold></sr:Prepayment>"
+            "</sr:UpdatePaymentMode>",
+            GsmeCriticalCode.GCS03,
+        ),
+        (
+            "6.7",
+            GSME,
+            "<sr:UpdateDeviceConfigurationGasFlow><sr:UncontrolledGasFlowRateDecimal>2.5"
+            "</sr:UncontrolledGasFlowRateDecimal><sr:SupplyDepletionState>Unchanged"
+            "</sr:SupplyDepletionState><sr:SupplyTamperState>Unchanged</sr:SupplyTamperState>"
+            "<sr:StabilisationPeriod>30</sr:StabilisationPeriod><sr:MeasurementPeriod>600"
+            "</sr:MeasurementPeriod></sr:UpdateDeviceConfigurationGasFlow>",
+            GsmeCriticalCode.GCS24A,
+        ),
     ],
 )
 def test_signed_pre_command_is_executed_and_answered_signed(
@@ -190,7 +220,7 @@ def test_signed_pre_command_is_executed_and_answered_signed(
     srv: str,
     target: str,
     body: str,
-    code: MessageCode,
+    code: int,
 ) -> None:
     pre = transform(gateway, 100, srv, target, body)
     parsed = parse_general_signing(pre)
@@ -207,6 +237,7 @@ def test_signed_pre_command_is_executed_and_answered_signed(
     if amount:  # the request's amount is the command's (DLMS big-endian, ZCL little-endian)
         raw = amount.to_bytes(4, "big" if target == ESME else "little", signed=True)
         assert parsed.content.endswith(raw)
+    assert REQUEST_VALUES.get(code, b"") in parsed.content
     assert send_signed(gateway, 100, sign(pre), srv, target) == "I99"
     body_xml = pushed(store, clock)[f"{target}:{SUPPLIER}:100"]
     payload = xml.parse(body_xml).findtext(f".//{{{SR}}}GBCSPayload")
