@@ -94,7 +94,7 @@ def pushed(store: Store, clock: ManualClock) -> dict[str, bytes]:
         return {m.response_id: m.body for m in tx.outbox.claim_due(later, later, 100)}
 
 
-REQUEST_VALUES = {
+REQUEST_VALUES: dict[int, bytes] = {
     # prepayment, debt suspended while disabled and in emergency credit; cut-off -100
     GsmeCriticalCode.GCS03: bytes.fromhex("9704") + (-100).to_bytes(4, "little", signed=True),
     # 2.5 m3 as 25000 / 10000, m3, multiplier 1, divisor 10000, 30 s, 600 s
