@@ -19,8 +19,8 @@ from gbdsp.gbcs.frames import unwrap_general_ciphering
 from gbdsp.gbcs.parse import parse_general_signing, verify_general_ciphering
 from gbdsp.gbcs.responses import Exchange
 from gbdsp.gbcs_world import ACB, GbcsWorld
-from gbdsp.wan.chf_payloads import update_device_log
-from gbdsp.wan.esme_ask import Ask
+from gbdsp.wan.chf_payloads import ccs01_ccs02
+from gbdsp.wan.gsme_payloads import READS_REQUEST
 from tests.duis_support import SUPPLIER
 from tests.gbcs.test_parse import RTDS, _keys, _secrets
 
@@ -81,7 +81,7 @@ def test_8_11_answers_add_with_ccs01_remove_with_ccs02_and_refuses_others() -> N
             f"<sr:RequestType>{request_type}</sr:RequestType>"
             "</sr:UpdateHANDeviceLog></sr:Body>".encode()
         )
-        frame = update_device_log(Ask(world, 1, rid, device, AT, body))
+        frame = READS_REQUEST[ccs01_ccs02](world, 1, rid, device, AT, chf_id, body)
         h = parse_general_signing(unwrap_general_ciphering(frame)[0]).header
         assert (h.message_code, h.recipient, h.counter) == (code, ACB_TITLE, 1002)
         assert h.supplementary_remote_party == bytes.fromhex(SUPPLIER.replace("-", ""))
@@ -91,4 +91,4 @@ def test_8_11_answers_add_with_ccs01_remove_with_ccs02_and_refuses_others() -> N
         "</sr:RequestType></sr:UpdateHANDeviceLog></sr:Body>".encode()
     )
     with pytest.raises(ValueError, match="RequestType"):
-        update_device_log(Ask(world, 1, rid, device, AT, body))
+        READS_REQUEST[ccs01_ccs02](world, 1, rid, device, AT, chf_id, body)

@@ -216,8 +216,8 @@ ENCODED: dict[tuple[str, DeviceType], Builder] = {
     ("6.13", DeviceType.ESME): entry(eg.ecs35),
     ("6.13", DeviceType.CHF): entry(eg.ecs35),
     # CHF device log (wan/chf_payloads.py, gbcs/chf.py)
-    ("8.11", DeviceType.CHF): chf_payloads.CCS01_02,
-    ("8.12.1", DeviceType.CHF): chf_payloads.CCS03,
+    ("8.11", DeviceType.CHF): chf_payloads.ccs01_ccs02,
+    ("8.12.1", DeviceType.CHF): chf_payloads.ccs03,
     ("7.4", DeviceType.ESME): entry(eg.ecs45),
     ("7.7", DeviceType.ESME): entry(eg.ecs61a),
     ("7.11", DeviceType.ESME): entry(eg.ecs61c),
