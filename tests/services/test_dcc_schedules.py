@@ -3,6 +3,7 @@ databases."""
 
 from __future__ import annotations
 
+import base64
 from datetime import timedelta
 
 import pytest
@@ -10,10 +11,13 @@ from lxml import etree
 
 from gbdsp.clock import ManualClock
 from gbdsp.config import Config
-from gbdsp.domain.ids import DeviceId, UserId
+from gbdsp.domain.ids import DeviceId, Eui64, UserId
 from gbdsp.domain.requests import WebService
 from gbdsp.duis import schema, xml
 from gbdsp.gateway.pipeline import Gateway
+from gbdsp.gbcs.esme import EsmeCode
+from gbdsp.gbcs.parse import verify_general_ciphering
+from gbdsp.gbcs_world import GbcsWorld
 from gbdsp.services import dcc_schedules
 from gbdsp.services.users import register_test_users, set_response_url
 from gbdsp.store.store import Store
@@ -136,6 +140,28 @@ def test_each_occurrence_runs_once_and_is_pushed(
     message = xml.parse(pushed[0].body)
     assert schema.schema_error(message) is None
     assert message.findtext(".//sr:DSPScheduledMessage/sr:DSPScheduleID", namespaces=NS)
+
+
+def test_an_occurrence_answers_in_real_gbcs_from_a_world_with_keys(
+    gateway: Gateway, store: Store, clock: ManualClock
+) -> None:
+    """The job runs with the App's emulator (bootstrap.App.job_context), which has the
+    data directory's GBCS world: the pushed DSPScheduledMessage holds the ESME's real
+    ECS21a Response, MACed for the supplier, not the emulator's stand-in."""
+    assert code(answer(gateway, create(10))) == "I0"
+    world = GbcsWorld(bytes.fromhex("3e" * 32))
+    clock.advance(timedelta(days=1))
+    assert dcc_schedules.run_due(store, clock, dsp_signing_key(), DeviceEmulator(gbcs=world)) == 1
+    with store.transaction() as tx:
+        (pushed,) = tx.outbox.claim_due(clock.now(), clock.now(), 10)
+    text = xml.parse(pushed.body).findtext(
+        ".//sr:DSPScheduledMessage//sr:GBCSPayload", namespaces=NS
+    )
+    assert text is not None
+    frame = base64.b64decode(text)
+    z = world.shared_secret(Eui64(DeviceId.parse(ESME).value), Eui64(UserId.parse(SUPPLIER).value))
+    parsed = verify_general_ciphering(frame, z)  # raises unless the MAC verifies
+    assert parsed.header.message_code == EsmeCode.ECS21A
 
 
 def test_decommission_removes_the_device_schedules(gateway: Gateway, store: Store) -> None:
