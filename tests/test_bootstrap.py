@@ -7,6 +7,7 @@ from pathlib import Path
 
 from gbdsp.bootstrap import initialise, open_app
 from gbdsp.domain.ids import Eui64
+from gbdsp.gateway.registry import gbcs_builder
 from gbdsp.gbcs.keys import KeyUsage
 
 
@@ -17,6 +18,7 @@ def test_every_edge_gets_the_same_emulator_world_and_keys(tmp_path: Path) -> Non
         assert app.gateway().emulator is app.emulator
         assert app.gateway().gbcs is app.gbcs_world
         assert app.job_context().emulator is app.emulator
+        assert app.job_context().builders is gbcs_builder  # scheduled runs answer in GBCS
         assert app.sealer() is app.sealer() and app.signing_key() is app.signing_key()
         device = Eui64(0x00DB123456789001)
         certificate = app.gbcs_world.device_certificate(device, KeyUsage.KA)

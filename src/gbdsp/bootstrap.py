@@ -124,10 +124,14 @@ class App:
         )
 
     def job_context(self) -> JobContext:
-        """What the periodic jobs run with (services/jobs.py)."""
+        """What the periodic jobs run with (services/jobs.py): DCC-scheduled occurrences
+        answer in the GBCS the gateway's registry declares."""
+        from gbdsp.gateway.registry import gbcs_builder
         from gbdsp.services.jobs import JobContext
 
-        return JobContext(self.store, self.clock, self.config, self.signing_key, self.emulator)
+        return JobContext(
+            self.store, self.clock, self.config, self.signing_key, self.emulator, gbcs_builder
+        )
 
 
 def resolve_data_dir(given: str | Path | None) -> Path:

@@ -16,6 +16,7 @@ from gbdsp.domain.requests import RequestId, WebService
 from gbdsp.duis import xml
 from gbdsp.duis.namespaces import SR
 from gbdsp.gateway.pipeline import Gateway
+from gbdsp.gateway.registry import gbcs_builder
 from gbdsp.gbcs_world import GbcsWorld
 from gbdsp.services.smki_export import export
 from gbdsp.services.users import register_test_users
@@ -136,8 +137,11 @@ def test_use_cases_not_encoded_or_users_without_gbcs_keys_get_none(
     gsme, esme = _device(store, DeviceType.GSME), _device(store, DeviceType.ESME)
     now = gateway.clock.now()
     boxed = RequestId(UserId.parse(SUPPLIER), Eui64(esme.device_id.value), 7)
-    assert gbcs_response(world, 1, "1.6", boxed, gsme, now) is None  # not encoded
-    assert gbcs_response(world, 1, "7.2", boxed, esme, now) is None
+    not_encoded = gbcs_builder("1.6", gsme.device_type)
+    assert not_encoded is None
+    assert gbcs_response(world, 1, not_encoded, boxed, gsme, now) is None
+    assert gbcs_builder("7.2", esme.device_type) is None
+    firmware = gbcs_builder("11.2", DeviceType.ESME)
     stranger = RequestId(UserId.parse("00-DB-12-34-56-78-01-01"), Eui64(esme.device_id.value), 7)
-    assert gbcs_response(world, 1, "11.2", stranger, esme, now) is None  # no ZAZ1 KA key
-    assert gbcs_response(world, 1, "11.2", boxed, esme, now) is not None
+    assert gbcs_response(world, 1, firmware, stranger, esme, now) is None  # no ZAZ1 KA key
+    assert gbcs_response(world, 1, firmware, boxed, esme, now) is not None

@@ -33,6 +33,7 @@ from gbdsp.store.job_repositories import OUTCOMES as OUTCOMES  # re-exported for
 from gbdsp.store.job_repositories import JobLease as JobLease  # re-exported for the edges
 from gbdsp.store.store import Store
 from gbdsp.wan.emulator import DeviceEmulator
+from gbdsp.wan.gbcs_ask import BuilderLookup, stand_ins
 
 log = logging.getLogger("gbdsp.jobs")
 
@@ -50,6 +51,9 @@ class JobContext:
     signing_key: Callable[[], SigningKey]
     emulator: DeviceEmulator
     """The App's SM WAN and devices: DCC-scheduled SRVs answer in its GBCS."""
+    builders: BuilderLookup = stand_ins
+    """Each SRV's GBCS Response builders (the gateway registry's `gbcs_builder`, which
+    services cannot import); by default none, so occurrences answer with the stand-in."""
     stop: threading.Event = field(default_factory=threading.Event)
 
     def check(self) -> None:
@@ -101,7 +105,9 @@ def _retention(ctx: JobContext) -> str:
 
 
 def _dcc_schedules(ctx: JobContext) -> str:
-    ran = dcc_schedules.run_due(ctx.store, ctx.clock, ctx.signing_key(), ctx.emulator)
+    ran = dcc_schedules.run_due(
+        ctx.store, ctx.clock, ctx.signing_key(), ctx.emulator, builders=ctx.builders
+    )
     return f"{ran} DCC-scheduled occurrence{'' if ran == 1 else 's'} run"
 
 
