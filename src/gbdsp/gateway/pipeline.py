@@ -267,6 +267,7 @@ class Gateway:
             self.emulator,
             ou_premises=ou_premises,
             profile=self.profile,
+            signing_key=self.signing_key,
         )
         if srv.non_device:
             return execution.non_device(ctx, request, srv), Stage.HANDLER, None
