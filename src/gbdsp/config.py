@@ -162,7 +162,10 @@ class RestrictedModeConfig(_Section):
     Empty `allowed_srvs` means the default list (docs/restricted-mode.md)."""
 
     allowed_srvs: list[str] = []
-    allowed_alert_codes: list[str] = ["8F01", "8F0A", "8F0C", "8F1C", "8F2A", "8F33"]
+    allowed_alert_codes: list[str] = ["8F01", "8F0A", "8F0C", "8F1C", "8F2A", "8F33", "8F72"]
+    """Alert codes still delivered from a Restricted device. 8F1C and 8F72 (Firmware
+    Verification Failed / Successful) are the receipts of a firmware update, which MP169
+    keeps sending (seed 001: "Critical, Security and Safety Alerts and Firmware updates")."""
 
 
 class MailConfig(_Section):
