@@ -40,7 +40,7 @@ from gbdsp.gbcs.parse import parse_general_signing
 from gbdsp.gbcs_world import ACB, PARTIES, GbcsWorld
 from gbdsp.wan import esme_commands as esme_commands_wan
 from gbdsp.wan import esme_configuration, esme_reads, esme_tariffs
-from gbdsp.wan.esme_ask import Ask
+from gbdsp.wan.gbcs_ask import Ask
 
 USER = Eui64.parse("90-B3-D5-1F-30-01-00-00")
 AT = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
@@ -182,7 +182,7 @@ def esme_families(world: GbcsWorld) -> dict[str, Callable[[Eui64, int], bytes]]:
         esme = Device(
             DeviceId(device.value), DeviceType.ESME, MODEL, "SMETS V2.0", SmiStatus.COMMISSIONED, AT
         )
-        return Ask(world, 1, rid, esme, AT, body)
+        return Ask(world, 1, rid, esme, AT, esme.device_id, body)
 
     return {
         "DLMS, encrypted profile (ECS22b, 48 entries)": lambda d, c: esme_reads.ecs22b(

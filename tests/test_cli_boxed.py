@@ -8,7 +8,7 @@ import pytest
 
 from gbdsp.domain.ids import UserId
 from gbdsp.store.store import Store
-from gbdsp.worlds.demo_boxed import TEMPLATE_SCHEDULE
+from gbdsp.worlds.demo_boxed import FRESH, TEMPLATE_SCHEDULE
 from tests.test_cli import Gbdsp
 from tests.test_cli import gbdsp as gbdsp  # the fixture, shared
 
@@ -30,6 +30,20 @@ def test_init_and_demo_prepare_the_boxed_world(gbdsp: Gbdsp) -> None:
             assert acb is not None and acb.roles
     finally:
         store.close()
+    fresh = gbdsp("demo", "--premises", "0", "--boxed-fresh")
+    assert fresh.returncode == 0, fresh.stderr
+    assert "00-DB-12-34-56-78-90-A2 back to Pending (--boxed-fresh)" in fresh.stdout
+    assert "00-DB-12-34-56-78-90-A0 back to InstalledNotCommissioned" in fresh.stdout
+    store = Store.open(url)
+    try:
+        with store.read() as tx:
+            for device_id, status in FRESH:
+                found = tx.devices.get(device_id, with_history=False)
+                assert found is not None and found.status is status
+    finally:
+        store.close()
+    again = gbdsp("demo", "--premises", "0", "--boxed-fresh")
+    assert "already as before installation" in again.stdout
 
 
 def test_init_under_sec_gives_the_remote_parties_no_role(gbdsp: Gbdsp) -> None:

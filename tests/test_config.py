@@ -1,8 +1,11 @@
 import logging
+import tomllib
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
+from pydantic import BaseModel
 
 from gbdsp import config
 from gbdsp.config import ConfigError
@@ -24,6 +27,22 @@ def test_the_written_default_file_is_the_defaults(tmp_path: Path) -> None:
     assert written.wan.seed != 1
     same_seed = written.wan.model_copy(update={"seed": 1})
     assert written.model_copy(update={"wan": same_seed}) == config.Config()
+
+
+def test_the_default_file_writes_every_setting_of_every_section() -> None:
+    """Generated from the settings (`default_toml`): a new setting cannot be left out."""
+    written = tomllib.loads(config.default_toml(7))
+
+    def keys(model: type[BaseModel], table: dict[str, Any], where: str) -> None:
+        assert set(table) == set(model.model_fields), where
+        for name, info in model.model_fields.items():
+            kind = info.annotation
+            if isinstance(kind, type) and issubclass(kind, BaseModel):
+                keys(kind, table[name], f"{where}.{name}")
+
+    keys(config.Config, written, "gbdsp.toml")
+    assert written["wan"]["seed"] == 7
+    assert "# MP39: Registered Supplier Agents" in config.default_toml(7)
 
 
 def test_environment_overrides_the_file(tmp_path: Path) -> None:

@@ -1,14 +1,20 @@
-"""The one place that wires real adapters: data directory, configuration, store, clock.
+"""The one place that wires real adapters: data directory, configuration, store, clock,
+and the collaborators built on them.
 
-The CLI, the web app, the tests and the simulator all get their `App` from here.
+The CLI, the web app, the tests and the simulator all get their `App` from here, and ask it
+for the DSP's signing key, the sealer, the GBCS test world, the device emulator and the
+gateway: each is built once per `App`, the same way for every edge (docs/architecture.md).
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gbdsp import config as config_module
 from gbdsp.clock import Clock, SystemClock
@@ -23,6 +29,13 @@ from gbdsp.store import migrate
 from gbdsp.store.errors import DatabaseError as DatabaseError
 from gbdsp.store.store import Store
 
+if TYPE_CHECKING:
+    from gbdsp.gateway.outcomes import Outcome
+    from gbdsp.gateway.pipeline import Gateway
+    from gbdsp.gbcs_world import GbcsWorld
+    from gbdsp.services.jobs import JobContext
+    from gbdsp.wan.emulator import DeviceEmulator
+
 DATA_ENV = "GBDSP_DATA"
 DEFAULT_DATA_DIR = "gbdsp-data"
 
@@ -33,6 +46,13 @@ class NotInitialised(GbdspError):
 
 @dataclass
 class App:
+    """An opened data directory and what is built on it, each part once.
+
+    Why one object: the gateway, the jobs, the portal and the CLI must sign with the same
+    key, seal with the same master key and answer from the same GBCS world and emulator;
+    building them here, lazily, keeps that true and keeps commands that need none of them
+    (`gbdsp users list`) from paying for them."""
+
     data_dir: Path
     config: Config
     store: Store
@@ -42,12 +62,21 @@ class App:
         self.store.close()
 
     def sealer(self) -> Sealer:
+        """Seals secrets and personal data at rest with the data directory's master key."""
+        return self._sealer
+
+    def signing_key(self) -> SigningKey:
+        """The DSP's XML-signing key: configured files, else the shipped DCC Boxed test pair."""
+        return self._signing_key
+
+    @cached_property
+    def _sealer(self) -> Sealer:
         from gbdsp.keystore import KeyStore
 
         return Sealer(KeyStore(self.data_dir).master_secret())
 
-    def signing_key(self) -> SigningKey:
-        """The DSP's XML-signing key: configured files, else the shipped DCC Boxed test pair."""
+    @cached_property
+    def _signing_key(self) -> SigningKey:
         signing = self.config.signing
         if bool(signing.key_file) != bool(signing.certificate_file):
             raise ConfigError("[signing] needs both key_file and certificate_file, or neither")
@@ -57,6 +86,52 @@ class App:
                 read_file(base / signing.key_file), read_file(base / signing.certificate_file)
             )
         return make_signing_key(pki_file(DSP_KEY), pki_file(DSP_CERTIFICATE))
+
+    @cached_property
+    def gbcs_world(self) -> GbcsWorld:
+        """The GBCS test world of this data directory (its sealed secret), with the Users'
+        GBCS certificates as registered in the database."""
+        from gbdsp.gbcs_world import open_world
+        from gbdsp.services.gbcs_parties import PartyDirectory
+
+        return open_world(self.data_dir).with_parties(PartyDirectory(self.store))
+
+    @cached_property
+    def emulator(self) -> DeviceEmulator:
+        """The SM WAN and its devices, answering in this world's GBCS."""
+        from gbdsp.wan.emulator import DeviceEmulator
+
+        return DeviceEmulator(self.config.wan, self.gbcs_world)
+
+    def gateway(
+        self,
+        *,
+        on_outcome: Callable[[Outcome], None] = lambda outcome: None,
+        on_enqueued: Callable[[], None] = lambda: None,
+    ) -> Gateway:
+        """A DUIS gateway over this App's store, clock, key and emulator (the hooks are the
+        Gateway's: metrics, and waking the relay)."""
+        from gbdsp.gateway.pipeline import Gateway
+
+        return Gateway(
+            self.store,
+            self.clock,
+            self.signing_key(),
+            self.config,
+            wan=self.emulator,
+            on_outcome=on_outcome,
+            on_enqueued=on_enqueued,
+        )
+
+    def job_context(self) -> JobContext:
+        """What the periodic jobs run with (services/jobs.py): DCC-scheduled occurrences
+        answer in the GBCS the gateway's registry declares."""
+        from gbdsp.gateway.registry import gbcs_builder
+        from gbdsp.services.jobs import JobContext
+
+        return JobContext(
+            self.store, self.clock, self.config, self.signing_key, self.emulator, gbcs_builder
+        )
 
 
 def resolve_data_dir(given: str | Path | None) -> Path:

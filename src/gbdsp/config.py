@@ -8,10 +8,13 @@ Keys that moved (`MOVED`) are still read from their old place, with a warning na
 from __future__ import annotations
 
 import copy
+import inspect
 import ipaddress
+import json
 import logging
 import os
 import secrets
+import textwrap
 import tomllib
 from collections.abc import Mapping
 from datetime import date
@@ -38,15 +41,19 @@ class ConfigError(GbdspError):
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Attribute docstrings are the settings' descriptions: `default_toml` writes them out.
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
 
 class DatabaseConfig(_Section):
     url: str = ""
-    """SQLAlchemy URL; empty means the SQLite file in the data directory."""
+    """SQLAlchemy URL. Empty: the SQLite file gbdsp.sqlite in the data directory.
+    PostgreSQL: "postgresql+psycopg://postgres@127.0.0.1:5432/gbdsp"."""
 
 
 class ServerConfig(_Section):
+    """Where `gbdsp serve` listens (DUIS, the SSI API and the portal)."""
+
     host: str = "127.0.0.1"
     port: int = 8079
     workers: int = 1
@@ -145,6 +152,7 @@ class HousekeepingConfig(_Section):
     own rule is in `[modifications.mp60]`), and how the sweep runs."""
 
     without_mp60: RuleConfig = RuleConfig(months=12)
+    """AC 7.2's rule as it stands, in force while MP60 is not."""
     batch_size: int = 1000
     """Devices per transaction: the gateway may wait for one batch (bench/housekeeping.py)."""
 
@@ -154,7 +162,10 @@ class RestrictedModeConfig(_Section):
     Empty `allowed_srvs` means the default list (docs/restricted-mode.md)."""
 
     allowed_srvs: list[str] = []
-    allowed_alert_codes: list[str] = ["8F01", "8F0A", "8F0C", "8F1C", "8F2A", "8F33"]
+    allowed_alert_codes: list[str] = ["8F01", "8F0A", "8F0C", "8F1C", "8F2A", "8F33", "8F72"]
+    """Alert codes still delivered from a Restricted device. 8F1C and 8F72 (Firmware
+    Verification Failed / Successful) are the receipts of a firmware update, which MP169
+    keeps sending (seed 001: "Critical, Security and Safety Alerts and Firmware updates")."""
 
 
 class MailConfig(_Section):
@@ -228,10 +239,15 @@ class JobsConfig(_Section):
     """A running job renews its lease every third of this; a runner killed mid-run leaves
     the job to be taken over this long after its last renewal."""
     housekeeping: HousekeepingJob = HousekeepingJob()
+    """The AC 7.2 / MP60 sweep of devices Pending too long."""
     registration: RegistrationJob = RegistrationJob()
+    """Change of supplier: take over the registration data now in effect."""
     install_code_reminders: InstallCodeRemindersJob = InstallCodeRemindersJob()
+    """MP121: reminders before the due date, escalation after."""
     retention: RetentionJob = RetentionJob()
+    """Purge the audit log and delivered messages past [retention]."""
     dcc_schedules: DccSchedulesJob = DccSchedulesJob()
+    """DUIS 5.1 DCC-scheduled SRVs: run each due occurrence."""
 
     @model_validator(mode="after")
     def _schedules_parse(self) -> JobsConfig:
@@ -298,10 +314,17 @@ class Modifications(_Section):
     """The SEC modifications (domain/rules/), each with its switch and its own settings."""
 
     mp39: Modification = Modification()
+    """MP39: Registered Supplier Agents may send CH returns (8.14.3, 8.14.4)."""
     mp60: Mp60Config = Mp60Config()
+    """MP60: housekeeping removes devices Pending longer than `months` (AC 7.2's rule before)."""
     mp121: Mp121Config = Mp121Config()
+    """MP121: install codes are due within `sla_working_days` Working Days of `calendar`:
+    england-and-wales, scotland, northern-ireland or any-part-of-uk."""
     mp169: Mp169Config = Mp169Config()
+    """MP169 Restricted mode: the SRVs still sent to a restricted device (empty: the default
+    list of docs/restricted-mode.md) and the alert codes still delivered from one."""
     mp202: Modification = Modification()
+    """MP202: one PPMID model in SMETS1 and SMETS2+ systems."""
 
 
 assert tuple(Modifications.model_fields) == rules.NAMES, "one section per modification"
@@ -357,133 +380,63 @@ class Config(_Section):
         )
 
 
-DEFAULT_TOML = """\
-# gbdsp configuration. Every key may be overridden by GBDSP_<SECTION>__<KEY>.
+FILE_HEADER = (
+    "# gbdsp configuration (docs/configuration.md): every setting at its default. Every key\n"
+    "# may be overridden by GBDSP_<SECTION>__<KEY>, for example GBDSP_SERVER__PORT."
+)
 
-[database]
-# Empty: the SQLite file gbdsp.sqlite in this directory.
-# PostgreSQL: "postgresql+psycopg://postgres@127.0.0.1:5432/gbdsp"
-url = ""
 
-[server]
-host = "127.0.0.1"
-port = 8079
-workers = 1
-gateway_threads = 0   # 0: automatic (2 on SQLite, 4 on PostgreSQL)
-min_free_disk_mb = 64 # SQLite: /health is unavailable below this much free disk
-# Reverse proxies whose X-Forwarded-For is believed (addresses or CIDR); empty: none.
-trusted_proxies = []
-# Empty: /metrics answers loopback clients only; set: it needs "Authorization: Bearer ...".
-metrics_token = ""
+def default_toml(seed: int) -> str:
+    """The gbdsp.toml `gbdsp init` writes: every setting of `Config` at its default, each
+    section and key commented with its docstring here, so the file cannot drift from the code.
+    `seed`: the world's [wan] seed (docs/security.md: a public seed reveals install codes)."""
+    lines = [FILE_HEADER]
+    _write_section(lines, Config(wan=WanConfig(seed=seed)), (), None)
+    return "\n".join(lines) + "\n"
 
-[signing]
-# Empty: the public DCC Boxed test key of the DSP (90-B3-D5-1F-30-00-00-02).
-key_file = ""
-certificate_file = ""
 
-[wan]
-# The SM WAN and device emulator: devices' own install codes, latency and failures follow
-# the seed, so a run can be repeated exactly. `gbdsp init` draws a random seed for each
-# world: with a public seed anyone could compute every device's install code.
-seed = {seed}
-latency_ms_min = 50
-latency_ms_max = 400
-failure_rate = 0.0
+def _write_section(
+    lines: list[str], section: BaseModel, path: tuple[str, ...], doc: str | None
+) -> None:
+    fields = type(section).model_fields
+    nested = [n for n in fields if isinstance(getattr(section, n), BaseModel)]
+    # A modification's switch first, then its settings (pydantic lists base fields first).
+    scalars = sorted((n for n in fields if n not in nested), key=lambda n: n not in SWITCH_KEYS)
+    if path:
+        lines.append("")
+        lines.extend(_comment(doc or type(section).__doc__))
+        if scalars:  # a section of sections only ([modifications]) needs no table of its own
+            lines.append(f"[{'.'.join(path)}]")
+    for name in scalars:
+        lines.extend(_comment(fields[name].description))
+        lines.append(f"{name} = {_toml_value(getattr(section, name))}")
+    for name in nested:
+        _write_section(lines, getattr(section, name), (*path, name), fields[name].description)
 
-# Housekeeping of Pending devices: AC 7.2 as it stands (MP60's rule: [modifications.mp60]).
-[housekeeping]
-batch_size = 1000   # devices per transaction; the gateway may wait for one batch
 
-[housekeeping.without_mp60]
-months = 12
-excluded_types = []
-only_after_left_pending = false
+SWITCH_KEYS = frozenset(Modification.model_fields)
 
-# Where notifications are mailed (MP121 install-code requests).
-[mail]
-host = "127.0.0.1"
-port = 25
-sender = "gbdsp@localhost"
 
-# The test world (docs/test-worlds.md): "boxed" gives the DCC Boxed test Users the roles a
-# DCC Boxed gives them (every template's originator is eligible); "sec" the SEC's one role
-# per User ID. `gbdsp init` registers them accordingly.
-[world]
-profile = "boxed"
+def _comment(doc: str | None) -> list[str]:
+    if not doc:
+        return []
+    text = " ".join(inspect.cleandoc(doc).split())
+    return textwrap.wrap(text, 92, initial_indent="# ", subsequent_indent="# ")
 
-# Periodic jobs of `gbdsp serve` (docs/jobs.md): cron expressions (minute hour day month
-# weekday) in this time zone; each due run happens once whatever the number of workers.
-[jobs]
-timezone = "Europe/London"
-poll_seconds = 30
-lease_seconds = 300   # a runner killed mid-run is taken over this long after it stopped
 
-[jobs.housekeeping]   # the AC 7.2 / MP60 sweep, nightly
-schedule = "0 2 * * *"
-enabled = true
-
-[jobs.registration]   # change of supplier: take over registration data now in effect
-schedule = "*/5 * * * *"
-enabled = true
-
-[jobs.install_code_reminders]   # MP121: reminders before the due date, escalation after
-schedule = "0 9-17 * * 1-5"
-enabled = true
-
-# How long the audit log and delivered outbox messages are kept, in days (0: for ever).
-# `gbdsp serve` purges hourly; `gbdsp housekeeping retention` does it at once.
-[retention]
-audit_days = 400
-outbox_days = 30
-batch_size = 5000
-
-# The SSI API: tokens expire after token_days; request bodies above max_body_bytes get 413.
-[ssi]
-token_days = 90
-max_body_bytes = 1048576
-
-[jobs.dcc_schedules]   # DUIS 5.1 DCC-scheduled SRVs: run each due occurrence
-schedule = "* * * * *"
-enabled = true
-
-# SEC modifications: each on or off, in force from a date, with its own settings.
-# MP39: Registered Supplier Agents may send CH returns (8.14.3, 8.14.4).
-[modifications.mp39]
-enabled = true
-effective_from = 2020-01-01
-
-# MP60: housekeeping removes devices Pending longer than this (AC 7.2's rule before).
-[modifications.mp60]
-enabled = true
-effective_from = 2020-01-01
-months = 36
-excluded_types = ["CHF", "GPF"]
-only_after_left_pending = false   # true: Bryt Energy's reading
-
-# MP121: install codes are due within N Working Days of this calendar: england-and-wales,
-# scotland, northern-ireland or any-part-of-uk.
-[modifications.mp121]
-enabled = true
-effective_from = 2020-01-01
-sla_working_days = 10
-calendar = "england-and-wales"
-remind_working_days = 2   # the reminder job mails the installer this close to the due date
-escalation_address = ""   # also told of each newly overdue request (e.g. the Panel's mailbox)
-
-# MP169 Restricted mode: SRVs still sent to a restricted device (empty: the default list
-# of docs/restricted-mode.md) and the alert codes still delivered from one.
-[modifications.mp169]
-enabled = true
-effective_from = 2020-01-01
-allowed_srvs = []
-allowed_alert_codes = ["8F01", "8F0A", "8F0C", "8F1C", "8F2A", "8F33"]
-
-# MP202: one PPMID model in SMETS1 and SMETS2+ systems.
-
-[modifications.mp202]
-enabled = true
-effective_from = 2020-01-01
-"""
+def _toml_value(value: object) -> str:
+    """TOML for the kinds of values settings have (JSON's string escapes are TOML's)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    raise TypeError(f"no TOML form for a setting of type {type(value).__name__}")
 
 
 MOVED: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
@@ -522,7 +475,7 @@ def write_default(data_dir: Path) -> Path:
     path = data_dir / CONFIG_FILE
     if not path.exists():  # 0600 from the start: the seed decides every install code, and
         # the file may hold a database password
-        text = DEFAULT_TOML.replace("seed = {seed}", f"seed = {secrets.randbits(63)}", 1)
+        text = default_toml(secrets.randbits(63))
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)

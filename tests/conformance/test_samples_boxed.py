@@ -22,6 +22,7 @@ from gbdsp.duis import samples, xml
 from gbdsp.duis.client import response_code, web_service_of
 from gbdsp.services.users import register_test_users
 from gbdsp.store.store import Store
+from gbdsp.wan.emulator import DeviceEmulator
 from gbdsp.web.app import create_app
 from gbdsp.worlds import sample_defaults
 from gbdsp.worlds.demo import create_demo_fleet
@@ -42,7 +43,7 @@ def test_every_sample_signed_by_the_boxed_tool_is_answered(
         chosen = samples.sample(srv)
         values = sample_defaults.prepare(chosen, {}, datetime.now(UTC))
         device = sample_defaults.complete(
-            store, Config(), chosen, samples.DEFAULT_USER, None, values
+            store, DeviceEmulator(), chosen, samples.DEFAULT_USER, None, values
         )
         built = samples.build_request(srv, samples.DEFAULT_USER, device, values, 1)
         # The tool overwrites the counter with its clock in ms, as it does for its users.

@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
+from gbdsp.domain.access import AccessRequest, srv_fits_device_type
+from gbdsp.domain.devices import Device, DeviceModel, DeviceType, SmiStatus
+from gbdsp.domain.ids import DeviceId
+from gbdsp.domain.requests import RequestId
 from gbdsp.domain.srv import catalogue
-from gbdsp.gateway.registry import REGISTRY, SENT_TO_DEVICE, declared
+from gbdsp.gateway.registry import REGISTRY, SENT_TO_DEVICE, declared, gbcs_builder
+from gbdsp.wan import gbcs_payloads
+from gbdsp.wan.gbcs_ask import stand_ins
 
 
 def test_every_declared_srv_is_in_the_catalogue() -> None:
@@ -28,10 +36,49 @@ def test_only_non_device_srvs_are_answered_by_the_dsp() -> None:
                 None,
                 False,
             ), srv
+            assert not declaration.gbcs, srv
         else:
             assert declaration.answer is None, srv
 
 
 def test_an_undeclared_device_srv_is_sent_to_the_device() -> None:
-    assert "4.1.1" not in REGISTRY
-    assert declared("4.1.1") is SENT_TO_DEVICE
+    assert "1.6" not in REGISTRY
+    assert declared("1.6") is SENT_TO_DEVICE
+    assert gbcs_builder("1.6", DeviceType.ESME) is None
+
+
+def _device(device_type: DeviceType) -> Device:
+    model = DeviceModel("AB01", "010A030B", "0001", "0002012F")
+    at = datetime(2026, 12, 1, tzinfo=UTC)
+    return Device(
+        DeviceId.parse("00-DB-12-34-56-78-90-A1"),
+        device_type,
+        model,
+        "SMETS V2.0",
+        SmiStatus.COMMISSIONED,
+        at,
+    )
+
+
+def test_every_gbcs_builder_is_for_a_device_srv_and_a_device_type_it_may_target() -> None:
+    """A GBCS use case answers a Device Service Request, on a device type access control
+    lets that SRV reach (domain/access.py `srv_fits_device_type`, E11 otherwise)."""
+    pairs = [(srv, t) for srv, d in REGISTRY.items() for t in d.gbcs]
+    assert len(pairs) >= 112
+    for srv, device_type in pairs:
+        found = catalogue().get(srv)
+        assert found is not None and not found.non_device, srv
+        device = _device(device_type)
+        rid = RequestId.parse(f"90-B3-D5-1F-30-01-00-00:{device.device_id}:1")
+        cv = min(found.command_variants, key=lambda cv: cv.value)
+        web_service = cv.web_service
+        assert web_service is not None
+        request = AccessRequest(rid, None, found, cv, web_service, device)
+        assert srv_fits_device_type(request) is None, (srv, device_type)
+
+
+def test_the_declared_gbcs_builder_is_the_one_looked_up() -> None:
+    assert declared("4.1.1").gbcs[DeviceType.GPF] is gbcs_payloads.gcs13a
+    assert gbcs_builder("4.1.1", DeviceType.GPF) is gbcs_payloads.gcs13a
+    assert gbcs_builder("4.1.1", DeviceType.PPMID) is None
+    assert stand_ins("4.1.1", DeviceType.ESME) is None

@@ -20,7 +20,7 @@ from gbdsp.gbcs.parse import parse_general_signing, verify_general_ciphering
 from gbdsp.gbcs.responses import Exchange
 from gbdsp.gbcs_world import ACB, GbcsWorld
 from gbdsp.wan.chf_payloads import ccs01_ccs02
-from gbdsp.wan.gsme_payloads import READS_REQUEST
+from gbdsp.wan.gbcs_ask import Ask
 from tests.duis_support import SUPPLIER
 from tests.gbcs.test_parse import RTDS, _keys, _secrets
 
@@ -81,7 +81,7 @@ def test_8_11_answers_add_with_ccs01_remove_with_ccs02_and_refuses_others() -> N
             f"<sr:RequestType>{request_type}</sr:RequestType>"
             "</sr:UpdateHANDeviceLog></sr:Body>".encode()
         )
-        frame = READS_REQUEST[ccs01_ccs02](world, 1, rid, device, AT, chf_id, body)
+        frame = ccs01_ccs02(Ask(world, 1, rid, device, AT, chf_id, body))
         h = parse_general_signing(unwrap_general_ciphering(frame)[0]).header
         assert (h.message_code, h.recipient, h.counter) == (code, ACB_TITLE, 1002)
         assert h.supplementary_remote_party == bytes.fromhex(SUPPLIER.replace("-", ""))
@@ -91,4 +91,4 @@ def test_8_11_answers_add_with_ccs01_remove_with_ccs02_and_refuses_others() -> N
         "</sr:RequestType></sr:UpdateHANDeviceLog></sr:Body>".encode()
     )
     with pytest.raises(ValueError, match="RequestType"):
-        READS_REQUEST[ccs01_ccs02](world, 1, rid, device, AT, chf_id, body)
+        ccs01_ccs02(Ask(world, 1, rid, device, AT, chf_id, body))

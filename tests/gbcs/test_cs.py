@@ -17,6 +17,7 @@ from gbdsp.domain.devices import Device, DeviceModel, DeviceType, SmiStatus
 from gbdsp.domain.ids import DeviceId, Eui64, UserId
 from gbdsp.domain.requests import RequestId
 from gbdsp.duis.namespaces import SR
+from gbdsp.gateway.registry import gbcs_builder
 from gbdsp.gbcs.keys import KeyUsage
 from gbdsp.gbcs_world import ACB, GbcsWorld
 from gbdsp.wan.gbcs_payloads import gbcs_response
@@ -66,7 +67,9 @@ def certificates(world: GbcsWorld, tmp_path: Path) -> Path:
 def _respond(world: GbcsWorld, srv: str, device: DeviceId, counter: int, body: str = "") -> bytes:
     rid = RequestId(SUPPLIER, Eui64(device.value), counter)
     parsed = etree.fromstring(f'<sr:Body xmlns:sr="{SR}">{body}</sr:Body>') if body else None
-    frame = gbcs_response(world, 3, srv, rid, _device(device), AT, body=parsed)
+    answering = _device(device)
+    build = gbcs_builder(srv, answering.device_type)
+    frame = gbcs_response(world, 3, build, rid, answering, AT, body=parsed)
     assert frame is not None, srv
     return frame
 
@@ -229,4 +232,5 @@ def test_a_utrn_that_is_not_one_keeps_the_stand_in(world: GbcsWorld) -> None:
         f'<sr:Body xmlns:sr="{SR}"><sr:TopUpDevice><sr:UTRN>00000000000000000000</sr:UTRN>'
         "</sr:TopUpDevice></sr:Body>"
     )
-    assert gbcs_response(world, 3, "2.2", rid, _device(GSME), AT, body=body) is None
+    top_up = gbcs_builder("2.2", DeviceType.GSME)
+    assert gbcs_response(world, 3, top_up, rid, _device(GSME), AT, body=body) is None

@@ -21,6 +21,7 @@ from gbdsp.domain.errors import InvalidValue
 from gbdsp.domain.ids import DeviceId, Eui64, UserId
 from gbdsp.domain.requests import RequestId
 from gbdsp.duis.namespaces import SR
+from gbdsp.gateway.registry import REGISTRY, gbcs_builder
 from gbdsp.gbcs.dlms_data import (
     NumberRows,
     array,
@@ -33,9 +34,11 @@ from gbdsp.gbcs.dlms_data import (
 from gbdsp.gbcs.esme import TITLES, EsmeCode
 from gbdsp.gbcs.keys import KeyUsage
 from gbdsp.gbcs_world import GbcsWorld
-from gbdsp.wan.esme_ask import EsmeEntry
+from gbdsp.wan import esme_commands as ec
+from gbdsp.wan import esme_configuration as eg
+from gbdsp.wan import esme_reads as er
 from gbdsp.wan.esme_state import CONFIGURATION, Meter
-from gbdsp.wan.gbcs_payloads import ENCODED, gbcs_response
+from gbdsp.wan.gbcs_payloads import gbcs_response
 from tests.gbcs.conftest import Decoder, Verdict, write_user_keys
 
 AT = datetime(2026, 3, 2, 9, 31, 7, tzinfo=UTC)
@@ -108,8 +111,15 @@ def _rid(originator: str, device: Device, counter: int) -> RequestId:
     return RequestId.parse(f"{originator}:{device.device_id}:{counter}")
 
 
+ESME_MODULES = {ec.__name__, eg.__name__, er.__name__}
+"""The ESME (DLMS) builders (docs/gbcs.md "ESME")."""
 ESME_ENTRIES = sorted(
-    ((srv, dtype) for (srv, dtype), build in ENCODED.items() if isinstance(build, EsmeEntry)),
+    (
+        (srv, dtype)
+        for srv, declaration in REGISTRY.items()
+        for dtype, build in declaration.gbcs.items()
+        if build.__module__ in ESME_MODULES
+    ),
     key=lambda entry: (entry[0], entry[1].value),
 )
 
@@ -130,7 +140,8 @@ def keys(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 def _response(srv: str, dtype: DeviceType, originator: str = SUPPLIER) -> bytes:
     device = ESME if dtype is DeviceType.ESME else CHF
     rid = _rid(originator, device, COUNTER + ESME_ENTRIES.index((srv, dtype)))
-    frame = gbcs_response(WORLD, SEED, srv, rid, device, AT, body=_body(srv))
+    build = gbcs_builder(srv, dtype)
+    frame = gbcs_response(WORLD, SEED, build, rid, device, AT, body=_body(srv))
     assert frame is not None, srv
     return frame
 

@@ -4,6 +4,8 @@ device state, and the real gbcs-parser decodes and verifies them."""
 from __future__ import annotations
 
 import base64
+import hashlib
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -12,10 +14,12 @@ import pytest
 from gbdsp.clock import ManualClock
 from gbdsp.domain.devices import Device, DeviceType
 from gbdsp.domain.ids import DeviceId, Eui64, UserId
+from gbdsp.domain.products import CplEntry, CplKey
 from gbdsp.domain.requests import RequestId, WebService
 from gbdsp.duis import xml
 from gbdsp.duis.namespaces import SR
 from gbdsp.gateway.pipeline import Gateway
+from gbdsp.gateway.registry import gbcs_builder
 from gbdsp.gbcs_world import GbcsWorld
 from gbdsp.services.smki_export import export
 from gbdsp.services.users import register_test_users
@@ -136,8 +140,50 @@ def test_use_cases_not_encoded_or_users_without_gbcs_keys_get_none(
     gsme, esme = _device(store, DeviceType.GSME), _device(store, DeviceType.ESME)
     now = gateway.clock.now()
     boxed = RequestId(UserId.parse(SUPPLIER), Eui64(esme.device_id.value), 7)
-    assert gbcs_response(world, 1, "1.6", boxed, gsme, now) is None  # not encoded
-    assert gbcs_response(world, 1, "7.2", boxed, esme, now) is None
+    not_encoded = gbcs_builder("1.6", gsme.device_type)
+    assert not_encoded is None
+    assert gbcs_response(world, 1, not_encoded, boxed, gsme, now) is None
+    assert gbcs_builder("7.2", esme.device_type) is None
+    firmware = gbcs_builder("11.2", DeviceType.ESME)
     stranger = RequestId(UserId.parse("00-DB-12-34-56-78-01-01"), Eui64(esme.device_id.value), 7)
-    assert gbcs_response(world, 1, "11.2", stranger, esme, now) is None  # no ZAZ1 KA key
-    assert gbcs_response(world, 1, "11.2", boxed, esme, now) is not None
+    assert gbcs_response(world, 1, firmware, stranger, esme, now) is None  # no ZAZ1 KA key
+    assert gbcs_response(world, 1, firmware, boxed, esme, now) is not None
+
+
+def test_11_1_brings_each_meters_firmware_receipt_the_parser_verifies(
+    decoder: Decoder,
+    gateway: Gateway,
+    store: Store,
+    world: GbcsWorld,
+    user_keys: Path,
+    tmp_path: Path,
+) -> None:
+    """After an 11.1 the ESME and the GSME each push the Firmware Distribution Receipt
+    (8F72), signed by the meter, carrying the hash of the FirmwareImage the User sent."""
+    esme, gsme = _device(store, DeviceType.ESME), _device(store, DeviceType.GSME)
+    image = b"the manufacturer's image" * 50
+    for counter, meter in enumerate((esme, gsme), start=200):
+        model = replace(meter.model, firmware_version="0A0B0C0D")
+        with store.transaction() as tx:
+            tx.cpl.put(CplEntry(CplKey(model, meter.device_type, meter.smets_variant)))
+        body = (
+            f"<sr:UpdateFirmware><sr:FirmwareImage>{base64.b64encode(image).decode()}"
+            "</sr:FirmwareImage><sr:FirmwareVersion>0A0B0C0D</sr:FirmwareVersion>"
+            f"<sr:DeviceIDList>{meter.device_id}</sr:DeviceIDList></sr:UpdateFirmware>"
+        )
+        reply = gateway.handle(
+            WebService.NON_DEVICE, signed(request(srv="11.1", body=body, cv=8, counter=counter))
+        )
+        assert b"<sr:ResponseCode>I0</sr:ResponseCode>" in reply.body, reply.body
+    export(store, world, tmp_path / "certs", private=False)
+    later = gateway.clock.now() + timedelta(seconds=5)
+    with store.transaction() as tx:
+        alerts = [xml.parse(m.body) for m in tx.outbox.claim_due(later, later, 10)]
+    assert [a.findtext(f".//{{{SR}}}AlertCode") for a in alerts] == ["8F72", "8F72"]
+    frames = [base64.b64decode(a.findtext(f".//{{{SR}}}GBCSPayload") or "") for a in alerts]
+    electricity, gas = decoder.decode(frames, [tmp_path / "certs", user_keys])
+    digest = "09 20 " + hashlib.sha256(image).digest().hex(" ").upper()
+    for v, kind in ((electricity, "ESME"), (gas, "GSME")):
+        assert (v.ok, v.mac, v.signature) == (True, "absent", "valid"), v.raw
+        assert v.notes_of("Message Code") == [f"Firmware Distribution Receipt Alert ({kind})"]
+        assert v.hex_of("Calculated Manufacturer Hash") == [digest]

@@ -17,10 +17,11 @@ from gbdsp.domain.devices import Device, DeviceModel, DeviceType, SmiStatus
 from gbdsp.domain.ids import DeviceId, Eui64, UserId
 from gbdsp.domain.requests import RequestId
 from gbdsp.duis.namespaces import SR
+from gbdsp.gateway.registry import REGISTRY, gbcs_builder
 from gbdsp.gbcs.keys import KeyUsage
 from gbdsp.gbcs_world import ACB, GbcsWorld
 from gbdsp.wan import gas_meter
-from gbdsp.wan.gbcs_payloads import ENCODED, gbcs_response
+from gbdsp.wan.gbcs_payloads import gbcs_response
 from gbdsp.wan.registers import gas_register
 from tests.gbcs.conftest import Decoder, Verdict
 
@@ -74,7 +75,7 @@ def _respond(
     frame = gbcs_response(
         world,
         SEED,
-        srv,
+        gbcs_builder(srv, device.device_type),
         rid,
         device,
         AT,
@@ -108,7 +109,9 @@ def _decrypted(v: Verdict) -> list[Verdict]:
 
 OTHERS = ("4.1.1", "11.2", "2.2", "3.3", "6.13", "6.24.1", "8.7.2", "8.8.2")
 """Encoded elsewhere: GCS13a, GCS38 (gbcs/responses.py), the CS use cases (test_cs.py)."""
-GSME_SRVS = sorted(srv for srv, dtype in ENCODED if dtype is DeviceType.GSME and srv not in OTHERS)
+GSME_SRVS = sorted(
+    srv for srv, d in REGISTRY.items() if DeviceType.GSME in d.gbcs and srv not in OTHERS
+)
 THROUGH_ACB = {"9.1", "14.1", "4.17", "4.4.4"}
 
 
@@ -116,7 +119,9 @@ def test_every_gsme_and_gpf_use_case_decodes_with_a_valid_mac(
     decoder: Decoder, world: GbcsWorld, certificates: Path, user_keys: Path
 ) -> None:
     gpf_srvs = sorted(
-        srv for srv, dtype in ENCODED if dtype is DeviceType.GPF and srv not in ("4.1.1", "11.2")
+        srv
+        for srv, d in REGISTRY.items()
+        if DeviceType.GPF in d.gbcs and srv not in ("4.1.1", "11.2")
     )
     assert len(GSME_SRVS) >= 26 and len(gpf_srvs) >= 6
     frames = [_respond(world, srv, 1000 + i) for i, srv in enumerate(GSME_SRVS)]

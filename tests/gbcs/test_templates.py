@@ -17,18 +17,18 @@ from gbdsp.duis.client import web_service_of
 from gbdsp.duis.namespaces import SR
 from gbdsp.duis.smki import TEST_USERS
 from gbdsp.gateway.pipeline import Gateway
+from gbdsp.gateway.registry import REGISTRY, gbcs_builder
 from gbdsp.gbcs_world import GbcsWorld
 from gbdsp.services.smki_export import export
 from gbdsp.services.users import register_test_users
 from gbdsp.store.store import Store
-from gbdsp.wan.gbcs_payloads import ENCODED
 from gbdsp.worlds.demo import create_demo_fleet
 from tests.conformance.boxed import BoxedUnavailable, fetch_boxed, request_id, with_counter
 from tests.duis_support import dsp_signing_key, signed
 from tests.gbcs.conftest import MODE, Decoder, _unavailable
 
 DS = "http://www.w3.org/2000/09/xmldsig#"
-ENCODED_SRVS = {srv for srv, _ in ENCODED}
+ENCODED_SRVS = {srv for srv, declaration in REGISTRY.items() if declaration.gbcs}
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +82,7 @@ def test_templates_of_encoded_use_cases_answer_in_verified_gbcs(
         if rid.originator not in signers:
             skipped[template.name] = f"originator {rid.originator} is not a test User"
             continue
-        if device is None or (srv, device.device_type) not in ENCODED:
+        if device is None or gbcs_builder(srv, device.device_type) is None:
             skipped[template.name] = f"{srv} on {device and device.device_type} not encoded"
             continue
         data = _resigned(template, counter)

@@ -35,6 +35,7 @@ from gbdsp.duis.smki import generate_identity, load_certificate
 from gbdsp.services import operations
 from gbdsp.services.users import add_user, register_test_users
 from gbdsp.store.store import Store
+from gbdsp.wan.emulator import DeviceEmulator
 from gbdsp.web.app import create_app
 from tests.duis_support import AGENT, NETWORK_OPERATOR, SUPPLIER, signing_key_of
 from tests.scenarios.duis_client import DuisUser, read_inventory
@@ -78,6 +79,7 @@ class World:
             DeviceId.parse(gpf),
             smets,
             CspRegion.NORTH,
+            emulator=DeviceEmulator(self.config.wan),
         )
 
     def coverage_arrives(self, chf: str) -> None:
@@ -85,7 +87,7 @@ class World:
 
     def install_code(self, device: str) -> str:
         """Read off the device's label (whoever holds the device can)."""
-        return operations.install_code(self.config, DeviceId.parse(device))
+        return operations.install_code(DeviceEmulator(self.config.wan), DeviceId.parse(device))
 
     def inventory(self, device: str, as_user: DuisUser | None = None) -> dict[str, dict[str, str]]:
         """8.2 over DUIS: {device ID: {field: value}} for the premises."""

@@ -130,7 +130,9 @@ def test_restricted_mode_end_to_end(world: World) -> None:
     delivered = alerts.raise_alert(store, SystemClock(), config, key, DeviceId.parse(ESME), "8F01")
     held = alerts.raise_alert(store, SystemClock(), config, key, DeviceId.parse(ESME), "8F99")
     assert delivered.delivered and not held.delivered
-    assert alerts.alert_log_rows(store, DeviceId.parse(ESME), diagnostics=False) == [("8F01", True)]
+    # The Firmware Distribution Receipt (8F72) of the 11.1 above: firmware updates go on.
+    delivered_codes = [("8F72", True), ("8F01", True)]
+    assert alerts.alert_log_rows(store, DeviceId.parse(ESME), diagnostics=False) == delivered_codes
     assert alerts.alert_log_rows(store, DeviceId.parse(ESME), diagnostics=True) == [("8F99", False)]
 
     # The flag survives a change of supplier; the gainer may then clear it.

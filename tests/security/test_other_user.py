@@ -141,7 +141,7 @@ def test_the_cin_route_is_open_on_any_meter(world: World) -> None:
 def test_an_authorised_ou_brings_its_own_cad_onto_the_han(world: World) -> None:
     prenotify_own_cad(world)
     # Not yet authorised: not even its own CAD goes onto another's hub.
-    code = operations.install_code(world.gateway.config, DeviceId.parse(OU_CAD))
+    code = operations.install_code(world.gateway.emulator, DeviceId.parse(OU_CAD))
     assert code_of(world.send(S, "8.11", whitelist(OU_CAD, code), cv=1, target=CHF)) == "E4"
     authorise_premises(world)
     assert code_of(world.send(S, "8.11", whitelist(OU_CAD, code), cv=1, target=CHF)) == "I99"

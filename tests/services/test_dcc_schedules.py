@@ -3,6 +3,7 @@ databases."""
 
 from __future__ import annotations
 
+import base64
 from datetime import timedelta
 
 import pytest
@@ -10,10 +11,14 @@ from lxml import etree
 
 from gbdsp.clock import ManualClock
 from gbdsp.config import Config
-from gbdsp.domain.ids import DeviceId, UserId
+from gbdsp.domain.ids import DeviceId, Eui64, UserId
 from gbdsp.domain.requests import WebService
 from gbdsp.duis import schema, xml
 from gbdsp.gateway.pipeline import Gateway
+from gbdsp.gateway.registry import gbcs_builder
+from gbdsp.gbcs.esme import EsmeCode
+from gbdsp.gbcs.parse import verify_general_ciphering
+from gbdsp.gbcs_world import GbcsWorld
 from gbdsp.services import dcc_schedules
 from gbdsp.services.users import register_test_users, set_response_url
 from gbdsp.store.store import Store
@@ -136,6 +141,36 @@ def test_each_occurrence_runs_once_and_is_pushed(
     message = xml.parse(pushed[0].body)
     assert schema.schema_error(message) is None
     assert message.findtext(".//sr:DSPScheduledMessage/sr:DSPScheduleID", namespaces=NS)
+
+
+def _pushed_payloads(store: Store, clock: ManualClock) -> list[bytes]:
+    """The GBCSPayload of each pushed DSPScheduledMessage, in the order of the occurrences."""
+    with store.transaction() as tx:
+        pushed = sorted(tx.outbox.claim_due(clock.now(), clock.now(), 10), key=lambda m: m.id)
+    texts = [
+        xml.parse(m.body).findtext(".//sr:DSPScheduledMessage/sr:GBCSPayload", namespaces=NS)
+        for m in pushed
+    ]
+    return [base64.b64decode(text or "") for text in texts]
+
+
+def test_an_occurrence_answers_in_gbcs_with_the_builder_its_caller_hands_it(
+    gateway: Gateway, store: Store, clock: ManualClock
+) -> None:
+    """run_due asks the lookup it is given (the registry's) for the SRV's builder: 4.6.1 on
+    the ESME is ECS21a, MACed for the User; with no lookup the stand-in answers."""
+    assert code(answer(gateway, create(10))) == "I0"
+    world = GbcsWorld(bytes.fromhex("77" * 32))
+    emulator = DeviceEmulator(Config().wan, world)
+    clock.advance(timedelta(days=1))
+    assert dcc_schedules.run_due(store, clock, dsp_signing_key(), emulator) == 1
+    clock.advance(timedelta(days=1))
+    ran = dcc_schedules.run_due(store, clock, dsp_signing_key(), emulator, builders=gbcs_builder)
+    assert ran == 1
+    stand_in, real = _pushed_payloads(store, clock)
+    assert stand_in.startswith(b"GBDSP-EMULATED-RESPONSE:4.6.1:")
+    z = world.shared_secret(Eui64.parse(ESME), Eui64.parse(SUPPLIER))
+    assert verify_general_ciphering(real, z).header.message_code == EsmeCode.ECS21A
 
 
 def test_decommission_removes_the_device_schedules(gateway: Gateway, store: Store) -> None:

@@ -30,6 +30,7 @@ from gbdsp.services.users import register_test_users
 from gbdsp.store.job_repositories import JobLease
 from gbdsp.store.store import Store
 from gbdsp.store.tables import housekeeping_runs
+from gbdsp.wan.emulator import DeviceEmulator
 from gbdsp.worlds import fleet
 from gbdsp.worlds.demo import create_demo_fleet
 from tests.duis_support import SUPPLIER, dsp_signing_key
@@ -44,7 +45,7 @@ def config(**jobs_section: object) -> Config:
 
 
 def context(store: Store, clock: ManualClock | SystemClock, cfg: Config) -> jobs.JobContext:
-    return jobs.JobContext(store, clock, cfg, dsp_signing_key)
+    return jobs.JobContext(store, clock, cfg, dsp_signing_key, DeviceEmulator(cfg.wan))
 
 
 def lease(store: Store, name: str) -> JobLease:
@@ -108,7 +109,7 @@ def test_a_bad_schedule_stops_the_configuration_loading(tmp_path: Path) -> None:
 def test_a_job_is_due_at_its_time_and_then_at_the_next(store: Store, clock: ManualClock) -> None:
     cfg = config()
     jobs.prepare(store, clock, cfg)
-    scheduler = jobs.Scheduler(store, clock, cfg, dsp_signing_key)
+    scheduler = jobs.Scheduler(context(store, clock, cfg))
     assert scheduler.due() == []
     assert lease(store, "housekeeping").next_run == datetime(2026, 3, 3, 2, 0, tzinfo=UTC)
     assert lease(store, "registration").next_run == datetime(2026, 3, 2, 9, 35, tzinfo=UTC)
@@ -150,7 +151,7 @@ def test_a_disabled_job_is_never_due_but_runs_when_asked_by_name(
     cfg = config(housekeeping={"schedule": "0 2 * * *", "enabled": False})
     jobs.prepare(store, clock, cfg)
     clock.advance(timedelta(days=2))
-    scheduler = jobs.Scheduler(store, clock, cfg, dsp_signing_key)
+    scheduler = jobs.Scheduler(context(store, clock, cfg))
     assert "housekeeping" not in {j.name for j in scheduler.due()}
     result = jobs.run_job(context(store, clock, cfg), jobs.job("housekeeping"), manual=True)
     assert result is not None and result.outcome == "ok"
@@ -232,7 +233,7 @@ def test_a_held_lease_keeps_every_other_runner_out(store: Store, clock: ManualCl
     assert jobs.run_job(ctx, jobs.job("housekeeping")) is None
     assert jobs.run_job(ctx, jobs.job("housekeeping"), manual=True) is None
     assert housekeeping_run_count(store) == 0
-    scheduler = jobs.Scheduler(store, clock, cfg, dsp_signing_key)
+    scheduler = jobs.Scheduler(context(store, clock, cfg))
     assert scheduler.due() == []
     # due but held elsewhere: look again when that lease ends, not in a tight loop
     assert scheduler.wait_seconds() == 20
@@ -269,6 +270,7 @@ from gbdsp.clock import SystemClock
 from gbdsp.config import Config
 from gbdsp.services import jobs
 from gbdsp.store.store import Store
+from gbdsp.wan.emulator import DeviceEmulator
 from tests.duis_support import dsp_signing_key
 
 store = Store.open(sys.argv[1])
@@ -278,7 +280,8 @@ def forever(ctx):
     time.sleep(3600)
     return "never"
 endless = jobs.Job("housekeeping", "a run that never ends", forever)
-jobs.run_job(jobs.JobContext(store, SystemClock(), cfg, dsp_signing_key), endless, manual=True)
+context = jobs.JobContext(store, SystemClock(), cfg, dsp_signing_key, DeviceEmulator())
+jobs.run_job(context, endless, manual=True)
 """
 
 
@@ -349,7 +352,7 @@ def test_a_failing_job_is_recorded_and_the_scheduler_goes_on(
     seen: list[jobs.RunResult] = []
 
     async def run_until_both_ran() -> None:
-        scheduler = jobs.Scheduler(store, clock, cfg, dsp_signing_key, on_result=seen.append)
+        scheduler = jobs.Scheduler(context(store, clock, cfg), on_result=seen.append)
         task = asyncio.create_task(scheduler.run())
         for _ in range(200):
             await asyncio.sleep(0.05)

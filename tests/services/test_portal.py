@@ -22,6 +22,7 @@ from gbdsp.services import housekeeping, inventory, portal_accounts, reports, re
 from gbdsp.services.users import register_test_users
 from gbdsp.store.gateway_repositories import AuditEntry
 from gbdsp.store.store import Store
+from gbdsp.wan.emulator import DeviceEmulator
 from gbdsp.worlds.demo import (
     BOXED_SUPPLIER,
     DEMO_SUPPLIERS,
@@ -187,16 +188,17 @@ def test_removed_devices_may_be_prenotified_again_once(fleet: Store, clock: Manu
     hub_renotify = removed[hub].renotify
     assert isinstance(hub_renotify, str) and "delivery" in hub_renotify
     assert not isinstance(removed[meter].renotify, str)
+    wan = DeviceEmulator(config.wan)
     with pytest.raises(NotFound):  # not Northwind's to re-notify
-        housekeeping.renotify(fleet, clock, config, user(fleet, NORTHWIND), meter)
+        housekeeping.renotify(fleet, clock, config, user(fleet, NORTHWIND), meter, emulator=wan)
     with pytest.raises(Conflict, match="delivery"):
-        housekeeping.renotify(fleet, clock, config, boxed, hub)
-    assert housekeeping.renotify(fleet, clock, config, boxed, meter).code == "I0"
+        housekeeping.renotify(fleet, clock, config, boxed, hub, emulator=wan)
+    assert housekeeping.renotify(fleet, clock, config, boxed, meter, emulator=wan).code == "I0"
     again = inventory.show_device(fleet, meter).device
     assert again.status is not None and again.status.value == "Pending"
     assert again.status_date == clock.now() and again.responsible_supplier == BOXED_SUPPLIER
     with pytest.raises(Conflict, match="in the SMI again"):
-        housekeeping.renotify(fleet, clock, config, boxed, meter)
+        housekeeping.renotify(fleet, clock, config, boxed, meter, emulator=wan)
 
 
 def test_due_within_lists_the_users_devices_with_their_removal_date(

@@ -17,6 +17,7 @@ from gbdsp.services.operations import deliver_hub
 from gbdsp.services.ssi_access import issue_token
 from gbdsp.services.users import register_test_users
 from gbdsp.store.store import Store
+from gbdsp.wan.emulator import DeviceEmulator
 from gbdsp.web.app import create_app
 from gbdsp.worlds.demo import create_demo_fleet
 from tests.web.conftest import serve
@@ -39,6 +40,7 @@ def api(store: Store, tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
             UserId.parse(holder),
             DeviceId.parse(f"00-DB-12-34-5A-00-00-{n}0"),
             DeviceId.parse(f"00-DB-12-34-5A-00-00-{n}1"),
+            emulator=DeviceEmulator(),
         )
     tokens = {
         "supplier": issue_token(store, UserId.parse(SUPPLIER), "test", NOW),

@@ -73,7 +73,7 @@ def jobs_run(ctx: Context, name: str) -> None:
     with ctx.app() as app:
         job = service.job(name)
         service.prepare(app.store, app.clock, app.config)
-        context = service.JobContext(app.store, app.clock, app.config, app.signing_key)
+        context = app.job_context()
         result = service.run_job(context, job, manual=True)
         if result is None:
             lease = next(

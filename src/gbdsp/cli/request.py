@@ -130,7 +130,7 @@ def _build(ctx: Context, sample: samples.Sample, options: dict[str, Any]) -> byt
     device = DeviceId.parse(options["device"]) if options["device"] is not None else None
     if sample_defaults.needs_smi(sample, device, values):
         with ctx.app() as app:
-            device = sample_defaults.complete(app.store, app.config, sample, user, device, values)
+            device = sample_defaults.complete(app.store, app.emulator, sample, user, device, values)
     elif device is None:
         assert isinstance(sample.device, DeviceId)
         device = sample.device

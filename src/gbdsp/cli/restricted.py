@@ -121,7 +121,6 @@ def restricted_show(ctx: Context, device_id: str, as_user: str | None) -> None:
 @pass_ctx
 def wan_alert(ctx: Context, device_id: str, alert_code: str) -> None:
     """Make an emulated device raise an alert (4 hex digits, for example 8F01), in GBCS."""
-    from gbdsp.gbcs_world import open_world
     from gbdsp.services.alerts import raise_alert
 
     with ctx.app() as app:
@@ -132,7 +131,7 @@ def wan_alert(ctx: Context, device_id: str, alert_code: str) -> None:
             app.signing_key(),
             DeviceId.parse(device_id),
             alert_code,
-            open_world(app.data_dir),
+            app.gbcs_world,
         )
     out.print(f"alert {alert_code.upper()} from {device_id}: {outcome.reason}")
 

@@ -45,18 +45,25 @@ def init(ctx: Context) -> None:
     help="How many generated premises (besides the DCC Boxed template premises).",
 )
 @click.option("--seed", default=1, show_default=True, help="Random seed (same seed, same fleet).")
+@click.option(
+    "--boxed-fresh",
+    is_flag=True,
+    help="Put the DCC Boxed template premises back before installation, for the 8.14.1, "
+    "8.14.2 and 8.1.1 templates (docs/duis-coverage.md).",
+)
 @pass_ctx
-def demo(ctx: Context, premises: int, seed: int) -> None:
+def demo(ctx: Context, premises: int, seed: int, boxed_fresh: bool) -> None:
     """Create a small realistic fleet with its past month (housekeeping, changes of
     supplier, install codes, Restricted mode, DUIS traffic), and the premises the DCC Boxed
     templates address. Run again, it adds nothing and says so (docs/demo.md)."""
     from gbdsp.services.portal_accounts import DEMO_PASSWORD
-    from gbdsp.worlds.demo_boxed import prepare_template_premises
+    from gbdsp.worlds.demo_boxed import make_fresh, prepare_template_premises
     from gbdsp.worlds.demo_month import create_demo
 
     with ctx.app() as app:
         report = create_demo(app, premises=premises, seed=seed)
         prepare_template_premises(app.store, app.clock)  # what the DCC Boxed templates expect
+        moved = make_fresh(app.store, app.clock) if boxed_fresh else []
         port = app.config.server.port
     out.print(report.fleet.describe(), markup=False)
     out.print(report.world.describe(), markup=False)
@@ -66,6 +73,10 @@ def demo(ctx: Context, premises: int, seed: int) -> None:
     )
     for name, user_id in report.accounts:
         out.print(f"  {name:<16} works as User {user_id}")
+    for device_id, status in moved:
+        out.print(f"template premises: {device_id} back to {status.value} (--boxed-fresh)")
+    if boxed_fresh and not moved:
+        out.print("template premises: already as before installation (--boxed-fresh)")
     out.print(f"demo ready in {report.seconds:.1f} s")
 
 

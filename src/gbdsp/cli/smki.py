@@ -25,7 +25,6 @@ def smki() -> None:
 def smki_export(ctx: Context, directory: Path, private: bool) -> None:
     """Write EUI-ds.pem / EUI-ka.pem for every Type 1 device in the SMI, every User with
     GBCS keys and the ACB, plus issuing-authority.pem (EUI: 16 lower-case hex digits)."""
-    from gbdsp.gbcs_world import open_world
     from gbdsp.services.smki_export import export
 
     if private:
@@ -34,7 +33,7 @@ def smki_export(ctx: Context, directory: Path, private: bool) -> None:
             f"{directory} can sign and MAC as those devices (test tools only)"
         )
     with ctx.app() as app:
-        report = export(app.store, open_world(app.data_dir), directory, private=private)
+        report = export(app.store, app.gbcs_world, directory, private=private)
     out.print(
         f"smki export: {report.devices:,} devices, {report.parties} parties, "
         f"{report.files:,} files in {directory}"

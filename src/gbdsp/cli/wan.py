@@ -54,6 +54,7 @@ def ch_deliver(
             DeviceId.parse(gpf_id),
             smets,
             CspRegion.parse(region) if region else None,
+            emulator=app.emulator,
         )
     out.print(f"CH {chf_id} (GPF {gpf_id}) delivered to {to}: Pending")
 
@@ -84,7 +85,7 @@ def wan_install_code(ctx: Context, device_id: str) -> None:
     from gbdsp.services.operations import install_code
 
     with ctx.app() as app:
-        out.print(install_code(app.config, DeviceId.parse(device_id)))
+        out.print(install_code(app.emulator, DeviceId.parse(device_id)))
 
 
 @cli.group()

@@ -62,6 +62,8 @@ class FirmwareUpdate:
 
     firmware_version: str
     device_ids: tuple[DeviceId, ...]
+    image: bytes = b""
+    """The FirmwareImage the User sends (the meters' receipts carry its hash)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,6 +3,8 @@ body the gateway handles. The XSD has already checked each body's shape."""
 
 from __future__ import annotations
 
+import base64
+
 from lxml import etree
 
 from gbdsp.domain.devices import normalise_postcode
@@ -106,7 +108,10 @@ def inventory_update(body: etree._Element) -> InventoryUpdate:
 
 def firmware_update(body: etree._Element) -> FirmwareUpdate:
     ids = _required(body, "DeviceIDList").split(",")
-    return FirmwareUpdate(_required(body, "FirmwareVersion"), tuple(DeviceId.parse(i) for i in ids))
+    image = base64.b64decode(_required(body, "FirmwareImage"))  # base64Binary: XSD-checked
+    return FirmwareUpdate(
+        _required(body, "FirmwareVersion"), tuple(DeviceId.parse(i) for i in ids), image
+    )
 
 
 def ch_install_mpxn(body: etree._Element) -> str | None:

@@ -1,9 +1,10 @@
 """Carrying an SRV out as the registry declares it (gateway/registry.py).
 
 `check` runs inside the request's transaction before the I99 (a refusal then is
-synchronous); `execute` applies what the device does and returns its response, which the
-gateway signs into the outbox to be delivered after the WAN's latency; `non_device` is the
-DSP's own answer to a CV 8 request.
+synchronous); `execute` applies what the device does and returns its response (real GBCS
+from the builder the SRV declares for the device type), which the gateway signs into the
+outbox to be delivered after the WAN's latency; `non_device` is the DSP's own answer to a
+CV 8 request.
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ def execute(
         return Reply(failure, reason=f"{device.device_id} did not answer ({failure})")
     declaration = declared(srv.variant)
     effect = declaration.effect
+    build = declaration.gbcs.get(device.device_type)
     mirrored = mirrored_gsme(ctx, device)
     if effect is None:
         answer = ctx.emulator.device_response(
@@ -58,6 +60,7 @@ def execute(
             request.request_id_text,
             device,
             ctx.now,
+            build=build,
             mirrored=mirrored,
             command=command,
             body=request.body,
@@ -73,6 +76,7 @@ def execute(
         device,
         ctx.now,
         outcome.reason,
+        build=build,
         mirrored=mirrored,
         command=command,
         body=request.body,

@@ -23,8 +23,8 @@ from gbdsp.duis import response as duis_response
 from gbdsp.duis.namespaces import sr
 from gbdsp.duis.request import DuisRequest
 from gbdsp.duis.signature import SigningKey
+from gbdsp.gateway import audit
 from gbdsp.services.duis_outbox import enqueue_signed
-from gbdsp.store.gateway_repositories import AuditEntry
 from gbdsp.store.store import Transaction
 from gbdsp.wan.emulator import placeholder
 
@@ -75,19 +75,8 @@ def after_device_response(
     key = _key(srv.variant, str(rid.originator), str(rid.target))
     if held.handling is Handling.CANCEL:
         withdrawn = tx.outbox.withdraw_pending(key)
-        tx.audit.record(
-            AuditEntry(
-                now,
-                "response",
-                reply.code,
-                None,
-                rid.originator,
-                request.request_id_text,
-                srv.variant,
-                rid.device_id,
-                detail=f"future-dated cancellation: {withdrawn} pending withdrawn",
-            )
-        )
+        detail = f"future-dated cancellation: {withdrawn} pending withdrawn"
+        tx.audit.record(audit.response(now, request, reply.code, detail))
         return
     if (
         held.handling is not Handling.DEVICE_HELD

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import InitVar, dataclass, field
 
 from gbdsp.clock import Clock
 from gbdsp.config import Config
@@ -28,7 +28,7 @@ from gbdsp.duis import schema, signature, xml
 from gbdsp.duis.request import DuisRequest, NotARequest, read_request
 from gbdsp.duis.signature import SignatureRejected, SigningKey
 from gbdsp.duis.smki import public_test_certificates
-from gbdsp.gateway import critical, dcc_alerts, execution, future_dated, handlers
+from gbdsp.gateway import audit, critical, dcc_alerts, execution, future_dated, handlers
 from gbdsp.gateway.caches import ReferenceCache, ReferenceView
 from gbdsp.gateway.outcomes import Outcome, Stage
 from gbdsp.gbcs_world import GbcsWorld
@@ -37,7 +37,7 @@ from gbdsp.services.context import HandlerContext
 from gbdsp.services.duis_outbox import enqueue_signed
 from gbdsp.services.gbcs_parties import PartyDirectory
 from gbdsp.store.errors import DatabaseError, DatabaseUnavailable
-from gbdsp.store.gateway_repositories import AuditEntry, IssuedTransform
+from gbdsp.store.gateway_repositories import IssuedTransform
 from gbdsp.store.store import Store, Transaction
 from gbdsp.wan.emulator import GBCS_VERSION, DeviceEmulator
 
@@ -71,10 +71,17 @@ class Gateway:
     gbcs: GbcsWorld | None = None
     """The GBCS test world: with it, encoded use cases answer in real GBCS (docs/gbcs.md)."""
 
-    def __post_init__(self) -> None:
-        if self.gbcs is not None:  # Users' GBCS certificates as registered in the database
-            self.gbcs = self.gbcs.with_parties(PartyDirectory(self.store))
-        self.emulator = DeviceEmulator(self.config.wan, self.gbcs)
+    wan: InitVar[DeviceEmulator | None] = None
+    """The SM WAN and its devices, as bootstrap's `App.emulator` built them; without it the
+    gateway builds its own over `gbcs`."""
+
+    def __post_init__(self, wan: DeviceEmulator | None) -> None:
+        if wan is not None:
+            self.emulator, self.gbcs = wan, wan.gbcs
+        else:
+            if self.gbcs is not None:  # Users' GBCS certificates as registered in the database
+                self.gbcs = self.gbcs.with_parties(PartyDirectory(self.store))
+            self.emulator = DeviceEmulator(self.config.wan, self.gbcs)
         self.rule_settings = self.config.rule_settings()
         self._reference = ReferenceCache(self.store)
         self.profile = Profile.parse(self.config.world.profile)
@@ -104,15 +111,7 @@ class Gateway:
         outcome = Outcome.internal(status, reason)
         try:
             with self.store.transaction() as tx:
-                tx.audit.record(
-                    AuditEntry(
-                        self.clock.now(),
-                        "request",
-                        str(status),
-                        web_service=web_service.name,
-                        detail=reason,
-                    )
-                )
+                tx.audit.record(audit.untrusted(self.clock.now(), web_service, status, reason))
         except DatabaseError:
             log.warning("could not audit an HTTP %s (database unavailable)", status)
         self.on_outcome(outcome)
@@ -156,13 +155,7 @@ class Gateway:
         outcome = Outcome.refused_before_trust(stage, reason)
         with self.store.transaction() as tx:
             tx.audit.record(
-                AuditEntry(
-                    self.clock.now(),
-                    "request",
-                    str(outcome.http_status),
-                    web_service=web_service.name,
-                    detail=reason,
-                )
+                audit.untrusted(self.clock.now(), web_service, outcome.http_status, reason)
             )
         self.on_outcome(outcome)
         return HttpReply(outcome.http_status, (reason + "\n").encode(), "text/plain")
@@ -192,18 +185,7 @@ class Gateway:
         except handlers.NotImplementedSrv as e:
             outcome = Outcome.not_implemented(str(e))
             with self.store.transaction() as tx:
-                tx.audit.record(
-                    AuditEntry(
-                        now,
-                        "request",
-                        "501",
-                        web_service.name,
-                        request.request_id.originator,
-                        request.request_id_text,
-                        request.srv,
-                        detail=str(e),
-                    )
-                )
+                tx.audit.record(audit.request(now, web_service, request, "501", str(e)))
             self.on_outcome(outcome)
             return HttpReply(501, (str(e) + "\n").encode(), "text/plain")
         if enqueued:
@@ -285,6 +267,7 @@ class Gateway:
             self.emulator,
             ou_premises=ou_premises,
             profile=self.profile,
+            signing_key=self.signing_key,
         )
         if srv.non_device:
             return execution.non_device(ctx, request, srv), Stage.HANDLER, None
@@ -367,19 +350,7 @@ class Gateway:
         enqueue_signed(tx, root, self.signing_key, rid.originator, key, now, arrives)
         dcc_alerts.after_device_response(tx, request, reply, arrives, self.signing_key)
         future_dated.after_device_response(tx, request, srv, reply, now, self.signing_key)
-        tx.audit.record(
-            AuditEntry(
-                now,
-                "response",
-                reply.code,
-                None,
-                rid.originator,
-                request.request_id_text,
-                srv.variant,
-                rid.device_id,
-                detail=reply.reason or None,
-            )
-        )
+        tx.audit.record(audit.response(now, request, reply.code, reply.reason or None))
 
     def _audit(
         self,
@@ -389,20 +360,7 @@ class Gateway:
         reply: Reply,
         detail: str,
     ) -> None:
-        rid = request.request_id
-        tx.audit.record(
-            AuditEntry(
-                self.clock.now(),
-                "request",
-                reply.code,
-                web_service.name,
-                rid.originator,
-                request.request_id_text,
-                request.srv,
-                rid.device_id,
-                detail=detail,
-            )
-        )
+        tx.audit.record(audit.request(self.clock.now(), web_service, request, reply.code, detail))
 
     def _signed(self, reply: Reply, request: DuisRequest, srv: Srv) -> bytes:
         return duis_response.signed_response(

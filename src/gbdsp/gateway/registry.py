@@ -12,18 +12,27 @@ does with it is here, and nowhere else:
   successful Response"). An effect's I0 without payload lets the device answer; anything
   else is the answer.
 - `with_cin`: the device's answer travels in a CINMessage (9.1).
-A Device Service Request with no declaration is sent to the device, which answers it.
-The lambdas are the DUIS adapters: they read the body into domain values
+- `gbcs`: the GBCS use cases of a Device Service Request: for each device type gbdsp
+  encodes one for, the builder of the device's Response (wan/gbcs_ask.py `Builder`;
+  docs/gbcs.md). The gateway hands it to the emulator with the request; a device type
+  without one answers with the documented stand-in. `gbcs_builder` is the same lookup for
+  callers below the gateway (the DCC Scheduled occurrences of services/dcc_schedules.py).
+A Device Service Request with no declaration is sent to the device, which answers it with
+the stand-in. The lambdas are the DUIS adapters: they read the body into domain values
 (domain/service_requests.py) and call the use case.
+
+The critical use cases (the signed pre-commands and their Responses: gbcs/commands.py,
+wan/esme_critical.py) are still keyed by SRV in those modules; a field beside `gbcs` can
+declare them here later (docs/architecture.md, "Open points").
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 
-from gbdsp.domain.devices import Device
+from gbdsp.domain.devices import Device, DeviceType
 from gbdsp.domain.replies import Reply
 from gbdsp.domain.response_codes import ResponseCode
 from gbdsp.domain.srv import Srv
@@ -31,8 +40,16 @@ from gbdsp.duis import bodies
 from gbdsp.duis.request import DuisRequest
 from gbdsp.gateway import device_commands as device
 from gbdsp.gateway import handlers
+from gbdsp.gbcs.esme import EsmeCode
 from gbdsp.services import dcc_schedules, dsp_requests, lifecycle
 from gbdsp.services.context import HandlerContext
+from gbdsp.wan import chf_payloads, gbcs_payloads
+from gbdsp.wan import cs_payloads as cs
+from gbdsp.wan import esme_commands as ec
+from gbdsp.wan import esme_configuration as eg
+from gbdsp.wan import esme_reads as er
+from gbdsp.wan import gsme_payloads as gas
+from gbdsp.wan.gbcs_ask import Builder
 
 Answer = Callable[[HandlerContext, DuisRequest, Srv], Reply]
 Check = Callable[[HandlerContext, DuisRequest, Device], Reply | None]
@@ -47,10 +64,17 @@ class Declaration:
     check: Check | None = None
     effect: Effect | None = None
     with_cin: bool = False
+    gbcs: Mapping[DeviceType, Builder] = field(default_factory=lambda: MappingProxyType({}))
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "gbcs", MappingProxyType(dict(self.gbcs)))
 
 
 SENT_TO_DEVICE = Declaration()
 """A Device Service Request gbdsp declares nothing for: the device answers it."""
+
+ESME, GSME, GPF, CHF = DeviceType.ESME, DeviceType.GSME, DeviceType.GPF, DeviceType.CHF
+PPMID, HCALCS = DeviceType.PPMID, DeviceType.HCALCS
 
 
 def _ch_status(ctx: HandlerContext, request: DuisRequest, srv: Srv) -> Reply:
@@ -117,16 +141,19 @@ REGISTRY: Mapping[str, Declaration] = MappingProxyType(
         "6.20.1": Declaration(
             effect=lambda ctx, r, meter: device.set_import_mpxn(
                 ctx, meter, bodies.import_mpxn(r.body)
-            )
+            ),
+            gbcs={ESME: ec.fixed(EsmeCode.ECS39A), GSME: gas.gcs41},
         ),
         "8.1.1": Declaration(
             check=lambda ctx, r, meter: device.check_commission(ctx, meter),
             effect=lambda ctx, r, meter: device.commission(ctx, meter),
         ),
         "8.7.1": _JOIN,
-        "8.7.2": _JOIN,
+        "8.7.2": replace(_JOIN, gbcs={ESME: cs.join, GSME: cs.join}),
         "8.8.1": _UNJOIN,
-        "8.8.2": _UNJOIN,
+        "8.8.2": replace(
+            _UNJOIN, gbcs={ESME: cs.unjoin, GSME: cs.unjoin, PPMID: cs.unjoin, HCALCS: cs.unjoin}
+        ),
         "8.11": Declaration(
             check=lambda ctx, r, chf: device.check_whitelist(
                 ctx, chf, bodies.han_device_log_update(r.body)
@@ -134,13 +161,84 @@ REGISTRY: Mapping[str, Declaration] = MappingProxyType(
             effect=lambda ctx, r, chf: device.whitelist(
                 ctx, chf, bodies.han_device_log_update(r.body)
             ),
+            gbcs={CHF: chf_payloads.ccs01_ccs02},
         ),
-        "9.1": Declaration(with_cin=True),
+        "8.12.1": Declaration(gbcs={CHF: chf_payloads.ccs03}),
+        "9.1": Declaration(with_cin=True, gbcs={ESME: ec.fixed(EsmeCode.ECS50), GSME: gas.gcs36}),
         "11.2": Declaration(
             effect=lambda ctx, r, d: Reply(
                 ResponseCode.I0, reason=f"firmware={d.model.firmware_version}"
-            )
+            ),
+            gbcs={
+                ESME: gbcs_payloads.ecs52,
+                CHF: gbcs_payloads.ecs52,
+                GSME: gbcs_payloads.gcs38,
+                PPMID: gbcs_payloads.cs08,
+                HCALCS: gbcs_payloads.cs08,
+            },
         ),
+        # -- Device Service Requests the device answers in GBCS (docs/gbcs.md) -------------
+        "2.2": Declaration(gbcs={ESME: cs.top_up, GSME: cs.top_up}),
+        "3.1": Declaration(gbcs={ESME: ec.fixed(EsmeCode.ECS10), GSME: gas.gcs07}),
+        "3.2": Declaration(gbcs={ESME: ec.fixed(EsmeCode.ECS12), GPF: gas.gcs09}),
+        "3.3": Declaration(gbcs={ESME: ec.ecs15, GSME: cs.cs11}),
+        "3.4": Declaration(gbcs={ESME: ec.ecs16, GSME: gas.gcs44}),
+        "3.5": Declaration(gbcs={ESME: ec.fixed(EsmeCode.ECS14), GSME: gas.gcs11}),
+        "4.1.1": Declaration(
+            gbcs={ESME: gbcs_payloads.ecs17b, GSME: gbcs_payloads.gcs13a, GPF: gbcs_payloads.gcs13a}
+        ),
+        "4.1.2": Declaration(gbcs={ESME: er.ecs17d, GSME: gas.gcs13c, GPF: gas.gcs13c}),
+        "4.1.3": Declaration(gbcs={ESME: er.ecs17e}),
+        "4.1.4": Declaration(gbcs={GSME: gas.gcs13b, GPF: gas.gcs13b}),
+        "4.2": Declaration(gbcs={ESME: er.ecs17a}),
+        "4.3": Declaration(gbcs={ESME: er.ecs19, GSME: gas.gcs14, GPF: gas.gcs14}),
+        "4.4.2": Declaration(gbcs={ESME: er.ecs20b, GSME: gas.gcs15b}),
+        "4.4.3": Declaration(gbcs={ESME: er.ecs20c, GSME: gas.gcs15c}),
+        "4.4.4": Declaration(gbcs={ESME: er.ecs20a, GSME: gas.gcs15d}),
+        "4.4.5": Declaration(gbcs={ESME: er.ecs20d, GSME: gas.gcs15e}),
+        "4.6.1": Declaration(gbcs={ESME: er.ecs21a, GSME: gas.gcs16a}),
+        "4.6.2": Declaration(gbcs={ESME: er.ecs21c}),
+        "4.8.1": Declaration(gbcs={ESME: er.ecs22b, GSME: gas.gcs17}),
+        "4.8.2": Declaration(gbcs={ESME: er.ecs22c}),
+        "4.8.3": Declaration(gbcs={ESME: er.ecs22a}),
+        "4.10": Declaration(gbcs={ESME: er.ecs23, GSME: gas.gcs18}),
+        "4.11.1": Declaration(gbcs={ESME: eg.ecs24, GSME: gas.gcs21f}),
+        "4.11.2": Declaration(gbcs={ESME: eg.ecs24b}),
+        "4.12.1": Declaration(gbcs={ESME: er.ecs18b}),
+        "4.12.2": Declaration(gbcs={ESME: er.ecs18a}),
+        "4.13": Declaration(gbcs={ESME: eg.ecs26a, GSME: gas.gcs21b}),
+        "4.14": Declaration(gbcs={ESME: er.ecs21b, GSME: gas.gcs16b}),
+        "4.15": Declaration(gbcs={ESME: eg.ecs27}),
+        "4.16": Declaration(gbcs={ESME: er.ecs17c}),
+        "4.17": Declaration(gbcs={ESME: er.ecs66, GSME: gas.gcs61, GPF: gas.gcs61}),
+        "4.18": Declaration(gbcs={ESME: er.ecs82, GSME: gas.gcs60a, GPF: gas.gcs60a}),
+        "6.2.1": Declaration(gbcs={ESME: eg.ecs26b}),
+        "6.2.2": Declaration(gbcs={ESME: eg.ecs26c}),
+        "6.2.3": Declaration(gbcs={ESME: eg.ecs26d, GSME: gas.gcs21k}),
+        "6.2.4": Declaration(gbcs={ESME: eg.ecs26e, CHF: eg.ecs26i, GSME: gas.gcs21m}),
+        "6.2.5": Declaration(gbcs={ESME: eg.ecs26f}),
+        "6.2.7": Declaration(gbcs={ESME: eg.ecs40, GSME: gas.gcs46}),
+        "6.2.8": Declaration(gbcs={GSME: gas.gcs21a}),
+        "6.2.9": Declaration(gbcs={ESME: eg.ecs26j, GSME: gas.gcs21j}),
+        "6.2.10": Declaration(gbcs={ESME: eg.ecs25r, GSME: gas.gcs20r}),
+        "6.4.2": Declaration(gbcs={ESME: ec.fixed(EsmeCode.ECS28B)}),
+        "6.5": Declaration(gbcs={ESME: ec.ecs29}),
+        "6.12": Declaration(gbcs={ESME: ec.fixed(EsmeCode.ECS34)}),
+        "6.13": Declaration(gbcs={ESME: eg.ecs35, CHF: eg.ecs35, GSME: cs.cs10}),
+        "6.18.1": Declaration(gbcs={ESME: ec.fixed(EsmeCode.ECS37)}),
+        "6.18.2": Declaration(gbcs={ESME: ec.ecs57}),
+        "6.20.2": Declaration(gbcs={ESME: ec.fixed(EsmeCode.ECS39B)}),
+        "6.22": Declaration(gbcs={ESME: ec.ecs25, GSME: gas.gcs20}),
+        "6.24.1": Declaration(gbcs={ESME: cs.security_credentials, GSME: cs.security_credentials}),
+        "6.27": Declaration(gbcs={ESME: ec.fixed(EsmeCode.ECS29E)}),
+        "7.4": Declaration(gbcs={ESME: eg.ecs45, GSME: gas.gcs33}),
+        "7.7": Declaration(gbcs={ESME: eg.ecs61a}),
+        "7.9": Declaration(gbcs={ESME: ec.ecs62}),
+        "7.10": Declaration(gbcs={ESME: ec.ecs62}),
+        "7.11": Declaration(gbcs={ESME: eg.ecs61c}),
+        "7.14": Declaration(gbcs={ESME: eg.ecs61d}),
+        "7.15": Declaration(gbcs={ESME: eg.ecs61e}),
+        "14.1": Declaration(gbcs={GSME: gas.gcs31}),
     }
 )
 
@@ -148,3 +246,9 @@ REGISTRY: Mapping[str, Declaration] = MappingProxyType(
 def declared(srv: str) -> Declaration:
     """What gbdsp does with `srv` (SENT_TO_DEVICE when it declares nothing)."""
     return REGISTRY.get(srv, SENT_TO_DEVICE)
+
+
+def gbcs_builder(srv: str, device_type: DeviceType) -> Builder | None:
+    """The builder of the GBCS Response `srv` declares for `device_type` (a
+    wan/gbcs_ask.py `BuilderLookup`), or None: the device answers with the stand-in."""
+    return declared(srv).gbcs.get(device_type)

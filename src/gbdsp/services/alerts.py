@@ -13,19 +13,22 @@ the payload is the documented stand-in.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from gbdsp.clock import Clock
 from gbdsp.config import Config
+from gbdsp.domain.devices import Device
 from gbdsp.domain.errors import InvalidValue, NotFound
 from gbdsp.domain.ids import DeviceId
-from gbdsp.domain.rules import rules_on
+from gbdsp.domain.rules import mp169, rules_on
 from gbdsp.duis import response as duis_response
 from gbdsp.duis.signature import SigningKey
 from gbdsp.gbcs_world import GbcsWorld
 from gbdsp.services.duis_outbox import enqueue_signed
 from gbdsp.services.gbcs_parties import PartyDirectory
-from gbdsp.store.store import Store
+from gbdsp.store.store import Store, Transaction
 from gbdsp.wan.alerts import device_alert
 from gbdsp.wan.emulator import placeholder
 
@@ -51,24 +54,44 @@ def raise_alert(
         raise InvalidValue(f"an alert code is 4 hex digits, not {alert_code!r}")
     now = clock.now()
     policy = rules_on(config.rule_settings(), now.date()).mp169
+    world = None if gbcs is None else gbcs.with_parties(PartyDirectory(store))
     with store.transaction() as tx:
         device = tx.devices.get(device_id, with_history=False)
         if device is None:
             raise NotFound(f"device {device_id} is not in the SMI")
-        delivered = policy.delivers_alert(device.restricted, alert_code)
-        to = device.responsible_supplier if delivered else None
-        sequence = tx.alerts.record(
-            now, device_id, alert_code.upper(), to, diagnostics_only=not delivered
+        return push_alert(
+            tx,
+            policy,
+            signing_key,
+            device,
+            alert_code,
+            now,
+            lambda counter: (
+                None if world is None else device_alert(world, device, alert_code, counter, now)
+            ),
         )
-        if to is not None:
-            payload = None
-            if gbcs is not None:
-                world = gbcs.with_parties(PartyDirectory(store))
-                payload = device_alert(world, device, alert_code, sequence, now)
-            if payload is None:
-                payload = placeholder("ALERT", alert_code.upper(), str(device_id))
-            alert = duis_response.build_device_alert(alert_code, payload, now)
-            enqueue_signed(tx, alert, signing_key, to, f"alert:{sequence}", now)
+
+
+def push_alert(
+    tx: Transaction,
+    policy: mp169.Policy,
+    signing_key: SigningKey,
+    device: Device,
+    alert_code: str,
+    at: datetime,
+    payload: Callable[[int], bytes | None],
+) -> AlertOutcome:
+    """Log `device`'s alert and, where MP169 lets it through, push it to its Responsible
+    Supplier as a DeviceAlertMessage, in `tx`. `payload(counter)`: the alert's GBCS with
+    the alert log's sequence as its originator counter, or None for the stand-in."""
+    code = alert_code.upper()
+    delivered = policy.delivers_alert(device.restricted, code)
+    to = device.responsible_supplier if delivered else None
+    sequence = tx.alerts.record(at, device.device_id, code, to, diagnostics_only=not delivered)
+    if to is not None:
+        frame = payload(sequence) or placeholder("ALERT", code, str(device.device_id))
+        alert = duis_response.build_device_alert(code, frame, at)
+        enqueue_signed(tx, alert, signing_key, to, f"alert:{sequence}", at, at)
     if not delivered:
         return AlertOutcome(False, "Restricted device: kept in the diagnostics log only")
     return AlertOutcome(to is not None, "delivered" if to else "no Responsible Supplier")

@@ -18,6 +18,7 @@ from gbdsp.domain.smi_status import Refused as TransitionRefused
 from gbdsp.domain.smi_status import Trigger, next_status
 from gbdsp.domain.srv import catalogue
 from gbdsp.domain.world import Profile, body_device_checks
+from gbdsp.duis.signature import SigningKey
 from gbdsp.services.lookups import CplStatusLookup
 from gbdsp.store.store import Transaction
 from gbdsp.wan.emulator import DeviceEmulator
@@ -36,6 +37,9 @@ class HandlerContext:
     """For an Other User: the premises (CHFs) whose consumer authorised it."""
     profile: Profile = Profile.SEC
     """The test world's reading of the test Users (domain/world.py)."""
+    signing_key: SigningKey | None = None
+    """The DSP's key, for what a use case pushes besides its answer (the Firmware
+    Distribution Receipts after 11.1); None where nothing is pushed (the demo's builders)."""
 
     def device_for(self, srv: str, device_id: DeviceId) -> Device | Reply:
         """The device a non-device request names in its body, if this User may act on it

@@ -5,7 +5,9 @@ occurrence that is due: the scheduled SRV goes to the device through the emulato
 device's answer is pushed, as a DSPScheduledMessage, through the outbox. Each occurrence runs
 once across workers: the job holds its lease, and the advance of next_run_at is a compare-
 and-set in the same transaction as the outbox row, whose ResponseID is unique per
-occurrence. Decommissioning a device removes its schedules (DUIS 8.3) and a change of
+occurrence. The GBCS Response builder of the SRV comes from the caller's `builders` lookup
+(gateway/registry.py `gbcs_builder`, which this layer cannot import); without one, the
+stand-in answers. Decommissioning a device removes its schedules (DUIS 8.3) and a change of
 supplier the old supplier's ones (services/lifecycle.py, services/registration.py).
 """
 
@@ -33,6 +35,7 @@ from gbdsp.store.gateway_repositories import AuditEntry
 from gbdsp.store.schedule_repositories import StoredSchedule
 from gbdsp.store.store import Store, Transaction
 from gbdsp.wan.emulator import DeviceEmulator
+from gbdsp.wan.gbcs_ask import BuilderLookup, stand_ins
 
 OCCURRENCE_SCALE = 1_000_000
 """ResponseID counter of an occurrence: schedule ID x 10^6 + occurrence number (unique)."""
@@ -133,9 +136,17 @@ def delete(ctx: HandlerContext, body: etree._Element) -> Reply:
 
 
 def run_due(
-    store: Store, clock: Clock, signing_key: SigningKey, emulator: DeviceEmulator, limit: int = 100
+    store: Store,
+    clock: Clock,
+    signing_key: SigningKey,
+    emulator: DeviceEmulator,
+    limit: int = 100,
+    *,
+    builders: BuilderLookup = stand_ins,
 ) -> int:
-    """Run every due occurrence once; returns how many ran. One transaction each."""
+    """Run every due occurrence once; returns how many ran. One transaction each.
+    `builders`: the GBCS Response builder of an SRV for a device type (the registry's
+    `gbcs_builder`); the default names none, as fits an emulator without a GBCS world."""
     ran = 0
     now = clock.now()
     with store.read() as tx:
@@ -145,7 +156,7 @@ def run_due(
             schedule = tx.schedules.get(schedule_id)
             if schedule is None or schedule.next_run_at > now:
                 continue  # deleted or run by another worker meanwhile
-            if _run_one(tx, schedule, now, signing_key, emulator):
+            if _run_one(tx, schedule, now, signing_key, emulator, builders):
                 ran += 1
     return ran
 
@@ -156,6 +167,7 @@ def _run_one(
     now: datetime,
     signing_key: SigningKey,
     emulator: DeviceEmulator,
+    builders: BuilderLookup,
 ) -> bool:
     recurrence = Recurrence(
         schedule.frequency,
@@ -175,7 +187,8 @@ def _run_one(
         return False
     counter = schedule.schedule_id * OCCURRENCE_SCALE + schedule.runs + 1
     rid = RequestId(schedule.user_id, device.device_id, counter)
-    answer = emulator.device_response(srv.variant, rid, str(rid), device, now)
+    build = builders(srv.variant, device.device_type)
+    answer = emulator.device_response(srv.variant, rid, str(rid), device, now, build=build)
     payload = getattr(answer.payload, "payload", b"")
     reply = Reply(
         answer.code,

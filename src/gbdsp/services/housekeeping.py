@@ -375,7 +375,15 @@ def removed(store: Store, responsible: Sequence[UserId], limit: int = 100) -> li
     return [RemovedDevice(e, renotification(e, e.device_id in present)) for e in entries]
 
 
-def renotify(store: Store, clock: Clock, config: Config, user: User, device_id: DeviceId) -> Reply:
+def renotify(
+    store: Store,
+    clock: Clock,
+    config: Config,
+    user: User,
+    device_id: DeviceId,
+    *,
+    emulator: DeviceEmulator,
+) -> Reply:
     """One click in the portal: pre-notify (12.2) a removed device of the User's again,
     through the same use case a DUIS 12.2 reaches (CPL checked, Pending from now)."""
     now = clock.now()
@@ -392,7 +400,7 @@ def renotify(store: Store, clock: Clock, config: Config, user: User, device_id: 
             now,
             user,
             rules_on(config.rule_settings(), now.date()),
-            DeviceEmulator(config.wan),
+            emulator,
         )
         reply = lifecycle.prenotify(
             ctx,

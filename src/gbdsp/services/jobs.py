@@ -17,7 +17,7 @@ import socket
 import threading
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from anyio import to_thread
@@ -33,6 +33,7 @@ from gbdsp.store.job_repositories import OUTCOMES as OUTCOMES  # re-exported for
 from gbdsp.store.job_repositories import JobLease as JobLease  # re-exported for the edges
 from gbdsp.store.store import Store
 from gbdsp.wan.emulator import DeviceEmulator
+from gbdsp.wan.gbcs_ask import BuilderLookup, stand_ins
 
 log = logging.getLogger("gbdsp.jobs")
 
@@ -48,6 +49,11 @@ class JobContext:
     clock: Clock
     config: Config
     signing_key: Callable[[], SigningKey]
+    emulator: DeviceEmulator
+    """The App's SM WAN and devices: DCC-scheduled SRVs answer in its GBCS."""
+    builders: BuilderLookup = stand_ins
+    """Each SRV's GBCS Response builders (the gateway registry's `gbcs_builder`, which
+    services cannot import); by default none, so occurrences answer with the stand-in."""
     stop: threading.Event = field(default_factory=threading.Event)
 
     def check(self) -> None:
@@ -100,7 +106,7 @@ def _retention(ctx: JobContext) -> str:
 
 def _dcc_schedules(ctx: JobContext) -> str:
     ran = dcc_schedules.run_due(
-        ctx.store, ctx.clock, ctx.signing_key(), DeviceEmulator(ctx.config.wan)
+        ctx.store, ctx.clock, ctx.signing_key(), ctx.emulator, builders=ctx.builders
     )
     return f"{ran} DCC-scheduled occurrence{'' if ran == 1 else 's'} run"
 
@@ -295,17 +301,12 @@ class Scheduler:
     Several schedulers on one database race for each run; the lease gives it to one."""
 
     def __init__(
-        self,
-        store: Store,
-        clock: Clock,
-        config: Config,
-        signing_key: Callable[[], SigningKey],
-        on_result: Callable[[RunResult], None] = lambda r: None,
+        self, context: JobContext, on_result: Callable[[RunResult], None] = lambda r: None
     ) -> None:
-        self.store, self.clock, self.config = store, clock, config
-        self.signing_key = signing_key
+        self.context = context
+        self.store, self.clock, self.config = context.store, context.clock, context.config
         self.on_result = on_result
-        self.poll = config.jobs.poll_seconds
+        self.poll = context.config.jobs.poll_seconds
         self._running: dict[str, tuple[asyncio.Task[RunResult | None], threading.Event]] = {}
 
     def due(self) -> list[Job]:
@@ -338,7 +339,7 @@ class Scheduler:
         return max(0.05, min(self.poll, until))
 
     def run_now(self, j: Job, stop: threading.Event) -> RunResult | None:
-        ctx = JobContext(self.store, self.clock, self.config, self.signing_key, stop)
+        ctx = replace(self.context, stop=stop)
         result = run_job(ctx, j)
         if result is not None:
             self.on_result(result)

@@ -8,6 +8,8 @@ transition table (E5 when it does not allow the change), and answers I0.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from gbdsp.domain import other_user
 from gbdsp.domain.devices import (
     CspRegion,
@@ -24,7 +26,9 @@ from gbdsp.domain.replies import Reply
 from gbdsp.domain.response_codes import ResponseCode
 from gbdsp.domain.service_requests import FirmwareUpdate, InventoryUpdate, Prenotification
 from gbdsp.domain.smi_status import Trigger
+from gbdsp.services import alerts
 from gbdsp.services.context import HandlerContext
+from gbdsp.wan.alerts import firmware_receipt
 
 PRENOTIFY_NOT_ON_CPL = ResponseCode.E120201
 PRENOTIFY_ALREADY_IN_SMI = ResponseCode.E120203
@@ -258,8 +262,37 @@ def update_firmware(ctx: HandlerContext, srv: str, update: FirmwareUpdate) -> Re
         targets.append((found, new_model))
     for device, model in targets:
         ctx.save(device, model=model)
+        if srv == "11.1":
+            _receipt(ctx, replace(device, model=model), update.image)
     return Reply(
         ResponseCode.I0, reason=f"firmware {update.firmware_version} for {len(targets)} devices"
+    )
+
+
+RECEIPT = "8F72"
+"""Firmware Verification Successful: the meter's Firmware Distribution Receipt alert."""
+
+
+def _receipt(ctx: HandlerContext, meter: Device, image: bytes) -> None:
+    """DUIS 11.1: the image reaches the meter over the SM WAN; the meter hashes it and
+    alerts its Responsible Supplier with the Firmware Distribution Receipt (real GBCS,
+    signed by the meter), one SM WAN latency after the 11.1 is answered."""
+    if ctx.signing_key is None or meter.device_type not in (DeviceType.ESME, DeviceType.GSME):
+        return
+    world = ctx.emulator.gbcs
+    at = ctx.now + ctx.emulator.latency(
+        f"firmware:{meter.device_id}:{meter.model.firmware_version}"
+    )
+    alerts.push_alert(
+        ctx.tx,
+        ctx.rules.mp169,
+        ctx.signing_key,
+        meter,
+        RECEIPT,
+        at,
+        lambda counter: (
+            None if world is None else firmware_receipt(world, meter, image, counter, at)
+        ),
     )
 
 

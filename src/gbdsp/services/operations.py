@@ -35,6 +35,8 @@ def deliver_hub(
     gpf_id: DeviceId,
     smets_chts_version: str = "CHTS V1.0",
     region: CspRegion | None = None,
+    *,
+    emulator: DeviceEmulator,
 ) -> None:
     """Add a delivered CH's CHF and GPF to the SMI as Pending, owned by the ordering User."""
     variant = SmetsVariant.of_version(smets_chts_version)
@@ -50,7 +52,7 @@ def deliver_hub(
             now,
             user,
             rules_on(config.rule_settings(), now.date()),
-            DeviceEmulator(config.wan),
+            emulator,
         )
         reply = lifecycle.deliver_hub(
             ctx,
@@ -96,6 +98,6 @@ def set_coverage(store: Store, clock: Clock, chf_id: DeviceId, coverage: bool) -
             )
 
 
-def install_code(config: Config, device_id: DeviceId) -> str:
+def install_code(emulator: DeviceEmulator, device_id: DeviceId) -> str:
     """The install code on the device's label (whoever holds the device can read it)."""
-    return DeviceEmulator(config.wan).install_code(device_id).hex().upper()
+    return emulator.install_code(device_id).hex().upper()

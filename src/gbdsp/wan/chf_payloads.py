@@ -8,19 +8,12 @@ gbdsp keeps no CHF device log, so every request succeeds.
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from lxml import etree
-
-from gbdsp.domain.devices import Device
 from gbdsp.domain.errors import InvalidValue
-from gbdsp.domain.ids import DeviceId, Eui64
-from gbdsp.domain.requests import RequestId
-from gbdsp.duis.namespaces import sr
+from gbdsp.domain.ids import Eui64
 from gbdsp.gbcs import chf
 from gbdsp.gbcs.responses import Exchange
-from gbdsp.gbcs_world import ACB, GbcsWorld
-from gbdsp.wan.gsme_payloads import reads_request
+from gbdsp.gbcs_world import ACB
+from gbdsp.wan.gbcs_ask import Ask
 
 REQUEST_TYPES = {"Add": chf.ChfCode.CCS01, "Remove": chf.ChfCode.CCS02}
 """SRV 8.11's RequestType -> its use case."""
@@ -30,35 +23,23 @@ def _title(eui: Eui64) -> bytes:
     return eui.value.to_bytes(8, "big")
 
 
-def _response(
-    world: GbcsWorld, rid: RequestId, device: Device, at: datetime, code: chf.ChfCode
-) -> bytes:
-    eui = Eui64(device.device_id.value)
-    ex = Exchange(_title(eui), _title(ACB), rid.counter, world.shared_secret(eui, ACB), at)
-    user = _title(Eui64(rid.originator.value))
-    return chf.device_log_response(ex, code, remote_party=user, remote_counter=rid.counter)
+def _response(ask: Ask, code: chf.ChfCode) -> bytes:
+    eui = Eui64(ask.device.device_id.value)
+    z = ask.world.shared_secret(eui, ACB)
+    ex = Exchange(_title(eui), _title(ACB), ask.rid.counter, z, ask.at)
+    user = _title(Eui64(ask.rid.originator.value))
+    return chf.device_log_response(ex, code, remote_party=user, remote_counter=ask.rid.counter)
 
 
-@reads_request
-def ccs01_ccs02(
-    world: GbcsWorld,
-    seed: int,
-    rid: RequestId,
-    device: Device,
-    at: datetime,
-    meter: DeviceId,
-    body: etree._Element | None,
-) -> bytes:
+def ccs01_ccs02(ask: Ask) -> bytes:
     """8.11: CCS01 (Add) or CCS02 (Remove), as the body's RequestType says."""
-    request_type = "" if body is None else (body.findtext(f".//{sr('RequestType')}") or "")
-    code = REQUEST_TYPES.get(request_type.strip())
+    request_type = (ask.text("RequestType") or "").strip()
+    code = REQUEST_TYPES.get(request_type)
     if code is None:
         raise InvalidValue(f"8.11 RequestType {request_type!r}")
-    return _response(world, rid, device, at, code)
+    return _response(ask, code)
 
 
-def ccs03(
-    world: GbcsWorld, seed: int, rid: RequestId, device: Device, at: datetime, meter: DeviceId
-) -> bytes:
+def ccs03(ask: Ask) -> bytes:
     """8.12.1: CCS03."""
-    return _response(world, rid, device, at, chf.ChfCode.CCS03)
+    return _response(ask, chf.ChfCode.CCS03)

@@ -1,5 +1,6 @@
 """Real GBCS Responses of the CS security use cases (gbcs/cs.py), from the emulated device
-state and the SMI; wan/gbcs_payloads.py lists them in its table ENCODED.
+state and the SMI; gateway/registry.py names them in the SRVs' declarations. Each is a
+`Builder` of wan/gbcs_ask.py, taking one `Ask`.
 
 - **Trust anchors (6.24.1).** A device holds, for each role, the certificates of the party
   the SMI names: the Responsible Supplier (DS, KA and, if registered, prepayment KA) and the
@@ -20,110 +21,81 @@ state and the SMI; wan/gbcs_payloads.py lists them in its table ENCODED.
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from cryptography import x509
-from lxml import etree
 
 from gbdsp.domain.devices import Device, DeviceType
-from gbdsp.domain.ids import DeviceId, Eui64, UserId
-from gbdsp.domain.requests import RequestId
+from gbdsp.domain.ids import Eui64, UserId
 from gbdsp.duis.namespaces import sr
 from gbdsp.gbcs import cs
 from gbdsp.gbcs.codes import MessageCode
 from gbdsp.gbcs.keys import KeyUsage
 from gbdsp.gbcs_world import ACB, GbcsWorld
 from gbdsp.wan import gas_meter
-from gbdsp.wan.gsme_payloads import reads_request
+from gbdsp.wan.gbcs_ask import Ask
 
 
 def _title(eui: Eui64) -> bytes:
     return eui.value.to_bytes(8, "big")
 
 
-def to_user(world: GbcsWorld, rid: RequestId, device: Device) -> cs.Route:
+def to_user(ask: Ask) -> cs.Route:
     """MACed for the requesting User."""
-    eui, user = Eui64(device.device_id.value), Eui64(rid.originator.value)
-    return cs.Route(_title(eui), _title(user), rid.counter, z=world.shared_secret(eui, user))
+    eui, user = Eui64(ask.device.device_id.value), Eui64(ask.rid.originator.value)
+    z = ask.world.shared_secret(eui, user)
+    return cs.Route(_title(eui), _title(user), ask.rid.counter, z=z)
 
 
-def to_acb(world: GbcsWorld, rid: RequestId, device: Device, *, signed: bool) -> cs.Route:
+def to_acb(ask: Ask, *, signed: bool) -> cs.Route:
     """Through the ACB: signed with the device's DS key and naming the User, or MACed with
     the ACB's KA key."""
-    eui = Eui64(device.device_id.value)
+    eui, counter = Eui64(ask.device.device_id.value), ask.rid.counter
     if signed:
         return cs.Route(
             _title(eui),
             _title(ACB),
-            rid.counter,
-            signer=world.device_keys(eui).ds,
-            remote_party=_title(Eui64(rid.originator.value)),
+            counter,
+            signer=ask.world.device_keys(eui).ds,
+            remote_party=_title(Eui64(ask.rid.originator.value)),
         )
-    return cs.Route(_title(eui), _title(ACB), rid.counter, z=world.shared_secret(eui, ACB))
+    return cs.Route(_title(eui), _title(ACB), counter, z=ask.world.shared_secret(eui, ACB))
 
 
-def cs11(
-    world: GbcsWorld, seed: int, rid: RequestId, device: Device, at: datetime, meter: DeviceId
-) -> bytes:
-    return cs.event_log_cleared(to_user(world, rid, device))
+def cs11(ask: Ask) -> bytes:
+    return cs.event_log_cleared(to_user(ask))
 
 
-@reads_request
-def cs10(
-    world: GbcsWorld,
-    seed: int,
-    rid: RequestId,
-    device: Device,
-    at: datetime,
-    meter: DeviceId,
-    body: etree._Element | None,
-) -> bytes:
+def cs10(ask: Ask) -> bytes:
     """6.13: LogToRead Security is CS10b, Event (the default) CS10a."""
-    which = body.findtext(f".//{sr('LogToRead')}") if body is not None else None
+    which = ask.text("LogToRead")
     log = cs.SECURITY_EVENT_LOG if (which or "").strip() == "Security" else cs.GENERAL_EVENT_LOG
-    return cs.event_log(to_user(world, rid, device), log, [])
+    return cs.event_log(to_user(ask), log, [])
 
 
 METERS = (DeviceType.ESME, DeviceType.GSME)
 
 
-@reads_request
-def top_up(
-    world: GbcsWorld,
-    seed: int,
-    rid: RequestId,
-    device: Device,
-    at: datetime,
-    meter: DeviceId,
-    body: etree._Element | None,
-) -> bytes:
+def top_up(ask: Ask) -> bytes:
     """2.2 Top Up Device: CS01a (ESME) or CS01b (GSME), dated."""
-    utrn = (body.findtext(f".//{sr('UTRN')}") if body is not None else None) or ""
-    amount = cs.utrn_value(utrn.strip())
-    eui, user = Eui64(device.device_id.value), Eui64(rid.originator.value)
-    route = cs.Route(
-        _title(eui), _title(user), rid.counter, z=world.shared_secret(eui, user), at=at
-    )
-    if device.device_type is DeviceType.ESME:
+    amount = cs.utrn_value((ask.text("UTRN") or "").strip())
+    eui, user = Eui64(ask.device.device_id.value), Eui64(ask.rid.originator.value)
+    z = ask.world.shared_secret(eui, user)
+    route = cs.Route(_title(eui), _title(user), ask.rid.counter, z=z, at=ask.at)
+    if ask.device.device_type is DeviceType.ESME:
         return cs.top_up_esme(route)
-    credit = gas_meter.prepayment(seed, device.device_id).credit + amount
+    credit = gas_meter.prepayment(ask.seed, ask.device.device_id).credit + amount
     return cs.top_up_gsme(route, amount, credit)
 
 
-def join(
-    world: GbcsWorld, seed: int, rid: RequestId, device: Device, at: datetime, meter: DeviceId
-) -> bytes:
+def join(ask: Ask) -> bytes:
     """8.7.2 on a meter: the Method B join of a Type 2 device (CS03B)."""
-    return cs.joined(to_user(world, rid, device), MessageCode.CS03B)
+    return cs.joined(to_user(ask), MessageCode.CS03B)
 
 
-def unjoin(
-    world: GbcsWorld, seed: int, rid: RequestId, device: Device, at: datetime, meter: DeviceId
-) -> bytes:
+def unjoin(ask: Ask) -> bytes:
     """8.8.2: CS04B on a meter; CS04AC (signed, through the ACB) on a PPMID or HCALCS."""
-    if device.device_type in METERS:
-        return cs.joined(to_user(world, rid, device), MessageCode.CS04B)
-    return cs.joined(to_acb(world, rid, device, signed=True), MessageCode.CS04AC)
+    if ask.device.device_type in METERS:
+        return cs.joined(to_user(ask), MessageCode.CS04B)
+    return cs.joined(to_acb(ask, signed=True), MessageCode.CS04AC)
 
 
 ROLES = {
@@ -138,27 +110,18 @@ ROLES = {
 """DUIS RemotePartyRole -> GBCS RemotePartyRole."""
 
 
-@reads_request
-def security_credentials(
-    world: GbcsWorld,
-    seed: int,
-    rid: RequestId,
-    device: Device,
-    at: datetime,
-    meter: DeviceId,
-    body: etree._Element | None,
-) -> bytes:
+def security_credentials(ask: Ask) -> bytes:
     """6.24.1 Retrieve Device Security Credentials (KRP), to the ACB (as RTDS CS02a)."""
     asked = [
         (e.text or "").strip()
-        for e in (body.iter(sr("RemotePartyRole")) if body is not None else ())
+        for e in (ask.body.iter(sr("RemotePartyRole")) if ask.body is not None else ())
     ] or ["Supplier"]
     details = [
-        cs.RemotePartyDetails(ROLES[role], _anchors(world, _party(device, role)))
+        cs.RemotePartyDetails(ROLES[role], _anchors(ask.world, _party(ask.device, role)))
         for role in asked
         if role in ROLES
     ]
-    return cs.security_credentials(to_acb(world, rid, device, signed=False), details)
+    return cs.security_credentials(to_acb(ask, signed=False), details)
 
 
 def _party(device: Device, role: str) -> Eui64 | None:

@@ -9,8 +9,10 @@ it is deterministic under the seed.
 
 GBCS: with a test world (`gbcs`), the device responses, pre-commands and local commands of
 the use cases gbdsp encodes are real GBCS (wan/gbcs_payloads.py, gateway/critical.py,
-wan/esme_local.py; docs/gbcs.md). Everything else carries a payload marked
-`GBDSP-EMULATED-...`, never bytes that pretend to be GBCS (docs/sm-wan.md).
+wan/esme_local.py; docs/gbcs.md). The emulator keeps no table of use cases: whoever sends it
+a request hands it the Response builder the SRV declares (gateway/registry.py). Everything
+else carries a payload marked `GBDSP-EMULATED-...`, never bytes that pretend to be GBCS
+(docs/sm-wan.md).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from gbdsp.gbcs.commands import IssuedCommand
 from gbdsp.gbcs_world import GbcsWorld
 from gbdsp.store.lifecycle_repositories import WanRepository
 from gbdsp.wan.esme_local import local_command
+from gbdsp.wan.gbcs_ask import Builder
 from gbdsp.wan.gbcs_payloads import critical_response, gbcs_response
 
 GBCS_VERSION = "4.3"
@@ -114,14 +117,17 @@ class DeviceEmulator:
         at: datetime,
         detail: str = "",
         *,
+        build: Builder | None,
         mirrored: DeviceId | None = None,
         command: IssuedCommand | None = None,
         body: etree._Element | None = None,
     ) -> Reply:
         """The device's Response: real GBCS where gbdsp encodes the use case, else the
-        stand-in of `response`. `mirrored`: the GSME a GPF holds the data of; `command`:
-        the signed critical command executed (its Response is signed); `body`: the
-        request's DUIS body (for the use cases whose Response follows its values)."""
+        stand-in of `response`. `build`: the Response builder the SRV declares for this
+        device type (None: the use case is not encoded); `mirrored`: the GSME a GPF holds
+        the data of; `command`: the signed critical command executed (its Response is
+        signed); `body`: the request's DUIS body (for the use cases whose Response follows
+        its values)."""
         if self.gbcs is not None:
             payload = (
                 critical_response(self.gbcs, request_id, device, command)
@@ -129,7 +135,7 @@ class DeviceEmulator:
                 else gbcs_response(
                     self.gbcs,
                     self.config.seed,
-                    srv,
+                    build,
                     request_id,
                     device,
                     at,

@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 from gbdsp.gbcs import esme
 from gbdsp.gbcs.esme import ACTION, SET, EsmeCode
-from gbdsp.wan.esme_ask import Ask
+from gbdsp.wan.gbcs_ask import Ask
 
 
 def _answer(ask: Ask, code: EsmeCode, requests: list[int]) -> bytes:

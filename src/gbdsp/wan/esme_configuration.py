@@ -34,8 +34,8 @@ from gbdsp.gbcs.dlms_data import (
     visible_string,
 )
 from gbdsp.gbcs.esme import EsmeCode
-from gbdsp.wan.esme_ask import Ask
 from gbdsp.wan.esme_state import CONFIGURATION
+from gbdsp.wan.gbcs_ask import Ask
 from gbdsp.wan.registers import EPOCH
 
 C = CONFIGURATION

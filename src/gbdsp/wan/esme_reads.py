@@ -28,8 +28,8 @@ from gbdsp.gbcs.dlms_data import (
     utc_seconds,
 )
 from gbdsp.gbcs.esme import EsmeCode
-from gbdsp.wan.esme_ask import Ask
 from gbdsp.wan.esme_state import CONFIGURATION, MAX_ENTRIES
+from gbdsp.wan.gbcs_ask import Ask
 from gbdsp.wan.registers import EPOCH
 
 WH, VARH, WATT, VOLT, COUNT = 30, 32, 27, 35, 255
@@ -59,21 +59,21 @@ def ecs17a(ask: Ask) -> bytes:
 
 def ecs17c(ask: Ask) -> bytes:
     """4.16 Read Active Power Import: the import power (W) of the element and the total."""
-    power = ask.meter.power(ask.at)
+    power = ask.registers.power(ask.at)
     values = [structure(_u32(power), scaler_unit(0, WATT), _u32(power))]
     return esme.read(ask.exchange(), EsmeCode.ECS17C, values, dated=True)
 
 
 def ecs17d(ask: Ask) -> bytes:
     """4.1.2 Read Instantaneous Import TOU Matrices (encrypted): the 48 TOU registers (Wh)."""
-    total = ask.meter.active_import(ask.at)
+    total = ask.registers.active_import(ask.at)
     values = [structure(_registers(_first_of(total, TOU_REGISTERS)))]
     return esme.protected_read(ask.exchange(), EsmeCode.ECS17D, values, dated=True)
 
 
 def ecs17e(ask: Ask) -> bytes:
     """4.1.3 Read Instantaneous Import TOU With Blocks Matrices (encrypted): 64 registers."""
-    total = ask.meter.active_import(ask.at)
+    total = ask.registers.active_import(ask.at)
     values = [structure(_registers(_first_of(total, BLOCK_REGISTERS)))]
     return esme.protected_read(ask.exchange(), EsmeCode.ECS17E, values, dated=True)
 
@@ -88,7 +88,7 @@ def ecs18b(ask: Ask) -> bytes:
     """4.12.1 Read Maximum Demand Import Registers: the last reset of each register, the
     maximum import power (W) and when, the same over the configurable time period, and
     that period's schedule (none configured)."""
-    demand, when = ask.meter.maximum_demand(ask.at), date_time(ask.at)
+    demand, when = ask.registers.maximum_demand(ask.at), date_time(ask.at)
     values = [date_time(EPOCH), date_time(EPOCH), _u32(demand), scaler_unit(0, WATT), when]
     values += [_u32(demand), scaler_unit(0, WATT), when, array([])]
     return esme.read(ask.exchange(), EsmeCode.ECS18B, values, dated=True)
@@ -109,7 +109,7 @@ def ecs19(ask: Ask) -> bytes:
 
 def _tariff_registers(ask: Ask, at: datetime) -> list[Data]:
     """Active import, then the TOU matrix and the four block rows (single rate: one each)."""
-    total = ask.meter.active_import(at)
+    total = ask.registers.active_import(at)
     return [_u32(total), _registers([total])] + [_registers([0]) for _ in range(4)]
 
 
@@ -125,7 +125,7 @@ def ecs20c(ask: Ask) -> bytes:
     """4.4.3 Billing Calendar Triggered Billing Data Log (encrypted): the registers and the
     prepayment registers at each monthly billing date in the period."""
     start, end = ask.period()
-    dates = ask.meter.month_starts(start, end, ask.at)
+    dates = ask.registers.month_starts(start, end, ask.at)
     registers = [structure(utc_seconds(t), *_tariff_registers(ask, t)) for t in dates]
     prepayment = [structure(utc_seconds(t), *_prepayment(ask)) for t in dates]
     values = [
@@ -156,7 +156,7 @@ def ecs21a(ask: Ask) -> bytes:
     start, end = ask.period(default=_days(31))
     rows = [
         structure(utc_seconds(t), *_tariff_registers(ask, t))
-        for t in ask.meter.midnights(start, end, ask.at)[-31:]
+        for t in ask.registers.midnights(start, end, ask.at)[-31:]
     ]
     prototype = structure(utc_seconds(EPOCH), *_tariff_registers(ask, EPOCH))
     return esme.protected_read(ask.exchange(), EsmeCode.ECS21A, [compact_array(rows, prototype)])
@@ -168,7 +168,7 @@ def ecs21b(ask: Ask) -> bytes:
     start, end = ask.period(default=_days(31))
     rows = [
         structure(utc_seconds(t), *_prepayment(ask))
-        for t in ask.meter.midnights(start, end, ask.at)[-31:]
+        for t in ask.registers.midnights(start, end, ask.at)[-31:]
     ]
     prototype = structure(utc_seconds(EPOCH), *_prepayment(ask))
     return esme.protected_read(ask.exchange(), EsmeCode.ECS21B, [compact_array(rows, prototype)])
@@ -177,7 +177,7 @@ def ecs21b(ask: Ask) -> bytes:
 def ecs21c(ask: Ask) -> bytes:
     """4.6.2 Retrieve Export Daily Read Log: the export register (0) at each midnight."""
     start, end = ask.period(default=_days(31))
-    rows = [structure(utc_seconds(t), _u32(0)) for t in ask.meter.midnights(start, end, ask.at)]
+    rows = [structure(utc_seconds(t), _u32(0)) for t in ask.registers.midnights(start, end, ask.at)]
     prototype = structure(utc_seconds(EPOCH), _u32(0))
     return esme.read(ask.exchange(), EsmeCode.ECS21C, [compact_array(rows[-31:], prototype)])
 
@@ -209,8 +209,8 @@ def ecs22c(ask: Ask) -> bytes:
 def ecs66(ask: Ask) -> bytes:
     """4.17 Retrieve Daily Consumption Log (encrypted): the Wh imported each day."""
     start, end = ask.period(default=_days(31))
-    days = ask.meter.midnights(start, end, ask.at)[-MAX_ENTRIES:]
-    registers = ask.meter.registers([d - _days(1) for d in days[:1]] + days)
+    days = ask.registers.midnights(start, end, ask.at)[-MAX_ENTRIES:]
+    registers = ask.registers.registers([d - _days(1) for d in days[:1]] + days)
     rows = [
         (seconds(t), now - before)
         for t, before, now in zip(days, registers, registers[1:], strict=False)
@@ -238,7 +238,7 @@ def ecs23(ask: Ask) -> bytes:
 
 
 def _profile(ask: Ask, start: datetime, end: datetime) -> list[tuple[datetime, int, int]]:
-    return ask.meter.half_hours(start, end, ask.at)
+    return ask.registers.half_hours(start, end, ask.at)
 
 
 def _days(n: int) -> timedelta:

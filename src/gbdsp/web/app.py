@@ -37,7 +37,6 @@ from gbdsp.duis import schema
 from gbdsp.duis.xml import MAX_MESSAGE_BYTES
 from gbdsp.gateway.outcomes import Outcome, Stage
 from gbdsp.gateway.pipeline import Gateway
-from gbdsp.gbcs_world import open_world
 from gbdsp.services import jobs as jobs_service
 from gbdsp.services.jobs import OUTCOMES, JobLease, RunResult, Scheduler
 from gbdsp.web import bench_echo, portal, ssi_api
@@ -178,25 +177,18 @@ def create_app(
     threads = app.config.server.gateway_threads or AUTO_THREADS.get(app.store.backend, 4)
     limiter = CapacityLimiter(threads)
     wake = asyncio.Event()
-    state: dict[str, Gateway] = {}
 
     @contextlib.asynccontextmanager
-    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+    async def lifespan(_: Starlette) -> AsyncIterator[dict[str, Gateway]]:
+        """Builds the gateway and runs the relay (and jobs); the gateway reaches requests
+        through the lifespan state (`request.state.gateway`)."""
         loop = asyncio.get_running_loop()
 
         def wake_relay() -> None:  # called from gateway threads
             loop.call_soon_threadsafe(wake.set)
 
         schema.validator()  # compile once at start-up; fail fast if the schema is broken
-        state["gateway"] = Gateway(
-            app.store,
-            app.clock,
-            app.signing_key(),
-            app.config,
-            on_outcome=metrics.count_outcome,
-            on_enqueued=wake_relay,
-            gbcs=open_world(app.data_dir),
-        )
+        gateway = app.gateway(on_outcome=metrics.count_outcome, on_enqueued=wake_relay)
         async with httpx.AsyncClient() as client:
             tasks = []
             if relay:
@@ -210,12 +202,10 @@ def create_app(
                 )
                 tasks.append(asyncio.create_task(worker.run(wake)))
             if jobs:
-                scheduler = Scheduler(
-                    app.store, app.clock, app.config, app.signing_key, on_result=metrics.count_job
-                )
+                scheduler = Scheduler(app.job_context(), on_result=metrics.count_job)
                 tasks.append(asyncio.create_task(scheduler.run()))
             try:
-                yield
+                yield {"gateway": gateway}
             finally:
                 for task in tasks:  # the scheduler lets a running job finish its batch
                     task.cancel()
@@ -265,7 +255,7 @@ def create_app(
     def duis_endpoint(web_service: WebService) -> Route:
         async def endpoint(request: Request) -> Response:
             content_type = request.headers.get("content-type", "").split(";")[0].strip()
-            gateway = state["gateway"]
+            gateway: Gateway = request.state.gateway
             if content_type not in ACCEPTED_TYPES:
                 reply = await to_thread.run_sync(
                     gateway.refuse,

@@ -36,7 +36,6 @@ from gbdsp.bootstrap import App
 from gbdsp.domain.errors import InvalidValue
 from gbdsp.domain.ids import Eui64
 from gbdsp.duis import xml
-from gbdsp.gbcs_world import open_world
 from gbdsp.services.smki import SmkiEntry, SmkiRepository
 from gbdsp.web.server import NoDelayH11Protocol
 
@@ -55,7 +54,7 @@ def start_smki_server(app: App, host: str, port: int) -> threading.Thread:
     `--workers N`, uvicorn's supervisor), so there is one SMKI listener whatever N is; it
     only reads the SMI and the world's derived certificates, so it needs no coordination
     with the workers. The thread dies with the process."""
-    repository = SmkiRepository(app.store, open_world(app.data_dir))
+    repository = SmkiRepository(app.store, app.gbcs_world)
     server = uvicorn.Server(
         uvicorn.Config(
             create_smki_app(repository),

@@ -198,16 +198,23 @@ def _ok(reply: Reply) -> None:
 
 
 def create_demo_fleet(
-    store: Store, clock: Clock, *, premises: int, seed: int, config: Config | None = None
+    store: Store,
+    clock: Clock,
+    *,
+    premises: int,
+    seed: int,
+    config: Config | None = None,
+    emulator: DeviceEmulator | None = None,
 ) -> DemoSummary:
-    """Create `premises` generated premises plus the template premises (idempotent)."""
+    """Create `premises` generated premises plus the template premises (idempotent).
+    `emulator`: the App's (it reads the install codes off the devices' labels)."""
     config = config or Config()
     rng = random.Random(seed)
     now = clock.now()
     summary = DemoSummary()
     _reference_data(store)
     cpl = CplLookup(store, ttl=0)
-    emulator = DeviceEmulator(config.wan)
+    emulator = emulator or DeviceEmulator(config.wan)
     rules = rules_on(config.rule_settings(), now.date())
     suppliers = [BOXED_SUPPLIER, *(s[0] for s in DEMO_SUPPLIERS)]
 

@@ -197,10 +197,12 @@ class World:
     requests: dict[str, int] = field(default_factory=dict)
     relay_loop: _RelayLoop | None = None
     """Install-code requests of the story by name (their ids depend on what came before)."""
+    wan: DeviceEmulator | None = None
+    """The App's SM WAN and devices (answering in its GBCS world); by default one of its own."""
 
     def __post_init__(self) -> None:
-        self.gateway = Gateway(self.store, self.clock, self.dsp_key, self.config)
-        self.emulator = DeviceEmulator(self.config.wan)
+        self.emulator = self.wan or DeviceEmulator(self.config.wan)
+        self.gateway = Gateway(self.store, self.clock, self.dsp_key, self.config, wan=self.emulator)
         self.cpl = CplLookup(self.store, ttl=0)
         self.rule_settings = self.config.rule_settings()
         self._keys: dict[str, SigningKey | None] = {}
@@ -259,6 +261,7 @@ def build_world(
     user_keys: Callable[[UserId], SigningKey | None],
     sealer: Sealer,
     seed: int = 1,
+    emulator: DeviceEmulator | None = None,
 ) -> WorldSummary:
     """Build the demo's world once, over the demo fleet (refuses if it is there)."""
     if world_present(store):
@@ -273,6 +276,7 @@ def build_world(
         sealer,
         now,
         random.Random(seed),
+        wan=emulator,
     )
     _story_premises(world)
     _warehouse(world)
@@ -506,7 +510,7 @@ def _answer(name: str, by: UserId, *, not_installer: bool = False) -> Event:
     def event(w: World) -> None:
         request_id = w.requests[name]
         device = install_codes.request_for(w.store, by, request_id).device_id
-        code = None if not_installer else bytes.fromhex(operations.install_code(w.config, device))
+        code = None if not_installer else bytes.fromhex(operations.install_code(w.emulator, device))
         install_codes.answer(
             w.store,
             w.clock,
@@ -787,7 +791,9 @@ def create_demo(app: App, *, premises: int = 300, seed: int = 1) -> DemoReport:
             "empty data directory (`make clean-data`, or another --data DIR), then "
             "`gbdsp init && gbdsp demo`"
         )
-    fleet = create_demo_fleet(app.store, app.clock, premises=premises, seed=seed, config=app.config)
+    fleet = create_demo_fleet(
+        app.store, app.clock, premises=premises, seed=seed, config=app.config, emulator=app.emulator
+    )
     if world_present(app.store):
         world = WorldSummary(
             built=False,
@@ -806,6 +812,7 @@ def create_demo(app: App, *, premises: int = 300, seed: int = 1) -> DemoReport:
             user_keys=KeyStore(app.data_dir).signing_key,
             sealer=app.sealer(),
             seed=seed,
+            emulator=app.emulator,
         )
         with app.store.read() as tx:  # the SMI as the world left it
             fleet.by_type_status = {

@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
-from gbdsp.config import Config
 from gbdsp.domain.devices import DeviceType
 from gbdsp.domain.errors import InvalidValue
 from gbdsp.domain.ids import DeviceId, UserId
 from gbdsp.duis import samples
 from gbdsp.duis.samples import Pick, Sample
+from gbdsp.services import operations
 from gbdsp.store.store import Store
 from gbdsp.wan.emulator import DeviceEmulator
 from gbdsp.worlds.demo import HUB_VERSION, METER_VERSION, MODELS, template_id
@@ -76,11 +76,6 @@ def gpf_of(store: Store, chf: DeviceId) -> DeviceId:
     raise InvalidValue(f"{chf} has no GPF on its Device Log; give --gpf")
 
 
-def install_code(config: Config, device: DeviceId) -> str:
-    """The device's own install code (as on its label; the emulator decides it)."""
-    return DeviceEmulator(config.wan).install_code(device).hex().upper()
-
-
 def needs_smi(sample: Sample, device: DeviceId | None, values: Mapping[str, str]) -> bool:
     """Whether `complete` must look at the SMI (static defaults need no data directory)."""
     return (
@@ -92,7 +87,7 @@ def needs_smi(sample: Sample, device: DeviceId | None, values: Mapping[str, str]
 
 def complete(
     store: Store,
-    config: Config,
+    emulator: DeviceEmulator,
     sample: Sample,
     user: UserId,
     device: DeviceId | None,
@@ -108,7 +103,7 @@ def complete(
         else:
             device = new_device_id(store)
     if _needs_code(sample, values):
-        values["install-code"] = install_code(config, DeviceId.parse(values["add"]))
+        values["install-code"] = operations.install_code(emulator, DeviceId.parse(values["add"]))
     if _needs_gpf(sample, values):
         values["gpf"] = str(gpf_of(store, device))
     return device

@@ -49,7 +49,7 @@ class Portal:
     """Brightwatt installed these meters, left them uncommissioned; Northwind gained them."""
 
     def install_code(self, device: DeviceId) -> str:
-        return operations.install_code(self.app.config, device)
+        return operations.install_code(self.app.emulator, device)
 
 
 @contextmanager

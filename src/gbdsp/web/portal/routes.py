@@ -538,7 +538,14 @@ def routes(app: App) -> list[BaseRoute]:
     def renotify(p: Page) -> Response:
         device_id = _device_id(p.param("id"))
         try:
-            housekeeping.renotify(app.store, app.clock, app.config, p.account.user, device_id)
+            housekeeping.renotify(
+                app.store,
+                app.clock,
+                app.config,
+                p.account.user,
+                device_id,
+                emulator=app.emulator,
+            )
         except Conflict as e:
             return housekeeping_page(p, error=str(e), status=409)
         return RedirectResponse(f"/ssi/devices/{device_id}?done=renotified", 303)

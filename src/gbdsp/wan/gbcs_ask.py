@@ -1,9 +1,14 @@
-"""What an ESME builder is given: the request as the device sees it (docs/gbcs.md, "ESME").
+"""What a GBCS Response builder is given: the request as the device sees it (docs/gbcs.md).
 
-The Responses of the ESME use cases depend on the request's values (the log period, the
-optional registers to reset...), so their builders take the DUIS request body, which the
-other builders of wan/gbcs_payloads.py do not need. `entry` wraps such a builder into the
-table's `Builder` shape; `gbcs_response` hands it the body.
+Every builder of a use case gbdsp encodes (wan/gbcs_payloads.py, wan/gsme_payloads.py,
+wan/cs_payloads.py, wan/esme_*.py) has one shape, `Builder`: it takes one `Ask` and returns
+the Response's bytes. The registry (gateway/registry.py) names the builder of each SRV and
+device type; whoever hands a request to the emulator hands it that builder too
+(`BuilderLookup`), so the emulator keeps no table of its own.
+
+Many Responses follow the request's values (the log period, the optional registers to
+reset, the UTRN...): `body` is the DUIS request body, None where there is none (a DCC
+Scheduled occurrence), in which case a builder answers with the request's defaults.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 
 from lxml import etree
 
-from gbdsp.domain.devices import Device
+from gbdsp.domain.devices import Device, DeviceType
 from gbdsp.domain.errors import InvalidValue
 from gbdsp.domain.ids import DeviceId, Eui64
 from gbdsp.domain.requests import RequestId
@@ -26,18 +31,27 @@ from gbdsp.wan.esme_state import Meter
 
 @dataclass(frozen=True, slots=True)
 class Ask:
-    """A request to an ESME (or the CHF or SAPC for the ECS use cases they answer)."""
+    """A request to a device, for the builder of its GBCS Response."""
 
     world: GbcsWorld
+    """The test world whose keys MAC (or sign) the Response."""
     seed: int
+    """The emulator's seed: the emulated registers and logs follow it."""
     rid: RequestId
+    """The request: its originator is the User answered, its counter the Response's."""
     device: Device
+    """The device answering."""
     at: datetime
+    meter: DeviceId
+    """The device whose registers are read: the device itself, or for a GPF the GSME whose
+    data it holds (GBCS: the GPF answers from its copy of the GSME's registers)."""
     body: etree._Element | None = None
+    """The DUIS request body (None: the request's defaults)."""
 
     @property
-    def meter(self) -> Meter:
-        return Meter(self.seed, self.device.device_id)
+    def registers(self) -> Meter:
+        """The emulated ESME registers and logs of `meter` (wan/esme_state.py)."""
+        return Meter(self.seed, self.meter)
 
     def exchange(self) -> responses.Exchange:
         """The device answering the requesting User, with the request's counter."""
@@ -62,6 +76,20 @@ class Ask:
         return _instant(start), _instant(end)
 
 
+Builder = Callable[[Ask], bytes]
+"""The GBCS Response of one use case to an `Ask` (InvalidValue: the request's values cannot
+be carried, and the caller keeps its stand-in)."""
+
+BuilderLookup = Callable[[str, DeviceType], Builder | None]
+"""The builder for an SRV sent to a device type, or None where gbdsp encodes no Response
+(gateway/registry.py `gbcs_builder`)."""
+
+
+def stand_ins(srv: str, device_type: DeviceType) -> Builder | None:
+    """A lookup that names no builder: every Response is the documented stand-in."""
+    return None
+
+
 def _title(eui: Eui64) -> bytes:
     return eui.value.to_bytes(8, "big")
 
@@ -72,26 +100,3 @@ def _instant(text: str) -> datetime:
     except ValueError as e:
         raise InvalidValue(f"not a date-time: {text!r}") from e
     return at.astimezone(UTC) if at.tzinfo else at.replace(tzinfo=UTC)
-
-
-@dataclass(frozen=True, slots=True)
-class EsmeEntry:
-    """An ESME builder in the shape of wan/gbcs_payloads.py `Builder`, taking the body too."""
-
-    build: Callable[[Ask], bytes]
-
-    def __call__(
-        self,
-        world: GbcsWorld,
-        seed: int,
-        rid: RequestId,
-        device: Device,
-        at: datetime,
-        meter: DeviceId,
-        body: etree._Element | None = None,
-    ) -> bytes:
-        return self.build(Ask(world, seed, rid, device, at, body))
-
-
-def entry(build: Callable[[Ask], bytes]) -> EsmeEntry:
-    return EsmeEntry(build)
