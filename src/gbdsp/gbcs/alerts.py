@@ -17,7 +17,9 @@ Payloads:
 
 The Firmware Distribution Receipt alert (8F72 "firmware verification successful", or 8F73
 failed) carries the hash the device calculated over the image it received, with its own
-message codes (0x00CE DLMS, 0x00CF GBZ).
+message codes (0x00CE DLMS, 0x00CF GBZ). The alert 8F66 "Future-date HAN Interface Command
+Successfully Actioned" names the instruction of a future-dated command the device has
+actioned (0x00CC DLMS, 0x00CD GBZ; gbcs/future_dated.py).
 """
 
 from __future__ import annotations
@@ -39,6 +41,10 @@ FIRMWARE_RECEIPT_DLMS = 0x00CE
 FIRMWARE_RECEIPT_GBZ = 0x00CF
 FIRMWARE_VERIFIED = 0x8F72
 FIRMWARE_NOT_VERIFIED = 0x8F1C  # Firmware Verification Failed
+FUTURE_DATED_DLMS = 0x00CC
+FUTURE_DATED_GBZ = 0x00CD
+FUTURE_DATED_ACTIONED = 0x8F66
+"""Future-date HAN Interface Command Successfully Actioned (gbcs/future_dated.py)."""
 DATA_NOTIFICATION = 0x0F
 LONG_UNSIGNED = 0x12
 ZIGBEE_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
@@ -120,3 +126,17 @@ def firmware_receipt(ex: AlertExchange, image_hash: bytes, *, zigbee: bool) -> b
     return _send(
         ex, FIRMWARE_RECEIPT_DLMS, _notification(ex, FIRMWARE_VERIFIED, digest), signed=True
     )
+
+
+def future_dated_actioned(ex: AlertExchange, payload: bytes, *, zigbee: bool) -> bytes:
+    """8F66 (critical, signed): a future-dated command's instruction actioned; `payload`
+    names it (gbcs/future_dated.py): an octet-string in the DataNotification (DLMS, 0x00CC),
+    its length then its octets after the time stamp, one component (GBZ, 0x00CD)."""
+    if len(payload) > 127:
+        raise InvalidValue("a future-dated alert payload is short")
+    if zigbee:
+        extra = bytes([len(payload)]) + payload
+        content = _gbz(ex, FUTURE_DATED_ACTIONED, 1, extra)
+        return _send(ex, FUTURE_DATED_GBZ, content, signed=True)
+    content = _notification(ex, FUTURE_DATED_ACTIONED, dlms.octet_string(payload))
+    return _send(ex, FUTURE_DATED_DLMS, content, signed=True)
