@@ -5,8 +5,9 @@ One pristine SQLite file (the demo world, the template premises, the DCC Boxed t
 is copied back before each template, so templates that change the SMI (decommission,
 commissioning, unjoin...) do not disturb the others. A CV 4 template's PreCommand is signed
 as the DCC Boxed client does (gbcs-parser's `signGroupingHeader`: `40` || the User's ZAZ1 DS
-signature, here in Python) and sent back as CV 5 under the same RequestID, so the device's
-signed Response is collected too.
+signature, here in Python) and sent back as CV 5 under the same RequestID, with the
+template's ExecutionDateTime, so the device's signed Response is collected too, and the
+8F66 alerts of a future-dated one.
 """
 
 from __future__ import annotations
@@ -142,7 +143,13 @@ class TemplateWorld:
         assert header is not None
         signed_pre = pre + b"\x40" + crypto.sign(key, pre[1:])
         text = base64.b64encode(signed_pre).decode()
-        body = f"<sr:SignedPreCommand><sr:GBCSPayload>{text}</sr:GBCSPayload></sr:SignedPreCommand>"
+        # the template's ExecutionDateTime goes with the signed command, as DUIS has it
+        when = xml.parse(raw).findtext(f".//{{{SR}}}ExecutionDateTime")
+        dated = f"<sr:ExecutionDateTime>{when}</sr:ExecutionDateTime>" if when else ""
+        body = (
+            f"<sr:SignedPreCommand>{dated}<sr:GBCSPayload>{text}</sr:GBCSPayload>"
+            "</sr:SignedPreCommand>"
+        )
         cv5 = signed(
             request(
                 srv=header.findtext(f"{{{SR}}}ServiceReferenceVariant") or "",

@@ -100,10 +100,13 @@ class ScheduledMessageReply:
 
 @dataclass(frozen=True, slots=True)
 class FutureDatedAlertReply:
-    """A device-held future-dated command has run (FutureDatedDeviceAlertMessage)."""
+    """A device-held future-dated command has run (FutureDatedDeviceAlertMessage): the
+    device's alert for instruction `instruction` of the command's `instructions`."""
 
     alert_code: str
     payload: bytes
+    instruction: int = 1
+    instructions: int = 1
 
 
 Payload = (

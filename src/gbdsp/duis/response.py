@@ -281,8 +281,8 @@ def _future_dated_alert(payload: FutureDatedAlertReply, message: etree._Element)
     alert = etree.SubElement(message, sr("FutureDatedDeviceAlertMessage"))
     _add(alert, "FutureDatedAlertCode", payload.alert_code)
     _add(alert, "GBCSPayload", base64.b64encode(payload.payload).decode())
-    _add(alert, "InstructionNumber", "1")
-    _add(alert, "TotalCommandInstructions", "1")
+    _add(alert, "InstructionNumber", str(payload.instruction))
+    _add(alert, "TotalCommandInstructions", str(payload.instructions))
 
 
 @render.register

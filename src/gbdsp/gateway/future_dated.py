@@ -2,10 +2,14 @@
 matrix (domain/future_dated.py):
 
 - Device-held: the command goes to the device now; the device's acknowledgement is the
-  response pushed now, and a FutureDatedDeviceAlertMessage (8F66) is written to the outbox,
-  held until the ExecutionDateTime, in the request's own transaction (durable, delivered
-  once). A cancellation (3000-12-31T00:00:00Z) of the same SRV to the same device by the
-  same User withdraws the pending alert; the device acknowledges the cancellation either way.
+  response pushed now, and a FutureDatedDeviceAlertMessage (8F66) per instruction of the
+  command is written to the outbox, held until the ExecutionDateTime, in the request's own
+  transaction (durable, delivered once). With a test world and a critical command gbdsp
+  encodes, each is the device's real signed 8F66 (wan/future_dated_alerts.py), built from
+  the command issued at CV 4 and signed at CV 5/6/7; otherwise one alert with the
+  documented stand-in payload. A cancellation (3000-12-31T00:00:00Z) of the same SRV to
+  the same device by the same User withdraws the pending alerts; the device acknowledges
+  the cancellation either way.
 - DSP-held: the DSP holds the request: the response is held in the outbox until the
   ExecutionDateTime.
 - A date not after now: carried out at once, as DCC Boxed does with the 2015 templates.
@@ -23,10 +27,12 @@ from gbdsp.duis import response as duis_response
 from gbdsp.duis.namespaces import sr
 from gbdsp.duis.request import DuisRequest
 from gbdsp.duis.signature import SigningKey
-from gbdsp.gateway import audit
+from gbdsp.gateway import audit, critical
+from gbdsp.gbcs_world import GbcsWorld
 from gbdsp.services.duis_outbox import enqueue_signed
 from gbdsp.store.store import Transaction
 from gbdsp.wan.emulator import placeholder
+from gbdsp.wan.future_dated_alerts import actioned
 
 
 def execution_time(request: DuisRequest) -> datetime | None:
@@ -69,6 +75,7 @@ def after_device_response(
     reply: Reply,
     now: datetime,
     signing_key: SigningKey,
+    world: GbcsWorld | None = None,
 ) -> None:
     held = decision(request, srv, now)
     rid = request.request_id
@@ -84,18 +91,34 @@ def after_device_response(
         or held.at is None
     ):
         return
-    alert = Reply(
-        ResponseCode.I0,
-        FutureDatedAlertReply(
-            EXECUTED_ALERT,
-            placeholder("FUTURE-DATED-EXECUTED", srv.variant, request.request_id_text),
-        ),
-    )
-    root = duis_response.build_response(
-        reply=alert,
-        at=held.at,
-        request_id=request.request_id_text,
-        service_reference=srv.service_reference,
-        srv=srv.variant,
-    )
-    enqueue_signed(tx, root, signing_key, rid.originator, key + str(rid.counter), now, held.at)
+    frames = _actioned(tx, world, request, held.at)
+    if frames is None:
+        frames = [placeholder("FUTURE-DATED-EXECUTED", srv.variant, request.request_id_text)]
+    for i, frame in enumerate(frames, start=1):
+        alert = Reply(ResponseCode.I0, FutureDatedAlertReply(EXECUTED_ALERT, frame, i, len(frames)))
+        root = duis_response.build_response(
+            reply=alert,
+            at=held.at,
+            request_id=request.request_id_text,
+            service_reference=srv.service_reference,
+            srv=srv.variant,
+        )
+        suffix = "" if i == 1 else f":{i}"
+        message_id = key + str(rid.counter) + suffix
+        enqueue_signed(tx, root, signing_key, rid.originator, message_id, now, held.at)
+
+
+def _actioned(
+    tx: Transaction, world: GbcsWorld | None, request: DuisRequest, at: datetime
+) -> list[bytes] | None:
+    """The device's real 8F66s for the critical command it holds: the one the CV 4 transform
+    issued under this RequestID (consumed by this CV 5/6/7); None: keep the stand-in."""
+    rid = request.request_id
+    if world is None or rid.device_id is None:
+        return None
+    issued = tx.transforms.get(request.request_id_text, rid.originator)
+    command = None if issued is None else critical.issued_command(issued)
+    device = tx.devices.get(rid.device_id, with_history=False)
+    if command is None or device is None:
+        return None
+    return actioned(world, device, rid, command, at)

@@ -349,7 +349,9 @@ class Gateway:
         key = future_dated.outbox_key(request, srv, now, response_id)
         enqueue_signed(tx, root, self.signing_key, rid.originator, key, now, arrives)
         dcc_alerts.after_device_response(tx, request, reply, arrives, self.signing_key)
-        future_dated.after_device_response(tx, request, srv, reply, now, self.signing_key)
+        future_dated.after_device_response(
+            tx, request, srv, reply, now, self.signing_key, self.gbcs
+        )
         tx.audit.record(audit.response(now, request, reply.code, reply.reason or None))
 
     def _audit(
