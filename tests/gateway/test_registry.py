@@ -7,9 +7,17 @@ from datetime import UTC, datetime
 from gbdsp.domain.access import AccessRequest, srv_fits_device_type
 from gbdsp.domain.devices import Device, DeviceModel, DeviceType, SmiStatus
 from gbdsp.domain.ids import DeviceId
+from gbdsp.domain.requests import CommandVariant as CV
 from gbdsp.domain.requests import RequestId
+from gbdsp.domain.requests import WebService as WS
 from gbdsp.domain.srv import catalogue
-from gbdsp.gateway.registry import REGISTRY, SENT_TO_DEVICE, declared, gbcs_builder
+from gbdsp.gateway.registry import (
+    REGISTRY,
+    SENT_TO_DEVICE,
+    critical_command,
+    declared,
+    gbcs_builder,
+)
 from gbdsp.wan import gbcs_payloads
 from gbdsp.wan.gbcs_ask import stand_ins
 
@@ -42,9 +50,10 @@ def test_only_non_device_srvs_are_answered_by_the_dsp() -> None:
 
 
 def test_an_undeclared_device_srv_is_sent_to_the_device() -> None:
-    assert "1.6" not in REGISTRY
-    assert declared("1.6") is SENT_TO_DEVICE
-    assert gbcs_builder("1.6", DeviceType.ESME) is None
+    assert "6.15.1" not in REGISTRY
+    assert declared("6.15.1") is SENT_TO_DEVICE
+    assert gbcs_builder("6.15.1", DeviceType.ESME) is None
+    assert critical_command("6.15.1", DeviceType.ESME) is None
 
 
 def _device(device_type: DeviceType) -> Device:
@@ -75,6 +84,21 @@ def test_every_gbcs_builder_is_for_a_device_srv_and_a_device_type_it_may_target(
         assert web_service is not None
         request = AccessRequest(rid, None, found, cv, web_service, device)
         assert srv_fits_device_type(request) is None, (srv, device_type)
+
+
+def test_every_critical_command_is_for_a_critical_srv_and_a_device_type_it_may_target() -> None:
+    """A critical command answers a CV 4 of a critical SRV, on a device type access control
+    lets it reach; the commission's (8.1.1) is built but not declared (docs/gbcs.md)."""
+    pairs = [(srv, t) for srv, d in REGISTRY.items() for t in d.critical]
+    assert len(pairs) >= 41
+    for srv, device_type in pairs:
+        found = catalogue().get(srv)
+        assert found is not None and found.critical, srv
+        device = _device(device_type)
+        rid = RequestId.parse(f"90-B3-D5-1F-30-01-00-00:{device.device_id}:1")
+        request = AccessRequest(rid, None, found, CV.TRANSFORM, WS.TRANSFORM, device)
+        assert srv_fits_device_type(request) is None, (srv, device_type)
+    assert not declared("8.1.1").critical
 
 
 def test_the_declared_gbcs_builder_is_the_one_looked_up() -> None:

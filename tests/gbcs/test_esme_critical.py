@@ -23,17 +23,24 @@ from gbdsp.domain.devices import Device, DeviceModel, DeviceType, SmiStatus
 from gbdsp.domain.ids import Eui64
 from gbdsp.duis import xml
 from gbdsp.duis.request import DuisRequest, read_request
+from gbdsp.gateway.registry import REGISTRY
 from gbdsp.gbcs import esme_commands
 from gbdsp.gbcs.frames import unwrap_general_ciphering
 from gbdsp.gbcs.keys import KeyUsage
 from gbdsp.gbcs.parse import parse_general_signing
 from gbdsp.gbcs_world import GbcsWorld
-from gbdsp.wan.esme_critical import BUILDERS, clock
+from gbdsp.wan.esme_critical import EsmeCommand, clock
 from gbdsp.wan.esme_local import local_command
 from tests.gbcs.conftest import TOOLS, Decoder, _unavailable, boxed_templates
 from tests.gbcs.template_run import TemplateWorld
 
 RTDS = TOOLS / "gbcs-parser" / "test" / "rtds" / "RTDS-4.5.0"
+BUILDERS = {
+    srv: command.build
+    for srv, declaration in REGISTRY.items()
+    if isinstance(command := declaration.critical.get(DeviceType.ESME), EsmeCommand)
+}
+"""The ESME critical commands the registry declares (gateway/registry.py)."""
 COMMANDS = {**BUILDERS, "8.1.1": clock}
 """The registry's builders, and the commission's (not in the registry: docs/gbcs.md)."""
 RTDS_DEVICE_TIME = datetime(2015, 1, 1, tzinfo=UTC)

@@ -14,16 +14,24 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from gbdsp.domain.devices import DeviceType
 from gbdsp.duis import xml
 from gbdsp.duis.request import DuisRequest, read_request
+from gbdsp.gateway.registry import REGISTRY
 from gbdsp.gbcs import commands
 from gbdsp.gbcs.gsme_commands import pre_command
 from gbdsp.gbcs.parse import parse_general_signing
 from gbdsp.wan import gas_meter
-from gbdsp.wan.gsme_critical import BUILDERS
+from gbdsp.wan.gsme_critical import GsmeCommand
 from tests.gbcs.conftest import TOOLS, _unavailable, boxed_templates
 
 RTDS = TOOLS / "gbcs-parser" / "test" / "rtds" / "RTDS-4.5.0"
+BUILDERS = {
+    srv: command.build
+    for srv, declaration in REGISTRY.items()
+    if isinstance(command := declaration.critical.get(DeviceType.GSME), GsmeCommand)
+}
+"""The GSME critical commands the registry declares (gateway/registry.py)."""
 RTDS_TIME = datetime(2015, 1, 1, tzinfo=UTC)
 """The RTDS GBZ commands' Issuer Event ID, and the time of the dated RTDS Responses."""
 RTDS_PAYMENT_MODE = commands.PaymentModeAnswer(1, 2, 1_000_000, 200_000)

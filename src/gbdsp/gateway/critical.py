@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import base64
 import binascii
-from dataclasses import replace
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from gbdsp.domain.devices import Device
+from gbdsp.domain.devices import Device, DeviceType
 from gbdsp.domain.errors import InvalidValue
 from gbdsp.domain.ids import Eui64
 from gbdsp.domain.replies import Reply
@@ -37,86 +38,118 @@ from gbdsp.gbcs.parse import parse_general_signing
 from gbdsp.gbcs_world import GbcsWorld
 from gbdsp.store.gateway_repositories import IssuedTransform
 from gbdsp.store.store import Transaction
-from gbdsp.wan import esme_critical, gsme_critical
 
 REPLAY = ResponseCode.E40
 BAD_SIGNATURE = ResponseCode.E41
 NOT_ISSUED = ResponseCode.E42
 
 
-def use_case(
-    request: DuisRequest, srv: str, device: Device
-) -> tuple[commands.CriticalUseCase, int, dict[str, object]] | None:
-    """The critical use case of this request, the amount or value it carries, and the other
-    request values (`CommandExchange` fields) read from the DUIS body; None if gbdsp does
-    not encode it (gbcs/commands.py)."""
-    kind = device.device_type.name
-    code = commands.BY_SRV.get((srv, kind))
-    if code is not None:
-        return commands.USE_CASES[code], _value(request, srv), {}
-    if (srv, kind) in (("6.8", "ESME"), ("6.11", "GSME")):
-        return _calendar_or_clock(request, srv)
-    if (srv, kind) == ("6.8", "GSME"):
-        start = request.body.findtext(f".//{sr('BillingPeriodStart')}")
-        periodicity = request.body.findtext(f".//{sr('Periodicity')}")
-        code = {"Monthly": MessageCode.GCS25, "SixMonthly": MessageCode.GCS25A}.get(
-            periodicity or ""
-        )
-        if start is None or code is None:
-            return None  # other periodicities: no RTDS case, not encoded
-        months = 1 if code is MessageCode.GCS25 else 6
-        return commands.USE_CASES[code], 0, {"gas_billing": (_instant(start), months)}
-    if (srv, kind) == ("6.14.1", "ESME"):
-        entries = tuple(
-            (int(e.get("index", "0")), e.findtext(sr("SwitchDescription")) or "")
-            for e in request.body.iter(sr("ALCSHCALCSDescription"))
-        )
-        return commands.USE_CASES[MessageCode.ECS46A], 0, {"descriptions": entries}
-    if (srv, kind) == ("6.6", "GSME"):
-        factor = request.body.findtext(f".//{sr('ConversionFactor')}")
-        calorific = request.body.findtext(f".//{sr('CalorificValue')}")
-        if factor is None or calorific is None:
-            return None  # one of the two: no RTDS case, not encoded
-        return (
-            commands.USE_CASES[MessageCode.GCS23],
-            0,
-            {"conversion": (_scaled(factor, 5), _scaled(calorific, 1))},
-        )
-    if srv != "1.5":
-        return None
-    mode = next(
-        (
-            m
-            for m, tag in (("prepayment", "PrepaymentMode"), ("credit", "CreditMode"))
-            if request.body.find(sr(tag)) is not None
-        ),
-        None,
-    )
-    adjust = request.body.findtext(f".//{sr('AdjustMeterBalance')}")
-    action = "adjust" if adjust is not None else "reset"
-    code = commands.BALANCE.get((kind, mode or "", action))
-    if code is None:
-        return None
-    return commands.USE_CASES[code], int(adjust) if adjust is not None else 0, {}
+PreCommand = Callable[[DuisRequest, Device, datetime], bytes | None]
+"""A critical SRV's command to one device type, as gateway/registry.py declares it: the
+unsigned General-Signing pre-command of the request (InvalidValue or None: not encoded for
+these values, the stand-in answers)."""
+Found = tuple[commands.CriticalUseCase, int, dict[str, object]]
+"""A use case of gbcs/commands.py, the amount or value it carries, and the other request
+values (`CommandExchange` fields) read from the DUIS body."""
 
 
-def _calendar_or_clock(
-    request: DuisRequest, srv: str
-) -> tuple[commands.CriticalUseCase, int, dict[str, object]] | None:
-    """6.8 on an ESME (Monthly: ECS30; Quarterly: ECS30a) and 6.11 on a GSME (GCS28)."""
-    body = request.body
-    if srv == "6.11":
-        current = body.findtext(f".//{sr('CurrentDateTime')}")
-        tolerance = body.findtext(f".//{sr('TolerancePeriod')}")
-        if current is None or tolerance is None:
+@dataclass(frozen=True, slots=True)
+class UseCaseCommand:
+    """A critical command of gbcs/commands.py: `read` finds its use case and values in the
+    DUIS request (None: not encoded for these values)."""
+
+    read: Callable[[DuisRequest], Found | None]
+
+    def __call__(self, request: DuisRequest, device: Device, now: datetime) -> bytes | None:
+        found = self.read(request)
+        if found is None:
             return None
-        at = _instant(current)
-        return (
-            commands.USE_CASES[MessageCode.GCS28],
-            0,
-            {"clock": (at, at + timedelta(seconds=int(tolerance)))},
+        use, amount, extra = found
+        rid = request.request_id
+        exchange = commands.CommandExchange(
+            _title(rid.originator), _title(device.device_id), rid.counter, now, amount
         )
-    calendar = body.find(f".//{sr('ElectricityBillingCalendar')}")
+        return commands.pre_command(use, replace(exchange, **extra))  # type: ignore[arg-type]
+
+
+def fixed(code: MessageCode, value: Callable[[DuisRequest], int] = lambda r: 0) -> PreCommand:
+    """A use case that follows from the SRV and the device type alone."""
+    return UseCaseCommand(lambda request: (commands.USE_CASES[code], value(request), {}))
+
+
+def gas_billing(request: DuisRequest) -> Found | None:
+    """6.8 on a GSME: Monthly GCS25, SixMonthly GCS25a."""
+    start = request.body.findtext(f".//{sr('BillingPeriodStart')}")
+    periodicity = request.body.findtext(f".//{sr('Periodicity')}")
+    code = {"Monthly": MessageCode.GCS25, "SixMonthly": MessageCode.GCS25A}.get(periodicity or "")
+    if start is None or code is None:
+        return None  # other periodicities: no RTDS case, not encoded
+    months = 1 if code is MessageCode.GCS25 else 6
+    return commands.USE_CASES[code], 0, {"gas_billing": (_instant(start), months)}
+
+
+def descriptions(request: DuisRequest) -> Found | None:
+    """6.14.1 on an ESME (ECS46a): the switches' descriptions."""
+    entries = tuple(
+        (int(e.get("index", "0")), e.findtext(sr("SwitchDescription")) or "")
+        for e in request.body.iter(sr("ALCSHCALCSDescription"))
+    )
+    return commands.USE_CASES[MessageCode.ECS46A], 0, {"descriptions": entries}
+
+
+def conversion(request: DuisRequest) -> Found | None:
+    """6.6 on a GSME (GCS23): both the conversion factor and the calorific value."""
+    factor = request.body.findtext(f".//{sr('ConversionFactor')}")
+    calorific = request.body.findtext(f".//{sr('CalorificValue')}")
+    if factor is None or calorific is None:
+        return None  # one of the two: no RTDS case, not encoded
+    return (
+        commands.USE_CASES[MessageCode.GCS23],
+        0,
+        {"conversion": (_scaled(factor, 5), _scaled(calorific, 1))},
+    )
+
+
+def balance(kind: DeviceType) -> PreCommand:
+    """1.5 Update Meter Balance: the use case by payment mode and adjust or reset."""
+
+    def read(request: DuisRequest) -> Found | None:
+        mode = next(
+            (
+                m
+                for m, tag in (("prepayment", "PrepaymentMode"), ("credit", "CreditMode"))
+                if request.body.find(sr(tag)) is not None
+            ),
+            None,
+        )
+        adjust = request.body.findtext(f".//{sr('AdjustMeterBalance')}")
+        action = "adjust" if adjust is not None else "reset"
+        code = commands.BALANCE.get((kind.name, mode or "", action))
+        if code is None:
+            return None
+        return commands.USE_CASES[code], int(adjust) if adjust is not None else 0, {}
+
+    return UseCaseCommand(read)
+
+
+def gas_clock(request: DuisRequest) -> Found | None:
+    """6.11 on a GSME (GCS28): the time to set and the end of its validity."""
+    body = request.body
+    current = body.findtext(f".//{sr('CurrentDateTime')}")
+    tolerance = body.findtext(f".//{sr('TolerancePeriod')}")
+    if current is None or tolerance is None:
+        return None
+    at = _instant(current)
+    return (
+        commands.USE_CASES[MessageCode.GCS28],
+        0,
+        {"clock": (at, at + timedelta(seconds=int(tolerance)))},
+    )
+
+
+def billing_calendar(request: DuisRequest) -> Found | None:
+    """6.8 on an ESME: Monthly ECS30, Quarterly ECS30a."""
+    calendar = request.body.find(f".//{sr('ElectricityBillingCalendar')}")
     if calendar is None:
         return None
     time = _time_octets(calendar.findtext(sr("BillingTime")) or "")
@@ -160,38 +193,36 @@ def _time_octets(text: str) -> bytes:
     return bytes([int(hours), int(minutes), int(whole), int((fraction + "00")[:2])])
 
 
-def _value(request: DuisRequest, srv: str) -> int:
-    """The request's value the command carries (gbcs/commands.py `CommandExchange.amount`)."""
-    body = request.body
-    if srv == "7.12":
-        return int(body.findtext(f".//{sr('RandomisedOffsetLimit')}") or 0)
-    if srv == "6.25":
-        return int(body.findtext(f".//{sr('SupplyTamperState')}") == "Locked")
-    if srv == "6.26":
-        flag = body.findtext(f".//{sr('DailyTariffBlockCounterMatrixReset')}")
-        return int(flag in ("true", "1"))
-    return 0
+def randomised_offset(request: DuisRequest) -> int:
+    """7.12: the randomised offset limit in seconds."""
+    return int(request.body.findtext(f".//{sr('RandomisedOffsetLimit')}") or 0)
+
+
+def tamper_locked(request: DuisRequest) -> int:
+    """6.25: 1 for a Locked supply tamper state."""
+    return int(request.body.findtext(f".//{sr('SupplyTamperState')}") == "Locked")
+
+
+def daily_block_reset(request: DuisRequest) -> int:
+    """6.26: 1 for a daily reset of the tariff block counter matrix."""
+    flag = request.body.findtext(f".//{sr('DailyTariffBlockCounterMatrixReset')}")
+    return int(flag in ("true", "1"))
 
 
 def pre_command(
-    world: GbcsWorld | None, request: DuisRequest, srv: str, device: Device, now: datetime
+    world: GbcsWorld | None,
+    request: DuisRequest,
+    command: PreCommand | None,
+    device: Device,
+    now: datetime,
 ) -> bytes | None:
-    """The real unsigned pre-command of this critical request, or None if gbdsp does not
-    encode its use case (or has no test world): the caller keeps the stand-in."""
-    if world is None:
+    """The real unsigned pre-command of this critical request (`command`: its SRV's, for
+    the device's type, from the registry), or None if gbdsp does not encode it (or has no
+    test world): the caller keeps the stand-in."""
+    if world is None or command is None:
         return None
-    rid = request.request_id
     try:  # the XSD has checked the values; what GBCS cannot carry keeps the stand-in
-        found = use_case(request, srv, device)
-        if found is None:  # the critical ESME and GSME use cases of wan/, if any
-            return esme_critical.command(request, srv, device, now) or gsme_critical.command(
-                request, srv, device, now
-            )
-        use, amount, extra = found
-        exchange = commands.CommandExchange(
-            _title(rid.originator), _title(device.device_id), rid.counter, now, amount
-        )
-        return commands.pre_command(use, replace(exchange, **extra))  # type: ignore[arg-type]
+        return command(request, device, now)
     except ValueError:  # InvalidValue included: e.g. an amount beyond 32 bits
         return None
 

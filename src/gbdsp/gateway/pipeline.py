@@ -31,6 +31,7 @@ from gbdsp.duis.smki import public_test_certificates
 from gbdsp.gateway import audit, critical, dcc_alerts, execution, future_dated, handlers
 from gbdsp.gateway.caches import ReferenceCache, ReferenceView
 from gbdsp.gateway.outcomes import Outcome, Stage
+from gbdsp.gateway.registry import critical_command
 from gbdsp.gbcs_world import GbcsWorld
 from gbdsp.services import registration
 from gbdsp.services.context import HandlerContext
@@ -290,7 +291,8 @@ class Gateway:
         cv = request.cv
         rid = request.request_id
         if cv is CommandVariant.TRANSFORM:
-            pre = critical.pre_command(self.gbcs, request, srv.variant, device, ctx.now)
+            build = critical_command(srv.variant, device.device_type)
+            pre = critical.pre_command(self.gbcs, request, build, device, ctx.now)
             ctx.tx.transforms.issue(
                 request.request_id_text,
                 rid.originator,

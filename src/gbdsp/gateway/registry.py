@@ -17,13 +17,15 @@ does with it is here, and nowhere else:
   docs/gbcs.md). The gateway hands it to the emulator with the request; a device type
   without one answers with the documented stand-in. `gbcs_builder` is the same lookup for
   callers below the gateway (the DCC Scheduled occurrences of services/dcc_schedules.py).
+- `critical`: the critical command of a critical SRV, for each device type gbdsp encodes
+  one for: the CV 4 answer's unsigned pre-command built from the request
+  (gateway/critical.py `PreCommand`: commands of gbcs/commands.py, wan/esme_critical.py,
+  wan/gsme_critical.py). The device's signed Response follows from the command's message
+  code (wan/gbcs_payloads.py `critical_response`). A device type without one gets the
+  documented stand-in PreCommand.
 A Device Service Request with no declaration is sent to the device, which answers it with
 the stand-in. The lambdas are the DUIS adapters: they read the body into domain values
 (domain/service_requests.py) and call the use case.
-
-The critical use cases (the signed pre-commands and their Responses: gbcs/commands.py,
-wan/esme_critical.py) are still keyed by SRV in those modules; a field beside `gbcs` can
-declare them here later (docs/architecture.md, "Open points").
 """
 
 from __future__ import annotations
@@ -38,18 +40,29 @@ from gbdsp.domain.response_codes import ResponseCode
 from gbdsp.domain.srv import Srv
 from gbdsp.duis import bodies
 from gbdsp.duis.request import DuisRequest
+from gbdsp.gateway import critical, handlers
 from gbdsp.gateway import device_commands as device
-from gbdsp.gateway import handlers
+from gbdsp.gateway.critical import PreCommand, UseCaseCommand
+from gbdsp.gbcs.codes import MessageCode
 from gbdsp.gbcs.esme import EsmeCode
 from gbdsp.services import dcc_schedules, dsp_requests, lifecycle
 from gbdsp.services.context import HandlerContext
-from gbdsp.wan import chf_payloads, gbcs_payloads
+from gbdsp.wan import (
+    chf_payloads,
+    esme_critical,
+    esme_schedules,
+    esme_tariffs,
+    gbcs_payloads,
+    gsme_critical,
+)
 from gbdsp.wan import cs_payloads as cs
 from gbdsp.wan import esme_commands as ec
 from gbdsp.wan import esme_configuration as eg
 from gbdsp.wan import esme_reads as er
 from gbdsp.wan import gsme_payloads as gas
+from gbdsp.wan.esme_critical import EsmeCommand
 from gbdsp.wan.gbcs_ask import Builder
+from gbdsp.wan.gsme_critical import GsmeCommand
 
 Answer = Callable[[HandlerContext, DuisRequest, Srv], Reply]
 Check = Callable[[HandlerContext, DuisRequest, Device], Reply | None]
@@ -65,16 +78,33 @@ class Declaration:
     effect: Effect | None = None
     with_cin: bool = False
     gbcs: Mapping[DeviceType, Builder] = field(default_factory=lambda: MappingProxyType({}))
+    critical: Mapping[DeviceType, PreCommand] = field(default_factory=lambda: MappingProxyType({}))
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "gbcs", MappingProxyType(dict(self.gbcs)))
+        object.__setattr__(self, "critical", MappingProxyType(dict(self.critical)))
 
 
 SENT_TO_DEVICE = Declaration()
 """A Device Service Request gbdsp declares nothing for: the device answers it."""
 
 ESME, GSME, GPF, CHF = DeviceType.ESME, DeviceType.GSME, DeviceType.GPF, DeviceType.CHF
-PPMID, HCALCS = DeviceType.PPMID, DeviceType.HCALCS
+PPMID, HCALCS, SAPC = DeviceType.PPMID, DeviceType.HCALCS, DeviceType.SAPC
+
+
+def _dlms(build: esme_critical.Builder, *, sapc: bool = False) -> dict[DeviceType, PreCommand]:
+    """An ESME critical command; with `sapc`, the SAPC's too (it speaks the same DLMS: the
+    auxiliary controller calendar of 6.14.3, as RTDS has it)."""
+    command = EsmeCommand(build)
+    return {ESME: command, SAPC: command} if sapc else {ESME: command}
+
+
+def _gas(build: gsme_critical.Builder) -> dict[DeviceType, PreCommand]:
+    return {GSME: GsmeCommand(build)}
+
+
+def _use_case(read: Callable[[DuisRequest], critical.Found | None]) -> PreCommand:
+    return UseCaseCommand(read)
 
 
 def _ch_status(ctx: HandlerContext, request: DuisRequest, srv: Srv) -> Reply:
@@ -144,6 +174,10 @@ REGISTRY: Mapping[str, Declaration] = MappingProxyType(
             ),
             gbcs={ESME: ec.fixed(EsmeCode.ECS39A), GSME: gas.gcs41},
         ),
+        # 8.1.1's ECS70 command is built (esme_critical.clock, byte-identical to RTDS's
+        # ECS70Commission) but not declared as `critical`: the scenario suites commission
+        # with clients that do not sign GBCS, and a User with no GBCS DS certificate could
+        # not commission at all; it keeps the stand-in until they do (docs/gbcs.md).
         "8.1.1": Declaration(
             check=lambda ctx, r, meter: device.check_commission(ctx, meter),
             effect=lambda ctx, r, meter: device.commission(ctx, meter),
@@ -239,6 +273,77 @@ REGISTRY: Mapping[str, Declaration] = MappingProxyType(
         "7.14": Declaration(gbcs={ESME: eg.ecs61d}),
         "7.15": Declaration(gbcs={ESME: eg.ecs61e}),
         "14.1": Declaration(gbcs={GSME: gas.gcs31}),
+        # -- Critical Service Requests: the CV 4 pre-command (docs/gbcs.md) ---------------
+        "1.1.1": Declaration(
+            critical={**_dlms(esme_tariffs.import_tariff), **_gas(gsme_critical.tariff)}
+        ),
+        "1.1.2": Declaration(critical=_dlms(esme_tariffs.secondary_tariff)),
+        "1.2.1": Declaration(critical={**_dlms(esme_tariffs.price), **_gas(gsme_critical.price)}),
+        "1.2.2": Declaration(critical=_dlms(esme_tariffs.secondary_price)),
+        "1.5": Declaration(critical={ESME: critical.balance(ESME), GSME: critical.balance(GSME)}),
+        "1.6": Declaration(
+            critical={**_dlms(esme_critical.payment_mode), **_gas(gsme_critical.payment_mode)}
+        ),
+        "1.7": Declaration(critical={ESME: critical.fixed(MessageCode.ECS05)}),
+        "2.1": Declaration(
+            critical={
+                **_dlms(esme_schedules.prepay_configuration),
+                **_gas(gsme_critical.prepayment),
+            }
+        ),
+        "2.3": Declaration(critical={**_dlms(esme_critical.debt), **_gas(gsme_critical.debt)}),
+        "2.5": Declaration(
+            critical={
+                ESME: critical.fixed(MessageCode.ECS09),
+                GSME: critical.fixed(MessageCode.GCS06),
+            }
+        ),
+        "6.4.1": Declaration(critical=_dlms(esme_critical.load_limit)),
+        "6.6": Declaration(critical={GSME: _use_case(critical.conversion)}),
+        "6.7": Declaration(critical=_gas(gsme_critical.gas_flow)),
+        "6.8": Declaration(
+            critical={
+                ESME: _use_case(critical.billing_calendar),
+                GSME: _use_case(critical.gas_billing),
+            }
+        ),
+        "6.11": Declaration(
+            critical={**_dlms(esme_critical.clock), GSME: _use_case(critical.gas_clock)}
+        ),
+        "6.14.1": Declaration(critical={ESME: _use_case(critical.descriptions)}),
+        "6.14.2": Declaration(critical=_dlms(esme_schedules.alcs_scheduler)),
+        "6.14.3": Declaration(critical=_dlms(esme_schedules.controller_scheduler, sapc=True)),
+        "6.25": Declaration(
+            critical={ESME: critical.fixed(MessageCode.ECS81, critical.tamper_locked)}
+        ),
+        "6.26": Declaration(
+            critical={ESME: critical.fixed(MessageCode.ECS48, critical.daily_block_reset)}
+        ),
+        "7.1": Declaration(critical={ESME: critical.fixed(MessageCode.ECS42)}),
+        "7.2": Declaration(
+            critical={
+                ESME: critical.fixed(MessageCode.ECS43),
+                GSME: critical.fixed(MessageCode.GCS32),
+            }
+        ),
+        "7.3": Declaration(
+            critical={
+                ESME: critical.fixed(MessageCode.ECS44),
+                GSME: critical.fixed(MessageCode.GCS39),
+            }
+        ),
+        "7.5": Declaration(
+            critical=_dlms(esme_critical.auxiliary_load(0x11, "ActivateALCSHCALCS"))
+        ),
+        "7.6": Declaration(
+            critical=_dlms(esme_critical.auxiliary_load(0x12, "DeactivateALCSHCALCS"))
+        ),
+        "7.8": Declaration(critical=_dlms(esme_critical.auxiliary_load(0x20, "ResetALCSHCALCS"))),
+        "7.12": Declaration(
+            critical={ESME: critical.fixed(MessageCode.ECS38, critical.randomised_offset)}
+        ),
+        "7.13": Declaration(critical=_dlms(esme_critical.controller_state(limit=False))),
+        "7.16": Declaration(critical=_dlms(esme_critical.controller_state(limit=True))),
     }
 )
 
@@ -252,3 +357,8 @@ def gbcs_builder(srv: str, device_type: DeviceType) -> Builder | None:
     """The builder of the GBCS Response `srv` declares for `device_type` (a
     wan/gbcs_ask.py `BuilderLookup`), or None: the device answers with the stand-in."""
     return declared(srv).gbcs.get(device_type)
+
+
+def critical_command(srv: str, device_type: DeviceType) -> PreCommand | None:
+    """The critical command `srv` declares for `device_type`, or None: the stand-in."""
+    return declared(srv).critical.get(device_type)

@@ -154,21 +154,6 @@ USE_CASES: dict[MessageCode, CriticalUseCase] = {
     MessageCode.GCS25: CriticalUseCase(MessageCode.GCS25, "gas-billing"),
     MessageCode.GCS25A: CriticalUseCase(MessageCode.GCS25A, "gas-billing"),
 }
-BY_SRV: dict[tuple[str, str], MessageCode] = {
-    ("7.1", "ESME"): MessageCode.ECS42,
-    ("7.2", "ESME"): MessageCode.ECS43,
-    ("7.3", "ESME"): MessageCode.ECS44,
-    ("1.7", "ESME"): MessageCode.ECS05,
-    ("7.2", "GSME"): MessageCode.GCS32,
-    ("7.3", "GSME"): MessageCode.GCS39,
-    ("2.5", "ESME"): MessageCode.ECS09,
-    ("2.5", "GSME"): MessageCode.GCS06,
-    ("7.12", "ESME"): MessageCode.ECS38,
-    ("6.25", "ESME"): MessageCode.ECS81,
-    ("6.26", "ESME"): MessageCode.ECS48,
-}
-"""SRVs whose use case follows from the SRV and the device type alone (the request's
-values, if any, go in `CommandExchange.value`)."""
 BALANCE: dict[tuple[str, str, str], MessageCode] = {
     ("ESME", "prepayment", "adjust"): MessageCode.ECS04A,
     ("ESME", "credit", "reset"): MessageCode.ECS04B,

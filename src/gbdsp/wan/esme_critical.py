@@ -22,6 +22,7 @@ Tariffs and prices (1.1.1, 1.1.2, 1.2.1, 1.2.2): wan/esme_tariffs.py.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from gbdsp.domain.devices import Device, DeviceType
@@ -45,7 +46,6 @@ from gbdsp.gbcs.dlms_data import (
 )
 from gbdsp.gbcs.esme import ACTION, GET, SET
 from gbdsp.gbcs.esme_commands import CriticalCode, Request, obis, pre_command
-from gbdsp.wan import esme_schedules, esme_tariffs
 from gbdsp.wan.esme_values import EXTENDED, NEVER, activation, flag, instant, required
 
 ACCOUNT, CREDIT, CHARGE, SCRIPT_TABLE, DATA, CLOCK = 111, 112, 113, 9, 1, 8
@@ -62,16 +62,22 @@ DLMS_DEVICES = frozenset({DeviceType.ESME, DeviceType.SAPC})
 Builder = Callable[[DuisRequest, datetime], tuple[CriticalCode, list[Request]]]
 
 
-def command(request: DuisRequest, srv: str, device: Device, now: datetime) -> bytes | None:
-    """The unsigned pre-command of this critical request to an ESME (or SAPC), or None if
-    gbdsp does not encode its use case (InvalidValue: not for these values)."""
-    build = BUILDERS.get(srv)
-    if build is None or device.device_type not in DLMS_DEVICES:
-        return None
-    code, requests = build(request, now)
-    rid = request.request_id
-    user = rid.originator.value.to_bytes(8, "big")
-    return pre_command(code, user, device.device_id.value.to_bytes(8, "big"), rid.counter, requests)
+@dataclass(frozen=True, slots=True)
+class EsmeCommand:
+    """A critical SRV's ESME (or SAPC) command, as gateway/registry.py declares it: `build`
+    reads the DLMS requests from the DUIS request; called, it gives the unsigned
+    pre-command (InvalidValue: not for these values)."""
+
+    build: Builder
+
+    def __call__(self, request: DuisRequest, device: Device, now: datetime) -> bytes | None:
+        if device.device_type not in DLMS_DEVICES:
+            return None
+        code, requests = self.build(request, now)
+        rid = request.request_id
+        user = rid.originator.value.to_bytes(8, "big")
+        target = device.device_id.value.to_bytes(8, "big")
+        return pre_command(code, user, target, rid.counter, requests)
 
 
 # -- 1.6 Update Payment Mode (ECS02, ECS03) ----------------------------------------------------
@@ -284,28 +290,3 @@ def controller_state(limit: bool) -> Builder:
         ]
 
     return build
-
-
-BUILDERS: dict[str, Builder] = {
-    "1.6": payment_mode,
-    "2.3": debt,
-    "6.4.1": load_limit,
-    "6.11": clock,
-    "7.5": auxiliary_load(0x11, "ActivateALCSHCALCS"),
-    "7.6": auxiliary_load(0x12, "DeactivateALCSHCALCS"),
-    "7.8": auxiliary_load(0x20, "ResetALCSHCALCS"),
-    "7.13": controller_state(limit=False),
-    "7.16": controller_state(limit=True),
-    "2.1": esme_schedules.prepay_configuration,
-    "6.14.2": esme_schedules.alcs_scheduler,
-    "6.14.3": esme_schedules.controller_scheduler,
-    "1.1.1": esme_tariffs.import_tariff,
-    "1.2.1": esme_tariffs.price,
-    "1.1.2": esme_tariffs.secondary_tariff,
-    "1.2.2": esme_tariffs.secondary_price,
-}
-"""The critical SRVs to an ESME encoded here (the others: gbcs/commands.py). Not 8.1.1
-Commission Device, though its command is `clock` (ECS70, byte-identical to RTDS's
-ECS70Commission): the scenario suites commission with clients that do not sign GBCS, and a
-User with no GBCS DS certificate could not commission at all; it keeps the stand-in until
-they do (docs/gbcs.md)."""

@@ -10,6 +10,7 @@ depletion state of Locked (6.7), or a missing value.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
 from lxml.etree import _Element as Element
@@ -43,17 +44,22 @@ FREQUENCIES = {"HOURLY": 0, "DAILY": 1}
 """DUIS debt recovery rate periods (the XSD's two) as ZSE Debt Recovery Frequencies."""
 
 
-def command(request: DuisRequest, srv: str, device: Device, now: datetime) -> bytes | None:
-    """The unsigned pre-command of this critical request to a GSME, or None if gbdsp does
-    not encode its use case (InvalidValue: not for these values)."""
-    build = BUILDERS.get(srv)
-    if build is None or device.device_type is not DeviceType.GSME:
-        return None
-    code, components = build(request, now)
-    rid = request.request_id
-    user = rid.originator.value.to_bytes(8, "big")
-    target = device.device_id.value.to_bytes(8, "big")
-    return pre_command(code, user, target, rid.counter, components)
+@dataclass(frozen=True, slots=True)
+class GsmeCommand:
+    """A critical SRV's GSME command, as gateway/registry.py declares it: `build` reads the
+    ZSE commands from the DUIS request; called, it gives the unsigned pre-command
+    (InvalidValue: not for these values)."""
+
+    build: Builder
+
+    def __call__(self, request: DuisRequest, device: Device, now: datetime) -> bytes | None:
+        if device.device_type is not DeviceType.GSME:
+            return None
+        code, components = self.build(request, now)
+        rid = request.request_id
+        user = rid.originator.value.to_bytes(8, "big")
+        target = device.device_id.value.to_bytes(8, "big")
+        return pre_command(code, user, target, rid.counter, components)
 
 
 def _execution(request: DuisRequest) -> datetime | None:
@@ -263,14 +269,3 @@ def prepayment(request: DuisRequest, now: datetime) -> tuple[GsmeCriticalCode, l
     return GsmeCriticalCode.GCS05, prepayment_configuration(
         settings, friendly, now, _execution(request)
     )
-
-
-BUILDERS: dict[str, Builder] = {
-    "1.1.1": tariff,
-    "1.2.1": price,
-    "1.6": payment_mode,
-    "2.1": prepayment,
-    "2.3": debt,
-    "6.7": gas_flow,
-}
-"""SRV -> the builder of its critical GSME command."""
