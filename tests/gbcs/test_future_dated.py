@@ -27,14 +27,14 @@ from gbdsp.domain.ids import DeviceId, Eui64, UserId
 from gbdsp.domain.requests import RequestId
 from gbdsp.duis import xml
 from gbdsp.duis.request import DuisRequest, read_request
-from gbdsp.gbcs import alerts, crypto, esme_commands, future_dated, gsme_commands
+from gbdsp.gateway.registry import REGISTRY
+from gbdsp.gbcs import alerts, crypto, future_dated
 from gbdsp.gbcs.codes import Cra
 from gbdsp.gbcs.commands import IssuedCommand
 from gbdsp.gbcs.frames import unwrap_general_ciphering
 from gbdsp.gbcs.keys import KeyUsage
 from gbdsp.gbcs.parse import SignedApdu, parse_general_signing
 from gbdsp.gbcs_world import GbcsWorld
-from gbdsp.wan import esme_critical, gsme_critical
 from gbdsp.wan.future_dated_alerts import actioned, alert_counter
 from tests.gbcs.conftest import MODE, TOOLS, Decoder, _unavailable, boxed_templates
 
@@ -45,6 +45,7 @@ RTDS_TIME = datetime(2015, 1, 1, tzinfo=UTC)
 RTDS_FRAME_CONTROL = {("GCS05", 0x0707): 0x01}
 """The RTDS 8F66 frame control that is not the command component's (module docstring)."""
 AT = datetime(2030, 1, 15, 9, tzinfo=UTC)
+GSME, DLMS = (DeviceType.GSME,), (DeviceType.ESME, DeviceType.SAPC)
 
 
 def _hex(path: Path) -> bytes:
@@ -52,18 +53,17 @@ def _hex(path: Path) -> bytes:
     return unwrap_general_ciphering(raw)[0] if raw[:1] == b"\xdd" else raw
 
 
-def _pre_command(request: DuisRequest, *, gsme: bool) -> bytes | None:
-    """Our pre-command for the template, with the RTDS issue time; None if not encoded."""
-    rid = request.request_id
-    user = rid.originator.value.to_bytes(8, "big")
-    target = bytes.fromhex(str(rid.target).replace("-", ""))
+def _pre_command(request: DuisRequest, kinds: tuple[DeviceType, ...]) -> bytes | None:
+    """Our pre-command for the template (the registry's critical command for the first of
+    `kinds` it declares), with the RTDS issue time; None if not encoded."""
+    declared = REGISTRY[request.srv].critical
+    kind = next((k for k in kinds if k in declared), None)
+    target = request.request_id.device_id
+    if kind is None or target is None:
+        return None
     try:
-        if gsme:
-            code_g, components = gsme_critical.BUILDERS[request.srv](request, RTDS_TIME)
-            return gsme_commands.pre_command(code_g, user, target, rid.counter, components)
-        code, requests = esme_critical.BUILDERS[request.srv](request, RTDS_TIME)
-        return esme_commands.pre_command(code, user, target, rid.counter, requests)
-    except (KeyError, ValueError):
+        return declared[kind](request, _meter(str(target), kind), RTDS_TIME)
+    except ValueError:
         return None
 
 
@@ -80,7 +80,8 @@ def _cases() -> list[tuple[str, SignedApdu, list[Path], datetime]]:
     ):
         use_case, srv = template.name.split("_")[:2]
         request = read_request(xml.parse(template.read_bytes()))
-        ours = _pre_command(request, gsme=use_case.startswith("GCS"))
+        gsme = use_case.startswith("GCS")
+        ours = _pre_command(request, GSME if gsme else DLMS)
         stem = template.name.replace("_REQUEST_DUIS.XML", "")
         expected = RTDS / f"{srv}_{use_case}" / f"{stem}_PRECOMMAND_GBCS.HEX"
         if ours is None or not expected.is_file() or ours != _hex(expected):
