@@ -1,15 +1,20 @@
-"""Hot-path statements: compiled once per dialect, run by `exec_driver_sql`, rows as tuples.
+"""Hot-path statements: compiled once per dialect, run on the driver's own cursor, rows as
+tuples.
 
 Why: for the few statements every DUIS request runs, SQLAlchemy's per-execution work (the
-compiled-cache lookup, parameter processing, a type processor per column of every row)
-cost more than SQLite or PostgreSQL spend running them: a 13-device premises took 245 us
-through `Connection.execute` against 98 us through `exec_driver_sql` and 60 us on the bare
-cursor (SQLite, this machine; 361, 194 and 100 us on PostgreSQL), and mapping its rows to
-`Device` values another 190 us. `exec_driver_sql` keeps what matters of SQLAlchemy: the
-connection's transaction, its events (the statement counter of bench/wire.py) and its error
-translation (a server gone is still an `OperationalError`, a 503). What the column types
-would convert is converted here, by hand for the identifiers and with the types' own
-processors for times, so the values are those the ORM-less Core path gave.
+compiled-cache lookup, parameter processing, a type processor per column of every row, and
+even `exec_driver_sql`'s execution context and result set-up) cost more than SQLite or
+PostgreSQL spend running them: a 13-device premises took 245 us through
+`Connection.execute` against 98 us through `exec_driver_sql` and 60 us on the bare cursor
+(SQLite, this machine; 361, 194 and 100 us on PostgreSQL), and mapping its rows to `Device`
+values another 190 us. `Prepared.run` therefore uses the DBAPI cursor of the connection's
+own transaction and keeps by hand what matters of SQLAlchemy: its `before_cursor_execute`
+listeners are told of each statement (the statement counters of bench/wire.py and tests),
+and a driver error goes through the connection's own error handling, so it is the same
+`sqlalchemy.exc` error as before (a server gone is still an `OperationalError`, a 503, and
+the pool drops the dead connection). What the column types would convert is converted
+here, by hand for the identifiers and with the types' own processors for times, so the
+values are those the ORM-less Core path gave.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any, cast
 
-from sqlalchemy import Connection, CursorResult, Dialect
+from sqlalchemy import Connection, Dialect
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.expression import ClauseElement
 
@@ -38,7 +43,7 @@ class Prepared:
         """The SQLAlchemy statement (tests/store/test_query_plans.py EXPLAINs it)."""
         self._compiled: dict[str, tuple[str, tuple[str, ...] | None, dict[str, Any]]] = {}
 
-    def run(self, conn: Connection, params: Mapping[str, Any]) -> CursorResult[Any]:
+    def run(self, conn: Connection, params: Mapping[str, Any]) -> Rows:
         found = self._compiled.get(conn.dialect.name)
         if found is None:
             compiled = cast(SQLCompiler, self.statement.compile(dialect=conn.dialect))
@@ -48,9 +53,43 @@ class Prepared:
             found = self._compiled[conn.dialect.name] = (str(compiled), order, fixed)
         sql, order, fixed = found
         values = {**fixed, **params} if fixed else params
-        if order is not None:
-            return conn.exec_driver_sql(sql, tuple(values[k] for k in order))
-        return conn.exec_driver_sql(sql, dict(values))
+        driver_params: Any = tuple(values[k] for k in order) if order is not None else dict(values)
+        return execute(conn, sql, driver_params)
+
+
+class Rows:
+    """What a hot statement gave: its rows as the driver's tuples, and its row count."""
+
+    __slots__ = ("rowcount", "rows")
+
+    def __init__(self, rows: list[tuple[Any, ...]], rowcount: int) -> None:
+        self.rows, self.rowcount = rows, rowcount
+
+    def all(self) -> list[tuple[Any, ...]]:
+        return self.rows
+
+    def scalar(self) -> Any:
+        return self.rows[0][0] if self.rows else None
+
+
+def execute(conn: Connection, sql: str, params: Any) -> Rows:
+    """`sql` on the DBAPI cursor of `conn`'s transaction (see the module's docstring)."""
+    if not conn.in_transaction():
+        conn.begin()  # as SQLAlchemy's autobegin would (SQLite: our BEGIN IMMEDIATE)
+    dbapi = conn.connection.dbapi_connection
+    assert dbapi is not None
+    cursor = dbapi.cursor()
+    if conn._has_events or conn.engine._has_events:
+        for listener in conn.dispatch.before_cursor_execute:
+            listener(conn, cursor, sql, params, None, False)
+    try:
+        cursor.execute(sql, params)
+        rows = list(cursor.fetchall()) if cursor.description is not None else []
+    except Exception as e:  # translated exactly as SQLAlchemy's own executions are
+        conn._handle_dbapi_exception(e, sql, params, cursor, None)  # raises; closes cursor
+    result = Rows(rows, cursor.rowcount)
+    cursor.close()
+    return result
 
 
 _UTC = UtcDateTime()
