@@ -149,30 +149,53 @@ _RESTRICTED = _AT["restricted"]
 _REGION = _AT["csp_region"]
 
 
+MEMO_SIZE = 16384
+"""Rows remembered per dialect (see `devices_from_rows`): a few MB, emptied when full."""
+_MEMO: dict[str, dict[tuple[Any, ...], Device]] = {}
+
+
 def devices_from_rows(conn: Connection, rows: Sequence[Sequence[Any]]) -> list[Device]:
     """`select(devices)` rows, as they come from the driver, to `Device` values (no
-    history), converting each column as its type in `tables.py` would."""
-    read_time = time_reader(conn)
+    history), converting each column as its type in `tables.py` would.
+
+    A row seen before gives the `Device` it gave then: the key is the whole row, so any
+    change to the device is another key, and a `Device` is immutable. The premises an 8.2
+    asks for again cost one dictionary look-up a device instead of its mapping."""
+    memo = _MEMO.get(conn.dialect.name)
+    if memo is None:
+        memo = _MEMO[conn.dialect.name] = {}
+    read_time = None
     found = []
     for r in rows:
-        status, chf, region = r[_STATUS], r[_CHF], r[_REGION]
-        found.append(
-            Device(
-                device_id=DeviceId.from_signed(r[_ID]),
-                device_type=_TYPES[r[_TYPE]],
-                model=DeviceModel(r[_MANUFACTURER], r[_MODEL], r[_HARDWARE], r[_FIRMWARE]),
-                smets_chts_version=r[_SMETS],
-                status=_STATUSES[status] if status else None,
-                status_date=read_time(r[_STATUS_DATE]),
-                import_mpxn=r[_MPXN],
-                uprn=r[_UPRN],
-                postcode=r[_POSTCODE],
-                chf_id=None if chf is None else DeviceId.from_signed(chf),
-                responsible_supplier=user_or_none(r[_RESPONSIBLE]),
-                installing_supplier=user_or_none(r[_INSTALLING]),
-                network_operator=user_or_none(r[_OPERATOR]),
-                restricted=bool(r[_RESTRICTED]),
-                csp_region=_REGIONS[region] if region else None,
-            )
-        )
+        key = r if type(r) is tuple else tuple(r)
+        device = memo.get(key)
+        if device is None:
+            if read_time is None:
+                read_time = time_reader(conn)
+            device = _device(r, read_time)
+            if len(memo) >= MEMO_SIZE:
+                memo.clear()
+            memo[key] = device
+        found.append(device)
     return found
+
+
+def _device(r: Sequence[Any], read_time: Callable[[Any], datetime | None]) -> Device:
+    status, chf, region = r[_STATUS], r[_CHF], r[_REGION]
+    return Device(
+        device_id=DeviceId.from_signed(r[_ID]),
+        device_type=_TYPES[r[_TYPE]],
+        model=DeviceModel(r[_MANUFACTURER], r[_MODEL], r[_HARDWARE], r[_FIRMWARE]),
+        smets_chts_version=r[_SMETS],
+        status=_STATUSES[status] if status else None,
+        status_date=read_time(r[_STATUS_DATE]),
+        import_mpxn=r[_MPXN],
+        uprn=r[_UPRN],
+        postcode=r[_POSTCODE],
+        chf_id=None if chf is None else DeviceId.from_signed(chf),
+        responsible_supplier=user_or_none(r[_RESPONSIBLE]),
+        installing_supplier=user_or_none(r[_INSTALLING]),
+        network_operator=user_or_none(r[_OPERATOR]),
+        restricted=bool(r[_RESTRICTED]),
+        csp_region=_REGIONS[region] if region else None,
+    )
