@@ -44,7 +44,12 @@ def test_busy_connection_is_not_pinged(
     pings: list[object] = []
     dialect = store.engine.dialect
     real = dialect.do_ping
-    monkeypatch.setattr(dialect, "do_ping", lambda c: pings.append(c) or real(c))
+
+    def counted(dbapi_conn: object) -> bool:
+        pings.append(dbapi_conn)
+        return real(dbapi_conn)
+
+    monkeypatch.setattr(dialect, "do_ping", counted)
     _backend_pids(store)
     before = len(pings)
     for _ in range(5):
