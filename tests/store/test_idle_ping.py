@@ -4,6 +4,7 @@ that dropped them is found out before a request uses one, and busy ones skip the
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -45,7 +46,7 @@ def test_busy_connection_is_not_pinged(
     dialect = store.engine.dialect
     real = dialect.do_ping
 
-    def counted(dbapi_conn: object) -> bool:
+    def counted(dbapi_conn: Any) -> bool:
         pings.append(dbapi_conn)
         return real(dbapi_conn)
 
