@@ -512,7 +512,7 @@ def main() -> None:
             rounds.append(write_phase(Path(tmp) / f"pipeline-{r}", bodies))
             counter += PIPELINE_PER_USER
         phases: dict[tuple[int, str], tuple[Path, Path]] = {}
-        for w in workers:  # a warm-up and a measured run per worker count and tree
+        for w in [] if args.no_http else workers:  # a warm-up and a run per worker count, tree
             for tree in trees:
                 pair = []
                 for name, count in (("warm", per_warmup), ("run", per_run)):

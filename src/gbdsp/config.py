@@ -68,6 +68,10 @@ class ServerConfig(_Section):
     empty: the peer address is the client, whatever a header says (docs/security.md)."""
     metrics_token: str = ""
     """Empty: /metrics answers loopback clients only; set: a bearer token is needed."""
+    access_log: bool = False
+    """uvicorn's line per HTTP request on stderr. Off by default: it cost about 9% of a busy
+    worker (docs/scaling.md), and every DUIS request is an audit row and every HTTP request
+    counted in /metrics anyway."""
 
     @field_validator("trusted_proxies", mode="before")
     @classmethod

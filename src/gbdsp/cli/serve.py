@@ -128,6 +128,7 @@ def serve(ctx: Context, host: str | None, port: int | None, workers: int | None)
                 host=bind_host,
                 port=bind_port,
                 log_level="info",
+                access_log=app.config.server.access_log,
                 **SERVE_OPTIONS,
                 **UVICORN_OPTIONS,
             )
@@ -140,6 +141,7 @@ def serve(ctx: Context, host: str | None, port: int | None, workers: int | None)
             port=bind_port,
             workers=processes,
             log_level="info",
+            access_log=app.config.server.access_log,
             **SERVE_OPTIONS,
             **UVICORN_OPTIONS,
         )

@@ -96,12 +96,27 @@ def _inventory_text(payload: InventoryReply, declaration: str = "") -> str:
     """The sr:DSPInventory element, in canonical form (inclusive C14N) if `declaration` is
     empty: no empty elements, text escaped as C14N escapes it."""
     parts = [f"<sr:DSPInventory{declaration}>"]
+    show = payload.show_restricted
     for entry in payload.entries:
-        parts.append("<sr:Device>")
-        _device(parts, entry, payload.show_restricted)
-        parts.append("</sr:Device>")
+        text = _DEVICE_TEXT.get((entry, show))
+        if text is None:
+            one = ["<sr:Device>"]
+            _device(one, entry, show)
+            one.append("</sr:Device>")
+            text = "".join(one)
+            if len(_DEVICE_TEXT) >= DEVICE_TEXT_SIZE:
+                _DEVICE_TEXT.clear()
+            _DEVICE_TEXT[entry, show] = text
+        parts.append(text)
     parts.append("</sr:DSPInventory>")
     return "".join(parts)
+
+
+DEVICE_TEXT_SIZE = 16384
+_DEVICE_TEXT: dict[tuple[InventoryEntry, bool], str] = {}
+"""Each sr:Device written once: its text is a function of the (immutable) entry and the
+Restricted switch alone, and the premises an 8.2 asks for are asked for again. Emptied
+when full (a few MB)."""
 
 
 _FRAGMENT_PARSER = etree.XMLParser(resolve_entities=False, no_network=True)

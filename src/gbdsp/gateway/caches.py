@@ -122,9 +122,11 @@ class ReferenceCache:
         self._view = ReferenceView(None)
         self._lock = threading.Lock()
 
-    def view(self, tx: Transaction) -> ReferenceView:
-        """The view for this transaction: read the version, drop what is older."""
-        version = tx.reference.current()
+    def view(self, tx: Transaction, read: tuple[int | None] | None = None) -> ReferenceView:
+        """The view for this transaction: read the version (or take the one `read` in this
+        transaction already, `CounterRepository.advance_reading_version`), drop what is
+        older."""
+        version = tx.reference.current() if read is None else read[0]
         with self._lock:
             current = self._view
             if version is None:

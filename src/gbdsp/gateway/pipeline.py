@@ -172,13 +172,23 @@ class Gateway:
         enqueued = False
         try:
             with self.store.transaction() as tx:
+                # The common case advances the counter and reads the reference version in
+                # one statement; it is undone with the rest if anything below refuses or
+                # raises (a revoked certificate rolls back), so the outcomes are those of
+                # reading the version first. Otherwise `_decide` advances as before.
+                read = None
+                if self._advances_counter(request, srv):
+                    rid = request.request_id
+                    read = tx.counters.advance_reading_version(rid.originator, rid.counter)
                 # Revocation is checked here, per request, at this transaction's reference
                 # version (gateway/caches.py): effective at once on every worker.
-                view = self._reference.view(tx)
+                view = self._reference.view(tx, read)
                 problem = self._reference.check(tx, view, certificate)
                 if problem is not None:
                     raise _Revoked(problem)
-                reply, stage, async_reply = self._decide(tx, web_service, request, srv, view)
+                reply, stage, async_reply = self._decide(
+                    tx, web_service, request, srv, view, advanced=read is not None
+                )
                 if async_reply is not None:
                     self._enqueue_device_response(tx, request, srv, async_reply)
                     enqueued = True
@@ -195,6 +205,14 @@ class Gateway:
         body = self._signed(reply, request, srv)
         return HttpReply(200, body)
 
+    @staticmethod
+    def _advances_counter(request: DuisRequest, srv: Srv) -> bool:
+        """Whether `_decide` will advance the originator's counter before anything else
+        (not for an SRV mismatch, refused first, nor a signed pre-command's reuse)."""
+        return request.service_reference == srv.service_reference and not (
+            request.cv.is_signed_pre_command
+        )
+
     def _decide(
         self,
         tx: Transaction,
@@ -202,9 +220,12 @@ class Gateway:
         request: DuisRequest,
         srv: Srv,
         view: ReferenceView,
+        *,
+        advanced: bool = False,
     ) -> tuple[Reply, Stage, Reply | None]:
         """The synchronous reply, the stage that gave it, and the device's later response
-        (None unless a command went out over the SM WAN)."""
+        (None unless a command went out over the SM WAN). `advanced`: the counter was
+        advanced already, in this transaction."""
         rid = request.request_id
         now = self.clock.now()
         if request.service_reference != srv.service_reference:
@@ -222,7 +243,7 @@ class Gateway:
             issued, refusal = critical.admit(tx, request)
             if refusal is not None:
                 return refusal, Stage.REPLAY, None
-        elif not tx.counters.advance(rid.originator, rid.counter):
+        elif not advanced and not tx.counters.advance(rid.originator, rid.counter):
             return (
                 Reply(
                     handlers.REPLAY_CODE,

@@ -29,6 +29,17 @@ _ADVANCE = hot.Prepared(
     )
     .values(last_counter=bindparam("counter"))
 )
+_ADVANCE_READING_VERSION = hot.Prepared(
+    update(originator_counters)
+    .where(
+        originator_counters.c.user_id == bindparam("uid"),
+        originator_counters.c.last_counter < bindparam("counter"),
+    )
+    .values(last_counter=bindparam("counter"))
+    .returning(
+        select(reference_version.c.version).where(reference_version.c.id == 1).scalar_subquery()
+    )
+)
 _AUDIT_COLUMNS = (
     "at",
     "direction",
@@ -94,6 +105,21 @@ class CounterRepository:
             if exists is not None and exists >= stored:
                 return False
         return False
+
+    def advance_reading_version(self, user_id: UserId, counter: int) -> tuple[int | None] | None:
+        """`advance` and the reference version in one statement, the common case of every
+        request: (version,) if the User's counter row moved to `counter` (version None if
+        its row is missing), None if it did not (a first request, or a replay: then call
+        `advance`, and read the version apart). The version is read by the UPDATE itself,
+        so later than the request began, as `ReferenceVersionRepository.current` reads it.
+        """
+        moved = _ADVANCE_READING_VERSION.run(
+            self._conn, {"uid": user_id.signed, "counter": counter - _OFFSET}
+        ).all()
+        if not moved:
+            return None
+        version = moved[0][0]
+        return (None if version is None else int(version),)
 
     def last(self, user_id: UserId) -> int | None:
         value = self._conn.execute(

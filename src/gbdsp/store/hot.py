@@ -1,15 +1,20 @@
-"""Hot-path statements: compiled once per dialect, run by `exec_driver_sql`, rows as tuples.
+"""Hot-path statements: compiled once per dialect, run on the driver's own cursor, rows as
+tuples.
 
 Why: for the few statements every DUIS request runs, SQLAlchemy's per-execution work (the
-compiled-cache lookup, parameter processing, a type processor per column of every row)
-cost more than SQLite or PostgreSQL spend running them: a 13-device premises took 245 us
-through `Connection.execute` against 98 us through `exec_driver_sql` and 60 us on the bare
-cursor (SQLite, this machine; 361, 194 and 100 us on PostgreSQL), and mapping its rows to
-`Device` values another 190 us. `exec_driver_sql` keeps what matters of SQLAlchemy: the
-connection's transaction, its events (the statement counter of bench/wire.py) and its error
-translation (a server gone is still an `OperationalError`, a 503). What the column types
-would convert is converted here, by hand for the identifiers and with the types' own
-processors for times, so the values are those the ORM-less Core path gave.
+compiled-cache lookup, parameter processing, a type processor per column of every row, and
+even `exec_driver_sql`'s execution context and result set-up) cost more than SQLite or
+PostgreSQL spend running them: a 13-device premises took 245 us through
+`Connection.execute` against 98 us through `exec_driver_sql` and 60 us on the bare cursor
+(SQLite, this machine; 361, 194 and 100 us on PostgreSQL), and mapping its rows to `Device`
+values another 190 us. `Prepared.run` therefore uses the DBAPI cursor of the connection's
+own transaction and keeps by hand what matters of SQLAlchemy: its `before_cursor_execute`
+listeners are told of each statement (the statement counters of bench/wire.py and tests),
+and a driver error goes through the connection's own error handling, so it is the same
+`sqlalchemy.exc` error as before (a server gone is still an `OperationalError`, a 503, and
+the pool drops the dead connection). What the column types would convert is converted
+here, by hand for the identifiers and with the types' own processors for times, so the
+values are those the ORM-less Core path gave.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any, cast
 
-from sqlalchemy import Connection, CursorResult, Dialect
+from sqlalchemy import Connection, Dialect
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.expression import ClauseElement
 
@@ -38,7 +43,7 @@ class Prepared:
         """The SQLAlchemy statement (tests/store/test_query_plans.py EXPLAINs it)."""
         self._compiled: dict[str, tuple[str, tuple[str, ...] | None, dict[str, Any]]] = {}
 
-    def run(self, conn: Connection, params: Mapping[str, Any]) -> CursorResult[Any]:
+    def run(self, conn: Connection, params: Mapping[str, Any]) -> Rows:
         found = self._compiled.get(conn.dialect.name)
         if found is None:
             compiled = cast(SQLCompiler, self.statement.compile(dialect=conn.dialect))
@@ -48,9 +53,43 @@ class Prepared:
             found = self._compiled[conn.dialect.name] = (str(compiled), order, fixed)
         sql, order, fixed = found
         values = {**fixed, **params} if fixed else params
-        if order is not None:
-            return conn.exec_driver_sql(sql, tuple(values[k] for k in order))
-        return conn.exec_driver_sql(sql, dict(values))
+        driver_params: Any = tuple(values[k] for k in order) if order is not None else dict(values)
+        return execute(conn, sql, driver_params)
+
+
+class Rows:
+    """What a hot statement gave: its rows as the driver's tuples, and its row count."""
+
+    __slots__ = ("rowcount", "rows")
+
+    def __init__(self, rows: list[tuple[Any, ...]], rowcount: int) -> None:
+        self.rows, self.rowcount = rows, rowcount
+
+    def all(self) -> list[tuple[Any, ...]]:
+        return self.rows
+
+    def scalar(self) -> Any:
+        return self.rows[0][0] if self.rows else None
+
+
+def execute(conn: Connection, sql: str, params: Any) -> Rows:
+    """`sql` on the DBAPI cursor of `conn`'s transaction (see the module's docstring)."""
+    if not conn.in_transaction():
+        conn.begin()  # as SQLAlchemy's autobegin would (SQLite: our BEGIN IMMEDIATE)
+    dbapi = conn.connection.dbapi_connection
+    assert dbapi is not None
+    cursor = dbapi.cursor()
+    if conn._has_events or conn.engine._has_events:
+        for listener in conn.dispatch.before_cursor_execute:
+            listener(conn, cursor, sql, params, None, False)
+    try:
+        cursor.execute(sql, params)
+        rows = list(cursor.fetchall()) if cursor.description is not None else []
+    except Exception as e:  # translated exactly as SQLAlchemy's own executions are
+        conn._handle_dbapi_exception(e, sql, params, cursor, None)  # raises; closes cursor
+    result = Rows(rows, cursor.rowcount)
+    cursor.close()
+    return result
 
 
 _UTC = UtcDateTime()
@@ -110,30 +149,53 @@ _RESTRICTED = _AT["restricted"]
 _REGION = _AT["csp_region"]
 
 
+MEMO_SIZE = 16384
+"""Rows remembered per dialect (see `devices_from_rows`): a few MB, emptied when full."""
+_MEMO: dict[str, dict[tuple[Any, ...], Device]] = {}
+
+
 def devices_from_rows(conn: Connection, rows: Sequence[Sequence[Any]]) -> list[Device]:
     """`select(devices)` rows, as they come from the driver, to `Device` values (no
-    history), converting each column as its type in `tables.py` would."""
-    read_time = time_reader(conn)
+    history), converting each column as its type in `tables.py` would.
+
+    A row seen before gives the `Device` it gave then: the key is the whole row, so any
+    change to the device is another key, and a `Device` is immutable. The premises an 8.2
+    asks for again cost one dictionary look-up a device instead of its mapping."""
+    memo = _MEMO.get(conn.dialect.name)
+    if memo is None:
+        memo = _MEMO[conn.dialect.name] = {}
+    read_time = None
     found = []
     for r in rows:
-        status, chf, region = r[_STATUS], r[_CHF], r[_REGION]
-        found.append(
-            Device(
-                device_id=DeviceId.from_signed(r[_ID]),
-                device_type=_TYPES[r[_TYPE]],
-                model=DeviceModel(r[_MANUFACTURER], r[_MODEL], r[_HARDWARE], r[_FIRMWARE]),
-                smets_chts_version=r[_SMETS],
-                status=_STATUSES[status] if status else None,
-                status_date=read_time(r[_STATUS_DATE]),
-                import_mpxn=r[_MPXN],
-                uprn=r[_UPRN],
-                postcode=r[_POSTCODE],
-                chf_id=None if chf is None else DeviceId.from_signed(chf),
-                responsible_supplier=user_or_none(r[_RESPONSIBLE]),
-                installing_supplier=user_or_none(r[_INSTALLING]),
-                network_operator=user_or_none(r[_OPERATOR]),
-                restricted=bool(r[_RESTRICTED]),
-                csp_region=_REGIONS[region] if region else None,
-            )
-        )
+        key = r if type(r) is tuple else tuple(r)
+        device = memo.get(key)
+        if device is None:
+            if read_time is None:
+                read_time = time_reader(conn)
+            device = _device(r, read_time)
+            if len(memo) >= MEMO_SIZE:
+                memo.clear()
+            memo[key] = device
+        found.append(device)
     return found
+
+
+def _device(r: Sequence[Any], read_time: Callable[[Any], datetime | None]) -> Device:
+    status, chf, region = r[_STATUS], r[_CHF], r[_REGION]
+    return Device(
+        device_id=DeviceId.from_signed(r[_ID]),
+        device_type=_TYPES[r[_TYPE]],
+        model=DeviceModel(r[_MANUFACTURER], r[_MODEL], r[_HARDWARE], r[_FIRMWARE]),
+        smets_chts_version=r[_SMETS],
+        status=_STATUSES[status] if status else None,
+        status_date=read_time(r[_STATUS_DATE]),
+        import_mpxn=r[_MPXN],
+        uprn=r[_UPRN],
+        postcode=r[_POSTCODE],
+        chf_id=None if chf is None else DeviceId.from_signed(chf),
+        responsible_supplier=user_or_none(r[_RESPONSIBLE]),
+        installing_supplier=user_or_none(r[_INSTALLING]),
+        network_operator=user_or_none(r[_OPERATOR]),
+        restricted=bool(r[_RESTRICTED]),
+        csp_region=_REGIONS[region] if region else None,
+    )

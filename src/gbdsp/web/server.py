@@ -45,6 +45,13 @@ class NoDelayHttpToolsProtocol(HttpToolsProtocol):
         super().connection_made(transport)
 
 
-SERVE_OPTIONS: dict[str, Any] = {"http": NoDelayHttpToolsProtocol, "loop": "auto"}
+SERVE_OPTIONS: dict[str, Any] = {
+    "http": NoDelayHttpToolsProtocol,
+    "loop": "auto",
+}
 """How `gbdsp serve` runs uvicorn, with one worker or many ("auto": uvloop, a dependency
-wherever it builds, else asyncio)."""
+wherever it builds, else asyncio). The access log is `[server] access_log`, off by default:
+its formatted line a request on stderr was about 9% of a busy worker's time holding the GIL
+(py-spy, bench/wire.py's load), and it said nothing the gateway does not keep: every DUIS
+request is an audit row, every HTTP request is counted by path and status in /metrics
+(`gbdsp_http_requests`)."""
