@@ -110,8 +110,10 @@ def change_of_supplier(app: App, clock: ManualClock) -> list[DeviceId]:
     return [d.device_id for d in left]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    """Module-scoped: Playwright's sync API keeps its event loop running in the main thread
+    while open, and a test after it that calls asyncio.run would fail (test_jobs.py)."""
     if MODE == "off":
         pytest.skip("GBDSP_PORTAL=off")
     if not Path(CHROMIUM).exists():
