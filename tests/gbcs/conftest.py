@@ -12,7 +12,7 @@ import json
 import os
 import shutil
 import subprocess
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
@@ -113,6 +113,33 @@ def decoder() -> Decoder:
     if not DECODER.is_file() or not (TOOLS / "gbcs-parser" / "dist" / "index.js").is_file():
         _unavailable(f"{DECODER} or the built gbcs-parser is missing")
     return Decoder(node)
+
+
+RTDS = TOOLS / "gbcs-parser" / "test" / "rtds" / "RTDS-4.5.0"
+"""The RTDS 4.5.0 reference vectors (read at test time, never copied into gbdsp)."""
+
+
+def critical_templates(pattern: str, srvs: Collection[str]) -> list[Path]:
+    """The CV 4 templates named `pattern` whose SRV is one of `srvs`."""
+    from gbdsp.duis import xml
+    from gbdsp.duis.request import read_request
+
+    found = []
+    for template in sorted(boxed_templates().glob(pattern)):
+        request = read_request(xml.parse(template.read_bytes()))
+        if request.cv.value == 4 and request.srv in srvs:
+            found.append(template)
+    return found
+
+
+def rtds_vector(template: Path, kind: str) -> bytes:
+    """The RTDS vector of `kind` (PRECOMMAND, RESPONSE...) for the template of the same name."""
+    use_case, srv = template.name.split("_")[:2]
+    name = template.name.replace("_REQUEST_DUIS.XML", f"_{kind}_GBCS.HEX")
+    path = RTDS / f"{srv}_{use_case}" / name
+    if not path.is_file():
+        _unavailable(f"no RTDS vector {path}")
+    return bytes.fromhex("".join(path.read_text().split()))
 
 
 def boxed_templates() -> Path:

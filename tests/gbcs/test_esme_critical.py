@@ -31,10 +31,15 @@ from gbdsp.gbcs.parse import parse_general_signing
 from gbdsp.gbcs_world import GbcsWorld
 from gbdsp.wan.esme_critical import EsmeCommand, clock
 from gbdsp.wan.esme_local import local_command
-from tests.gbcs.conftest import TOOLS, Decoder, _unavailable, boxed_templates
+from tests.gbcs.conftest import (
+    RTDS,
+    Decoder,
+    boxed_templates,
+    critical_templates,
+    rtds_vector,
+)
 from tests.gbcs.template_run import TemplateWorld
 
-RTDS = TOOLS / "gbcs-parser" / "test" / "rtds" / "RTDS-4.5.0"
 BUILDERS = {
     srv: command.build
     for srv, declaration in REGISTRY.items()
@@ -45,25 +50,6 @@ COMMANDS = {**BUILDERS, "8.1.1": clock}
 """The registry's builders, and the commission's (not in the registry: docs/gbcs.md)."""
 RTDS_DEVICE_TIME = datetime(2015, 1, 1, tzinfo=UTC)
 """The time of the RTDS ESME Responses (their grouping header, and ECS70's clock read)."""
-
-
-def _templates() -> list[Path]:
-    found = []
-    for template in sorted(boxed_templates().glob("ECS*")):
-        request = read_request(xml.parse(template.read_bytes()))
-        if request.cv.value == 4 and request.srv in COMMANDS:
-            found.append(template)
-    return found
-
-
-def _vector(template: Path, kind: str) -> bytes:
-    use_case, srv = template.name.split("_")[:2]
-    path = (
-        RTDS / f"{srv}_{use_case}" / template.name.replace("_REQUEST_DUIS.XML", f"_{kind}_GBCS.HEX")
-    )
-    if not path.is_file():
-        _unavailable(f"no RTDS vector {path}")
-    return bytes.fromhex("".join(path.read_text().split()))
 
 
 def _pre_command(request: DuisRequest) -> bytes:
@@ -80,12 +66,12 @@ def _pre_command(request: DuisRequest) -> bytes:
 
 def test_pre_commands_and_responses_match_rtds() -> None:
     compared = 0
-    for template in _templates():
+    for template in critical_templates("ECS*", COMMANDS):
         if "_TWIN_" in template.name or template.name.startswith("ECS08_"):
             continue  # answered as the single-element ESME, and as ECS08a
         request = read_request(xml.parse(template.read_bytes()))
         ours = _pre_command(request)
-        assert ours.hex() == _vector(template, "PRECOMMAND").hex(), template.name
+        assert ours.hex() == rtds_vector(template, "PRECOMMAND").hex(), template.name
         parsed = parse_general_signing(ours)
         key = ec.generate_private_key(ec.SECP256R1())
         response = esme_commands.response(
@@ -98,7 +84,7 @@ def test_pre_commands_and_responses_match_rtds() -> None:
             key,
             clock=RTDS_DEVICE_TIME,
         )
-        expected = _vector(template, "RESPONSE")
+        expected = rtds_vector(template, "RESPONSE")
         assert response[:-64].hex() == expected[:-64].hex(), template.name
         assert parse_general_signing(response).signature_valid(key.public_key())
         compared += 1
@@ -107,11 +93,15 @@ def test_pre_commands_and_responses_match_rtds() -> None:
 
 def test_values_without_an_rtds_case_are_not_encoded() -> None:
     """6.4.1 needs a supply state of Disable or Unchanged; 2.3 a DAILY recovery period."""
-    (template,) = [t for t in _templates() if t.name.startswith("ECS28a_6.4.1_IMMEDIATE")]
+    (template,) = [
+        t
+        for t in critical_templates("ECS*", COMMANDS)
+        if t.name.startswith("ECS28a_6.4.1_IMMEDIATE")
+    ]
     text = template.read_bytes().replace(b">Disable<", b">Enable<")
     with pytest.raises(ValueError, match="supply state"):
         BUILDERS["6.4.1"](read_request(xml.parse(text)), RTDS_DEVICE_TIME)
-    (template,) = [t for t in _templates() if t.name.startswith("ECS07")]
+    (template,) = [t for t in critical_templates("ECS*", COMMANDS) if t.name.startswith("ECS07")]
     text = template.read_bytes().replace(b">DAILY<", b">WEEKLY<")
     with pytest.raises(ValueError, match="DAILY"):
         BUILDERS["2.3"](read_request(xml.parse(text)), RTDS_DEVICE_TIME)
@@ -127,7 +117,7 @@ def test_critical_esme_templates_end_to_end(
     """CV 4, the PreCommand signed with the User's ZAZ1 DS key, CV 5: the ESME's Response is
     signed with its DS key, which gbcs-parser verifies with the exported certificate."""
     world = TemplateWorld(tmp_path, _sqlite_template, clock)
-    runs = [world.run(t) for t in _templates()]
+    runs = [world.run(t) for t in critical_templates("ECS*", COMMANDS)]
     messages = [m for r in runs for m in r.messages]
     verdicts = iter(decoder.decode([m.payload for m in messages], [world.certs, user_keys]))
     for run in runs:

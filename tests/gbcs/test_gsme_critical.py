@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -23,9 +22,11 @@ from gbdsp.gbcs.gsme_commands import pre_command
 from gbdsp.gbcs.parse import parse_general_signing
 from gbdsp.wan import gas_meter
 from gbdsp.wan.gsme_critical import GsmeCommand
-from tests.gbcs.conftest import TOOLS, _unavailable, boxed_templates
+from tests.gbcs.conftest import (
+    critical_templates,
+    rtds_vector,
+)
 
-RTDS = TOOLS / "gbcs-parser" / "test" / "rtds" / "RTDS-4.5.0"
 BUILDERS = {
     srv: command.build
     for srv, declaration in REGISTRY.items()
@@ -36,25 +37,6 @@ RTDS_TIME = datetime(2015, 1, 1, tzinfo=UTC)
 """The RTDS GBZ commands' Issuer Event ID, and the time of the dated RTDS Responses."""
 RTDS_PAYMENT_MODE = commands.PaymentModeAnswer(1, 2, 1_000_000, 200_000)
 """What the RTDS GSME reports in its Change Payment Mode Responses."""
-
-
-def _templates() -> list[Path]:
-    found = []
-    for template in sorted(boxed_templates().glob("GCS*")):
-        request = read_request(xml.parse(template.read_bytes()))
-        if request.cv.value == 4 and request.srv in BUILDERS:
-            found.append(template)
-    return found
-
-
-def _vector(template: Path, kind: str) -> bytes:
-    use_case, srv = template.name.split("_")[:2]
-    path = (
-        RTDS / f"{srv}_{use_case}" / template.name.replace("_REQUEST_DUIS.XML", f"_{kind}_GBCS.HEX")
-    )
-    if not path.is_file():
-        _unavailable(f"no RTDS vector {path}")
-    return bytes.fromhex("".join(path.read_text().split()))
 
 
 def _pre_command(request: DuisRequest) -> bytes:
@@ -68,10 +50,10 @@ def _pre_command(request: DuisRequest) -> bytes:
 
 def test_pre_commands_and_responses_match_rtds() -> None:
     compared = []
-    for template in _templates():
+    for template in critical_templates("GCS*", BUILDERS):
         request = read_request(xml.parse(template.read_bytes()))
         ours = _pre_command(request)
-        assert ours.hex() == _vector(template, "PRECOMMAND").hex(), template.name
+        assert ours.hex() == rtds_vector(template, "PRECOMMAND").hex(), template.name
         parsed = parse_general_signing(ours)
         h = parsed.header
         exchange = replace(
@@ -80,7 +62,7 @@ def test_pre_commands_and_responses_match_rtds() -> None:
         )
         key = ec.generate_private_key(ec.SECP256R1())
         response = commands.response(h.message_code, parsed.content, exchange, key)
-        expected = _vector(template, "RESPONSE")
+        expected = rtds_vector(template, "RESPONSE")
         assert response[:-64].hex() == expected[:-64].hex(), template.name
         assert parse_general_signing(response).signature_valid(key.public_key())
         compared.append(template.name.split("_")[0])
@@ -110,13 +92,13 @@ def test_the_emulated_payment_mode_answer_is_the_emulated_configuration() -> Non
 
 def test_values_without_an_rtds_case_are_not_encoded() -> None:
     """6.7 with a Locked supply tamper state; 2.3 without its second time debt."""
-    (template,) = [t for t in _templates() if t.name.startswith("GCS24_")]
+    (template,) = [t for t in critical_templates("GCS*", BUILDERS) if t.name.startswith("GCS24_")]
     text = template.read_bytes().replace(
         b"<sr:SupplyTamperState>Unchanged<", b"<sr:SupplyTamperState>Locked<"
     )
     with pytest.raises(ValueError, match="Unchanged"):
         BUILDERS["6.7"](read_request(xml.parse(text)), RTDS_TIME)
-    (template,) = [t for t in _templates() if t.name.startswith("GCS04")]
+    (template,) = [t for t in critical_templates("GCS*", BUILDERS) if t.name.startswith("GCS04")]
     text = template.read_bytes().replace(b"GasDebtRecovery2", b"GasDebtRecoveryX")
     with pytest.raises(ValueError, match="GasDebtRecovery2"):
         BUILDERS["2.3"](read_request(xml.parse(text)), RTDS_TIME)

@@ -46,7 +46,7 @@ from gbdsp.gbcs.dlms_data import (
 )
 from gbdsp.gbcs.esme import ACTION, GET, SET
 from gbdsp.gbcs.esme_commands import CriticalCode, Request, obis, pre_command
-from gbdsp.wan.esme_values import EXTENDED, NEVER, activation, flag, instant, required
+from gbdsp.wan.esme_values import EXTENDED, NEVER, activation, addressed, flag, instant, required
 
 ACCOUNT, CREDIT, CHARGE, SCRIPT_TABLE, DATA, CLOCK = 111, 112, 113, 9, 1, 8
 PAYMENT_ACCOUNT = obis(0, 1, 19, 0, 0)
@@ -74,10 +74,7 @@ class EsmeCommand:
         if device.device_type not in DLMS_DEVICES:
             return None
         code, requests = self.build(request, now)
-        rid = request.request_id
-        user = rid.originator.value.to_bytes(8, "big")
-        target = device.device_id.value.to_bytes(8, "big")
-        return pre_command(code, user, target, rid.counter, requests)
+        return pre_command(code, *addressed(request, device), requests)
 
 
 # -- 1.6 Update Payment Mode (ECS02, ECS03) ----------------------------------------------------

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from gbdsp.domain.devices import Device
 from gbdsp.domain.errors import InvalidValue
 from gbdsp.duis.namespaces import sr
 from gbdsp.duis.request import DuisRequest
@@ -52,3 +53,14 @@ def activation(request: DuisRequest) -> Data:
         return octet_string(NOW)
     at = instant(text)
     return octet_string(NEVER if at >= CANCELLATION else dlms_date_time(at))
+
+
+def addressed(request: DuisRequest, device: Device) -> tuple[bytes, bytes, int]:
+    """A critical command's originator and recipient system titles and its counter: the
+    requesting User, the device, and the DUIS RequestID counter (GBCS 7.2.8)."""
+    rid = request.request_id
+    return (
+        rid.originator.value.to_bytes(8, "big"),
+        device.device_id.value.to_bytes(8, "big"),
+        rid.counter,
+    )

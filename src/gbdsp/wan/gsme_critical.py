@@ -37,7 +37,7 @@ from gbdsp.gbcs.gsme_commands import (
     prices,
 )
 from gbdsp.gbcs.gsme_commands import gas_flow as gas_flow_components
-from gbdsp.wan.esme_values import flag, instant, required
+from gbdsp.wan.esme_values import addressed, flag, instant, required
 
 Builder = Callable[[DuisRequest, datetime], tuple[GsmeCriticalCode, list[Zcl]]]
 FREQUENCIES = {"HOURLY": 0, "DAILY": 1}
@@ -56,10 +56,7 @@ class GsmeCommand:
         if device.device_type is not DeviceType.GSME:
             return None
         code, components = self.build(request, now)
-        rid = request.request_id
-        user = rid.originator.value.to_bytes(8, "big")
-        target = device.device_id.value.to_bytes(8, "big")
-        return pre_command(code, user, target, rid.counter, components)
+        return pre_command(code, *addressed(request, device), components)
 
 
 def _execution(request: DuisRequest) -> datetime | None:
