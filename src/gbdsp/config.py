@@ -59,8 +59,8 @@ class ServerConfig(_Section):
     workers: int = 1
     """Processes serving one database (PostgreSQL scales with them; SQLite has one writer)."""
     gateway_threads: int = 0
-    """Threads per process running DUIS requests; 0 = 2 on SQLite, 4 on PostgreSQL (measured
-    best on this 2-core machine, bench/duis_roundtrip.py)."""
+    """Threads per process running DUIS requests; 0 = none on SQLite (each request runs on
+    the event loop), 4 on PostgreSQL (measured best on a 2-core machine, bench/wire.py)."""
     min_free_disk_mb: int = Field(default=64, ge=0)
     """With SQLite, /health says unavailable when the data directory's disk has less free."""
     trusted_proxies: list[str] = []

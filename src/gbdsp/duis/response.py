@@ -10,7 +10,7 @@ from xml.sax.saxutils import escape
 
 from lxml import etree
 
-from gbdsp.domain.devices import DeviceType, SmiStatus
+from gbdsp.domain.devices import Device, DeviceType, SmiStatus
 from gbdsp.domain.replies import (
     CinReply,
     DeviceResponseReply,
@@ -98,25 +98,35 @@ def _inventory_text(payload: InventoryReply, declaration: str = "") -> str:
     parts = [f"<sr:DSPInventory{declaration}>"]
     show = payload.show_restricted
     for entry in payload.entries:
-        text = _DEVICE_TEXT.get((entry, show))
-        if text is None:
-            one = ["<sr:Device>"]
-            _device(one, entry, show)
-            one.append("</sr:Device>")
-            text = "".join(one)
-            if len(_DEVICE_TEXT) >= DEVICE_TEXT_SIZE:
-                _DEVICE_TEXT.clear()
-            _DEVICE_TEXT[entry, show] = text
+        status = entry.cpl_status.value if entry.cpl_status else None
+        key = (id(entry.device), status, entry.gbcs_version, show)
+        known = _DEVICE_TEXT.get(key)
+        if known is not None and known[0] is entry.device:
+            parts.append(known[1])
+            continue
+        one = ["<sr:Device>"]
+        _device(one, entry, show)
+        one.append("</sr:Device>")
+        text = "".join(one)
+        if len(_DEVICE_TEXT) >= DEVICE_TEXT_SIZE:
+            _DEVICE_TEXT.clear()
+        _DEVICE_TEXT[key] = (entry.device, text)
         parts.append(text)
     parts.append("</sr:DSPInventory>")
     return "".join(parts)
 
 
 DEVICE_TEXT_SIZE = 16384
-_DEVICE_TEXT: dict[tuple[InventoryEntry, bool], str] = {}
+_DEVICE_TEXT: dict[tuple[int, str | None, str | None, bool], tuple[Device, str]] = {}
 """Each sr:Device written once: its text is a function of the (immutable) entry and the
 Restricted switch alone, and the premises an 8.2 asks for are asked for again. Emptied
-when full (a few MB)."""
+when full (a few MB).
+
+Keyed by the `Device` object's identity, not its value: store/hot.py gives the same object
+for the same row, and hashing a `Device` (a dataclass of enums, dates and a model) and
+comparing it on a hit cost more than writing half its text (bench/wire.py --profile). The
+identity is safe because the entry keeps the object alive, so no other object can take its
+id; the `is` check refuses any other object with an equal key."""
 
 
 _FRAGMENT_PARSER = etree.XMLParser(resolve_entities=False, no_network=True)

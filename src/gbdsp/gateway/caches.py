@@ -95,8 +95,9 @@ class ReferenceView:
         return CplStatuses(self, tx)
 
     def cpl_status(self, tx: Transaction, key: CplKey) -> CplStatus | None:
-        if key in self._cpl:
-            return self._cpl[key]
+        known = self._cpl.get(key, _UNKNOWN)
+        if known is not _UNKNOWN:
+            return known  # type: ignore[return-value]
         entry = tx.cpl.find(key)
         status = None if entry is None else entry.status
         if self.caches:

@@ -8,7 +8,7 @@ import hmac
 import logging
 import shutil
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 
 import httpx
 from anyio import CapacityLimiter, to_thread
@@ -36,7 +36,7 @@ from gbdsp.domain.requests import WebService
 from gbdsp.duis import schema
 from gbdsp.duis.xml import MAX_MESSAGE_BYTES
 from gbdsp.gateway.outcomes import Outcome, Stage
-from gbdsp.gateway.pipeline import Gateway
+from gbdsp.gateway.pipeline import Gateway, HttpReply
 from gbdsp.services import jobs as jobs_service
 from gbdsp.services.jobs import OUTCOMES, JobLease, RunResult, Scheduler
 from gbdsp.web import bench_echo, portal, ssi_api
@@ -44,10 +44,31 @@ from gbdsp.web.clients import is_loopback
 from gbdsp.web.limits import read_limited
 
 ACCEPTED_TYPES = ("application/xml", "text/xml")
-AUTO_THREADS = {"sqlite": 2, "postgresql": 4}
+AUTO_THREADS = {"sqlite": 0, "postgresql": 4}
+"""`[server] gateway_threads = 0`: SQLite runs each request on the event loop (0 threads), as
+its statements take microseconds and one transaction writes at a time, so a thread only
+adds the hand-off and GIL churn (docs/scaling.md); PostgreSQL uses 4, to overlap its network
+waits. Each thread (the loop's included) holds its own compiled schema."""
 log = logging.getLogger("gbdsp.web")
-"""Each gateway thread holds its own compiled schema. SQLite writes one transaction at a
-time, so more threads only add GIL churn; PostgreSQL overlaps network waits."""
+
+GatewayCall = Callable[..., Awaitable[HttpReply]]
+
+
+def gateway_runner(threads: int) -> GatewayCall:
+    """How the DUIS endpoints run the (synchronous) gateway: on the event loop's own thread
+    (`threads` 0), or on a pool of that many threads."""
+    if threads == 0:
+
+        async def on_loop(call: Callable[..., HttpReply], *args: object) -> HttpReply:
+            return call(*args)
+
+        return on_loop
+    limiter = CapacityLimiter(threads)
+
+    async def on_pool(call: Callable[..., HttpReply], *args: object) -> HttpReply:
+        return await to_thread.run_sync(call, *args, limiter=limiter)
+
+    return on_pool
 
 
 class Metrics:
@@ -175,7 +196,7 @@ def create_app(
     serve` does, apps built by tests on a hand-moved clock do not unless they ask."""
     metrics = Metrics(lambda: jobs_service.leases(app.store))
     threads = app.config.server.gateway_threads or AUTO_THREADS.get(app.store.backend, 4)
-    limiter = CapacityLimiter(threads)
+    run_gateway = gateway_runner(threads)
     wake = asyncio.Event()
 
     @contextlib.asynccontextmanager
@@ -257,23 +278,21 @@ def create_app(
             content_type = request.headers.get("content-type", "").split(";")[0].strip()
             gateway: Gateway = request.state.gateway
             if content_type not in ACCEPTED_TYPES:
-                reply = await to_thread.run_sync(
+                reply = await run_gateway(
                     gateway.refuse,
                     web_service,
                     Stage.MEDIA_TYPE,
                     "DUIS messages are sent as application/xml",
-                    limiter=limiter,
                 )
             elif (body := await read_limited(request, MAX_MESSAGE_BYTES)) is None:
-                reply = await to_thread.run_sync(
+                reply = await run_gateway(
                     gateway.refuse,
                     web_service,
                     Stage.SIZE,
                     f"message exceeds the {MAX_MESSAGE_BYTES}-byte limit",
-                    limiter=limiter,
                 )
             else:
-                reply = await to_thread.run_sync(gateway.handle, web_service, body, limiter=limiter)
+                reply = await run_gateway(gateway.handle, web_service, body)
             return Response(reply.body, reply.status, media_type=reply.content_type)
 
         return Route(web_service.value, endpoint, methods=["POST"])
