@@ -45,7 +45,7 @@ ZAZ1 = TOOLS.parent / "smki-test" / "zaz1-keystore.json"
 DS = "http://www.w3.org/2000/09/xmldsig#"
 LOAD_CONTROLLER = "90-B3-D5-1F-30-01-00-08"
 """The originator of the ECS47e (7.16) templates."""
-MIN_COMPLETED = 91
+MIN_COMPLETED = 95
 """Of the 110 CV 4 templates, the critical flows that complete (docs/gbcs.md): can only go up."""
 
 
@@ -202,13 +202,18 @@ def test_dcc_boxed_client_completes_critical_flows_and_tampering_is_refused(
         store.close()
 
 
+CRITICAL_JOINS = ("CS03A1", "CS03A2Critical", "CS03CCritical", "CS04ACCritical")
+"""The critical join and unjoin templates (8.7.1, 8.8.1; docs/gbcs.md)."""
+
+
 def _encoded(template: str) -> bool:
     """A CV 4 template of a use case gbdsp encodes (gbcs/commands.py, gbcs/esme_commands.py,
-    gbcs/gsme_commands.py; ECS08 is answered as ECS08a): DCC Boxed template names start with
-    the GBCS use case (the 8.1.1 commissions' with ECS70Commission or GCS28Commission, which
-    are not)."""
+    gbcs/gsme_commands.py, the critical joins of wan/cs_payloads.py; ECS08 is answered as
+    ECS08a): DCC Boxed template names start with the GBCS use case (the 8.1.1 commissions'
+    with ECS70Commission or GCS28Commission, which are not)."""
     names = {code.title.split()[0] for code in (*USE_CASES, *CriticalCode, *GsmeCriticalCode)} | {
-        "ECS08"
+        "ECS08",
+        *CRITICAL_JOINS,
     }
     return template.split("_")[0] in names
 

@@ -26,18 +26,20 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from gbdsp.domain.devices import Device, DeviceType
 from gbdsp.domain.errors import InvalidValue
-from gbdsp.domain.ids import Eui64
+from gbdsp.domain.ids import DeviceId, Eui64
 from gbdsp.domain.replies import Reply
 from gbdsp.domain.response_codes import ResponseCode
+from gbdsp.duis import bodies
 from gbdsp.duis.namespaces import sr
 from gbdsp.duis.request import DuisRequest
-from gbdsp.gbcs import commands
+from gbdsp.gbcs import commands, cs
 from gbdsp.gbcs.codes import MessageCode
 from gbdsp.gbcs.keys import KeyUsage
 from gbdsp.gbcs.parse import parse_general_signing
 from gbdsp.gbcs_world import GbcsWorld
 from gbdsp.store.gateway_repositories import IssuedTransform
 from gbdsp.store.store import Transaction
+from gbdsp.wan.cs_payloads import Pairing
 
 REPLAY = ResponseCode.E40
 BAD_SIGNATURE = ResponseCode.E41
@@ -70,6 +72,19 @@ class UseCaseCommand:
             _title(rid.originator), _title(device.device_id), rid.counter, now, amount
         )
         return commands.pre_command(use, replace(exchange, **extra))  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True, slots=True)
+class PairCommand:
+    """A critical join or unjoin (8.7.1, 8.8.1; wan/cs_payloads.py): its command depends on
+    the other device as the SMI holds it, which `pre_command` looks up in the request's
+    transaction and hands to `build` as a `Pairing`. Called as a plain PreCommand (with no
+    SMI to ask), it is not encoded: None."""
+
+    build: Callable[[Pairing], bytes]
+
+    def __call__(self, request: DuisRequest, device: Device, now: datetime) -> bytes | None:
+        return None
 
 
 def fixed(code: MessageCode, value: Callable[[DuisRequest], int] = lambda r: 0) -> PreCommand:
@@ -215,13 +230,21 @@ def pre_command(
     command: PreCommand | None,
     device: Device,
     now: datetime,
+    tx: Transaction | None = None,
 ) -> bytes | None:
     """The real unsigned pre-command of this critical request (`command`: its SRV's, for
     the device's type, from the registry), or None if gbdsp does not encode it (or has no
-    test world): the caller keeps the stand-in."""
+    test world): the caller keeps the stand-in. `tx`: the request's transaction, where a
+    `PairCommand` finds the other device."""
     if world is None or command is None:
         return None
     try:  # the XSD has checked the values; what GBCS cannot carry keeps the stand-in
+        if isinstance(command, PairCommand):
+            if tx is None:
+                return None
+            other_id = bodies.other_device_id(request.body)
+            other = tx.devices.get(other_id, with_history=False)
+            return command.build(Pairing(world, request.request_id, device, other_id, other))
         return command(request, device, now)
     except ValueError:  # InvalidValue included: e.g. an amount beyond 32 bits
         return None
@@ -258,6 +281,20 @@ def admit(tx: Transaction, request: DuisRequest) -> tuple[IssuedTransform | None
             NOT_ISSUED, reason=f"transform {request.request_id_text} was for {issued.device_id}"
         )
     return issued, None
+
+
+def other_device(request: DuisRequest) -> DeviceId:
+    """8.7.x / 8.8.x: the device to join or unjoin. A CV 5/6/7 body has no OtherDeviceID:
+    it is the entity ID of the signed pre-command (whose signature `check_signed` checks
+    before the command goes to the device)."""
+    if not request.cv.is_signed_pre_command:
+        return bodies.other_device_id(request.body)
+    text = "".join((request.body.findtext(f".//{sr('GBCSPayload')}") or "").split())
+    try:
+        content = parse_general_signing(base64.b64decode(text, validate=True)).content
+        return DeviceId(int.from_bytes(cs.entity_of(content), "big"))
+    except (binascii.Error, ValueError) as e:
+        raise InvalidValue(f"the signed pre-command names no other device: {e}") from e
 
 
 def check_signed(

@@ -40,6 +40,19 @@ def mirrored_gsme(ctx: HandlerContext, device: Device) -> DeviceId | None:
     return None
 
 
+def device_log(ctx: HandlerContext, device: Device) -> list[Device]:
+    """The other devices on `device`'s log as the SMI holds them (wan/gbcs_ask.py
+    `Ask.device_log`): a CHF's Device Log (with its GPF), or the devices joined to it."""
+    if device.device_type is DeviceType.CHF:
+        return [
+            d
+            for d in ctx.tx.devices.in_device_log(device.device_id)
+            if d.device_id != device.device_id
+        ]
+    joined = ctx.tx.devices.get_many(ctx.tx.wan.joined_with(device.device_id))
+    return [joined[k] for k in sorted(joined, key=lambda i: i.value)]
+
+
 # -- 8.11 Update HAN Device Log -------------------------------------------------------------
 
 

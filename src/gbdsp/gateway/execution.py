@@ -14,7 +14,7 @@ from gbdsp.domain.replies import Reply
 from gbdsp.domain.response_codes import ResponseCode
 from gbdsp.domain.srv import Srv
 from gbdsp.duis.request import DuisRequest
-from gbdsp.gateway.device_commands import mirrored_gsme, with_cin
+from gbdsp.gateway.device_commands import device_log, mirrored_gsme, with_cin
 from gbdsp.gateway.handlers import NotImplementedSrv
 from gbdsp.gateway.registry import declared
 from gbdsp.gbcs.commands import IssuedCommand
@@ -53,6 +53,10 @@ def execute(
     effect = declaration.effect
     build = declaration.gbcs.get(device.device_type)
     mirrored = mirrored_gsme(ctx, device)
+
+    def log() -> list[Device]:  # read only by the builders that ask, after any effect
+        return device_log(ctx, device)
+
     if effect is None:
         answer = ctx.emulator.device_response(
             srv.variant,
@@ -64,6 +68,7 @@ def execute(
             mirrored=mirrored,
             command=command,
             body=request.body,
+            log=log,
         )
         return with_cin(ctx, device, answer) if declaration.with_cin else answer
     outcome = effect(ctx, request, device)
@@ -80,4 +85,5 @@ def execute(
         mirrored=mirrored,
         command=command,
         body=request.body,
+        log=log,
     )

@@ -313,7 +313,7 @@ class Gateway:
         rid = request.request_id
         if cv is CommandVariant.TRANSFORM:
             build = critical_command(srv.variant, device.device_type)
-            pre = critical.pre_command(self.gbcs, request, build, device, ctx.now)
+            pre = critical.pre_command(self.gbcs, request, build, device, ctx.now, ctx.tx)
             ctx.tx.transforms.issue(
                 request.request_id_text,
                 rid.originator,

@@ -35,6 +35,7 @@ from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 
 from gbdsp.domain.devices import Device, DeviceType
+from gbdsp.domain.errors import InvalidValue
 from gbdsp.domain.replies import Reply
 from gbdsp.domain.response_codes import ResponseCode
 from gbdsp.domain.srv import Srv
@@ -42,7 +43,7 @@ from gbdsp.duis import bodies
 from gbdsp.duis.request import DuisRequest
 from gbdsp.gateway import critical, handlers
 from gbdsp.gateway import device_commands as device
-from gbdsp.gateway.critical import PreCommand, UseCaseCommand
+from gbdsp.gateway.critical import PairCommand, PreCommand, UseCaseCommand
 from gbdsp.gbcs.codes import MessageCode
 from gbdsp.gbcs.esme import EsmeCode
 from gbdsp.services import dcc_schedules, dsp_requests, lifecycle
@@ -119,16 +120,20 @@ def _firmware(ctx: HandlerContext, request: DuisRequest, srv: Srv) -> Reply:
 
 
 def _check_pair(ctx: HandlerContext, request: DuisRequest, d: Device) -> Reply | None:
-    return device.check_pair(ctx, request.srv, d, bodies.other_device_id(request.body))
+    try:
+        other = critical.other_device(request)
+    except InvalidValue as e:  # a CV 5/6/7 whose payload is no join or unjoin command
+        return Reply(critical.BAD_SIGNATURE, reason=str(e))
+    return device.check_pair(ctx, request.srv, d, other)
 
 
 _JOIN = Declaration(
     check=_check_pair,
-    effect=lambda ctx, r, d: device.join(ctx, d, bodies.other_device_id(r.body)),
+    effect=lambda ctx, r, d: device.join(ctx, d, critical.other_device(r)),
 )
 _UNJOIN = Declaration(
     check=_check_pair,
-    effect=lambda ctx, r, d: device.unjoin(ctx, d, bodies.other_device_id(r.body)),
+    effect=lambda ctx, r, d: device.unjoin(ctx, d, critical.other_device(r)),
 )
 
 REGISTRY: Mapping[str, Declaration] = MappingProxyType(
@@ -182,9 +187,17 @@ REGISTRY: Mapping[str, Declaration] = MappingProxyType(
             check=lambda ctx, r, meter: device.check_commission(ctx, meter),
             effect=lambda ctx, r, meter: device.commission(ctx, meter),
         ),
-        "8.7.1": _JOIN,
-        "8.7.2": replace(_JOIN, gbcs={ESME: cs.join, GSME: cs.join}),
-        "8.8.1": _UNJOIN,
+        "8.7.1": replace(
+            _JOIN,
+            critical={t: PairCommand(cs.join_pre_command) for t in (ESME, GSME, PPMID, HCALCS)},
+        ),
+        "8.7.2": replace(
+            _JOIN, gbcs={ESME: cs.join, GSME: cs.join, PPMID: cs.join, HCALCS: cs.join}
+        ),
+        "8.8.1": replace(
+            _UNJOIN,
+            critical={t: PairCommand(cs.unjoin_pre_command) for t in (ESME, GSME, PPMID, HCALCS)},
+        ),
         "8.8.2": replace(
             _UNJOIN, gbcs={ESME: cs.unjoin, GSME: cs.unjoin, PPMID: cs.unjoin, HCALCS: cs.unjoin}
         ),
@@ -198,6 +211,10 @@ REGISTRY: Mapping[str, Declaration] = MappingProxyType(
             gbcs={CHF: chf_payloads.ccs01_ccs02},
         ),
         "8.12.1": Declaration(gbcs={CHF: chf_payloads.ccs03}),
+        "8.9": Declaration(
+            gbcs={CHF: chf_payloads.read_device_log, ESME: cs.join_details, GSME: cs.join_details}
+        ),
+        "8.12.2": Declaration(gbcs={GPF: cs.gpf_log_restored}),
         "9.1": Declaration(with_cin=True, gbcs={ESME: ec.fixed(EsmeCode.ECS50), GSME: gas.gcs36}),
         "11.2": Declaration(
             effect=lambda ctx, r, d: Reply(

@@ -164,6 +164,12 @@ class MessageCode(IntEnum):
     """CS03C Method C Join — SRV 8.7.1, 8.7.2."""
     CS04AC = 0x000F
     """CS04AC Method A or C Unjoin — SRV 8.8.1, 8.8.2."""
+    CS03A1 = 0x000D
+    """CS03A1 Method A Join (Meter) — SRV 8.7.1."""
+    CS07 = 0x0013
+    """CS07 Read Device Join Details — SRV 8.9."""
+    GCS59 = 0x008C
+    """GCS59 Restore GPF Device Log — SRV 8.12.2."""
     CS02A = 0x0008
     """CS02a Provide Security Credentials Details — SRV 6.24.1."""
     CS02F = 0x011B
@@ -252,6 +258,9 @@ _TITLES = {
     MessageCode.CS03A2: "CS03A2 Method A Join (non Meter)",
     MessageCode.CS03C: "CS03C Method C Join",
     MessageCode.CS04AC: "CS04AC Method A or C Unjoin",
+    MessageCode.CS03A1: "CS03A1 Method A Join (Meter)",
+    MessageCode.CS07: "CS07 Read Device Join Details",
+    MessageCode.GCS59: "GCS59 Restore GPF Device Log",
     MessageCode.CS02A: "CS02a Provide Security Credentials Details",
     MessageCode.CS02F: "CS02f Provide Security Credential Details (Load Controller)",
 }

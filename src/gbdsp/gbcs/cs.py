@@ -3,10 +3,11 @@ CS10 and CS11 carry GBZ) from any Smart Metering device: ESME, GSME, PPMID, HCAL
 
 How each is protected follows the RTDS 4.5.0 Responses of the same use case:
 - MACed (General-Ciphering, device KA with the recipient's KA) and not signed: CS03B, CS04B,
-  CS10a, CS10b, CS11, and CS02a/CS02f, which answer the Access Control Broker;
+  CS07, CS10a, CS10b, CS11, GCS59, and CS02a/CS02f, which answer the Access Control Broker;
 - signed with the device's DS key and not MACed: the joins and unjoins a non-meter device
   (PPMID, HCALCS) answers through the ACB (CS03A2, CS03C, CS04AC), naming the User in the
-  supplementary remote party ID and counter (GBCS 7.2.10).
+  supplementary remote party ID and counter (GBCS 7.2.10), and the Responses to the critical
+  joins and unjoins (CS03A1, CS03A2, CS03C, CS04AC), to the User.
 
 Layouts: GBCS's ASN.1 modules as gbcs-parser decodes them (facts, no vector copied).
 """
@@ -23,7 +24,7 @@ from gbdsp.domain.errors import InvalidValue
 from gbdsp.gbcs import asn1, dlms, gbz
 from gbdsp.gbcs.codes import Cra, MessageCode
 from gbdsp.gbcs.encoding import uint
-from gbdsp.gbcs.frames import GroupingHeader, message
+from gbdsp.gbcs.frames import GroupingHeader, general_signing, message, read_length
 from gbdsp.gbcs.gbz import Zcl
 from gbdsp.gbcs.gsme import utc_time
 
@@ -42,10 +43,19 @@ class Route:
     remote_party: bytes | None = None
     at: datetime | None = None
     """The header's date-time, for the Responses that carry one (CS01a, CS01b)."""
+    remote_counter: int | None = None
+    """The supplementary remote party counter, when it is not `counter` (gbdsp gives the
+    ACB's command the User's counter, so its own Responses never set it; RTDS's do)."""
 
     def __post_init__(self) -> None:
         if (self.z is None) == (self.signer is None):
             raise InvalidValue("a CS Response is either MACed or signed")
+
+    @property
+    def supplementary_counter(self) -> int | None:
+        if self.remote_party is None:
+            return None
+        return self.counter if self.remote_counter is None else self.remote_counter
 
 
 def send(route: Route, code: MessageCode, content: bytes) -> bytes:
@@ -57,7 +67,7 @@ def send(route: Route, code: MessageCode, content: bytes) -> bytes:
         code,
         route.at,
         supplementary_remote_party=route.remote_party,
-        supplementary_counter=route.counter if route.remote_party is not None else None,
+        supplementary_counter=route.supplementary_counter,
     )
     return message(header, content, z=route.z, signer=route.signer)
 
@@ -69,17 +79,130 @@ UNJOIN_SUCCESS = 0
 NOT_IN_DEVICE_LOG = 1
 
 
-def joined(route: Route, code: MessageCode, response_code: int = JOIN_SUCCESS) -> bytes:
-    """CS03A1/A2/B/C Join Device Response (INTEGER response code) or CS04AC/B Unjoin."""
-    if code not in (
+JOINS = frozenset(
+    {
+        MessageCode.CS03A1,
         MessageCode.CS03B,
         MessageCode.CS03A2,
         MessageCode.CS03C,
         MessageCode.CS04B,
         MessageCode.CS04AC,
-    ):
+    }
+)
+
+
+def joined(route: Route, code: MessageCode, response_code: int = JOIN_SUCCESS) -> bytes:
+    """CS03A1/A2/B/C Join Device Response (INTEGER response code) or CS04AC/B Unjoin."""
+    if code not in JOINS:
         raise InvalidValue(f"{code.name} is not a join or unjoin")
     return send(route, code, asn1.der_integer(response_code))
+
+
+class JoinMethod:
+    """GBCS JoinMethodAndRole (ASN.1 INTEGER), as gbcs-parser names it."""
+
+    A_INITIATOR = 0
+    """CS03A1: a meter (ESME) initiates the key agreement with a Type 1 device."""
+    A_RESPONDER = 1
+    """CS03A2: the non-meter device (PPMID, HCALCS) responds to its ESME."""
+    B = 2
+    C = 3
+    """CS03C: a GSME and a PPMID or HCALCS, each given the other's KA certificate."""
+
+
+class HanDeviceType:
+    """GBCS DeviceType (ASN.1 INTEGER) of a Join Device Command and a Device Log Entry."""
+
+    GSME = 0
+    ESME = 1
+    CHF = 2
+    GPF = 3
+    HCALCS = 4
+    PPMID = 5
+    TYPE2 = 6
+
+
+def join_command(
+    method: int, entity: bytes, device_type: int, certificate: bytes | None = None
+) -> bytes:
+    """Join Device Command: SEQUENCE { joinMethodAndRole INTEGER, entityId OCTET STRING,
+    deviceType INTEGER, [the other device's KA certificate, DER, for Method C] }."""
+    items = [asn1.der_integer(method), asn1.octet_string(entity), asn1.der_integer(device_type)]
+    return asn1.sequence([*items, certificate] if certificate is not None else items)
+
+
+def unjoin_command(entity: bytes) -> bytes:
+    """Unjoin Device Command (CS04AC): the other device's entity ID, an OCTET STRING."""
+    return asn1.octet_string(entity)
+
+
+def entity_of(command: bytes) -> bytes:
+    """The other device's entity ID in a Join (SEQUENCE: its second element) or Unjoin
+    (OCTET STRING) Device Command."""
+    items = _items(command)
+    if len(items) == 1 and items[0][0] == asn1.OCTET_STRING:
+        return items[0][1]
+    if len(items) == 1 and items[0][0] == asn1.SEQUENCE:
+        inner = _items(items[0][1])
+        if len(inner) >= 2 and inner[1][0] == asn1.OCTET_STRING:
+            return inner[1][1]
+    raise InvalidValue("not a Join or Unjoin Device Command")
+
+
+def _items(data: bytes) -> list[tuple[int, bytes]]:
+    """The DER items (tag, contents) one after another in `data`."""
+    items, at = [], 0
+    while at < len(data):
+        size, used = read_length(data, at + 1)
+        start = at + 1 + used
+        if start + size > len(data):
+            raise InvalidValue("a truncated ASN.1 item")
+        items.append((data[at], data[start : start + size]))
+        at = start + size
+    return items
+
+
+def pre_command(
+    user: bytes, device: bytes, counter: int, code: MessageCode, content: bytes
+) -> bytes:
+    """The unsigned General-Signing APDU of a critical join or unjoin (User to device), with
+    no signature block at all, as the RTDS pre-commands have it."""
+    header = GroupingHeader(Cra.COMMAND, counter, user, device, code)
+    return general_signing(header, content)[:-1]
+
+
+# -- CS07, GCS59: device logs (GBCS 13.7.4, 13.8) --------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceLogEntry:
+    """One device of a device log: its entity ID (EUI-64) and GBCS DeviceType."""
+
+    device_id: bytes
+    device_type: int
+
+
+def _entry(entry: DeviceLogEntry) -> bytes:
+    return asn1.sequence([asn1.octet_string(entry.device_id), asn1.der_integer(entry.device_type)])
+
+
+READ_SUCCESS = 0
+
+
+def join_details(route: Route, entries: Sequence[DeviceLogEntry]) -> bytes:
+    """SRV 8.9 Read Device Log on a meter (CS07): SEQUENCE { responseCode INTEGER,
+    deviceLogEntries SEQUENCE OF DeviceLogEntry }, the devices it is joined with."""
+    content = asn1.sequence(
+        [asn1.der_integer(READ_SUCCESS), asn1.sequence(_entry(e) for e in entries)]
+    )
+    return send(route, MessageCode.CS07, content)
+
+
+def gpf_log_restored(route: Route, entries: Sequence[DeviceLogEntry]) -> bytes:
+    """SRV 8.12.2 Restore GPF Device Log (GCS59): SEQUENCE { SEQUENCE OF SEQUENCE {
+    DeviceLogEntry, joinResponseCode INTEGER } }, each entry restored."""
+    outcomes = (asn1.sequence([_entry(e), asn1.der_integer(JOIN_SUCCESS)]) for e in entries)
+    return send(route, MessageCode.GCS59, asn1.sequence([asn1.sequence(outcomes)]))
 
 
 # -- CS02a / CS02f: the trust anchors a device holds -----------------------------------------

@@ -12,19 +12,32 @@ state and the SMI; gateway/registry.py names them in the SRVs' declarations. Eac
 - **Top-up (2.2).** The device applies the UTRN's value (CS01a on an ESME, CS01b on a GSME,
   whose Response gives the credit after it: the emulated meter balance plus the top-up, not
   remembered). The UTRN's counter and MAC are not checked.
-- **Joins (8.7.2, 8.8.2).** The gateway has carried out the join or unjoin before the device
+- **Joins (8.7, 8.8).** The gateway has carried out the join or unjoin before the device
   answers, so the Response is success. A meter answers a Method B join or unjoin (CS03B,
-  CS04B, MACed); a PPMID or HCALCS an unjoin through the ACB (CS04AC, signed). Its 8.7.2 join
-  is CS03A2 with an ESME and CS03C with a GSME, which the Response builder cannot tell apart
-  (it does not see the other device): those keep the stand-in.
+  CS04B, MACed); a PPMID or HCALCS a join or unjoin through the ACB (signed): its 8.7.2 join
+  is CS03A2 with an ESME, CS03C with a GSME, the other device's type as the SMI holds it
+  (`Ask.device_log`, where the join has just put it). The critical joins and unjoins (8.7.1,
+  8.8.1; `join_pre_command`, `unjoin_pre_command`): CS03A1 to an ESME (Method A initiator),
+  CS03A2 to a PPMID or HCALCS joining an ESME (Method A responder), CS03C between a GSME and
+  a PPMID or HCALCS (Method C, with the other device's KA certificate from the test world),
+  CS04AC to unjoin any of them; the device's signed Response follows from the message code
+  (wan/gbcs_payloads.py `critical_response`).
+- **Device logs (8.9, 8.12.2).** CS07 lists the devices joined to a meter (`Ask.device_log`)
+  with their GBCS device types; GCS59 restores a GPF's device log: the devices the SMI holds
+  joined to the GPF, each restored (gbdsp keeps no old GPF's log apart from the SMI's).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 
 from gbdsp.domain.devices import Device, DeviceType
-from gbdsp.domain.ids import Eui64, UserId
+from gbdsp.domain.errors import InvalidValue
+from gbdsp.domain.ids import DeviceId, Eui64, UserId
+from gbdsp.domain.requests import RequestId
 from gbdsp.duis.namespaces import sr
 from gbdsp.gbcs import cs
 from gbdsp.gbcs.codes import MessageCode
@@ -86,9 +99,102 @@ def top_up(ask: Ask) -> bytes:
     return cs.top_up_gsme(route, amount, credit)
 
 
+HAN_TYPES = {
+    DeviceType.GSME: cs.HanDeviceType.GSME,
+    DeviceType.ESME: cs.HanDeviceType.ESME,
+    DeviceType.CHF: cs.HanDeviceType.CHF,
+    DeviceType.GPF: cs.HanDeviceType.GPF,
+    DeviceType.HCALCS: cs.HanDeviceType.HCALCS,
+    DeviceType.PPMID: cs.HanDeviceType.PPMID,
+    DeviceType.IHD: cs.HanDeviceType.TYPE2,
+    DeviceType.CAD: cs.HanDeviceType.TYPE2,
+    DeviceType.TYPE2: cs.HanDeviceType.TYPE2,
+}
+"""SMI device type -> GBCS DeviceType (the SAPC has none: its logs and joins are not encoded)."""
+NON_METERS = (DeviceType.PPMID, DeviceType.HCALCS)
+
+
+def _entry(device: Device) -> cs.DeviceLogEntry:
+    han = HAN_TYPES.get(device.device_type)
+    if han is None:
+        raise InvalidValue(f"no GBCS device type for a {device.device_type.value}")
+    return cs.DeviceLogEntry(_title(Eui64(device.device_id.value)), han)
+
+
+def join_details(ask: Ask) -> bytes:
+    """8.9 on a meter: CS07, the devices joined to it."""
+    return cs.join_details(to_user(ask), [_entry(d) for d in ask.device_log])
+
+
+def gpf_log_restored(ask: Ask) -> bytes:
+    """8.12.2 on a GPF: GCS59, each device the SMI holds joined to it restored."""
+    return cs.gpf_log_restored(to_user(ask), [_entry(d) for d in ask.device_log])
+
+
+def join_use_case(device: DeviceType, other: DeviceType) -> tuple[MessageCode, int]:
+    """The join use case and JoinMethodAndRole of `device` joining `other` (GBCS 13.7)."""
+    if device is DeviceType.ESME and other in NON_METERS:
+        return MessageCode.CS03A1, cs.JoinMethod.A_INITIATOR
+    if device in NON_METERS and other is DeviceType.ESME:
+        return MessageCode.CS03A2, cs.JoinMethod.A_RESPONDER
+    pair = {device, other}
+    if DeviceType.GSME in pair and pair & set(NON_METERS):
+        return MessageCode.CS03C, cs.JoinMethod.C
+    raise InvalidValue(f"no Method A or C join of a {device.value} with a {other.value}")
+
+
 def join(ask: Ask) -> bytes:
-    """8.7.2 on a meter: the Method B join of a Type 2 device (CS03B)."""
-    return cs.joined(to_user(ask), MessageCode.CS03B)
+    """8.7.2 on a meter: the Method B join of a Type 2 device (CS03B). On a PPMID or HCALCS,
+    through the ACB: CS03A2 with an ESME, CS03C with a GSME (the other device as the SMI
+    holds it)."""
+    if ask.device.device_type in METERS:
+        return cs.joined(to_user(ask), MessageCode.CS03B)
+    other_id = DeviceId.parse((ask.text("OtherDeviceID") or "").strip())
+    other = next((d for d in ask.device_log if d.device_id == other_id), None)
+    if other is None:
+        raise InvalidValue(f"{other_id} is not joined to {ask.device.device_id}")
+    code, _ = join_use_case(ask.device.device_type, other.device_type)
+    return cs.joined(to_acb(ask, signed=True), code)
+
+
+@dataclass(frozen=True, slots=True)
+class Pairing:
+    """A critical join or unjoin (8.7.1, 8.8.1) as its pre-command needs it: the request,
+    the device it goes to, and the other device (None: not in the SMI)."""
+
+    world: GbcsWorld
+    rid: RequestId
+    device: Device
+    other_id: DeviceId
+    other: Device | None
+
+
+def join_pre_command(p: Pairing) -> bytes:
+    """8.7.1: the unsigned CS03A1, CS03A2 or CS03C Join Device Command (Method C carries the
+    other device's KA certificate)."""
+    if p.other is None:
+        raise InvalidValue(f"{p.other_id} (to join) is not in the SMI")
+    code, method = join_use_case(p.device.device_type, p.other.device_type)
+    other = Eui64(p.other_id.value)
+    certificate = None
+    if method == cs.JoinMethod.C:
+        ka = p.world.device_certificate(other, KeyUsage.KA)
+        certificate = ka.public_bytes(serialization.Encoding.DER)
+    content = cs.join_command(method, _title(other), _entry(p.other).device_type, certificate)
+    return _pre_command(p, code, content)
+
+
+def unjoin_pre_command(p: Pairing) -> bytes:
+    """8.8.1: the unsigned CS04AC Unjoin Device Command (not for a Type 2 device: CS04B)."""
+    if p.other is not None and p.other.device_type not in (*METERS, *NON_METERS):
+        raise InvalidValue(f"a {p.other.device_type.value} is unjoined by Method B")
+    content = cs.unjoin_command(_title(Eui64(p.other_id.value)))
+    return _pre_command(p, MessageCode.CS04AC, content)
+
+
+def _pre_command(p: Pairing, code: MessageCode, content: bytes) -> bytes:
+    user, device = Eui64(p.rid.originator.value), Eui64(p.device.device_id.value)
+    return cs.pre_command(_title(user), _title(device), p.rid.counter, code, content)
 
 
 def unjoin(ask: Ask) -> bytes:

@@ -34,7 +34,7 @@ from gbdsp.gbcs.commands import IssuedCommand
 from gbdsp.gbcs_world import GbcsWorld
 from gbdsp.store.lifecycle_repositories import WanRepository
 from gbdsp.wan.esme_local import local_command
-from gbdsp.wan.gbcs_ask import Builder
+from gbdsp.wan.gbcs_ask import Builder, DeviceLog
 from gbdsp.wan.gbcs_payloads import critical_response, gbcs_response
 
 GBCS_VERSION = "4.3"
@@ -46,6 +46,16 @@ def placeholder(kind: str, srv: str, request_id: str, detail: str = "") -> bytes
     return (text + (f":{detail}" if detail else "")).encode()
 
 
+def draw(seed: int, purpose: bytes, subject: bytes) -> bytes:
+    """32 octets the emulator draws under its seed for one purpose and subject."""
+    return hmac.new(str(seed).encode(), purpose + b":" + subject, hashlib.sha256).digest()
+
+
+def install_code(seed: int, device_id: DeviceId) -> bytes:
+    """A device's own install code (16 octets), as if printed on its label."""
+    return draw(seed, b"install-code", device_id.hex.encode())[:16]
+
+
 @dataclass(frozen=True)
 class DeviceEmulator:
     config: WanConfig = field(default_factory=WanConfig)
@@ -54,7 +64,7 @@ class DeviceEmulator:
 
     def install_code(self, device_id: DeviceId) -> bytes:
         """The device's own install code (16 octets), known to whoever holds the device."""
-        return self._draw(b"install-code", device_id.hex.encode())[:16]
+        return install_code(self.config.seed, device_id)
 
     def latency(self, request_id: str) -> timedelta:
         span = max(0, self.config.latency_ms_max - self.config.latency_ms_min)
@@ -121,13 +131,14 @@ class DeviceEmulator:
         mirrored: DeviceId | None = None,
         command: IssuedCommand | None = None,
         body: etree._Element | None = None,
+        log: DeviceLog | None = None,
     ) -> Reply:
         """The device's Response: real GBCS where gbdsp encodes the use case, else the
         stand-in of `response`. `build`: the Response builder the SRV declares for this
         device type (None: the use case is not encoded); `mirrored`: the GSME a GPF holds
         the data of; `command`: the signed critical command executed (its Response is
         signed); `body`: the request's DUIS body (for the use cases whose Response follows
-        its values)."""
+        its values); `log`: looks up the devices on the device's log (wan/gbcs_ask.py)."""
         if self.gbcs is not None:
             payload = (
                 critical_response(self.gbcs, request_id, device, command)
@@ -141,6 +152,7 @@ class DeviceEmulator:
                     at,
                     mirrored=mirrored,
                     body=body,
+                    log=log,
                 )
             )
             if payload is not None:
@@ -154,5 +166,4 @@ class DeviceEmulator:
         return f"{draw % 10_000:04d}"
 
     def _draw(self, purpose: bytes, subject: bytes) -> bytes:
-        key = str(self.config.seed).encode()
-        return hmac.new(key, purpose + b":" + subject, hashlib.sha256).digest()
+        return draw(self.config.seed, purpose, subject)

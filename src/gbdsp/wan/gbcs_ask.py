@@ -9,12 +9,17 @@ device type; whoever hands a request to the emulator hands it that builder too
 Many Responses follow the request's values (the log period, the optional registers to
 reset, the UTRN...): `body` is the DUIS request body, None where there is none (a DCC
 Scheduled occurrence), in which case a builder answers with the request's defaults.
+
+The device log use cases (8.9 CS07 and CCS04/06/07, 8.12.2 GCS59, the 8.7.2 joins of a
+PPMID or HCALCS, whose use case follows the other device's type) read `device_log`: the
+devices the SMI holds on the answering device's log, looked up only when a builder asks
+(by whoever builds the Ask, in its transaction: gateway/execution.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from lxml import etree
@@ -27,6 +32,9 @@ from gbdsp.duis.namespaces import sr
 from gbdsp.gbcs import responses
 from gbdsp.gbcs_world import GbcsWorld
 from gbdsp.wan.esme_state import Meter
+
+DeviceLog = Callable[[], Sequence[Device]]
+"""The devices on a device's log as the SMI holds them, read when called (Ask.device_log)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +55,15 @@ class Ask:
     data it holds (GBCS: the GPF answers from its copy of the GSME's registers)."""
     body: etree._Element | None = None
     """The DUIS request body (None: the request's defaults)."""
+    log: DeviceLog = field(default=lambda: ())
+    """Looks up the devices of `device_log` (default: none)."""
+
+    @property
+    def device_log(self) -> Sequence[Device]:
+        """The other devices on the answering device's log, as the SMI holds them: for a
+        CHF, those on its CHF Device Log (and its GPF); for any other device, the devices
+        joined to it (8.7, 8.8), in ID order."""
+        return self.log()
 
     @property
     def registers(self) -> Meter:

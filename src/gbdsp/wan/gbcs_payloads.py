@@ -20,6 +20,7 @@ builder it returns None (the caller keeps its documented stand-in).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from lxml import etree
@@ -28,10 +29,11 @@ from gbdsp.domain.devices import Device, DeviceType
 from gbdsp.domain.errors import InvalidValue
 from gbdsp.domain.ids import DeviceId, Eui64
 from gbdsp.domain.requests import RequestId
-from gbdsp.gbcs import commands, esme_commands, responses
+from gbdsp.gbcs import commands, cs, esme_commands, responses
+from gbdsp.gbcs.codes import MessageCode
 from gbdsp.gbcs.keys import KeyUsage
 from gbdsp.gbcs_world import ACB, GbcsWorld
-from gbdsp.wan.gbcs_ask import Ask, Builder
+from gbdsp.wan.gbcs_ask import Ask, Builder, DeviceLog
 from gbdsp.wan.registers import gas_register, import_energy
 
 
@@ -91,6 +93,7 @@ def gbcs_response(
     *,
     mirrored: DeviceId | None = None,
     body: etree._Element | None = None,
+    log: DeviceLog | None = None,
 ) -> bytes | None:
     """The GBCS Response `build` makes for this request to this device, or None without a
     builder (gbdsp does not encode the use case) or if the User has no GBCS KA certificate
@@ -98,7 +101,8 @@ def gbcs_response(
 
     `mirrored`: for a GPF, the GSME whose registers it holds (GBCS: the GPF answers GCS13a
     from its copy of the GSME's data); a GPF without one gets None. `body`: the DUIS
-    request's body, for the builders that read its values."""
+    request's body, for the builders that read its values. `log`: looks up the devices on
+    the device's log in the SMI (Ask.device_log; None: none)."""
     if build is None:
         return None
     meter = device.device_id
@@ -109,7 +113,8 @@ def gbcs_response(
     if world.party_certificate(Eui64(rid.originator.value), KeyUsage.KA) is None:
         return None
     try:
-        return build(Ask(world, seed, rid, device, at, meter, body))
+        ask = Ask(world, seed, rid, device, at, meter, body)
+        return build(ask if log is None else replace(ask, log=log))
     except InvalidValue:
         return None  # e.g. a firmware version GBCS cannot carry: keep the stand-in
 
@@ -122,6 +127,14 @@ def critical_response(
     eui = Eui64(device.device_id.value)
     if command.code in ESME_CRITICAL:  # wan/esme_critical.py
         return _esme_critical_response(world, rid, device, command)
+    if command.code in cs.JOINS:  # a critical join or unjoin (gbcs/cs.py): success
+        route = cs.Route(
+            _title(eui),
+            _title(Eui64(rid.originator.value)),
+            rid.counter,
+            signer=world.device_keys(eui).ds,
+        )
+        return cs.joined(route, MessageCode(command.code))
     exchange = commands.CommandExchange(
         _title(Eui64(rid.originator.value)), _title(eui), rid.counter, command.at
     )
