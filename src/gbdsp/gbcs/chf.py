@@ -41,12 +41,11 @@ REQUESTS = {
 """The kinds of the requests of each use case's command, in order (the RTDS commands')."""
 
 
-def device_log_response(
-    ex: Exchange, code: ChfCode, *, remote_party: bytes, remote_counter: int
-) -> bytes:
-    """The CHF's Response to the ACB (`ex.recipient`, whose KA key makes `ex.z`): each
-    request of the command succeeded."""
-    header = GroupingHeader(
+def acb_header(
+    ex: Exchange, code: int, *, remote_party: bytes, remote_counter: int
+) -> GroupingHeader:
+    """The grouping header of a CHF Response to the ACB naming the User (GBCS 7.2.10)."""
+    return GroupingHeader(
         Cra.RESPONSE,
         ex.counter,
         ex.device,
@@ -55,6 +54,14 @@ def device_log_response(
         supplementary_remote_party=remote_party,
         supplementary_counter=remote_counter,
     )
+
+
+def device_log_response(
+    ex: Exchange, code: ChfCode, *, remote_party: bytes, remote_counter: int
+) -> bytes:
+    """The CHF's Response to the ACB (`ex.recipient`, whose KA key makes `ex.z`): each
+    request of the command succeeded."""
+    header = acb_header(ex, code, remote_party=remote_party, remote_counter=remote_counter)
     kinds = REQUESTS[code]
     content = dlms.access_response(
         ex.counter, [b"\x00"] * len(kinds), [(k, dlms.SUCCESS) for k in kinds]

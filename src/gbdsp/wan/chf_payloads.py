@@ -23,11 +23,17 @@ def _title(eui: Eui64) -> bytes:
     return eui.value.to_bytes(8, "big")
 
 
-def _response(ask: Ask, code: chf.ChfCode) -> bytes:
+def acb_exchange(ask: Ask) -> tuple[Exchange, bytes]:
+    """The CHF answering the ACB with the User's counter, and the User's title (the
+    supplementary remote party) - every CHF use case's Response (also wan/dbch_payloads.py)."""
     eui = Eui64(ask.device.device_id.value)
     z = ask.world.shared_secret(eui, ACB)
     ex = Exchange(_title(eui), _title(ACB), ask.rid.counter, z, ask.at)
-    user = _title(Eui64(ask.rid.originator.value))
+    return ex, _title(Eui64(ask.rid.originator.value))
+
+
+def _response(ask: Ask, code: chf.ChfCode) -> bytes:
+    ex, user = acb_exchange(ask)
     return chf.device_log_response(ex, code, remote_party=user, remote_counter=ask.rid.counter)
 
 
