@@ -57,6 +57,7 @@ from gbdsp.wan import (
     gsme_critical,
 )
 from gbdsp.wan import cs_payloads as cs
+from gbdsp.wan import dbch_payloads as dbch
 from gbdsp.wan import esme_commands as ec
 from gbdsp.wan import esme_configuration as eg
 from gbdsp.wan import esme_reads as er
@@ -282,6 +283,11 @@ REGISTRY: Mapping[str, Declaration] = MappingProxyType(
         "6.22": Declaration(gbcs={ESME: ec.ecs25, GSME: gas.gcs20}),
         "6.24.1": Declaration(gbcs={ESME: cs.security_credentials, GSME: cs.security_credentials}),
         "6.27": Declaration(gbcs={ESME: ec.fixed(EsmeCode.ECS29E)}),
+        "6.28": Declaration(gbcs={CHF: dbch.dbch04}),
+        "6.29": Declaration(gbcs={CHF: dbch.dbch05}),
+        "6.30": Declaration(gbcs={CHF: dbch.dbch03}),
+        "6.31": Declaration(gbcs={CHF: dbch.dbch01}),
+        "6.32": Declaration(gbcs={CHF: dbch.dbch02}),
         "7.4": Declaration(gbcs={ESME: eg.ecs45, GSME: gas.gcs33}),
         "7.7": Declaration(gbcs={ESME: eg.ecs61a}),
         "7.9": Declaration(gbcs={ESME: ec.ecs62}),

@@ -58,10 +58,11 @@ REQUESTS = {
 """The kinds of the requests of each use case's command, in order (the RTDS commands')."""
 
 
-def _send(
-    ex: Exchange, code: ChfCode, content: bytes, remote_party: bytes, remote_counter: int
-) -> bytes:
-    header = GroupingHeader(
+def acb_header(
+    ex: Exchange, code: int, *, remote_party: bytes, remote_counter: int
+) -> GroupingHeader:
+    """The grouping header of a CHF Response to the ACB naming the User (GBCS 7.2.10)."""
+    return GroupingHeader(
         Cra.RESPONSE,
         ex.counter,
         ex.device,
@@ -70,6 +71,12 @@ def _send(
         supplementary_remote_party=remote_party,
         supplementary_counter=remote_counter,
     )
+
+
+def _send(
+    ex: Exchange, code: ChfCode, content: bytes, remote_party: bytes, remote_counter: int
+) -> bytes:
+    header = acb_header(ex, code, remote_party=remote_party, remote_counter=remote_counter)
     return message(header, content, z=ex.z)
 
 

@@ -41,8 +41,9 @@ def _title(eui: Eui64) -> bytes:
     return eui.value.to_bytes(8, "big")
 
 
-def _to_acb(ask: Ask) -> tuple[Exchange, bytes]:
-    """The CHF answering the ACB, and the User it names."""
+def acb_exchange(ask: Ask) -> tuple[Exchange, bytes]:
+    """The CHF answering the ACB with the User's counter, and the User's title (the
+    supplementary remote party) - every CHF use case's Response (also wan/dbch_payloads.py)."""
     eui = Eui64(ask.device.device_id.value)
     z = ask.world.shared_secret(eui, ACB)
     ex = Exchange(_title(eui), _title(ACB), ask.rid.counter, z, ask.at)
@@ -50,7 +51,7 @@ def _to_acb(ask: Ask) -> tuple[Exchange, bytes]:
 
 
 def _response(ask: Ask, code: chf.ChfCode) -> bytes:
-    ex, user = _to_acb(ask)
+    ex, user = acb_exchange(ask)
     return chf.device_log_response(ex, code, remote_party=user, remote_counter=ask.rid.counter)
 
 
@@ -70,7 +71,7 @@ def ccs03(ask: Ask) -> bytes:
 
 def read_device_log(ask: Ask) -> bytes:
     """8.9 on a CHF: CCS07 with ReadSecurityDetails, else CCS06."""
-    ex, user = _to_acb(ask)
+    ex, user = acb_exchange(ask)
     log = [d for d in ask.device_log if d.device_id != ask.device.device_id]
     if ask.has("ReadSecurityDetails"):
         backups = [
