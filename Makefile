@@ -32,7 +32,7 @@ lint: $(BIN)/.installed-dev
 	$(BIN)/lint-imports --no-cache
 
 test: lint
-	$(BIN)/pytest --cov --cov-report= --durations=25
+	$(BIN)/pytest -n 2 --dist loadfile --cov --cov-report= --durations=25
 	@echo "coverage of src/gbdsp by the in-process tests: $$($(BIN)/coverage report --format=total)%"
 
 bench: $(BIN)/.installed-dev
