@@ -34,6 +34,7 @@ from gbdsp.gbcs.dlms_data import (
     visible_string,
 )
 from gbdsp.gbcs.esme import EsmeCode
+from gbdsp.wan.device_state import ARMED, DISABLED, ENABLED, SUPPLY
 from gbdsp.wan.esme_state import CONFIGURATION
 from gbdsp.wan.gbcs_ask import Ask
 from gbdsp.wan.registers import EPOCH
@@ -130,10 +131,16 @@ def ecs27(ask: Ask) -> bytes:
     return esme.read(ask.exchange(), EsmeCode.ECS27, values)
 
 
+CONTROL_STATES = {DISABLED: 0, ENABLED: 1, ARMED: 2}
+"""Disconnect control 0-0:96.3.10.255 control_state: disconnected, connected,
+ready_for_reconnection (the supply 7.2, 7.1, 7.3 set; IEC 62056-6-2 class 70)."""
+
+
 def ecs45(ask: Ask) -> bytes:
-    """7.4 Read Supply Status: connected (disconnect control state 1). The emulator keeps no
-    supply state (docs/gbcs.md)."""
-    return esme.read(ask.exchange(), EsmeCode.ECS45, [enum(1)])
+    """7.4 Read Supply Status: the disconnect control state the last 7.1/7.2/7.3 set
+    (wan/device_state.py), connected by default."""
+    state = CONTROL_STATES[ask.setting(SUPPLY, ENABLED)]
+    return esme.read(ask.exchange(), EsmeCode.ECS45, [enum(state)])
 
 
 def ecs25r(ask: Ask) -> bytes:

@@ -44,9 +44,9 @@ from gbdsp.gbcs.gsme import (
 )
 from gbdsp.gbcs.gsme_logs import PrepaySnapshot, RegisterSnapshot, Samples
 from gbdsp.gbcs.gsme_tariff import Calendar, PrepaymentConfiguration, Tariff
+from gbdsp.wan.device_state import ARMED, DISABLED, ENABLED
 from gbdsp.wan.registers import EPOCH, gas_register
 
-SUPPLY_ON = 2
 MONTHS = 0x23
 """ZSE billing period duration type: months (as the GCS25 commands set it)."""
 CREDIT_MODE = 0x0C95
@@ -105,9 +105,15 @@ def payment_control(seed: int, device_id: DeviceId) -> int:
     return PREPAYMENT_MODE if _draw(seed, device_id, b"gas-mode")[0] < 64 else CREDIT_MODE
 
 
-def valve(at: datetime) -> ValveStatus:
+SUPPLY_STATUS = {DISABLED: 0, ARMED: 1, ENABLED: 2}
+"""ZSE Supply Status of the valve the last 7.2 / 7.3 set (wan/device_state.py): off, armed,
+on (a GSME's supply is not enabled remotely: 7.1 is not sent to it)."""
+
+
+def valve(at: datetime, supply: str = ENABLED) -> ValveStatus:
+    """The battery's remaining life and the valve's state (`supply`: wan/device_state.py)."""
     days = max(0, BATTERY_DAYS - (at - EPOCH).days)
-    return ValveStatus(battery_days=days, supply=SUPPLY_ON)
+    return ValveStatus(battery_days=days, supply=SUPPLY_STATUS[supply])
 
 
 def billing_period() -> BillingPeriod:

@@ -23,6 +23,7 @@ from gbdsp.gbcs.codes import MessageCode
 from gbdsp.gbcs.gsme import GsmeExchange
 from gbdsp.gbcs_world import ACB
 from gbdsp.wan import gas_meter
+from gbdsp.wan.device_state import ENABLED, SUPPLY
 from gbdsp.wan.gbcs_ask import Ask, Builder
 
 
@@ -74,7 +75,7 @@ def gcs31(ask: Ask) -> bytes:
 
 
 def gcs33(ask: Ask) -> bytes:
-    return gsme.gcs33(exchange(ask), gas_meter.valve(ask.at))
+    return gsme.gcs33(exchange(ask), gas_meter.valve(ask.at, ask.setting(SUPPLY, ENABLED)))
 
 
 def gcs46(ask: Ask) -> bytes:

@@ -1,0 +1,160 @@
+"""The emulated devices remember what set commands set (docs/gbcs.md "Device state"): through
+the real gateway, on each backend, a set command the device executed changes what a later
+read reports, decoded by the real gbcs-parser; a refused one, or one the WAN did not
+deliver, changes nothing."""
+
+from __future__ import annotations
+
+import base64
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from gbdsp.clock import ManualClock
+from gbdsp.domain.ids import DeviceId, UserId
+from gbdsp.domain.requests import WebService
+from gbdsp.duis import xml
+from gbdsp.duis.namespaces import SR
+from gbdsp.gateway.pipeline import Gateway
+from gbdsp.gbcs_world import GbcsWorld
+from gbdsp.services.smki_export import export
+from gbdsp.services.users import register_test_users
+from gbdsp.store.store import Store
+from gbdsp.worlds.demo import create_demo_fleet
+from tests.duis_support import (
+    CHF,
+    ESME,
+    NETWORK_OPERATOR,
+    SUPPLIER,
+    dsp_signing_key,
+    request,
+    signed,
+)
+from tests.gbcs.conftest import Decoder, Verdict
+from tests.gbcs.test_critical import GSME, send_signed, sign, transform
+
+WORLD = GbcsWorld(bytes.fromhex("d7" * 32))
+
+
+@pytest.fixture
+def gateway(store: Store, clock: ManualClock) -> Gateway:
+    register_test_users(store)
+    create_demo_fleet(store, clock, premises=0, seed=1)
+    with store.transaction() as tx:
+        tx.users.set_response_url(UserId.parse(SUPPLIER), "http://127.0.0.1:9/duis")
+    return Gateway(store, clock, dsp_signing_key(), gbcs=WORLD)
+
+
+@pytest.fixture
+def keys(store: Store, gateway: Gateway, user_keys: Path, tmp_path: Path) -> list[Path]:
+    export(store, WORLD, tmp_path / "certs", private=False)
+    return [tmp_path / "certs", user_keys]
+
+
+class Device:
+    """Drives one device through the gateway with fresh counters."""
+
+    def __init__(self, gateway: Gateway, store: Store, target: str) -> None:
+        self.gateway, self.store, self.target = gateway, store, target
+        self.counter = 1000
+
+    def _next(self) -> int:
+        self.counter += 1
+        return self.counter
+
+    def critical(self, srv: str, body: str, *, signer: str = SUPPLIER) -> str:
+        """CV 4 then the CV 5 signed by `signer`: the synchronous code of the CV 5."""
+        counter = self._next()
+        pre = transform(self.gateway, counter, srv, self.target, body)
+        return send_signed(self.gateway, counter, sign(pre, signer), srv, self.target)
+
+    def read(self, srv: str, body: str) -> bytes:
+        """A CV 1 read: the device's GBCS Response, as pushed."""
+        counter = self._next()
+        reply = self.gateway.handle(
+            WebService.SEND_COMMAND,
+            signed(request(srv=srv, body=body, cv=1, counter=counter, target=self.target)),
+        )
+        assert b"I99" in reply.body, reply.body
+        return self.pushed(counter, "I0")
+
+    def pushed(self, counter: int, code: str) -> bytes:
+        later = self.gateway.clock.now() + timedelta(seconds=10)
+        with self.store.transaction() as tx:
+            found = [
+                m
+                for m in tx.outbox.claim_due(later, later, 100)
+                if m.response_id == f"{self.target}:{SUPPLIER}:{counter}"
+            ]
+        assert len(found) == 1
+        root = xml.parse(found[0].body)
+        assert root.findtext(f"{{{SR}}}Header/{{{SR}}}ResponseCode") == code
+        payload = root.findtext(f".//{{{SR}}}GBCSPayload") or ""
+        return base64.b64decode(payload)
+
+
+def _decoded(decoder: Decoder, keys: list[Path], frames: list[bytes]) -> list[Verdict]:
+    verdicts = decoder.decode(frames, keys)
+    for v in verdicts:
+        assert (v.ok, v.mac) == (True, "valid"), v.raw
+    return verdicts
+
+
+def _esme_supply(v: Verdict) -> list[str]:
+    """ECS45: the disconnect control state (0 disconnected, 1 connected, 2 armed)."""
+    return v.notes_of("Enum")
+
+
+def _gas_supply(v: Verdict) -> str:
+    """GCS33: the battery's days, then the ZSE Supply Status (0 off, 1 armed, 2 on)."""
+    return v.notes_of("Attribute Data Value")[-1]
+
+
+READ_SUPPLY = "<sr:ReadSupplyStatus/>"
+
+
+def test_esme_supply_follows_7_1_7_2_7_3(
+    gateway: Gateway, store: Store, decoder: Decoder, keys: list[Path]
+) -> None:
+    esme = Device(gateway, store, ESME)
+    frames = [esme.read("7.4", READ_SUPPLY)]
+    assert esme.critical("7.2", "<sr:DisableSupply/>") == "I99"
+    frames.append(esme.read("7.4", READ_SUPPLY))
+    assert esme.critical("7.3", "<sr:ArmSupply/>") == "I99"
+    frames.append(esme.read("7.4", READ_SUPPLY))
+    assert esme.critical("7.1", "<sr:EnableSupply/>") == "I99"
+    frames.append(esme.read("7.4", READ_SUPPLY))
+    states = [_esme_supply(v) for v in _decoded(decoder, keys, frames)]
+    assert states == [["1"], ["0"], ["2"], ["1"]]
+
+
+def test_gsme_valve_follows_7_2_and_7_3(
+    gateway: Gateway, store: Store, decoder: Decoder, keys: list[Path]
+) -> None:
+    gsme = Device(gateway, store, GSME)
+    frames = [gsme.read("7.4", READ_SUPPLY)]
+    assert gsme.critical("7.2", "<sr:DisableSupply/>") == "I99"
+    frames.append(gsme.read("7.4", READ_SUPPLY))
+    assert gsme.critical("7.3", "<sr:ArmSupply/>") == "I99"
+    frames.append(gsme.read("7.4", READ_SUPPLY))
+    states = [_gas_supply(v) for v in _decoded(decoder, keys, frames)]
+    assert states == ["2", "0", "1"]
+
+
+def test_a_refused_or_undelivered_7_2_leaves_the_supply_on(
+    gateway: Gateway, store: Store, decoder: Decoder, keys: list[Path]
+) -> None:
+    esme = Device(gateway, store, ESME)
+    # signed by the wrong User: refused at once, nothing sent
+    assert esme.critical("7.2", "<sr:DisableSupply/>", signer=NETWORK_OPERATOR) == "E41"
+    # no SM WAN at the premises: sent (I99), but the device never gets it (E20)
+    with store.transaction() as tx:
+        tx.wan.set_coverage(DeviceId.parse(CHF), False)
+    assert esme.critical("7.2", "<sr:DisableSupply/>") == "I99"
+    assert esme.pushed(esme.counter, "E20") == b""
+    with store.transaction() as tx:
+        tx.wan.set_coverage(DeviceId.parse(CHF), True)
+        assert tx.device_states.get(DeviceId.parse(ESME)) is None
+    (read,) = _decoded(decoder, keys, [esme.read("7.4", READ_SUPPLY)])
+    assert _esme_supply(read) == ["1"]
