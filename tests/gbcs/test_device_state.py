@@ -158,3 +158,89 @@ def test_a_refused_or_undelivered_7_2_leaves_the_supply_on(
         assert tx.device_states.get(DeviceId.parse(ESME)) is None
     (read,) = _decoded(decoder, keys, [esme.read("7.4", READ_SUPPLY)])
     assert _esme_supply(read) == ["1"]
+
+
+READ_TARIFF = "<sr:ReadTariffPrimaryElement/>"
+ESME_PRICE = (
+    "<sr:UpdatePricePrimaryElement>{when}<sr:PriceElements><sr:ElectricityPriceElements>"
+    "<sr:StandingCharge>20000</sr:StandingCharge><sr:StandingChargeScale>-5"
+    "</sr:StandingChargeScale><sr:PriceScale>-5</sr:PriceScale><sr:TOUTariff>"
+    '<sr:TOUPrice index="1">3221</sr:TOUPrice><sr:TOUPrice index="2">4327</sr:TOUPrice>'
+    "</sr:TOUTariff></sr:ElectricityPriceElements></sr:PriceElements>"
+    "</sr:UpdatePricePrimaryElement>"
+)
+
+
+def _when(at: str) -> str:
+    return f"<sr:ExecutionDateTime>{at}</sr:ExecutionDateTime>"
+
+
+def _esme_prices(v: Verdict) -> tuple[str, list[str]]:
+    """ECS24: the active price, then the standing charge and the price matrix's prices."""
+    return v.notes_of("Double Long Unsigned")[0], v.notes_of("] Long")
+
+
+def test_esme_price_update_is_what_4_11_1_reads(
+    gateway: Gateway, store: Store, decoder: Decoder, keys: list[Path]
+) -> None:
+    esme = Device(gateway, store, ESME)
+    frames = [esme.read("4.11.1", READ_TARIFF)]
+    assert esme.critical("1.2.1", ESME_PRICE.format(when="")) == "I99"
+    frames.append(esme.read("4.11.1", READ_TARIFF))
+    before, after = (_esme_prices(v) for v in _decoded(decoder, keys, frames))
+    assert before == ("24500", ["6000", "24500"])  # the documented default
+    price, charges = after
+    assert price == "3221"
+    assert charges[:3] == ["20000", "3221", "4327"] and len(charges) == 1 + 80
+    assert set(charges[3:]) == {"0"}
+
+
+def test_a_future_dated_price_applies_at_its_time_and_a_cancellation_withdraws_it(
+    gateway: Gateway, store: Store, clock: ManualClock, decoder: Decoder, keys: list[Path]
+) -> None:
+    esme = Device(gateway, store, ESME)
+    at = clock.now() + timedelta(days=1)
+    assert esme.critical("1.2.1", ESME_PRICE.format(when=_when(at.isoformat()))) == "I99"
+    frames = [esme.read("4.11.1", READ_TARIFF)]  # before its time: the old price
+    clock.advance(timedelta(days=1, seconds=1))
+    frames.append(esme.read("4.11.1", READ_TARIFF))  # executed
+    later = clock.now() + timedelta(days=1)
+    body = ESME_PRICE.replace(">3221<", ">9999<").format(when=_when(later.isoformat()))
+    assert esme.critical("1.2.1", body) == "I99"
+    cancel = ESME_PRICE.format(when=_when("3000-12-31T00:00:00Z"))
+    assert esme.critical("1.2.1", cancel) == "I99"
+    clock.advance(timedelta(days=2))
+    frames.append(esme.read("4.11.1", READ_TARIFF))  # the 9999 was withdrawn
+    prices = [_esme_prices(v)[0] for v in _decoded(decoder, keys, frames)]
+    assert prices == ["24500", "3221", "3221"]
+
+
+GAS_PRICE = (
+    "<sr:UpdatePricePrimaryElement><sr:PriceElements><sr:GasPriceElements>"
+    "<sr:CurrencyUnits>GBP</sr:CurrencyUnits><sr:StandingCharge>22465</sr:StandingCharge>"
+    "<sr:TOUTariff>"
+    + "".join(
+        f'<sr:TOUPrice index="{i}">{p}</sr:TOUPrice>'
+        for i, p in enumerate((9600, 10200, 10750), start=1)
+    )
+    + "</sr:TOUTariff></sr:GasPriceElements></sr:PriceElements></sr:UpdatePricePrimaryElement>"
+)
+
+
+def _gas_tariff(v: Verdict) -> list[str]:
+    """GCS21f's Price cluster attributes: divisor, multiplier, three thresholds, unit, four
+    block prices, four tier prices, currency, trailing digits, standing charge."""
+    return v.notes_of("Attribute Data Value")[:17]
+
+
+def test_gsme_price_update_is_what_4_11_1_reads(
+    gateway: Gateway, store: Store, decoder: Decoder, keys: list[Path]
+) -> None:
+    gsme = Device(gateway, store, GSME)
+    frames = [gsme.read("4.11.1", READ_TARIFF)]
+    assert gsme.critical("1.2.1", GAS_PRICE) == "I99"
+    frames.append(gsme.read("4.11.1", READ_TARIFF))
+    before, after = (_gas_tariff(v) for v in _decoded(decoder, keys, frames))
+    assert after[10:14] == ["9600", "10200", "10750", "0"] != before[10:14]
+    assert after[16] == "22465" != before[16]
+    assert after[:10] == before[:10]  # no block prices, the same thresholds

@@ -12,6 +12,7 @@ pre-command) and kept with the transform.
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import cache
 from typing import Any
 
@@ -25,19 +26,30 @@ from gbdsp.gateway.registry import declared
 from gbdsp.services.context import HandlerContext
 from gbdsp.store.gateway_repositories import IssuedTransform
 from gbdsp.wan import device_state
-from gbdsp.wan.device_state import Overrides, StateLookup
+from gbdsp.wan.device_state import StateLookup
+
+Change = dict[str, Any]
+"""What a command does to the device's state, as kept with a CV 4 transform (JSON)."""
+SET, AT, CANCEL = "set", "at", "cancel"
 
 
-def read(request: DuisRequest, srv: Srv, device: Device) -> Overrides | None:
-    """What the request's command sets on `device` (None: nothing gbdsp remembers, or
-    values it cannot carry: the device keeps its defaults)."""
+def read(request: DuisRequest, srv: Srv, device: Device, now: datetime) -> Change | None:
+    """What the request's command does to what `device` remembers: sets overrides, at
+    once or (future-dated) at its ExecutionDateTime, or withdraws (a cancellation). None:
+    nothing gbdsp remembers, or values it cannot carry (the device keeps its defaults)."""
     reader = declared(srv.variant).sets.get(device.device_type)
     if reader is None:
         return None
+    held = future_dated.decision(request, srv, now)
+    if held.handling is Handling.CANCEL:
+        return {CANCEL: True}
     try:
-        return reader(request.body) or None
+        overrides = reader(request.body)
     except ValueError:  # InvalidValue included
         return None
+    if not overrides:
+        return None
+    return {SET: overrides, AT: None if held.at is None else held.at.isoformat()}
 
 
 def lookup(ctx: HandlerContext, device_id: DeviceId) -> StateLookup:
@@ -57,27 +69,27 @@ def remember(
     device: Device,
     issued: IssuedTransform | None,
 ) -> None:
-    """The device executed the request's command (it answered I0): keep what it set. An
+    """The device executed the request's command (it answered I0): keep what it set. A
+    CV 5/6/7 executes what its CV 4 request said (the time is in the signed command). An
     SRV that sets nothing gbdsp remembers costs no statement."""
     if device.device_type not in declared(srv.variant).sets:
         return
-    held = future_dated.decision(request, srv, ctx.now)
-    rid = request.request_id
-    if held.handling is Handling.CANCEL:
-        stored = ctx.tx.device_states.get(device.device_id)
-        kept = device_state.withdrawn(stored, srv.variant, str(rid.originator))
+    change = (
+        (issued.device_state if issued is not None else None)
+        if request.cv.is_signed_pre_command
+        else read(request, srv, device, ctx.now)
+    )
+    if not change:
+        return
+    stored = ctx.tx.device_states.get(device.device_id)
+    originator = str(request.request_id.originator)
+    if change.get(CANCEL):
+        kept = device_state.withdrawn(stored, srv.variant, originator)
         if kept is not None:
             ctx.tx.device_states.put(device.device_id, kept, ctx.now)
         return
-    overrides = (
-        (issued.device_state if issued is not None else None)
-        if request.cv.is_signed_pre_command
-        else read(request, srv, device)
-    )
-    if not overrides:
-        return
-    stored = ctx.tx.device_states.get(device.device_id)
+    at = None if change[AT] is None else datetime.fromisoformat(change[AT])
     changed = device_state.executed(
-        stored, overrides, ctx.now, at=held.at, srv=srv.variant, user=str(rid.originator)
+        stored, change[SET], ctx.now, at=at, srv=srv.variant, user=originator
     )
     ctx.tx.device_states.put(device.device_id, changed, ctx.now)

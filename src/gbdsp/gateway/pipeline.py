@@ -322,6 +322,7 @@ class Gateway:
         if cv is CommandVariant.TRANSFORM:
             build = critical_command(srv.variant, device.device_type)
             pre = critical.pre_command(self.gbcs, request, build, device, ctx.now, ctx.tx)
+            change = None if pre is None else device_state.read(request, srv, device, ctx.now)
             ctx.tx.transforms.issue(
                 request.request_id_text,
                 rid.originator,
@@ -329,7 +330,7 @@ class Gateway:
                 ctx.now,
                 device_id=device.device_id,
                 pre_command=pre,
-                device_state=None if pre is None else device_state.read(request, srv, device),
+                device_state=change,
             )
             if pre is None:  # a use case gbdsp does not encode yet (docs/gbcs.md)
                 return (

@@ -305,10 +305,14 @@ REGISTRY: Mapping[str, Declaration] = MappingProxyType(
         "14.1": Declaration(gbcs={GSME: gas.gcs31}),
         # -- Critical Service Requests: the CV 4 pre-command (docs/gbcs.md) ---------------
         "1.1.1": Declaration(
-            critical={**_dlms(esme_tariffs.import_tariff), **_gas(gsme_critical.tariff)}
+            critical={**_dlms(esme_tariffs.import_tariff), **_gas(gsme_critical.tariff)},
+            sets={ESME: esme_tariffs.import_tariff_state, GSME: gsme_critical.tariff_state},
         ),
         "1.1.2": Declaration(critical=_dlms(esme_tariffs.secondary_tariff)),
-        "1.2.1": Declaration(critical={**_dlms(esme_tariffs.price), **_gas(gsme_critical.price)}),
+        "1.2.1": Declaration(
+            critical={**_dlms(esme_tariffs.price), **_gas(gsme_critical.price)},
+            sets={ESME: esme_tariffs.price_state, GSME: gsme_critical.price_state},
+        ),
         "1.2.2": Declaration(critical=_dlms(esme_tariffs.secondary_price)),
         "1.5": Declaration(critical={ESME: critical.balance(ESME), GSME: critical.balance(GSME)}),
         "1.6": Declaration(

@@ -38,6 +38,28 @@ SUPPLY = "supply"
 """7.1 / 7.2 / 7.3: "enabled", "disabled" or "armed" (default: enabled)."""
 ENABLED, DISABLED, ARMED = "enabled", "disabled", "armed"
 
+# ESME tariff (1.1.1, 1.2.1): the DLMS values the command SET, hex-encoded as the device
+# reports them again in 4.11.1 (ECS24 reads the same attributes: wan/esme_tariffs.py).
+TARIFF_CALENDAR = "tariff.calendar"
+"""The season, week and day profiles of the Activity Calendar (1.1.1)."""
+TARIFF_SPECIAL_DAYS = "tariff.special_days"
+TARIFF_THRESHOLDS = "tariff.thresholds"
+"""The block thresholds of the eight TOU rates (1.1.1)."""
+TARIFF_STANDING_CHARGE = "tariff.standing_charge"
+TARIFF_PRICE_MATRIX = "tariff.price_matrix"
+TARIFF_ACTIVE_PRICE = "tariff.active_price"
+"""[price, price scale]: the price of TOU rate 1 (or of block 1), the emulator running no
+switching calendar (1.1.1, 1.2.1)."""
+
+# GSME tariff (1.1.1, 1.2.1): the values of GCS21f (wan/gsme_critical.py).
+GAS_STANDING_CHARGE = "gas.standing_charge"
+GAS_TIER_PRICES = "gas.tier_prices"
+"""A TOU tariff's four tier prices (1/100000 GBP per kWh)."""
+GAS_BLOCK_PRICES = "gas.block_prices"
+"""A block tariff's four block prices."""
+GAS_THRESHOLDS = "gas.thresholds"
+"""A block tariff's three thresholds (1.1.1)."""
+
 
 def supply(state: str) -> StateReader:
     """7.1 Enable, 7.2 Disable, 7.3 Arm Supply: the supply (ESME contactor, GSME valve)."""

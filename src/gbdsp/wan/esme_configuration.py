@@ -14,6 +14,7 @@ from gbdsp.gbcs import esme
 from gbdsp.gbcs.dlms_data import (
     Bits,
     Data,
+    Encoded,
     array,
     boolean,
     compact_array,
@@ -34,7 +35,18 @@ from gbdsp.gbcs.dlms_data import (
     visible_string,
 )
 from gbdsp.gbcs.esme import EsmeCode
-from gbdsp.wan.device_state import ARMED, DISABLED, ENABLED, SUPPLY
+from gbdsp.wan.device_state import (
+    ARMED,
+    DISABLED,
+    ENABLED,
+    SUPPLY,
+    TARIFF_ACTIVE_PRICE,
+    TARIFF_CALENDAR,
+    TARIFF_PRICE_MATRIX,
+    TARIFF_SPECIAL_DAYS,
+    TARIFF_STANDING_CHARGE,
+    TARIFF_THRESHOLDS,
+)
 from gbdsp.wan.esme_state import CONFIGURATION
 from gbdsp.wan.gbcs_ask import Ask
 from gbdsp.wan.registers import EPOCH
@@ -202,9 +214,22 @@ def _calendar() -> list[Data]:
 
 def ecs24(ask: Ask) -> bytes:
     """4.11.1 Read Tariff Primary Element: the active price and its scale, the switching
-    calendar, no special days, the block thresholds of the eight TOU rates (none), the
-    currency (GBP), the standing charge and the price matrix (one rate)."""
-    return esme.read(ask.exchange(), EsmeCode.ECS24, _tariff())
+    calendar, the special days, the block thresholds of the eight TOU rates, the currency
+    (GBP), the standing charge and the price matrix: what the last 1.1.1 / 1.2.1 SET
+    (wan/device_state.py), else a single rate, no special days and no thresholds."""
+    values = list(_tariff())
+    price = ask.setting(TARIFF_ACTIVE_PRICE, None)
+    if price is not None:
+        values[:2] = [double_long_unsigned(price[0]), scaler_unit(price[1], CURRENCY)]
+    for at, name in ((2, TARIFF_CALENDAR), (5, TARIFF_SPECIAL_DAYS), (6, TARIFF_THRESHOLDS)):
+        found = ask.setting(name, None)
+        for i, text in enumerate([found] if isinstance(found, str) else found or []):
+            values[at + i] = Encoded(bytes.fromhex(text))
+    for at, name in ((15, TARIFF_STANDING_CHARGE), (16, TARIFF_PRICE_MATRIX)):
+        found = ask.setting(name, None)
+        if found is not None:
+            values[at] = Encoded(bytes.fromhex(found))
+    return esme.read(ask.exchange(), EsmeCode.ECS24, values)
 
 
 @cache
