@@ -244,3 +244,20 @@ def test_gsme_price_update_is_what_4_11_1_reads(
     assert after[10:14] == ["9600", "10200", "10750", "0"] != before[10:14]
     assert after[16] == "22465" != before[16]
     assert after[:10] == before[:10]  # no block prices, the same thresholds
+
+
+def test_7_12_sets_the_randomised_offset_limit_6_2_2_reads(
+    gateway: Gateway, store: Store, decoder: Decoder, keys: list[Path]
+) -> None:
+    esme = Device(gateway, store, ESME)
+    read = "<sr:ReadDeviceConfigurationRandomisation/>"
+    frames = [esme.read("6.2.2", read)]
+    body = (
+        "<sr:SetRandomisedOffsetLimit><sr:RandomisedOffsetLimit>600"
+        "</sr:RandomisedOffsetLimit></sr:SetRandomisedOffsetLimit>"
+    )
+    assert esme.critical("7.12", body) == "I99"
+    frames.append(esme.read("6.2.2", read))
+    before, after = (v.notes_of("Long Unsigned") for v in _decoded(decoder, keys, frames))
+    assert before == ["200", "1800", "1800"]  # the documented default
+    assert after == ["200", "600", "1800"]

@@ -379,7 +379,12 @@ REGISTRY: Mapping[str, Declaration] = MappingProxyType(
         ),
         "7.8": Declaration(critical=_dlms(esme_critical.auxiliary_load(0x20, "ResetALCSHCALCS"))),
         "7.12": Declaration(
-            critical={ESME: critical.fixed(MessageCode.ECS38, critical.randomised_offset)}
+            critical={ESME: critical.fixed(MessageCode.ECS38, critical.randomised_offset)},
+            sets={
+                ESME: device_state.integer(
+                    "RandomisedOffsetLimit", device_state.RANDOMISED_OFFSET_LIMIT
+                )
+            },
         ),
         "7.13": Declaration(critical=_dlms(esme_critical.controller_state(limit=False))),
         "7.16": Declaration(critical=_dlms(esme_critical.controller_state(limit=True))),

@@ -38,6 +38,15 @@ SUPPLY = "supply"
 """7.1 / 7.2 / 7.3: "enabled", "disabled" or "armed" (default: enabled)."""
 ENABLED, DISABLED, ARMED = "enabled", "disabled", "armed"
 
+RANDOMISED_OFFSET_LIMIT = "randomisation.offset_limit"
+"""7.12: the ESME's randomised offset limit (s), as 6.2.2 reads it."""
+
+
+def integer(name: str, key: str) -> StateReader:
+    """A set command whose one value is the integer DUIS element `name`."""
+    return lambda body: {key: int(text(body, name))}
+
+
 # ESME tariff (1.1.1, 1.2.1): the DLMS values the command SET, hex-encoded as the device
 # reports them again in 4.11.1 (ECS24 reads the same attributes: wan/esme_tariffs.py).
 TARIFF_CALENDAR = "tariff.calendar"

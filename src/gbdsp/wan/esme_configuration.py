@@ -39,6 +39,7 @@ from gbdsp.wan.device_state import (
     ARMED,
     DISABLED,
     ENABLED,
+    RANDOMISED_OFFSET_LIMIT,
     SUPPLY,
     TARIFF_ACTIVE_PRICE,
     TARIFF_CALENDAR,
@@ -111,8 +112,11 @@ def ecs26b(ask: Ask) -> bytes:
 
 
 def ecs26c(ask: Ask) -> bytes:
-    """6.2.2 Read Device Configuration (Randomisation)."""
-    values = [long_unsigned(v) for v in C.randomisation]
+    """6.2.2 Read Device Configuration (Randomisation): the offset number, the offset limit
+    (the last 7.12's, wan/device_state.py) and the data-sending offset limit."""
+    number, limit, sending = C.randomisation
+    limit = ask.setting(RANDOMISED_OFFSET_LIMIT, limit)
+    values = [long_unsigned(v) for v in (number, limit, sending)]
     return esme.read(ask.exchange(), EsmeCode.ECS26C, values)
 
 
