@@ -261,3 +261,24 @@ def test_7_12_sets_the_randomised_offset_limit_6_2_2_reads(
     before, after = (v.notes_of("Long Unsigned") for v in _decoded(decoder, keys, frames))
     assert before == ["200", "1800", "1800"]  # the documented default
     assert after == ["200", "600", "1800"]
+
+
+def test_6_4_1_sets_the_load_limit_4_15_reads(
+    gateway: Gateway, store: Store, decoder: Decoder, keys: list[Path]
+) -> None:
+    esme = Device(gateway, store, ESME)
+    read = "<sr:ReadLoadLimitData/>"
+    frames = [esme.read("4.15", read)]
+    body = (
+        "<sr:UpdateDeviceConfigurationLoadLimitingGeneralSettings>"
+        "<sr:LoadLimitPeriod>300</sr:LoadLimitPeriod>"
+        "<sr:LoadLimitPowerThreshold>6900</sr:LoadLimitPowerThreshold>"
+        "<sr:LoadLimitRestorationPeriod>30</sr:LoadLimitRestorationPeriod>"
+        "<sr:LoadLimitSupplyState>Disable</sr:LoadLimitSupplyState>"
+        "</sr:UpdateDeviceConfigurationLoadLimitingGeneralSettings>"
+    )
+    assert esme.critical("6.4.1", body) == "I99"
+    frames.append(esme.read("4.15", read))
+    before, after = (v.notes_of("Double Long Unsigned") for v in _decoded(decoder, keys, frames))
+    assert before[1:] == ["12000", "60", "30"]  # the counter, then the documented default
+    assert after[1:] == ["6900", "30", "300"]

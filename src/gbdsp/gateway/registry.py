@@ -332,7 +332,9 @@ REGISTRY: Mapping[str, Declaration] = MappingProxyType(
                 GSME: critical.fixed(MessageCode.GCS06),
             }
         ),
-        "6.4.1": Declaration(critical=_dlms(esme_critical.load_limit)),
+        "6.4.1": Declaration(
+            critical=_dlms(esme_critical.load_limit), sets={ESME: device_state.load_limit}
+        ),
         "6.6": Declaration(critical={GSME: _use_case(critical.conversion)}),
         "6.7": Declaration(critical=_gas(gsme_critical.gas_flow)),
         "6.8": Declaration(

@@ -47,6 +47,17 @@ def integer(name: str, key: str) -> StateReader:
     return lambda body: {key: int(text(body, name))}
 
 
+LOAD_LIMIT = "load_limit"
+"""6.4.1: the ESME's load limit [power threshold (W), restoration period, measurement
+period (s)], as 4.15 reads it."""
+
+
+def load_limit(body: etree._Element) -> Overrides:
+    """6.4.1: the power threshold, the restoration period and the load limit period."""
+    names = ("LoadLimitPowerThreshold", "LoadLimitRestorationPeriod", "LoadLimitPeriod")
+    return {LOAD_LIMIT: [int(text(body, n)) for n in names]}
+
+
 # ESME tariff (1.1.1, 1.2.1): the DLMS values the command SET, hex-encoded as the device
 # reports them again in 4.11.1 (ECS24 reads the same attributes: wan/esme_tariffs.py).
 TARIFF_CALENDAR = "tariff.calendar"

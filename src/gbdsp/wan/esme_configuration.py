@@ -39,6 +39,7 @@ from gbdsp.wan.device_state import (
     ARMED,
     DISABLED,
     ENABLED,
+    LOAD_LIMIT,
     RANDOMISED_OFFSET_LIMIT,
     SUPPLY,
     TARIFF_ACTIVE_PRICE,
@@ -140,8 +141,9 @@ def ecs26j(ask: Ask) -> bytes:
 
 def ecs27(ask: Ask) -> bytes:
     """4.15 Read Load Limit Data: supply not limited, counter 0, the power threshold (W)
-    and the restoration and measurement periods (s)."""
-    threshold, restoration, measurement = C.load_limit
+    and the restoration and measurement periods (s): the last 6.4.1's (wan/device_state.py),
+    else the defaults."""
+    threshold, restoration, measurement = ask.setting(LOAD_LIMIT, C.load_limit)
     values: list[Data] = [boolean(False), double_long_unsigned(0), scaler_unit(0, COUNT)]
     values += [double_long_unsigned(v) for v in (threshold, restoration, measurement)]
     return esme.read(ask.exchange(), EsmeCode.ECS27, values)

@@ -9,8 +9,9 @@ read of an earlier period has no entries.
 The rest is configuration. `CONFIGURATION` gives the defaults an emulated ESME reports:
 GB defaults (230 V nominal, the thresholds of the DCC Boxed templates' 6.5 request), a
 single-rate credit tariff and no debt. What a set command the device executed changed
-(supply, tariff, randomised offset limit) overrides them per device (wan/device_state.py);
-any other command is acknowledged, not remembered (docs/gbcs.md "Device state").
+(supply, tariff, randomised offset limit, load limit) overrides them per device
+(wan/device_state.py); any other command is acknowledged, not remembered (docs/gbcs.md
+"Device state").
 """
 
 from __future__ import annotations
