@@ -14,11 +14,13 @@ from gbdsp.domain.replies import Reply
 from gbdsp.domain.response_codes import ResponseCode
 from gbdsp.domain.srv import Srv
 from gbdsp.duis.request import DuisRequest
+from gbdsp.gateway import device_state
 from gbdsp.gateway.device_commands import device_log, mirrored_gsme, with_cin
 from gbdsp.gateway.handlers import NotImplementedSrv
 from gbdsp.gateway.registry import declared
 from gbdsp.gbcs.commands import IssuedCommand
 from gbdsp.services.context import HandlerContext
+from gbdsp.store.gateway_repositories import IssuedTransform
 
 
 def non_device(ctx: HandlerContext, request: DuisRequest, srv: Srv) -> Reply:
@@ -41,9 +43,24 @@ def execute(
     device: Device,
     *,
     command: IssuedCommand | None = None,
+    issued: IssuedTransform | None = None,
 ) -> Reply:
     """What comes back from the device (or the WAN's failure code). `command`: the
-    critical command the User signed (its Response is signed)."""
+    critical command the User signed (its Response is signed), `issued` its transform. A
+    command the device executed (I0) changes what it remembers (gateway/device_state.py)."""
+    answer = _execute(ctx, request, srv, device, command)
+    if answer.code == ResponseCode.I0:
+        device_state.remember(ctx, request, srv, device, issued)
+    return answer
+
+
+def _execute(
+    ctx: HandlerContext,
+    request: DuisRequest,
+    srv: Srv,
+    device: Device,
+    command: IssuedCommand | None,
+) -> Reply:
     failure = ctx.emulator.unreachable(ctx.tx.wan, device) or ctx.emulator.wan_failure(
         request.request_id_text
     )
@@ -57,6 +74,8 @@ def execute(
     def log() -> list[Device]:  # read only by the builders that ask, after any effect
         return device_log(ctx, device)
 
+    state = device_state.lookup(ctx, mirrored or device.device_id)
+
     if effect is None:
         answer = ctx.emulator.device_response(
             srv.variant,
@@ -69,6 +88,7 @@ def execute(
             command=command,
             body=request.body,
             log=log,
+            state=state,
         )
         return with_cin(ctx, device, answer) if declaration.with_cin else answer
     outcome = effect(ctx, request, device)
@@ -86,4 +106,5 @@ def execute(
         command=command,
         body=request.body,
         log=log,
+        state=state,
     )

@@ -28,7 +28,15 @@ from gbdsp.duis import schema, signature, xml
 from gbdsp.duis.request import DuisRequest, NotARequest, read_request
 from gbdsp.duis.signature import SignatureRejected, SigningKey
 from gbdsp.duis.smki import public_test_certificates
-from gbdsp.gateway import audit, critical, dcc_alerts, execution, future_dated, handlers
+from gbdsp.gateway import (
+    audit,
+    critical,
+    dcc_alerts,
+    device_state,
+    execution,
+    future_dated,
+    handlers,
+)
 from gbdsp.gateway.caches import ReferenceCache, ReferenceView
 from gbdsp.gateway.outcomes import Outcome, Stage
 from gbdsp.gateway.registry import critical_command
@@ -314,6 +322,7 @@ class Gateway:
         if cv is CommandVariant.TRANSFORM:
             build = critical_command(srv.variant, device.device_type)
             pre = critical.pre_command(self.gbcs, request, build, device, ctx.now, ctx.tx)
+            change = None if pre is None else device_state.read(request, srv, device, ctx.now)
             ctx.tx.transforms.issue(
                 request.request_id_text,
                 rid.originator,
@@ -321,6 +330,7 @@ class Gateway:
                 ctx.now,
                 device_id=device.device_id,
                 pre_command=pre,
+                device_state=change,
             )
             if pre is None:  # a use case gbdsp does not encode yet (docs/gbcs.md)
                 return (
@@ -347,7 +357,7 @@ class Gateway:
                 Stage.HANDLER,
                 None,
             )
-        later = execution.execute(ctx, request, srv, device, command=command)
+        later = execution.execute(ctx, request, srv, device, command=command, issued=issued)
         return Reply(ResponseCode.I99, reason=f"sent to {device.device_id}"), Stage.HANDLER, later
 
     def _enqueue_device_response(

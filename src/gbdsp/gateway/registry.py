@@ -23,6 +23,9 @@ does with it is here, and nowhere else:
   wan/gsme_critical.py). The device's signed Response follows from the command's message
   code (wan/gbcs_payloads.py `critical_response`). A device type without one gets the
   documented stand-in PreCommand.
+- `sets`: what the command sets on the device, for each device type gbdsp remembers it
+  for (wan/device_state.py `StateReader`): kept when the device executes it
+  (gateway/device_state.py), reported by the reads' builders instead of their defaults.
 A Device Service Request with no declaration is sent to the device, which answers it with
 the stand-in. The lambdas are the DUIS adapters: they read the body into domain values
 (domain/service_requests.py) and call the use case.
@@ -50,6 +53,7 @@ from gbdsp.services import dcc_schedules, dsp_requests, lifecycle
 from gbdsp.services.context import HandlerContext
 from gbdsp.wan import (
     chf_payloads,
+    device_state,
     esme_critical,
     esme_schedules,
     esme_tariffs,
@@ -62,6 +66,7 @@ from gbdsp.wan import esme_commands as ec
 from gbdsp.wan import esme_configuration as eg
 from gbdsp.wan import esme_reads as er
 from gbdsp.wan import gsme_payloads as gas
+from gbdsp.wan.device_state import StateReader
 from gbdsp.wan.esme_critical import EsmeCommand
 from gbdsp.wan.gbcs_ask import Builder
 from gbdsp.wan.gsme_critical import GsmeCommand
@@ -81,10 +86,12 @@ class Declaration:
     with_cin: bool = False
     gbcs: Mapping[DeviceType, Builder] = field(default_factory=lambda: MappingProxyType({}))
     critical: Mapping[DeviceType, PreCommand] = field(default_factory=lambda: MappingProxyType({}))
+    sets: Mapping[DeviceType, StateReader] = field(default_factory=lambda: MappingProxyType({}))
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "gbcs", MappingProxyType(dict(self.gbcs)))
         object.__setattr__(self, "critical", MappingProxyType(dict(self.critical)))
+        object.__setattr__(self, "sets", MappingProxyType(dict(self.sets)))
 
 
 SENT_TO_DEVICE = Declaration()
@@ -298,10 +305,14 @@ REGISTRY: Mapping[str, Declaration] = MappingProxyType(
         "14.1": Declaration(gbcs={GSME: gas.gcs31}),
         # -- Critical Service Requests: the CV 4 pre-command (docs/gbcs.md) ---------------
         "1.1.1": Declaration(
-            critical={**_dlms(esme_tariffs.import_tariff), **_gas(gsme_critical.tariff)}
+            critical={**_dlms(esme_tariffs.import_tariff), **_gas(gsme_critical.tariff)},
+            sets={ESME: esme_tariffs.import_tariff_state, GSME: gsme_critical.tariff_state},
         ),
         "1.1.2": Declaration(critical=_dlms(esme_tariffs.secondary_tariff)),
-        "1.2.1": Declaration(critical={**_dlms(esme_tariffs.price), **_gas(gsme_critical.price)}),
+        "1.2.1": Declaration(
+            critical={**_dlms(esme_tariffs.price), **_gas(gsme_critical.price)},
+            sets={ESME: esme_tariffs.price_state, GSME: gsme_critical.price_state},
+        ),
         "1.2.2": Declaration(critical=_dlms(esme_tariffs.secondary_price)),
         "1.5": Declaration(critical={ESME: critical.balance(ESME), GSME: critical.balance(GSME)}),
         "1.6": Declaration(
@@ -321,7 +332,9 @@ REGISTRY: Mapping[str, Declaration] = MappingProxyType(
                 GSME: critical.fixed(MessageCode.GCS06),
             }
         ),
-        "6.4.1": Declaration(critical=_dlms(esme_critical.load_limit)),
+        "6.4.1": Declaration(
+            critical=_dlms(esme_critical.load_limit), sets={ESME: device_state.load_limit}
+        ),
         "6.6": Declaration(critical={GSME: _use_case(critical.conversion)}),
         "6.7": Declaration(critical=_gas(gsme_critical.gas_flow)),
         "6.8": Declaration(
@@ -342,18 +355,23 @@ REGISTRY: Mapping[str, Declaration] = MappingProxyType(
         "6.26": Declaration(
             critical={ESME: critical.fixed(MessageCode.ECS48, critical.daily_block_reset)}
         ),
-        "7.1": Declaration(critical={ESME: critical.fixed(MessageCode.ECS42)}),
+        "7.1": Declaration(
+            critical={ESME: critical.fixed(MessageCode.ECS42)},
+            sets={ESME: device_state.supply(device_state.ENABLED)},
+        ),
         "7.2": Declaration(
             critical={
                 ESME: critical.fixed(MessageCode.ECS43),
                 GSME: critical.fixed(MessageCode.GCS32),
-            }
+            },
+            sets=dict.fromkeys((ESME, GSME), device_state.supply(device_state.DISABLED)),
         ),
         "7.3": Declaration(
             critical={
                 ESME: critical.fixed(MessageCode.ECS44),
                 GSME: critical.fixed(MessageCode.GCS39),
-            }
+            },
+            sets=dict.fromkeys((ESME, GSME), device_state.supply(device_state.ARMED)),
         ),
         "7.5": Declaration(
             critical=_dlms(esme_critical.auxiliary_load(0x11, "ActivateALCSHCALCS"))
@@ -363,7 +381,12 @@ REGISTRY: Mapping[str, Declaration] = MappingProxyType(
         ),
         "7.8": Declaration(critical=_dlms(esme_critical.auxiliary_load(0x20, "ResetALCSHCALCS"))),
         "7.12": Declaration(
-            critical={ESME: critical.fixed(MessageCode.ECS38, critical.randomised_offset)}
+            critical={ESME: critical.fixed(MessageCode.ECS38, critical.randomised_offset)},
+            sets={
+                ESME: device_state.integer(
+                    "RandomisedOffsetLimit", device_state.RANDOMISED_OFFSET_LIMIT
+                )
+            },
         ),
         "7.13": Declaration(critical=_dlms(esme_critical.controller_state(limit=False))),
         "7.16": Declaration(critical=_dlms(esme_critical.controller_state(limit=True))),

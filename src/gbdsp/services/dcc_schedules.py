@@ -34,6 +34,7 @@ from gbdsp.services.duis_outbox import enqueue_signed
 from gbdsp.store.gateway_repositories import AuditEntry
 from gbdsp.store.schedule_repositories import StoredSchedule
 from gbdsp.store.store import Store, Transaction
+from gbdsp.wan import device_state
 from gbdsp.wan.emulator import DeviceEmulator
 from gbdsp.wan.gbcs_ask import BuilderLookup, stand_ins
 
@@ -188,7 +189,15 @@ def _run_one(
     counter = schedule.schedule_id * OCCURRENCE_SCALE + schedule.runs + 1
     rid = RequestId(schedule.user_id, device.device_id, counter)
     build = builders(srv.variant, device.device_type)
-    answer = emulator.device_response(srv.variant, rid, str(rid), device, now, build=build)
+    answer = emulator.device_response(
+        srv.variant,
+        rid,
+        str(rid),
+        device,
+        now,
+        build=build,
+        state=lambda: device_state.in_force(tx.device_states.get(device.device_id), now),
+    )
     payload = getattr(answer.payload, "payload", b"")
     reply = Reply(
         answer.code,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -142,6 +143,9 @@ class IssuedTransform:
     pre_command: bytes | None
     """The unsigned General-Signing APDU; None for a stand-in (docs/gbcs.md)."""
     used: bool
+    device_state: dict[str, Any] | None = None
+    """What the command sets on the device (wan/device_state.py), read from the CV 4
+    request: applied when the CV 5/6/7 executes it (None: nothing remembered)."""
 
 
 class TransformRepository:
@@ -159,6 +163,7 @@ class TransformRepository:
         *,
         device_id: DeviceId | None = None,
         pre_command: bytes | None = None,
+        device_state: dict[str, Any] | None = None,
     ) -> None:
         self._conn.execute(
             insert(issued_transforms).values(
@@ -168,6 +173,7 @@ class TransformRepository:
                 issued_at=at,
                 device_id=device_id,
                 pre_command=pre_command,
+                device_state=device_state,
             )
         )
 
@@ -187,6 +193,7 @@ class TransformRepository:
             row.device_id,
             None if row.pre_command is None else bytes(row.pre_command),
             row.used_at is not None,
+            None if row.device_state is None else dict(row.device_state),
         )
 
     def consume(self, request_id: str, user_id: UserId, at: datetime) -> str | None:

@@ -14,6 +14,7 @@ from sqlalchemy.exc import OperationalError
 
 from gbdsp.store import migrate
 from gbdsp.store.alert_repositories import AlertLogRepository
+from gbdsp.store.device_state_repositories import DeviceStateRepository
 from gbdsp.store.engine import READ_ONLY, check_connection, make_engine
 from gbdsp.store.errors import DatabaseError
 from gbdsp.store.gateway_repositories import (
@@ -56,6 +57,7 @@ class Transaction:
         self.audit = AuditRepository(conn)
         self.registrations = RegistrationRepository(conn)
         self.wan = WanRepository(conn)
+        self.device_states = DeviceStateRepository(conn)
         self.schedules = ScheduleRepository(conn)
         self.housekeeping = HousekeepingRepository(conn)
         self.jobs = JobLeaseRepository(conn)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     Boolean,
     Column,
@@ -193,6 +194,11 @@ issued_transforms = Table(
     Column("used_at", UtcDateTime()),
     Column("device_id", DeviceIdType()),
     Column("pre_command", LargeBinary, comment="the unsigned General-Signing APDU of CV 4"),
+    Column(
+        "device_state",
+        JSON,
+        comment="what the command sets on the device, applied when the CV 5/6/7 executes it",
+    ),
 )
 
 gbcs_certificates = Table(
@@ -303,6 +309,20 @@ wan_joins = Table(
     metadata,
     Column("device_id", DeviceIdType(), primary_key=True, autoincrement=False),
     Column("other_id", DeviceIdType(), primary_key=True, autoincrement=False),
+)
+
+device_states = Table(
+    "device_states",
+    metadata,
+    Column("device_id", DeviceIdType(), primary_key=True, autoincrement=False),
+    Column(
+        "state",
+        JSON,
+        nullable=False,
+        comment="what set commands changed on the emulated device (wan/device_state.py): "
+        "the values in force and those a future-dated command sets at its time",
+    ),
+    Column("updated_at", UtcDateTime(), nullable=False),
 )
 
 housekeeping_runs = Table(

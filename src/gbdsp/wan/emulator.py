@@ -33,6 +33,7 @@ from gbdsp.domain.response_codes import ResponseCode
 from gbdsp.gbcs.commands import IssuedCommand
 from gbdsp.gbcs_world import GbcsWorld
 from gbdsp.store.lifecycle_repositories import WanRepository
+from gbdsp.wan.device_state import StateLookup
 from gbdsp.wan.esme_local import local_command
 from gbdsp.wan.gbcs_ask import Builder, DeviceLog
 from gbdsp.wan.gbcs_payloads import critical_response, gbcs_response
@@ -132,13 +133,15 @@ class DeviceEmulator:
         command: IssuedCommand | None = None,
         body: etree._Element | None = None,
         log: DeviceLog | None = None,
+        state: StateLookup | None = None,
     ) -> Reply:
         """The device's Response: real GBCS where gbdsp encodes the use case, else the
         stand-in of `response`. `build`: the Response builder the SRV declares for this
         device type (None: the use case is not encoded); `mirrored`: the GSME a GPF holds
         the data of; `command`: the signed critical command executed (its Response is
         signed); `body`: the request's DUIS body (for the use cases whose Response follows
-        its values); `log`: looks up the devices on the device's log (wan/gbcs_ask.py)."""
+        its values); `log`: looks up the devices on the device's log, `state` what set
+        commands changed on it (wan/gbcs_ask.py)."""
         if self.gbcs is not None:
             payload = (
                 critical_response(self.gbcs, request_id, device, command)
@@ -153,6 +156,7 @@ class DeviceEmulator:
                     mirrored=mirrored,
                     body=body,
                     log=log,
+                    state=state,
                 )
             )
             if payload is not None:

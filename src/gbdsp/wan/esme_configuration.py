@@ -14,6 +14,7 @@ from gbdsp.gbcs import esme
 from gbdsp.gbcs.dlms_data import (
     Bits,
     Data,
+    Encoded,
     array,
     boolean,
     compact_array,
@@ -34,6 +35,20 @@ from gbdsp.gbcs.dlms_data import (
     visible_string,
 )
 from gbdsp.gbcs.esme import EsmeCode
+from gbdsp.wan.device_state import (
+    ARMED,
+    DISABLED,
+    ENABLED,
+    LOAD_LIMIT,
+    RANDOMISED_OFFSET_LIMIT,
+    SUPPLY,
+    TARIFF_ACTIVE_PRICE,
+    TARIFF_CALENDAR,
+    TARIFF_PRICE_MATRIX,
+    TARIFF_SPECIAL_DAYS,
+    TARIFF_STANDING_CHARGE,
+    TARIFF_THRESHOLDS,
+)
 from gbdsp.wan.esme_state import CONFIGURATION
 from gbdsp.wan.gbcs_ask import Ask
 from gbdsp.wan.registers import EPOCH
@@ -98,8 +113,11 @@ def ecs26b(ask: Ask) -> bytes:
 
 
 def ecs26c(ask: Ask) -> bytes:
-    """6.2.2 Read Device Configuration (Randomisation)."""
-    values = [long_unsigned(v) for v in C.randomisation]
+    """6.2.2 Read Device Configuration (Randomisation): the offset number, the offset limit
+    (the last 7.12's, wan/device_state.py) and the data-sending offset limit."""
+    number, limit, sending = C.randomisation
+    limit = ask.setting(RANDOMISED_OFFSET_LIMIT, limit)
+    values = [long_unsigned(v) for v in (number, limit, sending)]
     return esme.read(ask.exchange(), EsmeCode.ECS26C, values)
 
 
@@ -123,17 +141,24 @@ def ecs26j(ask: Ask) -> bytes:
 
 def ecs27(ask: Ask) -> bytes:
     """4.15 Read Load Limit Data: supply not limited, counter 0, the power threshold (W)
-    and the restoration and measurement periods (s)."""
-    threshold, restoration, measurement = C.load_limit
+    and the restoration and measurement periods (s): the last 6.4.1's (wan/device_state.py),
+    else the defaults."""
+    threshold, restoration, measurement = ask.setting(LOAD_LIMIT, C.load_limit)
     values: list[Data] = [boolean(False), double_long_unsigned(0), scaler_unit(0, COUNT)]
     values += [double_long_unsigned(v) for v in (threshold, restoration, measurement)]
     return esme.read(ask.exchange(), EsmeCode.ECS27, values)
 
 
+CONTROL_STATES = {DISABLED: 0, ENABLED: 1, ARMED: 2}
+"""Disconnect control 0-0:96.3.10.255 control_state: disconnected, connected,
+ready_for_reconnection (the supply 7.2, 7.1, 7.3 set; IEC 62056-6-2 class 70)."""
+
+
 def ecs45(ask: Ask) -> bytes:
-    """7.4 Read Supply Status: connected (disconnect control state 1). The emulator keeps no
-    supply state (docs/gbcs.md)."""
-    return esme.read(ask.exchange(), EsmeCode.ECS45, [enum(1)])
+    """7.4 Read Supply Status: the disconnect control state the last 7.1/7.2/7.3 set
+    (wan/device_state.py), connected by default."""
+    state = CONTROL_STATES[ask.setting(SUPPLY, ENABLED)]
+    return esme.read(ask.exchange(), EsmeCode.ECS45, [enum(state)])
 
 
 def ecs25r(ask: Ask) -> bytes:
@@ -195,9 +220,22 @@ def _calendar() -> list[Data]:
 
 def ecs24(ask: Ask) -> bytes:
     """4.11.1 Read Tariff Primary Element: the active price and its scale, the switching
-    calendar, no special days, the block thresholds of the eight TOU rates (none), the
-    currency (GBP), the standing charge and the price matrix (one rate)."""
-    return esme.read(ask.exchange(), EsmeCode.ECS24, _tariff())
+    calendar, the special days, the block thresholds of the eight TOU rates, the currency
+    (GBP), the standing charge and the price matrix: what the last 1.1.1 / 1.2.1 SET
+    (wan/device_state.py), else a single rate, no special days and no thresholds."""
+    values = list(_tariff())
+    price = ask.setting(TARIFF_ACTIVE_PRICE, None)
+    if price is not None:
+        values[:2] = [double_long_unsigned(price[0]), scaler_unit(price[1], CURRENCY)]
+    for at, name in ((2, TARIFF_CALENDAR), (5, TARIFF_SPECIAL_DAYS), (6, TARIFF_THRESHOLDS)):
+        found = ask.setting(name, None)
+        for i, text in enumerate([found] if isinstance(found, str) else found or []):
+            values[at + i] = Encoded(bytes.fromhex(text))
+    for at, name in ((15, TARIFF_STANDING_CHARGE), (16, TARIFF_PRICE_MATRIX)):
+        found = ask.setting(name, None)
+        if found is not None:
+            values[at] = Encoded(bytes.fromhex(found))
+    return esme.read(ask.exchange(), EsmeCode.ECS24, values)
 
 
 @cache

@@ -6,10 +6,12 @@ of it, the daily read log and the billing data log are its value at midnight, th
 its growth over the last hour. The logs start when the register does (2020-01-01): a log
 read of an earlier period has no entries.
 
-The rest is configuration the emulator does not keep per device (a command is acknowledged,
-not remembered, docs/sm-wan.md). `CONFIGURATION` gives the values an emulated ESME reports:
+The rest is configuration. `CONFIGURATION` gives the defaults an emulated ESME reports:
 GB defaults (230 V nominal, the thresholds of the DCC Boxed templates' 6.5 request), a
-single-rate credit tariff and no debt.
+single-rate credit tariff and no debt. What a set command the device executed changed
+(supply, tariff, randomised offset limit, load limit) overrides them per device
+(wan/device_state.py); any other command is acknowledged, not remembered (docs/gbcs.md
+"Device state").
 """
 
 from __future__ import annotations

@@ -40,6 +40,7 @@ from gbdsp.gbcs.dlms_data import (
 )
 from gbdsp.gbcs.esme import SET
 from gbdsp.gbcs.esme_commands import CriticalCode, Request, obis
+from gbdsp.wan import device_state as state
 from gbdsp.wan.esme_schedules import structured_date, switch_time
 from gbdsp.wan.esme_values import EXTENDED, activation
 
@@ -284,3 +285,47 @@ def secondary_price(request: DuisRequest, now: datetime) -> tuple[CriticalCode, 
         Request(SET, CHARGE, SECONDARY_PRICES, UNIT_CHARGE, _secondary_matrix(prices)),
         Request(SET, CHARGE, SECONDARY_PRICES, ACTIVATION, when),
     ]
+
+
+# -- what the device remembers (wan/device_state.py) ---------------------------------------
+
+
+def _hex(value: Data) -> str:
+    return value.encode().hex()
+
+
+def _price_state(prices: etree._Element) -> state.Overrides:
+    """The standing charge and price matrix as SET, and the price of TOU rate 1 (block 1 of
+    block set 1 for a block tariff) as the active price."""
+    tou = {_index(e, TOU_PRICES): int(e.text or "0") for e in prices.iter(sr("TOUPrice"))}
+    blocks = {
+        _index(e, BLOCKS): int(e.text or "0")
+        for g in prices.iter(sr("BlockPrices"))
+        if _index(g, BLOCK_SETS) == 1
+        for e in g.iter(sr("BlockPrice"))
+    }
+    first = tou.get(1) or blocks.get(1, 0)
+    return {
+        state.TARIFF_STANDING_CHARGE: _hex(_standing_charge(prices)),
+        state.TARIFF_PRICE_MATRIX: _hex(_price_matrix(prices)),
+        state.TARIFF_ACTIVE_PRICE: [first, _int(prices, "PriceScale")],
+    }
+
+
+def import_tariff_state(body: etree._Element) -> state.Overrides:
+    """1.1.1 (ECS01a): the switching table, special days, block thresholds and prices."""
+    elements = _find(body, "ElecTariffElements")
+    if _text(elements, "CurrencyUnits") != "GBP":
+        raise InvalidValue("only GBP is encoded")
+    calendar = _calendar(_find(elements, "SwitchingTable"), 0)
+    return {
+        state.TARIFF_CALENDAR: [_hex(v) for v in calendar],
+        state.TARIFF_SPECIAL_DAYS: _hex(_special_days(elements)),
+        state.TARIFF_THRESHOLDS: [_hex(v) for v in _thresholds(elements)],
+        **_price_state(_find(body, "ElectricityPriceElements")),
+    }
+
+
+def price_state(body: etree._Element) -> state.Overrides:
+    """1.2.1 (ECS01b): the standing charge and the price matrix."""
+    return _price_state(_find(body, "ElectricityPriceElements"))

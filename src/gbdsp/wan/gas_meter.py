@@ -14,14 +14,16 @@ the register where a value follows from it.
   daily read log has a snapshot each midnight (UTC) and the billing data log one at each
   month's start (the billing calendar). gbdsp keeps no top-ups, debt collections, tariff or
   payment-mode changes, so those logs are empty.
-- **Configuration.** gbdsp keeps no supply, payment-mode, tariff, alert-behaviour or
+- **Configuration.** These are the defaults. What a set command the GSME executed changed
+  (the valve, 7.2 / 7.3; the prices, 1.1.1 / 1.2.1) overrides them per device
+  (wan/device_state.py); gbdsp keeps no payment-mode, alert-behaviour or
   gas-configuration state. The tariff is single-rate (every TOU tier at the meter's price, no
   blocks) with a drawn standing charge, and there is no friendly credit. Every configurable
   event is logged and sent to the WAN, the valve is on, and the supply tamper and depletion
   states are 0. The calorific value and conversion factor are the usual 39.5 MJ/m3 and
   1.02264, the billing calendar is monthly from 2020-01-01, and one meter in four is in
-  prepayment mode. An SRV that sets these (6.6, 6.7, 6.8, 6.22, 1.1, 1.6, 2.1, 7.x) is
-  acknowledged but not remembered (docs/gbcs.md).
+  prepayment mode. Any other SRV that sets these (6.6, 6.7, 6.8, 6.22, 1.6, 2.1) is
+  acknowledged but not remembered (docs/gbcs.md "Device state").
 """
 
 from __future__ import annotations
@@ -44,9 +46,9 @@ from gbdsp.gbcs.gsme import (
 )
 from gbdsp.gbcs.gsme_logs import PrepaySnapshot, RegisterSnapshot, Samples
 from gbdsp.gbcs.gsme_tariff import Calendar, PrepaymentConfiguration, Tariff
+from gbdsp.wan.device_state import ARMED, DISABLED, ENABLED
 from gbdsp.wan.registers import EPOCH, gas_register
 
-SUPPLY_ON = 2
 MONTHS = 0x23
 """ZSE billing period duration type: months (as the GCS25 commands set it)."""
 CREDIT_MODE = 0x0C95
@@ -105,9 +107,15 @@ def payment_control(seed: int, device_id: DeviceId) -> int:
     return PREPAYMENT_MODE if _draw(seed, device_id, b"gas-mode")[0] < 64 else CREDIT_MODE
 
 
-def valve(at: datetime) -> ValveStatus:
+SUPPLY_STATUS = {DISABLED: 0, ARMED: 1, ENABLED: 2}
+"""ZSE Supply Status of the valve the last 7.2 / 7.3 set (wan/device_state.py): off, armed,
+on (a GSME's supply is not enabled remotely: 7.1 is not sent to it)."""
+
+
+def valve(at: datetime, supply: str = ENABLED) -> ValveStatus:
+    """The battery's remaining life and the valve's state (`supply`: wan/device_state.py)."""
     days = max(0, BATTERY_DAYS - (at - EPOCH).days)
-    return ValveStatus(battery_days=days, supply=SUPPLY_ON)
+    return ValveStatus(battery_days=days, supply=SUPPLY_STATUS[supply])
 
 
 def billing_period() -> BillingPeriod:

@@ -14,13 +14,18 @@ The device log use cases (8.9 CS07 and CCS04/06/07, 8.12.2 GCS59, the 8.7.2 join
 PPMID or HCALCS, whose use case follows the other device's type) read `device_log`: the
 devices the SMI holds on the answering device's log, looked up only when a builder asks
 (by whoever builds the Ask, in its transaction: gateway/execution.py).
+
+What set commands changed on the device (its supply state, tariff, configuration) is
+`state`, looked up the same way, only when a builder asks (`setting`): a builder reports the
+override where there is one, its documented default otherwise (wan/device_state.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from lxml import etree
 
@@ -31,6 +36,7 @@ from gbdsp.domain.requests import RequestId
 from gbdsp.duis.namespaces import sr
 from gbdsp.gbcs import responses
 from gbdsp.gbcs_world import GbcsWorld
+from gbdsp.wan.device_state import StateLookup
 from gbdsp.wan.esme_state import Meter
 
 DeviceLog = Callable[[], Sequence[Device]]
@@ -57,6 +63,13 @@ class Ask:
     """The DUIS request body (None: the request's defaults)."""
     log: DeviceLog = field(default=lambda: ())
     """Looks up the devices of `device_log` (default: none)."""
+    state: StateLookup = field(default=lambda: _NOTHING_SET)
+    """Looks up what set commands changed on `meter` (default: nothing)."""
+
+    def setting(self, name: str, default: Any) -> Any:
+        """The value a set command gave `name` on `meter` (wan/device_state.py), else the
+        builder's documented `default`."""
+        return self.state().get(name, default)
 
     @property
     def device_log(self) -> Sequence[Device]:
@@ -92,6 +105,8 @@ class Ask:
             return self.at - default, self.at
         return _instant(start), _instant(end)
 
+
+_NOTHING_SET: Mapping[str, Any] = {}
 
 Builder = Callable[[Ask], bytes]
 """The GBCS Response of one use case to an `Ask` (InvalidValue: the request's values cannot

@@ -33,6 +33,7 @@ from gbdsp.gbcs import commands, cs, esme_commands, responses
 from gbdsp.gbcs.codes import MessageCode
 from gbdsp.gbcs.keys import KeyUsage
 from gbdsp.gbcs_world import ACB, GbcsWorld
+from gbdsp.wan.device_state import StateLookup
 from gbdsp.wan.gbcs_ask import Ask, Builder, DeviceLog
 from gbdsp.wan.registers import gas_register, import_energy
 
@@ -94,6 +95,7 @@ def gbcs_response(
     mirrored: DeviceId | None = None,
     body: etree._Element | None = None,
     log: DeviceLog | None = None,
+    state: StateLookup | None = None,
 ) -> bytes | None:
     """The GBCS Response `build` makes for this request to this device, or None without a
     builder (gbdsp does not encode the use case) or if the User has no GBCS KA certificate
@@ -102,7 +104,8 @@ def gbcs_response(
     `mirrored`: for a GPF, the GSME whose registers it holds (GBCS: the GPF answers GCS13a
     from its copy of the GSME's data); a GPF without one gets None. `body`: the DUIS
     request's body, for the builders that read its values. `log`: looks up the devices on
-    the device's log in the SMI (Ask.device_log; None: none)."""
+    the device's log in the SMI (Ask.device_log; None: none). `state`: looks up what set
+    commands changed on the device (of `mirrored` for a GPF; Ask.state; None: nothing)."""
     if build is None:
         return None
     meter = device.device_id
@@ -114,7 +117,9 @@ def gbcs_response(
         return None
     try:
         ask = Ask(world, seed, rid, device, at, meter, body)
-        return build(ask if log is None else replace(ask, log=log))
+        if log is not None:
+            ask = replace(ask, log=log)
+        return build(ask if state is None else replace(ask, state=state))
     except InvalidValue:
         return None  # e.g. a firmware version GBCS cannot carry: keep the stand-in
 

@@ -37,6 +37,7 @@ from gbdsp.gbcs.gsme_commands import (
     prices,
 )
 from gbdsp.gbcs.gsme_commands import gas_flow as gas_flow_components
+from gbdsp.wan import device_state as state
 from gbdsp.wan.esme_values import addressed, flag, instant, required
 
 Builder = Callable[[DuisRequest, datetime], tuple[GsmeCriticalCode, list[Zcl]]]
@@ -194,10 +195,10 @@ def _calendar(
     return GasCalendar(kind, days, weeks, seasons, special)
 
 
-def _prices(request: DuisRequest, thresholds_in_use: int | None) -> GasPrices:
+def _prices(body: Element, thresholds_in_use: int | None) -> GasPrices:
     """The price elements; the thresholds in use of a block tariff: `thresholds_in_use`
     (1.1.1: those of its threshold matrix) or the NumberOfThresholds (1.2.1)."""
-    element = _one(request.body, "GasPriceElements")
+    element = _one(body, "GasPriceElements")
     block = element.find(sr("BlockTariff"))
     if block is not None:
         values = _indexed(block, "BlockPrice")
@@ -226,7 +227,7 @@ def tariff(request: DuisRequest, now: datetime) -> tuple[GsmeCriticalCode, list[
         days.append((_int(d, "DayName"), [(0, 0 if action is None else int(action))]))
     cal = _calendar(elements, DELIVERED_CALENDAR, days)  # the switching table, special days
     thresholds = _indexed(_one(elements, "ThresholdMatrix"), "BlockThreshold")
-    price = _prices(request, len(thresholds))  # a TOU tariff's matrix is a mock: not used
+    price = _prices(request.body, len(thresholds))  # a TOU tariff's matrix is a mock: not used
     info, matrix = prices(price, now, when)
     extra = [block_thresholds(thresholds, now, when)] if price.block else []
     return GsmeCriticalCode.GCS01A, [*calendar(cal, now, when), info, *extra, matrix]
@@ -234,7 +235,38 @@ def tariff(request: DuisRequest, now: datetime) -> tuple[GsmeCriticalCode, list[
 
 def price(request: DuisRequest, now: datetime) -> tuple[GsmeCriticalCode, list[Zcl]]:
     """1.2.1: Publish Tariff Information and Publish Price Matrix."""
-    return GsmeCriticalCode.GCS01B, prices(_prices(request, None), now, _execution(request))
+    return GsmeCriticalCode.GCS01B, prices(_prices(request.body, None), now, _execution(request))
+
+
+def _padded(values: list[int], size: int) -> list[int]:
+    if len(values) > size:
+        raise InvalidValue(f"more than {size} values")
+    return values + [0] * (size - len(values))
+
+
+def _price_state(price: GasPrices) -> state.Overrides:
+    """What GCS21f reports of the prices published: the standing charge, and the four tier
+    prices of a TOU tariff or the four block prices of a block tariff."""
+    key = state.GAS_BLOCK_PRICES if price.block else state.GAS_TIER_PRICES
+    return {state.GAS_STANDING_CHARGE: price.standing_charge, key: _padded(price.prices, 4)}
+
+
+def tariff_state(body: Element) -> state.Overrides:
+    """1.1.1 (GCS01a): the prices, with a block tariff's thresholds (the switching table
+    is not remembered: GCS21f reports the default calendar)."""
+    thresholds = _indexed(
+        _one(_one(body, "GasTariffElements"), "ThresholdMatrix"), "BlockThreshold"
+    )
+    price = _prices(body, len(thresholds))
+    found = _price_state(price)
+    if price.block:
+        found[state.GAS_THRESHOLDS] = _padded(thresholds, 3)
+    return found
+
+
+def price_state(body: Element) -> state.Overrides:
+    """1.2.1 (GCS01b): the prices."""
+    return _price_state(_prices(body, None))
 
 
 ACTIONS = {"START": 1, "STOP": 0}

@@ -11,6 +11,7 @@ values (GCS20: how many configurations it sets; the logs: their ReadLogPeriod) r
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
@@ -23,6 +24,14 @@ from gbdsp.gbcs.codes import MessageCode
 from gbdsp.gbcs.gsme import GsmeExchange
 from gbdsp.gbcs_world import ACB
 from gbdsp.wan import gas_meter
+from gbdsp.wan.device_state import (
+    ENABLED,
+    GAS_BLOCK_PRICES,
+    GAS_STANDING_CHARGE,
+    GAS_THRESHOLDS,
+    GAS_TIER_PRICES,
+    SUPPLY,
+)
 from gbdsp.wan.gbcs_ask import Ask, Builder
 
 
@@ -74,7 +83,7 @@ def gcs31(ask: Ask) -> bytes:
 
 
 def gcs33(ask: Ask) -> bytes:
-    return gsme.gcs33(exchange(ask), gas_meter.valve(ask.at))
+    return gsme.gcs33(exchange(ask), gas_meter.valve(ask.at, ask.setting(SUPPLY, ENABLED)))
 
 
 def gcs46(ask: Ask) -> bytes:
@@ -99,7 +108,16 @@ def gcs20r(ask: Ask) -> bytes:
 
 
 def gcs21f(ask: Ask) -> bytes:
-    return gsme_tariff.gcs21f(exchange(ask), gas_meter.tariff(ask.seed, ask.device.device_id))
+    """4.11.1: the emulated tariff, with the prices the last 1.1.1 / 1.2.1 published."""
+    tariff = gas_meter.tariff(ask.seed, ask.device.device_id)
+    tariff = replace(
+        tariff,
+        standing_charge=ask.setting(GAS_STANDING_CHARGE, tariff.standing_charge),
+        tier_prices=ask.setting(GAS_TIER_PRICES, tariff.tier_prices),
+        block_prices=ask.setting(GAS_BLOCK_PRICES, tariff.block_prices),
+        thresholds=ask.setting(GAS_THRESHOLDS, tariff.thresholds),
+    )
+    return gsme_tariff.gcs21f(exchange(ask), tariff)
 
 
 def gcs21b(ask: Ask) -> bytes:
