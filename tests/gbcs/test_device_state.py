@@ -12,38 +12,24 @@ from pathlib import Path
 import pytest
 
 from gbdsp.clock import ManualClock
-from gbdsp.domain.ids import DeviceId, UserId
+from gbdsp.domain.ids import DeviceId
 from gbdsp.domain.requests import WebService
 from gbdsp.duis import xml
 from gbdsp.duis.namespaces import SR
 from gbdsp.gateway.pipeline import Gateway
-from gbdsp.gbcs_world import GbcsWorld
 from gbdsp.services.smki_export import export
-from gbdsp.services.users import register_test_users
 from gbdsp.store.store import Store
-from gbdsp.worlds.demo import create_demo_fleet
 from tests.duis_support import (
     CHF,
     ESME,
     NETWORK_OPERATOR,
     SUPPLIER,
-    dsp_signing_key,
     request,
     signed,
 )
 from tests.gbcs.conftest import Decoder, Verdict
+from tests.gbcs.support import WORLD
 from tests.gbcs.test_critical import GSME, send_signed, sign, transform
-
-WORLD = GbcsWorld(bytes.fromhex("d7" * 32))
-
-
-@pytest.fixture
-def gateway(store: Store, clock: ManualClock) -> Gateway:
-    register_test_users(store)
-    create_demo_fleet(store, clock, premises=0, seed=1)
-    with store.transaction() as tx:
-        tx.users.set_response_url(UserId.parse(SUPPLIER), "http://127.0.0.1:9/duis")
-    return Gateway(store, clock, dsp_signing_key(), gbcs=WORLD)
 
 
 @pytest.fixture

@@ -307,9 +307,7 @@ def check_signed(
     if issued.pre_command is None or world is None:
         return None
     try:
-        text = "".join((request.body.findtext(sr("GBCSPayload")) or "").split())
-        signed = base64.b64decode(text, validate=True)  # xs:base64Binary allows blanks
-        parsed = parse_general_signing(signed)
+        parsed = parse_general_signing(signed_pre_command(request))
     except (binascii.Error, InvalidValue) as e:
         return Reply(BAD_SIGNATURE, reason=f"the signed pre-command is not General-Signing: {e}")
     if parsed.signed_part != issued.pre_command[1:]:
@@ -326,6 +324,13 @@ def check_signed(
     if not isinstance(key, ec.EllipticCurvePublicKey) or not parsed.signature_valid(key):
         return Reply(BAD_SIGNATURE, reason=f"the signature is not {user}'s")
     return None
+
+
+def signed_pre_command(request: DuisRequest) -> bytes:
+    """The CV 5/6/7 `GBCSPayload`: the User's signed pre-command (binascii.Error if it is
+    not base64)."""
+    text = "".join((request.body.findtext(sr("GBCSPayload")) or "").split())
+    return base64.b64decode(text, validate=True)  # xs:base64Binary allows blanks
 
 
 def _title(eui: Eui64) -> bytes:

@@ -187,13 +187,11 @@ REGISTRY: Mapping[str, Declaration] = MappingProxyType(
             ),
             gbcs={ESME: ec.fixed(EsmeCode.ECS39A), GSME: gas.gcs41},
         ),
-        # 8.1.1's ECS70 command is built (esme_critical.clock, byte-identical to RTDS's
-        # ECS70Commission) but not declared as `critical`: the scenario suites commission
-        # with clients that do not sign GBCS, and a User with no GBCS DS certificate could
-        # not commission at all; it keeps the stand-in until they do (docs/gbcs.md).
+        # 8.1.1 commissions with the clock set of 6.11 (ECS70, GCS28; RTDS ECS70Commission).
         "8.1.1": Declaration(
             check=lambda ctx, r, meter: device.check_commission(ctx, meter),
             effect=lambda ctx, r, meter: device.commission(ctx, meter),
+            critical={**_dlms(esme_critical.clock), GSME: _use_case(critical.gas_clock)},
         ),
         "8.7.1": replace(
             _JOIN,
