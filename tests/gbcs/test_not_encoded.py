@@ -15,7 +15,7 @@ from gbdsp.clock import ManualClock
 from gbdsp.config import WanConfig
 from gbdsp.domain.devices import DeviceType
 from gbdsp.domain.errors import NotEncoded
-from gbdsp.domain.ids import DeviceId, Eui64
+from gbdsp.domain.ids import DeviceId, Eui64, UserId
 from gbdsp.domain.requests import RequestId, WebService
 from gbdsp.duis import xml
 from gbdsp.duis.namespaces import SR
@@ -98,7 +98,7 @@ def test_the_emulator_raises_not_encoded_for_a_use_case_with_no_builder(
     with store.read() as tx:
         esme = tx.devices.get(DeviceId.parse(ESME), with_history=False)
     assert esme is not None and gbcs_builder("6.17", DeviceType.ESME) is None
-    rid = RequestId(Eui64.parse(SUPPLIER), esme.device_id, 7)
+    rid = RequestId(UserId.parse(SUPPLIER), esme.device_id, 7)
     now = datetime.now(UTC)
     with pytest.raises(NotEncoded, match=r"Response of 6\.17 from a ESME is not encoded"):
         DeviceEmulator(WanConfig(), WORLD).device_response(

@@ -22,11 +22,14 @@ override where there is one, its documented default otherwise (wan/device_state.
 
 from __future__ import annotations
 
+import base64
+import binascii
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric import ec
 from lxml import etree
 
 from gbdsp.domain.devices import Device, DeviceType
@@ -34,10 +37,13 @@ from gbdsp.domain.errors import InvalidValue
 from gbdsp.domain.ids import DeviceId, Eui64
 from gbdsp.domain.requests import RequestId
 from gbdsp.duis.namespaces import sr
+from gbdsp.gbcs import party as gbcs_party
 from gbdsp.gbcs import responses
 from gbdsp.gbcs_world import GbcsWorld
 from gbdsp.wan.device_state import StateLookup
 from gbdsp.wan.esme_state import Meter
+
+KA_KIND = gbcs_party.CertificateKind.KA
 
 DeviceLog = Callable[[], Sequence[Device]]
 """The devices on a device's log as the SMI holds them, read when called (Ask.device_log)."""
@@ -88,6 +94,22 @@ class Ask:
         device, user = Eui64(self.device.device_id.value), Eui64(self.rid.originator.value)
         z = self.world.shared_secret(device, user)
         return responses.Exchange(_title(device), _title(user), self.rid.counter, z, self.at)
+
+    def unknown_remote_party(self) -> ec.EllipticCurvePublicKey | None:
+        """The KA key of the certificate the request carries (`KAPublicSecurityCredentials`:
+        the User is an Unknown Remote Party to the device), or None. InvalidValue if it is
+        not a P-256 KA certificate of the requesting User."""
+        text = self.text("KAPublicSecurityCredentials")
+        if text is None:
+            return None
+        try:
+            der = base64.b64decode("".join(text.split()), validate=True)
+        except binascii.Error as e:
+            raise InvalidValue(f"KAPublicSecurityCredentials is not base64: {e}") from e
+        party = gbcs_party.check(gbcs_party.load(der), self.rid.originator.value, KA_KIND)
+        key = party.certificate.public_key()
+        assert isinstance(key, ec.EllipticCurvePublicKey)  # check() allows only P-256
+        return key
 
     def has(self, name: str) -> bool:
         return self.body is not None and self.body.find(f".//{sr(name)}") is not None

@@ -22,6 +22,7 @@ from gbdsp.duis.namespaces import sr
 from gbdsp.gbcs import gsme, gsme_logs, gsme_tariff
 from gbdsp.gbcs.codes import MessageCode
 from gbdsp.gbcs.gsme import GsmeExchange
+from gbdsp.gbcs.kdf import shared_secret
 from gbdsp.gbcs_world import ACB
 from gbdsp.wan import gas_meter
 from gbdsp.wan.device_state import (
@@ -40,14 +41,29 @@ def _title(eui: Eui64) -> bytes:
 
 
 def exchange(ask: Ask, *, via_acb: bool = False) -> GsmeExchange:
-    """The device answering the requesting User (through the ACB if `via_acb`)."""
+    """The device answering the requesting User (through the ACB if `via_acb`). A request
+    that carries the User's KA certificate is from an Unknown Remote Party (GBCS 7.2.10,
+    RTDS GCS16b URP): the answer goes through the ACB, names the User as supplementary
+    remote party, and is encrypted for that certificate."""
     world = ask.world
     eui = Eui64(ask.device.device_id.value)
     user = Eui64(ask.rid.originator.value)
-    acb = (_title(ACB), world.shared_secret(eui, ACB)) if via_acb else None
+    unknown = ask.unknown_remote_party()
+    acb = (_title(ACB), world.shared_secret(eui, ACB)) if via_acb or unknown else None
+    if unknown is not None:
+        z = shared_secret(world.device_keys(eui).ka, unknown)
+        return GsmeExchange(
+            _title(eui), _title(user), ask.rid.counter, z, ask.at, acb, originator_counter(ask)
+        )
     return GsmeExchange(
         _title(eui), _title(user), ask.rid.counter, world.shared_secret(eui, user), ask.at, acb
     )
+
+
+def originator_counter(ask: Ask) -> int:
+    """The device's supplementary originator counter: the milliseconds of the Unix epoch at
+    its answer, which grow as a device's own counter must (GBCS 4.3.5)."""
+    return int(ask.at.timestamp() * 1000)
 
 
 def _acknowledge(code: MessageCode, *, via_acb: bool = False) -> Builder:
