@@ -1,7 +1,7 @@
 """With a test world, what gbdsp cannot encode in GBCS is answered E11 and kept nowhere:
 no stand-in PreCommand, Local Command or Response, no transform, no consumed counter, no
 device response queued, one audit row (docs/gbcs.md, "Not encoded"). A CV 6 returns the
-User's own signed command for local delivery."""
+User's own signed command for local delivery. An alert gbdsp cannot encode is refused."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 from cryptography import x509
 
 from gbdsp.clock import ManualClock
-from gbdsp.config import WanConfig
+from gbdsp.config import Config, WanConfig
 from gbdsp.domain.devices import DeviceType
 from gbdsp.domain.errors import NotEncoded
 from gbdsp.domain.ids import DeviceId, Eui64, UserId
@@ -23,6 +23,7 @@ from gbdsp.gateway.pipeline import Gateway, HttpReply
 from gbdsp.gateway.registry import gbcs_builder
 from gbdsp.gbcs.keys import KeyUsage
 from gbdsp.gbcs_world import PARTIES
+from gbdsp.services.alerts import alert_log_rows, raise_alert
 from gbdsp.store.store import Store
 from gbdsp.wan.emulator import DeviceEmulator
 from tests.duis_support import ESME, SUPPLIER, dsp_signing_key, request, signed
@@ -124,3 +125,20 @@ def test_cv6_returns_the_signed_pre_command_for_local_delivery(
     assert _queued(store) == 0  # delivered by the User, not over the SM WAN
     again = gateway.handle(D, signed(request(srv="7.2", body=body, cv=6, counter=700, target=ESME)))
     assert _answer(again) == "E40"  # the transform was used
+
+
+def test_an_alert_gbdsp_cannot_encode_is_refused_and_not_logged(
+    gateway: Gateway, store: Store, clock: ManualClock
+) -> None:
+    """A PPMID's alert has no encoder: with a test world it is refused (the CLI shows the
+    reason), neither logged nor pushed; without one the stand-in stays (tests/gbcs/
+    test_alerts.py)."""
+    ppmid = DeviceId.parse("00-DB-12-34-56-78-90-A4")
+    with pytest.raises(NotEncoded, match="alert 8F01 from a PPMID"):
+        raise_alert(store, clock, Config(), dsp_signing_key(), ppmid, "8F01", WORLD)
+    assert alert_log_rows(store, ppmid, diagnostics=False) == []
+    assert _queued(store) == 0
+    esme = raise_alert(
+        store, clock, Config(), dsp_signing_key(), DeviceId.parse(ESME), "8F01", WORLD
+    )
+    assert esme.delivered and _queued(store) == 1
