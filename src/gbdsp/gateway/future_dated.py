@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from gbdsp.domain.errors import NotEncoded
 from gbdsp.domain.future_dated import EXECUTED_ALERT, Decision, Handling, decide
 from gbdsp.domain.replies import FutureDatedAlertReply, Reply
 from gbdsp.domain.response_codes import ResponseCode
@@ -92,6 +93,8 @@ def after_device_response(
     ):
         return
     frames = _actioned(tx, world, request, held.at)
+    if frames is None and world is not None:  # docs/gbcs.md "Not encoded": E11, nothing kept
+        raise NotEncoded(f"the 8F66 alerts of a future-dated {srv.variant} are not encoded")
     if frames is None:
         frames = [placeholder("FUTURE-DATED-EXECUTED", srv.variant, request.request_id_text)]
     for i, frame in enumerate(frames, start=1):
@@ -112,7 +115,8 @@ def _actioned(
     tx: Transaction, world: GbcsWorld | None, request: DuisRequest, at: datetime
 ) -> list[bytes] | None:
     """The device's real 8F66s for the critical command it holds: the one the CV 4 transform
-    issued under this RequestID (consumed by this CV 5/6/7); None: keep the stand-in."""
+    issued under this RequestID (consumed by this CV 5/6/7); None: not encoded (or no
+    world: the stand-in)."""
     rid = request.request_id
     if world is None or rid.device_id is None:
         return None
