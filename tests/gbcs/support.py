@@ -18,18 +18,20 @@ from gbdsp.gbcs_world import GbcsWorld
 from gbdsp.services.users import register_test_users
 from gbdsp.store.store import Store
 from gbdsp.worlds.demo import create_demo_fleet
-from tests.duis_support import SUPPLIER, dsp_signing_key
+from tests.duis_support import NETWORK_OPERATOR, SUPPLIER, dsp_signing_key
 
 WORLD = GbcsWorld(bytes.fromhex("c1" * 32))
 
 
 def demo_gateway(store: Store, clock: ManualClock) -> Gateway:
     """A gateway over the DCC Boxed test Users and the demo fleet's template devices,
-    answering in real GBCS with WORLD's device keys; the supplier's pushes are queued."""
+    answering in real GBCS with WORLD's device keys; the supplier's and the network
+    operator's pushes are queued."""
     register_test_users(store)
     create_demo_fleet(store, clock, premises=0, seed=1)
     with store.transaction() as tx:
-        tx.users.set_response_url(UserId.parse(SUPPLIER), "http://127.0.0.1:9/duis")
+        for user in (SUPPLIER, NETWORK_OPERATOR):
+            tx.users.set_response_url(UserId.parse(user), "http://127.0.0.1:9/duis")
     return Gateway(store, clock, dsp_signing_key(), gbcs=WORLD)
 
 

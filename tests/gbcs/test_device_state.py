@@ -19,6 +19,7 @@ from gbdsp.duis.namespaces import SR
 from gbdsp.gateway.pipeline import Gateway
 from gbdsp.services.smki_export import export
 from gbdsp.store.store import Store
+from gbdsp.wan import device_state
 from tests.duis_support import (
     CHF,
     ESME,
@@ -55,23 +56,21 @@ class Device:
         pre = transform(self.gateway, counter, srv, self.target, body)
         return send_signed(self.gateway, counter, sign(pre, signer), srv, self.target)
 
-    def read(self, srv: str, body: str) -> bytes:
-        """A CV 1 read: the device's GBCS Response, as pushed."""
+    def read(self, srv: str, body: str, *, by: str = SUPPLIER) -> bytes:
+        """A CV 1 command (a read, say) by User `by`: the device's GBCS Response, as pushed."""
         counter = self._next()
-        reply = self.gateway.handle(
-            WebService.SEND_COMMAND,
-            signed(request(srv=srv, body=body, cv=1, counter=counter, target=self.target)),
-        )
+        root = request(srv=srv, body=body, cv=1, counter=counter, target=self.target, originator=by)
+        reply = self.gateway.handle(WebService.SEND_COMMAND, signed(root, by))
         assert b"I99" in reply.body, reply.body
-        return self.pushed(counter, "I0")
+        return self.pushed(counter, "I0", by)
 
-    def pushed(self, counter: int, code: str) -> bytes:
+    def pushed(self, counter: int, code: str, by: str = SUPPLIER) -> bytes:
         later = self.gateway.clock.now() + timedelta(seconds=10)
         with self.store.transaction() as tx:
             found = [
                 m
                 for m in tx.outbox.claim_due(later, later, 100)
-                if m.response_id == f"{self.target}:{SUPPLIER}:{counter}"
+                if m.response_id == f"{self.target}:{by}:{counter}"
             ]
         assert len(found) == 1
         root = xml.parse(found[0].body)
@@ -268,3 +267,32 @@ def test_6_4_1_sets_the_load_limit_4_15_reads(
     before, after = (v.notes_of("Double Long Unsigned") for v in _decoded(decoder, keys, frames))
     assert before[1:] == ["12000", "60", "30"]  # the counter, then the documented default
     assert after[1:] == ["6900", "30", "300"]
+
+
+def test_6_5_sets_the_voltage_thresholds_6_2_1_reads(
+    gateway: Gateway, store: Store, decoder: Decoder, keys: list[Path]
+) -> None:
+    esme = Device(gateway, store, ESME)
+    read = "<sr:ReadDeviceConfigurationVoltage/>"
+    frames = [esme.read("6.2.1", read)]
+    settings = dict(
+        zip(
+            device_state.RMS_SETTINGS + device_state.AVERAGE_SETTINGS,
+            (290, 60, 175, 45, 210, 20, 255, 25, 265, 195),
+            strict=True,
+        )
+    )
+    rms = "".join(f"<sr:{n}>{settings[n]}</sr:{n}>" for n in sorted(device_state.RMS_SETTINGS))
+    body = (
+        f"<sr:UpdateDeviceConfigurationVoltage><sr:RMSVoltageSettings>{rms}"
+        "</sr:RMSVoltageSettings><sr:SinglePhaseVoltageSettings>"
+        "<sr:AverageRMSOverVoltageThreshold>265</sr:AverageRMSOverVoltageThreshold>"
+        "<sr:AverageRMSUnderVoltageThreshold>195</sr:AverageRMSUnderVoltageThreshold>"
+        "<sr:AverageRMSVoltageMeasurementPeriod>30</sr:AverageRMSVoltageMeasurementPeriod>"
+        "</sr:SinglePhaseVoltageSettings></sr:UpdateDeviceConfigurationVoltage>"
+    )
+    esme.read("6.5", body, by=NETWORK_OPERATOR)  # the device's ECS29a Response, I0
+    frames.append(esme.read("6.2.1", read))
+    before, after = (v.notes_of("Double Long Unsigned") for v in _decoded(decoder, keys, frames))
+    assert before == ["287", "30", "180", "30", "216", "30", "253", "30", "264", "200"]
+    assert after == [str(v) for v in settings.values()]

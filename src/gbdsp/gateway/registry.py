@@ -279,7 +279,7 @@ REGISTRY: Mapping[str, Declaration] = MappingProxyType(
         "6.2.9": Declaration(gbcs={ESME: eg.ecs26j, GSME: gas.gcs21j}),
         "6.2.10": Declaration(gbcs={ESME: eg.ecs25r, GSME: gas.gcs20r}),
         "6.4.2": Declaration(gbcs={ESME: ec.fixed(EsmeCode.ECS28B)}),
-        "6.5": Declaration(gbcs={ESME: ec.ecs29}),
+        "6.5": Declaration(gbcs={ESME: ec.ecs29}, sets={ESME: device_state.voltage}),
         "6.12": Declaration(gbcs={ESME: ec.fixed(EsmeCode.ECS34)}),
         "6.13": Declaration(gbcs={ESME: eg.ecs35, CHF: eg.ecs35, GSME: cs.cs10}),
         "6.18.1": Declaration(gbcs={ESME: ec.fixed(EsmeCode.ECS37)}),

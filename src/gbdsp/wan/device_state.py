@@ -58,6 +58,33 @@ def load_limit(body: etree._Element) -> Overrides:
     return {LOAD_LIMIT: [int(text(body, n)) for n in names]}
 
 
+VOLTAGE_RMS = "voltage.rms"
+"""6.5: the ESME's RMS extreme over- and under-voltage, sag and swell thresholds (V) and
+measurement periods (s), in the order 6.2.1 (ECS26b) reads them."""
+VOLTAGE_AVERAGE = "voltage.average"
+"""6.5, single phase: the average RMS over- and under-voltage thresholds (V), as 6.2.1
+reads them. A polyphase meter's per-phase settings are not modelled."""
+RMS_SETTINGS = (
+    "RMSExtremeOverVoltageThreshold",
+    "RMSExtremeOverVoltageMeasurementPeriod",
+    "RMSExtremeUnderVoltageThreshold",
+    "RMSExtremeUnderVoltageMeasurementPeriod",
+    "RMSVoltageSagThreshold",
+    "RMSVoltageSagMeasurementPeriod",
+    "RMSVoltageSwellThreshold",
+    "RMSVoltageSwellMeasurementPeriod",
+)
+AVERAGE_SETTINGS = ("AverageRMSOverVoltageThreshold", "AverageRMSUnderVoltageThreshold")
+
+
+def voltage(body: etree._Element) -> Overrides:
+    """6.5: the RMS settings, and the single-phase average thresholds if given."""
+    found: Overrides = {VOLTAGE_RMS: [int(text(body, n)) for n in RMS_SETTINGS]}
+    if body.find(f".//{sr('SinglePhaseVoltageSettings')}") is not None:
+        found[VOLTAGE_AVERAGE] = [int(text(body, n)) for n in AVERAGE_SETTINGS]
+    return found
+
+
 # ESME tariff (1.1.1, 1.2.1): the DLMS values the command SET, hex-encoded as the device
 # reports them again in 4.11.1 (ECS24 reads the same attributes: wan/esme_tariffs.py).
 TARIFF_CALENDAR = "tariff.calendar"

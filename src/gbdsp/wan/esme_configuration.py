@@ -48,6 +48,8 @@ from gbdsp.wan.device_state import (
     TARIFF_SPECIAL_DAYS,
     TARIFF_STANDING_CHARGE,
     TARIFF_THRESHOLDS,
+    VOLTAGE_AVERAGE,
+    VOLTAGE_RMS,
 )
 from gbdsp.wan.esme_state import CONFIGURATION
 from gbdsp.wan.gbcs_ask import Ask
@@ -108,7 +110,9 @@ def ecs40(ask: Ask) -> bytes:
 def ecs26b(ask: Ask) -> bytes:
     """6.2.1 Read Device Configuration (Voltage): RMS extreme over/under, sag and swell
     thresholds and periods, then the average RMS over- and under-voltage thresholds."""
-    values = [double_long_unsigned(v) for v in (*C.rms_voltage, *C.average_rms_voltage)]
+    rms = ask.setting(VOLTAGE_RMS, C.rms_voltage)  # the last 6.5's (wan/device_state.py)
+    average = ask.setting(VOLTAGE_AVERAGE, C.average_rms_voltage)
+    values = [double_long_unsigned(v) for v in (*rms, *average)]
     return esme.read(ask.exchange(), EsmeCode.ECS26B, values)
 
 
