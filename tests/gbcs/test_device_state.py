@@ -296,3 +296,25 @@ def test_6_5_sets_the_voltage_thresholds_6_2_1_reads(
     before, after = (v.notes_of("Double Long Unsigned") for v in _decoded(decoder, keys, frames))
     assert before == ["287", "30", "180", "30", "216", "30", "253", "30", "264", "200"]
     assert after == [str(v) for v in settings.values()]
+
+
+def test_6_8_sets_the_billing_calendar_6_2_3_reads(
+    gateway: Gateway, store: Store, decoder: Decoder, keys: list[Path]
+) -> None:
+    esme = Device(gateway, store, ESME)
+    read = "<sr:ReadDeviceConfigurationBillingCalendar/>"
+    frames = [esme.read("6.2.3", read)]
+    body = (
+        "<sr:UpdateDeviceConfigurationBillingCalendar><sr:ElectricityBillingCalendar>"
+        "<sr:BillingTime>06:30:00.00Z</sr:BillingTime><sr:Quarterly>"
+        "<sr:DayOfMonth>15</sr:DayOfMonth>"
+        "<sr:BillingPeriodStartMonth>2</sr:BillingPeriodStartMonth>"
+        "</sr:Quarterly></sr:ElectricityBillingCalendar>"
+        "</sr:UpdateDeviceConfigurationBillingCalendar>"
+    )
+    assert esme.critical("6.8", body) == "I99"
+    frames.append(esme.read("6.2.3", read))
+    before, after = (v.hex_of("Octet String") for v in _decoded(decoder, keys, frames))
+    assert before == ["09 04 00 00 00 00", "09 05 FF FF FF 01 FF"]  # 1st of each month, 00:00
+    dates = [f"09 05 FF FF {m:02X} 0F FF" for m in (2, 5, 8, 11)]
+    assert after == [x for d in dates for x in ("09 04 06 1E 00 00", d)]

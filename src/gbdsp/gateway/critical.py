@@ -23,6 +23,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from cryptography.hazmat.primitives.asymmetric import ec
+from lxml import etree
 
 from gbdsp.domain.devices import Device, DeviceType
 from gbdsp.domain.errors import InvalidValue
@@ -40,6 +41,7 @@ from gbdsp.gbcs_world import GbcsWorld
 from gbdsp.store.gateway_repositories import IssuedTransform
 from gbdsp.store.store import Transaction
 from gbdsp.wan.cs_payloads import Pairing
+from gbdsp.wan.device_state import BILLING_CALENDAR
 
 REPLAY = ResponseCode.E40
 BAD_SIGNATURE = ResponseCode.E41
@@ -162,30 +164,45 @@ def gas_clock(request: DuisRequest) -> Found | None:
     )
 
 
-def billing_calendar(request: DuisRequest) -> Found | None:
-    """6.8 on an ESME: Monthly ECS30, Quarterly ECS30a."""
-    calendar = request.body.find(f".//{sr('ElectricityBillingCalendar')}")
+BillingCalendar = tuple[bytes, tuple[tuple[int, int], ...]]
+"""An ESME billing calendar: the COSEM time and the (month, day) of each billing date (month
+0xFF: every month)."""
+
+
+def esme_billing(body: etree._Element) -> tuple[MessageCode, BillingCalendar] | None:
+    """6.8 on an ESME: Monthly ECS30, Quarterly ECS30a, and the calendar it sets."""
+    calendar = body.find(f".//{sr('ElectricityBillingCalendar')}")
     if calendar is None:
         return None
     time = _time_octets(calendar.findtext(sr("BillingTime")) or "")
     monthly = calendar.findtext(sr("Monthly"))
     if monthly is not None:
-        return (
-            commands.USE_CASES[MessageCode.ECS30],
-            0,
-            {"billing": (time, ((0xFF, int(monthly)),))},
-        )
+        return MessageCode.ECS30, (time, ((0xFF, int(monthly)),))
     quarterly = calendar.find(sr("Quarterly"))
     if quarterly is None:
         return None  # Daily, Weekly, SixMonthly, Yearly: no RTDS case, not encoded
     day = int(quarterly.findtext(sr("DayOfMonth")) or 0)
     start = int(quarterly.findtext(sr("BillingPeriodStartMonth")) or 0)
     months = tuple(sorted((start - 1 + 3 * i) % 12 + 1 for i in range(4)))
-    return (
-        commands.USE_CASES[MessageCode.ECS30A],
-        0,
-        {"billing": (time, tuple((m, day) for m in months))},
-    )
+    return MessageCode.ECS30A, (time, tuple((m, day) for m in months))
+
+
+def billing_calendar(request: DuisRequest) -> Found | None:
+    """6.8 on an ESME: Monthly ECS30, Quarterly ECS30a."""
+    found = esme_billing(request.body)
+    if found is None:
+        return None
+    code, calendar = found
+    return commands.USE_CASES[code], 0, {"billing": calendar}
+
+
+def billing_state(body: etree._Element) -> dict[str, object]:
+    """What 6.8 sets on an ESME, as 6.2.3 (ECS26d) reads it back (wan/device_state.py)."""
+    found = esme_billing(body)
+    if found is None:
+        return {}
+    time, dates = found[1]
+    return {BILLING_CALENDAR: [time.hex(), [list(d) for d in dates]]}
 
 
 def _scaled(text: str, digits: int) -> int:

@@ -85,6 +85,11 @@ def voltage(body: etree._Element) -> Overrides:
     return found
 
 
+BILLING_CALENDAR = "billing.calendar"
+"""6.8 on an ESME: [the COSEM billing time (hex), [[month, day], ...]] (month 255: every
+month), as 6.2.3 (ECS26d) reads it."""
+
+
 # ESME tariff (1.1.1, 1.2.1): the DLMS values the command SET, hex-encoded as the device
 # reports them again in 4.11.1 (ECS24 reads the same attributes: wan/esme_tariffs.py).
 TARIFF_CALENDAR = "tariff.calendar"

@@ -37,6 +37,7 @@ from gbdsp.gbcs.dlms_data import (
 from gbdsp.gbcs.esme import EsmeCode
 from gbdsp.wan.device_state import (
     ARMED,
+    BILLING_CALENDAR,
     DISABLED,
     ENABLED,
     LOAD_LIMIT,
@@ -128,8 +129,14 @@ def ecs26c(ask: Ask) -> bytes:
 def ecs26d(ask: Ask) -> bytes:
     """6.2.3 Read Device Configuration (Billing Calendar): the time, and the date pattern
     of every month's first day (COSEM date, year and month not specified)."""
-    entry = structure(octet_string(C.billing_time), octet_string(b"\xff\xff\xff\x01\xff"))
-    return esme.read(ask.exchange(), EsmeCode.ECS26D, [array([entry])])
+    time, dates = ask.setting(BILLING_CALENDAR, (C.billing_time.hex(), [(0xFF, 1)]))
+    entries = [
+        structure(
+            octet_string(bytes.fromhex(time)), octet_string(b"\xff\xff" + bytes([m, d, 0xFF]))
+        )
+        for m, d in dates
+    ]  # the last 6.8's (wan/device_state.py), else every month's first day
+    return esme.read(ask.exchange(), EsmeCode.ECS26D, [array(entries)])
 
 
 def ecs26f(ask: Ask) -> bytes:
