@@ -318,3 +318,31 @@ def test_6_8_sets_the_billing_calendar_6_2_3_reads(
     assert before == ["09 04 00 00 00 00", "09 05 FF FF FF 01 FF"]  # 1st of each month, 00:00
     dates = [f"09 05 FF FF {m:02X} 0F FF" for m in (2, 5, 8, 11)]
     assert after == [x for d in dates for x in ("09 04 06 1E 00 00", d)]
+
+
+PREPAYMENT_MODE = (
+    "<sr:UpdatePaymentMode><sr:Prepayment><sr:SuspendDebtDisabled>true</sr:SuspendDebtDisabled>"
+    "<sr:SuspendDebtEmergency>true</sr:SuspendDebtEmergency>"
+    "<sr:DisablementThreshold>556677</sr:DisablementThreshold></sr:Prepayment>"
+    "</sr:UpdatePaymentMode>"
+)
+CREDIT_MODE = "<sr:UpdatePaymentMode><sr:Credit/></sr:UpdatePaymentMode>"
+READ_PAYMENT_MODE = "<sr:ReadDeviceConfigurationPaymentMode/>"
+
+
+def test_1_6_sets_the_payment_mode_6_2_9_reads(
+    gateway: Gateway, store: Store, decoder: Decoder, keys: list[Path]
+) -> None:
+    esme, gsme = Device(gateway, store, ESME), Device(gateway, store, GSME)
+    gsme.counter = 5000  # the User's counters must grow across both devices
+    frames = []
+    for meter in (esme, gsme):
+        for body in (PREPAYMENT_MODE, CREDIT_MODE):
+            assert meter.critical("1.6", body) == "I99"
+            frames.append(meter.read("6.2.9", READ_PAYMENT_MODE))
+    esme_prepay, esme_credit, gsme_prepay, gsme_credit = _decoded(decoder, keys, frames)
+    assert esme_prepay.notes_of("Enum") == ["2", "2"]  # prepayment, active
+    assert esme_credit.notes_of("Enum") == ["1", "2"]  # credit, active
+    # GCS21j's Payment Control Configuration (wan/gas_meter.py PREPAYMENT_MODE, CREDIT_MODE)
+    assert gsme_prepay.notes_of("Attribute Data Value") == ["0x0C97"]
+    assert gsme_credit.notes_of("Attribute Data Value") == ["0x0C95"]

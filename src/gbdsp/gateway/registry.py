@@ -314,7 +314,8 @@ REGISTRY: Mapping[str, Declaration] = MappingProxyType(
         "1.2.2": Declaration(critical=_dlms(esme_tariffs.secondary_price)),
         "1.5": Declaration(critical={ESME: critical.balance(ESME), GSME: critical.balance(GSME)}),
         "1.6": Declaration(
-            critical={**_dlms(esme_critical.payment_mode), **_gas(gsme_critical.payment_mode)}
+            critical={**_dlms(esme_critical.payment_mode), **_gas(gsme_critical.payment_mode)},
+            sets=dict.fromkeys((ESME, GSME), device_state.payment_mode),
         ),
         "1.7": Declaration(critical={ESME: critical.fixed(MessageCode.ECS05)}),
         "2.1": Declaration(

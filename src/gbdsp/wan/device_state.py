@@ -85,6 +85,18 @@ def voltage(body: etree._Element) -> Overrides:
     return found
 
 
+PAYMENT_MODE = "payment_mode"
+"""1.6: "credit" or "prepayment", as 6.2.9 reads it (ECS26j's account mode, GCS21j's
+Payment Control Configuration)."""
+CREDIT, PREPAYMENT = "credit", "prepayment"
+
+
+def payment_mode(body: etree._Element) -> Overrides:
+    """1.6: the mode the meter changes to (Credit, or Prepayment with its settings)."""
+    mode = CREDIT if body.find(f".//{sr('Credit')}") is not None else PREPAYMENT
+    return {PAYMENT_MODE: mode}
+
+
 BILLING_CALENDAR = "billing.calendar"
 """6.8 on an ESME: [the COSEM billing time (hex), [[month, day], ...]] (month 255: every
 month), as 6.2.3 (ECS26d) reads it."""

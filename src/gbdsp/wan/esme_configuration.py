@@ -38,9 +38,12 @@ from gbdsp.gbcs.esme import EsmeCode
 from gbdsp.wan.device_state import (
     ARMED,
     BILLING_CALENDAR,
+    CREDIT,
     DISABLED,
     ENABLED,
     LOAD_LIMIT,
+    PAYMENT_MODE,
+    PREPAYMENT,
     RANDOMISED_OFFSET_LIMIT,
     SUPPLY,
     TARIFF_ACTIVE_PRICE,
@@ -146,8 +149,10 @@ def ecs26f(ask: Ask) -> bytes:
 
 
 def ecs26j(ask: Ask) -> bytes:
-    """6.2.9 Read Device Configuration (Payment Mode): account mode credit (1), active (2)."""
-    return esme.read(ask.exchange(), EsmeCode.ECS26J, [structure(enum(1), enum(2))])
+    """6.2.9 Read Device Configuration (Payment Mode): the account's mode, credit (1) or
+    prepayment (2: the last 1.6's, wan/device_state.py), and its status active (2)."""
+    mode = 2 if ask.setting(PAYMENT_MODE, CREDIT) == PREPAYMENT else 1
+    return esme.read(ask.exchange(), EsmeCode.ECS26J, [structure(enum(mode), enum(2))])
 
 
 def ecs27(ask: Ask) -> bytes:

@@ -31,6 +31,8 @@ from gbdsp.wan.device_state import (
     GAS_STANDING_CHARGE,
     GAS_THRESHOLDS,
     GAS_TIER_PRICES,
+    PAYMENT_MODE,
+    PREPAYMENT,
     SUPPLY,
 )
 from gbdsp.wan.gbcs_ask import Ask, Builder
@@ -107,7 +109,12 @@ def gcs46(ask: Ask) -> bytes:
 
 
 def gcs21j(ask: Ask) -> bytes:
-    return gsme.gcs21j(exchange(ask), gas_meter.payment_control(ask.seed, ask.device.device_id))
+    """6.2.9: the payment mode the last 1.6 set (wan/device_state.py), else the drawn one."""
+    drawn = gas_meter.payment_control(ask.seed, ask.device.device_id)
+    mode = ask.setting(PAYMENT_MODE, None)
+    if mode is not None:
+        drawn = gas_meter.PREPAYMENT_MODE if mode == PREPAYMENT else gas_meter.CREDIT_MODE
+    return gsme.gcs21j(exchange(ask), drawn)
 
 
 def gcs21k(ask: Ask) -> bytes:
