@@ -125,6 +125,8 @@ def credentials_update(
     """The Update Security Credentials Command a DUIS request asks for (InvalidValue: one
     gbdsp does not encode)."""
     content = body  # the request's element (UpdateSecurityCredentialsKRP, ServiceOptOut...)
+    if etree.QName(content).localname == "Body" and len(content):
+        content = content[0]
     local = etree.QName(content).localname
     mode = BODY_MODES.get(local)
     if mode is None:
