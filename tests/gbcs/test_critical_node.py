@@ -47,7 +47,7 @@ LOAD_CONTROLLER = "90-B3-D5-1F-30-01-00-08"
 """The originator of the ECS47e (7.16) templates."""
 NETWORK_OPERATOR = "90-B3-D5-1F-30-02-00-00"
 """The originator of the CS02bNOByNO (6.15.1) template."""
-MIN_COMPLETED = 95
+MIN_COMPLETED = 108
 """Of the 110 CV 4 templates, the critical flows that complete (docs/gbcs.md): can only go up."""
 
 
