@@ -14,7 +14,7 @@ Layouts: GBCS's ASN.1 modules as gbcs-parser decodes them (facts, no vector copi
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -58,9 +58,10 @@ class Route:
         return self.counter if self.remote_counter is None else self.remote_counter
 
 
-def send(route: Route, code: MessageCode, content: bytes) -> bytes:
+def send(route: Route, code: MessageCode, content: bytes, cra: Cra = Cra.RESPONSE) -> bytes:
+    """The device's Response (or, `cra` ALERT, its alert) of `content`."""
     header = GroupingHeader(
-        Cra.RESPONSE,
+        cra,
         route.counter,
         route.device,
         route.recipient,
@@ -554,6 +555,16 @@ class UpdateOutcome:
     outcomes: Sequence[ReplacementOutcome]
 
 
+def _long_sequence(items: Iterable[bytes]) -> bytes:
+    """A SEQUENCE whose length, from 128, takes two octets (82 xx xx), as the RTDS device's
+    Update Security Credentials Responses and alerts encode theirs (not the minimal DER
+    length; gbcs-parser reads either)."""
+    content = b"".join(items)
+    if len(content) < 0x80:
+        return asn1.tlv(asn1.SEQUENCE, content)
+    return bytes([asn1.SEQUENCE, 0x82]) + len(content).to_bytes(2, "big") + content
+
+
 def _outcome(outcome: UpdateOutcome) -> bytes:
     replaced = (
         asn1.sequence(
@@ -568,12 +579,12 @@ def _outcome(outcome: UpdateOutcome) -> bytes:
         )
         for o in outcome.outcomes
     )
-    return asn1.sequence(
+    return _long_sequence(
         [
             asn1.der_integer(outcome.counter),
             asn1.der_integer(outcome.mode),
             asn1.sequence([_seq_change(outcome.change)]),
-            asn1.sequence(replaced),
+            _long_sequence(replaced),
         ]
     )
 
@@ -589,7 +600,7 @@ def credentials_updated(route: Route, code: MessageCode, outcome: UpdateOutcome 
     if code not in UPDATES:
         raise InvalidValue(f"{code.name} is not an Update Security Credentials use case")
     items = [COMMAND_ACCEPTED] + ([_outcome(outcome)] if outcome is not None else [])
-    return send(route, code, asn1.sequence(items))
+    return send(route, code, _long_sequence(items))
 
 
 def credentials_updated_alert(
@@ -598,10 +609,10 @@ def credentials_updated_alert(
     """The 8F66 of a future-dated CS02b (0x00CB) or CS02g (0x0124): SEQUENCE { alert code,
     execution date-time, ExecutionOutcome }."""
     alert = MessageCode.CS02G_ALERT if code is MessageCode.CS02G else MessageCode.CS02B_ALERT
-    content = asn1.sequence(
+    content = _long_sequence(
         [asn1.der_integer(FUTURE_DATED_SUCCESS), asn1.generalized_time(at), _outcome(outcome)]
     )
-    return send(route, alert, content)
+    return send(route, alert, content, Cra.ALERT)
 
 
 def parse_update_command(command: bytes) -> CredentialsUpdate:
@@ -769,4 +780,4 @@ def firmware_activated_alert(
             _activation_outcome(*outcome),
         ]
     )
-    return send(route, MessageCode.CS06_ALERT, content)
+    return send(route, MessageCode.CS06_ALERT, content, Cra.ALERT)
