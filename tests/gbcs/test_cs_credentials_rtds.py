@@ -24,9 +24,11 @@ from gbdsp.duis.namespaces import SR
 from gbdsp.duis.request import DuisRequest
 from gbdsp.gbcs import cs
 from gbdsp.gbcs.commands import IssuedCommand
+from gbdsp.gbcs.frames import unwrap_general_ciphering
 from gbdsp.gbcs.parse import parse_general_signing
 from gbdsp.gbcs_world import GbcsWorld
 from gbdsp.wan import cs_credentials
+from gbdsp.wan.gbcs_ask import Ask
 from tests.gbcs.conftest import MODE, TOOLS, _unavailable
 
 RTDS = TOOLS / "gbcs-parser" / "test" / "rtds" / "RTDS-4.5.0"
@@ -245,3 +247,80 @@ def test_future_dated_alerts_match_rtds(directory: str, srv: str) -> None:
     alert = cs_credentials.actioned(WORLD, meter, request.request_id, command, at, counter, held)
     assert alert is not None
     assert _unsigned(alert) == _unsigned(rtds_alert)
+
+
+DCC_CASES = [
+    ("6.21_CS02bSupplierBySupplierHandover", "RequestHandoverOfDCCControlledDevice"),
+    ("6.21_CS02bNOByNOHandover", "RequestHandoverOfDCCControlledDevice"),
+    ("6.23_CS02bSupplierByTransCoS", "UpdateSecurityCredentialsCoS"),
+    ("8.5_CS02bACBByACB", "ServiceOptOut"),
+]
+
+
+def _dcc_body(element: str, update: cs.CredentialsUpdate) -> str:
+    """The 6.21, 6.23 or 8.5 request of the RTDS command's inputs."""
+    certificates = "".join(
+        f"<sr:{NAMES[(r.cell.key_agreement, r.cell.prepayment)]}>{_b64(r.certificate)}"
+        f"</sr:{NAMES[(r.cell.key_agreement, r.cell.prepayment)]}>"
+        for r in update.replacements
+    )
+    prepayment = update.change.prepayment_floor
+    if element == "ServiceOptOut":
+        head, floors = "", f"<sr:ACBFloorSeqNumber>{update.change.floor}</sr:ACBFloorSeqNumber>"
+        certificates = f"<sr:ReplacementCertificates>{certificates}</sr:ReplacementCertificates>"
+    elif element == "UpdateSecurityCredentialsCoS":
+        head = ""
+        floors = f"<sr:SupplierFloorSeqNumber>{update.change.floor}</sr:SupplierFloorSeqNumber>"
+        if prepayment is not None:
+            floors += (
+                "<sr:SupplierPrepaymentTopUpFloorSeqNumber>"
+                f"{prepayment}</sr:SupplierPrepaymentTopUpFloorSeqNumber>"
+            )
+        certificates = (
+            f"<sr:SupplierReplacementCertificates>{certificates}"
+            "</sr:SupplierReplacementCertificates>"
+        )
+    else:
+        head = f"<sr:RemotePartyRole>{ROLES[update.mode]}</sr:RemotePartyRole>"
+        floors = (
+            f"<sr:RemotePartyFloorSeqNumber>{update.change.floor}</sr:RemotePartyFloorSeqNumber>"
+        )
+        if prepayment is not None:
+            floors += (
+                "<sr:RemotePartyPrepaymentTopUpFloorSeqNumber>"
+                f"{prepayment}</sr:RemotePartyPrepaymentTopUpFloorSeqNumber>"
+            )
+        certificates = f"<sr:ReplacementCertificates>{certificates}</sr:ReplacementCertificates>"
+    return (
+        f"<sr:{element}>{head}{floors}{certificates}<sr:CertificationPathCertificates>"
+        + "".join(f"<sr:Certificate>{_b64(c)}</sr:Certificate>" for c in update.path)
+        + "</sr:CertificationPathCertificates>"
+        f"<sr:ApplyTimeBasedCPVChecks>{str(update.apply_time_checks).lower()}"
+        f"</sr:ApplyTimeBasedCPVChecks></sr:{element}>"
+    )
+
+
+@pytest.mark.parametrize(("directory", "element"), DCC_CASES)
+def test_the_dccs_replacements_match_rtds(directory: str, element: str) -> None:
+    """The device's Response to the DCC's own command (to the ACB, or the TransCoS), for the
+    RTDS inputs, identical up to the signature."""
+    rtds_command = _vector(
+        directory, "IMMEDIATE_SUCCESS_COMMAND" if "6.23" in directory else "SUCCESS_COMMAND"
+    )
+    rtds_response = _vector(
+        directory, "IMMEDIATE_SUCCESS_RESPONSE" if "6.23" in directory else "SUCCESS_RESPONSE"
+    )
+    signing, _ = unwrap_general_ciphering(rtds_command)
+    parsed = parse_general_signing(signing)
+    inputs = cs.parse_update_command(parsed.content)
+    srv = directory.split("_")[0]
+    _, meter = _request(srv, signing, f"<sr:{element}/>")
+    rid = RequestId(
+        UserId.parse("90-B3-D5-1F-30-01-00-00"),
+        Eui64(meter.device_id.value),
+        parsed.header.counter,
+    )
+    body = etree.fromstring(f'<sr:Body xmlns:sr="{SR}">{_dcc_body(element, inputs)}</sr:Body>')[0]
+    held = _held(rtds_response)
+    ask = Ask(WORLD, 1, rid, meter, RTDS_TIME, meter.device_id, body, state=lambda: held)
+    assert _unsigned(cs_credentials.dcc_replacement(ask)) == _unsigned(rtds_response)
