@@ -455,10 +455,11 @@ class SeqNumberChange:
     prepayment_floor: int | None = None
 
 
-def _specialist(change: SeqNumberChange, tag: int = asn1.SEQUENCE) -> bytes:
-    assert change.prepayment_floor is not None
+def _specialist(prepayment_floor: int, tag: int = asn1.SEQUENCE) -> bytes:
+    """SEQUENCE OF SpecialistSeqNumber: the prepayment top-up floor (`tag`: [5] in a
+    command's control)."""
     entry = asn1.sequence(
-        [asn1.der_integer(PREPAYMENT_TOP_UP_SEQUENCE), asn1.der_integer(change.prepayment_floor)]
+        [asn1.der_integer(PREPAYMENT_TOP_UP_SEQUENCE), asn1.der_integer(prepayment_floor)]
     )
     return asn1.tlv(tag, entry)
 
@@ -466,7 +467,7 @@ def _specialist(change: SeqNumberChange, tag: int = asn1.SEQUENCE) -> bytes:
 def _seq_change(change: SeqNumberChange) -> bytes:
     items = [asn1.der_integer(change.role), asn1.der_integer(change.floor)]
     if change.prepayment_floor is not None:
-        items.append(_specialist(change))
+        items.append(_specialist(change.prepayment_floor))
     return asn1.sequence(items)
 
 
@@ -515,7 +516,7 @@ def update_command(update: CredentialsUpdate) -> bytes:
     if update.mode in OWN:
         control.append(_implicit(0x84, asn1.der_integer(change.floor)))
         if change.prepayment_floor is not None:
-            control.append(_specialist(change, 0xA5))
+            control.append(_specialist(change.prepayment_floor, 0xA5))
     else:
         control.append(asn1.tlv(0xA6, _seq_change(change)))
     replacements = (

@@ -51,7 +51,7 @@ from gbdsp.gbcs.keys import KeyUsage
 from gbdsp.gbcs.party import subject_eui
 from gbdsp.gbcs.responses import firmware_octets
 from gbdsp.gbcs_world import ACB, GbcsWorld
-from gbdsp.wan.device_state import Overrides
+from gbdsp.wan.device_state import TRUST_ANCHOR, Overrides
 from gbdsp.wan.gbcs_ask import Ask
 
 DEVICES = (DeviceType.ESME, DeviceType.GSME, DeviceType.PPMID, DeviceType.HCALCS)
@@ -167,7 +167,7 @@ def credentials_update(
 def anchor_key(cell: cs.Cell) -> str:
     """The device state name of a trust anchor cell (wan/device_state.py)."""
     usage = "pp-ka" if cell.prepayment else "ka" if cell.key_agreement else "ds"
-    return f"trust_anchor.{cell.role}.{usage}"
+    return f"{TRUST_ANCHOR}.{cell.role}.{usage}"
 
 
 def _certificate_anchor(der: bytes) -> cs.Anchor:
