@@ -45,7 +45,9 @@ ZAZ1 = TOOLS.parent / "smki-test" / "zaz1-keystore.json"
 DS = "http://www.w3.org/2000/09/xmldsig#"
 LOAD_CONTROLLER = "90-B3-D5-1F-30-01-00-08"
 """The originator of the ECS47e (7.16) templates."""
-MIN_COMPLETED = 95
+NETWORK_OPERATOR = "90-B3-D5-1F-30-02-00-00"
+"""The originator of the CS02bNOByNO (6.15.1) template."""
+MIN_COMPLETED = 108
 """Of the 110 CV 4 templates, the critical flows that complete (docs/gbcs.md): can only go up."""
 
 
@@ -108,7 +110,7 @@ def test_dcc_boxed_client_completes_critical_flows_and_tampering_is_refused(
     assert gbdsp("init").returncode == 0
     assert gbdsp("demo", "--premises", "0").returncode == 0
     port, smki, receiver = free_port(), free_port(), free_port()
-    for originator in (SUPPLIER, LOAD_CONTROLLER):  # the originators of the CV 4 templates
+    for originator in (SUPPLIER, LOAD_CONTROLLER, NETWORK_OPERATOR):  # the CV 4 originators
         url = gbdsp("users", "set-url", originator, f"http://127.0.0.1:{receiver}/duis")
         assert url.returncode == 0, url.stderr
     gbdsp.env |= {

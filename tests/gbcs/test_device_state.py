@@ -12,11 +12,12 @@ from pathlib import Path
 import pytest
 
 from gbdsp.clock import ManualClock
-from gbdsp.domain.ids import DeviceId
+from gbdsp.domain.ids import DeviceId, UserId
 from gbdsp.domain.requests import WebService
 from gbdsp.duis import xml
 from gbdsp.duis.namespaces import SR
 from gbdsp.gateway.pipeline import Gateway
+from gbdsp.gbcs.keys import KeyUsage
 from gbdsp.services.smki_export import export
 from gbdsp.store.store import Store
 from gbdsp.wan import device_state
@@ -31,6 +32,7 @@ from tests.duis_support import (
 from tests.gbcs.conftest import Decoder, Verdict
 from tests.gbcs.support import WORLD
 from tests.gbcs.test_critical import GSME, send_signed, sign, transform
+from tests.gbcs.test_cs import _krp, _party_certificate, _ski_of
 
 
 @pytest.fixture
@@ -346,3 +348,33 @@ def test_1_6_sets_the_payment_mode_6_2_9_reads(
     # GCS21j's Payment Control Configuration (wan/gas_meter.py PREPAYMENT_MODE, CREDIT_MODE)
     assert gsme_prepay.notes_of("Attribute Data Value") == ["0x0C97"]
     assert gsme_credit.notes_of("Attribute Data Value") == ["0x0C95"]
+
+
+def test_6_15_1_replaces_the_trust_anchors_6_24_1_reads(
+    gateway: Gateway, store: Store, decoder: Decoder, keys: list[Path]
+) -> None:
+    esme = Device(gateway, store, ESME)
+    read = (
+        "<sr:RetrieveDeviceSecurityCredentialsKRP><sr:RemotePartyRole>Supplier"
+        "</sr:RemotePartyRole></sr:RetrieveDeviceSecurityCredentialsKRP>"
+    )
+    new = [
+        ("DigitalSigningCertificate", _party_certificate(UserId.parse(SUPPLIER), KeyUsage.DS)),
+        ("KeyAgreementCertificate", _party_certificate(UserId.parse(SUPPLIER), KeyUsage.KA)),
+    ]
+    frames = [esme.read("6.24.1", read)]
+    assert esme.critical("6.15.1", _krp("Supplier", new)) == "I99"
+    replaced = esme.pushed(esme.counter, "I0")
+    frames.append(esme.read("6.24.1", read))
+    before, after = _decoded(decoder, keys, frames)
+    (response,) = decoder.decode([replaced], keys)
+    assert (response.ok, response.mac, response.signature) == (True, "absent", "valid")
+    assert (
+        response.hex_of("Existing Subject Key ID")[:2]
+        == before.hex_of("Subject Key Identifier")[:2]
+    )
+    assert response.hex_of("Replacing Subject Key ID") == [_ski_of(c) for _, c in new]
+    # the DS and KA cells hold the new certificates; the prepayment KA cell is unchanged
+    ski = after.hex_of("Subject Key Identifier")
+    assert ski[:2] == [_ski_of(c) for _, c in new]
+    assert ski[2] == before.hex_of("Subject Key Identifier")[2]

@@ -110,8 +110,12 @@ def _decrypted(v: Verdict) -> list[Verdict]:
     return [v.section(k) for k in sections]
 
 
-OTHERS = ("4.1.1", "11.2", "2.2", "3.3", "6.13", "6.24.1", "8.7.2", "8.8.2")
-"""Encoded elsewhere: GCS13a, GCS38 (gbcs/responses.py), the CS use cases (test_cs.py)."""
+OTHERS = (
+    *("4.1.1", "11.2", "2.2", "3.3", "6.13", "6.24.1", "8.7.2", "8.8.2"),
+    *("6.21", "6.23", "8.5"),
+)
+"""Encoded elsewhere: GCS13a, GCS38 (gbcs/responses.py), the CS use cases (test_cs.py; the
+DCC's trust anchor replacements, signed, to the ACB or TransCoS: test_cs_credentials_rtds.py)."""
 GSME_SRVS = sorted(
     srv for srv, d in REGISTRY.items() if DeviceType.GSME in d.gbcs and srv not in OTHERS
 )
@@ -122,9 +126,7 @@ def test_every_gsme_and_gpf_use_case_decodes_with_a_valid_mac(
     decoder: Decoder, world: GbcsWorld, certificates: Path, user_keys: Path
 ) -> None:
     gpf_srvs = sorted(
-        srv
-        for srv, d in REGISTRY.items()
-        if DeviceType.GPF in d.gbcs and srv not in ("4.1.1", "11.2")
+        srv for srv, d in REGISTRY.items() if DeviceType.GPF in d.gbcs and srv not in OTHERS
     )
     assert len(GSME_SRVS) >= 26 and len(gpf_srvs) >= 6
     frames = [_respond(world, srv, 1000 + i) for i, srv in enumerate(GSME_SRVS)]

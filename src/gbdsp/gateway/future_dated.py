@@ -32,6 +32,7 @@ from gbdsp.gateway import audit, critical
 from gbdsp.gbcs_world import GbcsWorld
 from gbdsp.services.duis_outbox import enqueue_signed
 from gbdsp.store.store import Transaction
+from gbdsp.wan import device_state
 from gbdsp.wan.emulator import placeholder
 from gbdsp.wan.future_dated_alerts import actioned
 
@@ -92,7 +93,7 @@ def after_device_response(
         or held.at is None
     ):
         return
-    frames = _actioned(tx, world, request, held.at)
+    frames = _actioned(tx, world, request, held.at, now)
     if frames is None and world is not None:  # docs/gbcs.md "Not encoded": E11, nothing kept
         raise NotEncoded(f"the 8F66 alerts of a future-dated {srv.variant} are not encoded")
     if frames is None:
@@ -112,7 +113,7 @@ def after_device_response(
 
 
 def _actioned(
-    tx: Transaction, world: GbcsWorld | None, request: DuisRequest, at: datetime
+    tx: Transaction, world: GbcsWorld | None, request: DuisRequest, at: datetime, now: datetime
 ) -> list[bytes] | None:
     """The device's real 8F66s for the critical command it holds: the one the CV 4 transform
     issued under this RequestID (consumed by this CV 5/6/7); None: not encoded (or no
@@ -125,4 +126,6 @@ def _actioned(
     device = tx.devices.get(rid.device_id, with_history=False)
     if command is None or device is None:
         return None
-    return actioned(world, device, rid, command, at)
+    # what the device holds before this command (its own change counts from `at`)
+    state = device_state.in_force(tx.device_states.get(device.device_id), now)
+    return actioned(world, device, rid, command, at, state)

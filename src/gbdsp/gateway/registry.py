@@ -60,6 +60,7 @@ from gbdsp.wan import (
     gbcs_payloads,
     gsme_critical,
 )
+from gbdsp.wan import cs_credentials as cred
 from gbdsp.wan import cs_payloads as cs
 from gbdsp.wan import dbch_payloads as dbch
 from gbdsp.wan import esme_commands as ec
@@ -110,6 +111,12 @@ def _dlms(build: esme_critical.Builder, *, sapc: bool = False) -> dict[DeviceTyp
 
 def _gas(build: gsme_critical.Builder) -> dict[DeviceType, PreCommand]:
     return {GSME: GsmeCommand(build)}
+
+
+def _security(command: PreCommand) -> dict[DeviceType, PreCommand]:
+    """A critical CS security use case (wan/cs_credentials.py), on every device with
+    credentials gbdsp encodes."""
+    return dict.fromkeys(cred.DEVICES, command)
 
 
 def _use_case(read: Callable[[DuisRequest], critical.Found | None]) -> PreCommand:
@@ -287,6 +294,14 @@ REGISTRY: Mapping[str, Declaration] = MappingProxyType(
         "6.20.2": Declaration(gbcs={ESME: ec.fixed(EsmeCode.ECS39B)}),
         "6.22": Declaration(gbcs={ESME: ec.ecs25, GSME: gas.gcs20}),
         "6.24.1": Declaration(gbcs={ESME: cs.security_credentials, GSME: cs.security_credentials}),
+        # The DCC's own trust anchor replacements (CV 1; wan/cs_credentials.py).
+        **{
+            srv: Declaration(
+                gbcs=dict.fromkeys(cred.HANDED_OVER, cred.dcc_replacement),
+                sets=dict.fromkeys(cred.DEVICES, cred.trust_anchors),
+            )
+            for srv in ("6.21", "6.23", "8.5")
+        },
         "6.27": Declaration(gbcs={ESME: ec.fixed(EsmeCode.ECS29E)}),
         "6.28": Declaration(gbcs={CHF: dbch.dbch04}),
         "6.29": Declaration(gbcs={CHF: dbch.dbch05}),
@@ -349,6 +364,14 @@ REGISTRY: Mapping[str, Declaration] = MappingProxyType(
         "6.14.1": Declaration(critical={ESME: _use_case(critical.descriptions)}),
         "6.14.2": Declaration(critical=_dlms(esme_schedules.alcs_scheduler)),
         "6.14.3": Declaration(critical=_dlms(esme_schedules.controller_scheduler, sapc=True)),
+        "6.15.1": Declaration(
+            critical=_security(cred.update_pre_command),
+            sets=dict.fromkeys(cred.DEVICES, cred.trust_anchors),
+        ),
+        "6.15.2": Declaration(critical=_security(cred.certificate_pre_command)),
+        "6.17": Declaration(critical=_security(cred.issue_pre_command)),
+        "6.24.2": Declaration(critical=_security(cred.provide_pre_command)),
+        "11.3": Declaration(critical=_security(cred.firmware_pre_command)),
         "6.25": Declaration(
             critical={ESME: critical.fixed(MessageCode.ECS81, critical.tamper_locked)}
         ),

@@ -47,6 +47,11 @@ def integer(name: str, key: str) -> StateReader:
     return lambda body: {key: int(text(body, name))}
 
 
+TRUST_ANCHOR = "trust_anchor"
+"""6.15.1, 6.21, 6.23, 8.5: `trust_anchor.<GBCS role>.<ds|ka|pp-ka>` is [party, subject key
+identifier] (hex) of the certificate a replacement put in that cell, as 6.24.1 reads it
+(wan/cs_credentials.py)."""
+
 LOAD_LIMIT = "load_limit"
 """6.4.1: the ESME's load limit [power threshold (W), restoration period, measurement
 period (s)], as 4.15 reads it."""

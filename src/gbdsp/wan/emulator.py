@@ -151,7 +151,7 @@ class DeviceEmulator:
         (wan/gbcs_ask.py)."""
         if self.gbcs is not None:
             payload = (
-                critical_response(self.gbcs, request_id, device, command)
+                critical_response(self.gbcs, request_id, device, command, state)
                 if command is not None
                 else gbcs_response(
                     self.gbcs,
