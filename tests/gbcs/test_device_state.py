@@ -66,6 +66,16 @@ class Device:
         assert b"I99" in reply.body, reply.body
         return self.pushed(counter, "I0", by)
 
+    def around(self, read: tuple[str, str], srv: str, body: str, *, by: str = "") -> list[bytes]:
+        """The `read` (SRV, body) before and after the set command `srv`: critical (CV 4
+        and 5) unless it is sent as a CV 1 by User `by`."""
+        before = self.read(*read)
+        if by:
+            self.read(srv, body, by=by)
+        else:
+            assert self.critical(srv, body) == "I99"
+        return [before, self.read(*read)]
+
     def pushed(self, counter: int, code: str, by: str = SUPPLIER) -> bytes:
         later = self.gateway.clock.now() + timedelta(seconds=10)
         with self.store.transaction() as tx:
@@ -237,14 +247,12 @@ def test_7_12_sets_the_randomised_offset_limit_6_2_2_reads(
     gateway: Gateway, store: Store, decoder: Decoder, keys: list[Path]
 ) -> None:
     esme = Device(gateway, store, ESME)
-    read = "<sr:ReadDeviceConfigurationRandomisation/>"
-    frames = [esme.read("6.2.2", read)]
+    read = ("6.2.2", "<sr:ReadDeviceConfigurationRandomisation/>")
     body = (
         "<sr:SetRandomisedOffsetLimit><sr:RandomisedOffsetLimit>600"
         "</sr:RandomisedOffsetLimit></sr:SetRandomisedOffsetLimit>"
     )
-    assert esme.critical("7.12", body) == "I99"
-    frames.append(esme.read("6.2.2", read))
+    frames = esme.around(read, "7.12", body)
     before, after = (v.notes_of("Long Unsigned") for v in _decoded(decoder, keys, frames))
     assert before == ["200", "1800", "1800"]  # the documented default
     assert after == ["200", "600", "1800"]
@@ -254,8 +262,7 @@ def test_6_4_1_sets_the_load_limit_4_15_reads(
     gateway: Gateway, store: Store, decoder: Decoder, keys: list[Path]
 ) -> None:
     esme = Device(gateway, store, ESME)
-    read = "<sr:ReadLoadLimitData/>"
-    frames = [esme.read("4.15", read)]
+    read = ("4.15", "<sr:ReadLoadLimitData/>")
     body = (
         "<sr:UpdateDeviceConfigurationLoadLimitingGeneralSettings>"
         "<sr:LoadLimitPeriod>300</sr:LoadLimitPeriod>"
@@ -264,8 +271,7 @@ def test_6_4_1_sets_the_load_limit_4_15_reads(
         "<sr:LoadLimitSupplyState>Disable</sr:LoadLimitSupplyState>"
         "</sr:UpdateDeviceConfigurationLoadLimitingGeneralSettings>"
     )
-    assert esme.critical("6.4.1", body) == "I99"
-    frames.append(esme.read("4.15", read))
+    frames = esme.around(read, "6.4.1", body)
     before, after = (v.notes_of("Double Long Unsigned") for v in _decoded(decoder, keys, frames))
     assert before[1:] == ["12000", "60", "30"]  # the counter, then the documented default
     assert after[1:] == ["6900", "30", "300"]
@@ -275,8 +281,7 @@ def test_6_5_sets_the_voltage_thresholds_6_2_1_reads(
     gateway: Gateway, store: Store, decoder: Decoder, keys: list[Path]
 ) -> None:
     esme = Device(gateway, store, ESME)
-    read = "<sr:ReadDeviceConfigurationVoltage/>"
-    frames = [esme.read("6.2.1", read)]
+    read = ("6.2.1", "<sr:ReadDeviceConfigurationVoltage/>")
     settings = dict(
         zip(
             device_state.RMS_SETTINGS + device_state.AVERAGE_SETTINGS,
@@ -293,8 +298,7 @@ def test_6_5_sets_the_voltage_thresholds_6_2_1_reads(
         "<sr:AverageRMSVoltageMeasurementPeriod>30</sr:AverageRMSVoltageMeasurementPeriod>"
         "</sr:SinglePhaseVoltageSettings></sr:UpdateDeviceConfigurationVoltage>"
     )
-    esme.read("6.5", body, by=NETWORK_OPERATOR)  # the device's ECS29a Response, I0
-    frames.append(esme.read("6.2.1", read))
+    frames = esme.around(read, "6.5", body, by=NETWORK_OPERATOR)  # the NO's CV 1: ECS29a
     before, after = (v.notes_of("Double Long Unsigned") for v in _decoded(decoder, keys, frames))
     assert before == ["287", "30", "180", "30", "216", "30", "253", "30", "264", "200"]
     assert after == [str(v) for v in settings.values()]
@@ -304,8 +308,7 @@ def test_6_8_sets_the_billing_calendar_6_2_3_reads(
     gateway: Gateway, store: Store, decoder: Decoder, keys: list[Path]
 ) -> None:
     esme = Device(gateway, store, ESME)
-    read = "<sr:ReadDeviceConfigurationBillingCalendar/>"
-    frames = [esme.read("6.2.3", read)]
+    read = ("6.2.3", "<sr:ReadDeviceConfigurationBillingCalendar/>")
     body = (
         "<sr:UpdateDeviceConfigurationBillingCalendar><sr:ElectricityBillingCalendar>"
         "<sr:BillingTime>06:30:00.00Z</sr:BillingTime><sr:Quarterly>"
@@ -314,8 +317,7 @@ def test_6_8_sets_the_billing_calendar_6_2_3_reads(
         "</sr:Quarterly></sr:ElectricityBillingCalendar>"
         "</sr:UpdateDeviceConfigurationBillingCalendar>"
     )
-    assert esme.critical("6.8", body) == "I99"
-    frames.append(esme.read("6.2.3", read))
+    frames = esme.around(read, "6.8", body)
     before, after = (v.hex_of("Octet String") for v in _decoded(decoder, keys, frames))
     assert before == ["09 04 00 00 00 00", "09 05 FF FF FF 01 FF"]  # 1st of each month, 00:00
     dates = [f"09 05 FF FF {m:02X} 0F FF" for m in (2, 5, 8, 11)]
