@@ -39,7 +39,8 @@ from gbdsp.domain.requests import RequestId
 from gbdsp.duis.namespaces import sr
 from gbdsp.gbcs import party as gbcs_party
 from gbdsp.gbcs import responses
-from gbdsp.gbcs_world import GbcsWorld
+from gbdsp.gbcs.kdf import shared_secret
+from gbdsp.gbcs_world import ACB, GbcsWorld
 from gbdsp.wan.device_state import StateLookup
 from gbdsp.wan.esme_state import Meter
 
@@ -90,10 +91,28 @@ class Ask:
         return Meter(self.seed, self.meter)
 
     def exchange(self) -> responses.Exchange:
-        """The device answering the requesting User, with the request's counter."""
+        """The device answering the requesting User, with the request's counter; an Unknown
+        Remote Party (its request carries its KA certificate) through the ACB, encrypted
+        for that certificate (GBCS 7.2.10, RTDS ECS21b URP)."""
         device, user = Eui64(self.device.device_id.value), Eui64(self.rid.originator.value)
-        z = self.world.shared_secret(device, user)
-        return responses.Exchange(_title(device), _title(user), self.rid.counter, z, self.at)
+        unknown = self.unknown_remote_party()
+        if unknown is None:
+            z = self.world.shared_secret(device, user)
+            return responses.Exchange(_title(device), _title(user), self.rid.counter, z, self.at)
+        return responses.Exchange(
+            _title(device),
+            _title(user),
+            self.rid.counter,
+            shared_secret(self.world.device_keys(device).ka, unknown),
+            self.at,
+            acb=(_title(ACB), self.world.shared_secret(device, ACB)),
+            originator_counter=self.originator_counter(),
+        )
+
+    def originator_counter(self) -> int:
+        """The device's supplementary originator counter: the milliseconds of the Unix
+        epoch at its answer, which grow as a device's own counter must (GBCS 4.3.5)."""
+        return int(self.at.timestamp() * 1000)
 
     def unknown_remote_party(self) -> ec.EllipticCurvePublicKey | None:
         """The KA key of the certificate the request carries (`KAPublicSecurityCredentials`:

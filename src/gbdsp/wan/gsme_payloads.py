@@ -55,17 +55,11 @@ def exchange(ask: Ask, *, via_acb: bool = False) -> GsmeExchange:
     if unknown is not None:
         z = shared_secret(world.device_keys(eui).ka, unknown)
         return GsmeExchange(
-            _title(eui), _title(user), ask.rid.counter, z, ask.at, acb, originator_counter(ask)
+            _title(eui), _title(user), ask.rid.counter, z, ask.at, acb, ask.originator_counter()
         )
     return GsmeExchange(
         _title(eui), _title(user), ask.rid.counter, world.shared_secret(eui, user), ask.at, acb
     )
-
-
-def originator_counter(ask: Ask) -> int:
-    """The device's supplementary originator counter: the milliseconds of the Unix epoch at
-    its answer, which grow as a device's own counter must (GBCS 4.3.5)."""
-    return int(ask.at.timestamp() * 1000)
 
 
 def _acknowledge(code: MessageCode, *, via_acb: bool = False) -> Builder:
