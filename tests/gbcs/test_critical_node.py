@@ -35,6 +35,7 @@ from gbdsp.gbcs.esme_commands import CriticalCode
 from gbdsp.gbcs.gsme_commands import GsmeCriticalCode
 from gbdsp.store.store import Store
 from gbdsp.store.tables import audit_log
+from gbdsp.wan.device_state import TRUST_ANCHOR
 from gbdsp.worlds.demo_boxed import FRESH
 from tests.conformance.boxed import BoxedUnavailable, default_cache_dir, fetch_boxed
 from tests.duis_support import SUPPLIER, signed
@@ -111,14 +112,16 @@ def test_dcc_boxed_client_completes_critical_flows_and_tampering_is_refused(
 ) -> None:
     modules = node_modules()
     commissions = [p for p in critical_templates if b">8.1.1<" in p.read_bytes()]
-    others = [p for p in critical_templates if p not in commissions]
+    replacements = [p for p in critical_templates if b">6.15.1<" in p.read_bytes()]
+    others = [p for p in critical_templates if p not in commissions + replacements]
+    url = database_url or f"sqlite:///{tmp_path / 'data' / 'gbdsp.sqlite'}"
     gbdsp = Gbdsp(tmp_path / "data", database_url)
     assert gbdsp("init").returncode == 0
     assert gbdsp("demo", "--premises", "0").returncode == 0
     port, smki, receiver = free_port(), free_port(), free_port()
     for originator in (SUPPLIER, LOAD_CONTROLLER, NETWORK_OPERATOR):  # the CV 4 originators
-        url = gbdsp("users", "set-url", originator, f"http://127.0.0.1:{receiver}/duis")
-        assert url.returncode == 0, url.stderr
+        set_url = gbdsp("users", "set-url", originator, f"http://127.0.0.1:{receiver}/duis")
+        assert set_url.returncode == 0, set_url.stderr
     gbdsp.env |= {
         "GBDSP_SMKI__PORT": str(smki),
         "GBDSP_WAN__LATENCY_MS_MIN": "10",
@@ -150,14 +153,21 @@ def test_dcc_boxed_client_completes_critical_flows_and_tampering_is_refused(
             "otherDevice": "GCS32_7.2_SUCCESS_REQUEST_DUIS.XML",
         }
         report = _run_node(decoder, job)
-        # The commissions last, on their meters as an installer leaves them.
-        _before_commissioning(database_url or f"sqlite:///{tmp_path / 'data' / 'gbdsp.sqlite'}")
-        job |= {
-            "counter": counter + 10_000_000,
-            "templates": [{"name": p.name, "xml": str(p)} for p in commissions],
-            "tamper": None,
-        }
-        report["results"] += _run_node(decoder, job)["results"]
+        # The commissions next, on their meters as an installer leaves them.
+        _before_commissioning(url)
+        passes = [commissions, *([p] for p in replacements)]
+        for n, templates in enumerate(passes, start=1):
+            # A 6.15.1 replaces the signer's own anchor with a key only the template's
+            # author holds, so the device then discards that User's commands signed with
+            # the ZAZ1 key (wan/device_auth.py): each replacement runs alone, on the
+            # devices' original anchors.
+            _original_anchors(url)
+            job |= {
+                "counter": counter + n * 10_000_000,
+                "templates": [{"name": p.name, "xml": str(p)} for p in templates],
+                "tamper": None,
+            }
+            report["results"] += _run_node(decoder, job)["results"]
     finally:
         server.send_signal(signal.SIGTERM)
         _, stderr = server.communicate(timeout=30)
@@ -237,6 +247,30 @@ def _before_commissioning(url: str) -> None:
                     tx.devices.record_status(device_id, change)
     finally:
         store.close()
+
+
+def _original_anchors(url: str) -> None:
+    """Every device's trust anchors back to the ones it came with: the replacements of
+    earlier templates taken out of its state (wan/device_state.py TRUST_ANCHOR)."""
+    store = Store.open(url)
+    try:
+        with store.transaction() as tx:
+            for device_id, _ in FRESH:  # the template premises' devices
+                stored = tx.device_states.get(device_id)
+                if not stored:
+                    continue
+                kept = {k: v for k, v in stored.get("set", {}).items() if not _anchor(k)}
+                pending = [c for c in stored.get("pending", []) if not any(map(_anchor, c["set"]))]
+                state: dict[str, Any] = {"set": kept}
+                if pending:
+                    state["pending"] = pending
+                tx.device_states.put(device_id, state, datetime.now(UTC))
+    finally:
+        store.close()
+
+
+def _anchor(name: str) -> bool:
+    return name.startswith(TRUST_ANCHOR + ".")
 
 
 CRITICAL_JOINS = ("CS03A1", "CS03A2Critical", "CS03CCritical", "CS04ACCritical")

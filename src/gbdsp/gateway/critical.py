@@ -35,9 +35,10 @@ from gbdsp.duis.namespaces import sr
 from gbdsp.duis.request import DuisRequest
 from gbdsp.gbcs import commands, cs
 from gbdsp.gbcs.codes import MessageCode
+from gbdsp.gbcs.frames import general_ciphering
 from gbdsp.gbcs.keys import KeyUsage
 from gbdsp.gbcs.parse import parse_general_signing
-from gbdsp.gbcs_world import GbcsWorld
+from gbdsp.gbcs_world import ACB, GbcsWorld
 from gbdsp.store.gateway_repositories import IssuedTransform
 from gbdsp.store.store import Transaction
 from gbdsp.wan.cs_payloads import Pairing
@@ -341,6 +342,16 @@ def check_signed(
     if not isinstance(key, ec.EllipticCurvePublicKey) or not parsed.signature_valid(key):
         return Reply(BAD_SIGNATURE, reason=f"the signature is not {user}'s")
     return None
+
+
+def sent_command(world: GbcsWorld, request: DuisRequest, device: Device) -> bytes:
+    """The critical command as the DSP sends it over the SM WAN: the User's signed
+    pre-command inside the ACB's General-Ciphering, with Z of the ACB's and the device's KA
+    keys (GBCS 7.3; RTDS's *_COMMAND_GBCS vectors). The device checks both
+    (wan/device_auth.py)."""
+    signed = signed_pre_command(request)
+    z = world.shared_secret(Eui64(device.device_id.value), ACB)
+    return general_ciphering(parse_general_signing(signed).header, signed, z)
 
 
 def signed_pre_command(request: DuisRequest) -> bytes:

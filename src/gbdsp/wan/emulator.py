@@ -36,6 +36,7 @@ from gbdsp.gbcs.commands import IssuedCommand
 from gbdsp.gbcs.keys import KeyUsage
 from gbdsp.gbcs_world import GbcsWorld
 from gbdsp.store.lifecycle_repositories import WanRepository
+from gbdsp.wan import device_auth
 from gbdsp.wan.device_state import StateLookup
 from gbdsp.wan.esme_local import local_command
 from gbdsp.wan.gbcs_ask import Builder, DeviceLog
@@ -183,6 +184,12 @@ class DeviceEmulator:
                 f"--ka-certificate), so no Response of {srv} can be MACed for it"
             )
         return f"the Response of {srv} from a {device.device_type.name} is not encoded by gbdsp"
+
+    def refusal(self, device: Device, command: bytes, state: StateLookup) -> str | None:
+        """Why `device` discards the critical `command` the DSP sent it (None: it executes
+        it): the ACB's MAC and the signer's signature and trust anchor (wan/device_auth.py)."""
+        assert self.gbcs is not None
+        return device_auth.refusal(self.gbcs, device, command, state())
 
     def customer_identification_number(self, device_id: DeviceId) -> str:
         """The CIN a device shows its customer (GBCS ECS/GCS 9.1): four digits, the same
