@@ -20,7 +20,11 @@ from typing import Any, NoReturn
 import pytest
 from cryptography.hazmat.primitives import serialization
 
+from gbdsp.clock import ManualClock
+from gbdsp.gateway.pipeline import Gateway
 from gbdsp.gbcs_world import PARTIES
+from gbdsp.store.store import Store
+from tests.gbcs.support import demo_gateway
 
 MODE = os.environ.get("GBDSP_CONFORMANCE", "auto")
 TOOLS = Path(
@@ -29,6 +33,12 @@ TOOLS = Path(
 )
 """gbcs-decode.js and the built gbcs-parser: ../shared/tools, or $GBDSP_GBCS_TOOLS."""
 DECODER = TOOLS / "gbcs-decode.js"
+
+
+@pytest.fixture
+def gateway(store: Store, clock: ManualClock) -> Gateway:
+    """The demo gateway of tests/gbcs/support.py (a module may define its own)."""
+    return demo_gateway(store, clock)
 
 
 def _unavailable(reason: str) -> NoReturn:

@@ -23,7 +23,8 @@ from pathlib import Path
 from lxml import etree
 
 from gbdsp.clock import ManualClock
-from gbdsp.domain.ids import Eui64, UserId
+from gbdsp.domain.devices import StatusChange
+from gbdsp.domain.ids import DeviceId, Eui64, UserId
 from gbdsp.domain.requests import WebService
 from gbdsp.duis import xml
 from gbdsp.duis.client import web_service_of
@@ -37,7 +38,7 @@ from gbdsp.services.smki_export import export
 from gbdsp.services.users import register_test_users
 from gbdsp.store.store import Store
 from gbdsp.worlds.demo import create_demo_fleet
-from gbdsp.worlds.demo_boxed import prepare_template_premises
+from gbdsp.worlds.demo_boxed import FRESH, prepare_template_premises
 from tests.conformance.boxed import request_id, with_counter
 from tests.duis_support import dsp_signing_key, request, signed
 
@@ -116,6 +117,8 @@ class TemplateWorld:
         if rid.originator not in {u.user_id for u in TEST_USERS}:
             run.problem = f"originator {rid.originator} is not a DCC Boxed test User"
             return run
+        if xml.parse(raw).findtext(f"{H}/{{{SR}}}ServiceReferenceVariant") == "8.1.1":
+            _before_commissioning(gateway.store, DeviceId.parse(rid.target), self.clock)
         data = _resigned(raw, self.counter)
         reply = gateway.handle(web_service_of(data), data)
         root = xml.parse(reply.body)
@@ -177,6 +180,16 @@ class TemplateWorld:
             for payload in root.iter(f"{{{SR}}}GBCSPayload"):
                 found.append(Message(kind, base64.b64decode(payload.text or "")))
         return found
+
+
+def _before_commissioning(store: Store, device_id: DeviceId, clock: ManualClock) -> None:
+    """A commissioning template's meter as an installer leaves it (worlds/demo_boxed.FRESH):
+    Installed Not Commissioned, on this template's own copy of the world."""
+    status = dict(FRESH).get(device_id)
+    if status is None:
+        return
+    with store.transaction() as tx:
+        tx.devices.record_status(device_id, StatusChange(status, clock.now(), "template"))
 
 
 def _resigned(raw: bytes, counter: int) -> bytes:

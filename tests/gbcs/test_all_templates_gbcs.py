@@ -30,10 +30,10 @@ DEVICE_TEMPLATES = 281
 """The templates of Command Variants 1 to 7 (the other 16 are CV 8, Non-Device Service
 Requests, answered without GBCS)."""
 NON_DEVICE = "8"
-MIN_DECODED = 259
-MIN_MAC_VALID = 259
-MIN_SIGNATURE_VALID = 259
-MIN_VERIFIED = 259
+MIN_DECODED = 281
+MIN_MAC_VALID = 281
+MIN_SIGNATURE_VALID = 281
+MIN_VERIFIED = 281
 """Measured (docs/gbcs.md, "Template-wide conformance")."""
 UNPROTECTED = {"PreCommand"}
 """A PreCommand is unsigned until the User signs it, and carries no MAC."""

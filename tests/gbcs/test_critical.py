@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 
 from gbdsp.clock import ManualClock
-from gbdsp.domain.ids import Eui64, UserId
+from gbdsp.domain.ids import Eui64
 from gbdsp.domain.requests import WebService
 from gbdsp.duis import xml
 from gbdsp.duis.namespaces import SR
@@ -20,24 +20,13 @@ from gbdsp.gbcs.codes import Cra, MessageCode
 from gbdsp.gbcs.gsme_commands import GsmeCriticalCode
 from gbdsp.gbcs.keys import KeyUsage
 from gbdsp.gbcs.parse import parse_general_signing
-from gbdsp.gbcs_world import PARTIES, GbcsWorld
-from gbdsp.services.users import register_test_users
+from gbdsp.gbcs_world import PARTIES
 from gbdsp.store.store import Store
-from gbdsp.worlds.demo import create_demo_fleet
 from tests.duis_support import ESME, NETWORK_OPERATOR, SUPPLIER, dsp_signing_key, request, signed
+from tests.gbcs.support import WORLD
 
 T, S = WebService.TRANSFORM, WebService.SEND_COMMAND
 GSME = "00-DB-12-34-56-78-90-A1"
-WORLD = GbcsWorld(bytes.fromhex("c1" * 32))
-
-
-@pytest.fixture
-def gateway(store: Store, clock: ManualClock) -> Gateway:
-    register_test_users(store)
-    create_demo_fleet(store, clock, premises=0, seed=1)
-    with store.transaction() as tx:
-        tx.users.set_response_url(UserId.parse(SUPPLIER), "http://127.0.0.1:9/duis")
-    return Gateway(store, clock, dsp_signing_key(), gbcs=WORLD)
 
 
 def _code(reply: HttpReply) -> str:

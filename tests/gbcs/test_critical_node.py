@@ -16,7 +16,9 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -26,12 +28,15 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from gbdsp.domain.devices import SmiStatus, StatusChange
 from gbdsp.duis import xml
 from gbdsp.gbcs.commands import USE_CASES
 from gbdsp.gbcs.esme_commands import CriticalCode
 from gbdsp.gbcs.gsme_commands import GsmeCriticalCode
 from gbdsp.store.store import Store
 from gbdsp.store.tables import audit_log
+from gbdsp.wan.device_state import TRUST_ANCHOR
+from gbdsp.worlds.demo_boxed import FRESH
 from tests.conformance.boxed import BoxedUnavailable, default_cache_dir, fetch_boxed
 from tests.duis_support import SUPPLIER, signed
 from tests.gbcs.conftest import DECODER, MODE, TOOLS, Decoder, _unavailable
@@ -45,7 +50,9 @@ ZAZ1 = TOOLS.parent / "smki-test" / "zaz1-keystore.json"
 DS = "http://www.w3.org/2000/09/xmldsig#"
 LOAD_CONTROLLER = "90-B3-D5-1F-30-01-00-08"
 """The originator of the ECS47e (7.16) templates."""
-MIN_COMPLETED = 95
+NETWORK_OPERATOR = "90-B3-D5-1F-30-02-00-00"
+"""The originator of the CS02bNOByNO (6.15.1) template."""
+MIN_COMPLETED = 110
 """Of the 110 CV 4 templates, the critical flows that complete (docs/gbcs.md): can only go up."""
 
 
@@ -104,13 +111,17 @@ def test_dcc_boxed_client_completes_critical_flows_and_tampering_is_refused(
     decoder: Decoder, critical_templates: list[Path], signer: str, tmp_path: Path, database_url: str
 ) -> None:
     modules = node_modules()
+    commissions = [p for p in critical_templates if b">8.1.1<" in p.read_bytes()]
+    replacements = [p for p in critical_templates if b">6.15.1<" in p.read_bytes()]
+    others = [p for p in critical_templates if p not in commissions + replacements]
+    url = database_url or f"sqlite:///{tmp_path / 'data' / 'gbdsp.sqlite'}"
     gbdsp = Gbdsp(tmp_path / "data", database_url)
     assert gbdsp("init").returncode == 0
     assert gbdsp("demo", "--premises", "0").returncode == 0
     port, smki, receiver = free_port(), free_port(), free_port()
-    for originator in (SUPPLIER, LOAD_CONTROLLER):  # the originators of the CV 4 templates
-        url = gbdsp("users", "set-url", originator, f"http://127.0.0.1:{receiver}/duis")
-        assert url.returncode == 0, url.stderr
+    for originator in (SUPPLIER, LOAD_CONTROLLER, NETWORK_OPERATOR):  # the CV 4 originators
+        set_url = gbdsp("users", "set-url", originator, f"http://127.0.0.1:{receiver}/duis")
+        assert set_url.returncode == 0, set_url.stderr
     gbdsp.env |= {
         "GBDSP_SMKI__PORT": str(smki),
         "GBDSP_WAN__LATENCY_MS_MIN": "10",
@@ -125,7 +136,8 @@ def test_dcc_boxed_client_completes_critical_flows_and_tampering_is_refused(
     )
     try:
         _wait_up(port)
-        job = {
+        counter = int(time.time() * 1000) * 1000
+        job: dict[str, object] = {
             "duis": f"http://127.0.0.1:{port}",
             "smki": f"127.0.0.1:{smki}",
             "signer": signer,
@@ -135,20 +147,27 @@ def test_dcc_boxed_client_completes_critical_flows_and_tampering_is_refused(
             "decoder": str(DECODER),
             "modules": str(modules),
             "keysDir": str(tmp_path / "keys"),
-            "counter": int(time.time() * 1000) * 1000,
-            "templates": [{"name": p.name, "xml": str(p)} for p in critical_templates],
+            "counter": counter,
+            "templates": [{"name": p.name, "xml": str(p)} for p in others],
             "tamper": "ECS43_7.2_SUCCESS_REQUEST_DUIS.XML",
             "otherDevice": "GCS32_7.2_SUCCESS_REQUEST_DUIS.XML",
         }
-        done = subprocess.run(
-            [decoder.node, str(SCRIPT)],
-            input=json.dumps(job),
-            capture_output=True,
-            text=True,
-            timeout=600,
-        )
-        assert done.returncode == 0, done.stderr[-3000:]
-        report = json.loads(done.stdout.strip().splitlines()[-1])
+        report = _run_node(decoder, job)
+        # The commissions next, on their meters as an installer leaves them.
+        _before_commissioning(url)
+        passes = [commissions, *([p] for p in replacements)]
+        for n, templates in enumerate(passes, start=1):
+            # A 6.15.1 replaces the signer's own anchor with a key only the template's
+            # author holds, so the device then discards that User's commands signed with
+            # the ZAZ1 key (wan/device_auth.py): each replacement runs alone, on the
+            # devices' original anchors.
+            _original_anchors(url)
+            job |= {
+                "counter": counter + n * 10_000_000,
+                "templates": [{"name": p.name, "xml": str(p)} for p in templates],
+                "tamper": None,
+            }
+            report["results"] += _run_node(decoder, job)["results"]
     finally:
         server.send_signal(signal.SIGTERM)
         _, stderr = server.communicate(timeout=30)
@@ -202,6 +221,58 @@ def test_dcc_boxed_client_completes_critical_flows_and_tampering_is_refused(
         store.close()
 
 
+def _run_node(decoder: Decoder, job: dict[str, object]) -> dict[str, Any]:
+    """One run of critical_flow.mjs: its JSON report."""
+    done = subprocess.run(
+        [decoder.node, str(SCRIPT)],
+        input=json.dumps(job),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    report: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return report
+
+
+def _before_commissioning(url: str) -> None:
+    """The 8.1.1 templates' meters Installed Not Commissioned (worlds/demo_boxed.FRESH), in
+    the served database, while the server runs (nothing caches a device's status)."""
+    store = Store.open(url)
+    try:
+        with store.transaction() as tx:
+            for device_id, status in FRESH:
+                if status is SmiStatus.INSTALLED_NOT_COMMISSIONED:
+                    change = StatusChange(status, datetime.now(UTC), "critical flow test")
+                    tx.devices.record_status(device_id, change)
+    finally:
+        store.close()
+
+
+def _original_anchors(url: str) -> None:
+    """Every device's trust anchors back to the ones it came with: the replacements of
+    earlier templates taken out of its state (wan/device_state.py TRUST_ANCHOR)."""
+    store = Store.open(url)
+    try:
+        with store.transaction() as tx:
+            for device_id, _ in FRESH:  # the template premises' devices
+                stored = tx.device_states.get(device_id)
+                if not stored:
+                    continue
+                kept = {k: v for k, v in stored.get("set", {}).items() if not _anchor(k)}
+                pending = [c for c in stored.get("pending", []) if not any(map(_anchor, c["set"]))]
+                state: dict[str, Any] = {"set": kept}
+                if pending:
+                    state["pending"] = pending
+                tx.device_states.put(device_id, state, datetime.now(UTC))
+    finally:
+        store.close()
+
+
+def _anchor(name: str) -> bool:
+    return name.startswith(TRUST_ANCHOR + ".")
+
+
 CRITICAL_JOINS = ("CS03A1", "CS03A2Critical", "CS03CCritical", "CS04ACCritical")
 """The critical join and unjoin templates (8.7.1, 8.8.1; docs/gbcs.md)."""
 
@@ -209,10 +280,12 @@ CRITICAL_JOINS = ("CS03A1", "CS03A2Critical", "CS03CCritical", "CS04ACCritical")
 def _encoded(template: str) -> bool:
     """A CV 4 template of a use case gbdsp encodes (gbcs/commands.py, gbcs/esme_commands.py,
     gbcs/gsme_commands.py, the critical joins of wan/cs_payloads.py; ECS08 is answered as
-    ECS08a): DCC Boxed template names start with the GBCS use case (the 8.1.1 commissions'
-    with ECS70Commission or GCS28Commission, which are not)."""
+    ECS08a; the 8.1.1 commissions, ECS70Commission and GCS28Commission, are ECS70 and
+    GCS28): DCC Boxed template names start with the GBCS use case."""
     names = {code.title.split()[0] for code in (*USE_CASES, *CriticalCode, *GsmeCriticalCode)} | {
         "ECS08",
+        "ECS70Commission",
+        "GCS28Commission",
         *CRITICAL_JOINS,
     }
     return template.split("_")[0] in names

@@ -17,33 +17,22 @@ from gbdsp.domain.requests import WebService
 from gbdsp.duis import xml
 from gbdsp.duis.namespaces import SR
 from gbdsp.gateway.pipeline import Gateway
-from gbdsp.gbcs_world import GbcsWorld
+from gbdsp.gbcs.keys import KeyUsage
 from gbdsp.services.smki_export import export
-from gbdsp.services.users import register_test_users
 from gbdsp.store.store import Store
-from gbdsp.worlds.demo import create_demo_fleet
+from gbdsp.wan import device_state
 from tests.duis_support import (
     CHF,
     ESME,
     NETWORK_OPERATOR,
     SUPPLIER,
-    dsp_signing_key,
     request,
     signed,
 )
 from tests.gbcs.conftest import Decoder, Verdict
+from tests.gbcs.support import WORLD
 from tests.gbcs.test_critical import GSME, send_signed, sign, transform
-
-WORLD = GbcsWorld(bytes.fromhex("d7" * 32))
-
-
-@pytest.fixture
-def gateway(store: Store, clock: ManualClock) -> Gateway:
-    register_test_users(store)
-    create_demo_fleet(store, clock, premises=0, seed=1)
-    with store.transaction() as tx:
-        tx.users.set_response_url(UserId.parse(SUPPLIER), "http://127.0.0.1:9/duis")
-    return Gateway(store, clock, dsp_signing_key(), gbcs=WORLD)
+from tests.gbcs.test_cs import _krp, _party_certificate, _ski_of
 
 
 @pytest.fixture
@@ -69,23 +58,31 @@ class Device:
         pre = transform(self.gateway, counter, srv, self.target, body)
         return send_signed(self.gateway, counter, sign(pre, signer), srv, self.target)
 
-    def read(self, srv: str, body: str) -> bytes:
-        """A CV 1 read: the device's GBCS Response, as pushed."""
+    def read(self, srv: str, body: str, *, by: str = SUPPLIER) -> bytes:
+        """A CV 1 command (a read, say) by User `by`: the device's GBCS Response, as pushed."""
         counter = self._next()
-        reply = self.gateway.handle(
-            WebService.SEND_COMMAND,
-            signed(request(srv=srv, body=body, cv=1, counter=counter, target=self.target)),
-        )
+        root = request(srv=srv, body=body, cv=1, counter=counter, target=self.target, originator=by)
+        reply = self.gateway.handle(WebService.SEND_COMMAND, signed(root, by))
         assert b"I99" in reply.body, reply.body
-        return self.pushed(counter, "I0")
+        return self.pushed(counter, "I0", by)
 
-    def pushed(self, counter: int, code: str) -> bytes:
+    def around(self, read: tuple[str, str], srv: str, body: str, *, by: str = "") -> list[bytes]:
+        """The `read` (SRV, body) before and after the set command `srv`: critical (CV 4
+        and 5) unless it is sent as a CV 1 by User `by`."""
+        before = self.read(*read)
+        if by:
+            self.read(srv, body, by=by)
+        else:
+            assert self.critical(srv, body) == "I99"
+        return [before, self.read(*read)]
+
+    def pushed(self, counter: int, code: str, by: str = SUPPLIER) -> bytes:
         later = self.gateway.clock.now() + timedelta(seconds=10)
         with self.store.transaction() as tx:
             found = [
                 m
                 for m in tx.outbox.claim_due(later, later, 100)
-                if m.response_id == f"{self.target}:{SUPPLIER}:{counter}"
+                if m.response_id == f"{self.target}:{by}:{counter}"
             ]
         assert len(found) == 1
         root = xml.parse(found[0].body)
@@ -250,14 +247,12 @@ def test_7_12_sets_the_randomised_offset_limit_6_2_2_reads(
     gateway: Gateway, store: Store, decoder: Decoder, keys: list[Path]
 ) -> None:
     esme = Device(gateway, store, ESME)
-    read = "<sr:ReadDeviceConfigurationRandomisation/>"
-    frames = [esme.read("6.2.2", read)]
+    read = ("6.2.2", "<sr:ReadDeviceConfigurationRandomisation/>")
     body = (
         "<sr:SetRandomisedOffsetLimit><sr:RandomisedOffsetLimit>600"
         "</sr:RandomisedOffsetLimit></sr:SetRandomisedOffsetLimit>"
     )
-    assert esme.critical("7.12", body) == "I99"
-    frames.append(esme.read("6.2.2", read))
+    frames = esme.around(read, "7.12", body)
     before, after = (v.notes_of("Long Unsigned") for v in _decoded(decoder, keys, frames))
     assert before == ["200", "1800", "1800"]  # the documented default
     assert after == ["200", "600", "1800"]
@@ -267,8 +262,7 @@ def test_6_4_1_sets_the_load_limit_4_15_reads(
     gateway: Gateway, store: Store, decoder: Decoder, keys: list[Path]
 ) -> None:
     esme = Device(gateway, store, ESME)
-    read = "<sr:ReadLoadLimitData/>"
-    frames = [esme.read("4.15", read)]
+    read = ("4.15", "<sr:ReadLoadLimitData/>")
     body = (
         "<sr:UpdateDeviceConfigurationLoadLimitingGeneralSettings>"
         "<sr:LoadLimitPeriod>300</sr:LoadLimitPeriod>"
@@ -277,8 +271,112 @@ def test_6_4_1_sets_the_load_limit_4_15_reads(
         "<sr:LoadLimitSupplyState>Disable</sr:LoadLimitSupplyState>"
         "</sr:UpdateDeviceConfigurationLoadLimitingGeneralSettings>"
     )
-    assert esme.critical("6.4.1", body) == "I99"
-    frames.append(esme.read("4.15", read))
+    frames = esme.around(read, "6.4.1", body)
     before, after = (v.notes_of("Double Long Unsigned") for v in _decoded(decoder, keys, frames))
     assert before[1:] == ["12000", "60", "30"]  # the counter, then the documented default
     assert after[1:] == ["6900", "30", "300"]
+
+
+def test_6_5_sets_the_voltage_thresholds_6_2_1_reads(
+    gateway: Gateway, store: Store, decoder: Decoder, keys: list[Path]
+) -> None:
+    esme = Device(gateway, store, ESME)
+    read = ("6.2.1", "<sr:ReadDeviceConfigurationVoltage/>")
+    settings = dict(
+        zip(
+            device_state.RMS_SETTINGS + device_state.AVERAGE_SETTINGS,
+            (290, 60, 175, 45, 210, 20, 255, 25, 265, 195),
+            strict=True,
+        )
+    )
+    rms = "".join(f"<sr:{n}>{settings[n]}</sr:{n}>" for n in sorted(device_state.RMS_SETTINGS))
+    body = (
+        f"<sr:UpdateDeviceConfigurationVoltage><sr:RMSVoltageSettings>{rms}"
+        "</sr:RMSVoltageSettings><sr:SinglePhaseVoltageSettings>"
+        "<sr:AverageRMSOverVoltageThreshold>265</sr:AverageRMSOverVoltageThreshold>"
+        "<sr:AverageRMSUnderVoltageThreshold>195</sr:AverageRMSUnderVoltageThreshold>"
+        "<sr:AverageRMSVoltageMeasurementPeriod>30</sr:AverageRMSVoltageMeasurementPeriod>"
+        "</sr:SinglePhaseVoltageSettings></sr:UpdateDeviceConfigurationVoltage>"
+    )
+    frames = esme.around(read, "6.5", body, by=NETWORK_OPERATOR)  # the NO's CV 1: ECS29a
+    before, after = (v.notes_of("Double Long Unsigned") for v in _decoded(decoder, keys, frames))
+    assert before == ["287", "30", "180", "30", "216", "30", "253", "30", "264", "200"]
+    assert after == [str(v) for v in settings.values()]
+
+
+def test_6_8_sets_the_billing_calendar_6_2_3_reads(
+    gateway: Gateway, store: Store, decoder: Decoder, keys: list[Path]
+) -> None:
+    esme = Device(gateway, store, ESME)
+    read = ("6.2.3", "<sr:ReadDeviceConfigurationBillingCalendar/>")
+    body = (
+        "<sr:UpdateDeviceConfigurationBillingCalendar><sr:ElectricityBillingCalendar>"
+        "<sr:BillingTime>06:30:00.00Z</sr:BillingTime><sr:Quarterly>"
+        "<sr:DayOfMonth>15</sr:DayOfMonth>"
+        "<sr:BillingPeriodStartMonth>2</sr:BillingPeriodStartMonth>"
+        "</sr:Quarterly></sr:ElectricityBillingCalendar>"
+        "</sr:UpdateDeviceConfigurationBillingCalendar>"
+    )
+    frames = esme.around(read, "6.8", body)
+    before, after = (v.hex_of("Octet String") for v in _decoded(decoder, keys, frames))
+    assert before == ["09 04 00 00 00 00", "09 05 FF FF FF 01 FF"]  # 1st of each month, 00:00
+    dates = [f"09 05 FF FF {m:02X} 0F FF" for m in (2, 5, 8, 11)]
+    assert after == [x for d in dates for x in ("09 04 06 1E 00 00", d)]
+
+
+PREPAYMENT_MODE = (
+    "<sr:UpdatePaymentMode><sr:Prepayment><sr:SuspendDebtDisabled>true</sr:SuspendDebtDisabled>"
+    "<sr:SuspendDebtEmergency>true</sr:SuspendDebtEmergency>"
+    "<sr:DisablementThreshold>556677</sr:DisablementThreshold></sr:Prepayment>"
+    "</sr:UpdatePaymentMode>"
+)
+CREDIT_MODE = "<sr:UpdatePaymentMode><sr:Credit/></sr:UpdatePaymentMode>"
+READ_PAYMENT_MODE = "<sr:ReadDeviceConfigurationPaymentMode/>"
+
+
+def test_1_6_sets_the_payment_mode_6_2_9_reads(
+    gateway: Gateway, store: Store, decoder: Decoder, keys: list[Path]
+) -> None:
+    esme, gsme = Device(gateway, store, ESME), Device(gateway, store, GSME)
+    gsme.counter = 5000  # the User's counters must grow across both devices
+    frames = []
+    for meter in (esme, gsme):
+        for body in (PREPAYMENT_MODE, CREDIT_MODE):
+            assert meter.critical("1.6", body) == "I99"
+            frames.append(meter.read("6.2.9", READ_PAYMENT_MODE))
+    esme_prepay, esme_credit, gsme_prepay, gsme_credit = _decoded(decoder, keys, frames)
+    assert esme_prepay.notes_of("Enum") == ["2", "2"]  # prepayment, active
+    assert esme_credit.notes_of("Enum") == ["1", "2"]  # credit, active
+    # GCS21j's Payment Control Configuration (wan/gas_meter.py PREPAYMENT_MODE, CREDIT_MODE)
+    assert gsme_prepay.notes_of("Attribute Data Value") == ["0x0C97"]
+    assert gsme_credit.notes_of("Attribute Data Value") == ["0x0C95"]
+
+
+def test_6_15_1_replaces_the_trust_anchors_6_24_1_reads(
+    gateway: Gateway, store: Store, decoder: Decoder, keys: list[Path]
+) -> None:
+    esme = Device(gateway, store, ESME)
+    read = (
+        "<sr:RetrieveDeviceSecurityCredentialsKRP><sr:RemotePartyRole>Supplier"
+        "</sr:RemotePartyRole></sr:RetrieveDeviceSecurityCredentialsKRP>"
+    )
+    new = [
+        ("DigitalSigningCertificate", _party_certificate(UserId.parse(SUPPLIER), KeyUsage.DS)),
+        ("KeyAgreementCertificate", _party_certificate(UserId.parse(SUPPLIER), KeyUsage.KA)),
+    ]
+    frames = [esme.read("6.24.1", read)]
+    assert esme.critical("6.15.1", _krp("Supplier", new)) == "I99"
+    replaced = esme.pushed(esme.counter, "I0")
+    frames.append(esme.read("6.24.1", read))
+    before, after = _decoded(decoder, keys, frames)
+    (response,) = decoder.decode([replaced], keys)
+    assert (response.ok, response.mac, response.signature) == (True, "absent", "valid")
+    assert (
+        response.hex_of("Existing Subject Key ID")[:2]
+        == before.hex_of("Subject Key Identifier")[:2]
+    )
+    assert response.hex_of("Replacing Subject Key ID") == [_ski_of(c) for _, c in new]
+    # the DS and KA cells hold the new certificates; the prepayment KA cell is unchanged
+    ski = after.hex_of("Subject Key Identifier")
+    assert ski[:2] == [_ski_of(c) for _, c in new]
+    assert ski[2] == before.hex_of("Subject Key Identifier")[2]

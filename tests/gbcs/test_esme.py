@@ -8,11 +8,13 @@ balance."""
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from lxml import etree
 
@@ -40,6 +42,7 @@ from gbdsp.wan import esme_reads as er
 from gbdsp.wan.esme_state import CONFIGURATION, Meter
 from gbdsp.wan.gbcs_payloads import gbcs_response
 from tests.gbcs.conftest import Decoder, Verdict, write_user_keys
+from tests.gbcs.support import party_certificate
 
 AT = datetime(2026, 3, 2, 9, 31, 7, tzinfo=UTC)
 SEED = 7
@@ -262,3 +265,39 @@ def test_packed_log_rows_are_the_typed_compact_array() -> None:
     assert NumberRows(prototype, tuple(rows)).encode() == compact_array(typed, prototype).encode()
     with pytest.raises(InvalidValue, match="does not fit"):
         NumberRows(prototype, ((1, 1 << 15, 0),)).encode()
+
+
+def test_an_unknown_remote_party_is_answered_through_the_acb_for_its_certificate(
+    decoder: Decoder, keys: Path, tmp_path: Path
+) -> None:
+    """4.14 carrying the User's KA certificate (RTDS ECS21b URP): the Response goes to the
+    ACB, names the User, and is encrypted for that certificate's key only."""
+    pem, key = party_certificate(Eui64.parse(SUPPLIER).value, signing=False)
+    der = x509.load_pem_x509_certificate(pem).public_bytes(serialization.Encoding.DER)
+    given = tmp_path / "given"
+    given.mkdir()
+    (given / f"{Eui64.parse(SUPPLIER).hex.lower()}-ka.key").write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    body = etree.fromstring(
+        f'<sr:ReadPrepaymentDailyReadLog xmlns:sr="{SR}">{DAYS}'
+        f"<sr:KAPublicSecurityCredentials>{base64.b64encode(der).decode()}"
+        "</sr:KAPublicSecurityCredentials></sr:ReadPrepaymentDailyReadLog>"
+    )
+    rid = _rid(SUPPLIER, ESME, 77)
+    frame = gbcs_response(
+        WORLD, SEED, gbcs_builder("4.14", DeviceType.ESME), rid, ESME, AT, body=body
+    )
+    assert frame is not None
+    users = write_user_keys(tmp_path / "users")
+    [v] = decoder.decode([frame], [given, keys, users])
+    assert (v.ok, v.mac, v.signature) == (True, "valid", "absent"), v.raw
+    assert v.hex_of("Recipient System Title")[0] == "08 90 B3 D5 1F 30 00 00 02"  # the ACB
+    assert v.hex_of("Supplementary Remote Party ID") == ["90 B3 D5 1F 30 01 00 00"]
+    assert "Decrypted Payload 0" in v.raw["parsed"]
+    [registered] = decoder.decode([frame], [keys, users])
+    assert not registered.ok, registered.raw  # the registered KA key does not decrypt it

@@ -5,11 +5,13 @@ signed, and the decoded (decrypted) values must be the device state."""
 
 from __future__ import annotations
 
+import base64
 import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from lxml import etree
 
@@ -24,6 +26,7 @@ from gbdsp.wan import gas_meter
 from gbdsp.wan.gbcs_payloads import gbcs_response
 from gbdsp.wan.registers import gas_register
 from tests.gbcs.conftest import Decoder, Verdict
+from tests.gbcs.support import party_certificate
 
 SEED = 7
 AT = datetime(2026, 3, 15, 10, 20, 30, tzinfo=UTC)
@@ -107,8 +110,12 @@ def _decrypted(v: Verdict) -> list[Verdict]:
     return [v.section(k) for k in sections]
 
 
-OTHERS = ("4.1.1", "11.2", "2.2", "3.3", "6.13", "6.24.1", "8.7.2", "8.8.2")
-"""Encoded elsewhere: GCS13a, GCS38 (gbcs/responses.py), the CS use cases (test_cs.py)."""
+OTHERS = (
+    *("4.1.1", "11.2", "2.2", "3.3", "6.13", "6.24.1", "8.7.2", "8.8.2"),
+    *("6.21", "6.23", "8.5"),
+)
+"""Encoded elsewhere: GCS13a, GCS38 (gbcs/responses.py), the CS use cases (test_cs.py; the
+DCC's trust anchor replacements, signed, to the ACB or TransCoS: test_cs_credentials_rtds.py)."""
 GSME_SRVS = sorted(
     srv for srv, d in REGISTRY.items() if DeviceType.GSME in d.gbcs and srv not in OTHERS
 )
@@ -119,9 +126,7 @@ def test_every_gsme_and_gpf_use_case_decodes_with_a_valid_mac(
     decoder: Decoder, world: GbcsWorld, certificates: Path, user_keys: Path
 ) -> None:
     gpf_srvs = sorted(
-        srv
-        for srv, d in REGISTRY.items()
-        if DeviceType.GPF in d.gbcs and srv not in ("4.1.1", "11.2")
+        srv for srv, d in REGISTRY.items() if DeviceType.GPF in d.gbcs and srv not in OTHERS
     )
     assert len(GSME_SRVS) >= 26 and len(gpf_srvs) >= 6
     frames = [_respond(world, srv, 1000 + i) for i, srv in enumerate(GSME_SRVS)]
@@ -392,3 +397,36 @@ def test_tariff_and_prepayment_configuration_are_the_emulated_ones(
     assert values[5] == str(c.emergency_credit_limit)
     assert prepayment.notes_of("Calendar Type")[0] == "Friendly Credit Calendar"
     assert prepayment.notes_of("Friendly Credit Enable 1") == ["0"]
+
+
+def test_an_unknown_remote_party_is_answered_through_the_acb_for_its_certificate(
+    decoder: Decoder, world: GbcsWorld, certificates: Path, user_keys: Path, tmp_path: Path
+) -> None:
+    """4.14 carrying the User's KA certificate (RTDS GCS16b URP, from the GPF): the Response
+    goes to the ACB, names the User, and is encrypted for that certificate's key (the User's
+    registered one cannot decrypt it)."""
+    pem, key = party_certificate(USER.value, signing=False)
+    der = x509.load_pem_x509_certificate(pem).public_bytes(serialization.Encoding.DER)
+    given = tmp_path / "given"
+    given.mkdir()
+    (given / f"{USER.value:016x}-ka.key").write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    day = AT.replace(hour=0, minute=0, second=0, microsecond=0)
+    body = (
+        f"<sr:ReadPrepaymentDailyReadLog>{_period(day - timedelta(days=1), AT)}"
+        f"<sr:KAPublicSecurityCredentials>{base64.b64encode(der).decode()}"
+        "</sr:KAPublicSecurityCredentials></sr:ReadPrepaymentDailyReadLog>"
+    )
+    frame = _respond(world, "4.14", 9, gpf=True, body=body)
+    [v] = _decode(decoder, [frame], given, certificates, user_keys)
+    assert v.hex_of("Recipient System Title") == ["08 90 B3 D5 1F 30 00 00 02"]  # the ACB
+    assert v.hex_of("Supplementary Remote Party ID") == ["90 B3 D5 1F 30 01 00 00"]
+    credit = gas_meter.prepayment(SEED, GSME).credit
+    assert [c.notes_of("Meter Balance") for c in _decrypted(v)] == [[str(credit)]] * 2
+    [registered] = decoder.decode([frame], [certificates, user_keys])
+    assert not registered.ok, registered.raw  # the registered KA key does not decrypt it

@@ -4,14 +4,10 @@ served by the SMKI service and `smki export`."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
 from gbdsp.domain.errors import InvalidValue
 from gbdsp.domain.ids import Eui64, UserId
@@ -23,51 +19,10 @@ from gbdsp.services.gbcs_parties import PartyDirectory
 from gbdsp.services.smki import SmkiRepository
 from gbdsp.services.users import add_user, register_test_users
 from gbdsp.store.store import Store
+from tests.gbcs.support import party_certificate as _certificate
 from tests.test_cli import Gbdsp
 
 NEW_USER = "90-B3-D5-1F-30-01-00-77"
-
-
-def _certificate(
-    eui: int, *, signing: bool, curve: ec.EllipticCurve | None = None
-) -> tuple[bytes, ec.EllipticCurvePrivateKey]:
-    key = ec.generate_private_key(curve or ec.SECP256R1())
-    subject = x509.Name(
-        [
-            x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, "02"),
-            x509.NameAttribute(
-                NameOID.X500_UNIQUE_IDENTIFIER,
-                b"\x00" + eui.to_bytes(8, "big"),
-                _type=x509.name._ASN1Type.BitString,
-            ),
-        ]
-    )
-    now = datetime.now(UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(days=1))
-        .not_valid_after(now + timedelta(days=9))
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=signing,
-                content_commitment=False,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=not signing,
-                key_cert_sign=False,
-                crl_sign=False,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
-        .sign(key, hashes.SHA256())
-    )
-    return cert.public_bytes(serialization.Encoding.PEM), key
 
 
 def _user() -> User:

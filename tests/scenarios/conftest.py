@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
+from cryptography.hazmat.primitives.asymmetric import ec
 
 from gbdsp.bootstrap import App
 from gbdsp.clock import SystemClock
@@ -32,12 +33,14 @@ from gbdsp.domain.parties import User, UserRole
 from gbdsp.domain.products import CplEntry, CplKey
 from gbdsp.duis.signature import SigningKey
 from gbdsp.duis.smki import generate_identity, load_certificate
+from gbdsp.gbcs.party import CertificateKind
 from gbdsp.services import operations
 from gbdsp.services.users import add_user, register_test_users
 from gbdsp.store.store import Store
 from gbdsp.wan.emulator import DeviceEmulator
 from gbdsp.web.app import create_app
 from tests.duis_support import AGENT, NETWORK_OPERATOR, SUPPLIER, signing_key_of
+from tests.gbcs.support import party_certificate
 from tests.scenarios.duis_client import DuisUser, read_inventory
 from tests.web.conftest import serve
 from tests.web.test_duis_http import Receiver
@@ -156,16 +159,21 @@ def _seed_cpl(store: Store) -> None:
                 tx.cpl.put(CplEntry(CplKey(model, dtype, variant)))
 
 
-def _gaining_supplier(store: Store) -> SigningKey:
+def _gaining_supplier(store: Store) -> tuple[SigningKey, ec.EllipticCurvePrivateKey]:
+    """A supplier that is not a DCC Boxed test User: its XML-signing key and its GBCS DS
+    key, with DS and KA certificates registered as `gbdsp users add` does."""
     uid = UserId.parse(GAINING_SUPPLIER)
     key, pem = generate_identity(uid)
     certificate = load_certificate(pem)
+    ds_pem, ds_key = party_certificate(uid.value, signing=True)
+    ka_pem, _ = party_certificate(uid.value, signing=False)
     add_user(
         store,
         User(uid, "GAINING", "Gaining Energy", frozenset({UserRole.IS, UserRole.GS})),
         certificate,
+        gbcs=[(CertificateKind.DS, ds_pem), (CertificateKind.KA, ka_pem)],
     )
-    return SigningKey(key, certificate.issuer, certificate.serial)
+    return SigningKey(key, certificate.issuer, certificate.serial), ds_key
 
 
 @pytest.fixture(params=[(True, True)], ids=["mods-on"])
@@ -179,7 +187,7 @@ def world(
 ) -> Iterator[World]:
     config = _config(*modifications, smtp[0])
     register_test_users(store, "sec")
-    gaining_key = _gaining_supplier(store)
+    gaining_key, gaining_ds = _gaining_supplier(store)
     _seed_cpl(store)
     receiver = Receiver()
     with serve(receiver.app()) as receiver_url:
@@ -189,8 +197,12 @@ def world(
         app = App(tmp_path, config, store)
         with serve(create_app(app, relay_policy=FAST)) as url:
 
-            def user(uid: str, key: SigningKey | None = None) -> DuisUser:
-                return DuisUser(uid, key or signing_key_of(uid), url, receiver)
+            def user(
+                uid: str,
+                key: SigningKey | None = None,
+                ds: ec.EllipticCurvePrivateKey | None = None,
+            ) -> DuisUser:
+                return DuisUser(uid, key or signing_key_of(uid), url, receiver, ds)
 
             yield World(
                 store,
@@ -198,7 +210,7 @@ def world(
                 smtp[1],
                 url,
                 user(SUPPLIER),
-                user(GAINING_SUPPLIER, gaining_key),
+                user(GAINING_SUPPLIER, gaining_key, gaining_ds),
                 user(AGENT),
                 user(NETWORK_OPERATOR),
             )

@@ -3,14 +3,22 @@ a real receive-response endpoint, the critical CV 4 -> CV 5 dance, as DCC Boxed 
 
 from __future__ import annotations
 
+import base64
 import itertools
 import time
 from dataclasses import dataclass
 
 import httpx
+from cryptography.hazmat.primitives.asymmetric import ec
+from lxml import etree
 
+from gbdsp.domain.ids import Eui64
 from gbdsp.duis.client import response_code
+from gbdsp.duis.namespaces import SR
 from gbdsp.duis.signature import SigningKey, sign
+from gbdsp.gbcs import crypto
+from gbdsp.gbcs.keys import KeyUsage
+from gbdsp.gbcs_world import PARTIES
 from tests.duis_support import DCC, request
 from tests.web.test_duis_http import Receiver
 
@@ -24,6 +32,8 @@ class DuisUser:
     key: SigningKey
     url: str
     receiver: Receiver
+    gbcs_ds: ec.EllipticCurvePrivateKey | None = None
+    """The User's GBCS DS key, which signs pre-commands (None: its shipped ZAZ1 key)."""
     last_reply: bytes = b""
 
     def send(
@@ -35,8 +45,6 @@ class DuisUser:
             srv=srv, body=body, cv=cv, counter=counter, originator=self.user_id, target=target
         )
         sign(root, self.key)
-        from lxml import etree
-
         data = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
         service = {1: "S", 3: "S", 5: "S", 7: "S", 2: "D", 6: "D", 8: "D", 4: "T"}[cv]
         reply = httpx.post(
@@ -58,13 +66,29 @@ class DuisUser:
             if code != "I0":
                 return code
             counter = int(request_id.rsplit(":", 1)[1])
-            pre = "<sr:SignedPreCommand><sr:GBCSPayload>QUJD</sr:GBCSPayload></sr:SignedPreCommand>"
+            signed = base64.b64encode(self.signed_pre_command()).decode()
+            pre = (
+                f"<sr:SignedPreCommand><sr:GBCSPayload>{signed}</sr:GBCSPayload>"
+                "</sr:SignedPreCommand>"
+            )
             code, request_id = self.send(srv, pre, cv=5, target=target, counter=counter)
         else:
             code, request_id = self.send(srv, body, cv=1, target=target)
         if code != "I99":
             return code
         return self.response_to(request_id)
+
+    def signed_pre_command(self) -> bytes:
+        """The last reply's PreCommand, signed as gbcs-parser's signGroupingHeader does:
+        40 and the P1363 signature of everything after the first octet."""
+        payload = etree.fromstring(self.last_reply).findtext(
+            f".//{{{SR}}}PreCommand/{{{SR}}}GBCSPayload"
+        )
+        assert payload is not None, self.last_reply
+        pre = base64.b64decode(payload)
+        key = self.gbcs_ds or PARTIES.private_key(Eui64.parse(self.user_id), KeyUsage.DS)
+        assert key is not None, f"{self.user_id} has no GBCS DS key"
+        return pre + b"\x40" + crypto.sign(key, pre[1:])
 
     def response_to(self, request_id: str, seconds: float = 15) -> str:
         originator, target, counter = request_id.split(":")

@@ -158,7 +158,8 @@ def test_an_occurrence_answers_in_gbcs_with_the_builder_its_caller_hands_it(
     gateway: Gateway, store: Store, clock: ManualClock
 ) -> None:
     """run_due asks the lookup it is given (the registry's) for the SRV's builder: 4.6.1 on
-    the ESME is ECS21a, MACed for the User; with no lookup the stand-in answers."""
+    the ESME is ECS21a, MACed for the User; with no lookup it is not encoded: E11, no
+    payload (docs/gbcs.md "Not encoded")."""
     assert code(answer(gateway, create(10))) == "I0"
     world = GbcsWorld(bytes.fromhex("77" * 32))
     emulator = DeviceEmulator(Config().wan, world)
@@ -167,8 +168,11 @@ def test_an_occurrence_answers_in_gbcs_with_the_builder_its_caller_hands_it(
     clock.advance(timedelta(days=1))
     ran = dcc_schedules.run_due(store, clock, dsp_signing_key(), emulator, builders=gbcs_builder)
     assert ran == 1
-    stand_in, real = _pushed_payloads(store, clock)
-    assert stand_in.startswith(b"GBDSP-EMULATED-RESPONSE:4.6.1:")
+    with store.read() as tx:
+        codes = [e.outcome for e in tx.audit.recent(10) if e.direction == "response"]
+    assert sorted(codes) == ["E11", "I0"]
+    not_encoded, real = _pushed_payloads(store, clock)
+    assert not_encoded == b""
     z = world.shared_secret(Eui64.parse(ESME), Eui64.parse(SUPPLIER))
     assert verify_general_ciphering(real, z).header.message_code == EsmeCode.ECS21A
 

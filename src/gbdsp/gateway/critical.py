@@ -23,6 +23,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from cryptography.hazmat.primitives.asymmetric import ec
+from lxml import etree
 
 from gbdsp.domain.devices import Device, DeviceType
 from gbdsp.domain.errors import InvalidValue
@@ -34,12 +35,14 @@ from gbdsp.duis.namespaces import sr
 from gbdsp.duis.request import DuisRequest
 from gbdsp.gbcs import commands, cs
 from gbdsp.gbcs.codes import MessageCode
+from gbdsp.gbcs.frames import general_ciphering
 from gbdsp.gbcs.keys import KeyUsage
 from gbdsp.gbcs.parse import parse_general_signing
-from gbdsp.gbcs_world import GbcsWorld
+from gbdsp.gbcs_world import ACB, GbcsWorld
 from gbdsp.store.gateway_repositories import IssuedTransform
 from gbdsp.store.store import Transaction
 from gbdsp.wan.cs_payloads import Pairing
+from gbdsp.wan.device_state import BILLING_CALENDAR
 
 REPLAY = ResponseCode.E40
 BAD_SIGNATURE = ResponseCode.E41
@@ -162,30 +165,45 @@ def gas_clock(request: DuisRequest) -> Found | None:
     )
 
 
-def billing_calendar(request: DuisRequest) -> Found | None:
-    """6.8 on an ESME: Monthly ECS30, Quarterly ECS30a."""
-    calendar = request.body.find(f".//{sr('ElectricityBillingCalendar')}")
+BillingCalendar = tuple[bytes, tuple[tuple[int, int], ...]]
+"""An ESME billing calendar: the COSEM time and the (month, day) of each billing date (month
+0xFF: every month)."""
+
+
+def esme_billing(body: etree._Element) -> tuple[MessageCode, BillingCalendar] | None:
+    """6.8 on an ESME: Monthly ECS30, Quarterly ECS30a, and the calendar it sets."""
+    calendar = body.find(f".//{sr('ElectricityBillingCalendar')}")
     if calendar is None:
         return None
     time = _time_octets(calendar.findtext(sr("BillingTime")) or "")
     monthly = calendar.findtext(sr("Monthly"))
     if monthly is not None:
-        return (
-            commands.USE_CASES[MessageCode.ECS30],
-            0,
-            {"billing": (time, ((0xFF, int(monthly)),))},
-        )
+        return MessageCode.ECS30, (time, ((0xFF, int(monthly)),))
     quarterly = calendar.find(sr("Quarterly"))
     if quarterly is None:
         return None  # Daily, Weekly, SixMonthly, Yearly: no RTDS case, not encoded
     day = int(quarterly.findtext(sr("DayOfMonth")) or 0)
     start = int(quarterly.findtext(sr("BillingPeriodStartMonth")) or 0)
     months = tuple(sorted((start - 1 + 3 * i) % 12 + 1 for i in range(4)))
-    return (
-        commands.USE_CASES[MessageCode.ECS30A],
-        0,
-        {"billing": (time, tuple((m, day) for m in months))},
-    )
+    return MessageCode.ECS30A, (time, tuple((m, day) for m in months))
+
+
+def billing_calendar(request: DuisRequest) -> Found | None:
+    """6.8 on an ESME: Monthly ECS30, Quarterly ECS30a."""
+    found = esme_billing(request.body)
+    if found is None:
+        return None
+    code, calendar = found
+    return commands.USE_CASES[code], 0, {"billing": calendar}
+
+
+def billing_state(body: etree._Element) -> dict[str, object]:
+    """What 6.8 sets on an ESME, as 6.2.3 (ECS26d) reads it back (wan/device_state.py)."""
+    found = esme_billing(body)
+    if found is None:
+        return {}
+    time, dates = found[1]
+    return {BILLING_CALENDAR: [time.hex(), [list(d) for d in dates]]}
 
 
 def _scaled(text: str, digits: int) -> int:
@@ -307,9 +325,7 @@ def check_signed(
     if issued.pre_command is None or world is None:
         return None
     try:
-        text = "".join((request.body.findtext(sr("GBCSPayload")) or "").split())
-        signed = base64.b64decode(text, validate=True)  # xs:base64Binary allows blanks
-        parsed = parse_general_signing(signed)
+        parsed = parse_general_signing(signed_pre_command(request))
     except (binascii.Error, InvalidValue) as e:
         return Reply(BAD_SIGNATURE, reason=f"the signed pre-command is not General-Signing: {e}")
     if parsed.signed_part != issued.pre_command[1:]:
@@ -326,6 +342,23 @@ def check_signed(
     if not isinstance(key, ec.EllipticCurvePublicKey) or not parsed.signature_valid(key):
         return Reply(BAD_SIGNATURE, reason=f"the signature is not {user}'s")
     return None
+
+
+def sent_command(world: GbcsWorld, request: DuisRequest, device: Device) -> bytes:
+    """The critical command as the DSP sends it over the SM WAN: the User's signed
+    pre-command inside the ACB's General-Ciphering, with Z of the ACB's and the device's KA
+    keys (GBCS 7.3; RTDS's *_COMMAND_GBCS vectors). The device checks both
+    (wan/device_auth.py)."""
+    signed = signed_pre_command(request)
+    z = world.shared_secret(Eui64(device.device_id.value), ACB)
+    return general_ciphering(parse_general_signing(signed).header, signed, z)
+
+
+def signed_pre_command(request: DuisRequest) -> bytes:
+    """The CV 5/6/7 `GBCSPayload`: the User's signed pre-command (binascii.Error if it is
+    not base64)."""
+    text = "".join((request.body.findtext(sr("GBCSPayload")) or "").split())
+    return base64.b64decode(text, validate=True)  # xs:base64Binary allows blanks
 
 
 def _title(eui: Eui64) -> bytes:

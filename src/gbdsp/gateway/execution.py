@@ -14,7 +14,7 @@ from gbdsp.domain.replies import Reply
 from gbdsp.domain.response_codes import ResponseCode
 from gbdsp.domain.srv import Srv
 from gbdsp.duis.request import DuisRequest
-from gbdsp.gateway import device_state
+from gbdsp.gateway import critical, device_state
 from gbdsp.gateway.device_commands import device_log, mirrored_gsme, with_cin
 from gbdsp.gateway.handlers import NotImplementedSrv
 from gbdsp.gateway.registry import declared
@@ -54,6 +54,21 @@ def execute(
     return answer
 
 
+def _discarded(
+    ctx: HandlerContext, request: DuisRequest, device: Device, command: IssuedCommand | None
+) -> Reply | None:
+    """A critical command goes to the device inside the ACB's MAC; the device checks it
+    (wan/device_auth.py) and discards what does not pass: no Response, so E21."""
+    world = ctx.emulator.gbcs
+    if world is None or command is None or not request.cv.is_signed_pre_command:
+        return None
+    sent = critical.sent_command(world, request, device)
+    why = ctx.emulator.refusal(device, sent, device_state.lookup(ctx, device.device_id))
+    if why is None:
+        return None
+    return Reply(ResponseCode.E21, reason=f"{device.device_id} discarded the command: {why}")
+
+
 def _execute(
     ctx: HandlerContext,
     request: DuisRequest,
@@ -66,6 +81,9 @@ def _execute(
     )
     if failure is not None:
         return Reply(failure, reason=f"{device.device_id} did not answer ({failure})")
+    discarded = _discarded(ctx, request, device, command)
+    if discarded is not None:
+        return discarded
     declaration = declared(srv.variant)
     effect = declaration.effect
     build = declaration.gbcs.get(device.device_type)

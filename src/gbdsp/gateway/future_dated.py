@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from gbdsp.domain.errors import NotEncoded
 from gbdsp.domain.future_dated import EXECUTED_ALERT, Decision, Handling, decide
 from gbdsp.domain.replies import FutureDatedAlertReply, Reply
 from gbdsp.domain.response_codes import ResponseCode
@@ -31,6 +32,7 @@ from gbdsp.gateway import audit, critical
 from gbdsp.gbcs_world import GbcsWorld
 from gbdsp.services.duis_outbox import enqueue_signed
 from gbdsp.store.store import Transaction
+from gbdsp.wan import device_state
 from gbdsp.wan.emulator import placeholder
 from gbdsp.wan.future_dated_alerts import actioned
 
@@ -91,7 +93,9 @@ def after_device_response(
         or held.at is None
     ):
         return
-    frames = _actioned(tx, world, request, held.at)
+    frames = _actioned(tx, world, request, held.at, now)
+    if frames is None and world is not None:  # docs/gbcs.md "Not encoded": E11, nothing kept
+        raise NotEncoded(f"the 8F66 alerts of a future-dated {srv.variant} are not encoded")
     if frames is None:
         frames = [placeholder("FUTURE-DATED-EXECUTED", srv.variant, request.request_id_text)]
     for i, frame in enumerate(frames, start=1):
@@ -109,10 +113,11 @@ def after_device_response(
 
 
 def _actioned(
-    tx: Transaction, world: GbcsWorld | None, request: DuisRequest, at: datetime
+    tx: Transaction, world: GbcsWorld | None, request: DuisRequest, at: datetime, now: datetime
 ) -> list[bytes] | None:
     """The device's real 8F66s for the critical command it holds: the one the CV 4 transform
-    issued under this RequestID (consumed by this CV 5/6/7); None: keep the stand-in."""
+    issued under this RequestID (consumed by this CV 5/6/7); None: not encoded (or no
+    world: the stand-in)."""
     rid = request.request_id
     if world is None or rid.device_id is None:
         return None
@@ -121,4 +126,6 @@ def _actioned(
     device = tx.devices.get(rid.device_id, with_history=False)
     if command is None or device is None:
         return None
-    return actioned(world, device, rid, command, at)
+    # what the device holds before this command (its own change counts from `at`)
+    state = device_state.in_force(tx.device_states.get(device.device_id), now)
+    return actioned(world, device, rid, command, at, state)

@@ -16,8 +16,9 @@ from gbdsp.clock import Clock
 from gbdsp.config import Config
 from gbdsp.domain.access import AccessRequest, Refused, authorise
 from gbdsp.domain.devices import Device
+from gbdsp.domain.errors import NOT_ENCODED, NotEncoded
 from gbdsp.domain.parties import Certificate, UserRole
-from gbdsp.domain.replies import PreCommandReply, Reply
+from gbdsp.domain.replies import LocalCommandReply, PreCommandReply, Reply
 from gbdsp.domain.requests import CommandVariant, WebService
 from gbdsp.domain.response_codes import ResponseCode
 from gbdsp.domain.rules import rules_on
@@ -207,11 +208,24 @@ class Gateway:
                 tx.audit.record(audit.request(now, web_service, request, "501", str(e)))
             self.on_outcome(outcome)
             return HttpReply(501, (str(e) + "\n").encode(), "text/plain")
+        except NotEncoded as e:
+            reply, stage = self._not_encoded(web_service, request, e), Stage.HANDLER
         if enqueued:
             self.on_enqueued()
         self.on_outcome(Outcome.answered(stage, reply.code))
         body = self._signed(reply, request, srv)
         return HttpReply(200, body)
+
+    def _not_encoded(
+        self, web_service: WebService, request: DuisRequest, error: NotEncoded
+    ) -> Reply:
+        """E11 for a use case the test world does not encode (docs/gbcs.md, "Not encoded").
+        The request's transaction was rolled back, so its counter is not consumed and
+        nothing was sent; the refusal is audited in a transaction of its own."""
+        reply = Reply(NOT_ENCODED, reason=str(error))
+        with self.store.transaction() as tx:
+            self._audit(tx, web_service, request, reply, f"{Stage.HANDLER.value}: {reply.reason}")
+        return reply
 
     @staticmethod
     def _advances_counter(request: DuisRequest, srv: Srv) -> bool:
@@ -333,6 +347,11 @@ class Gateway:
                 device_state=change,
             )
             if pre is None:  # a use case gbdsp does not encode yet (docs/gbcs.md)
+                if self.gbcs is not None:
+                    kind = device.device_type.name
+                    raise NotEncoded(
+                        f"the PreCommand of {srv.variant} to a {kind} is not encoded by gbdsp"
+                    )
                 return (
                     self.emulator.pre_command(srv.variant, request.request_id_text),
                     Stage.HANDLER,
@@ -351,6 +370,10 @@ class Gateway:
                     None,
                 )
             command = critical.issued_command(issued)
+        if cv is CommandVariant.SIGNED_PRE_COMMAND_LOCAL and command is not None:
+            # CV 6: the User delivers its own signed command (General-Signing) locally.
+            signed = LocalCommandReply(critical.signed_pre_command(request))
+            return Reply(ResponseCode.I0, signed), Stage.HANDLER, None
         if cv in (CommandVariant.LOCAL_COMMAND, CommandVariant.SIGNED_PRE_COMMAND_LOCAL):
             return (
                 self.emulator.local_command(srv.variant, request.request_id_text, rid, device),

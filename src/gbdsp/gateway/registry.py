@@ -60,6 +60,7 @@ from gbdsp.wan import (
     gbcs_payloads,
     gsme_critical,
 )
+from gbdsp.wan import cs_credentials as cred
 from gbdsp.wan import cs_payloads as cs
 from gbdsp.wan import dbch_payloads as dbch
 from gbdsp.wan import esme_commands as ec
@@ -110,6 +111,12 @@ def _dlms(build: esme_critical.Builder, *, sapc: bool = False) -> dict[DeviceTyp
 
 def _gas(build: gsme_critical.Builder) -> dict[DeviceType, PreCommand]:
     return {GSME: GsmeCommand(build)}
+
+
+def _security(command: PreCommand) -> dict[DeviceType, PreCommand]:
+    """A critical CS security use case (wan/cs_credentials.py), on every device with
+    credentials gbdsp encodes."""
+    return dict.fromkeys(cred.DEVICES, command)
 
 
 def _use_case(read: Callable[[DuisRequest], critical.Found | None]) -> PreCommand:
@@ -187,13 +194,11 @@ REGISTRY: Mapping[str, Declaration] = MappingProxyType(
             ),
             gbcs={ESME: ec.fixed(EsmeCode.ECS39A), GSME: gas.gcs41},
         ),
-        # 8.1.1's ECS70 command is built (esme_critical.clock, byte-identical to RTDS's
-        # ECS70Commission) but not declared as `critical`: the scenario suites commission
-        # with clients that do not sign GBCS, and a User with no GBCS DS certificate could
-        # not commission at all; it keeps the stand-in until they do (docs/gbcs.md).
+        # 8.1.1 commissions with the clock set of 6.11 (ECS70, GCS28; RTDS ECS70Commission).
         "8.1.1": Declaration(
             check=lambda ctx, r, meter: device.check_commission(ctx, meter),
             effect=lambda ctx, r, meter: device.commission(ctx, meter),
+            critical={**_dlms(esme_critical.clock), GSME: _use_case(critical.gas_clock)},
         ),
         "8.7.1": replace(
             _JOIN,
@@ -266,7 +271,7 @@ REGISTRY: Mapping[str, Declaration] = MappingProxyType(
         "4.12.1": Declaration(gbcs={ESME: er.ecs18b}),
         "4.12.2": Declaration(gbcs={ESME: er.ecs18a}),
         "4.13": Declaration(gbcs={ESME: eg.ecs26a, GSME: gas.gcs21b}),
-        "4.14": Declaration(gbcs={ESME: er.ecs21b, GSME: gas.gcs16b}),
+        "4.14": Declaration(gbcs={ESME: er.ecs21b, GSME: gas.gcs16b, GPF: gas.gcs16b}),
         "4.15": Declaration(gbcs={ESME: eg.ecs27}),
         "4.16": Declaration(gbcs={ESME: er.ecs17c}),
         "4.17": Declaration(gbcs={ESME: er.ecs66, GSME: gas.gcs61, GPF: gas.gcs61}),
@@ -281,7 +286,7 @@ REGISTRY: Mapping[str, Declaration] = MappingProxyType(
         "6.2.9": Declaration(gbcs={ESME: eg.ecs26j, GSME: gas.gcs21j}),
         "6.2.10": Declaration(gbcs={ESME: eg.ecs25r, GSME: gas.gcs20r}),
         "6.4.2": Declaration(gbcs={ESME: ec.fixed(EsmeCode.ECS28B)}),
-        "6.5": Declaration(gbcs={ESME: ec.ecs29}),
+        "6.5": Declaration(gbcs={ESME: ec.ecs29}, sets={ESME: device_state.voltage}),
         "6.12": Declaration(gbcs={ESME: ec.fixed(EsmeCode.ECS34)}),
         "6.13": Declaration(gbcs={ESME: eg.ecs35, CHF: eg.ecs35, GSME: cs.cs10}),
         "6.18.1": Declaration(gbcs={ESME: ec.fixed(EsmeCode.ECS37)}),
@@ -289,6 +294,14 @@ REGISTRY: Mapping[str, Declaration] = MappingProxyType(
         "6.20.2": Declaration(gbcs={ESME: ec.fixed(EsmeCode.ECS39B)}),
         "6.22": Declaration(gbcs={ESME: ec.ecs25, GSME: gas.gcs20}),
         "6.24.1": Declaration(gbcs={ESME: cs.security_credentials, GSME: cs.security_credentials}),
+        # The DCC's own trust anchor replacements (CV 1; wan/cs_credentials.py).
+        **{
+            srv: Declaration(
+                gbcs=dict.fromkeys(cred.HANDED_OVER, cred.dcc_replacement),
+                sets=dict.fromkeys(cred.DEVICES, cred.trust_anchors),
+            )
+            for srv in ("6.21", "6.23", "8.5")
+        },
         "6.27": Declaration(gbcs={ESME: ec.fixed(EsmeCode.ECS29E)}),
         "6.28": Declaration(gbcs={CHF: dbch.dbch04}),
         "6.29": Declaration(gbcs={CHF: dbch.dbch05}),
@@ -316,7 +329,8 @@ REGISTRY: Mapping[str, Declaration] = MappingProxyType(
         "1.2.2": Declaration(critical=_dlms(esme_tariffs.secondary_price)),
         "1.5": Declaration(critical={ESME: critical.balance(ESME), GSME: critical.balance(GSME)}),
         "1.6": Declaration(
-            critical={**_dlms(esme_critical.payment_mode), **_gas(gsme_critical.payment_mode)}
+            critical={**_dlms(esme_critical.payment_mode), **_gas(gsme_critical.payment_mode)},
+            sets=dict.fromkeys((ESME, GSME), device_state.payment_mode),
         ),
         "1.7": Declaration(critical={ESME: critical.fixed(MessageCode.ECS05)}),
         "2.1": Declaration(
@@ -341,7 +355,8 @@ REGISTRY: Mapping[str, Declaration] = MappingProxyType(
             critical={
                 ESME: _use_case(critical.billing_calendar),
                 GSME: _use_case(critical.gas_billing),
-            }
+            },
+            sets={ESME: critical.billing_state},
         ),
         "6.11": Declaration(
             critical={**_dlms(esme_critical.clock), GSME: _use_case(critical.gas_clock)}
@@ -349,6 +364,14 @@ REGISTRY: Mapping[str, Declaration] = MappingProxyType(
         "6.14.1": Declaration(critical={ESME: _use_case(critical.descriptions)}),
         "6.14.2": Declaration(critical=_dlms(esme_schedules.alcs_scheduler)),
         "6.14.3": Declaration(critical=_dlms(esme_schedules.controller_scheduler, sapc=True)),
+        "6.15.1": Declaration(
+            critical=_security(cred.update_pre_command),
+            sets=dict.fromkeys(cred.DEVICES, cred.trust_anchors),
+        ),
+        "6.15.2": Declaration(critical=_security(cred.certificate_pre_command)),
+        "6.17": Declaration(critical=_security(cred.issue_pre_command)),
+        "6.24.2": Declaration(critical=_security(cred.provide_pre_command)),
+        "11.3": Declaration(critical=_security(cred.firmware_pre_command)),
         "6.25": Declaration(
             critical={ESME: critical.fixed(MessageCode.ECS81, critical.tamper_locked)}
         ),

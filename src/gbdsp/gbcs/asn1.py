@@ -6,6 +6,7 @@ DER definite lengths (one octet below 128, else 81/82 and the length, as GBCS fr
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import UTC, datetime
 
 from gbdsp.gbcs.encoding import length
 
@@ -43,3 +44,9 @@ def der_integer(value: int) -> bytes:
 def firmware_version_response(version: bytes, response_code: int = READ_SUCCESS) -> bytes:
     """CS08 Response: SEQUENCE { firmwareVersion OCTET STRING, responseCode INTEGER }."""
     return tlv(SEQUENCE, tlv(OCTET_STRING, version) + der_integer(response_code))
+
+
+def generalized_time(at: datetime) -> bytes:
+    """DER GeneralizedTime YYYYMMDDHHMMSSZ (GBCS 12, the CS/GCS ASN.1 use cases)."""
+    text = at.astimezone(UTC).strftime("%Y%m%d%H%M%SZ").encode()
+    return tlv(0x18, text)

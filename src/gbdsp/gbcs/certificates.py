@@ -163,3 +163,23 @@ def _key_usage(
         encipher_only=False,
         decipher_only=False,
     )
+
+
+def certification_request(
+    eui: bytes, usage: KeyUsage, key: ec.EllipticCurvePrivateKey
+) -> x509.CertificateSigningRequest:
+    """A device's PKCS #10 Certification Request (CS02c), in the shape of the RTDS one: empty
+    subject, the key's SubjectPublicKeyInfo, an extension request of keyUsage (critical) and
+    the hardwareModuleName subjectAltName (critical), signed with the key itself (proof of
+    possession; deterministic, RFC 6979)."""
+    other_name = x509.OtherName(HARDWARE_MODULE_NAME, b"\x30\x19" + HW_TYPE + b"\x04\x08" + eui)
+    return (
+        x509.CertificateSigningRequestBuilder()
+        .subject_name(x509.Name([]))
+        .add_extension(
+            _key_usage(digital_signature=usage is KeyUsage.DS, key_agreement=usage is KeyUsage.KA),
+            critical=True,
+        )
+        .add_extension(x509.SubjectAlternativeName([other_name]), critical=True)
+        .sign(key, hashes.SHA256(), ecdsa_deterministic=True)
+    )

@@ -174,6 +174,31 @@ class MessageCode(IntEnum):
     """CS02a Provide Security Credentials Details — SRV 6.24.1."""
     CS02F = 0x011B
     """CS02f Provide Security Credential Details (Load Controller) — SRV 6.24.1."""
+    CS02B_SUPPLIER = 0x0102
+    """CS02b Update Security Credentials (supplierBySupplier) — SRV 6.15.1, 6.21 (critical)."""
+    CS02B_NETWORK_OPERATOR = 0x0103
+    """CS02b Update Security Credentials (networkOperatorByNetworkOperator) — SRV 6.15.1,
+    6.21."""
+    CS02B_ACB = 0x0104
+    """CS02b Update Security Credentials (accessControlBrokerByACB) — SRV 8.5."""
+    CS02B_TRANSCOS = 0x0107
+    """CS02b Update Security Credentials (supplierByTransCoS) — SRV 6.23."""
+    CS02G = 0x0126
+    """CS02g Update Security Credentials (loadControllerBySupplier) — SRV 6.15.1 (critical)."""
+    CS02B_ALERT = 0x00CB
+    """Future Dated Update Security Credentials Alert (8F66 of a CS02b)."""
+    CS02G_ALERT = 0x0124
+    """Future Dated Update Security Credentials Alert (8F66 of a CS02g)."""
+    CS02C = 0x000A
+    """CS02c Issue Security Credentials — SRV 6.17 (critical)."""
+    CS02D = 0x000B
+    """CS02d Update Device Certificates on Device — SRV 6.15.2 (critical)."""
+    CS02E = 0x000C
+    """CS02e Provide Device Certificates from Device — SRV 6.24.2 (critical)."""
+    CS06 = 0x0012
+    """CS06 Activate Firmware — SRV 11.3 (critical)."""
+    CS06_ALERT = 0x00CA
+    """Future Dated Firmware Activation Alert (8F66 of a CS06)."""
 
     @property
     def title(self) -> str:
@@ -263,4 +288,18 @@ _TITLES = {
     MessageCode.GCS59: "GCS59 Restore GPF Device Log",
     MessageCode.CS02A: "CS02a Provide Security Credentials Details",
     MessageCode.CS02F: "CS02f Provide Security Credential Details (Load Controller)",
+    MessageCode.CS02B_SUPPLIER: "CS02b Update Security Credentials (supplierBySupplier)",
+    MessageCode.CS02B_NETWORK_OPERATOR: (
+        "CS02b Update Security Credentials (networkOperatorByNetworkOperator)"
+    ),
+    MessageCode.CS02B_ACB: "CS02b Update Security Credentials (accessControlBrokerByACB)",
+    MessageCode.CS02B_TRANSCOS: "CS02b Update Security Credentials (supplierByTransCoS)",
+    MessageCode.CS02G: "CS02g Update Security Credentials (loadControllerBySupplier)",
+    MessageCode.CS02B_ALERT: "Future Dated Update Security Credentials Alert",
+    MessageCode.CS02G_ALERT: "Future Dated Update Security Credentials Alert (Load Controller)",
+    MessageCode.CS02C: "CS02c Issue Security Credentials",
+    MessageCode.CS02D: "CS02d Update Device Certificates on Device",
+    MessageCode.CS02E: "CS02e Provide Device Certificates from Device",
+    MessageCode.CS06: "CS06 Activate Firmware",
+    MessageCode.CS06_ALERT: "Futured Dated Firmware Activation Alert",
 }

@@ -43,6 +43,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from gbdsp.domain.errors import InvalidValue
 from gbdsp.gbcs import dlms, gbz, gsme_commands
+from gbdsp.gbcs.asn1 import generalized_time
 from gbdsp.gbcs.codes import Cra, MessageCode
 from gbdsp.gbcs.encoding import uint
 from gbdsp.gbcs.frames import GroupingHeader, general_signing
@@ -412,12 +413,6 @@ def _visible(text: str) -> bytes:
     if len(raw) > 127:
         raise InvalidValue("description too long")
     return bytes([VISIBLE_STRING, len(raw)]) + raw
-
-
-def generalized_time(at: datetime) -> bytes:
-    """DER GeneralizedTime YYYYMMDDHHMMSSZ (GBCS 12, the CS/GCS ASN.1 use cases)."""
-    text = at.astimezone(UTC).strftime("%Y%m%d%H%M%SZ").encode()
-    return b"\x18" + bytes([len(text)]) + text
 
 
 def asn1_sequence(content: bytes) -> bytes:

@@ -186,9 +186,25 @@ TITLES = {
 
 
 def _header(ex: Exchange, code: int, dated: bool) -> GroupingHeader:
-    return GroupingHeader(
-        Cra.RESPONSE, ex.counter, ex.device, ex.recipient, code, date_time=ex.at if dated else None
+    at = ex.at if dated else None
+    if ex.acb is None:
+        return GroupingHeader(Cra.RESPONSE, ex.counter, ex.device, ex.recipient, code, at)
+    return GroupingHeader(  # to an Unknown Remote Party, through the ACB (GBCS 7.2.10)
+        Cra.RESPONSE,
+        ex.counter,
+        ex.device,
+        ex.acb[0],
+        code,
+        at,
+        supplementary_remote_party=ex.recipient,
+        supplementary_counter=ex.counter,
+        supplementary_originator_counter=ex.originator_counter,
     )
+
+
+def _mac_z(ex: Exchange) -> bytes:
+    """Z of the device's and the header's recipient's KA keys (the ACB's for a URP)."""
+    return ex.z if ex.acb is None else ex.acb[1]
 
 
 def command(ex: Exchange, code: int, requests: Sequence[int]) -> bytes:
@@ -197,7 +213,7 @@ def command(ex: Exchange, code: int, requests: Sequence[int]) -> bytes:
     content = dlms.access_response(
         ex.counter, [b"\x00"] * len(requests), [(r, dlms.SUCCESS) for r in requests]
     )
-    return message(_header(ex, code, False), content, z=ex.z)
+    return message(_header(ex, code, False), content, z=_mac_z(ex))
 
 
 def read(ex: Exchange, code: int, values: Sequence[Data], *, dated: bool = False) -> bytes:
@@ -205,7 +221,7 @@ def read(ex: Exchange, code: int, values: Sequence[Data], *, dated: bool = False
     content = dlms.access_response(
         ex.counter, [v.encode() for v in values], [(GET, dlms.SUCCESS)] * len(values)
     )
-    return message(_header(ex, code, dated), content, z=ex.z)
+    return message(_header(ex, code, dated), content, z=_mac_z(ex))
 
 
 def protected_read(
@@ -214,6 +230,7 @@ def protected_read(
     """The Response to a Get-Protected-Attributes ACTION (GBCS 10.2.4): the structure of the
     protected object's captured values, encrypted for the recipient (CRA 04 key)."""
     plaintext = structure(*values).encode()
-    data = dlms.protected_attributes(ex.z, ex.device, ex.recipient, ex.counter, plaintext)
+    counter = ex.counter if ex.originator_counter is None else ex.originator_counter
+    data = dlms.protected_attributes(ex.z, ex.device, ex.recipient, counter, plaintext)
     content = dlms.access_response(ex.counter, [data], [(ACTION, dlms.SUCCESS)])
-    return message(_header(ex, code, dated), content, z=ex.z)
+    return message(_header(ex, code, dated), content, z=_mac_z(ex))

@@ -5,7 +5,8 @@ General-Signing APDU (GBCS 7.2.7-7.2.11):
   || date-time (00, or 0C + 12 octets) || other-info length || other-info || content length
   || content || signature length || signature (64 octets r || s, or length 00).
   Other-info is the 2-octet message code, optionally followed by the supplementary remote
-  party ID (8) and its counter (8). The signature covers the octets from 09 to the end of
+  party ID (8), its counter (8) and, in a Response to an Unknown Remote Party, the device's
+  supplementary originator counter (8). The signature covers the octets from 09 to the end of
   the content.
 
 General-Ciphering APDU (GBCS 7.3, authentication only):
@@ -46,6 +47,9 @@ class GroupingHeader:
     supplementary_remote_party: bytes | None = None
     """GBCS 7.2.10: the User a Response is for when the recipient is the ACB (e.g. CS08)."""
     supplementary_counter: int | None = None
+    supplementary_originator_counter: int | None = None
+    """GBCS 7.2.10: the device's own counter in a Response to an Unknown Remote Party; the
+    KDF of its encrypted parts uses it instead of `counter`."""
 
     def __post_init__(self) -> None:
         for title in (
@@ -61,6 +65,8 @@ class GroupingHeader:
                 raise InvalidValue("GBCS system titles are 8 octets (EUI-64)")
         if (self.supplementary_counter is not None) and self.supplementary_remote_party is None:
             raise InvalidValue("a supplementary counter needs a supplementary remote party")
+        if self.supplementary_originator_counter is not None and self.supplementary_counter is None:
+            raise InvalidValue("a supplementary originator counter needs a supplementary counter")
 
     def other_info(self) -> bytes:
         info = uint(self.message_code, 2)
@@ -68,6 +74,8 @@ class GroupingHeader:
             info += self.supplementary_remote_party
             if self.supplementary_counter is not None:
                 info += uint(self.supplementary_counter, 8)
+            if self.supplementary_originator_counter is not None:
+                info += uint(self.supplementary_originator_counter, 8)
         return info
 
     def encode(self) -> bytes:

@@ -68,6 +68,9 @@ class GsmeExchange:
     z: bytes
     at: datetime
     acb: tuple[bytes, bytes] | None = None
+    originator_counter: int | None = None
+    """For an Unknown Remote Party (through the ACB, `z` from the KA certificate its request
+    carried): the device's supplementary originator counter (GBCS 7.2.10)."""
 
 
 def respond(ex: GsmeExchange, code: MessageCode, zcls: Sequence[Zcl], *, dated: bool) -> bytes:
@@ -89,12 +92,15 @@ def respond(ex: GsmeExchange, code: MessageCode, zcls: Sequence[Zcl], *, dated: 
             ex.at if dated else None,
             supplementary_remote_party=ex.user,
             supplementary_counter=ex.counter,
+            supplementary_originator_counter=ex.originator_counter,
         )
     sealing = None
     if any(f.encrypted for f in zcls):
         # encrypted for the User even through the ACB (GBCS 4.3.5: the supplementary
-        # remote party is the recipient of the KDF)
-        sealing = gbz.Sealing.of(ex.z, ex.device, ex.user, ex.counter)
+        # remote party is the recipient of the KDF, with the supplementary originator
+        # counter if there is one)
+        counter = ex.counter if ex.originator_counter is None else ex.originator_counter
+        sealing = gbz.Sealing.of(ex.z, ex.device, ex.user, counter)
     return message(header, gbz.frames(zcls, sealing), z=z)
 
 

@@ -32,6 +32,13 @@ class Exchange:
     counter: int
     z: bytes
     at: datetime | None = None
+    acb: tuple[bytes, bytes] | None = None
+    """For an Unknown Remote Party (GBCS 7.2.10; the recipient is then the User, named as the
+    supplementary remote party, and `z` comes from the KA certificate its request carried):
+    the ACB's title and Z of the device's and the ACB's KA keys, which MACs the Response."""
+    originator_counter: int | None = None
+    """With `acb`: the device's supplementary originator counter, used by the KDF of the
+    encrypted parts instead of `counter`."""
 
 
 @dataclass(frozen=True, slots=True)

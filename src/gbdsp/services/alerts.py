@@ -20,7 +20,7 @@ from datetime import datetime
 from gbdsp.clock import Clock
 from gbdsp.config import Config
 from gbdsp.domain.devices import Device
-from gbdsp.domain.errors import InvalidValue, NotFound
+from gbdsp.domain.errors import InvalidValue, NotEncoded, NotFound
 from gbdsp.domain.ids import DeviceId
 from gbdsp.domain.rules import mp169, rules_on
 from gbdsp.duis import response as duis_response
@@ -69,6 +69,7 @@ def raise_alert(
             lambda counter: (
                 None if world is None else device_alert(world, device, alert_code, counter, now)
             ),
+            encoded_only=world is not None,
         )
 
 
@@ -80,16 +81,26 @@ def push_alert(
     alert_code: str,
     at: datetime,
     payload: Callable[[int], bytes | None],
+    *,
+    encoded_only: bool = False,
 ) -> AlertOutcome:
     """Log `device`'s alert and, where MP169 lets it through, push it to its Responsible
     Supplier as a DeviceAlertMessage, in `tx`. `payload(counter)`: the alert's GBCS with
-    the alert log's sequence as its originator counter, or None for the stand-in."""
+    the alert log's sequence as its originator counter, or None: the stand-in, or with
+    `encoded_only` (a test world: docs/gbcs.md "Not encoded") NotEncoded, which rolls `tx`
+    back, so the alert is neither logged nor pushed."""
     code = alert_code.upper()
     delivered = policy.delivers_alert(device.restricted, code)
     to = device.responsible_supplier if delivered else None
     sequence = tx.alerts.record(at, device.device_id, code, to, diagnostics_only=not delivered)
     if to is not None:
-        frame = payload(sequence) or placeholder("ALERT", code, str(device.device_id))
+        frame = payload(sequence)
+        if frame is None and encoded_only:
+            raise NotEncoded(
+                f"alert {code} from a {device.device_type.name} to {to} is not encoded by "
+                "gbdsp (docs/gbcs.md, Device alerts)"
+            )
+        frame = frame or placeholder("ALERT", code, str(device.device_id))
         alert = duis_response.build_device_alert(code, frame, at)
         enqueue_signed(tx, alert, signing_key, to, f"alert:{sequence}", at, at)
     if not delivered:

@@ -21,6 +21,7 @@ from lxml import etree
 from gbdsp.clock import Clock
 from gbdsp.domain import dcc_schedules as rules
 from gbdsp.domain.dcc_schedules import Recurrence
+from gbdsp.domain.errors import NOT_ENCODED, NotEncoded
 from gbdsp.domain.ids import DeviceId
 from gbdsp.domain.replies import Reply, ScheduledMessageReply, ScheduleIdReply, SchedulesReply
 from gbdsp.domain.requests import RequestId
@@ -189,15 +190,18 @@ def _run_one(
     counter = schedule.schedule_id * OCCURRENCE_SCALE + schedule.runs + 1
     rid = RequestId(schedule.user_id, device.device_id, counter)
     build = builders(srv.variant, device.device_type)
-    answer = emulator.device_response(
-        srv.variant,
-        rid,
-        str(rid),
-        device,
-        now,
-        build=build,
-        state=lambda: device_state.in_force(tx.device_states.get(device.device_id), now),
-    )
+    try:
+        answer = emulator.device_response(
+            srv.variant,
+            rid,
+            str(rid),
+            device,
+            now,
+            build=build,
+            state=lambda: device_state.in_force(tx.device_states.get(device.device_id), now),
+        )
+    except NotEncoded as e:  # the occurrence is answered, with the gateway's code for it
+        answer = Reply(NOT_ENCODED, reason=str(e))
     payload = getattr(answer.payload, "payload", b"")
     reply = Reply(
         answer.code,

@@ -293,6 +293,7 @@ def _receipt(ctx: HandlerContext, meter: Device, image: bytes) -> None:
         lambda counter: (
             None if world is None else firmware_receipt(world, meter, image, counter, at)
         ),
+        encoded_only=world is not None,
     )
 
 

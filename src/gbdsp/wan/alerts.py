@@ -3,8 +3,9 @@
 ESMEs and CHFs raise DLMS alerts, GSMEs and GPFs GBZ ones. A critical alert (8Fxx) is signed
 with the device's DS key; any other is MACed for the supplier, so it needs the supplier's GBCS
 KA certificate. Where gbdsp cannot build the alert (another device type, no Responsible
-Supplier, a non-critical alert to a supplier without a KA certificate) the caller keeps its
-documented stand-in (`GBDSP-EMULATED-ALERT`, docs/sm-wan.md).
+Supplier, a non-critical alert to a supplier without a KA certificate) the builders give
+None: with a test world the alert is refused as not encoded, without one the caller keeps
+its documented stand-in (`GBDSP-EMULATED-ALERT`, docs/sm-wan.md).
 """
 
 from __future__ import annotations

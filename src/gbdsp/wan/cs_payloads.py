@@ -29,21 +29,22 @@ state and the SMI; gateway/registry.py names them in the SRVs' declarations. Eac
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
-from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from gbdsp.domain.devices import Device, DeviceType
 from gbdsp.domain.errors import InvalidValue
-from gbdsp.domain.ids import DeviceId, Eui64, UserId
+from gbdsp.domain.ids import DeviceId, Eui64
 from gbdsp.domain.requests import RequestId
 from gbdsp.duis.namespaces import sr
 from gbdsp.gbcs import cs
 from gbdsp.gbcs.codes import MessageCode
 from gbdsp.gbcs.keys import KeyUsage
 from gbdsp.gbcs_world import ACB, GbcsWorld
-from gbdsp.wan import gas_meter
+from gbdsp.wan import cs_credentials, gas_meter
 from gbdsp.wan.gbcs_ask import Ask
 
 
@@ -217,38 +218,34 @@ ROLES = {
 
 
 def security_credentials(ask: Ask) -> bytes:
-    """6.24.1 Retrieve Device Security Credentials (KRP), to the ACB (as RTDS CS02a)."""
+    """6.24.1 Retrieve Device Security Credentials (KRP), to the ACB (as RTDS CS02a): what
+    each cell of the roles asked holds (wan/cs_credentials.py `held_anchor`: the last
+    replacement's certificate, else the SMI's party's)."""
     asked = [
         (e.text or "").strip()
         for e in (ask.body.iter(sr("RemotePartyRole")) if ask.body is not None else ())
     ] or ["Supplier"]
+    held = ask.state()
     details = [
-        cs.RemotePartyDetails(ROLES[role], _anchors(ask.world, _party(ask.device, role)))
+        cs.RemotePartyDetails(ROLES[role], _anchors(ask, held, ROLES[role]))
         for role in asked
         if role in ROLES
     ]
     return cs.security_credentials(to_acb(ask, signed=False), details)
 
 
-def _party(device: Device, role: str) -> Eui64 | None:
-    party: UserId | None = {
-        "Supplier": device.responsible_supplier,
-        "NetworkOperator": device.network_operator,
-    }.get(role)
-    if role == "ACB":
-        return ACB
-    return None if party is None else Eui64(party.value)
+CELLS = ((False, False), (True, False), (True, True))
+"""(key agreement, prepayment top-up) of a role's cells: DS, KA, prepayment KA."""
 
 
-def _anchors(world: GbcsWorld, party: Eui64 | None) -> list[cs.TrustAnchor]:
-    if party is None:
-        return []
+def _anchors(ask: Ask, held: Mapping[str, Any], role: int) -> list[cs.TrustAnchor]:
     anchors = []
-    for usage, prepayment in ((KeyUsage.DS, False), (KeyUsage.KA, False), (KeyUsage.KA, True)):
-        certificate = world.party_certificate(party, usage, prepayment=prepayment)
-        if certificate is not None:
-            ski = certificate.extensions.get_extension_for_class(x509.SubjectKeyIdentifier)
+    for agreement, prepayment in CELLS:
+        anchor = cs_credentials.held_anchor(
+            ask.world, ask.device, held, cs.Cell(role, agreement, prepayment)
+        )
+        if anchor is not None:
             anchors.append(
-                cs.TrustAnchor(usage is KeyUsage.KA, _title(party), ski.value.digest, prepayment)
+                cs.TrustAnchor(agreement, anchor.party, anchor.key_identifier, prepayment)
             )
     return anchors

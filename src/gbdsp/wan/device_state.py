@@ -47,6 +47,11 @@ def integer(name: str, key: str) -> StateReader:
     return lambda body: {key: int(text(body, name))}
 
 
+TRUST_ANCHOR = "trust_anchor"
+"""6.15.1, 6.21, 6.23, 8.5: `trust_anchor.<GBCS role>.<ds|ka|pp-ka>` is [party, subject key
+identifier] (hex) of the certificate a replacement put in that cell, as 6.24.1 reads it
+(wan/cs_credentials.py)."""
+
 LOAD_LIMIT = "load_limit"
 """6.4.1: the ESME's load limit [power threshold (W), restoration period, measurement
 period (s)], as 4.15 reads it."""
@@ -56,6 +61,50 @@ def load_limit(body: etree._Element) -> Overrides:
     """6.4.1: the power threshold, the restoration period and the load limit period."""
     names = ("LoadLimitPowerThreshold", "LoadLimitRestorationPeriod", "LoadLimitPeriod")
     return {LOAD_LIMIT: [int(text(body, n)) for n in names]}
+
+
+VOLTAGE_RMS = "voltage.rms"
+"""6.5: the ESME's RMS extreme over- and under-voltage, sag and swell thresholds (V) and
+measurement periods (s), in the order 6.2.1 (ECS26b) reads them."""
+VOLTAGE_AVERAGE = "voltage.average"
+"""6.5, single phase: the average RMS over- and under-voltage thresholds (V), as 6.2.1
+reads them. A polyphase meter's per-phase settings are not modelled."""
+RMS_SETTINGS = (
+    "RMSExtremeOverVoltageThreshold",
+    "RMSExtremeOverVoltageMeasurementPeriod",
+    "RMSExtremeUnderVoltageThreshold",
+    "RMSExtremeUnderVoltageMeasurementPeriod",
+    "RMSVoltageSagThreshold",
+    "RMSVoltageSagMeasurementPeriod",
+    "RMSVoltageSwellThreshold",
+    "RMSVoltageSwellMeasurementPeriod",
+)
+AVERAGE_SETTINGS = ("AverageRMSOverVoltageThreshold", "AverageRMSUnderVoltageThreshold")
+
+
+def voltage(body: etree._Element) -> Overrides:
+    """6.5: the RMS settings, and the single-phase average thresholds if given."""
+    found: Overrides = {VOLTAGE_RMS: [int(text(body, n)) for n in RMS_SETTINGS]}
+    if body.find(f".//{sr('SinglePhaseVoltageSettings')}") is not None:
+        found[VOLTAGE_AVERAGE] = [int(text(body, n)) for n in AVERAGE_SETTINGS]
+    return found
+
+
+PAYMENT_MODE = "payment_mode"
+"""1.6: "credit" or "prepayment", as 6.2.9 reads it (ECS26j's account mode, GCS21j's
+Payment Control Configuration)."""
+CREDIT, PREPAYMENT = "credit", "prepayment"
+
+
+def payment_mode(body: etree._Element) -> Overrides:
+    """1.6: the mode the meter changes to (Credit, or Prepayment with its settings)."""
+    mode = CREDIT if body.find(f".//{sr('Credit')}") is not None else PREPAYMENT
+    return {PAYMENT_MODE: mode}
+
+
+BILLING_CALENDAR = "billing.calendar"
+"""6.8 on an ESME: [the COSEM billing time (hex), [[month, day], ...]] (month 255: every
+month), as 6.2.3 (ECS26d) reads it."""
 
 
 # ESME tariff (1.1.1, 1.2.1): the DLMS values the command SET, hex-encoded as the device

@@ -7,11 +7,12 @@ the HAN (the install code given in 8.11 matched its own), which devices are join
 latency of each command, and WAN failures (E20 no communication, E21 no response). All of
 it is deterministic under the seed.
 
-GBCS: with a test world (`gbcs`), the device responses, pre-commands and local commands of
-the use cases gbdsp encodes are real GBCS (wan/gbcs_payloads.py, gateway/critical.py,
-wan/esme_local.py; docs/gbcs.md). The emulator keeps no table of use cases: whoever sends it
-a request hands it the Response builder the SRV declares (gateway/registry.py). Everything
-else carries a payload marked `GBDSP-EMULATED-...`, never bytes that pretend to be GBCS
+GBCS: with a test world (`gbcs`), the device responses, pre-commands and local commands are
+real GBCS (wan/gbcs_payloads.py, gateway/critical.py, wan/esme_local.py; docs/gbcs.md), and a
+use case gbdsp does not encode raises `NotEncoded` (the gateway answers E11). The emulator
+keeps no table of use cases: whoever sends it a request hands it the Response builder the
+SRV declares (gateway/registry.py). With no test world (the simulator, benchmarks) every
+payload is a stand-in marked `GBDSP-EMULATED-...`, never bytes that pretend to be GBCS
 (docs/sm-wan.md).
 """
 
@@ -26,13 +27,16 @@ from lxml import etree
 
 from gbdsp.config import WanConfig
 from gbdsp.domain.devices import Device, DeviceClass, DeviceType
-from gbdsp.domain.ids import DeviceId
+from gbdsp.domain.errors import NotEncoded
+from gbdsp.domain.ids import DeviceId, Eui64
 from gbdsp.domain.replies import DeviceResponseReply, LocalCommandReply, PreCommandReply, Reply
 from gbdsp.domain.requests import RequestId
 from gbdsp.domain.response_codes import ResponseCode
 from gbdsp.gbcs.commands import IssuedCommand
+from gbdsp.gbcs.keys import KeyUsage
 from gbdsp.gbcs_world import GbcsWorld
 from gbdsp.store.lifecycle_repositories import WanRepository
+from gbdsp.wan import device_auth
 from gbdsp.wan.device_state import StateLookup
 from gbdsp.wan.esme_local import local_command
 from gbdsp.wan.gbcs_ask import Builder, DeviceLog
@@ -106,12 +110,14 @@ class DeviceEmulator:
         rid: RequestId | None = None,
         device: Device | None = None,
     ) -> Reply:
-        """The Local Command: real GBCS where gbdsp encodes it (wan/esme_local.py), else
-        the documented stand-in."""
+        """The Local Command: real GBCS with a test world (wan/esme_local.py; NotEncoded
+        where gbdsp does not encode it), else the documented stand-in."""
         if self.gbcs is not None and rid is not None and device is not None:
             command = local_command(self.gbcs, srv, rid, device)
-            if command is not None:
-                return Reply(ResponseCode.I0, LocalCommandReply(command))
+            if command is None:
+                kind = device.device_type.name
+                raise NotEncoded(f"the Local Command of {srv} to a {kind} is not encoded by gbdsp")
+            return Reply(ResponseCode.I0, LocalCommandReply(command))
         return Reply(ResponseCode.I0, LocalCommandReply(placeholder("LOCAL", srv, request_id)))
 
     def response(self, srv: str, request_id: str, detail: str = "") -> Reply:
@@ -135,16 +141,18 @@ class DeviceEmulator:
         log: DeviceLog | None = None,
         state: StateLookup | None = None,
     ) -> Reply:
-        """The device's Response: real GBCS where gbdsp encodes the use case, else the
-        stand-in of `response`. `build`: the Response builder the SRV declares for this
-        device type (None: the use case is not encoded); `mirrored`: the GSME a GPF holds
-        the data of; `command`: the signed critical command executed (its Response is
-        signed); `body`: the request's DUIS body (for the use cases whose Response follows
-        its values); `log`: looks up the devices on the device's log, `state` what set
-        commands changed on it (wan/gbcs_ask.py)."""
+        """The device's Response: real GBCS with a test world (NotEncoded where gbdsp does
+        not encode the use case or these values of it), else the stand-in of `response`.
+
+        `build`: the Response builder the SRV declares for this device type (None: the use
+        case is not encoded); `mirrored`: the GSME a GPF holds the data of; `command`: the
+        signed critical command executed (its Response is signed); `body`: the request's
+        DUIS body (for the use cases whose Response follows its values); `log`: looks up the
+        devices on the device's log, `state` what set commands changed on it
+        (wan/gbcs_ask.py)."""
         if self.gbcs is not None:
             payload = (
-                critical_response(self.gbcs, request_id, device, command)
+                critical_response(self.gbcs, request_id, device, command, state)
                 if command is not None
                 else gbcs_response(
                     self.gbcs,
@@ -159,9 +167,29 @@ class DeviceEmulator:
                     state=state,
                 )
             )
-            if payload is not None:
-                return Reply(ResponseCode.I0, DeviceResponseReply(payload))
+            if payload is None:
+                raise NotEncoded(self._not_encoded(srv, request_id, device, command))
+            return Reply(ResponseCode.I0, DeviceResponseReply(payload))
         return self.response(srv, request_id_text, detail)
+
+    def _not_encoded(
+        self, srv: str, rid: RequestId, device: Device, command: IssuedCommand | None
+    ) -> str:
+        """Why the test world gave no Response (wan/gbcs_payloads.py)."""
+        assert self.gbcs is not None
+        user = Eui64(rid.originator.value)
+        if command is None and self.gbcs.party_certificate(user, KeyUsage.KA) is None:
+            return (
+                f"{user} has no GBCS KA certificate registered (gbdsp users add "
+                f"--ka-certificate), so no Response of {srv} can be MACed for it"
+            )
+        return f"the Response of {srv} from a {device.device_type.name} is not encoded by gbdsp"
+
+    def refusal(self, device: Device, command: bytes, state: StateLookup) -> str | None:
+        """Why `device` discards the critical `command` the DSP sent it (None: it executes
+        it): the ACB's MAC and the signer's signature and trust anchor (wan/device_auth.py)."""
+        assert self.gbcs is not None
+        return device_auth.refusal(self.gbcs, device, command, state())
 
     def customer_identification_number(self, device_id: DeviceId) -> str:
         """The CIN a device shows its customer (GBCS ECS/GCS 9.1): four digits, the same

@@ -37,9 +37,13 @@ from gbdsp.gbcs.dlms_data import (
 from gbdsp.gbcs.esme import EsmeCode
 from gbdsp.wan.device_state import (
     ARMED,
+    BILLING_CALENDAR,
+    CREDIT,
     DISABLED,
     ENABLED,
     LOAD_LIMIT,
+    PAYMENT_MODE,
+    PREPAYMENT,
     RANDOMISED_OFFSET_LIMIT,
     SUPPLY,
     TARIFF_ACTIVE_PRICE,
@@ -48,6 +52,8 @@ from gbdsp.wan.device_state import (
     TARIFF_SPECIAL_DAYS,
     TARIFF_STANDING_CHARGE,
     TARIFF_THRESHOLDS,
+    VOLTAGE_AVERAGE,
+    VOLTAGE_RMS,
 )
 from gbdsp.wan.esme_state import CONFIGURATION
 from gbdsp.wan.gbcs_ask import Ask
@@ -108,7 +114,9 @@ def ecs40(ask: Ask) -> bytes:
 def ecs26b(ask: Ask) -> bytes:
     """6.2.1 Read Device Configuration (Voltage): RMS extreme over/under, sag and swell
     thresholds and periods, then the average RMS over- and under-voltage thresholds."""
-    values = [double_long_unsigned(v) for v in (*C.rms_voltage, *C.average_rms_voltage)]
+    rms = ask.setting(VOLTAGE_RMS, C.rms_voltage)  # the last 6.5's (wan/device_state.py)
+    average = ask.setting(VOLTAGE_AVERAGE, C.average_rms_voltage)
+    values = [double_long_unsigned(v) for v in (*rms, *average)]
     return esme.read(ask.exchange(), EsmeCode.ECS26B, values)
 
 
@@ -124,8 +132,14 @@ def ecs26c(ask: Ask) -> bytes:
 def ecs26d(ask: Ask) -> bytes:
     """6.2.3 Read Device Configuration (Billing Calendar): the time, and the date pattern
     of every month's first day (COSEM date, year and month not specified)."""
-    entry = structure(octet_string(C.billing_time), octet_string(b"\xff\xff\xff\x01\xff"))
-    return esme.read(ask.exchange(), EsmeCode.ECS26D, [array([entry])])
+    time, dates = ask.setting(BILLING_CALENDAR, (C.billing_time.hex(), [(0xFF, 1)]))
+    entries = [
+        structure(
+            octet_string(bytes.fromhex(time)), octet_string(b"\xff\xff" + bytes([m, d, 0xFF]))
+        )
+        for m, d in dates
+    ]  # the last 6.8's (wan/device_state.py), else every month's first day
+    return esme.read(ask.exchange(), EsmeCode.ECS26D, [array(entries)])
 
 
 def ecs26f(ask: Ask) -> bytes:
@@ -135,8 +149,10 @@ def ecs26f(ask: Ask) -> bytes:
 
 
 def ecs26j(ask: Ask) -> bytes:
-    """6.2.9 Read Device Configuration (Payment Mode): account mode credit (1), active (2)."""
-    return esme.read(ask.exchange(), EsmeCode.ECS26J, [structure(enum(1), enum(2))])
+    """6.2.9 Read Device Configuration (Payment Mode): the account's mode, credit (1) or
+    prepayment (2: the last 1.6's, wan/device_state.py), and its status active (2)."""
+    mode = 2 if ask.setting(PAYMENT_MODE, CREDIT) == PREPAYMENT else 1
+    return esme.read(ask.exchange(), EsmeCode.ECS26J, [structure(enum(mode), enum(2))])
 
 
 def ecs27(ask: Ask) -> bytes:

@@ -22,11 +22,14 @@ override where there is one, its documented default otherwise (wan/device_state.
 
 from __future__ import annotations
 
+import base64
+import binascii
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric import ec
 from lxml import etree
 
 from gbdsp.domain.devices import Device, DeviceType
@@ -34,10 +37,14 @@ from gbdsp.domain.errors import InvalidValue
 from gbdsp.domain.ids import DeviceId, Eui64
 from gbdsp.domain.requests import RequestId
 from gbdsp.duis.namespaces import sr
+from gbdsp.gbcs import party as gbcs_party
 from gbdsp.gbcs import responses
-from gbdsp.gbcs_world import GbcsWorld
+from gbdsp.gbcs.kdf import shared_secret
+from gbdsp.gbcs_world import ACB, GbcsWorld
 from gbdsp.wan.device_state import StateLookup
 from gbdsp.wan.esme_state import Meter
+
+KA_KIND = gbcs_party.CertificateKind.KA
 
 DeviceLog = Callable[[], Sequence[Device]]
 """The devices on a device's log as the SMI holds them, read when called (Ask.device_log)."""
@@ -84,10 +91,44 @@ class Ask:
         return Meter(self.seed, self.meter)
 
     def exchange(self) -> responses.Exchange:
-        """The device answering the requesting User, with the request's counter."""
+        """The device answering the requesting User, with the request's counter; an Unknown
+        Remote Party (its request carries its KA certificate) through the ACB, encrypted
+        for that certificate (GBCS 7.2.10, RTDS ECS21b URP)."""
         device, user = Eui64(self.device.device_id.value), Eui64(self.rid.originator.value)
-        z = self.world.shared_secret(device, user)
-        return responses.Exchange(_title(device), _title(user), self.rid.counter, z, self.at)
+        unknown = self.unknown_remote_party()
+        if unknown is None:
+            z = self.world.shared_secret(device, user)
+            return responses.Exchange(_title(device), _title(user), self.rid.counter, z, self.at)
+        return responses.Exchange(
+            _title(device),
+            _title(user),
+            self.rid.counter,
+            shared_secret(self.world.device_keys(device).ka, unknown),
+            self.at,
+            acb=(_title(ACB), self.world.shared_secret(device, ACB)),
+            originator_counter=self.originator_counter(),
+        )
+
+    def originator_counter(self) -> int:
+        """The device's supplementary originator counter: the milliseconds of the Unix
+        epoch at its answer, which grow as a device's own counter must (GBCS 4.3.5)."""
+        return int(self.at.timestamp() * 1000)
+
+    def unknown_remote_party(self) -> ec.EllipticCurvePublicKey | None:
+        """The KA key of the certificate the request carries (`KAPublicSecurityCredentials`:
+        the User is an Unknown Remote Party to the device), or None. InvalidValue if it is
+        not a P-256 KA certificate of the requesting User."""
+        text = self.text("KAPublicSecurityCredentials")
+        if text is None:
+            return None
+        try:
+            der = base64.b64decode("".join(text.split()), validate=True)
+        except binascii.Error as e:
+            raise InvalidValue(f"KAPublicSecurityCredentials is not base64: {e}") from e
+        party = gbcs_party.check(gbcs_party.load(der), self.rid.originator.value, KA_KIND)
+        key = party.certificate.public_key()
+        assert isinstance(key, ec.EllipticCurvePublicKey)  # check() allows only P-256
+        return key
 
     def has(self, name: str) -> bool:
         return self.body is not None and self.body.find(f".//{sr(name)}") is not None

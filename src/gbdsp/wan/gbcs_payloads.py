@@ -33,6 +33,7 @@ from gbdsp.gbcs import commands, cs, esme_commands, responses
 from gbdsp.gbcs.codes import MessageCode
 from gbdsp.gbcs.keys import KeyUsage
 from gbdsp.gbcs_world import ACB, GbcsWorld
+from gbdsp.wan import cs_credentials
 from gbdsp.wan.device_state import StateLookup
 from gbdsp.wan.gbcs_ask import Ask, Builder, DeviceLog
 from gbdsp.wan.registers import gas_register, import_energy
@@ -125,13 +126,24 @@ def gbcs_response(
 
 
 def critical_response(
-    world: GbcsWorld, rid: RequestId, device: Device, command: commands.IssuedCommand
+    world: GbcsWorld,
+    rid: RequestId,
+    device: Device,
+    command: commands.IssuedCommand,
+    state: StateLookup | None = None,
 ) -> bytes | None:
     """The device's Response to a critical command it executed (gbcs/commands.py): signed
-    with its DS key, no MAC; None if gbdsp does not encode the use case."""
+    with its DS key, no MAC; None if gbdsp does not encode the use case. `state`: what set
+    commands changed on the device (the trust anchors a CS02b replaces)."""
     eui = Eui64(device.device_id.value)
     if command.code in ESME_CRITICAL:  # wan/esme_critical.py
         return _esme_critical_response(world, rid, device, command)
+    if command.code in cs_credentials.CRITICAL:  # CS02b-e, CS02g, CS06
+        try:
+            held = {} if state is None else state()
+            return cs_credentials.critical_response(world, rid, device, command, held)
+        except ValueError:  # InvalidValue included: a command gbdsp cannot answer
+            return None
     if command.code in cs.JOINS:  # a critical join or unjoin (gbcs/cs.py): success
         route = cs.Route(
             _title(eui),

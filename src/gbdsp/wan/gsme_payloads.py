@@ -22,6 +22,7 @@ from gbdsp.duis.namespaces import sr
 from gbdsp.gbcs import gsme, gsme_logs, gsme_tariff
 from gbdsp.gbcs.codes import MessageCode
 from gbdsp.gbcs.gsme import GsmeExchange
+from gbdsp.gbcs.kdf import shared_secret
 from gbdsp.gbcs_world import ACB
 from gbdsp.wan import gas_meter
 from gbdsp.wan.device_state import (
@@ -30,6 +31,8 @@ from gbdsp.wan.device_state import (
     GAS_STANDING_CHARGE,
     GAS_THRESHOLDS,
     GAS_TIER_PRICES,
+    PAYMENT_MODE,
+    PREPAYMENT,
     SUPPLY,
 )
 from gbdsp.wan.gbcs_ask import Ask, Builder
@@ -40,11 +43,20 @@ def _title(eui: Eui64) -> bytes:
 
 
 def exchange(ask: Ask, *, via_acb: bool = False) -> GsmeExchange:
-    """The device answering the requesting User (through the ACB if `via_acb`)."""
+    """The device answering the requesting User (through the ACB if `via_acb`). A request
+    that carries the User's KA certificate is from an Unknown Remote Party (GBCS 7.2.10,
+    RTDS GCS16b URP): the answer goes through the ACB, names the User as supplementary
+    remote party, and is encrypted for that certificate."""
     world = ask.world
     eui = Eui64(ask.device.device_id.value)
     user = Eui64(ask.rid.originator.value)
-    acb = (_title(ACB), world.shared_secret(eui, ACB)) if via_acb else None
+    unknown = ask.unknown_remote_party()
+    acb = (_title(ACB), world.shared_secret(eui, ACB)) if via_acb or unknown else None
+    if unknown is not None:
+        z = shared_secret(world.device_keys(eui).ka, unknown)
+        return GsmeExchange(
+            _title(eui), _title(user), ask.rid.counter, z, ask.at, acb, ask.originator_counter()
+        )
     return GsmeExchange(
         _title(eui), _title(user), ask.rid.counter, world.shared_secret(eui, user), ask.at, acb
     )
@@ -91,7 +103,12 @@ def gcs46(ask: Ask) -> bytes:
 
 
 def gcs21j(ask: Ask) -> bytes:
-    return gsme.gcs21j(exchange(ask), gas_meter.payment_control(ask.seed, ask.device.device_id))
+    """6.2.9: the payment mode the last 1.6 set (wan/device_state.py), else the drawn one."""
+    drawn = gas_meter.payment_control(ask.seed, ask.device.device_id)
+    mode = ask.setting(PAYMENT_MODE, None)
+    if mode is not None:
+        drawn = gas_meter.PREPAYMENT_MODE if mode == PREPAYMENT else gas_meter.CREDIT_MODE
+    return gsme.gcs21j(exchange(ask), drawn)
 
 
 def gcs21k(ask: Ask) -> bytes:

@@ -1,0 +1,78 @@
+"""What several GBCS test modules share: the test world and gateway over the demo fleet,
+and GBCS party certificates for Users the tests make up (the ZAZ1 Users have theirs in the
+package), shaped as the SMKI Organisation Certificates gbdsp checks (gbcs/party.py)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+from gbdsp.clock import ManualClock
+from gbdsp.domain.ids import UserId
+from gbdsp.gateway.pipeline import Gateway
+from gbdsp.gbcs_world import GbcsWorld
+from gbdsp.services.users import register_test_users
+from gbdsp.store.store import Store
+from gbdsp.worlds.demo import create_demo_fleet
+from tests.duis_support import NETWORK_OPERATOR, SUPPLIER, dsp_signing_key
+
+WORLD = GbcsWorld(bytes.fromhex("c1" * 32))
+
+
+def demo_gateway(store: Store, clock: ManualClock) -> Gateway:
+    """A gateway over the DCC Boxed test Users and the demo fleet's template devices,
+    answering in real GBCS with WORLD's device keys; the supplier's and the network
+    operator's pushes are queued."""
+    register_test_users(store)
+    create_demo_fleet(store, clock, premises=0, seed=1)
+    with store.transaction() as tx:
+        for user in (SUPPLIER, NETWORK_OPERATOR):
+            tx.users.set_response_url(UserId.parse(user), "http://127.0.0.1:9/duis")
+    return Gateway(store, clock, dsp_signing_key(), gbcs=WORLD)
+
+
+def party_certificate(
+    eui: int, *, signing: bool, curve: ec.EllipticCurve | None = None
+) -> tuple[bytes, ec.EllipticCurvePrivateKey]:
+    """A self-signed DS (`signing`) or KA certificate of party `eui`, PEM, and its key."""
+    key = ec.generate_private_key(curve or ec.SECP256R1())
+    subject = x509.Name(
+        [
+            x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, "02"),
+            x509.NameAttribute(
+                NameOID.X500_UNIQUE_IDENTIFIER,
+                b"\x00" + eui.to_bytes(8, "big"),
+                _type=x509.name._ASN1Type.BitString,
+            ),
+        ]
+    )
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=9))
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=signing,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=not signing,
+                key_cert_sign=False,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .sign(key, hashes.SHA256())
+    )
+    return cert.public_bytes(serialization.Encoding.PEM), key
