@@ -35,7 +35,7 @@ def normalise_url(url: str) -> URL:
 def make_engine(url: str, *, pool_size: int = 5) -> Engine:
     parsed = normalise_url(url)
     if parsed.get_backend_name() == "sqlite":
-        engine = create_engine(parsed, connect_args={"timeout": 30})
+        engine = create_engine(parsed, connect_args={"timeout": SQLITE_TIMEOUT_MS / 1000})
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
     else:
@@ -88,11 +88,40 @@ READ_ONLY = "gbdsp_read_only"
 """Execution option: a read-only transaction (SQLite: deferred BEGIN, a WAL snapshot)."""
 
 
+SQLITE_TIMEOUT_MS = 30_000
+"""How long a statement waits for a lock another connection holds (sqlite3 `timeout`)."""
+WRITE_LOCK_POLL = 0.0001
+"""Seconds between tries of a writer waiting for the write lock (see `_begin_immediate`)."""
+
+
 def _sqlite_begin(conn: Any) -> None:
     # Writers take the write lock when they begin (BEGIN IMMEDIATE) instead of upgrading a
     # read lock later, which in WAL mode fails at once if another writer got there first.
-    read_only = conn.get_execution_options().get(READ_ONLY, False)
-    conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+    if conn.get_execution_options().get(READ_ONLY, False):
+        conn.exec_driver_sql("BEGIN")
+    else:
+        _begin_immediate(conn)
+
+
+def _begin_immediate(conn: Any) -> None:
+    """BEGIN IMMEDIATE, waiting for another writer (another worker) by trying again every
+    0.1 ms: SQLite's own busy handler sleeps 1, 2, 5, 10 ms... between tries, far longer
+    than a gateway request holds the lock (docs/scaling.md, fourth round). Gives up after
+    SQLITE_TIMEOUT_MS, as the busy handler would."""
+    raw = conn.connection.dbapi_connection  # the pragmas cost a few µs this way
+    raw.execute("PRAGMA busy_timeout = 0")
+    try:
+        deadline = time.monotonic() + SQLITE_TIMEOUT_MS / 1000
+        while True:
+            try:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+                return
+            except OperationalError as e:
+                if "locked" not in str(e.orig) or time.monotonic() > deadline:
+                    raise
+                time.sleep(WRITE_LOCK_POLL)
+    finally:
+        raw.execute(f"PRAGMA busy_timeout = {SQLITE_TIMEOUT_MS}")
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
