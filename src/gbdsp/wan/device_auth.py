@@ -10,7 +10,8 @@ if:
 3. where a replacement (6.15.1, 6.21, 6.23, 8.5; wan/cs_credentials.py) put a DS
    certificate in the cell of the signer's role (the Responsible Supplier's or the Network
    Operator's, as the SMI names them), that cell names the signer and holds the key that
-   signed. So after a change of supplier's 6.23, the old supplier's commands are refused.
+   signed. So where a replacement put another party in the supplier cell, the Responsible
+   Supplier's commands are discarded until a 6.23 puts its certificate there.
 
 A refused command is discarded, as a real device does: it is not executed, changes nothing
 and gets no Response (the DSP answers E21).
