@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from typing import Any
 
@@ -97,24 +98,34 @@ WRITE_LOCK_POLL = 0.0001
 def _sqlite_begin(conn: Any) -> None:
     # Writers take the write lock when they begin (BEGIN IMMEDIATE) instead of upgrading a
     # read lock later, which in WAL mode fails at once if another writer got there first.
+    # Both go to the driver's connection directly: through SQLAlchemy a BEGIN cost 0.05 ms
+    # of execution-context work (docs/scaling.md, fourth round).
+    raw = conn.connection.dbapi_connection
     if conn.get_execution_options().get(READ_ONLY, False):
-        conn.exec_driver_sql("BEGIN")
+        _raw(raw, "BEGIN")
     else:
-        _begin_immediate(conn)
+        _begin_immediate(raw)
 
 
-def _begin_immediate(conn: Any) -> None:
+def _raw(raw: Any, statement: str) -> None:
+    """One statement on the driver's connection, its error as SQLAlchemy raises it."""
+    try:
+        raw.execute(statement)
+    except sqlite3.Error as e:
+        raise OperationalError(statement, None, e) from e
+
+
+def _begin_immediate(raw: Any) -> None:
     """BEGIN IMMEDIATE, waiting for another writer (another worker) by trying again every
     0.1 ms: SQLite's own busy handler sleeps 1, 2, 5, 10 ms... between tries, far longer
     than a gateway request holds the lock (docs/scaling.md, fourth round). Gives up after
     SQLITE_TIMEOUT_MS, as the busy handler would."""
-    raw = conn.connection.dbapi_connection  # the pragmas cost a few µs this way
     raw.execute("PRAGMA busy_timeout = 0")
     try:
         deadline = time.monotonic() + SQLITE_TIMEOUT_MS / 1000
         while True:
             try:
-                conn.exec_driver_sql("BEGIN IMMEDIATE")
+                _raw(raw, "BEGIN IMMEDIATE")
                 return
             except OperationalError as e:
                 if "locked" not in str(e.orig) or time.monotonic() > deadline:
