@@ -4,7 +4,9 @@ package), shaped as the SMKI Organisation Certificates gbdsp checks (gbcs/party.
 
 from __future__ import annotations
 
+import base64
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -76,3 +78,20 @@ def party_certificate(
         .sign(key, hashes.SHA256())
     )
     return cert.public_bytes(serialization.Encoding.PEM), key
+
+
+def unknown_remote_party(eui: int, directory: Path) -> str:
+    """A new KA certificate of party `eui`, as an Unknown Remote Party's request carries it
+    (base64 DER, for KAPublicSecurityCredentials); its private key goes in `directory` as
+    gbcs-decode.js reads it (EUI-ka.key), so the decoder can decrypt what is sealed for it."""
+    pem, key = party_certificate(eui, signing=False)
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / f"{eui:016x}-ka.key").write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    der = x509.load_pem_x509_certificate(pem).public_bytes(serialization.Encoding.DER)
+    return base64.b64encode(der).decode()

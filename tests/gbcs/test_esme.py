@@ -8,13 +8,11 @@ balance."""
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from lxml import etree
 
@@ -42,7 +40,7 @@ from gbdsp.wan import esme_reads as er
 from gbdsp.wan.esme_state import CONFIGURATION, Meter
 from gbdsp.wan.gbcs_payloads import gbcs_response
 from tests.gbcs.conftest import Decoder, Verdict, write_user_keys
-from tests.gbcs.support import party_certificate
+from tests.gbcs.support import unknown_remote_party
 
 AT = datetime(2026, 3, 2, 9, 31, 7, tzinfo=UTC)
 SEED = 7
@@ -272,20 +270,11 @@ def test_an_unknown_remote_party_is_answered_through_the_acb_for_its_certificate
 ) -> None:
     """4.14 carrying the User's KA certificate (RTDS ECS21b URP): the Response goes to the
     ACB, names the User, and is encrypted for that certificate's key only."""
-    pem, key = party_certificate(Eui64.parse(SUPPLIER).value, signing=False)
-    der = x509.load_pem_x509_certificate(pem).public_bytes(serialization.Encoding.DER)
     given = tmp_path / "given"
-    given.mkdir()
-    (given / f"{Eui64.parse(SUPPLIER).hex.lower()}-ka.key").write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
+    certificate = unknown_remote_party(Eui64.parse(SUPPLIER).value, given)
     body = etree.fromstring(
         f'<sr:ReadPrepaymentDailyReadLog xmlns:sr="{SR}">{DAYS}'
-        f"<sr:KAPublicSecurityCredentials>{base64.b64encode(der).decode()}"
+        f"<sr:KAPublicSecurityCredentials>{certificate}"
         "</sr:KAPublicSecurityCredentials></sr:ReadPrepaymentDailyReadLog>"
     )
     rid = _rid(SUPPLIER, ESME, 77)

@@ -5,13 +5,11 @@ signed, and the decoded (decrypted) values must be the device state."""
 
 from __future__ import annotations
 
-import base64
 import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from lxml import etree
 
@@ -26,7 +24,7 @@ from gbdsp.wan import gas_meter
 from gbdsp.wan.gbcs_payloads import gbcs_response
 from gbdsp.wan.registers import gas_register
 from tests.gbcs.conftest import Decoder, Verdict
-from tests.gbcs.support import party_certificate
+from tests.gbcs.support import unknown_remote_party
 
 SEED = 7
 AT = datetime(2026, 3, 15, 10, 20, 30, tzinfo=UTC)
@@ -405,21 +403,12 @@ def test_an_unknown_remote_party_is_answered_through_the_acb_for_its_certificate
     """4.14 carrying the User's KA certificate (RTDS GCS16b URP, from the GPF): the Response
     goes to the ACB, names the User, and is encrypted for that certificate's key (the User's
     registered one cannot decrypt it)."""
-    pem, key = party_certificate(USER.value, signing=False)
-    der = x509.load_pem_x509_certificate(pem).public_bytes(serialization.Encoding.DER)
     given = tmp_path / "given"
-    given.mkdir()
-    (given / f"{USER.value:016x}-ka.key").write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
+    certificate = unknown_remote_party(USER.value, given)
     day = AT.replace(hour=0, minute=0, second=0, microsecond=0)
     body = (
         f"<sr:ReadPrepaymentDailyReadLog>{_period(day - timedelta(days=1), AT)}"
-        f"<sr:KAPublicSecurityCredentials>{base64.b64encode(der).decode()}"
+        f"<sr:KAPublicSecurityCredentials>{certificate}"
         "</sr:KAPublicSecurityCredentials></sr:ReadPrepaymentDailyReadLog>"
     )
     frame = _respond(world, "4.14", 9, gpf=True, body=body)
