@@ -20,11 +20,11 @@ from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-import httpx
-
 sys.path.insert(0, str(Path(__file__).parent))
 from bench_support import temporary_database
 from gbdsp.clock import SystemClock
+from gbdsp.delivery import http
+from gbdsp.delivery.http import AiohttpPoster
 from gbdsp.delivery.relay import Relay, RelayPolicy
 from gbdsp.domain.ids import UserId
 from gbdsp.services.users import register_test_users, set_response_url
@@ -84,8 +84,8 @@ def run(url: str, policy: RelayPolicy, messages: int, slow: float, budget: float
     started = time.monotonic()
 
     async def worker() -> None:
-        async with httpx.AsyncClient() as client:
-            relay = Relay(store, SystemClock(), client, policy)
+        async with http.session() as session:
+            relay = Relay(store, SystemClock(), AiohttpPoster(session, policy), policy)
             while time.monotonic() - started < budget:
                 with store.read() as tx:
                     if tx.outbox.pending() == 0:

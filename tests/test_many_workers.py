@@ -17,6 +17,7 @@ import httpx
 import pytest
 
 from gbdsp.clock import ManualClock
+from gbdsp.delivery.http import HttpxPoster
 from gbdsp.delivery.relay import Relay, RelayPolicy
 from gbdsp.domain.housekeeping import HousekeepingRule
 from gbdsp.domain.ids import UserId
@@ -113,7 +114,8 @@ def test_two_relays_deliver_each_message_exactly_once(store: Store, clock: Manua
 
         async def deliver(relay_store: Store) -> None:
             async with httpx.AsyncClient(transport=httpx.MockTransport(endpoint)) as client:
-                relay = Relay(relay_store, clock, client, RelayPolicy(batch=7))
+                policy = RelayPolicy(batch=7)
+                relay = Relay(relay_store, clock, HttpxPoster(client, policy), policy)
                 while await relay.deliver_once():
                     await asyncio.sleep(0)
 

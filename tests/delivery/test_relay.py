@@ -9,12 +9,13 @@ import socket
 from collections.abc import Iterator
 from datetime import timedelta
 
-import httpx
 import pytest
 from aiosmtpd.controller import Controller
 
 from gbdsp.clock import ManualClock
 from gbdsp.config import MailConfig
+from gbdsp.delivery import http
+from gbdsp.delivery.http import AiohttpPoster
 from gbdsp.delivery.relay import Relay, RelayPolicy
 from gbdsp.domain.ids import DeviceId
 from gbdsp.domain.outbox import Channel, CspNotice, Mail
@@ -77,8 +78,8 @@ def rounds(store: Store, clock: ManualClock, mail: MailConfig, count: int = 1) -
     """What `count` rounds of one relay tried, round by round."""
 
     async def run() -> list[int]:
-        async with httpx.AsyncClient() as client:
-            relay = Relay(store, clock, client, POLICY, mail=mail)
+        async with http.session() as session:
+            relay = Relay(store, clock, AiohttpPoster(session, POLICY), POLICY, mail=mail)
             return [await relay.deliver_once() for _ in range(count)]
 
     return asyncio.run(run())
@@ -130,8 +131,9 @@ def test_two_relays_racing_send_each_mail_once(
             tx.outbox.add_mail(Mail("ops@b.test", f"[gbdsp] {n}", "x"), clock.now())
 
     async def race() -> None:
-        async with httpx.AsyncClient() as client:
-            relays = [Relay(store, clock, client, POLICY, mail=smtp.config) for _ in range(2)]
+        async with http.session() as session:
+            post = AiohttpPoster(session, POLICY)
+            relays = [Relay(store, clock, post, POLICY, mail=smtp.config) for _ in range(2)]
             while any(await asyncio.gather(*(r.deliver_once() for r in relays))):
                 pass
 

@@ -16,10 +16,11 @@ from collections.abc import Iterator
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-import httpx
 import pytest
 
 from gbdsp.clock import SystemClock
+from gbdsp.delivery import http
+from gbdsp.delivery.http import AiohttpPoster
 from gbdsp.delivery.relay import Relay, RelayPolicy
 from gbdsp.domain.ids import UserId
 from gbdsp.services.users import register_test_users, set_response_url
@@ -94,8 +95,8 @@ def relay_rounds(store: Store, policy: RelayPolicy, seconds: float) -> None:
     `seconds` have passed."""
 
     async def worker() -> None:
-        async with httpx.AsyncClient() as client:
-            relay = Relay(store, SystemClock(), client, policy)
+        async with http.session() as session:
+            relay = Relay(store, SystemClock(), AiohttpPoster(session, policy), policy)
             deadline = time.monotonic() + seconds
             while time.monotonic() < deadline:
                 with store.read() as tx:

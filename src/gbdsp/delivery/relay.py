@@ -25,12 +25,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
-import httpx
 from anyio import to_thread
 
 from gbdsp.clock import Clock
 from gbdsp.config import MailConfig
 from gbdsp.delivery import csp, mail
+from gbdsp.delivery.http import Poster, PostFailed
 from gbdsp.store.outbox_repositories import OutboxMessage
 from gbdsp.store.store import Store
 
@@ -65,12 +65,6 @@ class RelayPolicy:
         """Seconds after which an attempt has ended whatever the receiver does."""
         return self.timeout_seconds + self.grace_seconds
 
-    @property
-    def http_timeout(self) -> httpx.Timeout:
-        return httpx.Timeout(
-            self.attempt_deadline, connect=self.timeout_seconds, pool=self.timeout_seconds
-        )
-
     def retry_after(self, attempts: int) -> timedelta:
         """Exponential backoff: 1 s, 2 s, 4 s ... capped at 5 minutes."""
         delay: timedelta = self.first_retry * (2 ** min(attempts, 20))
@@ -88,7 +82,7 @@ class Relay:
         self,
         store: Store,
         clock: Clock,
-        client: httpx.AsyncClient,
+        post: Poster,
         policy: RelayPolicy | None = None,
         on_result: Callable[[bool], None] = lambda ok: None,
         mail: MailConfig | None = None,
@@ -96,7 +90,7 @@ class Relay:
         self.mail = mail
         self.store = store
         self.clock = clock
-        self.client = client
+        self.post = post
         self.policy = policy or RelayPolicy()
         self.on_result = on_result
 
@@ -138,24 +132,18 @@ class Relay:
 
     async def _post(self, message: OutboxMessage) -> Attempt:
         try:
-            # httpx's timeouts are per read; the overall deadline bounds a slow trickle too,
-            # so the attempt always ends inside its lease.
-            response = await asyncio.wait_for(
-                self.client.post(
-                    message.url,
-                    content=message.body,
-                    headers={"Content-Type": "application/xml"},
-                    timeout=self.policy.http_timeout,
-                ),
-                self.policy.attempt_deadline,
+            # The client's timeouts may be per read; this deadline bounds a slow trickle
+            # too, so the attempt always ends inside its lease.
+            status = await asyncio.wait_for(
+                self.post(message.url, message.body), self.policy.attempt_deadline
             )
         except TimeoutError:
             return Attempt(message, f"no answer within {self.policy.attempt_deadline} s")
-        except httpx.HTTPError as e:
-            return Attempt(message, f"{type(e).__name__}: {e}")
-        if 200 <= response.status_code < 300:
+        except PostFailed as e:
+            return Attempt(message, str(e))
+        if 200 <= status < 300:
             return Attempt(message, None)
-        return Attempt(message, f"HTTP {response.status_code}")
+        return Attempt(message, f"HTTP {status}")
 
     def _record(self, attempts: list[Attempt]) -> None:
         now = self.clock.now()

@@ -84,6 +84,30 @@ def _csp_of(body: bytes) -> CspNotice:
     return CspNotice(DeviceId.parse(fields["device_id"]), bool(fields["restricted"]))
 
 
+def due_duis(now: datetime, limit: int) -> Select[Any]:
+    """The oldest due DUIS messages of Users with a receive-response URL, as the relay leases
+    them: an index scan of `ix_outbox_due` that stops at `limit` (migration 0019)."""
+    return (
+        select(
+            outbox.c.id,
+            outbox.c.response_id,
+            outbox.c.user_id,
+            users.c.response_url,
+            outbox.c.body,
+            outbox.c.attempts,
+        )
+        .join(users, users.c.user_id == outbox.c.user_id)
+        .where(
+            outbox.c.channel == _DUIS,
+            outbox.c.delivered_at.is_(None),
+            outbox.c.next_attempt_at <= now,
+            users.c.response_url.is_not(None),
+        )
+        .order_by(outbox.c.next_attempt_at, outbox.c.id)
+        .limit(limit)
+    )
+
+
 class OutboxRepository:
     """Messages to deliver, written in the same transaction as what caused them."""
 
@@ -145,25 +169,7 @@ class OutboxRepository:
         be retried when its lease ends. PostgreSQL workers skip rows another is leasing.
         Messages of a User with no receive-response URL wait.
         """
-        query = (
-            select(
-                outbox.c.id,
-                outbox.c.response_id,
-                outbox.c.user_id,
-                users.c.response_url,
-                outbox.c.body,
-                outbox.c.attempts,
-            )
-            .join(users, users.c.user_id == outbox.c.user_id)
-            .where(
-                outbox.c.channel == _DUIS,
-                outbox.c.delivered_at.is_(None),
-                outbox.c.next_attempt_at <= now,
-                users.c.response_url.is_not(None),
-            )
-            .order_by(outbox.c.next_attempt_at, outbox.c.id)
-            .limit(limit)
-        )
+        query = due_duis(now, limit)
         messages = [OutboxMessage(*row) for row in self._locked(query)]
         self._lease([m.id for m in messages], lease_until)
         return messages

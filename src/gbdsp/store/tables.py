@@ -19,6 +19,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    text,
 )
 
 from gbdsp.store.types import DeviceIdType, UserIdType, UtcDateTime
@@ -243,7 +244,21 @@ outbox = Table(
     Column("next_attempt_at", UtcDateTime(), nullable=False),
     Column("delivered_at", UtcDateTime()),
     Column("last_error", String(300)),
-    Index("ix_outbox_pending", "delivered_at", "next_attempt_at"),
+    # What the relay leases, in its order; the retention purge (migration 0019).
+    Index(
+        "ix_outbox_due",
+        "channel",
+        "next_attempt_at",
+        "id",
+        postgresql_where=text("delivered_at IS NULL"),
+        sqlite_where=text("delivered_at IS NULL"),
+    ),
+    Index(
+        "ix_outbox_delivered",
+        "delivered_at",
+        postgresql_where=text("delivered_at IS NOT NULL"),
+        sqlite_where=text("delivered_at IS NOT NULL"),
+    ),
 )
 
 audit_log = Table(

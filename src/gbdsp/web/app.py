@@ -10,7 +10,6 @@ import shutil
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 
-import httpx
 from anyio import CapacityLimiter, to_thread
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -31,6 +30,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gbdsp import __version__
 from gbdsp.bootstrap import App, DatabaseError
+from gbdsp.delivery import http
+from gbdsp.delivery.http import AiohttpPoster
 from gbdsp.delivery.relay import Relay, RelayPolicy
 from gbdsp.domain.requests import WebService
 from gbdsp.duis import schema
@@ -195,6 +196,7 @@ def create_app(
     """`jobs`: run the periodic jobs of `[jobs]` (docs/jobs.md) in this process; `gbdsp
     serve` does, apps built by tests on a hand-moved clock do not unless they ask."""
     metrics = Metrics(lambda: jobs_service.leases(app.store))
+    relay_policy = relay_policy or RelayPolicy()
     threads = app.config.server.gateway_threads or AUTO_THREADS.get(app.store.backend, 4)
     run_gateway = gateway_runner(threads)
     wake = asyncio.Event()
@@ -210,14 +212,13 @@ def create_app(
 
         schema.validator()  # compile once at start-up; fail fast if the schema is broken
         gateway = app.gateway(on_outcome=metrics.count_outcome, on_enqueued=wake_relay)
-        async with httpx.AsyncClient() as client:
+        async with http.session() as session:
             tasks = []
             if relay:
                 worker = Relay(
                     app.store,
                     app.clock,
-                    client,
-                    relay_policy,
+                    AiohttpPoster(session, relay_policy),
                     on_result=metrics.count_delivery,
                     mail=app.config.mail,
                 )

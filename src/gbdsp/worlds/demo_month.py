@@ -30,7 +30,8 @@ from starlette.types import Receive, Scope, Send
 from gbdsp.clock import Clock, ManualClock
 from gbdsp.config import Config
 from gbdsp.delivery import csp
-from gbdsp.delivery.relay import Relay
+from gbdsp.delivery.http import HttpxPoster
+from gbdsp.delivery.relay import Relay, RelayPolicy
 from gbdsp.domain.devices import CspRegion, DeviceModel, DeviceType, SmetsVariant
 from gbdsp.domain.errors import GbdspError, InvalidValue
 from gbdsp.domain.housekeeping import months_before
@@ -755,7 +756,7 @@ def _relay(w: World) -> None:
     """Push what is due, as the relay of `gbdsp serve` does, at the replay's time."""
     w.at(w.clock.now() + timedelta(seconds=1))
     assert w.relay_loop is not None
-    relay = Relay(w.store, w.clock, w.relay_loop.client)
+    relay = Relay(w.store, w.clock, HttpxPoster(w.relay_loop.client, RelayPolicy()))
 
     async def drain() -> None:
         while await relay.deliver_once():
