@@ -36,10 +36,13 @@ import sys
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 from lxml import etree
 
 from bench_support import free_port, serve_command
@@ -48,6 +51,8 @@ from gbdsp.domain.devices import DeviceType
 from gbdsp.domain.ids import UserId
 from gbdsp.duis import signature, xml
 from gbdsp.duis.signature import SigningKey
+from gbdsp.gbcs import party
+from gbdsp.gbcs.party import CertificateKind
 from gbdsp.keystore import KeyStore
 from gbdsp.services import users
 from gbdsp.worlds import fleet
@@ -85,6 +90,7 @@ def prepare(data: Path, database: str | None, devices: int) -> None:
         config.write_text(re.sub(r"(?m)^url = .*$", f'url = "{database}"', config.read_text()))
         gbdsp(data, "init")
     for s in fleet.SUPPLIERS:
+        ds, ka = gbcs_certificates(data, s.user_id)
         gbdsp(
             data,
             "users",
@@ -99,6 +105,10 @@ def prepare(data: Path, database: str | None, devices: int) -> None:
             "--name",
             s.name,
             "--generate-key",
+            "--ds-certificate",
+            str(ds),
+            "--ka-certificate",
+            str(ka),
         )
     for r in READERS:
         gbdsp(
@@ -129,6 +139,21 @@ def prepare(data: Path, database: str | None, devices: int) -> None:
             ],
             check=True,
         )
+
+
+def gbcs_certificates(data: Path, user: UserId) -> tuple[Path, Path]:
+    """A supplier's own GBCS DS and KA certificates (self-signed, as a test User's), so its
+    devices' Responses are MACed for it: without a KA certificate a device command is E11."""
+    folder = data / "bench-gbcs"
+    folder.mkdir(exist_ok=True)
+    paths = []
+    for kind in (CertificateKind.DS, CertificateKind.KA):
+        key = ec.generate_private_key(ec.SECP256R1())
+        cert = party.self_signed(user.value, kind, key, datetime.now(UTC))
+        path = folder / f"{user.value:016x}-{kind.value}.pem"
+        path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+        paths.append(path)
+    return paths[0], paths[1]
 
 
 @dataclass

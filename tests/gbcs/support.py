@@ -5,17 +5,18 @@ package), shaped as the SMKI Organisation Certificates gbdsp checks (gbcs/party.
 from __future__ import annotations
 
 import base64
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
 from gbdsp.clock import ManualClock
 from gbdsp.domain.ids import UserId
 from gbdsp.gateway.pipeline import Gateway
+from gbdsp.gbcs import party
+from gbdsp.gbcs.party import CertificateKind
 from gbdsp.gbcs_world import GbcsWorld
 from gbdsp.services.users import register_test_users
 from gbdsp.store.store import Store
@@ -42,41 +43,8 @@ def party_certificate(
 ) -> tuple[bytes, ec.EllipticCurvePrivateKey]:
     """A self-signed DS (`signing`) or KA certificate of party `eui`, PEM, and its key."""
     key = ec.generate_private_key(curve or ec.SECP256R1())
-    subject = x509.Name(
-        [
-            x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, "02"),
-            x509.NameAttribute(
-                NameOID.X500_UNIQUE_IDENTIFIER,
-                b"\x00" + eui.to_bytes(8, "big"),
-                _type=x509.name._ASN1Type.BitString,
-            ),
-        ]
-    )
-    now = datetime.now(UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(days=1))
-        .not_valid_after(now + timedelta(days=9))
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=signing,
-                content_commitment=False,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=not signing,
-                key_cert_sign=False,
-                crl_sign=False,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
-        .sign(key, hashes.SHA256())
-    )
+    kind = CertificateKind.DS if signing else CertificateKind.KA
+    cert = party.self_signed(eui, kind, key, datetime.now(UTC))
     return cert.public_bytes(serialization.Encoding.PEM), key
 
 

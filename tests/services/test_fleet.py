@@ -7,10 +7,12 @@ from sqlalchemy import inspect
 from gbdsp.clock import ManualClock
 from gbdsp.domain.devices import DeviceType, SmiStatus
 from gbdsp.domain.errors import InvalidValue
+from gbdsp.domain.response_codes import ResponseCode
 from gbdsp.services.inventory import show_device
 from gbdsp.store.bulk import FleetLoad, Premises
 from gbdsp.store.store import Store
 from gbdsp.store.tables import devices
+from gbdsp.wan.emulator import DeviceEmulator
 from gbdsp.worlds import fleet
 
 
@@ -107,3 +109,27 @@ def test_generating_the_same_fleet_twice_says_where_it_ends(
         assert tx.devices.count() == before
     more = fleet.generate_fleet(store, clock, devices=300, first_premises=first.premises)
     assert more.devices >= 300
+
+
+def test_an_installed_premises_is_on_the_sm_wan_and_the_rest_are_not(
+    store: Store, clock: ManualClock
+) -> None:
+    """As the lifecycle leaves them: the emulator reaches installed devices (a device
+    command to them is not E20/E21) and no others."""
+    report = fleet.generate_fleet(store, clock, devices=3_000)
+    emulator = DeviceEmulator()
+    seen: Counter[tuple[str, ResponseCode | None]] = Counter()
+    with store.read() as tx:
+        for number in range(report.premises):
+            plan = fleet.plan(number)
+            for dtype in (DeviceType.CHF, DeviceType.ESME):
+                device = tx.devices.get(plan.device_id(dtype))
+                assert device is not None
+                why = emulator.unreachable(tx.wan, device)
+                assert (why is None) == (plan.status in INSTALLED), (number, dtype, why)
+                seen[(plan.status.value, why)] += 1
+    assert seen[(SmiStatus.COMMISSIONED.value, None)] > 0
+    assert seen[(SmiStatus.PENDING.value, ResponseCode.E20)] > 0
+
+
+INSTALLED = {SmiStatus.COMMISSIONED, SmiStatus.INSTALLED_NOT_COMMISSIONED, SmiStatus.SUSPENDED}

@@ -10,10 +10,11 @@ KA and the prepayment KA (devices MAC Responses to the User with it).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from enum import Enum
 
 from cryptography import x509
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
@@ -96,3 +97,44 @@ def subject_eui(cert: x509.Certificate) -> int:
     if len(raw) != 8:
         raise InvalidValue(f"x500UniqueIdentifier is not an EUI-64 ({len(raw)} octets)")
     return int.from_bytes(raw, "big")
+
+
+def self_signed(
+    party: int, kind: CertificateKind, key: ec.EllipticCurvePrivateKey, at: datetime
+) -> x509.Certificate:
+    """A self-signed test certificate of `party` for `kind`, valid from a day before `at` for
+    ten days: what `check` accepts, for test Users (tests, bench/) that mint their own GBCS
+    keys instead of the shipped ZAZ1 ones. Not an SMKI certificate (no Organisation CA)."""
+    subject = x509.Name(
+        [
+            x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, "02"),
+            x509.NameAttribute(
+                NameOID.X500_UNIQUE_IDENTIFIER,
+                b"\x00" + party.to_bytes(8, "big"),
+                _type=x509.name._ASN1Type.BitString,
+            ),
+        ]
+    )
+    signing = kind is CertificateKind.DS
+    usage = x509.KeyUsage(
+        digital_signature=signing,
+        content_commitment=False,
+        key_encipherment=False,
+        data_encipherment=False,
+        key_agreement=not signing,
+        key_cert_sign=False,
+        crl_sign=False,
+        encipher_only=False,
+        decipher_only=False,
+    )
+    return (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(at - timedelta(days=1))
+        .not_valid_after(at + timedelta(days=9))
+        .add_extension(usage, critical=True)
+        .sign(key, hashes.SHA256())
+    )

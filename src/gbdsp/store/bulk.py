@@ -29,7 +29,13 @@ from sqlalchemy import (
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from gbdsp.store.store import Store
-from gbdsp.store.tables import device_status_history, devices, registrations
+from gbdsp.store.tables import (
+    device_status_history,
+    devices,
+    registrations,
+    wan_han_log,
+    wan_hubs,
+)
 
 DEVICE_COLUMNS = (
     "device_id",
@@ -54,6 +60,8 @@ DEVICE_COLUMNS = (
 )
 HISTORY_COLUMNS = ("device_id", "status", "effective_at", "reason", "by_user")
 REGISTRATION_COLUMNS = ("mpxn", "supplier_id", "effective_from", "applied_at", "received_at")
+HUB_COLUMNS = ("chf_id", "coverage")
+HAN_COLUMNS = ("device_id", "chf_id", "install_code_ok")
 
 DeviceRow = tuple[
     int,
@@ -78,12 +86,20 @@ DeviceRow = tuple[
 ]
 HistoryRow = tuple[int, str, datetime, str, int | None]
 RegistrationRow = tuple[str, int, datetime, datetime | None, datetime]
-Premises = tuple[list[DeviceRow], list[HistoryRow], list[RegistrationRow]]
+HubRow = tuple[int, bool]
+HanRow = tuple[int, int, bool]
+Premises = tuple[
+    list[DeviceRow], list[HistoryRow], list[RegistrationRow], list[HubRow], list[HanRow]
+]
+"""A premises' rows: its devices, their status history, its registrations, and what the
+emulated SM WAN knows of it (the hub's coverage, the devices on its HAN)."""
 
 _TABLES: tuple[tuple[Table, Sequence[str]], ...] = (
     (devices, DEVICE_COLUMNS),
     (device_status_history, HISTORY_COLUMNS),
     (registrations, REGISTRATION_COLUMNS),
+    (wan_hubs, HUB_COLUMNS),
+    (wan_han_log, HAN_COLUMNS),
 )
 
 
@@ -95,7 +111,8 @@ class LoadTimings:
 
 
 class FleetLoad:
-    """Writes premises (device, history and registration rows) in one transaction."""
+    """Writes premises (`Premises`: device, history, registration and SM WAN rows) in one
+    transaction."""
 
     def __init__(self, store: Store, *, chunk_premises: int = 20_000) -> None:
         self._store = store

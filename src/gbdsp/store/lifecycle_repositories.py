@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import Connection, and_, bindparam, delete, func, insert, or_, select, update
 
 from gbdsp.domain.ids import DeviceId, UserId
+from gbdsp.store import hot
 from gbdsp.store.tables import (
     registrations,
     wan_han_log,
@@ -30,6 +31,16 @@ class Registration:
 
 # Every trusted DUIS request asks this (the Responsible Supplier as it is right now): built
 # once, like the other hot-path statements.
+# Every device command asks both (wan/emulator.py `unreachable`): store/hot.py statements.
+_COVERAGE = hot.Prepared(
+    select(wan_hubs.c.coverage).where(wan_hubs.c.chf_id == bindparam("chf_id"))
+)
+_ON_HAN = hot.Prepared(
+    select(wan_han_log.c.chf_id, wan_han_log.c.install_code_ok).where(
+        wan_han_log.c.device_id == bindparam("device_id")
+    )
+)
+
 _DUE_REGISTRATIONS = (
     select(
         registrations.c.id,
@@ -113,9 +124,7 @@ class WanRepository:
 
     def coverage(self, chf_id: DeviceId) -> bool | None:
         """None: the hub was never installed (no WAN record)."""
-        value = self._conn.execute(
-            select(wan_hubs.c.coverage).where(wan_hubs.c.chf_id == chf_id)
-        ).scalar()
+        value = _COVERAGE.run(self._conn, {"chf_id": chf_id.signed}).scalar()
         return None if value is None else bool(value)
 
     def put_on_han(self, chf_id: DeviceId, device_id: DeviceId, install_code_ok: bool) -> None:
@@ -131,12 +140,8 @@ class WanRepository:
 
     def on_han(self, device_id: DeviceId) -> tuple[DeviceId, bool] | None:
         """The CHF whose log holds the device, and whether the device could join with it."""
-        row = self._conn.execute(
-            select(wan_han_log.c.chf_id, wan_han_log.c.install_code_ok).where(
-                wan_han_log.c.device_id == device_id
-            )
-        ).first()
-        return None if row is None else (row[0], bool(row[1]))
+        rows = _ON_HAN.run(self._conn, {"device_id": device_id.signed}).all()
+        return None if not rows else (DeviceId.from_signed(rows[0][0]), bool(rows[0][1]))
 
     def join(self, a: DeviceId, b: DeviceId) -> None:
         self.unjoin(a, b)

@@ -15,15 +15,28 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Select, delete, func, insert, select, update
+from sqlalchemy import Connection, Select, bindparam, delete, func, insert, select, update
 
 from gbdsp.domain.ids import DeviceId, UserId
 from gbdsp.domain.outbox import Channel, CspNotice, Mail
+from gbdsp.store import hot
 from gbdsp.store.tables import outbox, users
 
 # Built once: the gateway queues a message on every device request.
 _INSERT = insert(outbox)
 _DUIS, _CSP, _MAIL = Channel.DUIS.value, Channel.CSP.value, Channel.MAIL.value
+_ADD_ONE = hot.Prepared(
+    insert(outbox).values(
+        channel=_DUIS,
+        response_id=bindparam("response_id"),
+        user_id=bindparam("user_id"),
+        body=bindparam("body"),
+        created_at=bindparam("created_at"),
+        attempts=0,
+        next_attempt_at=bindparam("next_attempt_at"),
+    )
+)
+"""Every device request queues one signed response (store/hot.py)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,8 +130,19 @@ class OutboxRepository:
     # -- queueing ---------------------------------------------------------------------------
 
     def add(self, *messages: DuisMessage) -> None:
-        """Queue signed DUIS messages (one statement for many)."""
-        if messages:
+        """Queue signed DUIS messages: one statement each on the hot path (store/hot.py),
+        one for many otherwise."""
+        if len(messages) == 1:
+            m, conn = messages[0], self._conn
+            values = {
+                "response_id": m.response_id,
+                "user_id": m.user_id.signed,
+                "body": m.body,
+                "created_at": hot.time_param(conn, m.at),
+                "next_attempt_at": hot.time_param(conn, m.deliver_from or m.at),
+            }
+            _ADD_ONE.run(conn, values)
+        elif messages:
             self._conn.execute(
                 _INSERT,
                 [

@@ -25,7 +25,15 @@ from gbdsp.domain.errors import InvalidValue
 from gbdsp.domain.ids import DeviceId, UserId
 from gbdsp.domain.parties import Party, User, UserRole
 from gbdsp.domain.products import CplEntry, CplKey
-from gbdsp.store.bulk import DeviceRow, FleetLoad, HistoryRow, RegistrationRow
+from gbdsp.store.bulk import (
+    DeviceRow,
+    FleetLoad,
+    HanRow,
+    HistoryRow,
+    HubRow,
+    Premises,
+    RegistrationRow,
+)
 from gbdsp.store.store import Store
 
 REASON = "fleet generator"
@@ -297,10 +305,11 @@ _TYPE_ROWS = {
 }
 
 
-def premises_rows(
-    number: int, now: datetime
-) -> tuple[list[DeviceRow], list[HistoryRow], list[RegistrationRow]]:
-    """One premises as table rows (store/bulk.py column order)."""
+def premises_rows(number: int, now: datetime) -> Premises:
+    """One premises as table rows (store/bulk.py column order). Its SM WAN rows are those
+    the lifecycle would have written: an installed hub has coverage (8.14.1), and the
+    installed devices joined its HAN with their install codes, so device commands reach
+    them as they would a real fleet's."""
     p = plan(number)
     installed = now - timedelta(days=30 + int(_fraction(number, 5) * 2500))
     status_date = installed + timedelta(days=1)
@@ -354,7 +363,29 @@ def premises_rows(
     registrations: list[RegistrationRow] = [(p.mpan, supplier, installed, installed, installed)]
     if p.mprn:
         registrations.append((p.mprn, supplier, installed, installed, installed))
-    return devices, history, registrations
+    hubs, han = _wan_rows(chf, hub_status, devices)
+    return devices, history, registrations, hubs, han
+
+
+_ON_WAN = frozenset(
+    s.value
+    for s in (SmiStatus.INSTALLED_NOT_COMMISSIONED, SmiStatus.COMMISSIONED, SmiStatus.SUSPENDED)
+)
+"""The SMI statuses of a device that is installed: its hub on the SM WAN, itself on the HAN."""
+_HUBS = frozenset({DeviceType.CHF.value, DeviceType.GPF.value})
+
+
+def _wan_rows(
+    chf: int, hub_status: str | None, devices: list[DeviceRow]
+) -> tuple[list[HubRow], list[HanRow]]:
+    if hub_status not in _ON_WAN:
+        return [], []
+    han = [
+        (row[0], chf, True)
+        for row in devices
+        if row[1] not in _HUBS and (row[7] is None or row[7] in _ON_WAN)
+    ]
+    return [(chf, True)], han
 
 
 def generate_fleet(
@@ -378,12 +409,13 @@ def generate_fleet(
     written = history_lines = registration_rows = 0
     number = first_premises
 
-    def rows() -> Iterator[tuple[list[DeviceRow], list[HistoryRow], list[RegistrationRow]]]:
+    def rows() -> Iterator[Premises]:
         nonlocal written, history_lines, registration_rows, number
         while written < devices:
             if number >= MAX_PREMISES:
                 raise ValueError("device IDs of the fleet are exhausted")
-            d, h, r = premises_rows(number, now)
+            premises = premises_rows(number, now)
+            d, h, r = premises[0], premises[1], premises[2]
             number += 1
             written += len(d)
             history_lines += len(h)
@@ -392,7 +424,7 @@ def generate_fleet(
                 by_type[row[1]] = by_type.get(row[1], 0) + 1
             if on_progress and number % 10_000 == 0:
                 on_progress(written)
-            yield d, h, r
+            yield premises
 
     timings = FleetLoad(store).load(rows())
     if on_progress:
