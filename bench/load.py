@@ -375,11 +375,26 @@ def report(
         f"p90 {figures['p90']:.1f} p99 {figures['p99']:.1f} max {figures['max']:.1f}"
     )
     by_kind: dict[str, Counter[str]] = {}
+    latencies: dict[str, list[float]] = {}
     for r in results:
         by_kind.setdefault(r.kind, Counter())[r.outcome] += 1
+        if r.latency != float("inf") and r.due >= warmup:
+            latencies.setdefault(r.kind, []).append(r.latency * 1000)
     for kind, counts in sorted(by_kind.items()):
-        print(f"  {kind:<22} " + ", ".join(f"{c} {n}" for c, n in counts.most_common()))
+        print(
+            f"  {kind:<22} "
+            + ", ".join(f"{c} {n}" for c, n in counts.most_common())
+            + _percentiles(latencies.get(kind, []))
+        )
     return figures
+
+
+def _percentiles(ms: list[float]) -> str:
+    """p50 / p99 of one kind's latencies (8.2 under the mix's load, say)."""
+    if not ms:
+        return ""
+    ms.sort()
+    return f"; p50 {ms[len(ms) // 2]:.1f} p99 {ms[min(len(ms) - 1, int(len(ms) * 0.99))]:.1f} ms"
 
 
 # -- a server for the run, its memory, and a loopback receiver of pushed responses ----------

@@ -324,6 +324,24 @@ def test_6_8_sets_the_billing_calendar_6_2_3_reads(
     assert after == [x for d in dates for x in ("09 04 06 1E 00 00", d)]
 
 
+def test_6_8_sets_the_gas_billing_calendar_6_2_3_reads(
+    gateway: Gateway, store: Store, decoder: Decoder, keys: list[Path]
+) -> None:
+    gsme = Device(gateway, store, GSME)
+    read = ("6.2.3", "<sr:ReadDeviceConfigurationBillingCalendar/>")
+    body = (
+        "<sr:UpdateDeviceConfigurationBillingCalendar><sr:GasBillingCalendar>"
+        "<sr:BillingPeriodStart>2026-04-01T00:00:00Z</sr:BillingPeriodStart>"
+        "<sr:Periodicity>SixMonthly</sr:Periodicity></sr:GasBillingCalendar>"
+        "</sr:UpdateDeviceConfigurationBillingCalendar>"
+    )
+    frames = gsme.around(read, "6.8", body)
+    before, after = _decoded(decoder, keys, frames)
+    fields = ("Billing Period Start Time", "Billing Period Duration")
+    assert [before.notes_of(f) for f in fields] == [["2020-01-01 00:00:00"], ["1"]]  # default
+    assert [after.notes_of(f) for f in fields] == [["2026-04-01 00:00:00"], ["6"]]
+
+
 PREPAYMENT_MODE = (
     "<sr:UpdatePaymentMode><sr:Prepayment><sr:SuspendDebtDisabled>true</sr:SuspendDebtDisabled>"
     "<sr:SuspendDebtEmergency>true</sr:SuspendDebtEmergency>"

@@ -42,7 +42,7 @@ from gbdsp.gbcs_world import ACB, GbcsWorld
 from gbdsp.store.gateway_repositories import IssuedTransform
 from gbdsp.store.store import Transaction
 from gbdsp.wan.cs_payloads import Pairing
-from gbdsp.wan.device_state import BILLING_CALENDAR
+from gbdsp.wan.device_state import BILLING_CALENDAR, GAS_BILLING_CALENDAR
 
 REPLAY = ResponseCode.E40
 BAD_SIGNATURE = ResponseCode.E41
@@ -95,15 +95,34 @@ def fixed(code: MessageCode, value: Callable[[DuisRequest], int] = lambda r: 0) 
     return UseCaseCommand(lambda request: (commands.USE_CASES[code], value(request), {}))
 
 
+GAS_BILLING = {"Monthly": (MessageCode.GCS25, 1), "SixMonthly": (MessageCode.GCS25A, 6)}
+"""6.8 on a GSME: the use case and the period (months) of each periodicity encoded (the
+others have no RTDS case)."""
+
+
+def _gas_calendar(body: etree._Element) -> tuple[MessageCode, datetime, int] | None:
+    start = body.findtext(f".//{sr('BillingPeriodStart')}")
+    found = GAS_BILLING.get(body.findtext(f".//{sr('Periodicity')}") or "")
+    if start is None or found is None:
+        return None
+    return found[0], _instant(start), found[1]
+
+
 def gas_billing(request: DuisRequest) -> Found | None:
     """6.8 on a GSME: Monthly GCS25, SixMonthly GCS25a."""
-    start = request.body.findtext(f".//{sr('BillingPeriodStart')}")
-    periodicity = request.body.findtext(f".//{sr('Periodicity')}")
-    code = {"Monthly": MessageCode.GCS25, "SixMonthly": MessageCode.GCS25A}.get(periodicity or "")
-    if start is None or code is None:
-        return None  # other periodicities: no RTDS case, not encoded
-    months = 1 if code is MessageCode.GCS25 else 6
-    return commands.USE_CASES[code], 0, {"gas_billing": (_instant(start), months)}
+    found = _gas_calendar(request.body)
+    if found is None:
+        return None  # other periodicities: not encoded
+    code, start, months = found
+    return commands.USE_CASES[code], 0, {"gas_billing": (start, months)}
+
+
+def gas_billing_state(body: etree._Element) -> dict[str, object]:
+    """What 6.8 sets on a GSME, as 6.2.3 (GCS21k) reads it back (wan/device_state.py)."""
+    found = _gas_calendar(body)
+    if found is None:
+        return {}
+    return {GAS_BILLING_CALENDAR: [found[1].isoformat(), found[2]]}
 
 
 def descriptions(request: DuisRequest) -> Found | None:

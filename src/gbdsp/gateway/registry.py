@@ -356,7 +356,7 @@ REGISTRY: Mapping[str, Declaration] = MappingProxyType(
                 ESME: _use_case(critical.billing_calendar),
                 GSME: _use_case(critical.gas_billing),
             },
-            sets={ESME: critical.billing_state},
+            sets={ESME: critical.billing_state, GSME: critical.gas_billing_state},
         ),
         "6.11": Declaration(
             critical={**_dlms(esme_critical.clock), GSME: _use_case(critical.gas_clock)}

@@ -105,6 +105,9 @@ def payment_mode(body: etree._Element) -> Overrides:
 BILLING_CALENDAR = "billing.calendar"
 """6.8 on an ESME: [the COSEM billing time (hex), [[month, day], ...]] (month 255: every
 month), as 6.2.3 (ECS26d) reads it."""
+GAS_BILLING_CALENDAR = "gas.billing_calendar"
+"""6.8 on a GSME: [the billing period start (ISO 8601), its duration in months], as 6.2.3
+(GCS21k) reads it."""
 
 
 # ESME tariff (1.1.1, 1.2.1): the DLMS values the command SET, hex-encoded as the device

@@ -118,8 +118,10 @@ def valve(at: datetime, supply: str = ENABLED) -> ValveStatus:
     return ValveStatus(battery_days=days, supply=SUPPLY_STATUS[supply])
 
 
-def billing_period() -> BillingPeriod:
-    return BillingPeriod(issued_at=EPOCH, start=EPOCH, duration=1, duration_type=MONTHS)
+def billing_period(start: datetime = EPOCH, months: int = 1) -> BillingPeriod:
+    """The calendar the last 6.8 set (wan/device_state.py), else monthly from the epoch. Its
+    issuer event is reported as the start: gbdsp keeps no time of the command."""
+    return BillingPeriod(issued_at=start, start=start, duration=months, duration_type=MONTHS)
 
 
 def event_configuration() -> dict[int, int]:

@@ -27,6 +27,7 @@ from gbdsp.gbcs_world import ACB
 from gbdsp.wan import gas_meter
 from gbdsp.wan.device_state import (
     ENABLED,
+    GAS_BILLING_CALENDAR,
     GAS_BLOCK_PRICES,
     GAS_STANDING_CHARGE,
     GAS_THRESHOLDS,
@@ -112,7 +113,12 @@ def gcs21j(ask: Ask) -> bytes:
 
 
 def gcs21k(ask: Ask) -> bytes:
-    return gsme.gcs21k(exchange(ask), gas_meter.billing_period())
+    """6.2.3: the billing calendar the last 6.8 set (wan/device_state.py), else the default."""
+    found = ask.setting(GAS_BILLING_CALENDAR, None)
+    if found is None:
+        return gsme.gcs21k(exchange(ask), gas_meter.billing_period())
+    start, months = datetime.fromisoformat(found[0]), int(found[1])
+    return gsme.gcs21k(exchange(ask), gas_meter.billing_period(start, months))
 
 
 def gcs21m(ask: Ask) -> bytes:
