@@ -20,6 +20,7 @@ from cryptography.x509.oid import NameOID
 from lxml import etree
 
 from gbdsp.domain.devices import Device, DeviceModel, DeviceType, SmiStatus
+from gbdsp.domain.errors import NotEncoded
 from gbdsp.domain.ids import DeviceId, Eui64, UserId
 from gbdsp.domain.requests import CommandVariant, RequestId
 from gbdsp.domain.srv import ServiceReferenceVariant
@@ -247,14 +248,15 @@ def test_top_ups_apply_the_utrn_value(
     assert electricity.notes_of("Action Result") == ["Success"]
 
 
-def test_a_utrn_that_is_not_one_keeps_the_stand_in(world: GbcsWorld) -> None:
+def test_a_utrn_that_is_not_one_is_not_encoded_and_says_why(world: GbcsWorld) -> None:
     rid = RequestId(SUPPLIER, Eui64(GSME.value), 1)
     body = etree.fromstring(
         f'<sr:Body xmlns:sr="{SR}"><sr:TopUpDevice><sr:UTRN>00000000000000000000</sr:UTRN>'
         "</sr:TopUpDevice></sr:Body>"
     )
     top_up = gbcs_builder("2.2", DeviceType.GSME)
-    assert gbcs_response(world, 3, top_up, rid, _device(GSME), AT, body=body) is None
+    with pytest.raises(NotEncoded, match="cannot carry the request's values"):
+        gbcs_response(world, 3, top_up, rid, _device(GSME), AT, body=body)
 
 
 # -- CS02b-e, CS02g, CS06 (wan/cs_credentials.py) -------------------------------------------

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from cryptography import x509
@@ -27,7 +28,7 @@ from gbdsp.services.alerts import alert_log_rows, raise_alert
 from gbdsp.store.store import Store
 from gbdsp.wan.emulator import DeviceEmulator
 from tests.duis_support import ESME, SUPPLIER, dsp_signing_key, request, signed
-from tests.gbcs.support import WORLD
+from tests.gbcs.support import WORLD, unknown_remote_party
 from tests.gbcs.test_critical import send_signed, sign, transform
 
 T, S, D = WebService.TRANSFORM, WebService.SEND_COMMAND, WebService.NON_DEVICE
@@ -91,6 +92,27 @@ def test_a_response_that_cannot_be_maced_is_e11_and_nothing_is_sent(
     # Nothing was consumed: the same request, to a gateway that can MAC, is sent.
     assert _answer(gateway.handle(S, data)) == "I99"
     assert _queued(store) == 1
+
+
+def test_an_unknown_remote_partys_certificate_of_another_party_is_e11_with_why(
+    gateway: Gateway, store: Store, tmp_path: Path
+) -> None:
+    """4.14 as an Unknown Remote Party carries the User's KA certificate; one of another
+    party cannot be the one the Response is encrypted for: E11, saying so, nothing kept."""
+    other = unknown_remote_party(0x90B3D51F30010099, tmp_path)
+    body = (
+        "<sr:ReadPrepaymentDailyReadLog><sr:ReadLogPeriod>"
+        "<sr:StartDateTime>2026-03-14T00:00:00Z</sr:StartDateTime>"
+        "<sr:EndDateTime>2026-03-15T00:00:00Z</sr:EndDateTime></sr:ReadLogPeriod>"
+        f"<sr:KAPublicSecurityCredentials>{other}</sr:KAPublicSecurityCredentials>"
+        "</sr:ReadPrepaymentDailyReadLog>"
+    )
+    data = signed(request(srv="4.14", body=body, cv=1, counter=700, target=ESME))
+    assert _answer(gateway.handle(S, data)) == "E11"
+    [reason] = _audited(store, "E11")
+    assert "cannot carry the request's values" in reason, reason
+    assert "90B3D51F30010099" in reason, reason
+    assert _queued(store) == 0
 
 
 def test_the_emulator_raises_not_encoded_for_a_use_case_with_no_builder(

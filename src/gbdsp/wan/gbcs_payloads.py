@@ -26,7 +26,7 @@ from datetime import datetime
 from lxml import etree
 
 from gbdsp.domain.devices import Device, DeviceType
-from gbdsp.domain.errors import InvalidValue
+from gbdsp.domain.errors import InvalidValue, NotEncoded
 from gbdsp.domain.ids import DeviceId, Eui64
 from gbdsp.domain.requests import RequestId
 from gbdsp.gbcs import commands, cs, esme_commands, responses
@@ -100,7 +100,8 @@ def gbcs_response(
 ) -> bytes | None:
     """The GBCS Response `build` makes for this request to this device, or None without a
     builder (gbdsp does not encode the use case) or if the User has no GBCS KA certificate
-    to MAC it for.
+    to MAC it for. NotEncoded, with the reason, if the builder cannot carry the request's
+    values.
 
     `mirrored`: for a GPF, the GSME whose registers it holds (GBCS: the GPF answers GCS13a
     from its copy of the GSME's data); a GPF without one gets None. `body`: the DUIS
@@ -121,8 +122,10 @@ def gbcs_response(
         if log is not None:
             ask = replace(ask, log=log)
         return build(ask if state is None else replace(ask, state=state))
-    except InvalidValue:
-        return None  # e.g. a firmware version GBCS cannot carry: keep the stand-in
+    except InvalidValue as e:  # a firmware version GBCS cannot carry, a bad URP certificate
+        raise NotEncoded(
+            f"the Response of a {device.device_type.name} cannot carry the request's values: {e}"
+        ) from e
 
 
 def critical_response(
