@@ -27,19 +27,20 @@ from lxml import etree
 
 from gbdsp.config import WanConfig
 from gbdsp.domain.devices import Device, DeviceClass, DeviceType
-from gbdsp.domain.errors import NotEncoded
+from gbdsp.domain.errors import InvalidValue, NotEncoded
 from gbdsp.domain.ids import DeviceId, Eui64
 from gbdsp.domain.replies import DeviceResponseReply, LocalCommandReply, PreCommandReply, Reply
 from gbdsp.domain.requests import RequestId
 from gbdsp.domain.response_codes import ResponseCode
 from gbdsp.gbcs.commands import IssuedCommand
 from gbdsp.gbcs.keys import KeyUsage
-from gbdsp.gbcs_world import GbcsWorld
+from gbdsp.gbcs_world import ACB, GbcsWorld
 from gbdsp.store.lifecycle_repositories import WanRepository
 from gbdsp.wan import device_auth
 from gbdsp.wan.device_state import StateLookup
+from gbdsp.wan.dsp_commands import CommandBuilder
 from gbdsp.wan.esme_local import local_command
-from gbdsp.wan.gbcs_ask import Builder, DeviceLog
+from gbdsp.wan.gbcs_ask import Ask, Builder, DeviceLog
 from gbdsp.wan.gbcs_payloads import critical_response, gbcs_response
 
 GBCS_VERSION = "4.3"
@@ -185,11 +186,33 @@ class DeviceEmulator:
             )
         return f"the Response of {srv} from a {device.device_type.name} is not encoded by gbdsp"
 
-    def refusal(self, device: Device, command: bytes, state: StateLookup) -> str | None:
-        """Why `device` discards the critical `command` the DSP sent it (None: it executes
-        it): the ACB's MAC and the signer's signature and trust anchor (wan/device_auth.py)."""
+    def refusal(
+        self, device: Device, command: bytes, state: StateLookup, *, critical: bool = True
+    ) -> str | None:
+        """Why `device` discards the `command` the DSP sent it (None: it executes it): the
+        ACB's MAC, and for a `critical` one the signer's signature and trust anchor
+        (wan/device_auth.py)."""
         assert self.gbcs is not None
-        return device_auth.refusal(self.gbcs, device, command, state())
+        return device_auth.refusal(self.gbcs, device, command, state(), critical=critical)
+
+    def sent_command(
+        self,
+        build: CommandBuilder,
+        rid: RequestId,
+        device: Device,
+        at: datetime,
+        body: etree._Element | None,
+    ) -> bytes | None:
+        """The GBCS Command the DSP sends `device` for a non-critical request
+        (wan/dsp_commands.py), or None where `build` does not encode these values."""
+        assert self.gbcs is not None
+        if self.gbcs.party_certificate(ACB, KeyUsage.KA) is None:
+            return None  # a test world without the ACB: no command can be MACed
+        ask = Ask(self.gbcs, self.config.seed, rid, device, at, device.device_id, body)
+        try:
+            return build(ask)
+        except InvalidValue:
+            return None
 
     def customer_identification_number(self, device_id: DeviceId) -> str:
         """The CIN a device shows its customer (GBCS ECS/GCS 9.1): four digits, the same
