@@ -13,6 +13,7 @@ world's). The counts are printed; the MIN_ constants hold the measured ones.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from gbdsp.clock import ManualClock
@@ -22,6 +23,8 @@ from gbdsp.domain.srv import catalogue
 from gbdsp.duis import xml
 from gbdsp.duis.request import read_request
 from gbdsp.gateway.registry import command_builder
+from gbdsp.gbcs.codes import MessageCode
+from gbdsp.gbcs.esme import EsmeCode
 from gbdsp.gbcs.frames import unwrap_general_ciphering
 from gbdsp.gbcs.parse import parse_general_signing
 from gbdsp.store.store import Store
@@ -31,10 +34,12 @@ from tests.gbcs.template_run import TemplateWorld
 
 NON_CRITICAL_TEMPLATES = 170
 """The CV 1 and 3 templates of non-critical Device Service Requests."""
-MIN_ENCODED = 81
-MIN_VERIFIED = 81
-MIN_IDENTICAL = 66
+MIN_ENCODED = 113
+MIN_VERIFIED = 113
+MIN_IDENTICAL = 93
 """Measured (docs/gbcs.md, "Commands the DSP sends")."""
+SENT_AT = datetime(2015, 1, 1, tzinfo=UTC)
+"""When the commands are sent: RTDS's "now" (the Issuer Event ID of its GBZ commands)."""
 SENT = {CommandVariant.COMMAND, CommandVariant.COMMAND_AND_LOCAL}
 SAME_USE_CASE = {
     "ECS62Add": "ECS62",
@@ -48,8 +53,18 @@ SAME_USE_CASE = {
     "ECS26l": "ECS26d",
     "ECS26m": "ECS26e",
     "ECS26n": "ECS26i",
+    # The GSME's Responses answer one use case of these SRVs, and its command is the same.
+    "GCS21e": "GCS21m",
+    "GCS21d": "GCS21k",
+    "GCS60": "GCS60a",
 }
 """A template's use case -> the one gbdsp sends for it."""
+
+
+CODES = {c.name.lower(): int(c) for c in (*MessageCode, *EsmeCode)}
+CODES = {n[:3].upper() + n[3:]: c for n, c in CODES.items()}
+"""A use case's name (as the templates spell it: ECS61d) -> its message code, for the use
+cases gbcs-parser does not name (it reports the code)."""
 
 
 @dataclass(frozen=True)
@@ -73,7 +88,7 @@ def _sent(world: TemplateWorld, store: Store, template: Path, clock: ManualClock
     build = command_builder(str(request.srv), device.device_type)
     if build is None:
         return Sent(template.name, use_case, None)
-    ask = Ask(world.world, 1, request.request_id, device, clock.now(), device.device_id)
+    ask = Ask(world.world, 1, request.request_id, device, SENT_AT, device.device_id)
     try:
         return Sent(template.name, use_case, build(_with_body(ask, request.body)))
     except ValueError:
@@ -132,7 +147,7 @@ def test_every_encoded_command_decodes_mac_valid_as_its_use_case(
             continue
         reported = _reported(verdict.raw)
         code = parse_general_signing(unwrap_general_ciphering(sent.frame)[0]).header.message_code
-        if reported not in (expected, f"0x{code:04X}"):
+        if reported != expected and (reported[:2] != "0x" or CODES.get(expected) != code):
             failed[sent.template] = f"sent {reported}, the template is {sent.use_case}"
         rtds = _rtds_apdu(sent.template)
         if rtds is not None:

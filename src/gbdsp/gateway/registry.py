@@ -73,6 +73,7 @@ from gbdsp.wan import esme_configuration as eg
 from gbdsp.wan import esme_reads as er
 from gbdsp.wan import esme_sent as es
 from gbdsp.wan import gsme_payloads as gas
+from gbdsp.wan import gsme_sent as gs
 from gbdsp.wan.device_state import StateReader
 from gbdsp.wan.dsp_commands import CommandBuilder
 from gbdsp.wan.esme_critical import EsmeCommand
@@ -204,7 +205,7 @@ REGISTRY: Mapping[str, Declaration] = MappingProxyType(
                 ctx, meter, bodies.import_mpxn(r.body)
             ),
             gbcs={ESME: ec.fixed(EsmeCode.ECS39A), GSME: gas.gcs41},
-            command={ESME: es.ecs39a},
+            command={ESME: es.ecs39a, GSME: gs.gcs41},
         ),
         # 8.1.1 commissions with the clock set of 6.11 (ECS70, GCS28; RTDS ECS70Commission).
         "8.1.1": Declaration(
@@ -246,7 +247,7 @@ REGISTRY: Mapping[str, Declaration] = MappingProxyType(
                 ResponseCode.I0,
                 reason=f"firmware={d.model.firmware_version}",
             ),
-            command={ESME: es.ecs52},
+            command={ESME: es.ecs52, GSME: gs.gcs38},
             gbcs={
                 ESME: gbcs_payloads.ecs52,
                 CHF: gbcs_payloads.ecs52,
@@ -258,15 +259,20 @@ REGISTRY: Mapping[str, Declaration] = MappingProxyType(
         # -- Device Service Requests the device answers in GBCS (docs/gbcs.md) -------------
         "2.2": Declaration(gbcs={ESME: cs.top_up, GSME: cs.top_up}),
         "3.1": Declaration(
-            gbcs={ESME: ec.fixed(EsmeCode.ECS10), GSME: gas.gcs07}, command={ESME: es.ecs10}
+            gbcs={ESME: ec.fixed(EsmeCode.ECS10), GSME: gas.gcs07},
+            command={ESME: es.ecs10, GSME: gs.gcs07},
         ),
         "3.2": Declaration(
-            gbcs={ESME: ec.fixed(EsmeCode.ECS12), GPF: gas.gcs09}, command={ESME: es.ecs12}
+            gbcs={ESME: ec.fixed(EsmeCode.ECS12), GPF: gas.gcs09},
+            command={ESME: es.ecs12, GPF: gs.gcs09},
         ),
         "3.3": Declaration(gbcs={ESME: ec.ecs15, GSME: cs.cs11}, command={ESME: es.ecs15}),
-        "3.4": Declaration(gbcs={ESME: ec.ecs16, GSME: gas.gcs44}, command={ESME: es.ecs16}),
+        "3.4": Declaration(
+            gbcs={ESME: ec.ecs16, GSME: gas.gcs44}, command={ESME: es.ecs16, GSME: gs.gcs44}
+        ),
         "3.5": Declaration(
-            gbcs={ESME: ec.fixed(EsmeCode.ECS14), GSME: gas.gcs11}, command={ESME: es.ecs14}
+            gbcs={ESME: ec.fixed(EsmeCode.ECS14), GSME: gas.gcs11},
+            command={ESME: es.ecs14, GSME: gs.gcs11},
         ),
         "4.1.1": Declaration(
             gbcs={
@@ -274,16 +280,20 @@ REGISTRY: Mapping[str, Declaration] = MappingProxyType(
                 GSME: gbcs_payloads.gcs13a,
                 GPF: gbcs_payloads.gcs13a,
             },
-            command={ESME: es.ecs17b},
+            command={ESME: es.ecs17b, GSME: gs.gcs13a, GPF: gs.gcs13a},
         ),
         "4.1.2": Declaration(
-            gbcs={ESME: er.ecs17d, GSME: gas.gcs13c, GPF: gas.gcs13c}, command={ESME: es.ecs17d}
+            gbcs={ESME: er.ecs17d, GSME: gas.gcs13c, GPF: gas.gcs13c},
+            command={ESME: es.ecs17d, GSME: gs.gcs13c, GPF: gs.gcs13c},
         ),
         "4.1.3": Declaration(gbcs={ESME: er.ecs17e}, command={ESME: es.ecs17e}),
-        "4.1.4": Declaration(gbcs={GSME: gas.gcs13b, GPF: gas.gcs13b}),
+        "4.1.4": Declaration(
+            gbcs={GSME: gas.gcs13b, GPF: gas.gcs13b}, command={GSME: gs.gcs13b, GPF: gs.gcs13b}
+        ),
         "4.2": Declaration(gbcs={ESME: er.ecs17a}, command={ESME: es.ecs17a}),
         "4.3": Declaration(
-            gbcs={ESME: er.ecs19, GSME: gas.gcs14, GPF: gas.gcs14}, command={ESME: es.ecs19}
+            gbcs={ESME: er.ecs19, GSME: gas.gcs14, GPF: gas.gcs14},
+            command={ESME: es.ecs19, GSME: gs.gcs14, GPF: gs.gcs14},
         ),
         "4.4.2": Declaration(gbcs={ESME: er.ecs20b, GSME: gas.gcs15b}, command={ESME: es.ecs20b}),
         "4.4.3": Declaration(gbcs={ESME: er.ecs20c, GSME: gas.gcs15c}, command={ESME: es.ecs20c}),
@@ -309,20 +319,29 @@ REGISTRY: Mapping[str, Declaration] = MappingProxyType(
             gbcs={ESME: er.ecs66, GSME: gas.gcs61, GPF: gas.gcs61}, command={ESME: es.ecs66}
         ),
         "4.18": Declaration(
-            gbcs={ESME: er.ecs82, GSME: gas.gcs60a, GPF: gas.gcs60a}, command={ESME: es.ecs82}
+            gbcs={ESME: er.ecs82, GSME: gas.gcs60a, GPF: gas.gcs60a},
+            command={ESME: es.ecs82, GSME: gs.gcs60a, GPF: gs.gcs60a},
         ),
         "6.2.1": Declaration(gbcs={ESME: eg.ecs26b}, command={ESME: es.ecs26b}),
         "6.2.2": Declaration(gbcs={ESME: eg.ecs26c}, command={ESME: es.ecs26c}),
-        "6.2.3": Declaration(gbcs={ESME: eg.ecs26d, GSME: gas.gcs21k}, command={ESME: es.ecs26d}),
+        "6.2.3": Declaration(
+            gbcs={ESME: eg.ecs26d, GSME: gas.gcs21k}, command={ESME: es.ecs26d, GSME: gs.gcs21k}
+        ),
         "6.2.4": Declaration(
             gbcs={ESME: eg.ecs26e, CHF: eg.ecs26i, GSME: gas.gcs21m},
-            command={ESME: es.ecs26e, CHF: es.ecs26i},
+            command={ESME: es.ecs26e, CHF: es.ecs26i, GSME: gs.gcs21m},
         ),
         "6.2.5": Declaration(gbcs={ESME: eg.ecs26f}, command={ESME: es.ecs26f}),
-        "6.2.7": Declaration(gbcs={ESME: eg.ecs40, GSME: gas.gcs46}, command={ESME: es.ecs40}),
-        "6.2.8": Declaration(gbcs={GSME: gas.gcs21a}),
-        "6.2.9": Declaration(gbcs={ESME: eg.ecs26j, GSME: gas.gcs21j}, command={ESME: es.ecs26j}),
-        "6.2.10": Declaration(gbcs={ESME: eg.ecs25r, GSME: gas.gcs20r}, command={ESME: es.ecs25r}),
+        "6.2.7": Declaration(
+            gbcs={ESME: eg.ecs40, GSME: gas.gcs46}, command={ESME: es.ecs40, GSME: gs.gcs46}
+        ),
+        "6.2.8": Declaration(gbcs={GSME: gas.gcs21a}, command={GSME: gs.gcs21a}),
+        "6.2.9": Declaration(
+            gbcs={ESME: eg.ecs26j, GSME: gas.gcs21j}, command={ESME: es.ecs26j, GSME: gs.gcs21j}
+        ),
+        "6.2.10": Declaration(
+            gbcs={ESME: eg.ecs25r, GSME: gas.gcs20r}, command={ESME: es.ecs25r, GSME: gs.gcs20r}
+        ),
         "6.4.2": Declaration(gbcs={ESME: ec.fixed(EsmeCode.ECS28B)}, command={ESME: es.ecs28b}),
         "6.5": Declaration(
             gbcs={ESME: ec.ecs29}, sets={ESME: device_state.voltage}, command={ESME: es.ecs29}
@@ -351,14 +370,16 @@ REGISTRY: Mapping[str, Declaration] = MappingProxyType(
         "6.30": Declaration(gbcs={CHF: dbch.dbch03}),
         "6.31": Declaration(gbcs={CHF: dbch.dbch01}),
         "6.32": Declaration(gbcs={CHF: dbch.dbch02}),
-        "7.4": Declaration(gbcs={ESME: eg.ecs45, GSME: gas.gcs33}, command={ESME: es.ecs45}),
+        "7.4": Declaration(
+            gbcs={ESME: eg.ecs45, GSME: gas.gcs33}, command={ESME: es.ecs45, GSME: gs.gcs33}
+        ),
         "7.7": Declaration(gbcs={ESME: eg.ecs61a}, command={ESME: es.ecs61a}),
         "7.9": Declaration(gbcs={ESME: ec.ecs62}, command={ESME: es.ecs62}),
         "7.10": Declaration(gbcs={ESME: ec.ecs62}, command={ESME: es.ecs62}),
         "7.11": Declaration(gbcs={ESME: eg.ecs61c}, command={ESME: es.ecs61c}),
         "7.14": Declaration(gbcs={ESME: eg.ecs61d}, command={ESME: es.ecs61d}),
         "7.15": Declaration(gbcs={ESME: eg.ecs61e}, command={ESME: es.ecs61e}),
-        "14.1": Declaration(gbcs={GSME: gas.gcs31}),
+        "14.1": Declaration(gbcs={GSME: gas.gcs31}, command={GSME: gs.gcs31}),
         # -- Critical Service Requests: the CV 4 pre-command (docs/gbcs.md) ---------------
         "1.1.1": Declaration(
             critical={**_dlms(esme_tariffs.import_tariff), **_gas(gsme_critical.tariff)},
