@@ -67,6 +67,7 @@ from gbdsp.wan import (
 )
 from gbdsp.wan import cs_credentials as cred
 from gbdsp.wan import cs_payloads as cs
+from gbdsp.wan import cs_sent as cx
 from gbdsp.wan import dbch_payloads as dbch
 from gbdsp.wan import esme_commands as ec
 from gbdsp.wan import esme_configuration as eg
@@ -225,7 +226,9 @@ REGISTRY: Mapping[str, Declaration] = MappingProxyType(
             critical={t: PairCommand(cs.unjoin_pre_command) for t in (ESME, GSME, PPMID, HCALCS)},
         ),
         "8.8.2": replace(
-            _UNJOIN, gbcs={ESME: cs.unjoin, GSME: cs.unjoin, PPMID: cs.unjoin, HCALCS: cs.unjoin}
+            _UNJOIN,
+            gbcs={ESME: cs.unjoin, GSME: cs.unjoin, PPMID: cs.unjoin, HCALCS: cs.unjoin},
+            command={ESME: cx.cs04b, GSME: cx.cs04b},
         ),
         "8.11": Declaration(
             check=lambda ctx, r, chf: device.check_whitelist(
@@ -235,10 +238,12 @@ REGISTRY: Mapping[str, Declaration] = MappingProxyType(
                 ctx, chf, bodies.han_device_log_update(r.body)
             ),
             gbcs={CHF: chf_payloads.ccs01_ccs02},
+            command={CHF: cx.han_device_log},
         ),
         "8.12.1": Declaration(gbcs={CHF: chf_payloads.ccs03}),
         "8.9": Declaration(
-            gbcs={CHF: chf_payloads.read_device_log, ESME: cs.join_details, GSME: cs.join_details}
+            gbcs={CHF: chf_payloads.read_device_log, ESME: cs.join_details, GSME: cs.join_details},
+            command={ESME: cx.cs07, GSME: cx.cs07, CHF: cx.read_device_log},
         ),
         "8.12.2": Declaration(gbcs={GPF: cs.gpf_log_restored}),
         "9.1": Declaration(with_cin=True, gbcs={ESME: ec.fixed(EsmeCode.ECS50), GSME: gas.gcs36}),
@@ -247,7 +252,7 @@ REGISTRY: Mapping[str, Declaration] = MappingProxyType(
                 ResponseCode.I0,
                 reason=f"firmware={d.model.firmware_version}",
             ),
-            command={ESME: es.ecs52, GSME: gs.gcs38},
+            command={ESME: es.ecs52, GSME: gs.gcs38, PPMID: cx.cs08, HCALCS: cx.cs08},
             gbcs={
                 ESME: gbcs_payloads.ecs52,
                 CHF: gbcs_payloads.ecs52,
@@ -257,7 +262,9 @@ REGISTRY: Mapping[str, Declaration] = MappingProxyType(
             },
         ),
         # -- Device Service Requests the device answers in GBCS (docs/gbcs.md) -------------
-        "2.2": Declaration(gbcs={ESME: cs.top_up, GSME: cs.top_up}),
+        "2.2": Declaration(
+            gbcs={ESME: cs.top_up, GSME: cs.top_up}, command={ESME: cx.top_up, GSME: cx.top_up}
+        ),
         "3.1": Declaration(
             gbcs={ESME: ec.fixed(EsmeCode.ECS10), GSME: gas.gcs07},
             command={ESME: es.ecs10, GSME: gs.gcs07},
@@ -266,7 +273,9 @@ REGISTRY: Mapping[str, Declaration] = MappingProxyType(
             gbcs={ESME: ec.fixed(EsmeCode.ECS12), GPF: gas.gcs09},
             command={ESME: es.ecs12, GPF: gs.gcs09},
         ),
-        "3.3": Declaration(gbcs={ESME: ec.ecs15, GSME: cs.cs11}, command={ESME: es.ecs15}),
+        "3.3": Declaration(
+            gbcs={ESME: ec.ecs15, GSME: cs.cs11}, command={ESME: es.ecs15, GSME: cx.cs11}
+        ),
         "3.4": Declaration(
             gbcs={ESME: ec.ecs16, GSME: gas.gcs44}, command={ESME: es.ecs16, GSME: gs.gcs44}
         ),
@@ -349,13 +358,16 @@ REGISTRY: Mapping[str, Declaration] = MappingProxyType(
         "6.12": Declaration(gbcs={ESME: ec.fixed(EsmeCode.ECS34)}, command={ESME: es.ecs34}),
         "6.13": Declaration(
             gbcs={ESME: eg.ecs35, CHF: eg.ecs35, GSME: cs.cs10},
-            command={ESME: es.ecs35, CHF: es.ecs35},
+            command={ESME: es.ecs35, CHF: es.ecs35, GSME: cx.cs10},
         ),
         "6.18.1": Declaration(gbcs={ESME: ec.fixed(EsmeCode.ECS37)}),
         "6.18.2": Declaration(gbcs={ESME: ec.ecs57}, command={ESME: es.ecs57}),
         "6.20.2": Declaration(gbcs={ESME: ec.fixed(EsmeCode.ECS39B)}, command={ESME: es.ecs39b}),
         "6.22": Declaration(gbcs={ESME: ec.ecs25, GSME: gas.gcs20}),
-        "6.24.1": Declaration(gbcs={ESME: cs.security_credentials, GSME: cs.security_credentials}),
+        "6.24.1": Declaration(
+            gbcs={ESME: cs.security_credentials, GSME: cs.security_credentials},
+            command={ESME: cx.security_credentials, GSME: cx.security_credentials},
+        ),
         # The DCC's own trust anchor replacements (CV 1; wan/cs_credentials.py).
         **{
             srv: Declaration(
@@ -366,10 +378,10 @@ REGISTRY: Mapping[str, Declaration] = MappingProxyType(
         },
         "6.27": Declaration(gbcs={ESME: ec.fixed(EsmeCode.ECS29E)}, command={ESME: es.ecs29e}),
         "6.28": Declaration(gbcs={CHF: dbch.dbch04}),
-        "6.29": Declaration(gbcs={CHF: dbch.dbch05}),
-        "6.30": Declaration(gbcs={CHF: dbch.dbch03}),
-        "6.31": Declaration(gbcs={CHF: dbch.dbch01}),
-        "6.32": Declaration(gbcs={CHF: dbch.dbch02}),
+        "6.29": Declaration(gbcs={CHF: dbch.dbch05}, command={CHF: cx.dbch05}),
+        "6.30": Declaration(gbcs={CHF: dbch.dbch03}, command={CHF: cx.dbch03}),
+        "6.31": Declaration(gbcs={CHF: dbch.dbch01}, command={CHF: cx.dbch01}),
+        "6.32": Declaration(gbcs={CHF: dbch.dbch02}, command={CHF: cx.dbch02}),
         "7.4": Declaration(
             gbcs={ESME: eg.ecs45, GSME: gas.gcs33}, command={ESME: es.ecs45, GSME: gs.gcs33}
         ),

@@ -429,6 +429,13 @@ class Cell:
     prepayment: bool = False
 
 
+def provide_details_command(roles: Sequence[int]) -> bytes:
+    """Provide Security Credential Details Command (CS02a, CS02f): the authorising cell (the
+    ACB's KA cell: the command is the ACB's), then the roles whose credentials are asked."""
+    authorising = _cell_identifier(Cell(Role.ACB, key_agreement=True))
+    return asn1.sequence([authorising, asn1.sequence(asn1.der_integer(r) for r in roles)])
+
+
 def _usage(key_agreement: bool) -> bytes:
     return asn1.tlv(asn1.BIT_STRING, KEY_AGREEMENT if key_agreement else DIGITAL_SIGNATURE)
 
