@@ -246,7 +246,11 @@ REGISTRY: Mapping[str, Declaration] = MappingProxyType(
             command={ESME: cx.cs07, GSME: cx.cs07, CHF: cx.read_device_log},
         ),
         "8.12.2": Declaration(gbcs={GPF: cs.gpf_log_restored}),
-        "9.1": Declaration(with_cin=True, gbcs={ESME: ec.fixed(EsmeCode.ECS50), GSME: gas.gcs36}),
+        "9.1": Declaration(
+            with_cin=True,
+            gbcs={ESME: ec.fixed(EsmeCode.ECS50), GSME: gas.gcs36},
+            command={ESME: es.ecs50, GSME: gs.gcs36},
+        ),
         "11.2": Declaration(
             effect=lambda ctx, r, d: Reply(
                 ResponseCode.I0,
@@ -373,6 +377,7 @@ REGISTRY: Mapping[str, Declaration] = MappingProxyType(
             srv: Declaration(
                 gbcs=dict.fromkeys(cred.HANDED_OVER, cred.dcc_replacement),
                 sets=dict.fromkeys(cred.DEVICES, cred.trust_anchors),
+                command=dict.fromkeys(cred.HANDED_OVER, cx.dcc_replacement),
             )
             for srv in ("6.21", "6.23", "8.5")
         },

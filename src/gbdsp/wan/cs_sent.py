@@ -22,7 +22,9 @@ from gbdsp.gbcs.dlms_data import octet_string, unsigned
 from gbdsp.gbcs.esme import ACTION, GET, SET
 from gbdsp.gbcs.esme_commands import Request, access_request, utc_range
 from gbdsp.gbcs.gsme_commands import CLIENT_TO_SERVER, Zcl, utc_time
+from gbdsp.gbcs_world import ACB
 from gbdsp.wan import dsp_commands
+from gbdsp.wan.cs_credentials import TRANSCOS, credentials_update
 from gbdsp.wan.esme_sent import o
 from gbdsp.wan.gbcs_ask import Ask
 from gbdsp.wan.gsme_sent import send as send_gbz
@@ -194,3 +196,18 @@ def dbch05(ask: Ask) -> bytes:
     """6.29 Request CHF Sub GHz Channel Scan: the SET of the scan request (0, RTDS)."""
     scan = Request(SET, DATA, o(SUB_GHZ_SCAN), 2, unsigned(0))
     return _dbch(ask, DbchCode.DBCH05, scan)
+
+
+def dcc_replacement(ask: Ask) -> bytes:
+    """6.21, 6.23, 8.5: the DCC's Update Security Credentials Command (CS02b) of the
+    request, as the Response reads it (wan/cs_credentials.py `credentials_update`): the
+    TransCoS's for 6.23, the ACB's otherwise; signed but for 8.5's ACB by ACB (RTDS). The
+    device checks its MAC; the DCC's signature it is not asked to check here."""
+    if ask.body is None:
+        raise InvalidValue("no DUIS body")
+    update = credentials_update(ask.body, ask.rid.counter, ask.at)
+    by_transcos = update.mode == cs.ReplacementMode.SUPPLIER_BY_TRANSCOS
+    party = TRANSCOS if by_transcos else ACB
+    signed = update.mode != cs.ReplacementMode.ACB_BY_ACB
+    content = cs.update_command(update)
+    return dsp_commands.from_dcc(ask, party, update.code, content, signed=signed)

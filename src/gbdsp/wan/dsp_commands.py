@@ -18,10 +18,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from gbdsp.domain.errors import InvalidValue
 from gbdsp.domain.ids import Eui64
 from gbdsp.gbcs.codes import Cra
 from gbdsp.gbcs.frames import GroupingHeader, message
-from gbdsp.gbcs_world import ACB
+from gbdsp.gbcs.keys import KeyUsage
+from gbdsp.gbcs_world import ACB, PARTIES
 from gbdsp.wan.gbcs_ask import Ask
 
 CommandBuilder = Callable[[Ask], bytes]
@@ -52,6 +54,19 @@ def from_acb(ask: Ask, code: int, content: bytes) -> bytes:
         supplementary_counter=counter,
     )
     return message(header, content, z=_acb_z(ask))
+
+
+def from_dcc(ask: Ask, party: Eui64, code: int, content: bytes, *, signed: bool) -> bytes:
+    """A command of the DCC's own (the trust anchor replacements of 6.21, 6.23, 8.5: RTDS
+    CS02b), `party` (the ACB, the TransCoS) its originator with the request's counter, no
+    supplementary remote party; `signed` with the party's DS key (ZAZ1, shipped), as RTDS
+    signs 6.21's and 6.23's and not 8.5's."""
+    device = _title(Eui64(ask.device.device_id.value))
+    header = GroupingHeader(Cra.COMMAND, ask.rid.counter, _title(party), device, code)
+    signer = PARTIES.private_key(party, KeyUsage.DS) if signed else None
+    if signed and signer is None:
+        raise InvalidValue(f"no DS key of {party} to sign its command")
+    return message(header, content, z=_acb_z(ask), signer=signer)
 
 
 def _acb_z(ask: Ask) -> bytes:

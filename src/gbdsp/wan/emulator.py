@@ -62,6 +62,13 @@ def install_code(seed: int, device_id: DeviceId) -> bytes:
     return draw(seed, b"install-code", device_id.hex.encode())[:16]
 
 
+def customer_identification_number(seed: int, device_id: DeviceId) -> str:
+    """The CIN the DCC gives a device to show its customer (GBCS ECS50/GCS36, SRV 9.1):
+    four digits, the same for a device whatever the request, from the seed."""
+    value = int.from_bytes(draw(seed, b"cin", str(device_id).encode())[:4], "big")
+    return f"{value % 10_000:04d}"
+
+
 @dataclass(frozen=True)
 class DeviceEmulator:
     config: WanConfig = field(default_factory=WanConfig)
@@ -215,10 +222,8 @@ class DeviceEmulator:
             return None
 
     def customer_identification_number(self, device_id: DeviceId) -> str:
-        """The CIN a device shows its customer (GBCS ECS/GCS 9.1): four digits, the same
-        for a device whatever the request, from the seed."""
-        draw = int.from_bytes(self._draw(b"cin", str(device_id).encode())[:4], "big")
-        return f"{draw % 10_000:04d}"
+        """The CIN a device shows its customer (`customer_identification_number`)."""
+        return customer_identification_number(self.config.seed, device_id)
 
     def _draw(self, purpose: bytes, subject: bytes) -> bytes:
         return draw(self.config.seed, purpose, subject)

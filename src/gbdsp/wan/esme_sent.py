@@ -39,6 +39,7 @@ from gbdsp.gbcs.esme_commands import (
 )
 from gbdsp.wan import dsp_commands
 from gbdsp.wan.dsp_commands import CommandBuilder
+from gbdsp.wan.emulator import customer_identification_number
 from gbdsp.wan.gbcs_ask import Ask
 
 DATA, REGISTER, EXTENDED_REGISTER, DEMAND_REGISTER = 1, 3, 4, 4
@@ -93,11 +94,12 @@ FROM_ACB = frozenset(
         EsmeCode.ECS39B,
         EsmeCode.ECS61D,
         EsmeCode.ECS61E,
+        EsmeCode.ECS50,
     }
 )
 """The use cases whose command the ACB originates for the User (supplementary remote
 party), as RTDS 4.5.0 has them: the export reads and settings, the CHF's identity and
-logs, the auxiliary controller reads (wan/dsp_commands.py `from_acb`)."""
+logs, the auxiliary controller reads, the CIN (wan/dsp_commands.py `from_acb`)."""
 
 
 def send(ask: Ask, code: int, requests: Sequence[Request]) -> bytes:
@@ -474,6 +476,13 @@ ecs61d = fixed(EsmeCode.ECS61D, always(*gets(DATA, *DESCRIPTIONS), *CALENDAR))
 ecs61e = fixed(EsmeCode.ECS61E, always(*gets(DATA, *HCALCS, *CONTROLLERS)))
 
 
+def _cin(ask: Ask) -> list[Request]:
+    """9.1: the CIN the DCC gives the ESME to show (wan/emulator.py)."""
+    cin = customer_identification_number(ask.seed, ask.device.device_id)
+    return [set_(DATA, "0-3:96.13.1.255", octet_string(cin.encode()))]
+
+
+ecs50 = fixed(EsmeCode.ECS50, _cin)
 ecs82 = fixed(EsmeCode.ECS82, always(*gets(CREDIT, "0-0:19.10.0.255")))
 
 # -- sensitive reads -------------------------------------------------------------------------

@@ -10,8 +10,8 @@ clusters, attribute identifiers, command identifiers and field layouts are those
 RTDS 4.5.0 commands of the same use cases (facts, as gbcs-parser names them); the Issuer
 Event ID of a command is the time it is sent (RTDS: its "now"). Not encoded here
 (InvalidValue: the device is handed the request's values as before): the log reads (GCS15b
-to GCS18, GCS61), the tariff and prepayment configuration reads (GCS21b, GCS21f), the alert
-behaviours (GCS20) and the CIN (GCS36).
+to GCS18, GCS61), the tariff and prepayment configuration reads (GCS21b, GCS21f), and the alert
+behaviours (GCS20).
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from gbdsp.gbcs.codes import MessageCode
 from gbdsp.gbcs.gsme_commands import CLIENT_TO_SERVER, SERVER_TO_CLIENT, Zcl, assemble, utc_time
 from gbdsp.wan import dsp_commands
 from gbdsp.wan.dsp_commands import CommandBuilder
+from gbdsp.wan.emulator import customer_identification_number
 from gbdsp.wan.gbcs_ask import Ask
 
 BASIC, PRICE, METERING, MESSAGING, PREPAYMENT, DEVICE_MANAGEMENT = (
@@ -41,7 +42,7 @@ PROFILE_WIDE = 0x00
 DISPLAY_MESSAGE = 0x00
 PUBLISH_CHANGE_OF_TENANCY, PUBLISH_CHANGE_OF_SUPPLIER = 0x00, 0x01
 REQUEST_NEW_PASSWORD_RESPONSE, UPDATE_SITE_ID, GET_EVENT_CONFIGURATION = 0x02, 0x03, 0x05
-START_SAMPLING = 0x07
+START_SAMPLING, UPDATE_CIN = 0x07, 0x06
 GET_BILLING_PERIOD = 0x0B
 """ZSE command identifiers (to the client's server: Metering, Price; the Messaging and
 Device Management commands as RTDS sends them)."""
@@ -196,6 +197,14 @@ def gcs31(ask: Ask) -> bytes:
     body = _event(ask) + _le(NOW, 4) + bytes([kind]) + _le(interval, 2) + _le(samples, 2)
     zcl = Zcl(METERING, START_SAMPLING, body, frame=CLIENT_TO_SERVER)
     return send(ask, MessageCode.GCS31, [zcl], from_acb=True)
+
+
+def gcs36(ask: Ask) -> bytes:
+    """9.1: Update CIN, the CIN the DCC gives the GSME (wan/emulator.py), from the ACB."""
+    cin = customer_identification_number(ask.seed, ask.device.device_id)
+    body = _event(ask) + _le(NOW, 4) + _le(0, 4) + _string(cin)
+    zcl = Zcl(DEVICE_MANAGEMENT, UPDATE_CIN, body, frame=SERVER_TO_CLIENT)
+    return send(ask, MessageCode.GCS36, [zcl], from_acb=True)
 
 
 gcs07 = built(MessageCode.GCS07, _message)
