@@ -308,23 +308,40 @@ REGISTRY: Mapping[str, Declaration] = MappingProxyType(
             gbcs={ESME: er.ecs19, GSME: gas.gcs14, GPF: gas.gcs14},
             command={ESME: es.ecs19, GSME: gs.gcs14, GPF: gs.gcs14},
         ),
-        "4.4.2": Declaration(gbcs={ESME: er.ecs20b, GSME: gas.gcs15b}, command={ESME: es.ecs20b}),
-        "4.4.3": Declaration(gbcs={ESME: er.ecs20c, GSME: gas.gcs15c}, command={ESME: es.ecs20c}),
-        "4.4.4": Declaration(gbcs={ESME: er.ecs20a, GSME: gas.gcs15d}, command={ESME: es.ecs20a}),
-        "4.4.5": Declaration(gbcs={ESME: er.ecs20d, GSME: gas.gcs15e}, command={ESME: es.ecs20d}),
-        "4.6.1": Declaration(gbcs={ESME: er.ecs21a, GSME: gas.gcs16a}, command={ESME: es.ecs21a}),
+        "4.4.2": Declaration(
+            gbcs={ESME: er.ecs20b, GSME: gas.gcs15b}, command={ESME: es.ecs20b, GSME: gs.gcs15b}
+        ),
+        "4.4.3": Declaration(
+            gbcs={ESME: er.ecs20c, GSME: gas.gcs15c}, command={ESME: es.ecs20c, GSME: gs.gcs15c}
+        ),
+        "4.4.4": Declaration(
+            gbcs={ESME: er.ecs20a, GSME: gas.gcs15d}, command={ESME: es.ecs20a, GSME: gs.gcs15d}
+        ),
+        "4.4.5": Declaration(
+            gbcs={ESME: er.ecs20d, GSME: gas.gcs15e}, command={ESME: es.ecs20d, GSME: gs.gcs15e}
+        ),
+        "4.6.1": Declaration(
+            gbcs={ESME: er.ecs21a, GSME: gas.gcs16a}, command={ESME: es.ecs21a, GSME: gs.gcs16a}
+        ),
         "4.6.2": Declaration(gbcs={ESME: er.ecs21c}, command={ESME: es.ecs21c}),
-        "4.8.1": Declaration(gbcs={ESME: er.ecs22b, GSME: gas.gcs17}, command={ESME: es.ecs22b}),
+        "4.8.1": Declaration(
+            gbcs={ESME: er.ecs22b, GSME: gas.gcs17}, command={ESME: es.ecs22b, GSME: gs.gcs17}
+        ),
         "4.8.2": Declaration(gbcs={ESME: er.ecs22c}, command={ESME: es.ecs22c}),
         "4.8.3": Declaration(gbcs={ESME: er.ecs22a}, command={ESME: es.ecs22a}),
         "4.10": Declaration(gbcs={ESME: er.ecs23, GSME: gas.gcs18}, command={ESME: es.ecs23}),
-        "4.11.1": Declaration(gbcs={ESME: eg.ecs24, GSME: gas.gcs21f}, command={ESME: es.ecs24}),
+        "4.11.1": Declaration(
+            gbcs={ESME: eg.ecs24, GSME: gas.gcs21f}, command={ESME: es.ecs24, GSME: gs.gcs21f}
+        ),
         "4.11.2": Declaration(gbcs={ESME: eg.ecs24b}, command={ESME: es.ecs24b}),
         "4.12.1": Declaration(gbcs={ESME: er.ecs18b}, command={ESME: es.ecs18b}),
         "4.12.2": Declaration(gbcs={ESME: er.ecs18a}, command={ESME: es.ecs18a}),
-        "4.13": Declaration(gbcs={ESME: eg.ecs26a, GSME: gas.gcs21b}, command={ESME: es.ecs26a}),
+        "4.13": Declaration(
+            gbcs={ESME: eg.ecs26a, GSME: gas.gcs21b}, command={ESME: es.ecs26a, GSME: gs.gcs21b}
+        ),
         "4.14": Declaration(
-            gbcs={ESME: er.ecs21b, GSME: gas.gcs16b, GPF: gas.gcs16b}, command={ESME: es.ecs21b}
+            gbcs={ESME: er.ecs21b, GSME: gas.gcs16b, GPF: gas.gcs16b},
+            command={ESME: es.ecs21b, GSME: gs.gcs16b, GPF: gs.gcs16b},
         ),
         "4.15": Declaration(gbcs={ESME: eg.ecs27}, command={ESME: es.ecs27}),
         "4.16": Declaration(gbcs={ESME: er.ecs17c}, command={ESME: es.ecs17c}),

@@ -9,14 +9,15 @@ Management clusters as the RTDS commands send it (09, default response disabled)
 clusters, attribute identifiers, command identifiers and field layouts are those of the
 RTDS 4.5.0 commands of the same use cases (facts, as gbcs-parser names them); the Issuer
 Event ID of a command is the time it is sent (RTDS: its "now"). Not encoded here
-(InvalidValue: the device is handed the request's values as before): the log reads (GCS15b
-to GCS18, GCS61), the tariff and prepayment configuration reads (GCS21b, GCS21f), and the alert
+(InvalidValue: the device is handed the request's values as before): the network data and
+daily consumption logs (GCS18, GCS61), an Unknown Remote Party's GCS16b, and the alert
 behaviours (GCS20).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime, timedelta
 
 from gbdsp.domain.errors import InvalidValue
 from gbdsp.gbcs import gbz
@@ -151,6 +152,166 @@ gcs21k = fixed(
         frame=CLIENT_TO_SERVER,
     ),
 )
+
+CALENDAR = 0x0707
+GET_DAY_PROFILES, GET_WEEK_PROFILES, GET_SEASONS, GET_SPECIAL_DAYS = 0x01, 0x02, 0x03, 0x04
+GET_CURRENT_PRICE = 0x00
+LATEST = 0xFFFFFFFF
+"""Issuer Calendar ID: the calendar in force (RTDS GCS21f)."""
+LATEST_PREPAYMENT = 0xFFFFFFFE
+"""The Issuer Calendar ID RTDS's GCS21b asks (the friendly credit calendar)."""
+FRIENDLY_CREDIT = 0x03
+"""Calendar Type of the friendly credit calendar (RTDS GCS21b)."""
+
+
+def _calendar_reads(issuer: int, special_type: int) -> list[Zcl]:
+    """The Calendar cluster's reads of day, week, season profiles and special days: provider
+    0, the issuer calendar, from day / week 1, every one of them."""
+    head = _le(0, 4) + _le(issuer, 4)
+    return [
+        Zcl(CALENDAR, GET_DAY_PROFILES, head + bytes([1, 0]), frame=CLIENT_TO_SERVER),
+        Zcl(CALENDAR, GET_WEEK_PROFILES, head + bytes([1, 0]), frame=CLIENT_TO_SERVER),
+        Zcl(CALENDAR, GET_SEASONS, head, frame=CLIENT_TO_SERVER),
+        Zcl(
+            CALENDAR,
+            GET_SPECIAL_DAYS,
+            _le(NOW, 4) + bytes([0, special_type]) + head,
+            frame=CLIENT_TO_SERVER,
+        ),
+    ]
+
+
+gcs21f = fixed(
+    MessageCode.GCS21F,
+    read(
+        PRICE,
+        *(0x0203, 0x0202, 0x0100, 0x0101, 0x0102, 0x0615, 0x0400, 0x0401, 0x0402),
+        *(0x0403, 0x0410, 0x0420, 0x0430, 0x0440, 0x0616, 0x0617, 0x0301),
+    ),
+    *_calendar_reads(LATEST, 0),
+    Zcl(PRICE, GET_CURRENT_PRICE, b"\x00", frame=CLIENT_TO_SERVER),
+)
+"""4.11.1: the tariff's attributes (price tiers, block thresholds, standing charge,
+currency...), the calendar in force, and the current price."""
+gcs21b = fixed(
+    MessageCode.GCS21B,
+    read(
+        PREPAYMENT,
+        *(0x0239, 0x0006, 0x0216, 0x0226, 0x0040, 0x0010),
+        *(0x0011, 0x0031, 0x0021, 0x0022, 0x0217, 0x0227),
+    ),
+    read(PRICE, 0x0617),
+    *_calendar_reads(LATEST_PREPAYMENT, FRIENDLY_CREDIT),
+)
+"""4.13: the prepayment configuration, the standing charge, the friendly credit calendar."""
+
+# -- logs ------------------------------------------------------------------------------------
+
+GET_SNAPSHOT, GET_PREPAY_SNAPSHOT = 0x06, 0x07
+GET_SAMPLED_DATA, GET_TOP_UP_LOG, GET_DEBT_REPAYMENT_LOG = 0x08, 0x08, 0x0A
+DAILY, BILLING_PERIOD, CHANGE_OF_MODE_OR_TARIFF = 0x00000001, 0x00000002, 0x00006008
+"""Snapshot Cause bit-maps (RTDS GCS16a/b, GCS15c, GCS15b)."""
+LAST_TIME = 0xFFFFFFFE
+"""The latest ZigBee UTCTime a request can give (FFFFFFFF means now)."""
+TOP_UPS, DEBTS, TIME_DEBTS = 5, 10, 0x02
+"""GCS15e reads the 5 top-ups; GCS15d the 10 repayments of the time debts (RTDS)."""
+HALF_HOUR = timedelta(minutes=30)
+
+
+def _seconds(at: datetime) -> int:
+    """The ZigBee UTCTime of a request's date-time, the latest one a request can give for
+    a date-time beyond it (DUIS's 3000-12-31: RTDS GCS15e's FEFFFFFF)."""
+    try:
+        return min(utc_time(at), LAST_TIME)
+    except InvalidValue:
+        return LAST_TIME
+
+
+def _time(at: datetime) -> bytes:
+    return _le(_seconds(at), 4)
+
+
+def _snapshots(ask: Ask, cluster: int, command: int, cause: int, count: int) -> list[Zcl]:
+    """`count` Get (Prepay) Snapshot commands of the ReadLogPeriod, offsets 0 to count-1."""
+    start, end = ask.period()
+    head = _time(start) + _time(end)
+    return [
+        Zcl(cluster, command, head + bytes([i]) + _le(cause, 4), frame=CLIENT_TO_SERVER)
+        for i in range(count)
+    ]
+
+
+def _no_unknown_party(ask: Ask) -> None:
+    if ask.has("KAPublicSecurityCredentials"):
+        raise InvalidValue("the command of an Unknown Remote Party is not encoded")
+
+
+def _daily(ask: Ask) -> list[Zcl]:
+    """4.6.1: the 31 daily snapshots of the period."""
+    return _snapshots(ask, METERING, GET_SNAPSHOT, DAILY, 31)
+
+
+def _prepayment_daily(ask: Ask) -> list[Zcl]:
+    """4.14 (a known remote party): the 31 daily prepayment snapshots of the period."""
+    _no_unknown_party(ask)
+    return _snapshots(ask, PREPAYMENT, GET_PREPAY_SNAPSHOT, DAILY, 31)
+
+
+def _change_of_mode(ask: Ask) -> list[Zcl]:
+    """4.4.2: 12 prepayment, then 12 metering snapshots of a change of mode or tariff."""
+    prepayment = _snapshots(ask, PREPAYMENT, GET_PREPAY_SNAPSHOT, CHANGE_OF_MODE_OR_TARIFF, 12)
+    return prepayment + _snapshots(ask, METERING, GET_SNAPSHOT, CHANGE_OF_MODE_OR_TARIFF, 12)
+
+
+def _billing(ask: Ask) -> list[Zcl]:
+    """4.4.3: 12 metering, then 12 prepayment snapshots of the billing periods."""
+    metering = _snapshots(ask, METERING, GET_SNAPSHOT, BILLING_PERIOD, 12)
+    return metering + _snapshots(ask, PREPAYMENT, GET_PREPAY_SNAPSHOT, BILLING_PERIOD, 12)
+
+
+def _profile(ask: Ask) -> list[Zcl]:
+    """4.8.1: Get Sampled Data of the consumption profile (sample 0), every half hour of
+    the period, both ends included."""
+    start, end = ask.period()
+    samples = int((end - start) / HALF_HOUR) + 1
+    if not 0 < samples <= 0xFFFF:
+        raise InvalidValue("not a period of half hours a Get Sampled Data can ask")
+    body = _le(0, 2) + _time(start) + b"\x00" + _le(samples, 2)
+    return [Zcl(METERING, GET_SAMPLED_DATA, body, frame=CLIENT_TO_SERVER)]
+
+
+def _top_ups(ask: Ask) -> list[Zcl]:
+    """4.4.5: Get Top Up Log from the start of the period (the From Date Time) to its end."""
+    start, end = ask.period()
+    zcl = Zcl(
+        PREPAYMENT,
+        GET_TOP_UP_LOG,
+        _time(end) + bytes([TOP_UPS]),
+        frame=CLIENT_TO_SERVER,
+        from_time=_seconds(start),
+    )
+    return [zcl]
+
+
+def gcs15d(ask: Ask) -> bytes:
+    """4.4.4: Get Debt Repayment Log of the time debts in the period, from the ACB (RTDS)."""
+    start, end = ask.period()
+    zcl = Zcl(
+        PREPAYMENT,
+        GET_DEBT_REPAYMENT_LOG,
+        _time(end) + bytes([DEBTS, TIME_DEBTS]),
+        frame=CLIENT_TO_SERVER,
+        from_time=_seconds(start),
+    )
+    return send(ask, MessageCode.GCS15D, [zcl], from_acb=True)
+
+
+gcs15b = built(MessageCode.GCS15B, _change_of_mode)
+gcs15c = built(MessageCode.GCS15C, _billing)
+gcs15e = built(MessageCode.GCS15E, _top_ups)
+gcs16a = built(MessageCode.GCS16A, _daily)
+gcs16b = built(MessageCode.GCS16B, _prepayment_daily)
+gcs17 = built(MessageCode.GCS17, _profile)
 
 # -- commands ------------------------------------------------------------------------------
 
