@@ -346,7 +346,8 @@ REGISTRY: Mapping[str, Declaration] = MappingProxyType(
         "4.15": Declaration(gbcs={ESME: eg.ecs27}, command={ESME: es.ecs27}),
         "4.16": Declaration(gbcs={ESME: er.ecs17c}, command={ESME: es.ecs17c}),
         "4.17": Declaration(
-            gbcs={ESME: er.ecs66, GSME: gas.gcs61, GPF: gas.gcs61}, command={ESME: es.ecs66}
+            gbcs={ESME: er.ecs66, GSME: gas.gcs61, GPF: gas.gcs61},
+            command={ESME: es.ecs66, GSME: gs.gcs61, GPF: gs.gcs61},
         ),
         "4.18": Declaration(
             gbcs={ESME: er.ecs82, GSME: gas.gcs60a, GPF: gas.gcs60a},
@@ -381,7 +382,7 @@ REGISTRY: Mapping[str, Declaration] = MappingProxyType(
             gbcs={ESME: eg.ecs35, CHF: eg.ecs35, GSME: cs.cs10},
             command={ESME: es.ecs35, CHF: es.ecs35, GSME: cx.cs10},
         ),
-        "6.18.1": Declaration(gbcs={ESME: ec.fixed(EsmeCode.ECS37)}),
+        "6.18.1": Declaration(gbcs={ESME: ec.fixed(EsmeCode.ECS37)}, command={ESME: es.ecs37}),
         "6.18.2": Declaration(gbcs={ESME: ec.ecs57}, command={ESME: es.ecs57}),
         "6.20.2": Declaration(gbcs={ESME: ec.fixed(EsmeCode.ECS39B)}, command={ESME: es.ecs39b}),
         "6.22": Declaration(gbcs={ESME: ec.ecs25, GSME: gas.gcs20}),

@@ -7,7 +7,9 @@ gbcs-parser verifies against the ACB's key). A User's non-critical command names
 as originator, with the request's counter (RTDS ECS10, GCS07...); the commands the DCC
 itself originates for a User (the CIN of 9.1, RTDS ECS50; the ALCS and APC reads of 7.14,
 7.15) name the ACB as originator and the User as supplementary remote party with its
-counter (GBCS 7.2.10), the ACB's counter being the User's, as gbdsp gives CS08.
+counter (GBCS 7.2.10), the ACB's counter being the User's, as gbdsp gives CS08; so does a
+User's read as an Unknown Remote Party (its request carries its KA certificate), the
+certificate following in the grouping header (RTDS ECS21b, GCS16b, GCS61 URP).
 
 The builders (wan/esme_sent.py, wan/gsme_sent.py) are declared per SRV and device type in
 gateway/registry.py (`command=`); the emulated device checks the MAC before it executes
@@ -16,6 +18,7 @@ the request (wan/device_auth.py).
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable
 
 from gbdsp.domain.errors import InvalidValue
@@ -39,8 +42,9 @@ def from_user(ask: Ask, code: int, content: bytes) -> bytes:
     return message(header, content, z=_acb_z(ask))
 
 
-def from_acb(ask: Ask, code: int, content: bytes) -> bytes:
-    """The DCC's command for the User (supplementary remote party, GBCS 7.2.10)."""
+def from_acb(ask: Ask, code: int, content: bytes, *, certificate: bytes | None = None) -> bytes:
+    """The DCC's command for the User (supplementary remote party, GBCS 7.2.10); for an
+    Unknown Remote Party, with the KA `certificate` its request carries (RTDS ECS21b URP)."""
     device = _title(Eui64(ask.device.device_id.value))
     user = _title(Eui64(ask.rid.originator.value))
     counter = ask.rid.counter
@@ -52,6 +56,7 @@ def from_acb(ask: Ask, code: int, content: bytes) -> bytes:
         code,
         supplementary_remote_party=user,
         supplementary_counter=counter,
+        supplementary_certificate=certificate,
     )
     return message(header, content, z=_acb_z(ask))
 
@@ -67,6 +72,15 @@ def from_dcc(ask: Ask, party: Eui64, code: int, content: bytes, *, signed: bool)
     if signed and signer is None:
         raise InvalidValue(f"no DS key of {party} to sign its command")
     return message(header, content, z=_acb_z(ask), signer=signer)
+
+
+def unknown_party_certificate(ask: Ask) -> bytes | None:
+    """The KA certificate (DER) an Unknown Remote Party's request carries, checked as the
+    Response's builders check it (Ask.unknown_remote_party), or None."""
+    if ask.unknown_remote_party() is None:
+        return None
+    text = ask.text("KAPublicSecurityCredentials") or ""
+    return base64.b64decode("".join(text.split()))
 
 
 def _acb_z(ask: Ask) -> bytes:

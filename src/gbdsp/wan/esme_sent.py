@@ -8,8 +8,8 @@ gbcs-parser names each object). A GET of a profile carries the request's ReadLog
 selective access by range; a sensitive read (GBCS 10.2.4) is the Get Protected Attributes
 ACTION of the collection's Data Protection object (gbcs/esme_commands.py `protected_read`).
 Not encoded here (InvalidValue: the device is handed the request's values as before): the
-polyphase variants (the emulated ESME is single phase), the alert behaviour bit-strings of
-6.22 and the configurable-time-period schedule of 6.18.1.
+polyphase variants (the emulated ESME is single phase), and the alert behaviour bit-strings
+of 6.22.
 """
 
 from __future__ import annotations
@@ -20,13 +20,16 @@ from gbdsp.domain.errors import InvalidValue
 from gbdsp.domain.ids import Eui64
 from gbdsp.gbcs.codes import MessageCode
 from gbdsp.gbcs.dlms_data import (
+    Bits,
     Data,
     array,
     boolean,
     date_time,
     double_long_unsigned,
     integer,
+    long_unsigned,
     octet_string,
+    structure,
 )
 from gbdsp.gbcs.esme import ACTION, GET, SET, EsmeCode
 from gbdsp.gbcs.esme_commands import (
@@ -151,8 +154,7 @@ def protected(
     request's ReadLogPeriod, and of the `more` logs for the same period."""
 
     def build(ask: Ask) -> bytes:
-        if ask.has("KAPublicSecurityCredentials"):
-            raise InvalidValue("the command of an Unknown Remote Party is not encoded")
+        unknown = dsp_commands.unknown_party_certificate(ask)
         user, device = _title(ask.rid.originator.value), _title(ask.device.device_id.value)
         period = dated_range(*ask.period())
         selection = {"selection": period} if log else {}
@@ -167,6 +169,8 @@ def protected(
             more=others,
             **selection,
         )
+        if unknown is not None:  # the ACB's, for the Unknown Remote Party
+            return dsp_commands.from_acb(ask, code, content, certificate=unknown)
         return dsp_commands.from_user(ask, code, content)
 
     build.__doc__ = f"The command of {code.title}."
@@ -286,6 +290,48 @@ def ecs29(ask: Ask) -> bytes:
     return send(ask, EsmeCode.ECS29A, [period, *_limiters(ask), over, under, *resets])
 
 
+MD_SCRIPT = "0-0:10.128.100.255"
+"""The script table whose scripts 1 and 2 start and end the maximum demand configurable
+time period (RTDS ECS37)."""
+EVERY_DAY = Bits("1111111")
+EVERY_YEAR_FROM = octet_string(bytes([0, 0, 1, 0xFF, 0xFF]))
+FOR_EVER = octet_string(b"\xff" * 5)
+"""The schedule entries' validity: every day of the week, from 1 January of no year, no
+end (RTDS ECS37)."""
+
+
+def _time_of_day(text: str) -> bytes:
+    """A DUIS xs:time ("17:00:00.00Z") as a COSEM time: hour, minute, second, hundredths."""
+    hours, minutes, rest = text.strip().rstrip("Z").split(":")
+    seconds, _, hundredths = rest.partition(".")
+    values = (int(hours), int(minutes), int(seconds), int((hundredths or "0")[:2].ljust(2, "0")))
+    if not (values[0] < 24 and values[1] < 60 and values[2] < 60):
+        raise InvalidValue(f"not a time of day: {text!r}")
+    return bytes(values)
+
+
+def _md_period(ask: Ask) -> list[Request]:
+    """6.18.1: the schedule of the configurable time period, an entry starting it (script
+    1) at StartTime and one ending it (script 2) at EndTime, every day."""
+    entries = [
+        structure(
+            long_unsigned(index),
+            boolean(True),
+            octet_string(o(MD_SCRIPT)),
+            long_unsigned(index + 1),
+            octet_string(_time_of_day(_text(ask, name))),
+            long_unsigned(0xFFFF),
+            EVERY_DAY,
+            Bits(""),
+            EVERY_YEAR_FROM,
+            FOR_EVER,
+        )
+        for index, name in enumerate(("StartTime", "EndTime"))
+    ]
+    return [set_(SCHEDULE, "0-0:12.0.0.255", array(entries))]
+
+
+ecs37 = fixed(EsmeCode.ECS37, _md_period)
 ecs10 = fixed(EsmeCode.ECS10, _message)
 ecs12 = fixed(EsmeCode.ECS12, _restriction)
 ecs14 = fixed(EsmeCode.ECS14, always(set_(DATA, "0-0:94.44.3.1", octet_string(b""))))

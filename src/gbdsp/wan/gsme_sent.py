@@ -10,8 +10,7 @@ clusters, attribute identifiers, command identifiers and field layouts are those
 RTDS 4.5.0 commands of the same use cases (facts, as gbcs-parser names them); the Issuer
 Event ID of a command is the time it is sent (RTDS: its "now"). Not encoded here
 (InvalidValue: the device is handed the request's values as before): the network data and
-daily consumption logs (GCS18, GCS61), an Unknown Remote Party's GCS16b, and the alert
-behaviours (GCS20).
+the network data log (GCS18) and the alert behaviours (GCS20).
 """
 
 from __future__ import annotations
@@ -80,9 +79,12 @@ def read(cluster: int, *attributes: int) -> Zcl:
 
 
 def send(ask: Ask, code: MessageCode, zcls: list[Zcl], *, from_acb: bool = False) -> bytes:
+    """The User's command; the ACB's for it (`from_acb`, or the User an Unknown Remote
+    Party: its KA certificate in the grouping header)."""
     content = gbz.payload(assemble(zcls))
-    if from_acb:
-        return dsp_commands.from_acb(ask, code, content)
+    unknown = dsp_commands.unknown_party_certificate(ask)
+    if from_acb or unknown is not None:
+        return dsp_commands.from_acb(ask, code, content, certificate=unknown)
     return dsp_commands.from_user(ask, code, content)
 
 
@@ -241,19 +243,13 @@ def _snapshots(ask: Ask, cluster: int, command: int, cause: int, count: int) -> 
     ]
 
 
-def _no_unknown_party(ask: Ask) -> None:
-    if ask.has("KAPublicSecurityCredentials"):
-        raise InvalidValue("the command of an Unknown Remote Party is not encoded")
-
-
 def _daily(ask: Ask) -> list[Zcl]:
     """4.6.1: the 31 daily snapshots of the period."""
     return _snapshots(ask, METERING, GET_SNAPSHOT, DAILY, 31)
 
 
 def _prepayment_daily(ask: Ask) -> list[Zcl]:
-    """4.14 (a known remote party): the 31 daily prepayment snapshots of the period."""
-    _no_unknown_party(ask)
+    """4.14: the 31 daily prepayment snapshots of the period."""
     return _snapshots(ask, PREPAYMENT, GET_PREPAY_SNAPSHOT, DAILY, 31)
 
 
@@ -277,6 +273,17 @@ def _profile(ask: Ask) -> list[Zcl]:
     if not 0 < samples <= 0xFFFF:
         raise InvalidValue("not a period of half hours a Get Sampled Data can ask")
     body = _le(0, 2) + _time(start) + b"\x00" + _le(samples, 2)
+    return [Zcl(METERING, GET_SAMPLED_DATA, body, frame=CLIENT_TO_SERVER)]
+
+
+def _daily_consumption(ask: Ask) -> list[Zcl]:
+    """4.17: Get Sampled Data of the daily consumption (sample 1), every day of the period,
+    both ends included."""
+    start, end = ask.period()
+    samples = (end - start).days + 1
+    if not 0 < samples <= 0xFFFF:
+        raise InvalidValue("not a period of days a Get Sampled Data can ask")
+    body = _le(1, 2) + _time(start) + b"\x00" + _le(samples, 2)
     return [Zcl(METERING, GET_SAMPLED_DATA, body, frame=CLIENT_TO_SERVER)]
 
 
@@ -312,6 +319,7 @@ gcs15e = built(MessageCode.GCS15E, _top_ups)
 gcs16a = built(MessageCode.GCS16A, _daily)
 gcs16b = built(MessageCode.GCS16B, _prepayment_daily)
 gcs17 = built(MessageCode.GCS17, _profile)
+gcs61 = built(MessageCode.GCS61, _daily_consumption)
 
 # -- commands ------------------------------------------------------------------------------
 
