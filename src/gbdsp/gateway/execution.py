@@ -80,7 +80,14 @@ def _discarded(
         build = declared(srv.variant).command.get(device.device_type)
         if build is None or command is not None or request.cv not in SENT:
             return None
-        sent = ctx.emulator.sent_command(build, request.request_id, device, ctx.now, request.body)
+        sent = ctx.emulator.sent_command(
+            build,
+            request.request_id,
+            device,
+            ctx.now,
+            request.body,
+            lambda: device_log(ctx, device),  # read only by a builder that asks
+        )
     if sent is None:
         return None
     state = device_state.lookup(ctx, device.device_id)

@@ -245,7 +245,7 @@ REGISTRY: Mapping[str, Declaration] = MappingProxyType(
             gbcs={CHF: chf_payloads.read_device_log, ESME: cs.join_details, GSME: cs.join_details},
             command={ESME: cx.cs07, GSME: cx.cs07, CHF: cx.read_device_log},
         ),
-        "8.12.2": Declaration(gbcs={GPF: cs.gpf_log_restored}),
+        "8.12.2": Declaration(gbcs={GPF: cs.gpf_log_restored}, command={GPF: cx.gcs59}),
         "9.1": Declaration(
             with_cin=True,
             gbcs={ESME: ec.fixed(EsmeCode.ECS50), GSME: gas.gcs36},

@@ -187,6 +187,11 @@ def _entry(entry: DeviceLogEntry) -> bytes:
     return asn1.sequence([asn1.octet_string(entry.device_id), asn1.der_integer(entry.device_type)])
 
 
+def restore_gpf_log_command(entries: Sequence[DeviceLogEntry]) -> bytes:
+    """GPF Device Log Restore Command (GCS59): SEQUENCE { SEQUENCE OF DeviceLogEntry }."""
+    return asn1.sequence([asn1.sequence(_entry(e) for e in entries)])
+
+
 READ_SUCCESS = 0
 
 

@@ -23,7 +23,7 @@ from gbdsp.gbcs.esme import ACTION, GET, SET
 from gbdsp.gbcs.esme_commands import Request, access_request, utc_range
 from gbdsp.gbcs.gsme_commands import CLIENT_TO_SERVER, Zcl, utc_time
 from gbdsp.gbcs_world import ACB
-from gbdsp.wan import dsp_commands
+from gbdsp.wan import cs_payloads, dsp_commands
 from gbdsp.wan.cs_credentials import TRANSCOS, credentials_update
 from gbdsp.wan.esme_sent import o
 from gbdsp.wan.gbcs_ask import Ask
@@ -211,3 +211,10 @@ def dcc_replacement(ask: Ask) -> bytes:
     signed = update.mode != cs.ReplacementMode.ACB_BY_ACB
     content = cs.update_command(update)
     return dsp_commands.from_dcc(ask, party, update.code, content, signed=signed)
+
+
+def gcs59(ask: Ask) -> bytes:
+    """8.12.2 on a GPF: the Restore GPF Device Log Command of the devices the SMI holds
+    joined to it (as the Response restores them; wan/cs_payloads.py)."""
+    entries = [cs_payloads.log_entry(d) for d in ask.device_log]
+    return dsp_commands.from_user(ask, MessageCode.GCS59, cs.restore_gpf_log_command(entries))

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from lxml import etree
@@ -209,13 +209,17 @@ class DeviceEmulator:
         device: Device,
         at: datetime,
         body: etree._Element | None,
+        log: DeviceLog | None = None,
     ) -> bytes | None:
         """The GBCS Command the DSP sends `device` for a non-critical request
-        (wan/dsp_commands.py), or None where `build` does not encode these values."""
+        (wan/dsp_commands.py), or None where `build` does not encode these values. `log`:
+        looks up the devices on the device's log (Ask.device_log), as for the Response."""
         assert self.gbcs is not None
         if self.gbcs.party_certificate(ACB, KeyUsage.KA) is None:
             return None  # a test world without the ACB: no command can be MACed
         ask = Ask(self.gbcs, self.config.seed, rid, device, at, device.device_id, body)
+        if log is not None:
+            ask = replace(ask, log=log)
         try:
             return build(ask)
         except InvalidValue:
