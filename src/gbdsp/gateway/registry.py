@@ -400,7 +400,7 @@ REGISTRY: Mapping[str, Declaration] = MappingProxyType(
             for srv in ("6.21", "6.23", "8.5")
         },
         "6.27": Declaration(gbcs={ESME: ec.fixed(EsmeCode.ECS29E)}, command={ESME: es.ecs29e}),
-        "6.28": Declaration(gbcs={CHF: dbch.dbch04}),
+        "6.28": Declaration(gbcs={CHF: dbch.dbch04}, command={CHF: cx.dbch04}),
         "6.29": Declaration(gbcs={CHF: dbch.dbch05}, command={CHF: cx.dbch05}),
         "6.30": Declaration(gbcs={CHF: dbch.dbch03}, command={CHF: cx.dbch03}),
         "6.31": Declaration(gbcs={CHF: dbch.dbch01}, command={CHF: cx.dbch01}),

@@ -25,6 +25,7 @@ from gbdsp.gbcs.gsme_commands import CLIENT_TO_SERVER, Zcl, utc_time
 from gbdsp.gbcs_world import ACB
 from gbdsp.wan import cs_payloads, dsp_commands
 from gbdsp.wan.cs_credentials import TRANSCOS, credentials_update
+from gbdsp.wan.dbch_state import requested_configuration
 from gbdsp.wan.esme_sent import o
 from gbdsp.wan.gbcs_ask import Ask
 from gbdsp.wan.gsme_sent import send as send_gbz
@@ -190,6 +191,15 @@ def dbch02(ask: Ask) -> bytes:
 def dbch03(ask: Ask) -> bytes:
     """6.30 Read CHF Sub GHz Configuration."""
     return _dbch(ask, DbchCode.DBCH03, Request(GET, DATA, o(SUB_GHZ_CONFIGURATION), 2))
+
+
+def dbch04(ask: Ask) -> bytes:
+    """6.28 Set CHF Sub GHz Configuration: the SET of the configuration the request gives
+    (wan/dbch_state.py `requested_configuration`, as the CHF then reports it)."""
+    if ask.body is None:
+        raise InvalidValue("no DUIS body")
+    value = requested_configuration(ask.body).data()
+    return _dbch(ask, DbchCode.DBCH04, Request(SET, DATA, o(SUB_GHZ_CONFIGURATION), 2, value))
 
 
 def dbch05(ask: Ask) -> bytes:
