@@ -228,7 +228,7 @@ REGISTRY: Mapping[str, Declaration] = MappingProxyType(
         "8.8.2": replace(
             _UNJOIN,
             gbcs={ESME: cs.unjoin, GSME: cs.unjoin, PPMID: cs.unjoin, HCALCS: cs.unjoin},
-            command={ESME: cx.cs04b, GSME: cx.cs04b},
+            command={t: cx.unjoin for t in (ESME, GSME, PPMID, HCALCS)},
         ),
         "8.11": Declaration(
             check=lambda ctx, r, chf: device.check_whitelist(

@@ -104,11 +104,15 @@ def cs08(ask: Ask) -> bytes:
     return dsp_commands.from_acb(ask, MessageCode.CS08, NULL_COMMAND)
 
 
-def cs04b(ask: Ask) -> bytes:
-    """8.8.2 on a meter: the Method B unjoin of the other device (CS04B)."""
+def unjoin(ask: Ask) -> bytes:
+    """8.8.2: the unjoin of the other device: on a meter the User's Method B unjoin
+    (CS04B); on a PPMID or HCALCS the ACB's, signed, for the User (CS04AC, RTDS
+    CS04ACNonCritical), as the Response answers them (wan/cs_payloads.py)."""
     other = DeviceId.parse((ask.text("OtherDeviceID") or "").strip())
     content = cs.unjoin_command(other.value.to_bytes(8, "big"))
-    return dsp_commands.from_user(ask, MessageCode.CS04B, content)
+    if ask.device.device_type.name in ("ESME", "GSME"):
+        return dsp_commands.from_user(ask, MessageCode.CS04B, content)
+    return dsp_commands.from_acb(ask, MessageCode.CS04AC, content, signed=True)
 
 
 def read_device_log(ask: Ask) -> bytes:

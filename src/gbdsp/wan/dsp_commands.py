@@ -21,6 +21,8 @@ from __future__ import annotations
 import base64
 from collections.abc import Callable
 
+from cryptography.hazmat.primitives.asymmetric import ec
+
 from gbdsp.domain.errors import InvalidValue
 from gbdsp.domain.ids import Eui64
 from gbdsp.gbcs.codes import Cra
@@ -42,9 +44,17 @@ def from_user(ask: Ask, code: int, content: bytes) -> bytes:
     return message(header, content, z=_acb_z(ask))
 
 
-def from_acb(ask: Ask, code: int, content: bytes, *, certificate: bytes | None = None) -> bytes:
+def from_acb(
+    ask: Ask,
+    code: int,
+    content: bytes,
+    *,
+    certificate: bytes | None = None,
+    signed: bool = False,
+) -> bytes:
     """The DCC's command for the User (supplementary remote party, GBCS 7.2.10); for an
-    Unknown Remote Party, with the KA `certificate` its request carries (RTDS ECS21b URP)."""
+    Unknown Remote Party, with the KA `certificate` its request carries (RTDS ECS21b URP);
+    `signed` with the ACB's DS key (ZAZ1, shipped) where RTDS signs it (CS04AC)."""
     device = _title(Eui64(ask.device.device_id.value))
     user = _title(Eui64(ask.rid.originator.value))
     counter = ask.rid.counter
@@ -58,7 +68,8 @@ def from_acb(ask: Ask, code: int, content: bytes, *, certificate: bytes | None =
         supplementary_counter=counter,
         supplementary_certificate=certificate,
     )
-    return message(header, content, z=_acb_z(ask))
+    signer = _signer(ACB) if signed else None
+    return message(header, content, z=_acb_z(ask), signer=signer)
 
 
 def from_dcc(ask: Ask, party: Eui64, code: int, content: bytes, *, signed: bool) -> bytes:
@@ -68,10 +79,15 @@ def from_dcc(ask: Ask, party: Eui64, code: int, content: bytes, *, signed: bool)
     signs 6.21's and 6.23's and not 8.5's."""
     device = _title(Eui64(ask.device.device_id.value))
     header = GroupingHeader(Cra.COMMAND, ask.rid.counter, _title(party), device, code)
-    signer = PARTIES.private_key(party, KeyUsage.DS) if signed else None
-    if signed and signer is None:
-        raise InvalidValue(f"no DS key of {party} to sign its command")
+    signer = _signer(party) if signed else None
     return message(header, content, z=_acb_z(ask), signer=signer)
+
+
+def _signer(party: Eui64) -> ec.EllipticCurvePrivateKey:
+    key = PARTIES.private_key(party, KeyUsage.DS)
+    if key is None:
+        raise InvalidValue(f"no DS key of {party} to sign its command")
+    return key
 
 
 def unknown_party_certificate(ask: Ask) -> bytes | None:
