@@ -5,9 +5,12 @@ Their layouts are those of the RTDS 4.5.0 commands of the same use cases (facts,
 gbcs-parser names them): the ESME's top-up is a DLMS ACTION on its Token Gateway, the
 GSME's a GBZ Consumer Top Up; the event log reads and clear are GBZ commands of the Events
 cluster; the join details and the PPMID/HCALCS firmware version reads are an ASN.1 NULL;
-the Method B unjoin names the other device; the CHF's device log reads are DLMS on its
-ZigBee Network Control object. The PPMID/HCALCS firmware read and the CHF's commands are
-the ACB's, for the User (RTDS CS08, CCS04-CCS07).
+the unjoins name the other device; the security credentials reads (CS02a/f), the DCC's
+replacements (CS02b) and the GPF's log restore (GCS59) are ASN.1 (gbcs/cs.py); the CHF's
+device log and Sub GHz commands are DLMS on its ZigBee Network Control and Sub GHz objects.
+The PPMID/HCALCS commands, the security credentials reads and the CHF's commands are the
+ACB's, for the User (RTDS CS08, CS04AC, CS02a, CCS02-CCS07, DBCH01-DBCH05); the CS02b
+replacements the DCC's own (wan/dsp_commands.py `from_dcc`).
 """
 
 from __future__ import annotations

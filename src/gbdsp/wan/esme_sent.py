@@ -45,7 +45,7 @@ from gbdsp.wan.dsp_commands import CommandBuilder
 from gbdsp.wan.emulator import customer_identification_number
 from gbdsp.wan.gbcs_ask import Ask
 
-DATA, REGISTER, EXTENDED_REGISTER, DEMAND_REGISTER = 1, 3, 4, 4
+DATA, REGISTER, EXTENDED_REGISTER = 1, 3, 4
 PROFILE, SCHEDULE, SPECIAL_DAYS, ACTIVITY_CALENDAR, SINGLE_ACTION = 7, 10, 11, 20, 22
 REGISTER_MONITOR, DISCONNECT_CONTROL, LIMITER = 21, 70, 71
 ACCOUNT, CREDIT, CHARGE, DATA_PROTECTION = 111, 112, 113, 30
@@ -232,7 +232,7 @@ MAXIMUM_DEMAND = (
 
 
 def _maximum_demand(ask: Ask) -> list[Request]:
-    found = [reset(DEMAND_REGISTER, c) for n, c in MAXIMUM_DEMAND if ask.has(n)]
+    found = [reset(EXTENDED_REGISTER, c) for n, c in MAXIMUM_DEMAND if ask.has(n)]
     if not found:
         raise InvalidValue("no maximum demand register to reset")
     return found
@@ -367,14 +367,14 @@ ecs17a = fixed(
 ecs17c = fixed(EsmeCode.ECS17C, always(*gets(DATA, "0-0:94.44.34.20")))
 ecs18a = fixed(
     EsmeCode.ECS18A,
-    always(*gets(DATA, "0-0:94.44.5.2"), *get(DEMAND_REGISTER, "1-0:2.6.0.255", 2, 3, 5)),
+    always(*gets(DATA, "0-0:94.44.5.2"), *get(EXTENDED_REGISTER, "1-0:2.6.0.255", 2, 3, 5)),
 )
 ecs18b = fixed(
     EsmeCode.ECS18B,
     always(
         *gets(DATA, "0-0:94.44.5.0", "0-0:94.44.5.1"),
-        *get(DEMAND_REGISTER, "1-0:1.6.0.255", 2, 3, 5),
-        *get(DEMAND_REGISTER, "1-0:1.6.1.255", 2, 3, 5),
+        *get(EXTENDED_REGISTER, "1-0:1.6.0.255", 2, 3, 5),
+        *get(EXTENDED_REGISTER, "1-0:1.6.1.255", 2, 3, 5),
         *gets(SCHEDULE, "0-0:12.0.0.255"),
     ),
 )
