@@ -72,8 +72,16 @@ def test_templates_of_encoded_use_cases_answer_in_verified_gbcs(
     sent: dict[str, str] = {}  # ResponseID -> template
     skipped: dict[str, str] = {}
     # the CHF device log updates go last: 8.11 Remove takes a template meter off the CHF's
-    # whitelist, and the requests after it to that meter got no device response
-    han_last = sorted(templates, key=lambda t: t.name.startswith(("CCS01", "CCS02", "CCS03")))
+    # whitelist, and the requests after it to that meter got no device response; the 8.5
+    # Service Opt Out just before them: it puts another key in the ESME's ACB cell, so the
+    # ESME discards the DSP's commands after it (wan/device_auth.py)
+    han_last = sorted(
+        templates,
+        key=lambda t: (
+            t.name.startswith(("CCS01", "CCS02", "CCS03")),
+            t.name.startswith("CS02bACBByACB"),
+        ),
+    )
     for counter, template in enumerate(han_last, start=10_000):
         rid = request_id(template.read_bytes())
         with store.read() as tx:
@@ -99,7 +107,7 @@ def test_templates_of_encoded_use_cases_answer_in_verified_gbcs(
     frames = []
     for response_id in sent:
         payload = xml.parse(pushed[response_id].body).findtext(f".//{{{SR}}}GBCSPayload")
-        assert payload is not None
+        assert payload is not None, (sent[response_id], pushed[response_id].body[:900])
         frames.append(base64.b64decode(payload))
     verdicts = decoder.decode(frames, [tmp_path / "certs", user_keys])
     for name, v in zip(sent.values(), verdicts, strict=True):

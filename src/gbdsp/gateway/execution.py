@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from gbdsp.domain.devices import Device
 from gbdsp.domain.replies import Reply
+from gbdsp.domain.requests import CommandVariant
 from gbdsp.domain.response_codes import ResponseCode
 from gbdsp.domain.srv import Srv
 from gbdsp.duis.request import DuisRequest
@@ -54,16 +55,43 @@ def execute(
     return answer
 
 
+SENT = frozenset({CommandVariant.COMMAND, CommandVariant.COMMAND_AND_LOCAL})
+"""The non-critical Command Variants whose command the DSP sends the device (CV 1, 3)."""
+
+
 def _discarded(
-    ctx: HandlerContext, request: DuisRequest, device: Device, command: IssuedCommand | None
+    ctx: HandlerContext,
+    request: DuisRequest,
+    srv: Srv,
+    device: Device,
+    command: IssuedCommand | None,
 ) -> Reply | None:
-    """A critical command goes to the device inside the ACB's MAC; the device checks it
-    (wan/device_auth.py) and discards what does not pass: no Response, so E21."""
+    """Every command goes to the device inside the ACB's MAC, a critical one with the
+    User's signature; the device checks it (wan/device_auth.py) and discards what does not
+    pass: no Response, so E21. A non-critical use case with no command encoder
+    (registry `command=`) is handed to the device unchecked."""
     world = ctx.emulator.gbcs
-    if world is None or command is None or not request.cv.is_signed_pre_command:
+    if world is None:
         return None
-    sent = critical.sent_command(world, request, device)
-    why = ctx.emulator.refusal(device, sent, device_state.lookup(ctx, device.device_id))
+    critical_sent = command is not None and request.cv.is_signed_pre_command
+    if critical_sent:
+        sent: bytes | None = critical.sent_command(world, request, device)
+    else:
+        build = declared(srv.variant).command.get(device.device_type)
+        if build is None or command is not None or request.cv not in SENT:
+            return None
+        sent = ctx.emulator.sent_command(
+            build,
+            request.request_id,
+            device,
+            ctx.now,
+            request.body,
+            lambda: device_log(ctx, device),  # read only by a builder that asks
+        )
+    if sent is None:
+        return None
+    state = device_state.lookup(ctx, device.device_id)
+    why = ctx.emulator.refusal(device, sent, state, critical=critical_sent)
     if why is None:
         return None
     return Reply(ResponseCode.E21, reason=f"{device.device_id} discarded the command: {why}")
@@ -81,7 +109,7 @@ def _execute(
     )
     if failure is not None:
         return Reply(failure, reason=f"{device.device_id} did not answer ({failure})")
-    discarded = _discarded(ctx, request, device, command)
+    discarded = _discarded(ctx, request, srv, device, command)
     if discarded is not None:
         return discarded
     declaration = declared(srv.variant)

@@ -187,6 +187,11 @@ def _entry(entry: DeviceLogEntry) -> bytes:
     return asn1.sequence([asn1.octet_string(entry.device_id), asn1.der_integer(entry.device_type)])
 
 
+def restore_gpf_log_command(entries: Sequence[DeviceLogEntry]) -> bytes:
+    """GPF Device Log Restore Command (GCS59): SEQUENCE { SEQUENCE OF DeviceLogEntry }."""
+    return asn1.sequence([asn1.sequence(_entry(e) for e in entries)])
+
+
 READ_SUCCESS = 0
 
 
@@ -427,6 +432,13 @@ class Cell:
     role: int
     key_agreement: bool
     prepayment: bool = False
+
+
+def provide_details_command(roles: Sequence[int]) -> bytes:
+    """Provide Security Credential Details Command (CS02a, CS02f): the authorising cell (the
+    ACB's KA cell: the command is the ACB's), then the roles whose credentials are asked."""
+    authorising = _cell_identifier(Cell(Role.ACB, key_agreement=True))
+    return asn1.sequence([authorising, asn1.sequence(asn1.der_integer(r) for r in roles)])
 
 
 def _usage(key_agreement: bool) -> bytes:

@@ -33,12 +33,18 @@ from gbdsp.gbcs.dlms_data import (
     octet_string,
     structure,
     unsigned,
+    utc_seconds,
 )
 from gbdsp.gbcs.encoding import uint
 from gbdsp.gbcs.esme import ACTION, GET, SET
 from gbdsp.gbcs.frames import GroupingHeader, general_signing
 
 ACCESS_REQUEST = 0xD9
+GET_WITH_SELECTION = 4
+"""The Access-Request-Specification CHOICE of a GET with a selective access descriptor
+(GBCS 10.2.1; answered as a GET)."""
+SELECTOR_RANGE = 1
+"""DLMS selective access by range (a profile's entries between two values of a column)."""
 NULL = Null()
 CLOCK_CLASS = 8
 CLOCK_TIME, CLOCK_STATUS = 2, 4
@@ -106,20 +112,29 @@ DATED = frozenset(
 @dataclass(frozen=True, slots=True)
 class Request:
     """One request of an Access-Request: GET, SET or ACTION of `member` (attribute or
-    method) of the COSEM object `obis` of `class_id`, with its datum (null for a GET)."""
+    method) of the COSEM object `obis` of `class_id`, with its datum (null for a GET); a GET
+    with `selection` is a GET with selection by range, the range's parameters inside the
+    specification (GBCS 10.2.1; RTDS's profile reads)."""
 
     access: int
     class_id: int
     obis: bytes
     member: int
     value: Data = NULL
+    selection: Data | None = None
 
     def __post_init__(self) -> None:
         if self.access not in (GET, SET, ACTION) or len(self.obis) != 6:
             raise InvalidValue("a request is a GET, SET or ACTION of a 6-octet OBIS code")
+        if self.selection is not None and self.access != GET:
+            raise InvalidValue("only a GET has a selective access")
 
     def specification(self) -> bytes:
-        return bytes([self.access]) + uint(self.class_id, 2) + self.obis + bytes([self.member])
+        access = self.access if self.selection is None else GET_WITH_SELECTION
+        head = bytes([access]) + uint(self.class_id, 2) + self.obis + bytes([self.member])
+        if self.selection is None:
+            return head
+        return head + bytes([SELECTOR_RANGE]) + self.selection.encode()
 
 
 def obis(a: int, b: int, c: int, d: int, e: int, f: int = 0xFF) -> bytes:
@@ -224,21 +239,58 @@ IMPORT_REGISTER_VALUES = obis(0, 0, 94, 44, 34, 10)
 """0-0:94.44.34.10 (class 1, attribute 2): the import registers the device protects."""
 
 
+UTC_TIME = obis(0, 0, 94, 44, 100)
+"""0-0:94.44.100.255 (class 1, attribute 2): the UTC time column a profile read's range
+restricts (the selective access of RTDS's ECS20a, ECS22a, ECS35a...)."""
+PROFILE_CLASS = 7
+
+
+def utc_range(start: datetime, end: datetime) -> Data:
+    """The parameters of a selective access by range of a profile's entries stamped from
+    `start` to `end` (UTC seconds since 2000), all columns."""
+    column = structure(long_unsigned(1), octet_string(UTC_TIME), integer(2), long_unsigned(0))
+    return structure(column, utc_seconds(start), utc_seconds(end), array([]))
+
+
+def dated_range(start: datetime, end: datetime) -> Data:
+    """A Get Protected Attributes selection of a log's entries from `start` to `end`."""
+    return structure(enum(1), structure(date_time(start), date_time(end)))
+
+
+EVERYTHING = structure(enum(0), NULL)
+"""A Get Protected Attributes request with no selection."""
+
+
+Captured = tuple[int, bytes, Data]
+"""One object a sensitive read captures: its class, OBIS code, and selection."""
+
+
 def protected_read(
-    user: bytes, device: bytes, counter: int, protection: bytes, captured: bytes
+    user: bytes,
+    device: bytes,
+    counter: int,
+    protection: bytes,
+    captured: bytes,
+    *,
+    captured_class: int = 1,
+    selection: Data = EVERYTHING,
+    more: Sequence[Captured] = (),
 ) -> bytes:
     """The Access-Request of a sensitive read (GBCS 10.2.4): Get Protected Attributes of
-    the Data Protection object `protection`, for the attribute 2 of `captured` (class 1),
-    encrypted for the User with an agreed key (protection type 2, key parameter 02)."""
+    the Data Protection object `protection`, for the attribute 2 of `captured` (a register
+    collection of class 1, or a log of class 7 with a `dated_range`) and of the `more`
+    objects, encrypted for the User with an agreed key (protection type 2, key parameter
+    02)."""
     objects = array(
         [
             structure(
-                long_unsigned(1),
-                octet_string(captured),
+                long_unsigned(class_id),
+                octet_string(code),
                 integer(2),
                 long_unsigned(0),
-                structure(enum(0), NULL),
+                chosen,
             )
+            for class_id, code, chosen in ((captured_class, captured, selection), *more)
         ]
     )
     parameters = structure(

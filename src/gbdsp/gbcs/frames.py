@@ -50,6 +50,9 @@ class GroupingHeader:
     supplementary_originator_counter: int | None = None
     """GBCS 7.2.10: the device's own counter in a Response to an Unknown Remote Party; the
     KDF of its encrypted parts uses it instead of `counter`."""
+    supplementary_certificate: bytes | None = None
+    """GBCS 7.2.10: an Unknown Remote Party's KA certificate (DER), after its counter, in
+    the ACB's command for it (RTDS ECS21b URP)."""
 
     def __post_init__(self) -> None:
         for title in (
@@ -76,6 +79,8 @@ class GroupingHeader:
                 info += uint(self.supplementary_counter, 8)
             if self.supplementary_originator_counter is not None:
                 info += uint(self.supplementary_originator_counter, 8)
+            if self.supplementary_certificate is not None:
+                info += self.supplementary_certificate
         return info
 
     def encode(self) -> bytes:

@@ -115,7 +115,8 @@ HAN_TYPES = {
 NON_METERS = (DeviceType.PPMID, DeviceType.HCALCS)
 
 
-def _entry(device: Device) -> cs.DeviceLogEntry:
+def log_entry(device: Device) -> cs.DeviceLogEntry:
+    """A device as a device log entry: its entity ID and GBCS device type."""
     han = HAN_TYPES.get(device.device_type)
     if han is None:
         raise InvalidValue(f"no GBCS device type for a {device.device_type.value}")
@@ -124,12 +125,12 @@ def _entry(device: Device) -> cs.DeviceLogEntry:
 
 def join_details(ask: Ask) -> bytes:
     """8.9 on a meter: CS07, the devices joined to it."""
-    return cs.join_details(to_user(ask), [_entry(d) for d in ask.device_log])
+    return cs.join_details(to_user(ask), [log_entry(d) for d in ask.device_log])
 
 
 def gpf_log_restored(ask: Ask) -> bytes:
     """8.12.2 on a GPF: GCS59, each device the SMI holds joined to it restored."""
-    return cs.gpf_log_restored(to_user(ask), [_entry(d) for d in ask.device_log])
+    return cs.gpf_log_restored(to_user(ask), [log_entry(d) for d in ask.device_log])
 
 
 def join_use_case(device: DeviceType, other: DeviceType) -> tuple[MessageCode, int]:
@@ -181,7 +182,7 @@ def join_pre_command(p: Pairing) -> bytes:
     if method == cs.JoinMethod.C:
         ka = p.world.device_certificate(other, KeyUsage.KA)
         certificate = ka.public_bytes(serialization.Encoding.DER)
-    content = cs.join_command(method, _title(other), _entry(p.other).device_type, certificate)
+    content = cs.join_command(method, _title(other), log_entry(p.other).device_type, certificate)
     return _pre_command(p, code, content)
 
 

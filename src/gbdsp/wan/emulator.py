@@ -20,26 +20,27 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from lxml import etree
 
 from gbdsp.config import WanConfig
 from gbdsp.domain.devices import Device, DeviceClass, DeviceType
-from gbdsp.domain.errors import NotEncoded
+from gbdsp.domain.errors import InvalidValue, NotEncoded
 from gbdsp.domain.ids import DeviceId, Eui64
 from gbdsp.domain.replies import DeviceResponseReply, LocalCommandReply, PreCommandReply, Reply
 from gbdsp.domain.requests import RequestId
 from gbdsp.domain.response_codes import ResponseCode
 from gbdsp.gbcs.commands import IssuedCommand
 from gbdsp.gbcs.keys import KeyUsage
-from gbdsp.gbcs_world import GbcsWorld
+from gbdsp.gbcs_world import ACB, GbcsWorld
 from gbdsp.store.lifecycle_repositories import WanRepository
 from gbdsp.wan import device_auth
 from gbdsp.wan.device_state import StateLookup
+from gbdsp.wan.dsp_commands import CommandBuilder
 from gbdsp.wan.esme_local import local_command
-from gbdsp.wan.gbcs_ask import Builder, DeviceLog
+from gbdsp.wan.gbcs_ask import Ask, Builder, DeviceLog
 from gbdsp.wan.gbcs_payloads import critical_response, gbcs_response
 
 GBCS_VERSION = "4.3"
@@ -59,6 +60,13 @@ def draw(seed: int, purpose: bytes, subject: bytes) -> bytes:
 def install_code(seed: int, device_id: DeviceId) -> bytes:
     """A device's own install code (16 octets), as if printed on its label."""
     return draw(seed, b"install-code", device_id.hex.encode())[:16]
+
+
+def customer_identification_number(seed: int, device_id: DeviceId) -> str:
+    """The CIN the DCC gives a device to show its customer (GBCS ECS50/GCS36, SRV 9.1):
+    four digits, the same for a device whatever the request, from the seed."""
+    value = int.from_bytes(draw(seed, b"cin", str(device_id).encode())[:4], "big")
+    return f"{value % 10_000:04d}"
 
 
 @dataclass(frozen=True)
@@ -185,17 +193,41 @@ class DeviceEmulator:
             )
         return f"the Response of {srv} from a {device.device_type.name} is not encoded by gbdsp"
 
-    def refusal(self, device: Device, command: bytes, state: StateLookup) -> str | None:
-        """Why `device` discards the critical `command` the DSP sent it (None: it executes
-        it): the ACB's MAC and the signer's signature and trust anchor (wan/device_auth.py)."""
+    def refusal(
+        self, device: Device, command: bytes, state: StateLookup, *, critical: bool = True
+    ) -> str | None:
+        """Why `device` discards the `command` the DSP sent it (None: it executes it): the
+        ACB's MAC, and for a `critical` one the signer's signature and trust anchor
+        (wan/device_auth.py)."""
         assert self.gbcs is not None
-        return device_auth.refusal(self.gbcs, device, command, state())
+        return device_auth.refusal(self.gbcs, device, command, state(), critical=critical)
+
+    def sent_command(
+        self,
+        build: CommandBuilder,
+        rid: RequestId,
+        device: Device,
+        at: datetime,
+        body: etree._Element | None,
+        log: DeviceLog | None = None,
+    ) -> bytes | None:
+        """The GBCS Command the DSP sends `device` for a non-critical request
+        (wan/dsp_commands.py), or None where `build` does not encode these values. `log`:
+        looks up the devices on the device's log (Ask.device_log), as for the Response."""
+        assert self.gbcs is not None
+        if self.gbcs.party_certificate(ACB, KeyUsage.KA) is None:
+            return None  # a test world without the ACB: no command can be MACed
+        ask = Ask(self.gbcs, self.config.seed, rid, device, at, device.device_id, body)
+        if log is not None:
+            ask = replace(ask, log=log)
+        try:
+            return build(ask)
+        except InvalidValue:
+            return None
 
     def customer_identification_number(self, device_id: DeviceId) -> str:
-        """The CIN a device shows its customer (GBCS ECS/GCS 9.1): four digits, the same
-        for a device whatever the request, from the seed."""
-        draw = int.from_bytes(self._draw(b"cin", str(device_id).encode())[:4], "big")
-        return f"{draw % 10_000:04d}"
+        """The CIN a device shows its customer (`customer_identification_number`)."""
+        return customer_identification_number(self.config.seed, device_id)
 
     def _draw(self, purpose: bytes, subject: bytes) -> bytes:
         return draw(self.config.seed, purpose, subject)

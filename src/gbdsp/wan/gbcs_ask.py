@@ -139,6 +139,13 @@ class Ask:
     def count(self, name: str) -> int:
         return 0 if self.body is None else len(self.body.findall(f".//{sr(name)}"))
 
+    def instant(self, name: str) -> datetime:
+        """The date-time the request gives `name` (InvalidValue if it gives none)."""
+        text = self.text(name)
+        if text is None:
+            raise InvalidValue(f"no {name} in the request")
+        return _instant(text)
+
     def period(self, default: timedelta = timedelta(days=1)) -> tuple[datetime, datetime]:
         """The request's ReadLogPeriod, or the `default` span up to now."""
         start, end = self.text("StartDateTime"), self.text("EndDateTime")
