@@ -123,7 +123,7 @@ def _reported(verdict: dict[str, object]) -> str:
     """The use case name gbcs-parser reports (its message code note's first word), or the
     message code in hex where it names none."""
     code = verdict["parsed"]["Grouping Header"]["Other Information Length"]  # type: ignore[index]
-    found = code["children"]["Message Code"]  # type: ignore[index]
+    found = code["children"]["Message Code"]
     note = found.get("notes")
     return note.split()[0] if note else f"0x{found['hex'].replace(' ', '')}"
 
